@@ -1,0 +1,1 @@
+/* caps: being written */

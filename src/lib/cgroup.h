@@ -1,0 +1,65 @@
+/* cgroups: mode detection and one backend vtable for v2, hybrid and legacy v1. The rest of the
+ * code does not know which mode it runs in. */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "config.h"
+
+enum cg_mode { CG_UNIFIED = 2, CG_HYBRID = 3, CG_LEGACY = 1 };
+
+/* Where a container's cgroups live: resolved once at start and stored in the run state, so later
+ * commands use the same paths. rel is relative to each hierarchy's mount, e.g. "cellctl/101"
+ * (limit cgroup); the leaf for init is rel + "/ct". For "self", each hierarchy's entry differs. */
+#define CG_MAX_HIER 12
+struct cg_hier {
+	char name[32];    /* "unified", "memory", "cpu,cpuacct", ... */
+	char mount[256];  /* /sys/fs/cgroup/memory */
+	char rel[512];    /* path of the limit cgroup relative to mount, no leading slash */
+};
+struct cg_paths {
+	enum cg_mode mode;
+	unsigned n;
+	struct cg_hier h[CG_MAX_HIER]; /* h[0] is the unified hierarchy when one exists */
+};
+
+/* Detect the host mode from statfs("/sys/fs/cgroup") (CELLCTL_CGROUP_ROOT overrides the root,
+ * for tests against a fake directory). */
+int cg_detect(enum cg_mode *mode);
+/* Compute the paths for a container: parent is gconf cg_parent ("self" nests under the caller's
+ * own cgroup in every hierarchy, read from /proc/self/cgroup). */
+int cg_resolve(const struct gconf *g, unsigned ctid, struct cg_paths *out);
+/* Serialise/parse the paths for the run state file (one "name mount rel" line per hierarchy). */
+char *cg_paths_format(const struct cg_paths *p);
+int cg_paths_parse(const char *text, struct cg_paths *p);
+
+struct cg_ops {
+	/* Make the limit cgroup and its leaf "ct"; enable controllers in ancestors (v2); copy
+	 * cpuset.cpus/mems on v1. Idempotent. */
+	int (*create)(const struct cg_paths *p);
+	/* Write every limit of c to the limit cgroup. live: on a running container (errors then
+	 * leave the old value in force). */
+	int (*apply)(const struct cg_paths *p, const struct ct_config *c, bool live);
+	/* Move pid into the leaf (every hierarchy). */
+	int (*attach)(const struct cg_paths *p, pid_t pid);
+	/* Kill every process in the container's cgroups (cgroup.kill or freeze+kill), wait until
+	 * empty (up to timeout_ms). */
+	int (*kill)(const struct cg_paths *p, unsigned timeout_ms);
+	/* Number of processes in the container (0 when none). */
+	int (*nproc)(const struct cg_paths *p);
+	/* Remove the leaf and the limit cgroup (rmdir, retry briefly on EBUSY). Missing is fine. */
+	int (*destroy)(const struct cg_paths *p);
+};
+const struct cg_ops *cg_backend(enum cg_mode mode);
+/* fd (O_PATH|O_DIRECTORY) of the unified leaf for CLONE_INTO_CGROUP, or -1 (no unified). */
+int cg_leaf_fd(const struct cg_paths *p);
+/* fd of the unified limit cgroup, for attaching BPF programs, or -errno. */
+int cg_limit_fd(const struct cg_paths *p);
+/* Chown the leaf's delegatable files to uid/gid (userns delegation, /sys/kernel/cgroup/delegate). */
+int cg_delegate(const struct cg_paths *p, uid_t uid, gid_t gid);
+
+/* Pure conversions (unit-tested). */
+unsigned cg_cpuunits_to_weight(unsigned cpuunits);          /* /10, clamped to 1..10000 */
+void cg_cpulimit_to_max(unsigned pct, unsigned ncpus, bool host_pct, char *buf, unsigned len); /* "50000 100000" or "max 100000" */
+unsigned cg_ioprio_to_weight(int ioprio);                    /* 0..7 -> io.weight */

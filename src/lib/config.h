@@ -1,0 +1,130 @@
+/* Global config (cellctl.conf) and container configs (CTID.conf), read with iniparser; the
+ * parameter table (params.c) drives validation, the CLI, set --save and list -o. */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ini.h"
+
+#define CTID_MIN 101u
+#define CTID_MAX 2147483647u
+#define MAX_NETIF 16
+#define MAX_IPS 32
+#define MAX_DEVRULES 64
+
+/* Parse a CTID: decimal, 101..2147483647 (0 is the host, 1-100 reserved). -EINVAL / -ERANGE. */
+int ctid_parse(const char *s, unsigned *out);
+
+struct gconf {
+	char *path;         /* the file read, or NULL when defaults only */
+	char *config_dir;   /* [paths] config_dir */
+	char *private_dir;  /* [paths] private_dir */
+	char *template_dir; /* [paths] template_dir: cache in template_dir/cache */
+	char *recipe_dir;   /* [paths] recipe_dir: template recipes (default DATADIR/cellctl/templates) */
+	char *sample_dir;   /* [paths] sample_dir: ve-NAME.conf-sample files (default /etc/cellctl/samples) */
+	char *run_dir;      /* [paths] run_dir */
+	char *log_file;     /* [paths] log_file */
+	char *cg_parent;    /* [cgroup] parent: "cellctl" or "self" */
+	char *bridge;       /* [network] bridge */
+	char *bridge_address; /* [network] bridge_address, may be NULL */
+	char *default_template; /* [defaults] ostemplate (default "busybox") */
+	char *default_sample;   /* [defaults] config (default NULL: no sample) */
+	bool userns_default;    /* [userns] default */
+	uint32_t userns_base;   /* [userns] base */
+	uint32_t userns_size;   /* [userns] size */
+	unsigned stop_timeout;  /* [defaults] stop_timeout, seconds (default 120) */
+};
+
+/* Load the global config: path from $CELLCTL_CONF, else /etc/cellctl/cellctl.conf. A missing
+ * default file gives built-in defaults; a missing $CELLCTL_CONF file or a malformed one is an
+ * error (cerr EX_NOGCONF / EX_BADCONFIG, message names file and line). */
+int gconf_load(struct gconf **out);
+void gconf_free(struct gconf *g);
+
+struct ct_netif {
+	char ifname[16];      /* guest side, e.g. eth0 */
+	char mac[18];         /* guest MAC, "" = derive from uuid */
+	char host_ifname[16]; /* "" = derive */
+	char host_mac[18];    /* "" = derive */
+	char bridge[16];      /* "" = global default */
+	char *ips[MAX_IPS];   /* "A/prefix" strings */
+	unsigned nips;
+	char gw[64], gw6[64];
+};
+
+struct ct_config {
+	unsigned ctid;
+	char *path;           /* config_dir/CTID.conf */
+	struct ini_doc *doc;  /* the file as text, for set --save */
+	/* [container] */
+	char *hostname, *ostemplate, *uuid, *name, *description, *origin_sample;
+	bool onboot, disabled, userns;
+	int bootorder;
+	uint32_t uid_base, uid_size; /* the id block when userns */
+	unsigned stop_timeout;       /* seconds */
+	/* [resources]: UINT64_MAX / 0 meaning unset/unlimited as documented per field */
+	uint64_t ram, swap;          /* bytes; SIZE_UNLIMITED when unset */
+	unsigned cpuunits;           /* 8..500000, default 1000 */
+	unsigned cpulimit;           /* percent of one CPU, 0 = none */
+	bool cpulimit_host;          /* value given as N% of the whole host */
+	unsigned cpus;               /* 0 = all */
+	char *cpumask;               /* NULL = all */
+	int ioprio;                  /* 0..7, default 4 */
+	uint64_t iolimit;            /* bytes/s, 0 = none */
+	unsigned iopslimit;          /* 0 = none */
+	uint64_t numproc;            /* SIZE_UNLIMITED when unset */
+	uint64_t diskspace_soft, diskspace_hard;   /* bytes, SIZE_UNLIMITED unset */
+	uint64_t diskinodes_soft, diskinodes_hard; /* SIZE_UNLIMITED unset */
+	/* [security] */
+	char *capability;  /* raw "name:on,name:off" list, NULL = defaults */
+	char *devices;     /* raw rule list "c:10:200:rw b:8:0:r", NULL = none beyond defaults */
+	char *devnodes;    /* raw "net/tun:rw ..." */
+	/* [network] and [netif.NAME] sections */
+	struct ct_netif netif[MAX_NETIF];
+	unsigned nnetif;
+	char *nameserver, *searchdomain; /* space-separated lists or "inherit" */
+};
+
+/* Read config_dir/CTID.conf. -ENOENT (cerr EX_NOCONF) when missing; malformed lines give
+ * EX_BADCONFIG with "file:line"; invalid values EX_BADVALUE naming the key. */
+int ctconf_load(const struct gconf *g, unsigned ctid, struct ct_config **out);
+/* Build from an ini_doc (used by load and by create before the file exists). */
+int ctconf_from_doc(const struct gconf *g, unsigned ctid, struct ini_doc *doc, struct ct_config **out);
+void ctconf_free(struct ct_config *c);
+/* Path of the container config (malloc'd). */
+char *ctconf_path(const struct gconf *g, unsigned ctid);
+/* Write c->doc atomically to c->path. cerr EX_CONFSAVE on failure. */
+int ctconf_save(struct ct_config *c);
+/* List existing CTIDs (numeric NAME.conf files in config_dir), sorted. Caller frees *ids. */
+int ctconf_list(const struct gconf *g, unsigned **ids, unsigned *n);
+/* Load a sample (sample_dir/ve-NAME.conf-sample) as a doc; cerr EX_NOCONF when missing. */
+int ctconf_load_sample(const struct gconf *g, const char *name, struct ini_doc **out);
+
+/* ---- the parameter table (params.c) ---- */
+enum param_flags {
+	PF_CREATE = 1 << 0,  /* accepted by create */
+	PF_SET = 1 << 1,     /* accepted by set */
+	PF_LIVE = 1 << 2,    /* applied live on a running container */
+	PF_NOSAVE = 1 << 3,  /* never written to the config */
+	PF_LIST = 1 << 4,    /* a list -o field */
+	PF_REPEAT = 1 << 5,  /* may repeat; values accumulate */
+};
+
+struct param {
+	const char *name;     /* CLI option and list field: "ram" */
+	const char *section;  /* INI section: "resources" */
+	const char *key;      /* INI key: "ram" */
+	unsigned flags;
+	int bad_exit;         /* exit code for an invalid value (EX_BADVALUE unless vzctl has one) */
+	/* Validate text and store into c; 0 or -EINVAL/-ERANGE (cerr set by caller). */
+	int (*apply)(struct ct_config *c, const char *value);
+	/* Print the current value from c for list/-o; NULL buf content when unset -> "-". */
+	void (*print)(const struct ct_config *c, char *buf, unsigned len);
+	const char *help;
+};
+
+const struct param *param_find(const char *name);
+const struct param *param_table(unsigned *n);
+/* Validate and apply one parameter to c and c->doc (doc updated so ctconf_save persists it).
+ * Errors: cerr with the param's exit code and a message naming the option and value. */
+int param_set(struct ct_config *c, const struct param *p, const char *value);

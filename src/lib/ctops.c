@@ -1,0 +1,1 @@
+/* ctops: being written */

@@ -1,0 +1,1 @@
+/* devbpf: being written */

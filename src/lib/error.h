@@ -1,0 +1,53 @@
+/* Error reporting: library code records one error (message + documented exit code) and returns a
+ * negative errno; main() prints it once and exits with the code. */
+#pragma once
+#include <stdarg.h>
+
+/* vzctl-compatible exit codes (see man/cellctl.8). */
+enum {
+	EX_OK = 0,
+	EX_FAIL = 1,          /* generic failure / nothing found (list) */
+	EX_SYSTEM = 3,        /* system error */
+	EX_BADKERNEL = 5,     /* the kernel lacks something we need */
+	EX_RESOURCE = 6,      /* resource limit error */
+	EX_ENVCREATE = 7,     /* container environment could not be created */
+	EX_EXECFAIL = 8,      /* command could not be executed inside */
+	EX_LOCKED = 9,        /* container locked by another cellctl */
+	EX_NOGCONF = 10,      /* global config not found or unreadable */
+	EX_CAPS = 13,         /* cannot set capabilities */
+	EX_NOCONF = 14,       /* container config (or sample) not found */
+	EX_BADSYNTAX = 20,    /* invalid parameter syntax (bad CTID, unknown option) */
+	EX_BADVALUE = 21,     /* invalid parameter value */
+	EX_NOTENOUGH = 27,    /* not enough parameters */
+	EX_NOTRUNNING = 31,   /* container not running */
+	EX_RUNNING = 32,      /* container running */
+	EX_STOPERR = 33,      /* could not stop */
+	EX_NOPRIVATE = 43,    /* private area missing */
+	EX_PRIVEXISTS = 44,   /* private area (or container) exists */
+	EX_BADTEMPLATE = 47,  /* bad template or no init */
+	EX_CANTMOUNT = 50,    /* mount failed */
+	EX_DELPRIVATE = 52,   /* could not delete private area */
+	EX_BADHOSTNAME = 70,
+	EX_BADIP = 71,
+	EX_BADDNS = 72,
+	EX_BADSEARCH = 73,
+	EX_IPINUSE = 78,
+	EX_BADCONFIG = 85,    /* malformed config file */
+	EX_DEVICES = 86,      /* cannot set devices */
+	EX_NOTEMPLATE = 91,   /* template not found */
+	EX_NETDEV = 104,
+	EX_VETH = 130,
+	EX_CONFSAVE = 139,    /* config save error */
+	EX_IOLIMIT = 148,
+	EX_TIMEOUT = 15,      /* timed out waiting (start --wait, exec) */
+};
+
+/* Record an error. errnum is a positive or negative errno (0: none, no strerror appended).
+ * Returns -|errnum| (or -EINVAL when errnum is 0) so callers can `return cerr(...)`.
+ * The first error recorded wins until cerr_clear(); later ones add context only in the log. */
+int cerr(int exitcode, int errnum, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Like cerr but always replaces a previous error. */
+int cerr_replace(int exitcode, int errnum, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+const char *cerr_msg(void);  /* NULL when no error was recorded */
+int cerr_exit(void);         /* the recorded exit code, EX_SYSTEM when none */
+void cerr_clear(void);

@@ -1,0 +1,19 @@
+/* Safe filesystem work on untrusted trees (private areas): never follow a guest symlink out,
+ * never cross a mount point. */
+#pragma once
+#include <stdbool.h>
+#include <sys/types.h>
+
+/* Remove dirfd/name recursively: no symlink following, no crossing into other mounts (a mount
+ * point found inside makes it fail with -EBUSY and leaves that part in place), chattr-immutable
+ * flags are not touched. Returns 0 or -errno. */
+int fs_remove_tree(int dirfd, const char *name);
+/* Open path inside root (dirfd of a private area) with openat2 RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS.
+ * flags as for openat (O_CLOEXEC added). */
+int guest_open(int rootfd, const char *path, int flags, mode_t mode);
+/* Does path exist inside root (resolved as the guest would, symlinks kept inside)? */
+bool guest_exists(int rootfd, const char *path);
+/* Atomically replace a regular file inside the guest: opens the parent dir in-root, writes a temp
+ * file there, renames over. Refuses (-ELOOP) when the target itself is a symlink that resolves
+ * outside the guest... it never writes outside. uid/gid: owner to set (or -1). */
+int guest_write_file(int rootfd, const char *path, const char *data, size_t len, mode_t mode, uid_t uid, gid_t gid);

@@ -1,0 +1,1 @@
+/* ini: being written */

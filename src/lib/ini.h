@@ -1,0 +1,25 @@
+/* A line-preserving INI document for writing: comments, blank lines, unknown keys and key order
+ * survive. Reading for meaning goes through iniparser (config.c); this is the editor. */
+#pragma once
+#include <stddef.h>
+
+struct ini_doc;
+
+struct ini_doc *ini_new(void);
+/* Parse text (never fails on content: unknown lines are kept verbatim). */
+struct ini_doc *ini_parse(const char *text);
+int ini_load(const char *path, struct ini_doc **out); /* -errno */
+void ini_free(struct ini_doc *d);
+/* Section and key names compare case-insensitively. get returns NULL when absent (value trimmed,
+ * surrounding double quotes removed). */
+const char *ini_get(const struct ini_doc *d, const char *section, const char *key);
+/* Replace the value in place (keeping the line's inline comment), or add the key after the last
+ * key of the section, or add the section at the end. Values holding ';' '#' or leading/trailing
+ * space are written double-quoted. */
+void ini_set(struct ini_doc *d, const char *section, const char *key, const char *value);
+/* Returns 1 if removed, 0 if absent. */
+int ini_unset(struct ini_doc *d, const char *section, const char *key);
+/* Iterate keys of a section in file order: idx from 0; returns 0 and fills key/value, -1 at end. */
+int ini_key_at(const struct ini_doc *d, const char *section, size_t idx, const char **key, const char **value);
+char *ini_render(const struct ini_doc *d); /* malloc'd text */
+int ini_save(const struct ini_doc *d, const char *path, unsigned mode); /* atomic: tmp, fsync, rename */

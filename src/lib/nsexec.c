@@ -1,0 +1,1 @@
+/* nsexec: being written */

@@ -1,0 +1,33 @@
+/* OS templates: tarballs in template_dir/cache, unpacked with libarchive into private areas. */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+
+/* Is an archive entry name safe to extract? Rejects absolute paths, ".." components, empty
+ * names, and names over PATH_MAX. Leading "./" is fine. Pure. */
+bool tpl_path_ok(const char *name);
+/* Is a template name well formed ([A-Za-z0-9._-]+, not starting with '.')? Pure. */
+bool tpl_name_ok(const char *name);
+/* Find the cache file for NAME (.tar, .tar.gz, .tar.xz, .tar.zst, .tar.bz2 in that order of
+ * preference: zst first). Returns malloc'd path or NULL. */
+char *tpl_find(const struct gconf *g, const char *name);
+
+struct tpl_extract_opts {
+	uint32_t uid_shift; /* added to every uid/gid (and ACL ids, file-capability rootid); 0 = none */
+	uint32_t uid_size;  /* ids must be < uid_size when shifting (0 = no check) */
+	volatile int *cancel; /* checked per entry: non-zero aborts with -EINTR */
+};
+/* Extract archive file into directory destdir (which must exist and be empty). Secure flags,
+ * numeric owners, modes, hard links, symlinks, device nodes, xattrs, ACLs, file capabilities.
+ * Errors: cerr EX_BADTEMPLATE for corrupt/unsafe archives. The caller removes destdir on failure. */
+int tpl_extract(const char *archive, const char *destdir, const struct tpl_extract_opts *o);
+/* Pack directory srcdir into archive path (format by suffix: .tar.zst/.gz/.xz/.bz2/.tar) with
+ * libarchive, written atomically (tmp + rename). progress: print a progress line on a tty. */
+int tpl_pack(const char *srcdir, const char *archive, bool progress);
+/* Names of the templates in the cache, sorted, malloc'd array of malloc'd strings. */
+int tpl_list(const struct gconf *g, char ***names, unsigned *n);
+/* Run recipe_dir/NAME/build ROOTDIR (a recipe may use any tool), then pack ROOTDIR into
+ * template_dir/cache/NAME.tar.zst. cerr EX_NOTEMPLATE when there is no such recipe. */
+int tpl_build(const struct gconf *g, const char *name);

@@ -1,0 +1,83 @@
+/* Small shared helpers: allocation, cleanup attributes, file I/O on dirfds, number parsing. */
+#pragma once
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define UNUSED __attribute__((unused))
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t m);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static inline void freep(void *p) { free(*(void **)p); }
+static inline void closep(int *fd)
+{
+	if (*fd >= 0) {
+		int e = errno;
+		close(*fd);
+		errno = e;
+	}
+}
+static inline void fclosep(FILE **f)
+{
+	if (*f)
+		fclose(*f);
+}
+#define _cleanup_(f) __attribute__((cleanup(f)))
+#define _cleanup_free_ _cleanup_(freep)
+#define _cleanup_close_ _cleanup_(closep)
+#define _cleanup_fclose_ _cleanup_(fclosep)
+
+/* Hand an owned resource on: the variable is reset so its cleanup does nothing. */
+static inline int take_fd(int *fd)
+{
+	int r = *fd;
+	*fd = -1;
+	return r;
+}
+#define TAKE_PTR(p)                                                                                \
+	({                                                                                         \
+		__typeof__(p) _t = (p);                                                            \
+		(p) = NULL;                                                                        \
+		_t;                                                                                \
+	})
+
+/* Full reads and writes that survive EINTR and short transfers. */
+ssize_t read_full(int fd, void *buf, size_t len);
+int write_full(int fd, const void *buf, size_t len);
+/* Read a whole (small) file relative to dirfd (AT_FDCWD allowed); NUL-terminated; -errno on failure. */
+int read_file_at(int dirfd, const char *path, char **out, size_t *len);
+/* Open an existing file O_WRONLY (never O_CREAT) and write s; used for cgroup and proc files. */
+int write_file_at(int dirfd, const char *path, const char *s);
+/* Write a file atomically: temp file beside it, fsync, rename, fsync dir. */
+int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
+int mkdir_p(const char *path, mode_t mode);
+
+/* Trim leading and trailing white space in place; returns s. */
+char *strtrim(char *s);
+bool str_startswith(const char *s, const char *prefix);
+bool str_endswith(const char *s, const char *suffix);
+
+/* Parsers: 0 on success, -EINVAL on syntax error, -ERANGE out of range. */
+int parse_u64(const char *s, uint64_t *out);
+int parse_uint(const char *s, unsigned min, unsigned max, unsigned *out);
+int parse_bool(const char *s, bool *out); /* yes/no, on/off, true/false, 1/0 */
+/* vzctl sizes: digits with optional K M G T (powers of 1024), P (4 KiB pages) or B; the word
+ * "unlimited" gives UINT64_MAX. default_unit multiplies a bare number (1 for bytes, 1024 for KB). */
+#define SIZE_UNLIMITED UINT64_MAX
+int parse_size(const char *s, uint64_t default_unit, uint64_t *out);
+/* Print a byte size the short way (1G, 512M, 4096, unlimited). */
+void format_size(uint64_t v, char *buf, size_t len);
+
+/* Monotonic milliseconds, for timeouts and benchmarks. */
+uint64_t now_ms(void);
