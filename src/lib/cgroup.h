@@ -38,9 +38,10 @@ struct cg_ops {
 	/* Make the limit cgroup and its leaf "ct"; enable controllers in ancestors (v2); copy
 	 * cpuset.cpus/mems on v1. Idempotent. */
 	int (*create)(const struct cg_paths *p);
-	/* Write every limit of c to the limit cgroup. live: on a running container (errors then
+	/* Write every limit of c to the limit cgroup. private_path: the container's private area
+	 * (io.max targets the whole disk behind it). live: on a running container (errors then
 	 * leave the old value in force). */
-	int (*apply)(const struct cg_paths *p, const struct ct_config *c, bool live);
+	int (*apply)(const struct cg_paths *p, const struct ct_config *c, const char *private_path, bool live);
 	/* Move pid into the leaf (every hierarchy). */
 	int (*attach)(const struct cg_paths *p, pid_t pid);
 	/* Kill every process in the container's cgroups (cgroup.kill or freeze+kill), wait until
