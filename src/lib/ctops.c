@@ -1,1 +1,407 @@
-/* ctops: being written */
+#include "ctops.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <uuid/uuid.h>
+
+#include "cgroup.h"
+#include "devbpf.h"
+#include "error.h"
+#include "fsutil.h"
+#include "lock.h"
+#include "log.h"
+#include "monitor.h"
+#include "state.h"
+#include "template.h"
+#include "util.h"
+
+static volatile int create_cancel;
+static void on_cancel(int sig)
+{
+	(void)sig;
+	create_cancel = 1;
+}
+
+static void lock_cleanup(struct ct_lock *l) { ct_lock_release(l); }
+#define _cleanup_lock_ _cleanup_(lock_cleanup)
+static void conf_cleanup(struct ct_config **c)
+{
+	if (*c)
+		ctconf_free(*c);
+}
+#define _cleanup_conf_ _cleanup_(conf_cleanup)
+
+static char *private_path(const struct gconf *g, unsigned ctid)
+{
+	return xasprintf("%s/%u", g->private_dir, ctid);
+}
+
+/* The lowest free id block: every container with userns holds [uid_base, uid_base+size). */
+static int alloc_uid_base(const struct gconf *g, uint32_t *out)
+{
+	_cleanup_free_ unsigned *ids = NULL;
+	unsigned n = 0;
+	int r = ctconf_list(g, &ids, &n);
+	if (r < 0)
+		return r;
+	uint32_t *bases = xcalloc(n + 1, sizeof(uint32_t));
+	unsigned nb = 0;
+	for (unsigned i = 0; i < n; i++) {
+		struct ct_config *c = NULL;
+		if (ctconf_load(g, ids[i], &c) == 0) {
+			if (c->userns && c->uid_base)
+				bases[nb++] = c->uid_base;
+			ctconf_free(c);
+		}
+	}
+	cerr_clear(); /* a broken neighbour config is not our error */
+	uint64_t cand = g->userns_base;
+	for (bool moved = true; moved;) {
+		moved = false;
+		for (unsigned i = 0; i < nb; i++)
+			if (cand < (uint64_t)bases[i] + g->userns_size && bases[i] < cand + g->userns_size) {
+				cand = (uint64_t)bases[i] + g->userns_size;
+				moved = true;
+			}
+	}
+	free(bases);
+	if (cand + g->userns_size > UINT32_MAX)
+		return cerr(EX_RESOURCE, 0, "no free user id block above %u", g->userns_base);
+	*out = (uint32_t)cand;
+	return 0;
+}
+
+static bool has_init(const char *root)
+{
+	_cleanup_close_ int fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	return guest_exists(fd, "/sbin/init") || guest_exists(fd, "/etc/init") || guest_exists(fd, "/bin/init");
+}
+
+/* Remove leftovers of an interrupted create of this CTID (we hold its lock). */
+static void remove_partials(const struct gconf *g, unsigned ctid)
+{
+	_cleanup_close_ int dfd = open(g->private_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return;
+	char name[64];
+	snprintf(name, sizeof(name), ".%u.partial", ctid);
+	if (faccessat(dfd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+		log_info("removing the leftovers of an interrupted create: %s/%s", g->private_dir, name);
+		fs_remove_tree(dfd, name);
+	}
+}
+
+int ct_create(const struct gconf *g, unsigned ctid, const struct create_opts *o)
+{
+	_cleanup_lock_ struct ct_lock lk = CT_LOCK_INIT;
+	int r = ct_lock_take(g, ctid, "create", &lk);
+	if (r < 0)
+		return r;
+	_cleanup_free_ char *cpath = ctconf_path(g, ctid);
+	_cleanup_free_ char *root = private_path(g, ctid);
+	if (access(cpath, F_OK) == 0)
+		return cerr(EX_PRIVEXISTS, 0, "container %u already exists (%s)", ctid, cpath);
+	remove_partials(g, ctid);
+	if (access(root, F_OK) == 0)
+		return cerr(EX_PRIVEXISTS, 0, "private area %s already exists", root);
+
+	const char *tname = o->ostemplate ? o->ostemplate : g->default_template;
+	if (!tname || !tpl_name_ok(tname))
+		return cerr(EX_NOTEMPLATE, 0, "invalid template name '%s'", tname ? tname : "");
+	_cleanup_free_ char *archive = tpl_find(g, tname);
+	if (!archive)
+		return cerr(EX_NOTEMPLATE, 0, "template %s not found in %s/cache (try: cellctl template build %s)", tname,
+			    g->template_dir, tname);
+
+	struct ini_doc *doc = NULL;
+	const char *sample = o->sample ? o->sample : g->default_sample;
+	if (sample) {
+		if ((r = ctconf_load_sample(g, sample, &doc)) < 0)
+			return r;
+	} else {
+		doc = ini_new();
+	}
+	_cleanup_conf_ struct ct_config *c = NULL;
+	if ((r = ctconf_from_doc(g, ctid, doc, &c)) < 0)
+		return r;
+	uuid_t u;
+	char ustr[40];
+	uuid_generate(u);
+	uuid_unparse_lower(u, ustr);
+	ini_set(c->doc, "container", "uuid", ustr);
+	free(c->uuid);
+	c->uuid = xstrdup(ustr);
+	ini_set(c->doc, "container", "ostemplate", tname);
+	if (sample)
+		ini_set(c->doc, "container", "origin_sample", sample);
+	if (o->userns >= 0)
+		c->userns = o->userns;
+	ini_set(c->doc, "container", "userns", c->userns ? "yes" : "no");
+	for (size_t i = 0; i < o->nparams; i++)
+		if ((r = param_set(c, o->params[i].p, o->params[i].value)) < 0)
+			return r;
+
+	/* the id block stays ours from allocation until the config is written */
+	_cleanup_lock_ struct ct_lock idlk = CT_LOCK_INIT;
+	if (c->userns) {
+		if ((r = ct_lock_take_global(g, "idmap", &idlk)) < 0 || (r = alloc_uid_base(g, &c->uid_base)) < 0)
+			return r;
+		char b[16];
+		snprintf(b, sizeof(b), "%u", c->uid_base);
+		ini_set(c->doc, "container", "uid_base", b);
+	}
+
+	if ((r = mkdir_p(g->private_dir, 0700)) < 0)
+		return cerr(EX_SYSTEM, r, "create %s", g->private_dir);
+	_cleanup_free_ char *tmp = xasprintf("%s/.%u.partial", g->private_dir, ctid);
+	if (mkdir(tmp, 0755) < 0)
+		return cerr(EX_SYSTEM, errno, "create %s", tmp);
+	struct sigaction sa = {.sa_handler = on_cancel}, old[3];
+	const int sigs[3] = {SIGINT, SIGTERM, SIGHUP};
+	for (int i = 0; i < 3; i++)
+		sigaction(sigs[i], &sa, &old[i]);
+	struct tpl_extract_opts xo = {.uid_shift = c->userns ? c->uid_base : 0,
+				      .uid_size = c->userns ? c->uid_size : 0,
+				      .cancel = &create_cancel};
+	r = tpl_extract(archive, tmp, &xo);
+	if (r == -EINTR)
+		cerr_replace(EX_SYSTEM, EINTR, "create of container %u interrupted", ctid);
+	if (r == 0 && !has_init(tmp))
+		r = cerr(EX_BADTEMPLATE, 0, "template %s has no init (/sbin/init, /etc/init or /bin/init)", tname);
+	if (r == 0 && rename(tmp, root) < 0)
+		r = cerr(EX_SYSTEM, errno, "rename %s to %s", tmp, root);
+	if (r == 0 && (r = ctconf_save(c)) < 0) {
+		_cleanup_close_ int dfd = open(g->private_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		char name[16];
+		snprintf(name, sizeof(name), "%u", ctid);
+		fs_remove_tree(dfd, name);
+	}
+	if (r < 0) {
+		_cleanup_close_ int dfd = open(g->private_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		char name[64];
+		snprintf(name, sizeof(name), ".%u.partial", ctid);
+		if (dfd >= 0)
+			fs_remove_tree(dfd, name);
+	}
+	for (int i = 0; i < 3; i++)
+		sigaction(sigs[i], &old[i], NULL);
+	if (r < 0)
+		return r;
+	log_set_ctid(ctid);
+	log_file_only("Container created from template %s%s", tname, c->userns ? "" : " (no user namespace)");
+	return 0;
+}
+
+/* A state file whose init is gone: wait briefly for a monitor that is still cleaning up, then
+ * clean up ourselves. */
+static void clear_stale(const struct gconf *g, unsigned ctid)
+{
+	struct ct_state st;
+	if (state_read(g, ctid, &st) < 0)
+		return;
+	for (int i = 0; i < 100 && proc_alive(st.monitor_pid, st.monitor_start); i++)
+		usleep(50000);
+	if (!proc_alive(st.monitor_pid, st.monitor_start))
+		ct_cleanup(g, ctid, &st.cg);
+}
+
+int ct_start(const struct gconf *g, unsigned ctid)
+{
+	_cleanup_lock_ struct ct_lock lk = CT_LOCK_INIT;
+	int r = ct_lock_take(g, ctid, "start", &lk);
+	if (r < 0)
+		return r;
+	_cleanup_conf_ struct ct_config *c = NULL;
+	if ((r = ctconf_load(g, ctid, &c)) < 0)
+		return r;
+	if (c->disabled)
+		return cerr(EX_BADVALUE, 0, "container %u is disabled (set --disabled no)", ctid);
+	if (ct_running(g, ctid, NULL))
+		return cerr(EX_RUNNING, 0, "container %u is already running", ctid);
+	clear_stale(g, ctid);
+	_cleanup_free_ char *root = private_path(g, ctid);
+	struct stat st;
+	if (stat(root, &st) < 0 || !S_ISDIR(st.st_mode))
+		return cerr(EX_NOPRIVATE, errno ? errno : ENOTDIR, "private area %s", root);
+	if ((r = mkdir_p(g->run_dir, 0700)) < 0)
+		return cerr(EX_SYSTEM, r, "create %s", g->run_dir);
+
+	enum cg_mode mode;
+	static struct cg_paths cg; /* the monitor keeps pointing at it */
+	if ((r = cg_detect(&mode)) < 0 || (r = cg_resolve(g, ctid, &cg)) < 0)
+		return r;
+	const struct cg_ops *ops = cg_backend(cg.mode);
+	if ((r = ops->create(&cg)) < 0)
+		goto fail;
+	if ((r = ops->apply(&cg, c, root, false)) < 0)
+		goto fail;
+	int limfd = cg_limit_fd(&cg);
+	if (limfd >= 0) {
+		r = devbpf_apply(limfd, c->devices, c->devnodes);
+		close(limfd);
+		if (r < 0)
+			goto fail;
+	}
+	if (c->userns && (r = cg_delegate(&cg, c->uid_base, c->uid_base)) < 0)
+		goto fail;
+	log_set_ctid(ctid);
+	uint64_t t0 = now_ms();
+	if ((r = monitor_launch(g, c, &cg, root)) < 0)
+		goto fail;
+	log_debug("container %u started in %llu ms", ctid, (unsigned long long)(now_ms() - t0));
+	return 0;
+fail:
+	ops->kill(&cg, 2000);
+	ops->destroy(&cg);
+	state_remove(g, ctid);
+	return r;
+}
+
+int ct_poweroff_signal(pid_t init_pid)
+{
+	char path[64];
+	_cleanup_free_ char *status = NULL;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)init_pid);
+	if (read_file_at(AT_FDCWD, path, &status, NULL) == 0) {
+		char *b = strstr(status, "\nSigBlk:");
+		if (b) {
+			unsigned long long mask = strtoull(b + 8, NULL, 16);
+			if (mask & (1ULL << (SIGRTMIN + 3 - 1)))
+				return SIGRTMIN + 4;
+		}
+	}
+	char exe[256] = "";
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)init_pid);
+	ssize_t n = readlink(path, exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = 0;
+		if (strstr(exe, "busybox"))
+			return SIGUSR2;
+		if (strstr(exe, "systemd"))
+			return SIGRTMIN + 4;
+	}
+	return SIGPWR;
+}
+
+static bool wait_pidfd(int pidfd, int timeout_ms)
+{
+	struct pollfd p = {.fd = pidfd, .events = POLLIN};
+	uint64_t end = now_ms() + (uint64_t)timeout_ms;
+	for (;;) {
+		int left = (int)(end - now_ms());
+		if (left < 0)
+			left = 0;
+		int r = poll(&p, 1, left);
+		if (r > 0)
+			return true;
+		if (r == 0)
+			return false;
+		if (errno != EINTR)
+			return false;
+	}
+}
+
+int ct_stop(const struct gconf *g, unsigned ctid, bool fast, int timeout_s)
+{
+	_cleanup_lock_ struct ct_lock lk = CT_LOCK_INIT;
+	int r = ct_lock_take(g, ctid, "stop", &lk);
+	if (r < 0)
+		return r;
+	log_set_ctid(ctid);
+	struct ct_state st;
+	if (!ct_running(g, ctid, &st)) {
+		clear_stale(g, ctid);
+		return cerr(EX_NOTRUNNING, 0, "container %u is not running", ctid);
+	}
+	if (timeout_s < 0) {
+		struct ct_config *c = NULL;
+		timeout_s = (int)g->stop_timeout;
+		if (ctconf_load(g, ctid, &c) == 0) {
+			timeout_s = (int)c->stop_timeout;
+			ctconf_free(c);
+		}
+		cerr_clear();
+	}
+	/* tell the monitor this is a stop, not a reboot; its socket closes when it is done */
+	_cleanup_close_ int mon = monitor_connect(g, ctid, "stop");
+	if (mon >= 0) {
+		char ok[8];
+		struct pollfd p = {.fd = mon, .events = POLLIN};
+		if (poll(&p, 1, 2000) > 0)
+			(void)!read(mon, ok, sizeof(ok));
+	}
+	_cleanup_close_ int pidfd = proc_pidfd(st.init_pid, st.init_start);
+	const struct cg_ops *ops = cg_backend(st.cg.mode);
+	bool clean = false;
+	uint64_t t0 = now_ms();
+	if (pidfd >= 0 && !fast) {
+		int sig = ct_poweroff_signal(st.init_pid);
+		log_debug("asking init (pid %d) to power off with signal %d", (int)st.init_pid, sig);
+		if (kill(st.init_pid, sig) == 0)
+			clean = wait_pidfd(pidfd, timeout_s * 1000);
+		if (!clean)
+			log_warn("container %u did not stop within %d s: killing it", ctid, timeout_s);
+	}
+	if (!clean && (r = ops->kill(&st.cg, 5000)) < 0)
+		return cerr(EX_STOPERR, r, "kill the processes of container %u", ctid);
+	if (pidfd >= 0)
+		wait_pidfd(pidfd, 5000);
+	if (mon >= 0) {
+		/* the monitor cleans up and exits: wait for the EOF */
+		struct pollfd p = {.fd = mon, .events = POLLIN};
+		char buf[64];
+		uint64_t end = now_ms() + 15000;
+		while (now_ms() < end && poll(&p, 1, (int)(end - now_ms())) > 0 && read(mon, buf, sizeof(buf)) > 0)
+			;
+	}
+	if (!proc_alive(st.monitor_pid, st.monitor_start))
+		ct_cleanup(g, ctid, &st.cg); /* no monitor (it died): do its work; idempotent otherwise */
+	log_file_only("Container stopped %s in %llu ms", clean ? "cleanly" : (fast ? "by kill (--fast)" : "by kill after timeout"),
+		      (unsigned long long)(now_ms() - t0));
+	return 0;
+}
+
+int ct_destroy(const struct gconf *g, unsigned ctid)
+{
+	_cleanup_lock_ struct ct_lock lk = CT_LOCK_INIT;
+	int r = ct_lock_take(g, ctid, "destroy", &lk);
+	if (r < 0)
+		return r;
+	_cleanup_free_ char *cpath = ctconf_path(g, ctid);
+	if (access(cpath, F_OK) < 0)
+		return cerr(EX_NOCONF, errno, "container %u does not exist (%s)", ctid, cpath);
+	if (ct_running(g, ctid, NULL))
+		return cerr(EX_RUNNING, 0, "container %u is running: stop it first", ctid);
+	clear_stale(g, ctid);
+	_cleanup_close_ int dfd = open(g->private_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		char name[16];
+		snprintf(name, sizeof(name), "%u", ctid);
+		r = fs_remove_tree(dfd, name);
+		if (r < 0)
+			return cerr(EX_DELPRIVATE, r, "remove private area %s/%s", g->private_dir, name);
+	}
+	_cleanup_free_ char *dest = xasprintf("%s.destroyed", cpath);
+	if (rename(cpath, dest) < 0)
+		return cerr(EX_SYSTEM, errno, "rename %s", cpath);
+	_cleanup_free_ char *clog = xasprintf("%s/console/%u.log", g->run_dir, ctid);
+	unlink(clog);
+	log_set_ctid(ctid);
+	log_file_only("Container destroyed");
+	return 0;
+}
+
+int ct_status(const struct gconf *g, unsigned ctid)
+{
+	_cleanup_free_ char *cpath = ctconf_path(g, ctid);
+	if (access(cpath, F_OK) < 0)
+		return 0;
+	return ct_running(g, ctid, NULL) ? 2 : 1;
+}

@@ -1,1 +1,30 @@
+/* Container operations behind the lifecycle commands. */
 #pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "config.h"
+
+struct param_kv {
+	const struct param *p;
+	const char *value;
+};
+
+struct create_opts {
+	const char *ostemplate; /* NULL: the global default */
+	const char *sample;     /* NULL: the global default (or none) */
+	int userns;             /* -1: global default, 0/1 */
+	const struct param_kv *params;
+	size_t nparams;
+};
+
+int ct_create(const struct gconf *g, unsigned ctid, const struct create_opts *o);
+int ct_start(const struct gconf *g, unsigned ctid);
+/* timeout_s < 0: the container's stop_timeout. */
+int ct_stop(const struct gconf *g, unsigned ctid, bool fast, int timeout_s);
+int ct_destroy(const struct gconf *g, unsigned ctid);
+/* 0 deleted, 1 exists and down, 2 running. */
+int ct_status(const struct gconf *g, unsigned ctid);
+/* Which signal asks this init to power off (SIGRTMIN+4 systemd, SIGUSR2 busybox, SIGPWR else). */
+int ct_poweroff_signal(pid_t init_pid);

@@ -1,1 +1,24 @@
+/* Per-container locks: run_dir/lock/CTID.lck, flock'd, holding "PID\nOPERATION\n". */
 #pragma once
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "config.h"
+
+struct ct_lock {
+	int fd;
+	char *path;
+};
+#define CT_LOCK_INIT {.fd = -1, .path = NULL}
+
+/* Take the lock for op ("start", "stop", ...). When another live cellctl holds it: cerr
+ * EX_LOCKED naming its pid and operation. A lock file nobody holds is stale and taken over. */
+int ct_lock_take(const struct gconf *g, unsigned ctid, const char *op, struct ct_lock *l);
+/* Same for a named global lock (e.g. "idmap"), waiting for it instead of failing. */
+int ct_lock_take_global(const struct gconf *g, const char *name, struct ct_lock *l);
+/* Release: unlink while holding, then close. Safe on an untaken lock. */
+void ct_lock_release(struct ct_lock *l);
+
+/* Pure: the file's contents. */
+int lock_format(pid_t pid, const char *op, char *buf, size_t len);
+int lock_parse(const char *text, pid_t *pid, char *op, size_t oplen);

@@ -1,1 +1,408 @@
-/* monitor: being written */
+#include "monitor.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include "error.h"
+#include "log.h"
+#include "spawn.h"
+#include "state.h"
+#include "util.h"
+
+/* ---- process title ---- */
+static char *title_area;
+static size_t title_len;
+extern char **environ;
+
+void proc_title_init(int argc, char **argv)
+{
+	if (argc < 1 || !argv[0])
+		return;
+	char *end = argv[argc - 1] + strlen(argv[argc - 1]) + 1;
+	/* the environment usually follows argv: move it to the heap and take its space too */
+	size_t nenv = 0;
+	while (environ[nenv])
+		nenv++;
+	if (nenv && environ[0] == end) {
+		char **copy = xcalloc(nenv + 1, sizeof(char *));
+		for (size_t i = 0; i < nenv; i++) {
+			if (environ[i] == end)
+				end = environ[i] + strlen(environ[i]) + 1;
+			copy[i] = xstrdup(environ[i]);
+		}
+		environ = copy;
+	}
+	title_area = argv[0];
+	title_len = (size_t)(end - argv[0]);
+}
+
+void proc_title_set(const char *title)
+{
+	char comm[16];
+	snprintf(comm, sizeof(comm), "%s", title);
+	prctl(PR_SET_NAME, comm);
+	if (!title_area || title_len < 2)
+		return;
+	size_t n = strlen(title);
+	if (n >= title_len)
+		n = title_len - 1;
+	memcpy(title_area, title, n);
+	memset(title_area + n, 0, title_len - n);
+}
+
+/* ---- client side ---- */
+static int sock_addr(const struct gconf *g, unsigned ctid, struct sockaddr_un *sa)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	int n = snprintf(sa->sun_path, sizeof(sa->sun_path), "%s/%u.sock", g->run_dir, ctid);
+	if (n < 0 || (size_t)n >= sizeof(sa->sun_path))
+		return cerr(EX_SYSTEM, ENAMETOOLONG, "socket path under %s", g->run_dir);
+	return 0;
+}
+
+int monitor_connect(const struct gconf *g, unsigned ctid, const char *cmd)
+{
+	struct sockaddr_un sa;
+	int r = sock_addr(g, ctid, &sa);
+	if (r < 0)
+		return r;
+	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return -errno;
+	_cleanup_free_ char *line = xasprintf("%s\n", cmd);
+	if ((r = write_full(fd, line, strlen(line))) < 0)
+		return r;
+	return take_fd(&fd);
+}
+
+/* ---- cleanup ---- */
+int ct_cleanup(const struct gconf *g, unsigned ctid, const struct cg_paths *cg)
+{
+	int r = 0;
+	if (cg && cg->n) {
+		const struct cg_ops *ops = cg_backend(cg->mode);
+		int k = ops->kill(cg, 5000);
+		int d = ops->destroy(cg);
+		r = k < 0 ? k : d;
+	}
+	state_remove(g, ctid);
+	return r;
+}
+
+/* ---- the monitor itself ---- */
+#define RING_SIZE 16384
+#define MAX_WAITERS 8
+
+struct mon {
+	const struct gconf *g;
+	struct ct_config *c;
+	const struct cg_paths *cg;
+	const char *root;
+	struct ct_state st;
+	int pidfd, master, listen_fd, client, logfd;
+	int waiters[MAX_WAITERS];
+	bool stopping;
+	char ring[RING_SIZE];
+	size_t ring_pos, ring_fill;
+};
+
+static void ring_add(struct mon *m, const char *buf, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		m->ring[m->ring_pos] = buf[i];
+		m->ring_pos = (m->ring_pos + 1) % RING_SIZE;
+	}
+	m->ring_fill = m->ring_fill + n > RING_SIZE ? RING_SIZE : m->ring_fill + n;
+}
+
+static void ring_send(struct mon *m, int fd)
+{
+	size_t start = (m->ring_pos + RING_SIZE - m->ring_fill) % RING_SIZE;
+	size_t first = m->ring_fill < RING_SIZE - start ? m->ring_fill : RING_SIZE - start;
+	write_full(fd, m->ring + start, first);
+	if (first < m->ring_fill)
+		write_full(fd, m->ring, m->ring_fill - first);
+}
+
+static int boot(struct mon *m)
+{
+	struct spawn_req rq = {.g = m->g, .c = m->c, .cg = m->cg, .root = m->root};
+	struct spawn_res res;
+	int r = spawn_init(&rq, &res);
+	if (r < 0)
+		return r;
+	m->pidfd = res.pidfd;
+	m->master = res.console_master;
+	if (m->master >= 0)
+		fcntl(m->master, F_SETFL, O_NONBLOCK);
+	m->st.init_pid = res.pid;
+	proc_starttime(res.pid, &m->st.init_start);
+	m->st.boots++;
+	return state_write(m->g, m->c->ctid, &m->st);
+}
+
+static void drop_client(struct mon *m)
+{
+	if (m->client >= 0)
+		close(m->client);
+	m->client = -1;
+}
+
+static void handle_accept(struct mon *m)
+{
+	int fd = accept4(m->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd < 0)
+		return;
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+	char line[64];
+	ssize_t n = -1;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0 || cr.uid != 0)
+		goto out;
+	/* the client writes its command at once; a short wait keeps a slow one from blocking us */
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	if (poll(&p, 1, 1000) <= 0)
+		goto out;
+	n = read(fd, line, sizeof(line) - 1);
+	if (n <= 0)
+		goto out;
+	line[n] = 0;
+	line[strcspn(line, "\r\n")] = 0;
+	if (strcmp(line, "stop") == 0) {
+		m->stopping = true;
+		for (int i = 0; i < MAX_WAITERS; i++)
+			if (m->waiters[i] < 0) {
+				write_full(fd, "ok\n", 3);
+				m->waiters[i] = fd; /* closed when we exit: the client sees EOF */
+				return;
+			}
+	} else if (strcmp(line, "console") == 0) {
+		drop_client(m);
+		ring_send(m, fd);
+		m->client = fd;
+		return;
+	} else if (strcmp(line, "ping") == 0) {
+		write_full(fd, "ok\n", 3);
+	}
+out:
+	close(fd);
+}
+
+static void pump_console(struct mon *m)
+{
+	char buf[4096];
+	for (;;) {
+		ssize_t n = read(m->master, buf, sizeof(buf));
+		if (n <= 0)
+			return;
+		ring_add(m, buf, (size_t)n);
+		if (m->logfd >= 0)
+			write_full(m->logfd, buf, (size_t)n);
+		if (m->client >= 0 && write_full(m->client, buf, (size_t)n) < 0)
+			drop_client(m);
+	}
+}
+
+static void client_input(struct mon *m)
+{
+	char buf[1024];
+	ssize_t n = read(m->client, buf, sizeof(buf));
+	if (n <= 0) {
+		drop_client(m);
+		return;
+	}
+	if (m->master >= 0)
+		write_full(m->master, buf, (size_t)n);
+}
+
+/* init is gone: reboot or final cleanup. Returns true when the monitor should go on. */
+static bool init_exited(struct mon *m)
+{
+	siginfo_t si;
+	memset(&si, 0, sizeof(si));
+	waitid(P_PIDFD, (id_t)m->pidfd, &si, WEXITED);
+	close(m->pidfd);
+	m->pidfd = -1;
+	bool reboot = si.si_code == CLD_KILLED && si.si_status == SIGHUP && !m->stopping;
+	if (si.si_code == CLD_EXITED)
+		log_info("init exited with status %d", si.si_status);
+	else
+		log_info("init killed by signal %d%s", si.si_status, reboot ? " (reboot)" : "");
+	if (m->master >= 0) {
+		pump_console(m);
+		close(m->master);
+		m->master = -1;
+	}
+	const struct cg_ops *ops = cg_backend(m->cg->mode);
+	ops->kill(m->cg, 5000);
+	if (reboot) {
+		log_file_only("Container rebooting");
+		if (boot(m) == 0) {
+			log_file_only("Container started (boot %u)", m->st.boots);
+			return true;
+		}
+		log_error("restart after reboot failed: %s", cerr_msg() ? cerr_msg() : "unknown error");
+	}
+	ct_cleanup(m->g, m->c->ctid, m->cg);
+	log_file_only("Container stopped");
+	return false;
+}
+
+static int make_listener(struct mon *m)
+{
+	struct sockaddr_un sa;
+	int r = sock_addr(m->g, m->c->ctid, &sa);
+	if (r < 0)
+		return r;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return cerr(EX_SYSTEM, errno, "socket");
+	unlink(sa.sun_path);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(sa.sun_path, 0600) < 0 || listen(fd, 16) < 0) {
+		r = cerr(EX_SYSTEM, errno, "listen on %s", sa.sun_path);
+		close(fd);
+		return r;
+	}
+	m->listen_fd = fd;
+	return 0;
+}
+
+static void monitor_loop(struct mon *m)
+{
+	for (;;) {
+		struct pollfd p[4];
+		int n = 0, ipid = -1, imaster = -1, ilisten = -1, iclient = -1;
+		if (m->pidfd >= 0)
+			p[ipid = n++] = (struct pollfd){.fd = m->pidfd, .events = POLLIN};
+		if (m->master >= 0)
+			p[imaster = n++] = (struct pollfd){.fd = m->master, .events = POLLIN};
+		p[ilisten = n++] = (struct pollfd){.fd = m->listen_fd, .events = POLLIN};
+		if (m->client >= 0)
+			p[iclient = n++] = (struct pollfd){.fd = m->client, .events = POLLIN};
+		if (poll(p, (nfds_t)n, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return;
+		}
+		if (imaster >= 0 && p[imaster].revents) {
+			if (p[imaster].revents & POLLIN)
+				pump_console(m);
+			/* POLLHUP: nobody has the console open right now; avoid spinning */
+			else if (p[imaster].revents & POLLHUP)
+				usleep(50000);
+		}
+		if (iclient >= 0 && p[iclient].revents)
+			client_input(m);
+		if (p[ilisten].revents & POLLIN)
+			handle_accept(m);
+		if (ipid >= 0 && p[ipid].revents && !init_exited(m))
+			return;
+	}
+}
+
+static __attribute__((noreturn)) void monitor_main(struct mon *m, int report)
+{
+	log_set_file(m->g->log_file); /* forget the inherited fd before closing everything */
+	/* keep only the report pipe: the lock and everything else belong to the start command */
+	if (report != 3) {
+		dup3(report, 3, O_CLOEXEC);
+		report = 3;
+	}
+	syscall(SYS_close_range, 4, ~0U, 0);
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null >= 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		close(null);
+	}
+	char title[64];
+	snprintf(title, sizeof(title), "cellctl-monitor %u", m->c->ctid);
+	proc_title_set(title);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+
+	m->pidfd = m->master = m->listen_fd = m->client = -1;
+	for (int i = 0; i < MAX_WAITERS; i++)
+		m->waiters[i] = -1;
+	m->st.monitor_pid = getpid();
+	proc_starttime(m->st.monitor_pid, &m->st.monitor_start);
+	m->st.userns = m->c->userns;
+	m->st.uid_base = m->c->uid_base;
+	m->st.cg = *m->cg;
+	_cleanup_free_ char *logdir = xasprintf("%s/console", m->g->run_dir);
+	mkdir_p(logdir, 0700);
+	_cleanup_free_ char *logpath = xasprintf("%s/%u.log", logdir, m->c->ctid);
+	m->logfd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+	int r = make_listener(m);
+	if (r == 0)
+		r = boot(m);
+	char msg[600];
+	if (r < 0) {
+		snprintf(msg, sizeof(msg), "%d %s", cerr_exit(), cerr_msg() ? cerr_msg() : "start failed");
+		write_full(report, msg, strlen(msg));
+		if (m->listen_fd >= 0)
+			close(m->listen_fd);
+		state_remove(m->g, m->c->ctid);
+		_exit(1);
+	}
+	write_full(report, "0 ok", 4);
+	close(report);
+	log_file_only("Container started");
+	monitor_loop(m);
+	_exit(0);
+}
+
+int monitor_launch(const struct gconf *g, struct ct_config *c, const struct cg_paths *cg, const char *root)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return cerr(EX_SYSTEM, errno, "pipe");
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return cerr(EX_SYSTEM, errno, "fork");
+	}
+	if (pid == 0) {
+		close(p[0]);
+		setsid();
+		pid_t mp = fork();
+		if (mp != 0)
+			_exit(mp < 0 ? 1 : 0);
+		static struct mon m;
+		m.g = g;
+		m.c = c;
+		m.cg = cg;
+		m.root = root;
+		monitor_main(&m, p[1]);
+	}
+	close(p[1]);
+	waitpid(pid, NULL, 0);
+	char buf[640];
+	ssize_t n = read_full(p[0], buf, sizeof(buf) - 1);
+	close(p[0]);
+	if (n <= 0)
+		return cerr(EX_ENVCREATE, 0, "the container monitor died during start");
+	buf[n] = 0;
+	int code = atoi(buf);
+	if (code == 0)
+		return 0;
+	char *text = strchr(buf, ' ');
+	return cerr(code, 0, "%s", text ? text + 1 : "start failed");
+}

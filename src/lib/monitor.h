@@ -1,1 +1,21 @@
+/* The per-container monitor: supervises init, holds the console, cleans up. */
 #pragma once
+#include "cgroup.h"
+#include "config.h"
+
+/* Fork the monitor (double fork + setsid). Returns 0 once the guest's init has been exec'd and
+ * the state file is written, or the error the monitor reported. */
+int monitor_launch(const struct gconf *g, struct ct_config *c, const struct cg_paths *cg, const char *root);
+
+/* Tear down what a container leaves behind when it is gone: processes in its cgroups, the
+ * cgroups, host-side network devices, state and socket. Idempotent; used by the monitor and by
+ * stop when the monitor itself has died. */
+int ct_cleanup(const struct gconf *g, unsigned ctid, const struct cg_paths *cg);
+
+/* Connect to a running container's monitor and send a command line ("stop", "console").
+ * Returns the connected socket or -errno. */
+int monitor_connect(const struct gconf *g, unsigned ctid, const char *cmd);
+
+/* Process title support: call once from main with argc/argv. */
+void proc_title_init(int argc, char **argv);
+void proc_title_set(const char *title);

@@ -1,1 +1,189 @@
-/* mounts: being written */
+#include "mounts.h"
+
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <termios.h>
+
+#include "error.h"
+#include "log.h"
+#include "util.h"
+
+static int do_mount(const char *src, const char *dst, const char *type, unsigned long flags, const char *data)
+{
+	if (mount(src, dst, type, flags, data) < 0)
+		return cerr(EX_CANTMOUNT, errno, "mount %s on %s (%s)", src ? src : "none", dst,
+			    type ? type : "bind");
+	return 0;
+}
+
+int mnt_bind_root(const struct mnt_opts *o)
+{
+	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+		return cerr(EX_CANTMOUNT, errno, "make / a slave mount");
+	int r = do_mount(o->root, o->root, NULL, MS_BIND | MS_REC, NULL);
+	if (r < 0)
+		return r;
+	if (chdir(o->root) < 0)
+		return cerr(EX_CANTMOUNT, errno, "chdir %s", o->root);
+	return 0;
+}
+
+/* mkdir that tolerates an existing directory; the guest may lack it. */
+static int ensure_dir(const char *path, mode_t mode)
+{
+	if (mkdir(path, mode) < 0 && errno != EEXIST)
+		return cerr(EX_CANTMOUNT, errno, "mkdir %s in the guest", path);
+	struct stat st;
+	if (lstat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+		return cerr(EX_CANTMOUNT, ENOTDIR, "guest %s is not a directory", path);
+	return 0;
+}
+
+static int ensure_file(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0644);
+	if (fd < 0)
+		return cerr(EX_CANTMOUNT, errno, "create %s", path);
+	close(fd);
+	return 0;
+}
+
+static int setup_proc(void)
+{
+	const unsigned long fl = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+	int r;
+	if ((r = ensure_dir("proc", 0555)) < 0 || (r = do_mount("proc", "proc", "proc", fl, NULL)) < 0)
+		return r;
+	/* /proc/sys read-only except /proc/sys/net: bind net first, then the recursive ro bind of sys
+	 * carries the rw net mount along */
+	if ((r = do_mount("proc/sys/net", "proc/sys/net", NULL, MS_BIND, NULL)) < 0 ||
+	    (r = do_mount("proc/sys", "proc/sys", NULL, MS_BIND | MS_REC, NULL)) < 0 ||
+	    (r = do_mount(NULL, "proc/sys", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | fl, NULL)) < 0)
+		return r;
+	if ((r = do_mount("proc/sysrq-trigger", "proc/sysrq-trigger", NULL, MS_BIND, NULL)) < 0 ||
+	    (r = do_mount(NULL, "proc/sysrq-trigger", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | fl, NULL)) < 0)
+		return r;
+	static const char *masked[] = {"proc/kcore", "proc/keys", "proc/timer_list"};
+	for (size_t i = 0; i < ARRAY_SIZE(masked); i++) {
+		if (access(masked[i], F_OK) < 0)
+			continue;
+		if ((r = do_mount("/dev/null", masked[i], NULL, MS_BIND, NULL)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int setup_sys(enum cg_mode mode)
+{
+	const unsigned long fl = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+	int r;
+	if ((r = ensure_dir("sys", 0555)) < 0 || (r = do_mount("sysfs", "sys", "sysfs", fl | MS_RDONLY, NULL)) < 0)
+		return r;
+	(void)mode;
+	/* the guest's own cgroup2 tree, rooted at its cgroup namespace (its leaf) */
+	return do_mount("cgroup2", "sys/fs/cgroup", "cgroup2", fl, NULL);
+}
+
+static const struct {
+	const char *name;
+	unsigned maj, min;
+} devnodes[] = {{"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7}, {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0}};
+
+static int setup_dev(bool userns, int *console_master)
+{
+	int r;
+	if ((r = ensure_dir("dev", 0755)) < 0 ||
+	    (r = do_mount("tmpfs", "dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=65536k")) < 0)
+		return r;
+	char path[64], src[64];
+	for (size_t i = 0; i < ARRAY_SIZE(devnodes); i++) {
+		snprintf(path, sizeof(path), "dev/%s", devnodes[i].name);
+		if (!userns) {
+			if (mknod(path, S_IFCHR | 0666, makedev(devnodes[i].maj, devnodes[i].min)) < 0)
+				return cerr(EX_CANTMOUNT, errno, "mknod %s", path);
+			chmod(path, 0666);
+			continue;
+		}
+		/* mknod is useless in a user namespace: bind the host's node */
+		snprintf(src, sizeof(src), "/dev/%s", devnodes[i].name);
+		if ((r = ensure_file(path)) < 0 || (r = do_mount(src, path, NULL, MS_BIND, NULL)) < 0)
+			return r;
+	}
+	if ((r = ensure_dir("dev/pts", 0755)) < 0 ||
+	    (r = do_mount("devpts", "dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+			  "newinstance,ptmxmode=0666,mode=620,gid=5")) < 0)
+		return r;
+	if (symlink("pts/ptmx", "dev/ptmx") < 0)
+		return cerr(EX_CANTMOUNT, errno, "symlink dev/ptmx");
+	/* console: a pty of the guest's devpts, the monitor keeps the master */
+	int master = open("dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master < 0)
+		return cerr(EX_CANTMOUNT, errno, "open the guest's ptmx");
+	int unlock = 0, n = -1;
+	if (ioctl(master, TIOCSPTLCK, &unlock) < 0 || ioctl(master, TIOCGPTN, &n) < 0) {
+		close(master);
+		return cerr(EX_CANTMOUNT, errno, "set up the console pty");
+	}
+	snprintf(src, sizeof(src), "dev/pts/%d", n);
+	if ((r = ensure_file("dev/console")) < 0 || (r = do_mount(src, "dev/console", NULL, MS_BIND, NULL)) < 0) {
+		close(master);
+		return r;
+	}
+	*console_master = master;
+	if ((r = ensure_dir("dev/shm", 01777)) < 0 ||
+	    (r = do_mount("tmpfs", "dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777")) < 0)
+		return r;
+	static const char *links[][2] = {{"/proc/self/fd", "dev/fd"},
+					 {"/proc/self/fd/0", "dev/stdin"},
+					 {"/proc/self/fd/1", "dev/stdout"},
+					 {"/proc/self/fd/2", "dev/stderr"}};
+	for (size_t i = 0; i < ARRAY_SIZE(links); i++)
+		if (symlink(links[i][0], links[i][1]) < 0)
+			return cerr(EX_CANTMOUNT, errno, "symlink %s", links[i][1]);
+	return 0;
+}
+
+static int setup_run(void)
+{
+	struct stat st;
+	if (lstat("run", &st) < 0 || !S_ISDIR(st.st_mode))
+		return 0; /* a guest without /run manages without */
+	int r = do_mount("tmpfs", "run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=20%");
+	if (r < 0)
+		return r;
+	if ((r = ensure_dir("run/host", 0755)) < 0)
+		return r;
+	int fd = open("run/host/container-manager", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0444);
+	if (fd < 0)
+		return cerr(EX_CANTMOUNT, errno, "create /run/host/container-manager");
+	r = write_full(fd, "cellctl\n", 8);
+	close(fd);
+	return r;
+}
+
+int mnt_populate(const struct mnt_opts *o, int *console_master)
+{
+	int r;
+	if ((r = setup_proc()) < 0 || (r = setup_sys(o->cgmode)) < 0 || (r = setup_dev(o->userns, console_master)) < 0)
+		return r;
+	return setup_run();
+}
+
+int mnt_pivot(void)
+{
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		return cerr(EX_CANTMOUNT, errno, "pivot_root");
+	if (umount2(".", MNT_DETACH) < 0)
+		return cerr(EX_CANTMOUNT, errno, "detach the old root");
+	if (chdir("/") < 0)
+		return cerr(EX_CANTMOUNT, errno, "chdir /");
+	if (mount(NULL, "/", NULL, MS_REC | MS_SHARED, NULL) < 0)
+		return cerr(EX_CANTMOUNT, errno, "make / shared");
+	return 0;
+}

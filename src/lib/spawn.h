@@ -1,1 +1,25 @@
+/* Spawning the guest's init: clone3 into new namespaces, a numbered handshake over a socketpair,
+ * and exec. Runs in the monitor. */
 #pragma once
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "cgroup.h"
+#include "config.h"
+
+struct spawn_req {
+	const struct gconf *g;
+	const struct ct_config *c;
+	const struct cg_paths *cg;
+	const char *root; /* private area */
+};
+
+struct spawn_res {
+	pid_t pid;
+	int pidfd;
+	int console_master;
+};
+
+/* Returns 0 once init has been exec'd; on failure the child is reaped and cerr says why
+ * (EX_BADTEMPLATE when no init could be executed). */
+int spawn_init(const struct spawn_req *rq, struct spawn_res *out);

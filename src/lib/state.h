@@ -1,1 +1,37 @@
+/* Run state of a running container: run_dir/CTID.state, written by its monitor. */
 #pragma once
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "cgroup.h"
+#include "config.h"
+
+struct ct_state {
+	pid_t monitor_pid;
+	unsigned long long monitor_start; /* /proc/PID/stat starttime, guards against pid reuse */
+	pid_t init_pid;
+	unsigned long long init_start;
+	bool userns;
+	uint32_t uid_base;
+	unsigned boots;     /* 1 + number of guest reboots */
+	struct cg_paths cg;
+};
+
+char *state_path(const struct gconf *g, unsigned ctid, const char *suffix); /* run_dir/CTID<suffix> */
+int state_write(const struct gconf *g, unsigned ctid, const struct ct_state *s);
+/* -ENOENT when there is no state file. */
+int state_read(const struct gconf *g, unsigned ctid, struct ct_state *s);
+void state_remove(const struct gconf *g, unsigned ctid);
+/* Pure: text form. */
+char *state_format(const struct ct_state *s);
+int state_parse(const char *text, struct ct_state *s);
+
+/* starttime field of /proc/PID/stat; -ESRCH when gone. */
+int proc_starttime(pid_t pid, unsigned long long *out);
+/* Is pid alive and still the process that started at start? */
+bool proc_alive(pid_t pid, unsigned long long start);
+/* A pidfd for pid, verified against start; -ESRCH when that process is gone. */
+int proc_pidfd(pid_t pid, unsigned long long start);
+/* Container running: a state file whose init is alive. Fills s when non-NULL. */
+bool ct_running(const struct gconf *g, unsigned ctid, struct ct_state *s);
