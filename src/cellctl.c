@@ -119,6 +119,21 @@ int main(int argc, char **argv)
 	for (size_t k = 0; k < ARRAY_SIZE(commands); k++) {
 		if (strcmp(name, commands[k].name) != 0)
 			continue;
+		/* vzctl puts the CTID first; accept it after flags too ("stop --fast 101"): the last
+		 * all-digit argument moves to the front */
+		int sub = argc - i;
+		char **sv = argv + i;
+		if (sub > 2 && sv[1][0] == '-' && strcmp(name, "exec") != 0 && strcmp(name, "list") != 0 &&
+		    strcmp(name, "template") != 0) {
+			for (int a = sub - 1; a > 1; a--) {
+				if (!sv[a][0] || strspn(sv[a], "0123456789") != strlen(sv[a]))
+					continue;
+				char *id = sv[a];
+				memmove(&sv[2], &sv[1], sizeof(char *) * (size_t)(a - 1));
+				sv[1] = id;
+				break;
+			}
+		}
 		struct gconf *g = NULL;
 		int r = gconf_load(&g);
 		if (r == 0) {

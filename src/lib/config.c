@@ -1,1 +1,418 @@
-/* config: being written */
+/* The global config (cellctl.conf) and container configs (CTID.conf). iniparser reads the files
+ * (it finds malformed lines and names them); the parameter table fills struct ct_config. */
+#include "config.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <iniparser.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "error.h"
+#include "log.h"
+#include "util.h"
+
+#ifndef DATADIR
+#define DATADIR "/usr/share/cellctl"
+#endif
+#define GCONF_DEFAULT_PATH "/etc/cellctl/cellctl.conf"
+
+int ctid_parse(const char *s, unsigned *out)
+{
+	if (!s || !*s)
+		return -EINVAL;
+	uint64_t v = 0;
+	for (const char *p = s; *p; p++) {
+		if (!isdigit((unsigned char)*p))
+			return -EINVAL;
+		v = v * 10 + (uint64_t)(*p - '0');
+		if (v > CTID_MAX)
+			return -ERANGE;
+	}
+	if (v < CTID_MIN)
+		return -ERANGE;
+	*out = (unsigned)v;
+	return 0;
+}
+
+/* ---- iniparser with its complaints captured ---- */
+
+static char ip_err[1024];
+
+static int ip_errback(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	size_t n = strlen(ip_err);
+	int r = 0;
+	if (n < sizeof(ip_err) - 1)
+		r = vsnprintf(ip_err + n, sizeof(ip_err) - n, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+/* Load path with iniparser; a malformed file gives EX_BADCONFIG "FILE:LINE: malformed line: TEXT". */
+static int ip_load(const char *path, dictionary **out)
+{
+	ip_err[0] = 0;
+	iniparser_set_error_callback(ip_errback);
+	dictionary *d = iniparser_load(path);
+	iniparser_set_error_callback(NULL);
+	if (d) {
+		*out = d;
+		return 0;
+	}
+	/* "iniparser: syntax error in FILE (LINE):\n-> TEXT\n" */
+	const char *se = strstr(ip_err, "syntax error in ");
+	const char *arrow = strstr(ip_err, "):\n-> ");
+	if (se && arrow) {
+		const char *lp = arrow;
+		while (lp > se && *lp != '(')
+			lp--;
+		int line = atoi(lp + 1);
+		_cleanup_free_ char *text = xstrdup(arrow + 6);
+		text[strcspn(text, "\n")] = 0;
+		return cerr(EX_BADCONFIG, 0, "%s:%d: malformed line: %s", path, line, strtrim(text));
+	}
+	const char *lt = strstr(ip_err, "line too long in ");
+	if (lt) {
+		const char *lp = strrchr(ip_err, '(');
+		return cerr(EX_BADCONFIG, 0, "%s:%d: line too long", path, lp ? atoi(lp + 1) : 0);
+	}
+	char *nl = strchr(ip_err, '\n');
+	if (nl)
+		*nl = 0;
+	return cerr(EX_BADCONFIG, 0, "read config %s: %s", path, ip_err[0] ? ip_err : "iniparser failed");
+}
+
+/* ---- global config ---- */
+
+void gconf_free(struct gconf *g)
+{
+	if (!g)
+		return;
+	free(g->path);
+	free(g->config_dir);
+	free(g->private_dir);
+	free(g->template_dir);
+	free(g->recipe_dir);
+	free(g->sample_dir);
+	free(g->run_dir);
+	free(g->log_file);
+	free(g->cg_parent);
+	free(g->bridge);
+	free(g->bridge_address);
+	free(g->default_template);
+	free(g->default_sample);
+	free(g);
+}
+
+static struct gconf *gconf_defaults(void)
+{
+	struct gconf *g = xcalloc(1, sizeof(*g));
+	g->config_dir = xstrdup("/etc/cellctl/ct");
+	g->private_dir = xstrdup("/var/lib/cellctl/private");
+	g->template_dir = xstrdup("/var/lib/cellctl/template");
+	g->recipe_dir = xstrdup(DATADIR "/templates");
+	g->sample_dir = xstrdup("/etc/cellctl/samples");
+	g->run_dir = xstrdup("/run/cellctl");
+	g->log_file = xstrdup("/var/log/cellctl.log");
+	g->cg_parent = xstrdup("cellctl");
+	g->bridge = xstrdup("cellbr0");
+	g->default_template = xstrdup("busybox");
+	g->userns_default = true;
+	g->userns_base = 100000;
+	g->userns_size = 65536;
+	g->stop_timeout = 120;
+	return g;
+}
+
+static int bad_gkey(const char *path, const char *sk, const char *v)
+{
+	char sec[64];
+	size_t n = strcspn(sk, ":");
+	snprintf(sec, sizeof(sec), "%.*s", (int)n, sk);
+	return cerr(EX_BADCONFIG, 0, "%s: [%s] %s: invalid value '%s'", path, sec, sk + n + (sk[n] ? 1 : 0), v);
+}
+
+/* A path setting: relative values are relative to the config file's directory. */
+static int gpath(dictionary *d, const char *path, const char *dir, const char *sk, char **dst)
+{
+	const char *v = iniparser_getstring(d, sk, NULL);
+	if (!v)
+		return 0;
+	if (!*v)
+		return bad_gkey(path, sk, v);
+	free(*dst);
+	*dst = v[0] == '/' ? xstrdup(v) : xasprintf("%s/%s", dir, v);
+	return 0;
+}
+
+static int gstr(dictionary *d, const char *sk, char **dst)
+{
+	const char *v = iniparser_getstring(d, sk, NULL);
+	if (!v)
+		return 0;
+	free(*dst);
+	*dst = *v ? xstrdup(v) : NULL;
+	return 1;
+}
+
+static int gconf_parse(struct gconf *g, dictionary *d)
+{
+	const char *path = g->path;
+	_cleanup_free_ char *pcopy = xstrdup(path);
+	char rdir[PATH_MAX];
+	const char *dir = dirname(pcopy);
+	if (realpath(dir, rdir))
+		dir = rdir;
+	static const struct {
+		const char *sk;
+		size_t off;
+	} paths[] = {
+		{"paths:config_dir", offsetof(struct gconf, config_dir)},
+		{"paths:private_dir", offsetof(struct gconf, private_dir)},
+		{"paths:template_dir", offsetof(struct gconf, template_dir)},
+		{"paths:recipe_dir", offsetof(struct gconf, recipe_dir)},
+		{"paths:sample_dir", offsetof(struct gconf, sample_dir)},
+		{"paths:run_dir", offsetof(struct gconf, run_dir)},
+		{"paths:log_file", offsetof(struct gconf, log_file)},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(paths); i++) {
+		int r = gpath(d, path, dir, paths[i].sk, (char **)((char *)g + paths[i].off));
+		if (r < 0)
+			return r;
+	}
+
+	const char *v;
+	gstr(d, "cgroup:parent", &g->cg_parent);
+	if (!g->cg_parent || strstr(g->cg_parent, "..") || g->cg_parent[0] == '/')
+		return bad_gkey(path, "cgroup:parent", g->cg_parent ? g->cg_parent : "");
+	gstr(d, "network:bridge", &g->bridge);
+	if (!g->bridge || !param_valid_ifname(g->bridge))
+		return bad_gkey(path, "network:bridge", g->bridge ? g->bridge : "");
+	gstr(d, "network:bridge_address", &g->bridge_address);
+	if (g->bridge_address && !param_valid_cidr(g->bridge_address))
+		return bad_gkey(path, "network:bridge_address", g->bridge_address);
+	gstr(d, "defaults:ostemplate", &g->default_template);
+	if (!g->default_template)
+		return bad_gkey(path, "defaults:ostemplate", "");
+	gstr(d, "defaults:config", &g->default_sample);
+
+	if ((v = iniparser_getstring(d, "userns:default", NULL)) && parse_bool(v, &g->userns_default) < 0)
+		return bad_gkey(path, "userns:default", v);
+	if ((v = iniparser_getstring(d, "userns:base", NULL)) && parse_uint(v, 0, UINT32_MAX, &g->userns_base) < 0)
+		return bad_gkey(path, "userns:base", v);
+	if ((v = iniparser_getstring(d, "userns:size", NULL)) && parse_uint(v, 1, UINT32_MAX, &g->userns_size) < 0)
+		return bad_gkey(path, "userns:size", v);
+	if ((uint64_t)g->userns_base + g->userns_size > UINT32_MAX) {
+		char both[64];
+		snprintf(both, sizeof(both), "%u+%u", g->userns_base, g->userns_size);
+		return bad_gkey(path, "userns:size", both);
+	}
+	if ((v = iniparser_getstring(d, "defaults:stop_timeout", NULL)) &&
+	    parse_uint(v, 1, 86400 * 7, &g->stop_timeout) < 0)
+		return bad_gkey(path, "defaults:stop_timeout", v);
+	return 0;
+}
+
+int gconf_load(struct gconf **out)
+{
+	const char *env = getenv("CELLCTL_CONF");
+	bool from_env = env && *env;
+	const char *path = from_env ? env : GCONF_DEFAULT_PATH;
+	struct gconf *g = gconf_defaults();
+
+	if (access(path, F_OK) < 0) {
+		int e = errno;
+		if (e == ENOENT && !from_env) {
+			log_debug("no %s, using built-in defaults", path);
+			*out = g;
+			return 0;
+		}
+		gconf_free(g);
+		cerr(EX_NOGCONF, e, "global config %s", path);
+		return -e;
+	}
+	if (access(path, R_OK) < 0) {
+		int e = errno;
+		gconf_free(g);
+		cerr(EX_NOGCONF, e, "read global config %s", path);
+		return -e;
+	}
+	g->path = xstrdup(path);
+	dictionary *d = NULL;
+	int r = ip_load(path, &d);
+	if (r == 0) {
+		r = gconf_parse(g, d);
+		iniparser_freedict(d);
+	}
+	if (r < 0) {
+		gconf_free(g);
+		return r;
+	}
+	*out = g;
+	return 0;
+}
+
+/* ---- container configs ---- */
+
+char *ctconf_path(const struct gconf *g, unsigned ctid)
+{
+	return xasprintf("%s/%u.conf", g->config_dir, ctid);
+}
+
+void ctconf_free(struct ct_config *c)
+{
+	if (!c)
+		return;
+	free(c->path);
+	ini_free(c->doc);
+	free(c->hostname);
+	free(c->ostemplate);
+	free(c->uuid);
+	free(c->name);
+	free(c->description);
+	free(c->origin_sample);
+	free(c->cpumask);
+	free(c->capability);
+	free(c->devices);
+	free(c->devnodes);
+	free(c->nameserver);
+	free(c->searchdomain);
+	for (unsigned i = 0; i < c->nnetif; i++)
+		for (unsigned j = 0; j < c->netif[i].nips; j++)
+			free(c->netif[i].ips[j]);
+	free(c);
+}
+
+static struct ct_config *ctconf_new(const struct gconf *g, unsigned ctid)
+{
+	struct ct_config *c = xcalloc(1, sizeof(*c));
+	c->ctid = ctid;
+	c->path = ctconf_path(g, ctid);
+	c->userns = g->userns_default;
+	c->uid_size = g->userns_size;
+	c->stop_timeout = g->stop_timeout;
+	c->ram = c->swap = c->numproc = SIZE_UNLIMITED;
+	c->diskspace_soft = c->diskspace_hard = SIZE_UNLIMITED;
+	c->diskinodes_soft = c->diskinodes_hard = SIZE_UNLIMITED;
+	c->cpuunits = 1000;
+	c->ioprio = 4;
+	return c;
+}
+
+int ctconf_from_doc(const struct gconf *g, unsigned ctid, struct ini_doc *doc, struct ct_config **out)
+{
+	struct ct_config *c = ctconf_new(g, ctid);
+	c->doc = doc ? doc : ini_new();
+	int r = param_load_doc(c);
+	if (r < 0) {
+		ctconf_free(c);
+		return r;
+	}
+	*out = c;
+	return 0;
+}
+
+int ctconf_load(const struct gconf *g, unsigned ctid, struct ct_config **out)
+{
+	_cleanup_free_ char *path = ctconf_path(g, ctid);
+	_cleanup_free_ char *text = NULL;
+	int r = read_file_at(AT_FDCWD, path, &text, NULL);
+	if (r == -ENOENT) {
+		cerr(EX_NOCONF, 0, "container %u config %s not found", ctid, path);
+		return -ENOENT;
+	}
+	if (r < 0)
+		return cerr(EX_NOCONF, r, "read container %u config %s", ctid, path);
+	dictionary *d = NULL;
+	r = ip_load(path, &d);
+	if (r < 0)
+		return r;
+	iniparser_freedict(d);
+	return ctconf_from_doc(g, ctid, ini_parse(text), out);
+}
+
+int ctconf_save(struct ct_config *c)
+{
+	if (!c->doc)
+		c->doc = ini_new();
+	int r = ini_save(c->doc, c->path, 0644);
+	if (r < 0)
+		return cerr(EX_CONFSAVE, r, "save container config %s", c->path);
+	return 0;
+}
+
+static int cmp_uint(const void *a, const void *b)
+{
+	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+	return x < y ? -1 : x > y;
+}
+
+int ctconf_list(const struct gconf *g, unsigned **ids, unsigned *n)
+{
+	*ids = NULL;
+	*n = 0;
+	DIR *dir = opendir(g->config_dir);
+	if (!dir) {
+		if (errno == ENOENT)
+			return 0;
+		return cerr(EX_SYSTEM, errno, "open config dir %s", g->config_dir);
+	}
+	unsigned *v = NULL, cnt = 0, cap = 0;
+	struct dirent *de;
+	while ((de = readdir(dir))) {
+		const char *name = de->d_name;
+		size_t len = strlen(name);
+		if (len <= 5 || strcmp(name + len - 5, ".conf") != 0)
+			continue;
+		char num[16];
+		if (len - 5 >= sizeof(num))
+			continue;
+		memcpy(num, name, len - 5);
+		num[len - 5] = 0;
+		unsigned id;
+		if (num[0] == '0' || ctid_parse(num, &id) < 0) /* canonical names only: not 0101.conf */
+			continue;
+		if (cnt == cap) {
+			cap = cap ? cap * 2 : 32;
+			v = xrealloc(v, cap * sizeof(*v));
+		}
+		v[cnt++] = id;
+	}
+	closedir(dir);
+	if (cnt)
+		qsort(v, cnt, sizeof(*v), cmp_uint);
+	*ids = v;
+	*n = cnt;
+	return 0;
+}
+
+int ctconf_load_sample(const struct gconf *g, const char *name, struct ini_doc **out)
+{
+	if (!name || !*name || name[0] == '.' || strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+							     "0123456789._-") != strlen(name))
+		return cerr(EX_BADVALUE, 0, "invalid config sample name '%s'", name ? name : "");
+	_cleanup_free_ char *path = xasprintf("%s/ve-%s.conf-sample", g->sample_dir, name);
+	_cleanup_free_ char *text = NULL;
+	int r = read_file_at(AT_FDCWD, path, &text, NULL);
+	if (r == -ENOENT) {
+		cerr(EX_NOCONF, 0, "config sample %s not found", path);
+		return -ENOENT;
+	}
+	if (r < 0)
+		return cerr(EX_NOCONF, r, "read config sample %s", path);
+	dictionary *d = NULL;
+	r = ip_load(path, &d);
+	if (r < 0)
+		return r;
+	iniparser_freedict(d);
+	*out = ini_parse(text);
+	return 0;
+}

@@ -88,7 +88,8 @@ struct ct_config {
 /* Read config_dir/CTID.conf. -ENOENT (cerr EX_NOCONF) when missing; malformed lines give
  * EX_BADCONFIG with "file:line"; invalid values EX_BADVALUE naming the key. */
 int ctconf_load(const struct gconf *g, unsigned ctid, struct ct_config **out);
-/* Build from an ini_doc (used by load and by create before the file exists). */
+/* Build from an ini_doc (used by load and by create before the file exists). Takes ownership of
+ * doc (NULL: an empty one) in every case: it becomes c->doc, or is freed on failure. */
 int ctconf_from_doc(const struct gconf *g, unsigned ctid, struct ini_doc *doc, struct ct_config **out);
 void ctconf_free(struct ct_config *c);
 /* Path of the container config (malloc'd). */
@@ -108,6 +109,8 @@ enum param_flags {
 	PF_NOSAVE = 1 << 3,  /* never written to the config */
 	PF_LIST = 1 << 4,    /* a list -o field */
 	PF_REPEAT = 1 << 5,  /* may repeat; values accumulate */
+	PF_JOIN = 1 << 6,    /* may repeat on the CLI: join the values with spaces and call param_set
+	                      * once; the new list replaces the old (nameserver, searchdomain) */
 };
 
 struct param {
@@ -128,3 +131,11 @@ const struct param *param_table(unsigned *n);
 /* Validate and apply one parameter to c and c->doc (doc updated so ctconf_save persists it).
  * Errors: cerr with the param's exit code and a message naming the option and value. */
 int param_set(struct ct_config *c, const struct param *p, const char *value);
+
+/* Fill c from c->doc through the table (and the [netif.X] sections); the doc is not modified.
+ * Errors: cerr(p->bad_exit, "FILE: [section] key: invalid value 'X'"). Used by ctconf_from_doc. */
+int param_load_doc(struct ct_config *c);
+/* Validators shared with the global config and the network code. */
+bool param_valid_ifname(const char *s);   /* 1..15 chars, no '/', ':' or space */
+bool param_valid_cidr(const char *s);     /* IPv4 or IPv6 address with an optional /prefix */
+bool param_valid_hostname(const char *s); /* RFC 1123 labels, at most 253 chars */

@@ -23,3 +23,7 @@ int ini_unset(struct ini_doc *d, const char *section, const char *key);
 int ini_key_at(const struct ini_doc *d, const char *section, size_t idx, const char **key, const char **value);
 char *ini_render(const struct ini_doc *d); /* malloc'd text */
 int ini_save(const struct ini_doc *d, const char *path, unsigned mode); /* atomic: tmp, fsync, rename */
+/* Remove a section: its header and every line up to the next header. 1 if removed, 0 if absent. */
+int ini_remove_section(struct ini_doc *d, const char *section);
+/* Iterate distinct section names in file order: idx from 0; 0 and fills name, -1 at end. */
+int ini_section_at(const struct ini_doc *d, size_t idx, const char **name);

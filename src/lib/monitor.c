@@ -138,7 +138,7 @@ static void ring_send(struct mon *m, int fd)
 
 static int boot(struct mon *m)
 {
-	struct spawn_req rq = {.g = m->g, .c = m->c, .cg = m->cg, .root = m->root};
+	struct spawn_req rq = {.g = m->g, .c = m->c, .cg = m->cg, .root = m->root, .migrate = m->st.boots > 0};
 	struct spawn_res res;
 	int r = spawn_init(&rq, &res);
 	if (r < 0)
@@ -281,17 +281,20 @@ static int make_listener(struct mon *m)
 
 static void monitor_loop(struct mon *m)
 {
+	uint64_t hup_until = 0; /* console hung up (no guest process has it open): look again later */
 	for (;;) {
 		struct pollfd p[4];
-		int n = 0, ipid = -1, imaster = -1, ilisten = -1, iclient = -1;
+		int n = 0, ipid = -1, imaster = -1, ilisten = -1, iclient = -1, timeout = -1;
 		if (m->pidfd >= 0)
 			p[ipid = n++] = (struct pollfd){.fd = m->pidfd, .events = POLLIN};
-		if (m->master >= 0)
+		if (m->master >= 0 && now_ms() >= hup_until)
 			p[imaster = n++] = (struct pollfd){.fd = m->master, .events = POLLIN};
+		else if (m->master >= 0)
+			timeout = (int)(hup_until - now_ms()) + 1;
 		p[ilisten = n++] = (struct pollfd){.fd = m->listen_fd, .events = POLLIN};
 		if (m->client >= 0)
 			p[iclient = n++] = (struct pollfd){.fd = m->client, .events = POLLIN};
-		if (poll(p, (nfds_t)n, -1) < 0) {
+		if (poll(p, (nfds_t)n, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			return;
@@ -301,7 +304,7 @@ static void monitor_loop(struct mon *m)
 				pump_console(m);
 			/* POLLHUP: nobody has the console open right now; avoid spinning */
 			else if (p[imaster].revents & POLLHUP)
-				usleep(50000);
+				hup_until = now_ms() + 100;
 		}
 		if (iclient >= 0 && p[iclient].revents)
 			client_input(m);

@@ -60,14 +60,16 @@ static int setup_proc(void)
 	int r;
 	if ((r = ensure_dir("proc", 0555)) < 0 || (r = do_mount("proc", "proc", "proc", fl, NULL)) < 0)
 		return r;
-	/* /proc/sys read-only except /proc/sys/net: bind net first, then the recursive ro bind of sys
-	 * carries the rw net mount along */
-	if ((r = do_mount("proc/sys/net", "proc/sys/net", NULL, MS_BIND, NULL)) < 0 ||
-	    (r = do_mount("proc/sys", "proc/sys", NULL, MS_BIND | MS_REC, NULL)) < 0 ||
-	    (r = do_mount(NULL, "proc/sys", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | fl, NULL)) < 0)
+	/* /proc/sys read-only except /proc/sys/net: the net bind is a copy of the read-only one,
+	 * made writable again (our own mounts are not locked) */
+	if ((r = do_mount("proc/sys", "proc/sys", NULL, MS_BIND, NULL)) < 0 ||
+	    (r = do_mount(NULL, "proc/sys", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | fl, NULL)) < 0 ||
+	    (r = do_mount("proc/sys/net", "proc/sys/net", NULL, MS_BIND, NULL)) < 0 ||
+	    (r = do_mount(NULL, "proc/sys/net", NULL, MS_BIND | MS_REMOUNT | fl, NULL)) < 0)
 		return r;
-	if ((r = do_mount("proc/sysrq-trigger", "proc/sysrq-trigger", NULL, MS_BIND, NULL)) < 0 ||
-	    (r = do_mount(NULL, "proc/sysrq-trigger", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | fl, NULL)) < 0)
+	if (access("proc/sysrq-trigger", F_OK) == 0 &&
+	    ((r = do_mount("proc/sysrq-trigger", "proc/sysrq-trigger", NULL, MS_BIND, NULL)) < 0 ||
+	     (r = do_mount(NULL, "proc/sysrq-trigger", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | fl, NULL)) < 0))
 		return r;
 	static const char *masked[] = {"proc/kcore", "proc/keys", "proc/timer_list"};
 	for (size_t i = 0; i < ARRAY_SIZE(masked); i++) {

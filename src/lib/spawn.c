@@ -196,7 +196,7 @@ int spawn_init(const struct spawn_req *rq, struct spawn_res *out)
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return cerr(EX_SYSTEM, errno, "socketpair");
-	int leaf = cg_leaf_fd(rq->cg);
+	int leaf = rq->migrate ? -1 : cg_leaf_fd(rq->cg);
 	uint64_t flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_PIDFD;
 	if (c->userns)
 		flags |= CLONE_NEWUSER;

@@ -12,6 +12,9 @@ struct spawn_req {
 	const struct ct_config *c;
 	const struct cg_paths *cg;
 	const char *root; /* private area */
+	/* Migrate instead of CLONE_INTO_CGROUP: a fork into a cgroup that has seen cgroup.kill is
+	 * killed by the kernel (observed on 6.18), so a reboot in the same cgroup must migrate. */
+	bool migrate;
 };
 
 struct spawn_res {

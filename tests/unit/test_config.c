@@ -1,11 +1,792 @@
+/* Config round trips, ctid parsing, the global config, container configs and the parameter table. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
-static void placeholder(void **state) { (void)state; }
+
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "config.h"
+#include "error.h"
+#include "ini.h"
+#include "util.h"
+
+static char tmpdir[64];
+
+static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
+{
+	(void)st;
+	(void)flag;
+	(void)f;
+	return remove(p);
+}
+
+static int setup_dir(void **state)
+{
+	(void)state;
+	strcpy(tmpdir, "/tmp/cellctl-test-config.XXXXXX");
+	if (!mkdtemp(tmpdir))
+		return -1;
+	cerr_clear();
+	return 0;
+}
+
+static int teardown_dir(void **state)
+{
+	(void)state;
+	unsetenv("CELLCTL_CONF");
+	nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	return 0;
+}
+
+static void put(const char *rel, const char *text)
+{
+	_cleanup_free_ char *p = xasprintf("%s/%s", tmpdir, rel);
+	FILE *f = fopen(p, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static char *get(const char *rel)
+{
+	_cleanup_free_ char *p = xasprintf("%s/%s", tmpdir, rel);
+	char *t = NULL;
+	assert_int_equal(read_file_at(AT_FDCWD, p, &t, NULL), 0);
+	return t;
+}
+
+/* ---- ini ---- */
+
+static const char *SAMPLE = "; top comment\n"
+			    "# another\n"
+			    "\n"
+			    "[container]\n"
+			    "hostname = web1   ; the name\n"
+			    "zzz_unknown = keep me\n"
+			    "onboot = yes\n"
+			    "\n"
+			    "[resources]\n"
+			    "ram = 1G\n"
+			    "; trailing comment in resources\n"
+			    "\n"
+			    "[other]\n"
+			    "x = \"quoted ; value\"\n";
+
+static void test_ini_roundtrip_identity(void **state)
+{
+	(void)state;
+	struct ini_doc *d = ini_parse(SAMPLE);
+	char *out = ini_render(d);
+	assert_string_equal(out, SAMPLE);
+	free(out);
+	assert_string_equal(ini_get(d, "container", "hostname"), "web1");
+	assert_string_equal(ini_get(d, "CONTAINER", "HostName"), "web1");
+	assert_string_equal(ini_get(d, "other", "x"), "quoted ; value");
+	assert_null(ini_get(d, "container", "nope"));
+	assert_null(ini_get(d, "nosection", "ram"));
+	ini_free(d);
+
+	/* no final newline survives too */
+	d = ini_parse("[a]\nk = v");
+	out = ini_render(d);
+	assert_string_equal(out, "[a]\nk = v");
+	free(out);
+	ini_free(d);
+}
+
+static void test_ini_set_keeps_comment(void **state)
+{
+	(void)state;
+	struct ini_doc *d = ini_parse(SAMPLE);
+	ini_set(d, "container", "hostname", "web2");
+	char *out = ini_render(d);
+	assert_non_null(strstr(out, "hostname = web2   ; the name\n"));
+	/* everything else intact */
+	assert_non_null(strstr(out, "; top comment\n# another\n\n[container]\n"));
+	assert_non_null(strstr(out, "zzz_unknown = keep me\nonboot = yes\n"));
+	free(out);
+	assert_string_equal(ini_get(d, "container", "hostname"), "web2");
+	ini_free(d);
+}
+
+static void test_ini_set_new_key_and_section(void **state)
+{
+	(void)state;
+	struct ini_doc *d = ini_parse(SAMPLE);
+	ini_set(d, "resources", "swap", "2G");
+	ini_set(d, "container", "bootorder", "5");
+	ini_set(d, "security", "capability", "sys_time:on");
+	ini_set(d, "other", "y", "has # hash");
+	char *out = ini_render(d);
+	const char *want = "; top comment\n"
+			   "# another\n"
+			   "\n"
+			   "[container]\n"
+			   "hostname = web1   ; the name\n"
+			   "zzz_unknown = keep me\n"
+			   "onboot = yes\n"
+			   "bootorder = 5\n"
+			   "\n"
+			   "[resources]\n"
+			   "ram = 1G\n"
+			   "swap = 2G\n"
+			   "; trailing comment in resources\n"
+			   "\n"
+			   "[other]\n"
+			   "x = \"quoted ; value\"\n"
+			   "y = \"has # hash\"\n"
+			   "\n"
+			   "[security]\n"
+			   "capability = sys_time:on\n";
+	assert_string_equal(out, want);
+	free(out);
+	assert_string_equal(ini_get(d, "other", "y"), "has # hash");
+
+	/* unset and re-render */
+	assert_int_equal(ini_unset(d, "container", "zzz_unknown"), 1);
+	assert_int_equal(ini_unset(d, "container", "zzz_unknown"), 0);
+	out = ini_render(d);
+	assert_null(strstr(out, "zzz_unknown"));
+	assert_non_null(strstr(out, "hostname = web1   ; the name\nonboot = yes\nbootorder = 5\n"));
+	free(out);
+
+	/* key iteration in file order */
+	const char *k, *v;
+	assert_int_equal(ini_key_at(d, "container", 0, &k, &v), 0);
+	assert_string_equal(k, "hostname");
+	assert_int_equal(ini_key_at(d, "container", 2, &k, &v), 0);
+	assert_string_equal(k, "bootorder");
+	assert_string_equal(v, "5");
+	assert_int_equal(ini_key_at(d, "container", 3, &k, &v), -1);
+
+	/* sections in order; remove one */
+	const char *s;
+	assert_int_equal(ini_section_at(d, 0, &s), 0);
+	assert_string_equal(s, "container");
+	assert_int_equal(ini_section_at(d, 3, &s), 0);
+	assert_string_equal(s, "security");
+	assert_int_equal(ini_remove_section(d, "other"), 1);
+	assert_null(ini_get(d, "other", "x"));
+	assert_string_equal(ini_get(d, "security", "capability"), "sys_time:on");
+	ini_free(d);
+
+	/* a fresh doc */
+	d = ini_new();
+	ini_set(d, "a", "k", "v");
+	ini_set(d, "b", "k", "");
+	out = ini_render(d);
+	assert_string_equal(out, "[a]\nk = v\n\n[b]\nk =\n");
+	free(out);
+	assert_string_equal(ini_get(d, "b", "k"), "");
+	ini_free(d);
+}
+
+static void test_ini_save_load(void **state)
+{
+	(void)state;
+	struct ini_doc *d = ini_parse(SAMPLE);
+	_cleanup_free_ char *p = xasprintf("%s/x.ini", tmpdir);
+	assert_int_equal(ini_save(d, p, 0600), 0);
+	struct stat st;
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	struct ini_doc *d2 = NULL;
+	assert_int_equal(ini_load(p, &d2), 0);
+	char *a = ini_render(d), *b = ini_render(d2);
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+	ini_free(d);
+	ini_free(d2);
+	_cleanup_free_ char *missing = xasprintf("%s/none.ini", tmpdir);
+	assert_int_equal(ini_load(missing, &d2), -ENOENT);
+}
+
+/* ---- ctid ---- */
+
+static void test_ctid_parse(void **state)
+{
+	(void)state;
+	unsigned id = 0;
+	assert_int_equal(ctid_parse("0", &id), -ERANGE);
+	assert_int_equal(ctid_parse("100", &id), -ERANGE);
+	assert_int_equal(ctid_parse("101", &id), 0);
+	assert_int_equal(id, 101);
+	assert_int_equal(ctid_parse("2147483647", &id), 0);
+	assert_int_equal(id, 2147483647u);
+	assert_int_equal(ctid_parse("2147483648", &id), -ERANGE);
+	assert_int_equal(ctid_parse("99999999999999999999999", &id), -ERANGE);
+	assert_int_equal(ctid_parse("-5", &id), -EINVAL);
+	assert_int_equal(ctid_parse("+101", &id), -EINVAL);
+	assert_int_equal(ctid_parse("10a", &id), -EINVAL);
+	assert_int_equal(ctid_parse("", &id), -EINVAL);
+	assert_int_equal(ctid_parse(" 101", &id), -EINVAL);
+	assert_int_equal(ctid_parse("101 ", &id), -EINVAL);
+	assert_int_equal(ctid_parse("0x65", &id), -EINVAL);
+	assert_int_equal(ctid_parse(NULL, &id), -EINVAL);
+}
+
+/* ---- global config ---- */
+
+static struct gconf *load_gconf(const char *text)
+{
+	put("cellctl.conf", text);
+	_cleanup_free_ char *p = xasprintf("%s/cellctl.conf", tmpdir);
+	setenv("CELLCTL_CONF", p, 1);
+	struct gconf *g = NULL;
+	cerr_clear();
+	int r = gconf_load(&g);
+	if (r < 0)
+		return NULL;
+	return g;
+}
+
+static void test_gconf_defaults_and_relative(void **state)
+{
+	(void)state;
+	struct gconf *g = load_gconf("; minimal\n[paths]\nconfig_dir = ct\nprivate_dir = ./private ; inline\n"
+				     "run_dir = /abs/run\n[cgroup]\nparent = self\n");
+	assert_non_null(g);
+	_cleanup_free_ char *ct = xasprintf("%s/ct", tmpdir);
+	_cleanup_free_ char *priv = xasprintf("%s/./private", tmpdir);
+	assert_string_equal(g->config_dir, ct);
+	assert_string_equal(g->private_dir, priv);
+	assert_string_equal(g->run_dir, "/abs/run");
+	assert_string_equal(g->cg_parent, "self");
+	/* defaults */
+	assert_string_equal(g->template_dir, "/var/lib/cellctl/template");
+	assert_string_equal(g->sample_dir, "/etc/cellctl/samples");
+	assert_string_equal(g->log_file, "/var/log/cellctl.log");
+	assert_string_equal(g->bridge, "cellbr0");
+	assert_null(g->bridge_address);
+	assert_string_equal(g->default_template, "busybox");
+	assert_null(g->default_sample);
+	assert_true(g->userns_default);
+	assert_int_equal(g->userns_base, 100000);
+	assert_int_equal(g->userns_size, 65536);
+	assert_int_equal(g->stop_timeout, 120);
+	assert_true(str_endswith(g->recipe_dir, "/templates"));
+	gconf_free(g);
+
+	g = load_gconf("[network]\nbridge = br9\nbridge_address = 10.77.0.1/24\n[userns]\ndefault = no\n"
+		       "base = 200000\nsize = 1000\n[defaults]\nostemplate = debian\nconfig = basic\n"
+		       "stop_timeout = 30\n");
+	assert_non_null(g);
+	assert_string_equal(g->bridge, "br9");
+	assert_string_equal(g->bridge_address, "10.77.0.1/24");
+	assert_false(g->userns_default);
+	assert_int_equal(g->userns_base, 200000);
+	assert_int_equal(g->userns_size, 1000);
+	assert_string_equal(g->default_template, "debian");
+	assert_string_equal(g->default_sample, "basic");
+	assert_int_equal(g->stop_timeout, 30);
+	gconf_free(g);
+}
+
+static void test_gconf_errors(void **state)
+{
+	(void)state;
+	assert_null(load_gconf("[paths]\nconfig_dir = ct\nthis line is junk\n"));
+	assert_int_equal(cerr_exit(), EX_BADCONFIG);
+	_cleanup_free_ char *want = xasprintf("%s/cellctl.conf:3: malformed line: this line is junk", tmpdir);
+	assert_string_equal(cerr_msg(), want);
+
+	assert_null(load_gconf("[userns]\nsize = 0\n"));
+	assert_int_equal(cerr_exit(), EX_BADCONFIG);
+	assert_non_null(strstr(cerr_msg(), "[userns] size"));
+	assert_non_null(strstr(cerr_msg(), "cellctl.conf"));
+
+	assert_null(load_gconf("[userns]\nbase = 4294950000\nsize = 65536\n"));
+	assert_int_equal(cerr_exit(), EX_BADCONFIG);
+
+	assert_null(load_gconf("[userns]\ndefault = maybe\n"));
+	assert_int_equal(cerr_exit(), EX_BADCONFIG);
+	assert_non_null(strstr(cerr_msg(), "[userns] default: invalid value 'maybe'"));
+
+	assert_null(load_gconf("[network]\nbridge_address = 10.1.2.300/24\n"));
+	assert_int_equal(cerr_exit(), EX_BADCONFIG);
+	assert_null(load_gconf("[network]\nbridge = a-very-long-bridge-name\n"));
+	assert_int_equal(cerr_exit(), EX_BADCONFIG);
+
+	/* $CELLCTL_CONF names a missing file */
+	_cleanup_free_ char *p = xasprintf("%s/nope.conf", tmpdir);
+	setenv("CELLCTL_CONF", p, 1);
+	struct gconf *g = NULL;
+	cerr_clear();
+	assert_int_equal(gconf_load(&g), -ENOENT);
+	assert_int_equal(cerr_exit(), EX_NOGCONF);
+}
+
+/* ---- container configs ---- */
+
+static struct gconf *test_gconf(void)
+{
+	put("cellctl.conf", "[paths]\nconfig_dir = ct\nsample_dir = samples\n");
+	_cleanup_free_ char *ct = xasprintf("%s/ct", tmpdir), *sm = xasprintf("%s/samples", tmpdir);
+	mkdir(ct, 0755);
+	mkdir(sm, 0755);
+	_cleanup_free_ char *p = xasprintf("%s/cellctl.conf", tmpdir);
+	setenv("CELLCTL_CONF", p, 1);
+	struct gconf *g = NULL;
+	assert_int_equal(gconf_load(&g), 0);
+	return g;
+}
+
+static const char *CT101 = "# container 101\n"
+			   "[container]\n"
+			   "hostname = ct101.example.com ; name\n"
+			   "ostemplate = busybox\n"
+			   "uuid = 0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0\n"
+			   "onboot = yes\n"
+			   "custom_thing = 42\n"
+			   "\n"
+			   "[resources]\n"
+			   "ram = 512M\n"
+			   "swap = 1G\n"
+			   "cpulimit = 50%\n"
+			   "numproc = 100:200\n"
+			   "diskspace = 1048576:2G\n"
+			   "\n"
+			   "[security]\n"
+			   "capability = sys_time:on,net_admin:off\n"
+			   "\n"
+			   "[network]\n"
+			   "nameserver = 8.8.8.8 2001:4860:4860::8888\n"
+			   "\n"
+			   "[netif.eth0]\n"
+			   "mac = 02:00:00:00:00:01\n"
+			   "ipadd = 10.0.0.2/24 fd00::2/64\n"
+			   "gw = 10.0.0.1\n"
+			   "\n"
+			   "[netif.eth1]\n"
+			   "bridge = br1\n";
+
+static void test_ctconf_load_save(void **state)
+{
+	(void)state;
+	struct gconf *g = test_gconf();
+	put("ct/101.conf", CT101);
+	struct ct_config *c = NULL;
+	assert_int_equal(ctconf_load(g, 101, &c), 0);
+	assert_int_equal(c->ctid, 101);
+	assert_string_equal(c->hostname, "ct101.example.com");
+	assert_string_equal(c->ostemplate, "busybox");
+	assert_true(c->onboot);
+	assert_false(c->disabled);
+	assert_true(c->userns);
+	assert_int_equal(c->uid_size, 65536);
+	assert_int_equal(c->stop_timeout, 120);
+	assert_int_equal(c->ram, 512ull << 20);
+	assert_int_equal(c->swap, 1ull << 30);
+	assert_int_equal(c->cpulimit, 50);
+	assert_true(c->cpulimit_host);
+	assert_int_equal(c->cpuunits, 1000);
+	assert_int_equal(c->ioprio, 4);
+	assert_int_equal(c->numproc, 200);
+	assert_int_equal(c->diskspace_soft, 1ull << 30);
+	assert_int_equal(c->diskspace_hard, 2ull << 30);
+	assert_int_equal(c->diskinodes_soft, SIZE_UNLIMITED);
+	assert_string_equal(c->capability, "sys_time:on,net_admin:off");
+	assert_string_equal(c->nameserver, "8.8.8.8 2001:4860:4860::8888");
+	assert_int_equal(c->nnetif, 2);
+	assert_string_equal(c->netif[0].ifname, "eth0");
+	assert_string_equal(c->netif[0].mac, "02:00:00:00:00:01");
+	assert_int_equal(c->netif[0].nips, 2);
+	assert_string_equal(c->netif[0].ips[1], "fd00::2/64");
+	assert_string_equal(c->netif[0].gw, "10.0.0.1");
+	assert_string_equal(c->netif[1].ifname, "eth1");
+	assert_string_equal(c->netif[1].bridge, "br1");
+
+	/* set + save: only the touched lines change */
+	assert_int_equal(param_set(c, param_find("ram"), "1G"), 0);
+	assert_int_equal(param_set(c, param_find("cpuunits"), "2000"), 0);
+	assert_int_equal(param_set(c, param_find("hostname"), "new.example.com"), 0);
+	assert_int_equal(ctconf_save(c), 0);
+	char *text = get("ct/101.conf");
+	assert_non_null(strstr(text, "hostname = new.example.com ; name\n"));
+	assert_non_null(strstr(text, "custom_thing = 42\n"));
+	assert_non_null(strstr(text, "[resources]\nram = 1G\nswap = 1G\ncpulimit = 50%\nnumproc = 100:200\n"
+				     "diskspace = 1048576:2G\ncpuunits = 2000\n"));
+	assert_non_null(strstr(text, "[netif.eth1]\nbridge = br1\n"));
+	free(text);
+
+	unsigned *ids = NULL, n = 0;
+	put("ct/102.conf.destroyed", "");
+	put("ct/abc.conf", "");
+	put("ct/5.conf", "");
+	put("ct/2000.conf", "[container]\n");
+	put("ct/103.conf", "[container]\n");
+	assert_int_equal(ctconf_list(g, &ids, &n), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(ids[0], 101);
+	assert_int_equal(ids[1], 103);
+	assert_int_equal(ids[2], 2000);
+	free(ids);
+	ctconf_free(c);
+
+	/* reload: same values */
+	assert_int_equal(ctconf_load(g, 101, &c), 0);
+	assert_int_equal(c->ram, 1ull << 30);
+	assert_int_equal(c->cpuunits, 2000);
+	assert_string_equal(c->hostname, "new.example.com");
+
+	/* interfaces: add, ip add/del, remove, all persisted */
+	assert_int_equal(param_set(c, param_find("netif_add"), "eth2,02:00:00:00:00:09,,,br2"), 0);
+	assert_int_equal(param_set(c, param_find("ipadd"), "10.0.0.3/24"), 0);
+	assert_int_equal(param_set(c, param_find("ipdel"), "fd00::2"), 0);
+	assert_int_equal(param_set(c, param_find("netif_del"), "eth1"), 0);
+	assert_int_equal(param_set(c, param_find("netif-add"), "eth0"), -EINVAL); /* exists */
+	assert_int_equal(ctconf_save(c), 0);
+	ctconf_free(c);
+	assert_int_equal(ctconf_load(g, 101, &c), 0);
+	assert_int_equal(c->nnetif, 2);
+	assert_string_equal(c->netif[0].ifname, "eth0");
+	assert_int_equal(c->netif[0].nips, 2);
+	assert_string_equal(c->netif[0].ips[0], "10.0.0.2/24");
+	assert_string_equal(c->netif[0].ips[1], "10.0.0.3/24");
+	assert_string_equal(c->netif[1].ifname, "eth2");
+	assert_string_equal(c->netif[1].bridge, "br2");
+	char buf[256];
+	param_find("ip")->print(c, buf, sizeof(buf));
+	assert_string_equal(buf, "10.0.0.2 10.0.0.3");
+	text = get("ct/101.conf");
+	assert_null(strstr(text, "eth1"));
+	free(text);
+	ctconf_free(c);
+
+	/* missing config */
+	cerr_clear();
+	assert_int_equal(ctconf_load(g, 999, &c), -ENOENT);
+	assert_int_equal(cerr_exit(), EX_NOCONF);
+	assert_non_null(strstr(cerr_msg(), "999"));
+
+	/* malformed line */
+	put("ct/104.conf", "[container]\nhostname = a\nbroken\n");
+	cerr_clear();
+	assert_true(ctconf_load(g, 104, &c) < 0);
+	assert_int_equal(cerr_exit(), EX_BADCONFIG);
+	assert_non_null(strstr(cerr_msg(), "104.conf:3: malformed line: broken"));
+
+	/* invalid value */
+	put("ct/105.conf", "[resources]\ncpuunits = 7\n");
+	cerr_clear();
+	assert_true(ctconf_load(g, 105, &c) < 0);
+	assert_int_equal(cerr_exit(), EX_BADVALUE);
+	assert_non_null(strstr(cerr_msg(), "105.conf: [resources] cpuunits: invalid value '7'"));
+
+	put("ct/106.conf", "[container]\nhostname = -bad-\n");
+	cerr_clear();
+	assert_true(ctconf_load(g, 106, &c) < 0);
+	assert_int_equal(cerr_exit(), EX_BADHOSTNAME);
+
+	put("ct/107.conf", "[netif.eth0]\nipadd = 10.0.0.300\n");
+	cerr_clear();
+	assert_true(ctconf_load(g, 107, &c) < 0);
+	assert_int_equal(cerr_exit(), EX_BADIP);
+
+	/* samples */
+	put("samples/ve-basic.conf-sample", "[resources]\nram = 256M\n");
+	struct ini_doc *d = NULL;
+	assert_int_equal(ctconf_load_sample(g, "basic", &d), 0);
+	assert_string_equal(ini_get(d, "resources", "ram"), "256M");
+	assert_int_equal(ctconf_from_doc(g, 110, d, &c), 0);
+	assert_int_equal(c->ram, 256ull << 20);
+	_cleanup_free_ char *p110 = xasprintf("%s/ct/110.conf", tmpdir);
+	assert_string_equal(c->path, p110);
+	ctconf_free(c);
+	cerr_clear();
+	assert_true(ctconf_load_sample(g, "missing", &d) < 0);
+	assert_int_equal(cerr_exit(), EX_NOCONF);
+	assert_true(ctconf_load_sample(g, "../etc", &d) < 0);
+	assert_true(ctconf_load_sample(g, "a/b", &d) < 0);
+
+	gconf_free(g);
+}
+
+/* ---- the parameter table ---- */
+
+struct pcase {
+	const char *param, *value;
+	int ok;            /* 1 good, 0 bad */
+	const char *saved; /* the ini value after a good set (NULL: key absent) */
+};
+
+static const struct pcase cases[] = {
+	{"hostname", "web.example.com", 1, "web.example.com"},
+	{"hostname", "a..b", 0, NULL},
+	{"hostname", "-x", 0, NULL},
+	{"hostname", "under_score", 0, NULL},
+	{"onboot", "yes", 1, "yes"},
+	{"onboot", "maybe", 0, NULL},
+	{"disabled", "off", 1, "no"},
+	{"bootorder", "10", 1, "10"},
+	{"bootorder", "-1", 0, NULL},
+	{"stop_timeout", "30", 1, "30"},
+	{"stop-timeout", "0", 0, NULL},
+	{"name", "web", 1, "web"},
+	{"name", "123", 0, NULL},
+	{"name", "a b", 0, NULL},
+	{"description", "my box", 1, "my box"},
+	{"ram", "1G", 1, "1G"},
+	{"ram", "1536M", 1, "1536M"},
+	{"ram", "unlimited", 1, "unlimited"},
+	{"ram", "12X", 0, NULL},
+	{"ram", "99999999999999999999G", 0, NULL},
+	{"swap", "0", 1, "0"},
+	{"swap", "1000", 1, "1000B"},
+	{"cpuunits", "8", 1, "8"},
+	{"cpuunits", "500000", 1, "500000"},
+	{"cpuunits", "7", 0, NULL},
+	{"cpuunits", "500001", 0, NULL},
+	{"cpulimit", "200", 1, "200"},
+	{"cpulimit", "50%", 1, "50%"},
+	{"cpulimit", "0", 0, NULL},
+	{"cpulimit", "0%", 0, NULL},
+	{"cpulimit", "101%", 0, NULL},
+	{"cpulimit", "102401", 0, NULL},
+	{"cpus", "2", 1, "2"},
+	{"cpus", "0", 0, NULL},
+	{"cpus", "1025", 0, NULL},
+	{"cpumask", "0-2,7", 1, "0-2,7"},
+	{"cpumask", "all", 1, NULL},
+	{"cpumask", "3-1", 0, NULL},
+	{"cpumask", "1,,2", 0, NULL},
+	{"ioprio", "0", 1, "0"},
+	{"ioprio", "8", 0, NULL},
+	{"iolimit", "10", 1, "10M"},
+	{"iolimit", "512K", 1, "512K"},
+	{"iolimit", "ten", 0, NULL},
+	{"iopslimit", "300", 1, "300"},
+	{"iopslimit", "-3", 0, NULL},
+	{"numproc", "100", 1, "100"},
+	{"numproc", "100:200", 1, "200"},
+	{"numproc", "unlimited", 1, "unlimited"},
+	{"numproc", "1:x", 0, NULL},
+	{"diskspace", "1048576", 1, "1G"},
+	{"diskspace", "1G:2G", 1, "1G:2G"},
+	{"diskspace", "2G:1G", 0, NULL},
+	{"diskspace", "10Q", 0, NULL},
+	{"diskinodes", "200000:220000", 1, "200000:220000"},
+	{"diskinodes", "5:4", 0, NULL},
+	{"capability", "sys_time:on", 1, "sys_time:on"},
+	{"capability", "CAP_NET_ADMIN:off,chown:on", 1, "net_admin:off,chown:on"},
+	{"capability", "bogus_cap:on", 0, NULL},
+	{"capability", "sys_time:maybe", 0, NULL},
+	{"devices", "c:10:200:rw", 1, "c:10:200:rw"},
+	{"devices", "b:8:*:r all:m", 1, "b:8:*:r all:m"},
+	{"devices", "c:1:2:x", 0, NULL},
+	{"devices", "d:1:2:r", 0, NULL},
+	{"devices", "c:1:r", 0, NULL},
+	{"devnodes", "net/tun:rw", 1, "net/tun:rw"},
+	{"devnodes", "../etc/passwd:rw", 0, NULL},
+	{"nameserver", "1.1.1.1 ::1", 1, "1.1.1.1 ::1"},
+	{"nameserver", "inherit", 1, "inherit"},
+	{"nameserver", "1.1.1", 0, NULL},
+	{"searchdomain", "example.com corp.local", 1, "example.com corp.local"},
+	{"searchdomain", "bad_domain", 0, NULL},
+	{"ostemplate", "debian-12", 1, "debian-12"},
+	{"ostemplate", "../x", 0, NULL},
+};
+
+static struct gconf *fake_gconf(void)
+{
+	struct gconf *g = xcalloc(1, sizeof(*g));
+	g->config_dir = xstrdup("/nonexistent");
+	g->userns_default = true;
+	g->userns_size = 65536;
+	g->stop_timeout = 120;
+	return g;
+}
+
+static void test_param_cases(void **state)
+{
+	(void)state;
+	struct gconf *g = fake_gconf();
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct pcase *t = &cases[i];
+		const struct param *p = param_find(t->param);
+		assert_non_null(p);
+		struct ct_config *c = NULL;
+		assert_int_equal(ctconf_from_doc(g, 101, ini_parse("[container]\n; keep\n"), &c), 0);
+		/* a fresh struct as reference for "unchanged" */
+		struct ct_config *ref = NULL;
+		assert_int_equal(ctconf_from_doc(g, 101, NULL, &ref), 0);
+		char *before = ini_render(c->doc);
+		cerr_clear();
+		int r = param_set(c, p, t->value);
+		char *after = ini_render(c->doc);
+		if (!t->ok) {
+			if (r == 0)
+				fail_msg("%s=%s accepted", t->param, t->value);
+			assert_int_equal(cerr_exit(), p->bad_exit);
+			assert_string_equal(before, after);
+			char b1[512], b2[512];
+			p->print(c, b1, sizeof(b1));
+			p->print(ref, b2, sizeof(b2));
+			assert_string_equal(b1, b2);
+		} else {
+			if (r != 0)
+				fail_msg("%s=%s rejected: %s", t->param, t->value, cerr_msg());
+			const char *v = ini_get(c->doc, p->section, p->key);
+			if (t->saved) {
+				if (!v || strcmp(v, t->saved))
+					fail_msg("%s=%s saved as '%s', want '%s'", t->param, t->value, v ? v : "(none)",
+						 t->saved);
+				/* and it loads back to the same */
+				struct ct_config *c2 = NULL;
+				assert_int_equal(ctconf_from_doc(g, 101, ini_parse(after), &c2), 0);
+				char b1[512], b2[512];
+				p->print(c, b1, sizeof(b1));
+				p->print(c2, b2, sizeof(b2));
+				assert_string_equal(b1, b2);
+				ctconf_free(c2);
+			} else {
+				assert_null(v);
+			}
+			assert_non_null(strstr(after, "; keep\n"));
+		}
+		free(before);
+		free(after);
+		ctconf_free(c);
+		ctconf_free(ref);
+	}
+	gconf_free(g);
+}
+
+static void test_param_accumulate(void **state)
+{
+	(void)state;
+	struct gconf *g = fake_gconf();
+	struct ct_config *c = NULL;
+	assert_int_equal(ctconf_from_doc(g, 101, NULL, &c), 0);
+	const struct param *cap = param_find("capability"), *dev = param_find("devices");
+	assert_int_equal(param_set(c, cap, "sys_time:on,net_admin:on"), 0);
+	assert_int_equal(param_set(c, cap, "sys_time:off"), 0);
+	assert_string_equal(c->capability, "sys_time:off,net_admin:on");
+	assert_int_equal(param_set(c, dev, "c:10:200:rw"), 0);
+	assert_int_equal(param_set(c, dev, "b:8:0:r"), 0);
+	assert_int_equal(param_set(c, dev, "c:10:200:none"), 0);
+	assert_string_equal(c->devices, "c:10:200:none b:8:0:r");
+	assert_string_equal(ini_get(c->doc, "security", "devices"), "c:10:200:none b:8:0:r");
+	assert_int_equal(param_set(c, dev, "none"), 0);
+	assert_null(c->devices);
+	assert_null(ini_get(c->doc, "security", "devices"));
+	/* the list fields print; unset ones leave the buffer empty */
+	char buf[64] = "x";
+	param_find("cpulimit")->print(c, buf, sizeof(buf));
+	assert_string_equal(buf, "");
+	param_find("ram")->print(c, buf, sizeof(buf));
+	assert_string_equal(buf, "unlimited");
+	assert_null(param_find("nope"));
+	assert_ptr_equal(param_find("stop-timeout"), param_find("stop_timeout"));
+	unsigned n = 0;
+	const struct param *t = param_table(&n);
+	assert_true(n > 25);
+	for (unsigned i = 0; i < n; i++) {
+		assert_non_null(t[i].name);
+		assert_non_null(t[i].help);
+		assert_true(t[i].bad_exit > 0);
+	}
+	ctconf_free(c);
+	gconf_free(g);
+}
+
+static void test_param_ipadd(void **state)
+{
+	(void)state;
+	struct gconf *g = fake_gconf();
+	struct ct_config *c = NULL;
+	assert_int_equal(ctconf_from_doc(g, 101, NULL, &c), 0);
+	const struct param *ip = param_find("ipadd");
+	cerr_clear();
+	assert_true(param_set(c, ip, "10.0.0.5/33") < 0);
+	assert_int_equal(cerr_exit(), EX_BADIP);
+	assert_int_equal(c->nnetif, 0);
+	assert_int_equal(param_set(c, ip, "10.0.0.5/24"), 0);
+	assert_int_equal(c->nnetif, 1);
+	assert_string_equal(c->netif[0].ifname, "eth0");
+	assert_string_equal(ini_get(c->doc, "netif.eth0", "ipadd"), "10.0.0.5/24");
+	assert_int_equal(param_set(c, param_find("ipdel"), "all"), 0);
+	assert_int_equal(c->netif[0].nips, 0);
+	assert_null(ini_get(c->doc, "netif.eth0", "ipadd"));
+	assert_int_equal(param_set(c, param_find("netif_del"), "all"), 0);
+	char *t = ini_render(c->doc);
+	assert_null(strstr(t, "netif"));
+	free(t);
+	ctconf_free(c);
+	gconf_free(g);
+}
+
+/* The shipped files: the global config equals the built-in defaults; every sample loads. */
+static void test_shipped_conf(void **state)
+{
+	(void)state;
+	const char *top = getenv("TOP_SRCDIR");
+	_cleanup_free_ char *topdir = top ? xstrdup(top) : xstrndup(__FILE__, strlen(__FILE__) - strlen("tests/unit/test_config.c"));
+	_cleanup_free_ char *conf = xasprintf("%s/conf/cellctl.conf", topdir);
+	if (access(conf, R_OK) < 0)
+		skip();
+	setenv("CELLCTL_CONF", conf, 1);
+	struct gconf *g = NULL;
+	cerr_clear();
+	if (gconf_load(&g) < 0)
+		fail_msg("%s", cerr_msg());
+	assert_string_equal(g->config_dir, "/etc/cellctl/ct");
+	assert_string_equal(g->private_dir, "/var/lib/cellctl/private");
+	assert_string_equal(g->run_dir, "/run/cellctl");
+	assert_string_equal(g->cg_parent, "cellctl");
+	assert_string_equal(g->bridge, "cellbr0");
+	assert_null(g->bridge_address);
+	assert_null(g->default_sample);
+	assert_true(g->userns_default);
+	assert_int_equal(g->userns_base, 100000);
+	assert_int_equal(g->userns_size, 65536);
+	assert_int_equal(g->stop_timeout, 120);
+	unsetenv("CELLCTL_CONF");
+	free(g->sample_dir);
+	g->sample_dir = xasprintf("%s/conf", topdir);
+	static const struct {
+		const char *name;
+		uint64_t ram, swap;
+	} s[] = {{"basic", 512ull << 20, 512ull << 20}, {"light", 128ull << 20, 128ull << 20},
+		 {"vswap-256m", 256ull << 20, 512ull << 20}, {"vswap-1g", 1ull << 30, 2ull << 30}};
+	for (size_t i = 0; i < sizeof(s) / sizeof(s[0]); i++) {
+		struct ini_doc *d = NULL;
+		struct ct_config *c = NULL;
+		if (ctconf_load_sample(g, s[i].name, &d) < 0 || ctconf_from_doc(g, 101, d, &c) < 0)
+			fail_msg("sample %s: %s", s[i].name, cerr_msg());
+		assert_int_equal(c->ram, s[i].ram);
+		assert_int_equal(c->swap, s[i].swap);
+		assert_true(c->diskspace_soft <= c->diskspace_hard && c->diskspace_hard != SIZE_UNLIMITED);
+		assert_true(c->diskinodes_soft != SIZE_UNLIMITED);
+		assert_true(c->numproc != SIZE_UNLIMITED);
+		ctconf_free(c);
+	}
+	gconf_free(g);
+}
+
 int main(void)
 {
-	const struct CMUnitTest tests[] = {cmocka_unit_test(placeholder)};
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ini_roundtrip_identity),
+		cmocka_unit_test(test_ini_set_keeps_comment),
+		cmocka_unit_test(test_ini_set_new_key_and_section),
+		cmocka_unit_test_setup_teardown(test_ini_save_load, setup_dir, teardown_dir),
+		cmocka_unit_test(test_ctid_parse),
+		cmocka_unit_test_setup_teardown(test_gconf_defaults_and_relative, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_gconf_errors, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_ctconf_load_save, setup_dir, teardown_dir),
+		cmocka_unit_test(test_param_cases),
+		cmocka_unit_test(test_param_accumulate),
+		cmocka_unit_test(test_param_ipadd),
+		cmocka_unit_test(test_shipped_conf),
+	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,11 +1,204 @@
+/* util.c: number and size parsing, formatting, strtrim, atomic writes. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
-static void placeholder(void **state) { (void)state; }
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "util.h"
+
+static void test_parse_size(void **state)
+{
+	(void)state;
+	uint64_t v = 0;
+	assert_int_equal(parse_size("0", 1, &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(parse_size("123", 1, &v), 0);
+	assert_int_equal(v, 123);
+	assert_int_equal(parse_size("123", 1024, &v), 0); /* bare number in the default unit */
+	assert_int_equal(v, 123 * 1024);
+	assert_int_equal(parse_size("10B", 1024, &v), 0);
+	assert_int_equal(v, 10);
+	assert_int_equal(parse_size("2K", 1, &v), 0);
+	assert_int_equal(v, 2048);
+	assert_int_equal(parse_size("2k", 1, &v), 0);
+	assert_int_equal(v, 2048);
+	assert_int_equal(parse_size("512M", 1, &v), 0);
+	assert_int_equal(v, 512ull << 20);
+	assert_int_equal(parse_size("3G", 1, &v), 0);
+	assert_int_equal(v, 3ull << 30);
+	assert_int_equal(parse_size("1T", 1, &v), 0);
+	assert_int_equal(v, 1ull << 40);
+	assert_int_equal(parse_size("5P", 1, &v), 0); /* pages */
+	assert_int_equal(v, 5 * 4096);
+	assert_int_equal(parse_size("unlimited", 1, &v), 0);
+	assert_int_equal(v, SIZE_UNLIMITED);
+	assert_int_equal(parse_size("UNLIMITED", 1, &v), 0);
+	assert_int_equal(v, SIZE_UNLIMITED);
+	/* overflow */
+	assert_int_equal(parse_size("18446744073709551615", 1, &v), 0);
+	assert_int_equal(parse_size("18446744073709551616", 1, &v), -ERANGE);
+	assert_int_equal(parse_size("17179869184G", 1, &v), -ERANGE);
+	assert_int_equal(parse_size("20000000T", 1, &v), -ERANGE);
+	/* junk */
+	v = 77;
+	assert_int_equal(parse_size("", 1, &v), -EINVAL);
+	assert_int_equal(parse_size(NULL, 1, &v), -EINVAL);
+	assert_int_equal(parse_size("G", 1, &v), -EINVAL);
+	assert_int_equal(parse_size("12X", 1, &v), -EINVAL);
+	assert_int_equal(parse_size("1.5G", 1, &v), -EINVAL);
+	assert_int_equal(parse_size("-1", 1, &v), -EINVAL);
+	assert_int_equal(parse_size(" 1", 1, &v), -EINVAL);
+	assert_int_equal(parse_size("1 G", 1, &v), -EINVAL);
+	assert_int_equal(parse_size("1GG", 1, &v), -EINVAL);
+	assert_int_equal(v, 77);
+}
+
+static void test_format_size(void **state)
+{
+	(void)state;
+	char b[32];
+	format_size(0, b, sizeof(b));
+	assert_string_equal(b, "0");
+	format_size(1000, b, sizeof(b));
+	assert_string_equal(b, "1000");
+	format_size(1024, b, sizeof(b));
+	assert_string_equal(b, "1K");
+	format_size(512ull << 20, b, sizeof(b));
+	assert_string_equal(b, "512M");
+	format_size(1536ull << 20, b, sizeof(b));
+	assert_string_equal(b, "1536M");
+	format_size(1ull << 30, b, sizeof(b));
+	assert_string_equal(b, "1G");
+	format_size(3ull << 40, b, sizeof(b));
+	assert_string_equal(b, "3T");
+	format_size(1ull << 50, b, sizeof(b));
+	assert_string_equal(b, "1024T");
+	format_size(SIZE_UNLIMITED, b, sizeof(b));
+	assert_string_equal(b, "unlimited");
+	/* every printed size reads back */
+	static const uint64_t vals[] = {1, 4096, 5000, 1ull << 20, 7ull << 30, 123456789};
+	for (size_t i = 0; i < ARRAY_SIZE(vals); i++) {
+		uint64_t back;
+		format_size(vals[i], b, sizeof(b));
+		assert_int_equal(parse_size(b, 1, &back), 0);
+		assert_int_equal(back, vals[i]);
+	}
+}
+
+static void test_parse_uint(void **state)
+{
+	(void)state;
+	unsigned v = 99;
+	assert_int_equal(parse_uint("8", 8, 500000, &v), 0);
+	assert_int_equal(v, 8);
+	assert_int_equal(parse_uint("500000", 8, 500000, &v), 0);
+	assert_int_equal(v, 500000);
+	v = 99;
+	assert_int_equal(parse_uint("7", 8, 500000, &v), -ERANGE);
+	assert_int_equal(parse_uint("500001", 8, 500000, &v), -ERANGE);
+	assert_int_equal(parse_uint("4294967295", 0, UINT32_MAX, &v), 0);
+	assert_int_equal(v, UINT32_MAX);
+	v = 99;
+	assert_int_equal(parse_uint("4294967296", 0, UINT32_MAX, &v), -ERANGE);
+	assert_int_equal(parse_uint("99999999999999999999999", 0, UINT32_MAX, &v), -ERANGE);
+	assert_int_equal(parse_uint("", 0, 10, &v), -EINVAL);
+	assert_int_equal(parse_uint("-1", 0, 10, &v), -EINVAL);
+	assert_int_equal(parse_uint("+1", 0, 10, &v), -EINVAL);
+	assert_int_equal(parse_uint("1a", 0, 10, &v), -EINVAL);
+	assert_int_equal(parse_uint(" 1", 0, 10, &v), -EINVAL);
+	assert_int_equal(v, 99);
+	uint64_t u;
+	assert_int_equal(parse_u64("18446744073709551615", &u), 0);
+	assert_true(u == UINT64_MAX);
+	assert_int_equal(parse_u64("18446744073709551616", &u), -ERANGE);
+}
+
+static void test_parse_bool(void **state)
+{
+	(void)state;
+	static const char *yes[] = {"yes", "YES", "on", "true", "1", "True"};
+	static const char *no[] = {"no", "No", "off", "false", "0", "OFF"};
+	static const char *bad[] = {"", "y", "2", "yes ", "maybe", "nope"};
+	bool b;
+	for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
+		b = false;
+		assert_int_equal(parse_bool(yes[i], &b), 0);
+		assert_true(b);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(no); i++) {
+		b = true;
+		assert_int_equal(parse_bool(no[i], &b), 0);
+		assert_false(b);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		assert_int_equal(parse_bool(bad[i], &b), -EINVAL);
+}
+
+static void test_strtrim(void **state)
+{
+	(void)state;
+	char a[] = "  hello world \t\n", b[] = "", c[] = "   ", d[] = "x";
+	assert_string_equal(strtrim(a), "hello world");
+	assert_ptr_equal(strtrim(a), a);
+	assert_string_equal(strtrim(b), "");
+	assert_string_equal(strtrim(c), "");
+	assert_string_equal(strtrim(d), "x");
+	assert_true(str_startswith("netif.eth0", "netif."));
+	assert_false(str_startswith("net", "netif."));
+	assert_true(str_endswith("101.conf", ".conf"));
+	assert_false(str_endswith("101.conf.destroyed", ".conf"));
+	assert_false(str_endswith("f", ".conf"));
+}
+
+static void test_write_file_atomic(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/cellctl-test-util.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	_cleanup_free_ char *p = xasprintf("%s/file", dir);
+	assert_int_equal(write_file_atomic(p, "one\n", 4, 0600), 0);
+	assert_int_equal(write_file_atomic(p, "second\n", 7, 0640), 0);
+	char *text = NULL;
+	size_t len = 0;
+	assert_int_equal(read_file_at(AT_FDCWD, p, &text, &len), 0);
+	assert_string_equal(text, "second\n");
+	assert_int_equal(len, 7);
+	free(text);
+	struct stat st;
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0640);
+	/* nothing but the file itself in the directory */
+	DIR *dh = opendir(dir);
+	assert_non_null(dh);
+	struct dirent *de;
+	int n = 0;
+	while ((de = readdir(dh))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		assert_string_equal(de->d_name, "file");
+		n++;
+	}
+	closedir(dh);
+	assert_int_equal(n, 1);
+	/* a failing write (no such dir) leaves nothing behind either */
+	_cleanup_free_ char *bad = xasprintf("%s/nodir/file", dir);
+	assert_true(write_file_atomic(bad, "x", 1, 0600) < 0);
+	assert_int_equal(unlink(p), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void)
 {
-	const struct CMUnitTest tests[] = {cmocka_unit_test(placeholder)};
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_size),   cmocka_unit_test(test_format_size),
+		cmocka_unit_test(test_parse_uint),   cmocka_unit_test(test_parse_bool),
+		cmocka_unit_test(test_strtrim),      cmocka_unit_test(test_write_file_atomic),
+	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
