@@ -1,0 +1,1 @@
+/* guestnet: being written */
