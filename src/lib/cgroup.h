@@ -53,7 +53,8 @@ struct cg_ops {
 	int (*destroy)(const struct cg_paths *p);
 };
 const struct cg_ops *cg_backend(enum cg_mode mode);
-/* fd (O_PATH|O_DIRECTORY) of the unified leaf for CLONE_INTO_CGROUP, or -1 (no unified). */
+/* fd (O_PATH|O_DIRECTORY) of the unified leaf for CLONE_INTO_CGROUP, or a negative errno
+ * (-ENOENT when there is no unified hierarchy). */
 int cg_leaf_fd(const struct cg_paths *p);
 /* fd of the unified limit cgroup, for attaching BPF programs, or -errno. */
 int cg_limit_fd(const struct cg_paths *p);
@@ -63,4 +64,12 @@ int cg_delegate(const struct cg_paths *p, uid_t uid, gid_t gid);
 /* Pure conversions (unit-tested). */
 unsigned cg_cpuunits_to_weight(unsigned cpuunits);          /* /10, clamped to 1..10000 */
 void cg_cpulimit_to_max(unsigned pct, unsigned ncpus, bool host_pct, char *buf, unsigned len); /* "50000 100000" or "max 100000" */
-unsigned cg_ioprio_to_weight(int ioprio);                    /* 0..7 -> io.weight */
+unsigned cg_ioprio_to_weight(int ioprio);                    /* 0..7 -> io.weight (4 -> 100) */
+unsigned cg_ioprio_to_blkio_weight(int ioprio);              /* 0..7 -> v1 blkio.weight (4 -> 500) */
+/* The whole disk behind block device maj:min, looked up in sysroot ("/sys"; a fake dir in tests):
+ * a partition maps to its parent disk; loop, dm and whole disks map to themselves. -ENODEV when
+ * sysroot has no such device (e.g. an anonymous device of tmpfs, overlayfs or btrfs). */
+int cg_blkdev_whole_disk(const char *sysroot, unsigned maj, unsigned min, unsigned *wmaj, unsigned *wmin);
+/* Environment overrides, for tests: CELLCTL_CGROUP_ROOT (instead of /sys/fs/cgroup),
+ * CELLCTL_CGROUP_MODE=unified|hybrid|legacy (no statfs), CELLCTL_PROC_SELF_CGROUP (instead of
+ * /proc/self/cgroup), CELLCTL_SYSFS_ROOT (instead of /sys, for io.max device lookup and delegate). */

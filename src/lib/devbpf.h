@@ -6,7 +6,7 @@
 #include <stddef.h>
 
 #define DEV_ANY (-1)
-enum { DEVACC_READ = 1, DEVACC_WRITE = 2, DEVACC_MKNOD = 4 }; /* = BPF_DEVCG_ACC_* */
+enum { DEVACC_MKNOD = 1, DEVACC_READ = 2, DEVACC_WRITE = 4 }; /* = BPF_DEVCG_ACC_* */
 enum { DEVTYPE_BLOCK = 1, DEVTYPE_CHAR = 2, DEVTYPE_ALL = 3 };  /* = BPF_DEVCG_DEV_* (ALL = both) */
 
 struct dev_rule {
@@ -22,7 +22,7 @@ int dev_rule_parse(const char *s, struct dev_rule *out);
 int dev_rules_parse_list(const char *s, struct dev_rule *rules, size_t max, size_t *n);
 /* Map a devnodes entry "net/tun:rw" to a rule by stat()ing /dev/NAME on the host. */
 int dev_rule_from_node(const char *s, struct dev_rule *out);
-/* The default allowlist (null zero full random urandom tty console ptmx pts/*, plus mknod of any
+/* The default allowlist (null zero full random urandom tty console ptmx pts/N, plus mknod of any
  * char and block device). */
 size_t dev_default_rules(struct dev_rule *rules, size_t max);
 /* Build the program: later rules override earlier ones for the same device (container rules
