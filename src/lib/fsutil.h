@@ -13,7 +13,9 @@ int fs_remove_tree(int dirfd, const char *name);
 int guest_open(int rootfd, const char *path, int flags, mode_t mode);
 /* Does path exist inside root (resolved as the guest would, symlinks kept inside)? */
 bool guest_exists(int rootfd, const char *path);
-/* Atomically replace a regular file inside the guest: opens the parent dir in-root, writes a temp
- * file there, renames over. Refuses (-ELOOP) when the target itself is a symlink that resolves
- * outside the guest... it never writes outside. uid/gid: owner to set (or -1). */
+/* Atomically replace a regular file inside the guest: opens the parent dir in-root (a symlinked
+ * parent resolves inside the root), writes a temp file there (O_EXCL|O_NOFOLLOW), fsyncs, and
+ * renames it over the final name. A symlink at the target is therefore replaced, never followed:
+ * it never writes outside the root. mode is applied exactly (no umask); uid/gid: owner to set
+ * (or -1). Returns 0 or -errno (no cerr: the caller adds context). */
 int guest_write_file(int rootfd, const char *path, const char *data, size_t len, mode_t mode, uid_t uid, gid_t gid);
