@@ -1,1 +1,453 @@
-/* guestnet: being written */
+/* guestnet: hostname, hosts and resolv.conf inside the guest, written symlink-safely; see guestnet.h. */
+#include "guestnet.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "fsutil.h"
+#include "log.h"
+#include "util.h"
+
+#define HOSTS_TAG "# cellctl"
+#define MAX_GUEST_FILE (1u << 20) /* the guest owns these files: refuse to slurp anything huge */
+
+/* ---- a tiny string builder ---- */
+
+struct sbuf {
+	char *s;
+	size_t len, cap;
+};
+
+static void sb_addn(struct sbuf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		b->cap = (b->len + n + 1) * 2 + 64;
+		b->s = xrealloc(b->s, b->cap);
+	}
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = 0;
+}
+
+static void sb_add(struct sbuf *b, const char *s) { sb_addn(b, s, strlen(s)); }
+
+static char *sb_done(struct sbuf *b)
+{
+	if (!b->s)
+		return xstrdup("");
+	return b->s;
+}
+
+/* Next line of *p (without '\n'); false at the end. */
+static bool next_line(const char **p, const char **line, size_t *len)
+{
+	if (!*p || !**p)
+		return false;
+	const char *nl = strchr(*p, '\n');
+	*line = *p;
+	*len = nl ? (size_t)(nl - *p) : strlen(*p);
+	*p = nl ? nl + 1 : *p + *len;
+	return true;
+}
+
+/* Split a line into white-space separated words, up to max; stops at a '#' comment. */
+static size_t words(const char *line, size_t len, char *buf, size_t bufsz, char **w, size_t max)
+{
+	size_t n = len < bufsz - 1 ? len : bufsz - 1;
+	memcpy(buf, line, n);
+	buf[n] = 0;
+	char *hash = strchr(buf, '#');
+	if (hash)
+		*hash = 0;
+	size_t cnt = 0;
+	for (char *save = NULL, *t = strtok_r(buf, " \t\r", &save); t && cnt < max; t = strtok_r(NULL, " \t\r", &save))
+		w[cnt++] = t;
+	return cnt;
+}
+
+/* ---- pure transforms ---- */
+
+bool gnet_opted_out(const char *text, mode_t mode)
+{
+	if (mode && !(mode & S_IWUSR))
+		return true;
+	const char *p = text, *line;
+	size_t len;
+	for (int i = 0; i < GNET_KEEP_LINES && next_line(&p, &line, &len); i++) {
+		while (len && (*line == ' ' || *line == '\t')) {
+			line++;
+			len--;
+		}
+		if (len >= strlen(GNET_KEEP_MARKER) && !strncmp(line, GNET_KEEP_MARKER, strlen(GNET_KEEP_MARKER)))
+			return true;
+	}
+	return false;
+}
+
+static bool line_has_tag(const char *line, size_t len)
+{
+	size_t tl = strlen(HOSTS_TAG);
+	while (len && isspace((unsigned char)line[len - 1]))
+		len--;
+	return len >= tl && !memcmp(line + len - tl, HOSTS_TAG, tl) &&
+	       (len == tl || isspace((unsigned char)line[len - tl - 1]));
+}
+
+char *gnet_hosts_edit(const char *old, const char *hostname, const char *addr)
+{
+	_cleanup_free_ char *shortname = xstrndup(hostname, strcspn(hostname, "."));
+	bool has_short = strcmp(shortname, hostname) != 0;
+	_cleanup_free_ char *ours = xasprintf("%s\t%s%s%s\t" HOSTS_TAG "\n", addr ? addr : "127.0.1.1", hostname,
+					      has_short ? " " : "", has_short ? shortname : "");
+	struct sbuf out = {0};
+	bool placed = false, have_localhost = false;
+	const char *p = old, *line;
+	size_t len;
+	/* a first pass: is there a 127.0.0.1 ... localhost line to put ours after? */
+	while (next_line(&p, &line, &len)) {
+		char buf[1024], *w[64];
+		size_t n = words(line, len, buf, sizeof(buf), w, ARRAY_SIZE(w));
+		for (size_t i = 1; i < n && !have_localhost; i++)
+			have_localhost = !strcmp(w[0], "127.0.0.1") && !strcasecmp(w[i], "localhost");
+	}
+	if (!have_localhost) {
+		sb_add(&out, "127.0.0.1\tlocalhost\n");
+		sb_add(&out, ours);
+		placed = true;
+	}
+	for (p = old; next_line(&p, &line, &len);) {
+		char buf[1024], *w[64];
+		size_t n = words(line, len, buf, sizeof(buf), w, ARRAY_SIZE(w));
+		if (n == 0 || len >= sizeof(buf) - 1) { /* comment, blank or too long to edit: keep */
+			sb_addn(&out, line, len);
+			sb_add(&out, "\n");
+			continue;
+		}
+		if (line_has_tag(line, len) || !strcmp(w[0], "127.0.1.1"))
+			continue;
+		/* drop our names from the line; keep the line as it was when nothing changes */
+		size_t kept = 1;
+		bool changed = false;
+		for (size_t i = 1; i < n; i++) {
+			if (!strcasecmp(w[i], hostname) || !strcasecmp(w[i], shortname)) {
+				if (strcasecmp(w[i], "localhost")) {
+					changed = true;
+					continue;
+				}
+			}
+			w[kept++] = w[i];
+		}
+		if (!changed) {
+			sb_addn(&out, line, len);
+			sb_add(&out, "\n");
+		} else if (kept > 1) {
+			for (size_t i = 0; i < kept; i++) {
+				sb_add(&out, w[i]);
+				sb_add(&out, i == 0 ? "\t" : (i + 1 < kept ? " " : "\n"));
+			}
+		}
+		if (!placed && !strcmp(w[0], "127.0.0.1")) {
+			bool lh = false;
+			for (size_t i = 1; i < n && !lh; i++)
+				lh = !strcasecmp(w[i], "localhost");
+			if (lh) {
+				sb_add(&out, ours);
+				placed = true;
+			}
+		}
+	}
+	if (!placed)
+		sb_add(&out, ours);
+	return sb_done(&out);
+}
+
+static void add_list_lines(struct sbuf *b, const char *prefix, const char *list, bool one_line)
+{
+	_cleanup_free_ char *copy = xstrdup(list);
+	bool any = false;
+	for (char *save = NULL, *t = strtok_r(copy, " \t,", &save); t; t = strtok_r(NULL, " \t,", &save)) {
+		if (one_line) {
+			sb_add(b, any ? " " : prefix);
+			sb_add(b, any ? "" : " ");
+		} else {
+			sb_add(b, prefix);
+			sb_add(b, " ");
+		}
+		sb_add(b, t);
+		if (!one_line)
+			sb_add(b, "\n");
+		any = true;
+	}
+	if (one_line && any)
+		sb_add(b, "\n");
+}
+
+static bool has_words(const char *s) { return s && s[strspn(s, " \t,")]; }
+
+char *gnet_resolv_render(const char *old, const char *nameservers, const char *search)
+{
+	bool ns = has_words(nameservers), se = has_words(search);
+	struct sbuf out = {0};
+	const char *p = old, *line;
+	size_t len;
+	while (next_line(&p, &line, &len)) {
+		char buf[1024], *w[2];
+		size_t n = words(line, len, buf, sizeof(buf), w, ARRAY_SIZE(w));
+		if (n && ((ns && !strcmp(w[0], "nameserver")) ||
+			  (se && (!strcmp(w[0], "search") || !strcmp(w[0], "domain")))))
+			continue;
+		sb_addn(&out, line, len);
+		sb_add(&out, "\n");
+	}
+	if (se)
+		add_list_lines(&out, "search", search, true);
+	if (ns)
+		add_list_lines(&out, "nameserver", nameservers, false);
+	return sb_done(&out);
+}
+
+static bool loopback_server(const char *s)
+{
+	unsigned char a[16];
+	if (inet_pton(AF_INET, s, a) == 1)
+		return a[0] == 127;
+	if (inet_pton(AF_INET6, s, a) == 1)
+		return !memcmp(a, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\1", 16);
+	return false;
+}
+
+char *gnet_resolv_values(const char *host_text, const char *key)
+{
+	bool search = !strcmp(key, "search");
+	struct sbuf out = {0};
+	const char *p = host_text, *line;
+	size_t len;
+	while (next_line(&p, &line, &len)) {
+		char buf[1024], *w[16];
+		size_t n = words(line, len, buf, sizeof(buf), w, ARRAY_SIZE(w));
+		if (n < 2)
+			continue;
+		if (search && (!strcmp(w[0], "search") || !strcmp(w[0], "domain"))) {
+			out.len = 0; /* the last one wins, as in the resolver */
+			if (out.s)
+				out.s[0] = 0;
+			for (size_t i = 1; i < n; i++) {
+				if (i > 1)
+					sb_add(&out, " ");
+				sb_add(&out, w[i]);
+			}
+		} else if (!search && !strcmp(w[0], "nameserver") && !loopback_server(w[1])) {
+			if (out.len)
+				sb_add(&out, " ");
+			sb_add(&out, w[1]);
+		}
+	}
+	return sb_done(&out);
+}
+
+char *gnet_hosts_addr(const struct ct_config *c)
+{
+	for (int want = 0; want < 2; want++)
+		for (unsigned k = 0; k < c->nnetif; k++)
+			for (unsigned j = 0; j < c->netif[k].nips; j++) {
+				const char *ip = c->netif[k].ips[j];
+				bool v6 = strchr(ip, ':') != NULL;
+				if (v6 == (want == 1))
+					return xstrndup(ip, strcspn(ip, "/"));
+			}
+	return NULL;
+}
+
+/* ---- guest files ---- */
+
+/* Read path inside the guest. *text NULL and *mode 0 when it does not exist; a non-regular file
+ * reads as empty with its mode (it gets replaced). */
+static int guest_read(int rootfd, const char *path, char **text, mode_t *mode)
+{
+	*text = NULL;
+	*mode = 0;
+	_cleanup_close_ int fd = guest_open(rootfd, path, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0);
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return fd;
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	*mode = st.st_mode;
+	if (!S_ISREG(st.st_mode)) {
+		*mode = 0;
+		return 0;
+	}
+	if ((uint64_t)st.st_size > MAX_GUEST_FILE)
+		return -EFBIG;
+	char *buf = xmalloc((size_t)st.st_size + 1);
+	ssize_t n = read_full(fd, buf, (size_t)st.st_size);
+	if (n < 0) {
+		free(buf);
+		return (int)n;
+	}
+	buf[n] = 0;
+	*text = buf;
+	return 0;
+}
+
+/* Replace path with the result of make(old text); honours the opt-out. */
+static int update_file(int rootfd, const char *path, uid_t uid, gid_t gid,
+		       char *(*make)(const char *old, const void *arg), const void *arg)
+{
+	_cleanup_free_ char *old = NULL;
+	mode_t mode = 0;
+	int r = guest_read(rootfd, path, &old, &mode);
+	if (r == -ENOTDIR || (r == -ENOENT && !guest_exists(rootfd, "/etc"))) {
+		log_warn("container has no /etc: not writing %s", path);
+		return 0;
+	}
+	if (r < 0)
+		return cerr(EX_SYSTEM, r, "read %s in the container", path);
+	if (gnet_opted_out(old, mode)) {
+		log_info("%s in the container opted out: left untouched", path);
+		return 0;
+	}
+	_cleanup_free_ char *data = make(old, arg);
+	if (old && !strcmp(old, data))
+		return 0;
+	mode_t m = mode ? (mode & 07777) : 0644;
+	log_debug("write %s in the container", path);
+	r = guest_write_file(rootfd, path, data, strlen(data), m, uid, gid);
+	if (r == -ENOENT && !guest_exists(rootfd, "/etc")) {
+		log_warn("container has no /etc: not writing %s", path);
+		return 0;
+	}
+	if (r < 0)
+		return cerr(EX_SYSTEM, r, "write %s in the container", path);
+	return 0;
+}
+
+static char *make_hostname(const char *old, const void *arg)
+{
+	(void)old;
+	return xasprintf("%s\n", (const char *)arg);
+}
+
+struct hosts_arg {
+	const char *hostname, *addr;
+};
+
+static char *make_hosts(const char *old, const void *arg)
+{
+	const struct hosts_arg *h = arg;
+	return gnet_hosts_edit(old, h->hostname, h->addr);
+}
+
+struct resolv_arg {
+	const char *ns, *search;
+};
+
+static char *make_resolv(const char *old, const void *arg)
+{
+	const struct resolv_arg *a = arg;
+	return gnet_resolv_render(old, a->ns, a->search);
+}
+
+static bool valid_hostname(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > 253)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '-' && *s != '.')
+			return false;
+	return true;
+}
+
+int gnet_write_hostname(int rootfd, const struct ct_config *c, uid_t uid, gid_t gid)
+{
+	if (!c->hostname || !*c->hostname)
+		return 0;
+	/* validated by the config layer; checked again because it goes into files line by line */
+	if (!valid_hostname(c->hostname))
+		return cerr(EX_BADHOSTNAME, EINVAL, "invalid hostname '%s'", c->hostname);
+	int r = update_file(rootfd, "/etc/hostname", uid, gid, make_hostname, c->hostname);
+	if (r < 0)
+		return r;
+	_cleanup_free_ char *addr = gnet_hosts_addr(c);
+	struct hosts_arg h = {c->hostname, addr};
+	return update_file(rootfd, "/etc/hosts", uid, gid, make_hosts, &h);
+}
+
+static bool valid_list(const char *s)
+{
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr(" \t.-:,%_", *s))
+			return false;
+	return true;
+}
+
+int gnet_write_resolv(int rootfd, const struct ct_config *c, uid_t uid, gid_t gid)
+{
+	const char *ns = c->nameserver, *se = c->searchdomain;
+	if (!has_words(ns) && !has_words(se))
+		return 0;
+	_cleanup_free_ char *host = NULL, *ins = NULL, *ise = NULL;
+	bool ns_inh = ns && !strcasecmp(ns, "inherit"), se_inh = se && !strcasecmp(se, "inherit");
+	if (ns_inh || se_inh) {
+		size_t len;
+		int r = read_file_at(AT_FDCWD, "/etc/resolv.conf", &host, &len);
+		if (r < 0)
+			log_warn("cannot read the host's /etc/resolv.conf to inherit it: %s", strerror(-r));
+	}
+	if (ns_inh) {
+		ns = ins = gnet_resolv_values(host, "nameserver");
+		if (!*ns)
+			log_warn("no usable nameserver in the host's /etc/resolv.conf to inherit");
+	}
+	if (se_inh)
+		se = ise = gnet_resolv_values(host, "search");
+	if ((ns && !valid_list(ns)) || (se && !valid_list(se)))
+		return cerr(EX_BADDNS, EINVAL, "invalid nameserver or search domain list");
+	struct resolv_arg a = {ns, se};
+	return update_file(rootfd, "/etc/resolv.conf", uid, gid, make_resolv, &a);
+}
+
+int gnet_write_files(int rootfd, const struct ct_config *c, uid_t uid, gid_t gid)
+{
+	int r = gnet_write_hostname(rootfd, c, uid, gid);
+	if (r < 0)
+		return r;
+	return gnet_write_resolv(rootfd, c, uid, gid);
+}
+
+int gnet_set_hostname_live(pid_t guest_pid, const char *hostname)
+{
+	if (!valid_hostname(hostname))
+		return cerr(EX_BADHOSTNAME, EINVAL, "invalid hostname '%s'", hostname);
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/ns/uts", (int)guest_pid);
+	_cleanup_close_ int nsfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (nsfd < 0)
+		return cerr(EX_SYSTEM, errno, "open %s", path);
+	_cleanup_close_ int self = open("/proc/self/ns/uts", O_RDONLY | O_CLOEXEC);
+	if (self < 0)
+		return cerr(EX_SYSTEM, errno, "open /proc/self/ns/uts");
+	if (setns(nsfd, CLONE_NEWUTS) < 0)
+		return cerr(EX_SYSTEM, errno, "enter UTS namespace of pid %d", (int)guest_pid);
+	log_debug("sethostname %s in the UTS namespace of pid %d", hostname, (int)guest_pid);
+	int r = sethostname(hostname, strlen(hostname)) < 0 ? -errno : 0;
+	if (setns(self, CLONE_NEWUTS) < 0) {
+		log_error("cannot return to the original UTS namespace: %s", strerror(errno));
+		abort(); /* the host's hostname must never be changed by a later call */
+	}
+	if (r < 0)
+		return cerr(EX_SYSTEM, r, "set hostname in the container");
+	return 0;
+}
