@@ -1,5 +1,6 @@
 /* cellctl: an OpenVZ-style system-container manager. */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -119,14 +120,20 @@ int main(int argc, char **argv)
 	for (size_t k = 0; k < ARRAY_SIZE(commands); k++) {
 		if (strcmp(name, commands[k].name) != 0)
 			continue;
-		/* vzctl puts the CTID first; accept it after flags too ("stop --fast 101"): the last
-		 * all-digit argument moves to the front */
+		/* vzctl puts the CTID first; accept it after options too ("stop --fast 101"): the first
+		 * all-digit argument that is not the value of the option before it */
 		int sub = argc - i;
 		char **sv = argv + i;
 		if (sub > 2 && sv[1][0] == '-' && strcmp(name, "exec") != 0 && strcmp(name, "list") != 0 &&
 		    strcmp(name, "template") != 0) {
-			for (int a = sub - 1; a > 1; a--) {
-				if (!sv[a][0] || strspn(sv[a], "0123456789") != strlen(sv[a]))
+			static const char *flags[] = {"--save", "--fast", "--force", "--log", "--"};
+			for (int a = 2; a < sub; a++) {
+				const char *prev = sv[a - 1];
+				bool prev_takes_value = prev[0] == '-' && !strchr(prev, '=');
+				for (size_t f = 0; f < ARRAY_SIZE(flags); f++)
+					if (strcmp(prev, flags[f]) == 0)
+						prev_takes_value = false;
+				if (prev_takes_value || !sv[a][0] || strspn(sv[a], "0123456789") != strlen(sv[a]))
 					continue;
 				char *id = sv[a];
 				memmove(&sv[2], &sv[1], sizeof(char *) * (size_t)(a - 1));

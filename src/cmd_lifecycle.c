@@ -26,6 +26,10 @@ int cmd_create(struct gconf *g, int argc, char **argv)
 			o.sample = argv[++i];
 			continue;
 		}
+		if (str_startswith(argv[i], "--config=")) {
+			o.sample = argv[i] + 9;
+			continue;
+		}
 		r = cli_param(argc, argv, &i, PF_CREATE, &p, &v);
 		if (r < 0)
 			goto out;
@@ -68,10 +72,14 @@ int cmd_start(struct gconf *g, int argc, char **argv)
 	int r = one_ctid(argc, argv, &ctid, "start CTID [--wait]");
 	if (r < 0)
 		return r;
-	for (int i = 2; i < argc; i++)
-		if (strcmp(argv[i], "--wait") != 0 && strcmp(argv[i], "--force") != 0)
+	bool force = false;
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--force") == 0)
+			force = true;
+		else
 			return cli_usage("start: unknown option '%s'", argv[i]);
-	if ((r = ct_start(g, ctid)) < 0)
+	}
+	if ((r = ct_start(g, ctid, force)) < 0)
 		return r;
 	printf("Container %u started\n", ctid);
 	return 0;
@@ -119,7 +127,7 @@ int cmd_restart(struct gconf *g, int argc, char **argv)
 	if (r < 0 && cerr_exit() != EX_NOTRUNNING)
 		return r;
 	cerr_clear();
-	if ((r = ct_start(g, ctid)) < 0)
+	if ((r = ct_start(g, ctid, false)) < 0)
 		return r;
 	printf("Container %u restarted\n", ctid);
 	return 0;

@@ -16,6 +16,7 @@
 #include "lock.h"
 #include "log.h"
 #include "monitor.h"
+#include "netlink.h"
 #include "state.h"
 #include "template.h"
 #include "util.h"
@@ -35,6 +36,9 @@ static void conf_cleanup(struct ct_config **c)
 		ctconf_free(*c);
 }
 #define _cleanup_conf_ _cleanup_(conf_cleanup)
+
+/* Top of a private area whose create has not finished (its config is not written yet). */
+#define CREATING_MARKER ".cellctl-creating"
 
 static char *private_path(const struct gconf *g, unsigned ctid)
 {
@@ -109,6 +113,16 @@ int ct_create(const struct gconf *g, unsigned ctid, const struct create_opts *o)
 	if (access(cpath, F_OK) == 0)
 		return cerr(EX_PRIVEXISTS, 0, "container %u already exists (%s)", ctid, cpath);
 	remove_partials(g, ctid);
+	_cleanup_free_ char *marker = xasprintf("%s/" CREATING_MARKER, root);
+	if (access(marker, F_OK) == 0) {
+		/* killed between placing the private area and writing its config: not a container */
+		_cleanup_close_ int dfd = open(g->private_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		char name[16];
+		snprintf(name, sizeof(name), "%u", ctid);
+		log_info("removing the private area of an interrupted create: %s", root);
+		if (dfd >= 0)
+			fs_remove_tree(dfd, name);
+	}
 	if (access(root, F_OK) == 0)
 		return cerr(EX_PRIVEXISTS, 0, "private area %s already exists", root);
 
@@ -158,8 +172,12 @@ int ct_create(const struct gconf *g, unsigned ctid, const struct create_opts *o)
 		ini_set(c->doc, "container", "uid_base", b);
 	}
 
+	if ((r = net_check_conflicts(g, c)) < 0)
+		return r;
 	if ((r = mkdir_p(g->private_dir, 0700)) < 0)
 		return cerr(EX_SYSTEM, r, "create %s", g->private_dir);
+	if ((r = mkdir_p(g->config_dir, 0755)) < 0)
+		return cerr(EX_SYSTEM, r, "create %s", g->config_dir);
 	_cleanup_free_ char *tmp = xasprintf("%s/.%u.partial", g->private_dir, ctid);
 	if (mkdir(tmp, 0755) < 0)
 		return cerr(EX_SYSTEM, errno, "create %s", tmp);
@@ -175,13 +193,33 @@ int ct_create(const struct gconf *g, unsigned ctid, const struct create_opts *o)
 		cerr_replace(EX_SYSTEM, EINTR, "create of container %u interrupted", ctid);
 	if (r == 0 && !has_init(tmp))
 		r = cerr(EX_BADTEMPLATE, 0, "template %s has no init (/sbin/init, /etc/init or /bin/init)", tname);
-	if (r == 0 && rename(tmp, root) < 0)
-		r = cerr(EX_SYSTEM, errno, "rename %s to %s", tmp, root);
-	if (r == 0 && (r = ctconf_save(c)) < 0) {
+	/* the private area carries a marker until its config exists: a create killed in between
+	 * leaves something the next create recognises and removes */
+	_cleanup_free_ char *tmarker = xasprintf("%s/" CREATING_MARKER, tmp);
+	if (r == 0) {
+		int mfd = open(tmarker, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (mfd < 0)
+			r = cerr(EX_SYSTEM, errno, "create %s", tmarker);
+		else
+			close(mfd);
+	}
+	bool placed = false;
+	if (r == 0) {
+		if (rename(tmp, root) < 0)
+			r = cerr(EX_SYSTEM, errno, "rename %s to %s", tmp, root);
+		else
+			placed = true;
+	}
+	if (r == 0)
+		r = ctconf_save(c);
+	if (r == 0) {
+		unlink(marker);
+	} else if (placed) {
 		_cleanup_close_ int dfd = open(g->private_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		char name[16];
 		snprintf(name, sizeof(name), "%u", ctid);
-		fs_remove_tree(dfd, name);
+		if (dfd >= 0)
+			fs_remove_tree(dfd, name);
 	}
 	if (r < 0) {
 		_cleanup_close_ int dfd = open(g->private_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -209,10 +247,10 @@ static void clear_stale(const struct gconf *g, unsigned ctid)
 	for (int i = 0; i < 100 && proc_alive(st.monitor_pid, st.monitor_start); i++)
 		usleep(50000);
 	if (!proc_alive(st.monitor_pid, st.monitor_start))
-		ct_cleanup(g, ctid, &st.cg);
+		ct_cleanup(g, ctid, &st.cg, NULL);
 }
 
-int ct_start(const struct gconf *g, unsigned ctid)
+int ct_start(const struct gconf *g, unsigned ctid, bool force)
 {
 	_cleanup_lock_ struct ct_lock lk = CT_LOCK_INIT;
 	int r = ct_lock_take(g, ctid, "start", &lk);
@@ -221,8 +259,8 @@ int ct_start(const struct gconf *g, unsigned ctid)
 	_cleanup_conf_ struct ct_config *c = NULL;
 	if ((r = ctconf_load(g, ctid, &c)) < 0)
 		return r;
-	if (c->disabled)
-		return cerr(EX_BADVALUE, 0, "container %u is disabled (set --disabled no)", ctid);
+	if (c->disabled && !force)
+		return cerr(EX_DISABLED, 0, "container %u is disabled (set --disabled no, or start --force)", ctid);
 	if (ct_running(g, ctid, NULL))
 		return cerr(EX_RUNNING, 0, "container %u is already running", ctid);
 	clear_stale(g, ctid);
@@ -362,7 +400,7 @@ int ct_stop(const struct gconf *g, unsigned ctid, bool fast, int timeout_s)
 			;
 	}
 	if (!proc_alive(st.monitor_pid, st.monitor_start))
-		ct_cleanup(g, ctid, &st.cg); /* no monitor (it died): do its work; idempotent otherwise */
+		ct_cleanup(g, ctid, &st.cg, NULL); /* no monitor (it died): do its work; idempotent otherwise */
 	log_file_only("Container stopped %s in %llu ms", clean ? "cleanly" : (fast ? "by kill (--fast)" : "by kill after timeout"),
 		      (unsigned long long)(now_ms() - t0));
 	return 0;

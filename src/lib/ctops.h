@@ -20,7 +20,8 @@ struct create_opts {
 };
 
 int ct_create(const struct gconf *g, unsigned ctid, const struct create_opts *o);
-int ct_start(const struct gconf *g, unsigned ctid);
+/* force: start even when disabled. */
+int ct_start(const struct gconf *g, unsigned ctid, bool force);
 /* timeout_s < 0: the container's stop_timeout. */
 int ct_stop(const struct gconf *g, unsigned ctid, bool fast, int timeout_s);
 int ct_destroy(const struct gconf *g, unsigned ctid);

@@ -36,6 +36,7 @@ enum {
 	EX_DEVICES = 86,      /* cannot set devices */
 	EX_NOTEMPLATE = 91,   /* template not found */
 	EX_NETDEV = 104,
+	EX_DISABLED = 105,    /* start refused: container disabled */
 	EX_VETH = 130,
 	EX_CONFSAVE = 139,    /* config save error */
 	EX_IOLIMIT = 148,

@@ -14,6 +14,7 @@
 
 #include "error.h"
 #include "log.h"
+#include "netlink.h"
 #include "spawn.h"
 #include "state.h"
 #include "util.h"
@@ -88,9 +89,17 @@ int monitor_connect(const struct gconf *g, unsigned ctid, const char *cmd)
 }
 
 /* ---- cleanup ---- */
-int ct_cleanup(const struct gconf *g, unsigned ctid, const struct cg_paths *cg)
+int ct_cleanup(const struct gconf *g, unsigned ctid, const struct cg_paths *cg, const struct ct_config *c)
 {
 	int r = 0;
+	struct ct_config *own = NULL;
+	if (!c && ctconf_load(g, ctid, &own) == 0)
+		c = own;
+	cerr_clear();
+	if (c && c->nnetif)
+		net_teardown_container(g, c); /* host veths go explicitly, by name */
+	if (own)
+		ctconf_free(own);
 	if (cg && cg->n) {
 		const struct cg_ops *ops = cg_backend(cg->mode);
 		int k = ops->kill(cg, 5000);
@@ -248,6 +257,8 @@ static bool init_exited(struct mon *m)
 	const struct cg_ops *ops = cg_backend(m->cg->mode);
 	ops->kill(m->cg, 5000);
 	if (reboot) {
+		if (m->c->nnetif)
+			net_teardown_container(m->g, m->c);
 		log_file_only("Container rebooting");
 		if (boot(m) == 0) {
 			log_file_only("Container started (boot %u)", m->st.boots);
@@ -255,7 +266,7 @@ static bool init_exited(struct mon *m)
 		}
 		log_error("restart after reboot failed: %s", cerr_msg() ? cerr_msg() : "unknown error");
 	}
-	ct_cleanup(m->g, m->c->ctid, m->cg);
+	ct_cleanup(m->g, m->c->ctid, m->cg, m->c);
 	log_file_only("Container stopped");
 	return false;
 }
@@ -317,6 +328,9 @@ static void monitor_loop(struct mon *m)
 
 static __attribute__((noreturn)) void monitor_main(struct mon *m, int report)
 {
+	char title[64];
+	snprintf(title, sizeof(title), "cellctl-monitor %u", m->c->ctid);
+	proc_title_set(title);
 	log_set_file(m->g->log_file); /* forget the inherited fd before closing everything */
 	/* keep only the report pipe: the lock and everything else belong to the start command */
 	if (report != 3) {
@@ -331,9 +345,6 @@ static __attribute__((noreturn)) void monitor_main(struct mon *m, int report)
 		dup2(null, 2);
 		close(null);
 	}
-	char title[64];
-	snprintf(title, sizeof(title), "cellctl-monitor %u", m->c->ctid);
-	proc_title_set(title);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGINT, SIG_IGN);
@@ -370,6 +381,59 @@ static __attribute__((noreturn)) void monitor_main(struct mon *m, int report)
 	_exit(0);
 }
 
+void monitor_run(const struct gconf *g, struct ct_config *c, const struct cg_paths *cg, const char *root, int report_fd)
+{
+	static struct mon m;
+	m.g = g;
+	m.c = c;
+	m.cg = cg;
+	m.root = root;
+	monitor_main(&m, report_fd);
+}
+
+/* The small static monitor binary: beside our own executable (build tree) or in PKGLIBEXECDIR. */
+static char *monitor_binary(void)
+{
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = 0;
+		char *slash = strrchr(self, '/');
+		if (slash) {
+			*slash = 0;
+			char *p = xasprintf("%s/cellctl-monitor", self);
+			if (access(p, X_OK) == 0)
+				return p;
+			free(p);
+		}
+	}
+#ifdef PKGLIBEXECDIR
+	if (access(PKGLIBEXECDIR "/cellctl-monitor", X_OK) == 0)
+		return xstrdup(PKGLIBEXECDIR "/cellctl-monitor");
+#endif
+	return NULL;
+}
+
+static void exec_monitor(const struct ct_config *c, const struct cg_paths *cg, int report)
+{
+	_cleanup_free_ char *bin = monitor_binary();
+	if (!bin || getenv("CELLCTL_INPROCESS_MONITOR"))
+		return;
+	/* the report pipe becomes fd 3, kept across exec */
+	if (report != 3 && dup2(report, 3) < 0)
+		return;
+	if (report == 3)
+		fcntl(3, F_SETFD, 0);
+	_cleanup_free_ char *title = xasprintf("cellctl-monitor %u", c->ctid);
+	_cleanup_free_ char *ctid = xasprintf("%u", c->ctid);
+	_cleanup_free_ char *cgtext = cg_paths_format(cg);
+	char *argv[] = {title, ctid, cgtext, NULL};
+	execv(bin, argv);
+	log_debug("exec %s: %m; monitoring in-process", bin);
+	if (report != 3)
+		close(3);
+}
+
 int monitor_launch(const struct gconf *g, struct ct_config *c, const struct cg_paths *cg, const char *root)
 {
 	int p[2];
@@ -388,12 +452,8 @@ int monitor_launch(const struct gconf *g, struct ct_config *c, const struct cg_p
 		pid_t mp = fork();
 		if (mp != 0)
 			_exit(mp < 0 ? 1 : 0);
-		static struct mon m;
-		m.g = g;
-		m.c = c;
-		m.cg = cg;
-		m.root = root;
-		monitor_main(&m, p[1]);
+		exec_monitor(c, cg, p[1]);
+		monitor_run(g, c, cg, root, p[1]);
 	}
 	close(p[1]);
 	waitpid(pid, NULL, 0);

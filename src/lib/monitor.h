@@ -7,10 +7,15 @@
  * the state file is written, or the error the monitor reported. */
 int monitor_launch(const struct gconf *g, struct ct_config *c, const struct cg_paths *cg, const char *root);
 
+/* The monitor's body (also the entry of the static cellctl-monitor binary): report_fd gets
+ * "0 ok" once init runs, or "CODE message". Never returns. */
+void monitor_run(const struct gconf *g, struct ct_config *c, const struct cg_paths *cg, const char *root,
+		 int report_fd) __attribute__((noreturn));
+
 /* Tear down what a container leaves behind when it is gone: processes in its cgroups, the
  * cgroups, host-side network devices, state and socket. Idempotent; used by the monitor and by
  * stop when the monitor itself has died. */
-int ct_cleanup(const struct gconf *g, unsigned ctid, const struct cg_paths *cg);
+int ct_cleanup(const struct gconf *g, unsigned ctid, const struct cg_paths *cg, const struct ct_config *c);
 
 /* Connect to a running container's monitor and send a command line ("stop", "console").
  * Returns the connected socket or -errno. */

@@ -128,8 +128,9 @@ int ct_exec(const struct gconf *g, unsigned ctid, char **argv)
 			_exit(EX_EXECFAIL);
 		}
 		execvp(argv[0], argv);
-		fprintf(stderr, "cellctl: cannot execute %s in container %u: %s\n", argv[0], ctid, strerror(errno));
-		_exit(127);
+		int e = errno;
+		fprintf(stderr, "cellctl: cannot execute %s in container %u: %s\n", argv[0], ctid, strerror(e));
+		_exit(e == ENOENT ? 127 : 126);
 	}
 	signal(SIGINT, SIG_IGN);
 	signal(SIGQUIT, SIG_IGN);

@@ -16,7 +16,9 @@
 #include "caps.h"
 #include "error.h"
 #include "log.h"
+#include "guestnet.h"
 #include "mounts.h"
+#include "netlink.h"
 #include "util.h"
 
 /* handshake messages */
@@ -234,6 +236,19 @@ int spawn_init(const struct spawn_req *rq, struct spawn_res *out)
 	}
 	r = cg_backend(rq->cg->mode)->attach(rq->cg, pid);
 	if (r < 0)
+		goto fail;
+	/* the guest's files and network, before its init runs */
+	{
+		_cleanup_close_ int rootfd = open(rq->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		uid_t owner = c->userns ? c->uid_base : 0;
+		if (rootfd < 0) {
+			r = cerr(EX_NOPRIVATE, errno, "open private area %s", rq->root);
+			goto fail;
+		}
+		if ((r = gnet_write_files(rootfd, c, owner, owner)) < 0)
+			goto fail;
+	}
+	if (c->nnetif && (r = net_setup_container(rq->g, c, pid)) < 0)
 		goto fail;
 	if ((r = send_msg(sock, MSG_GO, 0, NULL, -1)) < 0) {
 		cerr(EX_ENVCREATE, r, "start the container's init");

@@ -1,0 +1,68 @@
+/* cellctl-monitor: the per-container monitor as a small static program, so that each running
+ * container costs little host memory. Started by `cellctl start` (argv: title, CTID, cgroup
+ * paths); fd 3 is the report pipe. Reads the same configs as cellctl. */
+#include <netdb.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cgroup.h"
+#include "config.h"
+#include "error.h"
+#include "log.h"
+#include "monitor.h"
+#include "util.h"
+
+/* libnl can translate names with these; the monitor only ever handles numeric addresses.
+ * Defining them here keeps glibc's NSS (which a static program cannot load) out of the link. */
+int getaddrinfo(const char *node, const char *service, const struct addrinfo *hints, struct addrinfo **res)
+{
+	(void)node, (void)service, (void)hints, (void)res;
+	return EAI_FAIL;
+}
+struct protoent *getprotobynumber(int proto)
+{
+	(void)proto;
+	return NULL;
+}
+struct protoent *getprotobyname(const char *name)
+{
+	(void)name;
+	return NULL;
+}
+
+static void fail(void)
+{
+	char msg[640];
+	snprintf(msg, sizeof(msg), "%d %s", cerr_exit(), cerr_msg() ? cerr_msg() : "monitor failed");
+	write_full(3, msg, strlen(msg));
+	_exit(1);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 3) {
+		fprintf(stderr, "cellctl-monitor is started by cellctl start\n");
+		return 2;
+	}
+	log_init(NULL, LOG_WARN_L);
+	char *cgtext = xstrdup(argv[2]); /* argv is overwritten by the process title */
+	proc_title_init(argc, argv);
+	unsigned ctid;
+	struct gconf *g = NULL;
+	struct ct_config *c = NULL;
+	static struct cg_paths cg;
+	if (ctid_parse(argv[1], &ctid) < 0) {
+		cerr(EX_BADSYNTAX, 0, "monitor: bad CTID");
+		fail();
+	}
+	if (gconf_load(&g) < 0 || ctconf_load(g, ctid, &c) < 0)
+		fail();
+	if (cg_paths_parse(cgtext, &cg) < 0) {
+		cerr(EX_SYSTEM, 0, "monitor: bad cgroup paths");
+		fail();
+	}
+	log_set_file(g->log_file);
+	log_set_ctid(ctid);
+	char *root = xasprintf("%s/%u", g->private_dir, ctid);
+	monitor_run(g, c, &cg, root, 3);
+}
