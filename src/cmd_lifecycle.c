@@ -8,6 +8,17 @@
 #include "log.h"
 #include "util.h"
 
+struct create_args {
+	int argc;
+	char **argv;
+};
+
+static int create_apply(struct ct_config *c, void *arg)
+{
+	struct create_args *a = arg;
+	return cli_apply_options(c, a->argc, a->argv, 1, PF_CREATE, NULL);
+}
+
 int cmd_create(struct gconf *g, int argc, char **argv)
 {
 	if (argc < 2)
@@ -17,45 +28,40 @@ int cmd_create(struct gconf *g, int argc, char **argv)
 	if (r < 0)
 		return r;
 	struct create_opts o = {.userns = -1};
-	struct param_kv *kv = xcalloc((size_t)argc, sizeof(*kv));
-	size_t n = 0;
+	/* the options create handles itself; the rest go through the parameter table */
+	char **rest = xcalloc((size_t)argc + 1, sizeof(char *));
+	int nrest = 0;
+	rest[nrest++] = argv[0];
 	for (int i = 2; i < argc; i++) {
-		const struct param *p;
-		const char *v;
-		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
-			o.sample = argv[++i];
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (str_startswith(a, "--config=") || str_startswith(a, "--ostemplate=") || str_startswith(a, "--userns=")) {
+			v = strchr(a, '=') + 1;
+		} else if ((!strcmp(a, "--config") || !strcmp(a, "--ostemplate") || !strcmp(a, "--userns")) && v) {
+			i++;
+		} else {
+			rest[nrest++] = argv[i];
 			continue;
 		}
-		if (str_startswith(argv[i], "--config=")) {
-			o.sample = argv[i] + 9;
-			continue;
-		}
-		r = cli_param(argc, argv, &i, PF_CREATE, &p, &v);
-		if (r < 0)
-			goto out;
-		if (r == 0) {
-			r = cli_usage("create: unknown option '%s'", argv[i]);
-			goto out;
-		}
-		if (strcmp(p->name, "ostemplate") == 0)
+		if (str_startswith(a, "--config"))
+			o.sample = v;
+		else if (str_startswith(a, "--ostemplate"))
 			o.ostemplate = v;
-		else if (strcmp(p->name, "userns") == 0) {
+		else {
 			bool b;
 			if (parse_bool(v, &b) < 0) {
-				r = cerr(EX_BADVALUE, 0, "invalid --userns value '%s' (yes or no)", v);
-				goto out;
+				free(rest);
+				return cerr(EX_BADVALUE, 0, "invalid --userns value '%s' (yes or no)", v);
 			}
 			o.userns = b;
-		} else
-			kv[n++] = (struct param_kv){p, v};
+		}
 	}
-	o.params = kv;
-	o.nparams = n;
+	struct create_args ca = {nrest, rest};
+	o.apply = create_apply;
+	o.arg = &ca;
 	r = ct_create(g, ctid, &o);
 	if (r == 0)
 		printf("Container %u created\n", ctid);
-out:
-	free(kv);
+	free(rest);
 	return r;
 }
 

@@ -1,4 +1,5 @@
 /* set CTID --PARAM VALUE ... [--save] */
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -6,9 +7,164 @@
 #include "cli.h"
 #include "devbpf.h"
 #include "error.h"
+#include "guestnet.h"
 #include "lock.h"
+#include "log.h"
+#include "netlink.h"
 #include "state.h"
 #include "util.h"
+
+/* Repeated PF_JOIN options (--nameserver A --nameserver B) become one space-separated list. */
+struct joined {
+	const struct param *p;
+	char *text;
+};
+
+int cli_apply_options(struct ct_config *c, int argc, char **argv, int first, unsigned flag, bool *save)
+{
+	struct joined j[8];
+	unsigned nj = 0;
+	const char *ifname = NULL;
+	int r = 0;
+	for (int i = first; i < argc && r >= 0; i++) {
+		const struct param *p;
+		const char *v;
+		if (save && strcmp(argv[i], "--save") == 0) {
+			*save = true;
+			continue;
+		}
+		if (strcmp(argv[i], "--ifname") == 0) {
+			if (i + 1 >= argc)
+				return cerr(EX_BADSYNTAX, 0, "option --ifname needs a value");
+			ifname = argv[++i];
+			continue;
+		}
+		/* per-interface options: after --ifname, or alone for the first interface */
+		const char *a = argv[i];
+		if (str_startswith(a, "--") && i + 1 < argc && !strchr(a, '=')) {
+			char key[32];
+			snprintf(key, sizeof(key), "%s", a + 2);
+			for (char *s = key; *s; s++)
+				if (*s == '-')
+					*s = '_';
+			if (param_is_netif_key(key) && (ifname || (strcmp(key, "ipadd") && strcmp(key, "ipdel")))) {
+				r = param_netif_set(c, ifname, key, argv[++i]);
+				continue;
+			}
+		}
+		r = cli_param(argc, argv, &i, flag, &p, &v);
+		if (r == 0)
+			r = cli_usage("%s: unknown option '%s'", argv[0], argv[i]);
+		if (r < 0)
+			break;
+		if (p->flags & PF_JOIN) {
+			unsigned k = 0;
+			while (k < nj && j[k].p != p)
+				k++;
+			if (k == nj && nj < ARRAY_SIZE(j))
+				j[nj++] = (struct joined){p, xstrdup(v)};
+			else if (k < nj) {
+				char *t = xasprintf("%s %s", j[k].text, v);
+				free(j[k].text);
+				j[k].text = t;
+			}
+			continue;
+		}
+		r = param_set(c, p, v);
+	}
+	for (unsigned k = 0; k < nj; k++) {
+		if (r >= 0)
+			r = param_set(c, j[k].p, j[k].text);
+		free(j[k].text);
+	}
+	return r < 0 ? r : 0;
+}
+
+static const struct ct_netif *find_if(const struct ct_config *c, const char *name)
+{
+	for (unsigned i = 0; i < c->nnetif; i++)
+		if (strcmp(c->netif[i].ifname, name) == 0)
+			return &c->netif[i];
+	return NULL;
+}
+
+static bool has_ip(const struct ct_netif *n, const char *ip)
+{
+	for (unsigned i = 0; i < n->nips; i++)
+		if (strcmp(n->ips[i], ip) == 0)
+			return true;
+	return false;
+}
+
+static bool same(const char *a, const char *b) { return strcmp(a ? a : "", b ? b : "") == 0; }
+
+/* Apply network, hostname and DNS differences between old and new to a running guest. */
+static int apply_net_live(const struct gconf *g, const struct ct_config *old, const struct ct_config *c,
+			  const struct ct_state *st)
+{
+	pid_t pid = st->init_pid;
+	int r;
+	bool ips_changed = false;
+	for (unsigned i = 0; i < old->nnetif; i++)
+		if (!find_if(c, old->netif[i].ifname) && (r = net_netif_down(g, old, i)) < 0)
+			return r;
+	for (unsigned i = 0; i < c->nnetif; i++) {
+		const struct ct_netif *n = &c->netif[i], *o = find_if(old, n->ifname);
+		if (!o) {
+			if ((r = net_netif_up(g, c, i, pid)) < 0)
+				return r;
+			ips_changed = true;
+			continue;
+		}
+		for (unsigned k = 0; k < o->nips; k++)
+			if (!has_ip(n, o->ips[k])) {
+				if ((r = net_guest_addr_del(pid, n->ifname, o->ips[k])) < 0)
+					return r;
+				ips_changed = true;
+			}
+		for (unsigned k = 0; k < n->nips; k++)
+			if (!has_ip(o, n->ips[k])) {
+				if ((r = net_guest_addr_add(pid, n->ifname, n->ips[k])) < 0)
+					return r;
+				ips_changed = true;
+			}
+		if (!same(o->gw, n->gw) || !same(o->gw6, n->gw6))
+			if ((r = net_guest_setup(pid, n, 1)) < 0)
+				return r;
+	}
+	bool host_changed = !same(old->hostname, c->hostname);
+	bool dns_changed = !same(old->nameserver, c->nameserver) || !same(old->searchdomain, c->searchdomain);
+	if (!host_changed && !dns_changed && !ips_changed)
+		return 0;
+	_cleanup_free_ char *root = xasprintf("%s/%u", g->private_dir, c->ctid);
+	_cleanup_close_ int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return cerr(EX_NOPRIVATE, errno, "open private area %s", root);
+	uid_t owner = c->userns ? c->uid_base : 0;
+	if ((host_changed || ips_changed) && (r = gnet_write_hostname(rootfd, c, owner, owner)) < 0)
+		return r;
+	if (host_changed && c->hostname && (r = gnet_set_hostname_live(pid, c->hostname)) < 0)
+		return r;
+	if (dns_changed && (r = gnet_write_resolv(rootfd, c, owner, owner)) < 0)
+		return r;
+	return 0;
+}
+
+static bool net_differs(const struct ct_config *a, const struct ct_config *b)
+{
+	if (a->nnetif != b->nnetif)
+		return true;
+	for (unsigned i = 0; i < a->nnetif; i++) {
+		const struct ct_netif *x = &a->netif[i], *y = &b->netif[i];
+		if (strcmp(x->ifname, y->ifname) || strcmp(x->mac, y->mac) || strcmp(x->bridge, y->bridge) ||
+		    x->nips != y->nips)
+			return true;
+		for (unsigned k = 0; k < x->nips; k++)
+			if (strcmp(x->ips[k], y->ips[k]))
+				return true;
+	}
+	return false;
+}
 
 int cmd_set(struct gconf *g, int argc, char **argv)
 {
@@ -18,40 +174,29 @@ int cmd_set(struct gconf *g, int argc, char **argv)
 	int r = cli_ctid(argv[1], &ctid);
 	if (r < 0)
 		return r;
-	bool save = false;
-	for (int i = 2; i < argc; i++)
-		if (strcmp(argv[i], "--save") == 0)
-			save = true;
 	struct ct_lock lk = CT_LOCK_INIT;
 	if ((r = ct_lock_take(g, ctid, "set", &lk)) < 0)
 		return r;
-	struct ct_config *c = NULL;
-	if ((r = ctconf_load(g, ctid, &c)) < 0)
+	log_set_ctid(ctid);
+	struct ct_config *c = NULL, *old = NULL;
+	_cleanup_free_ char *before = NULL, *after = NULL;
+	bool save = false;
+	if ((r = ctconf_load(g, ctid, &c)) < 0 || (r = ctconf_load(g, ctid, &old)) < 0)
 		goto out;
-	bool changed = false, live = false;
-	for (int i = 2; i < argc; i++) {
-		const struct param *p;
-		const char *v;
-		if (strcmp(argv[i], "--save") == 0)
-			continue;
-		r = cli_param(argc, argv, &i, PF_SET, &p, &v);
-		if (r == 0)
-			r = cli_usage("set: unknown option '%s'", argv[i]);
-		if (r < 0)
-			goto out;
-		const char *old = ini_get(c->doc, p->section, p->key);
-		_cleanup_free_ char *before = old ? xstrdup(old) : NULL;
-		if ((r = param_set(c, p, v)) < 0)
-			goto out;
-		const char *now = ini_get(c->doc, p->section, p->key);
-		if (!before || !now || strcmp(before, now) != 0)
-			changed = true;
-		if (p->flags & PF_LIVE)
-			live = true;
+	before = ini_render(c->doc);
+	if ((r = cli_apply_options(c, argc, argv, 2, PF_SET, &save)) < 0)
+		goto out;
+	after = ini_render(c->doc);
+	if (strcmp(before, after) == 0) {
+		printf("No changes in CT configuration, not saving\n");
+		r = 0;
+		goto out;
 	}
+	if (net_differs(old, c) && (r = net_check_conflicts(g, c)) < 0)
+		goto out;
 	struct ct_state st;
 	bool running = ct_running(g, ctid, &st);
-	if (running && live && changed) {
+	if (running) {
 		_cleanup_free_ char *root = xasprintf("%s/%u", g->private_dir, ctid);
 		const struct cg_ops *ops = cg_backend(st.cg.mode);
 		if ((r = ops->apply(&st.cg, c, root, true)) < 0)
@@ -63,26 +208,28 @@ int cmd_set(struct gconf *g, int argc, char **argv)
 			if (r < 0)
 				goto out;
 		}
-	}
-	if (!changed) {
-		printf("No changes in CT configuration, not saving\n");
-		r = 0;
-		goto out;
+		if ((r = apply_net_live(g, old, c, &st)) < 0)
+			goto out;
 	}
 	if (save) {
 		if ((r = ctconf_save(c)) < 0)
 			goto out;
+		log_file_only("Configuration saved");
 		printf("Saved parameters for CT %u\n", ctid);
 	} else if (running) {
-		fprintf(stderr, "WARNING: Settings were not saved to the container configuration file and will be lost after CT restart. Use --save to save them.\n");
+		fprintf(stderr, "WARNING: Settings were not saved to the container configuration file and will be lost "
+				"after CT restart. Use --save to save them.\n");
 	} else {
-		r = cerr(EX_NOTRUNNING, 0, "container %u is not running: nothing was changed (use --save to change its config)", ctid);
+		r = cerr(EX_NOTRUNNING, 0,
+			 "container %u is not running: nothing was changed (use --save to change its config)", ctid);
 		goto out;
 	}
 	r = 0;
 out:
 	if (c)
 		ctconf_free(c);
+	if (old)
+		ctconf_free(old);
 	ct_lock_release(&lk);
 	return r;
 }

@@ -135,6 +135,11 @@ int param_set(struct ct_config *c, const struct param *p, const char *value);
 /* Fill c from c->doc through the table (and the [netif.X] sections); the doc is not modified.
  * Errors: cerr(p->bad_exit, "FILE: [section] key: invalid value 'X'"). Used by ctconf_from_doc. */
 int param_load_doc(struct ct_config *c);
+/* Per-interface options after --ifname IFNAME: key is mac, host_ifname, host_mac, bridge, ipadd,
+ * ipdel, gw or gw6. ifname NULL means the first interface. Validates, updates c and c->doc;
+ * cerr with EX_BADVALUE / EX_BADIP naming the option. */
+int param_netif_set(struct ct_config *c, const char *ifname, const char *key, const char *value);
+bool param_is_netif_key(const char *key);
 /* Validators shared with the global config and the network code. */
 bool param_valid_ifname(const char *s);   /* 1..15 chars, no '/', ':' or space */
 bool param_valid_cidr(const char *s);     /* IPv4 or IPv6 address with an optional /prefix */

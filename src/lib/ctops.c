@@ -158,9 +158,8 @@ int ct_create(const struct gconf *g, unsigned ctid, const struct create_opts *o)
 	if (o->userns >= 0)
 		c->userns = o->userns;
 	ini_set(c->doc, "container", "userns", c->userns ? "yes" : "no");
-	for (size_t i = 0; i < o->nparams; i++)
-		if ((r = param_set(c, o->params[i].p, o->params[i].value)) < 0)
-			return r;
+	if (o->apply && (r = o->apply(c, o->arg)) < 0)
+		return r;
 
 	/* the id block stays ours from allocation until the config is written */
 	_cleanup_lock_ struct ct_lock idlk = CT_LOCK_INIT;

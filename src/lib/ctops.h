@@ -6,17 +6,13 @@
 
 #include "config.h"
 
-struct param_kv {
-	const struct param *p;
-	const char *value;
-};
-
 struct create_opts {
 	const char *ostemplate; /* NULL: the global default */
 	const char *sample;     /* NULL: the global default (or none) */
 	int userns;             /* -1: global default, 0/1 */
-	const struct param_kv *params;
-	size_t nparams;
+	/* applies the command line's parameters to the new config (validation errors abort) */
+	int (*apply)(struct ct_config *c, void *arg);
+	void *arg;
 };
 
 int ct_create(const struct gconf *g, unsigned ctid, const struct create_opts *o);

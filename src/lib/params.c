@@ -943,6 +943,64 @@ const struct param *param_find(const char *name)
 	return NULL;
 }
 
+/* ---- per-interface options (--ifname IFNAME --mac ... --ipadd ...) ---- */
+
+static const char *const netif_keys[] = {"mac", "host_ifname", "host_mac", "bridge", "ipadd", "ipdel", "gw", "gw6"};
+
+bool param_is_netif_key(const char *key)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(netif_keys); i++)
+		if (!strcmp(key, netif_keys[i]))
+			return true;
+	return false;
+}
+
+static void sync_netif(struct ct_config *c);
+
+int param_netif_set(struct ct_config *c, const char *ifname, const char *key, const char *value)
+{
+	struct ct_netif *n = ifname ? netif_find(c, ifname) : (c->nnetif ? &c->netif[0] : NULL);
+	if (!n)
+		return cerr(EX_BADVALUE, 0, "no interface %s: add it first with --netif_add %s", ifname ? ifname : "eth0",
+			    ifname ? ifname : "eth0");
+	int fam, r = 0;
+	bool is_ip = !strcmp(key, "ipadd") || !strcmp(key, "ipdel") || !strcmp(key, "gw") || !strcmp(key, "gw6");
+	if (!strcmp(key, "mac") || !strcmp(key, "host_mac")) {
+		if (!valid_mac(value))
+			r = -EINVAL;
+		else
+			snprintf(!strcmp(key, "mac") ? n->mac : n->host_mac, sizeof(n->mac), "%s", value);
+	} else if (!strcmp(key, "host_ifname") || !strcmp(key, "bridge")) {
+		if (!param_valid_ifname(value))
+			r = -EINVAL;
+		else
+			snprintf(!strcmp(key, "bridge") ? n->bridge : n->host_ifname, sizeof(n->bridge), "%s", value);
+	} else if (!strcmp(key, "ipadd")) {
+		r = netif_add_ips(n, value);
+	} else if (!strcmp(key, "ipdel")) {
+		/* ap_ipdel works on every interface: narrow it to this one */
+		struct ct_config one = *c;
+		one.netif[0] = *n;
+		one.nnetif = 1;
+		r = ap_ipdel(&one, value);
+		if (r == 0)
+			*n = one.netif[0];
+	} else if (!strcmp(key, "gw") || !strcmp(key, "gw6")) {
+		bool v6 = !strcmp(key, "gw6");
+		if (strcmp(value, "none") && (!valid_addr(value, &fam) || fam != (v6 ? AF_INET6 : AF_INET)))
+			r = -EINVAL;
+		else
+			snprintf(v6 ? n->gw6 : n->gw, sizeof(n->gw), "%s", strcmp(value, "none") ? value : "");
+	} else {
+		return cerr(EX_BADSYNTAX, 0, "--%s is not an interface option", key);
+	}
+	if (r < 0)
+		return cerr(is_ip ? EX_BADIP : EX_BADVALUE, 0, "invalid --%s value '%s' for interface %s", key, value,
+			    n->ifname);
+	sync_netif(c);
+	return 0;
+}
+
 /* ---- the doc side ---- */
 
 static void sync_netif(struct ct_config *c)
