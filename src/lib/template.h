@@ -1,6 +1,7 @@
 /* OS templates: tarballs in template_dir/cache, unpacked with libarchive into private areas. */
 #pragma once
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "config.h"
@@ -13,6 +14,8 @@ bool tpl_name_ok(const char *name);
 /* Find the cache file for NAME (.tar, .tar.gz, .tar.xz, .tar.zst, .tar.bz2 in that order of
  * preference: zst first). Returns malloc'd path or NULL. */
 char *tpl_find(const struct gconf *g, const char *name);
+/* Length of a known archive suffix (".tar.zst" ...) at the end of name, 0 when none. */
+size_t tpl_suffix_len(const char *name);
 
 struct tpl_extract_opts {
 	uint32_t uid_shift; /* added to every uid/gid (and ACL ids, file-capability rootid); 0 = none */

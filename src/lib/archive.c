@@ -1,0 +1,621 @@
+/* The libarchive half of templates: extraction into private areas and packing caches. Kept apart
+ * so that the cellctl command itself does not load libarchive (and its libxml2/ICU/libstdc++
+ * chain) for every start and exec: it runs these through the cellctl-archive helper. */
+#include <archive.h>
+#include <archive_entry.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "fsutil.h"
+#include "log.h"
+#include "template.h"
+#include "util.h"
+
+static char *tpl_display_name(const char *archive)
+{
+	const char *b = strrchr(archive, '/');
+	b = b ? b + 1 : archive;
+	size_t n = strlen(b), s = tpl_suffix_len(b);
+	return xstrndup(b, s < n ? n - s : n);
+}
+
+/* ---- extraction ---- */
+
+static uint32_t le32_get(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void le32_put(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)v;
+	p[1] = (unsigned char)(v >> 8);
+	p[2] = (unsigned char)(v >> 16);
+	p[3] = (unsigned char)(v >> 24);
+}
+
+/* Map an id of the template into the container's block; false when it does not fit. */
+static bool shift_id(const struct tpl_extract_opts *o, int64_t id, int64_t *out)
+{
+	if (id < 0 || (o->uid_size && id >= (int64_t)o->uid_size))
+		return false;
+	int64_t v = id + (int64_t)o->uid_shift;
+	if (v >= (int64_t)UINT32_MAX) /* (uid_t)-1 is never a valid owner */
+		return false;
+	*out = v;
+	return true;
+}
+
+/* vfs capability xattr layout (linux/capability.h): magic_etc, 2 x (permitted, inheritable),
+ * and for revision 3 the rootid. */
+#define VFS_CAP_REV_MASK 0xFF000000u
+#define VFS_CAP_REV1 0x01000000u
+#define VFS_CAP_REV2 0x02000000u
+#define VFS_CAP_REV3 0x03000000u
+#define VFS_CAP_SZ1 12
+#define VFS_CAP_SZ2 20
+#define VFS_CAP_SZ3 24
+
+/* Rewrite a security.capability value so that it belongs to the container's root: v1/v2 become
+ * v3 with rootid = uid_shift; a v3 gets its rootid shifted. out holds VFS_CAP_SZ3 bytes. */
+static int shift_fcaps(const struct tpl_extract_opts *o, const unsigned char *v, size_t size, unsigned char *out)
+{
+	if (size < 4)
+		return -EINVAL;
+	uint32_t magic = le32_get(v), rev = magic & VFS_CAP_REV_MASK;
+	int64_t root = 0;
+	memset(out, 0, VFS_CAP_SZ3);
+	if (rev == VFS_CAP_REV1 && size == VFS_CAP_SZ1) {
+		memcpy(out + 4, v + 4, 8);
+	} else if (rev == VFS_CAP_REV2 && size == VFS_CAP_SZ2) {
+		memcpy(out + 4, v + 4, 16);
+	} else if (rev == VFS_CAP_REV3 && size == VFS_CAP_SZ3) {
+		memcpy(out + 4, v + 4, 16);
+		root = le32_get(v + 20);
+	} else {
+		return -EINVAL;
+	}
+	int64_t nroot;
+	if (!shift_id(o, root, &nroot))
+		return -ERANGE;
+	le32_put(out, (magic & ~VFS_CAP_REV_MASK) | VFS_CAP_REV3);
+	le32_put(out + 20, (uint32_t)nroot);
+	return 0;
+}
+
+/* Raw POSIX ACL xattr (system.posix_acl_*): version 2 header, then {u16 tag, u16 perm, u32 id}. */
+#define PACL_VERSION 2u
+#define PACL_USER 0x02u
+#define PACL_GROUP 0x08u
+
+static int shift_raw_acl(const struct tpl_extract_opts *o, unsigned char *v, size_t size)
+{
+	if (size < 4 || (size - 4) % 8 != 0 || le32_get(v) != PACL_VERSION)
+		return -EINVAL;
+	for (size_t off = 4; off < size; off += 8) {
+		unsigned tag = (unsigned)v[off] | (unsigned)v[off + 1] << 8;
+		if (tag != PACL_USER && tag != PACL_GROUP)
+			continue;
+		int64_t id;
+		if (!shift_id(o, le32_get(v + off + 4), &id))
+			return -ERANGE;
+		le32_put(v + off + 4, (uint32_t)id);
+	}
+	return 0;
+}
+
+struct xa {
+	char *name;
+	void *value;
+	size_t size;
+};
+
+static int shift_xattrs(struct archive_entry *e, const struct tpl_extract_opts *o, const char *tname, const char *path)
+{
+	if (archive_entry_xattr_reset(e) <= 0)
+		return 0;
+	struct xa *v = NULL;
+	size_t n = 0;
+	const char *name;
+	const void *value;
+	size_t size;
+	while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK) {
+		v = xrealloc(v, (n + 1) * sizeof(*v));
+		v[n].name = xstrdup(name);
+		v[n].value = xmalloc(size > VFS_CAP_SZ3 ? size : VFS_CAP_SZ3);
+		if (size)
+			memcpy(v[n].value, value, size);
+		v[n].size = size;
+		n++;
+	}
+	int r = 0;
+	for (size_t i = 0; i < n && r == 0; i++) {
+		if (!strcmp(v[i].name, "security.capability")) {
+			unsigned char out[VFS_CAP_SZ3];
+			int k = shift_fcaps(o, v[i].value, v[i].size, out);
+			if (k == -ERANGE) {
+				r = cerr(EX_BADTEMPLATE, 0, "template %s: entry '%s': file capability root id out of range",
+					 tname, path);
+			} else if (k < 0) {
+				log_warn("template %s: dropping malformed file capability of '%s'", tname, path);
+				free(v[i].name);
+				v[i].name = NULL;
+			} else {
+				memcpy(v[i].value, out, VFS_CAP_SZ3);
+				v[i].size = VFS_CAP_SZ3;
+			}
+		} else if (!strcmp(v[i].name, "system.posix_acl_access") || !strcmp(v[i].name, "system.posix_acl_default")) {
+			int k = shift_raw_acl(o, v[i].value, v[i].size);
+			if (k == -ERANGE) {
+				r = cerr(EX_BADTEMPLATE, 0, "template %s: entry '%s': ACL id out of range", tname, path);
+			} else if (k < 0) {
+				log_warn("template %s: dropping malformed ACL xattr of '%s'", tname, path);
+				free(v[i].name);
+				v[i].name = NULL;
+			}
+		}
+	}
+	if (r == 0) {
+		archive_entry_xattr_clear(e);
+		for (size_t i = 0; i < n; i++)
+			if (v[i].name)
+				archive_entry_xattr_add_entry(e, v[i].name, v[i].value, v[i].size);
+	}
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].name);
+		free(v[i].value);
+	}
+	free(v);
+	return r;
+}
+
+struct aclent {
+	int type, perm, tag, id;
+};
+
+/* Rebuild the entry's ACLs with USER/GROUP qualifiers shifted; names are dropped (numeric only). */
+static int shift_acls(struct archive_entry *e, const struct tpl_extract_opts *o, const char *tname, const char *path)
+{
+	int types = archive_entry_acl_types(e);
+	if (!types)
+		return 0;
+	static const int wants[] = {ARCHIVE_ENTRY_ACL_TYPE_POSIX1E, ARCHIVE_ENTRY_ACL_TYPE_NFS4};
+	struct aclent *v = NULL;
+	size_t n = 0;
+	for (size_t w = 0; w < ARRAY_SIZE(wants); w++) {
+		if (!(types & wants[w]))
+			continue;
+		archive_entry_acl_reset(e, wants[w]);
+		int type, perm, tag, id;
+		const char *name;
+		while (archive_entry_acl_next(e, wants[w], &type, &perm, &tag, &id, &name) == ARCHIVE_OK) {
+			v = xrealloc(v, (n + 1) * sizeof(*v));
+			v[n++] = (struct aclent){type, perm, tag, id};
+		}
+	}
+	int r = 0;
+	for (size_t i = 0; i < n && r == 0; i++) {
+		if (v[i].tag != ARCHIVE_ENTRY_ACL_USER && v[i].tag != ARCHIVE_ENTRY_ACL_GROUP)
+			continue;
+		int64_t id;
+		if (!shift_id(o, v[i].id, &id))
+			r = cerr(EX_BADTEMPLATE, 0, "template %s: entry '%s': ACL id %d out of range", tname, path, v[i].id);
+		else
+			v[i].id = (int)id;
+	}
+	if (r == 0) {
+		mode_t mode = archive_entry_mode(e);
+		archive_entry_acl_clear(e);
+		for (size_t i = 0; i < n; i++)
+			archive_entry_acl_add_entry(e, v[i].type, v[i].perm, v[i].tag, v[i].id, NULL);
+		archive_entry_set_mode(e, mode); /* the ACL_*_OBJ entries mirror the mode: keep it exact */
+	}
+	free(v);
+	return r;
+}
+
+static int shift_entry(struct archive_entry *e, const struct tpl_extract_opts *o, const char *tname, const char *path)
+{
+	int64_t uid, gid;
+	if (!shift_id(o, archive_entry_uid(e), &uid) || !shift_id(o, archive_entry_gid(e), &gid))
+		return cerr(EX_BADTEMPLATE, 0, "template %s: entry '%s': owner %lld:%lld does not fit the id range (%u ids)",
+			    tname, path, (long long)archive_entry_uid(e), (long long)archive_entry_gid(e), o->uid_size);
+	archive_entry_set_uid(e, uid);
+	archive_entry_set_gid(e, gid);
+	int r = shift_acls(e, o, tname, path);
+	if (r == 0)
+		r = shift_xattrs(e, o, tname, path);
+	return r;
+}
+
+/* Does path (relative to dfd) pass through an existing symlink in one of its directories?
+ * The last component is not checked: entries replace, not follow, it. */
+static bool through_symlink(int dfd, const char *path)
+{
+	_cleanup_free_ char *buf = xstrdup(path);
+	size_t len = strlen(buf);
+	char *p = buf;
+	for (;;) {
+		char *e = strchr(p, '/');
+		if (!e)
+			return false;
+		*e = '\0';
+		bool skip = (e == p) || (e - p == 1 && p[0] == '.');
+		if (!skip) {
+			struct stat st;
+			if (fstatat(dfd, buf, &st, AT_SYMLINK_NOFOLLOW) < 0)
+				return false; /* missing: created as a directory */
+			if (S_ISLNK(st.st_mode))
+				return true;
+		}
+		*e = '/';
+		p = e + 1;
+		if ((size_t)(p - buf) >= len)
+			return false;
+	}
+}
+
+static int entry_ok(int dfd, const char *tname, const char *path, const char *link)
+{
+	if (!path || !tpl_path_ok(path) || through_symlink(dfd, path))
+		return cerr(EX_BADTEMPLATE, 0, "template %s: unsafe entry '%s'", tname, path ? path : "(unreadable name)");
+	if (link && (!tpl_path_ok(link) || through_symlink(dfd, link)))
+		return cerr(EX_BADTEMPLATE, 0, "template %s: unsafe entry '%s' (hard link to '%s')", tname, path, link);
+	return 0;
+}
+
+static bool is_system_errno(int e)
+{
+	return e == ENOSPC || e == EDQUOT || e == EIO || e == EROFS || e == ENOMEM || e == EMFILE || e == ENFILE ||
+	       e == EACCES || e == EPERM;
+}
+
+static int write_fail(struct archive *w, const char *tname, const char *path)
+{
+	int e = archive_errno(w);
+	const char *msg = archive_error_string(w);
+	if (is_system_errno(e))
+		return cerr(EX_SYSTEM, e, "extract '%s' of template %s", path, tname);
+	return cerr(EX_BADTEMPLATE, 0, "template %s: cannot extract '%s': %s", tname, path, msg ? msg : "unknown error");
+}
+
+static int corrupt(struct archive *r, const char *archive)
+{
+	const char *msg = archive_error_string(r);
+	return cerr(EX_BADTEMPLATE, 0, "template %s is corrupt: %s", archive, msg ? msg : "read error");
+}
+
+/* The body of tpl_extract, run with the cwd in the destination (dfd). */
+static int extract_all(struct archive *rd, struct archive *w, int dfd, const char *archive, const char *tname,
+		       const struct tpl_extract_opts *o)
+{
+	struct archive_entry *e;
+	unsigned long files = 0;
+	for (;;) {
+		if (o && o->cancel && *o->cancel)
+			return -EINTR;
+		int r = archive_read_next_header(rd, &e);
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r == ARCHIVE_WARN)
+			log_warn("template %s: %s", tname, archive_error_string(rd));
+		else if (r != ARCHIVE_OK)
+			return corrupt(rd, archive);
+		const char *path = archive_entry_pathname(e);
+		const char *link = archive_entry_hardlink(e);
+		if ((r = entry_ok(dfd, tname, path, link)) < 0)
+			return r;
+		/* numeric owners only: names in the archive mean nothing on this host */
+		archive_entry_set_uname(e, NULL);
+		archive_entry_set_gname(e, NULL);
+		if (o && o->uid_shift && (r = shift_entry(e, o, tname, path)) < 0)
+			return r;
+
+		r = archive_write_header(w, e);
+		if (r == ARCHIVE_WARN)
+			log_warn("template %s: '%s': %s", tname, path, archive_error_string(w));
+		else if (r != ARCHIVE_OK)
+			return write_fail(w, tname, path);
+		for (;;) {
+			const void *buf;
+			size_t size;
+			la_int64_t off;
+			r = archive_read_data_block(rd, &buf, &size, &off);
+			if (r == ARCHIVE_EOF)
+				break;
+			if (r < ARCHIVE_WARN)
+				return corrupt(rd, archive);
+			if (o && o->cancel && *o->cancel)
+				return -EINTR;
+			if (archive_write_data_block(w, buf, size, off) < ARCHIVE_WARN)
+				return write_fail(w, tname, path);
+		}
+		r = archive_write_finish_entry(w);
+		if (r == ARCHIVE_WARN)
+			log_warn("template %s: '%s': %s", tname, path, archive_error_string(w));
+		else if (r != ARCHIVE_OK)
+			return write_fail(w, tname, path);
+		files++;
+	}
+	/* directory permissions and times are fixed up here, still relative to the cwd */
+	if (archive_write_close(w) != ARCHIVE_OK)
+		return write_fail(w, tname, "(deferred directory attributes)");
+	log_debug("template %s: extracted %lu entries", tname, files);
+	return 0;
+}
+
+int tpl_extract(const char *archive, const char *destdir, const struct tpl_extract_opts *o)
+{
+	_cleanup_free_ char *tname = tpl_display_name(archive);
+	_cleanup_close_ int afd = open(archive, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (afd < 0) {
+		if (errno == ENOENT)
+			return cerr(EX_NOTEMPLATE, errno, "open template %s", archive);
+		return cerr(EX_SYSTEM, errno, "open template %s", archive);
+	}
+	_cleanup_close_ int dfd = open(destdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return cerr(EX_SYSTEM, errno, "open %s", destdir);
+	_cleanup_close_ int oldcwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (oldcwd < 0)
+		return cerr(EX_SYSTEM, errno, "open the current directory");
+
+	struct archive *rd = archive_read_new();
+	struct archive *w = archive_write_disk_new();
+	if (!rd || !w)
+		abort();
+	archive_read_support_filter_all(rd);
+	archive_read_support_format_tar(rd);
+	int r;
+	if (archive_read_open_fd(rd, afd, 64 * 1024) != ARCHIVE_OK) {
+		r = corrupt(rd, archive);
+		goto out;
+	}
+	/* no archive_write_disk_set_standard_lookup(): owners stay numeric, names never mapped */
+	int flags = ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
+		    ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME |
+		    ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_ACL | ARCHIVE_EXTRACT_SPARSE;
+	/* owners need root; without it (unit tests) every entry would only warn */
+	if (geteuid() == 0)
+		flags |= ARCHIVE_EXTRACT_OWNER;
+	else if (o && o->uid_shift)
+		log_warn("extracting %s without root: the uid shift cannot be applied", archive);
+	archive_write_disk_set_options(w, flags);
+	if (fchdir(dfd) < 0) {
+		r = cerr(EX_SYSTEM, errno, "enter %s", destdir);
+		goto out;
+	}
+	log_debug("extracting %s into %s (uid shift %u)", archive, destdir, o ? o->uid_shift : 0);
+	r = extract_all(rd, w, dfd, archive, tname, o);
+	archive_write_free(w); /* after an error this runs the deferred fixups: they need the cwd */
+	w = NULL;
+	if (fchdir(oldcwd) < 0)
+		log_warn("cannot return to the previous working directory: %s", strerror(errno));
+out:
+	if (w)
+		archive_write_free(w);
+	archive_read_free(rd);
+	return r;
+}
+
+/* ---- packing ---- */
+
+static int add_filter(struct archive *w, const char *archive)
+{
+	if (str_endswith(archive, ".tar.zst"))
+		return archive_write_add_filter_zstd(w);
+	if (str_endswith(archive, ".tar.xz"))
+		return archive_write_add_filter_xz(w);
+	if (str_endswith(archive, ".tar.gz"))
+		return archive_write_add_filter_gzip(w);
+	if (str_endswith(archive, ".tar.bz2"))
+		return archive_write_add_filter_bzip2(w);
+	if (str_endswith(archive, ".tar"))
+		return archive_write_add_filter_none(w);
+	return ARCHIVE_FATAL - 1;
+}
+
+struct pack_progress {
+	bool on;
+	unsigned long files;
+	uint64_t bytes, last_ms;
+};
+
+static void pack_progress_show(struct pack_progress *p, bool force)
+{
+	if (!p->on)
+		return;
+	uint64_t t = now_ms();
+	if (!force && t - p->last_ms < 200)
+		return;
+	p->last_ms = t;
+	fprintf(stderr, "\rpacking: %lu files, %llu MiB", p->files, (unsigned long long)(p->bytes >> 20));
+	fflush(stderr);
+}
+
+/* Copy the current entry's data from the disk reader, filling holes with zeros (the pax writer
+ * skips them again for sparse entries). */
+static int pack_data(struct archive *d, struct archive *w, const char *srcpath, struct pack_progress *p)
+{
+	static const char zeros[16384];
+	la_int64_t done = 0;
+	for (;;) {
+		const void *buf;
+		size_t size;
+		la_int64_t off;
+		int r = archive_read_data_block(d, &buf, &size, &off);
+		if (r == ARCHIVE_EOF)
+			return 0;
+		if (r < ARCHIVE_WARN)
+			return cerr(EX_SYSTEM, archive_errno(d), "read %s: %s", srcpath, archive_error_string(d));
+		while (done < off) {
+			size_t n = (size_t)(off - done) < sizeof(zeros) ? (size_t)(off - done) : sizeof(zeros);
+			if (archive_write_data(w, zeros, n) < 0)
+				return cerr(EX_SYSTEM, archive_errno(w), "write archive: %s", archive_error_string(w));
+			done += (la_int64_t)n;
+		}
+		if (size && archive_write_data(w, buf, size) < 0)
+			return cerr(EX_SYSTEM, archive_errno(w), "write archive: %s", archive_error_string(w));
+		done = off + (la_int64_t)size;
+		p->bytes += size;
+	}
+}
+
+/* Name an entry relative to the packed tree: "." for the top, "./x/y" below it. */
+static char *pack_entry_name(const char *top, const char *path)
+{
+	size_t n = strlen(top);
+	if (!strcmp(path, top))
+		return xstrdup(".");
+	if (!strncmp(path, top, n) && path[n] == '/')
+		return xasprintf(".%s", path + n);
+	return NULL;
+}
+
+static int pack_tree(struct archive *d, struct archive *w, const char *top, struct pack_progress *p)
+{
+	struct archive_entry_linkresolver *lr = archive_entry_linkresolver_new();
+	if (!lr)
+		abort();
+	archive_entry_linkresolver_set_strategy(lr, archive_format(w));
+	int ret = 0;
+	for (;;) {
+		struct archive_entry *e = archive_entry_new();
+		if (!e)
+			abort();
+		int r = archive_read_next_header2(d, e);
+		if (r == ARCHIVE_EOF) {
+			archive_entry_free(e);
+			break;
+		}
+		if (r == ARCHIVE_WARN) {
+			log_warn("pack %s: %s", top, archive_error_string(d));
+		} else if (r == ARCHIVE_FAILED) {
+			log_warn("pack %s: skipping an entry: %s", top, archive_error_string(d));
+			archive_entry_free(e);
+			continue;
+		} else if (r != ARCHIVE_OK) {
+			ret = cerr(EX_SYSTEM, archive_errno(d), "read %s: %s", top, archive_error_string(d));
+			archive_entry_free(e);
+			break;
+		}
+		archive_read_disk_descend(d);
+		_cleanup_free_ char *srcpath = xstrdup(archive_entry_pathname(e));
+		_cleanup_free_ char *name = pack_entry_name(top, srcpath);
+		if (!name) {
+			ret = cerr(EX_SYSTEM, 0, "pack %s: unexpected path %s", top, srcpath);
+			archive_entry_free(e);
+			break;
+		}
+		archive_entry_copy_pathname(e, name);
+		archive_entry_set_uname(e, NULL);
+		archive_entry_set_gname(e, NULL);
+
+		struct archive_entry *sparse = NULL;
+		archive_entry_linkify(lr, &e, &sparse);
+		if (e) {
+			r = archive_write_header(w, e);
+			if (r == ARCHIVE_WARN) {
+				log_warn("pack %s: %s", srcpath, archive_error_string(w));
+			} else if (r == ARCHIVE_FAILED) {
+				/* e.g. sockets, which tar cannot hold */
+				log_warn("pack: skipping %s: %s", srcpath, archive_error_string(w));
+				archive_entry_free(e);
+				continue;
+			} else if (r != ARCHIVE_OK) {
+				ret = cerr(EX_SYSTEM, archive_errno(w), "write archive: %s", archive_error_string(w));
+				archive_entry_free(e);
+				break;
+			}
+			if (archive_entry_size(e) > 0 && (ret = pack_data(d, w, srcpath, p)) < 0) {
+				archive_entry_free(e);
+				break;
+			}
+			if (archive_write_finish_entry(w) < ARCHIVE_WARN) {
+				ret = cerr(EX_SYSTEM, archive_errno(w), "write archive: %s", archive_error_string(w));
+				archive_entry_free(e);
+				break;
+			}
+			archive_entry_free(e);
+		}
+		if (sparse) /* not produced by the tar strategy */
+			archive_entry_free(sparse);
+		p->files++;
+		pack_progress_show(p, false);
+	}
+	archive_entry_linkresolver_free(lr);
+	return ret;
+}
+
+int tpl_pack(const char *srcdir, const char *archive, bool progress)
+{
+	struct stat st;
+	if (stat(srcdir, &st) < 0)
+		return cerr(EX_SYSTEM, errno, "pack %s", srcdir);
+	if (!S_ISDIR(st.st_mode))
+		return cerr(EX_SYSTEM, ENOTDIR, "pack %s", srcdir);
+	if (!tpl_suffix_len(archive))
+		return cerr(EX_BADVALUE, 0, "pack %s: unknown archive type (use .tar.zst, .tar.xz, .tar.gz, .tar.bz2 or .tar)",
+			    archive);
+
+	/* entry names are made relative to top, so it is spelled without trailing slashes */
+	_cleanup_free_ char *top = xstrdup(srcdir);
+	for (size_t n = strlen(top); n > 1 && top[n - 1] == '/'; n--)
+		top[n - 1] = '\0';
+
+	const char *slash = strrchr(archive, '/');
+	_cleanup_free_ char *tmp = slash ? xasprintf("%.*s/.%s.XXXXXX", (int)(slash - archive), archive, slash + 1)
+					 : xasprintf(".%s.XXXXXX", archive);
+	_cleanup_close_ int fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return cerr(EX_SYSTEM, errno, "create %s", tmp);
+
+	struct archive *w = archive_write_new(), *d = archive_read_disk_new();
+	if (!w || !d)
+		abort();
+	struct pack_progress p = {.on = progress && isatty(STDERR_FILENO)};
+	int r = 0;
+	if (archive_write_set_format_pax_restricted(w) != ARCHIVE_OK || add_filter(w, archive) != ARCHIVE_OK ||
+	    archive_write_open_fd(w, fd) != ARCHIVE_OK) {
+		r = cerr(EX_SYSTEM, archive_errno(w), "write %s: %s", archive, archive_error_string(w));
+		goto out;
+	}
+	/* physical walk, numeric owners (no lookup functions), xattrs and ACLs kept, no mounts */
+	archive_read_disk_set_symlink_physical(d);
+	archive_read_disk_set_behavior(d, ARCHIVE_READDISK_NO_TRAVERSE_MOUNTS | ARCHIVE_READDISK_NO_FFLAGS);
+	if (archive_read_disk_open(d, top) != ARCHIVE_OK) {
+		r = cerr(EX_SYSTEM, archive_errno(d), "read %s: %s", top, archive_error_string(d));
+		goto out;
+	}
+	log_debug("packing %s into %s", top, archive);
+	r = pack_tree(d, w, top, &p);
+	if (r == 0 && archive_write_close(w) != ARCHIVE_OK)
+		r = cerr(EX_SYSTEM, archive_errno(w), "write %s: %s", archive, archive_error_string(w));
+	if (r == 0 && fsync(fd) < 0)
+		r = cerr(EX_SYSTEM, errno, "write %s", tmp);
+	/* templates may hold secrets (shadow, host keys): keep the cache file private */
+	if (r == 0 && fchmod(fd, 0600) < 0)
+		r = cerr(EX_SYSTEM, errno, "chmod %s", tmp);
+	if (r == 0 && rename(tmp, archive) < 0)
+		r = cerr(EX_SYSTEM, errno, "rename %s to %s", tmp, archive);
+out:
+	pack_progress_show(&p, true);
+	if (p.on)
+		fputc('\n', stderr);
+	archive_read_free(d);
+	archive_write_free(w);
+	if (r < 0)
+		unlink(tmp);
+	else
+		log_debug("packed %lu files, %llu bytes of data into %s", p.files, (unsigned long long)p.bytes, archive);
+	return r;
+}
+

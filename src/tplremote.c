@@ -1,0 +1,98 @@
+/* tpl_extract and tpl_pack for the cellctl command: run by the cellctl-archive helper, so that
+ * cellctl does not load libarchive and its dependencies on every start and exec. The helper
+ * dies with us (parent-death signal) and reports "CODE message" on fd 3. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+
+#include "error.h"
+#include "template.h"
+#include "util.h"
+
+static char *helper_path(void)
+{
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = 0;
+		char *slash = strrchr(self, '/');
+		if (slash) {
+			*slash = 0;
+			char *p = xasprintf("%s/cellctl-archive", self);
+			if (access(p, X_OK) == 0)
+				return p;
+			free(p);
+		}
+	}
+	if (access(PKGLIBEXECDIR "/cellctl-archive", X_OK) == 0)
+		return xstrdup(PKGLIBEXECDIR "/cellctl-archive");
+	return NULL;
+}
+
+static int run_helper(char **argv, volatile int *cancel)
+{
+	_cleanup_free_ char *bin = helper_path();
+	if (!bin)
+		return cerr(EX_SYSTEM, ENOENT, "cellctl-archive helper not found (beside cellctl or in %s)", PKGLIBEXECDIR);
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return cerr(EX_SYSTEM, errno, "pipe");
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return cerr(EX_SYSTEM, errno, "fork");
+	}
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (dup2(p[1], 3) < 0)
+			_exit(127);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		execv(bin, argv);
+		_exit(127);
+	}
+	close(p[1]);
+	int status = 0;
+	for (;;) {
+		if (waitpid(pid, &status, 0) == pid)
+			break;
+		if (errno != EINTR)
+			break;
+		if (cancel && *cancel)
+			kill(pid, SIGKILL);
+	}
+	char buf[700];
+	ssize_t n = read_full(p[0], buf, sizeof(buf) - 1);
+	close(p[0]);
+	if (cancel && *cancel)
+		return -EINTR;
+	if (n <= 0)
+		return cerr(EX_SYSTEM, 0, "cellctl-archive died (status %d)", status);
+	buf[n] = 0;
+	int code = atoi(buf);
+	if (code == 0)
+		return 0;
+	char *msg = strchr(buf, ' ');
+	return cerr(code, 0, "%s", msg ? msg + 1 : "archive helper failed");
+}
+
+int tpl_extract(const char *archive, const char *destdir, const struct tpl_extract_opts *o)
+{
+	char shift[16], size[16];
+	snprintf(shift, sizeof(shift), "%u", o ? o->uid_shift : 0);
+	snprintf(size, sizeof(size), "%u", o ? o->uid_size : 0);
+	char *argv[] = {"cellctl-archive", "extract", (char *)archive, (char *)destdir, shift, size, NULL};
+	return run_helper(argv, o ? o->cancel : NULL);
+}
+
+int tpl_pack(const char *srcdir, const char *archive, bool progress)
+{
+	char *argv[] = {"cellctl-archive", "pack", (char *)srcdir, (char *)archive, progress ? "1" : "0", NULL};
+	return run_helper(argv, NULL);
+}
