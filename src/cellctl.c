@@ -27,6 +27,7 @@ static const struct {
 	{"console", cmd_console, "console CTID [--log]"},
 	{"set", cmd_set, "set CTID --PARAM VALUE ... [--save]"},
 	{"list", cmd_list, "list [-a] [-S] [-H] [-o FIELD,...] [-s [-]FIELD] [-j] [-1]"},
+	{"ubc", cmd_ubc, "ubc [CTID ...] [-j]"},
 	{"template", cmd_template, "template list | template build NAME"},
 };
 

@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "error.h"
 #include "state.h"
+#include "ubc.h"
 #include "util.h"
 
 struct row {
@@ -15,6 +16,8 @@ struct row {
 	bool running;
 	struct ct_state st;
 	int nproc;
+	bool have_ub; /* ub holds the beancounters (running, and some column wants them) */
+	struct cg_stat ub[CG_RES_N];
 };
 
 /* A field: its header, printf width (negative = left), whether JSON prints it as a number. */
@@ -36,6 +39,19 @@ static const struct field *find_field(const char *name, struct field *tmp)
 	for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
 		if (strcmp(fields[i].name, name) == 0)
 			return &fields[i];
+	enum cg_res res;
+	enum ubc_col col;
+	if (ubc_field_parse(name, &res, &col)) {
+		/* beancounters: physpages, physpages.m .b .l .f, ... (plain numproc is NPROC above) */
+		static char uhdr[40][24];
+		static unsigned uk;
+		char *h = uhdr[uk++ % ARRAY_SIZE(uhdr)];
+		snprintf(h, sizeof(uhdr[0]), "%s", name);
+		for (char *s = h; *s; s++)
+			*s = (char)toupper((unsigned char)*s);
+		*tmp = (struct field){name, h, 20, true};
+		return tmp;
+	}
 	const struct param *p = param_find(name);
 	if (p && (p->flags & PF_LIST)) {
 		static char hdr[8][32];
@@ -48,6 +64,13 @@ static const struct field *find_field(const char *name, struct field *tmp)
 		return tmp;
 	}
 	return NULL;
+}
+
+static bool is_ubc_field(const char *name)
+{
+	enum cg_res res;
+	enum ubc_col col;
+	return strcmp(name, "numproc") != 0 && ubc_field_parse(name, &res, &col);
 }
 
 /* Value of a field as text; "" when missing. */
@@ -65,7 +88,14 @@ static void field_value(const struct row *r, const struct field *f, const struct
 		snprintf(buf, len, "%s", r->running ? "running" : "stopped");
 	else if (strcmp(n, "private") == 0)
 		snprintf(buf, len, "%s/%u", g->private_dir, r->ctid);
-	else if (!c)
+	else if (is_ubc_field(n)) {
+		enum cg_res res;
+		enum ubc_col col;
+		ubc_field_parse(n, &res, &col);
+		uint64_t v = r->have_ub ? ubc_col_value(&r->ub[res], col) : CG_STAT_NONE;
+		if (v != CG_STAT_NONE)
+			ubc_value_str(v, buf, len);
+	} else if (!c)
 		return;
 	else if (strcmp(n, "ip") == 0) {
 		size_t used = 0;
@@ -166,6 +196,7 @@ int cmd_list(struct gconf *g, int argc, char **argv)
 	struct field tmp[32];
 	const struct field *cols[32];
 	unsigned ncols = 0;
+	bool want_ub = false;
 	_cleanup_free_ char *spec = xstrdup(ofields ? ofields
 						    : json ? "ctid,hostname,name,status,ip,numproc,ostemplate,uuid,userns,onboot,private"
 							   : "ctid,numproc,status,ip,hostname");
@@ -177,6 +208,7 @@ int cmd_list(struct gconf *g, int argc, char **argv)
 		if (!f)
 			return cerr(EX_BADSYNTAX, 0, "list: unknown field '%s'", t);
 		cols[ncols++] = f;
+		want_ub |= is_ubc_field(f->name);
 	}
 	struct field stmp;
 	if (sortf) {
@@ -184,6 +216,7 @@ int cmd_list(struct gconf *g, int argc, char **argv)
 		sort_f = find_field(sortf + (sort_rev ? 1 : 0), &stmp);
 		if (!sort_f)
 			return cerr(EX_BADSYNTAX, 0, "list: unknown sort field '%s'", sortf);
+		want_ub |= is_ubc_field(sort_f->name);
 	}
 
 	_cleanup_free_ unsigned *ids = NULL;
@@ -203,8 +236,11 @@ int cmd_list(struct gconf *g, int argc, char **argv)
 			w->c = NULL; /* a broken config still lists, with "-" */
 		cerr_clear();
 		if (w->running) {
-			int k = cg_backend(w->st.cg.mode)->nproc(&w->st.cg);
+			const struct cg_ops *ops = cg_backend(w->st.cg.mode);
+			int k = ops->nproc(&w->st.cg);
 			w->nproc = k < 0 ? 0 : k;
+			if (want_ub && ops->stats)
+				w->have_ub = ops->stats(&w->st.cg, w->ub) == 0;
 		}
 		nr++;
 	}

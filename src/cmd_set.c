@@ -157,7 +157,7 @@ static bool net_differs(const struct ct_config *a, const struct ct_config *b)
 	for (unsigned i = 0; i < a->nnetif; i++) {
 		const struct ct_netif *x = &a->netif[i], *y = &b->netif[i];
 		if (strcmp(x->ifname, y->ifname) || strcmp(x->mac, y->mac) || strcmp(x->bridge, y->bridge) ||
-		    x->nips != y->nips)
+		    strcmp(x->host_ifname, y->host_ifname) || strcmp(x->host_mac, y->host_mac) || x->nips != y->nips)
 			return true;
 		for (unsigned k = 0; k < x->nips; k++)
 			if (strcmp(x->ips[k], y->ips[k]))

@@ -34,6 +34,26 @@ int cg_resolve(const struct gconf *g, unsigned ctid, struct cg_paths *out);
 char *cg_paths_format(const struct cg_paths *p);
 int cg_paths_parse(const char *text, struct cg_paths *p);
 
+/* Beancounter-style statistics of one container, read from its limit cgroup (hierarchical
+ * counters, so the leaf and anything the guest creates below it are included). */
+enum cg_res {
+	CG_RES_PHYSPAGES, /* memory, 4 KiB pages */
+	CG_RES_SWAPPAGES, /* swap, 4 KiB pages */
+	CG_RES_NUMPROC,   /* tasks (pids controller), items */
+	CG_RES_CPUTIME,   /* CPU time used, microseconds; limit = cap in percent of one CPU */
+	CG_RES_IOBYTES,   /* bytes read + written; limit = io.max bytes/s */
+	CG_RES_IOOPS,     /* read + write operations; limit = io.max operations/s */
+	CG_RES_N
+};
+/* A counter this kernel/mode does not have (printed "-", JSON null). */
+#define CG_STAT_NONE UINT64_MAX
+/* "unlimited", as /proc/user_beancounters prints it (LONG_MAX). */
+#define CG_STAT_UNLIMITED ((uint64_t)INT64_MAX)
+struct cg_stat {
+	uint64_t held, maxheld, barrier, limit, failcnt; /* each may be CG_STAT_NONE */
+};
+const char *cg_res_name(enum cg_res r); /* "physpages", ... */
+
 struct cg_ops {
 	/* Make the limit cgroup and its leaf "ct"; enable controllers in ancestors (v2); copy
 	 * cpuset.cpus/mems on v1. Idempotent. */
@@ -51,6 +71,9 @@ struct cg_ops {
 	int (*nproc)(const struct cg_paths *p);
 	/* Remove the leaf and the limit cgroup (rmdir, retry briefly on EBUSY). Missing is fine. */
 	int (*destroy)(const struct cg_paths *p);
+	/* Fill st[CG_RES_N] from the counters (missing ones CG_STAT_NONE). -ENOENT when the limit
+	 * cgroup is gone (container stopped meanwhile). Never records an error (cheap, silent). */
+	int (*stats)(const struct cg_paths *p, struct cg_stat st[CG_RES_N]);
 };
 const struct cg_ops *cg_backend(enum cg_mode mode);
 /* fd (O_PATH|O_DIRECTORY) of the unified leaf for CLONE_INTO_CGROUP, or a negative errno

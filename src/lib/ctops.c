@@ -263,6 +263,8 @@ int ct_start(const struct gconf *g, unsigned ctid, bool force)
 	if (ct_running(g, ctid, NULL))
 		return cerr(EX_RUNNING, 0, "container %u is already running", ctid);
 	clear_stale(g, ctid);
+	if (c->nnetif && (r = net_check_conflicts(g, c)) < 0)
+		return r;
 	_cleanup_free_ char *root = private_path(g, ctid);
 	struct stat st;
 	if (stat(root, &st) < 0 || !S_ISDIR(st.st_mode))

@@ -566,9 +566,14 @@ static int veth_add(struct nlc *c, const char *host_if, const char *host_mac, co
 		if (link_get(c, host_if, &old) == 0) {
 			const char *type = rtnl_link_get_type(old);
 			bool veth = type && !strcmp(type, "veth");
+			bool ours = rtnl_link_get_group(old) == group;
 			rtnl_link_put(old);
 			if (!veth)
 				return cerr(EX_VETH, EEXIST, "host interface %s exists and is not a veth", host_if);
+			/* the link group names the container that made it: never take another's */
+			if (!ours)
+				return cerr(EX_VETH, EEXIST, "host interface %s exists and does not belong to this container",
+					    host_if);
 			log_info("removing stale host interface %s", host_if);
 			r = link_del(c, host_if);
 			if (r < 0)
@@ -834,12 +839,25 @@ static int netif_up(struct nlc *hc, struct nlc *gc, const struct gconf *g, const
 	return gc ? setup_one(gc, &c->netif[idx]) : 0;
 }
 
+/* Delete the host link called name only when it carries our container's link group: a name that
+ * clashed with someone else's interface must survive our rollback. */
+static void del_if_ours(struct nlc *hc, const char *name, uint32_t group)
+{
+	struct rtnl_link *l = NULL;
+	if (link_get(hc, name, &l) < 0)
+		return;
+	bool ours = rtnl_link_get_group(l) == group;
+	rtnl_link_put(l);
+	if (ours)
+		link_del(hc, name);
+}
+
 static void undo_links(struct nlc *hc, const struct gconf *g, const struct ct_config *c, unsigned upto)
 {
 	for (unsigned i = 0; i < upto; i++) {
 		struct net_ifres res;
 		if (net_resolve_netif(g, c, i, &res) == 0)
-			link_del(hc, res.host_ifname);
+			del_if_ours(hc, res.host_ifname, net_link_group(c->ctid));
 	}
 }
 
@@ -886,7 +904,7 @@ int net_netif_up(const struct gconf *g, const struct ct_config *c, unsigned idx,
 	if (r < 0) {
 		struct net_ifres res;
 		if (net_resolve_netif(g, c, idx, &res) == 0)
-			link_del(&hc, res.host_ifname);
+			del_if_ours(&hc, res.host_ifname, net_link_group(c->ctid));
 	}
 	nlc_close(&gc);
 	nlc_close(&hc);
@@ -910,14 +928,12 @@ int net_teardown_container(const struct gconf *g, const struct ct_config *c)
 	int first = group_del(&hc, net_link_group(c->ctid));
 	if (first < 0)
 		cerr(EX_VETH, first, "delete the interfaces of CT %u", c->ctid);
-	/* normally gone with the group already (a cheap ENODEV each); catches a link that left it */
+	/* then each by name: normally gone with the group already; a same-named interface that is
+	 * not ours (another group) is never touched */
 	for (unsigned i = 0; i < c->nnetif; i++) {
 		struct net_ifres res;
-		if (net_resolve_netif(g, c, i, &res) < 0)
-			continue;
-		r = link_del(&hc, res.host_ifname);
-		if (r < 0 && !first)
-			first = cerr(EX_VETH, r, "delete interface %s", res.host_ifname);
+		if (net_resolve_netif(g, c, i, &res) == 0)
+			del_if_ours(&hc, res.host_ifname, net_link_group(c->ctid));
 	}
 	nlc_close(&hc);
 	return first;

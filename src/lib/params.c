@@ -8,6 +8,7 @@
 #include "config.h"
 #include "error.h"
 #include "log.h"
+#include "netlink.h"
 #include "util.h"
 
 #define NETIF_SECTION "netif" /* marker: the value lives in the [netif.X] sections */
@@ -85,16 +86,8 @@ static bool valid_name_chars(const char *s, const char *extra)
 	return true;
 }
 
-static bool valid_mac(const char *s)
-{
-	if (strlen(s) != 17)
-		return false;
-	for (int i = 0; i < 17; i++) {
-		if (i % 3 == 2 ? s[i] != ':' : !isxdigit((unsigned char)s[i]))
-			return false;
-	}
-	return true;
-}
+/* the same rule start applies: six hex pairs, unicast, not all zero */
+static bool valid_mac(const char *s) { return net_valid_mac(s); }
 
 static bool valid_uuid(const char *s)
 {
