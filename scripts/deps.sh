@@ -1,0 +1,46 @@
+#!/bin/bash
+# scripts/deps.sh [--vm] [--bench]: install what building and testing cellctl needs on Debian 12.
+# Quiet and idempotent: apt is not touched when everything is present already.
+#   --vm     also what tests/vm/run needs (qemu-system-x86, cpio)
+#   --bench  also the peers bench/lifecycle compares against (lxc, systemd-container), when apt has them
+set -euo pipefail
+vm=0 bench=0
+for a in "$@"; do
+	case "$a" in
+	--vm) vm=1 ;;
+	--bench) bench=1 ;;
+	*) echo "usage: scripts/deps.sh [--vm] [--bench]" >&2; exit 2 ;;
+	esac
+done
+build="autoconf automake libtool pkg-config make gcc libc6-dev libnl-3-dev libnl-route-3-dev libcap-dev
+ uuid-dev libiniparser-dev libarchive-dev libcmocka-dev"
+run="busybox-static iproute2 util-linux procps python3 zstd xz-utils bzip2 gzip tar cpio"
+pkgs="$build $run"
+[ $vm = 1 ] && pkgs="$pkgs qemu-system-x86 cpio"
+[ $bench = 1 ] && pkgs="$pkgs lxc systemd-container"
+
+if [ "$(id -u)" != 0 ]; then
+	echo "scripts/deps.sh: run as root (apt-get)" >&2
+	exit 1
+fi
+missing=""
+for p in $pkgs; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
+		missing="$missing $p"
+	fi
+done
+[ -n "$missing" ] || exit 0
+echo "deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+stamp=/var/lib/apt/periodic/cellctl-deps-update
+if [ ! -f "$stamp" ] || [ -n "$(find "$stamp" -mmin +1440 2>/dev/null)" ]; then
+	apt-get update -qq >/dev/null
+	mkdir -p "${stamp%/*}" && touch "$stamp"
+fi
+# the peers are optional: install them only when the archive has them
+if [ $bench = 1 ]; then
+	for p in lxc systemd-container; do
+		apt-cache show "$p" >/dev/null 2>&1 || missing=${missing// $p/}
+	done
+fi
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

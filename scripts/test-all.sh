@@ -1,0 +1,156 @@
+#!/bin/bash
+# scripts/test-all.sh: everything CI runs, from a fresh Debian 12 (as root):
+#   1. deps        scripts/deps.sh (apt, only when something is missing)
+#   2. build       autoreconf -fi, then out of tree in ./_build (-Werror), make
+#   3. unit        make check (cmocka through automake's TAP driver)
+#   4. asan        the unit tests again, built with -fsanitize=address,undefined in ./_build-asan
+#   5. distcheck   make distcheck (skip with DISTCHECK=0)
+#   6. integration tests/integration/run _build/cellctl on this host (hybrid cgroups here)
+#   7. vm          the same suite inside a pure-cgroup2 qemu VM (tests/vm/run), with QUICK=1: the
+#                  long tests are left out there because TCG makes them slow. Skipped (SKIP line)
+#                  when this host is pure cgroup2 already (e.g. inside the VM itself); VM=0 skips it.
+# and ends with one line "N passed, N failed, N skipped" summed over every stage (test suites count
+# their tests, the other stages count one each). Exit status 0 only when nothing failed.
+# Logs: ./_build/test-logs/STAGE.log. Environment: QUICK=1 (skip long integration tests here too),
+# VM=0, DISTCHECK=0, ASAN=0, WERROR=0, VM_QUICK=0 (run the long tests in the VM as well).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+top=$(pwd)
+B=$top/_build
+BA=$top/_build-asan
+LOGS=$B/test-logs
+T0=$(date +%s)
+np=0 nf=0 ns=0
+summary=()
+
+mkdir -p "$LOGS"
+stage_line() { summary+=("$*"); echo ">>> $*"; }
+add() { np=$((np + $1)); nf=$((nf + $2)); ns=$((ns + $3)); }
+# counts from automake's test-suite summary in a log
+automake_counts() {
+	local log=$1
+	n() { local v; v=$(sed -n "s/^# $1: *\([0-9]*\).*/\1/p" "$log" | tail -1); echo "${v:-0}"; }
+	echo "$(n PASS) $(($(n FAIL) + $(n ERROR) + $(n XPASS))) $(($(n SKIP) + $(n XFAIL)))"
+}
+# counts from the integration suite's closing line
+suite_counts() { sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p' "$1" | tail -1; }
+# run_stage NAME CMD...: run, log, report one PASS/FAIL; returns CMD's status
+run_stage() {
+	local name=$1 t=$(date +%s) rc
+	shift
+	echo ">>> $name: $*"
+	"$@" > "$LOGS/$name.log" 2>&1
+	rc=$?
+	if [ $rc = 0 ]; then
+		stage_line "PASS $name ($(($(date +%s) - t))s)"
+	else
+		stage_line "FAIL $name ($(($(date +%s) - t))s, exit $rc; log $LOGS/$name.log)"
+		tail -n 40 "$LOGS/$name.log" | sed 's/^/    | /'
+	fi
+	return $rc
+}
+
+finish() {
+	echo
+	echo "=== test-all summary ($(($(date +%s) - T0))s) ==="
+	printf '%s\n' "${summary[@]}"
+	echo "$np passed, $nf failed, $ns skipped"
+	[ "$nf" = 0 ] && exit 0
+	exit 1
+}
+
+if [ "$(id -u)" != 0 ]; then
+	echo "test-all: run as root (apt, containers, qemu)" >&2
+	exit 1
+fi
+
+# the VM stage runs unless disabled or already on pure cgroup2
+vm=1
+vm_why=""
+if [ "${VM:-1}" = 0 ]; then vm=0; vm_why="VM=0"; fi
+if [ "${CG2VM:-}" = 1 ] || [ "$(stat -f -c %T /sys/fs/cgroup 2>/dev/null)" = cgroup2fs ]; then
+	vm=0
+	vm_why="this host is pure cgroup2 already (the integration stage above ran on it)"
+fi
+
+# 1. deps
+deps_args=()
+[ $vm = 1 ] && deps_args+=(--vm)
+if run_stage deps bash scripts/deps.sh "${deps_args[@]}"; then add 1 0 0; else add 0 1 0; finish; fi
+
+# 2. build
+werror=--enable-werror
+[ "${WERROR:-1}" = 0 ] && werror=""
+build() (
+	set -e
+	autoreconf -fi
+	mkdir -p "$B"
+	cd "$B"
+	"$top/configure" -q $werror
+	make -j2
+)
+if run_stage build build; then add 1 0 0; else add 0 1 0; finish; fi
+
+# 3. unit tests
+run_stage unit make -C "$B" -j2 check
+read -r p f s <<< "$(automake_counts "$LOGS/unit.log")"
+if [ "$p$f$s" = 000 ]; then f=1; fi
+grep -q '^FAIL\|^ERROR' "$LOGS/unit.log" && [ "$f" = 0 ] && f=1
+add "$p" "$f" "$s"
+echo "    unit: $p passed, $f failed, $s skipped"
+
+# 4. unit tests under ASan+UBSan
+if [ "${ASAN:-1}" = 0 ]; then
+	stage_line "SKIP asan: ASAN=0"
+	add 0 0 1
+else
+	asan() (
+		set -e
+		mkdir -p "$BA"
+		cd "$BA"
+		"$top/configure" -q CFLAGS="-g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
+			LDFLAGS="-fsanitize=address,undefined"
+		ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 make -j2 check
+	)
+	run_stage asan asan
+	read -r p f s <<< "$(automake_counts "$LOGS/asan.log")"
+	if [ "$p$f$s" = 000 ]; then f=1; fi
+	grep -q '^FAIL\|^ERROR' "$LOGS/asan.log" && [ "$f" = 0 ] && f=1
+	add "$p" "$f" "$s"
+	echo "    asan unit: $p passed, $f failed, $s skipped"
+fi
+
+# 5. distcheck
+if [ "${DISTCHECK:-1}" = 0 ]; then
+	stage_line "SKIP distcheck: DISTCHECK=0"
+	add 0 0 1
+elif run_stage distcheck make -C "$B" distcheck; then add 1 0 0; else add 0 1 0; fi
+
+# 6. integration tests on this host
+echo ">>> integration: tests/integration/run $B/cellctl"
+t=$(date +%s)
+CCT_LOGDIR=$LOGS/integration tests/integration/run "$B/cellctl" 2>&1 | tee "$LOGS/integration.log"
+read -r p f s <<< "$(suite_counts "$LOGS/integration.log")"
+if [ -z "${p:-}" ]; then p=0 f=1 s=0; fi
+add "$p" "$f" "$s"
+if [ "$f" = 0 ]; then stage_line "PASS integration ($(($(date +%s) - t))s): $p passed, $f failed, $s skipped"; else
+	stage_line "FAIL integration ($(($(date +%s) - t))s): $p passed, $f failed, $s skipped; logs in $LOGS/integration"; fi
+
+# 7. the same suite in the pure-cgroup2 VM
+if [ $vm = 0 ]; then
+	stage_line "SKIP vm: $vm_why"
+	add 0 0 1
+else
+	vq=${VM_QUICK:-1}
+	echo ">>> vm: tests/vm/run -- tests/integration/run $B/cellctl (QUICK=$vq: long tests left out in the VM)"
+	t=$(date +%s)
+	QUICK=$vq CCT_LOGDIR=/tmp/cct-vm-logs tests/vm/run -t 1500 -- tests/integration/run "$B/cellctl" 2>&1 | tee "$LOGS/vm.log"
+	vrc=${PIPESTATUS[0]}
+	read -r p f s <<< "$(suite_counts "$LOGS/vm.log")"
+	if [ -z "${p:-}" ]; then p=0 f=1 s=0; echo "    the VM gave no suite summary (exit $vrc)"; fi
+	add "$p" "$f" "$s"
+	if [ "$f" = 0 ] && [ "$vrc" = 0 ]; then stage_line "PASS vm ($(($(date +%s) - t))s): $p passed, $f failed, $s skipped"; else
+		stage_line "FAIL vm ($(($(date +%s) - t))s, exit $vrc): $p passed, $f failed, $s skipped"; fi
+fi
+
+finish

@@ -1,0 +1,461 @@
+# tests/integration/lib.sh: sourced by every tests/integration/t_*.sh (bash).
+#
+# Each test gets, and loses again at exit (EXIT/INT/TERM), even when it fails:
+#   $TMPD      a temp dir holding everything: cellctl.conf, ct/, private/, template/, run/, log
+#   $NS        a network namespace of its own that plays the host: cellctl runs inside it, so the
+#              real host's interfaces are never touched (nsenter --net, never `ip netns exec`,
+#              which remounts /sys and hides /sys/fs/cgroup)
+#   $CONF      the global config ($CELLCTL_CONF): [cgroup] parent = self, a bridge name, a userns
+#              base and CTIDs unique to this test process, so concurrent runs do not collide
+#   cc ARGS    runs `$CELLCTL ARGS` in $NS with $CELLCTL_CONF
+#   ctid N     the Nth CTID this test may use (a unique range, not 101: 101 is the admin's)
+# Assertions: ok, fail, warn, check DESC CMD..., expect_exit CODE CMD..., expect_output REGEX CMD...,
+# expect_match REGEX TEXT DESC; OUT holds the last command's stdout+stderr and RC its status.
+# need_template copies the busybox template (built once per run, shared) into this test's cache.
+# leak_snapshot / leak_check count mounts, cgroup dirs, processes, veths and the shell's fds.
+# finish ends the test: leak check, cleanup, exit 0 (all ok) or 1.  skip "reason" exits 77.
+
+set -u
+set -o pipefail
+
+LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SRCDIR=${CCT_SRCDIR:-$(cd "$LIB_DIR/../.." && pwd)}
+TNAME=$(basename "$0" .sh)
+TNAME=${TNAME#t_}
+CCT_ID=${CCT_ID:-$$}
+FAILS=0
+PASSES=0
+WARNS=0
+OUT=""
+RC=0
+TMPD=""
+NS=""
+CTIDS=()        # every CTID the test touched: cleanup stops and destroys these
+BG_PIDS=()      # every background PID the test started: cleanup kills these (only these)
+
+log() { printf '# %s\n' "$*"; }
+ok() { PASSES=$((PASSES + 1)); printf 'ok - %s\n' "$*"; }
+fail() {
+	FAILS=$((FAILS + 1))
+	printf 'not ok - %s\n' "$1"
+	shift
+	local l
+	for l in "$@"; do printf '%s\n' "$l" | sed 's/^/#   /'; done
+}
+warn() { WARNS=$((WARNS + 1)); printf 'warning - %s\n' "$*"; }
+
+skip() {
+	printf 'SKIP: %s\n' "$*"
+	exit 77
+}
+
+# ---- the binary ---------------------------------------------------------------------------
+find_cellctl() {
+	local c
+	for c in "${CELLCTL:-}" "$SRCDIR/_build/cellctl" "$SRCDIR/cellctl" /tmp/build-it/cellctl "$(command -v cellctl 2>/dev/null || true)"; do
+		if [ -n "$c" ] && [ -x "$c" ] && [ -f "$c" ]; then
+			(cd "$(dirname "$c")" && printf '%s/%s\n' "$(pwd)" "$(basename "$c")")
+			return 0
+		fi
+	done
+	return 1
+}
+
+[ "$(id -u)" = 0 ] || skip "needs root"
+CELLCTL=$(find_cellctl) || skip "no cellctl binary (set CELLCTL or pass it to tests/integration/run)"
+export CELLCTL
+command -v nsenter >/dev/null || skip "nsenter (util-linux) missing"
+command -v ip >/dev/null || skip "ip (iproute2) missing"
+
+# ---- ids unique to this test process ------------------------------------------------------
+# CTIDs: 100 per slot; userns: 32 blocks of 65536 per slot above 100000000 (below 2^32).
+CCT_SLOT=$((CCT_ID % 1500))
+CTBASE=$((1000000 + CCT_SLOT * 100 + (CCT_ID / 1500 % 100) * 150000))
+ctid() { echo $((CTBASE + $1)); }
+USERNS_BASE=$((100000000 + CCT_SLOT * 32 * 65536))
+USERNS_SIZE=65536
+BRIDGE="ccbr$((CCT_ID % 1000000))"
+
+# ---- the host side ------------------------------------------------------------------------
+# Each hierarchy's cgroup of this shell, as "mountpoint/path" (the parent = self puts containers
+# at <that>/cellctl/CTID).
+cg_self_dirs() {
+	local id ctrls path fst mp
+	while IFS=: read -r id ctrls path; do
+		if [ -z "$ctrls" ]; then fst=cgroup2; else fst=cgroup; fi
+		mp=$(awk -v t="$fst" -v want="$ctrls" '
+			{ for (i = 1; i <= NF; i++) if ($i == "-") break
+			  if ($(i + 1) != t) next
+			  if (t == "cgroup2") { print $5; exit }
+			  n = split(want, w, ","); split($(i + 3), o, ","); m = 0
+			  for (j = 1; j <= n; j++) for (k in o) if (o[k] == w[j]) { m++; break }
+			  if (m == n) { print $5; exit } }' /proc/self/mountinfo)
+		[ -n "$mp" ] || continue
+		[ "$path" = / ] && path=""
+		printf '%s%s\n' "$mp" "$path"
+	done < /proc/self/cgroup
+}
+
+# The cgroup dirs of our containers, in every hierarchy.
+our_cgroups() {
+	local d c
+	for d in $(cg_self_dirs); do
+		[ -d "$d/cellctl" ] || continue
+		for c in "$d"/cellctl/*; do
+			[ -d "$c" ] || continue
+			case "${c##*/}" in
+			*[!0-9]*) continue ;;
+			esac
+			if [ "${c##*/}" -ge "$CTBASE" ] && [ "${c##*/}" -lt $((CTBASE + 100)) ]; then
+				find "$c" -type d
+			fi
+		done
+	done
+}
+
+# A process's command line, NULs as spaces, trailing blanks trimmed ("" when it is gone).
+proc_cmd() { { tr '\0' ' ' < "/proc/$1/cmdline"; } 2>/dev/null | sed 's/ *$//'; }
+is_our_ctid() {
+	case "$1" in *[!0-9]*|"") return 1 ;; esac
+	[ "$1" -ge "$CTBASE" ] && [ "$1" -lt $((CTBASE + 100)) ]
+}
+
+# Processes that belong to us: monitors of our CTIDs, processes in our containers' cgroups,
+# anything naming our temp dir (never our own shell or its children running this scan).
+our_procs() {
+	local p pid cmd id cg
+	for p in /proc/[0-9]*; do
+		pid=${p#/proc/}
+		[ "$pid" = $$ ] && continue
+		[ "$pid" = "$BASHPID" ] && continue
+		cmd=$(proc_cmd "$pid") || continue
+		[ -n "$cmd" ] || continue
+		case "$cmd" in
+		"cellctl-monitor "*)
+			id=${cmd#cellctl-monitor }
+			id=${id%% *}
+			is_our_ctid "$id" && { echo "$pid $cmd"; continue; }
+			;;
+		*"$TMPD"*)
+			case "$cmd" in "tr "*|"sed "*|"grep "*|"cat "*) continue ;; esac
+			echo "$pid $cmd"
+			continue
+			;;
+		esac
+		cg=$(grep -o '/cellctl/[0-9]*' "$p/cgroup" 2>/dev/null | head -1) || continue
+		id=${cg#/cellctl/}
+		is_our_ctid "$id" && echo "$pid [in cgroup $cg] $cmd"
+	done
+}
+
+# PID of the monitor of CTID (or nothing, status 1).
+monitor_pid() {
+	local p
+	for p in /proc/[0-9]*; do
+		case "$(proc_cmd "${p#/proc/}")" in
+		"cellctl-monitor $1" | "cellctl-monitor $1 "*)
+			echo "${p#/proc/}"
+			return 0
+			;;
+		esac
+	done
+	return 1
+}
+
+# Mount points in this mount namespace, minus ones that other test runs or VMs make meanwhile.
+our_mounts() {
+	awk '{print $5}' /proc/self/mountinfo | sort | grep -v -e '^/run/netns/' -e '^/tmp/cct\.' -e '^/tmp/cellctl-vm\.' -e '^/tmp/cg2vm\.' || true
+	grep -F "$TMPD" /proc/self/mountinfo | awk '{print "TMPD: " $5}' || true
+	grep -F "/run/netns/$NS" /proc/self/mountinfo | awk '{print "NS: " $5}' || true
+}
+
+our_links() { ip -n "$NS" -o link show 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' | grep -v -e '^lo$' -e "^$BRIDGE\$" | sort || true; }
+# The test shell's open fds, minus bash's own (10 and up: saved fds, the script) and pipes (the
+# command substitution doing the counting): a leak into the shell is something it kept open.
+fd_count() {
+	local f n=0
+	for f in /proc/$$/fd/*; do
+		[ "${f##*/}" -lt 10 ] 2>/dev/null || continue
+		case "$(readlink "$f" 2>/dev/null)" in pipe:* | "") continue ;; esac
+		n=$((n + 1))
+	done
+	echo $n
+}
+
+LEAK_BASE=""
+leak_snapshot() {
+	LEAK_BASE=$TMPD/leak.base
+	mkdir -p "$LEAK_BASE"
+	our_mounts > "$LEAK_BASE/mounts"
+	our_cgroups > "$LEAK_BASE/cgroups"
+	our_procs | sort > "$LEAK_BASE/procs"
+	our_links > "$LEAK_BASE/links"
+	fd_count > "$LEAK_BASE/fds"
+	ls -A "$RUN_DIR" 2>/dev/null | sort > "$LEAK_BASE/run"
+}
+
+# leak_check [what]: compare with the snapshot; each difference is a failure.
+leak_check() {
+	local what=${1:-end of test} d n
+	[ -n "$LEAK_BASE" ] || return 0
+	n=$TMPD/leak.now
+	mkdir -p "$n"
+	our_mounts > "$n/mounts"
+	our_cgroups > "$n/cgroups"
+	our_procs | sort > "$n/procs"
+	our_links > "$n/links"
+	fd_count > "$n/fds"
+	local k bad=0
+	# mounts: this mount namespace is shared with everything else on the machine, so only a new
+	# mount that names our temp dir (private areas, run_dir) fails; others are reported
+	d=$(diff "$LEAK_BASE/mounts" "$n/mounts" | sed -n 's/^> //p')
+	if printf '%s\n' "$d" | grep -q "TMPD: \|$TMPD"; then
+		fail "no mounts leaked ($what)" "$(printf '%s\n' "$d" | grep "TMPD: \|$TMPD" | head -20)"
+		bad=1
+	elif [ -n "$d" ]; then
+		log "new mounts elsewhere meanwhile (not ours?): $(printf '%s\n' "$d" | head -5 | tr '\n' ' ')"
+	fi
+	for k in cgroups procs links; do
+		d=$(diff "$LEAK_BASE/$k" "$n/$k" | grep '^[<>]' || true)
+		if [ -n "$d" ]; then
+			fail "no $k leaked ($what)" "$(printf '%s\n' "$d" | head -20)"
+			bad=1
+		fi
+	done
+	if [ "$(cat "$LEAK_BASE/fds")" != "$(cat "$n/fds")" ]; then
+		fail "test shell fd count unchanged ($what): $(cat "$LEAK_BASE/fds") -> $(cat "$n/fds")" "$(ls -l /proc/$$/fd)"
+		bad=1
+	fi
+	# state, socket and lock files of our containers in run_dir
+	local left
+	# (lock files only count at the end: a stopped container may keep its lock file until destroy)
+	local pat=(-name '*.state' -o -name '*.sock' -o -name '*.pid')
+	[ "$what" = "end of test" ] && pat+=(-o -name '*.lck')
+	left=$(cd "$RUN_DIR" 2>/dev/null && find . \( "${pat[@]}" \) 2>/dev/null | sort)
+	if [ -n "$left" ]; then
+		fail "no state/socket/lock files left in run_dir ($what)" "$left"
+		bad=1
+	fi
+	[ $bad = 1 ] || ok "nothing leaked ($what): mounts, cgroups, processes, links, fds, run files"
+	return $bad
+}
+
+# ---- running things -----------------------------------------------------------------------
+# cc ARGS: cellctl inside the test's netns.
+cc() { nsenter --net="/run/netns/$NS" -- "$CELLCTL" "$@"; }
+# cc_bg ARGS: same, in the background; CC_PID is the cellctl process itself (nsenter execs it).
+cc_bg() {
+	nsenter --net="/run/netns/$NS" -- "$CELLCTL" "$@" &
+	CC_PID=$!
+	BG_PIDS+=("$CC_PID")
+}
+
+# Remember a CTID for the cleanup (create does it too).
+use_ct() {
+	local c
+	for c in "${CTIDS[@]}"; do [ "$c" = "$1" ] && return 0; done
+	CTIDS+=("$1")
+}
+
+# run CMD...: OUT = its stdout+stderr, RC = its status (never aborts the test).
+run() {
+	OUT=$("$@" 2>&1)
+	RC=$?
+	return 0
+}
+
+# check DESC CMD...: ok when CMD exits 0.
+check() {
+	local desc=$1
+	shift
+	run "$@"
+	if [ "$RC" = 0 ]; then ok "$desc"; else fail "$desc (exit $RC): $*" "$OUT"; fi
+	[ "$RC" = 0 ]
+}
+
+# expect_exit CODE CMD...: ok when CMD exits CODE.
+expect_exit() {
+	local code=$1
+	shift
+	run "$@"
+	if [ "$RC" = "$code" ]; then ok "exit $code: $*"; else fail "exit $code expected, got $RC: $*" "$OUT"; fi
+	[ "$RC" = "$code" ]
+}
+
+# expect_output REGEX CMD...: ok when CMD exits 0 and its output matches the extended REGEX.
+expect_output() {
+	local re=$1
+	shift
+	run "$@"
+	if [ "$RC" = 0 ] && printf '%s\n' "$OUT" | grep -Eq -- "$re"; then
+		ok "/$re/ in output of: $*"
+	else
+		fail "/$re/ expected in output of: $* (exit $RC)" "$OUT"
+		return 1
+	fi
+}
+
+# expect_match REGEX TEXT DESC
+expect_match() {
+	if printf '%s\n' "$2" | grep -Eq -- "$1"; then ok "$3"; else fail "$3: /$1/ not in" "$2"; return 1; fi
+}
+
+# wait_for SECONDS CMD...: retry CMD every 0.1 s until it succeeds.
+wait_for() {
+	local t=$1 i=0
+	shift
+	while [ $i -lt $((t * 10)) ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+ct_status() { cc status "$1" 2>/dev/null; }
+is_running() { [ "$(ct_status "$1")" = "CTID $1 exist running" ]; }
+is_down() { [ "$(ct_status "$1")" = "CTID $1 exist down" ]; }
+is_deleted() { [ "$(ct_status "$1")" = "CTID $1 deleted" ]; }
+
+# create_ct CTID ARGS...: create (recorded for cleanup); fails the test when create fails.
+create_ct() {
+	local id=$1
+	shift
+	use_ct "$id"
+	check "create $id $*" cc create "$id" "$@"
+}
+start_ct() {
+	use_ct "$1"
+	check "start $1" cc start "$1"
+}
+
+# ---- templates ----------------------------------------------------------------------------
+# The busybox template is built once per run (tests/integration/run sets CCT_CACHE) with
+# `cellctl template build busybox`, then copied into each test's template_dir/cache.
+need_template() {
+	local shared=${CCT_CACHE:-$TMPD/shared-cache} f
+	mkdir -p "$shared"
+	(
+		flock -x 9
+		f=$(ls "$shared"/cache/busybox.tar* 2>/dev/null | head -1)
+		if [ -z "$f" ]; then
+			[ -f "$shared/failed" ] && exit 1
+			cat > "$shared/cellctl.conf" <<-EOF
+				[paths]
+				config_dir = ct
+				private_dir = private
+				template_dir = .
+				recipe_dir = $SRCDIR/templates
+				sample_dir = $SRCDIR/conf
+				run_dir = run
+				log_file = cellctl.log
+				[cgroup]
+				parent = self
+			EOF
+			log "building the busybox template into $shared/cache (once per run)"
+			if ! CELLCTL_CONF=$shared/cellctl.conf nsenter --net="/run/netns/$NS" -- "$CELLCTL" template build busybox > "$shared/build.log" 2>&1; then
+				cat "$shared/build.log"
+				touch "$shared/failed"
+				exit 1
+			fi
+		fi
+	) 9> "$shared/.lock" || { fail "cellctl template build busybox" "$(tail -20 "$shared/build.log" 2>/dev/null)"; finish; }
+	f=$(ls "$shared"/cache/busybox.tar* 2>/dev/null | head -1)
+	[ -n "$f" ] || { fail "template build produced no busybox.tar* in $shared/cache" "$(ls -la "$shared"/cache 2>&1)"; finish; }
+	mkdir -p "$TPL_DIR/cache"
+	cp "$f" "$TPL_DIR/cache/"
+	BUSYBOX_TPL=$TPL_DIR/cache/${f##*/}
+}
+
+# Unpack the busybox template into DIR (for tests that build variants of it with tar).
+unpack_busybox() {
+	mkdir -p "$1"
+	case "$BUSYBOX_TPL" in
+	*.zst) zstd -dc "$BUSYBOX_TPL" | tar -x --numeric-owner -C "$1" ;;
+	*) tar -x --numeric-owner -C "$1" -f "$BUSYBOX_TPL" ;;
+	esac
+}
+
+# ---- setup --------------------------------------------------------------------------------
+TMPD=$(mktemp -d "/tmp/cct.$TNAME.XXXXXX")
+chmod 755 "$TMPD"
+CONF=$TMPD/cellctl.conf
+CONF_DIR=$TMPD/ct
+PRIV_DIR=$TMPD/private
+TPL_DIR=$TMPD/template
+RUN_DIR=$TMPD/run
+LOG_FILE=$TMPD/cellctl.log
+mkdir -p "$CONF_DIR" "$PRIV_DIR" "$TPL_DIR/cache" "$RUN_DIR"
+cat > "$CONF" <<EOF
+; written by tests/integration/lib.sh for test $TNAME ($CCT_ID)
+[paths]
+config_dir   = ct
+private_dir  = private
+template_dir = template
+recipe_dir   = $SRCDIR/templates
+sample_dir   = $SRCDIR/conf
+run_dir      = run
+log_file     = cellctl.log
+
+[cgroup]
+parent = self
+
+[network]
+bridge = $BRIDGE
+
+[userns]
+default = yes
+base    = $USERNS_BASE
+size    = $USERNS_SIZE
+
+[defaults]
+ostemplate = busybox
+EOF
+export CELLCTL_CONF=$CONF
+
+NS="cct-${TNAME:0:16}-$CCT_ID"
+cleanup() {
+	local rc=$? c p
+	trap - EXIT INT TERM
+	set +e
+	if [ -n "$NS" ] && [ -e "/run/netns/$NS" ]; then
+		for c in "${CTIDS[@]}"; do
+			if ! is_deleted "$c" 2>/dev/null; then
+				timeout 30 nsenter --net="/run/netns/$NS" -- "$CELLCTL" stop "$c" --fast >/dev/null 2>&1
+				timeout 30 nsenter --net="/run/netns/$NS" -- "$CELLCTL" destroy "$c" >/dev/null 2>&1
+			fi
+		done
+	fi
+	for p in "${BG_PIDS[@]}"; do
+		kill -9 "$p" 2>/dev/null
+	done
+	for p in "${BG_PIDS[@]}"; do
+		wait "$p" 2>/dev/null
+	done
+	# a monitor of ours that survived stop/destroy: report it, and end it (it is ours: our CTID)
+	for c in "${CTIDS[@]}"; do
+		p=$(monitor_pid "$c") && { echo "# cleanup: killing leftover monitor $p of CT $c"; kill -9 "$p"; }
+	done
+	[ -n "$NS" ] && ip netns del "$NS" 2>/dev/null
+	# mounts left below the temp dir would make rm -rf walk into them
+	if [ -n "$TMPD" ] && [ -d "$TMPD" ]; then
+		grep -F " $TMPD" /proc/self/mountinfo | awk '{print $5}' | sort -r | while read -r m; do umount -l "$m"; done
+		rm -rf --one-file-system "$TMPD"
+	fi
+	exit $rc
+}
+trap cleanup EXIT
+trap 'echo "# interrupted"; exit 130' INT TERM
+
+ip netns add "$NS" || { NS=""; echo "not ok - ip netns add failed"; exit 1; }
+ip -n "$NS" link set lo up
+
+# finish: leak check (when a snapshot was taken), summary, exit.
+finish() {
+	[ -z "$LEAK_BASE" ] || leak_check "end of test"
+	printf '# %s: %d ok, %d failed, %d warnings\n' "$TNAME" "$PASSES" "$FAILS" "$WARNS"
+	[ "$FAILS" = 0 ] && exit 0
+	exit 1
+}
+
+log "test $TNAME: cellctl=$CELLCTL tmp=$TMPD netns=$NS ctids=$CTBASE.. userns base=$USERNS_BASE"
