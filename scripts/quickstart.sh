@@ -41,7 +41,15 @@ fi
 status=$("$CELLCTL" status 101 || true)
 if [ "$status" = "CTID 101 deleted" ]; then
 	say "cellctl create 101"
-	"$CELLCTL" create 101 --hostname ct101
+	# containers get a user namespace by default; a host that cannot create one (inside a
+	# chroot, or user.max_user_namespaces=0) gets a privileged demo container instead
+	if unshare --user true 2>/dev/null; then
+		"$CELLCTL" create 101 --hostname ct101
+	else
+		echo "this host cannot create user namespaces (a chroot, or user.max_user_namespaces=0):"
+		echo "creating the demo container without one (--userns no)"
+		"$CELLCTL" create 101 --hostname ct101 --userns no
+	fi
 fi
 if [ "$("$CELLCTL" status 101)" != "CTID 101 exist running" ]; then
 	say "cellctl start 101"

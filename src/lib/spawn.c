@@ -9,6 +9,7 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <grp.h>
@@ -192,6 +193,23 @@ static int write_idmap(pid_t pid, const char *file, uint32_t base, uint32_t size
 	return 0;
 }
 
+/* clone(CLONE_NEWUSER) got EPERM: say why in terms an admin can act on. */
+static int userns_refused(void)
+{
+	struct stat self, init;
+	if (stat("/", &self) == 0 && stat("/proc/1/root/", &init) == 0 &&
+	    (self.st_dev != init.st_dev || self.st_ino != init.st_ino))
+		return cerr(EX_ENVCREATE, EPERM,
+			    "cannot create the container's user namespace: cellctl runs inside a chroot, where the "
+			    "kernel refuses new user namespaces (run it outside the chroot, or create the container "
+			    "with --userns no)");
+	_cleanup_free_ char *max = NULL;
+	if (read_file_at(AT_FDCWD, "/proc/sys/user/max_user_namespaces", &max, NULL) == 0 && atoi(max) == 0)
+		return cerr(EX_ENVCREATE, EPERM,
+			    "cannot create the container's user namespace: user.max_user_namespaces is 0");
+	return cerr(EX_ENVCREATE, EPERM, "cannot create the container's user namespace");
+}
+
 int spawn_init(const struct spawn_req *rq, struct spawn_res *out)
 {
 	const struct ct_config *c = rq->c;
@@ -221,6 +239,8 @@ int spawn_init(const struct spawn_req *rq, struct spawn_res *out)
 	if (pid < 0) {
 		close(sv[0]);
 		close(sv[1]);
+		if (e == EPERM && c->userns)
+			return userns_refused();
 		return cerr(EX_ENVCREATE, e, "clone the container's init");
 	}
 	if (pid == 0) {
