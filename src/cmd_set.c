@@ -187,15 +187,18 @@ int cmd_set(struct gconf *g, int argc, char **argv)
 	if ((r = cli_apply_options(c, argc, argv, 2, PF_SET, &save)) < 0)
 		goto out;
 	after = ini_render(c->doc);
-	if (strcmp(before, after) == 0) {
+	struct ct_state st;
+	bool running = ct_running(g, ctid, &st);
+	/* unchanged config: nothing to save, but a running container may still differ (an earlier
+	 * unsaved live change), so the values are applied to it again */
+	bool unchanged = strcmp(before, after) == 0;
+	if (unchanged && !running) {
 		printf("No changes in CT configuration, not saving\n");
 		r = 0;
 		goto out;
 	}
 	if (net_differs(old, c) && (r = net_check_conflicts(g, c)) < 0)
 		goto out;
-	struct ct_state st;
-	bool running = ct_running(g, ctid, &st);
 	if (running) {
 		_cleanup_free_ char *root = xasprintf("%s/%u", g->private_dir, ctid);
 		const struct cg_ops *ops = cg_backend(st.cg.mode);
@@ -211,7 +214,9 @@ int cmd_set(struct gconf *g, int argc, char **argv)
 		if ((r = apply_net_live(g, old, c, &st)) < 0)
 			goto out;
 	}
-	if (save) {
+	if (unchanged) {
+		printf("No changes in CT configuration, not saving\n");
+	} else if (save) {
 		if ((r = ctconf_save(c)) < 0)
 			goto out;
 		log_file_only("Configuration saved");

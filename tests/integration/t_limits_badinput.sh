@@ -1,0 +1,72 @@
+#!/bin/bash
+# Issue 4, acceptance 9: bad limits on a running container (unknown device, --ram -5,
+# --cpulimit 0%, --ioprio 9, a value the kernel refuses) each give a clear error, and the old
+# value stays in force (cgroup, ubc) and in the config.
+. "$(dirname "$0")/lib.sh"
+# ---- beancounter helpers (the same block is in every t_limits_*.sh) ----
+# ubc_val CTID RESOURCE COLUMN: one number from `cellctl ubc CTID` (COLUMN: held maxheld barrier limit failcnt)
+ubc_val() {
+	cc ubc "$1" 2>/dev/null | awk -v r="$2" -v c="$3" '
+		BEGIN { split("held maxheld barrier limit failcnt", n, " "); for (i in n) col[n[i]] = i + 1 }
+		{ if ($1 ~ /:$/) { $1 = ""; $0 = $0 } }
+		$1 == r { print $(col[c]); exit }'
+}
+# ct_cgdirs CTID: the container's limit cgroup in every hierarchy
+ct_cgdirs() { local d; for d in $(cg_self_dirs); do [ -d "$d/cellctl/$1" ] && echo "$d/cellctl/$1"; done; }
+# kill_marked CTID REGEX: SIGKILL the processes in the container whose command line matches REGEX
+# (only ones this test started inside it), until none is left
+kill_marked() {
+	local i d p
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		local left=0
+		for d in $(ct_cgdirs "$1"); do
+			for p in $(find "$d" -name cgroup.procs -exec cat {} + 2>/dev/null); do
+				if proc_cmd "$p" | grep -Eq -- "$2"; then kill -9 "$p" 2>/dev/null; left=1; fi
+			done
+		done
+		[ $left = 0 ] && return 0
+		sleep 0.2
+	done
+}
+cg_mode() { case "$(stat -f -c %T /sys/fs/cgroup)" in cgroup2fs) echo unified ;; tmpfs) [ -d /sys/fs/cgroup/unified ] && echo hybrid || echo legacy ;; *) echo legacy ;; esac; }
+# ---- end of helpers ----
+need_template
+leak_snapshot
+CT=$(ctid 1)
+create_ct "$CT" --ram 64M --swap 0 --cpulimit 50 --ioprio 3 --cpumask 0
+start_ct "$CT"
+conf() { sed -n "s/^[[:space:]]*$1[[:space:]]*=[[:space:]]*//p" "$CONF_DIR/$CT.conf"; }
+snap() { echo "ram=$(conf ram) cpulimit=$(conf cpulimit) ioprio=$(conf ioprio) devices=$(conf devices) cpumask=$(conf cpumask) | $(cc ubc "$CT" | awk '$0 ~ /physpages|cputime/ {print $(NF-1)}' | tr '\n' ' ')"; }
+before=$(snap)
+log "before: $before"
+bad() {
+	local desc=$1
+	shift
+	run cc set "$CT" "$@" --save
+	if [ "$RC" != 0 ] && [ -n "$OUT" ]; then ok "$desc: refused, exit $RC: $OUT"; else fail "$desc must fail with a message (exit $RC)" "$OUT"; fi
+	local now
+	now=$(snap)
+	[ "$now" = "$before" ] && ok "$desc: old values stay in the config and in force" || fail "$desc: values unchanged" "before: $before" "now:    $now"
+}
+bad "unknown device" --devices q:10:200:rw
+bad "unknown device name" --devnodes no-such-device:rw
+bad "--ram -5" --ram -5
+bad "--cpulimit 0%" --cpulimit 0%
+bad "--ioprio 9" --ioprio 9
+bad "a CPU that does not exist (the kernel refuses cpuset.cpus)" --cpumask 4095
+# a memory limit below the usage: v1 refuses it (EBUSY) when it cannot reclaim; v2 accepts any
+# memory.max and OOM-kills instead, so there this case does not exist
+if [ "$(cg_mode)" != unified ]; then
+	cc_bg exec "$CT" -- sh -c ': cct-hold; x=$(head -c 41943040 /dev/zero | tr "\0" a); sleep 600' > /dev/null 2>&1
+	for i in $(seq 1 50); do h=$(ubc_val "$CT" physpages held); [ "$h" -gt 10000 ] && break; sleep 0.2; done
+	log "holding $h pages"
+	bad "--ram 8M below the usage of $h pages (v1 refuses)" --ram 8M
+	kill_marked "$CT" cct-hold
+	wait "$CC_PID" 2>/dev/null
+else
+	log "pure cgroup2: memory.max below usage is accepted by the kernel (it reclaims or OOM-kills), no refusal to test"
+fi
+expect_output '^alive$' cc exec "$CT" -- echo alive
+check "stop $CT" cc stop "$CT"
+check "destroy $CT" cc destroy "$CT"
+finish
