@@ -47,11 +47,20 @@ static int join_container(const struct ct_state *st, int pidfd)
 		if (r < 0)
 			return cerr(EX_SYSTEM, r, "join cgroup %s", procs);
 	}
+	/* init's root, taken before setns: setns puts us at the mount namespace's root mount, which
+	 * is the container's root only when the host itself is not chrooted */
+	char rpath[64];
+	snprintf(rpath, sizeof(rpath), "/proc/%d/root", (int)st->init_pid);
+	_cleanup_close_ int rootfd = open(rpath, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return cerr(EX_SYSTEM, errno, "open %s", rpath);
 	int flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP;
 	if (st->userns)
 		flags |= CLONE_NEWUSER;
 	if (setns(pidfd, flags) < 0)
 		return cerr(EX_SYSTEM, errno, "enter the namespaces of init (pid %d)", (int)st->init_pid);
+	if (fchdir(rootfd) < 0 || chroot(".") < 0 || chdir("/") < 0)
+		return cerr(EX_SYSTEM, errno, "enter the root of init (pid %d)", (int)st->init_pid);
 	return 0;
 }
 
