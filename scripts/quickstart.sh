@@ -22,8 +22,11 @@ cd _build
 if [ ! -f Makefile ] || [ ../configure -nt config.status ]; then
 	../configure -q --prefix=/usr --sysconfdir=/etc --localstatedir=/var
 fi
-make -s -j2
-make -s install >/dev/null
+if ! make -j2 > build.log 2>&1 || ! make install >> build.log 2>&1; then
+	tail -n 40 build.log
+	echo "quickstart: the build failed (full log: _build/build.log)" >&2
+	exit 1
+fi
 cd "$top"
 hash -r
 CELLCTL=$(command -v cellctl || echo /usr/sbin/cellctl)

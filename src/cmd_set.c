@@ -11,6 +11,7 @@
 #include "lock.h"
 #include "log.h"
 #include "netlink.h"
+#include "quota.h"
 #include "state.h"
 #include "util.h"
 
@@ -214,6 +215,9 @@ int cmd_set(struct gconf *g, int argc, char **argv)
 		if ((r = apply_net_live(g, old, c, &st)) < 0)
 			goto out;
 	}
+	/* the quota lives on the filesystem: applied when running, and at --save when stopped */
+	if ((running || save) && (r = quota_ct_update(g, old, c)) < 0)
+		goto out;
 	if (unchanged) {
 		printf("No changes in CT configuration, not saving\n");
 	} else if (save) {

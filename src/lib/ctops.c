@@ -1,4 +1,5 @@
 #include "ctops.h"
+#include "quota.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -160,6 +161,7 @@ int ct_create(const struct gconf *g, unsigned ctid, const struct create_opts *o)
 	ini_set(c->doc, "container", "userns", c->userns ? "yes" : "no");
 	if (o->apply && (r = o->apply(c, o->arg)) < 0)
 		return r;
+	quota_ct_assign(c); /* [container] quota_id: the project ID */
 
 	/* the id block stays ours from allocation until the config is written */
 	_cleanup_lock_ struct ct_lock idlk = CT_LOCK_INIT;
@@ -187,7 +189,10 @@ int ct_create(const struct gconf *g, unsigned ctid, const struct create_opts *o)
 	struct tpl_extract_opts xo = {.uid_shift = c->userns ? c->uid_base : 0,
 				      .uid_size = c->userns ? c->uid_size : 0,
 				      .cancel = &create_cancel};
-	r = tpl_extract(archive, tmp, &xo);
+	/* project ID + inherit flag on the empty top dir first: everything unpacked inherits it */
+	r = quota_ct_setup(g, c, tmp);
+	if (r == 0)
+		r = tpl_extract(archive, tmp, &xo);
 	if (r == -EINTR)
 		cerr_replace(EX_SYSTEM, EINTR, "create of container %u interrupted", ctid);
 	if (r == 0 && !has_init(tmp))
@@ -226,6 +231,7 @@ int ct_create(const struct gconf *g, unsigned ctid, const struct create_opts *o)
 		snprintf(name, sizeof(name), ".%u.partial", ctid);
 		if (dfd >= 0)
 			fs_remove_tree(dfd, name);
+		quota_ct_remove(g, ctid);
 	}
 	for (int i = 0; i < 3; i++)
 		sigaction(sigs[i], &old[i], NULL);
@@ -269,6 +275,8 @@ int ct_start(const struct gconf *g, unsigned ctid, bool force)
 	struct stat st;
 	if (stat(root, &st) < 0 || !S_ISDIR(st.st_mode))
 		return cerr(EX_NOPRIVATE, errno ? errno : ENOTDIR, "private area %s", root);
+	if ((r = quota_ct_ensure(g, c)) < 0)
+		return r;
 	if ((r = mkdir_p(g->run_dir, 0700)) < 0)
 		return cerr(EX_SYSTEM, r, "create %s", g->run_dir);
 
@@ -427,6 +435,7 @@ int ct_destroy(const struct gconf *g, unsigned ctid)
 		if (r < 0)
 			return cerr(EX_DELPRIVATE, r, "remove private area %s/%s", g->private_dir, name);
 	}
+	quota_ct_remove(g, ctid); /* limits to 0: a new container with this CTID starts from zero */
 	_cleanup_free_ char *dest = xasprintf("%s.destroyed", cpath);
 	if (rename(cpath, dest) < 0)
 		return cerr(EX_SYSTEM, errno, "rename %s", cpath);

@@ -72,7 +72,15 @@ leak_check "after $N concurrent start/stop"
 # concurrent start/stop --fast mixed on the same set again
 pids=()
 for c in "${ids[@]}"; do
-	(cc start "$c" && cc exec "$c" true && cc stop "$c" --fast) > "$TMPD/mix.$c.out" 2>&1 &
+	(
+		cc start "$c" || { echo "start: exit $?"; exit 1; }
+		cc exec "$c" true
+		e=$?
+		cc stop "$c" --fast
+		s=$?
+		echo "exec true: exit $e; stop --fast: exit $s"
+		[ $e = 0 ] && [ $s = 0 ]
+	) > "$TMPD/mix.$c.out" 2>&1 &
 	pids+=($!)
 done
 errs=0

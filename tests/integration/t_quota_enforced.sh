@@ -1,0 +1,113 @@
+#!/bin/bash
+# Disk quota enforced by ext4 project quotas (issue 5, acceptance 1 and 4). Needs a kernel that
+# mounts ext4 with prjquota (quota_v2): the pure-cgroup2 VM has one, e.g.
+#   tests/vm/run -- tests/integration/run BUILD/cellctl quota_enforced
+# Elsewhere (this dev host's kernel lacks CONFIG_QFMT_V2) it skips.
+#
+# An ext4 image (mkfs.ext4 -O quota,project) on a loop device, mounted with prjquota, holds the
+# private areas. Then:
+#   - --diskspace 40M:50M: a writer inside gets EDQUOT near 50 MiB; `quota` shows the usage within
+#     5% of what is on disk, with '*' over the soft limit; quota-report exits 2 (at the hard limit)
+#   - set --diskspace 80M:100M on the running container lets the writes continue at once
+#   - --diskinodes 1000:1200 stops file creation at 1200 inodes
+#   - destroy clears the project's entry: a new container with the same CTID starts from zero
+# timeout: 900
+. "$(dirname "$0")/lib.sh"
+
+command -v mkfs.ext4 >/dev/null || skip "mkfs.ext4 (e2fsprogs) missing"
+modprobe loop 2>/dev/null
+modprobe quota_v2 2>/dev/null
+IMG=$TMPD/quota.img
+QFS=$TMPD/qfs
+mkdir -p "$QFS"
+truncate -s 300M "$IMG"
+mkfs.ext4 -q -F -O quota,project -I 256 "$IMG" >/dev/null 2>&1 || skip "mkfs.ext4 -O quota,project failed"
+# -o loop: the loop device is released (autoclear) when the mount goes, also from lib.sh's cleanup
+mount -o loop,prjquota "$IMG" "$QFS" 2>/dev/null || skip "this kernel cannot mount ext4 with prjquota (no quota_v2?)"
+LOOPDEV=$(awk -v m="$QFS" '$2 == m {print $1}' /proc/mounts)
+log "quota filesystem: $LOOPDEV on $QFS"
+mkdir -p "$QFS/private"
+sed -i "s|^private_dir .*|private_dir  = $QFS/private|" "$CONF"
+
+need_template
+leak_snapshot
+
+A=$(ctid 1)
+B=$(ctid 2)
+
+# ---- 40M:50M ----
+use_ct "$A"
+run cc create "$A" --diskspace 40M:50M
+if [ "$RC" = 0 ]; then ok "create $A --diskspace 40M:50M"; else fail "create $A --diskspace 40M:50M" "$OUT"; finish; fi
+if printf '%s\n' "$OUT" | grep -q "not enforced"; then fail "create does not warn on an enforcing filesystem" "$OUT"; else ok "no 'not enforced' warning"; fi
+expect_output '^quota_id = '"$A"'$' cat "$CONF_DIR/$A.conf"
+start_ct "$A"
+run cc quota "$A"
+base_kb=$(printf '%s\n' "$OUT" | awk '$1 == "1k-blocks" {sub(/\*$/, "", $2); print $2}')
+log "usage after create: ${base_kb} KB"
+expect_match '^ *1k-blocks +[0-9]+ +40960 +51200' "$OUT" "quota shows 40960:51200 KB limits"
+expect_match '^ *inodes +[0-9]+ +unlimited +unlimited' "$OUT" "no inode limits"
+
+run cc exec "$A" -- dd if=/dev/zero of=/fill bs=1M count=80
+if [ "$RC" != 0 ] && printf '%s\n' "$OUT" | grep -qi "quota exceeded"; then
+	ok "dd stops with EDQUOT inside (exit $RC)"
+else
+	fail "dd of 80 MiB into a 50 MiB quota fails with EDQUOT (exit $RC)" "$OUT"
+fi
+run cc exec "$A" -- stat -c %s /fill
+size=${OUT//[^0-9]/}
+size=${size:-0}
+log "written: $size bytes"
+if [ "$size" -ge $((44 << 20)) ] && [ "$size" -le $((50 << 20)) ]; then ok "about 50 MiB written ($((size >> 20)) MiB)"; else fail "written $size bytes, expected 44..50 MiB"; fi
+run cc quota "$A"
+used_kb=$(printf '%s\n' "$OUT" | awk '$1 == "1k-blocks" {sub(/\*$/, "", $2); print $2}')
+want_kb=$((base_kb + size / 1024))
+diff=$((used_kb > want_kb ? used_kb - want_kb : want_kb - used_kb))
+if [ -n "$used_kb" ] && [ $((diff * 100)) -le $((want_kb * 5)) ]; then
+	ok "quota usage $used_kb KB within 5% of $want_kb KB written"
+else
+	fail "quota usage ${used_kb:-?} KB not within 5% of $want_kb KB" "$OUT"
+fi
+expect_match '^ *1k-blocks +[0-9]+\*' "$OUT" "'*' marks usage over the soft limit"
+expect_exit 2 cc quota-report "$A" --state "$TMPD/qr.state"
+expect_match "^ *$A +CRIT" "$OUT" "report lists $A as CRIT (at its hard limit)"
+run cc quota-report "$A" --format json --state "$TMPD/qr.state"
+if printf '%s\n' "$OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); c=d["containers"][0]; assert c["disk"]["enforced"] is True and c["disk"]["usage_from"] == "quota", c' 2>/dev/null; then
+	ok "JSON: enforced, usage from quota"
+else
+	fail "JSON says enforced and usage_from quota" "$OUT"
+fi
+
+# ---- live raise: the writes continue at once ----
+check "set $A --diskspace 80M:100M (live)" cc set "$A" --diskspace 80M:100M --save
+check "30 MiB more after the raise" cc exec "$A" -- dd if=/dev/zero of=/fill2 bs=1M count=30
+expect_output '^ *1k-blocks +[0-9]+\*? +81920 +102400' cc quota "$A"
+
+# ---- inodes 1000:1200 ----
+use_ct "$B"
+create_ct "$B" --diskinodes 1000:1200
+start_ct "$B"
+run cc quota "$B"
+base_ino=$(printf '%s\n' "$OUT" | awk '$1 == "inodes" {sub(/\*$/, "", $2); print $2}')
+run cc exec "$B" -- sh -c 'mkdir /many; i=0; while true > /many/f$i 2>/dev/null; do i=$((i+1)); [ $i -gt 5000 ] && break; done; echo made=$i; true > /many/last'
+made=$(printf '%s\n' "$OUT" | sed -n 's/^made=//p')
+log "inodes before: $base_ino, files made: $made"
+run cc quota "$B"
+ino=$(printf '%s\n' "$OUT" | awk '$1 == "inodes" {sub(/\*$/, "", $2); print $2}')
+if [ "$ino" = 1200 ]; then ok "inode usage stops at 1200"; else fail "inode usage $ino, expected 1200" "$OUT"; fi
+if [ -n "$made" ] && [ $((base_ino + 1 + made)) = 1200 ]; then ok "file creation stopped exactly at the hard limit"; else fail "made ${made:-?} files from $base_ino inodes (+1 dir)"; fi
+expect_match '^ *inodes +1200\* +1000 +1200' "$OUT" "inodes row: 1200* 1000 1200"
+
+# ---- destroy clears the entry; the same CTID starts from zero ----
+check "stop $A" cc stop "$A" --fast
+check "destroy $A" cc destroy "$A"
+create_ct "$A"
+run cc quota "$A"
+used_kb=$(printf '%s\n' "$OUT" | awk '$1 == "1k-blocks" {sub(/\*$/, "", $2); print $2}')
+if [ -n "$used_kb" ] && [ "$used_kb" -le $((base_kb + 512)) ]; then ok "recreated $A starts from zero ($used_kb KB, template only)"; else fail "recreated $A holds ${used_kb:-?} KB" "$OUT"; fi
+expect_match '^ *1k-blocks +[0-9]+ +unlimited +unlimited' "$OUT" "recreated $A has no leftover limits"
+check "stop $B" cc stop "$B" --fast
+check "destroy $B" cc destroy "$B"
+check "destroy $A" cc destroy "$A"
+
+finish
