@@ -141,7 +141,7 @@ if [ $vm = 0 ]; then
 	stage_line "SKIP vm: $vm_why"
 	add 0 0 1
 else
-	vq=${VM_QUICK:-1}
+	vq=${VM_QUICK:-0}
 	echo ">>> vm: tests/vm/run -- tests/integration/run $B/cellctl (QUICK=$vq: long tests left out in the VM)"
 	t=$(date +%s)
 	# the VM (software emulation) is slow: it runs the tests that need pure cgroup2 to prove
