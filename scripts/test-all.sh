@@ -6,9 +6,10 @@
 #   4. asan        the unit tests again, built with -fsanitize=address,undefined in ./_build-asan
 #   5. distcheck   make distcheck (skip with DISTCHECK=0)
 #   6. integration tests/integration/run _build/cellctl on this host (hybrid cgroups here)
-#   7. vm          the same suite inside a pure-cgroup2 qemu VM (tests/vm/run), with QUICK=1: the
-#                  long tests are left out there because TCG makes them slow. Skipped (SKIP line)
-#                  when this host is pure cgroup2 already (e.g. inside the VM itself); VM=0 skips it.
+#   7. vm          the tests that need pure cgroup2 to prove something (VM_TESTS; VM_TESTS=all for
+#                  every test), inside a qemu VM (tests/vm/run) under software emulation. Skipped
+#                  (SKIP line) when this host is pure cgroup2 already (the integration stage ran
+#                  there); VM=0 skips it.
 # and ends with one line "N passed, N failed, N skipped" summed over every stage (test suites count
 # their tests, the other stages count one each). Exit status 0 only when nothing failed.
 # Logs: ./_build/test-logs/STAGE.log. Environment: QUICK=1 (skip long integration tests here too),
@@ -142,7 +143,7 @@ if [ $vm = 0 ]; then
 	add 0 0 1
 else
 	vq=${VM_QUICK:-0}
-	echo ">>> vm: tests/vm/run -- tests/integration/run $B/cellctl (QUICK=$vq: long tests left out in the VM)"
+	echo ">>> vm: tests/vm/run -- tests/integration/run $B/cellctl (QUICK=$vq)"
 	t=$(date +%s)
 	# the VM (software emulation) is slow: it runs the tests that need pure cgroup2 to prove
 	# something (VM_TESTS overrides; VM_TESTS=all runs everything)
