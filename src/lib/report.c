@@ -56,6 +56,16 @@ static double pct_of(uint64_t used, uint64_t limit)
 static uint64_t first_limit(uint64_t soft, uint64_t hard) { return soft != REP_NONE ? soft : hard; }
 
 static bool at_hard(uint64_t used, uint64_t hard) { return used != REP_NONE && hard != REP_NONE && used >= hard; }
+/* Disk blocks: the filesystem refuses the write that would cross the hard limit, so a full
+ * container stops a little short of it (a partial last write, block rounding). Within 1% of
+ * the hard limit (at least 64 KiB) counts as at it. */
+static bool at_hard_kb(uint64_t used, uint64_t hard)
+{
+	if (used == REP_NONE || hard == REP_NONE)
+		return false;
+	uint64_t slack = hard / 100 > 64 ? hard / 100 : 64;
+	return used + slack >= hard;
+}
 
 static bool any_delta(const struct rep_ct *c)
 {
@@ -90,7 +100,7 @@ int report_evaluate(struct rep_ct *cts, size_t n, const struct rep_opts *o)
 		if ((w >= 0 && w >= o->warn) || any_delta(c))
 			c->level = REP_WARN;
 		if ((o->crit >= 0 && w >= 0 && w >= o->crit) ||
-		    (c->disk_known && (at_hard(c->disk_used_kb, c->disk_hard_kb) || at_hard(c->ino_used, c->ino_hard))))
+		    (c->disk_known && (at_hard_kb(c->disk_used_kb, c->disk_hard_kb) || at_hard(c->ino_used, c->ino_hard))))
 			c->level = REP_CRIT;
 		if ((int)c->level > status)
 			status = (int)c->level;
@@ -351,7 +361,7 @@ static void notes(const struct rep_ct *c, const struct rep_opts *o, FILE *f, con
 		first = false;                                                                                         \
 	} while (0)
 	if (c->disk_known) {
-		if (at_hard(c->disk_used_kb, c->disk_hard_kb))
+		if (at_hard_kb(c->disk_used_kb, c->disk_hard_kb))
 			NOTE("disk space at hard limit");
 		else if (c->disk_soft_kb != REP_NONE && c->disk_used_kb > c->disk_soft_kb)
 			NOTE("disk space over soft limit");
