@@ -58,12 +58,12 @@ static uint64_t first_limit(uint64_t soft, uint64_t hard) { return soft != REP_N
 static bool at_hard(uint64_t used, uint64_t hard) { return used != REP_NONE && hard != REP_NONE && used >= hard; }
 /* Disk blocks: the filesystem refuses the write that would cross the hard limit, so a full
  * container stops a little short of it (a partial last write, block rounding). Within 1% of
- * the hard limit (at least 64 KiB) counts as at it. */
+ * the hard limit (at least one 4 KiB block) counts as at it. */
 static bool at_hard_kb(uint64_t used, uint64_t hard)
 {
 	if (used == REP_NONE || hard == REP_NONE)
 		return false;
-	uint64_t slack = hard / 100 > 64 ? hard / 100 : 64;
+	uint64_t slack = hard / 100 > 4 ? hard / 100 : 4;
 	return used + slack >= hard;
 }
 

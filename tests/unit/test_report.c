@@ -109,13 +109,16 @@ static void test_disk_full_just_below_hard(void **state)
 	(void)state;
 	struct rep_opts o = {.warn = 90, .crit = -1};
 	struct rep_ct c[3] = {ct_stopped(301, 51200 - 24, 40960, 51200), ct_stopped(302, 51200 - 600, 40960, 51200),
-			      ct_stopped(303, 100 - 60, 50, 100)};
+			      ct_stopped(303, 97, 50, 100)};
 	assert_int_equal(report_evaluate(c, 1, &o), 2); /* 24 KiB short of the hard limit: full */
 	assert_int_equal(c[0].level, REP_CRIT);
 	assert_int_equal(report_evaluate(c + 1, 1, &o), 1); /* 600 KiB short (>1%): over soft only */
 	assert_int_equal(c[1].level, REP_WARN);
-	assert_int_equal(report_evaluate(c + 2, 1, &o), 2); /* tiny limits: at least 64 KiB of slack */
+	assert_int_equal(report_evaluate(c + 2, 1, &o), 2); /* tiny limits: one 4 KiB block of slack */
 	assert_int_equal(c[2].level, REP_CRIT);
+	c[2].disk_used_kb = 60; /* over soft, far from hard */
+	assert_int_equal(report_evaluate(c + 2, 1, &o), 1);
+	assert_int_equal(c[2].level, REP_WARN);
 }
 
 static void test_sort(void **state)
