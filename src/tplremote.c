@@ -13,29 +13,9 @@
 #include "template.h"
 #include "util.h"
 
-static char *helper_path(void)
-{
-	char self[4096];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n > 0) {
-		self[n] = 0;
-		char *slash = strrchr(self, '/');
-		if (slash) {
-			*slash = 0;
-			char *p = xasprintf("%s/cellctl-archive", self);
-			if (access(p, X_OK) == 0)
-				return p;
-			free(p);
-		}
-	}
-	if (access(PKGLIBEXECDIR "/cellctl-archive", X_OK) == 0)
-		return xstrdup(PKGLIBEXECDIR "/cellctl-archive");
-	return NULL;
-}
-
 static int run_helper(char **argv, volatile int *cancel)
 {
-	_cleanup_free_ char *bin = helper_path();
+	_cleanup_free_ char *bin = helper_path("cellctl-archive");
 	if (!bin)
 		return cerr(EX_SYSTEM, ENOENT, "cellctl-archive helper not found (beside cellctl or in %s)", PKGLIBEXECDIR);
 	int p[2];

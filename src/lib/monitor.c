@@ -391,32 +391,9 @@ void monitor_run(const struct gconf *g, struct ct_config *c, const struct cg_pat
 	monitor_main(&m, report_fd);
 }
 
-/* The small static monitor binary: beside our own executable (build tree) or in PKGLIBEXECDIR. */
-static char *monitor_binary(void)
-{
-	char self[4096];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n > 0) {
-		self[n] = 0;
-		char *slash = strrchr(self, '/');
-		if (slash) {
-			*slash = 0;
-			char *p = xasprintf("%s/cellctl-monitor", self);
-			if (access(p, X_OK) == 0)
-				return p;
-			free(p);
-		}
-	}
-#ifdef PKGLIBEXECDIR
-	if (access(PKGLIBEXECDIR "/cellctl-monitor", X_OK) == 0)
-		return xstrdup(PKGLIBEXECDIR "/cellctl-monitor");
-#endif
-	return NULL;
-}
-
 static void exec_monitor(const struct ct_config *c, const struct cg_paths *cg, int report)
 {
-	_cleanup_free_ char *bin = monitor_binary();
+	_cleanup_free_ char *bin = helper_path("cellctl-monitor");
 	if (!bin || getenv("CELLCTL_INPROCESS_MONITOR"))
 		return;
 	/* the report pipe becomes fd 3, kept across exec */

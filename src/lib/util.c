@@ -300,6 +300,30 @@ void format_size(uint64_t v, char *buf, size_t len)
 		snprintf(buf, len, "%llu%c", (unsigned long long)v, units[u]);
 }
 
+char *helper_path(const char *name)
+{
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = 0;
+		char *slash = strrchr(self, '/');
+		if (slash) {
+			*slash = 0;
+			char *p = xasprintf("%s/%s", self, name);
+			if (access(p, X_OK) == 0)
+				return p;
+			free(p);
+		}
+	}
+#ifdef PKGLIBEXECDIR
+	char *p = xasprintf("%s/%s", PKGLIBEXECDIR, name);
+	if (access(p, X_OK) == 0)
+		return p;
+	free(p);
+#endif
+	return NULL;
+}
+
 uint64_t now_ms(void)
 {
 	struct timespec ts;

@@ -79,5 +79,9 @@ int parse_size(const char *s, uint64_t default_unit, uint64_t *out);
 /* Print a byte size the short way (1G, 512M, 4096, unlimited). */
 void format_size(uint64_t v, char *buf, size_t len);
 
+/* Path of one of our helper programs (cellctl-monitor, cellctl-archive): beside our own
+ * executable (a build tree), else in PKGLIBEXECDIR. malloc'd, or NULL when neither has it. */
+char *helper_path(const char *name);
+
 /* Monotonic milliseconds, for timeouts and benchmarks. */
 uint64_t now_ms(void);
