@@ -38,11 +38,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "cellctl-archive is a helper of cellctl\n");
 		return 2;
 	}
-	char msg[700];
-	if (r < 0)
-		snprintf(msg, sizeof(msg), "%d %s", cerr_exit(), cerr_msg() ? cerr_msg() : strerror(-r));
-	else
-		snprintf(msg, sizeof(msg), "0 ok");
-	write_full(3, msg, strlen(msg));
+	cerr_report_write(3, r);
 	return r < 0 ? 1 : 0;
 }

@@ -32,9 +32,7 @@ struct protoent *getprotobyname(const char *name)
 
 static void fail(void)
 {
-	char msg[640];
-	snprintf(msg, sizeof(msg), "%d %s", cerr_exit(), cerr_msg() ? cerr_msg() : "monitor failed");
-	write_full(3, msg, strlen(msg));
+	cerr_report_write(3, -EINVAL);
 	_exit(1);
 }
 

@@ -47,19 +47,13 @@ static int run_helper(char **argv, volatile int *cancel)
 		if (cancel && *cancel)
 			kill(pid, SIGKILL);
 	}
-	char buf[700];
-	ssize_t n = read_full(p[0], buf, sizeof(buf) - 1);
+	int r = cerr_report_read(p[0]);
 	close(p[0]);
 	if (cancel && *cancel)
 		return -EINTR;
-	if (n <= 0)
+	if (r == -ENODATA)
 		return cerr(EX_SYSTEM, 0, "cellctl-archive died (status %d)", status);
-	buf[n] = 0;
-	int code = atoi(buf);
-	if (code == 0)
-		return 0;
-	char *msg = strchr(buf, ' ');
-	return cerr(code, 0, "%s", msg ? msg + 1 : "archive helper failed");
+	return r;
 }
 
 int tpl_extract(const char *archive, const char *destdir, const struct tpl_extract_opts *o)

@@ -2,7 +2,9 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -46,6 +48,48 @@ int cerr_replace(int exitcode, int errnum, const char *fmt, ...)
 
 const char *cerr_msg(void) { return have ? msg : NULL; }
 int cerr_exit(void) { return have ? code : EX_SYSTEM; }
+void cerr_report_write(int fd, int r)
+{
+	char buf[sizeof(msg) + 16];
+	if (r >= 0)
+		snprintf(buf, sizeof(buf), "0 ok");
+	else
+		snprintf(buf, sizeof(buf), "%d %s", cerr_exit(), have ? msg : strerror(-r));
+	size_t len = strlen(buf), done = 0;
+	while (done < len) {
+		ssize_t w = write(fd, buf + done, len - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		done += (size_t)w;
+	}
+}
+
+int cerr_report_read(int fd)
+{
+	char buf[sizeof(msg) + 16];
+	size_t n = 0;
+	for (;;) {
+		ssize_t r = read(fd, buf + n, sizeof(buf) - 1 - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+		if (n == sizeof(buf) - 1)
+			break;
+	}
+	if (n == 0)
+		return -ENODATA;
+	buf[n] = 0;
+	int rcode = atoi(buf);
+	if (rcode == 0)
+		return 0;
+	char *text = strchr(buf, ' ');
+	return cerr(rcode, 0, "%s", text ? text + 1 : "helper failed");
+}
+
 void cerr_clear(void)
 {
 	have = 0;

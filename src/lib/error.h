@@ -51,4 +51,10 @@ int cerr(int exitcode, int errnum, const char *fmt, ...) __attribute__((format(p
 int cerr_replace(int exitcode, int errnum, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 const char *cerr_msg(void);  /* NULL when no error was recorded */
 int cerr_exit(void);         /* the recorded exit code, EX_SYSTEM when none */
+/* The helper report protocol (cellctl-monitor, cellctl-archive -> cellctl): one write of "0 ok"
+ * when r >= 0, else "CODE message" from the recorded error. */
+void cerr_report_write(int fd, int r);
+/* Read a report: 0 for "0 ok"; for "CODE message" the error is recorded and a negative errno
+ * returned; -ENODATA when the helper wrote nothing (it died: the caller says so). */
+int cerr_report_read(int fd);
 void cerr_clear(void);

@@ -365,16 +365,13 @@ static __attribute__((noreturn)) void monitor_main(struct mon *m, int report)
 	int r = make_listener(m);
 	if (r == 0)
 		r = boot(m);
-	char msg[600];
+	cerr_report_write(report, r);
 	if (r < 0) {
-		snprintf(msg, sizeof(msg), "%d %s", cerr_exit(), cerr_msg() ? cerr_msg() : "start failed");
-		write_full(report, msg, strlen(msg));
 		if (m->listen_fd >= 0)
 			close(m->listen_fd);
 		state_remove(m->g, m->c->ctid);
 		_exit(1);
 	}
-	write_full(report, "0 ok", 4);
 	close(report);
 	log_file_only("Container started");
 	monitor_loop(m);
@@ -434,15 +431,9 @@ int monitor_launch(const struct gconf *g, struct ct_config *c, const struct cg_p
 	}
 	close(p[1]);
 	waitpid(pid, NULL, 0);
-	char buf[640];
-	ssize_t n = read_full(p[0], buf, sizeof(buf) - 1);
+	int r = cerr_report_read(p[0]);
 	close(p[0]);
-	if (n <= 0)
+	if (r == -ENODATA)
 		return cerr(EX_ENVCREATE, 0, "the container monitor died during start");
-	buf[n] = 0;
-	int code = atoi(buf);
-	if (code == 0)
-		return 0;
-	char *text = strchr(buf, ' ');
-	return cerr(code, 0, "%s", text ? text + 1 : "start failed");
+	return r;
 }

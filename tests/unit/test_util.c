@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "error.h"
 #include "util.h"
 
 static void test_parse_size(void **state)
@@ -193,12 +194,44 @@ static void test_write_file_atomic(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/* The helper report protocol shared by cellctl-monitor, cellctl-archive and cellctl. */
+static void test_report_protocol(void **state)
+{
+	(void)state;
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	cerr_report_write(p[1], 0);
+	close(p[1]);
+	assert_int_equal(cerr_report_read(p[0]), 0);
+	close(p[0]);
+
+	assert_int_equal(pipe(p), 0);
+	cerr_clear();
+	cerr(EX_BADTEMPLATE, 0, "no init found in the guest");
+	cerr_report_write(p[1], -EINVAL);
+	close(p[1]);
+	cerr_clear();
+	assert_true(cerr_report_read(p[0]) < 0);
+	assert_int_equal(cerr_exit(), EX_BADTEMPLATE);
+	assert_string_equal(cerr_msg(), "no init found in the guest");
+	close(p[0]);
+
+	/* a helper that died before writing */
+	assert_int_equal(pipe(p), 0);
+	close(p[1]);
+	cerr_clear();
+	assert_int_equal(cerr_report_read(p[0]), -ENODATA);
+	assert_null(cerr_msg());
+	close(p[0]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_size),   cmocka_unit_test(test_format_size),
 		cmocka_unit_test(test_parse_uint),   cmocka_unit_test(test_parse_bool),
 		cmocka_unit_test(test_strtrim),      cmocka_unit_test(test_write_file_atomic),
+		cmocka_unit_test(test_report_protocol),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
