@@ -1,11 +1,13 @@
 /* create, start, stop, restart, status, destroy */
 #include <stdio.h>
+#include <poll.h>
 #include <string.h>
 
 #include "cli.h"
 #include "ctops.h"
 #include "error.h"
 #include "log.h"
+#include "monitor.h"
 #include "util.h"
 
 struct create_args {
@@ -72,22 +74,71 @@ static int one_ctid(int argc, char **argv, unsigned *ctid, const char *usage)
 	return cli_ctid(argv[1], ctid);
 }
 
+/* start --wait: ask the monitor, which answers once the guest has booted (READY=1 from systemd,
+ * or the boot scripts of other inits finished), or hangs up when the container stops. */
+static int wait_ready(const struct gconf *g, unsigned ctid, int timeout_s, uint64_t t0)
+{
+	int fd = monitor_connect(g, ctid, "wait");
+	if (fd < 0)
+		return cerr(EX_NOTRUNNING, fd, "container %u: cannot reach its monitor to wait for the boot", ctid);
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	int64_t left = (int64_t)timeout_s * 1000 - (int64_t)(now_ms() - t0);
+	char buf[16] = "";
+	ssize_t n = -1;
+	for (;;) {
+		int pr = poll(&p, 1, left > 0 ? (int)left : 0);
+		if (pr < 0 && errno == EINTR) {
+			left = (int64_t)timeout_s * 1000 - (int64_t)(now_ms() - t0);
+			continue;
+		}
+		if (pr > 0)
+			n = read(fd, buf, sizeof(buf) - 1);
+		break;
+	}
+	close(fd);
+	if (n > 0 && strncmp(buf, "ready", 5) == 0)
+		return 0;
+	if (n == 0)
+		return cerr(EX_NOTRUNNING, 0, "container %u stopped before its boot finished (see cellctl console %u)",
+			    ctid, ctid);
+	return cerr(EX_TIMEOUT, 0,
+		    "container %u did not finish booting within %d s (systemd sends READY=1 when its boot is done; "
+		    "other inits: boot scripts still running). It keeps running: look at `cellctl console %u`, "
+		    "or stop it",
+		    ctid, timeout_s, ctid);
+}
+
 int cmd_start(struct gconf *g, int argc, char **argv)
 {
 	unsigned ctid;
-	int r = one_ctid(argc, argv, &ctid, "start CTID [--wait]");
+	int r = one_ctid(argc, argv, &ctid, "start CTID [--wait [--timeout S]] [--force]");
 	if (r < 0)
 		return r;
-	bool force = false;
+	bool force = false, wait = false;
+	int timeout = 120;
 	for (int i = 2; i < argc; i++) {
+		unsigned t;
 		if (strcmp(argv[i], "--force") == 0)
 			force = true;
-		else
+		else if (strcmp(argv[i], "--wait") == 0)
+			wait = true;
+		else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) {
+			if (parse_uint(argv[++i], 1, 86400, &t) < 0)
+				return cerr(EX_BADVALUE, 0, "invalid --timeout '%s' (seconds, 1-86400)", argv[i]);
+			timeout = (int)t;
+		} else
 			return cli_usage("start: unknown option '%s'", argv[i]);
 	}
+	uint64_t t0 = now_ms();
 	if ((r = ct_start(g, ctid, force)) < 0)
 		return r;
 	printf("Container %u started\n", ctid);
+	if (!wait)
+		return 0;
+	fflush(stdout);
+	if ((r = wait_ready(g, ctid, timeout, t0)) < 0)
+		return r;
+	printf("Container %u booted in %.2f s\n", ctid, (double)(now_ms() - t0) / 1000.0);
 	return 0;
 }
 

@@ -1,6 +1,7 @@
 #include "monitor.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -11,6 +12,8 @@
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <dirent.h>
+#include <libgen.h>
 
 #include "error.h"
 #include "log.h"
@@ -122,6 +125,11 @@ struct mon {
 	struct ct_state st;
 	int pidfd, master, listen_fd, client, logfd;
 	int waiters[MAX_WAITERS];
+	int ready_waiters[MAX_WAITERS]; /* `start --wait` clients, answered once the guest is up */
+	int notify_fd;                  /* this boot's sd_notify socket (the guest's /run/host/notify) */
+	bool ready;                     /* this boot reached READY=1 / its boot scripts finished */
+	uint64_t settled_ms;            /* since when a non-systemd boot looks finished (0: not) */
+	uint64_t boot_ms;               /* when this boot's init was exec'd */
 	bool stopping;
 	char ring[RING_SIZE];
 	size_t ring_pos, ring_fill;
@@ -149,9 +157,20 @@ static int boot(struct mon *m)
 {
 	struct spawn_req rq = {.g = m->g, .c = m->c, .cg = m->cg, .root = m->root, .migrate = m->st.boots > 0};
 	struct spawn_res res;
+	m->ready = false;
+	m->settled_ms = 0;
+	m->boot_ms = now_ms();
 	int r = spawn_init(&rq, &res);
 	if (r < 0)
 		return r;
+	if (m->notify_fd >= 0)
+		close(m->notify_fd);
+	m->notify_fd = res.notify_fd;
+	int one = 1;
+	if (m->notify_fd >= 0 && setsockopt(m->notify_fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0) {
+		close(m->notify_fd);
+		m->notify_fd = -1;
+	}
 	m->pidfd = res.pidfd;
 	m->master = res.console_master;
 	if (m->master >= 0)
@@ -204,6 +223,16 @@ static void handle_accept(struct mon *m)
 		return;
 	} else if (strcmp(line, "ping") == 0) {
 		write_full(fd, "ok\n", 3);
+	} else if (strcmp(line, "wait") == 0) {
+		if (m->ready) {
+			write_full(fd, "ready\n", 6);
+			goto out;
+		}
+		for (int i = 0; i < MAX_WAITERS; i++)
+			if (m->ready_waiters[i] < 0) {
+				m->ready_waiters[i] = fd; /* answered by set_ready(), or EOF when we exit */
+				return;
+			}
 	}
 out:
 	close(fd);
@@ -234,6 +263,176 @@ static void client_input(struct mon *m)
 	}
 	if (m->master >= 0)
 		write_full(m->master, buf, (size_t)n);
+}
+
+/* ---- readiness: `start --wait` ---- */
+static bool any_ready_waiter(const struct mon *m)
+{
+	for (int i = 0; i < MAX_WAITERS; i++)
+		if (m->ready_waiters[i] >= 0)
+			return true;
+	return false;
+}
+
+static void set_ready(struct mon *m, const char *how)
+{
+	if (m->ready)
+		return;
+	m->ready = true;
+	log_file_only("Container booted: %s, %llu ms after init started", how,
+		      (unsigned long long)(now_ms() - m->boot_ms));
+	for (int i = 0; i < MAX_WAITERS; i++)
+		if (m->ready_waiters[i] >= 0) {
+			write_full(m->ready_waiters[i], "ready\n", 6);
+			close(m->ready_waiters[i]);
+			m->ready_waiters[i] = -1;
+		}
+}
+
+/* A datagram from the guest: READY=1 from its init (NotifyAccess=main, as systemd's own rule). */
+static void notify_input(struct mon *m)
+{
+	for (;;) {
+		char buf[4096];
+		union {
+			char c[CMSG_SPACE(sizeof(struct ucred))];
+			struct cmsghdr align;
+		} u;
+		struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf) - 1};
+		struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.c, .msg_controllen = sizeof(u.c)};
+		ssize_t n = recvmsg(m->notify_fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+		if (n < 0)
+			return;
+		buf[n] = 0;
+		pid_t from = 0;
+		for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+			if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_CREDENTIALS) {
+				struct ucred cr;
+				memcpy(&cr, CMSG_DATA(cm), sizeof(cr));
+				from = cr.pid;
+			} else if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
+				int nfd = (int)((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+				for (int i = 0; i < nfd; i++) {
+					int x;
+					memcpy(&x, CMSG_DATA(cm) + (size_t)i * sizeof(int), sizeof(int));
+					close(x); /* fd store: not ours to keep */
+				}
+			}
+		}
+		if (from != m->st.init_pid)
+			continue;
+		for (char *l = strtok(buf, "\n"); l; l = strtok(NULL, "\n"))
+			if (strcmp(l, "READY=1") == 0)
+				set_ready(m, "READY=1 from the guest's init");
+	}
+}
+
+static bool is_boot_script(const char *arg)
+{
+	const char *b = strrchr(arg, '/');
+	b = b ? b + 1 : arg;
+	return strncmp(arg, "/etc/", 5) == 0 && (strcmp(b, "rc") == 0 || strcmp(b, "rcS") == 0 ||
+						 strcmp(b, "rc.sysinit") == 0 || strcmp(b, "rc.local") == 0);
+}
+
+/* Walk a cgroup tree's processes: count init's children and look for running boot scripts. */
+static void scan_cgroup(int dirfd, pid_t init, int depth, unsigned *children, bool *scripts)
+{
+	int pfd = openat(dirfd, "cgroup.procs", O_RDONLY | O_CLOEXEC);
+	if (pfd >= 0) {
+		FILE *f = fdopen(pfd, "r");
+		long pid;
+		while (f && fscanf(f, "%ld", &pid) == 1) {
+			char path[64], buf[512];
+			snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+			_cleanup_free_ char *stat = NULL;
+			if (read_file_at(AT_FDCWD, path, &stat, NULL) == 0) {
+				char *rp = strrchr(stat, ')');
+				long ppid = 0;
+				if (rp && sscanf(rp + 1, " %*c %ld", &ppid) == 1 && ppid == init)
+					(*children)++;
+			}
+			snprintf(path, sizeof(path), "/proc/%ld/cmdline", pid);
+			int cfd = open(path, O_RDONLY | O_CLOEXEC);
+			if (cfd < 0)
+				continue;
+			ssize_t n = read(cfd, buf, sizeof(buf) - 1);
+			close(cfd);
+			if (n <= 0)
+				continue;
+			buf[n] = 0;
+			/* argv[0] and argv[1]: a script run directly or through its shell */
+			size_t l0 = strlen(buf);
+			if (is_boot_script(buf) || ((ssize_t)l0 + 1 < n && is_boot_script(buf + l0 + 1)))
+				*scripts = true;
+		}
+		if (f)
+			fclose(f);
+		else
+			close(pfd);
+	}
+	if (depth >= 8)
+		return;
+	int dfd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	if (!d) {
+		if (dfd >= 0)
+			close(dfd);
+		return;
+	}
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (e->d_type != DT_DIR || e->d_name[0] == '.')
+			continue;
+		int sub = openat(dirfd, e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (sub >= 0) {
+			scan_cgroup(sub, init, depth + 1, children, scripts);
+			close(sub);
+		}
+	}
+	closedir(d);
+}
+
+static bool init_is_systemd(pid_t pid)
+{
+	char path[64], exe[PATH_MAX];
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	ssize_t n = readlink(path, exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return false;
+	exe[n] = 0;
+	return strcmp(basename(exe), "systemd") == 0;
+}
+
+/* Inits without sd_notify (sysvinit, busybox): the boot is done when init has children (its
+ * gettys and daemons) and none of the boot scripts (/etc/init.d/rc, rcS, ...) is running, for
+ * 100 ms in a row (sysvinit starts `rc N` right after rcS ends). */
+static void poll_ready(struct mon *m)
+{
+	if (m->ready || m->pidfd < 0 || init_is_systemd(m->st.init_pid))
+		return;
+	unsigned children = 0;
+	bool scripts = false;
+	for (unsigned i = 0; i < m->cg->n; i++) {
+		const struct cg_hier *h = &m->cg->h[i];
+		if (strcmp(h->name, "unified") != 0 && h->name[0] != 0)
+			continue;
+		_cleanup_free_ char *dir = xasprintf("%s/%s", h->mount, h->rel);
+		int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd >= 0) {
+			scan_cgroup(fd, m->st.init_pid, 0, &children, &scripts);
+			close(fd);
+		}
+		break;
+	}
+	if (children == 0 || scripts) {
+		m->settled_ms = 0;
+		return;
+	}
+	if (!m->settled_ms)
+		m->settled_ms = now_ms();
+	else if (now_ms() - m->settled_ms >= 100)
+		set_ready(m, "boot scripts finished");
 }
 
 /* init is gone: reboot or final cleanup. Returns true when the monitor should go on. */
@@ -294,8 +493,8 @@ static void monitor_loop(struct mon *m)
 {
 	uint64_t hup_until = 0; /* console hung up (no guest process has it open): look again later */
 	for (;;) {
-		struct pollfd p[4];
-		int n = 0, ipid = -1, imaster = -1, ilisten = -1, iclient = -1, timeout = -1;
+		struct pollfd p[5];
+		int n = 0, ipid = -1, imaster = -1, ilisten = -1, iclient = -1, inotify = -1, timeout = -1;
 		if (m->pidfd >= 0)
 			p[ipid = n++] = (struct pollfd){.fd = m->pidfd, .events = POLLIN};
 		if (m->master >= 0 && now_ms() >= hup_until)
@@ -305,6 +504,11 @@ static void monitor_loop(struct mon *m)
 		p[ilisten = n++] = (struct pollfd){.fd = m->listen_fd, .events = POLLIN};
 		if (m->client >= 0)
 			p[iclient = n++] = (struct pollfd){.fd = m->client, .events = POLLIN};
+		if (m->notify_fd >= 0)
+			p[inotify = n++] = (struct pollfd){.fd = m->notify_fd, .events = POLLIN};
+		bool polling = !m->ready && any_ready_waiter(m);
+		if (polling && (timeout < 0 || timeout > 100))
+			timeout = 100;
 		if (poll(p, (nfds_t)n, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -321,6 +525,10 @@ static void monitor_loop(struct mon *m)
 			client_input(m);
 		if (p[ilisten].revents & POLLIN)
 			handle_accept(m);
+		if (inotify >= 0 && p[inotify].revents)
+			notify_input(m);
+		if (polling)
+			poll_ready(m);
 		if (ipid >= 0 && p[ipid].revents && !init_exited(m))
 			return;
 	}
@@ -350,8 +558,9 @@ static __attribute__((noreturn)) void monitor_main(struct mon *m, int report)
 	signal(SIGINT, SIG_IGN);
 
 	m->pidfd = m->master = m->listen_fd = m->client = -1;
+	m->notify_fd = -1;
 	for (int i = 0; i < MAX_WAITERS; i++)
-		m->waiters[i] = -1;
+		m->waiters[i] = m->ready_waiters[i] = -1;
 	m->st.monitor_pid = getpid();
 	proc_starttime(m->st.monitor_pid, &m->st.monitor_start);
 	m->st.userns = m->c->userns;

@@ -5,6 +5,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -151,7 +154,7 @@ static int setup_dev(bool userns, int *console_master)
 	return 0;
 }
 
-static int setup_run(void)
+static int setup_run(int *notify_fd)
 {
 	struct stat st;
 	if (lstat("run", &st) < 0 || !S_ISDIR(st.st_mode))
@@ -166,15 +169,60 @@ static int setup_run(void)
 		return cerr(EX_CANTMOUNT, errno, "create /run/host/container-manager");
 	r = write_full(fd, "cellctl\n", 8);
 	close(fd);
+	if (r < 0)
+		return r;
+	/* systemd's READY=1 comes here: a datagram socket in the guest's own /run, handed to the
+	 * monitor (no host path is visible to, or reachable from, the guest) */
+	int sfd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "run/host/notify");
+	if (sfd < 0 || bind(sfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod("run/host/notify", 0600) < 0) {
+		r = cerr(EX_CANTMOUNT, errno, "create /run/host/notify");
+		if (sfd >= 0)
+			close(sfd);
+		return r;
+	}
+	*notify_fd = sfd;
+	return 0;
+}
+
+/* A boot id of this boot's own, as a real machine gets a new one at each boot (the kernel's is
+ * host-wide): a random UUID in a file of the guest's /dev tmpfs, bound read-only over
+ * /proc/sys/kernel/random/boot_id, then unlinked. */
+static int setup_boot_id(void)
+{
+	const char *target = "proc/sys/kernel/random/boot_id", *tmp = "dev/.cellctl-boot-id";
+	if (access(target, F_OK) < 0)
+		return 0;
+	unsigned char b[16];
+	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
+		return cerr(EX_CANTMOUNT, errno, "random boot id");
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40); /* version 4 */
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+	char id[40];
+	snprintf(id, sizeof(id), "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x\n", b[0], b[1],
+		 b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0444);
+	if (fd < 0)
+		return cerr(EX_CANTMOUNT, errno, "create %s", tmp);
+	int r = write_full(fd, id, strlen(id));
+	close(fd);
+	if (r == 0)
+		r = do_mount(tmp, target, NULL, MS_BIND, NULL);
+	if (r == 0)
+		r = do_mount(NULL, target, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+	unlink(tmp);
 	return r;
 }
 
-int mnt_populate(const struct mnt_opts *o, int *console_master)
+int mnt_populate(const struct mnt_opts *o, int *console_master, int *notify_fd)
 {
 	int r;
-	if ((r = setup_proc()) < 0 || (r = setup_sys(o->cgmode)) < 0 || (r = setup_dev(o->userns, console_master)) < 0)
+	*notify_fd = -1;
+	if ((r = setup_proc()) < 0 || (r = setup_sys(o->cgmode)) < 0 || (r = setup_dev(o->userns, console_master)) < 0 ||
+	    (r = setup_boot_id()) < 0)
 		return r;
-	return setup_run();
+	return setup_run(notify_fd);
 }
 
 int mnt_pivot(void)

@@ -15,7 +15,8 @@ struct mnt_opts {
 int mnt_bind_root(const struct mnt_opts *o);
 /* Step 2 (cwd is the new root): /proc (read-only sys, masked files), /sys read-only, cgroup2,
  * /dev tmpfs with the basic nodes, devpts, console (master returned), /dev/shm, /run with
- * /run/host/container-manager. */
-int mnt_populate(const struct mnt_opts *o, int *console_master);
+ * /run/host/container-manager, and an sd_notify socket bound at /run/host/notify (*notify_fd,
+ * -1 when the guest has no /run). */
+int mnt_populate(const struct mnt_opts *o, int *console_master, int *notify_fd);
 /* Step 3: pivot_root into cwd, detach the old root, make / shared. */
 int mnt_pivot(void);

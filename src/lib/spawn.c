@@ -16,6 +16,7 @@
 
 #include "caps.h"
 #include "error.h"
+#include "fsutil.h"
 #include "log.h"
 #include "guestnet.h"
 #include "mounts.h"
@@ -23,7 +24,7 @@
 #include "util.h"
 
 /* handshake messages */
-enum { MSG_GO = 1, MSG_CONSOLE = 2, MSG_ERROR = 3 };
+enum { MSG_GO = 1, MSG_CONSOLE = 2, MSG_ERROR = 3, MSG_NOTIFY = 4 };
 struct sync_msg {
 	int type;
 	int code; /* exit code for MSG_ERROR */
@@ -104,6 +105,7 @@ static __attribute__((noreturn)) void child_main(const struct spawn_req *rq, int
 	prctl(PR_SET_PDEATHSIG, 0);
 
 	struct mnt_opts mo = {.root = rq->root, .userns = c->userns, .cgmode = rq->cg->mode};
+	int notify = -1;
 	if (mnt_bind_root(&mo) < 0)
 		child_fail(sock);
 	if (c->userns) {
@@ -118,11 +120,14 @@ static __attribute__((noreturn)) void child_main(const struct spawn_req *rq, int
 		child_fail(sock);
 	}
 	int master = -1;
-	if (mnt_populate(&mo, &master) < 0)
+	if (mnt_populate(&mo, &master, &notify) < 0)
 		child_fail(sock);
-	if (send_msg(sock, MSG_CONSOLE, 0, NULL, master) < 0)
+	if (send_msg(sock, MSG_CONSOLE, 0, NULL, master) < 0 ||
+	    (notify >= 0 && send_msg(sock, MSG_NOTIFY, 0, NULL, notify) < 0))
 		_exit(1);
 	close(master);
+	if (notify >= 0)
+		close(notify);
 	if (mnt_pivot() < 0)
 		child_fail(sock);
 	const char *hn = c->hostname && *c->hostname ? c->hostname : "localhost";
@@ -166,7 +171,7 @@ static __attribute__((noreturn)) void child_main(const struct spawn_req *rq, int
 	char uuidenv[80];
 	snprintf(uuidenv, sizeof(uuidenv), "container_uuid=%s", c->uuid ? c->uuid : "");
 	char *envp[] = {"container=cellctl", uuidenv, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-			"TERM=linux", NULL};
+			"TERM=linux", notify >= 0 ? "NOTIFY_SOCKET=/run/host/notify" : NULL, NULL};
 	static const char *inits[] = {"/sbin/init", "/etc/init", "/bin/init"};
 	int first_err = 0;
 	for (size_t i = 0; i < ARRAY_SIZE(inits); i++) {
@@ -180,6 +185,38 @@ static __attribute__((noreturn)) void child_main(const struct spawn_req *rq, int
 	else
 		cerr(EX_BADTEMPLATE, 0, "no init found in the guest (/sbin/init, /etc/init, /bin/init)");
 	child_fail(sock);
+}
+
+/* An empty (or "uninitialized") /etc/machine-id gets the container's UUID, as systemd does for
+ * itself from container_uuid: the id is then the same for every init, and stable across boots. */
+static int guest_machine_id(int rootfd, const struct ct_config *c, uid_t owner)
+{
+	if (!c->uuid || !*c->uuid)
+		return 0;
+	_cleanup_close_ int fd = guest_open(rootfd, "etc/machine-id", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0);
+	if (fd < 0)
+		return 0; /* a guest without one does not use it */
+	struct stat st;
+	char buf[64];
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > 40)
+		return 0;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	if (n < 0)
+		return 0;
+	buf[n] = 0;
+	buf[strcspn(buf, " \t\r\n")] = 0;
+	if (buf[0] && strcmp(buf, "uninitialized") != 0)
+		return 0;
+	char id[40];
+	size_t k = 0;
+	for (const char *p = c->uuid; *p && k < 32; p++)
+		if (*p != '-')
+			id[k++] = *p;
+	id[k++] = '\n';
+	int r = guest_write_file(rootfd, "etc/machine-id", id, k, st.st_mode & 07777, owner, owner);
+	if (r < 0)
+		return cerr(EX_ENVCREATE, r, "write the guest's /etc/machine-id");
+	return 0;
 }
 
 static int write_idmap(pid_t pid, const char *file, uint32_t base, uint32_t size)
@@ -248,7 +285,7 @@ int spawn_init(const struct spawn_req *rq, struct spawn_res *out)
 		child_main(rq, sv[1]);
 	}
 	close(sv[1]);
-	int sock = sv[0], r = 0, master = -1;
+	int sock = sv[0], r = 0, master = -1, notify = -1;
 	if (c->userns) {
 		if ((r = write_idmap(pid, "uid_map", c->uid_base, c->uid_size)) < 0 ||
 		    (r = write_idmap(pid, "gid_map", c->uid_base, c->uid_size)) < 0)
@@ -265,7 +302,7 @@ int spawn_init(const struct spawn_req *rq, struct spawn_res *out)
 			r = cerr(EX_NOPRIVATE, errno, "open private area %s", rq->root);
 			goto fail;
 		}
-		if ((r = gnet_write_files(rootfd, c, owner, owner)) < 0)
+		if ((r = gnet_write_files(rootfd, c, owner, owner)) < 0 || (r = guest_machine_id(rootfd, c, owner)) < 0)
 			goto fail;
 	}
 	if (c->nnetif && (r = net_setup_container(rq->g, c, pid)) < 0)
@@ -288,6 +325,10 @@ int spawn_init(const struct spawn_req *rq, struct spawn_res *out)
 			if (master >= 0)
 				close(master);
 			master = fd;
+		} else if (m.type == MSG_NOTIFY && fd >= 0) {
+			if (notify >= 0)
+				close(notify);
+			notify = fd;
 		} else if (m.type == MSG_ERROR) {
 			cerr(m.code ? m.code : EX_ENVCREATE, 0, "%s", m.text);
 			r = -EIO;
@@ -308,6 +349,7 @@ int spawn_init(const struct spawn_req *rq, struct spawn_res *out)
 	out->pid = pid;
 	out->pidfd = pidfd;
 	out->console_master = master;
+	out->notify_fd = notify;
 	return 0;
 fail:
 	close(sock);
@@ -316,5 +358,7 @@ fail:
 	close(pidfd);
 	if (master >= 0)
 		close(master);
+	if (notify >= 0)
+		close(notify);
 	return r < 0 ? r : -EIO;
 }

@@ -21,6 +21,7 @@ struct spawn_res {
 	pid_t pid;
 	int pidfd;
 	int console_master;
+	int notify_fd; /* the guest's /run/host/notify socket (NOTIFY_SOCKET of init), or -1 */
 };
 
 /* Returns 0 once init has been exec'd; on failure the child is reaped and cerr says why
