@@ -11,7 +11,8 @@
 #   ctid N     the Nth CTID this test may use (a unique range, not 101: 101 is the admin's)
 # Assertions: ok, fail, warn, check DESC CMD..., expect_exit CODE CMD..., expect_output REGEX CMD...,
 # expect_match REGEX TEXT DESC; OUT holds the last command's stdout+stderr and RC its status.
-# need_template copies the busybox template (built once per run, shared) into this test's cache.
+# need_template [NAME] copies template NAME (default busybox; built once per run, shared) into this
+# test's cache.
 # leak_snapshot / leak_check count mounts, cgroup dirs, processes, veths and the shell's fds.
 # finish ends the test: leak check, cleanup, exit 0 (all ok) or 1.  skip "reason" exits 77.
 
@@ -333,13 +334,13 @@ start_ct() {
 # The busybox template is built once per run (tests/integration/run sets CCT_CACHE) with
 # `cellctl template build busybox`, then copied into each test's template_dir/cache.
 need_template() {
-	local shared=${CCT_CACHE:-$TMPD/shared-cache} f
+	local name=${1:-busybox} shared=${CCT_CACHE:-$TMPD/shared-cache} f
 	mkdir -p "$shared"
 	(
 		flock -x 9
-		f=$(ls "$shared"/cache/busybox.tar* 2>/dev/null | head -1)
+		f=$(ls "$shared"/cache/"$name".tar* 2>/dev/null | head -1)
 		if [ -z "$f" ]; then
-			[ -f "$shared/failed" ] && exit 1
+			[ -f "$shared/failed-$name" ] && exit 1
 			cat > "$shared/cellctl.conf" <<-EOF
 				[paths]
 				config_dir = ct
@@ -352,19 +353,20 @@ need_template() {
 				[cgroup]
 				parent = self
 			EOF
-			log "building the busybox template into $shared/cache (once per run)"
-			if ! CELLCTL_CONF=$shared/cellctl.conf nsenter --net="/run/netns/$NS" -- "$CELLCTL" template build busybox > "$shared/build.log" 2>&1; then
-				cat "$shared/build.log"
-				touch "$shared/failed"
+			log "building the $name template into $shared/cache (once per run)"
+			if ! CELLCTL_CONF=$shared/cellctl.conf nsenter --net="/run/netns/$NS" -- "$CELLCTL" template build "$name" > "$shared/build-$name.log" 2>&1; then
+				tail -30 "$shared/build-$name.log"
+				touch "$shared/failed-$name"
 				exit 1
 			fi
 		fi
-	) 9> "$shared/.lock" || { fail "cellctl template build busybox" "$(tail -20 "$shared/build.log" 2>/dev/null)"; finish; }
-	f=$(ls "$shared"/cache/busybox.tar* 2>/dev/null | head -1)
-	[ -n "$f" ] || { fail "template build produced no busybox.tar* in $shared/cache" "$(ls -la "$shared"/cache 2>&1)"; finish; }
+	) 9> "$shared/.lock" || { fail "cellctl template build $name" "$(tail -20 "$shared/build-$name.log" 2>/dev/null)"; finish; }
+	f=$(ls "$shared"/cache/"$name".tar* 2>/dev/null | head -1)
+	[ -n "$f" ] || { fail "template build produced no $name.tar* in $shared/cache" "$(ls -la "$shared"/cache 2>&1)"; finish; }
 	mkdir -p "$TPL_DIR/cache"
 	cp "$f" "$TPL_DIR/cache/"
-	BUSYBOX_TPL=$TPL_DIR/cache/${f##*/}
+	[ "$name" = busybox ] && BUSYBOX_TPL=$TPL_DIR/cache/${f##*/}
+	return 0
 }
 
 # Unpack the busybox template into DIR (for tests that build variants of it with tar).

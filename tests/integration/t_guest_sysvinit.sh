@@ -1,0 +1,10 @@
+#!/bin/bash
+# Issue 6: Debian 12 with sysvinit-core as init (templates/debian-12-sysvinit) boots, answers ssh
+# on its IP, reboots and stops cleanly.
+# long
+# timeout: 900
+. "$(dirname "$0")/lib.sh"
+GUEST_TPL=debian-12-sysvinit
+GUEST_INIT=sysvinit
+. "$LIB_DIR/guest.sh"
+finish
