@@ -509,8 +509,9 @@ char *dnet_networkd_render(const struct ct_config *c, unsigned k, const char *na
 		tb_printf(&b, "Domains=%s\n", se);
 	for (unsigned i = 0; i < p->naddr; i++) {
 		tb_printf(&b, "\n[Address]\nAddress=%s\n", p->addrs[i]);
-		if (p->v6[i])
-			tb_add(&b, "DuplicateAddressDetection=none\n");
+		/* as cellctl sets them: IPv4 without a broadcast address (networkd 252 fails the link
+		 * with ERANGE when it has to change that on an address already present), IPv6 without DAD */
+		tb_add(&b, p->v6[i] ? "DuplicateAddressDetection=none\n" : "Broadcast=no\n");
 	}
 	const struct gwplan *gws[2] = {&p->gw4, &p->gw6};
 	for (int f = 0; f < 2; f++) {

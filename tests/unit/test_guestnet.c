@@ -274,7 +274,7 @@ static void test_networkd(void **state)
 	char *s = dnet_networkd_render(&c, 0, "10.0.0.53 2001:db8::53", "example.com");
 	const char *body0 = "\n[Match]\nName=eth0\n\n[Network]\nIPv6AcceptRA=no\n"
 			    "DNS=10.0.0.53\nDNS=2001:db8::53\nDomains=example.com\n"
-			    "\n[Address]\nAddress=10.0.0.5/24\n"
+			    "\n[Address]\nAddress=10.0.0.5/24\nBroadcast=no\n"
 			    "\n[Address]\nAddress=fd00::5/64\nDuplicateAddressDetection=none\n"
 			    "\n[Route]\nGateway=fd00::1\n";
 	assert_true(dnet_is_ours(s));
@@ -285,7 +285,7 @@ static void test_networkd(void **state)
 	assert_null(dnet_networkd_render(&c, 1, "10.0.0.53", NULL));
 	s = dnet_networkd_render(&c, 2, "10.0.0.53", "example.com");
 	const char *body2 = "\n[Match]\nName=eth2\n\n[Network]\n"
-			    "\n[Address]\nAddress=192.0.2.7/32\n"
+			    "\n[Address]\nAddress=192.0.2.7/32\nBroadcast=no\n"
 			    "\n[Route]\nDestination=10.1.0.1/32\nScope=link\n"
 			    "\n[Route]\nGateway=10.1.0.1\n";
 	assert_true(str_endswith(s, body2)); /* no DNS: it went on eth0 */
