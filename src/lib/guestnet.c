@@ -578,8 +578,13 @@ static int write_ifupdown(int rootfd, const struct ct_config *c, const char *ns,
 			  gid_t gid)
 {
 	int r;
-	if (!guest_is_dir(rootfd, "/etc/network") && (r = guest_mkdir(rootfd, "/etc", "network", uid, gid)) < 0)
+	if (!guest_is_dir(rootfd, "/etc/network") && (r = guest_mkdir(rootfd, "/etc", "network", uid, gid)) < 0 &&
+	    r != -ENOENT)
 		return cerr(EX_SYSTEM, r, "create /etc/network in the container");
+	if (!guest_is_dir(rootfd, "/etc/network")) { /* e.g. a symlink leading nowhere inside the guest */
+		log_warn("/etc/network in the container is not a directory: not writing the ifupdown configuration");
+		return 0;
+	}
 	_cleanup_free_ char *main = NULL;
 	mode_t mode = 0;
 	if ((r = guest_read(rootfd, DNET_IFUPDOWN_MAIN, &main, &mode)) < 0)
@@ -642,8 +647,12 @@ static int write_networkd(int rootfd, const struct ct_config *c, const char *ns,
 {
 	int r;
 	if (!guest_is_dir(rootfd, DNET_NETWORKD_DIR) &&
-	    (r = guest_mkdir(rootfd, "/etc/systemd", "network", uid, gid)) < 0)
+	    (r = guest_mkdir(rootfd, "/etc/systemd", "network", uid, gid)) < 0 && r != -ENOENT)
 		return cerr(EX_SYSTEM, r, "create " DNET_NETWORKD_DIR " in the container");
+	if (!guest_is_dir(rootfd, DNET_NETWORKD_DIR)) {
+		log_warn(DNET_NETWORKD_DIR " in the container is not a directory: not writing networkd files");
+		return 0;
+	}
 	bool written[MAX_NETIF] = {0};
 	for (unsigned k = 0; k < c->nnetif && k < MAX_NETIF; k++) {
 		_cleanup_free_ char *text = dnet_networkd_render(c, k, ns, se);
