@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -12,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "distnet.h"
 #include "error.h"
 #include "fsutil.h"
 #include "log.h"
@@ -301,8 +303,24 @@ static int guest_read(int rootfd, const char *path, char **text, mode_t *mode)
 	return 0;
 }
 
-/* Replace path with the result of make(old text); honours the opt-out. */
-static int update_file(int rootfd, const char *path, uid_t uid, gid_t gid,
+/* Remove path inside the guest (its last component is never followed). */
+static int guest_unlink(int rootfd, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	_cleanup_free_ char *dir = slash && slash != path ? xstrndup(path, (size_t)(slash - path)) : xstrdup("/");
+	_cleanup_close_ int dfd = guest_open(rootfd, dir, O_PATH | O_DIRECTORY, 0);
+	if (dfd < 0)
+		return dfd;
+	if (unlinkat(dfd, slash ? slash + 1 : path, 0) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+#define UF_OURS 1u /* a file that exists is only rewritten or removed when cellctl generated it */
+
+/* Replace path with the result of make(old text), or remove it when make returns NULL; honours
+ * the opt-out. */
+static int update_file(int rootfd, const char *path, uid_t uid, gid_t gid, unsigned flags,
 		       char *(*make)(const char *old, const void *arg), const void *arg)
 {
 	_cleanup_free_ char *old = NULL;
@@ -318,7 +336,19 @@ static int update_file(int rootfd, const char *path, uid_t uid, gid_t gid,
 		log_info("%s in the container opted out: left untouched", path);
 		return 0;
 	}
+	if ((flags & UF_OURS) && old && !dnet_is_ours(old)) {
+		log_info("%s in the container was not written by cellctl: left untouched", path);
+		return 0;
+	}
 	_cleanup_free_ char *data = make(old, arg);
+	if (!data) {
+		if (!old)
+			return 0;
+		log_debug("remove %s in the container", path);
+		if ((r = guest_unlink(rootfd, path)) < 0)
+			return cerr(EX_SYSTEM, r, "remove %s in the container", path);
+		return 0;
+	}
 	if (old && !strcmp(old, data))
 		return 0;
 	mode_t m = mode ? (mode & 07777) : 0644;
@@ -370,19 +400,19 @@ static bool valid_hostname(const char *s)
 	return true;
 }
 
-int gnet_write_hostname(int rootfd, const struct ct_config *c, uid_t uid, gid_t gid)
+static int write_hostname_files(int rootfd, const struct ct_config *c, uid_t uid, gid_t gid)
 {
 	if (!c->hostname || !*c->hostname)
 		return 0;
 	/* validated by the config layer; checked again because it goes into files line by line */
 	if (!valid_hostname(c->hostname))
 		return cerr(EX_BADHOSTNAME, EINVAL, "invalid hostname '%s'", c->hostname);
-	int r = update_file(rootfd, "/etc/hostname", uid, gid, make_hostname, c->hostname);
+	int r = update_file(rootfd, "/etc/hostname", uid, gid, 0, make_hostname, c->hostname);
 	if (r < 0)
 		return r;
 	_cleanup_free_ char *addr = gnet_hosts_addr(c);
 	struct hosts_arg h = {c->hostname, addr};
-	return update_file(rootfd, "/etc/hosts", uid, gid, make_hosts, &h);
+	return update_file(rootfd, "/etc/hosts", uid, gid, 0, make_hosts, &h);
 }
 
 static bool valid_list(const char *s)
@@ -393,38 +423,299 @@ static bool valid_list(const char *s)
 	return true;
 }
 
-int gnet_write_resolv(int rootfd, const struct ct_config *c, uid_t uid, gid_t gid)
+/* The effective nameserver and search lists: "inherit" resolved from the host's resolv.conf
+ * (warn: log when that yields nothing). NULL when unset. */
+static void dns_lists(const struct ct_config *c, bool warn, char **ns, char **se)
 {
-	const char *ns = c->nameserver, *se = c->searchdomain;
-	if (!has_words(ns) && !has_words(se))
-		return 0;
-	_cleanup_free_ char *host = NULL, *ins = NULL, *ise = NULL;
-	bool ns_inh = ns && !strcasecmp(ns, "inherit"), se_inh = se && !strcasecmp(se, "inherit");
+	*ns = *se = NULL;
+	bool ns_inh = c->nameserver && !strcasecmp(c->nameserver, "inherit");
+	bool se_inh = c->searchdomain && !strcasecmp(c->searchdomain, "inherit");
+	_cleanup_free_ char *host = NULL;
 	if (ns_inh || se_inh) {
 		size_t len;
 		int r = read_file_at(AT_FDCWD, "/etc/resolv.conf", &host, &len);
-		if (r < 0)
+		if (r < 0 && warn)
 			log_warn("cannot read the host's /etc/resolv.conf to inherit it: %s", strerror(-r));
 	}
 	if (ns_inh) {
-		ns = ins = gnet_resolv_values(host, "nameserver");
-		if (!*ns)
+		*ns = gnet_resolv_values(host, "nameserver");
+		if (!**ns && warn)
 			log_warn("no usable nameserver in the host's /etc/resolv.conf to inherit");
+	} else if (c->nameserver) {
+		*ns = xstrdup(c->nameserver);
 	}
 	if (se_inh)
-		se = ise = gnet_resolv_values(host, "search");
+		*se = gnet_resolv_values(host, "search");
+	else if (c->searchdomain)
+		*se = xstrdup(c->searchdomain);
+}
+
+static int write_resolv_file(int rootfd, const struct ct_config *c, uid_t uid, gid_t gid)
+{
+	if (!has_words(c->nameserver) && !has_words(c->searchdomain))
+		return 0;
+	_cleanup_free_ char *ns = NULL, *se = NULL;
+	dns_lists(c, true, &ns, &se);
 	if ((ns && !valid_list(ns)) || (se && !valid_list(se)))
 		return cerr(EX_BADDNS, EINVAL, "invalid nameserver or search domain list");
 	struct resolv_arg a = {ns, se};
-	return update_file(rootfd, "/etc/resolv.conf", uid, gid, make_resolv, &a);
+	return update_file(rootfd, "/etc/resolv.conf", uid, gid, 0, make_resolv, &a);
+}
+
+/* ---- the distribution's network configuration (distnet.h) ---- */
+
+/* Create parent/name inside the guest (mode 0755, owned by uid:gid) when missing. */
+static int guest_mkdir(int rootfd, const char *parent, const char *name, uid_t uid, gid_t gid)
+{
+	_cleanup_close_ int dfd = guest_open(rootfd, parent, O_PATH | O_DIRECTORY, 0);
+	if (dfd < 0)
+		return dfd;
+	log_debug("create %s/%s in the container", parent, name);
+	if (mkdirat(dfd, name, 0755) < 0)
+		return errno == EEXIST ? 0 : -errno;
+	if (fchownat(dfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	return 0;
+}
+
+static bool guest_is_dir(int rootfd, const char *path)
+{
+	int fd = guest_open(rootfd, path, O_PATH | O_DIRECTORY, 0);
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
+/* The names in a guest directory (at most max; hidden ones skipped), via a callback. */
+static void guest_list(int rootfd, const char *path, unsigned max, void (*fn)(const char *name, void *arg),
+		       void *arg)
+{
+	int fd = guest_open(rootfd, path, O_RDONLY | O_DIRECTORY, 0);
+	if (fd < 0)
+		return;
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return;
+	}
+	struct dirent *de;
+	for (unsigned n = 0; n < max && (de = readdir(d));) {
+		if (de->d_name[0] == '.')
+			continue;
+		n++;
+		fn(de->d_name, arg);
+	}
+	closedir(d);
+}
+
+struct wants_scan {
+	int rootfd;
+	bool found;
+};
+
+static void wants_one(const char *name, void *arg)
+{
+	struct wants_scan *w = arg;
+	if (w->found || !str_endswith(name, ".wants"))
+		return;
+	_cleanup_free_ char *p = xasprintf("/etc/systemd/system/%s/systemd-networkd.service", name);
+	int fd = guest_open(w->rootfd, p, O_PATH | O_NOFOLLOW, 0); /* the link itself: it may dangle */
+	if (fd >= 0) {
+		w->found = true;
+		close(fd);
+	}
+}
+
+static bool networkd_enabled(int rootfd)
+{
+	struct wants_scan w = {rootfd, false};
+	guest_list(rootfd, "/etc/systemd/system", 512, wants_one, &w);
+	return w.found;
+}
+
+static bool has_ifupdown(int rootfd)
+{
+	return guest_exists(rootfd, DNET_IFUPDOWN_MAIN) || guest_exists(rootfd, "/sbin/ifup") ||
+	       guest_exists(rootfd, "/usr/sbin/ifup");
+}
+
+static char *make_text(const char *old, const void *arg)
+{
+	(void)old;
+	return arg ? xstrdup(arg) : NULL;
+}
+
+struct main_arg {
+	unsigned ctid;
+	const char *stanzas;
+};
+
+static char *make_main(const char *old, const void *arg)
+{
+	const struct main_arg *m = arg;
+	return dnet_ifupdown_main_edit(old, m->ctid, m->stanzas);
+}
+
+struct declared_scan {
+	int rootfd;
+	const struct ct_config *c;
+	unsigned mask;
+};
+
+static void declared_one(const char *name, void *arg)
+{
+	struct declared_scan *d = arg;
+	if (!strcmp(name, DNET_IFUPDOWN_FILE))
+		return;
+	_cleanup_free_ char *p = xasprintf(DNET_IFUPDOWN_DIR "/%s", name), *text = NULL;
+	mode_t mode;
+	if (guest_read(d->rootfd, p, &text, &mode) == 0 && text)
+		d->mask |= dnet_ifupdown_declared(text, d->c);
+}
+
+static int write_ifupdown(int rootfd, const struct ct_config *c, const char *ns, const char *se, uid_t uid,
+			  gid_t gid)
+{
+	int r;
+	if (!guest_is_dir(rootfd, "/etc/network") && (r = guest_mkdir(rootfd, "/etc", "network", uid, gid)) < 0 &&
+	    r != -ENOENT)
+		return cerr(EX_SYSTEM, r, "create /etc/network in the container");
+	if (!guest_is_dir(rootfd, "/etc/network")) { /* e.g. a symlink leading nowhere inside the guest */
+		log_warn("/etc/network in the container is not a directory: not writing the ifupdown configuration");
+		return 0;
+	}
+	_cleanup_free_ char *main = NULL;
+	mode_t mode = 0;
+	if ((r = guest_read(rootfd, DNET_IFUPDOWN_MAIN, &main, &mode)) < 0)
+		return cerr(EX_SYSTEM, r, "read " DNET_IFUPDOWN_MAIN " in the container");
+	if (gnet_opted_out(main, mode)) {
+		log_info(DNET_IFUPDOWN_MAIN " in the container opted out: no ifupdown configuration written");
+		return 0;
+	}
+	bool use_dir = main && dnet_ifupdown_sources_dir(main) && guest_is_dir(rootfd, DNET_IFUPDOWN_DIR);
+	/* an interface the admin configures himself is left to him */
+	struct declared_scan d = {rootfd, c, dnet_ifupdown_declared(main, c)};
+	if (use_dir)
+		guest_list(rootfd, DNET_IFUPDOWN_DIR, 256, declared_one, &d);
+	for (unsigned k = 0; k < c->nnetif && k < 32; k++)
+		if (d.mask & (1u << k))
+			log_info("the guest's ifupdown configuration has its own stanza for %s: not writing one",
+				 c->netif[k].ifname);
+	_cleanup_free_ char *stanzas = dnet_ifupdown_stanzas(c, ns, se, d.mask);
+	const char *file = DNET_IFUPDOWN_DIR "/" DNET_IFUPDOWN_FILE;
+	if (use_dir) {
+		_cleanup_free_ char *text = dnet_ifupdown_file(c->ctid, stanzas);
+		if ((r = update_file(rootfd, file, uid, gid, UF_OURS, make_text, text)) < 0)
+			return r;
+		struct main_arg m = {c->ctid, NULL}; /* a block from before goes */
+		return update_file(rootfd, DNET_IFUPDOWN_MAIN, uid, gid, 0, make_main, &m);
+	}
+	struct main_arg m = {c->ctid, stanzas};
+	if ((r = update_file(rootfd, DNET_IFUPDOWN_MAIN, uid, gid, 0, make_main, &m)) < 0)
+		return r;
+	if (guest_exists(rootfd, file)) /* ours from before, when the main file read the directory */
+		return update_file(rootfd, file, uid, gid, UF_OURS, make_text, NULL);
+	return 0;
+}
+
+struct stale_scan {
+	int rootfd;
+	const struct ct_config *c;
+	const bool *written; /* per interface: a file of that name is current */
+	uid_t uid;
+	gid_t gid;
+	int err;
+};
+
+static void stale_one(const char *name, void *arg)
+{
+	struct stale_scan *s = arg;
+	if (s->err < 0 || !str_startswith(name, DNET_NETWORKD_PREFIX) || !str_endswith(name, DNET_NETWORKD_SUFFIX))
+		return;
+	for (unsigned k = 0; k < s->c->nnetif; k++) {
+		_cleanup_free_ char *mine = dnet_networkd_name(s->c->netif[k].ifname);
+		if (s->written[k] && !strcmp(mine, name))
+			return;
+	}
+	_cleanup_free_ char *p = xasprintf(DNET_NETWORKD_DIR "/%s", name);
+	s->err = update_file(s->rootfd, p, s->uid, s->gid, UF_OURS, make_text, NULL);
+}
+
+static int write_networkd(int rootfd, const struct ct_config *c, const char *ns, const char *se, uid_t uid,
+			  gid_t gid)
+{
+	int r;
+	if (!guest_is_dir(rootfd, DNET_NETWORKD_DIR) &&
+	    (r = guest_mkdir(rootfd, "/etc/systemd", "network", uid, gid)) < 0 && r != -ENOENT)
+		return cerr(EX_SYSTEM, r, "create " DNET_NETWORKD_DIR " in the container");
+	if (!guest_is_dir(rootfd, DNET_NETWORKD_DIR)) {
+		log_warn(DNET_NETWORKD_DIR " in the container is not a directory: not writing networkd files");
+		return 0;
+	}
+	bool written[MAX_NETIF] = {0};
+	for (unsigned k = 0; k < c->nnetif && k < MAX_NETIF; k++) {
+		_cleanup_free_ char *text = dnet_networkd_render(c, k, ns, se);
+		if (!text)
+			continue;
+		_cleanup_free_ char *name = dnet_networkd_name(c->netif[k].ifname);
+		_cleanup_free_ char *p = xasprintf(DNET_NETWORKD_DIR "/%s", name);
+		if ((r = update_file(rootfd, p, uid, gid, UF_OURS, make_text, text)) < 0)
+			return r;
+		written[k] = true;
+	}
+	/* files of ours for interfaces that are gone, or have nothing left to configure */
+	struct stale_scan s = {rootfd, c, written, uid, gid, 0};
+	guest_list(rootfd, DNET_NETWORKD_DIR, 1024, stale_one, &s);
+	return s.err;
+}
+
+int gnet_write_netconf(int rootfd, const struct ct_config *c, uid_t uid, gid_t gid)
+{
+	_cleanup_free_ char *osrel = NULL;
+	mode_t mode;
+	if (guest_read(rootfd, "/etc/os-release", &osrel, &mode) < 0 || !osrel)
+		guest_read(rootfd, "/usr/lib/os-release", &osrel, &mode);
+	const char *family = dnet_family(osrel);
+	if (!family)
+		return 0;
+	unsigned w = dnet_choose(osrel, has_ifupdown(rootfd), networkd_enabled(rootfd));
+	log_debug("guest network configuration for the %s family:%s%s%s", family, w & DNET_IFUPDOWN ? " ifupdown" : "",
+		  w & DNET_NETWORKD ? " systemd-networkd" : "", w ? "" : " nothing to write");
+	_cleanup_free_ char *ns = NULL, *se = NULL;
+	dns_lists(c, false, &ns, &se);
+	int r;
+	if ((w & DNET_IFUPDOWN) && (r = write_ifupdown(rootfd, c, ns, se, uid, gid)) < 0)
+		return r;
+	if ((w & DNET_NETWORKD) && (r = write_networkd(rootfd, c, ns, se, uid, gid)) < 0)
+		return r;
+	return 0;
+}
+
+int gnet_write_hostname(int rootfd, const struct ct_config *c, uid_t uid, gid_t gid)
+{
+	int r = write_hostname_files(rootfd, c, uid, gid);
+	if (r < 0)
+		return r;
+	/* the live set calls this when addresses or interfaces change */
+	return gnet_write_netconf(rootfd, c, uid, gid);
+}
+
+int gnet_write_resolv(int rootfd, const struct ct_config *c, uid_t uid, gid_t gid)
+{
+	int r = write_resolv_file(rootfd, c, uid, gid);
+	if (r < 0)
+		return r;
+	/* the distribution's files carry the DNS servers too */
+	return gnet_write_netconf(rootfd, c, uid, gid);
 }
 
 int gnet_write_files(int rootfd, const struct ct_config *c, uid_t uid, gid_t gid)
 {
-	int r = gnet_write_hostname(rootfd, c, uid, gid);
-	if (r < 0)
+	int r = write_hostname_files(rootfd, c, uid, gid);
+	if (r < 0 || (r = write_resolv_file(rootfd, c, uid, gid)) < 0)
 		return r;
-	return gnet_write_resolv(rootfd, c, uid, gid);
+	return gnet_write_netconf(rootfd, c, uid, gid);
 }
 
 int gnet_set_hostname_live(pid_t guest_pid, const char *hostname)

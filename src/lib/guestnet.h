@@ -16,9 +16,18 @@
  *    (options, comments) are kept. "inherit" takes the host's /etc/resolv.conf values (loopback
  *    servers such as 127.0.0.53 are skipped: inside the guest they would be the guest itself).
  *  Unset values (NULL) leave the corresponding file or lines alone.
+ *  - the distribution's network configuration (gnet_write_netconf, rendered by distnet.h): for a
+ *    Debian-family guest, /etc/network/interfaces.d/cellctl (when the main file sources that
+ *    directory) or a "# cellctl: begin" ... "# cellctl: end" block in /etc/network/interfaces, when
+ *    ifupdown is there; /etc/systemd/network/10-cellctl-IFNAME.network when systemd-networkd is
+ *    enabled. Files cellctl generated (first line DNET_OURS_MARK) are rewritten, or removed when
+ *    their interface is gone or has nothing left to configure; a file of that name without the
+ *    mark is the admin's and is never written or removed. An interface that the guest's own
+ *    ifupdown files declare ("iface IF") gets no stanza from cellctl.
  *
  * Opt-out (documented in cellctl(8)): a file is left untouched when one of its first 5 lines
- * starts with "# cellctl: keep", or when its owner has no write permission (chmod u-w). */
+ * starts with "# cellctl: keep", or when its owner has no write permission (chmod u-w). An
+ * opted-out /etc/network/interfaces opts out of all ifupdown configuration. */
 #pragma once
 #include <stdbool.h>
 #include <sys/types.h>
@@ -45,12 +54,17 @@ char *gnet_hosts_addr(const struct ct_config *c);
 
 /* ---- guest files (rootfd: dirfd of the private area) ---- */
 
-/* All three files from c (those whose values are set). uid/gid: the owner, the container's root
+/* All the files from c (those whose values are set; then the distribution's network files). uid/gid: the owner, the container's root
  * as the host sees it (uid_base for a userns container, else 0). A guest without /etc is skipped.
  * cerr(EX_SYSTEM / EX_BADHOSTNAME / EX_BADDNS) naming the file. */
 int gnet_write_files(int rootfd, const struct ct_config *c, uid_t uid, gid_t gid);
-/* Single pieces, for live set --hostname / --nameserver / --searchdomain / --ipadd. */
+/* Single pieces, for live set --hostname / --nameserver / --searchdomain / --ipadd. Each also
+ * brings the distribution's network files up to date: set calls the first when addresses or
+ * interfaces change, the second when the DNS servers do. */
 int gnet_write_hostname(int rootfd, const struct ct_config *c, uid_t uid, gid_t gid);
 int gnet_write_resolv(int rootfd, const struct ct_config *c, uid_t uid, gid_t gid);
+/* The distribution's network configuration alone (see above); nothing for a guest outside the
+ * families distnet.c knows. cerr(EX_SYSTEM) naming the file. */
+int gnet_write_netconf(int rootfd, const struct ct_config *c, uid_t uid, gid_t gid);
 /* Live: sethostname() in the UTS namespace of guest_pid (and back). */
 int gnet_set_hostname_live(pid_t guest_pid, const char *hostname);
