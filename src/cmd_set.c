@@ -107,8 +107,11 @@ static int apply_net_live(const struct gconf *g, const struct ct_config *old, co
 	int r;
 	bool ips_changed = false;
 	for (unsigned i = 0; i < old->nnetif; i++)
-		if (!find_if(c, old->netif[i].ifname) && (r = net_netif_down(g, old, i)) < 0)
-			return r;
+		if (!find_if(c, old->netif[i].ifname)) {
+			if ((r = net_netif_down(g, old, i)) < 0)
+				return r;
+			ips_changed = true; /* the guest's network files lose that interface */
+		}
 	for (unsigned i = 0; i < c->nnetif; i++) {
 		const struct ct_netif *n = &c->netif[i], *o = find_if(old, n->ifname);
 		if (!o) {
@@ -129,9 +132,11 @@ static int apply_net_live(const struct gconf *g, const struct ct_config *old, co
 					return r;
 				ips_changed = true;
 			}
-		if (!same(o->gw, n->gw) || !same(o->gw6, n->gw6))
+		if (!same(o->gw, n->gw) || !same(o->gw6, n->gw6)) {
 			if ((r = net_guest_setup(pid, n, 1)) < 0)
 				return r;
+			ips_changed = true; /* the guest's network files carry the gateways */
+		}
 	}
 	bool host_changed = !same(old->hostname, c->hostname);
 	bool dns_changed = !same(old->nameserver, c->nameserver) || !same(old->searchdomain, c->searchdomain);

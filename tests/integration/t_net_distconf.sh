@@ -84,13 +84,12 @@ has "$F" '^auto eth1$' "A: live --netif_add: an eth1 stanza"
 has "$F" "^${TAB}up ip addr replace 10\\.77\\.7\\.11/24 dev eth1\$" "A: live --netif_add: eth1's address"
 check "set $A --nameserver 10.77.6.54 (live)" cc set "$A" --nameserver 10.77.6.54
 has "$F" "^${TAB}dns-nameservers 10\\.77\\.6\\.54\$" "A: live --nameserver: the file follows"
-# netif_del and a gateway-only change: set calls the guest-file writer only on address,
-# hostname and DNS changes (src/cmd_set.c); reported, not failed, until it does
+# netif_del and a gateway-only change rewrite the files too
 run cc set "$A" --netif_del eth1 --save
 [ "$RC" = 0 ] && ok "set $A --netif_del eth1 --save (live)" || fail "set $A --netif_del eth1 --save (exit $RC)" "$OUT"
-grep -q 'eth1' "$F" && warn "A: after a live --netif_del alone the eth1 stanza stays until the next start or address change (cmd_set.c does not call the writer)"
+grep -q 'eth1' "$F" && fail "A: a live --netif_del alone drops the eth1 stanza" "$(cat "$F")" || ok "A: a live --netif_del alone drops the eth1 stanza"
 run cc set "$A" --gw 10.77.6.254
-grep -q 'default via 10\.77\.6\.254' "$F" || warn "A: after a live --gw alone the file keeps the old gateway until the next start or address change (cmd_set.c does not call the writer)"
+grep -q 'default via 10\.77\.6\.254' "$F" && ok "A: a live --gw alone updates the file" || fail "A: a live --gw alone updates the file" "$(cat "$F")"
 # at the next start the files follow the saved config; an admin's own eth0 stanza wins
 check "stop $A" cc stop "$A" --fast
 printf 'auto eth0\niface eth0 inet dhcp\n' > "$E_A/network/interfaces.d/eth0-admin"
