@@ -1237,6 +1237,36 @@ static int rmdir_retry(const char *dir, void *arg)
 	}
 }
 
+/* rmdir every cgroup below dir (not dir itself), deepest first */
+static int rmdir_below(const char *dir, void *arg)
+{
+	const char *top = arg;
+	return strcmp(dir, top) == 0 ? 0 : rmdir_retry(dir, NULL);
+}
+
+int cg_reset_leaf(const struct cg_paths *p)
+{
+	int err = 0;
+	for (unsigned i = 0; i < p->n; i++) {
+		_cleanup_free_ char *leaf = leaf_dir(&p->h[i]);
+		int r = walk(leaf, true, rmdir_below, leaf);
+		if (r < 0 && !err)
+			err = r;
+		/* controllers the guest enabled for its sub-cgroups: a process cannot join a cgroup
+		 * that has them (no internal processes), so the next init could not be moved in */
+		_cleanup_free_ char *ctl = NULL;
+		if (cg_read(leaf, "cgroup.subtree_control", &ctl) < 0)
+			continue;
+		char *save = NULL;
+		for (char *t = strtok_r(ctl, " \n", &save); t; t = strtok_r(NULL, " \n", &save)) {
+			_cleanup_free_ char *off = xasprintf("-%s", t);
+			if ((r = cg_write(leaf, "cgroup.subtree_control", off)) < 0 && !err)
+				err = cerr(EX_SYSTEM, r, "disable %s in %s/cgroup.subtree_control", t, leaf);
+		}
+	}
+	return err;
+}
+
 static int be_destroy(const struct cg_paths *p)
 {
 	int err = 0;

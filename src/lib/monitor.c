@@ -459,6 +459,10 @@ static bool init_exited(struct mon *m)
 		if (m->c->nnetif)
 			net_teardown_container(m->g, m->c);
 		log_file_only("Container rebooting");
+		if (cg_reset_leaf(m->cg) < 0) {
+			log_warn("reboot: %s", cerr_msg() ? cerr_msg() : "cannot reset the container's cgroup");
+			cerr_clear();
+		}
 		if (boot(m) == 0) {
 			log_file_only("Container started (boot %u)", m->st.boots);
 			return true;

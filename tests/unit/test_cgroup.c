@@ -492,6 +492,35 @@ static void test_v2_backend(void **state)
 	assert_int_equal(ops->kill(&p, 100), 0);
 }
 
+/* A reboot's new init must be able to join the leaf: the cgroups the guest's systemd made below
+ * it go, and the controllers it enabled there are switched off (seen in the VM: EBUSY). */
+static void test_reset_leaf(void **state)
+{
+	(void)state;
+	setenv("CELLCTL_CGROUP_MODE", "unified", 1);
+	fake_v2_tree();
+	struct cg_paths p;
+	assert_int_equal(cg_resolve(NULL, 101, &p), 0);
+	char d[512];
+	static const char *const dirs[] = {"init.scope", "system.slice", "system.slice/ssh.service", "user.slice"};
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+		snprintf(d, sizeof(d), "%s/cg/cellctl/101/ct/%s", tmp, dirs[i]);
+		assert_int_equal(mkdir(d, 0755), 0);
+	}
+	mkfile("cg/cellctl/101/ct/cgroup.subtree_control", "cpu memory pids\n");
+	assert_int_equal(cg_reset_leaf(&p), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+		snprintf(d, sizeof(d), "cg/cellctl/101/ct/%s", dirs[i]);
+		assert_false(exists(d));
+	}
+	assert_true(exists("cg/cellctl/101/ct/cgroup.procs")); /* the leaf itself stays */
+	/* the last of the 3 writes (fake files are not truncated by a write, as cgroup files) */
+	assert_memory_equal(slurp("cg/cellctl/101/ct/cgroup.subtree_control"), "-pids", 5);
+	/* nothing to do: fine */
+	mkfile("cg/cellctl/101/ct/cgroup.subtree_control", "");
+	assert_int_equal(cg_reset_leaf(&p), 0);
+}
+
 static void test_v2_create_fresh(void **state)
 {
 	(void)state;
@@ -637,6 +666,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_resolve_hybrid_self, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v2_backend, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v2_create_fresh, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reset_leaf, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v1_backend, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
