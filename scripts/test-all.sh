@@ -5,6 +5,9 @@
 #   3. unit        make check (cmocka through automake's TAP driver)
 #   4. asan        the unit tests again, built with -fsanitize=address,undefined in ./_build-asan
 #   5. distcheck   make distcheck (skip with DISTCHECK=0)
+#   6. templates   the Debian guests' templates (debian-12, debian-12-sysvinit), built once with
+#                  `cellctl template build` (mmdebstrap from the host's apt mirror) into
+#                  ./_build/templates and shared by the two stages below (CCT_TEMPLATES)
 #   6. integration tests/integration/run _build/cellctl on this host (hybrid cgroups here)
 #   7. vm          the tests that need pure cgroup2 to prove something (VM_TESTS; VM_TESTS=all for
 #                  every test), inside a qemu VM (tests/vm/run) under software emulation. Skipped
@@ -126,6 +129,35 @@ if [ "${DISTCHECK:-1}" = 0 ]; then
 	stage_line "SKIP distcheck: DISTCHECK=0"
 	add 0 0 1
 elif run_stage distcheck make -C "$B" distcheck; then add 1 0 0; else add 0 1 0; fi
+
+# 6a. the Debian templates, once for both stages below (the long guest tests use them)
+tpl=$B/templates
+if [ "${QUICK:-0}" = 1 ]; then
+	stage_line "SKIP templates: QUICK=1 (the guest tests that use them are long)"
+	add 0 0 1
+else
+	templates() (
+		set -e
+		mkdir -p "$tpl/cache"
+		cat > "$tpl/cellctl.conf" <<-EOF
+			[paths]
+			config_dir = $tpl/ct
+			private_dir = $tpl/private
+			template_dir = $tpl
+			recipe_dir = $top/templates
+			sample_dir = $top/conf
+			run_dir = $tpl/run
+			log_file = $tpl/cellctl.log
+		EOF
+		for t in debian-12 debian-12-sysvinit; do
+			if [ -f "$tpl/cache/$t.tar.zst" ]; then echo "$t: already built"; continue; fi
+			t0=$(date +%s)
+			CELLCTL_CONF=$tpl/cellctl.conf "$B/cellctl" template build "$t"
+			echo "$t: built in $(($(date +%s) - t0)) s, $(du -h "$tpl/cache/$t.tar.zst" | cut -f1)"
+		done
+	)
+	if run_stage templates templates; then add 1 0 0; export CCT_TEMPLATES=$tpl/cache; else add 0 1 0; fi
+fi
 
 # 6. integration tests on this host
 echo ">>> integration: tests/integration/run $B/cellctl"
