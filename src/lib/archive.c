@@ -423,10 +423,12 @@ static int add_filter(struct archive *w, const char *archive)
 	return ARCHIVE_FATAL - 1;
 }
 
+/* An updating "packing NAME: N files, M MiB" line on a terminal (stderr), nothing otherwise. */
 struct pack_progress {
 	bool on;
+	const char *name;
 	unsigned long files;
-	uint64_t bytes, last_ms;
+	uint64_t bytes, start_ms, last_ms;
 };
 
 static void pack_progress_show(struct pack_progress *p, bool force)
@@ -437,8 +439,24 @@ static void pack_progress_show(struct pack_progress *p, bool force)
 	if (!force && t - p->last_ms < 200)
 		return;
 	p->last_ms = t;
-	fprintf(stderr, "\rpacking: %lu files, %llu MiB", p->files, (unsigned long long)(p->bytes >> 20));
+	fprintf(stderr, "\rpacking %s: %lu files, %llu MiB", p->name, p->files, (unsigned long long)(p->bytes >> 20));
 	fflush(stderr);
+}
+
+/* The last word: replaces the progress line (or ends it after a failure). */
+static void pack_progress_done(struct pack_progress *p, int fd, bool ok)
+{
+	if (!p->on)
+		return;
+	struct stat st;
+	if (!ok || fstat(fd, &st) < 0) {
+		fputc('\n', stderr);
+		return;
+	}
+	uint64_t ms = now_ms() - p->start_ms;
+	fprintf(stderr, "\r\033[Kpacked %s: %lu files, %llu MiB in %llu.%llu s, archive %llu MiB\n", p->name, p->files,
+		(unsigned long long)(p->bytes >> 20), (unsigned long long)(ms / 1000), (unsigned long long)(ms % 1000 / 100),
+		(unsigned long long)((st.st_size + (1 << 19)) >> 20));
 }
 
 /* Copy the current entry's data from the disk reader, filling holes with zeros (the pax writer
@@ -581,7 +599,8 @@ int tpl_pack(const char *srcdir, const char *archive, bool progress)
 	struct archive *w = archive_write_new(), *d = archive_read_disk_new();
 	if (!w || !d)
 		abort();
-	struct pack_progress p = {.on = progress && isatty(STDERR_FILENO)};
+	_cleanup_free_ char *tname = tpl_display_name(archive);
+	struct pack_progress p = {.on = progress && isatty(STDERR_FILENO), .name = tname, .start_ms = now_ms()};
 	int r = 0;
 	if (archive_write_set_format_pax_restricted(w) != ARCHIVE_OK || add_filter(w, archive) != ARCHIVE_OK ||
 	    archive_write_open_fd(w, fd) != ARCHIVE_OK) {
@@ -608,8 +627,7 @@ int tpl_pack(const char *srcdir, const char *archive, bool progress)
 		r = cerr(EX_SYSTEM, errno, "rename %s to %s", tmp, archive);
 out:
 	pack_progress_show(&p, true);
-	if (p.on)
-		fputc('\n', stderr);
+	pack_progress_done(&p, fd, r == 0);
 	archive_read_free(d);
 	archive_write_free(w);
 	if (r < 0)
