@@ -145,14 +145,15 @@ static __attribute__((noreturn)) void child_main(const struct spawn_req *rq, int
 		cerr(EX_CAPS, r, "drop capabilities");
 		child_fail(sock);
 	}
-	/* stdio on the console, as a session leader with it as controlling tty */
+	/* stdio on the console, a session leader without a controlling terminal: as on a real
+	 * machine, where the kernel never makes /dev/console init's controlling tty. With it, a
+	 * sysvinit guest's console login had no job control and Ctrl-C went to init. */
 	int con = open("/dev/console", O_RDWR | O_NOCTTY);
 	if (con < 0) {
 		cerr(EX_ENVCREATE, errno, "open /dev/console");
 		child_fail(sock);
 	}
 	setsid();
-	ioctl(con, TIOCSCTTY, 0);
 	if (dup2(con, 0) < 0 || dup2(con, 1) < 0 || dup2(con, 2) < 0)
 		_exit(1);
 	/* keep only stdio and the handshake socket (close-on-exec: EOF at exec is the success) */

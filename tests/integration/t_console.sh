@@ -92,6 +92,12 @@ run cc list -j -o ctid,hostname
 "$PY" -c 'import json,sys; d=json.loads(sys.argv[1]); assert d and set(d[0])=={"ctid","hostname"}' "$OUT" 2>/dev/null &&
 	ok "list -j -o ctid,hostname has just those keys" || fail "list -j -o ctid,hostname has just those keys" "$OUT"
 
+# init has the console as stdio but not as its controlling terminal (field 7 of its stat is
+# tty_nr 0), as on a real machine: with it, a console login under sysvinit had no job control
+# and Ctrl-C went to init
+run cc exec "$CT" -- sh -c 'cut -d" " -f7 /proc/1/stat; readlink /proc/1/fd/0'
+expect_match '^0' "$OUT" "init has no controlling terminal (tty_nr $(echo "$OUT" | head -1))"
+expect_match '/dev/(console|pts/[0-9]+)' "$OUT" "init's stdin is the console"
 check "stop $CT" cc stop "$CT" --fast
 check "destroy $CT" cc destroy "$CT"
 check "destroy $CT2" cc destroy "$CT2"
