@@ -12,39 +12,6 @@
 
 /* ---- text helpers ---- */
 
-struct tbuf {
-	char *s;
-	size_t len, cap;
-};
-
-static void tb_addn(struct tbuf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		b->cap = (b->len + n + 1) * 2 + 128;
-		b->s = xrealloc(b->s, b->cap);
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = 0;
-}
-
-static void tb_add(struct tbuf *b, const char *s) { tb_addn(b, s, strlen(s)); }
-
-__attribute__((format(printf, 2, 3))) static void tb_printf(struct tbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	char *s = NULL;
-	int n = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		abort();
-	tb_addn(b, s, (size_t)n);
-	free(s);
-}
-
-static char *tb_done(struct tbuf *b) { return b->s ? b->s : xstrdup(""); }
-
 static bool next_line(const char **p, const char **line, size_t *len)
 {
 	if (!*p || !**p)
@@ -106,7 +73,7 @@ char *dnet_osrel_value(const char *text, const char *key)
 		const char *v = line + kl + 1, *end = line + len;
 		while (end > v && isspace((unsigned char)end[-1]))
 			end--;
-		struct tbuf b = {0};
+		struct strbuf b = {0};
 		char q = 0;
 		if (v < end && (*v == '"' || *v == '\'')) {
 			q = *v++;
@@ -116,10 +83,10 @@ char *dnet_osrel_value(const char *text, const char *key)
 		for (; v < end; v++) {
 			if (q == '"' && *v == '\\' && v + 1 < end)
 				v++;
-			tb_addn(&b, v, 1);
+			sb_addn(&b, v, 1);
 		}
 		free(found); /* the last assignment wins, as in a shell */
-		found = tb_done(&b);
+		found = sb_done(&b);
 	}
 	return found;
 }
@@ -289,28 +256,28 @@ static bool domain_ok(const char *s)
 /* The valid words of a list, space-separated ("" when none). */
 static char *clean_list(const char *list, bool (*ok)(const char *))
 {
-	struct tbuf b = {0};
+	struct strbuf b = {0};
 	if (!list)
-		return tb_done(&b);
+		return sb_done(&b);
 	_cleanup_free_ char *copy = xstrdup(list);
 	for (char *save = NULL, *t = strtok_r(copy, " \t,", &save); t; t = strtok_r(NULL, " \t,", &save)) {
 		if (!ok(t))
 			continue;
 		if (b.len)
-			tb_add(&b, " ");
-		tb_add(&b, t);
+			sb_add(&b, " ");
+		sb_add(&b, t);
 	}
-	return tb_done(&b);
+	return sb_done(&b);
 }
 
 /* ---- ifupdown ---- */
 
-static void ifupdown_stanza(struct tbuf *b, const struct ifplan *p, const char *ns, const char *se)
+static void ifupdown_stanza(struct strbuf *b, const struct ifplan *p, const char *ns, const char *se)
 {
 	const char *n = p->name;
-	tb_printf(b, "auto %s\niface %s inet manual\n", n, n);
+	sb_printf(b, "auto %s\niface %s inet manual\n", n, n);
 	for (unsigned i = 0; i < p->naddr; i++)
-		tb_printf(b, "\tup ip %saddr replace %s dev %s%s\n", p->v6[i] ? "-6 " : "", p->addrs[i], n,
+		sb_printf(b, "\tup ip %saddr replace %s dev %s%s\n", p->v6[i] ? "-6 " : "", p->addrs[i], n,
 			  p->v6[i] ? " nodad" : "");
 	const struct gwplan *gws[2] = {&p->gw4, &p->gw6};
 	for (int f = 0; f < 2; f++) {
@@ -319,16 +286,16 @@ static void ifupdown_stanza(struct tbuf *b, const struct ifplan *p, const char *
 		if (!g->addr[0])
 			continue;
 		if (g->onlink_route)
-			tb_printf(b, "\tup ip %sroute replace %s dev %s%s\n", fam, g->addr, n, f ? "" : " scope link");
+			sb_printf(b, "\tup ip %sroute replace %s dev %s%s\n", fam, g->addr, n, f ? "" : " scope link");
 		if (g->is_default)
-			tb_printf(b, "\tup ip %sroute replace default via %s dev %s\n", fam, g->addr, n);
+			sb_printf(b, "\tup ip %sroute replace default via %s dev %s\n", fam, g->addr, n);
 	}
 	for (unsigned i = 0; i < p->naddr; i++)
-		tb_printf(b, "\tdown ip %saddr del %s dev %s 2>/dev/null || true\n", p->v6[i] ? "-6 " : "", p->addrs[i], n);
+		sb_printf(b, "\tdown ip %saddr del %s dev %s 2>/dev/null || true\n", p->v6[i] ? "-6 " : "", p->addrs[i], n);
 	if (ns && *ns)
-		tb_printf(b, "\tdns-nameservers %s\n", ns);
+		sb_printf(b, "\tdns-nameservers %s\n", ns);
 	if (se && *se)
-		tb_printf(b, "\tdns-search %s\n", se);
+		sb_printf(b, "\tdns-search %s\n", se);
 }
 
 char *dnet_ifupdown_stanzas(const struct ct_config *c, const char *nameservers, const char *search, unsigned skip)
@@ -336,23 +303,23 @@ char *dnet_ifupdown_stanzas(const struct ct_config *c, const char *nameservers, 
 	bool usable[MAX_NETIF] = {0};
 	_cleanup_free_ struct ifplan *pl = plan_all(c, usable);
 	_cleanup_free_ char *ns = clean_list(nameservers, ns_ok), *se = clean_list(search, domain_ok);
-	struct tbuf b = {0};
+	struct strbuf b = {0};
 	bool dns_done = false;
 	for (unsigned k = 0; k < c->nnetif && k < MAX_NETIF; k++) {
 		if (!usable[k] || plan_empty(&pl[k]) || (skip & (1u << k)))
 			continue;
 		if (b.len)
-			tb_add(&b, "\n");
+			sb_add(&b, "\n");
 		ifupdown_stanza(&b, &pl[k], dns_done ? NULL : ns, dns_done ? NULL : se);
 		dns_done = true;
 	}
-	return tb_done(&b);
+	return sb_done(&b);
 }
 
-static void ifupdown_header(struct tbuf *b, unsigned ctid)
+static void ifupdown_header(struct strbuf *b, unsigned ctid)
 {
-	tb_printf(b, DNET_OURS_MARK " by cellctl for CT %u: the interfaces it sets up before init.\n", ctid);
-	tb_add(b, "# Rewritten at start and at a live change; to keep your own version, put the line\n"
+	sb_printf(b, DNET_OURS_MARK " by cellctl for CT %u: the interfaces it sets up before init.\n", ctid);
+	sb_add(b, "# Rewritten at start and at a live change; to keep your own version, put the line\n"
 		  "#   \"# cellctl: keep\" in the first 5 lines, or remove the file's u+w permission.\n"
 		  "# \"inet manual\" with \"ip ... replace\": \"inet static\" would fail on the addresses\n"
 		  "# that cellctl has already set.\n");
@@ -362,24 +329,24 @@ char *dnet_ifupdown_file(unsigned ctid, const char *stanzas)
 {
 	if (!stanzas || !*stanzas)
 		return NULL;
-	struct tbuf b = {0};
+	struct strbuf b = {0};
 	ifupdown_header(&b, ctid);
-	tb_add(&b, "\n");
-	tb_add(&b, stanzas);
-	return tb_done(&b);
+	sb_add(&b, "\n");
+	sb_add(&b, stanzas);
+	return sb_done(&b);
 }
 
-static void block(struct tbuf *b, unsigned ctid, const char *stanzas)
+static void block(struct strbuf *b, unsigned ctid, const char *stanzas)
 {
-	tb_printf(b, DNET_BLOCK_BEGIN " (generated for CT %u; the lines up to \"" DNET_BLOCK_END
+	sb_printf(b, DNET_BLOCK_BEGIN " (generated for CT %u; the lines up to \"" DNET_BLOCK_END
 		     "\" are rewritten at start and at a live change)\n",
 		  ctid);
-	tb_add(b, "# \"inet manual\" with \"ip ... replace\": \"inet static\" would fail on the addresses\n"
+	sb_add(b, "# \"inet manual\" with \"ip ... replace\": \"inet static\" would fail on the addresses\n"
 		  "# that cellctl has already set.\n");
-	tb_add(b, stanzas);
+	sb_add(b, stanzas);
 	if (stanzas[strlen(stanzas) - 1] != '\n')
-		tb_add(b, "\n");
-	tb_add(b, DNET_BLOCK_END "\n");
+		sb_add(b, "\n");
+	sb_add(b, DNET_BLOCK_END "\n");
 }
 
 /* At a DNET_BLOCK_BEGIN line: where the text after the matching DNET_BLOCK_END line starts, or
@@ -400,9 +367,9 @@ char *dnet_ifupdown_main_edit(const char *old, unsigned ctid, const char *stanza
 	bool want = stanzas && *stanzas;
 	if (!old && !want)
 		return NULL;
-	struct tbuf b = {0};
+	struct strbuf b = {0};
 	if (!old)
-		tb_add(&b, "# interfaces(5) file used by ifup(8) and ifdown(8)\n\nauto lo\niface lo inet loopback\n");
+		sb_add(&b, "# interfaces(5) file used by ifup(8) and ifdown(8)\n\nauto lo\niface lo inet loopback\n");
 	bool placed = false;
 	const char *p = old, *line;
 	size_t len;
@@ -417,15 +384,15 @@ char *dnet_ifupdown_main_edit(const char *old, unsigned ctid, const char *stanza
 			}
 			continue;
 		}
-		tb_addn(&b, line, len);
-		tb_add(&b, "\n");
+		sb_addn(&b, line, len);
+		sb_add(&b, "\n");
 	}
 	if (want && !placed) {
 		if (b.len && !(b.len >= 2 && b.s[b.len - 1] == '\n' && b.s[b.len - 2] == '\n'))
-			tb_add(&b, "\n");
+			sb_add(&b, "\n");
 		block(&b, ctid, stanzas);
 	}
-	return tb_done(&b);
+	return sb_done(&b);
 }
 
 bool dnet_ifupdown_sources_dir(const char *main_text)
@@ -495,23 +462,23 @@ char *dnet_networkd_render(const struct ct_config *c, unsigned k, const char *na
 	_cleanup_free_ char *ns = clean_list(first == k ? nameservers : NULL, ns_ok);
 	_cleanup_free_ char *se = clean_list(first == k ? search : NULL, domain_ok);
 
-	struct tbuf b = {0};
-	tb_printf(&b, DNET_OURS_MARK " by cellctl for CT %u: %s as cellctl sets it up before init.\n", c->ctid,
+	struct strbuf b = {0};
+	sb_printf(&b, DNET_OURS_MARK " by cellctl for CT %u: %s as cellctl sets it up before init.\n", c->ctid,
 		  p->name);
-	tb_add(&b, "# Rewritten at start and at a live change; to keep your own version, put the line\n"
+	sb_add(&b, "# Rewritten at start and at a live change; to keep your own version, put the line\n"
 		   "#   \"# cellctl: keep\" in the first 5 lines, or remove the file's u+w permission.\n");
-	tb_printf(&b, "\n[Match]\nName=%s\n\n[Network]\n", p->name);
+	sb_printf(&b, "\n[Match]\nName=%s\n\n[Network]\n", p->name);
 	if (p->have_v6)
-		tb_add(&b, "IPv6AcceptRA=no\n");
+		sb_add(&b, "IPv6AcceptRA=no\n");
 	for (char *save = NULL, *t = strtok_r(ns, " ", &save); t; t = strtok_r(NULL, " ", &save))
-		tb_printf(&b, "DNS=%s\n", t);
+		sb_printf(&b, "DNS=%s\n", t);
 	if (*se)
-		tb_printf(&b, "Domains=%s\n", se);
+		sb_printf(&b, "Domains=%s\n", se);
 	for (unsigned i = 0; i < p->naddr; i++) {
-		tb_printf(&b, "\n[Address]\nAddress=%s\n", p->addrs[i]);
+		sb_printf(&b, "\n[Address]\nAddress=%s\n", p->addrs[i]);
 		/* as cellctl sets them: IPv4 without a broadcast address (networkd 252 fails the link
 		 * with ERANGE when it has to change that on an address already present), IPv6 without DAD */
-		tb_add(&b, p->v6[i] ? "DuplicateAddressDetection=none\n" : "Broadcast=no\n");
+		sb_add(&b, p->v6[i] ? "DuplicateAddressDetection=none\n" : "Broadcast=no\n");
 	}
 	const struct gwplan *gws[2] = {&p->gw4, &p->gw6};
 	for (int f = 0; f < 2; f++) {
@@ -519,9 +486,9 @@ char *dnet_networkd_render(const struct ct_config *c, unsigned k, const char *na
 		if (!g->addr[0])
 			continue;
 		if (g->onlink_route)
-			tb_printf(&b, "\n[Route]\nDestination=%s/%u\n%s", g->addr, f ? 128u : 32u, f ? "" : "Scope=link\n");
+			sb_printf(&b, "\n[Route]\nDestination=%s/%u\n%s", g->addr, f ? 128u : 32u, f ? "" : "Scope=link\n");
 		if (g->is_default)
-			tb_printf(&b, "\n[Route]\nGateway=%s\n", g->addr);
+			sb_printf(&b, "\n[Route]\nGateway=%s\n", g->addr);
 	}
-	return tb_done(&b);
+	return sb_done(&b);
 }

@@ -22,33 +22,6 @@
 #define HOSTS_TAG "# cellctl"
 #define MAX_GUEST_FILE (1u << 20) /* the guest owns these files: refuse to slurp anything huge */
 
-/* ---- a tiny string builder ---- */
-
-struct sbuf {
-	char *s;
-	size_t len, cap;
-};
-
-static void sb_addn(struct sbuf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		b->cap = (b->len + n + 1) * 2 + 64;
-		b->s = xrealloc(b->s, b->cap);
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = 0;
-}
-
-static void sb_add(struct sbuf *b, const char *s) { sb_addn(b, s, strlen(s)); }
-
-static char *sb_done(struct sbuf *b)
-{
-	if (!b->s)
-		return xstrdup("");
-	return b->s;
-}
-
 /* Next line of *p (without '\n'); false at the end. */
 static bool next_line(const char **p, const char **line, size_t *len)
 {
@@ -110,7 +83,7 @@ char *gnet_hosts_edit(const char *old, const char *hostname, const char *addr)
 	bool has_short = strcmp(shortname, hostname) != 0;
 	_cleanup_free_ char *ours = xasprintf("%s\t%s%s%s\t" HOSTS_TAG "\n", addr ? addr : "127.0.1.1", hostname,
 					      has_short ? " " : "", has_short ? shortname : "");
-	struct sbuf out = {0};
+	struct strbuf out = {0};
 	bool placed = false, have_localhost = false;
 	const char *p = old, *line;
 	size_t len;
@@ -172,7 +145,7 @@ char *gnet_hosts_edit(const char *old, const char *hostname, const char *addr)
 	return sb_done(&out);
 }
 
-static void add_list_lines(struct sbuf *b, const char *prefix, const char *list, bool one_line)
+static void add_list_lines(struct strbuf *b, const char *prefix, const char *list, bool one_line)
 {
 	_cleanup_free_ char *copy = xstrdup(list);
 	bool any = false;
@@ -198,7 +171,7 @@ static bool has_words(const char *s) { return s && s[strspn(s, " \t,")]; }
 char *gnet_resolv_render(const char *old, const char *nameservers, const char *search)
 {
 	bool ns = has_words(nameservers), se = has_words(search);
-	struct sbuf out = {0};
+	struct strbuf out = {0};
 	const char *p = old, *line;
 	size_t len;
 	while (next_line(&p, &line, &len)) {
@@ -230,7 +203,7 @@ static bool loopback_server(const char *s)
 char *gnet_resolv_values(const char *host_text, const char *key)
 {
 	bool search = !strcmp(key, "search");
-	struct sbuf out = {0};
+	struct strbuf out = {0};
 	const char *p = host_text, *line;
 	size_t len;
 	while (next_line(&p, &line, &len)) {

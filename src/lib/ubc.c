@@ -74,34 +74,9 @@ bool ubc_field_parse(const char *name, enum cg_res *res, enum ubc_col *col)
 	return false;
 }
 
-/* A growing string. */
-struct sbuf {
-	char *s;
-	size_t len, cap;
-};
-
-static void __attribute__((format(printf, 2, 3))) sb_printf(struct sbuf *b, const char *fmt, ...)
-{
-	for (;;) {
-		va_list ap;
-		va_start(ap, fmt);
-		int k = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt, ap);
-		va_end(ap);
-		if (k < 0)
-			return;
-		if (b->s && b->len + (size_t)k < b->cap) {
-			b->len += (size_t)k;
-			return;
-		}
-		b->cap = (b->cap + (size_t)k + 1) * 2;
-		b->s = xrealloc(b->s, b->cap);
-		b->s[b->len] = 0;
-	}
-}
-
 char *ubc_format_table(const struct ubc_ct *cts, size_t n)
 {
-	struct sbuf b = {0};
+	struct strbuf b = {0};
 	sb_printf(&b, "Version: 2.5\n");
 	sb_printf(&b, "%10s  %-12s %20s %20s %20s %20s %20s\n", "uid", "resource", "held", "maxheld", "barrier", "limit",
 		  "failcnt");
@@ -119,13 +94,13 @@ char *ubc_format_table(const struct ubc_ct *cts, size_t n)
 			sb_printf(&b, "\n");
 		}
 	}
-	return b.s;
+	return sb_done(&b);
 }
 
 char *ubc_format_json(const struct ubc_ct *cts, size_t n)
 {
 	static const char *const cols[UBC_NCOL] = {"held", "maxheld", "barrier", "limit", "failcnt"};
-	struct sbuf b = {0};
+	struct strbuf b = {0};
 	sb_printf(&b, "[");
 	for (size_t i = 0; i < n; i++) {
 		sb_printf(&b, "%s\n  {\"ctid\": %u, \"resources\": {", i ? "," : "", cts[i].ctid);
@@ -143,5 +118,5 @@ char *ubc_format_json(const struct ubc_ct *cts, size_t n)
 		sb_printf(&b, "\n  }}");
 	}
 	sb_printf(&b, "%s]\n", n ? "\n" : "");
-	return b.s;
+	return sb_done(&b);
 }

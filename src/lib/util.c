@@ -330,3 +330,38 @@ uint64_t now_ms(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
+
+void sb_addn(struct strbuf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		b->cap = (b->len + n + 1) * 2 + 128;
+		b->s = xrealloc(b->s, b->cap);
+	}
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = 0;
+}
+
+void sb_add(struct strbuf *b, const char *s) { sb_addn(b, s, strlen(s)); }
+
+void sb_printf(struct strbuf *b, const char *fmt, ...)
+{
+	/* formatted straight into the buffer; grown and done again when it did not fit */
+	for (;;) {
+		va_list ap;
+		va_start(ap, fmt);
+		int k = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt, ap);
+		va_end(ap);
+		if (k < 0)
+			abort();
+		if (b->s && b->len + (size_t)k < b->cap) {
+			b->len += (size_t)k;
+			return;
+		}
+		b->cap = (b->cap + (size_t)k + 1) * 2;
+		b->s = xrealloc(b->s, b->cap);
+		b->s[b->len] = 0;
+	}
+}
+
+char *sb_done(struct strbuf *b) { return b->s ? b->s : xstrdup(""); }

@@ -18,6 +18,16 @@ void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A growing string: zero-initialise, add to it, then take the text with sb_done (never NULL;
+ * the caller frees it). */
+struct strbuf {
+	char *s;
+	size_t len, cap;
+};
+void sb_addn(struct strbuf *b, const char *s, size_t n);
+void sb_add(struct strbuf *b, const char *s);
+void sb_printf(struct strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+char *sb_done(struct strbuf *b);
 
 static inline void freep(void *p) { free(*(void **)p); }
 static inline void closep(int *fd)

@@ -6,10 +6,6 @@
 #   another container uses; 78 an IP that a running container on the same bridge has (or the
 #   bridge's own); 104 a bridge that cannot be created (checked at start).
 . "$(dirname "$0")/lib.sh"
-# lib.sh's fd_count runs `ls /proc/$$/fd | wc -l`: ls sometimes sees the shell's own ends of that
-# pipe (still open while bash forks wc), so the count flickers by 1-2 under load.  Count with a
-# glob in this shell instead (no child, no pipe).  Drop this once lib.sh does the same.
-fd_count() { local f=(/proc/$$/fd/*); echo "${#f[@]}"; }
 
 need_template
 sed -i "s|^bridge = $BRIDGE\$|&\nbridge_address = 10.77.0.1/24|" "$CONF"

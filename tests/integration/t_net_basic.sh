@@ -4,10 +4,6 @@
 # in the other fetches intact; an address added live without --save answers at once and is gone
 # after a restart.  The netns of the test plays the host.
 . "$(dirname "$0")/lib.sh"
-# lib.sh's fd_count runs `ls /proc/$$/fd | wc -l`: ls sometimes sees the shell's own ends of that
-# pipe (still open while bash forks wc), so the count flickers by 1-2 under load.  Count with a
-# glob in this shell instead (no child, no pipe).  Drop this once lib.sh does the same.
-fd_count() { local f=(/proc/$$/fd/*); echo "${#f[@]}"; }
 
 need_template
 # the default bridge gets an address, so that the host (the netns) can reach its containers

@@ -5,10 +5,6 @@
 # IPv6 address), the host (the test's netns) has exactly the links, addresses and routes it had
 # before.  CYCLES=N overrides the count.
 . "$(dirname "$0")/lib.sh"
-# lib.sh's fd_count runs `ls /proc/$$/fd | wc -l`: ls sometimes sees the shell's own ends of that
-# pipe (still open while bash forks wc), so the count flickers by 1-2 under load.  Count with a
-# glob in this shell instead (no child, no pipe).  Drop this once lib.sh does the same.
-fd_count() { local f=(/proc/$$/fd/*); echo "${#f[@]}"; }
 
 need_template
 sed -i "s|^bridge = $BRIDGE\$|&\nbridge_address = 10.77.2.1/24|" "$CONF"

@@ -11,7 +11,6 @@
 #   D  opt-out: "# cellctl: keep" in our file, a main file without u+w
 #   E  the plain busybox guest (ID=busybox): nothing new written
 . "$(dirname "$0")/lib.sh"
-fd_count() { local f=(/proc/$$/fd/*); echo "${#f[@]}"; }
 
 need_template
 A=$(ctid 1)

@@ -4,10 +4,6 @@
 # belong to the guest's root; an opted-out file (a "# cellctl: keep" line in its first 5 lines,
 # or a file without u+w) is left untouched, at start and at a live set.
 . "$(dirname "$0")/lib.sh"
-# lib.sh's fd_count runs `ls /proc/$$/fd | wc -l`: ls sometimes sees the shell's own ends of that
-# pipe (still open while bash forks wc), so the count flickers by 1-2 under load.  Count with a
-# glob in this shell instead (no child, no pipe).  Drop this once lib.sh does the same.
-fd_count() { local f=(/proc/$$/fd/*); echo "${#f[@]}"; }
 
 need_template
 A=$(ctid 1)

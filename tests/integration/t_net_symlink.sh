@@ -6,10 +6,6 @@
 # is created on the host; cellctl writes inside the guest or refuses clearly.
 # All the targets are files in this test's temp dir.
 . "$(dirname "$0")/lib.sh"
-# lib.sh's fd_count runs `ls /proc/$$/fd | wc -l`: ls sometimes sees the shell's own ends of that
-# pipe (still open while bash forks wc), so the count flickers by 1-2 under load.  Count with a
-# glob in this shell instead (no child, no pipe).  Drop this once lib.sh does the same.
-fd_count() { local f=(/proc/$$/fd/*); echo "${#f[@]}"; }
 
 need_template
 A=$(ctid 1)
