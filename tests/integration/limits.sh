@@ -51,9 +51,13 @@ kill_marked() {
 		sleep 0.2
 	done
 }
-# ct_io_file CTID: the container cgroup's per-device I/O byte counter file (v2 io.stat, v1
-# blkio.throttle.io_service_bytes_recursive); io_bytes FILE MAJ:MIN: bytes read plus written on
-# that block device in it. (Two steps, so a timed sample is one awk, not a walk of the hierarchies.)
+# Timed samples of a container cgroup's own counters. The clock is bash's $EPOCHREALTIME, taken
+# right before a pure-bash read of the file: no fork, no `cellctl ubc` between the clock and the
+# counter (a ubc call lasts 0.1-1 s under qemu TCG and varies, which would bend a few-second window).
+# stamp: S_T = the time in microseconds (no command substitution: that would fork)
+stamp() { S_T=${EPOCHREALTIME/[.,]/}; }
+# ct_io_file CTID: the cgroup's per-device I/O byte counter (v2 io.stat, v1
+# blkio.throttle.io_service_bytes_recursive)
 ct_io_file() {
 	local d f
 	for d in $(ct_cgdirs "$1"); do
@@ -63,12 +67,53 @@ ct_io_file() {
 	done
 	return 1
 }
-io_bytes() {
-	case "$1" in
-	*/io.stat)
-		awk -v dev="$2" '$1 == dev { for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "rbytes" || kv[1] == "wbytes") s += kv[2] } }
-			END { printf "%.0f\n", s }' "$1" ;;
-	*) awk -v dev="$2" '$1 == dev && ($2 == "Read" || $2 == "Write") { s += $3 } END { printf "%.0f\n", s }' "$1" ;;
-	esac
+# io_sample FILE MAJ:MIN: S_T (us) and S_IO (bytes read plus written on that device)
+io_sample() {
+	local dev kv a b
+	stamp
+	S_IO=0
+	if [ "${1##*/}" = io.stat ]; then
+		while read -r dev a; do
+			[ "$dev" = "$2" ] || continue
+			for kv in $a; do
+				case $kv in rbytes=* | wbytes=*) S_IO=$((S_IO + ${kv#*=})) ;; esac
+			done
+		done < "$1"
+	else
+		while read -r dev a b; do
+			[ "$dev" = "$2" ] && { [ "$a" = Read ] || [ "$a" = Write ]; } && S_IO=$((S_IO + b))
+		done < "$1"
+	fi
+}
+io_bytes() { io_sample "$1" "$2"; echo "$S_IO"; }
+# ct_cpu_src CTID: where the cgroup's CPU time and throttled periods are: "FILE" (v2 cpu.stat),
+# or "USAGE STAT" (v1 cpuacct.usage in ns, cpu.stat)
+ct_cpu_src() {
+	local d u="" st=""
+	for d in $(ct_cgdirs "$1"); do
+		if [ -f "$d/cpu.stat" ] && grep -q '^usage_usec ' "$d/cpu.stat" && grep -q '^nr_throttled ' "$d/cpu.stat"; then
+			echo "$d/cpu.stat"
+			return 0
+		fi
+		[ -f "$d/cpuacct.usage" ] && u=$d/cpuacct.usage
+		[ -f "$d/cpu.cfs_quota_us" ] && [ -f "$d/cpu.stat" ] && st=$d/cpu.stat
+	done
+	[ -n "$u" ] && [ -n "$st" ] && { echo "$u $st"; return 0; }
+	return 1
+}
+# cpu_sample SRC...: S_T (us), S_CPU (us of CPU time) and S_THR (throttled periods)
+cpu_sample() {
+	local k v
+	stamp
+	S_CPU="" S_THR=""
+	if [ $# = 1 ]; then
+		while read -r k v; do
+			case $k in usage_usec) S_CPU=$v ;; nr_throttled) S_THR=$v ;; esac
+		done < "$1"
+	else
+		read -r v < "$1"
+		S_CPU=$((v / 1000))
+		while read -r k v; do [ "$k" = nr_throttled ] && S_THR=$v; done < "$2"
+	fi
 }
 cg_mode() { case "$(stat -f -c %T /sys/fs/cgroup)" in cgroup2fs) echo unified ;; tmpfs) [ -d /sys/fs/cgroup/unified ] && echo hybrid || echo legacy ;; *) echo legacy ;; esac; }

@@ -5,8 +5,9 @@
 # container then holds it to 10 MiB/s (+-20%).
 #
 # How the rate is taken: the kernel's own byte counter of the container's cgroup for the loop
-# device (v2 io.stat, v1 blkio.throttle.io_service_bytes_recursive), sampled over an 8 s window
-# that starts once the write is under way and ends while dd is still writing. Not the wall clock
+# device (v2 io.stat, v1 blkio.throttle.io_service_bytes_recursive), sampled (limits.sh io_sample:
+# clock and counter read together, no fork between) over an 8 s window that starts once the write
+# is under way and ends while dd is still writing. Not the wall clock
 # of `cellctl exec dd`: that includes exec's start-up (seconds under qemu TCG, or on a busy host)
 # and the burst the throttle lets through at the start, and so read 2.2-4.5 MiB/s in the VM for
 # a cap that held exactly. The test also checks that dd really has the file open with O_DIRECT.
@@ -80,15 +81,15 @@ io_phase() {
 		return 1
 	fi
 	sleep 1
-	t0=$(date +%s%N); b0=$(io_bytes "$f" "$DEV")
+	io_sample "$f" "$DEV"; t0=$S_T b0=$S_IO
 	sleep "$WIN"
-	t1=$(date +%s%N); b1=$(io_bytes "$f" "$DEV")
+	io_sample "$f" "$DEV"; t1=$S_T b1=$S_IO
 	has_proc "$CT" "$DDRE" && alive=1 || alive=0
 	kill_marked "$CT" "$DDRE"
 	wait "$CC_PID" 2>/dev/null
 	MOVED=$(($(io_bytes "$f" "$DEV") - s0))
-	RATE=$(awk -v a="$b0" -v b="$b1" -v s="$t0" -v e="$t1" 'BEGIN { printf "%.2f", (b - a) / 1048576 / ((e - s) / 1e9) }')
-	log "--iolimit ${cap}M: $(((b1 - b0) / 1048576)) MiB on $DEV in $(awk -v s="$t0" -v e="$t1" 'BEGIN { printf "%.2f", (e - s) / 1e9 }') s: $RATE MiB/s"
+	RATE=$(awk -v a="$b0" -v b="$b1" -v s="$t0" -v e="$t1" 'BEGIN { printf "%.2f", (b - a) / 1048576 / ((e - s) / 1e6) }')
+	log "--iolimit ${cap}M: $(awk -v a="$b0" -v b="$b1" -v s="$t0" -v e="$t1" 'BEGIN { printf "%.1f MiB in %.3f s", (b - a) / 1048576, (e - s) / 1e6 }') on $DEV: $RATE MiB/s"
 	if [ $alive = 0 ]; then
 		fail "dd still writing at the end of the ${WIN} s window (it ended early: not held at ${cap} MiB/s?)" "$(cat "$out")"
 		return 1
