@@ -40,12 +40,15 @@ wait_proc() {
 # kill_marked CTID REGEX: SIGKILL the processes in the container whose command line matches REGEX
 # (only ones this test started inside it), until none is left
 kill_marked() {
-	local i p left
-	for i in 1 2 3 4 5 6 7 8 9 10; do
+	# each process is killed the moment it is seen (a fork bomb refills freed slots while a
+	# full list is being made first)
+	local i d p left
+	for i in $(seq 1 30); do
 		left=0
-		for p in $(ct_pids "$1" "$2"); do
-			kill -9 "$p" 2>/dev/null
-			left=1
+		for d in $(ct_cgdirs "$1"); do
+			for p in $(find "$d" -name cgroup.procs -exec cat {} + 2>/dev/null); do
+				if proc_cmd "$p" | grep -Eq -- "$2"; then kill -9 "$p" 2>/dev/null; left=1; fi
+			done
 		done
 		[ $left = 0 ] && return 0
 		sleep 0.2
