@@ -1103,6 +1103,44 @@ static int kill_procs(const char *dir, void *arg)
 	return 0;
 }
 
+struct pidlist {
+	pid_t *v;
+	size_t n, cap;
+};
+
+static int collect_procs(const char *dir, void *arg)
+{
+	struct pidlist *l = arg;
+	_cleanup_free_ char *text = NULL;
+	if (cg_read(dir, "cgroup.procs", &text) < 0)
+		return 0;
+	char *save = NULL;
+	for (char *t = strtok_r(text, "\n", &save); t; t = strtok_r(NULL, "\n", &save)) {
+		if (l->n == l->cap) {
+			l->cap = l->cap * 2 + 32;
+			l->v = xrealloc(l->v, l->cap * sizeof(pid_t));
+		}
+		l->v[l->n++] = (pid_t)atoi(t);
+	}
+	return 0;
+}
+
+size_t cg_tree_pids(const struct cg_paths *p, pid_t **pids)
+{
+	struct pidlist l = {0};
+	int hi = hier_index(p, "unified");
+	if (hi < 0)
+		hi = hier_index(p, "pids");
+	if (hi < 0 && p->n)
+		hi = 0;
+	if (hi >= 0) {
+		_cleanup_free_ char *dir = limit_dir(&p->h[hi]);
+		walk(dir, false, collect_procs, &l);
+	}
+	*pids = l.v;
+	return l.n;
+}
+
 static unsigned tree_procs(const char *dir)
 {
 	unsigned n = 0;

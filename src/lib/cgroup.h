@@ -81,6 +81,9 @@ const struct cg_ops *cg_backend(enum cg_mode mode);
 int cg_leaf_fd(const struct cg_paths *p);
 /* fd of the unified limit cgroup, for attaching BPF programs, or -errno. */
 int cg_limit_fd(const struct cg_paths *p);
+/* Every process in the container's cgroups (the unified hierarchy when there is one), into a
+ * malloc'd array the caller frees; returns the count. */
+size_t cg_tree_pids(const struct cg_paths *p, pid_t **pids);
 /* Empty the leaf for a new init after a reboot: rmdir the (empty) cgroups the guest made below
  * it and turn off the controllers it enabled in its cgroup.subtree_control. */
 int cg_reset_leaf(const struct cg_paths *p);

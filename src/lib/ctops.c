@@ -311,32 +311,6 @@ fail:
 	return r;
 }
 
-int ct_poweroff_signal(pid_t init_pid)
-{
-	char path[64];
-	_cleanup_free_ char *status = NULL;
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)init_pid);
-	if (read_file_at(AT_FDCWD, path, &status, NULL) == 0) {
-		char *b = strstr(status, "\nSigBlk:");
-		if (b) {
-			unsigned long long mask = strtoull(b + 8, NULL, 16);
-			if (mask & (1ULL << (SIGRTMIN + 3 - 1)))
-				return SIGRTMIN + 4;
-		}
-	}
-	char exe[256] = "";
-	snprintf(path, sizeof(path), "/proc/%d/exe", (int)init_pid);
-	ssize_t n = readlink(path, exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = 0;
-		if (strstr(exe, "busybox"))
-			return SIGUSR2;
-		if (strstr(exe, "systemd"))
-			return SIGRTMIN + 4;
-	}
-	return SIGPWR;
-}
-
 static bool wait_pidfd(int pidfd, int timeout_ms)
 {
 	struct pollfd p = {.fd = pidfd, .events = POLLIN};

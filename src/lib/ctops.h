@@ -23,5 +23,3 @@ int ct_stop(const struct gconf *g, unsigned ctid, bool fast, int timeout_s);
 int ct_destroy(const struct gconf *g, unsigned ctid);
 /* 0 deleted, 1 exists and down, 2 running. */
 int ct_status(const struct gconf *g, unsigned ctid);
-/* Which signal asks this init to power off (SIGRTMIN+4 systemd, SIGUSR2 busybox, SIGPWR else). */
-int ct_poweroff_signal(pid_t init_pid);

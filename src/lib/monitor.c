@@ -1,7 +1,6 @@
 #include "monitor.h"
 
 #include <fcntl.h>
-#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -12,8 +11,6 @@
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
-#include <dirent.h>
-#include <libgen.h>
 
 #include "error.h"
 #include "log.h"
@@ -233,6 +230,7 @@ static void handle_accept(struct mon *m)
 				m->ready_waiters[i] = fd; /* answered by set_ready(), or EOF when we exit */
 				return;
 			}
+		write_full(fd, "busy\n", 5); /* not EOF: that would read as "the container stopped" */
 	}
 out:
 	close(fd);
@@ -335,73 +333,18 @@ static bool is_boot_script(const char *arg)
 						 strcmp(b, "rc.sysinit") == 0 || strcmp(b, "rc.local") == 0);
 }
 
-/* Walk a cgroup tree's processes: count init's children and look for running boot scripts. */
-static void scan_cgroup(int dirfd, pid_t init, int depth, unsigned *children, bool *scripts)
+/* Does the process run a boot script (as argv[0], or argv[1] of its shell)? */
+static bool runs_boot_script(pid_t pid)
 {
-	int pfd = openat(dirfd, "cgroup.procs", O_RDONLY | O_CLOEXEC);
-	if (pfd >= 0) {
-		FILE *f = fdopen(pfd, "r");
-		long pid;
-		while (f && fscanf(f, "%ld", &pid) == 1) {
-			char path[64], buf[512];
-			snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
-			_cleanup_free_ char *stat = NULL;
-			if (read_file_at(AT_FDCWD, path, &stat, NULL) == 0) {
-				char *rp = strrchr(stat, ')');
-				long ppid = 0;
-				if (rp && sscanf(rp + 1, " %*c %ld", &ppid) == 1 && ppid == init)
-					(*children)++;
-			}
-			snprintf(path, sizeof(path), "/proc/%ld/cmdline", pid);
-			int cfd = open(path, O_RDONLY | O_CLOEXEC);
-			if (cfd < 0)
-				continue;
-			ssize_t n = read(cfd, buf, sizeof(buf) - 1);
-			close(cfd);
-			if (n <= 0)
-				continue;
-			buf[n] = 0;
-			/* argv[0] and argv[1]: a script run directly or through its shell */
-			size_t l0 = strlen(buf);
-			if (is_boot_script(buf) || ((ssize_t)l0 + 1 < n && is_boot_script(buf + l0 + 1)))
-				*scripts = true;
-		}
-		if (f)
-			fclose(f);
-		else
-			close(pfd);
-	}
-	if (depth >= 8)
-		return;
-	int dfd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
-	if (!d) {
-		if (dfd >= 0)
-			close(dfd);
-		return;
-	}
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		if (e->d_type != DT_DIR || e->d_name[0] == '.')
-			continue;
-		int sub = openat(dirfd, e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (sub >= 0) {
-			scan_cgroup(sub, init, depth + 1, children, scripts);
-			close(sub);
-		}
-	}
-	closedir(d);
-}
-
-static bool init_is_systemd(pid_t pid)
-{
-	char path[64], exe[PATH_MAX];
-	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
-	ssize_t n = readlink(path, exe, sizeof(exe) - 1);
+	char path[64], buf[512];
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
 	if (n <= 0)
 		return false;
-	exe[n] = 0;
-	return strcmp(basename(exe), "systemd") == 0;
+	buf[n] = 0;
+	size_t l0 = strlen(buf);
+	return is_boot_script(buf) || ((ssize_t)l0 + 1 < n && is_boot_script(buf + l0 + 1));
 }
 
 /* Inits without sd_notify (sysvinit, busybox): the boot is done when init has children (its
@@ -409,22 +352,20 @@ static bool init_is_systemd(pid_t pid)
  * 100 ms in a row (sysvinit starts `rc N` right after rcS ends). */
 static void poll_ready(struct mon *m)
 {
-	if (m->ready || m->pidfd < 0 || init_is_systemd(m->st.init_pid))
+	/* systemd (seen as stop sees it) says READY=1 itself */
+	if (m->ready || m->pidfd < 0 || ct_poweroff_signal(m->st.init_pid) == SIGRTMIN + 4)
 		return;
+	pid_t *pids = NULL;
+	size_t n = cg_tree_pids(m->cg, &pids);
 	unsigned children = 0;
 	bool scripts = false;
-	for (unsigned i = 0; i < m->cg->n; i++) {
-		const struct cg_hier *h = &m->cg->h[i];
-		if (strcmp(h->name, "unified") != 0 && h->name[0] != 0)
-			continue;
-		_cleanup_free_ char *dir = xasprintf("%s/%s", h->mount, h->rel);
-		int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fd >= 0) {
-			scan_cgroup(fd, m->st.init_pid, 0, &children, &scripts);
-			close(fd);
-		}
-		break;
+	for (size_t i = 0; i < n && !scripts; i++) {
+		unsigned long long ppid;
+		if (proc_stat_field(pids[i], 4, &ppid) == 0 && ppid == (unsigned long long)m->st.init_pid)
+			children++;
+		scripts = runs_boot_script(pids[i]);
 	}
+	free(pids);
 	if (children == 0 || scripts) {
 		m->settled_ms = 0;
 		return;

@@ -1,6 +1,8 @@
 #include "state.h"
 
 #include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -64,7 +66,7 @@ void state_remove(const struct gconf *g, unsigned ctid)
 	unlink(b);
 }
 
-int proc_starttime(pid_t pid, unsigned long long *out)
+int proc_stat_field(pid_t pid, int field, unsigned long long *out)
 {
 	char path[64], buf[1024];
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
@@ -77,22 +79,23 @@ int proc_starttime(pid_t pid, unsigned long long *out)
 	buf[n] = 0;
 	/* comm may hold spaces and parens: fields restart after the last ')' */
 	char *p = strrchr(buf, ')');
-	if (!p)
+	if (!p || field < 4)
 		return -EINVAL;
+	/* a zombie is as good as gone */
+	if (p[2] == 'Z' || p[2] == 'X')
+		return -ESRCH;
 	p += 2; /* field 3 */
-	for (int field = 3; field < 22; field++) {
+	for (int f = 3; f < field; f++) {
 		p = strchr(p, ' ');
 		if (!p)
 			return -EINVAL;
 		p++;
 	}
 	*out = strtoull(p, NULL, 10);
-	/* a zombie is as good as gone */
-	char *st = strrchr(buf, ')') + 2;
-	if (*st == 'Z' || *st == 'X')
-		return -ESRCH;
 	return 0;
 }
+
+int proc_starttime(pid_t pid, unsigned long long *out) { return proc_stat_field(pid, 22, out); }
 
 bool proc_alive(pid_t pid, unsigned long long start)
 {
@@ -122,4 +125,30 @@ bool ct_running(const struct gconf *g, unsigned ctid, struct ct_state *s)
 	if (state_read(g, ctid, s) < 0)
 		return false;
 	return proc_alive(s->init_pid, s->init_start);
+}
+
+int ct_poweroff_signal(pid_t init_pid)
+{
+	char path[64];
+	_cleanup_free_ char *status = NULL;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)init_pid);
+	if (read_file_at(AT_FDCWD, path, &status, NULL) == 0) {
+		char *b = strstr(status, "\nSigBlk:");
+		if (b) {
+			unsigned long long mask = strtoull(b + 8, NULL, 16);
+			if (mask & (1ULL << (SIGRTMIN + 3 - 1)))
+				return SIGRTMIN + 4;
+		}
+	}
+	char exe[256] = "";
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)init_pid);
+	ssize_t n = readlink(path, exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = 0;
+		if (strstr(exe, "busybox"))
+			return SIGUSR2;
+		if (strstr(exe, "systemd"))
+			return SIGRTMIN + 4;
+	}
+	return SIGPWR;
 }

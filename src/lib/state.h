@@ -27,10 +27,15 @@ void state_remove(const struct gconf *g, unsigned ctid);
 char *state_format(const struct ct_state *s);
 int state_parse(const char *text, struct ct_state *s);
 
+/* Numeric field number `field` (4 and up, numbered as in proc(5)) of /proc/PID/stat; -ESRCH
+ * when the process is gone or a zombie. */
+int proc_stat_field(pid_t pid, int field, unsigned long long *out);
 /* starttime field of /proc/PID/stat; -ESRCH when gone. */
 int proc_starttime(pid_t pid, unsigned long long *out);
 /* Is pid alive and still the process that started at start? */
 bool proc_alive(pid_t pid, unsigned long long start);
+/* Which signal asks this init to power off (SIGRTMIN+4 systemd, SIGUSR2 busybox, SIGPWR else). */
+int ct_poweroff_signal(pid_t init_pid);
 /* A pidfd for pid, verified against start; -ESRCH when that process is gone. */
 int proc_pidfd(pid_t pid, unsigned long long start);
 /* Container running: a state file whose init is alive. Fills s when non-NULL. */
