@@ -78,26 +78,26 @@ static int one_ctid(int argc, char **argv, unsigned *ctid, const char *usage)
  * or the boot scripts of other inits finished), or hangs up when the container stops. */
 static int wait_ready(const struct gconf *g, unsigned ctid, int timeout_s, uint64_t t0)
 {
-	int fd = monitor_connect(g, ctid, "wait");
+	_cleanup_close_ int fd = monitor_connect(g, ctid, "wait");
 	if (fd < 0)
 		return cerr(EX_NOTRUNNING, fd, "container %u: cannot reach its monitor to wait for the boot", ctid);
-	struct pollfd p = {.fd = fd, .events = POLLIN};
-	int64_t left = (int64_t)timeout_s * 1000 - (int64_t)(now_ms() - t0);
+	uint64_t deadline = t0 + (uint64_t)timeout_s * 1000;
 	char buf[16] = "";
 	ssize_t n = -1;
 	for (;;) {
-		int pr = poll(&p, 1, left > 0 ? (int)left : 0);
-		if (pr < 0 && errno == EINTR) {
-			left = (int64_t)timeout_s * 1000 - (int64_t)(now_ms() - t0);
+		uint64_t now = now_ms();
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		int pr = poll(&p, 1, now < deadline ? (int)(deadline - now) : 0);
+		if (pr < 0 && errno == EINTR)
 			continue;
-		}
 		if (pr > 0)
 			n = read(fd, buf, sizeof(buf) - 1);
 		break;
 	}
-	close(fd);
 	if (n > 0 && strncmp(buf, "ready", 5) == 0)
 		return 0;
+	if (n > 0 && strncmp(buf, "busy", 4) == 0)
+		return cerr(EX_SYSTEM, 0, "container %u: too many commands already wait for its boot", ctid);
 	if (n == 0)
 		return cerr(EX_NOTRUNNING, 0, "container %u stopped before its boot finished (see cellctl console %u)",
 			    ctid, ctid);
@@ -108,6 +108,20 @@ static int wait_ready(const struct gconf *g, unsigned ctid, int timeout_s, uint6
 		    ctid, timeout_s, ctid);
 }
 
+/* --timeout SECONDS at argv[*i] (min..86400): 1 when it was that option, 0 when not, <0 bad */
+static int opt_timeout(int argc, char **argv, int *i, unsigned min, int *out)
+{
+	if (strcmp(argv[*i], "--timeout") != 0)
+		return 0;
+	unsigned t;
+	if (*i + 1 >= argc)
+		return cli_usage("%s: --timeout needs a number of seconds", argv[0]);
+	if (parse_uint(argv[++*i], min, 86400, &t) < 0)
+		return cerr(EX_BADVALUE, 0, "invalid --timeout '%s' (seconds, %u-86400)", argv[*i], min);
+	*out = (int)t;
+	return 1;
+}
+
 int cmd_start(struct gconf *g, int argc, char **argv)
 {
 	unsigned ctid;
@@ -115,20 +129,23 @@ int cmd_start(struct gconf *g, int argc, char **argv)
 	if (r < 0)
 		return r;
 	bool force = false, wait = false;
-	int timeout = 120;
+	int timeout = -1;
 	for (int i = 2; i < argc; i++) {
-		unsigned t;
+		if ((r = opt_timeout(argc, argv, &i, 1, &timeout)) < 0)
+			return r;
+		if (r)
+			continue;
 		if (strcmp(argv[i], "--force") == 0)
 			force = true;
 		else if (strcmp(argv[i], "--wait") == 0)
 			wait = true;
-		else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) {
-			if (parse_uint(argv[++i], 1, 86400, &t) < 0)
-				return cerr(EX_BADVALUE, 0, "invalid --timeout '%s' (seconds, 1-86400)", argv[i]);
-			timeout = (int)t;
-		} else
+		else
 			return cli_usage("start: unknown option '%s'", argv[i]);
 	}
+	if (timeout >= 0 && !wait)
+		return cli_usage("start: --timeout goes with --wait");
+	if (timeout < 0)
+		timeout = 120;
 	uint64_t t0 = now_ms();
 	if ((r = ct_start(g, ctid, force)) < 0)
 		return r;
@@ -147,14 +164,14 @@ static int stop_opts(int argc, char **argv, bool *fast, int *timeout)
 	*fast = false;
 	*timeout = -1;
 	for (int i = 2; i < argc; i++) {
-		unsigned t;
+		int r = opt_timeout(argc, argv, &i, 0, timeout);
+		if (r < 0)
+			return r;
+		if (r)
+			continue;
 		if (strcmp(argv[i], "--fast") == 0)
 			*fast = true;
-		else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) {
-			if (parse_uint(argv[++i], 0, 86400, &t) < 0)
-				return cerr(EX_BADVALUE, 0, "invalid --timeout '%s' (seconds)", argv[i]);
-			*timeout = (int)t;
-		} else
+		else
 			return cli_usage("%s: unknown option '%s'", argv[0], argv[i]);
 	}
 	return 0;

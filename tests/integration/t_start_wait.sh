@@ -78,6 +78,8 @@ rm -f "$PRIV_DIR/$CT/etc/init.d/S50off"
 
 expect_exit 21 cc start "$CT" --wait --timeout 0
 expect_exit 21 cc start "$CT" --wait --timeout abc
+expect_exit 20 cc start "$CT" --wait --timeout
+expect_exit 20 cc start "$CT" --timeout 5
 is_down "$CT" && ok "bad --timeout starts nothing" || fail "bad --timeout starts nothing"
 leak_check "after the start --wait cases"
 finish
