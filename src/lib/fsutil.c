@@ -246,3 +246,73 @@ int guest_write_file(int rootfd, const char *path, const char *data, size_t len,
 		fsync(sync_fd);
 	return 0;
 }
+
+#define MAX_GUEST_FILE (1u << 20) /* the guest owns these files: refuse to slurp anything huge */
+
+/* Read path inside the guest. *text NULL and *mode 0 when it does not exist; a non-regular file
+ * reads as empty with its mode (it gets replaced). */
+int guest_read(int rootfd, const char *path, char **text, mode_t *mode)
+{
+	*text = NULL;
+	*mode = 0;
+	_cleanup_close_ int fd = guest_open(rootfd, path, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0);
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return fd;
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	*mode = st.st_mode;
+	if (!S_ISREG(st.st_mode)) {
+		*mode = 0;
+		return 0;
+	}
+	if ((uint64_t)st.st_size > MAX_GUEST_FILE)
+		return -EFBIG;
+	char *buf = xmalloc((size_t)st.st_size + 1);
+	ssize_t n = read_full(fd, buf, (size_t)st.st_size);
+	if (n < 0) {
+		free(buf);
+		return (int)n;
+	}
+	buf[n] = 0;
+	*text = buf;
+	return 0;
+}
+
+/* Remove path inside the guest (its last component is never followed). */
+int guest_unlink(int rootfd, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	_cleanup_free_ char *dir = slash && slash != path ? xstrndup(path, (size_t)(slash - path)) : xstrdup("/");
+	_cleanup_close_ int dfd = guest_open(rootfd, dir, O_PATH | O_DIRECTORY, 0);
+	if (dfd < 0)
+		return dfd;
+	if (unlinkat(dfd, slash ? slash + 1 : path, 0) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+/* Create parent/name inside the guest (mode 0755, owned by uid:gid) when missing. */
+int guest_mkdir(int rootfd, const char *parent, const char *name, uid_t uid, gid_t gid)
+{
+	_cleanup_close_ int dfd = guest_open(rootfd, parent, O_PATH | O_DIRECTORY, 0);
+	if (dfd < 0)
+		return dfd;
+	log_debug("create %s/%s in the container", parent, name);
+	if (mkdirat(dfd, name, 0755) < 0)
+		return errno == EEXIST ? 0 : -errno;
+	if (fchownat(dfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	return 0;
+}
+
+bool guest_is_dir(int rootfd, const char *path)
+{
+	int fd = guest_open(rootfd, path, O_PATH | O_DIRECTORY, 0);
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}

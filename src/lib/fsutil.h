@@ -19,3 +19,12 @@ bool guest_exists(int rootfd, const char *path);
  * it never writes outside the root. mode is applied exactly (no umask); uid/gid: owner to set
  * (or -1). Returns 0 or -errno (no cerr: the caller adds context). */
 int guest_write_file(int rootfd, const char *path, const char *data, size_t len, mode_t mode, uid_t uid, gid_t gid);
+/* Read path inside the guest (at most 1 MiB). *text NULL and *mode 0 when it does not exist; a
+ * non-regular file reads as empty with *mode 0. Returns 0 or -errno. */
+int guest_read(int rootfd, const char *path, char **text, mode_t *mode);
+/* Remove path inside the guest (its last component is never followed); missing is fine. */
+int guest_unlink(int rootfd, const char *path);
+/* Create parent/name inside the guest (mode 0755, owned by uid:gid) when missing. */
+int guest_mkdir(int rootfd, const char *parent, const char *name, uid_t uid, gid_t gid);
+/* Is path a directory inside the guest (symlinks resolved inside it)? */
+bool guest_is_dir(int rootfd, const char *path);

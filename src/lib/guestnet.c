@@ -20,7 +20,6 @@
 #include "util.h"
 
 #define HOSTS_TAG "# cellctl"
-#define MAX_GUEST_FILE (1u << 20) /* the guest owns these files: refuse to slurp anything huge */
 
 /* Next line of *p (without '\n'); false at the end. */
 static bool next_line(const char **p, const char **line, size_t *len)
@@ -244,51 +243,6 @@ char *gnet_hosts_addr(const struct ct_config *c)
 
 /* ---- guest files ---- */
 
-/* Read path inside the guest. *text NULL and *mode 0 when it does not exist; a non-regular file
- * reads as empty with its mode (it gets replaced). */
-static int guest_read(int rootfd, const char *path, char **text, mode_t *mode)
-{
-	*text = NULL;
-	*mode = 0;
-	_cleanup_close_ int fd = guest_open(rootfd, path, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0);
-	if (fd == -ENOENT)
-		return 0;
-	if (fd < 0)
-		return fd;
-	struct stat st;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	*mode = st.st_mode;
-	if (!S_ISREG(st.st_mode)) {
-		*mode = 0;
-		return 0;
-	}
-	if ((uint64_t)st.st_size > MAX_GUEST_FILE)
-		return -EFBIG;
-	char *buf = xmalloc((size_t)st.st_size + 1);
-	ssize_t n = read_full(fd, buf, (size_t)st.st_size);
-	if (n < 0) {
-		free(buf);
-		return (int)n;
-	}
-	buf[n] = 0;
-	*text = buf;
-	return 0;
-}
-
-/* Remove path inside the guest (its last component is never followed). */
-static int guest_unlink(int rootfd, const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	_cleanup_free_ char *dir = slash && slash != path ? xstrndup(path, (size_t)(slash - path)) : xstrdup("/");
-	_cleanup_close_ int dfd = guest_open(rootfd, dir, O_PATH | O_DIRECTORY, 0);
-	if (dfd < 0)
-		return dfd;
-	if (unlinkat(dfd, slash ? slash + 1 : path, 0) < 0 && errno != ENOENT)
-		return -errno;
-	return 0;
-}
-
 #define UF_OURS 1u /* a file that exists is only rewritten or removed when cellctl generated it */
 
 /* Replace path with the result of make(old text), or remove it when make returns NULL; honours
@@ -436,29 +390,6 @@ static int write_resolv_file(int rootfd, const struct ct_config *c, uid_t uid, g
 }
 
 /* ---- the distribution's network configuration (distnet.h) ---- */
-
-/* Create parent/name inside the guest (mode 0755, owned by uid:gid) when missing. */
-static int guest_mkdir(int rootfd, const char *parent, const char *name, uid_t uid, gid_t gid)
-{
-	_cleanup_close_ int dfd = guest_open(rootfd, parent, O_PATH | O_DIRECTORY, 0);
-	if (dfd < 0)
-		return dfd;
-	log_debug("create %s/%s in the container", parent, name);
-	if (mkdirat(dfd, name, 0755) < 0)
-		return errno == EEXIST ? 0 : -errno;
-	if (fchownat(dfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
-		return -errno;
-	return 0;
-}
-
-static bool guest_is_dir(int rootfd, const char *path)
-{
-	int fd = guest_open(rootfd, path, O_PATH | O_DIRECTORY, 0);
-	if (fd < 0)
-		return false;
-	close(fd);
-	return true;
-}
 
 /* The names in a guest directory (at most max; hidden ones skipped), via a callback. */
 static void guest_list(int rootfd, const char *path, unsigned max, void (*fn)(const char *name, void *arg),

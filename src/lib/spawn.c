@@ -192,21 +192,12 @@ static __attribute__((noreturn)) void child_main(const struct spawn_req *rq, int
  * itself from container_uuid: the id is then the same for every init, and stable across boots. */
 static int guest_machine_id(int rootfd, const struct ct_config *c, uid_t owner)
 {
-	if (!c->uuid || !*c->uuid)
-		return 0;
-	_cleanup_close_ int fd = guest_open(rootfd, "etc/machine-id", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0);
-	if (fd < 0)
+	_cleanup_free_ char *old = NULL;
+	mode_t mode;
+	if (!c->uuid || !*c->uuid || guest_read(rootfd, "etc/machine-id", &old, &mode) < 0 || !old)
 		return 0; /* a guest without one does not use it */
-	struct stat st;
-	char buf[64];
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > 40)
-		return 0;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	if (n < 0)
-		return 0;
-	buf[n] = 0;
-	buf[strcspn(buf, " \t\r\n")] = 0;
-	if (buf[0] && strcmp(buf, "uninitialized") != 0)
+	old[strcspn(old, " \t\r\n")] = 0;
+	if (old[0] && strcmp(old, "uninitialized") != 0)
 		return 0;
 	char id[40];
 	size_t k = 0;
@@ -214,7 +205,7 @@ static int guest_machine_id(int rootfd, const struct ct_config *c, uid_t owner)
 		if (*p != '-')
 			id[k++] = *p;
 	id[k++] = '\n';
-	int r = guest_write_file(rootfd, "etc/machine-id", id, k, st.st_mode & 07777, owner, owner);
+	int r = guest_write_file(rootfd, "etc/machine-id", id, k, mode & 07777, owner, owner);
 	if (r < 0)
 		return cerr(EX_ENVCREATE, r, "write the guest's /etc/machine-id");
 	return 0;
