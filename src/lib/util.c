@@ -365,3 +365,87 @@ void sb_printf(struct strbuf *b, const char *fmt, ...)
 }
 
 char *sb_done(struct strbuf *b) { return b->s ? b->s : xstrdup(""); }
+
+/* Length of the well-formed UTF-8 sequence at s (2-4), 0 when it is not one or is a C1 control. */
+static size_t utf8_seq(const unsigned char *s)
+{
+	unsigned c = s[0];
+	size_t n;
+	unsigned min;
+	if (c >= 0xc2 && c <= 0xdf) {
+		n = 2;
+		min = 0x80;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		n = 3;
+		min = 0x800;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4;
+		min = 0x10000;
+	} else {
+		return 0;
+	}
+	unsigned cp = c & (0x7f >> n);
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || cp < 0xa0)
+		return 0; /* overlong, out of range, surrogate, or C1 control */
+	return n;
+}
+
+/* The escaped form of the unit at *p into out (up to 5 bytes + NUL); advances *p. */
+static size_t escape_unit(const unsigned char **p, char out[8])
+{
+	const unsigned char *q = *p;
+	size_t n;
+	if (*q == '\\') {
+		*p = q + 1;
+		return (size_t)snprintf(out, 8, "\\\\");
+	}
+	if (*q >= 0x20 && *q < 0x7f) {
+		out[0] = (char)*q;
+		out[1] = 0;
+		*p = q + 1;
+		return 1;
+	}
+	if (*q >= 0x80 && (n = utf8_seq(q)) > 0) {
+		memcpy(out, q, n);
+		out[n] = 0;
+		*p = q + n;
+		return n;
+	}
+	*p = q + 1;
+	return (size_t)snprintf(out, 8, "\\x%02x", *q);
+}
+
+char *str_escape(const char *s)
+{
+	struct strbuf b = {0};
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	char u[8];
+	while (*p) {
+		size_t n = escape_unit(&p, u);
+		sb_addn(&b, u, n);
+	}
+	return sb_done(&b);
+}
+
+const char *str_escape_buf(const char *s, char *buf, size_t len)
+{
+	if (!len)
+		return buf;
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	size_t k = 0;
+	char u[8];
+	while (*p) {
+		size_t n = escape_unit(&p, u);
+		if (k + n >= len)
+			break; /* never cut an escape or a UTF-8 sequence in half */
+		memcpy(buf + k, u, n);
+		k += n;
+	}
+	buf[k] = 0;
+	return buf;
+}

@@ -93,5 +93,14 @@ void format_size(uint64_t v, char *buf, size_t len);
  * executable (a build tree), else in PKGLIBEXECDIR. malloc'd, or NULL when neither has it. */
 char *helper_path(const char *name);
 
+/* Guest-controlled text made safe for a terminal or a log line: printable ASCII and well-formed
+ * UTF-8 (minus the C1 controls U+0080..U+009F) pass; a backslash is doubled; every other byte
+ * (controls, ESC, DEL, stray or overlong UTF-8) becomes backslash-x and two hex digits. Never
+ * NULL; the caller frees. Use it for anything a guest or a template chose (names, hostnames,
+ * command names, console text in messages) before it reaches a terminal or the log. */
+char *str_escape(const char *s);
+/* The same into buf (always NUL-terminated, truncated to fit); returns buf. */
+const char *str_escape_buf(const char *s, char *buf, size_t len);
+
 /* Monotonic milliseconds, for timeouts and benchmarks. */
 uint64_t now_ms(void);

@@ -195,6 +195,47 @@ static void test_write_file_atomic(void **state)
 }
 
 /* The helper report protocol shared by cellctl-monitor, cellctl-archive and cellctl. */
+static void test_str_escape(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{"plain text 123", "plain text 123"},
+		{"", ""},
+		{"a\\b", "a\\\\b"},
+		{"x\nFORGED-LINE", "x\\x0aFORGED-LINE"},
+		{"\x1b]0;pwned\a", "\\x1b]0;pwned\\x07"},
+		{"tab\there\r", "tab\\x09here\\x0d"},
+		{"del\x7f", "del\\x7f"},
+		{"caf\xc3\xa9", "caf\xc3\xa9"},              /* U+00E9 passes */
+		{"\xe2\x82\xac", "\xe2\x82\xac"},            /* U+20AC passes */
+		{"\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80"},    /* U+1F600 passes */
+		{"csi\xc2\x9b" "31m", "csi\\xc2\\x9b31m"},   /* C1 CSI, UTF-8 encoded */
+		{"raw\x9b", "raw\\x9b"},                     /* 8-bit CSI */
+		{"over\xc0\xaf", "over\\xc0\\xaf"},          /* overlong '/' */
+		{"sur\xed\xa0\x80", "sur\\xed\\xa0\\x80"},   /* surrogate */
+		{"cut\xe2\x82", "cut\\xe2\\x82"},            /* truncated sequence */
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *e = str_escape(cases[i].in);
+		assert_string_equal(e, cases[i].out);
+		free(e);
+	}
+	char *e = str_escape(NULL);
+	assert_string_equal(e, "");
+	free(e);
+	/* the buffer form never cuts an escape or a UTF-8 sequence in half */
+	char buf[8];
+	char big[9];
+	assert_string_equal(str_escape_buf("ab\ncd", big, sizeof(big)), "ab\\x0acd");
+	assert_string_equal(str_escape_buf("ab\ncd", buf, sizeof(buf)), "ab\\x0ac");
+	assert_string_equal(str_escape_buf("abcd\nx", buf, sizeof(buf)), "abcd");
+	assert_string_equal(str_escape_buf("abcde\xc3\xa9", buf, sizeof(buf)), "abcde\xc3\xa9");
+	assert_string_equal(str_escape_buf("abcdef\xc3\xa9", buf, sizeof(buf)), "abcdef");
+	assert_string_equal(str_escape_buf("\\\\\\\\", buf, 4), "\\\\");
+}
+
 static void test_report_protocol(void **state)
 {
 	(void)state;
@@ -231,7 +272,7 @@ int main(void)
 		cmocka_unit_test(test_parse_size),   cmocka_unit_test(test_format_size),
 		cmocka_unit_test(test_parse_uint),   cmocka_unit_test(test_parse_bool),
 		cmocka_unit_test(test_strtrim),      cmocka_unit_test(test_write_file_atomic),
-		cmocka_unit_test(test_report_protocol),
+		cmocka_unit_test(test_report_protocol), cmocka_unit_test(test_str_escape),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
