@@ -314,6 +314,18 @@ static void test_gconf_errors(void **state)
 	assert_int_equal(cerr_exit(), EX_BADCONFIG);
 	assert_null(load_gconf("[network]\nbridge = a-very-long-bridge-name\n"));
 	assert_int_equal(cerr_exit(), EX_BADCONFIG);
+	/* [cgroup] parent: self/NAME names the directory below the caller's own cgroups */
+	struct gconf *ok = load_gconf("[cgroup]\nparent = self/cct-lifecycle-4711\n");
+	assert_non_null(ok);
+	assert_string_equal(ok->cg_parent, "self/cct-lifecycle-4711");
+	gconf_free(ok);
+	static const char *const bad_parent[] = {"self/", "self/../x", "/abs", "two words", "a/../../b"};
+	for (size_t i = 0; i < ARRAY_SIZE(bad_parent); i++) {
+		_cleanup_free_ char *t = xasprintf("[cgroup]\nparent = %s\n", bad_parent[i]);
+		assert_null(load_gconf(t));
+		assert_int_equal(cerr_exit(), EX_BADCONFIG);
+		assert_non_null(strstr(cerr_msg(), "[cgroup] parent"));
+	}
 
 	/* $CELLCTL_CONF names a missing file */
 	_cleanup_free_ char *p = xasprintf("%s/nope.conf", tmpdir);
