@@ -566,8 +566,8 @@ static int limit_err(const struct cg_hier *h, int r)
 	if (r == -ESTALE) {
 		unsigned long long now = stat(path, &st) == 0 ? (unsigned long long)st.st_ino : 0;
 		cerr(EX_CGFOREIGN, 0,
-		     "cgroup %s is not the one this container was started in (inode %llu, recorded %llu): "
-		     "another installation's container with the same CTID and [cgroup] parent? Not touched",
+		     "cgroup %s is not the one this container was started in (inode %llu, recorded %llu; "
+		     "another installation's container with the same CTID and [cgroup] parent?): left alone",
 		     path, now, (unsigned long long)h->ino);
 		return -ESTALE;
 	}
