@@ -599,6 +599,17 @@ int cg_verify(const struct cg_paths *p)
 	return 0;
 }
 
+bool cg_lost(const struct cg_paths *p)
+{
+	for (unsigned i = 0; i < p->n; i++) {
+		_cleanup_cgdir_ struct cgdir d = CGDIR_INIT;
+		int r = open_limit(&p->h[i], &d);
+		if (r == -ENOENT || r == -ESTALE)
+			return true;
+	}
+	return false;
+}
+
 int cg_limit_dirfd(const struct cg_paths *p, unsigned i)
 {
 	if (i >= p->n)
@@ -946,13 +957,19 @@ static int create_hier(struct cg_hier *h)
 static int remove_stale(const struct cg_hier *h)
 {
 	_cleanup_free_ char *path = limit_dir(h);
-	_cleanup_cgdir_ struct cgdir up = CGDIR_INIT;
-	if (cgd_open_parent(path, &up) < 0 || faccessat(up.fd, strrchr(path, '/') + 1, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+	const char *name = strrchr(path, '/') + 1;
+	_cleanup_cgdir_ struct cgdir up = CGDIR_INIT, d = CGDIR_INIT;
+	if (cgd_open_parent(path, &up) < 0 || cgd_sub(&up, name, &d) < 0)
 		return 0;
+	/* looked at again just before: another start may have put its init there meanwhile */
+	if (!tree_empty(&d))
+		return cerr(EX_CGFOREIGN, 0, "cgroup %s already holds processes that this start did not put there: not using it",
+			    path);
 	log_info("removing the empty cgroup %s left behind by an earlier start", path);
-	int r = remove_cgroup(&up, strrchr(path, '/') + 1, 0);
+	int r = remove_cgroup(&up, name, fd_ino(d.fd));
 	if (r < 0)
-		return cerr_replace(EX_CGFOREIGN, r, "remove the cgroup %s left behind by an earlier start", path);
+		return cerr_replace(EX_CGFOREIGN, r == -ESTALE ? EBUSY : r, "remove the cgroup %s left behind by an earlier start",
+				    path);
 	return 0;
 }
 

@@ -97,6 +97,9 @@ const struct cg_ops *cg_backend(enum cg_mode mode);
  * -ESTALE one is another cgroup or has no recorded identity (EX_CGFOREIGN recorded, naming it).
  * For code outside this module that joins the container's cgroups (exec). */
 int cg_verify(const struct cg_paths *p);
+/* Has a limit cgroup whose identity was recorded gone away, or been replaced by another of the
+ * same name? (Another start of the same CTID and parent took it as left behind.) Records nothing. */
+bool cg_lost(const struct cg_paths *p);
 /* An O_RDONLY|O_DIRECTORY fd of hierarchy i's limit cgroup, checked as cg_verify does (errors as
  * there), to work relative to (e.g. openat(fd, "ct/cgroup.procs") to join the leaf). */
 int cg_limit_dirfd(const struct cg_paths *p, unsigned i);

@@ -310,6 +310,13 @@ int ct_start(const struct gconf *g, unsigned ctid, bool force)
 	log_debug("container %u started in %llu ms", ctid, (unsigned long long)(now_ms() - t0));
 	return 0;
 fail:
+	/* whatever step noticed it: another start of this CTID in the same place removed our cgroups
+	 * as left behind (it found them before our init was in them), and runs there now */
+	if (cg_lost(&cg))
+		cerr_replace(EX_CGFOREIGN, 0,
+			     "the cgroups of container %u were removed or replaced meanwhile by another start "
+			     "(another installation's container with the same CTID and [cgroup] parent?)",
+			     ctid);
 	/* only what this start created: a cgroup it refused (in use) has no identity in cg */
 	ops->kill(&cg, 2000);
 	ops->destroy(&cg);

@@ -9,6 +9,8 @@
 #      kill A's container (the old code did: "init killed by signal 9" in A's log).
 #   2. The worlds name different directories: both run CT N side by side; set, stop --fast and
 #      destroy in one world never reach the other's, both ways round.
+#   3. Both worlds start CT N in the same directory at the same moment, 5 times: one wins, the
+#      other is refused (38) and leaves nothing; the winner runs in the cgroup it recorded.
 # A's container must keep the same init (pid and start time), boot count and limits throughout,
 # and its log must show no stop or kill while B acts.
 # timeout: 400
@@ -218,4 +220,54 @@ run in_world "$C" exec "$CT" -- echo alive
 expect_match '^alive$' "$OUT" "C's container answers"
 check "C: stop $CT" in_world "$C" stop "$CT" --fast
 check "C: destroy $CT" in_world "$C" destroy "$CT"
+
+# ==== 3. both worlds start CT N in the same directory at the same moment ===========================
+# Exactly one may win the directory; the other is refused (38) and leaves nothing; the winner runs
+# in the cgroup its state file records (same inode).
+log "---- 3. A and B start $CT in the same directory at once"
+mkworld b2 "self/$CG_NAME" 24
+B2=$TMPD/b2
+create_ct "$CT"
+check "B: create $CT" in_world "$B2" create "$CT"
+rec_ino() { awk -v r="$CG_NAME/$CT" '$1 == "unified" && $3 == r {print $4}' "$1/$CT.state" 2>/dev/null; }
+for round in 1 2 3 4 5; do
+	cc start "$CT" > "$TMPD/ra" 2>&1 &
+	pa=$!
+	in_world "$B2" start "$CT" > "$TMPD/rb" 2>&1 &
+	pb=$!
+	wait $pa
+	ra=$?
+	wait $pb
+	rb=$?
+	win="" run_dir=""
+	if [ $ra = 0 ] && [ $rb = 0 ]; then
+		fail "round $round: both starts succeeded" "A: $(cat "$TMPD/ra")" "B: $(cat "$TMPD/rb")"
+	elif [ $ra = 0 ]; then
+		win=A run_dir=$A_RUN
+	elif [ $rb = 0 ]; then
+		win=B run_dir=$B2/run
+	else
+		warn "round $round: neither start won (A: $ra $(cat "$TMPD/ra"); B: $rb $(cat "$TMPD/rb"))"
+	fi
+	if [ -n "$win" ]; then
+		lose=$([ $win = A ] && echo "$rb $(cat "$TMPD/rb")" || echo "$ra $(cat "$TMPD/ra")")
+		case "$lose" in
+		38\ *) ok "round $round: $win started, the other was refused with 38" ;;
+		*) fail "round $round: $win started, the other refused with 38" "$lose" ;;
+		esac
+		ino=$(stat -c %i "$(cg_unified "$CG_NAME")" 2>/dev/null)
+		[ -n "$ino" ] && [ "$(rec_ino "$run_dir")" = "$ino" ] && ok "round $round: $win runs in the cgroup its state records (inode $ino)" ||
+			fail "round $round: $win runs in the cgroup its state records" "recorded $(rec_ino "$run_dir"), found $ino"
+		read -r ip _ <<< "$(state_init "$run_dir")"
+		grep -q "/$CG_NAME/$CT/" "/proc/$ip/cgroup" 2>/dev/null && ok "round $round: $win's init is in it" ||
+			fail "round $round: $win's init is in its cgroup" "$(cat "/proc/$ip/cgroup" 2>&1)"
+	fi
+	[ $ra = 0 ] && { check "round $round: A: stop" cc stop "$CT" --fast; }
+	[ $rb = 0 ] && { check "round $round: B: stop" in_world "$B2" stop "$CT" --fast; }
+	[ $ra != 0 ] && [ ! -e "$A_RUN/$CT.state" ] || [ $ra = 0 ] || fail "round $round: A's refused start left a state file"
+	[ $rb != 0 ] && [ ! -e "$B2/run/$CT.state" ] || [ $rb = 0 ] || fail "round $round: B's refused start left a state file"
+done
+leak_check "after the concurrent starts"
+check "A: destroy $CT" cc destroy "$CT"
+check "B: destroy $CT" in_world "$B2" destroy "$CT"
 finish

@@ -933,6 +933,8 @@ static void test_identity(void **state)
 	mkfile("cg/cellctl/101/cgroup.events", "populated 1\nfrozen 0\n");
 	mkfile("cg/cellctl/101/ct/init.scope/cgroup.procs", "");
 
+	assert_true(cg_lost(&p));
+	assert_false(cg_lost(&theirs));
 	assert_int_equal(cg_verify(&p), -ESTALE);
 	assert_int_equal(cerr_exit(), EX_CGFOREIGN);
 	assert_non_null(strstr(cerr_msg(), "is not the one this container was started in"));
@@ -978,6 +980,7 @@ static void test_identity(void **state)
 	/* no identity recorded (a state file of an older cellctl): teardown leaves it alone quietly,
 	 * changes are refused */
 	p.h[0].ino = 0;
+	assert_false(cg_lost(&p)); /* nothing recorded, nothing lost */
 	assert_int_equal(ops->kill(&p, 100), 0);
 	assert_int_equal(ops->destroy(&p), 0);
 	assert_true(ops->apply(&p, &c, priv, true) < 0);
@@ -994,6 +997,7 @@ static void test_identity(void **state)
 	assert_string_equal(slurp("cg/cellctl/101/cgroup.kill"), "1");
 	assert_int_equal(ops->destroy(&theirs), 0);
 	assert_false(exists("cg/cellctl/101"));
+	assert_true(cg_lost(&theirs)); /* gone */
 	assert_true(exists("cg/cellctl/gone")); /* ours (renamed away) was never in the way */
 }
 
