@@ -298,7 +298,9 @@ static int fill_rel(struct cg_hier *h, const char *parent, bool self, const char
 			memmove(own, own + l, strlen(own + l) + 1);
 		/* the run state is space separated */
 		if (strpbrk(own, " \t\n"))
-			return cerr(EX_SYSTEM, EINVAL, "the caller's %s cgroup \"%s\" has white space in its name: use a [cgroup] parent other than self",
+			return cerr(EX_SYSTEM, EINVAL,
+				    "the caller's %s cgroup \"%s\" has white space in its name: use a [cgroup] "
+				    "parent other than self",
 				    h->name, own);
 	}
 	const char *parts[] = {own, parent, id};
