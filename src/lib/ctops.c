@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <uuid/uuid.h>
 
 #include "cgroup.h"
@@ -243,7 +244,8 @@ int ct_create(const struct gconf *g, unsigned ctid, const struct create_opts *o)
 }
 
 /* A state file whose init is gone: wait briefly for a monitor that is still cleaning up, then
- * clean up ourselves. */
+ * clean up ourselves (only the cgroups recorded in it: one that is not, e.g. of another
+ * installation, is left alone with a warning, and is not this command's error). */
 static void clear_stale(const struct gconf *g, unsigned ctid)
 {
 	struct ct_state st;
@@ -251,8 +253,8 @@ static void clear_stale(const struct gconf *g, unsigned ctid)
 		return;
 	for (int i = 0; i < 100 && proc_alive(st.monitor_pid, st.monitor_start); i++)
 		usleep(50000);
-	if (!proc_alive(st.monitor_pid, st.monitor_start))
-		ct_cleanup(g, ctid, &st.cg, NULL);
+	if (!proc_alive(st.monitor_pid, st.monitor_start) && ct_cleanup(g, ctid, &st.cg, NULL) < 0)
+		cerr_clear();
 }
 
 int ct_start(const struct gconf *g, unsigned ctid, bool force)
@@ -295,6 +297,9 @@ int ct_start(const struct gconf *g, unsigned ctid, bool force)
 		close(limfd);
 		if (r < 0)
 			goto fail;
+	} else if (limfd != -ENOENT) { /* -ENOENT: no unified hierarchy (legacy v1) */
+		r = limfd;
+		goto fail;
 	}
 	if (c->userns && (r = cg_delegate(&cg, c->uid_base, c->uid_base)) < 0)
 		goto fail;
@@ -305,6 +310,14 @@ int ct_start(const struct gconf *g, unsigned ctid, bool force)
 	log_debug("container %u started in %llu ms", ctid, (unsigned long long)(now_ms() - t0));
 	return 0;
 fail:
+	/* whatever step noticed it: another start of this CTID in the same place removed our cgroups
+	 * as left behind (it found them before our init was in them), and runs there now */
+	if (cg_lost(&cg))
+		cerr_replace(EX_CGFOREIGN, 0,
+			     "the cgroups of container %u were removed or replaced meanwhile by another start "
+			     "(another installation's container with the same CTID and [cgroup] parent?)",
+			     ctid);
+	/* only what this start created: a cgroup it refused (in use) has no identity in cg */
 	ops->kill(&cg, 2000);
 	ops->destroy(&cg);
 	state_remove(g, ctid);
@@ -370,6 +383,10 @@ int ct_stop(const struct gconf *g, unsigned ctid, bool fast, int timeout_s)
 		if (!clean)
 			log_warn("container %u did not stop within %d s: killing it", ctid, timeout_s);
 	}
+	/* init first, through its pidfd (its PID namespace dies with it), then whatever is left in
+	 * the cgroup recorded at start (never another one of the same name) */
+	if (!clean && pidfd >= 0)
+		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
 	if (!clean && (r = ops->kill(&st.cg, 5000)) < 0)
 		return cerr(EX_STOPERR, r, "kill the processes of container %u", ctid);
 	if (pidfd >= 0)
