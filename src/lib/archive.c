@@ -292,16 +292,27 @@ static int open_parent(const struct xctx *x, const char *path, const char *dir, 
 	return cerr(EX_SYSTEM, fd, "template %s: open the directory of '%s'", x->tname, esc(path, b));
 }
 
+/* Make room for a new object at pfd/base, as libarchive does: an existing non-directory goes, an
+ * existing directory must be empty. */
+static int replace_at(const struct xctx *x, int pfd, const char *base, const char *path)
+{
+	struct stat st;
+	if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    unlinkat(pfd, base, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0) < 0) {
+		char b[ESC_LEN];
+		return cerr(EX_BADTEMPLATE, errno, "template %s: cannot replace '%s'", x->tname, esc(path, b));
+	}
+	return 0;
+}
+
 /* A device node, created by us: mode 0 until it belongs to the (shifted) owner, then the
  * archive's permission bits without set-id or sticky bits. Only in dev/ (the caller checks). */
 static int make_node(const struct xctx *x, int pfd, const char *base, struct archive_entry *e, const char *path)
 {
 	char b[ESC_LEN];
-	struct stat st;
-	if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    unlinkat(pfd, base, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0) < 0)
-		return cerr(EX_BADTEMPLATE, errno, "template %s: cannot replace '%s' with a device node", x->tname,
-			    esc(path, b));
+	int r = replace_at(x, pfd, base, path);
+	if (r < 0)
+		return r;
 	mode_t type = archive_entry_filetype(e) == AE_IFBLK ? S_IFBLK : S_IFCHR;
 	if (mknodat(pfd, base, type | 0, archive_entry_rdev(e)) < 0)
 		return cerr(EX_SYSTEM, errno, "create device node '%s' of template %s", esc(path, b), x->tname);
@@ -324,8 +335,9 @@ static int make_node(const struct xctx *x, int pfd, const char *base, struct arc
 /* Check one entry before libarchive writes it, and do what libarchive must not: every directory
  * on the way is a real directory beneath the destination, a symlink at the name is removed
  * rather than followed, a hard link's target is an existing non-directory beneath the
- * destination, device nodes exist only in dev/ (made here, by make_node). *done: the entry is
- * complete (libarchive must skip it). */
+ * destination (a link to anything but a regular file is made here, without metadata: libarchive
+ * would chmod through a linked symlink), device nodes exist only in dev/ (made here, by
+ * make_node). *done: the entry is complete (libarchive must skip it). */
 static int entry_prepare(struct xctx *x, struct archive_entry *e, const char *path, const char *link, bool *done)
 {
 	*done = false;
@@ -378,6 +390,21 @@ static int entry_prepare(struct xctx *x, struct archive_entry *e, const char *pa
 		if ((S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) && !tpl_path_in_dev(rel))
 			return cerr(EX_BADTEMPLATE, 0, "template %s: device node '%s' outside /dev (a hard link to '%s', refused)",
 				    x->tname, esc(path, b), esc(link, lb));
+		if (!S_ISREG(st.st_mode)) {
+			/* libarchive would apply the entry's mode (and data) by name, through the link when
+			 * the target is a symlink: a second name needs no metadata, made here */
+			if (pfd < 0)
+				return cerr(EX_BADTEMPLATE, 0, "template %s: hard link '%s' comes before its directory",
+					    x->tname, esc(path, b));
+			int r = replace_at(x, pfd, base, path);
+			if (r < 0)
+				return r;
+			if (linkat(lfd, lbase, pfd, base, 0) < 0)
+				return cerr(EX_SYSTEM, errno, "template %s: hard link '%s' to '%s'", x->tname, esc(path, b),
+					    esc(link, lb));
+			*done = true;
+			return 0;
+		}
 	}
 	if (dev) {
 		char b[ESC_LEN];
