@@ -65,6 +65,8 @@ def spec_entry(tf, spec):
         if len(a) > 1:
             data = a[1].encode()
             ti.size = len(data)
+            # libarchive obeys a hard link's size only in pax interchange format: a pax header
+            ti.pax_headers = {"comment": "hard link with data"}
             # tarfile never writes data for a hard link: write header and data ourselves
             tf.fileobj.write(ti.tobuf(tf.format, tf.encoding, tf.errors))
             tf.offset += len(ti.tobuf(tf.format, tf.encoding, tf.errors))
