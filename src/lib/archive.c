@@ -259,16 +259,17 @@ static int unsafe(const struct xctx *x, const char *path, const char *why)
 }
 
 /* Split a canonical name into its directory ("" for the top) and last component (in place). */
-static const char *split_last(char *clean)
+static void split_last(char *clean, const char **dir, const char **base)
 {
 	char *s = strrchr(clean, '/');
 	if (!s) {
-		memmove(clean + 1, clean, strlen(clean) + 1);
-		clean[0] = '\0';
-		return clean + 1;
+		*dir = "";
+		*base = clean;
+		return;
 	}
 	*s = '\0';
-	return s + 1;
+	*dir = clean;
+	*base = s + 1;
 }
 
 /* The directory an entry goes into, opened beneath the destination without following any
@@ -356,8 +357,9 @@ static int entry_prepare(struct xctx *x, struct archive_entry *e, const char *pa
 		return cerr(EX_BADTEMPLATE, 0, "template %s: device node '%s' outside /dev (refused)", x->tname,
 			    esc(path, b));
 	}
-	_cleanup_free_ char *dir = xstrdup(rel);
-	const char *base = split_last(dir);
+	_cleanup_free_ char *buf = xstrdup(rel);
+	const char *dir, *base;
+	split_last(buf, &dir, &base);
 	_cleanup_close_ int pfd = open_parent(x, path, dir, "");
 	if (pfd < 0 && pfd != -ENOENT)
 		return pfd;
@@ -376,8 +378,9 @@ static int entry_prepare(struct xctx *x, struct archive_entry *e, const char *pa
 		if (!lrel || !*lrel)
 			return cerr(EX_BADTEMPLATE, 0, "template %s: unsafe entry '%s' (hard link to '%s')", x->tname,
 				    esc(path, b), esc(link, lb));
-		const char *lbase = split_last(lrel);
-		_cleanup_close_ int lfd = open_parent(x, path, lrel, "link");
+		const char *ldir, *lbase;
+		split_last(lrel, &ldir, &lbase);
+		_cleanup_close_ int lfd = open_parent(x, path, ldir, "link");
 		struct stat st;
 		if (lfd == -ENOENT || (lfd >= 0 && fstatat(lfd, lbase, &st, AT_SYMLINK_NOFOLLOW) < 0))
 			return cerr(EX_BADTEMPLATE, 0, "template %s: entry '%s' is a hard link to '%s', which is not there",
