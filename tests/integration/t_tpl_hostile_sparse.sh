@@ -30,6 +30,7 @@ nothing_left() {
 	[ -z "$(ls -A "$PRIV_DIR")" ] && [ ! -e "$CONF_DIR/$CT.conf" ] && [ -z "$(ls -A "$RUN_DIR/idmap" 2>/dev/null)" ] &&
 		ok "$1: no container, private area, temp dir or uid block reservation left" ||
 		fail "$1: nothing left" "$(ls -A "$PRIV_DIR" "$CONF_DIR" "$RUN_DIR/idmap" 2>&1)"
+	rm -f "$CONF_DIR"/*.destroyed
 }
 
 # The helper of the create running in the background ($CC_PID), as soon as it exists.
@@ -65,7 +66,9 @@ else
 fi
 wait "$CC_PID"
 rc=$?
+use_ct "$CT"
 [ $rc = 47 ] && ok "the backgrounded create of the bomb exits 47" || fail "the backgrounded create of the bomb exits 47 (got $rc)"
+[ $rc = 0 ] && cc destroy "$CT" > /dev/null
 nothing_left "the bomb, first create"
 
 t0=$(date +%s%N)
@@ -77,6 +80,7 @@ crc=$(printf '%s\n' "$OUT" | sed -n 's/^RC=\([0-9]*\) .*/\1/p')
 msg=$(printf '%s\n' "$OUT" | grep -v '^RC=' | grep . | head -1)
 log "sparse bomb: exit $crc in $ms ms, peak RSS $((rss / 1024)) MiB: $msg"
 [ "$crc" = 47 ] && ok "the sparse bomb is refused with exit 47" || fail "the sparse bomb is refused with exit 47 (got $crc)" "$OUT"
+[ "$crc" = 0 ] && cc destroy "$CT" > /dev/null
 expect_match 'sparse (map|file)' "$msg" "the message names the sparse map"
 [ -n "$rss" ] && [ "$rss" -lt $((LIMIT_MIB * 1024)) ] && ok "peak RSS $((rss / 1024)) MiB stays under the $LIMIT_MIB MiB limit" ||
 	fail "peak RSS under $LIMIT_MIB MiB" "$((${rss:-0} / 1024)) MiB"
@@ -86,6 +90,7 @@ nothing_left "the bomb"
 python3 "$LIB_DIR/tpl_hostile.py" sparse "$TPL_DIR/cache/many.tar" 100000 "$BASE" || fail "craft the 100000-segment file"
 run cc create "$CT" --ostemplate many
 [ "$RC" = 47 ] && ok "100000 segments: refused with exit 47" || fail "100000 segments: refused with exit 47 (got $RC)" "$OUT"
+[ "$RC" = 0 ] && cc destroy "$CT" > /dev/null
 expect_match "entry 'sparse-bomb' is a sparse file of 100000 segments \(at most 65536\)" "$OUT" "100000 segments: the message says why"
 nothing_left "100000 segments"
 
