@@ -283,7 +283,8 @@ static int reopen_regular(int pfd, int flags)
 	} else {
 		char p[64];
 		snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
-		r = open(p, (flags & ~(O_CREAT | O_TRUNC | O_PATH | O_DIRECTORY)) | O_CLOEXEC | O_NOCTTY);
+		/* (O_NOFOLLOW would refuse the magic link itself: the O_PATH open did not follow) */
+		r = open(p, (flags & ~(O_CREAT | O_TRUNC | O_PATH | O_DIRECTORY | O_NOFOLLOW)) | O_CLOEXEC | O_NOCTTY);
 		if (r < 0)
 			r = -errno;
 	}
