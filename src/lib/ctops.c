@@ -15,6 +15,7 @@
 #include "devbpf.h"
 #include "error.h"
 #include "fsutil.h"
+#include "idmap.h"
 #include "lock.h"
 #include "log.h"
 #include "monitor.h"
@@ -45,41 +46,6 @@ static void conf_cleanup(struct ct_config **c)
 static char *private_path(const struct gconf *g, unsigned ctid)
 {
 	return xasprintf("%s/%u", g->private_dir, ctid);
-}
-
-/* The lowest free id block: every container with userns holds [uid_base, uid_base+size). */
-static int alloc_uid_base(const struct gconf *g, uint32_t *out)
-{
-	_cleanup_free_ unsigned *ids = NULL;
-	unsigned n = 0;
-	int r = ctconf_list(g, &ids, &n);
-	if (r < 0)
-		return r;
-	uint32_t *bases = xcalloc(n + 1, sizeof(uint32_t));
-	unsigned nb = 0;
-	for (unsigned i = 0; i < n; i++) {
-		struct ct_config *c = NULL;
-		if (ctconf_load(g, ids[i], &c) == 0) {
-			if (c->userns && c->uid_base)
-				bases[nb++] = c->uid_base;
-			ctconf_free(c);
-		}
-	}
-	cerr_clear(); /* a broken neighbour config is not our error */
-	uint64_t cand = g->userns_base;
-	for (bool moved = true; moved;) {
-		moved = false;
-		for (unsigned i = 0; i < nb; i++)
-			if (cand < (uint64_t)bases[i] + g->userns_size && bases[i] < cand + g->userns_size) {
-				cand = (uint64_t)bases[i] + g->userns_size;
-				moved = true;
-			}
-	}
-	free(bases);
-	if (cand + g->userns_size > UINT32_MAX)
-		return cerr(EX_RESOURCE, 0, "no free user id block above %u", g->userns_base);
-	*out = (uint32_t)cand;
-	return 0;
 }
 
 static bool has_init(const char *root)
@@ -164,10 +130,11 @@ int ct_create(const struct gconf *g, unsigned ctid, const struct create_opts *o)
 		return r;
 	quota_ct_assign(c); /* [container] quota_id: the project ID */
 
-	/* the id block stays ours from allocation until the config is written */
-	_cleanup_lock_ struct ct_lock idlk = CT_LOCK_INIT;
+	/* the id block stays ours from allocation until the config is written: reserved under the
+	 * global idmap lock, which is not held while the template unpacks */
+	_cleanup_(idmap_release) struct idmap_res idres = IDMAP_RES_INIT;
 	if (c->userns) {
-		if ((r = ct_lock_take_global(g, "idmap", &idlk)) < 0 || (r = alloc_uid_base(g, &c->uid_base)) < 0)
+		if ((r = idmap_reserve(g, ctid, &c->uid_base, &idres)) < 0)
 			return r;
 		char b[16];
 		snprintf(b, sizeof(b), "%u", c->uid_base);
