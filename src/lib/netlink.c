@@ -1346,6 +1346,19 @@ static int check_bridge(const struct gconf *g, const char *name)
 	return 0;
 }
 
+int net_check_bridges(const struct gconf *g, const struct ct_config *c)
+{
+	for (unsigned i = 0; i < c->nnetif; i++) {
+		struct net_ifres res;
+		int r = net_resolve_netif(g, c, i, &res);
+		if (r < 0)
+			return cerr(EX_BADVALUE, EINVAL, "CT %u: cannot name interface %s", c->ctid, c->netif[i].ifname);
+		if ((r = check_bridge(g, res.bridge)) < 0)
+			return r;
+	}
+	return 0;
+}
+
 int net_check_conflicts(const struct gconf *g, const struct ct_config *c)
 {
 	struct net_ifres mine[MAX_NETIF];
@@ -1354,9 +1367,6 @@ int net_check_conflicts(const struct gconf *g, const struct ct_config *c)
 	for (unsigned i = 0; i < c->nnetif; i++) {
 		if (net_resolve_netif(g, c, i, &mine[i]) < 0)
 			return cerr(EX_BADVALUE, EINVAL, "CT %u: cannot name interface %s", c->ctid, c->netif[i].ifname);
-		int r = check_bridge(g, mine[i].bridge);
-		if (r < 0)
-			return r;
 		for (unsigned k = 0; k < i; k++) {
 			if (mine[i].mac[0] && !strcasecmp(mine[i].mac, mine[k].mac))
 				return cerr(EX_BADVALUE, 0, "MAC %s used twice", mine[i].mac);

@@ -82,8 +82,8 @@ uint32_t net_link_group(unsigned ctid);
  * present. cerr(EX_NETDEV) naming the bridge. */
 int net_bridge_ensure(const char *name, const char *address);
 /* May cellctl create this bridge: the default one ([network] bridge) or one listed in
- * [network] bridges? Any other bridge must exist: create, set and start refuse an interface on
- * a missing one (EX_BADVALUE, from net_check_conflicts), and starting one refuses too (EX_NETDEV). */
+ * [network] bridges? Any other bridge must exist: create and set refuse an interface on a missing
+ * one (EX_BADVALUE, net_check_bridges), start refuses it (EX_NETDEV) and creates nothing. */
 bool net_bridge_creatable(const struct gconf *g, const char *name);
 /* Create the pair host_if <-> guest_if, the guest side created directly in the network namespace
  * of guest_pid (left down: net_guest_setup brings it up); set both MACs (NULL: kernel's random); enslave host_if to bridge
@@ -137,7 +137,10 @@ int net_spoof_counters(const char *host_ifname, uint64_t out[SPOOF_NREASONS]);
  * use one of c's guest MACs or host interface names (cerr EX_BADVALUE "MAC ... already used by
  * CT N"); no running container on the same bridge may have one of c's addresses, nor may the
  * default bridge's own address be used (cerr EX_IPINUSE). c's own interfaces must not share a MAC.
- * A running neighbour is checked with its saved and its running configuration (runconf.h). Every
- * bridge c uses must exist, unless cellctl may create it (net_bridge_creatable; cerr EX_BADVALUE).
+ * A running neighbour is checked with its saved and its running configuration (runconf.h).
  * Unreadable other configs are skipped (logged). */
 int net_check_conflicts(const struct gconf *g, const struct ct_config *c);
+/* create and set: every bridge c uses must exist now (and be a bridge), unless cellctl may create
+ * it (net_bridge_creatable); cerr EX_BADVALUE naming it. (start refuses such a bridge too, when
+ * it comes to it: EX_NETDEV.) */
+int net_check_bridges(const struct gconf *g, const struct ct_config *c);

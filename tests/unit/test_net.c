@@ -388,9 +388,10 @@ static void test_conflicts(void **state)
 	strcpy(c.netif[0].bridge, "otherbr");
 	g.bridges = "br1, otherbr";
 	assert_int_equal(net_check_conflicts(&g, &c), 0);
+	assert_int_equal(net_check_bridges(&g, &c), 0);
 	/* a bridge cellctl may not create must exist: a typo is refused, nothing assumed */
 	g.bridges = NULL;
-	assert_true(net_check_conflicts(&g, &c) < 0);
+	assert_true(net_check_bridges(&g, &c) < 0);
 	assert_int_equal(cerr_exit(), EX_BADVALUE);
 	assert_non_null(strstr(cerr_msg(), "bridge otherbr does not exist"));
 	cerr_clear();
