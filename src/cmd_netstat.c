@@ -64,6 +64,22 @@ static int collect(const struct gconf *g, unsigned ctid, struct ifrow **rows, un
 	return 0;
 }
 
+/* A JSON string (interface names may hold '"' or '\\'). */
+static void json_str(struct strbuf *sb, const char *s)
+{
+	sb_add(sb, "\"");
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch == '"' || ch == '\\')
+			sb_printf(sb, "\\%c", ch);
+		else if (ch < 0x20 || ch == 0x7f)
+			sb_printf(sb, "\\u%04x", ch);
+		else
+			sb_addn(sb, (const char *)&ch, 1);
+	}
+	sb_add(sb, "\"");
+}
+
 static int cmp_id(const void *a, const void *b)
 {
 	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
@@ -143,8 +159,11 @@ int cmd_netstat(struct gconf *g, int argc, char **argv)
 		if (json) {
 			sb_printf(&sb, "%s\n  {\"ctid\": %u, \"interfaces\": [", shown ? "," : "", ids[i]);
 			for (unsigned j = 0; j < nr; j++) {
-				sb_printf(&sb, "%s\n    {\"ifname\": \"%s\", \"host_ifname\": \"%s\", \"filter\": \"%s\", \"dropped\": {",
-					  j ? "," : "", rows[j].ifname, rows[j].host_ifname, rows[j].filter);
+				sb_printf(&sb, "%s\n    {\"ifname\": ", j ? "," : "");
+				json_str(&sb, rows[j].ifname);
+				sb_add(&sb, ", \"host_ifname\": ");
+				json_str(&sb, rows[j].host_ifname);
+				sb_printf(&sb, ", \"filter\": \"%s\", \"dropped\": {", rows[j].filter);
 				for (int q = 0; q < SPOOF_NREASONS; q++)
 					sb_printf(&sb, "%s\"%s\": %llu", q ? ", " : "", spoof_reason_names[q],
 						  (unsigned long long)rows[j].drops[q]);
