@@ -87,6 +87,24 @@ expect_match 'notabr0 is not a bridge' "$OUT" "a link that is not a bridge is re
 check "set --ifname eth1 --bridge admbr0 (live)" cc set "$A" --ifname eth1 --bridge admbr0
 expect_match "master admbr0 " "$(ip -n "$NS" -o link show dev "veth$A.1" 2>&1)" "veth$A.1 moved to admbr0 live"
 
+# deleting eth0 live moves eth1 to position 0: its derived host name and MACs follow (as the next
+# start would have them), and its filter with them, so eth1 keeps working
+ip -n "$NS" addr add 10.88.0.1/24 dev admbr0
+ip -n "$NS" link set admbr0 up
+check "set --ifname eth1 --ipadd 10.88.0.5/24 (live)" cc set "$A" --ifname eth1 --ipadd 10.88.0.5/24
+ping_eth1() { cc exec "$A" -- ping -c 1 -W 2 10.88.0.1 > /dev/null 2>&1; }
+wait_for 5 ping_eth1 && ok "eth1 reaches the host on admbr0" || fail "eth1 reaches the host on admbr0"
+m0=$(cc exec "$A" -- cat /sys/class/net/eth0/address 2>&1)
+check "set --netif_del eth0 (live)" cc set "$A" --netif_del eth0
+expect_match "master admbr0 " "$(ip -n "$NS" -o link show dev "veth$A.0" 2>&1)" "eth1's host side is veth$A.0 now"
+has_link "veth$A.2" && fail "eth2's veth$A.2 became veth$A.1" || ok "eth2's veth$A.2 became veth$A.1"
+[ "$(cc exec "$A" -- cat /sys/class/net/eth1/address 2>&1)" = "$m0" ] && ok "eth1 has the MAC of position 0 ($m0)" ||
+	fail "eth1 has the MAC of position 0" "$(cc exec "$A" -- cat /sys/class/net/eth1/address 2>&1) != $m0"
+cc exec "$A" -- ip neigh flush dev eth1 > /dev/null 2>&1
+ip -n "$NS" neigh flush dev admbr0
+wait_for 5 ping_eth1 && ok "eth1 still reaches the host (its filter follows its new MAC)" ||
+	fail "eth1 still reaches the host (its filter follows its new MAC)" "$(ip -n "$NS" -o link show dev "veth$A.0")"
+
 check "stop $A" cc stop "$A" --fast
 [ -e "$RUNF" ] && fail "the running configuration is removed at stop" || ok "the running configuration is removed at stop"
 expect_exit 21 cc set "$A" --netif_add eth1,,,,nosuchbr --save
