@@ -28,6 +28,7 @@ static const struct {
 	{"set", cmd_set, "set CTID --PARAM VALUE ... [--save]"},
 	{"list", cmd_list, "list [-a] [-S] [-H] [-o FIELD,...] [-s [-]FIELD] [-j] [-1]"},
 	{"ubc", cmd_ubc, "ubc [CTID ...] [-j]"},
+	{"netstat", cmd_netstat, "netstat [CTID ...] [-H] [-j]"},
 	{"quota", cmd_quota, "quota CTID"},
 	{"quota-report", cmd_quota_report, "quota-report [CTID ...] [--format text|json|prom] [--output FILE] [--warn PCT] [--crit PCT] [--state FILE]"},
 	{"template", cmd_template, "template list | template build NAME"},

@@ -18,6 +18,7 @@ int cmd_set(struct gconf *g, int argc, char **argv);
 int cmd_list(struct gconf *g, int argc, char **argv);
 int cmd_template(struct gconf *g, int argc, char **argv);
 int cmd_ubc(struct gconf *g, int argc, char **argv);
+int cmd_netstat(struct gconf *g, int argc, char **argv);
 int cmd_quota(struct gconf *g, int argc, char **argv);
 int cmd_quota_report(struct gconf *g, int argc, char **argv);
 

@@ -108,6 +108,7 @@ void gconf_free(struct gconf *g)
 	free(g->cg_parent);
 	free(g->bridge);
 	free(g->bridge_address);
+	free(g->bridges);
 	free(g->default_template);
 	free(g->default_sample);
 	free(g);
@@ -164,6 +165,17 @@ static int gstr(dictionary *d, const char *sk, char **dst)
 	return 1;
 }
 
+/* [network] bridges: interface names separated by spaces or commas */
+static bool gconf_bridges_valid(const char *list)
+{
+	_cleanup_free_ char *s = xstrdup(list);
+	char *save = NULL;
+	for (char *t = strtok_r(s, " \t,", &save); t; t = strtok_r(NULL, " \t,", &save))
+		if (!param_valid_ifname(t))
+			return false;
+	return true;
+}
+
 static int gconf_parse(struct gconf *g, dictionary *d)
 {
 	const char *path = g->path;
@@ -200,6 +212,9 @@ static int gconf_parse(struct gconf *g, dictionary *d)
 	gstr(d, "network:bridge_address", &g->bridge_address);
 	if (g->bridge_address && !param_valid_cidr(g->bridge_address))
 		return bad_gkey(path, "network:bridge_address", g->bridge_address);
+	gstr(d, "network:bridges", &g->bridges);
+	if (g->bridges && !gconf_bridges_valid(g->bridges))
+		return bad_gkey(path, "network:bridges", g->bridges);
 	gstr(d, "defaults:ostemplate", &g->default_template);
 	if (!g->default_template)
 		return bad_gkey(path, "defaults:ostemplate", "");

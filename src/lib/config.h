@@ -33,6 +33,7 @@ struct gconf {
 	uint32_t userns_base;   /* [userns] base */
 	uint32_t userns_size;   /* [userns] size */
 	unsigned stop_timeout;  /* [defaults] stop_timeout, seconds (default 120) */
+	char *bridges;          /* [network] bridges: more bridges cellctl may create (space/comma list), may be NULL */
 };
 
 /* Load the global config: path from $CELLCTL_CONF, else /etc/cellctl/cellctl.conf. A missing
@@ -50,6 +51,8 @@ struct ct_netif {
 	char *ips[MAX_IPS];   /* "A/prefix" strings */
 	unsigned nips;
 	char gw[64], gw6[64];
+	/* anti-spoofing opt-outs ([netif.X] mac_filter / ip_filter = no); zero = filtering on */
+	bool mac_filter_off, ip_filter_off;
 };
 
 struct ct_config {

@@ -141,7 +141,7 @@ int ct_create(const struct gconf *g, unsigned ctid, const struct create_opts *o)
 		ini_set(c->doc, "container", "uid_base", b);
 	}
 
-	if ((r = net_check_conflicts(g, c)) < 0)
+	if ((r = net_check_conflicts(g, c)) < 0 || (r = net_check_bridges(g, c)) < 0)
 		return r;
 	if ((r = mkdir_p(g->private_dir, 0700)) < 0)
 		return cerr(EX_SYSTEM, r, "create %s", g->private_dir);

@@ -15,6 +15,7 @@
 #include "error.h"
 #include "log.h"
 #include "netlink.h"
+#include "runconf.h"
 #include "spawn.h"
 #include "state.h"
 #include "util.h"
@@ -96,8 +97,9 @@ int ct_cleanup(const struct gconf *g, unsigned ctid, const struct cg_paths *cg, 
 	if (!c && ctconf_load(g, ctid, &own) == 0)
 		c = own;
 	cerr_clear();
-	if (c && c->nnetif)
-		net_teardown_container(g, c); /* host veths go explicitly, by name */
+	if (c)
+		net_teardown_container(g, c); /* host veths go explicitly (by group: live additions too) */
+	runconf_remove(g, ctid);
 	if (own)
 		ctconf_free(own);
 	if (cg && cg->n) {

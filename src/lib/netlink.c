@@ -12,8 +12,13 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <linux/if_ether.h>
+#include <linux/pkt_cls.h>
+#include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
 #include <netlink/netlink.h>
+#include <netlink/msg.h>
+#include <netlink/attr.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 #include <netlink/route/link/bridge.h>
@@ -21,8 +26,10 @@
 #include <netlink/route/route.h>
 #include <uuid/uuid.h>
 
+#include "antispoof.h"
 #include "error.h"
 #include "log.h"
+#include "runconf.h"
 #include "state.h"
 #include "util.h"
 
@@ -96,6 +103,18 @@ static int derive_mac(const char *uuid, unsigned idx, bool host, char out[18])
 	}
 	mac_format(m, out);
 	return 0;
+}
+
+/* Without a uuid (a hand-written config) the MACs come from the CTID: still stable, and known to
+ * the anti-spoofing filter (a random MAC would not be). */
+static void ctid_mac(unsigned ctid, unsigned idx, bool host, char out[18])
+{
+	uint8_t m[6];
+	mac_hash(host ? "host-ctid" : "guest-ctid", &ctid, sizeof(ctid), idx, m);
+	m[0] = host ? 0xfe : (uint8_t)((m[0] | 0x02) & ~0x01);
+	if (!host && m[0] == 0xfe)
+		m[0] = 0x02;
+	mac_format(m, out);
 }
 
 int net_guest_mac(const char *uuid, unsigned idx, char out[18]) { return derive_mac(uuid, idx, false, out); }
@@ -216,15 +235,14 @@ int net_resolve_netif(const struct gconf *g, const struct ct_config *c, unsigned
 		snprintf(out->host_ifname, sizeof(out->host_ifname), "%s", n->host_ifname);
 	else if (net_host_ifname(c->ctid, idx, out->host_ifname) < 0)
 		return -EINVAL;
-	/* without a uuid (hand-written legacy config) the kernel picks random MACs */
 	if (n->mac[0])
 		snprintf(out->mac, sizeof(out->mac), "%s", n->mac);
-	else if (c->uuid)
-		net_guest_mac(c->uuid, idx, out->mac);
+	else if (!c->uuid || net_guest_mac(c->uuid, idx, out->mac) < 0)
+		ctid_mac(c->ctid, idx, false, out->mac);
 	if (n->host_mac[0])
 		snprintf(out->host_mac, sizeof(out->host_mac), "%s", n->host_mac);
-	else if (c->uuid)
-		net_host_mac(c->uuid, idx, out->host_mac);
+	else if (!c->uuid || net_host_mac(c->uuid, idx, out->host_mac) < 0)
+		ctid_mac(c->ctid, idx, true, out->host_mac);
 	const char *br = n->bridge[0] ? n->bridge : (g && g->bridge ? g->bridge : "");
 	snprintf(out->bridge, sizeof(out->bridge), "%s", br);
 	out->default_bridge = g && g->bridge && !strcmp(out->bridge, g->bridge);
@@ -441,7 +459,21 @@ static int route_add(struct nlc *c, int family, int ifindex, const char *ifname,
 
 /* ---- bridge and veth (caller's netns) ---- */
 
-static int bridge_ensure(struct nlc *c, const char *name, const char *address)
+bool net_bridge_creatable(const struct gconf *g, const char *name)
+{
+	if (g->bridge && !strcmp(g->bridge, name))
+		return true;
+	if (!g->bridges)
+		return false;
+	_cleanup_free_ char *s = xstrdup(g->bridges);
+	char *save = NULL;
+	for (char *t = strtok_r(s, " \t,", &save); t; t = strtok_r(NULL, " \t,", &save))
+		if (!strcmp(t, name))
+			return true;
+	return false;
+}
+
+static int bridge_ensure(struct nlc *c, const char *name, const char *address, bool may_create)
 {
 	struct rtnl_link *l = NULL;
 	int r = 0;
@@ -455,6 +487,11 @@ static int bridge_ensure(struct nlc *c, const char *name, const char *address)
 		r = link_get(c, name, &l);
 		if (r != -ENODEV)
 			break;
+		if (!may_create)
+			return cerr(EX_NETDEV, ENODEV,
+				    "bridge %s does not exist (cellctl creates only the default bridge and those in "
+				    "[network] bridges)",
+				    name);
 		uint8_t m[6];
 		mac_hash("bridge", name, strlen(name), 0, m);
 		m[0] = (uint8_t)((m[0] | 0x02) & ~0x01);
@@ -508,13 +545,13 @@ int net_bridge_ensure(const char *name, const char *address)
 	int r = nlc_open(&c);
 	if (r < 0)
 		return r;
-	r = bridge_ensure(&c, name, address);
+	r = bridge_ensure(&c, name, address, true);
 	nlc_close(&c);
 	return r;
 }
 
 static int veth_add_once(struct nlc *c, const char *host_if, const char *host_mac, const char *guest_if,
-			 const char *guest_mac, pid_t pid, int master, uint32_t group)
+			 const char *guest_mac, pid_t pid, int master, uint32_t group, bool up)
 {
 	log_debug("netlink: add veth %s (%s, group %#x) peer %s (%s) in netns of pid %d, master ifindex %d", host_if,
 		  host_mac ? host_mac : "random", group, guest_if, guest_mac ? guest_mac : "random", (int)pid, master);
@@ -526,7 +563,8 @@ static int veth_add_once(struct nlc *c, const char *host_if, const char *host_ma
 	rtnl_link_set_name(v, host_if);
 	if (hm)
 		rtnl_link_set_addr(v, hm);
-	rtnl_link_set_flags(v, IFF_UP);
+	if (up)
+		rtnl_link_set_flags(v, IFF_UP);
 	if (master > 0)
 		rtnl_link_set_master(v, master);
 	if (group)
@@ -548,7 +586,7 @@ static int veth_add_once(struct nlc *c, const char *host_if, const char *host_ma
 }
 
 static int veth_add(struct nlc *c, const char *host_if, const char *host_mac, const char *guest_if,
-		    const char *guest_mac, pid_t pid, const char *bridge, uint32_t group)
+		    const char *guest_mac, pid_t pid, const char *bridge, uint32_t group, bool up)
 {
 	if (!net_valid_ifname(host_if) || !net_valid_ifname(guest_if))
 		return cerr(EX_VETH, 0, "invalid interface name '%s' or '%s'", host_if, guest_if);
@@ -558,7 +596,7 @@ static int veth_add(struct nlc *c, const char *host_if, const char *host_mac, co
 		if (master <= 0)
 			return cerr(EX_VETH, errno, "find bridge %s", bridge);
 	}
-	int r = veth_add_once(c, host_if, host_mac, guest_if, guest_mac, pid, master, group);
+	int r = veth_add_once(c, host_if, host_mac, guest_if, guest_mac, pid, master, group, up);
 	if (r == -EEXIST) {
 		/* a leftover of ours (crashed monitor): only ever remove a veth */
 		struct rtnl_link *old = NULL;
@@ -578,7 +616,7 @@ static int veth_add(struct nlc *c, const char *host_if, const char *host_mac, co
 			r = link_del(c, host_if);
 			if (r < 0)
 				return cerr(EX_VETH, r, "delete stale interface %s", host_if);
-			r = veth_add_once(c, host_if, host_mac, guest_if, guest_mac, pid, master, group);
+			r = veth_add_once(c, host_if, host_mac, guest_if, guest_mac, pid, master, group, up);
 		}
 	}
 	if (r < 0)
@@ -593,7 +631,7 @@ int net_veth_add(const char *host_if, const char *host_mac, const char *guest_if
 	int r = nlc_open(&c);
 	if (r < 0)
 		return r;
-	r = veth_add(&c, host_if, host_mac, guest_if, guest_mac, guest_pid, bridge, 0);
+	r = veth_add(&c, host_if, host_mac, guest_if, guest_mac, guest_pid, bridge, 0, true);
 	nlc_close(&c);
 	return r;
 }
@@ -626,6 +664,175 @@ static int group_del(struct nlc *c, uint32_t group)
 		abort();
 	int r = nlc_err(c, nl_send_sync(c->sk, msg)); /* frees msg */
 	return r == -ENODEV || r == -ENOENT ? 0 : r;
+}
+
+/* ---- the anti-spoofing filter: a tc BPF filter on the host side's ingress ---- */
+
+/* First in line (priority 1): filters an admin or the traffic shaping adds later still see what
+ * it lets through (it answers TC_ACT_UNSPEC for those). */
+#define SPOOF_PRIO 1u
+#define SPOOF_HANDLE 1u
+
+static uint32_t ingress_parent(void) { return TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS); }
+static uint32_t spoof_info(void) { return TC_H_MAKE(SPOOF_PRIO << 16, htons(ETH_P_ALL)); }
+
+static struct nl_msg *tc_msg(int type, int flags, int ifindex, uint32_t handle, uint32_t parent, uint32_t info)
+{
+	struct nl_msg *msg = nlmsg_alloc_simple(type, flags);
+	if (!msg)
+		abort();
+	struct tcmsg t = {.tcm_family = AF_UNSPEC,
+			  .tcm_ifindex = ifindex,
+			  .tcm_handle = handle,
+			  .tcm_parent = parent,
+			  .tcm_info = info};
+	if (nlmsg_append(msg, &t, sizeof(t), NLMSG_ALIGNTO) < 0)
+		abort();
+	return msg;
+}
+
+/* The clsact qdisc gives the interface its ingress hook; one that is there already (clsact or
+ * ingress, made by someone else) is shared. */
+static int tc_clsact_ensure(struct nlc *c, int ifindex, const char *ifname)
+{
+	log_debug("netlink: add qdisc clsact to %s", ifname);
+	struct nl_msg *msg =
+		tc_msg(RTM_NEWQDISC, NLM_F_CREATE | NLM_F_EXCL, ifindex, TC_H_MAKE(TC_H_CLSACT, 0), TC_H_CLSACT, 0);
+	if (nla_put_string(msg, TCA_KIND, "clsact") < 0)
+		abort();
+	int r = nlc_err(c, nl_send_sync(c->sk, msg)); /* frees msg */
+	return r == -EEXIST ? 0 : r;
+}
+
+struct tc_found {
+	uint32_t prog_id;
+	bool found;
+};
+
+static int on_tfilter(struct nl_msg *msg, void *arg)
+{
+	struct tc_found *f = arg;
+	struct nlmsghdr *h = nlmsg_hdr(msg);
+	if (h->nlmsg_type != RTM_NEWTFILTER)
+		return NL_OK;
+	struct tcmsg *t = nlmsg_data(h);
+	struct nlattr *tb[TCA_MAX + 1], *ob[TCA_BPF_MAX + 1];
+	if (nlmsg_parse(h, sizeof(*t), tb, TCA_MAX, NULL) < 0 || TC_H_MAJ(t->tcm_info) != SPOOF_PRIO << 16 ||
+	    !tb[TCA_KIND] || !tb[TCA_OPTIONS] || strcmp(nla_get_string(tb[TCA_KIND]), "bpf"))
+		return NL_OK;
+	if (nla_parse_nested(ob, TCA_BPF_MAX, tb[TCA_OPTIONS], NULL) < 0 || !ob[TCA_BPF_ID] || !ob[TCA_BPF_NAME] ||
+	    strcmp(nla_get_string(ob[TCA_BPF_NAME]), SPOOF_PROG_NAME))
+		return NL_OK;
+	f->prog_id = nla_get_u32(ob[TCA_BPF_ID]);
+	f->found = true;
+	return NL_OK;
+}
+
+/* The id of the program of our filter on ifindex; -ENOENT when there is none. */
+static int tc_spoof_find(struct nlc *c, int ifindex, uint32_t *prog_id)
+{
+	struct nl_msg *msg = tc_msg(RTM_GETTFILTER, NLM_F_DUMP, ifindex, 0, ingress_parent(), 0);
+	int r = nl_send_auto(c->sk, msg);
+	nlmsg_free(msg);
+	if (r < 0)
+		return nlc_err(c, r);
+	struct tc_found f = {0};
+	struct nl_cb *sc = nl_socket_get_cb(c->sk), *cb = nl_cb_clone(sc);
+	nl_cb_put(sc);
+	if (!cb)
+		abort();
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_tfilter, &f);
+	r = nlc_err(c, nl_recvmsgs(c->sk, cb));
+	nl_cb_put(cb);
+	if (r < 0)
+		return r;
+	if (!f.found)
+		return -ENOENT;
+	*prog_id = f.prog_id;
+	return 0;
+}
+
+static int tc_spoof_attach(struct nlc *c, int ifindex, const char *ifname, int prog_fd)
+{
+	log_debug("netlink: add filter bpf %s (prio %u) to %s ingress", SPOOF_PROG_NAME, SPOOF_PRIO, ifname);
+	/* NLM_F_REPLACE: a filter that is there already gets the new program atomically */
+	struct nl_msg *msg = tc_msg(RTM_NEWTFILTER, NLM_F_CREATE | NLM_F_REPLACE, ifindex, SPOOF_HANDLE,
+				    ingress_parent(), spoof_info());
+	struct nlattr *opt = NULL;
+	if (nla_put_string(msg, TCA_KIND, "bpf") < 0 || !(opt = nla_nest_start(msg, TCA_OPTIONS)) ||
+	    nla_put_u32(msg, TCA_BPF_FD, (uint32_t)prog_fd) < 0 || nla_put_string(msg, TCA_BPF_NAME, SPOOF_PROG_NAME) < 0 ||
+	    nla_put_u32(msg, TCA_BPF_FLAGS, TCA_BPF_FLAG_ACT_DIRECT) < 0)
+		abort();
+	nla_nest_end(msg, opt);
+	return nlc_err(c, nl_send_sync(c->sk, msg));
+}
+
+static int tc_spoof_del(struct nlc *c, int ifindex, const char *ifname)
+{
+	uint32_t id;
+	if (tc_spoof_find(c, ifindex, &id) == -ENOENT)
+		return 0;
+	log_debug("netlink: delete filter %s from %s ingress", SPOOF_PROG_NAME, ifname);
+	struct nl_msg *msg = tc_msg(RTM_DELTFILTER, 0, ifindex, 0, ingress_parent(), spoof_info());
+	int r = nlc_err(c, nl_send_sync(c->sk, msg));
+	return r == -ENOENT ? 0 : r;
+}
+
+/* Install (or atomically replace, keeping the counters) the filter of interface n, or remove it
+ * when n opts out of both checks. */
+static int spoof_install(struct nlc *hc, const struct ct_netif *n, const struct net_ifres *res)
+{
+	int ifindex = (int)if_nametoindex(res->host_ifname);
+	if (ifindex <= 0)
+		return cerr(EX_VETH, errno, "find host interface %s", res->host_ifname);
+	struct spoof_cfg cfg;
+	if (spoof_cfg_from_netif(n, res->mac, &cfg) < 0)
+		return cerr(EX_BADVALUE, EINVAL, "%s: cannot build the anti-spoofing filter", n->ifname);
+	int r;
+	if (!spoof_cfg_active(&cfg)) {
+		if ((r = tc_spoof_del(hc, ifindex, res->host_ifname)) < 0)
+			return cerr(EX_NETDEV, r, "remove the anti-spoofing filter from %s", res->host_ifname);
+		return 0;
+	}
+	uint32_t id;
+	int mapfd = -1;
+	if (tc_spoof_find(hc, ifindex, &id) == 0)
+		mapfd = spoof_map_of_prog(id);
+	if (mapfd < 0 && (mapfd = spoof_map_create()) < 0)
+		return mapfd;
+	int pfd = spoof_load(&cfg, mapfd);
+	close(mapfd);
+	if (pfd < 0)
+		return pfd;
+	r = tc_clsact_ensure(hc, ifindex, res->host_ifname);
+	if (r >= 0)
+		r = tc_spoof_attach(hc, ifindex, res->host_ifname, pfd);
+	close(pfd);
+	if (r < 0)
+		return cerr(EX_NETDEV, r, "attach the anti-spoofing filter to %s", res->host_ifname);
+	return 0;
+}
+
+int net_spoof_counters(const char *host_ifname, uint64_t out[SPOOF_NREASONS])
+{
+	memset(out, 0, SPOOF_NREASONS * sizeof(uint64_t));
+	int ifindex = (int)if_nametoindex(host_ifname);
+	if (ifindex <= 0)
+		return -ENODEV;
+	struct nlc c = {0};
+	int r = nlc_open(&c);
+	if (r < 0)
+		return r;
+	uint32_t id;
+	r = tc_spoof_find(&c, ifindex, &id);
+	nlc_close(&c);
+	if (r < 0)
+		return r == -ENOENT ? 0 : r;
+	_cleanup_close_ int mfd = spoof_map_of_prog(id);
+	if (mfd < 0)
+		return 0;
+	r = spoof_map_read(mfd, out);
+	return r < 0 ? r : 1;
 }
 
 /* ---- guest side ---- */
@@ -827,15 +1034,26 @@ static int netif_up(struct nlc *hc, struct nlc *gc, const struct gconf *g, const
 		return cerr(EX_VETH, EINVAL, "CT %u: cannot name interface %u", c->ctid, idx);
 	int r;
 	if (res.bridge[0] && strcmp(last_bridge, res.bridge)) {
-		r = bridge_ensure(hc, res.bridge, res.default_bridge ? g->bridge_address : NULL);
+		r = bridge_ensure(hc, res.bridge, res.default_bridge ? g->bridge_address : NULL,
+				  net_bridge_creatable(g, res.bridge));
 		if (r < 0)
 			return r;
 		snprintf(last_bridge, 16, "%s", res.bridge);
 	}
+	/* the host side stays down (so the guest side has no carrier) until its filter is in place */
 	r = veth_add(hc, res.host_ifname, res.host_mac[0] ? res.host_mac : NULL, res.ifname,
-		     res.mac[0] ? res.mac : NULL, pid, res.bridge[0] ? res.bridge : NULL, net_link_group(c->ctid));
+		     res.mac[0] ? res.mac : NULL, pid, res.bridge[0] ? res.bridge : NULL, net_link_group(c->ctid), false);
 	if (r < 0)
 		return r;
+	if ((r = spoof_install(hc, &c->netif[idx], &res)) < 0)
+		return r;
+	struct rtnl_link *l = NULL;
+	if ((r = link_get(hc, res.host_ifname, &l)) >= 0) {
+		r = link_set_up(hc, l);
+		rtnl_link_put(l);
+	}
+	if (r < 0)
+		return cerr(EX_VETH, r, "set %s up", res.host_ifname);
 	return gc ? setup_one(gc, &c->netif[idx]) : 0;
 }
 
@@ -911,6 +1129,132 @@ int net_netif_up(const struct gconf *g, const struct ct_config *c, unsigned idx,
 	return r;
 }
 
+/* One change request for link l: new name and/or MAC and/or master (-1: none, 0: unchanged). */
+static int link_modify(struct nlc *c, struct rtnl_link *l, const char *name, const char *mac, int master)
+{
+	struct rtnl_link *ch = rtnl_link_alloc();
+	if (!ch)
+		abort();
+	struct nl_addr *ll = mk_lladdr(mac);
+	if (name)
+		rtnl_link_set_name(ch, name);
+	if (ll)
+		rtnl_link_set_addr(ch, ll);
+	if (master)
+		rtnl_link_set_master(ch, master > 0 ? master : 0);
+	int r = nlc_err(c, rtnl_link_change(c->sk, l, ch, 0));
+	if (ll)
+		nl_addr_put(ll);
+	rtnl_link_put(ch);
+	return r;
+}
+
+/* The host side of a live interface: our group's link called name. */
+static int host_link(struct nlc *hc, const struct ct_config *c, const char *name, struct rtnl_link **out)
+{
+	int r = link_get(hc, name, out);
+	if (r < 0)
+		return cerr(EX_VETH, r, "find host interface %s", name);
+	if (rtnl_link_get_group(*out) != net_link_group(c->ctid)) {
+		rtnl_link_put(*out);
+		*out = NULL;
+		return cerr(EX_VETH, EEXIST, "host interface %s does not belong to CT %u", name, c->ctid);
+	}
+	return 0;
+}
+
+static int netif_change(struct nlc *hc, const struct gconf *g, const struct net_ifres *ro, const struct ct_config *nc,
+			unsigned ni, const struct net_ifres *rn, pid_t pid)
+{
+	struct rtnl_link *l = NULL;
+	int r = host_link(hc, nc, ro->host_ifname, &l);
+	if (r < 0)
+		return r;
+	const char *newname = strcmp(ro->host_ifname, rn->host_ifname) ? rn->host_ifname : NULL;
+	const char *newmac = strcasecmp(ro->host_mac, rn->host_mac) && rn->host_mac[0] ? rn->host_mac : NULL;
+	int master = 0;
+	if (strcmp(ro->bridge, rn->bridge)) {
+		if (rn->bridge[0]) {
+			r = bridge_ensure(hc, rn->bridge, rn->default_bridge ? g->bridge_address : NULL,
+					  net_bridge_creatable(g, rn->bridge));
+			if (r < 0)
+				goto out;
+			master = (int)if_nametoindex(rn->bridge);
+			if (master <= 0) {
+				r = cerr(EX_NETDEV, errno, "find bridge %s", rn->bridge);
+				goto out;
+			}
+		} else {
+			master = -1;
+		}
+	}
+	if (newname || newmac || master) {
+		log_debug("netlink: change host interface %s:%s%s%s%s%s", ro->host_ifname, newname ? " name " : "",
+			  newname ? newname : "", newmac ? " address " : "", newmac ? newmac : "",
+			  master ? " master" : "");
+		r = link_modify(hc, l, newname, newmac, master);
+		if (r == -EBUSY && newname) { /* older kernels rename only a link that is down */
+			struct rtnl_link *down = rtnl_link_alloc();
+			if (!down)
+				abort();
+			rtnl_link_unset_flags(down, IFF_UP);
+			r = nlc_err(hc, rtnl_link_change(hc->sk, l, down, 0));
+			rtnl_link_put(down);
+			if (r >= 0)
+				r = link_modify(hc, l, newname, newmac, master);
+			struct rtnl_link *now = NULL;
+			if (link_get(hc, newname && r >= 0 ? newname : ro->host_ifname, &now) == 0) {
+				int u = link_set_up(hc, now);
+				rtnl_link_put(now);
+				if (r >= 0)
+					r = u;
+			}
+		}
+		if (r < 0) {
+			r = cerr(EX_VETH, r, "change host interface %s", ro->host_ifname);
+			goto out;
+		}
+	}
+	if (strcasecmp(ro->mac, rn->mac) && rn->mac[0]) {
+		struct nlc gc = {0};
+		struct rtnl_link *gl = NULL;
+		if ((r = nlc_open_in(&gc, pid)) < 0)
+			goto out;
+		log_debug("netlink: set address %s on %s (guest)", rn->mac, rn->ifname);
+		r = link_get(&gc, rn->ifname, &gl);
+		if (r >= 0) {
+			r = link_modify(&gc, gl, NULL, rn->mac, 0);
+			rtnl_link_put(gl);
+		}
+		nlc_close(&gc);
+		if (r < 0) {
+			r = cerr(EX_NETDEV, r, "set MAC %s on %s in the container", rn->mac, rn->ifname);
+			goto out;
+		}
+	}
+	r = spoof_install(hc, &nc->netif[ni], rn);
+out:
+	rtnl_link_put(l);
+	return r;
+}
+
+int net_netif_change(const struct gconf *g, const struct ct_config *oc, unsigned oi, const struct ct_config *nc,
+		     unsigned ni, pid_t guest_pid)
+{
+	struct net_ifres ro, rn;
+	if (net_resolve_netif(g, oc, oi, &ro) < 0 || net_resolve_netif(g, nc, ni, &rn) < 0)
+		return cerr(EX_BADVALUE, EINVAL, "CT %u: cannot name interface %u", nc->ctid, ni);
+	int r = validate_netif(&nc->netif[ni]);
+	if (r < 0)
+		return r;
+	struct nlc hc = {0};
+	if ((r = nlc_open(&hc)) < 0)
+		return r;
+	r = netif_change(&hc, g, &ro, nc, ni, &rn, guest_pid);
+	nlc_close(&hc);
+	return r;
+}
+
 int net_netif_down(const struct gconf *g, const struct ct_config *c, unsigned idx)
 {
 	struct net_ifres res;
@@ -975,6 +1319,46 @@ static int check_against(const struct gconf *g, const struct ct_config *c, const
 	return 0;
 }
 
+/* A bridge that cellctl may not create must exist (and be a bridge) now. */
+static int check_bridge(const struct gconf *g, const char *name)
+{
+	if (!name[0] || net_bridge_creatable(g, name))
+		return 0;
+	struct nlc c = {0};
+	int r = nlc_open(&c);
+	if (r < 0)
+		return r;
+	struct rtnl_link *l = NULL;
+	r = link_get(&c, name, &l);
+	nlc_close(&c);
+	if (r == -ENODEV)
+		return cerr(EX_BADVALUE, 0,
+			    "bridge %s does not exist (cellctl creates only the default bridge %s and those listed in "
+			    "[network] bridges)",
+			    name, g->bridge ? g->bridge : "");
+	if (r < 0)
+		return cerr(EX_NETDEV, r, "look up bridge %s", name);
+	const char *type = rtnl_link_get_type(l);
+	bool bridge = type && !strcmp(type, "bridge");
+	rtnl_link_put(l);
+	if (!bridge)
+		return cerr(EX_BADVALUE, 0, "%s is not a bridge", name);
+	return 0;
+}
+
+int net_check_bridges(const struct gconf *g, const struct ct_config *c)
+{
+	for (unsigned i = 0; i < c->nnetif; i++) {
+		struct net_ifres res;
+		int r = net_resolve_netif(g, c, i, &res);
+		if (r < 0)
+			return cerr(EX_BADVALUE, EINVAL, "CT %u: cannot name interface %s", c->ctid, c->netif[i].ifname);
+		if ((r = check_bridge(g, res.bridge)) < 0)
+			return r;
+	}
+	return 0;
+}
+
 int net_check_conflicts(const struct gconf *g, const struct ct_config *c)
 {
 	struct net_ifres mine[MAX_NETIF];
@@ -1020,6 +1404,15 @@ int net_check_conflicts(const struct gconf *g, const struct ct_config *c)
 		ctconf_free(o);
 		if (r < 0)
 			return r;
+		/* a running neighbour: what it runs with now (live changes included) counts too */
+		if (runconf_load(g, ids[k], &o) == 0) {
+			r = check_against(g, c, mine, o);
+			ctconf_free(o);
+			if (r < 0)
+				return r;
+		} else if (!had_error) {
+			cerr_clear();
+		}
 	}
 	return 0;
 }

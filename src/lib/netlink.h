@@ -10,6 +10,11 @@
  *  - MACs: the first bytes of FNV-1a-64 over a domain tag ("guest"/"host"), the 16 bytes of the
  *    container UUID and IDX. Guest MAC: locally administered, unicast, first byte never 0xfe.
  *    Host MAC: first byte 0xfe, so a bridge with an uplink never adopts a container's MAC.
+ *    A config without a UUID gets MACs derived the same way from the CTID (never random: the
+ *    anti-spoofing filter must know the guest's MAC).
+ *  - Anti-spoofing: every host-side veth made here gets the filter of antispoof.h on its ingress
+ *    (a clsact qdisc and a tc "bpf" filter at priority 1, direct action) before it is brought up,
+ *    unless the interface opts out of both checks (mac_filter/ip_filter = no).
  *  - An address without "/PREFIX" is a host address: /32 for IPv4, /128 for IPv6 (vzctl's
  *    --ipadd default). With a gateway outside every subnet of the interface, the guest gets an
  *    on-link route to the gateway first, so "--ipadd 10.0.0.5 --gw 10.0.0.1" works on a bridge.
@@ -24,6 +29,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "antispoof.h"
 #include "config.h"
 
 /* ---- pure helpers ---- */
@@ -75,6 +81,10 @@ uint32_t net_link_group(unsigned ctid);
  * does not move as ports come and go), bring it up, add address ("A/P", may be NULL) when not
  * present. cerr(EX_NETDEV) naming the bridge. */
 int net_bridge_ensure(const char *name, const char *address);
+/* May cellctl create this bridge: the default one ([network] bridge) or one listed in
+ * [network] bridges? Any other bridge must exist: create and set refuse an interface on a missing
+ * one (EX_BADVALUE, net_check_bridges), start refuses it (EX_NETDEV) and creates nothing. */
+bool net_bridge_creatable(const struct gconf *g, const char *name);
 /* Create the pair host_if <-> guest_if, the guest side created directly in the network namespace
  * of guest_pid (left down: net_guest_setup brings it up); set both MACs (NULL: kernel's random); enslave host_if to bridge
  * (NULL: none) and bring it up. A stale veth called host_if is deleted first; an existing non-veth
@@ -104,6 +114,12 @@ int net_guest_addr_del(pid_t guest_pid, const char *ifname, const char *addr);
 int net_setup_container(const struct gconf *g, const struct ct_config *c, pid_t guest_pid);
 /* Live --netif_add: the same for c->netif[idx] only. */
 int net_netif_up(const struct gconf *g, const struct ct_config *c, unsigned idx, pid_t guest_pid);
+/* Live change of an interface that is in the running config oc (as oc->netif[oi]) and in the new
+ * one nc (nc->netif[ni]): host name, host MAC, bridge (released when none), the guest side's MAC,
+ * and the anti-spoofing filter, rebuilt from nc (its addresses, MAC, opt-outs) and replaced
+ * atomically, keeping its counters. Addresses and routes are not touched here. */
+int net_netif_change(const struct gconf *g, const struct ct_config *oc, unsigned oi, const struct ct_config *nc,
+		     unsigned ni, pid_t guest_pid);
 /* Live --netif_del: delete the host side of c->netif[idx] (the guest side goes with it). */
 int net_netif_down(const struct gconf *g, const struct ct_config *c, unsigned idx);
 /* Delete every host-side veth of c: all links of group net_link_group(ctid) in one request (one
@@ -112,9 +128,19 @@ int net_netif_down(const struct gconf *g, const struct ct_config *c, unsigned id
  * returns the first real error. */
 int net_teardown_container(const struct gconf *g, const struct ct_config *c);
 
+/* The drop counters of the anti-spoofing filter on host interface host_ifname (in the caller's
+ * network namespace), by reason (antispoof.h). 1 when our filter is there, 0 when it is not
+ * (counters all zero), -ENODEV when the interface is missing, other -errno on errors (no cerr). */
+int net_spoof_counters(const char *host_ifname, uint64_t out[SPOOF_NREASONS]);
+
 /* Config-level checks for create/set (c is the new config, ctid c->ctid): no other container may
  * use one of c's guest MACs or host interface names (cerr EX_BADVALUE "MAC ... already used by
  * CT N"); no running container on the same bridge may have one of c's addresses, nor may the
  * default bridge's own address be used (cerr EX_IPINUSE). c's own interfaces must not share a MAC.
+ * A running neighbour is checked with its saved and its running configuration (runconf.h).
  * Unreadable other configs are skipped (logged). */
 int net_check_conflicts(const struct gconf *g, const struct ct_config *c);
+/* create and set: every bridge c uses must exist now (and be a bridge), unless cellctl may create
+ * it (net_bridge_creatable); cerr EX_BADVALUE naming it. (start refuses such a bridge too, when
+ * it comes to it: EX_NETDEV.) */
+int net_check_bridges(const struct gconf *g, const struct ct_config *c);

@@ -1027,7 +1027,8 @@ static const char *why(int r, const char *form, char *buf, size_t len)
 
 /* ---- per-interface options (--ifname IFNAME --mac ... --ipadd ...) ---- */
 
-static const char *const netif_keys[] = {"mac", "host_ifname", "host_mac", "bridge", "ipadd", "ipdel", "gw", "gw6"};
+static const char *const netif_keys[] = {"mac", "host_ifname", "host_mac", "bridge", "ipadd", "ipdel", "gw", "gw6",
+					 "mac_filter", "ip_filter"};
 
 bool param_is_netif_key(const char *key)
 {
@@ -1073,6 +1074,12 @@ int param_netif_set(struct ct_config *c, const char *ifname, const char *key, co
 			r = -EINVAL;
 		else
 			snprintf(v6 ? n->gw6 : n->gw, sizeof(n->gw), "%s", strcmp(value, "none") ? value : "");
+	} else if (!strcmp(key, "mac_filter") || !strcmp(key, "ip_filter")) {
+		bool on;
+		if (parse_bool(value, &on) < 0)
+			r = -EINVAL;
+		else
+			*(!strcmp(key, "mac_filter") ? &n->mac_filter_off : &n->ip_filter_off) = !on;
 	} else {
 		return cerr(EX_BADSYNTAX, 0, "--%s is not an interface option", key);
 	}
@@ -1113,7 +1120,8 @@ static void sync_netif(struct ct_config *c)
 		const struct {
 			const char *k, *v;
 		} kv[] = {{"mac", n->mac}, {"host_ifname", n->host_ifname}, {"host_mac", n->host_mac},
-			  {"bridge", n->bridge}, {"ipadd", ips}, {"gw", n->gw}, {"gw6", n->gw6}};
+			  {"bridge", n->bridge}, {"ipadd", ips}, {"gw", n->gw}, {"gw6", n->gw6},
+			  {"mac_filter", n->mac_filter_off ? "no" : ""}, {"ip_filter", n->ip_filter_off ? "no" : ""}};
 		const char *dummy;
 		bool exists = ini_key_at(d, sec, 0, &dummy, &dummy) == 0;
 		if (!exists) {
@@ -1223,6 +1231,17 @@ static int load_netif(struct ct_config *c, const char *sec)
 		if (!valid_addr(v, &fam) || fam != AF_INET6)
 			return bad_key(c, EX_BADIP, sec, "gw6", v);
 		snprintf(n->gw6, sizeof(n->gw6), "%s", v);
+	}
+	bool on;
+	if ((v = ini_get(d, sec, "mac_filter")) && *v) {
+		if (parse_bool(v, &on) < 0)
+			return bad_key(c, EX_BADVALUE, sec, "mac_filter", v);
+		n->mac_filter_off = !on;
+	}
+	if ((v = ini_get(d, sec, "ip_filter")) && *v) {
+		if (parse_bool(v, &on) < 0)
+			return bad_key(c, EX_BADVALUE, sec, "ip_filter", v);
+		n->ip_filter_off = !on;
 	}
 	return 0;
 }

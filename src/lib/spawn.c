@@ -21,6 +21,7 @@
 #include "guestnet.h"
 #include "mounts.h"
 #include "netlink.h"
+#include "runconf.h"
 #include "util.h"
 
 /* handshake messages */
@@ -298,6 +299,8 @@ int spawn_init(const struct spawn_req *rq, struct spawn_res *out)
 			goto fail;
 	}
 	if (c->nnetif && (r = net_setup_container(rq->g, c, pid)) < 0)
+		goto fail;
+	if ((r = runconf_save(rq->g, c)) < 0) /* what live changes are computed against */
 		goto fail;
 	if ((r = send_msg(sock, MSG_GO, 0, NULL, -1)) < 0) {
 		cerr(EX_ENVCREATE, r, "start the container's init");

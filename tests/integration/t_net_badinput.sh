@@ -4,11 +4,12 @@
 # for byte), the private areas, and the running neighbour all stay as they were.
 #   71 invalid IP or prefix; 21 bad MAC, interface or bridge name, a MAC or host interface that
 #   another container uses; 78 an IP that a running container on the same bridge has (or the
-#   bridge's own); 104 a bridge that cannot be created (checked at start).
+#   bridge's own); 21 at create/set and 104 at start for a bridge that is missing (and not one
+#   cellctl may create) or is not a bridge.
 . "$(dirname "$0")/lib.sh"
 
 need_template
-sed -i "s|^bridge = $BRIDGE\$|&\nbridge_address = 10.77.0.1/24|" "$CONF"
+sed -i "s|^bridge = $BRIDGE\$|&\nbridge_address = 10.77.0.1/24\nbridges = ccother${CCT_ID: -4}|" "$CONF"
 A=$(ctid 1)
 B=$(ctid 2)
 C=$(ctid 3)
@@ -176,9 +177,13 @@ bad 78 start "$B"
 cp "$TMPD/$B.conf.good" "$CONF_DIR/$B.conf"
 baseline
 
-log "---- a bridge that cannot be created: 104 at start"
-for br in lo "veth$A.0"; do
-	check "set $B --ifname eth0 --bridge $br --save (a valid name: accepted, checked at start)" cc set "$B" --ifname eth0 --bridge "$br" --save
+log "---- a bridge that is not a bridge, or missing: 21 at set, 104 at start"
+for br in lo "veth$A.0" nosuchbr0; do
+	bad 21 set "$B" --ifname eth0 --bridge "$br" --save
+	expect_match "$br" "$OUT" "the message names $br"
+	# a config edited by hand: refused at start
+	sed -i "/^\[netif\.eth0\]/a bridge = $br" "$CONF_DIR/$B.conf"
+	grep -q "^bridge = $br\$" "$CONF_DIR/$B.conf" || fail "test setup: set the bridge of $B by hand" "$(cat "$CONF_DIR/$B.conf")"
 	baseline
 	bad 104 start "$B"
 	expect_match "$br" "$OUT" "the message names $br"
@@ -186,11 +191,7 @@ for br in lo "veth$A.0"; do
 	cp "$TMPD/$B.conf.good" "$CONF_DIR/$B.conf"
 	baseline
 done
-check "set $B --netif_add eth1,,,,lo --save" cc set "$B" --netif_add eth1,,,,lo --save
-baseline
-bad 104 start "$B"
-cp "$TMPD/$B.conf.good" "$CONF_DIR/$B.conf"
-baseline
+bad 21 set "$B" --netif_add eth1,,,,lo --save
 # the default bridge named in the global config
 for br in lo "veth$A.0"; do
 	sed "s|^bridge = $BRIDGE\$|bridge = $br|" "$CONF" > "$TMPD/g-$br.conf"

@@ -12,6 +12,7 @@ CYCLES=${CYCLES:-100}
 A=$(ctid 1)
 BR2="ccx${BRIDGE#ccbr}"
 BR2=${BR2:0:15}
+sed -i "s|^bridge = $BRIDGE\$|&\nbridges = $BR2|" "$CONF" # cellctl may create it
 
 # net_state: the host's links (name, flags, master, MAC), addresses and routes (all tables),
 # without what changes by itself (link state words, address lifetimes, DAD flags, ifindexes).

@@ -289,6 +289,27 @@ static void test_resolve(void **state)
 	assert_false(r.default_bridge);
 	assert_int_equal(net_resolve_netif(&g, &c, 2, &r), -EINVAL);
 	assert_int_equal(net_link_group(101), 0x80000065u);
+
+	/* no uuid (a hand-written config): MACs from the CTID, stable, never random or empty */
+	c.uuid = NULL;
+	struct net_ifres a, b;
+	assert_int_equal(net_resolve_netif(&g, &c, 0, &a), 0);
+	assert_int_equal(net_resolve_netif(&g, &c, 0, &b), 0);
+	assert_true(net_valid_mac(a.mac) && net_valid_mac(a.host_mac));
+	assert_string_equal(a.mac, b.mac);
+	assert_int_equal(strtoul(a.mac, NULL, 16) & 3, 2); /* locally administered, unicast */
+	assert_true(!strncmp(a.host_mac, "fe:", 3));
+	c.ctid = 102;
+	assert_int_equal(net_resolve_netif(&g, &c, 0, &b), 0);
+	assert_string_not_equal(a.mac, b.mac);
+
+	/* bridges cellctl may create */
+	g.bridges = "br1,br2  br3";
+	assert_true(net_bridge_creatable(&g, "cellbr0"));
+	assert_true(net_bridge_creatable(&g, "br2"));
+	assert_true(net_bridge_creatable(&g, "br3"));
+	assert_false(net_bridge_creatable(&g, "br"));
+	assert_false(net_bridge_creatable(&g, "nosuchbr"));
 }
 
 /* ---- conflicts, with real config files in a temp dir ---- */
@@ -363,10 +384,28 @@ static void test_conflicts(void **state)
 	assert_int_equal(cerr_exit(), EX_IPINUSE);
 	assert_non_null(strstr(cerr_msg(), "CT 102"));
 	cerr_clear();
-	/* ... but not on another bridge */
+	/* ... but not on another bridge (one cellctl may create: it need not exist yet) */
 	strcpy(c.netif[0].bridge, "otherbr");
+	g.bridges = "br1, otherbr";
 	assert_int_equal(net_check_conflicts(&g, &c), 0);
+	assert_int_equal(net_check_bridges(&g, &c), 0);
+	/* a bridge cellctl may not create must exist: a typo is refused, nothing assumed */
+	g.bridges = NULL;
+	assert_true(net_check_bridges(&g, &c) < 0);
+	assert_int_equal(cerr_exit(), EX_BADVALUE);
+	assert_non_null(strstr(cerr_msg(), "bridge otherbr does not exist"));
+	cerr_clear();
 	c.netif[0].bridge[0] = 0;
+
+	/* an address CT 102 only has live (its running configuration): refused while it runs */
+	free(c.netif[0].ips[0]);
+	c.netif[0].ips[0] = xstrdup("10.77.0.122/24");
+	assert_int_equal(net_check_conflicts(&g, &c), 0);
+	_cleanup_free_ char *r102 = xasprintf("[container]\nuuid = %s\n[netif.eth0]\nipadd = 10.77.0.102/24 10.77.0.122\n", U2);
+	put(run, "102.running", r102);
+	assert_true(net_check_conflicts(&g, &c) < 0);
+	assert_int_equal(cerr_exit(), EX_IPINUSE);
+	cerr_clear();
 
 	/* an explicit host name equal to CT 102's derived one */
 	free(c.netif[0].ips[0]);

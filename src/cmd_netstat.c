@@ -1,0 +1,191 @@
+/* netstat [CTID...] [-H] [-j]: the anti-spoofing filter of each interface of running containers
+ * and its drop counters (packets, by reason), read from the kernel. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "antispoof.h"
+#include "cli.h"
+#include "error.h"
+#include "netlink.h"
+#include "runconf.h"
+#include "state.h"
+#include "util.h"
+
+struct ifrow {
+	char ifname[16], host_ifname[16];
+	const char *filter; /* "mac,ip", "mac", "ip", "off", or "missing" (configured but not attached) */
+	uint64_t drops[SPOOF_NREASONS];
+};
+
+static const char *filter_name(const struct ct_netif *n)
+{
+	if (!n->mac_filter_off && !n->ip_filter_off)
+		return "mac,ip";
+	if (!n->mac_filter_off)
+		return "mac";
+	return n->ip_filter_off ? "off" : "ip";
+}
+
+/* The rows of one running container; -ENOENT (no cerr) when it is not running. */
+static int collect(const struct gconf *g, unsigned ctid, struct ifrow **rows, unsigned *nrows)
+{
+	*rows = NULL;
+	*nrows = 0;
+	if (!ct_running(g, ctid, NULL))
+		return -ENOENT;
+	struct ct_config *c = NULL;
+	int r = runconf_load(g, ctid, &c);
+	if (r == -ENOENT)
+		r = ctconf_load(g, ctid, &c); /* started by a cellctl without running configurations */
+	if (r < 0)
+		return r;
+	*rows = xcalloc(c->nnetif + 1, sizeof(**rows));
+	for (unsigned i = 0; i < c->nnetif; i++) {
+		struct ifrow *w = &(*rows)[*nrows];
+		struct net_ifres res;
+		if (net_resolve_netif(g, c, i, &res) < 0)
+			continue;
+		snprintf(w->ifname, sizeof(w->ifname), "%s", res.ifname);
+		snprintf(w->host_ifname, sizeof(w->host_ifname), "%s", res.host_ifname);
+		w->filter = filter_name(&c->netif[i]);
+		int k = net_spoof_counters(res.host_ifname, w->drops);
+		if (k < 0 && k != -ENODEV) {
+			ctconf_free(c);
+			return cerr(EX_NETDEV, k, "read the filter of %s", res.host_ifname);
+		}
+		if (k <= 0 && strcmp(w->filter, "off"))
+			w->filter = "missing";
+		(*nrows)++;
+	}
+	ctconf_free(c);
+	return 0;
+}
+
+/* A JSON string (interface names may hold '"' or '\\'). */
+static void json_str(struct strbuf *sb, const char *s)
+{
+	sb_add(sb, "\"");
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch == '"' || ch == '\\')
+			sb_printf(sb, "\\%c", ch);
+		else if (ch < 0x20 || ch == 0x7f)
+			sb_printf(sb, "\\u%04x", ch);
+		else
+			sb_addn(sb, (const char *)&ch, 1);
+	}
+	sb_add(sb, "\"");
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+	return x < y ? -1 : x > y;
+}
+
+int cmd_netstat(struct gconf *g, int argc, char **argv)
+{
+	bool json = false, header = true;
+	_cleanup_free_ unsigned *ids = xcalloc((size_t)argc + 1, sizeof(*ids));
+	unsigned n = 0;
+	int r;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json"))
+			json = true;
+		else if (!strcmp(argv[i], "-H") || !strcmp(argv[i], "--no-header"))
+			header = false;
+		else if (argv[i][0] == '-')
+			return cli_usage("netstat: unknown option '%s'", argv[i]);
+		else if ((r = cli_ctid(argv[i], &ids[n++])) < 0)
+			return r;
+	}
+	bool named = n > 0;
+	qsort(ids, n, sizeof(*ids), cmp_id); /* CTID order, each once */
+	unsigned u = 0;
+	for (unsigned i = 0; i < n; i++)
+		if (!u || ids[u - 1] != ids[i])
+			ids[u++] = ids[i];
+	n = u;
+	if (named) {
+		for (unsigned i = 0; i < n; i++) {
+			_cleanup_free_ char *path = ctconf_path(g, ids[i]);
+			if (access(path, F_OK) < 0)
+				return cerr(EX_NOCONF, 0, "container %u does not exist", ids[i]);
+		}
+	} else {
+		_cleanup_free_ unsigned *all = NULL;
+		unsigned na = 0;
+		if ((r = ctconf_list(g, &all, &na)) < 0)
+			return r;
+		free(ids);
+		ids = xcalloc(na + 1, sizeof(*ids));
+		for (unsigned i = 0; i < na; i++)
+			ids[n++] = all[i];
+	}
+	struct strbuf sb = {0};
+	if (json)
+		sb_add(&sb, "[");
+	else if (header) {
+		sb_printf(&sb, "%10s %-15s %-15s %-7s", "CTID", "IFNAME", "HOST_IFNAME", "FILTER");
+		for (int k = 0; k < SPOOF_NREASONS; k++) {
+			char up[16];
+			snprintf(up, sizeof(up), "%s", spoof_reason_names[k]);
+			for (char *p = up; *p; p++)
+				*p = (char)(*p - ('a' <= *p && *p <= 'z' ? 32 : 0));
+			sb_printf(&sb, " %10s", up);
+		}
+		sb_add(&sb, "\n");
+	}
+	unsigned shown = 0;
+	r = 0;
+	for (unsigned i = 0; i < n && r >= 0; i++) {
+		struct ifrow *rows = NULL;
+		unsigned nr = 0;
+		int k = collect(g, ids[i], &rows, &nr);
+		if (k == -ENOENT) {
+			if (named)
+				r = cerr(EX_NOTRUNNING, 0, "container %u is not running", ids[i]);
+			free(rows);
+			continue;
+		}
+		if (k < 0) {
+			r = k;
+			free(rows);
+			break;
+		}
+		if (json) {
+			sb_printf(&sb, "%s\n  {\"ctid\": %u, \"interfaces\": [", shown ? "," : "", ids[i]);
+			for (unsigned j = 0; j < nr; j++) {
+				sb_printf(&sb, "%s\n    {\"ifname\": ", j ? "," : "");
+				json_str(&sb, rows[j].ifname);
+				sb_add(&sb, ", \"host_ifname\": ");
+				json_str(&sb, rows[j].host_ifname);
+				sb_printf(&sb, ", \"filter\": \"%s\", \"dropped\": {", rows[j].filter);
+				for (int q = 0; q < SPOOF_NREASONS; q++)
+					sb_printf(&sb, "%s\"%s\": %llu", q ? ", " : "", spoof_reason_names[q],
+						  (unsigned long long)rows[j].drops[q]);
+				sb_add(&sb, "}}");
+			}
+			sb_add(&sb, nr ? "\n  ]}" : "]}");
+		} else {
+			for (unsigned j = 0; j < nr; j++) {
+				sb_printf(&sb, "%10u %-15s %-15s %-7s", ids[i], rows[j].ifname, rows[j].host_ifname,
+					  rows[j].filter);
+				for (int q = 0; q < SPOOF_NREASONS; q++)
+					sb_printf(&sb, " %10llu", (unsigned long long)rows[j].drops[q]);
+				sb_add(&sb, "\n");
+			}
+		}
+		shown++;
+		free(rows);
+	}
+	if (json)
+		sb_add(&sb, shown ? "\n]\n" : "]\n");
+	_cleanup_free_ char *text = sb_done(&sb);
+	if (r >= 0)
+		fputs(text, stdout);
+	return r < 0 ? r : 0;
+}
