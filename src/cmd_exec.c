@@ -210,7 +210,7 @@ static int session(struct gconf *g, unsigned ctid, char **cmd, bool enter, int a
 	bool pty = req.pty[0] || req.pty[1] || req.pty[2];
 	/* raw only when we both read and show the terminal (not for "exec CT ps | less") */
 	bool raw = tin && (enter || tout);
-	req.pty_noecho = tin && !raw;
+	req.pty_cooked = !raw;
 	int out = enter || tout || !terr ? 1 : 2;
 	int wsfd = tout ? 1 : tin ? 0 : terr ? 2 : -1;
 	if (wsfd >= 0 && ioctl(wsfd, TIOCGWINSZ, &req.ws) == 0)

@@ -389,10 +389,11 @@ static int open_pty(const struct ct_exec_req *req, int *slave)
 		return cerr(EX_SYSTEM, errno, "open the pty peer");
 	if (req->have_ws)
 		ioctl(m, TIOCSWINSZ, &req->ws);
-	if (req->pty_noecho) {
+	if (req->pty_cooked) {
 		struct termios tio;
 		if (tcgetattr(*slave, &tio) == 0) {
 			tio.c_lflag &= ~(tcflag_t)(ECHO | ECHOE | ECHOK | ECHONL);
+			tio.c_oflag &= ~(tcflag_t)ONLCR;
 			tcsetattr(*slave, TCSANOW, &tio);
 		}
 	}

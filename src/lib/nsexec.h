@@ -12,7 +12,8 @@ struct ct_exec_req {
 	char **argv;   /* the command (looked up in the container's PATH); NULL: a login shell */
 	bool pty[3];   /* fds 0, 1, 2 of the command that get the slave of a new pty of the
 			* container's own devpts; the others are ours, passed on as they are */
-	bool pty_noecho; /* the pty starts with ECHO off (our own, cooked terminal echoes) */
+	bool pty_cooked; /* our terminal stays cooked (it echoes, and maps NL to CR NL): the pty
+			  * starts with ECHO and ONLCR off */
 	bool have_ws;
 	struct winsize ws; /* the pty's first window size */
 	/* This invocation's full command line: a command into a privileged container (no user
