@@ -12,12 +12,15 @@
  *    memfd copy, so /proc/PID/exe (or a "#!/proc/self/exe" script) leads to nothing writable. */
 #include "nsexec.h"
 
+#include <elf.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <link.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/sendfile.h>
@@ -221,14 +224,23 @@ static int reexec_sealed(char *const *argv)
 	struct stat sb;
 	if (fstat(exe, &sb) < 0)
 		return cerr(EX_SYSTEM, errno, "stat /proc/self/exe");
+	/* only what execve and the dynamic loader read: up to the end of the last segment (a
+	 * build with debug information is several times that) */
+	off_t end = 0;
+	const ElfW(Phdr) *ph = (const ElfW(Phdr) *)getauxval(AT_PHDR);
+	for (unsigned long i = 0, n = getauxval(AT_PHNUM); ph && i < n; i++)
+		if ((off_t)(ph[i].p_offset + ph[i].p_filesz) > end)
+			end = (off_t)(ph[i].p_offset + ph[i].p_filesz);
+	if (end <= 0 || end > sb.st_size)
+		end = sb.st_size;
 	_cleanup_close_ int mfd = memfd_create("cellctl", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
 	if (mfd < 0 && errno == EINVAL) /* before Linux 6.3 */
 		mfd = memfd_create("cellctl", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (mfd < 0)
 		return cerr(EX_SYSTEM, errno, "memfd_create");
 	off_t off = 0;
-	while (off < sb.st_size) {
-		ssize_t n = sendfile(mfd, exe, &off, (size_t)(sb.st_size - off));
+	while (off < end) {
+		ssize_t n = sendfile(mfd, exe, &off, (size_t)(end - off));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
