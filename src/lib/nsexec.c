@@ -183,7 +183,7 @@ static int become_guest_root(const struct target *t)
 		return cerr(EX_EXECFAIL, errno, "drop the supplementary groups");
 	int r = caps_apply_bound(t->capdrop);
 	if (r < 0)
-		return cerr(EX_CAPS, r, "apply the capability bounding set");
+		return cerr(EX_EXECFAIL, r, "apply the capability bounding set");
 	/* a credential change resets dumpability to fs.suid_dumpable: non-dumpable again */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	const char *term = getenv("TERM");
