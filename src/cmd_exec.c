@@ -208,8 +208,11 @@ static int session(struct gconf *g, unsigned ctid, char **cmd, bool enter, int a
 	for (int i = 0; i < 3; i++)
 		req.pty[i] = enter || isatty(i);
 	bool pty = req.pty[0] || req.pty[1] || req.pty[2];
+	/* a background job ("exec CT cmd &") neither reads nor sets its terminal (SIGTTIN/SIGTTOU
+	 * would stop it): the command's pty then gets no input */
+	bool fg = tin && tcgetpgrp(0) == getpgrp();
 	/* raw only when we both read and show the terminal (not for "exec CT ps | less") */
-	bool raw = tin && (enter || tout);
+	bool raw = fg && (enter || tout);
 	req.pty_cooked = !raw;
 	int out = enter || tout || !terr ? 1 : 2;
 	int wsfd = tout ? 1 : tin ? 0 : terr ? 2 : -1;
@@ -229,7 +232,7 @@ static int session(struct gconf *g, unsigned ctid, char **cmd, bool enter, int a
 			fprintf(stderr, "entered into CT %u\n", ctid);
 		if (raw)
 			tty_raw(0);
-		int in = enter || tin ? 0 : -1;
+		int in = (enter && !tin) || fg ? 0 : -1;
 		relay(in, out, p.master, p.done, false, !raw, wsfd);
 		tty_restore();
 		if (hangup) {

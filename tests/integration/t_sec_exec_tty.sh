@@ -38,6 +38,7 @@ for ct in "$CTU" "$CTP"; do
 		@ctrl-c $X -- sleep 30
 		@ctrl-c $X -- sleep 30 < /dev/null > /dev/null 2>&1
 		stty -g > $TMPD/stty.3
+		$X -- sh -c 'sleep 1; exit 3' & wait \$!
 		sleep 1; echo SETTLED
 	EOS
 	rm -f "$TMPD"/stty.*
@@ -61,6 +62,7 @@ for ct in "$CTU" "$CTP"; do
 	grep -q 'o   n   e  \\n   t   w   o  \\n' "$TMPD/od.out" && ok "$L: ... and carries the output" || fail "$L: ... and carries the output" "$(cat "$TMPD/od.out")"
 	expect_match ' 14:130 ' " $rcs" "$L: Ctrl-C reaches a command on a pty (130)"
 	expect_match ' 15:130 ' " $rcs" "$L: Ctrl-C reaches a command without a terminal (130)"
+	expect_match ' 17:3 ' " $rcs" "$L: exec in a background job runs to its end (not stopped by SIGTTIN/SIGTTOU)"
 done
 
 check "stop $CTU" cc stop "$CTU" --fast
