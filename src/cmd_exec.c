@@ -39,7 +39,7 @@ static void tty_restore(void)
 /* ---- signals ------------------------------------------------------------------------------ */
 /* Where a signal to us goes: the command's process group (no pty), or the pty (INT and QUIT
  * through TIOCSIG to its foreground group; HUP and TERM hang it up, as a terminal that went away). */
-static volatile sig_atomic_t fwd_pid, fwd_master = -1, pending, winch, hangup;
+static volatile sig_atomic_t fwd_pid, fwd_master = -1, winch, hangup;
 
 static void on_signal(int sig)
 {
@@ -56,8 +56,6 @@ static void on_signal(int sig)
 	} else if (fwd_pid > 0) {
 		if (kill(-(pid_t)fwd_pid, sig) < 0)
 			kill((pid_t)fwd_pid, sig);
-	} else if (sig < 32) {
-		pending |= 1 << sig; /* before the command exists: delivered once it does */
 	}
 	errno = e;
 }
@@ -65,19 +63,24 @@ static void on_signal(int sig)
 static const int fwd_sigs[] = {SIGINT, SIGQUIT, SIGTERM, SIGHUP};
 
 /* Handlers (never SIG_IGN: an ignored signal stays ignored across execve) for the forwarded
- * signals that are not ignored already (nohup, a background job of a script). */
+ * signals that are not ignored already (nohup, a background job of a script). Those stay blocked
+ * (kept pending, across a re-exec too) until signals_target says where they go. */
 static void signals_install(bool pty, bool intquit)
 {
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
+	sigset_t block;
+	sigemptyset(&block);
 	for (size_t i = intquit ? 0 : 2; i < ARRAY_SIZE(fwd_sigs); i++) {
 		struct sigaction old;
 		if (sigaction(fwd_sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
 			continue;
+		sigaddset(&block, fwd_sigs[i]);
 		sigaction(fwd_sigs[i], &sa, NULL);
 	}
+	sigprocmask(SIG_BLOCK, &block, NULL);
 	if (pty) {
 		sigaction(SIGWINCH, &sa, NULL);
 		sigaction(SIGPIPE, &sa, NULL);
@@ -86,14 +89,15 @@ static void signals_install(bool pty, bool intquit)
 
 static void signals_target(const struct ct_proc *p)
 {
-	if (p->master >= 0)
+	if (p && p->master >= 0)
 		fwd_master = p->master;
-	else
+	else if (p)
 		fwd_pid = p->cmd;
+	sigset_t fwd;
+	sigemptyset(&fwd);
 	for (size_t i = 0; i < ARRAY_SIZE(fwd_sigs); i++)
-		if (pending & (1 << fwd_sigs[i]))
-			raise(fwd_sigs[i]);
-	pending = 0;
+		sigaddset(&fwd, fwd_sigs[i]);
+	sigprocmask(SIG_UNBLOCK, &fwd, NULL);
 }
 
 /* Stop forwarding before the command is reaped: its pid (and process group id) cannot be reused
@@ -224,9 +228,9 @@ static int session(struct gconf *g, unsigned ctid, char **cmd, bool enter, int a
 	signals_install(pty, true);
 	struct ct_proc p;
 	int r = ct_exec_spawn(g, ctid, &req, &p);
+	signals_target(r < 0 ? NULL : &p);
 	if (r < 0)
 		return r;
-	signals_target(&p);
 	if (pty) {
 		if (enter)
 			fprintf(stderr, "entered into CT %u\n", ctid);
@@ -311,6 +315,7 @@ int cmd_console(struct gconf *g, int argc, char **argv)
 	fprintf(stderr, "Attached to CT %u console (detach: Ctrl-a q)\n", ctid);
 	fwd_master = fd; /* TERM and HUP end the session (the terminal restored) */
 	signals_install(true, false);
+	signals_target(NULL);
 	if (isatty(0))
 		tty_raw(0);
 	relay(0, 1, fd, -1, true, false, -1);

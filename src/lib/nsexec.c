@@ -258,10 +258,11 @@ static int reexec_sealed(char *const *argv)
 /* ---- the command's process --------------------------------------------------------------- */
 /* In the forked command process: a session of its own, the pty as the chosen fds, nothing else,
  * then execve. Reports failure through errfd (EOF there means the command runs). */
-static void __attribute__((noreturn)) run_command(const struct ct_exec_req *req, unsigned ctid, int slave, int errfd,
-						   const sigset_t *mask)
+static void __attribute__((noreturn)) run_command(const struct ct_exec_req *req, unsigned ctid, int slave, int errfd)
 {
-	sigprocmask(SIG_SETMASK, mask, NULL);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 	cerr_clear();
 	int r = 0;
 	if (setsid() < 0)
@@ -294,9 +295,9 @@ static void __attribute__((noreturn)) run_command(const struct ct_exec_req *req,
 	_exit(e == ENOENT ? 127 : 126);
 }
 
-/* Fork the command's process (signal mask: cmask); 0 once it has exec'd, else its report
+/* Fork the command's process (with no signal blocked); 0 once it has exec'd, else its report
  * (recorded). No signal handler of ours runs in it before execve. */
-static int fork_command(const struct ct_exec_req *req, unsigned ctid, int slave, const sigset_t *cmask, pid_t *pid)
+static int fork_command(const struct ct_exec_req *req, unsigned ctid, int slave, pid_t *pid)
 {
 	int ep[2];
 	if (pipe2(ep, O_CLOEXEC) < 0)
@@ -307,7 +308,7 @@ static int fork_command(const struct ct_exec_req *req, unsigned ctid, int slave,
 	*pid = fork();
 	if (*pid == 0) {
 		close(ep[0]);
-		run_command(req, ctid, slave, ep[1], cmask);
+		run_command(req, ctid, slave, ep[1]);
 	}
 	int e = errno;
 	sigprocmask(SIG_SETMASK, &saved, NULL);
@@ -413,7 +414,7 @@ static int open_pty(const struct ct_exec_req *req, int *slave)
 }
 
 static void __attribute__((noreturn)) pty_helper(struct target *t, const struct ct_exec_req *req, int sock,
-						 int devnull, const sigset_t *mask)
+						 int devnull)
 {
 	/* never hold a terminal of ours: the command's pty fds become /dev/null here */
 	for (int i = 0; i < 3; i++)
@@ -430,7 +431,7 @@ static void __attribute__((noreturn)) pty_helper(struct target *t, const struct 
 	if (r >= 0)
 		r = master = open_pty(req, &slave);
 	if (r >= 0)
-		r = fork_command(req, t->ctid, slave, mask, &cmd);
+		r = fork_command(req, t->ctid, slave, &cmd);
 	if (slave >= 0)
 		close(slave);
 	if (r < 0) {
@@ -506,8 +507,7 @@ int ct_exec_spawn(const struct gconf *g, unsigned ctid, const struct ct_exec_req
 		if (r < 0)
 			return r;
 		close_all_but(NULL, 0);
-		sigprocmask(SIG_SETMASK, NULL, &old);
-		r = fork_command(req, ctid, -1, &old, &p->cmd);
+		r = fork_command(req, ctid, -1, &p->cmd);
 		p->pid = p->cmd;
 		return r < 0 ? r : 0;
 	}
@@ -525,7 +525,7 @@ int ct_exec_spawn(const struct gconf *g, unsigned ctid, const struct ct_exec_req
 	p->pid = fork();
 	if (p->pid == 0) {
 		close(sv[0]);
-		pty_helper(&t, req, sv[1], devnull, &old);
+		pty_helper(&t, req, sv[1], devnull); /* with every signal blocked */
 	}
 	int e = errno;
 	sigprocmask(SIG_SETMASK, &old, NULL);

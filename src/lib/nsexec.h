@@ -31,7 +31,8 @@ struct ct_proc {
 
 /* Start a command inside every namespace and the cgroup of the running container, as its root
  * (UID 0 of its user namespace) with its configured capability bounding set, in a session of its
- * own, with nothing of ours but fds 0-2 (and the pty). The helper that joins is non-dumpable
+ * own, with nothing of ours but fds 0-2 (and the pty), no signal blocked (ignored ones stay
+ * ignored). The helper that joins is non-dumpable
  * from before it joins, and is the guest's root before the command's process exists.
  * Without any pty fd the calling process itself joins the container (namespaces, root and
  * credentials: it can only wait and exit afterwards) and every fd above 2 is closed in it.

@@ -33,7 +33,7 @@ for ct in "$CTU" "$CTP"; do
 		printf '%s\n' "$CELLCTL exec $ct -- \$'/no/such\\e]0;pwned\\a\\nFORGED-LINE' arg" \
 			"$CELLCTL enter $ct --exec \$'/no/such\\e]0;pwned\\a\\nFORGED-LINE' arg" |
 			sed "s|^|nsenter --net=/run/netns/$NS -- |" > "$TMPD/script"
-		run timeout 120 python3 "$LIB_DIR/helpers/pty_drive.py" "$TMPD/script" "$TMPD/term.log"
+		run timeout $((120 * SCALE)) python3 "$LIB_DIR/helpers/pty_drive.py" "$TMPD/script" "$TMPD/term.log"
 		expect_match 'LINE 1 rc=127' "$OUT" "$L: exec on a terminal: 127"
 		expect_match 'LINE 2 rc=127' "$OUT" "$L: enter --exec: 127"
 		shown=$(tr -d '\r' < "$TMPD/term.log")

@@ -28,7 +28,7 @@ attack() {
 	check "$label: make /evil a #!/proc/self/exe script" cc exec "$ct" -- sh -c 'printf "#!/proc/self/exe\n" > /evil && chmod 755 /evil && rm -f /exe_writer.log'
 	run ccopy exec "$ct" -- /evil
 	log "$label: exec /evil: exit $RC: $OUT"
-	if wait_for 30 grep -q -e '^WROTE' -e '^WRITE-FAILED' "$PRIV_DIR/$ct/exe_writer.log"; then
+	if wait_for $((30 * SCALE)) grep -q -e '^WROTE' -e '^WRITE-FAILED' "$PRIV_DIR/$ct/exe_writer.log"; then
 		v=$(cat "$PRIV_DIR/$ct/exe_writer.log")
 		log "$label: second stage: $(tr '\n' ' ' <<< "$v")"
 		expect_match '^TARGET ' "$v" "$label: the attack ran (it got the binary exec ran from)"

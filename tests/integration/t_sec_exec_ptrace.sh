@@ -24,14 +24,14 @@ attack() {
 	local ct=$1 label=$2 n=0 t_end
 	check "$label: put the seizer in" put_in "$ct" "$HELPERS/ptrace_seize" /ptrace_seize
 	cc exec "$ct" -- sh -c "/ptrace_seize $SEIZE /seize.log 6 </dev/null >/dev/null 2>&1 &"
-	wait_for 10 grep -q START "$PRIV_DIR/$ct/seize.log" || fail "$label: the seizer runs"
+	wait_for $((10 * SCALE)) grep -q START "$PRIV_DIR/$ct/seize.log" || fail "$label: the seizer runs"
 	t_end=$((SECONDS + SEIZE - 2))
 	while [ $SECONDS -lt $t_end ] && [ $n -lt 300 ]; do
 		ccopy exec "$ct" -- /bin/true 9< "$TMPD/hostdir" || fail "$label: exec true (run $n)"
 		n=$((n + 1))
 	done
 	log "$label: $n execs while the seizer ran"
-	wait_for 30 grep -q '^END' "$PRIV_DIR/$ct/seize.log" || fail "$label: the seizer ends"
+	wait_for $((30 * SCALE)) grep -q '^END' "$PRIV_DIR/$ct/seize.log" || fail "$label: the seizer ends"
 	cp "$PRIV_DIR/$ct/seize.log" "$TMPD/seize-$label.log"
 	log "$label: $(grep SEIZE-DONE "$TMPD/seize-$label.log"); caught: $(sed -n 's/^CAUGHT.* comm=\([^ ]*\) .*/\1/p' "$TMPD/seize-$label.log" | sort | uniq -c | tr -s ' \n' ' ')"
 	log "$label: refused: $(sed -n 's/^REFUSED.* comm=\([^ ]*\) .*/\1/p' "$TMPD/seize-$label.log" | sort | uniq -c | tr -s ' \n' ' ')"

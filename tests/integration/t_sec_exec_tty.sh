@@ -42,7 +42,7 @@ for ct in "$CTU" "$CTP"; do
 		sleep 1; echo SETTLED
 	EOS
 	rm -f "$TMPD"/stty.*
-	run timeout 240 python3 "$LIB_DIR/helpers/pty_drive.py" "$S" "$TMPD/term-$L.log"
+	run timeout $((240 * SCALE)) python3 "$LIB_DIR/helpers/pty_drive.py" "$S" "$TMPD/term-$L.log"
 	log "$L: $(tr '\n' ' ' <<< "$OUT")"
 	[ "$RC" = 0 ] && ok "$L: the terminal session ran every line" || fail "$L: the terminal session ran every line" "$OUT" "$(tail -c 2000 "$TMPD/term-$L.log")"
 	rcs=$(sed -n 's/^LINE \([0-9]*\) rc=\([0-9]*\)/\1:\2/p' <<< "$OUT" | tr '\n' ' ')

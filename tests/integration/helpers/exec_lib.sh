@@ -6,7 +6,11 @@
 #                                  $TMPD/bin: the attacks aim at it, never at the real build
 #   ccopy ARGS                     run the copy in $NS, like cc
 #   make_cts                       CTU (user namespace) and CTP (--userns no) created and started
+#   SCALE                          4 in the emulated VM (CG2VM=1), else 1: for waits by the clock
 HELPERS=$TMPD/helpers
+SCALE=1
+[ "${CG2VM:-}" = 1 ] && SCALE=4
+export PTY_DRIVE_SCALE=$SCALE
 mkdir -p "$HELPERS"
 build_helper() {
 	local name=$1

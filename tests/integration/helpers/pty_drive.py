@@ -3,7 +3,8 @@
 99 columns) and types the lines of SCRIPT into it one at a time, each once the previous line has
 finished (each line is followed by an echo of a marker with its exit status). A line starting with
 "@ctrl-c " is typed, then after a second a Ctrl-C follows. Everything the terminal shows goes to
-LOG. Prints one "LINE n rc=N" per line and exits 0, or 1 when a line did not finish in time."""
+LOG. Prints one "LINE n rc=N" per line and exits 0, or 1 when a line did not finish in time.
+Waits scale with $PTY_DRIVE_SCALE (default 1; slow machines, the emulated VM)."""
 import fcntl, os, pty, re, select, struct, sys, termios, time
 
 script, logpath = sys.argv[1], sys.argv[2]
@@ -16,6 +17,7 @@ if pid == 0:
 fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 33, 99, 0, 0))
 log = open(logpath, "wb")
 buf = b""
+scale = float(os.environ.get("PTY_DRIVE_SCALE", "1"))
 
 
 def read_until(pattern, timeout):
@@ -47,9 +49,9 @@ for n, line in enumerate(lines, 1):
         line = line[len("@ctrl-c "):]
     os.write(fd, (line + '; echo "@@DONE-%d rc=$?"\n' % n).encode())
     if ctrl_c:
-        time.sleep(1.5)
+        time.sleep(1.5 * scale)
         os.write(fd, b"\x03")
-    m = read_until(rb"@@DONE-%d rc=(\d+)" % n, 60)
+    m = read_until(rb"@@DONE-%d rc=(\d+)" % n, 60 * scale)
     if not m:
         print("LINE %d timeout" % n)
         rc = 1
