@@ -260,6 +260,12 @@ static int reexec_sealed(char *const *argv)
  * then execve. Reports failure through errfd (EOF there means the command runs). */
 static void __attribute__((noreturn)) run_command(const struct ct_exec_req *req, unsigned ctid, int slave, int errfd)
 {
+	/* our handlers (the caller's signal forwarding) do not run here; ignored signals stay so */
+	for (int sig = 1; sig < NSIG; sig++) {
+		struct sigaction sa;
+		if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler != SIG_DFL && sa.sa_handler != SIG_IGN)
+			signal(sig, SIG_DFL);
+	}
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -295,8 +301,8 @@ static void __attribute__((noreturn)) run_command(const struct ct_exec_req *req,
 	_exit(e == ENOENT ? 127 : 126);
 }
 
-/* Fork the command's process (with no signal blocked); 0 once it has exec'd, else its report
- * (recorded). No signal handler of ours runs in it before execve. */
+/* Fork the command's process (no signal blocked, none handled); 0 once it has exec'd (or died
+ * on the way: its status tells), else its report (recorded). */
 static int fork_command(const struct ct_exec_req *req, unsigned ctid, int slave, pid_t *pid)
 {
 	int ep[2];
