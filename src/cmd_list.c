@@ -134,17 +134,60 @@ static void field_value(const struct row *r, const struct field *f, const struct
 	}
 }
 
+/* A well-formed UTF-8 sequence at p: its length and code point; false when it is not one. */
+static bool utf8_decode(const unsigned char *p, size_t *len, unsigned *cp)
+{
+	unsigned c = p[0], min;
+	size_t n;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2, min = 0x80;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3, min = 0x800;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4, min = 0x10000;
+	else
+		return false;
+	unsigned v = c & (0x7f >> n);
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return false;
+		v = (v << 6) | (p[i] & 0x3f);
+	}
+	if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+		return false;
+	*len = n;
+	*cp = v;
+	return true;
+}
+
+/* A JSON string that is valid UTF-8 and shows no control character raw: controls, DEL and the C1
+ * controls as \u00XX, a byte that is not UTF-8 as U+FFFD. */
 static void json_str(const char *s)
 {
 	putchar('"');
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\')
-			printf("\\%c", ch);
-		else if (ch < 0x20)
-			printf("\\u%04x", ch);
-		else
-			putchar(ch);
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		unsigned c = *p, cp;
+		size_t n;
+		if (c == '"' || c == '\\') {
+			printf("\\%c", c);
+			p++;
+		} else if (c < 0x20 || c == 0x7f) {
+			printf("\\u%04x", c);
+			p++;
+		} else if (c < 0x80) {
+			putchar((int)c);
+			p++;
+		} else if (utf8_decode(p, &n, &cp)) {
+			if (cp < 0xa0)
+				printf("\\u%04x", cp);
+			else
+				fwrite(p, 1, n, stdout);
+			p += n;
+		} else {
+			printf("\\ufffd");
+			p++;
+		}
 	}
 	putchar('"');
 }
@@ -276,7 +319,9 @@ int cmd_list(struct gconf *g, int argc, char **argv)
 		for (unsigned i = 0; i < nr; i++) {
 			for (unsigned k = 0; k < ncols; k++) {
 				field_value(&rows[i], cols[k], g, val, sizeof(val));
-				const char *v = val[0] ? val : "-";
+				/* names, hostnames, descriptions: no control character reaches the terminal */
+				char esc[sizeof(val) * 2];
+				const char *v = val[0] ? str_escape_buf(val, esc, sizeof(esc)) : "-";
 				printf(k + 1 < ncols ? "%*s " : "%*s", k + 1 < ncols ? cols[k]->width : 0, v);
 			}
 			printf("\n");

@@ -1,14 +1,32 @@
+/* exec and enter: start a command inside a running container without handing the guest anything
+ * of the host's. The rules (man cellctl(8), SECURITY):
+ *  - the process that joins is non-dumpable before it joins, so only a holder of CAP_SYS_PTRACE
+ *    in the host's user namespace can trace it or open its /proc files;
+ *  - it takes the guest's credentials and capability bounding set itself, before it forks the
+ *    command's process (the first one the guest can see), so nothing the guest can reach ever
+ *    runs with host credentials;
+ *  - the command gets fds 0-2 (or the pty) and nothing else, a session of its own (no way to our
+ *    controlling terminal through /dev/tty), and a pty of the container's devpts in place of any
+ *    terminal of ours;
+ *  - for a privileged container, whose root may trace it anyway, the binary runs from a sealed
+ *    memfd copy, so /proc/PID/exe (or a "#!/proc/self/exe" script) leads to nothing writable. */
 #include "nsexec.h"
 
+#include <elf.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <poll.h>
+#include <link.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
 
@@ -19,137 +37,315 @@
 #include "state.h"
 #include "util.h"
 
-/* Join the container: its cgroups (as the guest's init sees them), then all its namespaces. */
-static int join_container(const struct ct_state *st, int pidfd)
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010U
+#endif
+
+extern char **environ;
+
+/* Everything about the container, opened or read on the host before joining it. */
+struct target {
+	unsigned ctid;
+	struct ct_state st;
+	int pidfd, rootfd;
+	uint64_t capdrop;
+	char *procs[CG_MAX_HIER]; /* cgroup.procs files to join */
+};
+
+static void target_free(struct target *t)
 {
-	char self[16];
-	snprintf(self, sizeof(self), "%d", (int)getpid());
-	for (unsigned i = 0; i < st->cg.n; i++) {
-		const struct cg_hier *h = &st->cg.h[i];
-		_cleanup_free_ char *procs = NULL;
-		if (strcmp(h->name, "unified") == 0 || h->name[0] == 0) {
-			/* join init's own cgroup: a leaf even when the guest made sub-cgroups */
-			char path[64];
-			_cleanup_free_ char *text = NULL;
-			snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)st->init_pid);
-			if (read_file_at(AT_FDCWD, path, &text, NULL) == 0) {
-				char *l = strstr(text, "0::");
-				if (l) {
-					l += 3;
-					l[strcspn(l, "\n")] = 0;
-					procs = xasprintf("%s%s/cgroup.procs", h->mount, l);
-				}
-			}
-		}
-		if (!procs)
-			procs = xasprintf("%s/%s/ct/cgroup.procs", h->mount, h->rel);
-		int r = write_file_at(AT_FDCWD, procs, self);
-		if (r < 0)
-			return cerr(EX_SYSTEM, r, "join cgroup %s", procs);
+	if (t->pidfd >= 0)
+		close(t->pidfd);
+	if (t->rootfd >= 0)
+		close(t->rootfd);
+	t->pidfd = t->rootfd = -1;
+	for (unsigned i = 0; i < CG_MAX_HIER; i++) {
+		free(t->procs[i]);
+		t->procs[i] = NULL;
+	}
+}
+
+/* init's cgroup on the unified hierarchy from /proc/PID/cgroup: the "0::" line, accepted only when
+ * it lies under the container's own cgroup (the guest names its sub-cgroups, and a v1 line may
+ * hold "0::" too). NULL when there is none. */
+static char *init_unified_cgroup(pid_t init, const char *rel)
+{
+	char path[64];
+	_cleanup_free_ char *text = NULL;
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)init);
+	if (read_file_at(AT_FDCWD, path, &text, NULL) < 0)
+		return NULL;
+	for (char *l = text, *next; l && *l; l = next) {
+		next = strchr(l, '\n');
+		if (next)
+			*next++ = 0;
+		if (!str_startswith(l, "0::/"))
+			continue;
+		const char *cg = l + 3;
+		size_t n = strlen(rel);
+		if (strncmp(cg + 1, rel, n) != 0 || (cg[1 + n] != '/' && cg[1 + n] != 0) || strstr(cg, "/../") ||
+		    str_endswith(cg, "/.."))
+			return NULL;
+		return xstrdup(cg);
+	}
+	return NULL;
+}
+
+static int target_open(const struct gconf *g, unsigned ctid, struct target *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->ctid = ctid;
+	t->pidfd = t->rootfd = -1;
+	if (!ct_running(g, ctid, &t->st))
+		return cerr(EX_NOTRUNNING, 0, "container %u is not running", ctid);
+	t->pidfd = proc_pidfd(t->st.init_pid, t->st.init_start);
+	if (t->pidfd < 0)
+		return cerr(EX_NOTRUNNING, 0, "container %u is not running", ctid);
+	/* a command never gets more than the container's configured capabilities: no config, no
+	 * command */
+	struct ct_config *c = NULL;
+	int r = ctconf_load(g, ctid, &c);
+	if (r < 0)
+		return r;
+	r = caps_drop_mask(c->capability, &t->capdrop);
+	ctconf_free(c);
+	if (r < 0)
+		return cerr(EX_CAPS, 0, "invalid capability list in the config of container %u", ctid);
+	for (unsigned i = 0; i < t->st.cg.n && i < CG_MAX_HIER; i++) {
+		const struct cg_hier *h = &t->st.cg.h[i];
+		_cleanup_free_ char *own = NULL;
+		/* unified: join init's own cgroup, a leaf even when the guest made sub-cgroups */
+		if (strcmp(h->name, "unified") == 0 || h->name[0] == 0)
+			own = init_unified_cgroup(t->st.init_pid, h->rel);
+		t->procs[i] = own ? xasprintf("%s%s/cgroup.procs", h->mount, own)
+				  : xasprintf("%s/%s/ct/cgroup.procs", h->mount, h->rel);
 	}
 	/* init's root, taken before setns: setns puts us at the mount namespace's root mount, which
-	 * is the container's root only when the host itself is not chrooted */
+	 * is the container's root only when the host itself is not chrooted. Taken after the pidfd
+	 * check and before setns(pidfd) succeeds, it is init's own. */
 	char rpath[64];
-	snprintf(rpath, sizeof(rpath), "/proc/%d/root", (int)st->init_pid);
-	_cleanup_close_ int rootfd = open(rpath, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (rootfd < 0)
+	snprintf(rpath, sizeof(rpath), "/proc/%d/root", (int)t->st.init_pid);
+	t->rootfd = open(rpath, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (t->rootfd < 0)
 		return cerr(EX_SYSTEM, errno, "open %s", rpath);
-	int flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP;
-	if (st->userns)
-		flags |= CLONE_NEWUSER;
-	if (setns(pidfd, flags) < 0)
-		return cerr(EX_SYSTEM, errno, "enter the namespaces of init (pid %d)", (int)st->init_pid);
-	if (fchdir(rootfd) < 0 || chroot(".") < 0 || chdir("/") < 0)
-		return cerr(EX_SYSTEM, errno, "enter the root of init (pid %d)", (int)st->init_pid);
+	cerr_clear();
 	return 0;
 }
 
-/* In the forked child: become the guest's root with its capability bounding set. */
-static int become_guest_root(const struct ct_state *st, const char *capcfg)
+/* Close every fd above 2 except those in keep. */
+static void close_all_but(const int *keep, size_t n)
 {
-	if (st->userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
-		return cerr(EX_SYSTEM, errno, "become root in the container");
-	setgroups(0, NULL);
-	uint64_t mask;
-	if (caps_drop_mask(capcfg, &mask) < 0)
-		return cerr(EX_CAPS, 0, "invalid capability list");
-	int r = caps_apply_bound(mask);
+	unsigned lo = 3;
+	for (;;) {
+		unsigned next = ~0U;
+		for (size_t i = 0; i < n; i++)
+			if (keep[i] >= (int)lo && (unsigned)keep[i] < next)
+				next = (unsigned)keep[i];
+		if (next > lo)
+			syscall(SYS_close_range, lo, next == ~0U ? ~0U : next - 1, 0);
+		if (next == ~0U)
+			return;
+		lo = next + 1;
+	}
+}
+
+/* Join the container's cgroups (on the host, by path), then all its namespaces and its root. */
+static int join_container(struct target *t)
+{
+	for (unsigned i = 0; i < CG_MAX_HIER && t->procs[i]; i++) {
+		int r = write_file_at(AT_FDCWD, t->procs[i], "0");
+		if (r < 0) {
+			_cleanup_free_ char *p = str_escape(t->procs[i]);
+			return cerr(EX_SYSTEM, r, "join cgroup %s", p);
+		}
+	}
+	int flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP;
+	if (t->st.userns)
+		flags |= CLONE_NEWUSER;
+	if (setns(t->pidfd, flags) < 0)
+		return cerr(EX_SYSTEM, errno, "enter the namespaces of init (pid %d)", (int)t->st.init_pid);
+	if (fchdir(t->rootfd) < 0 || chroot(".") < 0 || chdir("/") < 0)
+		return cerr(EX_SYSTEM, errno, "enter the root of init (pid %d)", (int)t->st.init_pid);
+	close(t->pidfd);
+	close(t->rootfd);
+	t->pidfd = t->rootfd = -1;
+	return 0;
+}
+
+/* The one point where the joined process becomes the guest's root: credentials, no supplementary
+ * groups, the container's capability bounding set, a clean environment. Runs before the command's
+ * process exists, so that process never has anything of the host's. */
+static int become_guest_root(const struct target *t)
+{
+	if (t->st.userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+		return cerr(EX_EXECFAIL, errno, "become root in the container");
+	if (setgroups(0, NULL) < 0)
+		return cerr(EX_EXECFAIL, errno, "drop the supplementary groups");
+	int r = caps_apply_bound(t->capdrop);
 	if (r < 0)
-		return cerr(EX_CAPS, r, "apply the capability bounding set");
+		return cerr(EX_EXECFAIL, r, "apply the capability bounding set");
+	/* a credential change resets dumpability to fs.suid_dumpable: non-dumpable again */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	const char *term = getenv("TERM");
-	_cleanup_free_ char *t = xstrdup(term ? term : "dumb");
+	_cleanup_free_ char *tv = xstrdup(term ? term : "dumb");
 	clearenv();
 	setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 1);
 	setenv("HOME", "/root", 1);
-	setenv("TERM", t, 1);
+	setenv("TERM", tv, 1);
 	setenv("container", "cellctl", 1);
 	if (chdir("/root") < 0 && chdir("/") < 0)
 		return cerr(EX_SYSTEM, errno, "chdir /");
 	return 0;
 }
 
-static int open_target(const struct gconf *g, unsigned ctid, struct ct_state *st, char **capcfg)
+/* ---- running from a sealed copy (privileged containers) ---------------------------------- */
+#define SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
+#define SEALED_ENV "CELLCTL_SEALED_EXEC"
+
+static bool running_sealed(void)
 {
-	if (!ct_running(g, ctid, st))
-		return cerr(EX_NOTRUNNING, 0, "container %u is not running", ctid);
-	int pidfd = proc_pidfd(st->init_pid, st->init_start);
-	if (pidfd < 0)
-		return cerr(EX_NOTRUNNING, 0, "container %u is not running", ctid);
-	struct ct_config *c = NULL;
-	*capcfg = NULL;
-	if (ctconf_load(g, ctid, &c) == 0) {
-		*capcfg = c->capability ? xstrdup(c->capability) : NULL;
-		ctconf_free(c);
+	int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	int s = fcntl(fd, F_GET_SEALS);
+	close(fd);
+	return s >= 0 && (s & SEALS) == SEALS;
+}
+
+/* Run argv again from a memfd copy of our binary that nobody can ever write. Returns only on
+ * failure. */
+static int reexec_sealed(char *const *argv)
+{
+	if (getenv(SEALED_ENV))
+		return cerr(EX_SYSTEM, 0, "run from a sealed copy of the binary: the copy is not sealed");
+	_cleanup_close_ int exe = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	if (exe < 0)
+		return cerr(EX_SYSTEM, errno, "open /proc/self/exe");
+	struct stat sb;
+	if (fstat(exe, &sb) < 0)
+		return cerr(EX_SYSTEM, errno, "stat /proc/self/exe");
+	/* only what execve and the dynamic loader read: up to the end of the last segment (a
+	 * build with debug information is several times that) */
+	off_t end = 0;
+	const ElfW(Phdr) *ph = (const ElfW(Phdr) *)getauxval(AT_PHDR);
+	for (unsigned long i = 0, n = getauxval(AT_PHNUM); ph && i < n; i++)
+		if ((off_t)(ph[i].p_offset + ph[i].p_filesz) > end)
+			end = (off_t)(ph[i].p_offset + ph[i].p_filesz);
+	if (end <= 0 || end > sb.st_size)
+		end = sb.st_size;
+	_cleanup_close_ int mfd = memfd_create("cellctl", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
+	if (mfd < 0 && errno == EINVAL) /* before Linux 6.3 */
+		mfd = memfd_create("cellctl", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (mfd < 0)
+		return cerr(EX_SYSTEM, errno, "memfd_create");
+	off_t off = 0;
+	while (off < end) {
+		ssize_t n = sendfile(mfd, exe, &off, (size_t)(end - off));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return cerr(EX_SYSTEM, n < 0 ? errno : EIO, "copy the binary into a memfd");
 	}
+	if (fcntl(mfd, F_ADD_SEALS, SEALS) < 0)
+		return cerr(EX_SYSTEM, errno, "seal the memfd copy of the binary");
+	setenv(SEALED_ENV, "1", 1);
+	fexecve(mfd, argv, environ);
+	int e = errno;
+	unsetenv(SEALED_ENV);
+	return cerr(EX_SYSTEM, e, "run from a sealed copy of the binary");
+}
+
+/* ---- the command's process --------------------------------------------------------------- */
+/* In the forked command process: a session of its own, the pty as the chosen fds, nothing else,
+ * then execve. Reports failure through errfd (EOF there means the command runs). */
+static void __attribute__((noreturn)) run_command(const struct ct_exec_req *req, unsigned ctid, int slave, int errfd)
+{
+	/* our handlers (the caller's signal forwarding) do not run here; ignored signals stay so */
+	for (int sig = 1; sig < NSIG; sig++) {
+		struct sigaction sa;
+		if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler != SIG_DFL && sa.sa_handler != SIG_IGN)
+			signal(sig, SIG_DFL);
+	}
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 	cerr_clear();
-	return pidfd;
-}
-
-static int wait_status(pid_t pid)
-{
-	int status;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return cerr(EX_SYSTEM, errno, "wait");
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return 1;
-}
-
-int ct_exec(const struct gconf *g, unsigned ctid, char **argv)
-{
-	struct ct_state st;
-	_cleanup_free_ char *capcfg = NULL;
-	_cleanup_close_ int pidfd = open_target(g, ctid, &st, &capcfg);
-	if (pidfd < 0)
-		return pidfd;
-	int r = join_container(&st, pidfd);
-	if (r < 0)
-		return r;
-	pid_t pid = fork();
-	if (pid < 0)
-		return cerr(EX_SYSTEM, errno, "fork");
-	if (pid == 0) {
-		if (become_guest_root(&st, capcfg) < 0) {
-			fprintf(stderr, "cellctl: %s\n", cerr_msg());
-			_exit(EX_EXECFAIL);
-		}
-		execvp(argv[0], argv);
-		int e = errno;
-		fprintf(stderr, "cellctl: cannot execute %s in container %u: %s\n", argv[0], ctid, strerror(e));
-		_exit(e == ENOENT ? 127 : 126);
+	int r = 0;
+	if (setsid() < 0)
+		r = cerr(EX_SYSTEM, errno, "setsid");
+	if (r == 0 && slave >= 0) {
+		if (ioctl(slave, TIOCSCTTY, 0) < 0)
+			r = cerr(EX_SYSTEM, errno, "make the pty the controlling terminal");
+		for (int i = 0; r == 0 && i < 3; i++)
+			if (req->pty[i] && dup2(slave, i) < 0)
+				r = cerr(EX_SYSTEM, errno, "dup2");
 	}
-	signal(SIGINT, SIG_IGN);
-	signal(SIGQUIT, SIG_IGN);
-	return wait_status(pid);
+	if (r < 0) {
+		cerr_report_write(errfd, r);
+		_exit(EX_SYSTEM);
+	}
+	close_all_but(&errfd, 1); /* errfd is O_CLOEXEC: gone at execve */
+	int e;
+	if (req->argv && req->argv[0]) {
+		execvp(req->argv[0], req->argv);
+		e = errno;
+		_cleanup_free_ char *name = str_escape(req->argv[0]);
+		r = cerr(e == ENOENT ? 127 : 126, e, "cannot execute %s in container %u", name, ctid);
+	} else {
+		execl("/bin/bash", "-bash", (char *)NULL);
+		execl("/bin/sh", "-sh", (char *)NULL);
+		e = errno;
+		r = cerr(e == ENOENT ? 127 : 126, e, "cannot execute a shell (/bin/bash, /bin/sh) in container %u", ctid);
+	}
+	cerr_report_write(errfd, r);
+	_exit(e == ENOENT ? 127 : 126);
 }
 
-static int send_fd(int sock, int fd)
+/* Fork the command's process (no signal blocked, none handled); 0 once it has exec'd (or died
+ * on the way: its status tells), else its report (recorded). */
+static int fork_command(const struct ct_exec_req *req, unsigned ctid, int slave, pid_t *pid)
 {
-	char c = 'F';
-	struct iovec iov = {.iov_base = &c, .iov_len = 1};
+	int ep[2];
+	if (pipe2(ep, O_CLOEXEC) < 0)
+		return cerr(EX_SYSTEM, errno, "pipe");
+	sigset_t all, saved;
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &saved);
+	*pid = fork();
+	if (*pid == 0) {
+		close(ep[0]);
+		run_command(req, ctid, slave, ep[1]);
+	}
+	int e = errno;
+	sigprocmask(SIG_SETMASK, &saved, NULL);
+	if (*pid < 0) {
+		close(ep[0]);
+		close(ep[1]);
+		return cerr(EX_SYSTEM, e, "fork");
+	}
+	close(ep[1]);
+	int r = cerr_report_read(ep[0]);
+	close(ep[0]);
+	if (r == -ENODATA)
+		return 0; /* EOF: execve closed the pipe */
+	if (r == 0)
+		return 0;
+	int st;
+	while (waitpid(*pid, &st, 0) < 0 && errno == EINTR)
+		;
+	*pid = -1;
+	return r;
+}
+
+/* ---- with a pty: a helper joins, the caller stays on the host ----------------------------- */
+struct hello {
+	pid_t cmd;
+};
+
+static int send_master(int sock, int fd, pid_t cmd)
+{
+	struct hello h = {cmd};
+	struct iovec iov = {.iov_base = &h, .iov_len = sizeof(h)};
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
@@ -164,193 +360,239 @@ static int send_fd(int sock, int fd)
 	return sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 ? -errno : 0;
 }
 
-static int recv_fd(int sock)
+/* The helper's one message: the pty master and the command's pid, or an error report. */
+static int recv_master(int sock, pid_t *cmd)
 {
-	char c;
-	struct iovec iov = {.iov_base = &c, .iov_len = 1};
+	char buf[1200];
+	struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf) - 1};
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
 	} u;
 	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
-	if (recvmsg(sock, &mh, MSG_CMSG_CLOEXEC) <= 0)
-		return -EIO;
+	ssize_t n;
+	while ((n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+		;
+	if (n < 0)
+		return cerr(EX_SYSTEM, errno, "read from the exec helper");
 	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-	if (!cm || cm->cmsg_type != SCM_RIGHTS)
-		return -EIO;
-	int fd;
-	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
-	return fd;
+	if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS && n == sizeof(struct hello)) {
+		int fd;
+		memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+		struct hello h;
+		memcpy(&h, buf, sizeof(h));
+		*cmd = h.cmd;
+		return fd;
+	}
+	if (n == 0)
+		return cerr(EX_SYSTEM, EIO, "the exec helper died");
+	buf[n] = 0;
+	int code = atoi(buf);
+	const char *text = strchr(buf, ' ');
+	return cerr(code > 0 ? code : EX_SYSTEM, 0, "%s", text ? text + 1 : "exec helper failed");
 }
 
-static struct termios saved_tio;
-static bool tio_saved;
-static void tty_raw(void)
+/* A new pty from the container's own devpts, as the guest's root (the guest owns its slave). */
+static int open_pty(const struct ct_exec_req *req, int *slave)
 {
-	if (!isatty(0) || tcgetattr(0, &saved_tio) < 0)
-		return;
-	struct termios t = saved_tio;
-	cfmakeraw(&t);
-	tcsetattr(0, TCSANOW, &t);
-	tio_saved = true;
-}
-static void tty_restore(void)
-{
-	if (tio_saved)
-		tcsetattr(0, TCSANOW, &saved_tio);
-	tio_saved = false;
-}
-
-static volatile sig_atomic_t winch;
-static void on_winch(int s)
-{
-	(void)s;
-	winch = 1;
-}
-
-/* Copy between our terminal and fd until fd closes; escape: Ctrl-a q when escape is set. */
-static void relay(int fd, bool escape, int winsize_fd)
-{
-	struct pollfd p[2] = {{.fd = 0, .events = POLLIN}, {.fd = fd, .events = POLLIN}};
-	char buf[4096];
-	bool ctrl_a = false, in_open = true;
-	for (;;) {
-		if (winch && winsize_fd >= 0) {
-			struct winsize ws;
-			winch = 0;
-			if (ioctl(0, TIOCGWINSZ, &ws) == 0)
-				ioctl(winsize_fd, TIOCSWINSZ, &ws);
-		}
-		p[0].fd = in_open ? 0 : -1;
-		if (poll(p, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			return;
-		}
-		if (p[1].revents) {
-			ssize_t n = read(fd, buf, sizeof(buf));
-			if (n <= 0)
-				return;
-			if (write_full(1, buf, (size_t)n) < 0)
-				return;
-		}
-		if (p[0].revents) {
-			ssize_t n = read(0, buf, sizeof(buf));
-			if (n <= 0) {
-				in_open = false;
-				continue;
-			}
-			if (escape) {
-				for (ssize_t i = 0; i < n; i++) {
-					if (ctrl_a && (buf[i] == 'q' || buf[i] == 'Q'))
-						return;
-					ctrl_a = buf[i] == 1;
-				}
-			}
-			if (write_full(fd, buf, (size_t)n) < 0)
-				return;
+	/* /dev/ptmx is the guest's: O_NONBLOCK so a FIFO there cannot hang us; TIOCGPTPEER fails
+	 * on anything but a pty master */
+	_cleanup_close_ int m = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
+	if (m < 0)
+		return cerr(EX_SYSTEM, errno, "open /dev/ptmx in the container");
+	int unlock = 0;
+	if (ioctl(m, TIOCSPTLCK, &unlock) < 0)
+		return cerr(EX_SYSTEM, errno, "unlock the pty");
+	*slave = ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (*slave < 0)
+		return cerr(EX_SYSTEM, errno, "open the pty peer");
+	if (req->have_ws)
+		ioctl(m, TIOCSWINSZ, &req->ws);
+	if (req->pty_cooked) {
+		struct termios tio;
+		if (tcgetattr(*slave, &tio) == 0) {
+			tio.c_lflag &= ~(tcflag_t)(ECHO | ECHOE | ECHOK | ECHONL);
+			tio.c_oflag &= ~(tcflag_t)ONLCR;
+			tcsetattr(*slave, TCSANOW, &tio);
 		}
 	}
+	return take_fd(&m);
 }
 
-int ct_enter(const struct gconf *g, unsigned ctid, char **argv)
+static void __attribute__((noreturn)) pty_helper(struct target *t, const struct ct_exec_req *req, int sock,
+						 int devnull)
 {
-	struct ct_state st;
-	_cleanup_free_ char *capcfg = NULL;
-	_cleanup_close_ int pidfd = open_target(g, ctid, &st, &capcfg);
-	if (pidfd < 0)
-		return pidfd;
-	int sv[2];
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-		return cerr(EX_SYSTEM, errno, "socketpair");
-	pid_t pid = fork();
-	if (pid < 0)
-		return cerr(EX_SYSTEM, errno, "fork");
-	if (pid == 0) {
-		close(sv[0]);
-		if (join_container(&st, pidfd) < 0)
-			goto fail;
-		if (st.userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)) {
-			cerr(EX_SYSTEM, errno, "become root in the container");
-			goto fail;
-		}
-		/* the pty comes from the container's own devpts */
-		int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
-		int unlock = 0;
-		if (master < 0 || ioctl(master, TIOCSPTLCK, &unlock) < 0) {
-			cerr(EX_SYSTEM, errno, "open /dev/ptmx in the container");
-			goto fail;
-		}
-		int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
-		if (slave < 0) {
-			cerr(EX_SYSTEM, errno, "open the pty peer");
-			goto fail;
-		}
-		if (send_fd(sv[1], master) < 0)
-			_exit(1);
-		close(master);
-		pid_t sh = fork();
-		if (sh == 0) {
-			setsid();
-			ioctl(slave, TIOCSCTTY, 0);
-			dup2(slave, 0);
-			dup2(slave, 1);
-			dup2(slave, 2);
-			if (slave > 2)
-				close(slave);
-			if (become_guest_root(&st, capcfg) < 0) {
-				fprintf(stderr, "cellctl: %s\r\n", cerr_msg());
-				_exit(EX_EXECFAIL);
-			}
-			if (argv && argv[0]) {
-				execvp(argv[0], argv);
-			} else {
-				execl("/bin/bash", "-bash", (char *)NULL);
-				execl("/bin/sh", "-sh", (char *)NULL);
-			}
-			fprintf(stderr, "cellctl: cannot execute a shell: %s\r\n", strerror(errno));
-			_exit(127);
-		}
+	/* never hold a terminal of ours: the command's pty fds become /dev/null here */
+	for (int i = 0; i < 3; i++)
+		if (req->pty[i])
+			dup2(devnull, i);
+	int keep[] = {sock, t->pidfd, t->rootfd};
+	close_all_but(keep, ARRAY_SIZE(keep));
+	log_set_file(NULL); /* the log path means something else inside */
+	int slave = -1, master = -1;
+	pid_t cmd = -1;
+	int r = join_container(t);
+	if (r >= 0)
+		r = become_guest_root(t);
+	if (r >= 0)
+		r = master = open_pty(req, &slave);
+	if (r >= 0)
+		r = fork_command(req, t->ctid, slave, &cmd);
+	if (slave >= 0)
 		close(slave);
-		_exit(sh < 0 ? 1 : wait_status(sh));
-	fail:
-		fprintf(stderr, "cellctl: %s\n", cerr_msg() ? cerr_msg() : "enter failed");
+	if (r < 0) {
+		char buf[1100];
+		int n = snprintf(buf, sizeof(buf), "%d %s", cerr_exit(), cerr_msg() ? cerr_msg() : strerror(-r));
+		send(sock, buf, n > 0 ? (size_t)n : 0, MSG_NOSIGNAL);
 		_exit(EX_SYSTEM);
 	}
-	close(sv[1]);
-	int master = recv_fd(sv[0]);
-	close(sv[0]);
-	if (master < 0) {
-		wait_status(pid); /* the child said why on stderr */
-		return cerr(EX_SYSTEM, EIO, "no terminal from container %u", ctid);
-	}
-	fprintf(stderr, "entered into CT %u\n", ctid);
-	struct winsize ws;
-	if (isatty(0) && ioctl(0, TIOCGWINSZ, &ws) == 0)
-		ioctl(master, TIOCSWINSZ, &ws);
-	signal(SIGWINCH, on_winch);
-	signal(SIGINT, SIG_IGN);
-	tty_raw();
-	relay(master, false, master);
-	tty_restore();
+	if (send_master(sock, master, cmd) < 0)
+		kill(cmd, SIGHUP);
 	close(master);
-	int rc = wait_status(pid);
-	fprintf(stderr, "exited from CT %u\n", ctid);
-	return rc;
+	int st;
+	while (waitpid(cmd, &st, 0) < 0)
+		if (errno != EINTR)
+			_exit(EX_SYSTEM);
+	_exit(WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 1);
 }
 
-int ct_console(const struct gconf *g, unsigned ctid)
+/* ---- the entry point --------------------------------------------------------------------- */
+/* fds 0-2 as the command will get them: open (/dev/null when closed), never a directory. */
+static int check_stdio(const struct ct_exec_req *req)
+{
+	static const char *names[] = {"standard input", "standard output", "standard error"};
+	for (int i = 0; i < 3; i++) {
+		struct stat sb;
+		if (fstat(i, &sb) < 0) {
+			int fd = open("/dev/null", O_RDWR);
+			if (fd >= 0 && fd != i) {
+				dup2(fd, i);
+				close(fd);
+			}
+			continue;
+		}
+		if (S_ISDIR(sb.st_mode) && !req->pty[i])
+			return cerr(EX_BADVALUE, 0, "%s is a directory: it would let the container reach the host's files", names[i]);
+	}
+	return 0;
+}
+
+int ct_exec_spawn(const struct gconf *g, unsigned ctid, const struct ct_exec_req *req, struct ct_proc *p)
+{
+	p->pid = p->cmd = -1;
+	p->master = p->done = -1;
+	int r = check_stdio(req);
+	if (r < 0)
+		return r;
+	struct target t;
+	r = target_open(g, ctid, &t);
+	if (r < 0) {
+		target_free(&t);
+		return r;
+	}
+	if (!t.st.userns) {
+		if (running_sealed()) {
+			prctl(PR_SET_NAME, "cellctl", 0, 0, 0); /* not "memfd:cellctl" */
+		} else if (req->reexec_argv) {
+			target_free(&t);
+			return reexec_sealed(req->reexec_argv);
+		}
+	}
+	/* from here on, nothing forked from us can be traced or read through /proc by the guest */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	bool pty = req->pty[0] || req->pty[1] || req->pty[2];
+	sigset_t all, old;
+	sigfillset(&all);
+	if (!pty) {
+		/* no terminal to relay: join in this process and fork the command from it */
+		log_set_file(NULL);
+		r = join_container(&t);
+		if (r >= 0)
+			r = become_guest_root(&t);
+		target_free(&t);
+		if (r < 0)
+			return r;
+		close_all_but(NULL, 0);
+		r = fork_command(req, ctid, -1, &p->cmd);
+		p->pid = p->cmd;
+		return r < 0 ? r : 0;
+	}
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		target_free(&t);
+		return cerr(EX_SYSTEM, errno, "socketpair");
+	}
+	int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (devnull < 0) {
+		r = cerr(EX_SYSTEM, errno, "open /dev/null");
+		goto out;
+	}
+	sigprocmask(SIG_BLOCK, &all, &old);
+	p->pid = fork();
+	if (p->pid == 0) {
+		close(sv[0]);
+		pty_helper(&t, req, sv[1], devnull); /* with every signal blocked */
+	}
+	int e = errno;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	close(devnull);
+	if (p->pid < 0) {
+		r = cerr(EX_SYSTEM, e, "fork");
+		goto out;
+	}
+	close(sv[1]);
+	sv[1] = -1;
+	r = recv_master(sv[0], &p->cmd);
+	if (r < 0) {
+		int st;
+		while (waitpid(p->pid, &st, 0) < 0 && errno == EINTR)
+			;
+		p->pid = -1;
+		goto out;
+	}
+	p->master = r;
+	p->done = take_fd(&sv[0]);
+	r = 0;
+out:
+	if (sv[0] >= 0)
+		close(sv[0]);
+	if (sv[1] >= 0)
+		close(sv[1]);
+	target_free(&t);
+	return r;
+}
+
+int ct_proc_wait(struct ct_proc *p)
+{
+	int status = 0;
+	if (p->pid > 0) {
+		while (waitpid(p->pid, &status, 0) < 0)
+			if (errno != EINTR) {
+				status = -1;
+				break;
+			}
+	}
+	if (p->master >= 0)
+		close(p->master);
+	if (p->done >= 0)
+		close(p->done);
+	p->master = p->done = -1;
+	p->pid = -1;
+	if (status == -1)
+		return cerr(EX_SYSTEM, errno, "wait");
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return 1;
+}
+
+int ct_console_connect(const struct gconf *g, unsigned ctid)
 {
 	if (!ct_running(g, ctid, NULL))
 		return cerr(EX_NOTRUNNING, 0, "container %u is not running", ctid);
 	int fd = monitor_connect(g, ctid, "console");
 	if (fd < 0)
 		return cerr(EX_NOTRUNNING, fd, "connect to the monitor of container %u", ctid);
-	fprintf(stderr, "Attached to CT %u console (detach: Ctrl-a q)\n", ctid);
-	tty_raw();
-	relay(fd, true, -1);
-	tty_restore();
-	close(fd);
-	fprintf(stderr, "\nDetached from CT %u console\n", ctid);
-	return 0;
+	return fd;
 }
