@@ -146,10 +146,17 @@ static void scopy(char *d, size_t n, const char *s)
 	d[l] = 0;
 }
 
+/* QCMD() shifts a signed int: Q_GETQUOTA (0x800007) << 8 overflows it (undefined behaviour,
+ * UBSan stops there). The same bits, computed unsigned. */
+static int qcmd(int cmd)
+{
+	return (int)(((unsigned)cmd << SUBCMDSHIFT) | ((unsigned)PRJQUOTA & SUBCMDMASK));
+}
+
 static int qctl(const struct quota_fs *fs, int fd, int cmd, uint32_t id, void *addr)
 {
 	if (fd >= 0) {
-		long r = syscall(SYS_quotactl_fd, fd, QCMD(cmd, PRJQUOTA), id, addr);
+		long r = syscall(SYS_quotactl_fd, fd, qcmd(cmd), id, addr);
 		if (r == 0)
 			return 0;
 		if (errno != ENOSYS || !fs || fs->source[0] != '/')
@@ -157,7 +164,7 @@ static int qctl(const struct quota_fs *fs, int fd, int cmd, uint32_t id, void *a
 	}
 	if (!fs || fs->source[0] != '/')
 		return -ENODEV;
-	if (syscall(SYS_quotactl, QCMD(cmd, PRJQUOTA), fs->source, id, addr) < 0)
+	if (syscall(SYS_quotactl, qcmd(cmd), fs->source, id, addr) < 0)
 		return -errno;
 	return 0;
 }
