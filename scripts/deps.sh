@@ -13,7 +13,7 @@ for a in "$@"; do
 	esac
 done
 build="autoconf automake libtool pkg-config make gcc libc6-dev libnl-3-dev libnl-route-3-dev libcap-dev
- uuid-dev libiniparser-dev libarchive-dev libcmocka-dev"
+ uuid-dev libiniparser-dev libarchive-dev libcmocka-dev libseccomp-dev"
 run="busybox-static iproute2 util-linux procps python3 zstd xz-utils bzip2 gzip tar cpio mmdebstrap"
 pkgs="$build $run"
 [ $vm = 1 ] && pkgs="$pkgs qemu-system-x86 cpio"

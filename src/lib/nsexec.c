@@ -16,6 +16,7 @@
 #include "error.h"
 #include "log.h"
 #include "monitor.h"
+#include "secfilter.h"
 #include "state.h"
 #include "util.h"
 
@@ -70,6 +71,8 @@ static int become_guest_root(const struct ct_state *st, const char *capcfg)
 	if (st->userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
 		return cerr(EX_SYSTEM, errno, "become root in the container");
 	setgroups(0, NULL);
+	if (sec_exec_apply() < 0)
+		return -EPERM;
 	uint64_t mask;
 	if (caps_drop_mask(capcfg, &mask) < 0)
 		return cerr(EX_CAPS, 0, "invalid capability list");
@@ -99,6 +102,7 @@ static int open_target(const struct gconf *g, unsigned ctid, struct ct_state *st
 	*capcfg = NULL;
 	if (ctconf_load(g, ctid, &c) == 0) {
 		*capcfg = c->capability ? xstrdup(c->capability) : NULL;
+		sec_exec_prepare(c); /* the syscall filter, loaded by become_guest_root */
 		ctconf_free(c);
 	}
 	cerr_clear();
