@@ -70,14 +70,13 @@ static int ensure_file(const char *path)
 	return 0;
 }
 
-static int setup_proc(const struct mnt_opts *o)
+/* The masks over /proc; null is the node to bind over the masked files. */
+static int mask_proc(const char *null)
 {
 	const unsigned long fl = MS_NOSUID | MS_NODEV | MS_NOEXEC;
 	int r;
-	if ((r = ensure_dir(o, "proc", 0555)) < 0 || (r = do_mount("proc", "proc", "proc", fl, NULL)) < 0)
-		return r;
 	/* /proc/sys read-only except /proc/sys/net: the net bind is a copy of the read-only one,
-	 * made writable again (this namespace is the host's: nothing is locked yet) */
+	 * made writable again */
 	if ((r = do_mount("proc/sys", "proc/sys", NULL, MS_BIND, NULL)) < 0 ||
 	    (r = do_mount(NULL, "proc/sys", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | fl, NULL)) < 0 ||
 	    (r = do_mount("proc/sys/net", "proc/sys/net", NULL, MS_BIND, NULL)) < 0 ||
@@ -87,16 +86,26 @@ static int setup_proc(const struct mnt_opts *o)
 	    ((r = do_mount("proc/sysrq-trigger", "proc/sysrq-trigger", NULL, MS_BIND, NULL)) < 0 ||
 	     (r = do_mount(NULL, "proc/sysrq-trigger", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | fl, NULL)) < 0))
 		return r;
-	/* the host's /dev/null (we have not pivoted yet), read-only: they read as empty files */
+	/* read-only, they read as empty files */
 	static const char *masked[] = {"proc/kcore", "proc/keys", "proc/timer_list"};
 	for (size_t i = 0; i < ARRAY_SIZE(masked); i++) {
 		if (access(masked[i], F_OK) < 0)
 			continue;
-		if ((r = do_mount("/dev/null", masked[i], NULL, MS_BIND, NULL)) < 0 ||
+		if ((r = do_mount(null, masked[i], NULL, MS_BIND, NULL)) < 0 ||
 		    (r = do_mount(NULL, masked[i], NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC, NULL)) < 0)
 			return r;
 	}
 	return 0;
+}
+
+static int setup_proc(const struct mnt_opts *o)
+{
+	int r;
+	if ((r = ensure_dir(o, "proc", 0555)) < 0 ||
+	    (r = do_mount("proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL)) < 0)
+		return r;
+	/* the host's /dev/null: we have not pivoted yet */
+	return o->nesting ? 0 : mask_proc("/dev/null");
 }
 
 static int setup_sys(const struct mnt_opts *o)
@@ -259,7 +268,7 @@ int mnt_populate(const struct mnt_opts *o, int *console_master, int *notify_fd)
 	*notify_fd = -1;
 	*console_master = -1;
 	if ((r = setup_proc(o)) < 0 || (r = setup_sys(o)) < 0 || (r = setup_dev(o, console_master)) < 0 ||
-	    (r = setup_boot_id(o)) < 0 || (r = setup_run(o, notify_fd)) < 0) {
+	    (!o->nesting && (r = setup_boot_id(o)) < 0) || (r = setup_run(o, notify_fd)) < 0) {
 		if (*console_master >= 0)
 			close(*console_master);
 		*console_master = -1;
@@ -276,6 +285,18 @@ int mnt_pivot(void)
 		return cerr(EX_CANTMOUNT, errno, "detach the old root");
 	if (chdir("/") < 0)
 		return cerr(EX_CANTMOUNT, errno, "chdir /");
+	return 0;
+}
+
+int mnt_late_masks(void)
+{
+	/* we are the container's root now: what we make is ours already */
+	const struct mnt_opts own = {.root = "/", .nesting = true};
+	int r;
+	if (chdir("/") < 0)
+		return cerr(EX_CANTMOUNT, errno, "chdir /");
+	if ((r = mask_proc("dev/null")) < 0 || (r = setup_boot_id(&own)) < 0)
+		return r;
 	return 0;
 }
 

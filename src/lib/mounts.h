@@ -18,6 +18,7 @@ struct mnt_opts {
 	enum cg_mode cgmode;
 	uid_t uid; /* the container's root on the host (uid_base, or 0 without a user namespace) */
 	gid_t gid;
+	bool nesting; /* leave the /proc masks and the boot id to mnt_late_masks (unlocked) */
 };
 
 /* Step 1 (in a fresh mount namespace): make every mount private, bind the private area onto
@@ -30,6 +31,10 @@ int mnt_bind_root(const struct mnt_opts *o);
 int mnt_populate(const struct mnt_opts *o, int *console_master, int *notify_fd);
 /* Step 3: pivot_root into cwd and detach the old root. */
 int mnt_pivot(void);
+/* In init, after mnt_enter, for [security] nesting: the /proc masks and the boot id, made in the
+ * container's own mount namespace, so not locked: containers nested in the guest can then mount
+ * a procfs of their own (and root inside can unmount the masks). */
+int mnt_late_masks(void);
 /* In init: join the mount namespace nsfd, make rootfd (a directory of that namespace) the root
  * and cwd, and make / shared again. */
 int mnt_enter(int nsfd, int rootfd);

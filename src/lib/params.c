@@ -666,6 +666,7 @@ static int ap_seccomp(struct ct_config *c, const char *v)
 }
 static void pr_seccomp(const struct ct_config *c, char *buf, unsigned len) { snprintf(buf, len, "%s", c->seccomp_off ? "no" : "yes"); }
 BOOL_PARAM(no_new_privs)
+BOOL_PARAM(nesting)
 
 /* Merge entries into a comma list in a fixed buffer: each is validated by norm; one with the
  * same name (the part before ':') as a stored one replaces it; "none" clears the list. Nothing
@@ -985,6 +986,7 @@ static const struct param params[] = {
 	P(seccomp_allow, "security", "seccomp_allow", CS | PF_REPEAT, EX_BADVALUE, "take NAME[,...] off the deny-list|none"),
 	P(seccomp_deny, "security", "seccomp_deny", CS | PF_REPEAT, EX_BADVALUE, "also deny NAME[:ERRNO][,...]|none"),
 	P(no_new_privs, "security", "no_new_privs", CS | PF_LIST, EX_BADVALUE, "no_new_privs for init and exec: yes|no"),
+	P(nesting, "security", "nesting", CS | PF_LIST, EX_BADVALUE, "unlocked /proc masks, for nested containers: yes|no"),
 	P(nameserver, "network", "nameserver", CS | PF_JOIN | PF_LIST, EX_BADDNS, "DNS servers: A [A...]|inherit"),
 	P(searchdomain, "network", "searchdomain", CS | PF_JOIN | PF_LIST, EX_BADSEARCH, "DNS search domains: D [D...]|inherit"),
 	P(ipadd, NETIF_SECTION, "ipadd", CS | PF_REPEAT, EX_BADIP, "add A[/prefix] to the first interface"),

@@ -167,7 +167,7 @@ static __attribute__((noreturn)) void child_main(const struct spawn_req *rq, con
 		cerr(EX_ENVCREATE, EPROTO, "no mount namespace for the container");
 		child_fail(sock);
 	}
-	if (mnt_enter(ns[0], ns[1]) < 0)
+	if (mnt_enter(ns[0], ns[1]) < 0 || (c->userns && c->nesting && mnt_late_masks() < 0))
 		child_fail(sock);
 	close(ns[0]);
 	close(ns[1]);
@@ -260,7 +260,8 @@ static __attribute__((noreturn)) void builder_main(const struct spawn_req *rq, i
 			      .userns = c->userns,
 			      .cgmode = rq->cg->mode,
 			      .uid = c->userns ? c->uid_base : 0,
-			      .gid = c->userns ? c->uid_base : 0};
+			      .gid = c->userns ? c->uid_base : 0,
+			      .nesting = c->userns && c->nesting};
 	int master = -1, notify = -1;
 	if (unshare(CLONE_NEWNS) < 0) {
 		cerr(EX_CANTMOUNT, errno, "create a mount namespace");

@@ -62,6 +62,9 @@ if cc exec "$CT" -- test -e /proc/sysrq-trigger; then
 	ex "mount -o remount,bind,rw /proc/sysrq-trigger"
 	[ "$RC" != 0 ] && ok "remount /proc/sysrq-trigger read-write fails" || fail "remount /proc/sysrq-trigger read-write fails"
 fi
+ex "mkdir -p /mnt/k && touch /mnt/k/f && mount -o move /proc/keys /mnt/k/f"
+[ "$RC" != 0 ] && ok "moving the keys mask away fails ($OUT)" || fail "moving the keys mask away fails"
+mounted /proc/keys && ok "/proc/keys is still masked" || fail "/proc/keys is still masked"
 # a procfs without the masks
 ex "mkdir -p /mnt/p && mount -t proc proc /mnt/p"
 [ "$RC" != 0 ] && ok "a fresh procfs mount is refused ($OUT)" || { fail "a fresh procfs mount is refused"; cc exec "$CT" -- umount /mnt/p; }
@@ -99,6 +102,29 @@ if cc exec "$CT" -- test -e /proc/sys/kernel/random/boot_id; then
 fi
 check "stop $CT" cc stop "$CT" --fast
 check "destroy $CT" cc destroy "$CT"
+
+# nesting = yes: the same masks, made unlocked inside, so a nested container can mount a procfs
+CTN=$(ctid 3)
+create_ct "$CTN" --hostname masksn --nesting yes
+start_ct "$CTN"
+for m in "${masks[@]}" /proc/sys; do
+	cc exec "$CTN" -- sh -c "awk '{print \$5}' /proc/self/mountinfo | grep -qx '$m'" &&
+		ok "nesting: $m is masked" || fail "nesting: $m is masked"
+done
+run cc exec "$CTN" -- wc -c /proc/keys
+expect_match '^ *0 ' "$OUT" "nesting: /proc/keys reads as empty ($OUT)"
+run cc exec "$CTN" -- sh -c "awk '\$5 == \"/proc/sys\" {print \$6}' /proc/self/mountinfo"
+expect_match '^ro,' "$OUT" "nesting: /proc/sys is read-only"
+check "nesting: a fresh procfs can be mounted (for a nested container)" \
+	cc exec "$CTN" -- sh -c 'mkdir -p /mnt/p && mount -t proc proc /mnt/p && test -e /mnt/p/self/status && umount /mnt/p'
+check "nesting: a nested pid namespace gets its own /proc" \
+	cc exec "$CTN" -- sh -c 'unshare -p -f -m --mount-proc sh -c "test \$(cat /proc/self/stat | cut -d\" \" -f1) -lt 5"'
+run cc exec "$CTN" -- mount -o remount,rw /sys
+[ "$RC" != 0 ] && ok "nesting: /sys stays locked read-only" || fail "nesting: /sys stays locked read-only"
+run cc exec "$CTN" -- umount /proc
+[ "$RC" != 0 ] && ok "nesting: /proc itself stays locked" || fail "nesting: /proc itself stays locked"
+check "stop $CTN" cc stop "$CTN" --fast
+check "destroy $CTN" cc destroy "$CTN"
 
 # privileged: the same masks, not lockable
 create_ct "$CTP" --userns no --hostname masksp
