@@ -126,6 +126,35 @@ run cc exec "$CTN" -- umount /proc
 check "stop $CTN" cc stop "$CTN" --fast
 check "destroy $CTN" cc destroy "$CTN"
 
+# The tree is built by the host's root: a guest whose /proc, /sys, /dev or /run is a symlink out
+# to the host must not get the host's directory mounted over or written to.
+CTS=$(ctid 4)
+create_ct "$CTS" --hostname maskss
+HOSTDIR=$TMPD/hostdir
+for d in proc sys dev run; do
+	mkdir -p "$HOSTDIR/$d"
+	echo host > "$HOSTDIR/$d/keep"
+	mv "$PRIV_DIR/$CTS/$d" "$PRIV_DIR/$CTS/$d.real"
+	ln -s "$HOSTDIR/$d" "$PRIV_DIR/$CTS/$d"
+	run cc start "$CTS"
+	if [ $d = run ]; then
+		# a guest without a /run directory starts without the /run tmpfs
+		[ "$RC" = 0 ] && ok "a guest whose /run is a symlink starts (without /run)" || fail "a guest whose /run is a symlink starts" "$OUT"
+		cc stop "$CTS" --fast > /dev/null 2>&1
+	else
+		expect_match '^50$' "$RC" "start refuses a guest whose /$d is a symlink to the host (exit $RC: $OUT)"
+	fi
+	grep -qF " $HOSTDIR/" /proc/self/mountinfo && fail "nothing is mounted on the host's directory ($d)" "$(grep -F "$HOSTDIR" /proc/self/mountinfo)" ||
+		ok "nothing is mounted on the host's directory ($d)"
+	left=$(ls -A "$HOSTDIR/$d")
+	[ "$left" = keep ] && ok "the host's directory is untouched ($d)" || fail "the host's directory is untouched ($d)" "$left"
+	rm "$PRIV_DIR/$CTS/$d"
+	mv "$PRIV_DIR/$CTS/$d.real" "$PRIV_DIR/$CTS/$d"
+done
+check "the repaired guest starts" cc start "$CTS"
+check "stop $CTS" cc stop "$CTS" --fast
+check "destroy $CTS" cc destroy "$CTS"
+
 # privileged: the same masks, not lockable
 create_ct "$CTP" --userns no --hostname masksp
 start_ct "$CTP"
