@@ -149,12 +149,20 @@ static int setup_dev(const struct mnt_opts *o, int *console_master)
 		if ((r = give(o, path, o->gid)) < 0)
 			return r;
 	}
-	/* the tty group (5) of the container */
+	/* terminals in the tty group (5) of the container. Kernels that read devpts' gid= as a
+	 * signed int (6.1 does) refuse a group above 2^31-1: then the terminals get the group of the
+	 * process that opens them, and login, sshd and getty set the tty group themselves. */
 	gid_t tty = o->gid + 5;
 	snprintf(opts, sizeof(opts), "newinstance,ptmxmode=0666,mode=620,gid=%u", (unsigned)tty);
-	if ((r = ensure_dir(o, "dev/pts", 0755)) < 0 ||
-	    (r = do_mount("devpts", "dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, opts)) < 0 ||
-	    (r = give(o, "dev/pts", o->gid)) < 0 || (r = give(o, "dev/pts/ptmx", o->gid)) < 0)
+	if ((r = ensure_dir(o, "dev/pts", 0755)) < 0)
+		return r;
+	if (mount("devpts", "dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, opts) < 0) {
+		if (errno != EINVAL || tty <= 0x7fffffff)
+			return cerr(EX_CANTMOUNT, errno, "mount devpts on dev/pts (%s)", opts);
+		if ((r = do_mount("devpts", "dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=620")) < 0)
+			return r;
+	}
+	if ((r = give(o, "dev/pts", o->gid)) < 0 || (r = give(o, "dev/pts/ptmx", o->gid)) < 0)
 		return r;
 	if (symlink("pts/ptmx", "dev/ptmx") < 0)
 		return cerr(EX_CANTMOUNT, errno, "symlink dev/ptmx");

@@ -155,6 +155,24 @@ check "the repaired guest starts" cc start "$CTS"
 check "stop $CTS" cc stop "$CTS" --fast
 check "destroy $CTS" cc destroy "$CTS"
 
+# a user-id block above 2^31: the host's root mounts the guest's devpts with the container's tty
+# group, which some kernels (6.1) cannot take that high; the guest must start all the same
+CTH=$(ctid 5)
+HIGH=$((2147483648 + CCT_SLOT % 1000 * 131072))
+sed -i "s/^base    = .*/base    = $HIGH/" "$CONF"
+create_ct "$CTH" --hostname masksh
+sed -i "s/^base    = .*/base    = $USERNS_BASE/" "$CONF"
+run grep '^uid_base' "$CONF_DIR/$CTH.conf"
+expect_match "= $HIGH\$" "$OUT" "the container got a block above 2^31 ($OUT)"
+start_ct "$CTH"
+expect_output "^ *0 +$HIGH +65536" cc exec "$CTH" -- cat /proc/self/uid_map
+expect_output '^1$' cc exec "$CTH" -- sh -c 'exec 3<>/dev/ptmx && ls /dev/pts | grep -x 1'
+expect_output '^entered' cc enter "$CTH" --exec true
+run cc exec "$CTH" -- umount /proc/keys
+[ "$RC" != 0 ] && ok "high block: umount /proc/keys fails inside" || fail "high block: umount /proc/keys fails inside"
+check "stop $CTH" cc stop "$CTH" --fast
+check "destroy $CTH" cc destroy "$CTH"
+
 # privileged: the same masks, not lockable
 create_ct "$CTP" --userns no --hostname masksp
 start_ct "$CTP"
