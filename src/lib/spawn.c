@@ -340,8 +340,10 @@ static __attribute__((noreturn)) void helper_main(const struct spawn_req *rq, in
 }
 
 /* Build the container's mounts for init (pidfd): the console master, the notify socket (or -1),
- * and the mount namespace and root descriptors for init. */
-static int build_mounts(const struct spawn_req *rq, int pidfd, int *master, int *notify, int ns[MSG_MAXFDS])
+ * and the mount namespace and root descriptors for init. *helper is the helper's pid, for the
+ * caller to reap (it may still be exiting: its teardown need not delay init). */
+static int build_mounts(const struct spawn_req *rq, int pidfd, int *master, int *notify, int ns[MSG_MAXFDS],
+			pid_t *helper)
 {
 	int hv[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, hv) < 0)
@@ -374,7 +376,7 @@ static int build_mounts(const struct spawn_req *rq, int pidfd, int *master, int 
 		} else if (m.type == MSG_MOUNTS && fds[0] >= 0 && fds[1] >= 0 && ns[0] < 0) {
 			ns[0] = fds[0];
 			ns[1] = fds[1];
-			continue;
+			break; /* the last message */
 		} else {
 			for (int i = 0; i < MSG_MAXFDS; i++)
 				if (fds[i] >= 0)
@@ -388,9 +390,17 @@ static int build_mounts(const struct spawn_req *rq, int pidfd, int *master, int 
 	close(hv[0]);
 	if (r < 0)
 		kill(h, SIGKILL);
-	while (waitpid(h, NULL, 0) < 0 && errno == EINTR)
-		;
+	*helper = h;
 	return r;
+}
+
+static void reap(pid_t *pid)
+{
+	if (*pid <= 0)
+		return;
+	while (waitpid(*pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	*pid = -1;
 }
 
 /* An empty (or "uninitialized") /etc/machine-id gets the container's UUID, as systemd does for
@@ -495,6 +505,7 @@ int spawn_init(const struct spawn_req *rq, struct spawn_res *out)
 	close(sv[1]);
 	sec_prog_free(&filter);
 	int sock = sv[0], master = -1, notify = -1, ns[MSG_MAXFDS] = {-1, -1};
+	pid_t helper = -1;
 	if (c->userns) {
 		if ((r = write_idmap(pid, "uid_map", c->uid_base, c->uid_size)) < 0 ||
 		    (r = write_idmap(pid, "gid_map", c->uid_base, c->uid_size)) < 0)
@@ -529,8 +540,8 @@ int spawn_init(const struct spawn_req *rq, struct spawn_res *out)
 			cerr(EX_ENVCREATE, r, "read from the container's init");
 			goto fail;
 		}
-		if (m.type == MSG_NSREADY && ns[0] < 0) {
-			if ((r = build_mounts(rq, pidfd, &master, &notify, ns)) < 0)
+		if (m.type == MSG_NSREADY && helper < 0) {
+			if ((r = build_mounts(rq, pidfd, &master, &notify, ns, &helper)) < 0)
 				goto fail;
 			r = send_msgv(sock, MSG_MOUNTS, 0, NULL, ns, 2);
 			close(ns[0]);
@@ -564,6 +575,7 @@ int spawn_init(const struct spawn_req *rq, struct spawn_res *out)
 		goto fail;
 	}
 	close(sock);
+	reap(&helper);
 	out->pid = pid;
 	out->pidfd = pidfd;
 	out->console_master = master;
@@ -571,6 +583,7 @@ int spawn_init(const struct spawn_req *rq, struct spawn_res *out)
 	return 0;
 fail:
 	close(sock);
+	reap(&helper);
 	kill(pid, SIGKILL);
 	waitid(P_PIDFD, (id_t)pidfd, &(siginfo_t){0}, WEXITED);
 	close(pidfd);
