@@ -86,6 +86,12 @@ struct ct_config {
 	struct ct_netif netif[MAX_NETIF];
 	unsigned nnetif;
 	char *nameserver, *searchdomain; /* space-separated lists or "inherit" */
+	/* [security] syscall filter (secfilter.c); fixed buffers: nothing to free */
+	bool seccomp_off;         /* seccomp = no */
+	bool no_new_privs;        /* no_new_privs = yes */
+	bool nesting;             /* [security] nesting = yes: unlocked /proc masks (mounts.c) */
+	char seccomp_allow[512];  /* names taken off the default deny-list, "keyctl,bpf" */
+	char seccomp_deny[1024];  /* extra denied calls, "ptrace:EACCES,personality:EPERM" */
 };
 
 /* Read config_dir/CTID.conf. -ENOENT (cerr EX_NOCONF) when missing; malformed lines give

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <sched.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
@@ -27,8 +28,9 @@ static int do_mount(const char *src, const char *dst, const char *type, unsigned
 
 int mnt_bind_root(const struct mnt_opts *o)
 {
-	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
-		return cerr(EX_CANTMOUNT, errno, "make / a slave mount");
+	/* private: nothing mounted here reaches the host, and no host mount event reaches the guest */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return cerr(EX_CANTMOUNT, errno, "make / a private mount");
 	int r = do_mount(o->root, o->root, NULL, MS_BIND | MS_REC, NULL);
 	if (r < 0)
 		return r;
@@ -37,15 +39,26 @@ int mnt_bind_root(const struct mnt_opts *o)
 	return 0;
 }
 
-/* mkdir that tolerates an existing directory; the guest may lack it. */
-static int ensure_dir(const char *path, mode_t mode)
+/* We run as the host's root: what we create is handed to the container's root (uid_base), or
+ * root inside would see it owned by nobody and could not use it. Never follows a symlink. */
+static int give(const struct mnt_opts *o, const char *path, gid_t gid)
 {
-	if (mkdir(path, mode) < 0 && errno != EEXIST)
+	if (fchownat(AT_FDCWD, path, o->uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+		return cerr(EX_CANTMOUNT, errno, "chown %s in the guest", path);
+	return 0;
+}
+
+/* mkdir that tolerates an existing directory; the guest may lack it. One we make belongs to the
+ * container's root. */
+static int ensure_dir(const struct mnt_opts *o, const char *path, mode_t mode)
+{
+	bool made = mkdir(path, mode) == 0;
+	if (!made && errno != EEXIST)
 		return cerr(EX_CANTMOUNT, errno, "mkdir %s in the guest", path);
 	struct stat st;
 	if (lstat(path, &st) < 0 || !S_ISDIR(st.st_mode))
 		return cerr(EX_CANTMOUNT, ENOTDIR, "guest %s is not a directory", path);
-	return 0;
+	return made ? give(o, path, o->gid) : 0;
 }
 
 static int ensure_file(const char *path)
@@ -57,14 +70,13 @@ static int ensure_file(const char *path)
 	return 0;
 }
 
-static int setup_proc(void)
+/* The masks over /proc; null is the node to bind over the masked files. */
+static int mask_proc(const char *null)
 {
 	const unsigned long fl = MS_NOSUID | MS_NODEV | MS_NOEXEC;
 	int r;
-	if ((r = ensure_dir("proc", 0555)) < 0 || (r = do_mount("proc", "proc", "proc", fl, NULL)) < 0)
-		return r;
 	/* /proc/sys read-only except /proc/sys/net: the net bind is a copy of the read-only one,
-	 * made writable again (our own mounts are not locked) */
+	 * made writable again */
 	if ((r = do_mount("proc/sys", "proc/sys", NULL, MS_BIND, NULL)) < 0 ||
 	    (r = do_mount(NULL, "proc/sys", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | fl, NULL)) < 0 ||
 	    (r = do_mount("proc/sys/net", "proc/sys/net", NULL, MS_BIND, NULL)) < 0 ||
@@ -74,24 +86,36 @@ static int setup_proc(void)
 	    ((r = do_mount("proc/sysrq-trigger", "proc/sysrq-trigger", NULL, MS_BIND, NULL)) < 0 ||
 	     (r = do_mount(NULL, "proc/sysrq-trigger", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | fl, NULL)) < 0))
 		return r;
+	/* read-only, they read as empty files */
 	static const char *masked[] = {"proc/kcore", "proc/keys", "proc/timer_list"};
 	for (size_t i = 0; i < ARRAY_SIZE(masked); i++) {
 		if (access(masked[i], F_OK) < 0)
 			continue;
-		if ((r = do_mount("/dev/null", masked[i], NULL, MS_BIND, NULL)) < 0)
+		if ((r = do_mount(null, masked[i], NULL, MS_BIND, NULL)) < 0 ||
+		    (r = do_mount(NULL, masked[i], NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC, NULL)) < 0)
 			return r;
 	}
 	return 0;
 }
 
-static int setup_sys(enum cg_mode mode)
+static int setup_proc(const struct mnt_opts *o)
+{
+	int r;
+	if ((r = ensure_dir(o, "proc", 0555)) < 0 ||
+	    (r = do_mount("proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL)) < 0)
+		return r;
+	/* the host's /dev/null: we have not pivoted yet */
+	return o->nesting ? 0 : mask_proc("/dev/null");
+}
+
+static int setup_sys(const struct mnt_opts *o)
 {
 	const unsigned long fl = MS_NOSUID | MS_NODEV | MS_NOEXEC;
 	int r;
-	if ((r = ensure_dir("sys", 0555)) < 0 || (r = do_mount("sysfs", "sys", "sysfs", fl | MS_RDONLY, NULL)) < 0)
+	/* sysfs of the container's network namespace (ours: we joined it) */
+	if ((r = ensure_dir(o, "sys", 0555)) < 0 || (r = do_mount("sysfs", "sys", "sysfs", fl | MS_RDONLY, NULL)) < 0)
 		return r;
-	(void)mode;
-	/* the guest's own cgroup2 tree, rooted at its cgroup namespace (its leaf) */
+	/* the guest's own cgroup2 tree, rooted at its cgroup namespace (its leaf), which we joined */
 	return do_mount("cgroup2", "sys/fs/cgroup", "cgroup2", fl, NULL);
 }
 
@@ -100,32 +124,50 @@ static const struct {
 	unsigned maj, min;
 } devnodes[] = {{"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7}, {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0}};
 
-static int setup_dev(bool userns, int *console_master)
+/* tmpfs options owned by the container's root */
+static void tmpfs_opts(const struct mnt_opts *o, char *buf, size_t len, const char *extra)
+{
+	snprintf(buf, len, "%s,uid=%u,gid=%u", extra, (unsigned)o->uid, (unsigned)o->gid);
+}
+
+static int setup_dev(const struct mnt_opts *o, int *console_master)
 {
 	int r;
-	if ((r = ensure_dir("dev", 0755)) < 0 ||
-	    (r = do_mount("tmpfs", "dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=65536k")) < 0)
+	char opts[128];
+	tmpfs_opts(o, opts, sizeof(opts), "mode=755,size=65536k");
+	if ((r = ensure_dir(o, "dev", 0755)) < 0 || (r = do_mount("tmpfs", "dev", "tmpfs", MS_NOSUID | MS_NOEXEC, opts)) < 0)
 		return r;
 	char path[64], src[64];
+	/* We are the host's root on a tmpfs the host's user namespace owns, so mknod works with or
+	 * without a user namespace, and the nodes are usable (the devices program is the policy). */
 	for (size_t i = 0; i < ARRAY_SIZE(devnodes); i++) {
 		snprintf(path, sizeof(path), "dev/%s", devnodes[i].name);
-		if (!userns) {
-			if (mknod(path, S_IFCHR | 0666, makedev(devnodes[i].maj, devnodes[i].min)) < 0)
-				return cerr(EX_CANTMOUNT, errno, "mknod %s", path);
-			chmod(path, 0666);
-			continue;
-		}
-		/* mknod is useless in a user namespace: bind the host's node */
-		snprintf(src, sizeof(src), "/dev/%s", devnodes[i].name);
-		if ((r = ensure_file(path)) < 0 || (r = do_mount(src, path, NULL, MS_BIND, NULL)) < 0)
+		if (mknod(path, S_IFCHR | 0666, makedev(devnodes[i].maj, devnodes[i].min)) < 0)
+			return cerr(EX_CANTMOUNT, errno, "mknod %s", path);
+		if (chmod(path, 0666) < 0)
+			return cerr(EX_CANTMOUNT, errno, "chmod %s", path);
+		if ((r = give(o, path, o->gid)) < 0)
 			return r;
 	}
-	if ((r = ensure_dir("dev/pts", 0755)) < 0 ||
-	    (r = do_mount("devpts", "dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
-			  "newinstance,ptmxmode=0666,mode=620,gid=5")) < 0)
+	/* terminals in the tty group (5) of the container. Kernels that read devpts' gid= as a
+	 * signed int (6.1 does) refuse a group above 2^31-1: then the terminals get the group of the
+	 * process that opens them, and login, sshd and getty set the tty group themselves. */
+	gid_t tty = o->gid + 5;
+	snprintf(opts, sizeof(opts), "newinstance,ptmxmode=0666,mode=620,gid=%u", (unsigned)tty);
+	if ((r = ensure_dir(o, "dev/pts", 0755)) < 0)
+		return r;
+	if (mount("devpts", "dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, opts) < 0) {
+		if (errno != EINVAL || tty <= 0x7fffffff)
+			return cerr(EX_CANTMOUNT, errno, "mount devpts on dev/pts (%s)", opts);
+		if ((r = do_mount("devpts", "dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=620")) < 0)
+			return r;
+	}
+	if ((r = give(o, "dev/pts", o->gid)) < 0 || (r = give(o, "dev/pts/ptmx", o->gid)) < 0)
 		return r;
 	if (symlink("pts/ptmx", "dev/ptmx") < 0)
 		return cerr(EX_CANTMOUNT, errno, "symlink dev/ptmx");
+	if ((r = give(o, "dev/ptmx", o->gid)) < 0)
+		return r;
 	/* console: a pty of the guest's devpts, the monitor keeps the master */
 	int master = open("dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (master < 0)
@@ -136,40 +178,47 @@ static int setup_dev(bool userns, int *console_master)
 		return cerr(EX_CANTMOUNT, errno, "set up the console pty");
 	}
 	snprintf(src, sizeof(src), "dev/pts/%d", n);
-	if ((r = ensure_file("dev/console")) < 0 || (r = do_mount(src, "dev/console", NULL, MS_BIND, NULL)) < 0) {
+	if ((r = give(o, src, tty)) < 0 || (r = ensure_file("dev/console")) < 0 ||
+	    (r = do_mount(src, "dev/console", NULL, MS_BIND, NULL)) < 0) {
 		close(master);
 		return r;
 	}
 	*console_master = master;
-	if ((r = ensure_dir("dev/shm", 01777)) < 0 ||
-	    (r = do_mount("tmpfs", "dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777")) < 0)
+	tmpfs_opts(o, opts, sizeof(opts), "mode=1777");
+	if ((r = ensure_dir(o, "dev/shm", 01777)) < 0 ||
+	    (r = do_mount("tmpfs", "dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, opts)) < 0)
 		return r;
 	static const char *links[][2] = {{"/proc/self/fd", "dev/fd"},
 					 {"/proc/self/fd/0", "dev/stdin"},
 					 {"/proc/self/fd/1", "dev/stdout"},
 					 {"/proc/self/fd/2", "dev/stderr"}};
-	for (size_t i = 0; i < ARRAY_SIZE(links); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(links); i++) {
 		if (symlink(links[i][0], links[i][1]) < 0)
 			return cerr(EX_CANTMOUNT, errno, "symlink %s", links[i][1]);
+		if ((r = give(o, links[i][1], o->gid)) < 0)
+			return r;
+	}
 	return 0;
 }
 
-static int setup_run(int *notify_fd)
+static int setup_run(const struct mnt_opts *o, int *notify_fd)
 {
 	struct stat st;
 	if (lstat("run", &st) < 0 || !S_ISDIR(st.st_mode))
 		return 0; /* a guest without /run manages without */
-	int r = do_mount("tmpfs", "run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=20%");
+	char opts[128];
+	tmpfs_opts(o, opts, sizeof(opts), "mode=755,size=20%");
+	int r = do_mount("tmpfs", "run", "tmpfs", MS_NOSUID | MS_NODEV, opts);
 	if (r < 0)
 		return r;
-	if ((r = ensure_dir("run/host", 0755)) < 0)
+	if ((r = ensure_dir(o, "run/host", 0755)) < 0)
 		return r;
 	int fd = open("run/host/container-manager", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0444);
 	if (fd < 0)
 		return cerr(EX_CANTMOUNT, errno, "create /run/host/container-manager");
 	r = write_full(fd, "cellctl\n", 8);
 	close(fd);
-	if (r < 0)
+	if (r < 0 || (r = give(o, "run/host/container-manager", o->gid)) < 0)
 		return r;
 	/* systemd's READY=1 comes here: a datagram socket in the guest's own /run, handed to the
 	 * monitor (no host path is visible to, or reachable from, the guest) */
@@ -182,6 +231,10 @@ static int setup_run(int *notify_fd)
 			close(sfd);
 		return r;
 	}
+	if ((r = give(o, "run/host/notify", o->gid)) < 0) {
+		close(sfd);
+		return r;
+	}
 	*notify_fd = sfd;
 	return 0;
 }
@@ -189,7 +242,7 @@ static int setup_run(int *notify_fd)
 /* A boot id of this boot's own, as a real machine gets a new one at each boot (the kernel's is
  * host-wide): a random UUID in a file of the guest's /dev tmpfs, bound read-only over
  * /proc/sys/kernel/random/boot_id, then unlinked. */
-static int setup_boot_id(void)
+static int setup_boot_id(const struct mnt_opts *o)
 {
 	const char *target = "proc/sys/kernel/random/boot_id", *tmp = "dev/.cellctl-boot-id";
 	if (access(target, F_OK) < 0)
@@ -208,6 +261,8 @@ static int setup_boot_id(void)
 	int r = write_full(fd, id, strlen(id));
 	close(fd);
 	if (r == 0)
+		r = give(o, tmp, o->gid);
+	if (r == 0)
 		r = do_mount(tmp, target, NULL, MS_BIND, NULL);
 	if (r == 0)
 		r = do_mount(NULL, target, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
@@ -219,10 +274,15 @@ int mnt_populate(const struct mnt_opts *o, int *console_master, int *notify_fd)
 {
 	int r;
 	*notify_fd = -1;
-	if ((r = setup_proc()) < 0 || (r = setup_sys(o->cgmode)) < 0 || (r = setup_dev(o->userns, console_master)) < 0 ||
-	    (r = setup_boot_id()) < 0)
+	*console_master = -1;
+	if ((r = setup_proc(o)) < 0 || (r = setup_sys(o)) < 0 || (r = setup_dev(o, console_master)) < 0 ||
+	    (!o->nesting && (r = setup_boot_id(o)) < 0) || (r = setup_run(o, notify_fd)) < 0) {
+		if (*console_master >= 0)
+			close(*console_master);
+		*console_master = -1;
 		return r;
-	return setup_run(notify_fd);
+	}
+	return 0;
 }
 
 int mnt_pivot(void)
@@ -233,6 +293,29 @@ int mnt_pivot(void)
 		return cerr(EX_CANTMOUNT, errno, "detach the old root");
 	if (chdir("/") < 0)
 		return cerr(EX_CANTMOUNT, errno, "chdir /");
+	return 0;
+}
+
+int mnt_late_masks(void)
+{
+	/* we are the container's root now: what we make is ours already */
+	const struct mnt_opts own = {.root = "/", .nesting = true};
+	int r;
+	if (chdir("/") < 0)
+		return cerr(EX_CANTMOUNT, errno, "chdir /");
+	if ((r = mask_proc("dev/null")) < 0 || (r = setup_boot_id(&own)) < 0)
+		return r;
+	return 0;
+}
+
+int mnt_enter(int nsfd, int rootfd)
+{
+	if (setns(nsfd, CLONE_NEWNS) < 0)
+		return cerr(EX_CANTMOUNT, errno, "join the container's mount namespace");
+	/* setns leaves us at the namespace's bottom-most root; the container's is rootfd (they only
+	 * differ when cellctl itself runs chrooted) */
+	if (fchdir(rootfd) < 0 || chroot(".") < 0 || chdir("/") < 0)
+		return cerr(EX_CANTMOUNT, errno, "enter the container's root");
 	if (mount(NULL, "/", NULL, MS_REC | MS_SHARED, NULL) < 0)
 		return cerr(EX_CANTMOUNT, errno, "make / shared");
 	return 0;

@@ -1,6 +1,14 @@
-/* The container's filesystem view (DESIGN.md §4), built by the child in its new mount namespace. */
+/* The container's filesystem view (DESIGN.md §4).
+ *
+ * The tree is built by a helper that is root in the host's user namespace, in a mount namespace
+ * the host's user namespace owns, while it sits in the container's pid, net and cgroup
+ * namespaces (so /proc, /sys and /sys/fs/cgroup are the container's). A copy of that namespace
+ * made from inside the container's user namespace is what init gets: the kernel locks every
+ * mount of such a copy (MNT_LOCKED and the MNT_LOCK_* flags), so root inside can neither unmount
+ * the masks nor reveal what they cover. See spawn.c for the sequence. */
 #pragma once
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "cgroup.h"
 
@@ -8,15 +16,25 @@ struct mnt_opts {
 	const char *root; /* absolute path of the private area */
 	bool userns;
 	enum cg_mode cgmode;
+	uid_t uid; /* the container's root on the host (uid_base, or 0 without a user namespace) */
+	gid_t gid;
+	bool nesting; /* leave the /proc masks and the boot id to mnt_late_masks (unlocked) */
 };
 
-/* Step 1 (before dropping to the namespace's root uid): make every mount a slave and bind the
- * private area onto itself, then chdir into it. */
+/* Step 1 (in a fresh mount namespace): make every mount private, bind the private area onto
+ * itself, then chdir into it. */
 int mnt_bind_root(const struct mnt_opts *o);
 /* Step 2 (cwd is the new root): /proc (read-only sys, masked files), /sys read-only, cgroup2,
  * /dev tmpfs with the basic nodes, devpts, console (master returned), /dev/shm, /run with
  * /run/host/container-manager, and an sd_notify socket bound at /run/host/notify (*notify_fd,
- * -1 when the guest has no /run). */
+ * -1 when the guest has no /run). What it creates belongs to the container's root (o->uid). */
 int mnt_populate(const struct mnt_opts *o, int *console_master, int *notify_fd);
-/* Step 3: pivot_root into cwd, detach the old root, make / shared. */
+/* Step 3: pivot_root into cwd and detach the old root. */
 int mnt_pivot(void);
+/* In init, after mnt_enter, for [security] nesting: the /proc masks and the boot id, made in the
+ * container's own mount namespace, so not locked: containers nested in the guest can then mount
+ * a procfs of their own (and root inside can unmount the masks). */
+int mnt_late_masks(void);
+/* In init: join the mount namespace nsfd, make rootfd (a directory of that namespace) the root
+ * and cwd, and make / shared again. */
+int mnt_enter(int nsfd, int rootfd);

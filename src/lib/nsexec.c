@@ -34,6 +34,7 @@
 #include "error.h"
 #include "log.h"
 #include "monitor.h"
+#include "secfilter.h"
 #include "state.h"
 #include "util.h"
 
@@ -108,9 +109,13 @@ static int target_open(const struct gconf *g, unsigned ctid, struct target *t)
 	if (r < 0)
 		return r;
 	r = caps_drop_mask(c->capability, &t->capdrop);
+	/* the syscall filter, built while the host config is readable; become_guest_root loads it */
+	int sr = r < 0 ? 0 : sec_exec_prepare(c);
 	ctconf_free(c);
 	if (r < 0)
 		return cerr(EX_CAPS, 0, "invalid capability list in the config of container %u", ctid);
+	if (sr < 0)
+		return sr;
 	for (unsigned i = 0; i < t->st.cg.n && i < CG_MAX_HIER; i++) {
 		const struct cg_hier *h = &t->st.cg.h[i];
 		_cleanup_free_ char *own = NULL;
@@ -181,7 +186,11 @@ static int become_guest_root(const struct target *t)
 		return cerr(EX_EXECFAIL, errno, "become root in the container");
 	if (setgroups(0, NULL) < 0)
 		return cerr(EX_EXECFAIL, errno, "drop the supplementary groups");
-	int r = caps_apply_bound(t->capdrop);
+	/* the container's syscall filter, before the bounding set drops CAP_SYS_ADMIN */
+	int r = sec_exec_apply();
+	if (r < 0)
+		return r;
+	r = caps_apply_bound(t->capdrop);
 	if (r < 0)
 		return cerr(EX_EXECFAIL, r, "apply the capability bounding set");
 	/* a credential change resets dumpability to fs.suid_dumpable: non-dumpable again */

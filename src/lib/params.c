@@ -9,6 +9,7 @@
 #include "error.h"
 #include "log.h"
 #include "netlink.h"
+#include "secfilter.h"
 #include "util.h"
 
 #define NETIF_SECTION "netif" /* marker: the value lives in the [netif.X] sections */
@@ -654,6 +655,84 @@ static void pr_devices(const struct ct_config *c, char *buf, unsigned len) { pr_
 static int ap_devnodes(struct ct_config *c, const char *v) { return merge_entries(&c->devnodes, v, " ", norm_devnode); }
 static void pr_devnodes(const struct ct_config *c, char *buf, unsigned len) { pr_str(c->devnodes, buf, len); }
 
+/* the syscall filter (secfilter.c) */
+static int ap_seccomp(struct ct_config *c, const char *v)
+{
+	bool on;
+	if (parse_bool(v, &on) < 0)
+		return -EINVAL;
+	c->seccomp_off = !on;
+	return 0;
+}
+static void pr_seccomp(const struct ct_config *c, char *buf, unsigned len) { snprintf(buf, len, "%s", c->seccomp_off ? "no" : "yes"); }
+BOOL_PARAM(no_new_privs)
+BOOL_PARAM(nesting)
+
+/* Merge entries into a comma list in a fixed buffer: each is validated by norm; one with the
+ * same name (the part before ':') as a stored one replaces it; "none" clears the list. Nothing
+ * is stored unless all entries are valid and the result fits. */
+static int merge_fixed(char *dst, size_t size, const char *v, char *(*norm)(const char *))
+{
+	_cleanup_free_ char *store = NULL, *ostore = NULL;
+	size_t n, on;
+	_cleanup_free_ char **tok = split_list(v, &store, &n);
+	if (n == 0)
+		return -EINVAL;
+	if (n == 1 && !strcasecmp(tok[0], "none")) {
+		dst[0] = 0;
+		return 0;
+	}
+	_cleanup_free_ char **old = split_list(dst, &ostore, &on);
+	char **items = xcalloc(on + n + 1, sizeof(*items));
+	size_t cnt = 0;
+	int r = 0;
+	for (size_t i = 0; i < on; i++)
+		items[cnt++] = xstrdup(old[i]);
+	for (size_t i = 0; i < n && r == 0; i++) {
+		char *e = norm(tok[i]);
+		if (!e) {
+			r = -EINVAL;
+			break;
+		}
+		size_t kl = strcspn(e, ":"), j;
+		for (j = 0; j < cnt; j++)
+			if (strcspn(items[j], ":") == kl && !strncmp(items[j], e, kl))
+				break;
+		if (j == cnt)
+			cnt++;
+		else
+			free(items[j]);
+		items[j] = e;
+	}
+	size_t len = 1;
+	for (size_t i = 0; i < cnt; i++)
+		len += strlen(items[i]) + 1;
+	if (r == 0 && len > size)
+		r = -E2BIG;
+	if (r == 0) {
+		dst[0] = 0;
+		for (size_t i = 0; i < cnt; i++) {
+			if (i)
+				strcat(dst, ",");
+			strcat(dst, items[i]);
+		}
+	}
+	for (size_t i = 0; i < cnt; i++)
+		free(items[i]);
+	free(items);
+	return r;
+}
+static int ap_seccomp_allow(struct ct_config *c, const char *v)
+{
+	return merge_fixed(c->seccomp_allow, sizeof(c->seccomp_allow), v, sec_norm_allow);
+}
+static void pr_seccomp_allow(const struct ct_config *c, char *buf, unsigned len) { pr_str(c->seccomp_allow, buf, len); }
+static int ap_seccomp_deny(struct ct_config *c, const char *v)
+{
+	return merge_fixed(c->seccomp_deny, sizeof(c->seccomp_deny), v, sec_norm_deny);
+}
+static void pr_seccomp_deny(const struct ct_config *c, char *buf, unsigned len) { pr_str(c->seccomp_deny, buf, len); }
+
 /* ---- [network] ---- */
 
 /* A space-separated list (or "inherit"), each item checked. */
@@ -903,6 +982,11 @@ static const struct param params[] = {
 	P(capability, "security", "capability", CS | PF_REPEAT, EX_BADVALUE, "name:on|off[,...]"),
 	P(devices, "security", "devices", CS | PF_LIVE | PF_REPEAT, EX_DEVICES, "b|c:major:minor|all:[r][w][m]|none"),
 	P(devnodes, "security", "devnodes", CS | PF_LIVE | PF_REPEAT, EX_DEVICES, "name:[r][w][q]|none"),
+	P(seccomp, "security", "seccomp", CS | PF_LIST, EX_BADVALUE, "syscall filter (default deny-list): yes|no"),
+	P(seccomp_allow, "security", "seccomp_allow", CS | PF_REPEAT, EX_BADVALUE, "take NAME[,...] off the deny-list|none"),
+	P(seccomp_deny, "security", "seccomp_deny", CS | PF_REPEAT, EX_BADVALUE, "also deny NAME[:ERRNO][,...]|none"),
+	P(no_new_privs, "security", "no_new_privs", CS | PF_LIST, EX_BADVALUE, "no_new_privs for init and exec: yes|no"),
+	P(nesting, "security", "nesting", CS | PF_LIST, EX_BADVALUE, "unlocked /proc masks, for nested containers: yes|no"),
 	P(nameserver, "network", "nameserver", CS | PF_JOIN | PF_LIST, EX_BADDNS, "DNS servers: A [A...]|inherit"),
 	P(searchdomain, "network", "searchdomain", CS | PF_JOIN | PF_LIST, EX_BADSEARCH, "DNS search domains: D [D...]|inherit"),
 	P(ipadd, NETIF_SECTION, "ipadd", CS | PF_REPEAT, EX_BADIP, "add A[/prefix] to the first interface"),

@@ -22,36 +22,39 @@
 #include "mounts.h"
 #include "netlink.h"
 #include "runconf.h"
+#include "secfilter.h"
 #include "util.h"
 
-/* handshake messages */
-enum { MSG_GO = 1, MSG_CONSOLE = 2, MSG_ERROR = 3, MSG_NOTIFY = 4 };
+/* handshake messages (monitor <-> init, and mount helper -> monitor) */
+enum { MSG_GO = 1, MSG_CONSOLE = 2, MSG_ERROR = 3, MSG_NOTIFY = 4, MSG_NSREADY = 5, MSG_MOUNTS = 6 };
+#define MSG_MAXFDS 2
 struct sync_msg {
 	int type;
 	int code; /* exit code for MSG_ERROR */
 	char text[480];
 };
 
-static int send_msg(int sock, int type, int code, const char *text, int fd)
+/* Send a message with nfds file descriptors (at most MSG_MAXFDS). */
+static int send_msgv(int sock, int type, int code, const char *text, const int *fds, int nfds)
 {
 	struct sync_msg m = {.type = type, .code = code};
 	if (text)
 		snprintf(m.text, sizeof(m.text), "%s", text);
 	struct iovec iov = {.iov_base = &m, .iov_len = sizeof(m)};
 	union {
-		char buf[CMSG_SPACE(sizeof(int))];
+		char buf[CMSG_SPACE(sizeof(int) * MSG_MAXFDS)];
 		struct cmsghdr align;
 	} u;
 	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-	if (fd >= 0) {
+	if (nfds > 0) {
 		memset(&u, 0, sizeof(u));
 		mh.msg_control = u.buf;
-		mh.msg_controllen = sizeof(u.buf);
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
 		struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
 		cm->cmsg_level = SOL_SOCKET;
 		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+		cm->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
+		memcpy(CMSG_DATA(cm), fds, sizeof(int) * (size_t)nfds);
 	}
 	for (;;) {
 		if (sendmsg(sock, &mh, MSG_NOSIGNAL) >= 0)
@@ -61,33 +64,71 @@ static int send_msg(int sock, int type, int code, const char *text, int fd)
 	}
 }
 
-/* 0 on EOF, 1 on a message, -errno on error */
-static int recv_msg(int sock, struct sync_msg *m, int *fd)
+static int send_msg(int sock, int type, int code, const char *text, int fd)
+{
+	return send_msgv(sock, type, code, text, &fd, fd >= 0 ? 1 : 0);
+}
+
+/* 0 on EOF, 1 on a message, -errno on error. fds (MSG_MAXFDS of them, may be NULL: any passed
+ * descriptor is then closed) get the descriptors that came along, -1 for the rest. */
+static int recv_msgv(int sock, struct sync_msg *m, int *fds)
 {
 	struct iovec iov = {.iov_base = m, .iov_len = sizeof(*m)};
 	union {
-		char buf[CMSG_SPACE(sizeof(int))];
+		char buf[CMSG_SPACE(sizeof(int) * MSG_MAXFDS)];
 		struct cmsghdr align;
 	} u;
 	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
+	if (fds)
+		for (int i = 0; i < MSG_MAXFDS; i++)
+			fds[i] = -1;
 	ssize_t n;
 	do
 		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -errno;
+	int k = 0;
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		size_t cnt = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < cnt; i++) {
+			int fd;
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+			if (fds && k < MSG_MAXFDS)
+				fds[k++] = fd;
+			else
+				close(fd);
+		}
+	}
 	if (n == 0)
 		return 0;
-	if ((size_t)n != sizeof(*m))
+	if ((size_t)n != sizeof(*m) || (mh.msg_flags & MSG_CTRUNC)) {
+		if (fds)
+			for (int i = 0; i < MSG_MAXFDS; i++)
+				if (fds[i] >= 0)
+					close(fds[i]), fds[i] = -1;
 		return -EPROTO;
-	m->text[sizeof(m->text) - 1] = 0;
-	if (fd) {
-		*fd = -1;
-		for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
-			if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
-				memcpy(fd, CMSG_DATA(cm), sizeof(int));
 	}
+	m->text[sizeof(m->text) - 1] = 0;
 	return 1;
+}
+
+/* Wait for one message of type want; MSG_ERROR and EOF are failures (cerr set). */
+static int expect_msg(int sock, int want, int *fds)
+{
+	struct sync_msg m;
+	int r = recv_msgv(sock, &m, fds);
+	if (r == 1 && m.type == want)
+		return 0;
+	if (fds)
+		for (int i = 0; i < MSG_MAXFDS; i++)
+			if (fds[i] >= 0)
+				close(fds[i]), fds[i] = -1;
+	if (r == 1 && m.type == MSG_ERROR)
+		return cerr(m.code ? m.code : EX_ENVCREATE, 0, "%s", m.text);
+	return cerr(EX_ENVCREATE, r < 0 ? r : EPROTO, "container setup: unexpected message");
 }
 
 static __attribute__((noreturn)) void child_fail(int sock)
@@ -96,19 +137,18 @@ static __attribute__((noreturn)) void child_fail(int sock)
 	_exit(1);
 }
 
-static __attribute__((noreturn)) void child_main(const struct spawn_req *rq, int sock)
+/* The container's init, from clone to exec. It has its own user (unless --userns no), pid, uts,
+ * ipc and net namespaces, but shares the monitor's mount namespace until the monitor hands it
+ * the container's (built by the mount helper, below). */
+static __attribute__((noreturn)) void child_main(const struct spawn_req *rq, const struct sec_prog *filter, int sock)
 {
 	const struct ct_config *c = rq->c;
 	struct sync_msg m;
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (recv_msg(sock, &m, NULL) != 1 || m.type != MSG_GO)
+	if (recv_msgv(sock, &m, NULL) != 1 || m.type != MSG_GO)
 		_exit(1);
 	prctl(PR_SET_PDEATHSIG, 0);
 
-	struct mnt_opts mo = {.root = rq->root, .userns = c->userns, .cgmode = rq->cg->mode};
-	int notify = -1;
-	if (mnt_bind_root(&mo) < 0)
-		child_fail(sock);
 	if (c->userns) {
 		if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0 || setgroups(0, NULL) < 0) {
 			cerr(EX_ENVCREATE, errno, "become root in the user namespace");
@@ -120,17 +160,18 @@ static __attribute__((noreturn)) void child_main(const struct spawn_req *rq, int
 		cerr(EX_ENVCREATE, errno, "create the cgroup namespace");
 		child_fail(sock);
 	}
-	int master = -1;
-	if (mnt_populate(&mo, &master, &notify) < 0)
+	/* our namespaces are complete: the monitor builds the mounts in them and sends the result */
+	int ns[MSG_MAXFDS];
+	if (send_msg(sock, MSG_NSREADY, 0, NULL, -1) < 0 || expect_msg(sock, MSG_MOUNTS, ns) < 0)
+		_exit(1); /* the monitor says why, or is gone */
+	if (ns[0] < 0 || ns[1] < 0) {
+		cerr(EX_ENVCREATE, EPROTO, "no mount namespace for the container");
 		child_fail(sock);
-	if (send_msg(sock, MSG_CONSOLE, 0, NULL, master) < 0 ||
-	    (notify >= 0 && send_msg(sock, MSG_NOTIFY, 0, NULL, notify) < 0))
-		_exit(1);
-	close(master);
-	if (notify >= 0)
-		close(notify);
-	if (mnt_pivot() < 0)
+	}
+	if (mnt_enter(ns[0], ns[1]) < 0 || (c->userns && c->nesting && mnt_late_masks() < 0))
 		child_fail(sock);
+	close(ns[0]);
+	close(ns[1]);
 	const char *hn = c->hostname && *c->hostname ? c->hostname : "localhost";
 	if (sethostname(hn, strlen(hn)) < 0) {
 		cerr(EX_BADHOSTNAME, errno, "set hostname %s", hn);
@@ -141,7 +182,14 @@ static __attribute__((noreturn)) void child_main(const struct spawn_req *rq, int
 		cerr(EX_CAPS, 0, "invalid capability list '%s'", c->capability);
 		child_fail(sock);
 	}
-	int r = caps_apply_bound(drop);
+	/* the syscall filter: while we still hold CAP_SYS_ADMIN (a config may drop it), so that
+	 * init need not have no_new_privs (its setuid programs keep working) */
+	int r = sec_load(filter);
+	if (r < 0) {
+		cerr(EX_ENVCREATE, r, "apply the syscall filter (seccomp, no_new_privs)");
+		child_fail(sock);
+	}
+	r = caps_apply_bound(drop);
 	if (r < 0) {
 		cerr(EX_CAPS, r, "drop capabilities");
 		child_fail(sock);
@@ -172,8 +220,9 @@ static __attribute__((noreturn)) void child_main(const struct spawn_req *rq, int
 
 	char uuidenv[80];
 	snprintf(uuidenv, sizeof(uuidenv), "container_uuid=%s", c->uuid ? c->uuid : "");
+	bool notify = access("/run/host/notify", F_OK) == 0;
 	char *envp[] = {"container=cellctl", uuidenv, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-			"TERM=linux", notify >= 0 ? "NOTIFY_SOCKET=/run/host/notify" : NULL, NULL};
+			"TERM=linux", notify ? "NOTIFY_SOCKET=/run/host/notify" : NULL, NULL};
 	static const char *inits[] = {"/sbin/init", "/etc/init", "/bin/init"};
 	int first_err = 0;
 	for (size_t i = 0; i < ARRAY_SIZE(inits); i++) {
@@ -187,6 +236,172 @@ static __attribute__((noreturn)) void child_main(const struct spawn_req *rq, int
 	else
 		cerr(EX_BADTEMPLATE, 0, "no init found in the guest (/sbin/init, /etc/init, /bin/init)");
 	child_fail(sock);
+}
+
+/* ---- the mount helper ----
+ * The container's tree is built by a process that is the host's root, in a mount namespace the
+ * host's user namespace owns (so nothing in it is locked against us, and pivot_root can detach
+ * the host's tree), but in init's pid, net and cgroup namespaces (procfs takes the mounter's pid
+ * namespace, sysfs its net namespace, cgroup2 its cgroup namespace). With a user namespace it
+ * then joins init's user namespace and copies the mount namespace: a copy into a less privileged
+ * user namespace has every mount locked (MNT_LOCKED, MNT_LOCK_READONLY...), so root inside cannot
+ * unmount the masks, make /proc/sys writable or mount a procfs that shows what they hide.
+ * Without a user namespace init joins the first namespace (root there is the host's root: the
+ * kernel cannot lock mounts against it). Init can setns() into a namespace its user namespace
+ * owns; it gets the namespace and a descriptor of the container's root over its socket.
+ *
+ * Two processes, because setns(CLONE_NEWPID) only moves our children: the helper H (forked from
+ * the monitor) joins the namespaces and waits for the builder B, its child, which does the work
+ * and reports over sock: MSG_CONSOLE, MSG_NOTIFY, then MSG_MOUNTS (namespace, root) or
+ * MSG_ERROR. */
+static __attribute__((noreturn)) void builder_main(const struct spawn_req *rq, int pidfd, int sock)
+{
+	const struct ct_config *c = rq->c;
+	struct mnt_opts mo = {.root = rq->root,
+			      .userns = c->userns,
+			      .cgmode = rq->cg->mode,
+			      .uid = c->userns ? c->uid_base : 0,
+			      .gid = c->userns ? c->uid_base : 0,
+			      .nesting = c->userns && c->nesting};
+	int master = -1, notify = -1;
+	if (unshare(CLONE_NEWNS) < 0) {
+		cerr(EX_CANTMOUNT, errno, "create a mount namespace");
+		child_fail(sock);
+	}
+	if (mnt_bind_root(&mo) < 0 || mnt_populate(&mo, &master, &notify) < 0)
+		child_fail(sock);
+	if (send_msg(sock, MSG_CONSOLE, 0, NULL, master) < 0 ||
+	    (notify >= 0 && send_msg(sock, MSG_NOTIFY, 0, NULL, notify) < 0))
+		_exit(1);
+	close(master);
+	if (notify >= 0)
+		close(notify);
+	if (mnt_pivot() < 0)
+		child_fail(sock);
+	if (c->userns) {
+		if (setns(pidfd, CLONE_NEWUSER) < 0) {
+			cerr(EX_ENVCREATE, errno, "join the container's user namespace");
+			child_fail(sock);
+		}
+		if (unshare(CLONE_NEWNS) < 0) {
+			cerr(EX_CANTMOUNT, errno, "copy the container's mount namespace");
+			child_fail(sock);
+		}
+	}
+	/* our /proc is the container's now, and we are in its pid namespace */
+	int fds[2] = {open("/proc/thread-self/ns/mnt", O_RDONLY | O_CLOEXEC),
+		      open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)};
+	if (fds[0] < 0 || fds[1] < 0) {
+		cerr(EX_CANTMOUNT, errno, "open the container's mount namespace");
+		child_fail(sock);
+	}
+	if (send_msgv(sock, MSG_MOUNTS, 0, NULL, fds, 2) < 0)
+		_exit(1);
+	_exit(0);
+}
+
+/* Move fd a to 3 and b to 4 (whatever their numbers), close everything else from 5 on. */
+static int keep_two_fds(int *a, int *b)
+{
+	int ha = fcntl(*a, F_DUPFD_CLOEXEC, 10), hb = fcntl(*b, F_DUPFD_CLOEXEC, 10);
+	if (ha < 0 || hb < 0 || dup3(ha, 3, O_CLOEXEC) < 0 || dup3(hb, 4, O_CLOEXEC) < 0)
+		return -errno;
+	syscall(SYS_close_range, 5, ~0U, 0);
+	*a = 3;
+	*b = 4;
+	return 0;
+}
+
+static __attribute__((noreturn)) void helper_main(const struct spawn_req *rq, int pidfd, int sock)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* nothing of ours may be reached from inside: not our memory, not the monitor's fds */
+	prctl(PR_SET_DUMPABLE, 0);
+	log_set_file(NULL); /* never write a log file inside the guest's tree */
+	if (keep_two_fds(&pidfd, &sock) < 0)
+		_exit(1);
+	if (setns(pidfd, CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWCGROUP) < 0) {
+		cerr(EX_ENVCREATE, errno, "join the container's namespaces");
+		child_fail(sock);
+	}
+	pid_t b = fork();
+	if (b < 0) {
+		cerr(EX_ENVCREATE, errno, "fork in the container's pid namespace");
+		child_fail(sock);
+	}
+	if (b == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		builder_main(rq, pidfd, sock);
+	}
+	close(sock);
+	int st;
+	while (waitpid(b, &st, 0) < 0 && errno == EINTR)
+		;
+	_exit(0);
+}
+
+/* Build the container's mounts for init (pidfd): the console master, the notify socket (or -1),
+ * and the mount namespace and root descriptors for init. *helper is the helper's pid, for the
+ * caller to reap (it may still be exiting: its teardown need not delay init). */
+static int build_mounts(const struct spawn_req *rq, int pidfd, int *master, int *notify, int ns[MSG_MAXFDS],
+			pid_t *helper)
+{
+	int hv[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, hv) < 0)
+		return cerr(EX_SYSTEM, errno, "socketpair");
+	pid_t h = fork();
+	if (h < 0) {
+		close(hv[0]);
+		close(hv[1]);
+		return cerr(EX_SYSTEM, errno, "fork the mount helper");
+	}
+	if (h == 0) {
+		close(hv[0]);
+		helper_main(rq, pidfd, hv[1]);
+	}
+	close(hv[1]);
+	int r = 0;
+	for (;;) {
+		struct sync_msg m;
+		int fds[MSG_MAXFDS];
+		int k = recv_msgv(hv[0], &m, fds);
+		if (k <= 0) {
+			if (ns[0] < 0)
+				r = cerr(EX_CANTMOUNT, k < 0 ? k : 0, "the container's mount helper died");
+			break;
+		}
+		if (m.type == MSG_CONSOLE && fds[0] >= 0 && *master < 0) {
+			*master = fds[0];
+		} else if (m.type == MSG_NOTIFY && fds[0] >= 0 && *notify < 0) {
+			*notify = fds[0];
+		} else if (m.type == MSG_MOUNTS && fds[0] >= 0 && fds[1] >= 0 && ns[0] < 0) {
+			ns[0] = fds[0];
+			ns[1] = fds[1];
+			break; /* the last message */
+		} else {
+			for (int i = 0; i < MSG_MAXFDS; i++)
+				if (fds[i] >= 0)
+					close(fds[i]);
+			if (m.type == MSG_ERROR) {
+				r = cerr(m.code ? m.code : EX_CANTMOUNT, 0, "%s", m.text);
+				break;
+			}
+		}
+	}
+	close(hv[0]);
+	if (r < 0)
+		kill(h, SIGKILL);
+	*helper = h;
+	return r;
+}
+
+static void reap(pid_t *pid)
+{
+	if (*pid <= 0)
+		return;
+	while (waitpid(*pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	*pid = -1;
 }
 
 /* An empty (or "uninitialized") /etc/machine-id gets the container's UUID, as systemd does for
@@ -243,11 +458,21 @@ static int userns_refused(void)
 int spawn_init(const struct spawn_req *rq, struct spawn_res *out)
 {
 	const struct ct_config *c = rq->c;
+	/* the filter is built here, before the clone: init only loads it */
+	struct sec_prog filter;
+	int r = sec_build(c, &filter);
+	if (r < 0)
+		return r;
+	if (filter.missing)
+		log_warn("cellctl was built without libseccomp: container %u starts without a syscall filter", c->ctid);
 	int sv[2];
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		sec_prog_free(&filter);
 		return cerr(EX_SYSTEM, errno, "socketpair");
+	}
 	int leaf = rq->migrate ? -1 : cg_leaf_fd(rq->cg);
-	uint64_t flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_PIDFD;
+	/* no CLONE_NEWNS: the mount namespace comes from the mount helper (see build_mounts) */
+	uint64_t flags = CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_PIDFD;
 	if (c->userns)
 		flags |= CLONE_NEWUSER;
 	int pidfd = -1;
@@ -269,16 +494,19 @@ int spawn_init(const struct spawn_req *rq, struct spawn_res *out)
 	if (pid < 0) {
 		close(sv[0]);
 		close(sv[1]);
+		sec_prog_free(&filter);
 		if (e == EPERM && c->userns)
 			return userns_refused();
 		return cerr(EX_ENVCREATE, e, "clone the container's init");
 	}
 	if (pid == 0) {
 		close(sv[0]);
-		child_main(rq, sv[1]);
+		child_main(rq, &filter, sv[1]);
 	}
 	close(sv[1]);
-	int sock = sv[0], r = 0, master = -1, notify = -1;
+	sec_prog_free(&filter);
+	int sock = sv[0], master = -1, notify = -1, ns[MSG_MAXFDS] = {-1, -1};
+	pid_t helper = -1;
 	if (c->userns) {
 		if ((r = write_idmap(pid, "uid_map", c->uid_base, c->uid_size)) < 0 ||
 		    (r = write_idmap(pid, "gid_map", c->uid_base, c->uid_size)) < 0)
@@ -308,28 +536,32 @@ int spawn_init(const struct spawn_req *rq, struct spawn_res *out)
 	}
 	for (;;) {
 		struct sync_msg m;
-		int fd = -1;
-		r = recv_msg(sock, &m, &fd);
+		r = recv_msgv(sock, &m, NULL);
 		if (r == 0)
 			break; /* EOF: init exec'd, or the child died */
 		if (r < 0) {
 			cerr(EX_ENVCREATE, r, "read from the container's init");
 			goto fail;
 		}
-		if (m.type == MSG_CONSOLE && fd >= 0) {
-			if (master >= 0)
-				close(master);
-			master = fd;
-		} else if (m.type == MSG_NOTIFY && fd >= 0) {
-			if (notify >= 0)
-				close(notify);
-			notify = fd;
+		if (m.type == MSG_NSREADY && helper < 0) {
+			if ((r = build_mounts(rq, pidfd, &master, &notify, ns, &helper)) < 0)
+				goto fail;
+			r = send_msgv(sock, MSG_MOUNTS, 0, NULL, ns, 2);
+			close(ns[0]);
+			close(ns[1]);
+			ns[0] = ns[1] = -1;
+			if (r < 0) {
+				cerr(EX_ENVCREATE, r, "hand the mounts to the container's init");
+				goto fail;
+			}
 		} else if (m.type == MSG_ERROR) {
 			cerr(m.code ? m.code : EX_ENVCREATE, 0, "%s", m.text);
 			r = -EIO;
 			goto fail;
-		} else if (fd >= 0) {
-			close(fd);
+		} else {
+			cerr(EX_ENVCREATE, EPROTO, "unexpected message %d from the container's init", m.type);
+			r = -EPROTO;
+			goto fail;
 		}
 	}
 	/* EOF also comes when the child died before exec: tell them apart */
@@ -340,7 +572,13 @@ int spawn_init(const struct spawn_req *rq, struct spawn_res *out)
 		r = -EIO;
 		goto fail;
 	}
+	if (master < 0) {
+		cerr(EX_ENVCREATE, EPROTO, "no console from the container's setup");
+		r = -EPROTO;
+		goto fail;
+	}
 	close(sock);
+	reap(&helper);
 	out->pid = pid;
 	out->pidfd = pidfd;
 	out->console_master = master;
@@ -348,6 +586,7 @@ int spawn_init(const struct spawn_req *rq, struct spawn_res *out)
 	return 0;
 fail:
 	close(sock);
+	reap(&helper);
 	kill(pid, SIGKILL);
 	waitid(P_PIDFD, (id_t)pidfd, &(siginfo_t){0}, WEXITED);
 	close(pidfd);
@@ -355,5 +594,8 @@ fail:
 		close(master);
 	if (notify >= 0)
 		close(notify);
+	for (int i = 0; i < MSG_MAXFDS; i++)
+		if (ns[i] >= 0)
+			close(ns[i]);
 	return r < 0 ? r : -EIO;
 }
