@@ -1084,6 +1084,14 @@ static const struct {
 	{"bridge", IFNAME_FORM},
 	{"gw", "an IPv4 address such as 10.77.0.1, or none"},
 	{"gw6", "an IPv6 address such as fd00::1, or none"},
+	{"mac_filter", BOOL_FORM},
+	{"ip_filter", BOOL_FORM},
+	{"seccomp", BOOL_FORM},
+	{"seccomp_allow", "system call names such as perf_event_open,bpf (comma separated), or none"},
+	{"seccomp_deny", "system call names with an optional errno such as mount,unshare:EPERM or ptrace:1 (comma "
+			 "separated), or none"},
+	{"no_new_privs", BOOL_FORM},
+	{"nesting", BOOL_FORM},
 };
 
 static const char *form_of(const char *name)
