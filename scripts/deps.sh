@@ -16,6 +16,8 @@ build="autoconf automake libtool pkg-config make gcc libc6-dev libnl-3-dev libnl
  uuid-dev libiniparser-dev libarchive-dev libcmocka-dev"
 run="busybox-static iproute2 util-linux procps python3 zstd xz-utils bzip2 gzip tar cpio mmdebstrap"
 pkgs="$build $run"
+# the libFuzzer harnesses (tests/fuzz, CI stage fuzz)
+pkgs="$pkgs clang libclang-rt-dev"
 [ $vm = 1 ] && pkgs="$pkgs qemu-system-x86 cpio"
 [ $bench = 1 ] && pkgs="$pkgs lxc systemd-container"
 
