@@ -101,14 +101,17 @@ static void same_view(const struct ini_doc *d, dictionary *dict, const char *tex
 	}
 }
 
-/* Every line blank, a comment, a section header or a key: iniparser ignores a last line of one
- * character without a newline ("x"), which then stops being the last line after an edit. */
+/* Every line blank, a comment, a section header or a key: iniparser refuses other lines, but
+ * ignores a last line of one character without a newline ("x" or "["), which stops being the
+ * last line after an edit. */
 static bool well_formed(const char *text)
 {
 	for (const char *p = text; *p;) {
 		size_t n = strcspn(p, "\n");
-		const char *s = p + strspn(p, " \t\r\v\f");
-		if (s < p + n && *s != ';' && *s != '#' && *s != '[' && !memchr(s, '=', (size_t)(p + n - s)))
+		const char *s = p + strspn(p, " \t\r\v\f"), *e = p + n;
+		while (e > s && isspace((unsigned char)e[-1]))
+			e--;
+		if (s < e && *s != ';' && *s != '#' && !(*s == '[' && e[-1] == ']') && !memchr(s, '=', (size_t)(e - s)))
 			return false;
 		p += n + (p[n] != 0);
 	}
@@ -128,6 +131,8 @@ static void edit(const char *text, dictionary *before, char *spec)
 	const char *sec = f[0] && known_section(f[0]) ? f[0] : "container";
 	const char *key = f[1] && known_key(f[1]) ? f[1] : "description";
 	const char *value = f[2] ? f[2] : f[0];
+	if (!ini_value_ok(key, value))
+		return;
 	struct ini_doc *d = ini_parse(text);
 	ini_set(d, sec, key, value);
 	_cleanup_free_ char *out = ini_render(d);

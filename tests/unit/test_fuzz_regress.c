@@ -1,0 +1,196 @@
+/* Reproducers of what the fuzzers (tests/fuzz) found, one test per finding: the config editor
+ * and iniparser read the same file (continued lines, section headers, quotes); the editor writes
+ * values that read back. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <iniparser.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "config.h"
+#include "error.h"
+#include "fsutil.h"
+#include "ini.h"
+#include "util.h"
+
+static char tmpdir[64];
+
+static int setup_dir(void **state)
+{
+	(void)state;
+	strcpy(tmpdir, "/tmp/cellctl-test-fuzz.XXXXXX");
+	if (!mkdtemp(tmpdir))
+		return -1;
+	cerr_clear();
+	return 0;
+}
+
+static int teardown_dir(void **state)
+{
+	(void)state;
+	return fs_remove_tree(AT_FDCWD, tmpdir) < 0 ? -1 : 0;
+}
+
+static int quiet(const char *fmt, ...)
+{
+	(void)fmt;
+	return 0;
+}
+
+/* iniparser's reading of text (NULL: it refuses the file). */
+static dictionary *iniparser_of(const char *text)
+{
+	_cleanup_free_ char *p = xasprintf("%s/t.ini", tmpdir);
+	assert_int_equal(write_file_atomic(p, text, strlen(text), 0600), 0);
+	iniparser_set_error_callback(quiet);
+	dictionary *d = iniparser_load(p);
+	iniparser_set_error_callback(NULL);
+	return d;
+}
+
+/* The editor and iniparser agree on key sk ("section:key"); returns the editor's value. */
+static const char *both(const struct ini_doc *d, dictionary *dict, const char *sec, const char *key)
+{
+	_cleanup_free_ char *sk = xasprintf("%s:%s", sec, key);
+	const char *a = ini_get(d, sec, key), *b = iniparser_getstring(dict, sk, NULL);
+	if (!(a == b || (a && b && !strcmp(a, b))))
+		fail_msg("[%s] %s: editor '%s', iniparser '%s'", sec, key, a ? a : "(none)", b ? b : "(none)");
+	return a;
+}
+
+/* fuzz_ini: "hostname = a\" then "  b": iniparser reads one line "a  b"; the editor read "a\". */
+static void test_ini_continued_lines(void **state)
+{
+	(void)state;
+	const char *text = "[container]\nhostname = a\\\n  b\nram = 1G\n; note \\\nswap = 2G\n[x]\nk = v \\";
+	struct ini_doc *d = ini_parse(text);
+	dictionary *dict = iniparser_of(text);
+	assert_non_null(dict);
+	assert_string_equal(both(d, dict, "container", "hostname"), "a  b");
+	assert_string_equal(both(d, dict, "container", "ram"), "1G");
+	assert_null(both(d, dict, "container", "swap")); /* the comment took that line */
+	assert_null(both(d, dict, "x", "k"));            /* a continuation at the end is dropped */
+	_cleanup_free_ char *out = ini_render(d);
+	assert_string_equal(out, text);
+
+	/* a new section goes before the dangling line, which stays dropped */
+	ini_set(d, "network", "nameserver", "10.0.0.1");
+	ini_set(d, "container", "hostname", "web");
+	_cleanup_free_ char *out2 = ini_render(d);
+	dictionary *dict2 = iniparser_of(out2);
+	assert_non_null(dict2);
+	assert_string_equal(both(d, dict2, "network", "nameserver"), "10.0.0.1");
+	assert_string_equal(both(d, dict2, "container", "hostname"), "web");
+	assert_string_equal(both(d, dict2, "container", "ram"), "1G");
+	assert_null(both(d, dict2, "x", "k"));
+	assert_true(str_endswith(out2, "\nk = v \\"));
+	iniparser_freedict(dict);
+	iniparser_freedict(dict2);
+	ini_free(d);
+}
+
+/* fuzz_ini: a header is a line that starts with '[' and ends with ']'; "[]" changes nothing. */
+static void test_ini_section_headers(void **state)
+{
+	(void)state;
+	const char *text = "top = 0\n[a] x = 1\n[s]\n[]\nk = v\n[t] \r\nj = w\n";
+	struct ini_doc *d = ini_parse(text);
+	dictionary *dict = iniparser_of(text);
+	assert_non_null(dict);
+	assert_string_equal(both(d, dict, "", "[a] x"), "1");
+	assert_null(both(d, dict, "a", "x"));
+	assert_string_equal(both(d, dict, "s", "k"), "v");
+	assert_string_equal(both(d, dict, "t", "j"), "w");
+	iniparser_freedict(dict);
+	ini_free(d);
+}
+
+/* fuzz_ini: values as iniparser reads them: any white space after '=', an unclosed quote runs to
+ * the end of the line, "" followed by more text is not a quoted value. */
+static void test_ini_value_syntax(void **state)
+{
+	(void)state;
+	const char *text = "[s]\na =\v v\nb = \"open ; no close\nc = \"\"x\nd = \"q\" junk\ne = ''\nf = '\n";
+	struct ini_doc *d = ini_parse(text);
+	dictionary *dict = iniparser_of(text);
+	assert_non_null(dict);
+	assert_string_equal(both(d, dict, "s", "a"), "v");
+	assert_string_equal(both(d, dict, "s", "b"), "open ; no close");
+	assert_string_equal(both(d, dict, "s", "c"), "\"\"x");
+	assert_string_equal(both(d, dict, "s", "d"), "q");
+	assert_string_equal(both(d, dict, "s", "e"), "");
+	assert_string_equal(both(d, dict, "s", "f"), "'");
+	iniparser_freedict(dict);
+	ini_free(d);
+}
+
+/* ini_set writes values that read back, or ini_value_ok says it cannot. */
+static void test_ini_set_reads_back(void **state)
+{
+	(void)state;
+	static const char *const values[] = {
+		"C:\\dir\\", /* a trailing backslash continued the line */
+		"a \"b\" ; c", "'x' # y", " lead", "tail ", "\"", "'", "\"\"", "a\\", "=x", "[x]",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(values); i++) {
+		assert_true(ini_value_ok("description", values[i]));
+		struct ini_doc *d = ini_parse("[container]\ndescription = \"old\" junk ; comment\n[resources]\nram = 1G\n");
+		ini_set(d, "container", "description", values[i]);
+		_cleanup_free_ char *out = ini_render(d);
+		dictionary *dict = iniparser_of(out);
+		assert_non_null(dict);
+		struct ini_doc *d2 = ini_parse(out);
+		const char *v = both(d2, dict, "container", "description");
+		if (!v || strcmp(v, values[i]))
+			fail_msg("'%s' reads back as '%s' from:\n%s", values[i], v ? v : "(none)", out);
+		assert_string_equal(both(d2, dict, "resources", "ram"), "1G");
+		assert_non_null(strstr(out, "; comment")); /* the inline comment stays */
+		iniparser_freedict(dict);
+		ini_free(d);
+		ini_free(d2);
+	}
+	/* no form reads back: both quotes where quoting is needed, a line break, a line too long */
+	assert_false(ini_value_ok("description", "it's a \"test\"; really"));
+	assert_false(ini_value_ok("description", "'\""));
+	assert_true(ini_value_ok("description", "it's a \"test\""));
+	assert_false(ini_value_ok("description", "a\nb"));
+	char long_v[INI_LINE_MAX + 2];
+	memset(long_v, 'x', sizeof(long_v) - 1);
+	long_v[sizeof(long_v) - 1] = 0;
+	assert_false(ini_value_ok("k", long_v));
+	long_v[INI_LINE_MAX - strlen("k = ")] = 0;
+	assert_true(ini_value_ok("k", long_v));
+	_cleanup_free_ char *line = xasprintf("[s]\nk = %s\n", long_v);
+	dictionary *dict = iniparser_of(line);
+	assert_non_null(dict); /* INI_LINE_MAX is iniparser's limit... */
+	iniparser_freedict(dict);
+	_cleanup_free_ char *line2 = xasprintf("[s]\nk = %sx\n", long_v);
+	assert_null(iniparser_of(line2)); /* ...exactly */
+
+	/* a value that fits, on a line whose padding and comment would make it too long */
+	struct ini_doc *d = ini_parse("[s]\nk          = v ; a comment\n");
+	ini_set(d, "s", "k", long_v);
+	_cleanup_free_ char *out = ini_render(d);
+	dict = iniparser_of(out);
+	assert_non_null(dict);
+	iniparser_freedict(dict);
+	ini_free(d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_ini_continued_lines, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_ini_section_headers, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_ini_value_syntax, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_ini_set_reads_back, setup_dir, teardown_dir),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
