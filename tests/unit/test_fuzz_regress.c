@@ -1,6 +1,6 @@
 /* Reproducers of what the fuzzers (tests/fuzz) found, one test per finding: the config editor
- * and iniparser read the same file (continued lines, section headers, quotes); the editor writes
- * values that read back. */
+ * and iniparser read the same file (continued lines, section headers, quotes), set --save writes
+ * only values that read back, interface names stay out of INI syntax. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -184,6 +184,129 @@ static void test_ini_set_reads_back(void **state)
 	ini_free(d);
 }
 
+static struct ct_config *new_ct(void)
+{
+	static struct gconf g = {.userns_default = true, .userns_size = 65536, .stop_timeout = 120};
+	g.config_dir = tmpdir;
+	struct ct_config *c = NULL;
+	assert_int_equal(ctconf_from_doc(&g, 101, ini_parse("[container]\nhostname = a\n"), &c), 0);
+	return c;
+}
+
+/* What set --save wrote loads again, to the same interfaces and description. */
+static void reload_same(struct ct_config *c)
+{
+	static struct gconf g = {.userns_default = true, .userns_size = 65536, .stop_timeout = 120};
+	g.config_dir = tmpdir;
+	assert_int_equal(ctconf_save(c), 0);
+	struct ct_config *c2 = NULL;
+	cerr_clear();
+	if (ctconf_load(&g, 101, &c2) < 0)
+		fail_msg("the saved config does not load: %s", cerr_msg());
+	assert_int_equal(c2->nnetif, c->nnetif);
+	for (unsigned i = 0; i < c->nnetif; i++) {
+		assert_string_equal(c2->netif[i].ifname, c->netif[i].ifname);
+		assert_int_equal(c2->netif[i].nips, c->netif[i].nips);
+	}
+	if (c->description)
+		assert_string_equal(c2->description, c->description);
+	ctconf_free(c2);
+}
+
+/* fuzz_params: "--netif_add ethdev]]" saved "[netif.ethdev]]]", which reads back as an
+ * interface "ethdev". */
+static void test_ifname_ini_syntax(void **state)
+{
+	(void)state;
+	static const char *const bad[] = {"ethdev]]", "a[b", "e\"x", "e'x", "e;x", "e#x", "e\\x"};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		assert_false(param_valid_ifname(bad[i]));
+		struct ct_config *c = new_ct();
+		cerr_clear();
+		assert_int_equal(param_set(c, param_find("netif_add"), bad[i]), -EINVAL);
+		assert_int_equal(cerr_exit(), EX_BADVALUE);
+		ctconf_free(c);
+	}
+	assert_true(param_valid_ifname("eth0.100"));
+	assert_true(param_valid_ifname("veth101.0"));
+	assert_true(param_valid_ifname("br-lan@x=1"));
+	struct ct_config *c = new_ct();
+	assert_int_equal(param_set(c, param_find("netif_add"), "eth1,,veth101.1,,br-lan"), 0);
+	reload_same(c);
+	ctconf_free(c);
+}
+
+/* fuzz_ini/fuzz_params: a description with both quote characters and a ';' read back cut at
+ * the ';'; a long one made a line iniparser refuses, and the container's config no longer
+ * loaded. set refuses both (exit 21); what it takes reads back. */
+static void test_set_value_reads_back(void **state)
+{
+	(void)state;
+	const struct param *p = param_find("description");
+	struct ct_config *c = new_ct();
+	cerr_clear();
+	assert_int_equal(param_set(c, p, "it's a \"web\" server; really"), -EINVAL);
+	assert_int_equal(cerr_exit(), EX_BADVALUE);
+	ctconf_free(c);
+
+	char long_v[1100];
+	memset(long_v, 'd', sizeof(long_v) - 1);
+	long_v[sizeof(long_v) - 1] = 0;
+	c = new_ct();
+	cerr_clear();
+	assert_int_equal(param_set(c, p, long_v), -EINVAL);
+	assert_int_equal(cerr_exit(), EX_BADVALUE);
+	assert_non_null(strstr(cerr_msg(), "one config line"));
+	ctconf_free(c);
+
+	c = new_ct();
+	assert_int_equal(param_set(c, p, "a \"web\" server; C:\\dir\\"), 0);
+	reload_same(c);
+	ctconf_free(c);
+
+	/* lists grow by merging: the entry that would overflow the line is refused */
+	c = new_ct();
+	int r = 0;
+	unsigned n = 0;
+	for (unsigned minor = 0; r == 0 && minor < 200; minor++) {
+		char dev[32];
+		snprintf(dev, sizeof(dev), "c:4095:%u:rwm", 1000000 + minor);
+		cerr_clear();
+		r = param_set(c, param_find("devices"), dev);
+		n += r == 0;
+	}
+	assert_int_equal(r, -EINVAL);
+	assert_int_equal(cerr_exit(), EX_DEVICES);
+	assert_true(n > 40);
+	ctconf_free(c);
+}
+
+/* 32 long IPv6 addresses on one interface made "ipadd = ..." longer than iniparser reads: the
+ * saved config failed to load. The address that would not fit is refused (exit 71). */
+static void test_ipadd_line(void **state)
+{
+	(void)state;
+	struct ct_config *c = new_ct();
+	int r = 0;
+	unsigned n = 0;
+	for (unsigned i = 0; i < MAX_IPS && r == 0; i++) {
+		char ip[64];
+		snprintf(ip, sizeof(ip), "2001:0db8:1111:2222:3333:4444:5555:%04x/128", i);
+		cerr_clear();
+		r = param_set(c, param_find("ipadd"), ip);
+		n += r == 0;
+	}
+	assert_int_equal(r, -EINVAL);
+	assert_int_equal(cerr_exit(), EX_BADIP);
+	assert_true(n >= 20 && n < MAX_IPS);
+	reload_same(c);
+	/* the per-interface option takes the same limit */
+	cerr_clear();
+	assert_true(param_netif_set(c, "eth0", "ipadd", "2001:0db8:1111:2222:3333:4444:5555:ffff/128") < 0);
+	assert_int_equal(cerr_exit(), EX_BADIP);
+	ctconf_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -191,6 +314,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ini_section_headers, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_ini_value_syntax, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_ini_set_reads_back, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_ifname_ini_syntax, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_set_value_reads_back, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_ipadd_line, setup_dir, teardown_dir),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
