@@ -1,6 +1,7 @@
 /* Reproducers of what the fuzzers (tests/fuzz) found, one test per finding: the config editor
  * and iniparser read the same file (continued lines, section headers, quotes), set --save writes
- * only values that read back, interface names stay out of INI syntax. */
+ * only values that read back, interface names stay out of INI syntax; the guest's /etc/hosts keeps
+ * its localhost line and its names. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +18,7 @@
 #include "config.h"
 #include "error.h"
 #include "fsutil.h"
+#include "guestnet.h"
 #include "ini.h"
 #include "util.h"
 
@@ -307,6 +309,42 @@ static void test_ipadd_line(void **state)
 	ctconf_free(c);
 }
 
+/* fuzz_guestfiles: the guest's only "127.0.0.1 localhost" line ended in "# cellctl": it counted
+ * as the localhost line to keep, then went as one of ours; the guest lost localhost (and the
+ * next edit put it back). */
+static void test_hosts_tagged_localhost(void **state)
+{
+	(void)state;
+	const char *in = "127.0.0.1 localhost .example.com web\t# cellctl\n192.168.1.5 db\n";
+	_cleanup_free_ char *a = gnet_hosts_edit(in, "web.example.com", "10.0.0.2");
+	_cleanup_free_ char *b = gnet_hosts_edit(a, "web.example.com", "10.0.0.2");
+	assert_string_equal(a, b);
+	assert_non_null(strstr(a, "127.0.0.1\tlocalhost\n"));
+	assert_non_null(strstr(a, "10.0.0.2\tweb.example.com web\t# cellctl\n"));
+	assert_non_null(strstr(a, "192.168.1.5 db\n"));
+}
+
+/* fuzz_guestfiles: a guest hosts line holding our name was rebuilt from its first 64 words only:
+ * the names after them were lost. */
+static void test_hosts_many_names(void **state)
+{
+	(void)state;
+	struct strbuf b = {0};
+	sb_add(&b, "127.0.0.1 localhost\n10.9.9.9");
+	for (int i = 0; i < 100; i++)
+		sb_printf(&b, " n%d", i);
+	sb_add(&b, " web\n");
+	_cleanup_free_ char *in = sb_done(&b);
+	_cleanup_free_ char *out = gnet_hosts_edit(in, "web.example.com", NULL);
+	struct strbuf e = {0};
+	sb_add(&e, "\n10.9.9.9\t");
+	for (int i = 0; i < 100; i++)
+		sb_printf(&e, "n%d%s", i, i < 99 ? " " : "\n");
+	_cleanup_free_ char *want = sb_done(&e);
+	if (!strstr(out, want))
+		fail_msg("names lost:\n%s", out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -317,6 +355,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ifname_ini_syntax, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_set_value_reads_back, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_ipadd_line, setup_dir, teardown_dir),
+		cmocka_unit_test(test_hosts_tagged_localhost),
+		cmocka_unit_test(test_hosts_many_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
