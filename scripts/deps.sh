@@ -15,6 +15,8 @@ done
 build="autoconf automake libtool pkg-config make gcc libc6-dev libnl-3-dev libnl-route-3-dev libcap-dev
  uuid-dev libiniparser-dev libarchive-dev libcmocka-dev"
 run="busybox-static iproute2 util-linux procps python3 zstd xz-utils bzip2 gzip tar cpio mmdebstrap"
+# bsdtar: t_tpl_hostile_deep prints libarchive's own times beside cellctl's
+run="$run libarchive-tools"
 pkgs="$build $run"
 # the libFuzzer harnesses (tests/fuzz, CI stage fuzz)
 pkgs="$pkgs clang libclang-rt-dev"

@@ -174,6 +174,8 @@ else
 			sample_dir = $top/conf
 			run_dir = $tpl/run
 			log_file = $tpl/cellctl.log
+			[cgroup]
+			parent = self/cct-tplbuild-$$
 		EOF
 		for t in debian-12 debian-12-sysvinit; do
 			if [ -f "$tpl/cache/$t.tar.zst" ]; then echo "$t: already built"; continue; fi

@@ -13,7 +13,7 @@
 #include "template.h"
 #include "util.h"
 
-static int run_helper(char **argv, volatile int *cancel)
+static int run_helper(char **argv, volatile int *cancel, const char *what)
 {
 	_cleanup_free_ char *bin = helper_path("cellctl-archive");
 	if (!bin)
@@ -51,8 +51,16 @@ static int run_helper(char **argv, volatile int *cancel)
 	close(p[0]);
 	if (cancel && *cancel)
 		return -EINTR;
+	if (r == -ENODATA && WIFSIGNALED(status) && !strcmp(what, "extracting"))
+		return cerr(EX_SYSTEM, 0,
+			    "cellctl-archive was killed by signal %d (%s) while extracting (its address space is limited "
+			    "to %u MiB)",
+			    WTERMSIG(status), strsignal(WTERMSIG(status)), TPL_EXTRACT_MEMORY_MIB);
+	if (r == -ENODATA && WIFSIGNALED(status))
+		return cerr(EX_SYSTEM, 0, "cellctl-archive was killed by signal %d (%s) while %s", WTERMSIG(status),
+			    strsignal(WTERMSIG(status)), what);
 	if (r == -ENODATA)
-		return cerr(EX_SYSTEM, 0, "cellctl-archive died (status %d)", status);
+		return cerr(EX_SYSTEM, 0, "cellctl-archive died (status %d) while %s", status, what);
 	return r;
 }
 
@@ -62,11 +70,11 @@ int tpl_extract(const char *archive, const char *destdir, const struct tpl_extra
 	snprintf(shift, sizeof(shift), "%u", o ? o->uid_shift : 0);
 	snprintf(size, sizeof(size), "%u", o ? o->uid_size : 0);
 	char *argv[] = {"cellctl-archive", "extract", (char *)archive, (char *)destdir, shift, size, NULL};
-	return run_helper(argv, o ? o->cancel : NULL);
+	return run_helper(argv, o ? o->cancel : NULL, "extracting");
 }
 
 int tpl_pack(const char *srcdir, const char *archive, bool progress)
 {
 	char *argv[] = {"cellctl-archive", "pack", (char *)srcdir, (char *)archive, progress ? "1" : "0", NULL};
-	return run_helper(argv, NULL);
+	return run_helper(argv, NULL, "packing");
 }

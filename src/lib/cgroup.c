@@ -2,6 +2,7 @@
  * vtable. Every write and mkdir is logged at debug level. */
 #include "cgroup.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -295,12 +296,39 @@ static int fill_rel(struct cg_hier *h, const char *parent, bool self, const char
 		size_t l = strlen(mr);
 		if (l && strncmp(own, mr, l) == 0 && (own[l] == '/' || !own[l]))
 			memmove(own, own + l, strlen(own + l) + 1);
+		/* the run state is space separated */
+		if (strpbrk(own, " \t\n"))
+			return cerr(EX_SYSTEM, EINVAL,
+				    "the caller's %s cgroup \"%s\" has white space in its name: use a [cgroup] "
+				    "parent other than self",
+				    h->name, own);
 	}
 	const char *parts[] = {own, parent, id};
 	int r = join_rel(h->rel, sizeof(h->rel), parts, 3);
 	if (r < 0)
 		return cerr(EX_SYSTEM, r, "cgroup path too long");
 	return 0;
+}
+
+bool cg_parent_valid(const char *parent)
+{
+	if (!parent)
+		return false;
+	const char *s = str_startswith(parent, "self/") ? parent + 5 : parent;
+	unsigned comps = 0;
+	while (*s) {
+		size_t n = strcspn(s, "/");
+		if ((n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.'))
+			return false;
+		for (size_t i = 0; i < n; i++)
+			if (!isalnum((unsigned char)s[i]) && !strchr("._@:+-", s[i]))
+				return false;
+		comps += n > 0;
+		s += n;
+		while (*s == '/')
+			s++;
+	}
+	return comps > 0;
 }
 
 int cg_resolve(const struct gconf *g, unsigned ctid, struct cg_paths *out)
@@ -310,11 +338,13 @@ int cg_resolve(const struct gconf *g, unsigned ctid, struct cg_paths *out)
 	if (r < 0)
 		return r;
 	const char *parent = g && g->cg_parent && *g->cg_parent ? g->cg_parent : "cellctl";
-	bool self = strcmp(parent, "self") == 0;
-	if (self)
-		parent = "cellctl";
-	if (strstr(parent, ".."))
+	if (!cg_parent_valid(parent))
 		return cerr(EX_BADVALUE, EINVAL, "bad cgroup parent \"%s\"", parent);
+	bool self = strcmp(parent, "self") == 0 || str_startswith(parent, "self/");
+	if (strcmp(parent, "self") == 0)
+		parent = "cellctl";
+	else if (self)
+		parent += 5;
 	const char *root = cg_root();
 
 	if (out->mode != CG_LEGACY) {
@@ -366,11 +396,12 @@ int cg_resolve(const struct gconf *g, unsigned ctid, struct cg_paths *out)
 
 char *cg_paths_format(const struct cg_paths *p)
 {
-	size_t cap = 64 + p->n * (sizeof(p->h[0]) + 4);
+	size_t cap = 64 + p->n * (sizeof(p->h[0]) + 32);
 	char *buf = xmalloc(cap);
 	size_t k = (size_t)snprintf(buf, cap, "mode %s\n", mode_name(p->mode));
 	for (unsigned i = 0; i < p->n && i < CG_MAX_HIER; i++)
-		k += (size_t)snprintf(buf + k, cap - k, "%s %s %s\n", p->h[i].name, p->h[i].mount, p->h[i].rel);
+		k += (size_t)snprintf(buf + k, cap - k, "%s %s %s %" PRIu64 "\n", p->h[i].name, p->h[i].mount,
+				      p->h[i].rel, p->h[i].ino);
 	return buf;
 }
 
@@ -381,11 +412,11 @@ int cg_paths_parse(const char *text, struct cg_paths *p)
 	char *save = NULL;
 	bool have_mode = false;
 	for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-		char *f[4];
+		char *f[5];
 		unsigned n = 0;
 		char *s2 = NULL;
 		for (char *t = strtok_r(l, " \t", &s2); t; t = strtok_r(NULL, " \t", &s2)) {
-			if (n == 4)
+			if (n == 5)
 				return -EINVAL;
 			f[n++] = t;
 		}
@@ -405,11 +436,13 @@ int cg_paths_parse(const char *text, struct cg_paths *p)
 			have_mode = true;
 			continue;
 		}
-		if (n != 3 || p->n >= CG_MAX_HIER)
+		if ((n != 3 && n != 4) || p->n >= CG_MAX_HIER)
 			return -EINVAL;
 		struct cg_hier *h = &p->h[p->n];
 		if (strlen(f[0]) >= sizeof(h->name) || strlen(f[1]) >= sizeof(h->mount) ||
 		    strlen(f[2]) >= sizeof(h->rel) || f[2][0] == '/' || strstr(f[2], ".."))
+			return -EINVAL;
+		if (n == 4 && parse_u64(f[3], &h->ino) < 0)
 			return -EINVAL;
 		strcpy(h->name, f[0]);
 		strcpy(h->mount, f[1]);
@@ -435,37 +468,348 @@ static char *limit_dir(const struct cg_hier *h)
 	return xasprintf("%s/%s", h->mount, h->rel);
 }
 
-static char *leaf_dir(const struct cg_hier *h)
+/* One cgroup directory, opened once: every access goes relative to fd, never through the path
+ * again; path is for messages. */
+struct cgdir {
+	int fd;
+	char *path;
+};
+#define CGDIR_INIT {.fd = -1, .path = NULL}
+#define CGDIR_FLAGS (O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)
+
+static void cgdir_close(struct cgdir *d)
 {
-	return xasprintf("%s/%s/" LEAF, h->mount, h->rel);
+	if (d->fd >= 0)
+		close(d->fd);
+	d->fd = -1;
+	free(d->path);
+	d->path = NULL;
+}
+#define _cleanup_cgdir_ _cleanup_(cgdir_close)
+
+static int cgd_open(const char *path, struct cgdir *d)
+{
+	int fd = open(path, CGDIR_FLAGS);
+	if (fd < 0)
+		return -errno;
+	d->fd = fd;
+	d->path = xstrdup(path);
+	return 0;
 }
 
-static int cg_write(const char *dir, const char *file, const char *val)
+/* The cgroup name below d (the leaf, a guest's sub-cgroup). */
+static int cgd_sub(const struct cgdir *d, const char *name, struct cgdir *out)
 {
-	_cleanup_free_ char *path = xasprintf("%s/%s", dir, file);
-	int r = write_file_at(AT_FDCWD, path, val);
-	log_debug("cgroup write %s = \"%s\"%s%s", path, val, r < 0 ? ": " : "", r < 0 ? strerror(-r) : "");
+	int fd = openat(d->fd, name, CGDIR_FLAGS);
+	if (fd < 0)
+		return -errno;
+	out->fd = fd;
+	out->path = xasprintf("%s/%s", d->path, name);
+	return 0;
+}
+
+/* The parent directory of path (shared: ancestors are only read, or enabled at create). */
+static int cgd_open_parent(const char *path, struct cgdir *d)
+{
+	_cleanup_free_ char *up = xstrdup(path);
+	char *slash = strrchr(up, '/');
+	if (!slash || slash == up)
+		return -EINVAL;
+	*slash = 0;
+	return cgd_open(up, d);
+}
+
+static int cg_write(const struct cgdir *d, const char *file, const char *val)
+{
+	int r = write_file_at(d->fd, file, val);
+	log_debug("cgroup write %s/%s = \"%s\"%s%s", d->path, file, val, r < 0 ? ": " : "", r < 0 ? strerror(-r) : "");
 	return r;
 }
 
-static int cg_read(const char *dir, const char *file, char **out)
+static int cg_read(const struct cgdir *d, const char *file, char **out)
 {
-	_cleanup_free_ char *path = xasprintf("%s/%s", dir, file);
-	int r = read_file_at(AT_FDCWD, path, out, NULL);
+	int r = read_file_at(d->fd, file, out, NULL);
 	if (r >= 0)
 		strtrim(*out);
 	return r;
 }
 
-static int cg_mkdir(const char *path)
+/* ---- identity ---- */
+
+static uint64_t fd_ino(int fd)
 {
-	if (mkdir(path, 0755) == 0) {
-		log_debug("cgroup mkdir %s", path);
-		return 1;
+	struct stat st;
+	return fstat(fd, &st) == 0 ? (uint64_t)st.st_ino : 0;
+}
+
+/* Open hierarchy h's limit cgroup and check that it is the one create recorded. 0; -ENOENT when it
+ * is gone; -ENODATA when no identity was recorded (not created by this container's start);
+ * -ESTALE when the directory is another cgroup (made anew under the same name). Records nothing. */
+static int open_limit(const struct cg_hier *h, struct cgdir *d)
+{
+	if (!h->ino)
+		return -ENODATA;
+	_cleanup_free_ char *path = limit_dir(h);
+	int r = cgd_open(path, d);
+	if (r < 0)
+		return r;
+	if (fd_ino(d->fd) != h->ino) {
+		cgdir_close(d);
+		return -ESTALE;
 	}
-	if (errno == EEXIST)
+	return 0;
+}
+
+/* Record why h's limit cgroup cannot be used (r from open_limit); returns a negative errno. */
+static int limit_err(const struct cg_hier *h, int r)
+{
+	_cleanup_free_ char *path = limit_dir(h);
+	struct stat st;
+	if (r == -ESTALE) {
+		unsigned long long now = stat(path, &st) == 0 ? (unsigned long long)st.st_ino : 0;
+		cerr(EX_CGFOREIGN, 0,
+		     "cgroup %s is not the one this container was started in (inode %llu, recorded %llu; "
+		     "another installation's container with the same CTID and [cgroup] parent?): left alone",
+		     path, now, (unsigned long long)h->ino);
+		return -ESTALE;
+	}
+	if (r == -ENODATA) {
+		cerr(EX_CGFOREIGN, 0, "no identity of cgroup %s was recorded when the container started: not touched", path);
+		return -ESTALE;
+	}
+	return cerr(EX_SYSTEM, r, "open cgroup %s", path);
+}
+
+/* For the operations that tear down (kill, destroy, reset): 1 opened and verified; 0 nothing of
+ * ours there (gone, or never created by this container); <0 another cgroup (error recorded). */
+static int open_limit_teardown(const struct cg_hier *h, struct cgdir *d)
+{
+	int r = open_limit(h, d);
+	if (r == -ENOENT || r == -ENODATA)
 		return 0;
-	return -errno;
+	return r < 0 ? limit_err(h, r) : 1;
+}
+
+int cg_verify(const struct cg_paths *p)
+{
+	for (unsigned i = 0; i < p->n; i++) {
+		_cleanup_cgdir_ struct cgdir d = CGDIR_INIT;
+		int r = open_limit(&p->h[i], &d);
+		if (r < 0)
+			return limit_err(&p->h[i], r);
+	}
+	return 0;
+}
+
+bool cg_lost(const struct cg_paths *p)
+{
+	for (unsigned i = 0; i < p->n; i++) {
+		_cleanup_cgdir_ struct cgdir d = CGDIR_INIT;
+		int r = open_limit(&p->h[i], &d);
+		if (r == -ENOENT || r == -ESTALE)
+			return true;
+	}
+	return false;
+}
+
+int cg_limit_dirfd(const struct cg_paths *p, unsigned i)
+{
+	if (i >= p->n)
+		return -EINVAL;
+	_cleanup_cgdir_ struct cgdir d = CGDIR_INIT;
+	int r = open_limit(&p->h[i], &d);
+	if (r < 0)
+		return limit_err(&p->h[i], r);
+	return take_fd(&d.fd);
+}
+
+/* ---- tree walks ---- */
+
+/* Call fn on d and on every cgroup below it, parents first; stops at the first non-zero return. */
+typedef int (*walk_fn)(const struct cgdir *d, void *arg);
+
+static int walk(const struct cgdir *d, walk_fn fn, void *arg)
+{
+	int r = fn(d, arg);
+	if (r != 0)
+		return r;
+	int fd = openat(d->fd, ".", CGDIR_FLAGS); /* a stream of its own for readdir */
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	DIR *dir = fdopendir(fd);
+	if (!dir) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	struct dirent *de;
+	while (r == 0 && (de = readdir(dir))) {
+		if (de->d_name[0] == '.' || (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN))
+			continue;
+		_cleanup_cgdir_ struct cgdir sub = CGDIR_INIT;
+		if (cgd_sub(d, de->d_name, &sub) < 0)
+			continue; /* a file (DT_UNKNOWN), or removed meanwhile */
+		r = walk(&sub, fn, arg);
+	}
+	closedir(dir);
+	return r;
+}
+
+static int count_procs(const struct cgdir *d, void *arg)
+{
+	unsigned *n = arg;
+	_cleanup_free_ char *text = NULL;
+	if (cg_read(d, "cgroup.procs", &text) < 0)
+		return 0;
+	for (char *s = text; *s; s++)
+		if (*s != '\n' && (s == text || s[-1] == '\n'))
+			(*n)++;
+	return 0;
+}
+
+static int kill_procs(const struct cgdir *d, void *arg)
+{
+	(void)arg;
+	_cleanup_free_ char *text = NULL;
+	if (cg_read(d, "cgroup.procs", &text) < 0)
+		return 0;
+	char *save = NULL;
+	for (char *t = strtok_r(text, "\n", &save); t; t = strtok_r(NULL, "\n", &save)) {
+		int pid = atoi(t);
+		if (pid > 1 && pid != getpid())
+			kill(pid, SIGKILL);
+	}
+	return 0;
+}
+
+struct pidlist {
+	pid_t *v;
+	size_t n, cap;
+};
+
+static int collect_procs(const struct cgdir *d, void *arg)
+{
+	struct pidlist *l = arg;
+	_cleanup_free_ char *text = NULL;
+	if (cg_read(d, "cgroup.procs", &text) < 0)
+		return 0;
+	char *save = NULL;
+	for (char *t = strtok_r(text, "\n", &save); t; t = strtok_r(NULL, "\n", &save)) {
+		if (l->n == l->cap) {
+			l->cap = l->cap * 2 + 32;
+			l->v = xrealloc(l->v, l->cap * sizeof(pid_t));
+		}
+		l->v[l->n++] = (pid_t)atoi(t);
+	}
+	return 0;
+}
+
+size_t cg_tree_pids(const struct cg_paths *p, pid_t **pids)
+{
+	struct pidlist l = {0};
+	int hi = hier_index(p, "unified");
+	if (hi < 0)
+		hi = hier_index(p, "pids");
+	if (hi < 0 && p->n)
+		hi = 0;
+	_cleanup_cgdir_ struct cgdir d = CGDIR_INIT;
+	if (hi >= 0 && open_limit(&p->h[hi], &d) == 0)
+		walk(&d, collect_procs, &l);
+	*pids = l.v;
+	return l.n;
+}
+
+static unsigned tree_procs(const struct cgdir *d)
+{
+	unsigned n = 0;
+	walk(d, count_procs, &n);
+	return n;
+}
+
+/* No process in d or below (a removed cgroup is empty too). */
+static bool tree_empty(const struct cgdir *d)
+{
+	_cleanup_free_ char *ev = NULL;
+	if (cg_read(d, "cgroup.events", &ev) == 0) {
+		char *pop = strstr(ev, "populated ");
+		if (pop)
+			return pop[10] == '0';
+	}
+	return tree_procs(d) == 0;
+}
+
+static int wait_empty(const struct cgdir *d, unsigned timeout_ms, bool rekill)
+{
+	uint64_t end = now_ms() + timeout_ms;
+	for (;;) {
+		if (tree_empty(d))
+			return 0;
+		if (now_ms() >= end)
+			return cerr(EX_SYSTEM, ETIMEDOUT, "processes left in %s after %u ms", d->path, timeout_ms);
+		if (rekill)
+			walk(d, kill_procs, NULL);
+		sleep_ms(10);
+	}
+}
+
+/* rmdir name below d, retried briefly on EBUSY (its last process may still be exiting). */
+static int rmdir_at(const struct cgdir *d, const char *name)
+{
+	for (int i = 0;; i++) {
+		if (unlinkat(d->fd, name, AT_REMOVEDIR) == 0) {
+			log_debug("cgroup rmdir %s/%s", d->path, name);
+			return 0;
+		}
+		if (errno == ENOENT)
+			return 0;
+		if (errno != EBUSY || i >= 20)
+			return cerr(EX_SYSTEM, errno, "remove cgroup %s/%s", d->path, name);
+		sleep_ms(10);
+	}
+}
+
+/* rmdir every cgroup below d (not d itself), deepest first. */
+static int rm_below(const struct cgdir *d)
+{
+	int fd = openat(d->fd, ".", CGDIR_FLAGS);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : cerr(EX_SYSTEM, errno, "open cgroup %s", d->path);
+	DIR *dir = fdopendir(fd);
+	if (!dir) {
+		int r = -errno;
+		close(fd);
+		return cerr(EX_SYSTEM, r, "open cgroup %s", d->path);
+	}
+	int r = 0;
+	struct dirent *de;
+	while (r == 0 && (de = readdir(dir))) {
+		if (de->d_name[0] == '.' || (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN))
+			continue;
+		_cleanup_cgdir_ struct cgdir sub = CGDIR_INIT;
+		if (cgd_sub(d, de->d_name, &sub) < 0)
+			continue;
+		if ((r = rm_below(&sub)) == 0)
+			r = rmdir_at(d, de->d_name);
+	}
+	closedir(dir);
+	return r;
+}
+
+/* Remove the cgroup name below parent with everything below it, if it is the cgroup ino (any
+ * when ino is 0). 0 removed or missing; -ESTALE another cgroup (nothing recorded). */
+static int remove_cgroup(const struct cgdir *parent, const char *name, uint64_t ino)
+{
+	_cleanup_cgdir_ struct cgdir d = CGDIR_INIT;
+	int r = cgd_sub(parent, name, &d);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return cerr(EX_SYSTEM, r, "open cgroup %s/%s", parent->path, name);
+	if (ino && fd_ino(d.fd) != ino)
+		return -ESTALE;
+	if ((r = rm_below(&d)) < 0)
+		return r;
+	return rmdir_at(parent, name);
 }
 
 /* ---- create ---- */
@@ -479,20 +823,20 @@ static bool word_in(const char *text, const char *w)
 	return false;
 }
 
-/* Enable the container controllers in dir's cgroup.subtree_control (those dir has). */
-static int enable_controllers(const char *dir)
+/* Enable the container controllers in d's cgroup.subtree_control (those d has). */
+static int enable_controllers(const struct cgdir *d)
 {
 	static const char *const want[] = {"cpuset", "cpu", "io", "memory", "pids"};
 	_cleanup_free_ char *avail = NULL, *enabled = NULL;
-	int r = cg_read(dir, "cgroup.controllers", &avail);
+	int r = cg_read(d, "cgroup.controllers", &avail);
 	if (r < 0)
-		return cerr(EX_SYSTEM, r, "read %s/cgroup.controllers", dir);
-	if (cg_read(dir, "cgroup.subtree_control", &enabled) < 0)
+		return cerr(EX_SYSTEM, r, "read %s/cgroup.controllers", d->path);
+	if (cg_read(d, "cgroup.subtree_control", &enabled) < 0)
 		enabled = xstrdup("");
 	char line[64] = "";
 	for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
 		if (!word_in(avail, want[i])) {
-			log_debug("cgroup controller %s not available in %s", want[i], dir);
+			log_debug("cgroup controller %s not available in %s", want[i], d->path);
 			continue;
 		}
 		if (word_in(enabled, want[i]))
@@ -501,106 +845,159 @@ static int enable_controllers(const char *dir)
 	}
 	if (!*line)
 		return 0;
-	r = cg_write(dir, "cgroup.subtree_control", line);
+	r = cg_write(d, "cgroup.subtree_control", line);
 	if (r == 0)
 		return 0;
 	/* find out which one the kernel refuses */
 	char *save = NULL;
 	for (char *t = strtok_r(line, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
-		r = cg_write(dir, "cgroup.subtree_control", t);
+		r = cg_write(d, "cgroup.subtree_control", t);
 		if (r == -EBUSY)
 			return cerr(EX_SYSTEM, r,
 				    "enable %s in %s/cgroup.subtree_control: that cgroup has processes of its own "
 				    "(cgroup v2 no-internal-process rule); use a parent cgroup without processes",
-				    t + 1, dir);
+				    t + 1, d->path);
 		if (r == -EOPNOTSUPP || r == -ENOTSUP) {
-			log_warn("cannot enable %s in %s (threaded or unsupported); limits of it are skipped", t + 1, dir);
+			log_warn("cannot enable %s in %s (threaded or unsupported); limits of it are skipped", t + 1, d->path);
 			continue;
 		}
 		if (r < 0)
-			return cerr(EX_SYSTEM, r, "enable %s in %s/cgroup.subtree_control", t + 1, dir);
+			return cerr(EX_SYSTEM, r, "enable %s in %s/cgroup.subtree_control", t + 1, d->path);
 	}
 	return 0;
 }
 
-/* Copy cpuset.cpus/mems from the parent when dir's are empty (new v1 cpusets start empty). */
-static int cpuset_inherit(const char *parent, const char *dir)
+/* Copy cpuset.cpus/mems from the parent when d's are empty (new v1 cpusets start empty). */
+static int cpuset_inherit(const struct cgdir *parent, const struct cgdir *d)
 {
 	static const char *const files[] = {"cpuset.cpus", "cpuset.mems"};
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
 		_cleanup_free_ char *cur = NULL, *pv = NULL;
-		int r = cg_read(dir, files[i], &cur);
+		int r = cg_read(d, files[i], &cur);
 		if (r < 0)
-			return cerr(EX_RESOURCE, r, "read %s/%s", dir, files[i]);
+			return cerr(EX_RESOURCE, r, "read %s/%s", d->path, files[i]);
 		if (*cur)
 			continue;
 		r = cg_read(parent, files[i], &pv);
 		if (r < 0)
-			return cerr(EX_RESOURCE, r, "read %s/%s", parent, files[i]);
-		r = cg_write(dir, files[i], pv);
+			return cerr(EX_RESOURCE, r, "read %s/%s", parent->path, files[i]);
+		r = cg_write(d, files[i], pv);
 		if (r < 0)
-			return cerr(EX_RESOURCE, r, "write %s/%s", dir, files[i]);
+			return cerr(EX_RESOURCE, r, "write %s/%s", d->path, files[i]);
 	}
 	return 0;
 }
 
-/* mkdir every level of rel (and the leaf) below mount, with per-hierarchy set-up. */
-static int create_hier(const struct cg_hier *h)
+/* Make the cgroup at path (a level below mount, whose length is mlen) with what its hierarchy
+ * needs: the controllers enabled in its parent (v2; never in the hierarchy's root), cpuset.cpus
+ * and mems (v1). exclusive: it must not exist yet. Opens it into out. */
+static int make_level(const char *path, size_t mlen, bool unified, bool cpuset, bool exclusive, struct cgdir *out)
+{
+	_cleanup_cgdir_ struct cgdir up = CGDIR_INIT;
+	int r = cgd_open_parent(path, &up);
+	if (r < 0)
+		return cerr(EX_SYSTEM, r, "open the parent cgroup of %s", path);
+	if (unified && strlen(up.path) > mlen && (r = enable_controllers(&up)) < 0)
+		return r;
+	if (mkdir(path, 0755) == 0)
+		log_debug("cgroup mkdir %s", path);
+	else if (errno != EEXIST)
+		return cerr(EX_SYSTEM, errno, "create cgroup %s", path);
+	else if (exclusive)
+		return cerr(EX_CGFOREIGN, EEXIST, "create cgroup %s: another start made it meanwhile", path);
+	if ((r = cgd_open(path, out)) < 0)
+		return cerr(EX_SYSTEM, r, "open cgroup %s", path);
+	if (cpuset && (r = cpuset_inherit(&up, out)) < 0)
+		return r;
+	return 0;
+}
+
+/* Make hierarchy h's levels: the ancestors when missing (they are shared), the limit cgroup (which
+ * must be new: its identity is recorded in h->ino) and its leaf. */
+static int create_hier(struct cg_hier *h)
 {
 	bool unified = strcmp(h->name, "unified") == 0;
 	bool cpuset = !unified && list_has(h->name, "cpuset");
 	bool devices = !unified && list_has(h->name, "devices");
-	_cleanup_free_ char *rel = xasprintf("%s/" LEAF, h->rel);
+	_cleanup_free_ char *path = limit_dir(h);
 	size_t mlen = strlen(h->mount);
-	_cleanup_free_ char *path = xasprintf("%s/%s", h->mount, rel);
-	size_t limit_end = mlen + 1 + strlen(h->rel);
-	/* walk every '/' after the mount point: path[0..i) is one level */
-	for (size_t i = mlen + 1;; i++) {
-		if (path[i] != '/' && path[i] != 0)
+	int r;
+	/* every '/' after the mount point ends one ancestor */
+	for (size_t i = mlen + 1; path[i]; i++) {
+		if (path[i] != '/')
 			continue;
-		char c = path[i];
 		path[i] = 0;
-		bool is_leaf = i > limit_end;
-		if (unified) {
-			/* controllers for this level come from the parent's subtree_control */
-			char *slash = strrchr(path, '/');
-			*slash = 0;
-			int r = slash - path >= (ptrdiff_t)mlen + 1 ? enable_controllers(path) : 0;
-			*slash = '/';
-			if (r < 0)
-				return r;
-		}
-		if (devices && is_leaf) {
-			/* v1: default-deny must be set before the limit cgroup has children */
-			path[limit_end] = 0;
-			int r = cg_write(path, "devices.deny", "a");
-			path[limit_end] = '/';
-			if (r < 0 && r != -EINVAL)
-				return cerr(EX_DEVICES, r, "write %.*s/devices.deny", (int)limit_end, path);
-		}
-		int r = cg_mkdir(path);
+		_cleanup_cgdir_ struct cgdir a = CGDIR_INIT;
+		r = make_level(path, mlen, unified, cpuset, false, &a);
+		path[i] = '/';
 		if (r < 0)
-			return cerr(EX_SYSTEM, r, "create cgroup %s", path);
-		if (cpuset) {
-			char *slash = strrchr(path, '/');
-			*slash = 0;
-			_cleanup_free_ char *parent = xstrdup(path);
-			*slash = '/';
-			r = cpuset_inherit(parent, path);
-			if (r < 0)
-				return r;
-		}
-		path[i] = c;
-		if (!c)
-			break;
+			return r;
 	}
+	_cleanup_cgdir_ struct cgdir lim = CGDIR_INIT;
+	if ((r = make_level(path, mlen, unified, cpuset, true, &lim)) < 0)
+		return r;
+	h->ino = fd_ino(lim.fd);
+	/* v1: default-deny must be set before the limit cgroup has children */
+	if (devices && (r = cg_write(&lim, "devices.deny", "a")) < 0 && r != -EINVAL)
+		return cerr(EX_DEVICES, r, "write %s/devices.deny", lim.path);
+	if (unified && (r = enable_controllers(&lim)) < 0)
+		return r;
+	if (mkdirat(lim.fd, LEAF, 0755) == 0)
+		log_debug("cgroup mkdir %s/" LEAF, lim.path);
+	else if (errno != EEXIST)
+		return cerr(EX_SYSTEM, errno, "create cgroup %s/" LEAF, lim.path);
+	_cleanup_cgdir_ struct cgdir leaf = CGDIR_INIT;
+	if ((r = cgd_sub(&lim, LEAF, &leaf)) < 0)
+		return cerr(EX_SYSTEM, r, "open cgroup %s/" LEAF, lim.path);
+	if (cpuset && (r = cpuset_inherit(&lim, &leaf)) < 0)
+		return r;
 	return 0;
 }
 
-static int be_create(const struct cg_paths *p)
+/* An empty limit cgroup at h's place (a start that crashed, or another installation's container
+ * that has stopped) goes, so that create makes a new one whose identity is ours alone. */
+static int remove_stale(const struct cg_hier *h)
 {
+	_cleanup_free_ char *path = limit_dir(h);
+	const char *name = strrchr(path, '/') + 1;
+	_cleanup_cgdir_ struct cgdir up = CGDIR_INIT, d = CGDIR_INIT;
+	if (cgd_open_parent(path, &up) < 0 || cgd_sub(&up, name, &d) < 0)
+		return 0;
+	/* looked at again just before: another start may have put its init there meanwhile */
+	if (!tree_empty(&d))
+		return cerr(EX_CGFOREIGN, 0, "cgroup %s already holds processes that this start did not put there: not using it",
+			    path);
+	log_info("removing the empty cgroup %s left behind by an earlier start", path);
+	int r = remove_cgroup(&up, name, fd_ino(d.fd));
+	if (r < 0)
+		return cerr_replace(EX_CGFOREIGN, r == -ESTALE ? EBUSY : r, "remove the cgroup %s left behind by an earlier start",
+				    path);
+	return 0;
+}
+
+static int be_create(struct cg_paths *p)
+{
+	for (unsigned i = 0; i < p->n; i++)
+		p->h[i].ino = 0;
+	/* a limit cgroup in use anywhere refuses the start before anything changes */
 	for (unsigned i = 0; i < p->n; i++) {
-		int r = create_hier(&p->h[i]);
+		_cleanup_free_ char *path = limit_dir(&p->h[i]);
+		_cleanup_cgdir_ struct cgdir d = CGDIR_INIT;
+		int r = cgd_open(path, &d);
+		if (r == -ENOENT)
+			continue;
+		if (r < 0)
+			return cerr(EX_SYSTEM, r, "open cgroup %s", path);
+		if (!tree_empty(&d))
+			return cerr(EX_CGFOREIGN, 0,
+				    "cgroup %s already holds processes that this start did not put there (a container "
+				    "of another installation with the same CTID and [cgroup] parent?): not using it",
+				    path);
+	}
+	for (unsigned i = 0; i < p->n; i++) {
+		int r = remove_stale(&p->h[i]);
+		if (r == 0)
+			r = create_hier(&p->h[i]);
 		if (r < 0)
 			return r;
 	}
@@ -712,20 +1109,20 @@ struct wctx {
 /* Write one limit file. must: the value is not the default, so a missing file is an error
  * (otherwise the controller may simply be absent and nothing is lost). Returns <0 only when the
  * caller must stop (live). */
-static int wlimit(struct wctx *w, const char *dir, const char *ctrl, const char *file, const char *val,
+static int wlimit(struct wctx *w, const struct cgdir *d, const char *ctrl, const char *file, const char *val,
 		  bool must, int excode)
 {
-	int r = cg_write(dir, file, val);
+	int r = cg_write(d, file, val);
 	if (r == 0)
 		return 0;
 	if (r == -ENOENT) {
 		if (!must) {
-			log_debug("cgroup %s/%s missing: %s left as is", dir, file, val);
+			log_debug("cgroup %s/%s missing: %s left as is", d->path, file, val);
 			return 0;
 		}
-		r = cerr(excode, ENOENT, "controller %s not available (missing %s/%s)", ctrl, dir, file);
+		r = cerr(excode, ENOENT, "controller %s not available (missing %s/%s)", ctrl, d->path, file);
 	} else {
-		r = cerr(excode, r, "write \"%s\" to %s/%s", val, dir, file);
+		r = cerr(excode, r, "write \"%s\" to %s/%s", val, d->path, file);
 	}
 	if (!w->err)
 		w->err = r;
@@ -752,48 +1149,51 @@ static int apply_v2(const struct cg_paths *p, const struct ct_config *c, const c
 	int hi = hier_index(p, "unified");
 	if (hi < 0)
 		return cerr(EX_SYSTEM, ENOENT, "no unified cgroup hierarchy");
-	_cleanup_free_ char *dir = limit_dir(&p->h[hi]);
+	_cleanup_cgdir_ struct cgdir dir = CGDIR_INIT;
+	int r = open_limit(&p->h[hi], &dir);
+	if (r < 0)
+		return limit_err(&p->h[hi], r);
 	char v[256];
 
 	fmt_u64_or(v, sizeof(v), c->ram, "max");
-	TRY(wlimit(w, dir, "memory", "memory.max", v, c->ram != SIZE_UNLIMITED, EX_RESOURCE));
+	TRY(wlimit(w, &dir, "memory", "memory.max", v, c->ram != SIZE_UNLIMITED, EX_RESOURCE));
 	fmt_u64_or(v, sizeof(v), c->swap, "max");
-	TRY(wlimit(w, dir, "memory", "memory.swap.max", v, c->swap != SIZE_UNLIMITED, EX_RESOURCE));
+	TRY(wlimit(w, &dir, "memory", "memory.swap.max", v, c->swap != SIZE_UNLIMITED, EX_RESOURCE));
 
 	snprintf(v, sizeof(v), "%u", cg_cpuunits_to_weight(c->cpuunits ? c->cpuunits : 1000));
-	TRY(wlimit(w, dir, "cpu", "cpu.weight", v, c->cpuunits && c->cpuunits != 1000, EX_RESOURCE));
+	TRY(wlimit(w, &dir, "cpu", "cpu.weight", v, c->cpuunits && c->cpuunits != 1000, EX_RESOURCE));
 	uint64_t q = cpu_quota(c);
 	if (q)
 		snprintf(v, sizeof(v), "%" PRIu64 " 100000", q);
 	else
 		snprintf(v, sizeof(v), "max 100000");
-	TRY(wlimit(w, dir, "cpu", "cpu.max", v, q != 0, EX_RESOURCE));
+	TRY(wlimit(w, &dir, "cpu", "cpu.max", v, q != 0, EX_RESOURCE));
 	if (c->cpumask) {
-		TRY(wlimit(w, dir, "cpuset", "cpuset.cpus", c->cpumask, true, EX_RESOURCE));
+		TRY(wlimit(w, &dir, "cpuset", "cpuset.cpus", c->cpumask, true, EX_RESOURCE));
 	} else {
 		/* unset: empty means "as the parent", but the kernel refuses to empty it while the
 		 * cgroup has tasks (ENOSPC); then take the parent's effective set */
-		_cleanup_free_ char *cur = NULL, *pe = NULL, *parent = xstrdup(dir);
-		*strrchr(parent, '/') = 0;
-		if (cg_read(dir, "cpuset.cpus", &cur) == 0 && *cur && cg_write(dir, "cpuset.cpus", "\n") < 0 &&
-		    cg_read(parent, "cpuset.cpus.effective", &pe) == 0)
-			TRY(wlimit(w, dir, "cpuset", "cpuset.cpus", pe, false, EX_RESOURCE));
+		_cleanup_free_ char *cur = NULL, *pe = NULL;
+		_cleanup_cgdir_ struct cgdir parent = CGDIR_INIT;
+		if (cg_read(&dir, "cpuset.cpus", &cur) == 0 && *cur && cg_write(&dir, "cpuset.cpus", "\n") < 0 &&
+		    cgd_open_parent(dir.path, &parent) == 0 && cg_read(&parent, "cpuset.cpus.effective", &pe) == 0)
+			TRY(wlimit(w, &dir, "cpuset", "cpuset.cpus", pe, false, EX_RESOURCE));
 	}
 
 	fmt_u64_or(v, sizeof(v), c->numproc, "max");
-	TRY(wlimit(w, dir, "pids", "pids.max", v, c->numproc != SIZE_UNLIMITED, EX_RESOURCE));
+	TRY(wlimit(w, &dir, "pids", "pids.max", v, c->numproc != SIZE_UNLIMITED, EX_RESOURCE));
 
 	/* io.weight is only there with a weight-based I/O controller (iocost); it is a hint */
 	snprintf(v, sizeof(v), "default %u", cg_ioprio_to_weight(c->ioprio));
-	if (cg_write(dir, "io.weight", v) < 0) {
+	if (cg_write(&dir, "io.weight", v) < 0) {
 		snprintf(v, sizeof(v), "%u", cg_ioprio_to_weight(c->ioprio));
-		if (cg_write(dir, "io.bfq.weight", v) < 0 && c->ioprio != 4)
-			log_warn("no io.weight in %s: ioprio %d not applied", dir, c->ioprio);
+		if (cg_write(&dir, "io.bfq.weight", v) < 0 && c->ioprio != 4)
+			log_warn("no io.weight in %s: ioprio %d not applied", dir.path, c->ioprio);
 	}
 
 	bool io_set = c->iolimit || c->iopslimit;
 	unsigned maj, min;
-	int r = private_disk(private_path, &maj, &min);
+	r = private_disk(private_path, &maj, &min);
 	if (r < 0) {
 		if (io_set) {
 			r = cerr(EX_IOLIMIT, r, "find the disk behind %s for iolimit", private_path ? private_path : "(none)");
@@ -810,17 +1210,19 @@ static int apply_v2(const struct cg_paths *p, const struct ct_config *c, const c
 	if (c->iopslimit)
 		snprintf(iops, sizeof(iops), "%u", c->iopslimit);
 	snprintf(v, sizeof(v), "%u:%u rbps=%s wbps=%s riops=%s wiops=%s", maj, min, bps, bps, iops, iops);
-	TRY(wlimit(w, dir, "io", "io.max", v, io_set, EX_IOLIMIT));
+	TRY(wlimit(w, &dir, "io", "io.max", v, io_set, EX_IOLIMIT));
 	return 0;
 }
 
-static int v1_dir(const struct cg_paths *p, const char *ctrl, char **dir)
+/* The (verified) limit cgroup of the v1 hierarchy holding ctrl: 1 opened; 0 no such hierarchy;
+ * <0 it cannot be used (error recorded). */
+static int v1_dir(const struct cg_paths *p, const char *ctrl, struct cgdir *d)
 {
 	int i = hier_index(p, ctrl);
 	if (i < 0)
-		return -ENOENT;
-	*dir = limit_dir(&p->h[i]);
-	return 0;
+		return 0;
+	int r = open_limit(&p->h[i], d);
+	return r < 0 ? limit_err(&p->h[i], r) : 1;
 }
 
 static int missing_ctrl(struct wctx *w, const char *ctrl, bool must, int excode)
@@ -837,10 +1239,11 @@ static int missing_ctrl(struct wctx *w, const char *ctrl, bool must, int excode)
 
 static int apply_v1_memory(const struct cg_paths *p, const struct ct_config *c, struct wctx *w)
 {
-	_cleanup_free_ char *dir = NULL;
+	_cleanup_cgdir_ struct cgdir dir = CGDIR_INIT;
 	bool must = c->ram != SIZE_UNLIMITED || c->swap != SIZE_UNLIMITED;
-	if (v1_dir(p, "memory", &dir) < 0)
-		return missing_ctrl(w, "memory", must, EX_RESOURCE);
+	int r = v1_dir(p, "memory", &dir);
+	if (r <= 0)
+		return r < 0 ? r : missing_ctrl(w, "memory", must, EX_RESOURCE);
 	char lim[32], memsw[32];
 	fmt_u64_or(lim, sizeof(lim), c->ram, "-1");
 	uint64_t sw = SIZE_UNLIMITED;
@@ -848,47 +1251,47 @@ static int apply_v1_memory(const struct cg_paths *p, const struct ct_config *c, 
 		sw = c->ram + c->swap;
 	fmt_u64_or(memsw, sizeof(memsw), sw, "-1");
 
-	_cleanup_free_ char *swf = xasprintf("%s/memory.memsw.limit_in_bytes", dir);
-	if (access(swf, F_OK) < 0) {
+	if (faccessat(dir.fd, "memory.memsw.limit_in_bytes", F_OK, 0) < 0) {
 		if (c->swap != SIZE_UNLIMITED)
-			log_warn("no memory.memsw.limit_in_bytes in %s (swap accounting off): swap not limited", dir);
-		return wlimit(w, dir, "memory", "memory.limit_in_bytes", lim, must, EX_RESOURCE);
+			log_warn("no memory.memsw.limit_in_bytes in %s (swap accounting off): swap not limited", dir.path);
+		return wlimit(w, &dir, "memory", "memory.limit_in_bytes", lim, must, EX_RESOURCE);
 	}
 	/* the kernel wants memsw >= limit at every step: raise memsw first when growing */
 	_cleanup_free_ char *cur = NULL;
 	uint64_t cur_sw = 0;
 	bool memsw_first = false;
-	if (cg_read(dir, "memory.memsw.limit_in_bytes", &cur) == 0 && parse_u64(cur, &cur_sw) == 0) {
+	if (cg_read(&dir, "memory.memsw.limit_in_bytes", &cur) == 0 && parse_u64(cur, &cur_sw) == 0) {
 		uint64_t new_lim = c->ram == SIZE_UNLIMITED ? UINT64_MAX : c->ram;
 		memsw_first = new_lim > cur_sw;
 	}
 	if (memsw_first) {
-		TRY(wlimit(w, dir, "memory", "memory.memsw.limit_in_bytes", memsw, must, EX_RESOURCE));
-		TRY(wlimit(w, dir, "memory", "memory.limit_in_bytes", lim, must, EX_RESOURCE));
+		TRY(wlimit(w, &dir, "memory", "memory.memsw.limit_in_bytes", memsw, must, EX_RESOURCE));
+		TRY(wlimit(w, &dir, "memory", "memory.limit_in_bytes", lim, must, EX_RESOURCE));
 	} else {
-		TRY(wlimit(w, dir, "memory", "memory.limit_in_bytes", lim, must, EX_RESOURCE));
-		TRY(wlimit(w, dir, "memory", "memory.memsw.limit_in_bytes", memsw, must, EX_RESOURCE));
+		TRY(wlimit(w, &dir, "memory", "memory.limit_in_bytes", lim, must, EX_RESOURCE));
+		TRY(wlimit(w, &dir, "memory", "memory.memsw.limit_in_bytes", memsw, must, EX_RESOURCE));
 	}
 	return 0;
 }
 
-static int blkio_dev_write(struct wctx *w, const char *dir, const char *file, unsigned maj, unsigned min,
+static int blkio_dev_write(struct wctx *w, const struct cgdir *d, const char *file, unsigned maj, unsigned min,
 			   uint64_t v, bool must)
 {
 	char buf[64];
 	/* "MAJ:MIN 0" removes the rule */
 	snprintf(buf, sizeof(buf), "%u:%u %" PRIu64, maj, min, v);
-	return wlimit(w, dir, "blkio", file, buf, must, EX_IOLIMIT);
+	return wlimit(w, d, "blkio", file, buf, must, EX_IOLIMIT);
 }
 
 static int apply_v1_devices(const struct cg_paths *p, const struct ct_config *c, struct wctx *w)
 {
-	int hi = hier_index(p, "devices");
-	if (hi < 0)
-		return 0;
+	_cleanup_cgdir_ struct cgdir lim = CGDIR_INIT, leaf = CGDIR_INIT;
+	int r = v1_dir(p, "devices", &lim);
+	if (r <= 0)
+		return r;
 	struct dev_rule rules[MAX_DEVRULES + 32];
 	size_t n = dev_default_rules(rules, ARRAY_SIZE(rules));
-	int r = dev_rules_parse_list(c->devices, rules, ARRAY_SIZE(rules), &n);
+	r = dev_rules_parse_list(c->devices, rules, ARRAY_SIZE(rules), &n);
 	if (r < 0)
 		return cerr(EX_DEVICES, r, "parse devices \"%s\"", c->devices);
 	if (c->devnodes) {
@@ -901,9 +1304,9 @@ static int apply_v1_devices(const struct cg_paths *p, const struct ct_config *c,
 			n++;
 		}
 	}
-	_cleanup_free_ char *lim = limit_dir(&p->h[hi]);
-	_cleanup_free_ char *leaf = leaf_dir(&p->h[hi]);
-	const char *dirs[] = {lim, leaf};
+	if ((r = cgd_sub(&lim, LEAF, &leaf)) < 0)
+		return cerr(EX_DEVICES, r, "open cgroup %s/" LEAF, lim.path);
+	const struct cgdir *dirs[] = {&lim, &leaf};
 	for (size_t d = 0; d < 2; d++) {
 		for (size_t i = 0; i < n; i++) {
 			const struct dev_rule *x = &rules[i];
@@ -923,46 +1326,52 @@ static int apply_v1_devices(const struct cg_paths *p, const struct ct_config *c,
 static int apply_v1(const struct cg_paths *p, const struct ct_config *c, const char *private_path, struct wctx *w)
 {
 	char v[128];
-	_cleanup_free_ char *cpu = NULL, *cpuset = NULL, *blkio = NULL, *pids = NULL;
+	_cleanup_cgdir_ struct cgdir cpu = CGDIR_INIT, cpuset = CGDIR_INIT, blkio = CGDIR_INIT, pids = CGDIR_INIT;
+	int r;
 
 	TRY(apply_v1_memory(p, c, w));
 
 	uint64_t q = cpu_quota(c);
 	bool units_set = c->cpuunits && c->cpuunits != 1000;
-	if (v1_dir(p, "cpu", &cpu) == 0) {
+	if ((r = v1_dir(p, "cpu", &cpu)) < 0)
+		return r;
+	if (r) {
 		unsigned shares = (unsigned)((uint64_t)(c->cpuunits ? c->cpuunits : 1000) * 1024 / 1000);
 		snprintf(v, sizeof(v), "%u", shares < 2 ? 2 : shares);
-		TRY(wlimit(w, cpu, "cpu", "cpu.shares", v, units_set, EX_RESOURCE));
-		TRY(wlimit(w, cpu, "cpu", "cpu.cfs_period_us", "100000", q != 0, EX_RESOURCE));
+		TRY(wlimit(w, &cpu, "cpu", "cpu.shares", v, units_set, EX_RESOURCE));
+		TRY(wlimit(w, &cpu, "cpu", "cpu.cfs_period_us", "100000", q != 0, EX_RESOURCE));
 		if (q)
 			snprintf(v, sizeof(v), "%" PRIu64, q);
 		else
 			snprintf(v, sizeof(v), "-1");
-		TRY(wlimit(w, cpu, "cpu", "cpu.cfs_quota_us", v, q != 0, EX_RESOURCE));
+		TRY(wlimit(w, &cpu, "cpu", "cpu.cfs_quota_us", v, q != 0, EX_RESOURCE));
 	} else {
 		TRY(missing_ctrl(w, "cpu", units_set || q, EX_RESOURCE));
 	}
 
-	if (v1_dir(p, "cpuset", &cpuset) == 0) {
+	if ((r = v1_dir(p, "cpuset", &cpuset)) < 0)
+		return r;
+	if (r) {
 		_cleanup_free_ char *pv = NULL;
 		const char *mask = c->cpumask;
 		if (!mask) {
 			/* v1 has no "inherit": put back the parent's set */
-			_cleanup_free_ char *parent = xstrdup(cpuset);
-			*strrchr(parent, '/') = 0;
-			if (cg_read(parent, "cpuset.cpus", &pv) == 0)
+			_cleanup_cgdir_ struct cgdir parent = CGDIR_INIT;
+			if (cgd_open_parent(cpuset.path, &parent) == 0 && cg_read(&parent, "cpuset.cpus", &pv) == 0)
 				mask = pv;
 		}
 		if (mask) {
 			/* v1 wants a child's cpus inside its parent's: shrinking goes leaf first,
 			 * growing limit first; try the first and fall back to the second */
-			_cleanup_free_ char *leaf = xasprintf("%s/" LEAF, cpuset);
+			_cleanup_cgdir_ struct cgdir leaf = CGDIR_INIT;
 			bool must = c->cpumask != NULL;
-			if (cg_write(leaf, "cpuset.cpus", mask) == 0) {
-				TRY(wlimit(w, cpuset, "cpuset", "cpuset.cpus", mask, must, EX_RESOURCE));
+			if ((r = cgd_sub(&cpuset, LEAF, &leaf)) < 0)
+				return cerr(EX_RESOURCE, r, "open cgroup %s/" LEAF, cpuset.path);
+			if (cg_write(&leaf, "cpuset.cpus", mask) == 0) {
+				TRY(wlimit(w, &cpuset, "cpuset", "cpuset.cpus", mask, must, EX_RESOURCE));
 			} else {
-				TRY(wlimit(w, cpuset, "cpuset", "cpuset.cpus", mask, must, EX_RESOURCE));
-				TRY(wlimit(w, leaf, "cpuset", "cpuset.cpus", mask, must, EX_RESOURCE));
+				TRY(wlimit(w, &cpuset, "cpuset", "cpuset.cpus", mask, must, EX_RESOURCE));
+				TRY(wlimit(w, &leaf, "cpuset", "cpuset.cpus", mask, must, EX_RESOURCE));
 			}
 		}
 	} else {
@@ -970,12 +1379,14 @@ static int apply_v1(const struct cg_paths *p, const struct ct_config *c, const c
 	}
 
 	bool io_set = c->iolimit || c->iopslimit;
-	if (v1_dir(p, "blkio", &blkio) == 0) {
+	if ((r = v1_dir(p, "blkio", &blkio)) < 0)
+		return r;
+	if (r) {
 		snprintf(v, sizeof(v), "%u", cg_ioprio_to_blkio_weight(c->ioprio));
-		if (cg_write(blkio, "blkio.weight", v) < 0 && cg_write(blkio, "blkio.bfq.weight", v) < 0 && c->ioprio != 4)
-			log_warn("no blkio.weight in %s: ioprio %d not applied", blkio, c->ioprio);
+		if (cg_write(&blkio, "blkio.weight", v) < 0 && cg_write(&blkio, "blkio.bfq.weight", v) < 0 && c->ioprio != 4)
+			log_warn("no blkio.weight in %s: ioprio %d not applied", blkio.path, c->ioprio);
 		unsigned maj, min;
-		int r = private_disk(private_path, &maj, &min);
+		r = private_disk(private_path, &maj, &min);
 		if (r < 0 && io_set) {
 			r = cerr(EX_IOLIMIT, r, "find the disk behind %s for iolimit", private_path ? private_path : "(none)");
 			if (!w->err)
@@ -986,10 +1397,10 @@ static int apply_v1(const struct cg_paths *p, const struct ct_config *c, const c
 			/* v1 blk-throttle is flat: a group's limits cover its own tasks only, not its
 			 * children's. The guest runs in the leaf, so the rules go there too (and stay on the
 			 * limit cgroup, where ubc reads them). */
-			_cleanup_free_ char *leaf = xasprintf("%s/" LEAF, blkio);
-			const char *dirs[] = {blkio, leaf};
+			_cleanup_cgdir_ struct cgdir leaf = CGDIR_INIT;
+			const struct cgdir *dirs[] = {&blkio, &leaf};
 			for (size_t d = 0; d < ARRAY_SIZE(dirs); d++) {
-				if (d == 1 && access(leaf, F_OK) < 0)
+				if (d == 1 && cgd_sub(&blkio, LEAF, &leaf) < 0)
 					break; /* not created yet (apply before create): nothing runs there */
 				bool lim = d == 0; /* the leaf's files: as the limit cgroup's, never missing alone */
 				TRY(blkio_dev_write(w, dirs[d], "blkio.throttle.read_bps_device", maj, min, c->iolimit, lim && c->iolimit));
@@ -1002,9 +1413,11 @@ static int apply_v1(const struct cg_paths *p, const struct ct_config *c, const c
 		TRY(missing_ctrl(w, "blkio", io_set, EX_IOLIMIT));
 	}
 
-	if (v1_dir(p, "pids", &pids) == 0) {
+	if ((r = v1_dir(p, "pids", &pids)) < 0)
+		return r;
+	if (r) {
 		fmt_u64_or(v, sizeof(v), c->numproc, "max");
-		TRY(wlimit(w, pids, "pids", "pids.max", v, c->numproc != SIZE_UNLIMITED, EX_RESOURCE));
+		TRY(wlimit(w, &pids, "pids", "pids.max", v, c->numproc != SIZE_UNLIMITED, EX_RESOURCE));
 	} else {
 		TRY(missing_ctrl(w, "pids", c->numproc != SIZE_UNLIMITED, EX_RESOURCE));
 	}
@@ -1034,143 +1447,16 @@ static int be_attach(const struct cg_paths *p, pid_t pid)
 	char v[16];
 	snprintf(v, sizeof(v), "%d", (int)pid);
 	for (unsigned i = 0; i < p->n; i++) {
-		_cleanup_free_ char *leaf = leaf_dir(&p->h[i]);
-		int r = cg_write(leaf, "cgroup.procs", v);
+		_cleanup_cgdir_ struct cgdir lim = CGDIR_INIT, leaf = CGDIR_INIT;
+		int r = open_limit(&p->h[i], &lim);
 		if (r < 0)
-			return cerr(EX_SYSTEM, r, "move pid %d into %s", (int)pid, leaf);
+			return limit_err(&p->h[i], r);
+		if ((r = cgd_sub(&lim, LEAF, &leaf)) < 0)
+			return cerr(EX_SYSTEM, r, "open cgroup %s/" LEAF, lim.path);
+		if ((r = cg_write(&leaf, "cgroup.procs", v)) < 0)
+			return cerr(EX_SYSTEM, r, "move pid %d into %s", (int)pid, leaf.path);
 	}
 	return 0;
-}
-
-/* ---- tree walks ---- */
-
-/* Call fn on dir and every cgroup below it; depth first, children before dir when post. */
-typedef int (*walk_fn)(const char *dir, void *arg);
-
-static int walk(const char *dir, bool post, walk_fn fn, void *arg)
-{
-	int r;
-	if (!post && (r = fn(dir, arg)) != 0)
-		return r;
-	DIR *d = opendir(dir);
-	if (!d)
-		return errno == ENOENT ? 0 : -errno;
-	struct dirent *de;
-	r = 0;
-	while (r == 0 && (de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		bool isdir = de->d_type == DT_DIR;
-		if (de->d_type == DT_UNKNOWN) {
-			struct stat st;
-			isdir = fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
-		}
-		if (!isdir)
-			continue;
-		_cleanup_free_ char *sub = xasprintf("%s/%s", dir, de->d_name);
-		r = walk(sub, post, fn, arg);
-	}
-	closedir(d);
-	if (r == 0 && post)
-		r = fn(dir, arg);
-	return r;
-}
-
-static int count_procs(const char *dir, void *arg)
-{
-	unsigned *n = arg;
-	_cleanup_free_ char *text = NULL;
-	if (cg_read(dir, "cgroup.procs", &text) < 0)
-		return 0;
-	for (char *s = text; *s; s++)
-		if (*s != '\n' && (s == text || s[-1] == '\n'))
-			(*n)++;
-	return 0;
-}
-
-static int kill_procs(const char *dir, void *arg)
-{
-	(void)arg;
-	_cleanup_free_ char *text = NULL;
-	if (cg_read(dir, "cgroup.procs", &text) < 0)
-		return 0;
-	char *save = NULL;
-	for (char *t = strtok_r(text, "\n", &save); t; t = strtok_r(NULL, "\n", &save)) {
-		int pid = atoi(t);
-		if (pid > 1 && pid != getpid())
-			kill(pid, SIGKILL);
-	}
-	return 0;
-}
-
-struct pidlist {
-	pid_t *v;
-	size_t n, cap;
-};
-
-static int collect_procs(const char *dir, void *arg)
-{
-	struct pidlist *l = arg;
-	_cleanup_free_ char *text = NULL;
-	if (cg_read(dir, "cgroup.procs", &text) < 0)
-		return 0;
-	char *save = NULL;
-	for (char *t = strtok_r(text, "\n", &save); t; t = strtok_r(NULL, "\n", &save)) {
-		if (l->n == l->cap) {
-			l->cap = l->cap * 2 + 32;
-			l->v = xrealloc(l->v, l->cap * sizeof(pid_t));
-		}
-		l->v[l->n++] = (pid_t)atoi(t);
-	}
-	return 0;
-}
-
-size_t cg_tree_pids(const struct cg_paths *p, pid_t **pids)
-{
-	struct pidlist l = {0};
-	int hi = hier_index(p, "unified");
-	if (hi < 0)
-		hi = hier_index(p, "pids");
-	if (hi < 0 && p->n)
-		hi = 0;
-	if (hi >= 0) {
-		_cleanup_free_ char *dir = limit_dir(&p->h[hi]);
-		walk(dir, false, collect_procs, &l);
-	}
-	*pids = l.v;
-	return l.n;
-}
-
-static unsigned tree_procs(const char *dir)
-{
-	unsigned n = 0;
-	walk(dir, false, count_procs, &n);
-	return n;
-}
-
-static bool tree_empty(const char *dir)
-{
-	_cleanup_free_ char *ev = NULL;
-	if (cg_read(dir, "cgroup.events", &ev) == 0) {
-		char *pop = strstr(ev, "populated ");
-		if (pop)
-			return pop[10] == '0';
-	}
-	return tree_procs(dir) == 0;
-}
-
-static int wait_empty(const char *dir, unsigned timeout_ms, bool rekill)
-{
-	uint64_t end = now_ms() + timeout_ms;
-	for (;;) {
-		if (access(dir, F_OK) < 0 || tree_empty(dir))
-			return 0;
-		if (now_ms() >= end)
-			return cerr(EX_SYSTEM, ETIMEDOUT, "processes left in %s after %u ms", dir, timeout_ms);
-		if (rekill)
-			walk(dir, false, kill_procs, NULL);
-		sleep_ms(10);
-	}
 }
 
 /* ---- kill ---- */
@@ -1180,20 +1466,21 @@ static int be_kill_v2(const struct cg_paths *p, unsigned timeout_ms)
 	int hi = hier_index(p, "unified");
 	if (hi < 0)
 		return cerr(EX_SYSTEM, ENOENT, "no unified cgroup hierarchy");
-	_cleanup_free_ char *dir = limit_dir(&p->h[hi]);
-	if (access(dir, F_OK) < 0)
-		return 0;
-	int r = cg_write(dir, "cgroup.kill", "1");
+	_cleanup_cgdir_ struct cgdir d = CGDIR_INIT;
+	int r = open_limit_teardown(&p->h[hi], &d);
+	if (r <= 0)
+		return r;
+	r = cg_write(&d, "cgroup.kill", "1");
 	bool rekill = false;
 	if (r == -ENOENT) {
 		/* kernel < 5.14: no cgroup.kill; keep killing until empty (new forks get caught) */
-		log_debug("no cgroup.kill in %s, killing one by one", dir);
-		walk(dir, false, kill_procs, NULL);
+		log_debug("no cgroup.kill in %s, killing one by one", d.path);
+		walk(&d, kill_procs, NULL);
 		rekill = true;
 	} else if (r < 0) {
-		return cerr(EX_SYSTEM, r, "write %s/cgroup.kill", dir);
+		return cerr(EX_SYSTEM, r, "write %s/cgroup.kill", d.path);
 	}
-	return wait_empty(dir, timeout_ms, rekill);
+	return wait_empty(&d, timeout_ms, rekill);
 }
 
 static int be_kill_v1(const struct cg_paths *p, unsigned timeout_ms)
@@ -1202,39 +1489,44 @@ static int be_kill_v1(const struct cg_paths *p, unsigned timeout_ms)
 	int ti = fi >= 0 ? fi : hier_index(p, "memory");
 	if (ti < 0)
 		ti = 0;
-	_cleanup_free_ char *tree = limit_dir(&p->h[ti]);
-	if (access(tree, F_OK) < 0)
+	if (!p->n)
 		return 0;
-	_cleanup_free_ char *fz = fi >= 0 ? limit_dir(&p->h[fi]) : NULL;
+	/* the freezer's hierarchy when there is one: freeze, kill, thaw in one cgroup */
+	_cleanup_cgdir_ struct cgdir tree = CGDIR_INIT;
+	int r = open_limit_teardown(&p->h[ti], &tree);
+	if (r <= 0)
+		return r;
+	const struct cgdir *f = fi >= 0 ? &tree : NULL;
 	bool frozen = false;
-	if (fz && cg_write(fz, "freezer.state", "FROZEN") == 0) {
+	if (f && cg_write(f, "freezer.state", "FROZEN") == 0) {
 		frozen = true;
 		uint64_t end = now_ms() + (timeout_ms < 1000 ? timeout_ms : 1000);
 		for (;;) {
 			_cleanup_free_ char *st = NULL;
-			if (cg_read(fz, "freezer.state", &st) < 0 || strcmp(st, "FROZEN") == 0 || now_ms() >= end)
+			if (cg_read(f, "freezer.state", &st) < 0 || strcmp(st, "FROZEN") == 0 || now_ms() >= end)
 				break;
 			sleep_ms(5);
 		}
 	}
-	walk(tree, false, kill_procs, NULL);
+	walk(&tree, kill_procs, NULL);
 	if (frozen)
-		cg_write(fz, "freezer.state", "THAWED");
-	return wait_empty(tree, timeout_ms, true);
+		cg_write(f, "freezer.state", "THAWED");
+	return wait_empty(&tree, timeout_ms, true);
 }
 
 /* ---- nproc ---- */
 
 static int nproc_at(const struct cg_hier *h)
 {
-	_cleanup_free_ char *dir = limit_dir(h);
+	_cleanup_cgdir_ struct cgdir d = CGDIR_INIT;
 	_cleanup_free_ char *cur = NULL;
 	uint64_t v;
-	if (access(dir, F_OK) < 0)
-		return 0;
-	if (cg_read(dir, "pids.current", &cur) == 0 && parse_u64(cur, &v) == 0)
+	int r = open_limit(h, &d);
+	if (r < 0)
+		return r == -ESTALE ? r : 0;
+	if (cg_read(&d, "pids.current", &cur) == 0 && parse_u64(cur, &v) == 0)
 		return v > INT32_MAX ? INT32_MAX : (int)v;
-	return (int)tree_procs(dir);
+	return (int)tree_procs(&d);
 }
 
 static int be_nproc_v2(const struct cg_paths *p)
@@ -1253,53 +1545,40 @@ static int be_nproc_v1(const struct cg_paths *p)
 	if (!p->n)
 		return -ENOENT;
 	/* count processes, not pids.current: that also holds threads and unreaped zombies */
-	_cleanup_free_ char *dir = limit_dir(&p->h[hi]);
-	return access(dir, F_OK) < 0 ? 0 : (int)tree_procs(dir);
+	_cleanup_cgdir_ struct cgdir d = CGDIR_INIT;
+	int r = open_limit(&p->h[hi], &d);
+	if (r < 0)
+		return r == -ESTALE ? r : 0;
+	return (int)tree_procs(&d);
 }
 
 /* ---- destroy ---- */
-
-static int rmdir_retry(const char *dir, void *arg)
-{
-	(void)arg;
-	for (int i = 0;; i++) {
-		if (rmdir(dir) == 0) {
-			log_debug("cgroup rmdir %s", dir);
-			return 0;
-		}
-		if (errno == ENOENT)
-			return 0;
-		if (errno != EBUSY || i >= 20)
-			return cerr(EX_SYSTEM, errno, "remove cgroup %s", dir);
-		sleep_ms(10);
-	}
-}
-
-/* rmdir every cgroup below dir (not dir itself), deepest first */
-static int rmdir_below(const char *dir, void *arg)
-{
-	const char *top = arg;
-	return strcmp(dir, top) == 0 ? 0 : rmdir_retry(dir, NULL);
-}
 
 int cg_reset_leaf(const struct cg_paths *p)
 {
 	int err = 0;
 	for (unsigned i = 0; i < p->n; i++) {
-		_cleanup_free_ char *leaf = leaf_dir(&p->h[i]);
-		int r = walk(leaf, true, rmdir_below, leaf);
-		if (r < 0 && !err)
+		_cleanup_cgdir_ struct cgdir lim = CGDIR_INIT, leaf = CGDIR_INIT;
+		int r = open_limit_teardown(&p->h[i], &lim);
+		if (r <= 0) {
+			if (r < 0 && !err)
+				err = r;
+			continue;
+		}
+		if (cgd_sub(&lim, LEAF, &leaf) < 0)
+			continue;
+		if ((r = rm_below(&leaf)) < 0 && !err)
 			err = r;
 		/* controllers the guest enabled for its sub-cgroups: a process cannot join a cgroup
 		 * that has them (no internal processes), so the next init could not be moved in */
 		_cleanup_free_ char *ctl = NULL;
-		if (cg_read(leaf, "cgroup.subtree_control", &ctl) < 0)
+		if (cg_read(&leaf, "cgroup.subtree_control", &ctl) < 0)
 			continue;
 		char *save = NULL;
 		for (char *t = strtok_r(ctl, " \n", &save); t; t = strtok_r(NULL, " \n", &save)) {
 			_cleanup_free_ char *off = xasprintf("-%s", t);
-			if ((r = cg_write(leaf, "cgroup.subtree_control", off)) < 0 && !err)
-				err = cerr(EX_SYSTEM, r, "disable %s in %s/cgroup.subtree_control", t, leaf);
+			if ((r = cg_write(&leaf, "cgroup.subtree_control", off)) < 0 && !err)
+				err = cerr(EX_SYSTEM, r, "disable %s in %s/cgroup.subtree_control", t, leaf.path);
 		}
 	}
 	return err;
@@ -1309,13 +1588,25 @@ static int be_destroy(const struct cg_paths *p)
 {
 	int err = 0;
 	for (unsigned i = 0; i < p->n; i++) {
-		_cleanup_free_ char *dir = limit_dir(&p->h[i]);
-		int r = walk(dir, true, rmdir_retry, NULL);
-		if (r < 0 && !err)
-			err = r;
-		/* the shared parent ("cellctl"): only when empty, and quietly */
+		const struct cg_hier *h = &p->h[i];
+		_cleanup_free_ char *dir = limit_dir(h);
 		char *slash = strrchr(dir, '/');
-		if (r == 0 && slash && (size_t)(slash - dir) > strlen(p->h[i].mount)) {
+		_cleanup_cgdir_ struct cgdir up = CGDIR_INIT;
+		if (!slash || cgd_open_parent(dir, &up) < 0)
+			continue; /* no parent: the limit cgroup is gone too */
+		int r = 0;
+		if (h->ino) {
+			r = remove_cgroup(&up, slash + 1, h->ino);
+			if (r == -ESTALE)
+				r = limit_err(h, r);
+		}
+		if (r < 0) {
+			if (!err)
+				err = r;
+			continue;
+		}
+		/* the shared parent ("cellctl"): only when empty, and quietly */
+		if ((size_t)(slash - dir) > strlen(h->mount)) {
 			*slash = 0;
 			if (rmdir(dir) == 0)
 				log_debug("cgroup rmdir %s", dir);
@@ -1335,11 +1626,13 @@ const char *cg_res_name(enum cg_res r)
 /* v1 reports "no limit" as PAGE_COUNTER_MAX pages in bytes (LONG_MAX rounded down to a page). */
 #define V1_UNLIMITED_BYTES 0x7FFFFFFFFFFFF000ULL
 
-/* Stats read control files relative to an O_PATH fd of each cgroup (one path walk per
- * hierarchy, not per file: ubc over hundreds of containers stays fast). dfd < 0: missing. */
-static int st_open(const char *dir)
+/* Stats read control files relative to an fd of each limit cgroup (one path walk per hierarchy,
+ * not per file: ubc over hundreds of containers stays fast), checked to be the container's own.
+ * dfd < 0: missing (or not the container's cgroup: nothing is read from another's). */
+static int st_open(const struct cg_hier *h)
 {
-	return dir ? open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+	_cleanup_cgdir_ struct cgdir d = CGDIR_INIT;
+	return open_limit(h, &d) == 0 ? take_fd(&d.fd) : -1;
 }
 
 static int st_sub(int dfd, const char *name)
@@ -1470,8 +1763,7 @@ static int be_stats_v2(const struct cg_paths *p, struct cg_stat st[CG_RES_N])
 	int hi = hier_index(p, "unified");
 	if (hi < 0)
 		return -ENOENT;
-	_cleanup_free_ char *path = limit_dir(&p->h[hi]);
-	_cleanup_close_ int dir = st_open(path);
+	_cleanup_close_ int dir = st_open(&p->h[hi]);
 	if (dir < 0)
 		return -ENOENT;
 
@@ -1586,8 +1878,7 @@ static int v1_fd(const struct cg_paths *p, const char *ctrl)
 	int i = hier_index(p, ctrl);
 	if (i < 0)
 		return -1;
-	_cleanup_free_ char *dir = limit_dir(&p->h[i]);
-	return st_open(dir);
+	return st_open(&p->h[i]);
 }
 
 static int be_stats_v1(const struct cg_paths *p, struct cg_stat st[CG_RES_N])
@@ -1732,8 +2023,11 @@ int cg_leaf_fd(const struct cg_paths *p)
 	int hi = hier_index(p, "unified");
 	if (hi < 0)
 		return -ENOENT;
-	_cleanup_free_ char *leaf = leaf_dir(&p->h[hi]);
-	int fd = open(leaf, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_cgdir_ struct cgdir lim = CGDIR_INIT;
+	int r = open_limit(&p->h[hi], &lim);
+	if (r < 0)
+		return limit_err(&p->h[hi], r);
+	int fd = openat(lim.fd, LEAF, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	return fd < 0 ? -errno : fd;
 }
 
@@ -1742,20 +2036,22 @@ int cg_limit_fd(const struct cg_paths *p)
 	int hi = hier_index(p, "unified");
 	if (hi < 0)
 		return -ENOENT;
-	_cleanup_free_ char *dir = limit_dir(&p->h[hi]);
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	return fd < 0 ? -errno : fd;
+	_cleanup_cgdir_ struct cgdir lim = CGDIR_INIT;
+	int r = open_limit(&p->h[hi], &lim);
+	if (r < 0)
+		return limit_err(&p->h[hi], r);
+	return take_fd(&lim.fd);
 }
 
-static int chown_one(const char *path, uid_t uid, gid_t gid, bool must)
+static int chown_one(const struct cgdir *d, const char *file, uid_t uid, gid_t gid, bool must)
 {
-	if (chown(path, uid, gid) == 0) {
-		log_debug("cgroup chown %s %d:%d", path, (int)uid, (int)gid);
+	if (fchownat(d->fd, file, uid, gid, AT_SYMLINK_NOFOLLOW | (*file ? 0 : AT_EMPTY_PATH)) == 0) {
+		log_debug("cgroup chown %s%s%s %d:%d", d->path, *file ? "/" : "", file, (int)uid, (int)gid);
 		return 0;
 	}
 	if (errno == ENOENT && !must)
 		return 0;
-	return cerr(EX_SYSTEM, errno, "chown %s", path);
+	return cerr(EX_SYSTEM, errno, "chown %s%s%s", d->path, *file ? "/" : "", file);
 }
 
 int cg_delegate(const struct cg_paths *p, uid_t uid, gid_t gid)
@@ -1765,9 +2061,13 @@ int cg_delegate(const struct cg_paths *p, uid_t uid, gid_t gid)
 	if (read_file_at(AT_FDCWD, dfile, &list, NULL) < 0)
 		list = xstrdup("cgroup.procs\ncgroup.threads\ncgroup.subtree_control\n");
 	for (unsigned i = 0; i < p->n; i++) {
-		_cleanup_free_ char *leaf = leaf_dir(&p->h[i]);
-		int r = chown_one(leaf, uid, gid, true);
+		_cleanup_cgdir_ struct cgdir lim = CGDIR_INIT, leaf = CGDIR_INIT;
+		int r = open_limit(&p->h[i], &lim);
 		if (r < 0)
+			return limit_err(&p->h[i], r);
+		if ((r = cgd_sub(&lim, LEAF, &leaf)) < 0)
+			return cerr(EX_SYSTEM, r, "open cgroup %s/" LEAF, lim.path);
+		if ((r = chown_one(&leaf, "", uid, gid, true)) < 0)
 			return r;
 		if (strcmp(p->h[i].name, "unified") == 0) {
 			_cleanup_free_ char *l = xstrdup(list);
@@ -1775,17 +2075,14 @@ int cg_delegate(const struct cg_paths *p, uid_t uid, gid_t gid)
 			for (char *t = strtok_r(l, " \t\n", &save); t; t = strtok_r(NULL, " \t\n", &save)) {
 				if (strchr(t, '/') || t[0] == '.')
 					continue;
-				_cleanup_free_ char *f = xasprintf("%s/%s", leaf, t);
-				if ((r = chown_one(f, uid, gid, false)) < 0)
+				if ((r = chown_one(&leaf, t, uid, gid, false)) < 0)
 					return r;
 			}
 		} else {
 			static const char *const v1files[] = {"cgroup.procs", "tasks"};
-			for (size_t k = 0; k < ARRAY_SIZE(v1files); k++) {
-				_cleanup_free_ char *f = xasprintf("%s/%s", leaf, v1files[k]);
-				if ((r = chown_one(f, uid, gid, false)) < 0)
+			for (size_t k = 0; k < ARRAY_SIZE(v1files); k++)
+				if ((r = chown_one(&leaf, v1files[k], uid, gid, false)) < 0)
 					return r;
-			}
 		}
 	}
 	return 0;

@@ -11,12 +11,17 @@ enum cg_mode { CG_UNIFIED = 2, CG_HYBRID = 3, CG_LEGACY = 1 };
 
 /* Where a container's cgroups live: resolved once at start and stored in the run state, so later
  * commands use the same paths. rel is relative to each hierarchy's mount, e.g. "cellctl/101"
- * (limit cgroup); the leaf for init is rel + "/ct". For "self", each hierarchy's entry differs. */
+ * (limit cgroup); the leaf for init is rel + "/ct". For "self", each hierarchy's entry differs.
+ * ino is the identity of the limit cgroup that start created (its inode number, which on cgroup2
+ * is the cgroup ID): every later operation opens the directory once, checks it is still that
+ * cgroup and works relative to that fd, so a cgroup of the same name made by someone else (another
+ * installation with the same CTID and parent) is never touched. */
 #define CG_MAX_HIER 12
 struct cg_hier {
 	char name[32];    /* "unified", "memory", "cpu,cpuacct", ... */
 	char mount[256];  /* /sys/fs/cgroup/memory */
 	char rel[512];    /* path of the limit cgroup relative to mount, no leading slash */
+	uint64_t ino;     /* identity recorded by create; 0: none (this start did not create it) */
 };
 struct cg_paths {
 	enum cg_mode mode;
@@ -28,9 +33,14 @@ struct cg_paths {
  * for tests against a fake directory). */
 int cg_detect(enum cg_mode *mode);
 /* Compute the paths for a container: parent is gconf cg_parent ("self" nests under the caller's
- * own cgroup in every hierarchy, read from /proc/self/cgroup). */
+ * own cgroup in every hierarchy, read from /proc/self/cgroup, as self/cellctl; "self/NAME" the same
+ * with the directory NAME; anything else is a path below each hierarchy's root). No ino yet. */
 int cg_resolve(const struct gconf *g, unsigned ctid, struct cg_paths *out);
-/* Serialise/parse the paths for the run state file (one "name mount rel" line per hierarchy). */
+/* A valid [cgroup] parent: "self", "self/NAME" or a relative path; components of letters, digits
+ * and ._@:+- (no "." or "..", no white space: the run state is space separated). */
+bool cg_parent_valid(const char *parent);
+/* Serialise/parse the paths for the run state file (one "name mount rel ino" line per hierarchy;
+ * a line without ino parses with ino 0). */
 char *cg_paths_format(const struct cg_paths *p);
 int cg_paths_parse(const char *text, struct cg_paths *p);
 
@@ -54,10 +64,17 @@ struct cg_stat {
 };
 const char *cg_res_name(enum cg_res r); /* "physpages", ... */
 
+/* Every operation below except create acts only on the limit cgroups whose identity create recorded
+ * in p (struct cg_hier ino): a directory that is gone counts as empty; one that is another cgroup
+ * (or has no recorded identity) is left alone, with an EX_CGFOREIGN error from the operations that
+ * change something (apply, attach, kill, destroy) and silence from the ones that read. */
 struct cg_ops {
 	/* Make the limit cgroup and its leaf "ct"; enable controllers in ancestors (v2); copy
-	 * cpuset.cpus/mems on v1. Idempotent. */
-	int (*create)(const struct cg_paths *p);
+	 * cpuset.cpus/mems on v1; record each limit cgroup's identity in p. A limit cgroup that
+	 * exists already is refused (EX_CGFOREIGN, naming it) when it or a cgroup below it holds a
+	 * process; an empty one (left by a crash) is removed and made anew. On failure the
+	 * hierarchies created so far keep their identity in p, for destroy. */
+	int (*create)(struct cg_paths *p);
 	/* Write every limit of c to the limit cgroup. private_path: the container's private area
 	 * (io.max targets the whole disk behind it). live: on a running container (errors then
 	 * leave the old value in force). */
@@ -76,6 +93,16 @@ struct cg_ops {
 	int (*stats)(const struct cg_paths *p, struct cg_stat st[CG_RES_N]);
 };
 const struct cg_ops *cg_backend(enum cg_mode mode);
+/* Is every hierarchy's limit cgroup still the one recorded at start? 0 yes; -ENOENT one is gone;
+ * -ESTALE one is another cgroup or has no recorded identity (EX_CGFOREIGN recorded, naming it).
+ * For code outside this module that joins the container's cgroups (exec). */
+int cg_verify(const struct cg_paths *p);
+/* Has a limit cgroup whose identity was recorded gone away, or been replaced by another of the
+ * same name? (Another start of the same CTID and parent took it as left behind.) Records nothing. */
+bool cg_lost(const struct cg_paths *p);
+/* An O_RDONLY|O_DIRECTORY fd of hierarchy i's limit cgroup, checked as cg_verify does (errors as
+ * there), to work relative to (e.g. openat(fd, "ct/cgroup.procs") to join the leaf). */
+int cg_limit_dirfd(const struct cg_paths *p, unsigned i);
 /* fd (O_PATH|O_DIRECTORY) of the unified leaf for CLONE_INTO_CGROUP, or a negative errno
  * (-ENOENT when there is no unified hierarchy). */
 int cg_leaf_fd(const struct cg_paths *p);

@@ -13,6 +13,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "cgroup.h"
 #include "error.h"
 #include "log.h"
 #include "util.h"
@@ -191,7 +192,7 @@ static int gconf_parse(struct gconf *g, dictionary *d)
 
 	const char *v;
 	gstr(d, "cgroup:parent", &g->cg_parent);
-	if (!g->cg_parent || strstr(g->cg_parent, "..") || g->cg_parent[0] == '/')
+	if (!g->cg_parent || g->cg_parent[0] == '/' || !cg_parent_valid(g->cg_parent))
 		return bad_gkey(path, "cgroup:parent", g->cg_parent ? g->cg_parent : "");
 	gstr(d, "network:bridge", &g->bridge);
 	if (!g->bridge || !param_valid_ifname(g->bridge))

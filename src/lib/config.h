@@ -128,6 +128,9 @@ struct param {
 
 const struct param *param_find(const char *name);
 const struct param *param_table(unsigned *n);
+/* What the parameter accepts, in words with examples ("a size of at least 1M such as 512M, ..."),
+ * for error messages; never NULL. */
+const char *param_form(const struct param *p);
 /* Validate and apply one parameter to c and c->doc (doc updated so ctconf_save persists it).
  * Errors: cerr with the param's exit code and a message naming the option and value. */
 int param_set(struct ct_config *c, const struct param *p, const char *value);

@@ -8,12 +8,14 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <uuid/uuid.h>
 
 #include "cgroup.h"
 #include "devbpf.h"
 #include "error.h"
 #include "fsutil.h"
+#include "idmap.h"
 #include "lock.h"
 #include "log.h"
 #include "monitor.h"
@@ -44,41 +46,6 @@ static void conf_cleanup(struct ct_config **c)
 static char *private_path(const struct gconf *g, unsigned ctid)
 {
 	return xasprintf("%s/%u", g->private_dir, ctid);
-}
-
-/* The lowest free id block: every container with userns holds [uid_base, uid_base+size). */
-static int alloc_uid_base(const struct gconf *g, uint32_t *out)
-{
-	_cleanup_free_ unsigned *ids = NULL;
-	unsigned n = 0;
-	int r = ctconf_list(g, &ids, &n);
-	if (r < 0)
-		return r;
-	uint32_t *bases = xcalloc(n + 1, sizeof(uint32_t));
-	unsigned nb = 0;
-	for (unsigned i = 0; i < n; i++) {
-		struct ct_config *c = NULL;
-		if (ctconf_load(g, ids[i], &c) == 0) {
-			if (c->userns && c->uid_base)
-				bases[nb++] = c->uid_base;
-			ctconf_free(c);
-		}
-	}
-	cerr_clear(); /* a broken neighbour config is not our error */
-	uint64_t cand = g->userns_base;
-	for (bool moved = true; moved;) {
-		moved = false;
-		for (unsigned i = 0; i < nb; i++)
-			if (cand < (uint64_t)bases[i] + g->userns_size && bases[i] < cand + g->userns_size) {
-				cand = (uint64_t)bases[i] + g->userns_size;
-				moved = true;
-			}
-	}
-	free(bases);
-	if (cand + g->userns_size > UINT32_MAX)
-		return cerr(EX_RESOURCE, 0, "no free user id block above %u", g->userns_base);
-	*out = (uint32_t)cand;
-	return 0;
 }
 
 static bool has_init(const char *root)
@@ -163,10 +130,11 @@ int ct_create(const struct gconf *g, unsigned ctid, const struct create_opts *o)
 		return r;
 	quota_ct_assign(c); /* [container] quota_id: the project ID */
 
-	/* the id block stays ours from allocation until the config is written */
-	_cleanup_lock_ struct ct_lock idlk = CT_LOCK_INIT;
+	/* the id block stays ours from allocation until the config is written: reserved under the
+	 * global idmap lock, which is not held while the template unpacks */
+	_cleanup_(idmap_release) struct idmap_res idres = IDMAP_RES_INIT;
 	if (c->userns) {
-		if ((r = ct_lock_take_global(g, "idmap", &idlk)) < 0 || (r = alloc_uid_base(g, &c->uid_base)) < 0)
+		if ((r = idmap_reserve(g, ctid, &c->uid_base, &idres)) < 0)
 			return r;
 		char b[16];
 		snprintf(b, sizeof(b), "%u", c->uid_base);
@@ -243,7 +211,8 @@ int ct_create(const struct gconf *g, unsigned ctid, const struct create_opts *o)
 }
 
 /* A state file whose init is gone: wait briefly for a monitor that is still cleaning up, then
- * clean up ourselves. */
+ * clean up ourselves (only the cgroups recorded in it: one that is not, e.g. of another
+ * installation, is left alone with a warning, and is not this command's error). */
 static void clear_stale(const struct gconf *g, unsigned ctid)
 {
 	struct ct_state st;
@@ -251,8 +220,8 @@ static void clear_stale(const struct gconf *g, unsigned ctid)
 		return;
 	for (int i = 0; i < 100 && proc_alive(st.monitor_pid, st.monitor_start); i++)
 		usleep(50000);
-	if (!proc_alive(st.monitor_pid, st.monitor_start))
-		ct_cleanup(g, ctid, &st.cg, NULL);
+	if (!proc_alive(st.monitor_pid, st.monitor_start) && ct_cleanup(g, ctid, &st.cg, NULL) < 0)
+		cerr_clear();
 }
 
 int ct_start(const struct gconf *g, unsigned ctid, bool force)
@@ -295,6 +264,9 @@ int ct_start(const struct gconf *g, unsigned ctid, bool force)
 		close(limfd);
 		if (r < 0)
 			goto fail;
+	} else if (limfd != -ENOENT) { /* -ENOENT: no unified hierarchy (legacy v1) */
+		r = limfd;
+		goto fail;
 	}
 	if (c->userns && (r = cg_delegate(&cg, c->uid_base, c->uid_base)) < 0)
 		goto fail;
@@ -305,6 +277,14 @@ int ct_start(const struct gconf *g, unsigned ctid, bool force)
 	log_debug("container %u started in %llu ms", ctid, (unsigned long long)(now_ms() - t0));
 	return 0;
 fail:
+	/* whatever step noticed it: another start of this CTID in the same place removed our cgroups
+	 * as left behind (it found them before our init was in them), and runs there now */
+	if (cg_lost(&cg))
+		cerr_replace(EX_CGFOREIGN, 0,
+			     "the cgroups of container %u were removed or replaced meanwhile by another start "
+			     "(another installation's container with the same CTID and [cgroup] parent?)",
+			     ctid);
+	/* only what this start created: a cgroup it refused (in use) has no identity in cg */
 	ops->kill(&cg, 2000);
 	ops->destroy(&cg);
 	state_remove(g, ctid);
@@ -370,6 +350,10 @@ int ct_stop(const struct gconf *g, unsigned ctid, bool fast, int timeout_s)
 		if (!clean)
 			log_warn("container %u did not stop within %d s: killing it", ctid, timeout_s);
 	}
+	/* init first, through its pidfd (its PID namespace dies with it), then whatever is left in
+	 * the cgroup recorded at start (never another one of the same name) */
+	if (!clean && pidfd >= 0)
+		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
 	if (!clean && (r = ops->kill(&st.cg, 5000)) < 0)
 		return cerr(EX_STOPERR, r, "kill the processes of container %u", ctid);
 	if (pidfd >= 0)

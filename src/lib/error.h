@@ -22,6 +22,8 @@ enum {
 	EX_NOTRUNNING = 31,   /* container not running */
 	EX_RUNNING = 32,      /* container running */
 	EX_STOPERR = 33,      /* could not stop */
+	EX_CGFOREIGN = 38,    /* the container's cgroup is not ours: it holds processes start did not
+	                       * put there, or it is not the cgroup recorded at start */
 	EX_NOPRIVATE = 43,    /* private area missing */
 	EX_PRIVEXISTS = 44,   /* private area (or container) exists */
 	EX_BADTEMPLATE = 47,  /* bad template or no init */

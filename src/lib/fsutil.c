@@ -249,25 +249,80 @@ int guest_write_file(int rootfd, const char *path, const char *data, size_t len,
 
 #define MAX_GUEST_FILE (1u << 20) /* the guest owns these files: refuse to slurp anything huge */
 
-/* Read path inside the guest. *text NULL and *mode 0 when it does not exist; a non-regular file
- * reads as empty with its mode (it gets replaced). */
+int fs_open_beneath(int dirfd, const char *path, int flags)
+{
+	struct open_how how = {
+		/* (openat2 refuses O_NOCTTY beside O_PATH) */
+		.flags = (uint64_t)(unsigned)(flags | O_CLOEXEC | ((flags & O_PATH) ? 0 : O_NOCTTY)),
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV,
+	};
+	if (!path || !*path)
+		path = ".";
+	for (int tries = 0;; tries++) {
+		long fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+		if (fd >= 0)
+			return (int)fd;
+		if ((errno == EAGAIN || errno == EINTR) && tries < 16)
+			continue;
+		return -errno;
+	}
+}
+
+/* Open for real (flags) what the O_PATH descriptor pfd refers to, when it is a regular file: a
+ * device node, FIFO or socket is never opened, so no driver ever sees an open from us. Takes
+ * ownership of pfd. -errno, with errno set too. */
+static int reopen_regular(int pfd, int flags)
+{
+	_cleanup_close_ int fd = pfd;
+	struct stat st;
+	int r;
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+	} else if (!S_ISREG(st.st_mode)) {
+		r = -EINVAL;
+	} else {
+		char p[64];
+		snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
+		/* (O_NOFOLLOW would refuse the magic link itself: the O_PATH open did not follow) */
+		r = open(p, (flags & ~(O_CREAT | O_TRUNC | O_PATH | O_DIRECTORY | O_NOFOLLOW)) | O_CLOEXEC | O_NOCTTY);
+		if (r < 0)
+			r = -errno;
+	}
+	if (r < 0)
+		errno = -r;
+	return r;
+}
+
+int fs_open_regular(int dirfd, const char *name, int flags)
+{
+	int pfd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (pfd < 0)
+		return -errno;
+	return reopen_regular(pfd, flags);
+}
+
+int guest_open_regular(int rootfd, const char *path, int flags)
+{
+	int pfd = guest_open(rootfd, path, O_PATH, 0);
+	if (pfd < 0)
+		return pfd;
+	return reopen_regular(pfd, flags);
+}
+
+/* Read path inside the guest. *text NULL and *mode 0 when it does not exist or is not a regular
+ * file (it gets replaced): only regular files are ever opened. */
 int guest_read(int rootfd, const char *path, char **text, mode_t *mode)
 {
 	*text = NULL;
 	*mode = 0;
-	_cleanup_close_ int fd = guest_open(rootfd, path, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0);
-	if (fd == -ENOENT)
+	_cleanup_close_ int fd = guest_open_regular(rootfd, path, O_RDONLY | O_NONBLOCK);
+	if (fd == -ENOENT || fd == -EINVAL)
 		return 0;
 	if (fd < 0)
 		return fd;
 	struct stat st;
 	if (fstat(fd, &st) < 0)
 		return -errno;
-	*mode = st.st_mode;
-	if (!S_ISREG(st.st_mode)) {
-		*mode = 0;
-		return 0;
-	}
 	if ((uint64_t)st.st_size > MAX_GUEST_FILE)
 		return -EFBIG;
 	char *buf = xmalloc((size_t)st.st_size + 1);
@@ -278,6 +333,7 @@ int guest_read(int rootfd, const char *path, char **text, mode_t *mode)
 	}
 	buf[n] = 0;
 	*text = buf;
+	*mode = st.st_mode;
 	return 0;
 }
 

@@ -19,8 +19,18 @@ bool guest_exists(int rootfd, const char *path);
  * it never writes outside the root. mode is applied exactly (no umask); uid/gid: owner to set
  * (or -1). Returns 0 or -errno (no cerr: the caller adds context). */
 int guest_write_file(int rootfd, const char *path, const char *data, size_t len, mode_t mode, uid_t uid, gid_t gid);
-/* Read path inside the guest (at most 1 MiB). *text NULL and *mode 0 when it does not exist; a
- * non-regular file reads as empty with *mode 0. Returns 0 or -errno. */
+/* Open path below dirfd with openat2 RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS|RESOLVE_NO_MAGICLINKS|
+ * RESOLVE_NO_XDEV (O_CLOEXEC|O_NOCTTY added; "" or NULL is dirfd itself): -ELOOP for any symlink on
+ * the way (the last component too, unless O_PATH|O_NOFOLLOW), -EXDEV for a mount point. */
+int fs_open_beneath(int dirfd, const char *path, int flags);
+/* Open dirfd/name (never following a symlink there) with flags, only when it is a regular file:
+ * it is looked at through O_PATH first, so a device node, FIFO or socket is never opened (-EINVAL).
+ * O_CREAT/O_TRUNC are ignored. -errno (and errno) on failure. */
+int fs_open_regular(int dirfd, const char *name, int flags);
+/* The same for path inside the guest, resolved as guest_open does. */
+int guest_open_regular(int rootfd, const char *path, int flags);
+/* Read path inside the guest (at most 1 MiB). *text NULL and *mode 0 when it does not exist or is
+ * not a regular file (a device node, FIFO or socket is never opened). Returns 0 or -errno. */
 int guest_read(int rootfd, const char *path, char **text, mode_t *mode);
 /* Remove path inside the guest (its last component is never followed); missing is fine. */
 int guest_unlink(int rootfd, const char *path);

@@ -101,10 +101,13 @@ int ct_cleanup(const struct gconf *g, unsigned ctid, const struct cg_paths *cg, 
 	if (own)
 		ctconf_free(own);
 	if (cg && cg->n) {
+		/* both act only on the cgroups recorded at start */
 		const struct cg_ops *ops = cg_backend(cg->mode);
 		int k = ops->kill(cg, 5000);
 		int d = ops->destroy(cg);
 		r = k < 0 ? k : d;
+		if (r < 0)
+			log_warn("cleanup of container %u: %s", ctid, cerr_msg() ? cerr_msg() : strerror(-r));
 	}
 	state_remove(g, ctid);
 	return r;

@@ -945,6 +945,95 @@ const struct param *param_find(const char *name)
 	return NULL;
 }
 
+/* ---- the accepted forms, for error messages ---- */
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define SIZE_SUFFIXES "K M G T are powers of 1024, P counts 4 KiB pages, B bytes"
+#define BOOL_FORM "yes or no (also on/off, true/false, 1/0)"
+#define IFNAME_FORM "an interface name of 1 to 15 characters without /, :, comma or white space"
+#define MAC_FORM "a unicast MAC address such as 02:1a:2b:3c:4d:5e"
+#define CIDR_FORM "an IPv4 or IPv6 address with an optional /prefix, such as 10.77.0.101/24 or fd00::65/64"
+
+/* What each parameter accepts, in words and examples: an invalid value's message names it. */
+static const struct {
+	const char *name, *form;
+} forms[] = {
+	{"hostname", "a host name: labels of letters, digits and hyphens, at most 63 each, joined by dots, "
+		     "at most 253 in all, such as web1.example.com"},
+	{"ostemplate", "a template name of letters, digits and . _ - +, not starting with a dot, such as debian-12"},
+	{"uuid", "a UUID such as 3f1e0b2a-9c4d-4e5f-8a6b-7c8d9e0f1a2b"},
+	{"name", "letters, digits and . _ - + @, not only digits, such as web1 (empty removes the name)"},
+	{"description", "one line of text"},
+	{"origin_sample", "a sample name of letters, digits and . _ -, such as vswap-1g"},
+	{"onboot", BOOL_FORM},
+	{"disabled", BOOL_FORM},
+	{"userns", BOOL_FORM},
+	{"bootorder", "a number from 0 to 2147483647 (higher starts first)"},
+	{"uid_base", "a host user ID from 0 to 4294967295 that leaves room for the ID block above it"},
+	{"stop_timeout", "seconds from 1 to 604800, such as 120"},
+	{"ram", "a size of at least 1M such as 512M, 12G or 1048576K (" SIZE_SUFFIXES "), or unlimited"},
+	{"swap", "a size such as 0, 512M or 2G (" SIZE_SUFFIXES "), or unlimited"},
+	{"cpuunits", "a number from 8 to 500000 (default 1000)"},
+	{"cpulimit", "a percentage of one CPU from 1 to 102400 such as 50 or 200 (two CPUs), a percentage of "
+		     "the whole host from 1% to 100% such as 25%, or unlimited"},
+	{"cpus", "a number of CPUs from 1 to 1024, or unlimited"},
+	{"cpumask", "CPU numbers and ranges from 0 to 8191 such as 0-2,7 (each range ascending), or all"},
+	{"ioprio", "a number from 0 to 7 (default 4)"},
+	{"iolimit", "bytes per second such as 10M or 512K (suffixes B K M G T; a bare number is MB/s), "
+		    "0 or unlimited"},
+	{"iopslimit", "operations per second such as 500, 0 or unlimited"},
+	{"numproc", "a number of processes such as 256, or barrier:limit such as 200:256 (the limit applies, "
+		    "not 0), or unlimited"},
+	{"diskspace", "soft[:hard] sizes such as 10G or 9G:10G (K M G T are powers of 1024, a bare number "
+		      "is KB), soft not above hard, or unlimited"},
+	{"diskinodes", "soft[:hard] inode counts such as 200000 or 180000:200000, soft not above hard, "
+		       "or unlimited"},
+	{"capability", "name:on or name:off, comma separated, with Linux capability names with or without "
+		       "cap_, such as net_admin:on,sys_time:off"},
+	{"devices", "rules b|c:MAJOR:MINOR:PERMS or all:PERMS, MAJOR and MINOR numbers or *, PERMS of r w m "
+		    "or none, such as c:10:200:rw; or none"},
+	{"devnodes", "NAME:PERMS with NAME a device below /dev and PERMS of r w q or none, such as net/tun:rw; "
+		     "or none"},
+	{"nameserver", "IPv4 or IPv6 addresses such as 10.0.0.53 or 2001:db8::53, space separated, or inherit"},
+	{"searchdomain", "domain names such as example.com, space separated, or inherit"},
+	{"ipadd", CIDR_FORM "; at most " STR(MAX_IPS) " per interface"},
+	{"ipdel", CIDR_FORM " (without /prefix: any prefix), or all"},
+	{"netif_add", "ifname[,mac,host_ifname,host_mac,bridge] such as eth1 or eth1,02:1a:2b:3c:4d:5e,,,br1: "
+		      "new interface names, unicast MAC addresses; at most " STR(MAX_NETIF) " interfaces"},
+	{"netif_del", "the name of an interface of the container, or all"},
+	/* the per-interface options */
+	{"mac", MAC_FORM},
+	{"host_mac", MAC_FORM},
+	{"host_ifname", IFNAME_FORM},
+	{"bridge", IFNAME_FORM},
+	{"gw", "an IPv4 address such as 10.77.0.1, or none"},
+	{"gw6", "an IPv6 address such as fd00::1, or none"},
+};
+
+static const char *form_of(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(forms); i++)
+		if (!strcmp(forms[i].name, name))
+			return forms[i].form;
+	return NULL;
+}
+
+const char *param_form(const struct param *p)
+{
+	const char *f = form_of(p->name);
+	return f ? f : p->help;
+}
+
+/* What follows the quoted value for an apply function's error r: ": expected FORM", " is out of
+ * range: expected FORM" or " not found: expected FORM". */
+static const char *why(int r, const char *form, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s: expected %s", r == -ERANGE ? " is out of range" : r == -ENOENT ? " not found" : "",
+		 form ? form : "a value as in cellctl(8), PARAMETERS");
+	return buf;
+}
+
 /* ---- per-interface options (--ifname IFNAME --mac ... --ipadd ...) ---- */
 
 static const char *const netif_keys[] = {"mac", "host_ifname", "host_mac", "bridge", "ipadd", "ipdel", "gw", "gw6"};
@@ -996,9 +1085,11 @@ int param_netif_set(struct ct_config *c, const char *ifname, const char *key, co
 	} else {
 		return cerr(EX_BADSYNTAX, 0, "--%s is not an interface option", key);
 	}
-	if (r < 0)
-		return cerr(is_ip ? EX_BADIP : EX_BADVALUE, 0, "invalid --%s value '%s' for interface %s", key, value,
-			    n->ifname);
+	if (r < 0) {
+		char w[512], e[256];
+		return cerr(is_ip ? EX_BADIP : EX_BADVALUE, 0, "invalid --%s value for interface %s: '%s'%s", key, n->ifname,
+			    str_escape_buf(value, e, sizeof(e)), why(r, form_of(key), w, sizeof(w)));
+	}
 	sync_netif(c);
 	return 0;
 }
@@ -1061,8 +1152,11 @@ int param_set(struct ct_config *c, const struct param *p, const char *value)
 		value = "";
 	_cleanup_free_ char *v = strtrim(xstrdup(value));
 	int r = p->apply(c, v);
-	if (r < 0)
-		return cerr(p->bad_exit, 0, "invalid value for --%s: '%s'", p->name, value);
+	if (r < 0) {
+		char w[512], e[256];
+		return cerr(p->bad_exit, 0, "invalid value for --%s: '%s'%s", p->name, str_escape_buf(value, e, sizeof(e)),
+			    why(r, param_form(p), w, sizeof(w)));
+	}
 	if (p->flags & PF_NOSAVE)
 		return 0;
 	if (!c->doc)
@@ -1091,9 +1185,17 @@ int param_set(struct ct_config *c, const struct param *p, const char *value)
 	return 0;
 }
 
+static int bad_key_r(const struct ct_config *c, int code, const char *sec, const char *key, const char *v, int r,
+		     const char *form)
+{
+	char w[512], e[256];
+	return cerr(code, 0, "%s: [%s] %s: invalid value '%s'%s", c->path ? c->path : "config", sec, key,
+		    str_escape_buf(v, e, sizeof(e)), why(r, form, w, sizeof(w)));
+}
+
 static int bad_key(const struct ct_config *c, int code, const char *sec, const char *key, const char *v)
 {
-	return cerr(code, 0, "%s: [%s] %s: invalid value '%s'", c->path ? c->path : "config", sec, key, v);
+	return bad_key_r(c, code, sec, key, v, -EINVAL, form_of(key));
 }
 
 static int load_netif(struct ct_config *c, const char *sec)
@@ -1153,8 +1255,9 @@ int param_load_doc(struct ct_config *c)
 		const char *v = ini_get(c->doc, p->section, p->key);
 		if (!v || !*v)
 			continue;
-		if (p->apply(c, v) < 0)
-			return bad_key(c, p->bad_exit, p->section, p->key, v);
+		int r = p->apply(c, v);
+		if (r < 0)
+			return bad_key_r(c, p->bad_exit, p->section, p->key, v, r, param_form(p));
 	}
 	const char *sec;
 	for (size_t i = 0; ini_section_at(c->doc, i, &sec) == 0; i++) {

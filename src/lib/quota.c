@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "fsutil.h"
 #include "log.h"
 #include "util.h"
 
@@ -405,11 +406,13 @@ static int walk_dir(struct walk *w, int fd, unsigned depth)
 		if (!dir && !w->tag)
 			continue;
 		int flags = O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC | (dir ? O_DIRECTORY : 0);
-		int cfd = openat(dirfd(d), de->d_name, flags | O_NOATIME);
+		/* a file is looked at through O_PATH first: a device node swapped in is never opened */
+		int cfd = dir ? openat(dirfd(d), de->d_name, flags | O_NOATIME)
+			      : fs_open_regular(dirfd(d), de->d_name, flags | O_NOATIME);
 		if (cfd < 0 && errno == EPERM)
-			cfd = openat(dirfd(d), de->d_name, flags);
+			cfd = dir ? openat(dirfd(d), de->d_name, flags) : fs_open_regular(dirfd(d), de->d_name, flags);
 		if (cfd < 0) {
-			if (errno == ENOENT || errno == ELOOP || errno == ENOTDIR)
+			if (errno == ENOENT || errno == ELOOP || errno == ENOTDIR || errno == EINVAL)
 				continue; /* changed under us */
 			r = -errno;
 			break;

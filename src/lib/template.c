@@ -36,6 +36,32 @@ bool tpl_path_ok(const char *name)
 	return true;
 }
 
+char *tpl_path_clean(const char *name)
+{
+	if (!tpl_path_ok(name))
+		return NULL;
+	size_t n = strlen(name), k = 0;
+	char *out = xmalloc(n + 1);
+	for (const char *p = name; *p;) {
+		const char *e = strchrnul(p, '/');
+		size_t len = (size_t)(e - p);
+		if (len && !(len == 1 && p[0] == '.')) {
+			if (k)
+				out[k++] = '/';
+			memcpy(out + k, p, len);
+			k += len;
+		}
+		p = *e ? e + 1 : e;
+	}
+	out[k] = '\0';
+	return out;
+}
+
+bool tpl_path_in_dev(const char *clean)
+{
+	return clean && !strncmp(clean, "dev/", 4) && clean[4];
+}
+
 bool tpl_name_ok(const char *name)
 {
 	if (!name || !*name || name[0] == '.' || strlen(name) > 128)

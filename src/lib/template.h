@@ -9,6 +9,11 @@
 /* Is an archive entry name safe to extract? Rejects absolute paths, ".." components, empty
  * names, and names over PATH_MAX. Leading "./" is fine. Pure. */
 bool tpl_path_ok(const char *name);
+/* The canonical form of an entry name that tpl_path_ok accepts: relative, no empty or "."
+ * components, no trailing slash ("" for the top itself). NULL when the name is unsafe. Pure. */
+char *tpl_path_clean(const char *name);
+/* Is a canonical entry name (tpl_path_clean) inside the template's dev/ (not dev itself)? Pure. */
+bool tpl_path_in_dev(const char *clean);
 /* Is a template name well formed ([A-Za-z0-9._-]+, not starting with '.')? Pure. */
 bool tpl_name_ok(const char *name);
 /* Find the cache file for NAME (.tar, .tar.gz, .tar.xz, .tar.zst, .tar.bz2 in that order of
@@ -17,13 +22,22 @@ char *tpl_find(const struct gconf *g, const char *name);
 /* Length of a known archive suffix (".tar.zst" ...) at the end of name, 0 when none. */
 size_t tpl_suffix_len(const char *name);
 
+/* What one template may ask of cellctl-archive (see SECURITY in cellctl(8)): its address space,
+ * and the segments of sparse files, per file and in all. */
+#define TPL_EXTRACT_MEMORY_MIB 256u
+#define TPL_SPARSE_MAX_FILE 65536u
+#define TPL_SPARSE_MAX_TOTAL (1u << 20)
+
 struct tpl_extract_opts {
 	uint32_t uid_shift; /* added to every uid/gid (and ACL ids, file-capability rootid); 0 = none */
 	uint32_t uid_size;  /* ids must be < uid_size when shifting (0 = no check) */
 	volatile int *cancel; /* checked per entry: non-zero aborts with -EINTR */
 };
 /* Extract archive file into directory destdir (which must exist and be empty). Secure flags,
- * numeric owners, modes, hard links, symlinks, device nodes, xattrs, ACLs, file capabilities.
+ * numeric owners, modes, hard links, symlinks, device nodes (in dev/ only, created with mode 0
+ * and only opened up once they belong to the shifted owner), xattrs, ACLs, file capabilities.
+ * Every entry's directory is opened with openat2(RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS) from the
+ * destination: linear in the archive's size, never through a symlink, never out of destdir.
  * Errors: cerr EX_BADTEMPLATE for corrupt/unsafe archives. The caller removes destdir on failure. */
 int tpl_extract(const char *archive, const char *destdir, const struct tpl_extract_opts *o);
 /* Pack directory srcdir into archive path (format by suffix: .tar.zst/.gz/.xz/.bz2/.tar) with

@@ -5,8 +5,11 @@
 #   $NS        a network namespace of its own that plays the host: cellctl runs inside it, so the
 #              real host's interfaces are never touched (nsenter --net, never `ip netns exec`,
 #              which remounts /sys and hides /sys/fs/cgroup)
-#   $CONF      the global config ($CELLCTL_CONF): [cgroup] parent = self, a bridge name, a userns
-#              base and CTIDs unique to this test process, so concurrent runs do not collide
+#   $CONF      the global config ($CELLCTL_CONF): [cgroup] parent = self/$CG_NAME, a bridge name, a
+#              userns base and CTIDs unique to this test process, so concurrent runs do not collide
+#   $CG_NAME   the cgroup directory of this test's containers, below this shell's own cgroup in
+#              every hierarchy: a name unique to the test process (cct-TEST-ID), never a real
+#              installation's ("cellctl"), so a test can never join or kill a real container
 #   cc ARGS    runs `$CELLCTL ARGS` in $NS with $CELLCTL_CONF
 #   ctid N     the Nth CTID this test may use (a unique range, not 101: 101 is the admin's)
 # Assertions: ok, fail, warn, check DESC CMD..., expect_exit CODE CMD..., expect_output REGEX CMD...,
@@ -76,10 +79,11 @@ ctid() { echo $((CTBASE + $1)); }
 USERNS_BASE=$((100000000 + CCT_SLOT * 32 * 65536))
 USERNS_SIZE=65536
 BRIDGE="ccbr$((CCT_ID % 1000000))"
+CG_NAME="cct-$TNAME-$CCT_ID"
 
 # ---- the host side ------------------------------------------------------------------------
-# Each hierarchy's cgroup of this shell, as "mountpoint/path" (the parent = self puts containers
-# at <that>/cellctl/CTID).
+# Each hierarchy's cgroup of this shell, as "mountpoint/path" (parent = self/$CG_NAME puts
+# containers at <that>/$CG_NAME/CTID).
 cg_self_dirs() {
 	local id ctrls path fst mp
 	while IFS=: read -r id ctrls path; do
@@ -97,21 +101,16 @@ cg_self_dirs() {
 	done < /proc/self/cgroup
 }
 
-# The cgroup dirs of our containers, in every hierarchy.
+# The cgroup dirs of our containers, in every hierarchy: $CG_NAME (and $CG_NAME-SUFFIX, for a
+# test's second world), itself and everything below.
 our_cgroups() {
 	local d c
 	for d in $(cg_self_dirs); do
-		[ -d "$d/cellctl" ] || continue
-		for c in "$d"/cellctl/*; do
-			[ -d "$c" ] || continue
-			case "${c##*/}" in
-			*[!0-9]*) continue ;;
-			esac
-			if [ "${c##*/}" -ge "$CTBASE" ] && [ "${c##*/}" -lt $((CTBASE + 100)) ]; then
-				find "$c" -type d
-			fi
+		for c in "$d/$CG_NAME" "$d/$CG_NAME"-*; do
+			[ -d "$c" ] && find "$c" -type d 2>/dev/null
 		done
 	done
+	return 0
 }
 
 # A process's command line, NULs as spaces, trailing blanks trimmed ("" when it is gone).
@@ -143,9 +142,8 @@ our_procs() {
 			continue
 			;;
 		esac
-		cg=$(grep -o '/cellctl/[0-9]*' "$p/cgroup" 2>/dev/null | head -1) || continue
-		id=${cg#/cellctl/}
-		is_our_ctid "$id" && echo "$pid [in cgroup $cg] $cmd"
+		cg=$(grep -o "/$CG_NAME[^/]*/[0-9]*" "$p/cgroup" 2>/dev/null | head -1) || continue
+		[ -n "$cg" ] && echo "$pid [in cgroup $cg] $cmd"
 	done
 }
 
@@ -351,7 +349,7 @@ need_template() {
 				run_dir = run
 				log_file = cellctl.log
 				[cgroup]
-				parent = self
+				parent = self/cct-tplbuild-$CCT_ID
 			EOF
 			log "building the $name template into $shared/cache (once per run)"
 			# outside the test's netns: a recipe may fetch packages from the host's mirror (a
@@ -402,7 +400,7 @@ run_dir      = run
 log_file     = cellctl.log
 
 [cgroup]
-parent = self
+parent = self/$CG_NAME
 
 [network]
 bridge = $BRIDGE
@@ -441,6 +439,12 @@ cleanup() {
 		p=$(monitor_pid "$c") && { echo "# cleanup: killing leftover monitor $p of CT $c"; kill -9 "$p"; }
 	done
 	[ -n "$NS" ] && ip netns del "$NS" 2>/dev/null
+	# this test's cgroup directories, when something left them behind (empty ones only: rmdir)
+	for p in $(cg_self_dirs); do
+		for c in "$p/$CG_NAME" "$p/$CG_NAME"-*; do
+			[ -d "$c" ] && find "$c" -depth -type d -exec rmdir {} + 2>/dev/null
+		done
+	done
 	# mounts left below the temp dir would make rm -rf walk into them
 	if [ -n "$TMPD" ] && [ -d "$TMPD" ]; then
 		grep -F " $TMPD" /proc/self/mountinfo | awk '{print $5}' | sort -r | while read -r m; do umount -l "$m"; done

@@ -14,7 +14,7 @@ ubc_row() {
 		$1 == r { print $2, $3, $4, $5, $6; exit }'
 }
 # ct_cgdirs CTID: the container's limit cgroup in every hierarchy
-ct_cgdirs() { local d; for d in $(cg_self_dirs); do [ -d "$d/cellctl/$1" ] && echo "$d/cellctl/$1"; done; }
+ct_cgdirs() { local d; for d in $(cg_self_dirs); do [ -d "$d/$CG_NAME/$1" ] && echo "$d/$CG_NAME/$1"; done; }
 # ct_pids CTID REGEX: the processes in the container whose command line matches REGEX (note: the
 # `cellctl exec` process joins the container too, and busybox dd overwrites its own argv, so
 # "of=/x" reads "of /x")

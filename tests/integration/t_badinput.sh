@@ -66,6 +66,8 @@ cp "$TMPD/good.conf" "$CONF_DIR/$CT.conf"
 printf '[resources]\nram = 64Q\n' >> "$CONF_DIR/$CT.conf"
 run cc start "$CT"
 [ "$RC" = 21 ] || [ "$RC" = 85 ] && ok "a bad value in the config is refused ($RC)" || fail "a bad value in the config is refused with 21 or 85 (got $RC)" "$OUT"
+expect_match "\\[resources\\] ram: invalid value '64Q': expected a size of at least 1M such as 512M, 12G" "$OUT" \
+	"the config error names the key, the value and the accepted form"
 cp "$TMPD/good.conf" "$CONF_DIR/$CT.conf"
 # a malformed global config: 85 with file:line
 cp "$CONF" "$TMPD/bad-global.conf"
@@ -86,6 +88,34 @@ nothing_of "$CT" "bad --userns value"
 run cc create "$CT" --no-such-option 1
 [ "$RC" = 20 ] && ok "unknown option: 20" || fail "unknown option: 20 (got $RC)" "$OUT"
 nothing_of "$CT" "unknown option"
+
+# ---- value errors name the accepted form (issue 10): one of each kind of parameter --------
+# option value exit regex-of-the-message
+value_errors=(
+	"ram|12Q|21|--ram: '12Q': expected a size of at least 1M such as 512M, 12G or 1048576K \\(K M G T are powers of 1024, P counts 4 KiB pages"
+	"ram|64K|21|--ram: '64K' is out of range: expected a size of at least 1M"
+	"numproc|100:x|21|expected a number of processes such as 256, or barrier:limit such as 200:256"
+	"diskspace|2G:1G|21|'2G:1G' is out of range: expected soft\\[:hard\\] sizes such as 10G or 9G:10G"
+	"cpulimit|0%|21|'0%' is out of range: expected a percentage of one CPU .* from 1% to 100%"
+	"cpuunits|7|21|'7' is out of range: expected a number from 8 to 500000"
+	"onboot|maybe|21|'maybe': expected yes or no"
+	"cpumask|3-1|21|'3-1': expected CPU numbers and ranges .* such as 0-2,7"
+	"devices|q:10:200:rw|86|expected rules b\\|c:MAJOR:MINOR:PERMS or all:PERMS.* such as c:10:200:rw"
+	"capability|bogus:on|21|expected name:on or name:off.* such as net_admin:on,sys_time:off"
+	"iolimit|fast|148|'fast': expected bytes per second such as 10M"
+	"ipadd|10.1.2.300|71|expected an IPv4 or IPv6 address with an optional /prefix, such as 10.77.0.101/24"
+	"hostname|-bad-|70|expected a host name"
+)
+for e in "${value_errors[@]}"; do
+	IFS='|' read -r opt val code re <<< "$e"
+	run cc create "$CT" "--$opt" "$val"
+	if [ "$RC" = "$code" ] && printf '%s\n' "$OUT" | grep -Eq -- "$re"; then
+		ok "create --$opt $val: exit $code, the message names the accepted form"
+	else
+		fail "create --$opt $val: exit $code and /$re/" "exit $RC: $OUT"
+	fi
+done
+nothing_of "$CT" "bad parameter values"
 
 # ---- a template without an init: 47 --------------------------------------------------------
 mkdir -p "$TMPD/noinit"

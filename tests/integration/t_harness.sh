@@ -33,16 +33,17 @@ ip -n "$NS" link del cctprobe0
 # a cgroup of one of our CTIDs, below this shell's own cgroup (the pids hierarchy, or v2)
 d=$(cg_self_dirs | awk '/\/pids$|\/unified$/ && !f {print; f=1}')
 if [ -n "$d" ]; then
-	made_parent=0
-	[ -d "$d/cellctl" ] || { mkdir "$d/cellctl" && made_parent=1; }
-	if mkdir "$d/cellctl/$(ctid 99)" 2>/dev/null; then
+	if mkdir "$d/$CG_NAME" && mkdir "$d/$CG_NAME/$(ctid 99)" 2>/dev/null; then
 		(leak_check "cgroup probe") > "$TMPD/probe.out" 2>&1 && fail "leak_check sees a leaked cgroup" "$(cat "$TMPD/probe.out")" ||
 			expect_match 'not ok - no cgroups leaked' "$(cat "$TMPD/probe.out")" "leak_check sees a leaked cgroup"
-		rmdir "$d/cellctl/$(ctid 99)"
+		rmdir "$d/$CG_NAME/$(ctid 99)"
+		# the test's own directory alone counts too (a run must remove the parent it made)
+		(leak_check "cgroup parent probe") > "$TMPD/probe.out" 2>&1 && fail "leak_check sees a leaked cgroup parent" "$(cat "$TMPD/probe.out")" ||
+			expect_match 'not ok - no cgroups leaked' "$(cat "$TMPD/probe.out")" "leak_check sees a leaked cgroup parent"
 	else
-		warn "could not make a probe cgroup in $d/cellctl"
+		warn "could not make a probe cgroup in $d/$CG_NAME"
 	fi
-	[ $made_parent = 1 ] && rmdir "$d/cellctl" 2>/dev/null
+	rmdir "$d/$CG_NAME" 2>/dev/null
 fi
 
 # run files

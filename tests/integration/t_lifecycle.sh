@@ -21,15 +21,15 @@ start_ct "$CT"
 expect_output '^CTID '"$CT"' exist running$' cc status "$CT"
 # the leak counters see the running container (so that their zero at the end means something)
 cgs=$(our_cgroups)
-[ -n "$cgs" ] && ok "the container's cgroups nest under this shell's own ($(printf '%s\n' "$cgs" | grep -c "/cellctl/$CT\$") hierarchies)" ||
+[ -n "$cgs" ] && ok "the container's cgroups nest under this shell's own ($(printf '%s\n' "$cgs" | grep -c "/$CG_NAME/$CT\$") hierarchies)" ||
 	fail "the container's cgroups nest under this shell's own cgroups" "$(cg_self_dirs)"
 v2=$(findmnt -n -t cgroup2 -o TARGET | head -1)
-echo "$cgs" | grep -q "^$v2/.*cellctl/$CT\$" && ok "a cgroup on the unified hierarchy ($v2)" || fail "a cgroup on the unified hierarchy ($v2)" "$cgs"
-stray=$(ls -d /sys/fs/cgroup/*/cellctl/"$CT" 2>/dev/null | while read -r d; do printf '%s\n' "$cgs" | grep -qx "$d" || echo "$d"; done)
-[ -z "$stray" ] && ok "no cgroup outside this shell's own ([cgroup] parent = self)" || fail "no cgroup outside this shell's own" "$stray"
+echo "$cgs" | grep -q "^$v2/.*$CG_NAME/$CT\$" && ok "a cgroup on the unified hierarchy ($v2)" || fail "a cgroup on the unified hierarchy ($v2)" "$cgs"
+stray=$(ls -d /sys/fs/cgroup/*/"$CG_NAME"/"$CT" /sys/fs/cgroup/*/cellctl/"$CT" 2>/dev/null | while read -r d; do printf '%s\n' "$cgs" | grep -qx "$d" || echo "$d"; done)
+[ -z "$stray" ] && ok "no cgroup outside this shell's own ([cgroup] parent = self/$CG_NAME)" || fail "no cgroup outside this shell's own" "$stray"
 procs=$(our_procs)
 expect_match "cellctl-monitor $CT" "$procs" "the process counter sees the monitor"
-expect_match "in cgroup /cellctl/$CT" "$procs" "the process counter sees the guest's processes"
+expect_match "in cgroup /$CG_NAME/$CT" "$procs" "the process counter sees the guest's processes"
 mp=$(monitor_pid "$CT") && ok "monitor process 'cellctl-monitor $CT' exists (pid $mp)" || fail "monitor process 'cellctl-monitor $CT' exists"
 
 # the guest's own init is PID 1

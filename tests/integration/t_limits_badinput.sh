@@ -23,10 +23,18 @@ bad() {
 	[ "$now" = "$before" ] && ok "$desc: old values stay in the config and in force" || fail "$desc: values unchanged" "before: $before" "now:    $now"
 }
 bad "unknown device" --devices q:10:200:rw
+expect_match "expected rules b\\|c:MAJOR:MINOR:PERMS or all:PERMS" "$OUT" "--devices: the message names the accepted form"
 bad "unknown device name" --devnodes no-such-device:rw
 bad "--ram -5" --ram -5
+expect_match "invalid value for --ram: '-5': expected a size of at least 1M such as 512M, 12G" "$OUT" "--ram -5: the message names the accepted form"
 bad "--cpulimit 0%" --cpulimit 0%
+expect_match "'0%' is out of range: expected .*from 1% to 100%" "$OUT" "--cpulimit 0%: the message names the accepted range"
 bad "--ioprio 9" --ioprio 9
+expect_match "'9' is out of range: expected a number from 0 to 7" "$OUT" "--ioprio 9: the message names the accepted range"
+bad "--numproc 10:x" --numproc 10:x
+expect_match "expected a number of processes such as 256, or barrier:limit such as 200:256" "$OUT" "--numproc 10:x: the message names barrier:limit"
+bad "--cpumask 1,,2" --cpumask 1,,2
+expect_match "expected CPU numbers and ranges .*such as 0-2,7" "$OUT" "--cpumask 1,,2: the message names the accepted form"
 bad "a CPU that does not exist (the kernel refuses cpuset.cpus)" --cpumask 4095
 # a memory limit below the usage: v1 refuses it (EBUSY) when it cannot reclaim; v2 accepts any
 # memory.max and OOM-kills instead, so there this case does not exist

@@ -20,6 +20,7 @@
 #include "util.h"
 
 static char tmp[256];
+static bool cgfs; /* the fake cgroupfs (below) is on */
 
 /* ---- helpers ---- */
 
@@ -143,6 +144,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
+	cgfs = false;
 	rm_rf(tmp);
 	unsetenv("CELLCTL_CGROUP_ROOT");
 	unsetenv("CELLCTL_CGROUP_MODE");
@@ -256,6 +258,8 @@ static void test_paths_roundtrip(void **state)
 	strcpy(p.h[2].name, "cpu,cpuacct");
 	strcpy(p.h[2].mount, "/sys/fs/cgroup/cpu,cpuacct");
 	strcpy(p.h[2].rel, "cellctl/101");
+	p.h[0].ino = 4242;
+	p.h[1].ino = UINT64_MAX - 1; /* cgroup2 ids are 64-bit */
 	char *text = cg_paths_format(&p);
 	struct cg_paths q;
 	assert_int_equal(cg_paths_parse(text, &q), 0);
@@ -276,6 +280,28 @@ static void test_paths_roundtrip(void **state)
 	assert_int_equal(cg_paths_parse("mode unified\nunified /a b c\n", &q), -EINVAL);
 	assert_int_equal(cg_paths_parse("mode unified\nunified /a /abs\n", &q), -EINVAL);
 	assert_int_equal(cg_paths_parse("mode unified\nunified /a x/../../etc\n", &q), -EINVAL);
+	/* the identity: a fourth field; without one (an older state file) it is 0, "none recorded" */
+	assert_int_equal(cg_paths_parse("mode unified\nunified /a b 12\n", &q), 0);
+	assert_true(q.h[0].ino == 12);
+	assert_int_equal(cg_paths_parse("mode unified\nunified /a b\n", &q), 0);
+	assert_true(q.h[0].ino == 0);
+	assert_int_equal(cg_paths_parse("mode unified\nunified /a b 12 13\n", &q), -EINVAL);
+	assert_int_equal(cg_paths_parse("mode unified\nunified /a b -1\n", &q), -EINVAL);
+	assert_int_equal(cg_paths_parse("mode unified\nunified /a b 18446744073709551616\n", &q), -EINVAL);
+}
+
+static void test_parent_valid(void **state)
+{
+	(void)state;
+	static const char *const good[] = {"cellctl", "self", "self/cellctl", "self/cct-t_lifecycle-123",
+					   "machine.slice/cells", "/machine//cells/", "a@b:c+d_e.f", "selfish"};
+	static const char *const bad[] = {"", "self/", "/", "self//", "a/../b", "..", "a/.", "self/..",
+					  "two words", "tab\there", "new\nline", "x;rm", "ümlaut"};
+	for (size_t i = 0; i < ARRAY_SIZE(good); i++)
+		assert_true(cg_parent_valid(good[i]));
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		assert_false(cg_parent_valid(bad[i]));
+	assert_false(cg_parent_valid(NULL));
 }
 
 /* ---- resolution ---- */
@@ -346,6 +372,32 @@ static void test_resolve_hybrid_self(void **state)
 	assert_int_equal(cg_resolve(&g, 2147483647, &p), 0);
 	assert_string_equal(p.h[0].rel, "machine/cells/2147483647");
 
+	/* self/NAME: the caller's own cgroups, a directory of that name (a test world's unique name) */
+	g.cg_parent = (char *)"self/cct-run-42";
+	assert_int_equal(cg_resolve(&g, 101, &p), 0);
+	assert_string_equal(p.h[0].rel, "user/x.scope/cct-run-42/101");
+	assert_string_equal(find(&p, "memory")->rel, "process_api/9f66/cct-run-42/101");
+	assert_string_equal(find(&p, "cpu,cpuacct")->rel, "cct-run-42/101");
+	g.cg_parent = (char *)"self/a b";
+	assert_true(cg_resolve(&g, 101, &p) < 0);
+	assert_int_equal(cerr_exit(), EX_BADVALUE);
+	cerr_clear();
+	g.cg_parent = (char *)"self/../../escape";
+	assert_true(cg_resolve(&g, 101, &p) < 0);
+	cerr_clear();
+	/* the caller's own cgroup with white space (the run state is space separated) */
+	mkfile("self-cgroup2", "0::/user/my scope\n");
+	char sc2[600];
+	snprintf(sc2, sizeof(sc2), "%s/self-cgroup2", tmp);
+	setenv("CELLCTL_PROC_SELF_CGROUP", sc2, 1);
+	setenv("CELLCTL_CGROUP_MODE", "unified", 1);
+	g.cg_parent = (char *)"self";
+	assert_true(cg_resolve(&g, 101, &p) < 0);
+	assert_non_null(strstr(cerr_msg(), "white space"));
+	cerr_clear();
+	snprintf(sc2, sizeof(sc2), "%s/self-cgroup", tmp);
+	setenv("CELLCTL_PROC_SELF_CGROUP", sc2, 1);
+
 	setenv("CELLCTL_CGROUP_MODE", "legacy", 1);
 	g.cg_parent = (char *)"self";
 	assert_int_equal(cg_resolve(&g, 101, &p), 0);
@@ -362,38 +414,183 @@ static void test_resolve_hybrid_self(void **state)
 	assert_string_equal(p.h[0].rel, "user/x.scope/cellctl/101");
 }
 
+/* ---- a fake cgroupfs ----
+ * With cgfs on, a directory made below tmp/cg gets the control files the kernel would give a new
+ * cgroup of its hierarchy, and removing one takes its files along, refused (EBUSY) while it has
+ * sub-cgroups or processes, as on cgroupfs. (mkdir, mkdirat, unlinkat and rmdir are wrapped:
+ * -Wl,--wrap in Makefile.am.) */
+int __real_mkdir(const char *path, mode_t mode);
+int __real_mkdirat(int dfd, const char *path, mode_t mode);
+int __real_unlinkat(int dfd, const char *path, int flags);
+int __real_rmdir(const char *path);
+int __wrap_mkdir(const char *path, mode_t mode);
+int __wrap_mkdirat(int dfd, const char *path, mode_t mode);
+int __wrap_unlinkat(int dfd, const char *path, int flags);
+int __wrap_rmdir(const char *path);
+
+/* path (relative to dfd) as an absolute path, or NULL when not below tmp/cg */
+static const char *cgfs_path(int dfd, const char *path, char *buf, size_t len)
+{
+	char base[600] = "", link[64];
+	if (path[0] != '/' && dfd != AT_FDCWD) {
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", dfd);
+		ssize_t n = readlink(link, base, sizeof(base) - 1);
+		if (n <= 0)
+			return NULL;
+		base[n] = 0;
+		snprintf(buf, len, "%s/%s", base, path);
+	} else {
+		snprintf(buf, len, "%s", path);
+	}
+	char root[300];
+	snprintf(root, sizeof(root), "%s/cg/", tmp);
+	return cgfs && strncmp(buf, root, strlen(root)) == 0 ? buf : NULL;
+}
+
+static void put(const char *dir, const char *name, const char *content)
+{
+	char p[1024];
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	FILE *f = fopen(p, "w");
+	assert_non_null(f);
+	fputs(content, f);
+	fclose(f);
+}
+
+static void cgfs_populate(const char *dir)
+{
+	const char *rel = dir + strlen(tmp) + 4; /* after "/cg/" */
+	const char *mode = getenv("CELLCTL_CGROUP_MODE");
+	bool v2 = mode && strcmp(mode, "unified") == 0;
+	char hier[64];
+	snprintf(hier, sizeof(hier), "%.*s", (int)strcspn(rel, "/"), rel);
+	put(dir, "cgroup.procs", "");
+	if (v2 || strcmp(hier, "unified") == 0) {
+		static const char *const f[] = {"cgroup.subtree_control", "cgroup.kill", "memory.max", "memory.swap.max",
+						"cpu.weight", "cpu.max", "pids.max", "io.max", "io.weight"};
+		for (size_t i = 0; i < ARRAY_SIZE(f); i++)
+			put(dir, f[i], "");
+		/* v2: the root delegates these; hybrid: every controller is bound to v1 */
+		put(dir, "cgroup.controllers", v2 ? "cpu io memory pids\n" : "\n");
+		put(dir, "cgroup.events", "populated 0\nfrozen 0\n");
+		return;
+	}
+	put(dir, "tasks", "");
+	static const struct {
+		const char *hier, *files[5];
+	} v1[] = {
+		{"memory", {"memory.limit_in_bytes", "memory.memsw.limit_in_bytes"}},
+		{"cpu,cpuacct", {"cpu.shares", "cpu.cfs_period_us", "cpu.cfs_quota_us"}},
+		{"cpuset", {"cpuset.cpus", "cpuset.mems"}},
+		{"blkio", {"blkio.throttle.read_bps_device", "blkio.throttle.write_bps_device",
+			   "blkio.throttle.read_iops_device", "blkio.throttle.write_iops_device"}},
+		{"pids", {"pids.max"}},
+		{"freezer", {"freezer.state"}},
+		{"devices", {"devices.allow", "devices.deny"}},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(v1); i++)
+		if (strcmp(v1[i].hier, hier) == 0)
+			for (size_t k = 0; k < 5 && v1[i].files[k]; k++)
+				put(dir, v1[i].files[k], "");
+}
+
+static int cgfs_rmdir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return __real_rmdir(dir);
+	bool busy = false;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		char p[1024];
+		struct stat st;
+		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+		if (de->d_name[0] != '.' && lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
+			busy = true;
+	}
+	closedir(d);
+	char procs[1024];
+	struct stat st;
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", dir);
+	if (stat(procs, &st) == 0 && st.st_size > 0)
+		busy = true;
+	if (busy) {
+		errno = EBUSY;
+		return -1;
+	}
+	remove_files(dir);
+	return __real_rmdir(dir);
+}
+
+int __wrap_mkdir(const char *path, mode_t mode)
+{
+	char buf[1024];
+	int r = __real_mkdir(path, mode);
+	if (r == 0 && cgfs_path(AT_FDCWD, path, buf, sizeof(buf)))
+		cgfs_populate(buf);
+	return r;
+}
+
+int __wrap_mkdirat(int dfd, const char *path, mode_t mode)
+{
+	char buf[1024];
+	int r = __real_mkdirat(dfd, path, mode);
+	if (r == 0 && cgfs_path(dfd, path, buf, sizeof(buf)))
+		cgfs_populate(buf);
+	return r;
+}
+
+int __wrap_unlinkat(int dfd, const char *path, int flags)
+{
+	char buf[1024];
+	if ((flags & AT_REMOVEDIR) && cgfs_path(dfd, path, buf, sizeof(buf)))
+		return cgfs_rmdir(buf);
+	return __real_unlinkat(dfd, path, flags);
+}
+
+int __wrap_rmdir(const char *path)
+{
+	char buf[1024];
+	if (cgfs_path(AT_FDCWD, path, buf, sizeof(buf)))
+		return cgfs_rmdir(buf);
+	return __real_rmdir(path);
+}
+
+static uint64_t ino_of(const char *rel)
+{
+	char path[1024];
+	struct stat st;
+	snprintf(path, sizeof(path), "%s/%s", tmp, rel);
+	return stat(path, &st) == 0 ? (uint64_t)st.st_ino : 0;
+}
+
 /* ---- v2 backend ---- */
 
-static void fake_v2_tree(void)
+/* The root of a cgroup2 hierarchy; create makes everything below it. */
+static void fake_v2_root(void)
 {
 	mkfile("cg/cgroup.controllers", "cpuset cpu io memory hugetlb pids\n");
 	mkfile("cg/cgroup.subtree_control", "");
-	mkfile("cg/cellctl/cgroup.controllers", "cpu io memory pids\n"); /* no cpuset here */
-	mkfile("cg/cellctl/cgroup.subtree_control", "");
-	static const char *const files[] = {"cgroup.controllers", "cgroup.subtree_control", "cgroup.procs",
-					    "cgroup.kill", "memory.max", "memory.swap.max", "cpu.weight",
-					    "cpu.max", "pids.max", "io.max", "io.weight"};
-	char rel[256];
-	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
-		snprintf(rel, sizeof(rel), "cg/cellctl/101/%s", files[i]);
-		mkfile(rel, strcmp(files[i], "cgroup.controllers") == 0 ? "cpu io memory pids\n" : "");
-	}
-	mkfile("cg/cellctl/101/ct/cgroup.procs", "");
-	mkfile("cg/cellctl/101/ct/cgroup.subtree_control", "");
+	mkfile("cg/cgroup.procs", "");
+	cgfs = true;
 }
 
 static void test_v2_backend(void **state)
 {
 	(void)state;
 	setenv("CELLCTL_CGROUP_MODE", "unified", 1);
-	fake_v2_tree();
+	fake_v2_root();
 	fake_sysfs("private/101");
 	struct cg_paths p;
 	assert_int_equal(cg_resolve(NULL, 101, &p), 0);
+	assert_true(p.h[0].ino == 0);
 	const struct cg_ops *ops = cg_backend(p.mode);
 	assert_non_null(ops);
 	assert_int_equal(ops->create(&p), 0);
-	assert_int_equal(ops->create(&p), 0); /* idempotent */
+	/* the identity of the limit cgroup it made */
+	assert_true(p.h[0].ino != 0);
+	assert_true(p.h[0].ino == ino_of("cg/cellctl/101"));
+	assert_int_equal(cg_verify(&p), 0);
 	assert_string_equal(slurp("cg/cellctl/cgroup.subtree_control"), "+cpu +io +memory +pids");
 	assert_string_equal(slurp("cg/cellctl/101/cgroup.subtree_control"), "+cpu +io +memory +pids");
 	assert_string_equal(slurp("cg/cgroup.subtree_control"), "");         /* root: not ours */
@@ -465,10 +662,12 @@ static void test_v2_backend(void **state)
 	trunc_cg();
 	assert_int_equal(ops->attach(&p, 4242), 0);
 	assert_string_equal(slurp("cg/cellctl/101/ct/cgroup.procs"), "4242");
-	mkfile("cg/cellctl/101/cgroup.procs", "");
 	mkfile("cg/cellctl/101/ct/cgroup.procs", "11\n12\n");
 	mkfile("cg/cellctl/101/ct/guest/cgroup.procs", "13\n");
 	assert_int_equal(ops->nproc(&p), 3);
+	pid_t *pids = NULL;
+	assert_int_equal(cg_tree_pids(&p, &pids), 3);
+	free(pids);
 	mkfile("cg/cellctl/101/pids.current", "7\n");
 	assert_int_equal(ops->nproc(&p), 7);
 
@@ -479,11 +678,14 @@ static void test_v2_backend(void **state)
 	fd = cg_leaf_fd(&p);
 	assert_true(fd >= 0);
 	close(fd);
+	fd = cg_limit_dirfd(&p, 0);
+	assert_true(fd >= 0);
+	assert_true(faccessat(fd, "ct/cgroup.procs", F_OK, 0) == 0);
+	close(fd);
 
 	/* destroy: the guest's own sub-cgroup first, then leaf, limit, and the empty parent */
-	char dir[600];
-	snprintf(dir, sizeof(dir), "%s/cg/cellctl", tmp);
-	remove_files(dir);
+	mkfile("cg/cellctl/101/ct/cgroup.procs", "");
+	mkfile("cg/cellctl/101/ct/guest/cgroup.procs", "");
 	assert_int_equal(ops->destroy(&p), 0);
 	assert_false(exists("cg/cellctl"));
 	assert_true(exists("cg/cgroup.controllers"));
@@ -498,9 +700,10 @@ static void test_reset_leaf(void **state)
 {
 	(void)state;
 	setenv("CELLCTL_CGROUP_MODE", "unified", 1);
-	fake_v2_tree();
+	fake_v2_root();
 	struct cg_paths p;
 	assert_int_equal(cg_resolve(NULL, 101, &p), 0);
+	assert_int_equal(cg_backend(p.mode)->create(&p), 0);
 	char d[512];
 	static const char *const dirs[] = {"init.scope", "system.slice", "system.slice/ssh.service", "user.slice"};
 	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
@@ -524,8 +727,8 @@ static void test_reset_leaf(void **state)
 static void test_v2_create_fresh(void **state)
 {
 	(void)state;
-	/* a fresh parent: create makes the dirs (plain mkdir here: no control files appear, so only
-	 * the first level's enable step can run) */
+	/* plain directories (no cgroupfs): no control files appear, so only the first level's
+	 * enable step can run */
 	setenv("CELLCTL_CGROUP_MODE", "unified", 1);
 	mkfile("cg/cgroup.controllers", "cpu memory pids\n");
 	mkfile("cg/cgroup.subtree_control", "cpu memory pids\n");
@@ -534,6 +737,7 @@ static void test_v2_create_fresh(void **state)
 	/* fails at enabling in "cellctl" (no cgroup.controllers in a plain dir) */
 	assert_true(cg_backend(p.mode)->create(&p) < 0);
 	assert_true(exists("cg/cellctl"));
+	assert_true(p.h[0].ino == 0); /* the limit cgroup was not made: nothing to tear down */
 	cerr_clear();
 }
 
@@ -542,40 +746,11 @@ static void test_v2_create_fresh(void **state)
 static void fake_v1_tree(void)
 {
 	fake_v1_layout();
-	static const char *const lv[] = {"cellctl", "cellctl/101", "cellctl/101/ct"};
-	char rel[512];
-	for (size_t i = 0; i < ARRAY_SIZE(lv); i++) {
-		snprintf(rel, sizeof(rel), "cg/cpuset/%s/cpuset.cpus", lv[i]);
-		mkfile(rel, "");
-		snprintf(rel, sizeof(rel), "cg/cpuset/%s/cpuset.mems", lv[i]);
-		mkfile(rel, "");
-		snprintf(rel, sizeof(rel), "cg/memory/process_api/9f66/%s/cgroup.procs", lv[i]);
-		mkfile(rel, "");
-		static const char *const others[] = {"cpu,cpuacct", "blkio", "pids", "cpuset", "unified"};
-		for (size_t k = 0; k < ARRAY_SIZE(others); k++) {
-			snprintf(rel, sizeof(rel), "cg/%s/%s/cgroup.procs", others[k], lv[i]);
-			mkfile(rel, "");
-		}
-	}
 	mkfile("cg/cpuset/cpuset.cpus", "0-1\n");
 	mkfile("cg/cpuset/cpuset.mems", "0\n");
+	mkfile("cg/memory/process_api/9f66/cgroup.procs", "");
 	mkfile("cg/unified/cgroup.controllers", "");
-	mkfile("cg/unified/cellctl/cgroup.controllers", "");
-	mkfile("cg/unified/cellctl/101/cgroup.controllers", "");
-	mkfile("cg/unified/cellctl/101/cgroup.kill", "");
-	static const char *const mem[] = {"memory.limit_in_bytes", "memory.memsw.limit_in_bytes"};
-	for (size_t i = 0; i < ARRAY_SIZE(mem); i++) {
-		snprintf(rel, sizeof(rel), "cg/memory/process_api/9f66/cellctl/101/%s", mem[i]);
-		mkfile(rel, "");
-	}
-	mkfile("cg/cpu,cpuacct/cellctl/101/cpu.shares", "");
-	mkfile("cg/cpu,cpuacct/cellctl/101/cpu.cfs_period_us", "");
-	mkfile("cg/cpu,cpuacct/cellctl/101/cpu.cfs_quota_us", "");
-	mkfile("cg/blkio/cellctl/101/blkio.throttle.read_bps_device", "");
-	mkfile("cg/blkio/cellctl/101/blkio.throttle.write_bps_device", "");
-	mkfile("cg/blkio/cellctl/101/blkio.throttle.read_iops_device", "");
-	mkfile("cg/blkio/cellctl/101/blkio.throttle.write_iops_device", "");
-	mkfile("cg/pids/cellctl/101/pids.max", "");
+	cgfs = true;
 }
 
 static void test_v1_backend(void **state)
@@ -591,6 +766,12 @@ static void test_v1_backend(void **state)
 	assert_int_equal(cg_resolve(&g, 101, &p), 0);
 	const struct cg_ops *ops = cg_backend(p.mode);
 	assert_int_equal(ops->create(&p), 0);
+	for (unsigned i = 0; i < p.n; i++) {
+		char rel[600];
+		snprintf(rel, sizeof(rel), "cg/%s/%s", p.h[i].name, p.h[i].rel);
+		assert_true(p.h[i].ino != 0);
+		assert_true(p.h[i].ino == ino_of(rel));
+	}
 	assert_string_equal(slurp("cg/cpuset/cellctl/cpuset.cpus"), "0-1");
 	assert_string_equal(slurp("cg/cpuset/cellctl/101/cpuset.cpus"), "0-1");
 	assert_string_equal(slurp("cg/cpuset/cellctl/101/ct/cpuset.mems"), "0");
@@ -618,6 +799,7 @@ static void test_v1_backend(void **state)
 	assert_string_equal(slurp("cg/cpuset/cellctl/101/ct/cpuset.cpus"), "1");
 	assert_string_equal(slurp("cg/blkio/cellctl/101/blkio.throttle.read_bps_device"), "8:0 1048576");
 	assert_string_equal(slurp("cg/blkio/cellctl/101/blkio.throttle.write_iops_device"), "8:0 0");
+	assert_string_equal(slurp("cg/blkio/cellctl/101/ct/blkio.throttle.read_bps_device"), "8:0 1048576");
 	assert_string_equal(slurp("cg/pids/cellctl/101/pids.max"), "64");
 
 	trunc_cg();
@@ -647,14 +829,176 @@ static void test_v1_backend(void **state)
 	assert_string_equal(slurp("cg/pids/cellctl/101/ct/cgroup.procs"), "77");
 	assert_string_equal(slurp("cg/cpu,cpuacct/cellctl/101/ct/cgroup.procs"), "77");
 
-	char dir[600];
-	snprintf(dir, sizeof(dir), "%s/cg", tmp);
-	remove_files(dir);
+	/* a process in the leaf keeps destroy from removing it (EBUSY, as the kernel) */
+	assert_true(ops->destroy(&p) < 0);
+	cerr_clear();
+	assert_true(exists("cg/pids/cellctl/101/ct"));
+	trunc_cg();
 	assert_int_equal(ops->destroy(&p), 0);
 	assert_false(exists("cg/memory/process_api/9f66/cellctl"));
 	assert_true(exists("cg/memory/process_api/9f66"));
 	assert_false(exists("cg/pids/cellctl"));
 	assert_false(exists("cg/unified/cellctl"));
+}
+
+/* ---- identity: one installation never touches another's cgroups ---- */
+
+/* Another installation's container runs in cellctl/101: start refuses it before changing anything
+ * (its limits stay), and the refused start tears nothing down. */
+static void test_create_refuses_busy(void **state)
+{
+	(void)state;
+	setenv("CELLCTL_CGROUP_MODE", "hybrid", 1);
+	fake_v1_tree();
+	struct cg_paths theirs, ours;
+	assert_int_equal(cg_resolve(NULL, 101, &theirs), 0);
+	const struct cg_ops *ops = cg_backend(theirs.mode);
+	assert_int_equal(ops->create(&theirs), 0);
+	mkfile("cg/memory/cellctl/101/memory.limit_in_bytes", "67108864\n");
+	/* v2 reports it in cgroup.events, v1 only has the processes */
+	mkfile("cg/unified/cellctl/101/cgroup.events", "populated 1\nfrozen 0\n");
+	mkfile("cg/unified/cellctl/101/ct/cgroup.procs", "4242\n");
+	mkfile("cg/pids/cellctl/101/ct/cgroup.procs", "4242\n");
+	uint64_t before = ino_of("cg/unified/cellctl/101");
+
+	assert_int_equal(cg_resolve(NULL, 101, &ours), 0);
+	assert_true(ops->create(&ours) < 0);
+	assert_int_equal(cerr_exit(), EX_CGFOREIGN);
+	assert_non_null(strstr(cerr_msg(), "/cg/unified/cellctl/101 already holds processes"));
+	cerr_clear();
+	for (unsigned i = 0; i < ours.n; i++)
+		assert_true(ours.h[i].ino == 0);
+	/* what a failed start does next: nothing of theirs goes */
+	assert_int_equal(ops->kill(&ours, 100), 0);
+	assert_int_equal(ops->destroy(&ours), 0);
+	assert_true(ino_of("cg/unified/cellctl/101") == before);
+	assert_string_equal(slurp("cg/memory/cellctl/101/memory.limit_in_bytes"), "67108864");
+	assert_string_equal(slurp("cg/pids/cellctl/101/ct/cgroup.procs"), "4242");
+
+	/* only a v1 hierarchy holds a process: refused too */
+	mkfile("cg/unified/cellctl/101/cgroup.events", "populated 0\nfrozen 0\n");
+	mkfile("cg/unified/cellctl/101/ct/cgroup.procs", "");
+	assert_true(ops->create(&ours) < 0);
+	assert_int_equal(cerr_exit(), EX_CGFOREIGN);
+	assert_non_null(strstr(cerr_msg(), "/cg/pids/cellctl/101 already holds processes"));
+	cerr_clear();
+	assert_true(ino_of("cg/unified/cellctl/101") == before);
+}
+
+/* An empty cgroup left behind (a crash) is removed and made anew: start works, with the new
+ * directory's identity. */
+static void test_create_replaces_stale(void **state)
+{
+	(void)state;
+	setenv("CELLCTL_CGROUP_MODE", "unified", 1);
+	fake_v2_root();
+	struct cg_paths old, p;
+	assert_int_equal(cg_resolve(NULL, 101, &old), 0);
+	const struct cg_ops *ops = cg_backend(old.mode);
+	assert_int_equal(ops->create(&old), 0);
+	char d[600];
+	snprintf(d, sizeof(d), "%s/cg/cellctl/101/ct/init.scope", tmp);
+	assert_int_equal(mkdir(d, 0755), 0); /* a guest's sub-cgroup, empty */
+	assert_int_equal(cg_resolve(NULL, 101, &p), 0);
+	assert_int_equal(ops->create(&p), 0);
+	assert_true(p.h[0].ino == ino_of("cg/cellctl/101"));
+	assert_false(exists("cg/cellctl/101/ct/init.scope"));
+	assert_true(exists("cg/cellctl/101/ct/cgroup.procs"));
+	assert_int_equal(cg_verify(&p), 0);
+}
+
+/* The container's recorded cgroup was replaced by another of the same name (another installation
+ * started its own CT 101 there): no operation touches the new one. */
+static void test_identity(void **state)
+{
+	(void)state;
+	setenv("CELLCTL_CGROUP_MODE", "unified", 1);
+	fake_v2_root();
+	fake_sysfs("private/101");
+	struct cg_paths p;
+	assert_int_equal(cg_resolve(NULL, 101, &p), 0);
+	const struct cg_ops *ops = cg_backend(p.mode);
+	assert_int_equal(ops->create(&p), 0);
+	/* ours goes away (renamed, so that its inode number stays taken); theirs takes the name */
+	char a[600], b[600];
+	snprintf(a, sizeof(a), "%s/cg/cellctl/101", tmp);
+	snprintf(b, sizeof(b), "%s/cg/cellctl/gone", tmp);
+	assert_int_equal(rename(a, b), 0);
+	struct cg_paths theirs;
+	assert_int_equal(cg_resolve(NULL, 101, &theirs), 0);
+	assert_int_equal(ops->create(&theirs), 0);
+	assert_true(theirs.h[0].ino != p.h[0].ino);
+	mkfile("cg/cellctl/101/memory.max", "67108864\n");
+	mkfile("cg/cellctl/101/ct/cgroup.procs", "4242\n");
+	mkfile("cg/cellctl/101/cgroup.events", "populated 1\nfrozen 0\n");
+	mkfile("cg/cellctl/101/ct/init.scope/cgroup.procs", "");
+
+	assert_true(cg_lost(&p));
+	assert_false(cg_lost(&theirs));
+	assert_int_equal(cg_verify(&p), -ESTALE);
+	assert_int_equal(cerr_exit(), EX_CGFOREIGN);
+	assert_non_null(strstr(cerr_msg(), "is not the one this container was started in"));
+	cerr_clear();
+
+	struct ct_config c;
+	init_config(&c);
+	c.ram = 32ull << 20;
+	char priv[512];
+	snprintf(priv, sizeof(priv), "%s/private/101", tmp);
+	assert_true(ops->apply(&p, &c, priv, true) < 0);
+	assert_int_equal(cerr_exit(), EX_CGFOREIGN);
+	cerr_clear();
+	assert_true(ops->attach(&p, 77) < 0);
+	assert_int_equal(cerr_exit(), EX_CGFOREIGN);
+	cerr_clear();
+	assert_true(ops->kill(&p, 100) < 0);
+	assert_int_equal(cerr_exit(), EX_CGFOREIGN);
+	cerr_clear();
+	assert_true(ops->destroy(&p) < 0);
+	cerr_clear();
+	assert_true(cg_reset_leaf(&p) < 0);
+	cerr_clear();
+	assert_true(cg_leaf_fd(&p) < 0);
+	assert_true(cg_limit_fd(&p) < 0);
+	assert_true(cg_limit_dirfd(&p, 0) < 0);
+	assert_true(cg_delegate(&p, 1000, 1000) < 0);
+	cerr_clear();
+	/* the readers see nothing of theirs */
+	struct cg_stat st[CG_RES_N];
+	assert_int_equal(ops->stats(&p, st), -ENOENT);
+	assert_int_equal(ops->nproc(&p), -ESTALE);
+	pid_t *pids = NULL;
+	assert_int_equal(cg_tree_pids(&p, &pids), 0);
+	free(pids);
+	/* theirs is untouched: limit, process, sub-cgroup, no kill */
+	assert_string_equal(slurp("cg/cellctl/101/memory.max"), "67108864");
+	assert_string_equal(slurp("cg/cellctl/101/ct/cgroup.procs"), "4242");
+	assert_string_equal(slurp("cg/cellctl/101/cgroup.kill"), "");
+	assert_true(exists("cg/cellctl/101/ct/init.scope"));
+	assert_true(ino_of("cg/cellctl/101") == theirs.h[0].ino);
+
+	/* no identity recorded (a state file of an older cellctl): teardown leaves it alone quietly,
+	 * changes are refused */
+	p.h[0].ino = 0;
+	assert_false(cg_lost(&p)); /* nothing recorded, nothing lost */
+	assert_int_equal(ops->kill(&p, 100), 0);
+	assert_int_equal(ops->destroy(&p), 0);
+	assert_true(ops->apply(&p, &c, priv, true) < 0);
+	assert_int_equal(cerr_exit(), EX_CGFOREIGN);
+	assert_non_null(strstr(cerr_msg(), "no identity"));
+	cerr_clear();
+	assert_string_equal(slurp("cg/cellctl/101/cgroup.kill"), "");
+	assert_true(exists("cg/cellctl/101/ct/init.scope"));
+
+	/* and theirs, with its own identity, works */
+	mkfile("cg/cellctl/101/cgroup.events", "populated 0\nfrozen 0\n");
+	mkfile("cg/cellctl/101/ct/cgroup.procs", "");
+	assert_int_equal(ops->kill(&theirs, 100), 0);
+	assert_string_equal(slurp("cg/cellctl/101/cgroup.kill"), "1");
+	assert_int_equal(ops->destroy(&theirs), 0);
+	assert_false(exists("cg/cellctl/101"));
+	assert_true(cg_lost(&theirs)); /* gone */
+	assert_true(exists("cg/cellctl/gone")); /* ours (renamed away) was never in the way */
 }
 
 int main(void)
@@ -663,11 +1007,15 @@ int main(void)
 		cmocka_unit_test(test_conversions),
 		cmocka_unit_test_setup_teardown(test_whole_disk, setup, teardown),
 		cmocka_unit_test(test_paths_roundtrip),
+		cmocka_unit_test(test_parent_valid),
 		cmocka_unit_test_setup_teardown(test_resolve_hybrid_self, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v2_backend, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v2_create_fresh, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reset_leaf, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v1_backend, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_create_refuses_busy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_create_replaces_stale, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_identity, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

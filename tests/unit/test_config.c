@@ -314,6 +314,18 @@ static void test_gconf_errors(void **state)
 	assert_int_equal(cerr_exit(), EX_BADCONFIG);
 	assert_null(load_gconf("[network]\nbridge = a-very-long-bridge-name\n"));
 	assert_int_equal(cerr_exit(), EX_BADCONFIG);
+	/* [cgroup] parent: self/NAME names the directory below the caller's own cgroups */
+	struct gconf *ok = load_gconf("[cgroup]\nparent = self/cct-lifecycle-4711\n");
+	assert_non_null(ok);
+	assert_string_equal(ok->cg_parent, "self/cct-lifecycle-4711");
+	gconf_free(ok);
+	static const char *const bad_parent[] = {"self/", "self/../x", "/abs", "two words", "a/../../b"};
+	for (size_t i = 0; i < ARRAY_SIZE(bad_parent); i++) {
+		_cleanup_free_ char *t = xasprintf("[cgroup]\nparent = %s\n", bad_parent[i]);
+		assert_null(load_gconf(t));
+		assert_int_equal(cerr_exit(), EX_BADCONFIG);
+		assert_non_null(strstr(cerr_msg(), "[cgroup] parent"));
+	}
 
 	/* $CELLCTL_CONF names a missing file */
 	_cleanup_free_ char *p = xasprintf("%s/nope.conf", tmpdir);
@@ -479,7 +491,7 @@ static void test_ctconf_load_save(void **state)
 	cerr_clear();
 	assert_true(ctconf_load(g, 105, &c) < 0);
 	assert_int_equal(cerr_exit(), EX_BADVALUE);
-	assert_non_null(strstr(cerr_msg(), "105.conf: [resources] cpuunits: invalid value '7'"));
+	assert_non_null(strstr(cerr_msg(), "105.conf: [resources] cpuunits: invalid value '7' is out of range: expected a number from 8"));
 
 	put("ct/106.conf", "[container]\nhostname = -bad-\n");
 	cerr_clear();
@@ -490,6 +502,12 @@ static void test_ctconf_load_save(void **state)
 	cerr_clear();
 	assert_true(ctconf_load(g, 107, &c) < 0);
 	assert_int_equal(cerr_exit(), EX_BADIP);
+	assert_non_null(strstr(cerr_msg(), "[netif.eth0] ipadd: invalid value '10.0.0.300': expected an IPv4 or IPv6 address"));
+	put("ct/108.conf", "[resources]\nram = 64Q\n");
+	cerr_clear();
+	assert_true(ctconf_load(g, 108, &c) < 0);
+	assert_int_equal(cerr_exit(), EX_BADVALUE);
+	assert_non_null(strstr(cerr_msg(), "[resources] ram: invalid value '64Q': expected a size of at least 1M such as 512M"));
 
 	/* samples */
 	put("samples/ve-basic.conf-sample", "[resources]\nram = 256M\n");
@@ -660,6 +678,96 @@ static void test_param_cases(void **state)
 	gconf_free(g);
 }
 
+/* An invalid value's message names the value and the form the parameter accepts, for every kind
+ * of parameter in the table (issue 10: "--ram 12Q says only: invalid value"). */
+static const struct {
+	const char *param, *value, *want[3];
+} value_errors[] = {
+	{"ram", "12Q", {"invalid value for --ram: '12Q': expected a size", "512M", "unlimited"}},
+	{"ram", "512K", {"'512K' is out of range: expected a size of at least 1M", "P counts 4 KiB pages", NULL}},
+	{"swap", "lots", {"--swap: 'lots': expected a size", "2G", NULL}},
+	{"numproc", "1:x", {"barrier:limit such as 200:256", NULL, NULL}},
+	{"numproc", "0", {"'0' is out of range: expected", "not 0", NULL}},
+	{"diskspace", "2G:1G", {"out of range", "soft[:hard]", "soft not above hard"}},
+	{"diskinodes", "many", {"soft[:hard] inode counts", NULL, NULL}},
+	{"cpulimit", "0%", {"out of range", "from 1% to 100%", "percentage of one CPU"}},
+	{"cpulimit", "fast", {"such as 50 or 200", NULL, NULL}},
+	{"cpuunits", "7", {"'7' is out of range: expected a number from 8 to 500000", NULL, NULL}},
+	{"cpus", "x", {"a number of CPUs from 1 to 1024", NULL, NULL}},
+	{"cpumask", "3-1", {"such as 0-2,7", "or all", NULL}},
+	{"ioprio", "9", {"is out of range: expected a number from 0 to 7", NULL, NULL}},
+	{"iolimit", "fast", {"bytes per second such as 10M", "MB/s", NULL}},
+	{"iopslimit", "-1", {"operations per second", NULL, NULL}},
+	{"onboot", "maybe", {"yes or no", NULL, NULL}},
+	{"disabled", "2", {"yes or no", NULL, NULL}},
+	{"bootorder", "-1", {"a number from 0 to 2147483647", NULL, NULL}},
+	{"stop_timeout", "0", {"is out of range: expected seconds from 1 to 604800", NULL, NULL}},
+	{"capability", "bogus:on", {"name:on or name:off", "net_admin:on", NULL}},
+	{"devices", "q:10:200:rw", {"b|c:MAJOR:MINOR:PERMS", "c:10:200:rw", NULL}},
+	{"devnodes", "tun", {"NAME:PERMS", "net/tun:rw", NULL}},
+	{"hostname", "-x", {"labels of letters, digits and hyphens", "web1.example.com", NULL}},
+	{"name", "123", {"not only digits", NULL, NULL}},
+	{"description", "a\nb", {"'a\\x0ab': expected one line of text", NULL, NULL}},
+	{"nameserver", "1.1.1", {"10.0.0.53", "inherit", NULL}},
+	{"searchdomain", "bad_domain", {"example.com", "inherit", NULL}},
+	{"ipadd", "10.1.2.300", {"/prefix, such as 10.77.0.101/24", NULL, NULL}},
+	{"ipdel", "x", {"or all", NULL, NULL}},
+	{"netif_add", "eth0,zz", {"ifname[,mac,host_ifname,host_mac,bridge]", NULL, NULL}},
+	{"netif_del", "eth9", {"'eth9' not found: expected the name of an interface", NULL, NULL}},
+	{"ostemplate", "../x", {"a template name", NULL, NULL}},
+};
+
+static void test_param_value_errors(void **state)
+{
+	(void)state;
+	struct gconf *g = fake_gconf();
+	for (size_t i = 0; i < ARRAY_SIZE(value_errors); i++) {
+		const struct param *p = param_find(value_errors[i].param);
+		assert_non_null(p);
+		struct ct_config *c = NULL;
+		assert_int_equal(ctconf_from_doc(g, 101, NULL, &c), 0);
+		cerr_clear();
+		if (param_set(c, p, value_errors[i].value) == 0)
+			fail_msg("--%s %s accepted", p->name, value_errors[i].value);
+		assert_int_equal(cerr_exit(), p->bad_exit);
+		for (size_t k = 0; k < 3 && value_errors[i].want[k]; k++)
+			if (!strstr(cerr_msg(), value_errors[i].want[k]))
+				fail_msg("--%s %s: '%s' not in: %s", p->name, value_errors[i].value, value_errors[i].want[k],
+					 cerr_msg());
+		ctconf_free(c);
+	}
+	/* every parameter that takes a value has a form of its own (not just its help line) */
+	unsigned n;
+	const struct param *t = param_table(&n);
+	for (unsigned i = 0; i < n; i++) {
+		if (!t[i].apply)
+			continue;
+		assert_non_null(param_form(&t[i]));
+		if (t[i].help && !strcmp(param_form(&t[i]), t[i].help))
+			fail_msg("--%s has no form of its own for its error messages", t[i].name);
+	}
+	/* the per-interface options */
+	struct ct_config *c = NULL;
+	assert_int_equal(ctconf_from_doc(g, 101, NULL, &c), 0);
+	assert_int_equal(param_set(c, param_find("netif_add"), "eth0"), 0);
+	static const struct {
+		const char *key, *value, *want;
+	} nif[] = {
+		{"mac", "zz", "invalid --mac value for interface eth0: 'zz': expected a unicast MAC address such as 02:1a:2b:3c:4d:5e"},
+		{"bridge", "a/b", "expected an interface name of 1 to 15 characters"},
+		{"gw", "fd00::1", "expected an IPv4 address such as 10.77.0.1, or none"},
+		{"gw6", "10.0.0.1", "expected an IPv6 address such as fd00::1, or none"},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(nif); i++) {
+		cerr_clear();
+		assert_true(param_netif_set(c, "eth0", nif[i].key, nif[i].value) < 0);
+		if (!strstr(cerr_msg(), nif[i].want))
+			fail_msg("--%s %s: '%s' not in: %s", nif[i].key, nif[i].value, nif[i].want, cerr_msg());
+	}
+	ctconf_free(c);
+	gconf_free(g);
+}
+
 static void test_param_accumulate(void **state)
 {
 	(void)state;
@@ -784,6 +892,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_gconf_errors, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_ctconf_load_save, setup_dir, teardown_dir),
 		cmocka_unit_test(test_param_cases),
+		cmocka_unit_test(test_param_value_errors),
 		cmocka_unit_test(test_param_accumulate),
 		cmocka_unit_test(test_param_ipadd),
 		cmocka_unit_test(test_shipped_conf),

@@ -95,6 +95,8 @@ static void state_round_trip(void **s)
 	snprintf(a.cg.h[1].name, sizeof(a.cg.h[1].name), "memory");
 	snprintf(a.cg.h[1].mount, sizeof(a.cg.h[1].mount), "/sys/fs/cgroup/memory");
 	snprintf(a.cg.h[1].rel, sizeof(a.cg.h[1].rel), "process_api/x/cellctl/101");
+	a.cg.h[0].ino = 4096;
+	a.cg.h[1].ino = 0x100000abcULL; /* the identity of each limit cgroup, recorded at start */
 	char *text = state_format(&a);
 	assert_int_equal(state_parse(text, &b), 0);
 	assert_int_equal(b.monitor_pid, 10);
@@ -107,6 +109,8 @@ static void state_round_trip(void **s)
 	assert_int_equal(b.cg.n, 2);
 	assert_int_equal(b.cg.mode, CG_HYBRID);
 	assert_string_equal(b.cg.h[1].rel, "process_api/x/cellctl/101");
+	assert_true(b.cg.h[0].ino == 4096);
+	assert_true(b.cg.h[1].ino == 0x100000abcULL);
 	free(text);
 	assert_int_equal(state_parse("garbage", &b), -EINVAL);
 }

@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/inotify.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -22,6 +24,7 @@
 
 #include "error.h"
 #include "fsutil.h"
+#include "idmap.h"
 #include "template.h"
 #include "util.h"
 
@@ -96,6 +99,30 @@ static void test_path_ok(void **state)
 	longp[4999] = '\0';
 	assert_false(tpl_path_ok(longp));
 	free(longp);
+}
+
+static void test_path_clean(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *in, *out;
+	} t[] = {
+		{"etc/passwd", "etc/passwd"}, {"./etc/", "etc"}, {".", ""}, {"./", ""}, {"a//b/./c/", "a/b/c"},
+		{"./dev/null", "dev/null"},   {"../x", NULL},    {"/abs", NULL}, {"a/../b", NULL}, {"", NULL},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(t); i++) {
+		_cleanup_free_ char *c = tpl_path_clean(t[i].in);
+		if ((c == NULL) != (t[i].out == NULL) || (c && strcmp(c, t[i].out)))
+			fail_msg("tpl_path_clean(\"%s\") = \"%s\", want \"%s\"", t[i].in, c ? c : "(null)",
+				 t[i].out ? t[i].out : "(null)");
+	}
+	assert_true(tpl_path_in_dev("dev/null"));
+	assert_true(tpl_path_in_dev("dev/pts/0"));
+	assert_false(tpl_path_in_dev("dev"));
+	assert_false(tpl_path_in_dev("dev/"));
+	assert_false(tpl_path_in_dev("devx/null"));
+	assert_false(tpl_path_in_dev("etc/dev/null"));
+	assert_false(tpl_path_in_dev(NULL));
 }
 
 static void test_name_ok(void **state)
@@ -769,11 +796,314 @@ static void test_guest_write_file(void **state)
 	close(rfd);
 }
 
+/* ---- hostile templates ---- */
+
+/* An entry for tests below: kind as archive_entry's filetype, with a hard link (and data) or a
+ * sparse map of nseg one-byte segments. */
+static void add_raw(struct archive *w, const char *path, mode_t type, mode_t perm, const char *link, const char *data,
+		    dev_t rdev, unsigned nseg)
+{
+	struct archive_entry *e = archive_entry_new();
+	archive_entry_set_pathname(e, path);
+	archive_entry_set_filetype(e, type);
+	archive_entry_set_perm(e, perm);
+	archive_entry_set_mtime(e, 1700000000, 0);
+	if (type == AE_IFLNK)
+		archive_entry_set_symlink(e, link);
+	else if (link)
+		archive_entry_set_hardlink(e, link);
+	if (rdev)
+		archive_entry_set_rdev(e, rdev);
+	size_t len = data ? strlen(data) : 0;
+	if (nseg) {
+		archive_entry_set_size(e, 2 * (la_int64_t)nseg);
+		for (unsigned i = 0; i < nseg; i++)
+			archive_entry_sparse_add_entry(e, 2 * (la_int64_t)i, 1);
+	} else {
+		archive_entry_set_size(e, (la_int64_t)len);
+	}
+	assert_int_equal(archive_write_header(w, e), ARCHIVE_OK);
+	if (nseg) {
+		for (unsigned i = 0; i < nseg; i++)
+			assert_int_equal(archive_write_data(w, "x", 1), 1);
+	} else if (len) {
+		assert_int_equal(archive_write_data(w, data, len), (la_ssize_t)len);
+	}
+	archive_entry_free(e);
+}
+
+static struct archive *raw_open(const char *file)
+{
+	struct archive *w = archive_write_new();
+	assert_non_null(w);
+	assert_int_equal(archive_write_set_format_pax(w), ARCHIVE_OK);
+	assert_int_equal(archive_write_open_filename(w, file), ARCHIVE_OK);
+	return w;
+}
+
+static void raw_close(struct archive *w)
+{
+	assert_int_equal(archive_write_close(w), ARCHIVE_OK);
+	archive_write_free(w);
+}
+
+static void test_extract_devices_policy(void **state)
+{
+	(void)state;
+	NEED_ROOT();
+	_cleanup_free_ char *a = P("dev.tar");
+	struct archive *w = raw_open(a);
+	add_raw(w, "dev", AE_IFDIR, 0755, NULL, NULL, 0, 0);
+	add_raw(w, "dev/probe", AE_IFCHR, 04666, NULL, NULL, makedev(1, 3), 0);
+	add_raw(w, "dev/disk", AE_IFBLK, 0640, NULL, NULL, makedev(7, 0), 0);
+	add_raw(w, "dev/probe2", AE_IFREG, 0644, "dev/probe", NULL, 0, 0); /* a hard link inside dev */
+	raw_close(w);
+	struct tpl_extract_opts o = {.uid_shift = 100000, .uid_size = 65536};
+	assert_int_equal(extract(a, &o), 0);
+	_cleanup_free_ char *pn = P("dest/dev/probe"), *dn = P("dest/dev/disk"), *p2 = P("dest/dev/probe2");
+	struct stat st, st2;
+	assert_int_equal(lstat(pn, &st), 0);
+	assert_true(S_ISCHR(st.st_mode));
+	assert_int_equal(st.st_rdev, makedev(1, 3));
+	assert_int_equal(st.st_mode & 07777, 0666); /* no set-id bits on a node */
+	assert_int_equal(st.st_uid, 100000);
+	assert_int_equal(st.st_gid, 100000);
+	assert_int_equal(st.st_mtime, 1700000000);
+	assert_int_equal(lstat(p2, &st2), 0);
+	assert_int_equal(st2.st_ino, st.st_ino);
+	assert_int_equal(lstat(dn, &st), 0);
+	assert_true(S_ISBLK(st.st_mode));
+	assert_int_equal(st.st_mode & 07777, 0640);
+
+	/* outside dev/: refused, directly or as a hard link */
+	const char *out[] = {"dest/etc/mem", NULL};
+	_cleanup_free_ char *b = P("devout.tar");
+	w = raw_open(b);
+	add_raw(w, "etc", AE_IFDIR, 0755, NULL, NULL, 0, 0);
+	add_raw(w, "etc/mem", AE_IFCHR, 0666, NULL, NULL, makedev(1, 1), 0);
+	raw_close(w);
+	assert_true(extract(b, &o) < 0);
+	assert_int_equal(cerr_exit(), EX_BADTEMPLATE);
+	assert_non_null(strstr(cerr_msg(), "device node 'etc/mem' outside /dev"));
+	assert_false(exists(out[0]));
+	_cleanup_free_ char *c = P("devlink.tar");
+	w = raw_open(c);
+	add_raw(w, "dev", AE_IFDIR, 0755, NULL, NULL, 0, 0);
+	add_raw(w, "dev/mem", AE_IFCHR, 0600, NULL, NULL, makedev(1, 1), 0);
+	add_raw(w, "mem", AE_IFREG, 0644, "dev/mem", NULL, 0, 0);
+	raw_close(w);
+	assert_true(extract(c, &o) < 0);
+	assert_non_null(strstr(cerr_msg(), "device node 'mem' outside /dev (a hard link to 'dev/mem'"));
+	assert_false(exists("dest/mem"));
+}
+
+/* A ustar header (libarchive's writers never give a hard link data; a hostile archive may). */
+static void ustar(FILE *f, const char *name, char type, mode_t mode, size_t size, const char *link)
+{
+	char h[512] = {0};
+	snprintf(h, 100, "%s", name);
+	snprintf(h + 100, 8, "%07o", (unsigned)mode);
+	snprintf(h + 108, 8, "%07o", 0u);
+	snprintf(h + 116, 8, "%07o", 0u);
+	snprintf(h + 124, 12, "%011zo", size);
+	snprintf(h + 136, 12, "%011o", 1700000000u);
+	h[156] = type;
+	if (link)
+		snprintf(h + 157, 100, "%s", link);
+	memcpy(h + 257, "ustar", 6);
+	memcpy(h + 263, "00", 2);
+	memset(h + 148, ' ', 8);
+	unsigned sum = 0;
+	for (size_t i = 0; i < sizeof(h); i++)
+		sum += (unsigned char)h[i];
+	snprintf(h + 148, 8, "%06o", sum);
+	h[155] = ' ';
+	assert_int_equal(fwrite(h, 1, sizeof(h), f), sizeof(h));
+}
+
+/* libarchive applies a data-carrying hard link's mode by name: through the link when its target is
+ * a symlink. Such links are made without metadata. */
+static void test_extract_hardlink_to_symlink(void **state)
+{
+	(void)state;
+	_cleanup_free_ char *outdir = P("outside"), *secret = P("outside/secret");
+	assert_int_equal(mkdir(outdir, 0755), 0);
+	put_file("outside/secret", "host secret\n", 0600);
+	_cleanup_free_ char *a = P("hardsym.tar");
+	FILE *f = fopen(a, "w");
+	assert_non_null(f);
+	ustar(f, "l", '2', 0777, 0, secret);
+	/* a pax header first: libarchive obeys a hard link's size only in pax interchange format */
+	char blk[512] = "20 mtime=1700000000\n";
+	ustar(f, "h.pax", 'x', 0644, 20, NULL);
+	assert_int_equal(fwrite(blk, 1, 512, f), 512);
+	ustar(f, "h", '1', 04777, 5, "l");
+	memset(blk, 0, sizeof(blk));
+	memcpy(blk, "pwned", 5);
+	assert_int_equal(fwrite(blk, 1, 512, f), 512);
+	memset(blk, 0, sizeof(blk));
+	assert_int_equal(fwrite(blk, 1, 512, f), 512);
+	assert_int_equal(fwrite(blk, 1, 512, f), 512);
+	fclose(f);
+	/* (with the uid shift, as create runs it: libarchive then applies owner and mode) */
+	struct tpl_extract_opts o = {.uid_shift = 100000, .uid_size = 65536};
+	(void)extract(a, &o);
+	assert_int_equal(mode_of("outside/secret"), 0600);
+	_cleanup_free_ char *s = get_file("outside/secret");
+	assert_string_equal(s, "host secret\n");
+	_cleanup_free_ char *h = P("dest/h");
+	struct stat st;
+	assert_int_equal(lstat(h, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+}
+
+static void test_extract_sparse_bounds(void **state)
+{
+	(void)state;
+	_cleanup_free_ char *a = P("sparse.tar");
+	struct archive *w = raw_open(a);
+	add_raw(w, "ok", AE_IFREG, 0644, NULL, NULL, 0, 100);
+	add_raw(w, "bomb", AE_IFREG, 0644, NULL, NULL, 0, TPL_SPARSE_MAX_FILE + 1);
+	raw_close(w);
+	assert_true(extract(a, NULL) < 0);
+	assert_int_equal(cerr_exit(), EX_BADTEMPLATE);
+	/* (the writer adds an empty segment at the end) */
+	assert_non_null(strstr(cerr_msg(), "entry 'bomb' is a sparse file of 6553"));
+	assert_non_null(strstr(cerr_msg(), "segments (at most 65536)"));
+	_cleanup_free_ char *ok = get_file("dest/ok");
+	assert_non_null(ok);
+	assert_int_equal(ok[0], 'x');
+	assert_false(exists("dest/bomb"));
+}
+
+static void test_extract_escapes_names(void **state)
+{
+	(void)state;
+	const struct ent v[] = {{E_FILE, "../\x1b[2J\x1b]0;t\x07x", "x"}};
+	const char *out[] = {NULL};
+	expect_bad("esc", v, ARRAY_SIZE(v), out);
+	assert_non_null(strstr(cerr_msg(), "unsafe entry '../\\x1b[2J\\x1b]0;t\\x07x'"));
+	for (const char *p = cerr_msg(); *p; p++)
+		assert_true((unsigned char)*p >= 0x20 && *p != 0x7f);
+}
+
+/* guest_read and fs_open_regular never open a FIFO or a device node (inotify sees no open). */
+static void test_regular_only(void **state)
+{
+	(void)state;
+	_cleanup_free_ char *root = P("root"), *etc = P("root/etc"), *fifo = P("root/etc/fifo"), *mid = P("root/etc/machine-id"),
+			      *node = P("root/etc/node"), *reg = P("root/etc/hostname");
+	assert_int_equal(mkdir(root, 0755), 0);
+	assert_int_equal(mkdir(etc, 0755), 0);
+	assert_int_equal(mkfifo(fifo, 0644), 0);
+	assert_int_equal(symlink("/etc/fifo", mid), 0);
+	bool dev = geteuid() == 0 && mknod(node, S_IFCHR | 0666, makedev(1, 3)) == 0;
+	put_file("root/etc/hostname", "h1\n", 0644);
+	int in = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	assert_true(in >= 0);
+	assert_true(inotify_add_watch(in, fifo, IN_OPEN) >= 0);
+	if (dev)
+		assert_true(inotify_add_watch(in, node, IN_OPEN) >= 0);
+	int rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	assert_true(rfd >= 0);
+	char *text = (char *)1;
+	mode_t mode = 1;
+	assert_int_equal(guest_read(rfd, "/etc/machine-id", &text, &mode), 0); /* would block if opened */
+	assert_null(text);
+	assert_int_equal(mode, 0);
+	assert_int_equal(guest_read(rfd, "/etc/fifo", &text, &mode), 0);
+	assert_null(text);
+	if (dev) {
+		assert_int_equal(guest_read(rfd, "/etc/node", &text, &mode), 0);
+		assert_null(text);
+	}
+	assert_int_equal(guest_read(rfd, "/etc/hostname", &text, &mode), 0);
+	assert_string_equal(text, "h1\n");
+	assert_int_equal(mode & 07777, 0644);
+	free(text);
+	int dfd = open(etc, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	assert_true(dfd >= 0);
+	errno = 0;
+	assert_int_equal(fs_open_regular(dfd, "fifo", O_RDONLY | O_NONBLOCK), -EINVAL);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(fs_open_regular(dfd, "machine-id", O_RDONLY), -EINVAL); /* the link itself */
+	assert_int_equal(fs_open_regular(dfd, "nope", O_RDONLY), -ENOENT);
+	if (dev)
+		assert_int_equal(fs_open_regular(dfd, "node", O_RDONLY), -EINVAL);
+	int fd = fs_open_regular(dfd, "hostname", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOATIME); /* as the quota walk */
+	assert_true(fd >= 0);
+	char buf[8] = {0};
+	assert_int_equal(read(fd, buf, sizeof(buf)), 3);
+	close(fd);
+	char ev[4096];
+	assert_true(read(in, ev, sizeof(ev)) < 0); /* no IN_OPEN on the FIFO or the node */
+	assert_int_equal(errno, EAGAIN);
+	/* beneath: no symlink on the way, nothing above */
+	_cleanup_free_ char *sub = P("root/etc/sub"), *lnk = P("root/link");
+	assert_int_equal(mkdir(sub, 0755), 0);
+	assert_int_equal(symlink("etc", lnk), 0);
+	fd = fs_open_beneath(rfd, "etc/sub", O_PATH | O_DIRECTORY);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(fs_open_beneath(rfd, "link/sub", O_PATH | O_DIRECTORY), -ELOOP);
+	assert_int_equal(fs_open_beneath(rfd, "../root", O_PATH | O_DIRECTORY), -EXDEV);
+	fd = fs_open_beneath(rfd, "", O_PATH | O_DIRECTORY);
+	assert_true(fd >= 0);
+	close(fd);
+	close(dfd);
+	close(rfd);
+	close(in);
+}
+
+static void test_idmap_reserve(void **state)
+{
+	(void)state;
+	_cleanup_free_ char *cd = P("ct"), *rd = P("run");
+	assert_int_equal(mkdir(cd, 0755), 0);
+	struct gconf g = {.config_dir = cd, .run_dir = rd, .userns_base = 100000, .userns_size = 65536};
+	struct idmap_res r1 = IDMAP_RES_INIT, r2 = IDMAP_RES_INIT, r3 = IDMAP_RES_INIT, r5 = IDMAP_RES_INIT;
+	uint32_t b1 = 0, b2 = 0, b3 = 0, b5 = 0;
+	assert_int_equal(idmap_reserve(&g, 1001, &b1, &r1), 0);
+	assert_int_equal(b1, 100000);
+	assert_int_equal(idmap_reserve(&g, 1002, &b2, &r2), 0); /* 1001's reservation is live */
+	assert_int_equal(b2, 165536);
+	/* a container's config holds the next block */
+	put_file("ct/1010.conf", "[container]\nuserns = yes\nuid_base = 231072\n", 0644);
+	idmap_release(&r1);
+	assert_false(exists("run/idmap/1001"));
+	assert_int_equal(idmap_reserve(&g, 1003, &b3, &r3), 0);
+	assert_int_equal(b3, 100000);
+	/* a reservation nobody holds (its create died) is stale: removed, its block reused */
+	idmap_release(&r3);
+	put_file("run/idmap/1004", "100000\n", 0600);
+	assert_int_equal(idmap_reserve(&g, 1005, &b5, &r5), 0);
+	assert_int_equal(b5, 100000);
+	assert_false(exists("run/idmap/1004"));
+	idmap_release(&r2);
+	idmap_release(&r5);
+	idmap_release(&r5); /* twice is fine */
+	assert_false(exists("run/idmap/1002"));
+	assert_false(exists("run/idmap/1005"));
+	/* the lock file goes with the lock */
+	assert_false(exists("run/lock/idmap.lck"));
+	/* none left */
+	struct gconf full = {.config_dir = cd, .run_dir = rd, .userns_base = UINT32_MAX - 70000, .userns_size = 65536};
+	struct idmap_res r6 = IDMAP_RES_INIT;
+	uint32_t b6 = 0;
+	assert_int_equal(idmap_reserve(&full, 1006, &b6, &r6), 0);
+	struct idmap_res r7 = IDMAP_RES_INIT;
+	cerr_clear();
+	assert_true(idmap_reserve(&full, 1007, &b6, &r7) < 0);
+	assert_int_equal(cerr_exit(), EX_RESOURCE);
+	idmap_release(&r6);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_path_ok),
 		cmocka_unit_test(test_name_ok),
+		cmocka_unit_test(test_path_clean),
 		cmocka_unit_test_setup_teardown(test_extract_good, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_extract_dotdot, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_extract_absolute, setup, teardown),
@@ -789,6 +1119,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_remove_tree_deep, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remove_tree_mountpoint, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_guest_write_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_extract_devices_policy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_extract_hardlink_to_symlink, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_extract_sparse_bounds, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_extract_escapes_names, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_regular_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_idmap_reserve, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,23 @@
+/* User-id blocks of containers with a user namespace: [uid_base, uid_base + size) each. */
+#pragma once
+#include <stdint.h>
+
+#include "config.h"
+
+/* A block chosen by a create that has not written its config yet:
+ * run_dir/idmap/CTID holds "BASE\n" and stays flock'd by that create. */
+struct idmap_res {
+	const struct gconf *g;
+	int fd;
+	char *path;
+};
+#define IDMAP_RES_INIT {.g = NULL, .fd = -1, .path = NULL}
+
+/* Choose the lowest block at or above [userns] base that overlaps no container's recorded
+ * uid_base and no live reservation, and reserve it for ctid. The global idmap lock is held only
+ * while choosing: a long extraction afterwards blocks nobody. A reservation whose create died
+ * (its flock is gone) is stale and removed here. cerr EX_RESOURCE when no block is left. */
+int idmap_reserve(const struct gconf *g, unsigned ctid, uint32_t *base, struct idmap_res *res);
+/* Drop the reservation (after the config recording the block is written, or on failure).
+ * Safe on an unused one. */
+void idmap_release(struct idmap_res *res);
