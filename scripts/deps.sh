@@ -18,6 +18,8 @@ run="busybox-static iproute2 util-linux procps python3 zstd xz-utils bzip2 gzip 
 # bsdtar: t_tpl_hostile_deep prints libarchive's own times beside cellctl's
 run="$run libarchive-tools"
 pkgs="$build $run"
+# the libFuzzer harnesses (tests/fuzz, CI stage fuzz)
+pkgs="$pkgs clang libclang-rt-dev"
 [ $vm = 1 ] && pkgs="$pkgs qemu-system-x86 cpio"
 [ $bench = 1 ] && pkgs="$pkgs lxc systemd-container"
 

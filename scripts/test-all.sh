@@ -4,6 +4,8 @@
 #   2. build       autoreconf -fi, then out of tree in ./_build (-Werror), make
 #   3. unit        make check (cmocka through automake's TAP driver)
 #   4. asan        the unit tests again, built with -fsanitize=address,undefined in ./_build-asan
+#   4b. fuzz       the libFuzzer harnesses (tests/fuzz), built with clang in ./_build-fuzz, each
+#                  replaying its corpus and fuzzing FUZZ_SECONDS (default 30); FUZZ=0 skips
 #   5. distcheck   make distcheck (skip with DISTCHECK=0)
 #   6. templates   the Debian guests' templates (debian-12, debian-12-sysvinit), built once with
 #                  `cellctl template build` (mmdebstrap from the host's apt mirror) into
@@ -16,7 +18,8 @@
 # and ends with one line "N passed, N failed, N skipped" summed over every stage (test suites count
 # their tests, the other stages count one each). Exit status 0 only when nothing failed.
 # Logs: ./_build/test-logs/STAGE.log. Environment: QUICK=1 (skip long integration tests here too),
-# VM=0, DISTCHECK=0, ASAN=0, WERROR=0, VM_QUICK=0 (run the long tests in the VM as well).
+# VM=0, DISTCHECK=0, ASAN=0, WERROR=0, VM_QUICK=0 (run the long tests in the VM as well), FUZZ=0,
+# FUZZ_SECONDS=N.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -122,6 +125,29 @@ else
 	grep -q '^FAIL\|^ERROR' "$LOGS/asan.log" && [ "$f" = 0 ] && f=1
 	add "$p" "$f" "$s"
 	echo "    asan unit: $p passed, $f failed, $s skipped"
+fi
+
+# 4b. fuzzing: short runs of every harness (a finding fails the stage; tests/fuzz/README.md)
+if [ "${FUZZ:-1}" = 0 ]; then
+	stage_line "SKIP fuzz: FUZZ=0"
+	add 0 0 1
+else
+	BF=$top/_build-fuzz
+	fuzz() (
+		set -e
+		mkdir -p "$BF"
+		cd "$BF"
+		"$top/configure" -q $werror --enable-fuzzers CC=clang
+		make -j2
+		cd "$top"
+		tests/fuzz/run -t "${FUZZ_SECONDS:-30}" "$BF"
+	)
+	run_stage fuzz fuzz
+	read -r p f s <<< "$(suite_counts "$LOGS/fuzz.log")"
+	if [ -z "${p:-}" ]; then p=0 f=1 s=0; fi
+	add "$p" "$f" "$s"
+	echo "    fuzz: $p passed, $f failed, $s skipped"
+	grep -E '^(PASS|FAIL|SKIP) fuzz_' "$LOGS/fuzz.log" | sed 's/^/    /'
 fi
 
 # 5. distcheck

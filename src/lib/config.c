@@ -45,7 +45,7 @@ int ctid_parse(const char *s, unsigned *out)
 
 static char ip_err[1024];
 
-static int ip_errback(const char *fmt, ...)
+__attribute__((format(printf, 1, 2))) static int ip_errback(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);

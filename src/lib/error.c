@@ -11,7 +11,8 @@
 static char msg[1024];
 static int have, code = EX_SYSTEM;
 
-static int record(int replace, int exitcode, int errnum, const char *fmt, va_list ap)
+__attribute__((format(printf, 4, 0))) static int record(int replace, int exitcode, int errnum, const char *fmt,
+						      va_list ap)
 {
 	if (errnum < 0)
 		errnum = -errnum;

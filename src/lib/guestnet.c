@@ -20,6 +20,8 @@
 #include "util.h"
 
 #define HOSTS_TAG "# cellctl"
+/* every word of a line short enough to edit (1023 bytes): a line is rebuilt from its words */
+#define HOSTS_WORDS 512
 
 /* Next line of *p (without '\n'); false at the end. */
 static bool next_line(const char **p, const char **line, size_t *len)
@@ -86,10 +88,13 @@ char *gnet_hosts_edit(const char *old, const char *hostname, const char *addr)
 	bool placed = false, have_localhost = false;
 	const char *p = old, *line;
 	size_t len;
-	/* a first pass: is there a 127.0.0.1 ... localhost line to put ours after? */
+	/* a first pass: is there a 127.0.0.1 ... localhost line to put ours after? (not one of
+	 * ours: the loop below drops those) */
 	while (next_line(&p, &line, &len)) {
-		char buf[1024], *w[64];
+		char buf[1024], *w[HOSTS_WORDS];
 		size_t n = words(line, len, buf, sizeof(buf), w, ARRAY_SIZE(w));
+		if (len < sizeof(buf) - 1 && line_has_tag(line, len))
+			continue;
 		for (size_t i = 1; i < n && !have_localhost; i++)
 			have_localhost = !strcmp(w[0], "127.0.0.1") && !strcasecmp(w[i], "localhost");
 	}
@@ -99,7 +104,7 @@ char *gnet_hosts_edit(const char *old, const char *hostname, const char *addr)
 		placed = true;
 	}
 	for (p = old; next_line(&p, &line, &len);) {
-		char buf[1024], *w[64];
+		char buf[1024], *w[HOSTS_WORDS];
 		size_t n = words(line, len, buf, sizeof(buf), w, ARRAY_SIZE(w));
 		if (n == 0 || len >= sizeof(buf) - 1) { /* comment, blank or too long to edit: keep */
 			sb_addn(&out, line, len);

@@ -1,7 +1,16 @@
 /* Line-preserving INI editor. Each line is kept verbatim; a key line also remembers where its
- * value sits so that a set rewrites only the value and keeps the prefix and inline comment. The
- * value rules follow iniparser's: a quoted value ends at its closing quote, an unquoted one at the
- * first ';' or '#'. */
+ * value sits so that a set rewrites only the value and keeps the prefix and inline comment.
+ *
+ * The editor must find the same sections, keys and values as the reader (iniparser 4.1), so it
+ * follows iniparser's line rules (tests/fuzz/fuzz_ini checks the two against each other):
+ *  - a line ending in a backslash (after trailing white space) continues on the next line; the
+ *    backslash is dropped and the next line appended as it is; a continued line at the end of
+ *    the file is dropped;
+ *  - a section header starts with '[' and ends with ']'; its name runs to the first ']'; an
+ *    empty "[]" header changes nothing;
+ *  - after '=' any white space is skipped; a value opening with a quote and a non-quote ends at
+ *    the next such quote or the end of the line; "" and '' alone are empty; any other value
+ *    ends at the first ';' or '#', trailing white space dropped. */
 #include "ini.h"
 
 #include <ctype.h>
@@ -20,6 +29,8 @@ struct ini_line {
 	char *name;        /* section name (L_SECTION) or key (L_KEY), trimmed */
 	char *value;       /* L_KEY: the value as iniparser would read it */
 	size_t vstart, vend; /* L_KEY: value span in raw, quotes included */
+	bool joined;       /* raw holds several physical lines (continuations) */
+	bool dangling;     /* a continuation at the end of the file: iniparser drops it */
 };
 
 struct ini_doc {
@@ -47,42 +58,76 @@ static void line_clear(struct ini_line *ln)
 	memset(ln, 0, sizeof(*ln));
 }
 
+/* The text iniparser reads for raw, a line that may span several physical lines: while the text
+ * so far ends in a backslash (after trailing white space), that white space and the backslash go
+ * and the next physical line is appended. *dangling: the text still ends in a backslash (a
+ * continuation with nothing after it, which iniparser drops). */
+static char *logical_text(const char *raw, bool *dangling)
+{
+	struct strbuf b = {0};
+	for (const char *p = raw;;) {
+		const char *nl = strchr(p, '\n');
+		sb_addn(&b, p, nl ? (size_t)(nl - p) : strlen(p));
+		while (b.len && isspace((unsigned char)b.s[b.len - 1]))
+			b.len--;
+		bool cont = b.len && b.s[b.len - 1] == '\\';
+		if (!nl || !cont) {
+			if (dangling)
+				*dangling = cont;
+			break;
+		}
+		b.len--; /* the backslash */
+		p = nl + 1;
+	}
+	if (b.s)
+		b.s[b.len] = 0;
+	return sb_done(&b);
+}
+
 /* Classify raw and fill the derived fields. */
 static void line_parse(struct ini_line *ln)
 {
-	const char *s = ln->raw;
 	free(ln->name);
 	free(ln->value);
 	ln->name = ln->value = NULL;
 	ln->type = L_OTHER;
+	ln->joined = strchr(ln->raw, '\n') != NULL;
+	_cleanup_free_ char *text = logical_text(ln->raw, &ln->dangling);
+	if (ln->dangling)
+		return;
+	const char *s = text;
 	while (isspace((unsigned char)*s))
 		s++;
-	if (!*s || *s == ';' || *s == '#')
+	const char *end = s + strlen(s); /* trailing white space is gone */
+	if (s == end || *s == ';' || *s == '#')
 		return;
-	if (*s == '[') {
-		const char *e = strchr(s, ']');
-		if (e) {
+	if (*s == '[' && end[-1] == ']') {
+		const char *e = memchr(s, ']', (size_t)(end - s));
+		if (e > s + 1) {
 			ln->type = L_SECTION;
 			ln->name = trim_dup(s + 1, (size_t)(e - s - 1));
 		}
 		return;
 	}
-	const char *eq = strchr(s, '=');
+	const char *eq = memchr(s, '=', (size_t)(end - s));
 	if (!eq)
 		return;
 	ln->type = L_KEY;
 	ln->name = trim_dup(s, (size_t)(eq - s));
 	const char *v = eq + 1;
-	while (*v == ' ' || *v == '\t')
+	while (v < end && isspace((unsigned char)*v))
 		v++;
-	ln->vstart = (size_t)(v - ln->raw);
-	if ((*v == '"' || *v == '\'') && strchr(v + 1, *v)) {
-		const char *q = strchr(v + 1, *v);
-		ln->value = xstrndup(v + 1, (size_t)(q - v - 1));
-		ln->vend = (size_t)(q + 1 - ln->raw);
+	ln->vstart = (size_t)(v - text);
+	if (v + 1 < end && (*v == '"' || *v == '\'') && v[1] != *v) {
+		const char *q = memchr(v + 1, *v, (size_t)(end - v - 1));
+		const char *ve = q ? q : end;
+		ln->value = xstrndup(v + 1, (size_t)(ve - v - 1));
+		ln->vend = (size_t)((q ? q + 1 : end) - text);
 		return;
 	}
 	size_t n = strcspn(v, ";#");
+	if (n > (size_t)(end - v))
+		n = (size_t)(end - v);
 	while (n && isspace((unsigned char)v[n - 1]))
 		n--;
 	ln->vend = ln->vstart + n;
@@ -128,7 +173,16 @@ struct ini_doc *ini_parse(const char *text)
 		return d;
 	const char *p = text;
 	while (*p) {
+		/* a continued line takes the next physical lines with it */
 		const char *nl = strchr(p, '\n');
+		while (nl && nl[1]) {
+			_cleanup_free_ char *part = xstrndup(p, (size_t)(nl - p));
+			bool cont = false;
+			free(logical_text(part, &cont));
+			if (!cont)
+				break;
+			nl = strchr(nl + 1, '\n');
+		}
 		size_t n = nl ? (size_t)(nl - p) : strlen(p);
 		insert_line(d, d->n, xstrndup(p, n));
 		if (!nl) {
@@ -186,19 +240,52 @@ const char *ini_get(const struct ini_doc *d, const char *section, const char *ke
 	return i < 0 ? NULL : d->l[i].value;
 }
 
+/* How ini_set writes a value: bare, or quoted when a bare value would not read back (';' '#',
+ * white space at either end, a quote first, a backslash last: that continues the line). NULL when
+ * no form reads back: a line break, or both quote characters in a value that needs quoting. */
 static char *quote_value(const char *v)
 {
 	size_t n = strlen(v);
-	bool need = n && (strpbrk(v, ";#") || isspace((unsigned char)v[0]) ||
-			  isspace((unsigned char)v[n - 1]) || v[0] == '"' || v[0] == '\'');
+	if (strpbrk(v, "\r\n"))
+		return NULL;
+	bool need = n && (strpbrk(v, ";#") || isspace((unsigned char)v[0]) || isspace((unsigned char)v[n - 1]) ||
+			  v[0] == '"' || v[0] == '\'' || v[n - 1] == '\\');
 	if (!need)
 		return xstrdup(v);
 	if (!strchr(v, '"'))
 		return xasprintf("\"%s\"", v);
 	if (!strchr(v, '\''))
 		return xasprintf("'%s'", v);
-	log_warn("config value holds both quote characters, it will not read back intact: %s", v);
-	return xasprintf("\"%s\"", v);
+	return NULL;
+}
+
+/* The line ini_set writes for a new key. */
+static char *key_line(const char *key, const char *q)
+{
+	return *q ? xasprintf("%s = %s", key, q) : xasprintf("%s =", key);
+}
+
+bool ini_value_ok(const char *key, const char *value)
+{
+	_cleanup_free_ char *q = quote_value(value ? value : "");
+	if (!q)
+		return false;
+	_cleanup_free_ char *line = key_line(key, q);
+	return strlen(line) <= INI_LINE_MAX;
+}
+
+/* The part of the text after a value that a new value keeps: white space and a comment. Text
+ * between a closing quote and the comment, which both readers ignore, goes: a new bare value
+ * would take it in. */
+static const char *kept_tail(const char *t)
+{
+	const char *s = t;
+	while (isspace((unsigned char)*s))
+		s++;
+	if (!*s || *s == ';' || *s == '#')
+		return t;
+	s = strpbrk(s, ";#");
+	return s ? s : "";
 }
 
 void ini_set(struct ini_doc *d, const char *section, const char *key, const char *value)
@@ -215,22 +302,38 @@ void ini_set(struct ini_doc *d, const char *section, const char *key, const char
 		value = flat;
 	}
 	_cleanup_free_ char *q = quote_value(value);
+	if (!q) {
+		log_warn("config value holds both quote characters, it will not read back intact: %s", value);
+		q = xasprintf("\"%s\"", value);
+	}
+	if (strlen(key) + 3 + strlen(q) > INI_LINE_MAX)
+		log_warn("config value for %s is too long for one line, the file will not load: %s", key, value);
 	ssize_t i = find_key(d, section, key);
 	if (i >= 0) {
 		struct ini_line *ln = &d->l[i];
 		if (!strcmp(ln->value, value))
 			return;
-		const char *tail = ln->raw + ln->vend;
-		bool was_empty = ln->vstart == ln->vend;
-		const char *pre = was_empty && ln->vstart && ln->raw[ln->vstart - 1] == '=' && *q ? " " : "";
-		const char *post = was_empty && *tail && !isspace((unsigned char)*tail) ? " " : "";
-		char *raw = xasprintf("%.*s%s%s%s%s", (int)ln->vstart, ln->raw, pre, q, post, tail);
+		char *raw = NULL;
+		if (!ln->joined) {
+			/* in place: keep the prefix and an inline comment */
+			const char *tail = kept_tail(ln->raw + ln->vend);
+			bool cut = tail != ln->raw + ln->vend;
+			bool was_empty = ln->vstart == ln->vend;
+			const char *pre = was_empty && ln->vstart && ln->raw[ln->vstart - 1] == '=' && *q ? " " : "";
+			const char *post = (was_empty || cut) && *tail && !isspace((unsigned char)*tail) ? " " : "";
+			raw = xasprintf("%.*s%s%s%s%s", (int)ln->vstart, ln->raw, pre, q, post, tail);
+		}
+		/* a continued line, or one that would grow too long, is written anew */
+		if (!raw || strlen(raw) > INI_LINE_MAX) {
+			free(raw);
+			raw = key_line(ln->name, q);
+		}
 		free(ln->raw);
 		ln->raw = raw;
 		line_parse(ln);
 		return;
 	}
-	char *raw = *q ? xasprintf("%s = %s", key, q) : xasprintf("%s =", key);
+	char *raw = key_line(key, q);
 	/* after the last key (or header) of the section */
 	const char *cur = "";
 	ssize_t at = -1;
@@ -250,10 +353,12 @@ void ini_set(struct ini_doc *d, const char *section, const char *key, const char
 		insert_line(d, (size_t)(at + 1), raw);
 		return;
 	}
-	if (d->n && strspn(d->l[d->n - 1].raw, " \t\r") != strlen(d->l[d->n - 1].raw))
-		insert_line(d, d->n, xstrdup(""));
-	insert_line(d, d->n, xasprintf("[%s]", section));
-	insert_line(d, d->n, raw);
+	/* a new section at the end, but before a dangling continuation (it must stay last) */
+	size_t end = d->n && d->l[d->n - 1].dangling ? d->n - 1 : d->n;
+	if (end && strspn(d->l[end - 1].raw, " \t\r") != strlen(d->l[end - 1].raw))
+		insert_line(d, end++, xstrdup(""));
+	insert_line(d, end++, xasprintf("[%s]", section));
+	insert_line(d, end, raw);
 }
 
 int ini_unset(struct ini_doc *d, const char *section, const char *key)

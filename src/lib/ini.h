@@ -1,6 +1,7 @@
 /* A line-preserving INI document for writing: comments, blank lines, unknown keys and key order
  * survive. Reading for meaning goes through iniparser (config.c); this is the editor. */
 #pragma once
+#include <stdbool.h>
 #include <stddef.h>
 
 struct ini_doc;
@@ -14,9 +15,18 @@ void ini_free(struct ini_doc *d);
  * surrounding double quotes removed). */
 const char *ini_get(const struct ini_doc *d, const char *section, const char *key);
 /* Replace the value in place (keeping the line's inline comment), or add the key after the last
- * key of the section, or add the section at the end. Values holding ';' '#' or leading/trailing
- * space are written double-quoted. */
+ * key of the section, or add the section at the end. Values holding ';' '#', leading/trailing
+ * space, a leading quote or a trailing backslash are written quoted. Section and key names are
+ * cellctl's own (no ']' '=' ';' '#'). A value ini_value_ok refuses is written anyway, with a
+ * warning: check it first. */
 void ini_set(struct ini_doc *d, const char *section, const char *key, const char *value);
+/* The longest line iniparser reads (its ASCIILINESZ, 1024, less the newline and the NUL): with
+ * a longer one it refuses the whole file. */
+#define INI_LINE_MAX 1022
+/* Does ini_set write key = value so that it reads back intact (here and in iniparser)? Not when
+ * the value holds a line break, or both quote characters and needs quoting, or the line would be
+ * longer than INI_LINE_MAX. */
+bool ini_value_ok(const char *key, const char *value);
 /* Returns 1 if removed, 0 if absent. */
 int ini_unset(struct ini_doc *d, const char *section, const char *key);
 /* Iterate keys of a section in file order: idx from 0; returns 0 and fills key/value, -1 at end. */

@@ -57,7 +57,7 @@ static void to_file(const char *text)
 	}
 }
 
-static void vlog(int level, int file_too, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static void vlog(int level, int file_too, const char *fmt, va_list ap)
 {
 	char text[1200];
 	vsnprintf(text, sizeof(text), fmt, ap);

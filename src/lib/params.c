@@ -21,8 +21,9 @@ bool param_valid_ifname(const char *s)
 	size_t n = strlen(s);
 	if (n == 0 || n > 15 || !strcmp(s, ".") || !strcmp(s, ".."))
 		return false;
+	/* the name becomes a config section "[netif.NAME]" and a value: nothing of INI syntax */
 	for (; *s; s++)
-		if (*s == '/' || *s == ':' || *s == ',' || isspace((unsigned char)*s) || !isprint((unsigned char)*s))
+		if (strchr("/:,[]\"';#\\", *s) || isspace((unsigned char)*s) || !isprint((unsigned char)*s))
 			return false;
 	return true;
 }
@@ -810,6 +811,14 @@ static int netif_add_ips(struct ct_netif *n, const char *v)
 	}
 	if (total > MAX_IPS)
 		return -ERANGE;
+	/* the list is one config line, "ipadd = A B ..." */
+	size_t len = strlen("ipadd = ");
+	for (unsigned j = 0; j < n->nips; j++)
+		len += strlen(n->ips[j]) + 1;
+	for (size_t i = 0; i < cnt; i++)
+		len += strlen(tok[i]) + 1;
+	if (len > INI_LINE_MAX)
+		return -ERANGE;
 	for (size_t i = 0; i < cnt; i++) {
 		bool dup = false;
 		for (unsigned j = 0; j < n->nips && !dup; j++)
@@ -1261,6 +1270,14 @@ int param_set(struct ct_config *c, const struct param *p, const char *value)
 	char buf[4096];
 	buf[0] = 0;
 	p->print(c, buf, sizeof(buf));
+	/* what set --save writes must read back: one line, quotable */
+	if (!ini_value_ok(p->key, buf)) {
+		if (strlen(buf) + strlen(p->key) + 3 > INI_LINE_MAX)
+			return cerr(p->bad_exit, 0, "invalid value for --%s: it does not fit on one config line (%d bytes)",
+				    p->name, INI_LINE_MAX);
+		return cerr(p->bad_exit, 0, "invalid value for --%s: '%s' cannot be quoted in the config (both quote "
+			    "characters)", p->name, value);
+	}
 	if (buf[0])
 		ini_set(c->doc, p->section, p->key, buf);
 	else

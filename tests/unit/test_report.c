@@ -161,7 +161,7 @@ static void test_state_parse(void **state)
 		"# cellctl quota-report state 1\n5 numproc 1\n", /* not a CTID */
 		"# cellctl quota-report state 1\n101 numproc 1 extra\n",
 		"# cellctl quota-report state 1\n101 numproc 1\n102 numpr", /* torn */
-		"\x7f" "ELF\x01\x01",
+		"\177ELF\x01\x01",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		report_state_parse(bad[i], &st);
