@@ -380,7 +380,7 @@ static void test_params(void **state)
 	cerr_clear();
 	assert_true(param_set(c, de, "ptrace:EACCES,bogus:::") < 0);
 	assert_string_equal(c->seccomp_deny, "ptrace:EACCES,personality:ENOSYS");
-	/* the list must fit its buffer: refused, not cut */
+	/* the list must fit one config line: refused, not cut (the file keeps the last good list) */
 	static const char *names[] = {
 		"clock_settime", "clock_adjtime", "settimeofday", "adjtimex", "iopl", "ioperm", "kcmp",
 		"process_vm_readv", "process_vm_writev", "name_to_handle_at", "move_pages", "mbind",
@@ -403,16 +403,16 @@ static void test_params(void **state)
 		if (param_set(c, de, names[i]) < 0) {
 			refused = true;
 			assert_int_equal(cerr_exit(), EX_BADVALUE);
-			assert_string_equal(c->seccomp_deny, saved);
+			assert_string_equal(ini_get(c->doc, "security", "seccomp_deny"), saved);
 		}
 	}
 	assert_true(refused);
-	assert_true(strlen(c->seccomp_deny) < sizeof(c->seccomp_deny));
+	assert_true(strlen(saved) < sizeof(c->seccomp_deny));
 	/* and it all loads back from the file */
 	char *text = ini_render(c->doc);
 	struct ct_config *c2 = NULL;
 	assert_int_equal(ctconf_from_doc(g, 101, ini_parse(text), &c2), 0);
-	assert_string_equal(c2->seccomp_deny, c->seccomp_deny);
+	assert_string_equal(c2->seccomp_deny, saved);
 	assert_true(c2->seccomp_off);
 	assert_true(c2->no_new_privs);
 	free(text);
