@@ -975,6 +975,30 @@ static int remove_stale(const struct cg_hier *h)
 	return 0;
 }
 
+int cg_remove_leftovers(const struct cg_paths *p)
+{
+	for (unsigned i = 0; i < p->n; i++) {
+		_cleanup_free_ char *path = limit_dir(&p->h[i]);
+		_cleanup_cgdir_ struct cgdir d = CGDIR_INIT;
+		int r = cgd_open(path, &d);
+		if (r == 0 && !tree_empty(&d))
+			continue; /* in use: not a leftover of ours */
+		if (r == 0 && remove_stale(&p->h[i]) < 0) {
+			log_warn("%s", cerr_msg() ? cerr_msg() : "cannot remove an empty cgroup left behind");
+			cerr_clear();
+			continue;
+		}
+		/* the shared parent, as destroy does: only when empty, and quietly */
+		char *slash = strrchr(path, '/');
+		if (slash && (size_t)(slash - path) > strlen(p->h[i].mount)) {
+			*slash = 0;
+			if (rmdir(path) == 0)
+				log_debug("cgroup rmdir %s", path);
+		}
+	}
+	return 0;
+}
+
 static int be_create(struct cg_paths *p)
 {
 	for (unsigned i = 0; i < p->n; i++)

@@ -97,6 +97,10 @@ const struct cg_ops *cg_backend(enum cg_mode mode);
  * -ESTALE one is another cgroup or has no recorded identity (EX_CGFOREIGN recorded, naming it).
  * For code outside this module that joins the container's cgroups (exec). */
 int cg_verify(const struct cg_paths *p);
+/* A start killed between making its cgroups and recording them in the state file leaves empty
+ * cgroups nobody knows about: remove p's limit cgroups (and leaves) where they exist and hold no
+ * process (what holds one is left alone). For commands that find no state file under the CT lock. */
+int cg_remove_leftovers(const struct cg_paths *p);
 /* Has a limit cgroup whose identity was recorded gone away, or been replaced by another of the
  * same name? (Another start of the same CTID and parent took it as left behind.) Records nothing. */
 bool cg_lost(const struct cg_paths *p);

@@ -56,7 +56,33 @@ static bool has_init(const char *root)
 	return guest_exists(fd, "/sbin/init") || guest_exists(fd, "/etc/init") || guest_exists(fd, "/bin/init");
 }
 
-/* Remove leftovers of an interrupted create of this CTID (we hold its lock). */
+/* private_dir/.CTID.destroying: a private area on its way out (destroy renames it there first). */
+static char *destroying_name(unsigned ctid)
+{
+	return xasprintf(".%u.destroying", ctid);
+}
+
+/* A destroy of ctid was interrupted (SIGKILL, power cut) after it renamed the private area away:
+ * the container is gone for status; finish the job (we hold the CT lock). */
+static void finish_destroy(const struct gconf *g, unsigned ctid, int dfd)
+{
+	_cleanup_free_ char *name = destroying_name(ctid);
+	if (faccessat(dfd, name, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+		return;
+	_cleanup_free_ char *cpath = ctconf_path(g, ctid);
+	_cleanup_free_ char *root = private_path(g, ctid);
+	if (access(cpath, F_OK) == 0 && access(root, F_OK) < 0) {
+		_cleanup_free_ char *dest = xasprintf("%s.destroyed", cpath);
+		quota_ct_remove(g, ctid);
+		if (rename(cpath, dest) < 0)
+			log_warn("finish the interrupted destroy of container %u: rename %s: %m", ctid, cpath);
+	}
+	log_info("removing the private area of an interrupted destroy: %s/%s", g->private_dir, name);
+	if (fs_remove_tree(dfd, name) < 0)
+		cerr_clear();
+}
+
+/* Remove leftovers of an interrupted create or destroy of this CTID (we hold its lock). */
 static void remove_partials(const struct gconf *g, unsigned ctid)
 {
 	_cleanup_close_ int dfd = open(g->private_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -68,6 +94,7 @@ static void remove_partials(const struct gconf *g, unsigned ctid)
 		log_info("removing the leftovers of an interrupted create: %s/%s", g->private_dir, name);
 		fs_remove_tree(dfd, name);
 	}
+	finish_destroy(g, ctid, dfd);
 }
 
 int ct_create(const struct gconf *g, unsigned ctid, const struct create_opts *o)
@@ -78,9 +105,9 @@ int ct_create(const struct gconf *g, unsigned ctid, const struct create_opts *o)
 		return r;
 	_cleanup_free_ char *cpath = ctconf_path(g, ctid);
 	_cleanup_free_ char *root = private_path(g, ctid);
+	remove_partials(g, ctid);
 	if (access(cpath, F_OK) == 0)
 		return cerr(EX_PRIVEXISTS, 0, "container %u already exists (%s)", ctid, cpath);
-	remove_partials(g, ctid);
 	_cleanup_free_ char *marker = xasprintf("%s/" CREATING_MARKER, root);
 	if (access(marker, F_OK) == 0) {
 		/* killed between placing the private area and writing its config: not a container */
@@ -216,8 +243,15 @@ int ct_create(const struct gconf *g, unsigned ctid, const struct create_opts *o)
 static void clear_stale(const struct gconf *g, unsigned ctid)
 {
 	struct ct_state st;
-	if (state_read(g, ctid, &st) < 0)
+	if (state_read(g, ctid, &st) < 0) {
+		/* no state: only a start killed before it recorded its cgroups leaves anything */
+		enum cg_mode mode;
+		struct cg_paths cg;
+		if (cg_detect(&mode) == 0 && cg_resolve(g, ctid, &cg) == 0)
+			cg_remove_leftovers(&cg);
+		cerr_clear();
 		return;
+	}
 	for (int i = 0; i < 100 && proc_alive(st.monitor_pid, st.monitor_start); i++)
 		usleep(50000);
 	if (!proc_alive(st.monitor_pid, st.monitor_start) && ct_cleanup(g, ctid, &st.cg, NULL) < 0)
@@ -230,6 +264,7 @@ int ct_start(const struct gconf *g, unsigned ctid, bool force)
 	int r = ct_lock_take(g, ctid, "start", &lk);
 	if (r < 0)
 		return r;
+	remove_partials(g, ctid); /* a half-done destroy is finished: then there is nothing to start */
 	_cleanup_conf_ struct ct_config *c = NULL;
 	if ((r = ctconf_load(g, ctid, &c)) < 0)
 		return r;
@@ -256,6 +291,15 @@ int ct_start(const struct gconf *g, unsigned ctid, bool force)
 	const struct cg_ops *ops = cg_backend(cg.mode);
 	if ((r = ops->create(&cg)) < 0)
 		goto fail;
+	/* from here on a state file records what this start made (its cgroups, by identity), naming
+	 * this process until the monitor takes over: a start killed now leaves something the next
+	 * command for this CTID cleans up (clear_stale), not cgroups nobody knows about */
+	{
+		struct ct_state early = {.monitor_pid = getpid(), .userns = c->userns, .uid_base = c->uid_base, .cg = cg};
+		proc_starttime(early.monitor_pid, &early.monitor_start);
+		if ((r = state_write(g, ctid, &early)) < 0)
+			goto fail;
+	}
 	if ((r = ops->apply(&cg, c, root, false)) < 0)
 		goto fail;
 	int limfd = cg_limit_fd(&cg);
@@ -272,8 +316,8 @@ int ct_start(const struct gconf *g, unsigned ctid, bool force)
 		goto fail;
 	log_set_ctid(ctid);
 	uint64_t t0 = now_ms();
-	if ((r = monitor_launch(g, c, &cg, root)) < 0)
-		goto fail;
+	if ((r = monitor_launch(g, c, &cg, root, lk.fd)) < 0)
+		goto undo; /* the monitor has undone its part already (unless it died): its error stands */
 	log_debug("container %u started in %llu ms", ctid, (unsigned long long)(now_ms() - t0));
 	return 0;
 fail:
@@ -284,6 +328,7 @@ fail:
 			     "the cgroups of container %u were removed or replaced meanwhile by another start "
 			     "(another installation's container with the same CTID and [cgroup] parent?)",
 			     ctid);
+undo:
 	/* only what this start created: a cgroup it refused (in use) has no identity in cg */
 	ops->kill(&cg, 2000);
 	ops->destroy(&cg);
@@ -379,20 +424,22 @@ int ct_destroy(const struct gconf *g, unsigned ctid)
 	int r = ct_lock_take(g, ctid, "destroy", &lk);
 	if (r < 0)
 		return r;
+	remove_partials(g, ctid);
 	_cleanup_free_ char *cpath = ctconf_path(g, ctid);
 	if (access(cpath, F_OK) < 0)
 		return cerr(EX_NOCONF, errno, "container %u does not exist (%s)", ctid, cpath);
 	if (ct_running(g, ctid, NULL))
 		return cerr(EX_RUNNING, 0, "container %u is running: stop it first", ctid);
 	clear_stale(g, ctid);
+	/* in three steps, each of which a SIGKILL may end: the private area is renamed away (the
+	 * container reads as deleted from here on), the config becomes the .destroyed copy, then the
+	 * tree goes. Whatever is left, the next command for this CTID finishes (remove_partials). */
 	_cleanup_close_ int dfd = open(g->private_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		char name[16];
-		snprintf(name, sizeof(name), "%u", ctid);
-		r = fs_remove_tree(dfd, name);
-		if (r < 0)
-			return cerr(EX_DELPRIVATE, r, "remove private area %s/%s", g->private_dir, name);
-	}
+	char name[16];
+	snprintf(name, sizeof(name), "%u", ctid);
+	_cleanup_free_ char *gone = destroying_name(ctid);
+	if (dfd >= 0 && renameat(dfd, name, dfd, gone) < 0 && errno != ENOENT)
+		return cerr(EX_DELPRIVATE, errno, "rename private area %s/%s", g->private_dir, name);
 	quota_ct_remove(g, ctid); /* limits to 0: a new container with this CTID starts from zero */
 	_cleanup_free_ char *dest = xasprintf("%s.destroyed", cpath);
 	if (rename(cpath, dest) < 0)
@@ -400,6 +447,10 @@ int ct_destroy(const struct gconf *g, unsigned ctid)
 	_cleanup_free_ char *clog = xasprintf("%s/console/%u.log", g->run_dir, ctid);
 	unlink(clog);
 	log_set_ctid(ctid);
+	if (dfd >= 0 && (r = fs_remove_tree(dfd, gone)) < 0)
+		return cerr(EX_DELPRIVATE, r, "remove private area %s/%s (the container is destroyed; the next "
+					      "create or destroy of %u removes the rest)",
+			    g->private_dir, gone, ctid);
 	log_file_only("Container destroyed");
 	return 0;
 }
@@ -408,6 +459,11 @@ int ct_status(const struct gconf *g, unsigned ctid)
 {
 	_cleanup_free_ char *cpath = ctconf_path(g, ctid);
 	if (access(cpath, F_OK) < 0)
+		return 0;
+	/* a destroy interrupted after it renamed the private area away: deleted */
+	_cleanup_free_ char *root = private_path(g, ctid);
+	_cleanup_free_ char *gone = xasprintf("%s/.%u.destroying", g->private_dir, ctid);
+	if (access(root, F_OK) < 0 && access(gone, F_OK) == 0)
 		return 0;
 	return ct_running(g, ctid, NULL) ? 2 : 1;
 }

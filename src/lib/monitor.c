@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 
 #include "error.h"
+#include "lock.h"
 #include "log.h"
 #include "netlink.h"
 #include "runconf.h"
@@ -490,12 +491,21 @@ static __attribute__((noreturn)) void monitor_main(struct mon *m, int report)
 	snprintf(title, sizeof(title), "cellctl-monitor %u", m->c->ctid);
 	proc_title_set(title);
 	log_set_file(m->g->log_file); /* forget the inherited fd before closing everything */
-	/* keep only the report pipe: the lock and everything else belong to the start command */
+	/* keep the report pipe (3) and the start's CT lock (4, when start handed it over): the monitor
+	 * holds the lock until the container has started, or failed and been cleaned up, so that a
+	 * start whose cellctl was killed cannot be raced by another command meanwhile */
 	if (report != 3) {
 		dup3(report, 3, O_CLOEXEC);
 		report = 3;
 	}
-	syscall(SYS_close_range, 4, ~0U, 0);
+	bool have_lock = fcntl(MONITOR_LOCK_FD, F_SETFD, FD_CLOEXEC) == 0;
+	syscall(SYS_close_range, MONITOR_LOCK_FD + 1, ~0U, 0);
+	if (have_lock) {
+		char buf[64];
+		int n = lock_format(getpid(), "start", buf, sizeof(buf));
+		if (n > 0 && (ftruncate(MONITOR_LOCK_FD, 0) < 0 || pwrite(MONITOR_LOCK_FD, buf, (size_t)n, 0) != n))
+			log_debug("write the lock file: %m");
+	}
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (null >= 0) {
 		dup2(null, 0);
@@ -521,17 +531,33 @@ static __attribute__((noreturn)) void monitor_main(struct mon *m, int report)
 	_cleanup_free_ char *logpath = xasprintf("%s/%u.log", logdir, m->c->ctid);
 	m->logfd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 
-	int r = make_listener(m);
+	/* the state names this monitor before anything runs in the cgroups: a monitor killed from here
+	 * on leaves a state that the next command cleans up after (clear_stale) */
+	int r = state_write(m->g, m->c->ctid, &m->st);
+	if (r == 0)
+		r = make_listener(m);
 	if (r == 0)
 		r = boot(m);
-	cerr_report_write(report, r);
 	if (r < 0) {
+		/* undo everything of this start before answering: its cellctl may be gone */
 		if (m->listen_fd >= 0)
 			close(m->listen_fd);
-		state_remove(m->g, m->c->ctid);
+		struct sockaddr_un sa;
+		if (sock_addr(m->g, m->c->ctid, &sa) == 0)
+			unlink(sa.sun_path);
+		const char *why = cerr_msg();
+		_cleanup_free_ char *saved = why ? xstrdup(why) : NULL;
+		int code = cerr_exit();
+		ct_cleanup(m->g, m->c->ctid, m->cg, m->c);
+		if (saved)
+			cerr_replace(code, 0, "%s", saved);
+		cerr_report_write(report, r);
 		_exit(1);
 	}
+	cerr_report_write(report, r);
 	close(report);
+	if (have_lock)
+		close(MONITOR_LOCK_FD); /* started: the CT lock goes back to whoever takes it next */
 	log_file_only("Container started");
 	monitor_loop(m);
 	_exit(0);
@@ -549,6 +575,7 @@ void monitor_run(const struct gconf *g, struct ct_config *c, const struct cg_pat
 
 static void exec_monitor(const struct ct_config *c, const struct cg_paths *cg, int report)
 {
+	/* (the CT lock is at MONITOR_LOCK_FD already, without close-on-exec: monitor_launch) */
 	_cleanup_free_ char *bin = helper_path("cellctl-monitor");
 	if (!bin || getenv("CELLCTL_INPROCESS_MONITOR"))
 		return;
@@ -567,7 +594,8 @@ static void exec_monitor(const struct ct_config *c, const struct cg_paths *cg, i
 		close(3);
 }
 
-int monitor_launch(const struct gconf *g, struct ct_config *c, const struct cg_paths *cg, const char *root)
+int monitor_launch(const struct gconf *g, struct ct_config *c, const struct cg_paths *cg, const char *root,
+		   int lock_fd)
 {
 	int p[2];
 	if (pipe2(p, O_CLOEXEC) < 0)
@@ -581,6 +609,19 @@ int monitor_launch(const struct gconf *g, struct ct_config *c, const struct cg_p
 	}
 	if (pid == 0) {
 		close(p[0]);
+		/* the CT lock goes with the monitor, as fd MONITOR_LOCK_FD (kept across its exec) */
+		if (p[1] == MONITOR_LOCK_FD) {
+			int k = fcntl(p[1], F_DUPFD_CLOEXEC, MONITOR_LOCK_FD + 1);
+			if (k < 0)
+				_exit(1);
+			p[1] = k;
+		}
+		if (lock_fd >= 0 && lock_fd != MONITOR_LOCK_FD && dup2(lock_fd, MONITOR_LOCK_FD) < 0)
+			_exit(1);
+		if (lock_fd == MONITOR_LOCK_FD)
+			fcntl(MONITOR_LOCK_FD, F_SETFD, 0);
+		if (lock_fd < 0)
+			close(MONITOR_LOCK_FD);
 		setsid();
 		pid_t mp = fork();
 		if (mp != 0)

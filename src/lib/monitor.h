@@ -5,7 +5,10 @@
 
 /* Fork the monitor (double fork + setsid). Returns 0 once the guest's init has been exec'd and
  * the state file is written, or the error the monitor reported. */
-int monitor_launch(const struct gconf *g, struct ct_config *c, const struct cg_paths *cg, const char *root);
+int monitor_launch(const struct gconf *g, struct ct_config *c, const struct cg_paths *cg, const char *root,
+		   int lock_fd);
+/* The fd at which a monitor finds the start's CT lock (flock'd), held until start is done. */
+#define MONITOR_LOCK_FD 4
 
 /* The monitor's body (also the entry of the static cellctl-monitor binary): report_fd gets
  * "0 ok" once init runs, or "CODE message". Never returns. */

@@ -32,7 +32,11 @@ state_word() {
 }
 mon_pid() { sed -n 's/^monitor \([0-9]*\) .*/\1/p' "$RUN_DIR/$CT.state" 2>/dev/null; }
 host_veths() { ip -n "$NS" -o link show 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' | grep -v -e '^lo$' -e "^$BRIDGE\$" || true; }
-ct_cgroups() { our_cgroups; }
+# this container's cgroups (not the per-test parent, which cellctl leaves when it holds others)
+ct_cgroups() { our_cgroups | grep "/$CT\(/\|\$\)" || true; }
+# wait (up to 15 s) while someone holds the CT lock: a monitor that outlived its killed
+# `cellctl start` holds it until that start is finished or undone
+wait_unlocked() { [ ! -e "$RUN_DIR/lock/$CT.lck" ] || flock -w 15 "$RUN_DIR/lock/$CT.lck" true; }
 ct_mounts() { grep -F "$PRIV_DIR/$CT" /proc/self/mountinfo | awk '{print $5}' || true; }
 # the guest's init pid as the host sees it (from the state file), alive?
 init_alive() {
@@ -93,34 +97,30 @@ check_state() {
 	W=$w
 }
 
-# The next command for a state, never killed: it must succeed.
+# The next command for the state status reports, never killed: it must succeed. A monitor that
+# outlived its killed `cellctl start` holds the CT lock until that start is finished or undone
+# (exit 9 meanwhile): then the state is read again and the command chosen anew (up to 15 s).
 recover() {
-	local w=$1 why=$2
-	case "$w" in
-	deleted)
-		run cc create "$CT" --hostname fault-a --ipadd "$IP"
-		[ "$RC" = 0 ] || bad "$why: the next create fails (exit $RC)" "$OUT" "$(ls -la "$PRIV_DIR")"
-		;;
-	down)
-		if [ $((RANDOM % 3)) = 0 ]; then
+	local why=$1 w i=0 pick=$((RANDOM % 6))
+	while :; do
+		wait_unlocked
+		w=$(state_word "$(status_of)")
+		case "$w" in
+		deleted) run cc create "$CT" --hostname fault-a --ipadd "$IP" ;;
+		down) if [ $((pick % 3)) = 0 ]; then run cc destroy "$CT"; else run cc start "$CT"; fi ;;
+		running) if [ $((pick % 2)) = 0 ]; then run cc stop "$CT" --fast; else run cc stop "$CT" --timeout 5; fi ;;
+		*)
+			# an unknown status: stop and destroy must still bring it back
+			cc stop "$CT" --fast >/dev/null 2>&1
 			run cc destroy "$CT"
-			[ "$RC" = 0 ] || bad "$why: the next destroy fails (exit $RC)" "$OUT"
-		else
-			run cc start "$CT"
-			[ "$RC" = 0 ] || bad "$why: the next start fails (exit $RC)" "$OUT" "$(tail -5 "$LOG_FILE")"
-		fi
-		;;
-	running)
-		if [ $((RANDOM % 2)) = 0 ]; then run cc stop "$CT" --fast; else run cc stop "$CT" --timeout 5; fi
-		[ "$RC" = 0 ] || bad "$why: the next stop fails (exit $RC)" "$OUT" "$(tail -5 "$LOG_FILE")"
-		;;
-	*)
-		# an unknown status: stop and destroy must still bring it back
-		cc stop "$CT" --fast >/dev/null 2>&1
-		run cc destroy "$CT"
-		[ "$RC" = 0 ] || bad "$why: destroy from an unknown state fails (exit $RC)" "$OUT"
-		;;
-	esac
+			;;
+		esac
+		[ "$RC" = 9 ] && [ $i -lt 75 ] || break
+		sleep 0.2
+		i=$((i + 1))
+	done
+	[ $i = 0 ] || log "$why: waited $((i * 200)) ms for the CT lock"
+	[ "$RC" = 0 ] || bad "$why: the next command for a '$w' container fails (exit $RC)" "$OUT" "$(tail -5 "$LOG_FILE")"
 }
 
 # How long each operation takes when left alone (ms), so the kills land inside it.
@@ -213,9 +213,8 @@ for i in $(seq 1 "$ITER"); do
 	fi
 	why="iteration $i ($op killed after ${ms} ms)"
 	s=$(status_of)
-	w=$(state_word "$s")
 	before=$nbad
-	recover "$w" "$why"
+	recover "$why"
 	check_state "$why, then the next command"
 	w=$W
 	if [ "$nbad" -gt "$before" ]; then
