@@ -102,6 +102,11 @@ static int target_open(const struct gconf *g, unsigned ctid, struct target *t)
 	t->pidfd = proc_pidfd(t->st.init_pid, t->st.init_start);
 	if (t->pidfd < 0)
 		return cerr(EX_NOTRUNNING, 0, "container %u is not running", ctid);
+	/* the cgroups we are about to join are the ones this container's start made (not another
+	 * installation's of the same name, not ones put there since): EX_CGFOREIGN otherwise */
+	int vr = cg_verify(&t->st.cg);
+	if (vr < 0)
+		return vr == -ENOENT ? cerr(EX_NOTRUNNING, 0, "container %u is not running (its cgroup is gone)", ctid) : vr;
 	/* a command never gets more than the container's configured capabilities: no config, no
 	 * command */
 	struct ct_config *c = NULL;
