@@ -32,6 +32,17 @@ else
 	check "privileged: put init back and unmount" cc exec "$CTP" -- sh -c "echo 1 > /tmp/v1/cgroup.procs && rmdir '/tmp/v1/x0::' && umount /tmp/v1"
 fi
 
+# exec joins only the cgroup the start recorded: with another identity in the run state (as when
+# the directory at that path is another installation's cgroup), it refuses (38) and runs nothing
+st=$RUN_DIR/$CTU.state
+cp "$st" "$TMPD/state.saved"
+awk 'NF == 4 && $4 ~ /^[0-9]+$/ { $4 = $4 + 1 } { print }' "$TMPD/state.saved" > "$st"
+expect_exit 38 cc exec "$CTU" -- touch /exec-ran
+expect_match 'is not the cgroup|not this container|another cgroup|recorded' "$OUT" "the refusal says why ($OUT)"
+cp "$TMPD/state.saved" "$st"
+expect_exit 1 cc exec "$CTU" -- test -e /exec-ran
+check "exec works again with the right identity" cc exec "$CTU" -- true
+
 check "stop $CTU" cc stop "$CTU" --fast
 check "stop $CTP" cc stop "$CTP" --fast
 finish
