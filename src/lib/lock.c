@@ -110,6 +110,14 @@ int ct_lock_take_global(const struct gconf *g, const char *name, struct ct_lock 
 	return 0;
 }
 
+bool ct_lock_is(const struct gconf *g, unsigned ctid, int fd)
+{
+	_cleanup_free_ char *path = xasprintf("%s/lock/%u.lck", g->run_dir, ctid);
+	struct stat a, b;
+	return fd >= 0 && fstat(fd, &a) == 0 && S_ISREG(a.st_mode) && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
+}
+
 void ct_lock_release(struct ct_lock *l)
 {
 	if (l->fd >= 0) {

@@ -1,5 +1,6 @@
 /* Per-container locks: run_dir/lock/CTID.lck, flock'd, holding "PID\nOPERATION\n". */
 #pragma once
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -16,6 +17,8 @@ struct ct_lock {
 int ct_lock_take(const struct gconf *g, unsigned ctid, const char *op, struct ct_lock *l);
 /* Same for a named global lock (e.g. "idmap"), waiting for it instead of failing. */
 int ct_lock_take_global(const struct gconf *g, const char *name, struct ct_lock *l);
+/* Is fd the open lock file of ctid (an fd handed over to another process, e.g. the monitor)? */
+bool ct_lock_is(const struct gconf *g, unsigned ctid, int fd);
 /* Release: unlink while holding, then close. Safe on an untaken lock. */
 void ct_lock_release(struct ct_lock *l);
 

@@ -498,7 +498,7 @@ static __attribute__((noreturn)) void monitor_main(struct mon *m, int report)
 		dup3(report, 3, O_CLOEXEC);
 		report = 3;
 	}
-	bool have_lock = fcntl(MONITOR_LOCK_FD, F_SETFD, FD_CLOEXEC) == 0;
+	bool have_lock = ct_lock_is(m->g, m->c->ctid, MONITOR_LOCK_FD) && fcntl(MONITOR_LOCK_FD, F_SETFD, FD_CLOEXEC) == 0;
 	syscall(SYS_close_range, MONITOR_LOCK_FD + 1, ~0U, 0);
 	if (have_lock) {
 		char buf[64];
