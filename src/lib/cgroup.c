@@ -895,12 +895,16 @@ static int make_level(const char *path, size_t mlen, bool unified, bool cpuset, 
 {
 	_cleanup_cgdir_ struct cgdir up = CGDIR_INIT;
 	int r = cgd_open_parent(path, &up);
+	if (r == -ENOENT)
+		return -ENOENT; /* a shared ancestor went meanwhile: create_hier makes it again */
 	if (r < 0)
 		return cerr(EX_SYSTEM, r, "open the parent cgroup of %s", path);
 	if (unified && strlen(up.path) > mlen && (r = enable_controllers(&up)) < 0)
 		return r;
 	if (mkdir(path, 0755) == 0)
 		log_debug("cgroup mkdir %s", path);
+	else if (errno == ENOENT)
+		return -ENOENT; /* as above: the parent was removed between the open and the mkdir */
 	else if (errno != EEXIST)
 		return cerr(EX_SYSTEM, errno, "create cgroup %s", path);
 	else if (exclusive)
@@ -921,20 +925,27 @@ static int create_hier(struct cg_hier *h)
 	bool devices = !unified && list_has(h->name, "devices");
 	_cleanup_free_ char *path = limit_dir(h);
 	size_t mlen = strlen(h->mount);
-	int r;
-	/* every '/' after the mount point ends one ancestor */
-	for (size_t i = mlen + 1; path[i]; i++) {
-		if (path[i] != '/')
-			continue;
-		path[i] = 0;
-		_cleanup_cgdir_ struct cgdir a = CGDIR_INIT;
-		r = make_level(path, mlen, unified, cpuset, false, &a);
-		path[i] = '/';
-		if (r < 0)
-			return r;
-	}
 	_cleanup_cgdir_ struct cgdir lim = CGDIR_INIT;
-	if ((r = make_level(path, mlen, unified, cpuset, true, &lim)) < 0)
+	int r = -ENOENT;
+	/* A shared ancestor can be removed by another container's stop or destroy (they rmdir it
+	 * when it looks empty) between our mkdir of it and of the level below: walk down again. */
+	for (int attempt = 0; r == -ENOENT && attempt < 20; attempt++) {
+		r = 0;
+		/* every '/' after the mount point ends one ancestor */
+		for (size_t i = mlen + 1; path[i] && r == 0; i++) {
+			if (path[i] != '/')
+				continue;
+			path[i] = 0;
+			_cleanup_cgdir_ struct cgdir a = CGDIR_INIT;
+			r = make_level(path, mlen, unified, cpuset, false, &a);
+			path[i] = '/';
+		}
+		if (r == 0)
+			r = make_level(path, mlen, unified, cpuset, true, &lim);
+	}
+	if (r == -ENOENT)
+		return cerr(EX_SYSTEM, ENOENT, "create cgroup %s: its parent keeps being removed", path);
+	if (r < 0)
 		return r;
 	h->ino = fd_ino(lim.fd);
 	/* v1: default-deny must be set before the limit cgroup has children */
