@@ -90,6 +90,38 @@ int monitor_connect(const struct gconf *g, unsigned ctid, const char *cmd)
 	return take_fd(&fd);
 }
 
+int monitor_wait_ready(const struct gconf *g, unsigned ctid, uint64_t since_ms, int timeout_s)
+{
+	_cleanup_close_ int fd = monitor_connect(g, ctid, "wait");
+	if (fd < 0)
+		return cerr(EX_NOTRUNNING, fd, "container %u: cannot reach its monitor to wait for the boot", ctid);
+	uint64_t deadline = since_ms + (uint64_t)timeout_s * 1000;
+	char buf[16] = "";
+	ssize_t n = -1;
+	for (;;) {
+		uint64_t now = now_ms();
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		int pr = poll(&p, 1, now < deadline ? (int)(deadline - now) : 0);
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr > 0)
+			n = read(fd, buf, sizeof(buf) - 1);
+		break;
+	}
+	if (n > 0 && strncmp(buf, "ready", 5) == 0)
+		return 0;
+	if (n > 0 && strncmp(buf, "busy", 4) == 0)
+		return cerr(EX_SYSTEM, 0, "container %u: too many commands already wait for its boot", ctid);
+	if (n == 0)
+		return cerr(EX_NOTRUNNING, 0, "container %u stopped before its boot finished (see cellctl console %u)",
+			    ctid, ctid);
+	return cerr(EX_TIMEOUT, 0,
+		    "container %u did not finish booting within %d s (systemd sends READY=1 when its boot is done; "
+		    "other inits: boot scripts still running). It keeps running: look at `cellctl console %u`, "
+		    "or stop it",
+		    ctid, timeout_s, ctid);
+}
+
 /* ---- cleanup ---- */
 int ct_cleanup(const struct gconf *g, unsigned ctid, const struct cg_paths *cg, const struct ct_config *c)
 {
