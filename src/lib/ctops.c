@@ -12,6 +12,7 @@
 #include <uuid/uuid.h>
 
 #include "cgroup.h"
+#include "ctcleanup.h"
 #include "devbpf.h"
 #include "error.h"
 #include "fsutil.h"

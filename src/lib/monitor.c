@@ -5,7 +5,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -15,52 +14,14 @@
 #include "error.h"
 #include "lock.h"
 #include "log.h"
+#include "ctcleanup.h"
 #include "netlink.h"
-#include "runconf.h"
+#include "notify.h"
+#include "proctitle.h"
+#include "ringbuf.h"
 #include "spawn.h"
 #include "state.h"
 #include "util.h"
-
-/* ---- process title ---- */
-static char *title_area;
-static size_t title_len;
-extern char **environ;
-
-void proc_title_init(int argc, char **argv)
-{
-	if (argc < 1 || !argv[0])
-		return;
-	char *end = argv[argc - 1] + strlen(argv[argc - 1]) + 1;
-	/* the environment usually follows argv: move it to the heap and take its space too */
-	size_t nenv = 0;
-	while (environ[nenv])
-		nenv++;
-	if (nenv && environ[0] == end) {
-		char **copy = xcalloc(nenv + 1, sizeof(char *));
-		for (size_t i = 0; i < nenv; i++) {
-			if (environ[i] == end)
-				end = environ[i] + strlen(environ[i]) + 1;
-			copy[i] = xstrdup(environ[i]);
-		}
-		environ = copy;
-	}
-	title_area = argv[0];
-	title_len = (size_t)(end - argv[0]);
-}
-
-void proc_title_set(const char *title)
-{
-	char comm[16];
-	snprintf(comm, sizeof(comm), "%s", title);
-	prctl(PR_SET_NAME, comm);
-	if (!title_area || title_len < 2)
-		return;
-	size_t n = strlen(title);
-	if (n >= title_len)
-		n = title_len - 1;
-	memcpy(title_area, title, n);
-	memset(title_area + n, 0, title_len - n);
-}
 
 /* ---- client side ---- */
 static int sock_addr(const struct gconf *g, unsigned ctid, struct sockaddr_un *sa)
@@ -122,32 +83,6 @@ int monitor_wait_ready(const struct gconf *g, unsigned ctid, uint64_t since_ms, 
 		    ctid, timeout_s, ctid);
 }
 
-/* ---- cleanup ---- */
-int ct_cleanup(const struct gconf *g, unsigned ctid, const struct cg_paths *cg, const struct ct_config *c)
-{
-	int r = 0;
-	struct ct_config *own = NULL;
-	if (!c && ctconf_load(g, ctid, &own) == 0)
-		c = own;
-	cerr_clear();
-	if (c)
-		net_teardown_container(g, c); /* host veths go explicitly (by group: live additions too) */
-	runconf_remove(g, ctid);
-	if (own)
-		ctconf_free(own);
-	if (cg && cg->n) {
-		/* both act only on the cgroups recorded at start */
-		const struct cg_ops *ops = cg_backend(cg->mode);
-		int k = ops->kill(cg, 5000);
-		int d = ops->destroy(cg);
-		r = k < 0 ? k : d;
-		if (r < 0)
-			log_warn("cleanup of container %u: %s", ctid, cerr_msg() ? cerr_msg() : strerror(-r));
-	}
-	state_remove(g, ctid);
-	return r;
-}
-
 /* ---- the monitor itself ---- */
 #define RING_SIZE 16384
 #define MAX_WAITERS 8
@@ -166,27 +101,9 @@ struct mon {
 	uint64_t settled_ms;            /* since when a non-systemd boot looks finished (0: not) */
 	uint64_t boot_ms;               /* when this boot's init was exec'd */
 	bool stopping;
-	char ring[RING_SIZE];
-	size_t ring_pos, ring_fill;
+	char ring_data[RING_SIZE];
+	struct ringbuf ring; /* the console's last RING_SIZE bytes, for a client that attaches */
 };
-
-static void ring_add(struct mon *m, const char *buf, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		m->ring[m->ring_pos] = buf[i];
-		m->ring_pos = (m->ring_pos + 1) % RING_SIZE;
-	}
-	m->ring_fill = m->ring_fill + n > RING_SIZE ? RING_SIZE : m->ring_fill + n;
-}
-
-static void ring_send(struct mon *m, int fd)
-{
-	size_t start = (m->ring_pos + RING_SIZE - m->ring_fill) % RING_SIZE;
-	size_t first = m->ring_fill < RING_SIZE - start ? m->ring_fill : RING_SIZE - start;
-	write_full(fd, m->ring + start, first);
-	if (first < m->ring_fill)
-		write_full(fd, m->ring, m->ring_fill - first);
-}
 
 static int boot(struct mon *m)
 {
@@ -253,7 +170,7 @@ static void handle_accept(struct mon *m)
 			}
 	} else if (strcmp(line, "console") == 0) {
 		drop_client(m);
-		ring_send(m, fd);
+		ringbuf_send(&m->ring, fd);
 		m->client = fd;
 		return;
 	} else if (strcmp(line, "ping") == 0) {
@@ -281,7 +198,7 @@ static void pump_console(struct mon *m)
 		ssize_t n = read(m->master, buf, sizeof(buf));
 		if (n <= 0)
 			return;
-		ring_add(m, buf, (size_t)n);
+		ringbuf_add(&m->ring, buf, (size_t)n);
 		if (m->logfd >= 0)
 			write_full(m->logfd, buf, (size_t)n);
 		if (m->client >= 0 && write_full(m->client, buf, (size_t)n) < 0)
@@ -357,9 +274,14 @@ static void notify_input(struct mon *m)
 		}
 		if (from != m->st.init_pid)
 			continue;
-		for (char *l = strtok(buf, "\n"); l; l = strtok(NULL, "\n"))
-			if (strcmp(l, "READY=1") == 0)
-				set_ready(m, "READY=1 from the guest's init");
+		struct notify_msg msg;
+		notify_parse(buf, (size_t)n, &msg);
+		if (msg.have_status) {
+			char esc[4 * NOTIFY_STATUS_MAX];
+			log_debug("guest status: %s", str_escape_buf(msg.status, esc, sizeof(esc)));
+		}
+		if (msg.ready)
+			set_ready(m, "READY=1 from the guest's init");
 	}
 }
 
@@ -549,6 +471,7 @@ static __attribute__((noreturn)) void monitor_main(struct mon *m, int report)
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGINT, SIG_IGN);
 
+	ringbuf_init(&m->ring, m->ring_data, sizeof(m->ring_data));
 	m->pidfd = m->master = m->listen_fd = m->client = -1;
 	m->notify_fd = -1;
 	for (int i = 0; i < MAX_WAITERS; i++)

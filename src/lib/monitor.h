@@ -17,11 +17,6 @@ int monitor_launch(const struct gconf *g, struct ct_config *c, const struct cg_p
 void monitor_run(const struct gconf *g, struct ct_config *c, const struct cg_paths *cg, const char *root,
 		 int report_fd) __attribute__((noreturn));
 
-/* Tear down what a container leaves behind when it is gone: processes in its cgroups, the
- * cgroups, host-side network devices, state and socket. Idempotent; used by the monitor and by
- * stop when the monitor itself has died. */
-int ct_cleanup(const struct gconf *g, unsigned ctid, const struct cg_paths *cg, const struct ct_config *c);
-
 /* Connect to a running container's monitor and send a command line ("stop", "console").
  * Returns the connected socket or -errno. */
 int monitor_connect(const struct gconf *g, unsigned ctid, const char *cmd);
@@ -33,7 +28,3 @@ int monitor_connect(const struct gconf *g, unsigned ctid, const char *cmd);
  * when the boot has not finished by then (the container keeps running); EX_SYSTEM when too many
  * commands wait already. */
 int monitor_wait_ready(const struct gconf *g, unsigned ctid, uint64_t since_ms, int timeout_s);
-
-/* Process title support: call once from main with argc/argv. */
-void proc_title_init(int argc, char **argv);
-void proc_title_set(const char *title);
