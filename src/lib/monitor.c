@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 
 #include "error.h"
+#include "helper.h"
 #include "lock.h"
 #include "log.h"
 #include "ctcleanup.h"
@@ -528,66 +529,40 @@ void monitor_run(const struct gconf *g, struct ct_config *c, const struct cg_pat
 	monitor_main(&m, report_fd);
 }
 
-static void exec_monitor(const struct ct_config *c, const struct cg_paths *cg, int report)
+_Static_assert(MONITOR_LOCK_FD == HELPER_PASS_FD, "the monitor finds the CT lock where helper_spawn passes an fd");
+
+struct launch {
+	const struct gconf *g;
+	struct ct_config *c;
+	const struct cg_paths *cg;
+	const char *root;
+};
+
+/* No cellctl-monitor binary (or CELLCTL_INPROCESS_MONITOR set): the forked process monitors. */
+static void __attribute__((noreturn)) monitor_inprocess(void *arg, int report_fd)
 {
-	/* (the CT lock is at MONITOR_LOCK_FD already, without close-on-exec: monitor_launch) */
-	_cleanup_free_ char *bin = helper_path("cellctl-monitor");
-	if (!bin || getenv("CELLCTL_INPROCESS_MONITOR"))
-		return;
-	/* the report pipe becomes fd 3, kept across exec */
-	if (report != 3 && dup2(report, 3) < 0)
-		return;
-	if (report == 3)
-		fcntl(3, F_SETFD, 0);
-	_cleanup_free_ char *title = xasprintf("cellctl-monitor %u", c->ctid);
-	_cleanup_free_ char *ctid = xasprintf("%u", c->ctid);
-	_cleanup_free_ char *cgtext = cg_paths_format(cg);
-	char *argv[] = {title, ctid, cgtext, NULL};
-	execv(bin, argv);
-	log_debug("exec %s: %m; monitoring in-process", bin);
-	if (report != 3)
-		close(3);
+	struct launch *l = arg;
+	monitor_run(l->g, l->c, l->cg, l->root, report_fd);
 }
 
 int monitor_launch(const struct gconf *g, struct ct_config *c, const struct cg_paths *cg, const char *root,
 		   int lock_fd)
 {
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return cerr(EX_SYSTEM, errno, "pipe");
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid < 0) {
-		close(p[0]);
-		close(p[1]);
-		return cerr(EX_SYSTEM, errno, "fork");
-	}
-	if (pid == 0) {
-		close(p[0]);
-		/* the CT lock goes with the monitor, as fd MONITOR_LOCK_FD (kept across its exec) */
-		if (p[1] == MONITOR_LOCK_FD) {
-			int k = fcntl(p[1], F_DUPFD_CLOEXEC, MONITOR_LOCK_FD + 1);
-			if (k < 0)
-				_exit(1);
-			p[1] = k;
-		}
-		if (lock_fd >= 0 && lock_fd != MONITOR_LOCK_FD && dup2(lock_fd, MONITOR_LOCK_FD) < 0)
-			_exit(1);
-		if (lock_fd == MONITOR_LOCK_FD)
-			fcntl(MONITOR_LOCK_FD, F_SETFD, 0);
-		if (lock_fd < 0)
-			close(MONITOR_LOCK_FD);
-		setsid();
-		pid_t mp = fork();
-		if (mp != 0)
-			_exit(mp < 0 ? 1 : 0);
-		exec_monitor(c, cg, p[1]);
-		monitor_run(g, c, cg, root, p[1]);
-	}
-	close(p[1]);
-	waitpid(pid, NULL, 0);
-	int r = cerr_report_read(p[0]);
-	close(p[0]);
+	_cleanup_free_ char *bin = getenv("CELLCTL_INPROCESS_MONITOR") ? NULL : helper_path("cellctl-monitor");
+	_cleanup_free_ char *title = xasprintf("cellctl-monitor %u", c->ctid);
+	_cleanup_free_ char *ctid = xasprintf("%u", c->ctid);
+	_cleanup_free_ char *cgtext = cg_paths_format(cg);
+	char *argv[] = {title, ctid, cgtext, NULL};
+	struct launch l = {g, c, cg, root};
+	/* the report pipe becomes fd 3 of the monitor, the CT lock fd MONITOR_LOCK_FD (both kept
+	 * across its exec) */
+	struct helper_req rq = {.path = bin,
+				.argv = argv,
+				.pass_fd = lock_fd,
+				.detach = true,
+				.fallback = monitor_inprocess,
+				.arg = &l};
+	int r = helper_spawn(&rq, NULL);
 	if (r == -ENODATA)
 		return cerr(EX_ENVCREATE, 0, "the container monitor died during start");
 	return r;
