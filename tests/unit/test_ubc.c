@@ -225,7 +225,7 @@ static void test_stats_v1(void **state)
 	for (size_t i = 0; i < ARRAY_SIZE(hier); i++)
 		mkfile(hier[i], "");
 
-	struct gconf g = {.cg_parent = (char *)"self"};
+	struct gconf g = {.cg_parent = UNCONST("self")};
 	struct cg_paths p;
 	resolve_started(&g, 101, &p);
 	assert_int_equal(p.mode, CG_HYBRID);
