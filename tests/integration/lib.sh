@@ -53,20 +53,14 @@ skip() {
 	exit 77
 }
 
-# ---- the binary ---------------------------------------------------------------------------
-find_cellctl() {
-	local c
-	for c in "${CELLCTL:-}" "$SRCDIR/_build/cellctl" "$SRCDIR/cellctl" /tmp/build-it/cellctl "$(command -v cellctl 2>/dev/null || true)"; do
-		if [ -n "$c" ] && [ -x "$c" ] && [ -f "$c" ]; then
-			(cd "$(dirname "$c")" && printf '%s/%s\n' "$(pwd)" "$(basename "$c")")
-			return 0
-		fi
-	done
-	return 1
-}
+# ---- the binary ----------------------------------------------------------------------------
+. "$LIB_DIR/findbin.sh"
 
 [ "$(id -u)" = 0 ] || skip "needs root"
-CELLCTL=$(find_cellctl) || skip "no cellctl binary (set CELLCTL or pass it to tests/integration/run)"
+if ! CELLCTL=$(find_cellctl "$SRCDIR"); then
+	printf 'not ok - find the cellctl binary\n'
+	exit 1
+fi
 export CELLCTL
 command -v nsenter >/dev/null || skip "nsenter (util-linux) missing"
 command -v ip >/dev/null || skip "ip (iproute2) missing"
