@@ -17,6 +17,7 @@
 
 #include "cgroup.h"
 #include "error.h"
+#include "fixtures.h"
 #include "util.h"
 
 static char tmp[256];
@@ -104,24 +105,6 @@ static void remove_files(const char *dir)
 	closedir(d);
 }
 
-static void rm_rf(const char *dir)
-{
-	remove_files(dir);
-	DIR *d = opendir(dir);
-	if (!d)
-		return;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		char p[1024];
-		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
-		rm_rf(p);
-	}
-	closedir(d);
-	rmdir(dir);
-}
-
 static void trunc_cg(void)
 {
 	char d[300];
@@ -132,12 +115,7 @@ static void trunc_cg(void)
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(tmp, sizeof(tmp), "/tmp/cellctl-test-cg.XXXXXX");
-	assert_non_null(mkdtemp(tmp));
-	char root[300];
-	snprintf(root, sizeof(root), "%s/cg", tmp);
-	setenv("CELLCTL_CGROUP_ROOT", root, 1);
-	cerr_clear();
+	fx_cgroot_setup(tmp, sizeof(tmp), "cg");
 	return 0;
 }
 
@@ -145,11 +123,7 @@ static int teardown(void **state)
 {
 	(void)state;
 	cgfs = false;
-	rm_rf(tmp);
-	unsetenv("CELLCTL_CGROUP_ROOT");
-	unsetenv("CELLCTL_CGROUP_MODE");
-	unsetenv("CELLCTL_PROC_SELF_CGROUP");
-	unsetenv("CELLCTL_SYSFS_ROOT");
+	fx_cgroot_teardown(tmp);
 	return 0;
 }
 

@@ -18,6 +18,7 @@
 #include "config.h"
 #include "distnet.h"
 #include "error.h"
+#include "fixtures.h"
 #include "guestnet.h"
 #include "util.h"
 
@@ -343,8 +344,7 @@ static void mkd(const char *dir, const char *name)
 
 static void rmrf(const char *dir)
 {
-	_cleanup_free_ char *rm = xasprintf("rm -rf '%s'", dir);
-	assert_int_equal(system(rm), 0);
+	rm_rf(dir);
 }
 
 /* A Debian-like guest: ifupdown whose main file sources interfaces.d, networkd enabled. */

@@ -17,6 +17,7 @@
 
 #include "config.h"
 #include "error.h"
+#include "fixtures.h"
 #include "fsutil.h"
 #include "guestnet.h"
 #include "netlink.h"
@@ -416,8 +417,7 @@ static void test_conflicts(void **state)
 	cerr_clear();
 	free_cfg(&c);
 	state_remove(&g, 102);
-	_cleanup_free_ char *rm = xasprintf("rm -rf '%s'", dir);
-	assert_int_equal(system(rm), 0);
+	rm_rf(dir);
 }
 
 /* ---- guest files: pure transforms ---- */
@@ -585,8 +585,7 @@ static void test_guest_files(void **state)
 
 	close(rootfd);
 	free_cfg(&c);
-	_cleanup_free_ char *rm = xasprintf("rm -rf '%s'", dir);
-	assert_int_equal(system(rm), 0);
+	rm_rf(dir);
 }
 
 int main(void)
