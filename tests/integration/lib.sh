@@ -202,7 +202,7 @@ leak_check() {
 	# mounts: this mount namespace is shared with everything else on the machine, so only a new
 	# mount that names our temp dir (private areas, run_dir) fails; others are reported
 	d=$(diff "$LEAK_BASE/mounts" "$n/mounts" | sed -n 's/^> //p')
-	if printf '%s\n' "$d" | grep -q "TMPD: \|$TMPD"; then
+	if grep -q "TMPD: \|$TMPD" <<< "$d"; then
 		fail "no mounts leaked ($what)" "$(printf '%s\n' "$d" | grep "TMPD: \|$TMPD" | head -20)"
 		bad=1
 	elif [ -n "$d" ]; then
@@ -280,7 +280,7 @@ expect_output() {
 	local re=$1
 	shift
 	run "$@"
-	if [ "$RC" = 0 ] && printf '%s\n' "$OUT" | grep -Eq -- "$re"; then
+	if [ "$RC" = 0 ] && grep -Eq -- "$re" <<< "$OUT"; then
 		ok "/$re/ in output of: $*"
 	else
 		fail "/$re/ expected in output of: $* (exit $RC)" "$OUT"
@@ -290,7 +290,9 @@ expect_output() {
 
 # expect_match REGEX TEXT DESC
 expect_match() {
-	if printf '%s\n' "$2" | grep -Eq -- "$1"; then ok "$3"; else fail "$3: /$1/ not in" "$2"; return 1; fi
+	# a here-string, not a pipe: grep -q leaves at the first match, and under pipefail the printf it
+	# left writing the next line would fail the match (SIGPIPE) now and then
+	if grep -Eq -- "$1" <<< "$2"; then ok "$3"; else fail "$3: /$1/ not in" "$2"; return 1; fi
 }
 
 # wait_for SECONDS CMD...: retry CMD every 0.1 s until it succeeds.
