@@ -3,7 +3,8 @@
 #   1. deps        scripts/deps.sh (apt, only when something is missing)
 #   2. build       autoreconf -fi, then out of tree in ./_build (-Werror), make
 #   3. unit        make check (cmocka through automake's TAP driver)
-#   4. asan        the unit tests again, built with -fsanitize=address,undefined in ./_build-asan
+#   4. asan        the unit tests again, built with configure --enable-sanitizers (ASan+UBSan) in
+#                  ./_build-asan
 #   4b. fuzz       the libFuzzer harnesses (tests/fuzz), built with clang in ./_build-fuzz, each
 #                  replaying its corpus and fuzzing FUZZ_SECONDS (default 30); FUZZ=0 skips
 #   5. distcheck   make distcheck (skip with DISTCHECK=0)
@@ -115,8 +116,7 @@ else
 		set -e
 		mkdir -p "$BA"
 		cd "$BA"
-		"$top/configure" -q CFLAGS="-g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
-			LDFLAGS="-fsanitize=address,undefined"
+		"$top/configure" -q $werror --enable-sanitizers
 		ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 make -j2 check
 	)
 	run_stage asan asan

@@ -191,12 +191,12 @@ static char **reexec_argv(int argc, char **argv)
 {
 	char **v = xcalloc((size_t)argc + 4, sizeof(char *));
 	int n = 0;
-	v[n++] = "cellctl";
+	v[n++] = UNCONST("cellctl");
 	int verb = log_verbosity();
 	if (verb == LOG_ERR_L)
-		v[n++] = "-q";
+		v[n++] = UNCONST("-q");
 	for (int i = LOG_WARN_L; i < verb; i++)
-		v[n++] = "-v";
+		v[n++] = UNCONST("-v");
 	for (int i = 0; i < argc; i++)
 		v[n++] = argv[i];
 	v[n] = NULL;
@@ -267,7 +267,7 @@ int cmd_exec(struct gconf *g, int argc, char **argv)
 		return cerr(EX_NOTENOUGH, 0, "exec: no command given");
 	char **cmd = argv + first;
 	/* vzctl habit: one argument with shell syntax in it runs through /bin/sh -c */
-	char *shv[] = {"/bin/sh", "-c", argv[first], NULL};
+	char *shv[] = {UNCONST("/bin/sh"), UNCONST("-c"), argv[first], NULL};
 	if (argc - first == 1 && strpbrk(argv[first], " \t;|&<>$*?'\"`()"))
 		cmd = shv;
 	return session(g, ctid, cmd, false, argc, argv);

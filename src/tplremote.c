@@ -39,12 +39,12 @@ int tpl_extract(const char *archive, const char *destdir, const struct tpl_extra
 	char shift[16], size[16];
 	snprintf(shift, sizeof(shift), "%u", o ? o->uid_shift : 0);
 	snprintf(size, sizeof(size), "%u", o ? o->uid_size : 0);
-	char *argv[] = {"cellctl-archive", "extract", (char *)archive, (char *)destdir, shift, size, NULL};
+	char *argv[] = {UNCONST("cellctl-archive"), UNCONST("extract"), UNCONST(archive), UNCONST(destdir), shift, size, NULL};
 	return run_helper(argv, o ? o->cancel : NULL, "extracting");
 }
 
 int tpl_pack(const char *srcdir, const char *archive, bool progress)
 {
-	char *argv[] = {"cellctl-archive", "pack", (char *)srcdir, (char *)archive, progress ? "1" : "0", NULL};
+	char *argv[] = {UNCONST("cellctl-archive"), UNCONST("pack"), UNCONST(srcdir), UNCONST(archive), UNCONST(progress ? "1" : "0"), NULL};
 	return run_helper(argv, NULL, "packing");
 }

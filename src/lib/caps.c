@@ -28,8 +28,7 @@ int caps_drop_mask(const char *cfg, uint64_t *mask)
 				return -EINVAL;
 			cap_value_t v;
 			_cleanup_free_ char *name = NULL;
-			name = str_startswith(tok, "cap_") || str_startswith(tok, "CAP_") ? xstrdup(tok)
-											   : xasprintf("cap_%s", tok);
+			name = strncasecmp(tok, "cap_", 4) == 0 ? xstrdup(tok) : xasprintf("cap_%s", tok);
 			if (cap_from_name(name, &v) < 0 || v < 0 || v > 63)
 				return -EINVAL;
 			if (on)

@@ -221,12 +221,12 @@ static __attribute__((noreturn)) void child_main(const struct spawn_req *rq, con
 	char uuidenv[80];
 	snprintf(uuidenv, sizeof(uuidenv), "container_uuid=%s", c->uuid ? c->uuid : "");
 	bool notify = access("/run/host/notify", F_OK) == 0;
-	char *envp[] = {"container=cellctl", uuidenv, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-			"TERM=linux", notify ? "NOTIFY_SOCKET=/run/host/notify" : NULL, NULL};
+	char *envp[] = {UNCONST("container=cellctl"), uuidenv, UNCONST("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"),
+			UNCONST("TERM=linux"), notify ? UNCONST("NOTIFY_SOCKET=/run/host/notify") : NULL, NULL};
 	static const char *inits[] = {"/sbin/init", "/etc/init", "/bin/init"};
 	int first_err = 0;
 	for (size_t i = 0; i < ARRAY_SIZE(inits); i++) {
-		char *argv[] = {(char *)inits[i], NULL};
+		char *argv[] = {UNCONST(inits[i]), NULL};
 		execve(inits[i], argv, envp);
 		if (errno != ENOENT && !first_err)
 			first_err = errno;

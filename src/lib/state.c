@@ -26,6 +26,9 @@ char *state_format(const struct ct_state *s)
 int state_parse(const char *text, struct ct_state *s)
 {
 	memset(s, 0, sizeof(*s));
+	/* every line ends in a newline: without one at the end, the file was cut short */
+	if (!*text || text[strlen(text) - 1] != '\n')
+		return -EINVAL;
 	int mp, ip, un;
 	int n = 0;
 	if (sscanf(text, "monitor %d %llu\ninit %d %llu\nuserns %d %u\nboots %u\n%n", &mp, &s->monitor_start, &ip,

@@ -166,10 +166,10 @@ static int run_recipe(const char *name, const char *recipe, const char *root)
 		sigaction(SIGINT, &dfl, NULL);
 		sigaction(SIGTERM, &dfl, NULL);
 		sigaction(SIGQUIT, &dfl, NULL);
-		char *const argv[] = {(char *)recipe, (char *)root, NULL};
+		char *const argv[] = {UNCONST(recipe), UNCONST(root), NULL};
 		execv(recipe, argv);
 		if (errno == EACCES || errno == ENOEXEC) {
-			char *const shargv[] = {(char *)"/bin/sh", (char *)recipe, (char *)root, NULL};
+			char *const shargv[] = {UNCONST("/bin/sh"), UNCONST(recipe), UNCONST(root), NULL};
 			execv("/bin/sh", shargv);
 		}
 		_exit(127);

@@ -11,6 +11,9 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define UNUSED __attribute__((unused))
+/* A string without its const, for the char *const[] argv and envp of the exec calls (which never
+ * write to them), without a cast that -Wcast-qual flags. */
+#define UNCONST(s) ((char *)(uintptr_t)(const char *)(s))
 
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t m);

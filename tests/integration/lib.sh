@@ -53,20 +53,14 @@ skip() {
 	exit 77
 }
 
-# ---- the binary ---------------------------------------------------------------------------
-find_cellctl() {
-	local c
-	for c in "${CELLCTL:-}" "$SRCDIR/_build/cellctl" "$SRCDIR/cellctl" /tmp/build-it/cellctl "$(command -v cellctl 2>/dev/null || true)"; do
-		if [ -n "$c" ] && [ -x "$c" ] && [ -f "$c" ]; then
-			(cd "$(dirname "$c")" && printf '%s/%s\n' "$(pwd)" "$(basename "$c")")
-			return 0
-		fi
-	done
-	return 1
-}
+# ---- the binary ----------------------------------------------------------------------------
+. "$LIB_DIR/findbin.sh"
 
 [ "$(id -u)" = 0 ] || skip "needs root"
-CELLCTL=$(find_cellctl) || skip "no cellctl binary (set CELLCTL or pass it to tests/integration/run)"
+if ! CELLCTL=$(find_cellctl "$SRCDIR"); then
+	printf 'not ok - find the cellctl binary\n'
+	exit 1
+fi
 export CELLCTL
 command -v nsenter >/dev/null || skip "nsenter (util-linux) missing"
 command -v ip >/dev/null || skip "ip (iproute2) missing"
@@ -208,7 +202,7 @@ leak_check() {
 	# mounts: this mount namespace is shared with everything else on the machine, so only a new
 	# mount that names our temp dir (private areas, run_dir) fails; others are reported
 	d=$(diff "$LEAK_BASE/mounts" "$n/mounts" | sed -n 's/^> //p')
-	if printf '%s\n' "$d" | grep -q "TMPD: \|$TMPD"; then
+	if grep -q "TMPD: \|$TMPD" <<< "$d"; then
 		fail "no mounts leaked ($what)" "$(printf '%s\n' "$d" | grep "TMPD: \|$TMPD" | head -20)"
 		bad=1
 	elif [ -n "$d" ]; then
@@ -286,7 +280,7 @@ expect_output() {
 	local re=$1
 	shift
 	run "$@"
-	if [ "$RC" = 0 ] && printf '%s\n' "$OUT" | grep -Eq -- "$re"; then
+	if [ "$RC" = 0 ] && grep -Eq -- "$re" <<< "$OUT"; then
 		ok "/$re/ in output of: $*"
 	else
 		fail "/$re/ expected in output of: $* (exit $RC)" "$OUT"
@@ -296,7 +290,9 @@ expect_output() {
 
 # expect_match REGEX TEXT DESC
 expect_match() {
-	if printf '%s\n' "$2" | grep -Eq -- "$1"; then ok "$3"; else fail "$3: /$1/ not in" "$2"; return 1; fi
+	# a here-string, not a pipe: grep -q leaves at the first match, and under pipefail the printf it
+	# left writing the next line would fail the match (SIGPIPE) now and then
+	if grep -Eq -- "$1" <<< "$2"; then ok "$3"; else fail "$3: /$1/ not in" "$2"; return 1; fi
 }
 
 # wait_for SECONDS CMD...: retry CMD every 0.1 s until it succeeds.

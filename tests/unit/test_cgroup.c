@@ -17,6 +17,7 @@
 
 #include "cgroup.h"
 #include "error.h"
+#include "fixtures.h"
 #include "util.h"
 
 static char tmp[256];
@@ -104,24 +105,6 @@ static void remove_files(const char *dir)
 	closedir(d);
 }
 
-static void rm_rf(const char *dir)
-{
-	remove_files(dir);
-	DIR *d = opendir(dir);
-	if (!d)
-		return;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		char p[1024];
-		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
-		rm_rf(p);
-	}
-	closedir(d);
-	rmdir(dir);
-}
-
 static void trunc_cg(void)
 {
 	char d[300];
@@ -132,12 +115,7 @@ static void trunc_cg(void)
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(tmp, sizeof(tmp), "/tmp/cellctl-test-cg.XXXXXX");
-	assert_non_null(mkdtemp(tmp));
-	char root[300];
-	snprintf(root, sizeof(root), "%s/cg", tmp);
-	setenv("CELLCTL_CGROUP_ROOT", root, 1);
-	cerr_clear();
+	fx_cgroot_setup(tmp, sizeof(tmp), "cg");
 	return 0;
 }
 
@@ -145,11 +123,7 @@ static int teardown(void **state)
 {
 	(void)state;
 	cgfs = false;
-	rm_rf(tmp);
-	unsetenv("CELLCTL_CGROUP_ROOT");
-	unsetenv("CELLCTL_CGROUP_MODE");
-	unsetenv("CELLCTL_PROC_SELF_CGROUP");
-	unsetenv("CELLCTL_SYSFS_ROOT");
+	fx_cgroot_teardown(tmp);
 	return 0;
 }
 
@@ -339,7 +313,7 @@ static void test_resolve_hybrid_self(void **state)
 	(void)state;
 	fake_v1_layout();
 	setenv("CELLCTL_CGROUP_MODE", "hybrid", 1);
-	struct gconf g = {.cg_parent = (char *)"self"};
+	struct gconf g = {.cg_parent = UNCONST("self")};
 	struct cg_paths p;
 	assert_int_equal(cg_resolve(&g, 101, &p), 0);
 	assert_int_equal(p.mode, CG_HYBRID);
@@ -368,21 +342,21 @@ static void test_resolve_hybrid_self(void **state)
 	assert_int_equal(cg_resolve(NULL, 101, &p), 0);
 	assert_string_equal(p.h[0].rel, "cellctl/101");
 	assert_string_equal(find(&p, "memory")->rel, "cellctl/101");
-	g.cg_parent = (char *)"/machine//cells/";
+	g.cg_parent = UNCONST("/machine//cells/");
 	assert_int_equal(cg_resolve(&g, 2147483647, &p), 0);
 	assert_string_equal(p.h[0].rel, "machine/cells/2147483647");
 
 	/* self/NAME: the caller's own cgroups, a directory of that name (a test world's unique name) */
-	g.cg_parent = (char *)"self/cct-run-42";
+	g.cg_parent = UNCONST("self/cct-run-42");
 	assert_int_equal(cg_resolve(&g, 101, &p), 0);
 	assert_string_equal(p.h[0].rel, "user/x.scope/cct-run-42/101");
 	assert_string_equal(find(&p, "memory")->rel, "process_api/9f66/cct-run-42/101");
 	assert_string_equal(find(&p, "cpu,cpuacct")->rel, "cct-run-42/101");
-	g.cg_parent = (char *)"self/a b";
+	g.cg_parent = UNCONST("self/a b");
 	assert_true(cg_resolve(&g, 101, &p) < 0);
 	assert_int_equal(cerr_exit(), EX_BADVALUE);
 	cerr_clear();
-	g.cg_parent = (char *)"self/../../escape";
+	g.cg_parent = UNCONST("self/../../escape");
 	assert_true(cg_resolve(&g, 101, &p) < 0);
 	cerr_clear();
 	/* the caller's own cgroup with white space (the run state is space separated) */
@@ -391,7 +365,7 @@ static void test_resolve_hybrid_self(void **state)
 	snprintf(sc2, sizeof(sc2), "%s/self-cgroup2", tmp);
 	setenv("CELLCTL_PROC_SELF_CGROUP", sc2, 1);
 	setenv("CELLCTL_CGROUP_MODE", "unified", 1);
-	g.cg_parent = (char *)"self";
+	g.cg_parent = UNCONST("self");
 	assert_true(cg_resolve(&g, 101, &p) < 0);
 	assert_non_null(strstr(cerr_msg(), "white space"));
 	cerr_clear();
@@ -399,7 +373,7 @@ static void test_resolve_hybrid_self(void **state)
 	setenv("CELLCTL_PROC_SELF_CGROUP", sc2, 1);
 
 	setenv("CELLCTL_CGROUP_MODE", "legacy", 1);
-	g.cg_parent = (char *)"self";
+	g.cg_parent = UNCONST("self");
 	assert_int_equal(cg_resolve(&g, 101, &p), 0);
 	assert_null(find(&p, "unified"));
 	assert_non_null(find(&p, "freezer"));
@@ -761,7 +735,7 @@ static void test_v1_backend(void **state)
 	mkfile("self-cgroup", "4:memory:/process_api/9f66\n1:cpu,cpuacct:/\n3:cpuset:/\n7:blkio:/\n"
 			      "11:pids:/\n0::/\n");
 	fake_sysfs("private/101");
-	struct gconf g = {.cg_parent = (char *)"self"};
+	struct gconf g = {.cg_parent = UNCONST("self")};
 	struct cg_paths p;
 	assert_int_equal(cg_resolve(&g, 101, &p), 0);
 	const struct cg_ops *ops = cg_backend(p.mode);
@@ -784,7 +758,7 @@ static void test_v1_backend(void **state)
 	c.cpulimit = 150;
 	c.numproc = 64;
 	c.iolimit = 1 << 20;
-	c.cpumask = (char *)"1";
+	c.cpumask = UNCONST("1");
 	mkfile("cg/cpuset/cellctl/101/cpuset.cpus", ""); /* plain files are not truncated by writes */
 	mkfile("cg/cpuset/cellctl/101/ct/cpuset.cpus", "");
 	char priv[512];

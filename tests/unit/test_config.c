@@ -6,7 +6,6 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,18 +13,11 @@
 
 #include "config.h"
 #include "error.h"
+#include "fixtures.h"
 #include "ini.h"
 #include "util.h"
 
 static char tmpdir[64];
-
-static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
-{
-	(void)st;
-	(void)flag;
-	(void)f;
-	return remove(p);
-}
 
 static int setup_dir(void **state)
 {
@@ -41,7 +33,7 @@ static int teardown_dir(void **state)
 {
 	(void)state;
 	unsetenv("CELLCTL_CONF");
-	nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	rm_rf(tmpdir);
 	return 0;
 }
 

@@ -18,6 +18,7 @@
 #include "config.h"
 #include "distnet.h"
 #include "error.h"
+#include "fixtures.h"
 #include "guestnet.h"
 #include "util.h"
 
@@ -343,8 +344,7 @@ static void mkd(const char *dir, const char *name)
 
 static void rmrf(const char *dir)
 {
-	_cleanup_free_ char *rm = xasprintf("rm -rf '%s'", dir);
-	assert_int_equal(system(rm), 0);
+	rm_rf(dir);
 }
 
 /* A Debian-like guest: ifupdown whose main file sources interfaces.d, networkd enabled. */
@@ -366,7 +366,7 @@ static void test_write_debian(void **state)
 	_cleanup_free_ char *wants = xasprintf("%s/etc/systemd/system/multi-user.target.wants/systemd-networkd.service", root);
 	assert_int_equal(symlink("/lib/systemd/system/systemd-networkd.service", wants), 0); /* dangling is fine */
 
-	struct ct_config c = {.ctid = 101, .nameserver = "10.0.0.53"};
+	struct ct_config c = {.ctid = 101, .nameserver = UNCONST("10.0.0.53")};
 	add_if(&c, "eth0", "10.0.0.5/24", "10.0.0.1", NULL);
 	add_if(&c, "eth1", "10.1.0.5/24", NULL, NULL);
 	add_if(&c, "eth2", "10.2.0.5/24", NULL, NULL);

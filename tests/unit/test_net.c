@@ -17,6 +17,7 @@
 
 #include "config.h"
 #include "error.h"
+#include "fixtures.h"
 #include "fsutil.h"
 #include "guestnet.h"
 #include "netlink.h"
@@ -263,8 +264,8 @@ static void free_cfg(struct ct_config *c)
 static void test_resolve(void **state)
 {
 	(void)state;
-	struct gconf g = {.bridge = "cellbr0"};
-	struct ct_config c = {.ctid = 101, .uuid = (char *)U1, .nnetif = 2};
+	struct gconf g = {.bridge = UNCONST("cellbr0")};
+	struct ct_config c = {.ctid = 101, .uuid = UNCONST(U1), .nnetif = 2};
 	strcpy(c.netif[0].ifname, "eth0");
 	strcpy(c.netif[1].ifname, "eth1");
 	strcpy(c.netif[1].mac, "02:11:22:33:44:55");
@@ -304,7 +305,7 @@ static void test_resolve(void **state)
 	assert_string_not_equal(a.mac, b.mac);
 
 	/* bridges cellctl may create */
-	g.bridges = "br1,br2  br3";
+	g.bridges = UNCONST("br1,br2  br3");
 	assert_true(net_bridge_creatable(&g, "cellbr0"));
 	assert_true(net_bridge_creatable(&g, "br2"));
 	assert_true(net_bridge_creatable(&g, "br3"));
@@ -337,14 +338,14 @@ static void test_conflicts(void **state)
 	_cleanup_free_ char *cfg = xasprintf("%s/ct", dir), *run = xasprintf("%s/run", dir);
 	assert_int_equal(mkdir(cfg, 0755), 0);
 	assert_int_equal(mkdir(run, 0755), 0);
-	struct gconf g = {.config_dir = cfg, .run_dir = run, .bridge = "cellbr0", .bridge_address = "10.77.0.1/24"};
+	struct gconf g = {.config_dir = cfg, .run_dir = run, .bridge = UNCONST("cellbr0"), .bridge_address = UNCONST("10.77.0.1/24")};
 	_cleanup_free_ char *c102 = xasprintf("[container]\nuuid = %s\n[netif.eth0]\nipadd = 10.77.0.102/24\n", U2);
 	put(cfg, "102.conf", c102);
 	put(cfg, "103.conf", "[container]\nuuid = 11111111-2222-4333-8444-555555555555\n[netif.eth0]\n"
 			     "mac = 02:aa:bb:cc:dd:ee\nipadd = 10.77.0.103/24\n");
 	put(cfg, "104.conf", "this is [ not a valid config\n");
 
-	struct ct_config c = {.ctid = 101, .uuid = (char *)U1, .nnetif = 1};
+	struct ct_config c = {.ctid = 101, .uuid = UNCONST(U1), .nnetif = 1};
 	strcpy(c.netif[0].ifname, "eth0");
 	c.netif[0].ips[c.netif[0].nips++] = xstrdup("10.77.0.101/24");
 	cerr_clear();
@@ -386,7 +387,7 @@ static void test_conflicts(void **state)
 	cerr_clear();
 	/* ... but not on another bridge (one cellctl may create: it need not exist yet) */
 	strcpy(c.netif[0].bridge, "otherbr");
-	g.bridges = "br1, otherbr";
+	g.bridges = UNCONST("br1, otherbr");
 	assert_int_equal(net_check_conflicts(&g, &c), 0);
 	assert_int_equal(net_check_bridges(&g, &c), 0);
 	/* a bridge cellctl may not create must exist: a typo is refused, nothing assumed */
@@ -416,8 +417,7 @@ static void test_conflicts(void **state)
 	cerr_clear();
 	free_cfg(&c);
 	state_remove(&g, 102);
-	_cleanup_free_ char *rm = xasprintf("rm -rf '%s'", dir);
-	assert_int_equal(system(rm), 0);
+	rm_rf(dir);
 }
 
 /* ---- guest files: pure transforms ---- */
@@ -535,8 +535,8 @@ static void test_guest_files(void **state)
 	_cleanup_free_ char *rel = xasprintf("../../hostfile");
 	assert_int_equal(symlink(rel, hn), 0);
 
-	struct ct_config c = {.ctid = 101, .nnetif = 1, .hostname = "ct101", .nameserver = "10.0.0.53",
-			      .searchdomain = "example.com"};
+	struct ct_config c = {.ctid = 101, .nnetif = 1, .hostname = UNCONST("ct101"), .nameserver = UNCONST("10.0.0.53"),
+			      .searchdomain = UNCONST("example.com")};
 	c.netif[0].ips[c.netif[0].nips++] = xstrdup("10.77.0.101/24");
 	int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	assert_true(rootfd >= 0);
@@ -563,8 +563,8 @@ static void test_guest_files(void **state)
 	/* opt-out: the marker, or no u+w */
 	put(etc, "resolv.conf", "# cellctl: keep\nnameserver 9.9.9.9\n");
 	assert_int_equal(chmod(hn, 0444), 0);
-	c.hostname = "renamed";
-	c.nameserver = "1.1.1.1";
+	c.hostname = UNCONST("renamed");
+	c.nameserver = UNCONST("1.1.1.1");
 	assert_int_equal(gnet_write_files(rootfd, &c, getuid(), getgid()), 0);
 	s = slurp(rl);
 	assert_string_equal(s, "# cellctl: keep\nnameserver 9.9.9.9\n");
@@ -585,8 +585,7 @@ static void test_guest_files(void **state)
 
 	close(rootfd);
 	free_cfg(&c);
-	_cleanup_free_ char *rm = xasprintf("rm -rf '%s'", dir);
-	assert_int_equal(system(rm), 0);
+	rm_rf(dir);
 }
 
 int main(void)

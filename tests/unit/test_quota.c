@@ -20,7 +20,7 @@
 static void test_projid(void **state)
 {
 	(void)state;
-	struct gconf g = {.config_dir = (char *)"/nonexistent", .private_dir = (char *)"/nonexistent"};
+	struct gconf g = {.config_dir = UNCONST("/nonexistent"), .private_dir = UNCONST("/nonexistent")};
 	struct ct_config *c = NULL;
 	assert_int_equal(ctconf_from_doc(&g, 4242, NULL, &c), 0);
 	assert_int_equal(quota_ct_projid(c), 4242); /* default: the CTID */

@@ -414,7 +414,7 @@ static void test_format_parse(void **state)
 static void test_soft_hard(void **state)
 {
 	(void)state;
-	struct gconf g = {.config_dir = (char *)"/nonexistent", .private_dir = (char *)"/nonexistent"};
+	struct gconf g = {.config_dir = UNCONST("/nonexistent"), .private_dir = UNCONST("/nonexistent")};
 	struct ct_config *c = NULL;
 	assert_int_equal(ctconf_from_doc(&g, 101, NULL, &c), 0);
 	const struct param *ds = param_find("diskspace"), *di = param_find("diskinodes");

@@ -15,6 +15,7 @@
 
 #include "cgroup.h"
 #include "error.h"
+#include "fixtures.h"
 #include "ubc.h"
 #include "util.h"
 
@@ -34,48 +35,17 @@ static void mkfile(const char *rel, const char *content)
 	fclose(f);
 }
 
-static void rm_rf(const char *dir)
-{
-	DIR *d = opendir(dir);
-	if (!d) {
-		unlink(dir);
-		return;
-	}
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		char p[1024];
-		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
-		struct stat st;
-		if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
-			rm_rf(p);
-		else
-			unlink(p);
-	}
-	closedir(d);
-	rmdir(dir);
-}
-
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(tmp, sizeof(tmp), "/tmp/cellctl-test-ubc.XXXXXX");
-	assert_non_null(mkdtemp(tmp));
-	char root[300];
-	snprintf(root, sizeof(root), "%s/cg", tmp);
-	setenv("CELLCTL_CGROUP_ROOT", root, 1);
-	cerr_clear();
+	fx_cgroot_setup(tmp, sizeof(tmp), "ubc");
 	return 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	rm_rf(tmp);
-	unsetenv("CELLCTL_CGROUP_ROOT");
-	unsetenv("CELLCTL_CGROUP_MODE");
-	unsetenv("CELLCTL_PROC_SELF_CGROUP");
+	fx_cgroot_teardown(tmp);
 	return 0;
 }
 
@@ -225,7 +195,7 @@ static void test_stats_v1(void **state)
 	for (size_t i = 0; i < ARRAY_SIZE(hier); i++)
 		mkfile(hier[i], "");
 
-	struct gconf g = {.cg_parent = (char *)"self"};
+	struct gconf g = {.cg_parent = UNCONST("self")};
 	struct cg_paths p;
 	resolve_started(&g, 101, &p);
 	assert_int_equal(p.mode, CG_HYBRID);
