@@ -2,6 +2,7 @@
  * parameter table (params.c) drives validation, the CLI, set --save and list -o. */
 #pragma once
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "ini.h"
@@ -65,6 +66,7 @@ struct ct_config {
 	int bootorder;
 	uint32_t uid_base, uid_size; /* the id block when userns */
 	unsigned stop_timeout;       /* seconds */
+	uint32_t quota_id;           /* disk quota project ID, 0 = none recorded (the CTID) */
 	/* [resources]: UINT64_MAX / 0 meaning unset/unlimited as documented per field */
 	uint64_t ram, swap;          /* bytes; SIZE_UNLIMITED when unset */
 	unsigned cpuunits;           /* 8..500000, default 1000 */
@@ -94,21 +96,49 @@ struct ct_config {
 	char seccomp_deny[1024];  /* extra denied calls, "ptrace:EACCES,personality:EPERM" */
 };
 
+/* ---- the one reader ----
+ * Every config value cellctl acts on comes from one iniparser parse of one read of the file. The
+ * text is read once; the editor (ini.c) checks its lines (FILE:LINE for a malformed line, a key
+ * before any [section], a line too long) and keeps it for set --save; iniparser reads the values
+ * from the same bytes. */
+struct _dictionary_;
+struct conf_text {
+	struct ini_doc *doc;       /* the text, for editing */
+	struct _dictionary_ *dict; /* iniparser's reading of it */
+};
+/* Check and parse text (len bytes, read once from the file name). EX_BADCONFIG "NAME:LINE:
+ * malformed line: TEXT" (or "key before any [section]", with a hint for OpenVZ files, or "line
+ * too long"), -EINVAL; 0 and *out filled (conf_text_free it). */
+int conf_parse(const char *name, const char *text, size_t len, struct conf_text *out);
+void conf_text_free(struct conf_text *t);
+/* The value of [section] key as iniparser read it, NULL when absent. */
+const char *conf_get(const struct conf_text *t, const char *section, const char *key);
+/* After an edit: render doc, parse the text again as above, and check that iniparser reads every
+ * key of doc as the editor meant it. 0 and *text (malloc'd, may be NULL) what to write;
+ * EX_CONFSAVE naming the key otherwise, and nothing should be written. */
+int conf_check_edit(const char *name, const struct ini_doc *doc, char **text);
+
 /* Read config_dir/CTID.conf. -ENOENT (cerr EX_NOCONF) when missing; malformed lines give
  * EX_BADCONFIG with "file:line"; invalid values EX_BADVALUE naming the key. */
 int ctconf_load(const struct gconf *g, unsigned ctid, struct ct_config **out);
-/* Build from an ini_doc (used by load and by create before the file exists). Takes ownership of
- * doc (NULL: an empty one) in every case: it becomes c->doc, or is freed on failure. */
+/* Build the config of ctid from text read once from the file name (NULL text: empty); errors as
+ * ctconf_load's, naming name. */
+int ctconf_from_text(const struct gconf *g, unsigned ctid, const char *name, const char *text,
+		     struct ct_config **out);
+/* Build from an ini_doc (create before the file exists, tests): its text, as ctconf_from_text.
+ * Takes ownership of doc (NULL: an empty one) in every case. */
 int ctconf_from_doc(const struct gconf *g, unsigned ctid, struct ini_doc *doc, struct ct_config **out);
 void ctconf_free(struct ct_config *c);
 /* Path of the container config (malloc'd). */
 char *ctconf_path(const struct gconf *g, unsigned ctid);
-/* Write c->doc atomically to c->path. cerr EX_CONFSAVE on failure. */
+/* Write c->doc atomically to c->path, once iniparser reads the new text as meant (conf_check_edit).
+ * cerr EX_CONFSAVE on failure (EX_BADCONFIG when the text is refused as malformed). */
 int ctconf_save(struct ct_config *c);
 /* List existing CTIDs (numeric NAME.conf files in config_dir), sorted. Caller frees *ids. */
 int ctconf_list(const struct gconf *g, unsigned **ids, unsigned *n);
-/* Load a sample (sample_dir/ve-NAME.conf-sample) as a doc; cerr EX_NOCONF when missing. */
-int ctconf_load_sample(const struct gconf *g, const char *name, struct ini_doc **out);
+/* The config of ctid from a sample (sample_dir/ve-NAME.conf-sample), read as ctconf_load reads
+ * (messages name the sample file); cerr EX_NOCONF when missing. */
+int ctconf_load_sample(const struct gconf *g, unsigned ctid, const char *name, struct ct_config **out);
 
 /* ---- the parameter table (params.c) ---- */
 enum param_flags {
@@ -144,15 +174,17 @@ const char *param_form(const struct param *p);
  * Errors: cerr with the param's exit code and a message naming the option and value. */
 int param_set(struct ct_config *c, const struct param *p, const char *value);
 
-/* Fill c from c->doc through the table (and the [netif.X] sections); the doc is not modified.
- * Errors: cerr(p->bad_exit, "FILE: [section] key: invalid value 'X'"). Used by ctconf_from_doc. */
-int param_load_doc(struct ct_config *c);
+/* Fill c from the values iniparser read (t) through the table and the [netif.X] sections (their
+ * names as the file spells them, from t->doc). Errors: cerr(p->bad_exit, "NAME: [section] key:
+ * invalid value 'X'"). Used by the reader (config.c). */
+int param_load(struct ct_config *c, const struct conf_text *t, const char *name);
 /* Per-interface options after --ifname IFNAME: key is mac, host_ifname, host_mac, bridge, ipadd,
- * ipdel, gw or gw6. ifname NULL means the first interface. Validates, updates c and c->doc;
+ * ipdel, gw, gw6, mac_filter or ip_filter. ifname NULL means the first interface. Validates, updates c and c->doc;
  * cerr with EX_BADVALUE / EX_BADIP naming the option. */
 int param_netif_set(struct ct_config *c, const char *ifname, const char *key, const char *value);
 bool param_is_netif_key(const char *key);
 /* Validators shared with the global config and the network code. */
-bool param_valid_ifname(const char *s);   /* 1..15 printable chars, none of / : , [ ] " ' ; # \ or space */
+bool param_valid_ifname(const char *s);   /* 1..15 printable chars, none of / : , [ ] " ' ; # \ or space,
+                                           * not . or .. */
 bool param_valid_cidr(const char *s);     /* IPv4 or IPv6 address with an optional /prefix */
 bool param_valid_hostname(const char *s); /* RFC 1123 labels, at most 253 chars */

@@ -392,6 +392,48 @@ int ini_remove_section(struct ini_doc *d, const char *section)
 	return removed;
 }
 
+int ini_lint(const struct ini_doc *d, unsigned *line, const char **text)
+{
+	const char *cur = NULL; /* no section yet (an empty "[ ]" header counts as none) */
+	unsigned no = 1;
+	for (size_t i = 0; i < d->n; i++) {
+		const struct ini_line *ln = &d->l[i];
+		int what = INI_LINT_OK;
+		if (ln->type == L_SECTION) {
+			cur = ln->name;
+		} else if (ln->type == L_KEY) {
+			if (!*ln->name)
+				what = INI_LINT_MALFORMED; /* "= value": iniparser's syntax error */
+			else if (!cur || !*cur)
+				what = INI_LINT_NOSECTION;
+		} else if (!ln->dangling) {
+			/* blank, a comment, "[]" (changes nothing), or what iniparser calls a syntax error */
+			_cleanup_free_ char *t = logical_text(ln->raw, NULL);
+			const char *s = t;
+			while (isspace((unsigned char)*s))
+				s++;
+			if (*s && *s != ';' && *s != '#' && !(*s == '[' && s[strlen(s) - 1] == ']'))
+				what = INI_LINT_MALFORMED;
+		}
+		/* iniparser reads at most INI_LINE_MAX characters of a physical line */
+		for (const char *p = ln->raw; what == INI_LINT_OK && p;) {
+			const char *nl = strchr(p, '\n');
+			if ((nl ? (size_t)(nl - p) : strlen(p)) > INI_LINE_MAX)
+				what = INI_LINT_TOOLONG;
+			p = nl ? nl + 1 : NULL;
+		}
+		if (what != INI_LINT_OK) {
+			*line = no;
+			*text = ln->raw;
+			return what;
+		}
+		for (const char *p = ln->raw; (p = strchr(p, '\n')); p++)
+			no++;
+		no++;
+	}
+	return INI_LINT_OK;
+}
+
 int ini_key_at(const struct ini_doc *d, const char *section, size_t idx, const char **key, const char **value)
 {
 	const char *cur = "";

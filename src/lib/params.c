@@ -319,6 +319,15 @@ static void pr_stop_timeout(const struct ct_config *c, char *buf, unsigned len)
 	snprintf(buf, len, "%u", c->stop_timeout);
 }
 
+static int ap_quota_id(struct ct_config *c, const char *v) { return parse_uint(v, 1, UINT32_MAX - 1, &c->quota_id); }
+static void pr_quota_id(const struct ct_config *c, char *buf, unsigned len)
+{
+	if (c->quota_id)
+		snprintf(buf, len, "%u", c->quota_id);
+	else
+		buf[0] = 0;
+}
+
 /* ---- [resources] ---- */
 
 static int ap_ram(struct ct_config *c, const char *v)
@@ -976,6 +985,7 @@ static const struct param params[] = {
 	P(userns, "container", "userns", PF_CREATE | PF_LIST, EX_BADVALUE, "run in a user namespace: yes|no"),
 	P(uid_base, "container", "uid_base", PF_LIST, EX_BADVALUE, "first host uid/gid of the id block"),
 	P(stop_timeout, "container", "stop_timeout", CS | PF_LIST, EX_BADVALUE, "seconds to wait for a clean stop"),
+	P(quota_id, "container", "quota_id", 0, EX_BADVALUE, "disk quota project ID (set at create)"),
 	P(ram, "resources", "ram", CS | PF_LIVE | PF_LIST, EX_BADVALUE, "memory limit: N[KMGT]|unlimited"),
 	P(swap, "resources", "swap", CS | PF_LIVE | PF_LIST, EX_BADVALUE, "swap limit: N[KMGT]|unlimited"),
 	P(cpuunits, "resources", "cpuunits", CS | PF_LIVE | PF_LIST, EX_BADVALUE, "CPU weight 8..500000 (default 1000)"),
@@ -1056,6 +1066,7 @@ static const struct {
 	{"bootorder", "a number from 0 to 2147483647 (higher starts first)"},
 	{"uid_base", "a host user ID from 0 to 4294967295 that leaves room for the ID block above it"},
 	{"stop_timeout", "seconds from 1 to 604800, such as 120"},
+	{"quota_id", "a project ID from 1 to 4294967294"},
 	{"ram", "a size of at least 1M such as 512M, 12G or 1048576K (" SIZE_SUFFIXES "), or unlimited"},
 	{"swap", "a size such as 0, 512M or 2G (" SIZE_SUFFIXES "), or unlimited"},
 	{"cpuunits", "a number from 8 to 500000 (default 1000)"},
@@ -1285,96 +1296,93 @@ int param_set(struct ct_config *c, const struct param *p, const char *value)
 	return 0;
 }
 
-static int bad_key_r(const struct ct_config *c, int code, const char *sec, const char *key, const char *v, int r,
+static int bad_key_r(const char *name, int code, const char *sec, const char *key, const char *v, int r,
 		     const char *form)
 {
 	char w[512], e[256];
-	return cerr(code, 0, "%s: [%s] %s: invalid value '%s'%s", c->path ? c->path : "config", sec, key,
+	return cerr(code, 0, "%s: [%s] %s: invalid value '%s'%s", name ? name : "config", sec, key,
 		    str_escape_buf(v, e, sizeof(e)), why(r, form, w, sizeof(w)));
 }
 
-static int bad_key(const struct ct_config *c, int code, const char *sec, const char *key, const char *v)
+static int bad_key(const char *name, int code, const char *sec, const char *key, const char *v)
 {
-	return bad_key_r(c, code, sec, key, v, -EINVAL, form_of(key));
+	return bad_key_r(name, code, sec, key, v, -EINVAL, form_of(key));
 }
 
-static int load_netif(struct ct_config *c, const char *sec)
+static int load_netif(struct ct_config *c, const struct conf_text *d, const char *name, const char *sec)
 {
-	const struct ini_doc *d = c->doc;
 	const char *ifname = sec + 6;
 	if (!param_valid_ifname(ifname))
-		return cerr(EX_BADCONFIG, 0, "%s: [%s]: invalid interface name", c->path, sec);
+		return cerr(EX_BADCONFIG, 0, "%s: [%s]: invalid interface name", name, sec);
 	struct ct_netif *n = netif_new(c, ifname);
 	if (!n)
-		return cerr(EX_BADCONFIG, 0, "%s: [%s]: more than %d interfaces", c->path, sec, MAX_NETIF);
+		return cerr(EX_BADCONFIG, 0, "%s: [%s]: more than %d interfaces", name, sec, MAX_NETIF);
 	const char *v;
 	int fam;
-	if ((v = ini_get(d, sec, "mac")) && *v) {
+	if ((v = conf_get(d, sec, "mac")) && *v) {
 		if (!valid_mac(v))
-			return bad_key(c, EX_BADVALUE, sec, "mac", v);
+			return bad_key(name, EX_BADVALUE, sec, "mac", v);
 		snprintf(n->mac, sizeof(n->mac), "%s", v);
 	}
-	if ((v = ini_get(d, sec, "host_mac")) && *v) {
+	if ((v = conf_get(d, sec, "host_mac")) && *v) {
 		if (!valid_mac(v))
-			return bad_key(c, EX_BADVALUE, sec, "host_mac", v);
+			return bad_key(name, EX_BADVALUE, sec, "host_mac", v);
 		snprintf(n->host_mac, sizeof(n->host_mac), "%s", v);
 	}
-	if ((v = ini_get(d, sec, "host_ifname")) && *v) {
+	if ((v = conf_get(d, sec, "host_ifname")) && *v) {
 		if (!param_valid_ifname(v))
-			return bad_key(c, EX_BADVALUE, sec, "host_ifname", v);
+			return bad_key(name, EX_BADVALUE, sec, "host_ifname", v);
 		snprintf(n->host_ifname, sizeof(n->host_ifname), "%s", v);
 	}
-	if ((v = ini_get(d, sec, "bridge")) && *v) {
+	if ((v = conf_get(d, sec, "bridge")) && *v) {
 		if (!param_valid_ifname(v))
-			return bad_key(c, EX_BADVALUE, sec, "bridge", v);
+			return bad_key(name, EX_BADVALUE, sec, "bridge", v);
 		snprintf(n->bridge, sizeof(n->bridge), "%s", v);
 	}
-	if ((v = ini_get(d, sec, "ipadd")) && *v && netif_add_ips(n, v) < 0)
-		return bad_key(c, EX_BADIP, sec, "ipadd", v);
-	if ((v = ini_get(d, sec, "gw")) && *v) {
+	if ((v = conf_get(d, sec, "ipadd")) && *v && netif_add_ips(n, v) < 0)
+		return bad_key(name, EX_BADIP, sec, "ipadd", v);
+	if ((v = conf_get(d, sec, "gw")) && *v) {
 		if (!valid_addr(v, &fam) || fam != AF_INET)
-			return bad_key(c, EX_BADIP, sec, "gw", v);
+			return bad_key(name, EX_BADIP, sec, "gw", v);
 		snprintf(n->gw, sizeof(n->gw), "%s", v);
 	}
-	if ((v = ini_get(d, sec, "gw6")) && *v) {
+	if ((v = conf_get(d, sec, "gw6")) && *v) {
 		if (!valid_addr(v, &fam) || fam != AF_INET6)
-			return bad_key(c, EX_BADIP, sec, "gw6", v);
+			return bad_key(name, EX_BADIP, sec, "gw6", v);
 		snprintf(n->gw6, sizeof(n->gw6), "%s", v);
 	}
 	bool on;
-	if ((v = ini_get(d, sec, "mac_filter")) && *v) {
+	if ((v = conf_get(d, sec, "mac_filter")) && *v) {
 		if (parse_bool(v, &on) < 0)
-			return bad_key(c, EX_BADVALUE, sec, "mac_filter", v);
+			return bad_key(name, EX_BADVALUE, sec, "mac_filter", v);
 		n->mac_filter_off = !on;
 	}
-	if ((v = ini_get(d, sec, "ip_filter")) && *v) {
+	if ((v = conf_get(d, sec, "ip_filter")) && *v) {
 		if (parse_bool(v, &on) < 0)
-			return bad_key(c, EX_BADVALUE, sec, "ip_filter", v);
+			return bad_key(name, EX_BADVALUE, sec, "ip_filter", v);
 		n->ip_filter_off = !on;
 	}
 	return 0;
 }
 
-int param_load_doc(struct ct_config *c)
+int param_load(struct ct_config *c, const struct conf_text *t, const char *name)
 {
-	if (!c->doc)
-		c->doc = ini_new();
 	for (size_t i = 0; i < ARRAY_SIZE(params); i++) {
 		const struct param *p = &params[i];
 		if (!p->apply || !p->section || !p->key || !strcmp(p->section, NETIF_SECTION))
 			continue;
-		const char *v = ini_get(c->doc, p->section, p->key);
+		const char *v = conf_get(t, p->section, p->key);
 		if (!v || !*v)
 			continue;
 		int r = p->apply(c, v);
 		if (r < 0)
-			return bad_key_r(c, p->bad_exit, p->section, p->key, v, r, param_form(p));
+			return bad_key_r(name, p->bad_exit, p->section, p->key, v, r, param_form(p));
 	}
 	const char *sec;
-	for (size_t i = 0; ini_section_at(c->doc, i, &sec) == 0; i++) {
+	for (size_t i = 0; ini_section_at(t->doc, i, &sec) == 0; i++) {
 		if (strncasecmp(sec, "netif.", 6))
 			continue;
-		int r = load_netif(c, sec);
+		int r = load_netif(c, t, name, sec);
 		if (r < 0)
 			return r;
 	}

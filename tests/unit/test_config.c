@@ -511,19 +511,17 @@ static void test_ctconf_load_save(void **state)
 
 	/* samples */
 	put("samples/ve-basic.conf-sample", "[resources]\nram = 256M\n");
-	struct ini_doc *d = NULL;
-	assert_int_equal(ctconf_load_sample(g, "basic", &d), 0);
-	assert_string_equal(ini_get(d, "resources", "ram"), "256M");
-	assert_int_equal(ctconf_from_doc(g, 110, d, &c), 0);
+	assert_int_equal(ctconf_load_sample(g, 110, "basic", &c), 0);
+	assert_string_equal(ini_get(c->doc, "resources", "ram"), "256M");
 	assert_int_equal(c->ram, 256ull << 20);
 	_cleanup_free_ char *p110 = xasprintf("%s/ct/110.conf", tmpdir);
 	assert_string_equal(c->path, p110);
 	ctconf_free(c);
 	cerr_clear();
-	assert_true(ctconf_load_sample(g, "missing", &d) < 0);
+	assert_true(ctconf_load_sample(g, 110, "missing", &c) < 0);
 	assert_int_equal(cerr_exit(), EX_NOCONF);
-	assert_true(ctconf_load_sample(g, "../etc", &d) < 0);
-	assert_true(ctconf_load_sample(g, "a/b", &d) < 0);
+	assert_true(ctconf_load_sample(g, 110, "../etc", &c) < 0);
+	assert_true(ctconf_load_sample(g, 110, "a/b", &c) < 0);
 
 	gconf_free(g);
 }
@@ -866,9 +864,8 @@ static void test_shipped_conf(void **state)
 	} s[] = {{"basic", 512ull << 20, 512ull << 20}, {"light", 128ull << 20, 128ull << 20},
 		 {"vswap-256m", 256ull << 20, 512ull << 20}, {"vswap-1g", 1ull << 30, 2ull << 30}};
 	for (size_t i = 0; i < sizeof(s) / sizeof(s[0]); i++) {
-		struct ini_doc *d = NULL;
 		struct ct_config *c = NULL;
-		if (ctconf_load_sample(g, s[i].name, &d) < 0 || ctconf_from_doc(g, 101, d, &c) < 0)
+		if (ctconf_load_sample(g, 101, s[i].name, &c) < 0)
 			fail_msg("sample %s: %s", s[i].name, cerr_msg());
 		assert_int_equal(c->ram, s[i].ram);
 		assert_int_equal(c->swap, s[i].swap);
