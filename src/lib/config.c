@@ -171,6 +171,17 @@ const char *conf_get(const struct conf_text *t, const char *section, const char 
 	return iniparser_getstring(t->dict, sk, NULL);
 }
 
+/* 0 when iniparser read [sec] key as meant; EX_CONFSAVE otherwise */
+static int edit_differs(const char *name, const struct conf_text *t, const char *sec, const char *key, const char *meant)
+{
+	const char *got = conf_get(t, sec, key);
+	if (got && !strcmp(got, meant))
+		return 0;
+	char a[256], b[256];
+	return cerr(EX_CONFSAVE, 0, "%s: [%s] %s: the edited file would read '%s', not '%s': not written", name, sec, key,
+		    str_escape_buf(got ? got : "", a, sizeof(a)), str_escape_buf(meant, b, sizeof(b)));
+}
+
 int conf_check_edit(const char *name, const struct ini_doc *doc, char **text_out)
 {
 	char *text = ini_render(doc);
@@ -180,19 +191,14 @@ int conf_check_edit(const char *name, const struct ini_doc *doc, char **text_out
 		free(text);
 		return r;
 	}
-	/* every key the editor wrote (the last of each name) must read as it meant */
+	/* every key ini_set wrote must read as it was asked to, and every key as the editor reads it
+	 * (the last line of a name counts, in both) */
 	const char *sec, *key, *val;
+	for (size_t i = 0; r == 0 && ini_edit_at(doc, i, &sec, &key, &val) == 0; i++)
+		r = edit_differs(name, &t, sec, key, val); /* ini_set writes the last line of a key */
 	for (size_t i = 0; r == 0 && ini_section_at(doc, i, &sec) == 0; i++)
-		for (size_t k = 0; r == 0 && ini_key_at(doc, sec, k, &key, &val) == 0; k++) {
-			const char *meant = ini_get(doc, sec, key);
-			const char *got = conf_get(&t, sec, key);
-			if (!got || strcmp(meant, got)) {
-				char a[256], b[256];
-				r = cerr(EX_CONFSAVE, 0, "%s: [%s] %s: the edited file would read '%s', not '%s': not written",
-					 name, sec, key, str_escape_buf(got ? got : "", a, sizeof(a)),
-					 str_escape_buf(meant, b, sizeof(b)));
-			}
-		}
+		for (size_t k = 0; r == 0 && ini_key_at(doc, sec, k, &key, &val) == 0; k++)
+			r = edit_differs(name, &t, sec, key, ini_get(doc, sec, key));
 	conf_text_free(&t);
 	if (r == 0 && text_out)
 		*text_out = text;

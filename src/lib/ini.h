@@ -11,7 +11,6 @@ struct ini_doc;
 struct ini_doc *ini_new(void);
 /* Parse text (never fails on content: unknown lines are kept verbatim). */
 struct ini_doc *ini_parse(const char *text);
-int ini_load(const char *path, struct ini_doc **out); /* -errno */
 void ini_free(struct ini_doc *d);
 /* Section and key names compare case-insensitively. get returns NULL when absent (value trimmed,
  * surrounding double quotes removed): the value the editor means, for its own checks and
@@ -46,5 +45,8 @@ char *ini_render(const struct ini_doc *d); /* malloc'd text */
 int ini_save(const struct ini_doc *d, const char *path, unsigned mode); /* atomic: tmp, fsync, rename */
 /* Remove a section: its header and every line up to the next header. 1 if removed, 0 if absent. */
 int ini_remove_section(struct ini_doc *d, const char *section);
+/* Iterate the keys ini_set wrote, in file order: idx from 0; 0 and fills section, key and the
+ * value ini_set was asked for (what the line must read as), -1 at end. */
+int ini_edit_at(const struct ini_doc *d, size_t idx, const char **section, const char **key, const char **meant);
 /* Iterate distinct section names in file order: idx from 0; 0 and fills name, -1 at end. */
 int ini_section_at(const struct ini_doc *d, size_t idx, const char **name);
