@@ -144,12 +144,43 @@ int ctconf_load_sample(const struct gconf *g, unsigned ctid, const char *name, s
 enum param_flags {
 	PF_CREATE = 1 << 0,  /* accepted by create */
 	PF_SET = 1 << 1,     /* accepted by set */
-	PF_LIVE = 1 << 2,    /* applied live on a running container */
+	PF_LIVE = 1 << 2,    /* set on a running container takes effect without a restart (applied live,
+	                      * or read by cellctl when needed); without it: at the next start */
 	PF_NOSAVE = 1 << 3,  /* never written to the config */
 	PF_LIST = 1 << 4,    /* a list -o field */
 	PF_REPEAT = 1 << 5,  /* may repeat; values accumulate */
 	PF_JOIN = 1 << 6,    /* may repeat on the CLI: join the values with spaces and call param_set
 	                      * once; the new list replaces the old (nameserver, searchdomain) */
+};
+
+/* How a parameter is read and printed: a typed entry on a field of struct ct_config at off (with
+ * its range or unit), or functions of its own (PT_FUNC). */
+enum param_type {
+	PT_FUNC,     /* fn_apply / fn_print */
+	PT_STR,      /* char *, valid when ok(value); "" unsets */
+	PT_BOOL,     /* bool: yes or no */
+	PT_NBOOL,    /* bool holding the opposite (seccomp = no sets seccomp_off) */
+	PT_UINT,     /* unsigned, min..max */
+	PT_INT,      /* int, min..max */
+	PT_SIZE,     /* uint64_t: a size, a bare number counting unit bytes, at least min */
+	PT_PAIR,     /* uint64_t soft at off, hard at off2: soft[:hard], not soft above hard; sizes (a
+	              * bare number counting unit bytes) when unit, counts or unlimited when 0 */
+	PT_MERGE,    /* char *: entries normalised by norm, merged by name, joined by sep; none clears */
+	PT_FIXMERGE, /* char[max] the same, comma separated */
+	PT_WORDS,    /* char *: space separated items, each ok(item), or inherit */
+};
+enum param_type_flags {
+	PT_UNLIM = 1 << 0,  /* unlimited stores 0 (PT_UINT, PT_SIZE) */
+	PT_BLANK0 = 1 << 1, /* 0 is unset: prints as nothing */
+};
+
+/* How list shows a PF_LIST parameter. */
+struct param_col {
+	const char *header; /* NULL: the name in capitals */
+	int width;          /* printf width, negative: left-aligned; 0: -10 */
+	bool number;        /* list -j prints it as a number */
+	/* list's value when it is not the printed one (NULL: param_print) */
+	void (*print)(const struct ct_config *c, char *buf, unsigned len);
 };
 
 struct param {
@@ -158,11 +189,20 @@ struct param {
 	const char *key;      /* INI key: "ram" */
 	unsigned flags;
 	int bad_exit;         /* exit code for an invalid value (EX_BADVALUE unless vzctl has one) */
-	/* Validate text and store into c; 0 or -EINVAL/-ERANGE (cerr set by caller). */
-	int (*apply)(struct ct_config *c, const char *value);
-	/* Print the current value from c for list/-o; NULL buf content when unset -> "-". */
-	void (*print)(const struct ct_config *c, char *buf, unsigned len);
+	enum param_type type;
+	size_t off, off2;        /* the field(s) of struct ct_config */
+	uint64_t min, max, unit; /* range; unit of a bare number */
+	unsigned tflags;         /* PT_UNLIM, PT_BLANK0 */
+	bool (*ok)(const char *value);       /* PT_STR, PT_WORDS */
+	char *(*norm)(const char *entry);    /* PT_MERGE, PT_FIXMERGE: a normalised entry or NULL */
+	const char *sep;                     /* PT_MERGE */
+	/* PT_FUNC: validate text and store into c, 0 or -EINVAL/-ERANGE/-ENOENT; print the value
+	 * (NULL: the parameter has no value of its own, as ipdel) */
+	int (*fn_apply)(struct ct_config *c, const char *value);
+	void (*fn_print)(const struct ct_config *c, char *buf, unsigned len);
 	const char *help;
+	const char *form;     /* what it accepts, in words with examples (param_form) */
+	struct param_col col; /* PF_LIST */
 };
 
 const struct param *param_find(const char *name);
@@ -170,6 +210,12 @@ const struct param *param_table(unsigned *n);
 /* What the parameter accepts, in words with examples ("a size of at least 1M such as 512M, ..."),
  * for error messages; never NULL. */
 const char *param_form(const struct param *p);
+/* Validate value and store it into c (not c->doc): 0 or -EINVAL / -ERANGE / -ENOENT / -E2BIG
+ * (no cerr: param_set reports). */
+int param_apply(const struct param *p, struct ct_config *c, const char *value);
+/* The current value of p in c as set --save writes it and list -o shows it ("" when unset);
+ * false (buf "") when p has no value of its own (ipdel, netif_del). */
+bool param_print(const struct param *p, const struct ct_config *c, char *buf, unsigned len);
 /* Validate and apply one parameter to c and c->doc (doc updated so ctconf_save persists it).
  * Errors: cerr with the param's exit code and a message naming the option and value. */
 int param_set(struct ct_config *c, const struct param *p, const char *value);
