@@ -84,6 +84,19 @@ run env CELLCTL_CONF="$TMPD/cellctl-ovz.conf" "$CELLCTL" list -a
 [ "$RC" = 85 ] && ok "a global config with a key before any section: exit 85" || fail "a global config with a key before any section: exit 85 (got $RC)" "$OUT"
 expect_match "cellctl-ovz\.conf:1: key before any \[section\]" "$OUT" "the global config's line is named"
 
+# ---- set on a running container says which options take effect at the next start only -----
+# (the parameters without PF_LIVE: capability, seccomp*, no_new_privs, nesting)
+start_ct "$CT"
+expect_output "Note: --nesting applies at the next start of CT $CT" cc set "$CT" --nesting yes --save
+run cc set "$CT" --onboot yes --hostname live.example.com --cpuunits 500 --save
+if [ "$RC" = 0 ] && ! printf '%s\n' "$OUT" | grep -q "next start"; then ok "live and config-only options: no note"; else
+	fail "live and config-only options: no note (exit $RC)" "$OUT"
+fi
+run cc set "$CT" --no-new-privs yes
+expect_match "WARNING: --no_new_privs applies only at a start of CT $CT: without --save it has no effect" "$OUT" \
+	"without --save a next-start option is said to have no effect"
+check "stop $CT" cc stop "$CT" --fast
+
 check "destroy $CT" cc destroy "$CT"
 leak_check
 finish
