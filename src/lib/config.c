@@ -1,5 +1,7 @@
-/* The global config (cellctl.conf) and container configs (CTID.conf). iniparser reads the files
- * (it finds malformed lines and names them); the parameter table fills struct ct_config. */
+/* The global config (cellctl.conf) and container configs (CTID.conf), samples and running
+ * configurations, all through one reader (conf_parse): each file is read once, the editor
+ * (ini.c) checks its lines and keeps the text for set --save, iniparser reads the values from
+ * the same bytes, and the parameter table fills struct ct_config from them. */
 #include "config.h"
 
 #include <ctype.h>
