@@ -168,8 +168,7 @@ void conf_text_free(struct conf_text *t)
 
 const char *conf_get(const struct conf_text *t, const char *section, const char *key)
 {
-	char sk[256];
-	snprintf(sk, sizeof(sk), "%s:%s", section, key);
+	_cleanup_free_ char *sk = xasprintf("%s:%s", section, key);
 	return iniparser_getstring(t->dict, sk, NULL);
 }
 

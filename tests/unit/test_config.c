@@ -373,6 +373,26 @@ static void test_reader_line_errors(void **state)
 	gconf_free(g);
 }
 
+/* PF_LIVE: what set on a running container changes without a restart. The parameters set can
+ * change but only the next start applies are exactly these (set says so for each). */
+static void test_param_live(void **state)
+{
+	(void)state;
+	static const char *const next_start[] = {"capability", "seccomp", "seccomp_allow", "seccomp_deny",
+						  "no_new_privs", "nesting"};
+	unsigned n;
+	const struct param *t = param_table(&n);
+	for (unsigned i = 0; i < n; i++) {
+		if (!(t[i].flags & PF_SET))
+			continue;
+		bool want_live = true;
+		for (size_t k = 0; k < ARRAY_SIZE(next_start); k++)
+			want_live &= strcmp(t[i].name, next_start[k]) != 0;
+		if (want_live != !!(t[i].flags & PF_LIVE))
+			fail_msg("--%s: PF_LIVE %s", t[i].name, want_live ? "missing" : "set");
+	}
+}
+
 /* ---- ctid ---- */
 
 static void test_ctid_parse(void **state)
@@ -1038,6 +1058,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_one_read_continuation, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_edit_reread_refuses, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_reader_line_errors, setup_dir, teardown_dir),
+		cmocka_unit_test(test_param_live),
 		cmocka_unit_test(test_ctid_parse),
 		cmocka_unit_test_setup_teardown(test_gconf_defaults_and_relative, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_gconf_errors, setup_dir, teardown_dir),
