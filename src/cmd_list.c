@@ -20,18 +20,21 @@ struct row {
 	struct cg_stat ub[CG_RES_N];
 };
 
-/* A field: its header, printf width (negative = left), whether JSON prints it as a number. */
+/* A field: its header, printf width (negative = left), whether JSON prints it as a number. The
+ * parameters' columns come from the parameter table (PF_LIST, struct param_col); these are the
+ * columns of a container's state. */
 struct field {
 	const char *name, *header;
 	int width;
 	bool number;
+	const struct param *p; /* a parameter's column */
+	char hdr[32];          /* its header when the table gives none */
 };
 static const struct field fields[] = {
-	{"ctid", "CTID", 10, true},       {"numproc", "NPROC", 10, true},      {"status", "STATUS", -9, false},
-	{"ip", "IP_ADDR", -15, false},    {"hostname", "HOSTNAME", -32, false}, {"name", "NAME", -16, false},
-	{"ostemplate", "OSTEMPLATE", -16, false}, {"private", "PRIVATE", -32, false}, {"uuid", "UUID", -36, false},
-	{"userns", "USERNS", -6, false},  {"uid_base", "UID_BASE", 10, true},   {"onboot", "ONBOOT", -6, false},
-	{"bootorder", "BOOTORDER", 9, true}, {"description", "DESCRIPTION", -32, false},
+	{"ctid", "CTID", 10, true, NULL, ""},
+	{"numproc", "NPROC", 10, true, NULL, ""},
+	{"status", "STATUS", -9, false, NULL, ""},
+	{"private", "PRIVATE", -32, false, NULL, ""},
 };
 
 static const struct field *find_field(const char *name, struct field *tmp)
@@ -43,24 +46,18 @@ static const struct field *find_field(const char *name, struct field *tmp)
 	enum ubc_col col;
 	if (ubc_field_parse(name, &res, &col)) {
 		/* beancounters: physpages, physpages.m .b .l .f, ... (plain numproc is NPROC above) */
-		static char uhdr[40][24];
-		static unsigned uk;
-		char *h = uhdr[uk++ % ARRAY_SIZE(uhdr)];
-		snprintf(h, sizeof(uhdr[0]), "%s", name);
-		for (char *s = h; *s; s++)
+		*tmp = (struct field){name, tmp->hdr, 20, true, NULL, ""};
+		snprintf(tmp->hdr, sizeof(tmp->hdr), "%s", name);
+		for (char *s = tmp->hdr; *s; s++)
 			*s = (char)toupper((unsigned char)*s);
-		*tmp = (struct field){name, h, 20, true};
 		return tmp;
 	}
 	const struct param *p = param_find(name);
 	if (p && (p->flags & PF_LIST)) {
-		static char hdr[8][32];
-		static int k;
-		char *h = hdr[k++ % 8];
-		snprintf(h, 32, "%s", name);
-		for (char *s = h; *s; s++)
+		*tmp = (struct field){p->name, tmp->hdr, p->col.width ? p->col.width : -10, p->col.number, p, ""};
+		snprintf(tmp->hdr, sizeof(tmp->hdr), "%s", p->col.header ? p->col.header : name);
+		for (char *s = tmp->hdr; *s; s++)
 			*s = (char)toupper((unsigned char)*s);
-		*tmp = (struct field){p->name, h, -10, false};
 		return tmp;
 	}
 	return NULL;
@@ -79,7 +76,14 @@ static void field_value(const struct row *r, const struct field *f, const struct
 	const struct ct_config *c = r->c;
 	buf[0] = 0;
 	const char *n = f->name;
-	if (strcmp(n, "ctid") == 0)
+	if (f->p) {
+		if (!c)
+			return;
+		if (f->p->col.print)
+			f->p->col.print(c, buf, len);
+		else
+			param_print(f->p, c, buf, len);
+	} else if (strcmp(n, "ctid") == 0)
 		snprintf(buf, len, "%u", r->ctid);
 	else if (strcmp(n, "numproc") == 0) {
 		if (r->running)
@@ -95,42 +99,6 @@ static void field_value(const struct row *r, const struct field *f, const struct
 		uint64_t v = r->have_ub ? ubc_col_value(&r->ub[res], col) : CG_STAT_NONE;
 		if (v != CG_STAT_NONE)
 			ubc_value_str(v, buf, len);
-	} else if (!c)
-		return;
-	else if (strcmp(n, "ip") == 0) {
-		size_t used = 0;
-		for (unsigned i = 0; i < c->nnetif; i++)
-			for (unsigned k = 0; k < c->netif[i].nips; k++) {
-				char a[64];
-				snprintf(a, sizeof(a), "%s", c->netif[i].ips[k]);
-				a[strcspn(a, "/")] = 0;
-				int w = snprintf(buf + used, len - used, "%s%s", used ? " " : "", a);
-				if (w > 0 && used + (size_t)w < len)
-					used += (size_t)w;
-			}
-	} else if (strcmp(n, "hostname") == 0)
-		snprintf(buf, len, "%s", c->hostname ? c->hostname : "");
-	else if (strcmp(n, "name") == 0)
-		snprintf(buf, len, "%s", c->name ? c->name : "");
-	else if (strcmp(n, "ostemplate") == 0)
-		snprintf(buf, len, "%s", c->ostemplate ? c->ostemplate : "");
-	else if (strcmp(n, "uuid") == 0)
-		snprintf(buf, len, "%s", c->uuid ? c->uuid : "");
-	else if (strcmp(n, "description") == 0)
-		snprintf(buf, len, "%s", c->description ? c->description : "");
-	else if (strcmp(n, "userns") == 0)
-		snprintf(buf, len, "%s", c->userns ? "yes" : "no");
-	else if (strcmp(n, "uid_base") == 0) {
-		if (c->userns)
-			snprintf(buf, len, "%u", c->uid_base);
-	} else if (strcmp(n, "onboot") == 0)
-		snprintf(buf, len, "%s", c->onboot ? "yes" : "no");
-	else if (strcmp(n, "bootorder") == 0)
-		snprintf(buf, len, "%d", c->bootorder);
-	else {
-		const struct param *p = param_find(n);
-		if (p && p->print)
-			p->print(c, buf, len);
 	}
 }
 

@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "ctset.h"
 #include "error.h"
+#include "state.h"
 #include "util.h"
 
 /* Repeated PF_JOIN options (--nameserver A --nameserver B) become one space-separated list. */
@@ -84,6 +85,27 @@ static int set_apply(struct ct_config *c, void *arg, bool *save)
 	return cli_apply_options(c, a->argc, a->argv, 2, PF_SET, save);
 }
 
+/* On a running container: tell which options of argv take effect at the next start only
+ * (parameters without PF_LIVE). */
+static void note_next_start(unsigned ctid, int argc, char **argv, bool save)
+{
+	for (int i = 2; i < argc; i++) {
+		char name[64];
+		if (!str_startswith(argv[i], "--") || strlen(argv[i]) >= sizeof(name) + 2)
+			continue;
+		snprintf(name, sizeof(name), "%s", argv[i] + 2);
+		name[strcspn(name, "=")] = 0;
+		const struct param *p = param_find(name);
+		if (!p || (p->flags & PF_LIVE))
+			continue;
+		if (save)
+			printf("Note: --%s applies at the next start of CT %u\n", p->name, ctid);
+		else
+			fprintf(stderr, "WARNING: --%s applies only at a start of CT %u: without --save it has no effect\n",
+				p->name, ctid);
+	}
+}
+
 int cmd_set(struct gconf *g, int argc, char **argv)
 {
 	if (argc < 3)
@@ -109,5 +131,8 @@ int cmd_set(struct gconf *g, int argc, char **argv)
 				"after CT restart. Use --save to save them.\n");
 		break;
 	}
+	struct ct_state st;
+	if (res != CT_SET_UNCHANGED && ct_running(g, ctid, &st))
+		note_next_start(ctid, argc, argv, res == CT_SET_SAVED);
 	return 0;
 }

@@ -1,5 +1,7 @@
-/* The global config (cellctl.conf) and container configs (CTID.conf). iniparser reads the files
- * (it finds malformed lines and names them); the parameter table fills struct ct_config. */
+/* The global config (cellctl.conf) and container configs (CTID.conf), samples and running
+ * configurations, all through one reader (conf_parse): each file is read once, the editor
+ * (ini.c) checks its lines and keeps the text for set --save, iniparser reads the values from
+ * the same bytes, and the parameter table fills struct ct_config from them. */
 #include "config.h"
 
 #include <ctype.h>
@@ -11,7 +13,9 @@
 #include <stdarg.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cgroup.h"
 #include "error.h"
@@ -41,7 +45,7 @@ int ctid_parse(const char *s, unsigned *out)
 	return 0;
 }
 
-/* ---- iniparser with its complaints captured ---- */
+/* ---- the one reader: a text read once, its lines checked, its values read by iniparser ---- */
 
 static char ip_err[1024];
 
@@ -57,38 +61,151 @@ __attribute__((format(printf, 1, 2))) static int ip_errback(const char *fmt, ...
 	return r;
 }
 
-/* Load path with iniparser; a malformed file gives EX_BADCONFIG "FILE:LINE: malformed line: TEXT". */
-static int ip_load(const char *path, dictionary **out)
+/* iniparser (4.1) reads only from a path: hand it the text through an anonymous memory file (or,
+ * without one, a private temporary file), never the config file a second time. NULL with
+ * ip_err set when iniparser refuses the text. */
+static dictionary *ip_parse_text(const char *text, size_t len)
 {
-	ip_err[0] = 0;
-	iniparser_set_error_callback(ip_errback);
-	dictionary *d = iniparser_load(path);
-	iniparser_set_error_callback(NULL);
-	if (d) {
-		*out = d;
+	char p[PATH_MAX];
+	_cleanup_close_ int fd = memfd_create("cellctl-config", MFD_CLOEXEC);
+	bool tmp = false;
+	if (fd >= 0) {
+		snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
+		if (access(p, R_OK) < 0) {
+			close(fd);
+			fd = -1;
+		}
+	}
+	if (fd < 0) {
+		const char *dir = getenv("TMPDIR");
+		snprintf(p, sizeof(p), "%s/cellctl-config.XXXXXX", dir && *dir == '/' ? dir : "/tmp");
+		if ((fd = mkostemp(p, O_CLOEXEC)) < 0) {
+			snprintf(ip_err, sizeof(ip_err), "no memory file or temporary file to read from: %s", strerror(errno));
+			return NULL;
+		}
+		tmp = true;
+	}
+	dictionary *d = NULL;
+	size_t off = 0;
+	while (off < len) {
+		ssize_t w = write(fd, text + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		off += (size_t)w;
+	}
+	if (off < len) {
+		snprintf(ip_err, sizeof(ip_err), "write the text to read: %s", strerror(errno));
+	} else {
+		ip_err[0] = 0;
+		iniparser_set_error_callback(ip_errback);
+		d = iniparser_load(p);
+		iniparser_set_error_callback(NULL);
+	}
+	if (tmp)
+		unlink(p);
+	return d;
+}
+
+static const char *const lint_what[] = {
+	[INI_LINT_MALFORMED] = "malformed line",
+	[INI_LINT_NOSECTION] = "key before any [section]",
+	[INI_LINT_TOOLONG] = "line too long",
+};
+
+int conf_parse(const char *name, const char *text, size_t len, struct conf_text *out)
+{
+	memset(out, 0, sizeof(*out));
+	const char *nul = memchr(text, 0, len);
+	if (nul) {
+		unsigned line = 1;
+		for (const char *p = text; p < nul; p++)
+			line += *p == '\n';
+		return cerr(EX_BADCONFIG, 0, "%s:%u: malformed line: it holds a NUL byte", name, line);
+	}
+	struct ini_doc *doc = ini_parse(text);
+	unsigned line = 0;
+	const char *bad = NULL;
+	int what = ini_lint(doc, &line, &bad);
+	if (what != INI_LINT_OK) {
+		char e[256];
+		_cleanup_free_ char *one = xstrndup(bad, strcspn(bad, "\n"));
+		str_escape_buf(strtrim(one), e, sizeof(e));
+		if (what == INI_LINT_TOOLONG)
+			cerr(EX_BADCONFIG, 0, "%s:%u: line too long (at most %d characters)", name, line, INI_LINE_MAX);
+		else if (what == INI_LINT_NOSECTION)
+			cerr(EX_BADCONFIG, 0,
+			     "%s:%u: key before any [section]: %s (this looks like an OpenVZ/vzctl config; cellctl "
+			     "configs are INI with [sections], see cellctl.conf(5))",
+			     name, line, e);
+		else
+			cerr(EX_BADCONFIG, 0, "%s:%u: %s: %s", name, line, lint_what[what], e);
+		ini_free(doc);
+		return -EINVAL;
+	}
+	dictionary *d = ip_parse_text(text, len);
+	if (!d) {
+		ini_free(doc);
+		ip_err[strcspn(ip_err, "\n")] = 0;
+		log_debug("iniparser on %s: %s", name, ip_err);
+		return cerr(EX_BADCONFIG, 0, "%s: iniparser cannot read it (a continued line longer than %d characters?)",
+			    name, INI_LINE_MAX);
+	}
+	out->dict = d;
+	out->doc = doc;
+	return 0;
+}
+
+void conf_text_free(struct conf_text *t)
+{
+	if (t->dict)
+		iniparser_freedict(t->dict);
+	ini_free(t->doc);
+	t->dict = NULL;
+	t->doc = NULL;
+}
+
+const char *conf_get(const struct conf_text *t, const char *section, const char *key)
+{
+	_cleanup_free_ char *sk = xasprintf("%s:%s", section, key);
+	return iniparser_getstring(t->dict, sk, NULL);
+}
+
+/* 0 when iniparser read [sec] key as meant; EX_CONFSAVE otherwise */
+static int edit_differs(const char *name, const struct conf_text *t, const char *sec, const char *key, const char *meant)
+{
+	const char *got = conf_get(t, sec, key);
+	if (got && !strcmp(got, meant))
 		return 0;
+	char a[256], b[256];
+	return cerr(EX_CONFSAVE, 0, "%s: [%s] %s: the edited file would read '%s', not '%s': not written", name, sec, key,
+		    str_escape_buf(got ? got : "", a, sizeof(a)), str_escape_buf(meant, b, sizeof(b)));
+}
+
+int conf_check_edit(const char *name, const struct ini_doc *doc, char **text_out)
+{
+	char *text = ini_render(doc);
+	struct conf_text t;
+	int r = conf_parse(name, text, strlen(text), &t);
+	if (r < 0) {
+		free(text);
+		return r;
 	}
-	/* "iniparser: syntax error in FILE (LINE):\n-> TEXT\n" */
-	const char *se = strstr(ip_err, "syntax error in ");
-	const char *arrow = strstr(ip_err, "):\n-> ");
-	if (se && arrow) {
-		const char *lp = arrow;
-		while (lp > se && *lp != '(')
-			lp--;
-		int line = atoi(lp + 1);
-		_cleanup_free_ char *text = xstrdup(arrow + 6);
-		text[strcspn(text, "\n")] = 0;
-		return cerr(EX_BADCONFIG, 0, "%s:%d: malformed line: %s", path, line, strtrim(text));
-	}
-	const char *lt = strstr(ip_err, "line too long in ");
-	if (lt) {
-		const char *lp = strrchr(ip_err, '(');
-		return cerr(EX_BADCONFIG, 0, "%s:%d: line too long", path, lp ? atoi(lp + 1) : 0);
-	}
-	char *nl = strchr(ip_err, '\n');
-	if (nl)
-		*nl = 0;
-	return cerr(EX_BADCONFIG, 0, "read config %s: %s", path, ip_err[0] ? ip_err : "iniparser failed");
+	/* every key ini_set wrote must read as it was asked to, and every key as the editor reads it
+	 * (the last line of a name counts, in both) */
+	const char *sec, *key, *val;
+	for (size_t i = 0; r == 0 && ini_edit_at(doc, i, &sec, &key, &val) == 0; i++)
+		r = edit_differs(name, &t, sec, key, val); /* ini_set writes the last line of a key */
+	for (size_t i = 0; r == 0 && ini_section_at(doc, i, &sec) == 0; i++)
+		for (size_t k = 0; r == 0 && ini_key_at(doc, sec, k, &key, &val) == 0; k++)
+			r = edit_differs(name, &t, sec, key, ini_get(doc, sec, key));
+	conf_text_free(&t);
+	if (r == 0 && text_out)
+		*text_out = text;
+	else
+		free(text);
+	return r;
 }
 
 /* ---- global config ---- */
@@ -262,11 +379,17 @@ int gconf_load(struct gconf **out)
 		return -e;
 	}
 	g->path = xstrdup(path);
-	dictionary *d = NULL;
-	int r = ip_load(path, &d);
+	struct conf_text t;
+	_cleanup_free_ char *text = NULL;
+	size_t len = 0;
+	int r = read_file_at(AT_FDCWD, path, &text, &len);
+	if (r < 0)
+		cerr(EX_NOGCONF, -r, "read global config %s", path);
+	else
+		r = conf_parse(path, text, len, &t);
 	if (r == 0) {
-		r = gconf_parse(g, d);
-		iniparser_freedict(d);
+		r = gconf_parse(g, t.dict);
+		conf_text_free(&t);
 	}
 	if (r < 0) {
 		gconf_free(g);
@@ -323,11 +446,19 @@ static struct ct_config *ctconf_new(const struct gconf *g, unsigned ctid)
 	return c;
 }
 
-int ctconf_from_doc(const struct gconf *g, unsigned ctid, struct ini_doc *doc, struct ct_config **out)
+/* Build the config of ctid from a text read once; name (the file it came from) in messages. */
+static int from_text(const struct gconf *g, unsigned ctid, const char *name, const char *text, size_t len,
+		     struct ct_config **out)
 {
+	struct conf_text t;
+	int r = conf_parse(name, text, len, &t);
+	if (r < 0)
+		return r;
 	struct ct_config *c = ctconf_new(g, ctid);
-	c->doc = doc ? doc : ini_new();
-	int r = param_load_doc(c);
+	r = param_load(c, &t, name);
+	c->doc = t.doc; /* kept for set --save */
+	t.doc = NULL;
+	conf_text_free(&t);
 	if (r < 0) {
 		ctconf_free(c);
 		return r;
@@ -336,30 +467,44 @@ int ctconf_from_doc(const struct gconf *g, unsigned ctid, struct ini_doc *doc, s
 	return 0;
 }
 
+int ctconf_from_text(const struct gconf *g, unsigned ctid, const char *name, const char *text, struct ct_config **out)
+{
+	return from_text(g, ctid, name, text ? text : "", text ? strlen(text) : 0, out);
+}
+
+int ctconf_from_doc(const struct gconf *g, unsigned ctid, struct ini_doc *doc, struct ct_config **out)
+{
+	_cleanup_free_ char *path = ctconf_path(g, ctid);
+	_cleanup_free_ char *text = doc ? ini_render(doc) : NULL;
+	ini_free(doc);
+	return ctconf_from_text(g, ctid, path, text, out);
+}
+
 int ctconf_load(const struct gconf *g, unsigned ctid, struct ct_config **out)
 {
 	_cleanup_free_ char *path = ctconf_path(g, ctid);
 	_cleanup_free_ char *text = NULL;
-	int r = read_file_at(AT_FDCWD, path, &text, NULL);
+	size_t len = 0;
+	int r = read_file_at(AT_FDCWD, path, &text, &len);
 	if (r == -ENOENT) {
 		cerr(EX_NOCONF, 0, "container %u config %s not found", ctid, path);
 		return -ENOENT;
 	}
 	if (r < 0)
 		return cerr(EX_NOCONF, r, "read container %u config %s", ctid, path);
-	dictionary *d = NULL;
-	r = ip_load(path, &d);
-	if (r < 0)
-		return r;
-	iniparser_freedict(d);
-	return ctconf_from_doc(g, ctid, ini_parse(text), out);
+	return from_text(g, ctid, path, text, len, out);
 }
 
 int ctconf_save(struct ct_config *c)
 {
 	if (!c->doc)
 		c->doc = ini_new();
-	int r = ini_save(c->doc, c->path, 0644);
+	/* what is written is what iniparser reads back as meant, or nothing is written */
+	_cleanup_free_ char *text = NULL;
+	int r = conf_check_edit(c->path, c->doc, &text);
+	if (r < 0)
+		return r;
+	r = write_file_atomic(c->path, text, strlen(text), 0644);
 	if (r < 0)
 		return cerr(EX_CONFSAVE, r, "save container config %s", c->path);
 	return 0;
@@ -410,25 +555,20 @@ int ctconf_list(const struct gconf *g, unsigned **ids, unsigned *n)
 	return 0;
 }
 
-int ctconf_load_sample(const struct gconf *g, const char *name, struct ini_doc **out)
+int ctconf_load_sample(const struct gconf *g, unsigned ctid, const char *name, struct ct_config **out)
 {
 	if (!name || !*name || name[0] == '.' || strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 							     "0123456789._-") != strlen(name))
 		return cerr(EX_BADVALUE, 0, "invalid config sample name '%s'", name ? name : "");
 	_cleanup_free_ char *path = xasprintf("%s/ve-%s.conf-sample", g->sample_dir, name);
 	_cleanup_free_ char *text = NULL;
-	int r = read_file_at(AT_FDCWD, path, &text, NULL);
+	size_t len = 0;
+	int r = read_file_at(AT_FDCWD, path, &text, &len);
 	if (r == -ENOENT) {
 		cerr(EX_NOCONF, 0, "config sample %s not found", path);
 		return -ENOENT;
 	}
 	if (r < 0)
 		return cerr(EX_NOCONF, r, "read config sample %s", path);
-	dictionary *d = NULL;
-	r = ip_load(path, &d);
-	if (r < 0)
-		return r;
-	iniparser_freedict(d);
-	*out = ini_parse(text);
-	return 0;
+	return from_text(g, ctid, path, text, len, out);
 }

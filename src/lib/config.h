@@ -2,6 +2,7 @@
  * parameter table (params.c) drives validation, the CLI, set --save and list -o. */
 #pragma once
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "ini.h"
@@ -65,6 +66,7 @@ struct ct_config {
 	int bootorder;
 	uint32_t uid_base, uid_size; /* the id block when userns */
 	unsigned stop_timeout;       /* seconds */
+	uint32_t quota_id;           /* disk quota project ID, 0 = none recorded (the CTID) */
 	/* [resources]: UINT64_MAX / 0 meaning unset/unlimited as documented per field */
 	uint64_t ram, swap;          /* bytes; SIZE_UNLIMITED when unset */
 	unsigned cpuunits;           /* 8..500000, default 1000 */
@@ -94,32 +96,91 @@ struct ct_config {
 	char seccomp_deny[1024];  /* extra denied calls, "ptrace:EACCES,personality:EPERM" */
 };
 
+/* ---- the one reader ----
+ * Every config value cellctl acts on comes from one iniparser parse of one read of the file. The
+ * text is read once; the editor (ini.c) checks its lines (FILE:LINE for a malformed line, a key
+ * before any [section], a line too long) and keeps it for set --save; iniparser reads the values
+ * from the same bytes. */
+struct _dictionary_;
+struct conf_text {
+	struct ini_doc *doc;       /* the text, for editing */
+	struct _dictionary_ *dict; /* iniparser's reading of it */
+};
+/* Check and parse text (len bytes, read once from the file name). EX_BADCONFIG "NAME:LINE:
+ * malformed line: TEXT" (or "key before any [section]", with a hint for OpenVZ files, or "line
+ * too long"), -EINVAL; 0 and *out filled (conf_text_free it). */
+int conf_parse(const char *name, const char *text, size_t len, struct conf_text *out);
+void conf_text_free(struct conf_text *t);
+/* The value of [section] key as iniparser read it, NULL when absent. */
+const char *conf_get(const struct conf_text *t, const char *section, const char *key);
+/* After an edit: render doc, parse the text again as above, and check that iniparser reads every
+ * key of doc as the editor meant it. 0 and *text (malloc'd, may be NULL) what to write;
+ * EX_CONFSAVE naming the key otherwise, and nothing should be written. */
+int conf_check_edit(const char *name, const struct ini_doc *doc, char **text);
+
 /* Read config_dir/CTID.conf. -ENOENT (cerr EX_NOCONF) when missing; malformed lines give
  * EX_BADCONFIG with "file:line"; invalid values EX_BADVALUE naming the key. */
 int ctconf_load(const struct gconf *g, unsigned ctid, struct ct_config **out);
-/* Build from an ini_doc (used by load and by create before the file exists). Takes ownership of
- * doc (NULL: an empty one) in every case: it becomes c->doc, or is freed on failure. */
+/* Build the config of ctid from text read once from the file name (NULL text: empty); errors as
+ * ctconf_load's, naming name. */
+int ctconf_from_text(const struct gconf *g, unsigned ctid, const char *name, const char *text,
+		     struct ct_config **out);
+/* Build from an ini_doc (create before the file exists, tests): its text, as ctconf_from_text.
+ * Takes ownership of doc (NULL: an empty one) in every case. */
 int ctconf_from_doc(const struct gconf *g, unsigned ctid, struct ini_doc *doc, struct ct_config **out);
 void ctconf_free(struct ct_config *c);
 /* Path of the container config (malloc'd). */
 char *ctconf_path(const struct gconf *g, unsigned ctid);
-/* Write c->doc atomically to c->path. cerr EX_CONFSAVE on failure. */
+/* Write c->doc atomically to c->path, once iniparser reads the new text as meant (conf_check_edit).
+ * cerr EX_CONFSAVE on failure (EX_BADCONFIG when the text is refused as malformed). */
 int ctconf_save(struct ct_config *c);
 /* List existing CTIDs (numeric NAME.conf files in config_dir), sorted. Caller frees *ids. */
 int ctconf_list(const struct gconf *g, unsigned **ids, unsigned *n);
-/* Load a sample (sample_dir/ve-NAME.conf-sample) as a doc; cerr EX_NOCONF when missing. */
-int ctconf_load_sample(const struct gconf *g, const char *name, struct ini_doc **out);
+/* The config of ctid from a sample (sample_dir/ve-NAME.conf-sample), read as ctconf_load reads
+ * (messages name the sample file); cerr EX_NOCONF when missing. */
+int ctconf_load_sample(const struct gconf *g, unsigned ctid, const char *name, struct ct_config **out);
 
 /* ---- the parameter table (params.c) ---- */
 enum param_flags {
 	PF_CREATE = 1 << 0,  /* accepted by create */
 	PF_SET = 1 << 1,     /* accepted by set */
-	PF_LIVE = 1 << 2,    /* applied live on a running container */
+	PF_LIVE = 1 << 2,    /* set on a running container takes effect without a restart (applied live,
+	                      * or read by cellctl when needed); without it: at the next start */
 	PF_NOSAVE = 1 << 3,  /* never written to the config */
 	PF_LIST = 1 << 4,    /* a list -o field */
 	PF_REPEAT = 1 << 5,  /* may repeat; values accumulate */
 	PF_JOIN = 1 << 6,    /* may repeat on the CLI: join the values with spaces and call param_set
 	                      * once; the new list replaces the old (nameserver, searchdomain) */
+};
+
+/* How a parameter is read and printed: a typed entry on a field of struct ct_config at off (with
+ * its range or unit), or functions of its own (PT_FUNC). */
+enum param_type {
+	PT_FUNC,     /* fn_apply / fn_print */
+	PT_STR,      /* char *, valid when ok(value); "" unsets */
+	PT_BOOL,     /* bool: yes or no */
+	PT_NBOOL,    /* bool holding the opposite (seccomp = no sets seccomp_off) */
+	PT_UINT,     /* unsigned, min..max */
+	PT_INT,      /* int, min..max */
+	PT_SIZE,     /* uint64_t: a size, a bare number counting unit bytes, at least min */
+	PT_PAIR,     /* uint64_t soft at off, hard at off2: soft[:hard], not soft above hard; sizes (a
+	              * bare number counting unit bytes) when unit, counts or unlimited when 0 */
+	PT_MERGE,    /* char *: entries normalised by norm, merged by name, joined by sep; none clears */
+	PT_FIXMERGE, /* char[max] the same, comma separated */
+	PT_WORDS,    /* char *: space separated items, each ok(item), or inherit */
+};
+enum param_type_flags {
+	PT_UNLIM = 1 << 0,  /* unlimited stores 0 (PT_UINT, PT_SIZE) */
+	PT_BLANK0 = 1 << 1, /* 0 is unset: prints as nothing */
+};
+
+/* How list shows a PF_LIST parameter. */
+struct param_col {
+	const char *header; /* NULL: the name in capitals */
+	int width;          /* printf width, negative: left-aligned; 0: -10 */
+	bool number;        /* list -j prints it as a number */
+	/* list's value when it is not the printed one (NULL: param_print) */
+	void (*print)(const struct ct_config *c, char *buf, unsigned len);
 };
 
 struct param {
@@ -128,11 +189,20 @@ struct param {
 	const char *key;      /* INI key: "ram" */
 	unsigned flags;
 	int bad_exit;         /* exit code for an invalid value (EX_BADVALUE unless vzctl has one) */
-	/* Validate text and store into c; 0 or -EINVAL/-ERANGE (cerr set by caller). */
-	int (*apply)(struct ct_config *c, const char *value);
-	/* Print the current value from c for list/-o; NULL buf content when unset -> "-". */
-	void (*print)(const struct ct_config *c, char *buf, unsigned len);
+	enum param_type type;
+	size_t off, off2;        /* the field(s) of struct ct_config */
+	uint64_t min, max, unit; /* range; unit of a bare number */
+	unsigned tflags;         /* PT_UNLIM, PT_BLANK0 */
+	bool (*ok)(const char *value);       /* PT_STR, PT_WORDS */
+	char *(*norm)(const char *entry);    /* PT_MERGE, PT_FIXMERGE: a normalised entry or NULL */
+	const char *sep;                     /* PT_MERGE */
+	/* PT_FUNC: validate text and store into c, 0 or -EINVAL/-ERANGE/-ENOENT; print the value
+	 * (NULL: the parameter has no value of its own, as ipdel) */
+	int (*fn_apply)(struct ct_config *c, const char *value);
+	void (*fn_print)(const struct ct_config *c, char *buf, unsigned len);
 	const char *help;
+	const char *form;     /* what it accepts, in words with examples (param_form) */
+	struct param_col col; /* PF_LIST */
 };
 
 const struct param *param_find(const char *name);
@@ -140,19 +210,27 @@ const struct param *param_table(unsigned *n);
 /* What the parameter accepts, in words with examples ("a size of at least 1M such as 512M, ..."),
  * for error messages; never NULL. */
 const char *param_form(const struct param *p);
+/* Validate value and store it into c (not c->doc): 0 or -EINVAL / -ERANGE / -ENOENT / -E2BIG
+ * (no cerr: param_set reports). */
+int param_apply(const struct param *p, struct ct_config *c, const char *value);
+/* The current value of p in c as set --save writes it and list -o shows it ("" when unset);
+ * false (buf "") when p has no value of its own (ipdel, netif_del). */
+bool param_print(const struct param *p, const struct ct_config *c, char *buf, unsigned len);
 /* Validate and apply one parameter to c and c->doc (doc updated so ctconf_save persists it).
  * Errors: cerr with the param's exit code and a message naming the option and value. */
 int param_set(struct ct_config *c, const struct param *p, const char *value);
 
-/* Fill c from c->doc through the table (and the [netif.X] sections); the doc is not modified.
- * Errors: cerr(p->bad_exit, "FILE: [section] key: invalid value 'X'"). Used by ctconf_from_doc. */
-int param_load_doc(struct ct_config *c);
+/* Fill c from the values iniparser read (t) through the table and the [netif.X] sections (their
+ * names as the file spells them, from t->doc). Errors: cerr(p->bad_exit, "NAME: [section] key:
+ * invalid value 'X'"). Used by the reader (config.c). */
+int param_load(struct ct_config *c, const struct conf_text *t, const char *name);
 /* Per-interface options after --ifname IFNAME: key is mac, host_ifname, host_mac, bridge, ipadd,
- * ipdel, gw or gw6. ifname NULL means the first interface. Validates, updates c and c->doc;
+ * ipdel, gw, gw6, mac_filter or ip_filter. ifname NULL means the first interface. Validates, updates c and c->doc;
  * cerr with EX_BADVALUE / EX_BADIP naming the option. */
 int param_netif_set(struct ct_config *c, const char *ifname, const char *key, const char *value);
 bool param_is_netif_key(const char *key);
 /* Validators shared with the global config and the network code. */
-bool param_valid_ifname(const char *s);   /* 1..15 printable chars, none of / : , [ ] " ' ; # \ or space */
+bool param_valid_ifname(const char *s);   /* 1..15 printable chars, none of / : , [ ] " ' ; # \ or space,
+                                           * not . or .. */
 bool param_valid_cidr(const char *s);     /* IPv4 or IPv6 address with an optional /prefix */
 bool param_valid_hostname(const char *s); /* RFC 1123 labels, at most 253 chars */

@@ -130,30 +130,22 @@ int ct_create(const struct gconf *g, unsigned ctid, const struct create_opts *o)
 		return cerr(EX_NOTEMPLATE, 0, "template %s not found in %s/cache (try: cellctl template build %s)", tname,
 			    g->template_dir, tname);
 
-	struct ini_doc *doc = NULL;
 	const char *sample = o->sample ? o->sample : g->default_sample;
-	if (sample) {
-		if ((r = ctconf_load_sample(g, sample, &doc)) < 0)
-			return r;
-	} else {
-		doc = ini_new();
-	}
 	_cleanup_conf_ struct ct_config *c = NULL;
-	if ((r = ctconf_from_doc(g, ctid, doc, &c)) < 0)
+	if ((r = sample ? ctconf_load_sample(g, ctid, sample, &c) : ctconf_from_text(g, ctid, cpath, NULL, &c)) < 0)
 		return r;
+	/* what create records goes through the parameter table, as set would write it */
 	uuid_t u;
 	char ustr[40];
 	uuid_generate(u);
 	uuid_unparse_lower(u, ustr);
-	ini_set(c->doc, "container", "uuid", ustr);
-	free(c->uuid);
-	c->uuid = xstrdup(ustr);
-	ini_set(c->doc, "container", "ostemplate", tname);
-	if (sample)
-		ini_set(c->doc, "container", "origin_sample", sample);
+	if ((r = param_set(c, param_find("uuid"), ustr)) < 0 || (r = param_set(c, param_find("ostemplate"), tname)) < 0 ||
+	    (sample && (r = param_set(c, param_find("origin_sample"), sample)) < 0))
+		return r;
 	if (o->userns >= 0)
 		c->userns = o->userns;
-	ini_set(c->doc, "container", "userns", c->userns ? "yes" : "no");
+	if ((r = param_set(c, param_find("userns"), c->userns ? "yes" : "no")) < 0)
+		return r;
 	if (o->apply && (r = o->apply(c, o->arg)) < 0)
 		return r;
 	quota_ct_assign(c); /* [container] quota_id: the project ID */
@@ -162,11 +154,13 @@ int ct_create(const struct gconf *g, unsigned ctid, const struct create_opts *o)
 	 * global idmap lock, which is not held while the template unpacks */
 	_cleanup_(idmap_release) struct idmap_res idres = IDMAP_RES_INIT;
 	if (c->userns) {
-		if ((r = idmap_reserve(g, ctid, &c->uid_base, &idres)) < 0)
+		uint32_t base;
+		if ((r = idmap_reserve(g, ctid, &base, &idres)) < 0)
 			return r;
 		char b[16];
-		snprintf(b, sizeof(b), "%u", c->uid_base);
-		ini_set(c->doc, "container", "uid_base", b);
+		snprintf(b, sizeof(b), "%u", base);
+		if ((r = param_set(c, param_find("uid_base"), b)) < 0)
+			return r;
 	}
 
 	if ((r = net_check_conflicts(g, c)) < 0 || (r = net_check_bridges(g, c)) < 0)

@@ -29,6 +29,7 @@ struct ini_line {
 	char *name;        /* section name (L_SECTION) or key (L_KEY), trimmed */
 	char *value;       /* L_KEY: the value as iniparser would read it */
 	size_t vstart, vend; /* L_KEY: value span in raw, quotes included */
+	char *meant;       /* L_KEY written by ini_set: the value it was asked for (NULL: not edited) */
 	bool joined;       /* raw holds several physical lines (continuations) */
 	bool dangling;     /* a continuation at the end of the file: iniparser drops it */
 };
@@ -55,6 +56,7 @@ static void line_clear(struct ini_line *ln)
 	free(ln->raw);
 	free(ln->name);
 	free(ln->value);
+	free(ln->meant);
 	memset(ln, 0, sizeof(*ln));
 }
 
@@ -194,16 +196,6 @@ struct ini_doc *ini_parse(const char *text)
 	return d;
 }
 
-int ini_load(const char *path, struct ini_doc **out)
-{
-	_cleanup_free_ char *text = NULL;
-	int r = read_file_at(AT_FDCWD, path, &text, NULL);
-	if (r < 0)
-		return r;
-	*out = ini_parse(text);
-	return 0;
-}
-
 void ini_free(struct ini_doc *d)
 {
 	if (!d)
@@ -292,6 +284,7 @@ void ini_set(struct ini_doc *d, const char *section, const char *key, const char
 {
 	if (!value)
 		value = "";
+	const char *asked = value;
 	_cleanup_free_ char *flat = NULL;
 	if (strpbrk(value, "\r\n")) {
 		/* one line per key: a newline would split the value into a malformed line */
@@ -331,6 +324,8 @@ void ini_set(struct ini_doc *d, const char *section, const char *key, const char
 		free(ln->raw);
 		ln->raw = raw;
 		line_parse(ln);
+		free(ln->meant);
+		ln->meant = xstrdup(asked);
 		return;
 	}
 	char *raw = key_line(key, q);
@@ -350,7 +345,7 @@ void ini_set(struct ini_doc *d, const char *section, const char *key, const char
 		}
 	}
 	if (at >= 0 || !section || !*section) {
-		insert_line(d, (size_t)(at + 1), raw);
+		insert_line(d, (size_t)(at + 1), raw)->meant = xstrdup(asked);
 		return;
 	}
 	/* a new section at the end, but before a dangling continuation (it must stay last) */
@@ -358,7 +353,7 @@ void ini_set(struct ini_doc *d, const char *section, const char *key, const char
 	if (end && strspn(d->l[end - 1].raw, " \t\r") != strlen(d->l[end - 1].raw))
 		insert_line(d, end++, xstrdup(""));
 	insert_line(d, end++, xasprintf("[%s]", section));
-	insert_line(d, end, raw);
+	insert_line(d, end, raw)->meant = xstrdup(asked);
 }
 
 int ini_unset(struct ini_doc *d, const char *section, const char *key)
@@ -392,6 +387,48 @@ int ini_remove_section(struct ini_doc *d, const char *section)
 	return removed;
 }
 
+int ini_lint(const struct ini_doc *d, unsigned *line, const char **text)
+{
+	const char *cur = NULL; /* no section yet (an empty "[ ]" header counts as none) */
+	unsigned no = 1;
+	for (size_t i = 0; i < d->n; i++) {
+		const struct ini_line *ln = &d->l[i];
+		int what = INI_LINT_OK;
+		if (ln->type == L_SECTION) {
+			cur = ln->name;
+		} else if (ln->type == L_KEY) {
+			if (!*ln->name)
+				what = INI_LINT_MALFORMED; /* "= value": iniparser's syntax error */
+			else if (!cur || !*cur)
+				what = INI_LINT_NOSECTION;
+		} else if (!ln->dangling) {
+			/* blank, a comment, "[]" (changes nothing), or what iniparser calls a syntax error */
+			_cleanup_free_ char *t = logical_text(ln->raw, NULL);
+			const char *s = t;
+			while (isspace((unsigned char)*s))
+				s++;
+			if (*s && *s != ';' && *s != '#' && !(*s == '[' && s[strlen(s) - 1] == ']'))
+				what = INI_LINT_MALFORMED;
+		}
+		/* iniparser reads at most INI_LINE_MAX characters of a physical line */
+		for (const char *p = ln->raw; what == INI_LINT_OK && p;) {
+			const char *nl = strchr(p, '\n');
+			if ((nl ? (size_t)(nl - p) : strlen(p)) > INI_LINE_MAX)
+				what = INI_LINT_TOOLONG;
+			p = nl ? nl + 1 : NULL;
+		}
+		if (what != INI_LINT_OK) {
+			*line = no;
+			*text = ln->raw;
+			return what;
+		}
+		for (const char *p = ln->raw; (p = strchr(p, '\n')); p++)
+			no++;
+		no++;
+	}
+	return INI_LINT_OK;
+}
+
 int ini_key_at(const struct ini_doc *d, const char *section, size_t idx, const char **key, const char **value)
 {
 	const char *cur = "";
@@ -402,6 +439,23 @@ int ini_key_at(const struct ini_doc *d, const char *section, size_t idx, const c
 		else if (ln->type == L_KEY && same(cur, section) && idx-- == 0) {
 			*key = ln->name;
 			*value = ln->value;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int ini_edit_at(const struct ini_doc *d, size_t idx, const char **section, const char **key, const char **meant)
+{
+	const char *cur = "";
+	for (size_t i = 0; i < d->n; i++) {
+		const struct ini_line *ln = &d->l[i];
+		if (ln->type == L_SECTION)
+			cur = ln->name;
+		else if (ln->type == L_KEY && ln->meant && idx-- == 0) {
+			*section = cur;
+			*key = ln->name;
+			*meant = ln->meant;
 			return 0;
 		}
 	}

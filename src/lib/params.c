@@ -1,18 +1,17 @@
-/* The one table of container parameters: names, INI places, value syntax (vzctl's), printing. */
+/* The one table of container parameters: names, INI places, value syntax (vzctl's), printing,
+ * list columns. Most entries are typed (a field, its range or unit); the interface parameters
+ * live in params_netif.c. */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/capability.h>
 
-#include "config.h"
 #include "error.h"
 #include "log.h"
-#include "netlink.h"
+#include "params_int.h"
 #include "secfilter.h"
 #include "util.h"
-
-#define NETIF_SECTION "netif" /* marker: the value lives in the [netif.X] sections */
 
 /* ---- validators ---- */
 
@@ -28,7 +27,7 @@ bool param_valid_ifname(const char *s)
 	return true;
 }
 
-static bool valid_addr(const char *s, int *family)
+bool params_valid_addr(const char *s, int *family)
 {
 	unsigned char buf[16];
 	if (inet_pton(AF_INET, s, buf) == 1) {
@@ -53,7 +52,7 @@ bool param_valid_cidr(const char *s)
 	addr[n] = 0;
 	int fam;
 	unsigned pfx;
-	if (!valid_addr(addr, &fam))
+	if (!params_valid_addr(addr, &fam))
 		return false;
 	return !slash || parse_uint(slash + 1, 0, fam == AF_INET ? 32 : 128, &pfx) == 0;
 }
@@ -88,9 +87,6 @@ static bool valid_name_chars(const char *s, const char *extra)
 	return true;
 }
 
-/* the same rule start applies: six hex pairs, unicast, not all zero */
-static bool valid_mac(const char *s) { return net_valid_mac(s); }
-
 static bool valid_uuid(const char *s)
 {
 	if (strlen(s) != 36)
@@ -102,6 +98,16 @@ static bool valid_uuid(const char *s)
 	}
 	return true;
 }
+
+static bool all_digits(const char *s)
+{
+	return *s && strspn(s, "0123456789") == strlen(s);
+}
+
+static bool ok_template(const char *v) { return valid_name_chars(v, "._-+") && v[0] != '.'; }
+static bool ok_name(const char *v) { return !*v || (valid_name_chars(v, "._-+@") && !all_digits(v)); }
+static bool ok_line(const char *v) { return !strpbrk(v, "\n\r"); }
+static bool ok_sample(const char *v) { return valid_name_chars(v, "._-") && v[0] != '.'; }
 
 /* ---- small helpers ---- */
 
@@ -137,7 +143,7 @@ static void pr_count(uint64_t v, char *buf, unsigned len)
 }
 
 /* Split on commas and white space into a NULL-terminated vector (tokens in one buffer). */
-static char **split_list(const char *v, char **store, size_t *n)
+char **params_split(const char *v, char **store, size_t *n)
 {
 	char *s = *store = xstrdup(v);
 	size_t cap = 8, cnt = 0;
@@ -198,7 +204,7 @@ static char *list_merge(const char *old, const char *sep, char **ents, size_t n)
 	_cleanup_free_ char **oldv = NULL;
 	size_t on = 0;
 	if (old) {
-		oldv = split_list(old, &store, &on);
+		oldv = params_split(old, &store, &on);
 		if (on + 1 > cap) {
 			cap = on + 1;
 			items = xrealloc(items, cap * sizeof(*items));
@@ -241,55 +247,7 @@ static char *list_merge(const char *old, const char *sep, char **ents, size_t n)
 	return out;
 }
 
-/* ---- [container] ---- */
-
-#define STR_PARAM(fld, check)                                                                      \
-	static int ap_##fld(struct ct_config *c, const char *v)                                    \
-	{                                                                                          \
-		if (!(check))                                                                      \
-			return -EINVAL;                                                            \
-		set_str(&c->fld, v);                                                               \
-		return 0;                                                                          \
-	}                                                                                          \
-	static void pr_##fld(const struct ct_config *c, char *buf, unsigned len) { pr_str(c->fld, buf, len); }
-
-#define BOOL_PARAM(fld)                                                                            \
-	static int ap_##fld(struct ct_config *c, const char *v) { return parse_bool(v, &c->fld); }   \
-	static void pr_##fld(const struct ct_config *c, char *buf, unsigned len)                   \
-	{                                                                                          \
-		snprintf(buf, len, "%s", c->fld ? "yes" : "no");                                   \
-	}
-
-static bool all_digits(const char *s)
-{
-	return *s && strspn(s, "0123456789") == strlen(s);
-}
-
-STR_PARAM(hostname, param_valid_hostname(v))
-STR_PARAM(ostemplate, valid_name_chars(v, "._-+") && v[0] != '.')
-STR_PARAM(uuid, valid_uuid(v))
-STR_PARAM(name, !*v || (valid_name_chars(v, "._-+@") && !all_digits(v)))
-STR_PARAM(description, !strpbrk(v, "\n\r"))
-STR_PARAM(origin_sample, valid_name_chars(v, "._-") && v[0] != '.')
-BOOL_PARAM(onboot)
-BOOL_PARAM(disabled)
-BOOL_PARAM(userns)
-
-static int ap_bootorder(struct ct_config *c, const char *v)
-{
-	unsigned x;
-	int r = parse_uint(v, 0, INT32_MAX, &x);
-	if (r == 0)
-		c->bootorder = (int)x;
-	return r;
-}
-static void pr_bootorder(const struct ct_config *c, char *buf, unsigned len)
-{
-	if (c->bootorder)
-		snprintf(buf, len, "%d", c->bootorder);
-	else
-		buf[0] = 0;
-}
+/* ---- functions of their own ---- */
 
 static int ap_uid_base(struct ct_config *c, const char *v)
 {
@@ -308,39 +266,6 @@ static void pr_uid_base(const struct ct_config *c, char *buf, unsigned len)
 		snprintf(buf, len, "%u", c->uid_base);
 	else
 		buf[0] = 0;
-}
-
-static int ap_stop_timeout(struct ct_config *c, const char *v)
-{
-	return parse_uint(v, 1, 7 * 86400, &c->stop_timeout);
-}
-static void pr_stop_timeout(const struct ct_config *c, char *buf, unsigned len)
-{
-	snprintf(buf, len, "%u", c->stop_timeout);
-}
-
-/* ---- [resources] ---- */
-
-static int ap_ram(struct ct_config *c, const char *v)
-{
-	uint64_t x;
-	int r = parse_size(v, 1, &x);
-	if (r < 0)
-		return r;
-	if (x < 1024 * 1024) /* under 1M cannot boot anything: a typo */
-		return -ERANGE;
-	c->ram = x;
-	return 0;
-}
-static void pr_ram(const struct ct_config *c, char *buf, unsigned len) { pr_size(c->ram, buf, len); }
-
-static int ap_swap(struct ct_config *c, const char *v) { return parse_size(v, 1, &c->swap); }
-static void pr_swap(const struct ct_config *c, char *buf, unsigned len) { pr_size(c->swap, buf, len); }
-
-static int ap_cpuunits(struct ct_config *c, const char *v) { return parse_uint(v, 8, 500000, &c->cpuunits); }
-static void pr_cpuunits(const struct ct_config *c, char *buf, unsigned len)
-{
-	snprintf(buf, len, "%u", c->cpuunits);
 }
 
 static int ap_cpulimit(struct ct_config *c, const char *v)
@@ -365,22 +290,6 @@ static void pr_cpulimit(const struct ct_config *c, char *buf, unsigned len)
 {
 	if (c->cpulimit)
 		snprintf(buf, len, "%u%s", c->cpulimit, c->cpulimit_host ? "%" : "");
-	else
-		buf[0] = 0;
-}
-
-static int ap_cpus(struct ct_config *c, const char *v)
-{
-	if (!strcasecmp(v, "unlimited")) {
-		c->cpus = 0;
-		return 0;
-	}
-	return parse_uint(v, 1, 1024, &c->cpus);
-}
-static void pr_cpus(const struct ct_config *c, char *buf, unsigned len)
-{
-	if (c->cpus)
-		snprintf(buf, len, "%u", c->cpus);
 	else
 		buf[0] = 0;
 }
@@ -415,49 +324,6 @@ static int ap_cpumask(struct ct_config *c, const char *v)
 }
 static void pr_cpumask(const struct ct_config *c, char *buf, unsigned len) { pr_str(c->cpumask, buf, len); }
 
-static int ap_ioprio(struct ct_config *c, const char *v)
-{
-	unsigned x;
-	int r = parse_uint(v, 0, 7, &x);
-	if (r == 0)
-		c->ioprio = (int)x;
-	return r;
-}
-static void pr_ioprio(const struct ct_config *c, char *buf, unsigned len) { snprintf(buf, len, "%d", c->ioprio); }
-
-static int ap_iolimit(struct ct_config *c, const char *v)
-{
-	uint64_t x;
-	int r = parse_size(v, 1024 * 1024, &x); /* bare number: MB/s, as vzctl */
-	if (r < 0)
-		return r;
-	c->iolimit = x == SIZE_UNLIMITED ? 0 : x;
-	return 0;
-}
-static void pr_iolimit(const struct ct_config *c, char *buf, unsigned len)
-{
-	if (c->iolimit)
-		pr_size(c->iolimit, buf, len);
-	else
-		buf[0] = 0;
-}
-
-static int ap_iopslimit(struct ct_config *c, const char *v)
-{
-	if (!strcasecmp(v, "unlimited")) {
-		c->iopslimit = 0;
-		return 0;
-	}
-	return parse_uint(v, 0, UINT32_MAX, &c->iopslimit);
-}
-static void pr_iopslimit(const struct ct_config *c, char *buf, unsigned len)
-{
-	if (c->iopslimit)
-		snprintf(buf, len, "%u", c->iopslimit);
-	else
-		buf[0] = 0;
-}
-
 static int ap_numproc(struct ct_config *c, const char *v)
 {
 	uint64_t b, l;
@@ -471,59 +337,6 @@ static int ap_numproc(struct ct_config *c, const char *v)
 }
 static void pr_numproc(const struct ct_config *c, char *buf, unsigned len) { pr_count(c->numproc, buf, len); }
 
-static int ap_diskspace(struct ct_config *c, const char *v)
-{
-	uint64_t s, h;
-	int r = parse_pair(v, 1024, true, &s, &h); /* bare number: KB, as vzctl */
-	if (r < 0)
-		return r;
-	if (s > h)
-		return -ERANGE;
-	c->diskspace_soft = s;
-	c->diskspace_hard = h;
-	return 0;
-}
-static void pr_diskspace(const struct ct_config *c, char *buf, unsigned len)
-{
-	if (c->diskspace_soft == SIZE_UNLIMITED && c->diskspace_hard == SIZE_UNLIMITED) {
-		buf[0] = 0;
-		return;
-	}
-	char a[32], b[32];
-	pr_size(c->diskspace_soft, a, sizeof(a));
-	pr_size(c->diskspace_hard, b, sizeof(b));
-	if (c->diskspace_soft == c->diskspace_hard)
-		snprintf(buf, len, "%s", a);
-	else
-		snprintf(buf, len, "%s:%s", a, b);
-}
-
-static int ap_diskinodes(struct ct_config *c, const char *v)
-{
-	uint64_t s, h;
-	int r = parse_pair(v, 1, false, &s, &h);
-	if (r < 0)
-		return r;
-	if (s > h)
-		return -ERANGE;
-	c->diskinodes_soft = s;
-	c->diskinodes_hard = h;
-	return 0;
-}
-static void pr_diskinodes(const struct ct_config *c, char *buf, unsigned len)
-{
-	if (c->diskinodes_soft == SIZE_UNLIMITED && c->diskinodes_hard == SIZE_UNLIMITED) {
-		buf[0] = 0;
-		return;
-	}
-	char a[32], b[32];
-	pr_count(c->diskinodes_soft, a, sizeof(a));
-	pr_count(c->diskinodes_hard, b, sizeof(b));
-	if (c->diskinodes_soft == c->diskinodes_hard)
-		snprintf(buf, len, "%s", a);
-	else
-		snprintf(buf, len, "%s:%s", a, b);
-}
 
 /* ---- [security] ---- */
 
@@ -533,7 +346,7 @@ static int merge_entries(char **dst, const char *v, const char *sep, char *(*nor
 {
 	_cleanup_free_ char *store = NULL;
 	size_t n;
-	_cleanup_free_ char **tok = split_list(v, &store, &n);
+	_cleanup_free_ char **tok = params_split(v, &store, &n);
 	if (n == 0)
 		return -EINVAL;
 	if (n == 1 && !strcasecmp(tok[0], "none")) {
@@ -649,26 +462,6 @@ static char *norm_devnode(const char *t)
 	return xasprintf("%s:%s", nm, perms);
 }
 
-static int ap_capability(struct ct_config *c, const char *v) { return merge_entries(&c->capability, v, ",", norm_cap); }
-static void pr_capability(const struct ct_config *c, char *buf, unsigned len) { pr_str(c->capability, buf, len); }
-static int ap_devices(struct ct_config *c, const char *v) { return merge_entries(&c->devices, v, " ", norm_dev); }
-static void pr_devices(const struct ct_config *c, char *buf, unsigned len) { pr_str(c->devices, buf, len); }
-static int ap_devnodes(struct ct_config *c, const char *v) { return merge_entries(&c->devnodes, v, " ", norm_devnode); }
-static void pr_devnodes(const struct ct_config *c, char *buf, unsigned len) { pr_str(c->devnodes, buf, len); }
-
-/* the syscall filter (secfilter.c) */
-static int ap_seccomp(struct ct_config *c, const char *v)
-{
-	bool on;
-	if (parse_bool(v, &on) < 0)
-		return -EINVAL;
-	c->seccomp_off = !on;
-	return 0;
-}
-static void pr_seccomp(const struct ct_config *c, char *buf, unsigned len) { snprintf(buf, len, "%s", c->seccomp_off ? "no" : "yes"); }
-BOOL_PARAM(no_new_privs)
-BOOL_PARAM(nesting)
-
 /* Merge entries into a comma list in a fixed buffer: each is validated by norm; one with the
  * same name (the part before ':') as a stored one replaces it; "none" clears the list. Nothing
  * is stored unless all entries are valid and the result fits. */
@@ -676,14 +469,14 @@ static int merge_fixed(char *dst, size_t size, const char *v, char *(*norm)(cons
 {
 	_cleanup_free_ char *store = NULL, *ostore = NULL;
 	size_t n, on;
-	_cleanup_free_ char **tok = split_list(v, &store, &n);
+	_cleanup_free_ char **tok = params_split(v, &store, &n);
 	if (n == 0)
 		return -EINVAL;
 	if (n == 1 && !strcasecmp(tok[0], "none")) {
 		dst[0] = 0;
 		return 0;
 	}
-	_cleanup_free_ char **old = split_list(dst, &ostore, &on);
+	_cleanup_free_ char **old = params_split(dst, &ostore, &on);
 	char **items = xcalloc(on + n + 1, sizeof(*items));
 	size_t cnt = 0;
 	int r = 0;
@@ -723,17 +516,6 @@ static int merge_fixed(char *dst, size_t size, const char *v, char *(*norm)(cons
 	free(items);
 	return r;
 }
-static int ap_seccomp_allow(struct ct_config *c, const char *v)
-{
-	return merge_fixed(c->seccomp_allow, sizeof(c->seccomp_allow), v, sec_norm_allow);
-}
-static void pr_seccomp_allow(const struct ct_config *c, char *buf, unsigned len) { pr_str(c->seccomp_allow, buf, len); }
-static int ap_seccomp_deny(struct ct_config *c, const char *v)
-{
-	return merge_fixed(c->seccomp_deny, sizeof(c->seccomp_deny), v, sec_norm_deny);
-}
-static void pr_seccomp_deny(const struct ct_config *c, char *buf, unsigned len) { pr_str(c->seccomp_deny, buf, len); }
-
 /* ---- [network] ---- */
 
 /* A space-separated list (or "inherit"), each item checked. */
@@ -741,7 +523,7 @@ static int set_list(char **dst, const char *v, bool (*ok)(const char *))
 {
 	_cleanup_free_ char *store = NULL;
 	size_t n;
-	_cleanup_free_ char **tok = split_list(v, &store, &n);
+	_cleanup_free_ char **tok = params_split(v, &store, &n);
 	if (n == 1 && !strcasecmp(tok[0], "inherit")) {
 		set_str(dst, "inherit");
 		return 0;
@@ -767,243 +549,261 @@ static int set_list(char **dst, const char *v, bool (*ok)(const char *))
 static bool ok_ns(const char *s)
 {
 	int fam;
-	return valid_addr(s, &fam);
+	return params_valid_addr(s, &fam);
 }
 
-static int ap_nameserver(struct ct_config *c, const char *v) { return set_list(&c->nameserver, v, ok_ns); }
-static void pr_nameserver(const struct ct_config *c, char *buf, unsigned len) { pr_str(c->nameserver, buf, len); }
-static int ap_searchdomain(struct ct_config *c, const char *v)
-{
-	return set_list(&c->searchdomain, v, param_valid_hostname);
-}
-static void pr_searchdomain(const struct ct_config *c, char *buf, unsigned len) { pr_str(c->searchdomain, buf, len); }
 
-/* ---- interfaces ---- */
+/* ---- list's own views ---- */
 
-static struct ct_netif *netif_find(struct ct_config *c, const char *ifname)
+static void col_uid_base(const struct ct_config *c, char *buf, unsigned len)
 {
-	for (unsigned i = 0; i < c->nnetif; i++)
-		if (!strcasecmp(c->netif[i].ifname, ifname))
-			return &c->netif[i];
-	return NULL;
+	if (c->userns)
+		snprintf(buf, len, "%u", c->uid_base);
+	else
+		buf[0] = 0;
 }
 
-static void netif_clear(struct ct_netif *n)
-{
-	for (unsigned j = 0; j < n->nips; j++)
-		free(n->ips[j]);
-	memset(n, 0, sizeof(*n));
-}
+static void col_bootorder(const struct ct_config *c, char *buf, unsigned len) { snprintf(buf, len, "%d", c->bootorder); }
 
-/* Add addresses (all validated first) to n; duplicates are skipped. */
-static int netif_add_ips(struct ct_netif *n, const char *v)
+/* ---- typed entries ---- */
+
+#define FLD(p, c, T) ((T *)(void *)((char *)(c) + (p)->off))
+#define CFLD(p, c, T) ((const T *)(const void *)((const char *)(c) + (p)->off))
+
+int param_apply(const struct param *p, struct ct_config *c, const char *v)
 {
-	_cleanup_free_ char *store = NULL;
-	size_t cnt;
-	_cleanup_free_ char **tok = split_list(v, &store, &cnt);
-	if (cnt == 0)
-		return -EINVAL;
-	unsigned total = n->nips;
-	for (size_t i = 0; i < cnt; i++) {
-		if (!param_valid_cidr(tok[i]))
+	unsigned u;
+	uint64_t x, y;
+	int r;
+	bool unlim = (p->tflags & PT_UNLIM) && !strcasecmp(v, "unlimited");
+	switch (p->type) {
+	case PT_FUNC:
+		return p->fn_apply ? p->fn_apply(c, v) : -EINVAL;
+	case PT_STR:
+		if (!p->ok(v))
 			return -EINVAL;
-		total++;
-	}
-	if (total > MAX_IPS)
-		return -ERANGE;
-	/* the list is one config line, "ipadd = A B ..." */
-	size_t len = strlen("ipadd = ");
-	for (unsigned j = 0; j < n->nips; j++)
-		len += strlen(n->ips[j]) + 1;
-	for (size_t i = 0; i < cnt; i++)
-		len += strlen(tok[i]) + 1;
-	if (len > INI_LINE_MAX)
-		return -ERANGE;
-	for (size_t i = 0; i < cnt; i++) {
-		bool dup = false;
-		for (unsigned j = 0; j < n->nips && !dup; j++)
-			dup = !strcmp(n->ips[j], tok[i]);
-		if (!dup)
-			n->ips[n->nips++] = xstrdup(tok[i]);
-	}
-	return 0;
-}
-
-static struct ct_netif *netif_new(struct ct_config *c, const char *ifname)
-{
-	if (c->nnetif >= MAX_NETIF)
-		return NULL;
-	struct ct_netif *n = &c->netif[c->nnetif++];
-	memset(n, 0, sizeof(*n));
-	snprintf(n->ifname, sizeof(n->ifname), "%s", ifname);
-	return n;
-}
-
-static int ap_ipadd(struct ct_config *c, const char *v)
-{
-	/* vzctl --ipadd: the first interface, eth0 when there is none yet */
-	bool created = c->nnetif == 0;
-	if (created && !netif_new(c, "eth0"))
-		return -ERANGE;
-	int r = netif_add_ips(&c->netif[0], v);
-	if (r < 0 && created)
-		netif_clear(&c->netif[--c->nnetif]);
-	return r;
-}
-
-static int ap_ipdel(struct ct_config *c, const char *v)
-{
-	_cleanup_free_ char *store = NULL;
-	size_t cnt;
-	_cleanup_free_ char **tok = split_list(v, &store, &cnt);
-	if (cnt == 0)
-		return -EINVAL;
-	for (size_t i = 0; i < cnt; i++)
-		if (strcasecmp(tok[i], "all") && !param_valid_cidr(tok[i]))
-			return -EINVAL;
-	for (size_t i = 0; i < cnt; i++) {
-		bool all = !strcasecmp(tok[i], "all");
-		size_t al = strcspn(tok[i], "/");
-		for (unsigned k = 0; k < c->nnetif; k++) {
-			struct ct_netif *n = &c->netif[k];
-			for (unsigned j = 0; j < n->nips;) {
-				/* "A" removes A with any prefix; "A/P" only that one */
-				bool m = all || !strcmp(n->ips[j], tok[i]) ||
-					 (!tok[i][al] && !strncmp(n->ips[j], tok[i], al) &&
-					  (n->ips[j][al] == '/' || !n->ips[j][al]));
-				if (!m) {
-					j++;
-					continue;
-				}
-				free(n->ips[j]);
-				memmove(&n->ips[j], &n->ips[j + 1], (n->nips - j - 1) * sizeof(char *));
-				n->nips--;
-			}
-		}
-	}
-	return 0;
-}
-
-static void pr_ips(const struct ct_config *c, char *buf, unsigned len, bool prefix)
-{
-	size_t off = 0;
-	buf[0] = 0;
-	for (unsigned k = 0; k < c->nnetif; k++)
-		for (unsigned j = 0; j < c->netif[k].nips; j++) {
-			const char *ip = c->netif[k].ips[j];
-			int n = (int)(prefix ? strlen(ip) : strcspn(ip, "/"));
-			if (off + (size_t)n + 2 > len)
-				return;
-			off += (size_t)snprintf(buf + off, len - off, "%s%.*s", off ? " " : "", n, ip);
-		}
-}
-static void pr_ipadd(const struct ct_config *c, char *buf, unsigned len) { pr_ips(c, buf, len, true); }
-static void pr_ip(const struct ct_config *c, char *buf, unsigned len) { pr_ips(c, buf, len, false); }
-
-/* "ifname[,mac,host_ifname,host_mac,bridge]" */
-static int ap_netif_add(struct ct_config *c, const char *v)
-{
-	_cleanup_free_ char *s = xstrdup(v);
-	char *f[5] = {NULL};
-	int n = 0;
-	for (char *p = s, *q; n < 5; p = q + 1) {
-		f[n++] = strtrim(p);
-		if (!(q = strchr(p, ',')))
-			break;
-		*q = 0;
-	}
-	if (n == 5 && strchr(f[4], ','))
-		return -EINVAL;
-	if (!param_valid_ifname(f[0]) || netif_find(c, f[0]))
-		return -EINVAL;
-	if ((f[1] && *f[1] && !valid_mac(f[1])) || (f[2] && *f[2] && !param_valid_ifname(f[2])) ||
-	    (f[3] && *f[3] && !valid_mac(f[3])) || (f[4] && *f[4] && !param_valid_ifname(f[4])))
-		return -EINVAL;
-	struct ct_netif *ni = netif_new(c, f[0]);
-	if (!ni)
-		return -ERANGE;
-	if (f[1])
-		snprintf(ni->mac, sizeof(ni->mac), "%s", f[1]);
-	if (f[2])
-		snprintf(ni->host_ifname, sizeof(ni->host_ifname), "%s", f[2]);
-	if (f[3])
-		snprintf(ni->host_mac, sizeof(ni->host_mac), "%s", f[3]);
-	if (f[4])
-		snprintf(ni->bridge, sizeof(ni->bridge), "%s", f[4]);
-	return 0;
-}
-
-static int ap_netif_del(struct ct_config *c, const char *v)
-{
-	if (!strcasecmp(v, "all")) {
-		for (unsigned i = 0; i < c->nnetif; i++)
-			netif_clear(&c->netif[i]);
-		c->nnetif = 0;
+		set_str(FLD(p, c, char *), v);
 		return 0;
+	case PT_BOOL:
+		return parse_bool(v, FLD(p, c, bool));
+	case PT_NBOOL:
+		if (parse_bool(v, FLD(p, c, bool)) < 0)
+			return -EINVAL;
+		*FLD(p, c, bool) = !*FLD(p, c, bool);
+		return 0;
+	case PT_UINT:
+	case PT_INT:
+		if (unlim) {
+			u = 0;
+		} else if ((r = parse_uint(v, (unsigned)p->min, (unsigned)p->max, &u)) < 0) {
+			return r;
+		}
+		if (p->type == PT_INT)
+			*FLD(p, c, int) = (int)u;
+		else
+			*FLD(p, c, unsigned) = u;
+		return 0;
+	case PT_SIZE:
+		if ((r = parse_size(v, p->unit, &x)) < 0)
+			return r;
+		if (x < p->min) /* ram under 1M cannot boot anything: a typo */
+			return -ERANGE;
+		*FLD(p, c, uint64_t) = (p->tflags & PT_UNLIM) && x == SIZE_UNLIMITED ? 0 : x;
+		return 0;
+	case PT_PAIR:
+		if ((r = parse_pair(v, p->unit ? p->unit : 1, p->unit != 0, &x, &y)) < 0)
+			return r;
+		if (x > y)
+			return -ERANGE;
+		*FLD(p, c, uint64_t) = x;
+		*(uint64_t *)(void *)((char *)c + p->off2) = y;
+		return 0;
+	case PT_MERGE:
+		return merge_entries(FLD(p, c, char *), v, p->sep, p->norm);
+	case PT_FIXMERGE:
+		return merge_fixed(FLD(p, c, char), (size_t)p->max, v, p->norm);
+	case PT_WORDS:
+		return set_list(FLD(p, c, char *), v, p->ok);
 	}
-	struct ct_netif *n = netif_find(c, v);
-	if (!n)
-		return -ENOENT;
-	unsigned i = (unsigned)(n - c->netif);
-	netif_clear(n);
-	memmove(&c->netif[i], &c->netif[i + 1], (c->nnetif - i - 1) * sizeof(*n));
-	c->nnetif--;
-	memset(&c->netif[c->nnetif], 0, sizeof(*n));
-	return 0;
+	return -EINVAL;
 }
-static void pr_netif(const struct ct_config *c, char *buf, unsigned len)
+
+bool param_print(const struct param *p, const struct ct_config *c, char *buf, unsigned len)
 {
-	size_t off = 0;
 	buf[0] = 0;
-	for (unsigned k = 0; k < c->nnetif && off + 17 < len; k++)
-		off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? " " : "", c->netif[k].ifname);
+	switch (p->type) {
+	case PT_FUNC:
+		if (!p->fn_print)
+			return false;
+		p->fn_print(c, buf, len);
+		break;
+	case PT_STR:
+	case PT_MERGE:
+	case PT_WORDS:
+		pr_str(*CFLD(p, c, char *), buf, len);
+		break;
+	case PT_FIXMERGE:
+		pr_str(CFLD(p, c, char), buf, len);
+		break;
+	case PT_BOOL:
+	case PT_NBOOL:
+		snprintf(buf, len, "%s", *CFLD(p, c, bool) != (p->type == PT_NBOOL) ? "yes" : "no");
+		break;
+	case PT_UINT:
+		if (*CFLD(p, c, unsigned) || !(p->tflags & PT_BLANK0))
+			snprintf(buf, len, "%u", *CFLD(p, c, unsigned));
+		break;
+	case PT_INT:
+		if (*CFLD(p, c, int) || !(p->tflags & PT_BLANK0))
+			snprintf(buf, len, "%d", *CFLD(p, c, int));
+		break;
+	case PT_SIZE:
+		if (*CFLD(p, c, uint64_t) || !(p->tflags & PT_BLANK0))
+			pr_size(*CFLD(p, c, uint64_t), buf, len);
+		break;
+	case PT_PAIR: {
+		uint64_t s = *CFLD(p, c, uint64_t), h = *(const uint64_t *)(const void *)((const char *)c + p->off2);
+		if (s == SIZE_UNLIMITED && h == SIZE_UNLIMITED)
+			break;
+		char a[32], b[32];
+		(p->unit ? pr_size : pr_count)(s, a, sizeof(a));
+		(p->unit ? pr_size : pr_count)(h, b, sizeof(b));
+		if (s == h)
+			snprintf(buf, len, "%s", a);
+		else
+			snprintf(buf, len, "%s:%s", a, b);
+		break;
+	}
+	}
+	return true;
 }
 
 /* ---- the table ---- */
 
-#define P(n, s, k, f, x, h) {#n, s, k, f, x, ap_##n, pr_##n, h}
+#define SIZE_SUFFIXES "K M G T are powers of 1024, P counts 4 KiB pages, B bytes"
+#define OFF(f) offsetof(struct ct_config, f)
 #define CS (PF_CREATE | PF_SET)
+#define CONTAINER(n) #n, "container", #n
+#define RES(n) #n, "resources", #n
+#define SEC(n) #n, "security", #n
+#define NET(n) #n, "network", #n
+#define IF(n) #n, NETIF_SECTION
+/* typed: the field, then what else the type needs */
+#define T(t, f) .type = PT_##t, .off = OFF(f)
+#define RANGE(a, b) .min = (a), .max = (b)
+#define COL(h, w, num) .col = {h, w, num, NULL}
+#define FN(n) .type = PT_FUNC, .fn_apply = ap_##n, .fn_print = pr_##n
+
 static const struct param params[] = {
-	P(hostname, "container", "hostname", CS | PF_LIVE | PF_LIST, EX_BADHOSTNAME, "host name inside the container"),
-	P(ostemplate, "container", "ostemplate", PF_CREATE | PF_LIST, EX_BADVALUE, "OS template the private area came from"),
-	P(uuid, "container", "uuid", PF_LIST, EX_BADVALUE, "container UUID (set at create)"),
-	P(name, "container", "name", CS | PF_LIST, EX_BADVALUE, "a name that may replace the CTID"),
-	P(description, "container", "description", CS | PF_LIST, EX_BADVALUE, "free text"),
-	P(origin_sample, "container", "origin_sample", PF_LIST, EX_BADVALUE, "config sample used at create"),
-	P(onboot, "container", "onboot", CS | PF_LIST, EX_BADVALUE, "start at host boot: yes|no"),
-	P(disabled, "container", "disabled", CS | PF_LIST, EX_BADVALUE, "refuse to start: yes|no"),
-	P(bootorder, "container", "bootorder", CS | PF_LIST, EX_BADVALUE, "boot order, higher starts first"),
-	P(userns, "container", "userns", PF_CREATE | PF_LIST, EX_BADVALUE, "run in a user namespace: yes|no"),
-	P(uid_base, "container", "uid_base", PF_LIST, EX_BADVALUE, "first host uid/gid of the id block"),
-	P(stop_timeout, "container", "stop_timeout", CS | PF_LIST, EX_BADVALUE, "seconds to wait for a clean stop"),
-	P(ram, "resources", "ram", CS | PF_LIVE | PF_LIST, EX_BADVALUE, "memory limit: N[KMGT]|unlimited"),
-	P(swap, "resources", "swap", CS | PF_LIVE | PF_LIST, EX_BADVALUE, "swap limit: N[KMGT]|unlimited"),
-	P(cpuunits, "resources", "cpuunits", CS | PF_LIVE | PF_LIST, EX_BADVALUE, "CPU weight 8..500000 (default 1000)"),
-	P(cpulimit, "resources", "cpulimit", CS | PF_LIVE | PF_LIST, EX_BADVALUE, "N: percent of one CPU; N%: percent of the host"),
-	P(cpus, "resources", "cpus", CS | PF_LIVE | PF_LIST, EX_BADVALUE, "number of CPUs 1..1024"),
-	P(cpumask, "resources", "cpumask", CS | PF_LIVE | PF_LIST, EX_BADVALUE, "CPUs to run on: 0-2,7|all"),
-	P(ioprio, "resources", "ioprio", CS | PF_LIVE | PF_LIST, EX_BADVALUE, "I/O priority 0..7 (default 4)"),
-	P(iolimit, "resources", "iolimit", CS | PF_LIVE | PF_LIST, EX_IOLIMIT, "I/O bandwidth: N[BKMG] (bare: MB/s)"),
-	P(iopslimit, "resources", "iopslimit", CS | PF_LIVE | PF_LIST, EX_IOLIMIT, "I/O operations per second"),
-	P(numproc, "resources", "numproc", CS | PF_LIVE | PF_LIST, EX_BADVALUE, "process limit: N[:N]|unlimited"),
-	P(diskspace, "resources", "diskspace", CS | PF_LIVE | PF_LIST, EX_BADVALUE, "disk quota: soft[:hard] (bare: KB)"),
-	P(diskinodes, "resources", "diskinodes", CS | PF_LIVE | PF_LIST, EX_BADVALUE, "inode quota: soft[:hard]"),
-	P(capability, "security", "capability", CS | PF_REPEAT, EX_BADVALUE, "name:on|off[,...]"),
-	P(devices, "security", "devices", CS | PF_LIVE | PF_REPEAT, EX_DEVICES, "b|c:major:minor|all:[r][w][m]|none"),
-	P(devnodes, "security", "devnodes", CS | PF_LIVE | PF_REPEAT, EX_DEVICES, "name:[r][w][q]|none"),
-	P(seccomp, "security", "seccomp", CS | PF_LIST, EX_BADVALUE, "syscall filter (default deny-list): yes|no"),
-	P(seccomp_allow, "security", "seccomp_allow", CS | PF_REPEAT, EX_BADVALUE, "take NAME[,...] off the deny-list|none"),
-	P(seccomp_deny, "security", "seccomp_deny", CS | PF_REPEAT, EX_BADVALUE, "also deny NAME[:ERRNO][,...]|none"),
-	P(no_new_privs, "security", "no_new_privs", CS | PF_LIST, EX_BADVALUE, "no_new_privs for init and exec: yes|no"),
-	P(nesting, "security", "nesting", CS | PF_LIST, EX_BADVALUE, "unlocked /proc masks, for nested containers: yes|no"),
-	P(nameserver, "network", "nameserver", CS | PF_JOIN | PF_LIST, EX_BADDNS, "DNS servers: A [A...]|inherit"),
-	P(searchdomain, "network", "searchdomain", CS | PF_JOIN | PF_LIST, EX_BADSEARCH, "DNS search domains: D [D...]|inherit"),
-	P(ipadd, NETIF_SECTION, "ipadd", CS | PF_REPEAT, EX_BADIP, "add A[/prefix] to the first interface"),
-	{"ipdel", NETIF_SECTION, NULL, PF_SET | PF_REPEAT, EX_BADIP, ap_ipdel, NULL, "remove A[/prefix] or all"},
-	{"ip", NULL, NULL, PF_LIST, EX_BADIP, NULL, pr_ip, "addresses of all interfaces"},
-	{"netif_add", NETIF_SECTION, NULL, CS | PF_REPEAT, EX_BADVALUE, ap_netif_add, pr_netif,
-	 "add ifname[,mac,host_ifname,host_mac,bridge]"},
-	{"netif_del", NETIF_SECTION, NULL, PF_SET | PF_REPEAT, EX_BADVALUE, ap_netif_del, NULL, "remove ifname|all"},
+	{CONTAINER(hostname), CS | PF_LIVE | PF_LIST, EX_BADHOSTNAME, T(STR, hostname), .ok = param_valid_hostname,
+	 .help = "host name inside the container", COL("HOSTNAME", -32, false),
+	 .form = "a host name: labels of letters, digits and hyphens, at most 63 each, joined by dots, at most 253 "
+		 "in all, such as web1.example.com"},
+	{CONTAINER(ostemplate), PF_CREATE | PF_LIST, EX_BADVALUE, T(STR, ostemplate), .ok = ok_template,
+	 .help = "OS template the private area came from", COL("OSTEMPLATE", -16, false),
+	 .form = "a template name of letters, digits and . _ - +, not starting with a dot, such as debian-12"},
+	{CONTAINER(uuid), PF_LIST, EX_BADVALUE, T(STR, uuid), .ok = valid_uuid, .help = "container UUID (set at create)",
+	 COL("UUID", -36, false), .form = "a UUID such as 3f1e0b2a-9c4d-4e5f-8a6b-7c8d9e0f1a2b"},
+	{CONTAINER(name), CS | PF_LIVE | PF_LIST, EX_BADVALUE, T(STR, name), .ok = ok_name,
+	 .help = "a name that may replace the CTID", COL("NAME", -16, false),
+	 .form = "letters, digits and . _ - + @, not only digits, such as web1 (empty removes the name)"},
+	{CONTAINER(description), CS | PF_LIVE | PF_LIST, EX_BADVALUE, T(STR, description), .ok = ok_line,
+	 .help = "free text", COL("DESCRIPTION", -32, false), .form = "one line of text"},
+	{CONTAINER(origin_sample), PF_LIST, EX_BADVALUE, T(STR, origin_sample), .ok = ok_sample,
+	 .help = "config sample used at create", .form = "a sample name of letters, digits and . _ -, such as vswap-1g"},
+	{CONTAINER(onboot), CS | PF_LIVE | PF_LIST, EX_BADVALUE, T(BOOL, onboot), .help = "start at host boot: yes|no",
+	 COL("ONBOOT", -6, false), .form = BOOL_FORM},
+	{CONTAINER(disabled), CS | PF_LIVE | PF_LIST, EX_BADVALUE, T(BOOL, disabled), .help = "refuse to start: yes|no",
+	 .form = BOOL_FORM},
+	{CONTAINER(bootorder), CS | PF_LIVE | PF_LIST, EX_BADVALUE, T(INT, bootorder), RANGE(0, INT32_MAX),
+	 .tflags = PT_BLANK0, .help = "boot order, higher starts first", .col = {"BOOTORDER", 9, true, col_bootorder},
+	 .form = "a number from 0 to 2147483647 (higher starts first)"},
+	{CONTAINER(userns), PF_CREATE | PF_LIST, EX_BADVALUE, T(BOOL, userns), .help = "run in a user namespace: yes|no",
+	 COL("USERNS", -6, false), .form = BOOL_FORM},
+	{CONTAINER(uid_base), PF_LIST, EX_BADVALUE, FN(uid_base), .help = "first host uid/gid of the id block",
+	 .col = {"UID_BASE", 10, true, col_uid_base},
+	 .form = "a host user ID from 0 to 4294967295 that leaves room for the ID block above it"},
+	{CONTAINER(stop_timeout), CS | PF_LIVE | PF_LIST, EX_BADVALUE, T(UINT, stop_timeout), RANGE(1, 7 * 86400),
+	 .help = "seconds to wait for a clean stop", .form = "seconds from 1 to 604800, such as 120"},
+	{CONTAINER(quota_id), 0, EX_BADVALUE, T(UINT, quota_id), RANGE(1, UINT32_MAX - 1), .tflags = PT_BLANK0,
+	 .help = "disk quota project ID (set at create)", .form = "a project ID from 1 to 4294967294"},
+	{RES(ram), CS | PF_LIVE | PF_LIST, EX_BADVALUE, T(SIZE, ram), .unit = 1, .min = 1024 * 1024,
+	 .help = "memory limit: N[KMGT]|unlimited",
+	 .form = "a size of at least 1M such as 512M, 12G or 1048576K (" SIZE_SUFFIXES "), or unlimited"},
+	{RES(swap), CS | PF_LIVE | PF_LIST, EX_BADVALUE, T(SIZE, swap), .unit = 1, .help = "swap limit: N[KMGT]|unlimited",
+	 .form = "a size such as 0, 512M or 2G (" SIZE_SUFFIXES "), or unlimited"},
+	{RES(cpuunits), CS | PF_LIVE | PF_LIST, EX_BADVALUE, T(UINT, cpuunits), RANGE(8, 500000),
+	 .help = "CPU weight 8..500000 (default 1000)", .form = "a number from 8 to 500000 (default 1000)"},
+	{RES(cpulimit), CS | PF_LIVE | PF_LIST, EX_BADVALUE, FN(cpulimit),
+	 .help = "N: percent of one CPU; N%: percent of the host",
+	 .form = "a percentage of one CPU from 1 to 102400 such as 50 or 200 (two CPUs), a percentage of the whole "
+		 "host from 1% to 100% such as 25%, or unlimited"},
+	{RES(cpus), CS | PF_LIVE | PF_LIST, EX_BADVALUE, T(UINT, cpus), RANGE(1, 1024), .tflags = PT_UNLIM | PT_BLANK0,
+	 .help = "number of CPUs 1..1024", .form = "a number of CPUs from 1 to 1024, or unlimited"},
+	{RES(cpumask), CS | PF_LIVE | PF_LIST, EX_BADVALUE, FN(cpumask), .help = "CPUs to run on: 0-2,7|all",
+	 .form = "CPU numbers and ranges from 0 to 8191 such as 0-2,7 (each range ascending), or all"},
+	{RES(ioprio), CS | PF_LIVE | PF_LIST, EX_BADVALUE, T(INT, ioprio), RANGE(0, 7),
+	 .help = "I/O priority 0..7 (default 4)", .form = "a number from 0 to 7 (default 4)"},
+	{RES(iolimit), CS | PF_LIVE | PF_LIST, EX_IOLIMIT, T(SIZE, iolimit), .unit = 1024 * 1024,
+	 .tflags = PT_UNLIM | PT_BLANK0, .help = "I/O bandwidth: N[BKMG] (bare: MB/s)",
+	 .form = "bytes per second such as 10M or 512K (suffixes B K M G T; a bare number is MB/s), 0 or unlimited"},
+	{RES(iopslimit), CS | PF_LIVE | PF_LIST, EX_IOLIMIT, T(UINT, iopslimit), RANGE(0, UINT32_MAX),
+	 .tflags = PT_UNLIM | PT_BLANK0, .help = "I/O operations per second",
+	 .form = "operations per second such as 500, 0 or unlimited"},
+	{RES(numproc), CS | PF_LIVE | PF_LIST, EX_BADVALUE, FN(numproc), .help = "process limit: N[:N]|unlimited",
+	 .form = "a number of processes such as 256, or barrier:limit such as 200:256 (the limit applies, not 0), or "
+		 "unlimited"},
+	{RES(diskspace), CS | PF_LIVE | PF_LIST, EX_BADVALUE, T(PAIR, diskspace_soft), .off2 = OFF(diskspace_hard),
+	 .unit = 1024, .help = "disk quota: soft[:hard] (bare: KB)",
+	 .form = "soft[:hard] sizes such as 10G or 9G:10G (K M G T are powers of 1024, a bare number is KB), soft not "
+		 "above hard, or unlimited"},
+	{RES(diskinodes), CS | PF_LIVE | PF_LIST, EX_BADVALUE, T(PAIR, diskinodes_soft), .off2 = OFF(diskinodes_hard),
+	 .help = "inode quota: soft[:hard]",
+	 .form = "soft[:hard] inode counts such as 200000 or 180000:200000, soft not above hard, or unlimited"},
+	{SEC(capability), CS | PF_REPEAT, EX_BADVALUE, T(MERGE, capability), .norm = norm_cap, .sep = ",",
+	 .help = "name:on|off[,...]",
+	 .form = "name:on or name:off, comma separated, with Linux capability names with or without cap_, such as "
+		 "net_admin:on,sys_time:off"},
+	{SEC(devices), CS | PF_LIVE | PF_REPEAT, EX_DEVICES, T(MERGE, devices), .norm = norm_dev, .sep = " ",
+	 .help = "b|c:major:minor|all:[r][w][m]|none",
+	 .form = "rules b|c:MAJOR:MINOR:PERMS or all:PERMS, MAJOR and MINOR numbers or *, PERMS of r w m or none, such "
+		 "as c:10:200:rw; or none"},
+	{SEC(devnodes), CS | PF_LIVE | PF_REPEAT, EX_DEVICES, T(MERGE, devnodes), .norm = norm_devnode, .sep = " ",
+	 .help = "name:[r][w][q]|none",
+	 .form = "NAME:PERMS with NAME a device below /dev and PERMS of r w q or none, such as net/tun:rw; or none"},
+	{SEC(seccomp), CS | PF_LIST, EX_BADVALUE, T(NBOOL, seccomp_off), .help = "syscall filter (default deny-list): yes|no",
+	 .form = BOOL_FORM},
+	{SEC(seccomp_allow), CS | PF_REPEAT, EX_BADVALUE, T(FIXMERGE, seccomp_allow),
+	 .max = sizeof(((struct ct_config *)0)->seccomp_allow), .norm = sec_norm_allow,
+	 .help = "take NAME[,...] off the deny-list|none",
+	 .form = "system call names such as perf_event_open,bpf (comma separated), or none"},
+	{SEC(seccomp_deny), CS | PF_REPEAT, EX_BADVALUE, T(FIXMERGE, seccomp_deny),
+	 .max = sizeof(((struct ct_config *)0)->seccomp_deny), .norm = sec_norm_deny,
+	 .help = "also deny NAME[:ERRNO][,...]|none",
+	 .form = "system call names with an optional errno such as mount,unshare:EPERM or ptrace:1 (comma separated), "
+		 "or none"},
+	{SEC(no_new_privs), CS | PF_LIST, EX_BADVALUE, T(BOOL, no_new_privs),
+	 .help = "no_new_privs for init and exec: yes|no", .form = BOOL_FORM},
+	{SEC(nesting), CS | PF_LIST, EX_BADVALUE, T(BOOL, nesting),
+	 .help = "unlocked /proc masks, for nested containers: yes|no", .form = BOOL_FORM},
+	{NET(nameserver), CS | PF_LIVE | PF_JOIN | PF_LIST, EX_BADDNS, T(WORDS, nameserver), .ok = ok_ns,
+	 .help = "DNS servers: A [A...]|inherit",
+	 .form = "IPv4 or IPv6 addresses such as 10.0.0.53 or 2001:db8::53, space separated, or inherit"},
+	{NET(searchdomain), CS | PF_LIVE | PF_JOIN | PF_LIST, EX_BADSEARCH, T(WORDS, searchdomain),
+	 .ok = param_valid_hostname, .help = "DNS search domains: D [D...]|inherit",
+	 .form = "domain names such as example.com, space separated, or inherit"},
+	{IF(ipadd), "ipadd", CS | PF_LIVE | PF_REPEAT, EX_BADIP, .fn_apply = netif_ap_ipadd, .fn_print = netif_pr_ipadd,
+	 .help = "add A[/prefix] to the first interface", .form = CIDR_FORM "; at most " STR(MAX_IPS) " per interface"},
+	{IF(ipdel), NULL, PF_SET | PF_LIVE | PF_REPEAT, EX_BADIP, .fn_apply = netif_ap_ipdel,
+	 .help = "remove A[/prefix] or all", .form = CIDR_FORM " (without /prefix: any prefix), or all"},
+	{"ip", NULL, NULL, PF_LIST, EX_BADIP, .fn_print = netif_pr_ip, .help = "addresses of all interfaces",
+	 COL("IP_ADDR", -15, false)},
+	{IF(netif_add), NULL, CS | PF_LIVE | PF_REPEAT, EX_BADVALUE, .fn_apply = netif_ap_add, .fn_print = netif_pr_names,
+	 .help = "add ifname[,mac,host_ifname,host_mac,bridge]",
+	 .form = "ifname[,mac,host_ifname,host_mac,bridge] such as eth1 or eth1,02:1a:2b:3c:4d:5e,,,br1: new interface "
+		 "names, unicast MAC addresses; at most " STR(MAX_NETIF) " interfaces"},
+	{IF(netif_del), NULL, PF_SET | PF_LIVE | PF_REPEAT, EX_BADVALUE, .fn_apply = netif_ap_del,
+	 .help = "remove ifname|all", .form = "the name of an interface of the container, or all"},
 };
 
 const struct param *param_table(unsigned *n)
@@ -1029,247 +829,43 @@ const struct param *param_find(const char *name)
 	return NULL;
 }
 
-/* ---- the accepted forms, for error messages ---- */
+const char *param_form(const struct param *p) { return p->form ? p->form : p->help; }
 
-#define STR_(x) #x
-#define STR(x) STR_(x)
-#define SIZE_SUFFIXES "K M G T are powers of 1024, P counts 4 KiB pages, B bytes"
-#define BOOL_FORM "yes or no (also on/off, true/false, 1/0)"
-#define IFNAME_FORM "an interface name of 1 to 15 characters without /, :, comma or white space"
-#define MAC_FORM "a unicast MAC address such as 02:1a:2b:3c:4d:5e"
-#define CIDR_FORM "an IPv4 or IPv6 address with an optional /prefix, such as 10.77.0.101/24 or fd00::65/64"
-
-/* What each parameter accepts, in words and examples: an invalid value's message names it. */
-static const struct {
-	const char *name, *form;
-} forms[] = {
-	{"hostname", "a host name: labels of letters, digits and hyphens, at most 63 each, joined by dots, "
-		     "at most 253 in all, such as web1.example.com"},
-	{"ostemplate", "a template name of letters, digits and . _ - +, not starting with a dot, such as debian-12"},
-	{"uuid", "a UUID such as 3f1e0b2a-9c4d-4e5f-8a6b-7c8d9e0f1a2b"},
-	{"name", "letters, digits and . _ - + @, not only digits, such as web1 (empty removes the name)"},
-	{"description", "one line of text"},
-	{"origin_sample", "a sample name of letters, digits and . _ -, such as vswap-1g"},
-	{"onboot", BOOL_FORM},
-	{"disabled", BOOL_FORM},
-	{"userns", BOOL_FORM},
-	{"bootorder", "a number from 0 to 2147483647 (higher starts first)"},
-	{"uid_base", "a host user ID from 0 to 4294967295 that leaves room for the ID block above it"},
-	{"stop_timeout", "seconds from 1 to 604800, such as 120"},
-	{"ram", "a size of at least 1M such as 512M, 12G or 1048576K (" SIZE_SUFFIXES "), or unlimited"},
-	{"swap", "a size such as 0, 512M or 2G (" SIZE_SUFFIXES "), or unlimited"},
-	{"cpuunits", "a number from 8 to 500000 (default 1000)"},
-	{"cpulimit", "a percentage of one CPU from 1 to 102400 such as 50 or 200 (two CPUs), a percentage of "
-		     "the whole host from 1% to 100% such as 25%, or unlimited"},
-	{"cpus", "a number of CPUs from 1 to 1024, or unlimited"},
-	{"cpumask", "CPU numbers and ranges from 0 to 8191 such as 0-2,7 (each range ascending), or all"},
-	{"ioprio", "a number from 0 to 7 (default 4)"},
-	{"iolimit", "bytes per second such as 10M or 512K (suffixes B K M G T; a bare number is MB/s), "
-		    "0 or unlimited"},
-	{"iopslimit", "operations per second such as 500, 0 or unlimited"},
-	{"numproc", "a number of processes such as 256, or barrier:limit such as 200:256 (the limit applies, "
-		    "not 0), or unlimited"},
-	{"diskspace", "soft[:hard] sizes such as 10G or 9G:10G (K M G T are powers of 1024, a bare number "
-		      "is KB), soft not above hard, or unlimited"},
-	{"diskinodes", "soft[:hard] inode counts such as 200000 or 180000:200000, soft not above hard, "
-		       "or unlimited"},
-	{"capability", "name:on or name:off, comma separated, with Linux capability names with or without "
-		       "cap_, such as net_admin:on,sys_time:off"},
-	{"devices", "rules b|c:MAJOR:MINOR:PERMS or all:PERMS, MAJOR and MINOR numbers or *, PERMS of r w m "
-		    "or none, such as c:10:200:rw; or none"},
-	{"devnodes", "NAME:PERMS with NAME a device below /dev and PERMS of r w q or none, such as net/tun:rw; "
-		     "or none"},
-	{"nameserver", "IPv4 or IPv6 addresses such as 10.0.0.53 or 2001:db8::53, space separated, or inherit"},
-	{"searchdomain", "domain names such as example.com, space separated, or inherit"},
-	{"ipadd", CIDR_FORM "; at most " STR(MAX_IPS) " per interface"},
-	{"ipdel", CIDR_FORM " (without /prefix: any prefix), or all"},
-	{"netif_add", "ifname[,mac,host_ifname,host_mac,bridge] such as eth1 or eth1,02:1a:2b:3c:4d:5e,,,br1: "
-		      "new interface names, unicast MAC addresses; at most " STR(MAX_NETIF) " interfaces"},
-	{"netif_del", "the name of an interface of the container, or all"},
-	/* the per-interface options */
-	{"mac", MAC_FORM},
-	{"host_mac", MAC_FORM},
-	{"host_ifname", IFNAME_FORM},
-	{"bridge", IFNAME_FORM},
-	{"gw", "an IPv4 address such as 10.77.0.1, or none"},
-	{"gw6", "an IPv6 address such as fd00::1, or none"},
-	{"mac_filter", BOOL_FORM},
-	{"ip_filter", BOOL_FORM},
-	{"seccomp", BOOL_FORM},
-	{"seccomp_allow", "system call names such as perf_event_open,bpf (comma separated), or none"},
-	{"seccomp_deny", "system call names with an optional errno such as mount,unshare:EPERM or ptrace:1 (comma "
-			 "separated), or none"},
-	{"no_new_privs", BOOL_FORM},
-	{"nesting", BOOL_FORM},
-};
-
-static const char *form_of(const char *name)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(forms); i++)
-		if (!strcmp(forms[i].name, name))
-			return forms[i].form;
-	return NULL;
-}
-
-const char *param_form(const struct param *p)
-{
-	const char *f = form_of(p->name);
-	return f ? f : p->help;
-}
-
-/* What follows the quoted value for an apply function's error r: ": expected FORM", " is out of
- * range: expected FORM" or " not found: expected FORM". */
-static const char *why(int r, const char *form, char *buf, size_t len)
+const char *params_why(int r, const char *form, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s: expected %s", r == -ERANGE ? " is out of range" : r == -ENOENT ? " not found" : "",
 		 form ? form : "a value as in cellctl(8), PARAMETERS");
 	return buf;
 }
 
-/* ---- per-interface options (--ifname IFNAME --mac ... --ipadd ...) ---- */
-
-static const char *const netif_keys[] = {"mac", "host_ifname", "host_mac", "bridge", "ipadd", "ipdel", "gw", "gw6",
-					 "mac_filter", "ip_filter"};
-
-bool param_is_netif_key(const char *key)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(netif_keys); i++)
-		if (!strcmp(key, netif_keys[i]))
-			return true;
-	return false;
-}
-
-static void sync_netif(struct ct_config *c);
-
-int param_netif_set(struct ct_config *c, const char *ifname, const char *key, const char *value)
-{
-	struct ct_netif *n = ifname ? netif_find(c, ifname) : (c->nnetif ? &c->netif[0] : NULL);
-	if (!n)
-		return cerr(EX_BADVALUE, 0, "no interface %s: add it first with --netif_add %s", ifname ? ifname : "eth0",
-			    ifname ? ifname : "eth0");
-	int fam, r = 0;
-	bool is_ip = !strcmp(key, "ipadd") || !strcmp(key, "ipdel") || !strcmp(key, "gw") || !strcmp(key, "gw6");
-	if (!strcmp(key, "mac") || !strcmp(key, "host_mac")) {
-		if (!valid_mac(value))
-			r = -EINVAL;
-		else
-			snprintf(!strcmp(key, "mac") ? n->mac : n->host_mac, sizeof(n->mac), "%s", value);
-	} else if (!strcmp(key, "host_ifname") || !strcmp(key, "bridge")) {
-		if (!param_valid_ifname(value))
-			r = -EINVAL;
-		else
-			snprintf(!strcmp(key, "bridge") ? n->bridge : n->host_ifname, sizeof(n->bridge), "%s", value);
-	} else if (!strcmp(key, "ipadd")) {
-		r = netif_add_ips(n, value);
-	} else if (!strcmp(key, "ipdel")) {
-		/* ap_ipdel works on every interface: narrow it to this one */
-		struct ct_config one = *c;
-		one.netif[0] = *n;
-		one.nnetif = 1;
-		r = ap_ipdel(&one, value);
-		if (r == 0)
-			*n = one.netif[0];
-	} else if (!strcmp(key, "gw") || !strcmp(key, "gw6")) {
-		bool v6 = !strcmp(key, "gw6");
-		if (strcmp(value, "none") && (!valid_addr(value, &fam) || fam != (v6 ? AF_INET6 : AF_INET)))
-			r = -EINVAL;
-		else
-			snprintf(v6 ? n->gw6 : n->gw, sizeof(n->gw), "%s", strcmp(value, "none") ? value : "");
-	} else if (!strcmp(key, "mac_filter") || !strcmp(key, "ip_filter")) {
-		bool on;
-		if (parse_bool(value, &on) < 0)
-			r = -EINVAL;
-		else
-			*(!strcmp(key, "mac_filter") ? &n->mac_filter_off : &n->ip_filter_off) = !on;
-	} else {
-		return cerr(EX_BADSYNTAX, 0, "--%s is not an interface option", key);
-	}
-	if (r < 0) {
-		char w[512], e[256];
-		return cerr(is_ip ? EX_BADIP : EX_BADVALUE, 0, "invalid --%s value for interface %s: '%s'%s", key, n->ifname,
-			    str_escape_buf(value, e, sizeof(e)), why(r, form_of(key), w, sizeof(w)));
-	}
-	sync_netif(c);
-	return 0;
-}
-
 /* ---- the doc side ---- */
 
-static void sync_netif(struct ct_config *c)
-{
-	struct ini_doc *d = c->doc;
-	/* drop sections of interfaces that are gone */
-	for (size_t i = 0;;) {
-		const char *sec;
-		if (ini_section_at(d, i, &sec) < 0)
-			break;
-		if (!strncasecmp(sec, "netif.", 6) && !netif_find(c, sec + 6)) {
-			_cleanup_free_ char *s = xstrdup(sec);
-			ini_remove_section(d, s);
-			continue;
-		}
-		i++;
-	}
-	for (unsigned k = 0; k < c->nnetif; k++) {
-		const struct ct_netif *n = &c->netif[k];
-		_cleanup_free_ char *sec = xasprintf("netif.%s", n->ifname);
-		char ips[MAX_IPS * 52];
-		size_t off = 0;
-		ips[0] = 0;
-		for (unsigned j = 0; j < n->nips; j++)
-			off += (size_t)snprintf(ips + off, sizeof(ips) - off, "%s%s", j ? " " : "", n->ips[j]);
-		const struct {
-			const char *k, *v;
-		} kv[] = {{"mac", n->mac}, {"host_ifname", n->host_ifname}, {"host_mac", n->host_mac},
-			  {"bridge", n->bridge}, {"ipadd", ips}, {"gw", n->gw}, {"gw6", n->gw6},
-			  {"mac_filter", n->mac_filter_off ? "no" : ""}, {"ip_filter", n->ip_filter_off ? "no" : ""}};
-		const char *dummy;
-		bool exists = ini_key_at(d, sec, 0, &dummy, &dummy) == 0;
-		if (!exists) {
-			/* create the header even for an interface with no keys */
-			bool any = false;
-			for (size_t j = 0; j < ARRAY_SIZE(kv); j++)
-				any |= kv[j].v[0] != 0;
-			if (!any) {
-				ini_set(d, sec, "mac", "");
-				ini_unset(d, sec, "mac");
-			}
-		}
-		for (size_t j = 0; j < ARRAY_SIZE(kv); j++) {
-			if (kv[j].v[0])
-				ini_set(d, sec, kv[j].k, kv[j].v);
-			else
-				ini_unset(d, sec, kv[j].k);
-		}
-	}
-}
+static bool can_apply(const struct param *p) { return p->type != PT_FUNC || p->fn_apply; }
 
 int param_set(struct ct_config *c, const struct param *p, const char *value)
 {
-	if (!p->apply)
+	if (!can_apply(p))
 		return cerr(EX_BADSYNTAX, 0, "parameter %s cannot be set", p->name);
 	if (!value)
 		value = "";
 	_cleanup_free_ char *v = strtrim(xstrdup(value));
-	int r = p->apply(c, v);
+	int r = param_apply(p, c, v);
 	if (r < 0) {
 		char w[512], e[256];
 		return cerr(p->bad_exit, 0, "invalid value for --%s: '%s'%s", p->name, str_escape_buf(value, e, sizeof(e)),
-			    why(r, param_form(p), w, sizeof(w)));
+			    params_why(r, param_form(p), w, sizeof(w)));
 	}
 	if (p->flags & PF_NOSAVE)
 		return 0;
 	if (!c->doc)
 		c->doc = ini_new();
 	if (p->section && !strcmp(p->section, NETIF_SECTION)) {
-		sync_netif(c);
+		netif_sync(c);
 		return 0;
 	}
-	if (!p->section || !p->key || !p->print)
-		return 0;
 	char buf[4096];
-	buf[0] = 0;
-	p->print(c, buf, sizeof(buf));
+	if (!p->section || !p->key || !param_print(p, c, buf, sizeof(buf)))
+		return 0;
 	/* what set --save writes must read back: one line, quotable */
 	if (!ini_value_ok(p->key, buf)) {
 		if (strlen(buf) + strlen(p->key) + 3 > INI_LINE_MAX)
@@ -1285,96 +881,32 @@ int param_set(struct ct_config *c, const struct param *p, const char *value)
 	return 0;
 }
 
-static int bad_key_r(const struct ct_config *c, int code, const char *sec, const char *key, const char *v, int r,
-		     const char *form)
+int params_bad_key(const char *name, int code, const char *sec, const char *key, const char *v, int r,
+		   const char *form)
 {
 	char w[512], e[256];
-	return cerr(code, 0, "%s: [%s] %s: invalid value '%s'%s", c->path ? c->path : "config", sec, key,
-		    str_escape_buf(v, e, sizeof(e)), why(r, form, w, sizeof(w)));
+	return cerr(code, 0, "%s: [%s] %s: invalid value '%s'%s", name ? name : "config", sec, key,
+		    str_escape_buf(v, e, sizeof(e)), params_why(r, form, w, sizeof(w)));
 }
 
-static int bad_key(const struct ct_config *c, int code, const char *sec, const char *key, const char *v)
+int param_load(struct ct_config *c, const struct conf_text *t, const char *name)
 {
-	return bad_key_r(c, code, sec, key, v, -EINVAL, form_of(key));
-}
-
-static int load_netif(struct ct_config *c, const char *sec)
-{
-	const struct ini_doc *d = c->doc;
-	const char *ifname = sec + 6;
-	if (!param_valid_ifname(ifname))
-		return cerr(EX_BADCONFIG, 0, "%s: [%s]: invalid interface name", c->path, sec);
-	struct ct_netif *n = netif_new(c, ifname);
-	if (!n)
-		return cerr(EX_BADCONFIG, 0, "%s: [%s]: more than %d interfaces", c->path, sec, MAX_NETIF);
-	const char *v;
-	int fam;
-	if ((v = ini_get(d, sec, "mac")) && *v) {
-		if (!valid_mac(v))
-			return bad_key(c, EX_BADVALUE, sec, "mac", v);
-		snprintf(n->mac, sizeof(n->mac), "%s", v);
-	}
-	if ((v = ini_get(d, sec, "host_mac")) && *v) {
-		if (!valid_mac(v))
-			return bad_key(c, EX_BADVALUE, sec, "host_mac", v);
-		snprintf(n->host_mac, sizeof(n->host_mac), "%s", v);
-	}
-	if ((v = ini_get(d, sec, "host_ifname")) && *v) {
-		if (!param_valid_ifname(v))
-			return bad_key(c, EX_BADVALUE, sec, "host_ifname", v);
-		snprintf(n->host_ifname, sizeof(n->host_ifname), "%s", v);
-	}
-	if ((v = ini_get(d, sec, "bridge")) && *v) {
-		if (!param_valid_ifname(v))
-			return bad_key(c, EX_BADVALUE, sec, "bridge", v);
-		snprintf(n->bridge, sizeof(n->bridge), "%s", v);
-	}
-	if ((v = ini_get(d, sec, "ipadd")) && *v && netif_add_ips(n, v) < 0)
-		return bad_key(c, EX_BADIP, sec, "ipadd", v);
-	if ((v = ini_get(d, sec, "gw")) && *v) {
-		if (!valid_addr(v, &fam) || fam != AF_INET)
-			return bad_key(c, EX_BADIP, sec, "gw", v);
-		snprintf(n->gw, sizeof(n->gw), "%s", v);
-	}
-	if ((v = ini_get(d, sec, "gw6")) && *v) {
-		if (!valid_addr(v, &fam) || fam != AF_INET6)
-			return bad_key(c, EX_BADIP, sec, "gw6", v);
-		snprintf(n->gw6, sizeof(n->gw6), "%s", v);
-	}
-	bool on;
-	if ((v = ini_get(d, sec, "mac_filter")) && *v) {
-		if (parse_bool(v, &on) < 0)
-			return bad_key(c, EX_BADVALUE, sec, "mac_filter", v);
-		n->mac_filter_off = !on;
-	}
-	if ((v = ini_get(d, sec, "ip_filter")) && *v) {
-		if (parse_bool(v, &on) < 0)
-			return bad_key(c, EX_BADVALUE, sec, "ip_filter", v);
-		n->ip_filter_off = !on;
-	}
-	return 0;
-}
-
-int param_load_doc(struct ct_config *c)
-{
-	if (!c->doc)
-		c->doc = ini_new();
 	for (size_t i = 0; i < ARRAY_SIZE(params); i++) {
 		const struct param *p = &params[i];
-		if (!p->apply || !p->section || !p->key || !strcmp(p->section, NETIF_SECTION))
+		if (!can_apply(p) || !p->section || !p->key || !strcmp(p->section, NETIF_SECTION))
 			continue;
-		const char *v = ini_get(c->doc, p->section, p->key);
+		const char *v = conf_get(t, p->section, p->key);
 		if (!v || !*v)
 			continue;
-		int r = p->apply(c, v);
+		int r = param_apply(p, c, v);
 		if (r < 0)
-			return bad_key_r(c, p->bad_exit, p->section, p->key, v, r, param_form(p));
+			return params_bad_key(name, p->bad_exit, p->section, p->key, v, r, param_form(p));
 	}
 	const char *sec;
-	for (size_t i = 0; ini_section_at(c->doc, i, &sec) == 0; i++) {
+	for (size_t i = 0; ini_section_at(t->doc, i, &sec) == 0; i++) {
 		if (strncasecmp(sec, "netif.", 6))
 			continue;
-		int r = load_netif(c, sec);
+		int r = netif_load(c, t, name, sec);
 		if (r < 0)
 			return r;
 	}

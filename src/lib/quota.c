@@ -35,20 +35,16 @@
 
 uint32_t quota_ct_projid(const struct ct_config *c)
 {
-	const char *v = c->doc ? ini_get(c->doc, "container", "quota_id") : NULL;
-	unsigned id;
-	if (v && parse_uint(v, 1, UINT32_MAX - 1, &id) == 0)
-		return id;
-	return c->ctid;
+	return c->quota_id ? c->quota_id : c->ctid;
 }
 
 void quota_ct_assign(struct ct_config *c)
 {
-	if (!c->doc || ini_get(c->doc, "container", "quota_id"))
+	if (c->quota_id)
 		return;
 	char b[16];
 	snprintf(b, sizeof(b), "%u", c->ctid);
-	ini_set(c->doc, "container", "quota_id", b);
+	param_set(c, param_find("quota_id"), b); /* a CTID is a valid project ID */
 }
 
 uint64_t quota_bytes_to_kb(uint64_t bytes)
@@ -573,13 +569,15 @@ int quota_ct_remove(const struct gconf *g, unsigned ctid)
 	 * and must leave the error recorded there alone */
 	uint32_t projid = ctid;
 	_cleanup_free_ char *cpath = ctconf_path(g, ctid);
-	struct ini_doc *doc = NULL;
-	if (ini_load(cpath, &doc) == 0) {
-		unsigned id;
-		const char *v = ini_get(doc, "container", "quota_id");
-		if (v && parse_uint(v, 1, UINT32_MAX - 1, &id) == 0)
-			projid = id;
-		ini_free(doc);
+	struct ct_config *c = NULL;
+	bool had_error = cerr_msg() != NULL;
+	if (access(cpath, F_OK) == 0) {
+		if (ctconf_load(g, ctid, &c) == 0) {
+			projid = quota_ct_projid(c);
+			ctconf_free(c);
+		} else if (!had_error) {
+			cerr_clear(); /* a broken config: its CTID */
+		}
 	}
 	struct quota_fs fs;
 	if (quota_probe(g->private_dir, &fs) < 0 || !fs.accounting)

@@ -36,7 +36,7 @@ int runconf_load(const struct gconf *g, unsigned ctid, struct ct_config **out)
 		return r;
 	if (r < 0)
 		return cerr(EX_SYSTEM, r, "read the running configuration %s", path);
-	if ((r = ctconf_from_doc(g, ctid, ini_parse(text), out)) < 0)
+	if ((r = ctconf_from_text(g, ctid, path, text, out)) < 0)
 		return r;
 	/* never saved over CTID.conf by mistake */
 	free((*out)->path);

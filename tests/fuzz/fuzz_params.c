@@ -57,16 +57,16 @@ static struct ct_config *fresh(const char *doc)
 static void reprint(const struct param *p, const struct ct_config *c)
 {
 	/* their printers list what several options built (interface names, all addresses) */
-	if (!p->print || !p->apply || !strcmp(p->name, "netif_add") || !strcmp(p->name, "ipadd"))
-		return;
 	char a[4096] = "", b[4096] = "";
-	p->print(c, a, sizeof(a));
+	if ((p->type == PT_FUNC && !p->fn_apply) || !param_print(p, c, a, sizeof(a)) || !strcmp(p->name, "netif_add") ||
+	    !strcmp(p->name, "ipadd"))
+		return;
 	if (!a[0])
 		return; /* unset */
 	struct ct_config *f = fresh(NULL);
 	int r = param_set(f, p, a);
 	FZ_CHECK(r == 0, "--%s: printed value '%s' is refused: %s", p->name, fz_esc(a), fz_esc(cerr_msg()));
-	p->print(f, b, sizeof(b));
+	param_print(p, f, b, sizeof(b));
 	FZ_CHECK(!strcmp(a, b), "--%s: '%s' reads back as '%s'", p->name, fz_esc(a), fz_esc(b));
 	ctconf_free(f);
 }
@@ -102,11 +102,10 @@ static void reload(const struct ct_config *c)
 	unsigned n;
 	const struct param *t = param_table(&n);
 	for (unsigned i = 0; i < n; i++) {
-		if (!t[i].print)
-			continue;
 		char a[4096] = "", b[4096] = "";
-		t[i].print(c, a, sizeof(a));
-		t[i].print(c2, b, sizeof(b));
+		if (!param_print(&t[i], c, a, sizeof(a)))
+			continue;
+		param_print(&t[i], c2, b, sizeof(b));
 		FZ_CHECK(!strcmp(a, b), "%s: set '%s', read back '%s'\nconfig: %s", t[i].name, fz_esc(a), fz_esc(b),
 			 fz_esc(text));
 	}

@@ -15,6 +15,7 @@
 #include "error.h"
 #include "fixtures.h"
 #include "ini.h"
+#include "iniparser.h"
 #include "util.h"
 
 static char tmpdir[64];
@@ -189,16 +190,199 @@ static void test_ini_save_load(void **state)
 	struct stat st;
 	assert_int_equal(stat(p, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
-	struct ini_doc *d2 = NULL;
-	assert_int_equal(ini_load(p, &d2), 0);
-	char *a = ini_render(d), *b = ini_render(d2);
-	assert_string_equal(a, b);
+	_cleanup_free_ char *text = NULL;
+	assert_int_equal(read_file_at(AT_FDCWD, p, &text, NULL), 0);
+	char *a = ini_render(d);
+	assert_string_equal(a, text);
 	free(a);
-	free(b);
 	ini_free(d);
-	ini_free(d2);
-	_cleanup_free_ char *missing = xasprintf("%s/none.ini", tmpdir);
-	assert_int_equal(ini_load(missing, &d2), -ENOENT);
+}
+
+/* ---- the one reader ---- */
+
+/* iniparser's reading of a file, loaded the way nothing in cellctl does any more: straight from
+ * the path, to compare with */
+static char *iniparser_value(const char *rel, const char *sk)
+{
+	_cleanup_free_ char *p = xasprintf("%s/%s", tmpdir, rel);
+	dictionary *d = iniparser_load(p);
+	assert_non_null(d);
+	const char *v = iniparser_getstring(d, sk, NULL);
+	char *out = v ? xstrdup(v) : NULL;
+	iniparser_freedict(d);
+	return out;
+}
+
+static struct gconf *test_gconf(void)
+{
+	struct gconf *g = NULL;
+	_cleanup_free_ char *gp = xasprintf("%s/cellctl.conf", tmpdir);
+	put("cellctl.conf", "[paths]\nconfig_dir = ct\nsample_dir = samples\n");
+	_cleanup_free_ char *ct = xasprintf("%s/ct", tmpdir), *sm = xasprintf("%s/samples", tmpdir);
+	mkdir(ct, 0755);
+	mkdir(sm, 0755);
+	setenv("CELLCTL_CONF", gp, 1);
+	assert_int_equal(gconf_load(&g), 0);
+	return g;
+}
+
+/* A value continued with a backslash reads the same in the loaded config, the printed parameter
+ * and iniparser; so does it after an edit of another key is saved and the file read again. */
+static void test_one_read_continuation(void **state)
+{
+	(void)state;
+	struct gconf *g = test_gconf();
+	put("ct/101.conf", "[container]\n"
+			   "; a comment that stays\n"
+			   "description = first \\\n"
+			   "   second ; and a comment\n"
+			   "hostname = web1\n"
+			   "[resources]\n"
+			   "ram = 1G\n");
+	_cleanup_free_ char *want = iniparser_value("ct/101.conf", "container:description");
+	assert_non_null(want);
+	assert_non_null(strstr(want, "second")); /* iniparser joins the lines */
+	struct ct_config *c = NULL;
+	assert_int_equal(ctconf_load(g, 101, &c), 0);
+	assert_string_equal(c->description, want);
+	char buf[256];
+	param_print(param_find("description"), c, buf, sizeof(buf));
+	assert_string_equal(buf, want);
+	/* edit another key, save, read again: the continued line and the comment are kept */
+	assert_int_equal(param_set(c, param_find("hostname"), "web2"), 0);
+	assert_int_equal(ctconf_save(c), 0);
+	ctconf_free(c);
+	_cleanup_free_ char *text = get("ct/101.conf");
+	assert_non_null(strstr(text, "description = first \\\n   second ; and a comment\n"));
+	assert_non_null(strstr(text, "; a comment that stays\n"));
+	assert_int_equal(ctconf_load(g, 101, &c), 0);
+	assert_string_equal(c->description, want);
+	assert_string_equal(c->hostname, "web2");
+	_cleanup_free_ char *again = iniparser_value("ct/101.conf", "container:description");
+	assert_string_equal(again, want);
+	/* an edit of the continued value itself: written on one line, read back as set */
+	assert_int_equal(param_set(c, param_find("description"), "one line"), 0);
+	assert_int_equal(ctconf_save(c), 0);
+	ctconf_free(c);
+	assert_int_equal(ctconf_load(g, 101, &c), 0);
+	assert_string_equal(c->description, "one line");
+	ctconf_free(c);
+	gconf_free(g);
+}
+
+/* The edited text is read again by iniparser before it is written: a value that would read back
+ * otherwise than meant is refused and the file left as it was. */
+static void test_edit_reread_refuses(void **state)
+{
+	(void)state;
+	struct gconf *g = test_gconf();
+	put("ct/102.conf", "[container]\nhostname = a\n");
+	struct ct_config *c = NULL;
+	assert_int_equal(ctconf_load(g, 102, &c), 0);
+	/* param_set refuses such a value itself; the raw editor writes it (with a warning) */
+	ini_set(c->doc, "container", "description", "it's a \"web\" server; really");
+	cerr_clear();
+	assert_true(ctconf_save(c) < 0);
+	assert_int_equal(cerr_exit(), EX_CONFSAVE);
+	assert_non_null(strstr(cerr_msg(), "[container] description: the edited file would read"));
+	ctconf_free(c);
+	_cleanup_free_ char *text = get("ct/102.conf");
+	assert_string_equal(text, "[container]\nhostname = a\n");
+	/* a value with a line break: flattened by the editor, so not what was meant */
+	assert_int_equal(ctconf_load(g, 102, &c), 0);
+	ini_set(c->doc, "container", "description", "two\nlines");
+	cerr_clear();
+	assert_true(ctconf_save(c) < 0);
+	assert_int_equal(cerr_exit(), EX_CONFSAVE);
+	ctconf_free(c);
+	cerr_clear();
+	gconf_free(g);
+}
+
+/* Lines the reader refuses, with FILE:LINE, in container configs, samples and the global config. */
+static void test_reader_line_errors(void **state)
+{
+	(void)state;
+	struct gconf *g = test_gconf();
+	struct ct_config *c = NULL;
+	static const struct {
+		const char *text, *msg;
+	} cases[] = {
+		/* an OpenVZ/vzctl config: keys before any section */
+		{"# vzctl\nPHYSPAGES=\"0:65536\"\nONBOOT=\"yes\"\n",
+		 ":2: key before any [section]: PHYSPAGES=\"0:65536\" (this looks like an OpenVZ/vzctl config; cellctl "
+		 "configs are INI with [sections], see cellctl.conf(5))"},
+		{"[ ]\nram = 1G\n", ":2: key before any [section]: ram = 1G"},
+		{"[container]\nhostname = a\nthis is junk\n", ":3: malformed line: this is junk"},
+		{"[container]\n= value\n", ":2: malformed line: = value"},
+		{"[container\n", ":1: malformed line: [container"},
+		/* a continued malformed line: the number of its first line */
+		{"[container]\n\njunk \\\nmore junk\n", ":3: malformed line: junk \\"},
+		{"[container]\nhostname = a\nx\001y\n", ":3: malformed line: x\\x01y"},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		put("ct/103.conf", cases[i].text);
+		cerr_clear();
+		assert_true(ctconf_load(g, 103, &c) < 0);
+		assert_int_equal(cerr_exit(), EX_BADCONFIG);
+		_cleanup_free_ char *want = xasprintf("%s/ct/103.conf%s", tmpdir, cases[i].msg);
+		if (strncmp(cerr_msg(), want, strlen(want)))
+			fail_msg("case %zu: got '%s', want '%s'", i, cerr_msg(), want);
+	}
+	/* a NUL byte: iniparser and the editor would read different texts */
+	_cleanup_free_ char *p = xasprintf("%s/ct/103.conf", tmpdir);
+	assert_int_equal(write_file_atomic(p, "[container]\nhostname = a\0b\n", 26, 0644), 0);
+	cerr_clear();
+	assert_true(ctconf_load(g, 103, &c) < 0);
+	assert_int_equal(cerr_exit(), EX_BADCONFIG);
+	assert_non_null(strstr(cerr_msg(), "103.conf:2: malformed line"));
+	/* a line longer than iniparser reads */
+	_cleanup_free_ char *lng = xasprintf("[container]\ndescription = %01100d\n", 0);
+	put("ct/103.conf", lng);
+	cerr_clear();
+	assert_true(ctconf_load(g, 103, &c) < 0);
+	assert_int_equal(cerr_exit(), EX_BADCONFIG);
+	assert_non_null(strstr(cerr_msg(), "103.conf:2: line too long"));
+	/* a sample: the message names the sample file */
+	put("samples/ve-ovz.conf-sample", "PHYSPAGES=\"0:65536\"\n");
+	cerr_clear();
+	assert_true(ctconf_load_sample(g, 905, "ovz", &c) < 0);
+	assert_int_equal(cerr_exit(), EX_BADCONFIG);
+	_cleanup_free_ char *sw = xasprintf("%s/samples/ve-ovz.conf-sample:1: key before any [section]", tmpdir);
+	assert_non_null(strstr(cerr_msg(), sw));
+	/* the global config goes through the same reader */
+	gconf_free(g);
+	put("cellctl.conf", "CONFIG_DIR = /etc/vz\n[paths]\nconfig_dir = ct\n");
+	cerr_clear();
+	assert_true(gconf_load(&g) < 0);
+	assert_int_equal(cerr_exit(), EX_BADCONFIG);
+	_cleanup_free_ char *gw = xasprintf("%s/cellctl.conf:1: key before any [section]: CONFIG_DIR = /etc/vz", tmpdir);
+	assert_non_null(strstr(cerr_msg(), gw));
+	/* comments, blank lines, an empty [] and a continued comment are fine */
+	put("cellctl.conf", "; c\n# c\n\n[]\n[paths]\nconfig_dir = ct ; x\n; a \\\n  continued comment\n");
+	cerr_clear();
+	assert_int_equal(gconf_load(&g), 0);
+	gconf_free(g);
+}
+
+/* PF_LIVE: what set on a running container changes without a restart. The parameters set can
+ * change but only the next start applies are exactly these (set says so for each). */
+static void test_param_live(void **state)
+{
+	(void)state;
+	static const char *const next_start[] = {"capability", "seccomp", "seccomp_allow", "seccomp_deny",
+						  "no_new_privs", "nesting"};
+	unsigned n;
+	const struct param *t = param_table(&n);
+	for (unsigned i = 0; i < n; i++) {
+		if (!(t[i].flags & PF_SET))
+			continue;
+		bool want_live = true;
+		for (size_t k = 0; k < ARRAY_SIZE(next_start); k++)
+			want_live &= strcmp(t[i].name, next_start[k]) != 0;
+		if (want_live != !!(t[i].flags & PF_LIVE))
+			fail_msg("--%s: PF_LIVE %s", t[i].name, want_live ? "missing" : "set");
+	}
 }
 
 /* ---- ctid ---- */
@@ -330,19 +514,6 @@ static void test_gconf_errors(void **state)
 
 /* ---- container configs ---- */
 
-static struct gconf *test_gconf(void)
-{
-	put("cellctl.conf", "[paths]\nconfig_dir = ct\nsample_dir = samples\n");
-	_cleanup_free_ char *ct = xasprintf("%s/ct", tmpdir), *sm = xasprintf("%s/samples", tmpdir);
-	mkdir(ct, 0755);
-	mkdir(sm, 0755);
-	_cleanup_free_ char *p = xasprintf("%s/cellctl.conf", tmpdir);
-	setenv("CELLCTL_CONF", p, 1);
-	struct gconf *g = NULL;
-	assert_int_equal(gconf_load(&g), 0);
-	return g;
-}
-
 static const char *CT101 = "# container 101\n"
 			   "[container]\n"
 			   "hostname = ct101.example.com ; name\n"
@@ -458,7 +629,7 @@ static void test_ctconf_load_save(void **state)
 	assert_string_equal(c->netif[1].ifname, "eth2");
 	assert_string_equal(c->netif[1].bridge, "br2");
 	char buf[256];
-	param_find("ip")->print(c, buf, sizeof(buf));
+	param_print(param_find("ip"), c, buf, sizeof(buf));
 	assert_string_equal(buf, "10.0.0.2 10.0.0.3");
 	text = get("ct/101.conf");
 	assert_null(strstr(text, "eth1"));
@@ -503,19 +674,17 @@ static void test_ctconf_load_save(void **state)
 
 	/* samples */
 	put("samples/ve-basic.conf-sample", "[resources]\nram = 256M\n");
-	struct ini_doc *d = NULL;
-	assert_int_equal(ctconf_load_sample(g, "basic", &d), 0);
-	assert_string_equal(ini_get(d, "resources", "ram"), "256M");
-	assert_int_equal(ctconf_from_doc(g, 110, d, &c), 0);
+	assert_int_equal(ctconf_load_sample(g, 110, "basic", &c), 0);
+	assert_string_equal(ini_get(c->doc, "resources", "ram"), "256M");
 	assert_int_equal(c->ram, 256ull << 20);
 	_cleanup_free_ char *p110 = xasprintf("%s/ct/110.conf", tmpdir);
 	assert_string_equal(c->path, p110);
 	ctconf_free(c);
 	cerr_clear();
-	assert_true(ctconf_load_sample(g, "missing", &d) < 0);
+	assert_true(ctconf_load_sample(g, 110, "missing", &c) < 0);
 	assert_int_equal(cerr_exit(), EX_NOCONF);
-	assert_true(ctconf_load_sample(g, "../etc", &d) < 0);
-	assert_true(ctconf_load_sample(g, "a/b", &d) < 0);
+	assert_true(ctconf_load_sample(g, 110, "../etc", &c) < 0);
+	assert_true(ctconf_load_sample(g, 110, "a/b", &c) < 0);
 
 	gconf_free(g);
 }
@@ -638,8 +807,8 @@ static void test_param_cases(void **state)
 			assert_int_equal(cerr_exit(), p->bad_exit);
 			assert_string_equal(before, after);
 			char b1[512], b2[512];
-			p->print(c, b1, sizeof(b1));
-			p->print(ref, b2, sizeof(b2));
+			param_print(p, c, b1, sizeof(b1));
+			param_print(p, ref, b2, sizeof(b2));
 			assert_string_equal(b1, b2);
 		} else {
 			if (r != 0)
@@ -653,8 +822,8 @@ static void test_param_cases(void **state)
 				struct ct_config *c2 = NULL;
 				assert_int_equal(ctconf_from_doc(g, 101, ini_parse(after), &c2), 0);
 				char b1[512], b2[512];
-				p->print(c, b1, sizeof(b1));
-				p->print(c2, b2, sizeof(b2));
+				param_print(p, c, b1, sizeof(b1));
+				param_print(p, c2, b2, sizeof(b2));
 				assert_string_equal(b1, b2);
 				ctconf_free(c2);
 			} else {
@@ -732,7 +901,7 @@ static void test_param_value_errors(void **state)
 	unsigned n;
 	const struct param *t = param_table(&n);
 	for (unsigned i = 0; i < n; i++) {
-		if (!t[i].apply)
+		if (t[i].type == PT_FUNC && !t[i].fn_apply)
 			continue;
 		assert_non_null(param_form(&t[i]));
 		if (t[i].help && !strcmp(param_form(&t[i]), t[i].help))
@@ -780,9 +949,9 @@ static void test_param_accumulate(void **state)
 	assert_null(ini_get(c->doc, "security", "devices"));
 	/* the list fields print; unset ones leave the buffer empty */
 	char buf[64] = "x";
-	param_find("cpulimit")->print(c, buf, sizeof(buf));
+	param_print(param_find("cpulimit"), c, buf, sizeof(buf));
 	assert_string_equal(buf, "");
-	param_find("ram")->print(c, buf, sizeof(buf));
+	param_print(param_find("ram"), c, buf, sizeof(buf));
 	assert_string_equal(buf, "unlimited");
 	assert_null(param_find("nope"));
 	assert_ptr_equal(param_find("stop-timeout"), param_find("stop_timeout"));
@@ -858,9 +1027,8 @@ static void test_shipped_conf(void **state)
 	} s[] = {{"basic", 512ull << 20, 512ull << 20}, {"light", 128ull << 20, 128ull << 20},
 		 {"vswap-256m", 256ull << 20, 512ull << 20}, {"vswap-1g", 1ull << 30, 2ull << 30}};
 	for (size_t i = 0; i < sizeof(s) / sizeof(s[0]); i++) {
-		struct ini_doc *d = NULL;
 		struct ct_config *c = NULL;
-		if (ctconf_load_sample(g, s[i].name, &d) < 0 || ctconf_from_doc(g, 101, d, &c) < 0)
+		if (ctconf_load_sample(g, 101, s[i].name, &c) < 0)
 			fail_msg("sample %s: %s", s[i].name, cerr_msg());
 		assert_int_equal(c->ram, s[i].ram);
 		assert_int_equal(c->swap, s[i].swap);
@@ -879,6 +1047,10 @@ int main(void)
 		cmocka_unit_test(test_ini_set_keeps_comment),
 		cmocka_unit_test(test_ini_set_new_key_and_section),
 		cmocka_unit_test_setup_teardown(test_ini_save_load, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_one_read_continuation, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_edit_reread_refuses, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_reader_line_errors, setup_dir, teardown_dir),
+		cmocka_unit_test(test_param_live),
 		cmocka_unit_test(test_ctid_parse),
 		cmocka_unit_test_setup_teardown(test_gconf_defaults_and_relative, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_gconf_errors, setup_dir, teardown_dir),

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "error.h"
 #include "quota.h"
 #include "util.h"
 
@@ -26,12 +27,15 @@ static void test_projid(void **state)
 	assert_int_equal(quota_ct_projid(c), 4242); /* default: the CTID */
 	quota_ct_assign(c);
 	assert_string_equal(ini_get(c->doc, "container", "quota_id"), "4242");
-	ini_set(c->doc, "container", "quota_id", "777");
+	ctconf_free(c);
+	/* quota_id is read through the parameter table: a recorded one is kept, a bogus one refused */
+	assert_int_equal(ctconf_from_text(&g, 4242, "t.conf", "[container]\nquota_id = 777\n", &c), 0);
 	quota_ct_assign(c); /* never overwrites */
 	assert_int_equal(quota_ct_projid(c), 777);
-	ini_set(c->doc, "container", "quota_id", "bogus");
-	assert_int_equal(quota_ct_projid(c), 4242);
 	ctconf_free(c);
+	assert_true(ctconf_from_text(&g, 4242, "t.conf", "[container]\nquota_id = bogus\n", &c) < 0);
+	assert_int_equal(cerr_exit(), EX_BADVALUE);
+	cerr_clear();
 }
 
 static void test_units(void **state)

@@ -351,7 +351,7 @@ static void test_params(void **state)
 	assert_non_null(de);
 	assert_non_null(nn);
 	char buf[64];
-	sc->print(c, buf, sizeof(buf));
+	param_print(sc, c, buf, sizeof(buf));
 	assert_string_equal(buf, "yes");
 	assert_int_equal(param_set(c, sc, "no"), 0);
 	assert_true(c->seccomp_off);
