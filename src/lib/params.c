@@ -640,7 +640,7 @@ bool param_print(const struct param *p, const struct ct_config *c, char *buf, un
 	case PT_STR:
 	case PT_MERGE:
 	case PT_WORDS:
-		pr_str(*CFLD(p, c, char *), buf, len);
+		pr_str(*CFLD(p, c, char *const), buf, len);
 		break;
 	case PT_FIXMERGE:
 		pr_str(CFLD(p, c, char), buf, len);
