@@ -432,3 +432,33 @@ int ctconf_load_sample(const struct gconf *g, const char *name, struct ini_doc *
 	*out = ini_parse(text);
 	return 0;
 }
+
+int ctconf_foreach(const struct gconf *g, unsigned flags, ctconf_each_fn fn, void *arg)
+{
+	_cleanup_free_ unsigned *ids = NULL;
+	unsigned n = 0;
+	int r = ctconf_list(g, &ids, &n);
+	if (r < 0)
+		return r;
+	bool had_error = cerr_msg() != NULL; /* not ours to clear */
+	for (unsigned i = 0; i < n; i++) {
+		struct ct_config *c = NULL;
+		r = ctconf_load(g, ids[i], &c);
+		if (r < 0) {
+			log_debug("config of container %u does not load: %s", ids[i],
+				  cerr_msg() ? cerr_msg() : strerror(-r));
+			c = NULL;
+			if ((flags & CTCONF_EACH_BROKEN) && (r = fn(ids[i], &c, arg)) != 0)
+				return r;
+			if (!had_error)
+				cerr_clear();
+			continue;
+		}
+		r = fn(ids[i], &c, arg);
+		if (c)
+			ctconf_free(c);
+		if (r != 0)
+			return r;
+	}
+	return 0;
+}

@@ -107,6 +107,17 @@ char *ctconf_path(const struct gconf *g, unsigned ctid);
 int ctconf_save(struct ct_config *c);
 /* List existing CTIDs (numeric NAME.conf files in config_dir), sorted. Caller frees *ids. */
 int ctconf_list(const struct gconf *g, unsigned **ids, unsigned *n);
+/* The walk over every container config (ctconf_list order, each loaded with ctconf_load): fn gets
+ * the CTID and *c, the loaded config, which ctconf_foreach frees after fn returns unless fn took
+ * it (set *c = NULL). A config that does not load is skipped, logged at debug level; with
+ * CTCONF_EACH_BROKEN fn is called for it too, with *c NULL, while its load error is still the
+ * recorded one (cerr_msg() says why). Either way that error is forgotten when the walk goes on:
+ * it leaves no error of a broken neighbour behind (one recorded before the walk stays).
+ * fn returns 0 to go on; anything else ends the walk and is returned. Returns 0 after the last
+ * config, or ctconf_list's error (cerr set). */
+enum { CTCONF_EACH_BROKEN = 1 << 0 };
+typedef int (*ctconf_each_fn)(unsigned ctid, struct ct_config **c, void *arg);
+int ctconf_foreach(const struct gconf *g, unsigned flags, ctconf_each_fn fn, void *arg);
 /* Load a sample (sample_dir/ve-NAME.conf-sample) as a doc; cerr EX_NOCONF when missing. */
 int ctconf_load_sample(const struct gconf *g, const char *name, struct ini_doc **out);
 
