@@ -16,6 +16,7 @@
 #include "cgroup.h"
 #include "error.h"
 #include "log.h"
+#include "netaddr.h"
 #include "util.h"
 
 #ifndef DATADIR
@@ -171,7 +172,7 @@ static bool gconf_bridges_valid(const char *list)
 	_cleanup_free_ char *s = xstrdup(list);
 	char *save = NULL;
 	for (char *t = strtok_r(s, " \t,", &save); t; t = strtok_r(NULL, " \t,", &save))
-		if (!param_valid_ifname(t))
+		if (!net_valid_ifname(t))
 			return false;
 	return true;
 }
@@ -207,7 +208,7 @@ static int gconf_parse(struct gconf *g, dictionary *d)
 	if (!g->cg_parent || g->cg_parent[0] == '/' || !cg_parent_valid(g->cg_parent))
 		return bad_gkey(path, "cgroup:parent", g->cg_parent ? g->cg_parent : "");
 	gstr(d, "network:bridge", &g->bridge);
-	if (!g->bridge || !param_valid_ifname(g->bridge))
+	if (!g->bridge || !net_valid_ifname(g->bridge))
 		return bad_gkey(path, "network:bridge", g->bridge ? g->bridge : "");
 	gstr(d, "network:bridge_address", &g->bridge_address);
 	if (g->bridge_address && !param_valid_cidr(g->bridge_address))

@@ -163,7 +163,7 @@ int param_load_doc(struct ct_config *c);
  * cerr with EX_BADVALUE / EX_BADIP naming the option. */
 int param_netif_set(struct ct_config *c, const char *ifname, const char *key, const char *value);
 bool param_is_netif_key(const char *key);
-/* Validators shared with the global config and the network code. */
-bool param_valid_ifname(const char *s);   /* 1..15 printable chars, none of / : , [ ] " ' ; # \ or space */
+/* Validators shared with the global config and the network code (interface names: net_valid_ifname,
+ * netaddr.h). */
 bool param_valid_cidr(const char *s);     /* IPv4 or IPv6 address with an optional /prefix */
 bool param_valid_hostname(const char *s); /* RFC 1123 labels, at most 253 chars */

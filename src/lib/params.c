@@ -8,25 +8,13 @@
 #include "config.h"
 #include "error.h"
 #include "log.h"
-#include "netlink.h"
+#include "netaddr.h"
 #include "secfilter.h"
 #include "util.h"
 
 #define NETIF_SECTION "netif" /* marker: the value lives in the [netif.X] sections */
 
 /* ---- validators ---- */
-
-bool param_valid_ifname(const char *s)
-{
-	size_t n = strlen(s);
-	if (n == 0 || n > 15 || !strcmp(s, ".") || !strcmp(s, ".."))
-		return false;
-	/* the name becomes a config section "[netif.NAME]" and a value: nothing of INI syntax */
-	for (; *s; s++)
-		if (strchr("/:,[]\"';#\\", *s) || isspace((unsigned char)*s) || !isprint((unsigned char)*s))
-			return false;
-	return true;
-}
 
 static bool valid_addr(const char *s, int *family)
 {
@@ -914,10 +902,10 @@ static int ap_netif_add(struct ct_config *c, const char *v)
 	}
 	if (n == 5 && strchr(f[4], ','))
 		return -EINVAL;
-	if (!param_valid_ifname(f[0]) || netif_find(c, f[0]))
+	if (!net_valid_ifname(f[0]) || netif_find(c, f[0]))
 		return -EINVAL;
-	if ((f[1] && *f[1] && !valid_mac(f[1])) || (f[2] && *f[2] && !param_valid_ifname(f[2])) ||
-	    (f[3] && *f[3] && !valid_mac(f[3])) || (f[4] && *f[4] && !param_valid_ifname(f[4])))
+	if ((f[1] && *f[1] && !valid_mac(f[1])) || (f[2] && *f[2] && !net_valid_ifname(f[2])) ||
+	    (f[3] && *f[3] && !valid_mac(f[3])) || (f[4] && *f[4] && !net_valid_ifname(f[4])))
 		return -EINVAL;
 	struct ct_netif *ni = netif_new(c, f[0]);
 	if (!ni)
@@ -1155,7 +1143,7 @@ int param_netif_set(struct ct_config *c, const char *ifname, const char *key, co
 		else
 			snprintf(!strcmp(key, "mac") ? n->mac : n->host_mac, sizeof(n->mac), "%s", value);
 	} else if (!strcmp(key, "host_ifname") || !strcmp(key, "bridge")) {
-		if (!param_valid_ifname(value))
+		if (!net_valid_ifname(value))
 			r = -EINVAL;
 		else
 			snprintf(!strcmp(key, "bridge") ? n->bridge : n->host_ifname, sizeof(n->bridge), "%s", value);
@@ -1302,7 +1290,7 @@ static int load_netif(struct ct_config *c, const char *sec)
 {
 	const struct ini_doc *d = c->doc;
 	const char *ifname = sec + 6;
-	if (!param_valid_ifname(ifname))
+	if (!net_valid_ifname(ifname))
 		return cerr(EX_BADCONFIG, 0, "%s: [%s]: invalid interface name", c->path, sec);
 	struct ct_netif *n = netif_new(c, ifname);
 	if (!n)
@@ -1320,12 +1308,12 @@ static int load_netif(struct ct_config *c, const char *sec)
 		snprintf(n->host_mac, sizeof(n->host_mac), "%s", v);
 	}
 	if ((v = ini_get(d, sec, "host_ifname")) && *v) {
-		if (!param_valid_ifname(v))
+		if (!net_valid_ifname(v))
 			return bad_key(c, EX_BADVALUE, sec, "host_ifname", v);
 		snprintf(n->host_ifname, sizeof(n->host_ifname), "%s", v);
 	}
 	if ((v = ini_get(d, sec, "bridge")) && *v) {
-		if (!param_valid_ifname(v))
+		if (!net_valid_ifname(v))
 			return bad_key(c, EX_BADVALUE, sec, "bridge", v);
 		snprintf(n->bridge, sizeof(n->bridge), "%s", v);
 	}
