@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cgroup.h"
+#include "ctnet.h"
 #include "cli.h"
 #include "devbpf.h"
 #include "error.h"
@@ -222,10 +223,11 @@ static int set_running(struct gconf *g, unsigned ctid, int argc, char **argv, co
 		if ((r = cli_apply_options(c, argc, argv, 2, PF_SET, &dummy)) < 0)
 			goto out;
 		after = ini_render(c->doc);
-		if (net_differs(old, c) && ((r = net_check_conflicts(g, c)) < 0 || (r = net_check_bridges(g, c)) < 0))
+		if (net_differs(old, c) && ((r = ct_check_net_conflicts(g, c)) < 0 || (r = net_check_bridges(g, c)) < 0))
 			goto out;
 	}
-	if (net_differs(rold, rnew) && ((r = net_check_conflicts(g, rnew)) < 0 || (r = net_check_bridges(g, rnew)) < 0))
+	if (net_differs(rold, rnew) &&
+	    ((r = ct_check_net_conflicts(g, rnew)) < 0 || (r = net_check_bridges(g, rnew)) < 0))
 		goto out;
 	root = xasprintf("%s/%u", g->private_dir, ctid);
 	const struct cg_ops *ops = cg_backend(st->cg.mode);
@@ -305,7 +307,7 @@ int cmd_set(struct gconf *g, int argc, char **argv)
 			 "container %u is not running: nothing was changed (use --save to change its config)", ctid);
 		goto out;
 	}
-	if (net_differs(old, c) && ((r = net_check_conflicts(g, c)) < 0 || (r = net_check_bridges(g, c)) < 0))
+	if (net_differs(old, c) && ((r = ct_check_net_conflicts(g, c)) < 0 || (r = net_check_bridges(g, c)) < 0))
 		goto out;
 	/* the quota lives on the filesystem: applied at --save when stopped */
 	if ((r = quota_ct_update(g, old, c)) < 0)

@@ -12,6 +12,7 @@
 #include <uuid/uuid.h>
 
 #include "cgroup.h"
+#include "ctnet.h"
 #include "devbpf.h"
 #include "error.h"
 #include "fsutil.h"
@@ -168,7 +169,7 @@ int ct_create(const struct gconf *g, unsigned ctid, const struct create_opts *o)
 		ini_set(c->doc, "container", "uid_base", b);
 	}
 
-	if ((r = net_check_conflicts(g, c)) < 0 || (r = net_check_bridges(g, c)) < 0)
+	if ((r = ct_check_net_conflicts(g, c)) < 0 || (r = net_check_bridges(g, c)) < 0)
 		return r;
 	if ((r = mkdir_p(g->private_dir, 0700)) < 0)
 		return cerr(EX_SYSTEM, r, "create %s", g->private_dir);
@@ -273,7 +274,7 @@ int ct_start(const struct gconf *g, unsigned ctid, bool force)
 	if (ct_running(g, ctid, NULL))
 		return cerr(EX_RUNNING, 0, "container %u is already running", ctid);
 	clear_stale(g, ctid);
-	if (c->nnetif && (r = net_check_conflicts(g, c)) < 0)
+	if (c->nnetif && (r = ct_check_net_conflicts(g, c)) < 0)
 		return r;
 	_cleanup_free_ char *root = private_path(g, ctid);
 	struct stat st;

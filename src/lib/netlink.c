@@ -28,8 +28,6 @@
 #include "antispoof.h"
 #include "error.h"
 #include "log.h"
-#include "runconf.h"
-#include "state.h"
 #include "util.h"
 
 /* ---- netlink plumbing ---- */
@@ -1061,41 +1059,7 @@ int net_teardown_container(const struct gconf *g, const struct ct_config *c)
 	return first;
 }
 
-/* ---- conflicts ---- */
-
-static int check_against(const struct gconf *g, const struct ct_config *c, const struct net_ifres *mine,
-			 const struct ct_config *o)
-{
-	int running = -1; /* looked up only when an address could clash */
-	for (unsigned j = 0; j < o->nnetif; j++) {
-		struct net_ifres res;
-		if (net_resolve_netif(g, o, j, &res) < 0)
-			continue;
-		for (unsigned i = 0; i < c->nnetif; i++) {
-			const struct net_ifres *m = &mine[i];
-			if (m->mac[0] && !strcasecmp(m->mac, res.mac))
-				return cerr(EX_BADVALUE, 0, "MAC %s already used by CT %u", m->mac, o->ctid);
-			if (!strcmp(m->host_ifname, res.host_ifname))
-				return cerr(EX_BADVALUE, 0, "host interface %s already used by CT %u", m->host_ifname,
-					    o->ctid);
-			if (strcmp(m->bridge, res.bridge) || !c->netif[i].nips || !o->netif[j].nips)
-				continue;
-			for (unsigned a = 0; a < c->netif[i].nips; a++)
-				for (unsigned b = 0; b < o->netif[j].nips; b++) {
-					struct net_addr x, y;
-					if (net_parse_addr(c->netif[i].ips[a], &x) < 0 ||
-					    net_parse_addr(o->netif[j].ips[b], &y) < 0 || !net_addr_equal(&x, &y))
-						continue;
-					if (running < 0)
-						running = ct_running(g, o->ctid, NULL);
-					if (running)
-						return cerr(EX_IPINUSE, 0, "IP address %s already used by CT %u",
-							    c->netif[i].ips[a], o->ctid);
-				}
-		}
-	}
-	return 0;
-}
+/* ---- bridges ---- */
 
 /* A bridge that cellctl may not create must exist (and be a bridge) now. */
 static int check_bridge(const struct gconf *g, const char *name)
@@ -1133,64 +1097,6 @@ int net_check_bridges(const struct gconf *g, const struct ct_config *c)
 			return cerr(EX_BADVALUE, EINVAL, "CT %u: cannot name interface %s", c->ctid, c->netif[i].ifname);
 		if ((r = check_bridge(g, res.bridge)) < 0)
 			return r;
-	}
-	return 0;
-}
-
-int net_check_conflicts(const struct gconf *g, const struct ct_config *c)
-{
-	struct net_ifres mine[MAX_NETIF];
-	struct net_addr braddr;
-	bool have_br = g->bridge_address && net_parse_addr(g->bridge_address, &braddr) == 0;
-	for (unsigned i = 0; i < c->nnetif; i++) {
-		if (net_resolve_netif(g, c, i, &mine[i]) < 0)
-			return cerr(EX_BADVALUE, EINVAL, "CT %u: cannot name interface %s", c->ctid, c->netif[i].ifname);
-		for (unsigned k = 0; k < i; k++) {
-			if (mine[i].mac[0] && !strcasecmp(mine[i].mac, mine[k].mac))
-				return cerr(EX_BADVALUE, 0, "MAC %s used twice", mine[i].mac);
-			if (!strcmp(mine[i].host_ifname, mine[k].host_ifname))
-				return cerr(EX_BADVALUE, 0, "host interface %s used twice", mine[i].host_ifname);
-		}
-		for (unsigned a = 0; a < c->netif[i].nips && have_br && mine[i].default_bridge; a++) {
-			struct net_addr x;
-			if (net_parse_addr(c->netif[i].ips[a], &x) == 0 && net_addr_equal(&x, &braddr))
-				return cerr(EX_IPINUSE, 0, "IP address %s is the address of bridge %s",
-					    c->netif[i].ips[a], mine[i].bridge);
-		}
-	}
-	if (c->nnetif == 0)
-		return 0;
-	_cleanup_free_ unsigned *ids = NULL;
-	unsigned n = 0;
-	int r = ctconf_list(g, &ids, &n);
-	if (r < 0)
-		return r == -ENOENT ? 0 : r;
-	bool had_error = cerr_msg() != NULL;
-	for (unsigned k = 0; k < n; k++) {
-		if (ids[k] == c->ctid)
-			continue;
-		struct ct_config *o = NULL;
-		r = ctconf_load(g, ids[k], &o);
-		if (r < 0) {
-			/* a broken neighbour must not block this container; forget its error */
-			log_debug("conflict check: skipping CT %u: %s", ids[k], cerr_msg() ? cerr_msg() : strerror(-r));
-			if (!had_error)
-				cerr_clear();
-			continue;
-		}
-		r = check_against(g, c, mine, o);
-		ctconf_free(o);
-		if (r < 0)
-			return r;
-		/* a running neighbour: what it runs with now (live changes included) counts too */
-		if (runconf_load(g, ids[k], &o) == 0) {
-			r = check_against(g, c, mine, o);
-			ctconf_free(o);
-			if (r < 0)
-				return r;
-		} else if (!had_error) {
-			cerr_clear();
-		}
 	}
 	return 0;
 }

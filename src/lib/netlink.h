@@ -89,10 +89,3 @@ int net_spoof_counters(const char *host_ifname, uint64_t out[SPOOF_NREASONS]);
  * it (net_bridge_creatable); cerr EX_BADVALUE naming it. (start refuses such a bridge too, when
  * it comes to it: EX_NETDEV.) */
 int net_check_bridges(const struct gconf *g, const struct ct_config *c);
-/* Config-level checks for create/set (c is the new config, ctid c->ctid): no other container may
- * use one of c's guest MACs or host interface names (cerr EX_BADVALUE "MAC ... already used by
- * CT N"); no running container on the same bridge may have one of c's addresses, nor may the
- * default bridge's own address be used (cerr EX_IPINUSE). c's own interfaces must not share a MAC.
- * A running neighbour is checked with its saved and its running configuration (runconf.h).
- * Unreadable other configs are skipped (logged). */
-int net_check_conflicts(const struct gconf *g, const struct ct_config *c);

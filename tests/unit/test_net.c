@@ -1,5 +1,5 @@
-/* netlink.c: the network conflicts between containers (with real config files in a temp dir) and
- * the parts that need no kernel, and guestnet.c (text transforms and symlink-safe writes into a
+/* ctnet.c (network conflicts between containers, with real config files in a temp dir), the parts
+ * of netlink.c that need no kernel, and guestnet.c (text transforms and symlink-safe writes into a
  * temp "private area"). No root, no netlink. The pure address code is in test_netaddr.c. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "ctnet.h"
 #include "error.h"
 #include "fsutil.h"
 #include "guestnet.h"
@@ -86,12 +87,12 @@ static void test_conflicts(void **state)
 	strcpy(c.netif[0].ifname, "eth0");
 	c.netif[0].ips[c.netif[0].nips++] = xstrdup("10.77.0.101/24");
 	cerr_clear();
-	assert_int_equal(net_check_conflicts(&g, &c), 0);
+	assert_int_equal(ct_check_net_conflicts(&g, &c), 0);
 	assert_null(cerr_msg()); /* the broken 104.conf is skipped silently */
 
 	/* the same MAC as CT 103 */
 	strcpy(c.netif[0].mac, "02:AA:BB:CC:DD:EE");
-	assert_true(net_check_conflicts(&g, &c) < 0);
+	assert_true(ct_check_net_conflicts(&g, &c) < 0);
 	assert_int_equal(cerr_exit(), EX_BADVALUE);
 	assert_non_null(strstr(cerr_msg(), "CT 103"));
 	cerr_clear();
@@ -100,14 +101,14 @@ static void test_conflicts(void **state)
 	/* the bridge's own address */
 	free(c.netif[0].ips[0]);
 	c.netif[0].ips[0] = xstrdup("10.77.0.1/24");
-	assert_true(net_check_conflicts(&g, &c) < 0);
+	assert_true(ct_check_net_conflicts(&g, &c) < 0);
 	assert_int_equal(cerr_exit(), EX_IPINUSE);
 	cerr_clear();
 
 	/* CT 102's address: fine while 102 is stopped, refused while it runs */
 	free(c.netif[0].ips[0]);
 	c.netif[0].ips[0] = xstrdup("10.77.0.102");
-	assert_int_equal(net_check_conflicts(&g, &c), 0);
+	assert_int_equal(ct_check_net_conflicts(&g, &c), 0);
 	struct ct_state s = {0};
 	s.monitor_pid = s.init_pid = getpid();
 	assert_int_equal(proc_starttime(getpid(), &s.init_start), 0);
@@ -118,14 +119,14 @@ static void test_conflicts(void **state)
 	strcpy(s.cg.h[0].mount, "/sys/fs/cgroup");
 	strcpy(s.cg.h[0].rel, "cellctl/102");
 	assert_int_equal(state_write(&g, 102, &s), 0);
-	assert_true(net_check_conflicts(&g, &c) < 0);
+	assert_true(ct_check_net_conflicts(&g, &c) < 0);
 	assert_int_equal(cerr_exit(), EX_IPINUSE);
 	assert_non_null(strstr(cerr_msg(), "CT 102"));
 	cerr_clear();
 	/* ... but not on another bridge (one cellctl may create: it need not exist yet) */
 	strcpy(c.netif[0].bridge, "otherbr");
 	g.bridges = "br1, otherbr";
-	assert_int_equal(net_check_conflicts(&g, &c), 0);
+	assert_int_equal(ct_check_net_conflicts(&g, &c), 0);
 	assert_int_equal(net_check_bridges(&g, &c), 0);
 	/* a bridge cellctl may not create must exist: a typo is refused, nothing assumed */
 	g.bridges = NULL;
@@ -138,10 +139,10 @@ static void test_conflicts(void **state)
 	/* an address CT 102 only has live (its running configuration): refused while it runs */
 	free(c.netif[0].ips[0]);
 	c.netif[0].ips[0] = xstrdup("10.77.0.122/24");
-	assert_int_equal(net_check_conflicts(&g, &c), 0);
+	assert_int_equal(ct_check_net_conflicts(&g, &c), 0);
 	_cleanup_free_ char *r102 = xasprintf("[container]\nuuid = %s\n[netif.eth0]\nipadd = 10.77.0.102/24 10.77.0.122\n", U2);
 	put(run, "102.running", r102);
-	assert_true(net_check_conflicts(&g, &c) < 0);
+	assert_true(ct_check_net_conflicts(&g, &c) < 0);
 	assert_int_equal(cerr_exit(), EX_IPINUSE);
 	cerr_clear();
 
@@ -149,7 +150,7 @@ static void test_conflicts(void **state)
 	free(c.netif[0].ips[0]);
 	c.netif[0].ips[0] = xstrdup("10.77.0.50/24");
 	strcpy(c.netif[0].host_ifname, "veth102.0");
-	assert_true(net_check_conflicts(&g, &c) < 0);
+	assert_true(ct_check_net_conflicts(&g, &c) < 0);
 	assert_int_equal(cerr_exit(), EX_BADVALUE);
 	cerr_clear();
 	free_cfg(&c);
