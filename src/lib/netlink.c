@@ -2,11 +2,8 @@
 #include "netlink.h"
 
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <net/if.h>
-#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -23,220 +20,12 @@
 #include <netlink/route/link.h>
 #include <netlink/route/link/bridge.h>
 #include <netlink/route/link/veth.h>
-#include <netlink/route/route.h>
 
 #include "antispoof.h"
 #include "error.h"
 #include "log.h"
+#include "nlsock.h"
 #include "util.h"
-
-/* ---- netlink plumbing ---- */
-
-struct nlc {
-	struct nl_sock *sk;
-	int kerr; /* the kernel's errno of the last failed request (negative), 0 when none */
-};
-
-static int on_nlerr(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
-{
-	(void)nla;
-	((struct nlc *)arg)->kerr = e->error;
-	return NL_STOP;
-}
-
-/* A libnl return value as a negative errno, preferring what the kernel said. */
-static int nlc_err(struct nlc *c, int r)
-{
-	if (r >= 0)
-		return 0;
-	int k = c->kerr;
-	c->kerr = 0;
-	if (k < 0)
-		return k;
-	switch (-r) {
-	case NLE_EXIST: return -EEXIST;
-	case NLE_NOMEM: return -ENOMEM;
-	case NLE_INVAL: return -EINVAL;
-	case NLE_RANGE: return -ERANGE;
-	case NLE_OPNOTSUPP: return -EOPNOTSUPP;
-	case NLE_AF_NOSUPPORT: return -EAFNOSUPPORT;
-	case NLE_OBJ_NOTFOUND: return -ENOENT;
-	case NLE_NODEV: return -ENODEV;
-	case NLE_NOADDR: return -EADDRNOTAVAIL;
-	case NLE_BUSY: return -EBUSY;
-	case NLE_NOACCESS: return -EACCES;
-	case NLE_PERM: return -EPERM;
-	case NLE_AGAIN: return -EAGAIN;
-	case NLE_INTR: return -EINTR;
-	default: return -EIO;
-	}
-}
-
-static void nlc_close(struct nlc *c)
-{
-	if (c->sk)
-		nl_socket_free(c->sk);
-	c->sk = NULL;
-}
-
-/* Open a route socket in the current netns. */
-static int nlc_open(struct nlc *c)
-{
-	c->kerr = 0;
-	c->sk = nl_socket_alloc();
-	if (!c->sk)
-		return cerr(EX_SYSTEM, ENOMEM, "allocate netlink socket");
-	nl_socket_modify_err_cb(c->sk, NL_CB_CUSTOM, on_nlerr, c);
-	int r = nl_connect(c->sk, NETLINK_ROUTE);
-	if (r < 0) {
-		r = nlc_err(c, r);
-		nlc_close(c);
-		return cerr(EX_SYSTEM, r, "connect netlink socket");
-	}
-	return 0;
-}
-
-/* Open a route socket inside the network namespace of pid: a netlink socket stays bound to the
- * namespace it was created in, so the process enters it only for nl_connect() and leaves at once. */
-static int nlc_open_in(struct nlc *c, pid_t pid)
-{
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
-	_cleanup_close_ int nsfd = open(path, O_RDONLY | O_CLOEXEC);
-	if (nsfd < 0)
-		return cerr(EX_NETDEV, errno, "open %s", path);
-	_cleanup_close_ int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (self < 0)
-		return cerr(EX_SYSTEM, errno, "open /proc/self/ns/net");
-	if (setns(nsfd, CLONE_NEWNET) < 0)
-		return cerr(EX_NETDEV, errno, "enter network namespace of pid %d", (int)pid);
-	int r = nlc_open(c);
-	if (setns(self, CLONE_NEWNET) < 0) {
-		/* staying in the guest's namespace would turn every later host operation against the
-		 * guest: refuse to go on (cannot happen with the privilege we just used) */
-		log_error("cannot return to the original network namespace: %s", strerror(errno));
-		abort();
-	}
-	return r;
-}
-
-static struct nl_addr *mk_nladdr(const struct net_addr *a)
-{
-	struct nl_addr *na = nl_addr_build(a->family, a->bytes, net_addr_len(a->family));
-	if (!na)
-		abort();
-	nl_addr_set_prefixlen(na, (int)a->prefix);
-	return na;
-}
-
-static struct nl_addr *mk_lladdr(const char *mac)
-{
-	uint8_t m[6];
-	if (!mac || !*mac || !net_parse_mac(mac, m))
-		return NULL;
-	struct nl_addr *na = nl_addr_build(AF_LLC, m, 6);
-	if (!na)
-		abort();
-	return na;
-}
-
-/* Link by name: 0 and *out, -ENODEV when there is none. */
-static int link_get(struct nlc *c, const char *name, struct rtnl_link **out)
-{
-	*out = NULL;
-	int r = nlc_err(c, rtnl_link_get_kernel(c->sk, 0, name, out));
-	if (r == -ENOENT)
-		r = -ENODEV;
-	return r;
-}
-
-static int link_set_up(struct nlc *c, struct rtnl_link *l)
-{
-	if (rtnl_link_get_flags(l) & IFF_UP)
-		return 0;
-	log_debug("netlink: set link %s up", rtnl_link_get_name(l));
-	struct rtnl_link *ch = rtnl_link_alloc();
-	if (!ch)
-		abort();
-	rtnl_link_set_flags(ch, IFF_UP);
-	int r = nlc_err(c, rtnl_link_change(c->sk, l, ch, 0));
-	rtnl_link_put(ch);
-	return r;
-}
-
-static int link_del(struct nlc *c, const char *name)
-{
-	log_debug("netlink: delete link %s", name);
-	struct rtnl_link *l = rtnl_link_alloc();
-	if (!l)
-		abort();
-	rtnl_link_set_name(l, name);
-	int r = nlc_err(c, rtnl_link_delete(c->sk, l));
-	rtnl_link_put(l);
-	if (r == -ENODEV || r == -ENOENT)
-		return 0;
-	return r;
-}
-
-static int addr_add(struct nlc *c, int ifindex, const char *ifname, const struct net_addr *a)
-{
-	char t[80];
-	struct net_addr shown = *a;
-	shown.has_prefix = true;
-	net_format_addr(&shown, t, sizeof(t));
-	log_debug("netlink: add address %s to %s", t, ifname);
-	struct rtnl_addr *ra = rtnl_addr_alloc();
-	if (!ra)
-		abort();
-	struct nl_addr *na = mk_nladdr(a);
-	rtnl_addr_set_ifindex(ra, ifindex);
-	rtnl_addr_set_family(ra, a->family);
-	rtnl_addr_set_local(ra, na);
-	rtnl_addr_set_prefixlen(ra, (int)a->prefix);
-	if (a->family == AF_INET6)
-		rtnl_addr_set_flags(ra, IFA_F_NODAD); /* usable at once: no 1-2 s of tentative state */
-	int r = nlc_err(c, rtnl_addr_add(c->sk, ra, 0));
-	nl_addr_put(na);
-	rtnl_addr_put(ra);
-	return r == -EEXIST ? 0 : r;
-}
-
-/* dst == NULL: default route of family. gw == NULL: on-link (scope link) route. */
-static int route_add(struct nlc *c, int family, int ifindex, const char *ifname, const struct net_addr *dst,
-		     const struct net_addr *gw)
-{
-	char ds[80] = "default", gs[80] = "";
-	if (dst)
-		net_format_addr(dst, ds, sizeof(ds));
-	if (gw)
-		net_format_addr(gw, gs, sizeof(gs));
-	log_debug("netlink: add route %s%s%s dev %s%s", ds, gw ? " via " : "", gs, ifname, gw ? "" : " scope link");
-	struct net_addr zero = {.family = family, .prefix = 0};
-	struct rtnl_route *rt = rtnl_route_alloc();
-	struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
-	if (!rt || !nh)
-		abort();
-	struct nl_addr *nd = mk_nladdr(dst ? dst : &zero);
-	rtnl_route_set_family(rt, (uint8_t)family);
-	rtnl_route_set_table(rt, RT_TABLE_MAIN);
-	rtnl_route_set_protocol(rt, RTPROT_STATIC);
-	rtnl_route_set_type(rt, RTN_UNICAST);
-	rtnl_route_set_scope(rt, gw ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK);
-	rtnl_route_set_dst(rt, nd);
-	rtnl_route_nh_set_ifindex(nh, ifindex);
-	struct nl_addr *ng = NULL;
-	if (gw) {
-		ng = mk_nladdr(gw);
-		rtnl_route_nh_set_gateway(nh, ng);
-	}
-	rtnl_route_add_nexthop(rt, nh); /* the route owns nh now */
-	int r = nlc_err(c, rtnl_route_add(c->sk, rt, NLM_F_REPLACE));
-	nl_addr_put(nd);
-	if (ng)
-		nl_addr_put(ng);
-	rtnl_route_put(rt);
-	return r;
-}
 
 /* ---- bridge and veth (caller's netns) ---- */
 
@@ -265,7 +54,7 @@ static int bridge_ensure(struct nlc *c, const char *name, const char *address, b
 		return cerr(EX_NETDEV, 0, "invalid bridge name '%s'", name);
 	for (int tries = 0; tries < 3; tries++) {
 		log_debug("netlink: get link %s", name);
-		r = link_get(c, name, &l);
+		r = nlc_link_get(c, name, &l);
 		if (r != -ENODEV)
 			break;
 		if (!may_create)
@@ -279,7 +68,7 @@ static int bridge_ensure(struct nlc *c, const char *name, const char *address, b
 		struct rtnl_link *nb = rtnl_link_bridge_alloc();
 		if (!nb)
 			abort();
-		struct nl_addr *ll = mk_lladdr(ms);
+		struct nl_addr *ll = nlc_lladdr(ms);
 		rtnl_link_set_name(nb, name);
 		rtnl_link_set_addr(nb, ll);
 		rtnl_link_set_flags(nb, IFF_UP);
@@ -297,7 +86,7 @@ static int bridge_ensure(struct nlc *c, const char *name, const char *address, b
 			rtnl_link_put(l);
 			return cerr(EX_NETDEV, 0, "%s exists and is not a bridge", name);
 		}
-		r = link_set_up(c, l);
+		r = nlc_link_up(c, l);
 		if (r < 0) {
 			rtnl_link_put(l);
 			return cerr(EX_NETDEV, r, "set bridge %s up", name);
@@ -308,7 +97,7 @@ static int bridge_ensure(struct nlc *c, const char *name, const char *address, b
 		int idx = (int)if_nametoindex(name);
 		if (idx <= 0)
 			return cerr(EX_NETDEV, errno, "find bridge %s", name);
-		r = addr_add(c, idx, name, &a);
+		r = nlc_addr_add(c, idx, name, &a);
 		if (r < 0)
 			return cerr(EX_NETDEV, r, "add address %s to bridge %s", address, name);
 	}
@@ -335,7 +124,7 @@ static int veth_add_once(struct nlc *c, const char *host_if, const char *host_ma
 	if (!v)
 		abort();
 	struct rtnl_link *peer = rtnl_link_veth_get_peer(v);
-	struct nl_addr *hm = mk_lladdr(host_mac), *gm = mk_lladdr(guest_mac);
+	struct nl_addr *hm = nlc_lladdr(host_mac), *gm = nlc_lladdr(guest_mac);
 	rtnl_link_set_name(v, host_if);
 	if (hm)
 		rtnl_link_set_addr(v, hm);
@@ -377,7 +166,7 @@ static int veth_add(struct nlc *c, const char *host_if, const char *host_mac, co
 		/* a leftover of ours (crashed monitor): only ever remove a veth */
 		struct rtnl_link *old = NULL;
 		log_debug("netlink: get link %s", host_if);
-		if (link_get(c, host_if, &old) == 0) {
+		if (nlc_link_get(c, host_if, &old) == 0) {
 			const char *type = rtnl_link_get_type(old);
 			bool veth = type && !strcmp(type, "veth");
 			bool ours = rtnl_link_get_group(old) == group;
@@ -389,7 +178,7 @@ static int veth_add(struct nlc *c, const char *host_if, const char *host_mac, co
 				return cerr(EX_VETH, EEXIST, "host interface %s exists and does not belong to this container",
 					    host_if);
 			log_info("removing stale host interface %s", host_if);
-			r = link_del(c, host_if);
+			r = nlc_link_del(c, host_if);
 			if (r < 0)
 				return cerr(EX_VETH, r, "delete stale interface %s", host_if);
 			r = veth_add_once(c, host_if, host_mac, guest_if, guest_mac, pid, master, group, up);
@@ -418,7 +207,7 @@ int net_link_del(const char *name)
 	int r = nlc_open(&c);
 	if (r < 0)
 		return r;
-	r = link_del(&c, name);
+	r = nlc_link_del(&c, name);
 	nlc_close(&c);
 	if (r < 0)
 		return cerr(EX_VETH, r, "delete interface %s", name);
@@ -617,11 +406,11 @@ static int guest_link(struct nlc *c, const char *ifname, int *ifindex)
 {
 	struct rtnl_link *l = NULL;
 	log_debug("netlink: get link %s (guest)", ifname);
-	int r = link_get(c, ifname, &l);
+	int r = nlc_link_get(c, ifname, &l);
 	if (r < 0)
 		return cerr(EX_NETDEV, r, "find interface %s in the container", ifname);
 	*ifindex = rtnl_link_get_ifindex(l);
-	r = link_set_up(c, l);
+	r = nlc_link_up(c, l);
 	rtnl_link_put(l);
 	if (r < 0)
 		return cerr(EX_NETDEV, r, "set %s up in the container", ifname);
@@ -646,9 +435,9 @@ static int setup_gw(struct nlc *c, const struct ct_netif *n, int ifindex, const 
 		onlink = net_in_subnet(&gw, &addrs[i]);
 	int r = 0;
 	if (!onlink)
-		r = route_add(c, family, ifindex, n->ifname, &gw, NULL);
+		r = nlc_route_add(c, family, ifindex, n->ifname, &gw, NULL);
 	if (r >= 0)
-		r = route_add(c, family, ifindex, n->ifname, NULL, &gw);
+		r = nlc_route_add(c, family, ifindex, n->ifname, NULL, &gw);
 	if (r < 0)
 		return cerr(EX_NETDEV, r, "%s: add default route via %s", n->ifname, gwtext);
 	return 0;
@@ -668,7 +457,7 @@ static int setup_one(struct nlc *c, const struct ct_netif *n)
 	if (r < 0)
 		return r;
 	for (unsigned i = 0; i < na; i++) {
-		r = addr_add(c, ifindex, n->ifname, &addrs[i]);
+		r = nlc_addr_add(c, ifindex, n->ifname, &addrs[i]);
 		if (r < 0)
 			return cerr(EX_NETDEV, r, "%s: add address %s", n->ifname, n->ips[i]);
 	}
@@ -711,7 +500,7 @@ int net_guest_addr_add(pid_t guest_pid, const char *ifname, const char *addr)
 		return r;
 	int ifindex = 0;
 	r = guest_link(&c, ifname, &ifindex);
-	if (r >= 0 && (r = addr_add(&c, ifindex, ifname, &a)) < 0)
+	if (r >= 0 && (r = nlc_addr_add(&c, ifindex, ifname, &a)) < 0)
 		cerr(EX_NETDEV, r, "%s: add address %s", ifname, addr);
 	nlc_close(&c);
 	return r;
@@ -754,7 +543,7 @@ int net_guest_addr_del(pid_t guest_pid, const char *ifname, const char *addr)
 	struct rtnl_link *l = NULL;
 	struct nl_cache *cache = NULL;
 	log_debug("netlink: get link %s (guest)", ifname);
-	r = link_get(&c, ifname, &l);
+	r = nlc_link_get(&c, ifname, &l);
 	if (r == -ENODEV) {
 		r = 0; /* no interface: no address either */
 		goto out;
@@ -824,8 +613,8 @@ static int netif_up(struct nlc *hc, struct nlc *gc, const struct gconf *g, const
 	if ((r = spoof_install(hc, &c->netif[idx], &res)) < 0)
 		return r;
 	struct rtnl_link *l = NULL;
-	if ((r = link_get(hc, res.host_ifname, &l)) >= 0) {
-		r = link_set_up(hc, l);
+	if ((r = nlc_link_get(hc, res.host_ifname, &l)) >= 0) {
+		r = nlc_link_up(hc, l);
 		rtnl_link_put(l);
 	}
 	if (r < 0)
@@ -838,12 +627,12 @@ static int netif_up(struct nlc *hc, struct nlc *gc, const struct gconf *g, const
 static void del_if_ours(struct nlc *hc, const char *name, uint32_t group)
 {
 	struct rtnl_link *l = NULL;
-	if (link_get(hc, name, &l) < 0)
+	if (nlc_link_get(hc, name, &l) < 0)
 		return;
 	bool ours = rtnl_link_get_group(l) == group;
 	rtnl_link_put(l);
 	if (ours)
-		link_del(hc, name);
+		nlc_link_del(hc, name);
 }
 
 static void undo_links(struct nlc *hc, const struct gconf *g, const struct ct_config *c, unsigned upto)
@@ -911,7 +700,7 @@ static int link_modify(struct nlc *c, struct rtnl_link *l, const char *name, con
 	struct rtnl_link *ch = rtnl_link_alloc();
 	if (!ch)
 		abort();
-	struct nl_addr *ll = mk_lladdr(mac);
+	struct nl_addr *ll = nlc_lladdr(mac);
 	if (name)
 		rtnl_link_set_name(ch, name);
 	if (ll)
@@ -928,7 +717,7 @@ static int link_modify(struct nlc *c, struct rtnl_link *l, const char *name, con
 /* The host side of a live interface: our group's link called name. */
 static int host_link(struct nlc *hc, const struct ct_config *c, const char *name, struct rtnl_link **out)
 {
-	int r = link_get(hc, name, out);
+	int r = nlc_link_get(hc, name, out);
 	if (r < 0)
 		return cerr(EX_VETH, r, "find host interface %s", name);
 	if (rtnl_link_get_group(*out) != net_link_group(c->ctid)) {
@@ -979,8 +768,8 @@ static int netif_change(struct nlc *hc, const struct gconf *g, const struct net_
 			if (r >= 0)
 				r = link_modify(hc, l, newname, newmac, master);
 			struct rtnl_link *now = NULL;
-			if (link_get(hc, newname && r >= 0 ? newname : ro->host_ifname, &now) == 0) {
-				int u = link_set_up(hc, now);
+			if (nlc_link_get(hc, newname && r >= 0 ? newname : ro->host_ifname, &now) == 0) {
+				int u = nlc_link_up(hc, now);
 				rtnl_link_put(now);
 				if (r >= 0)
 					r = u;
@@ -997,7 +786,7 @@ static int netif_change(struct nlc *hc, const struct gconf *g, const struct net_
 		if ((r = nlc_open_in(&gc, pid)) < 0)
 			goto out;
 		log_debug("netlink: set address %s on %s (guest)", rn->mac, rn->ifname);
-		r = link_get(&gc, rn->ifname, &gl);
+		r = nlc_link_get(&gc, rn->ifname, &gl);
 		if (r >= 0) {
 			r = link_modify(&gc, gl, NULL, rn->mac, 0);
 			rtnl_link_put(gl);
@@ -1071,7 +860,7 @@ static int check_bridge(const struct gconf *g, const char *name)
 	if (r < 0)
 		return r;
 	struct rtnl_link *l = NULL;
-	r = link_get(&c, name, &l);
+	r = nlc_link_get(&c, name, &l);
 	nlc_close(&c);
 	if (r == -ENODEV)
 		return cerr(EX_BADVALUE, 0,
