@@ -8,7 +8,7 @@
  *    gateway first, so "--ipadd 10.0.0.5 --gw 10.0.0.1" works on a bridge.
  *
  * Errors: negative errno; user-facing failures are recorded with cerr() (EX_NETDEV, EX_VETH,
- * EX_BADIP, EX_BADVALUE, EX_IPINUSE). Every netlink request is logged at debug level.
+ * EX_BADIP, EX_BADVALUE). Every netlink request is logged at debug level.
  * Netlink operations work in the caller's network namespace unless they take a guest pid; those
  * open a socket inside /proc/PID/ns/net (setns there and straight back) and do all the work
  * through it, so the caller never stays in the guest's namespace. Not thread-safe (setns). */
