@@ -19,6 +19,7 @@
 
 #include "error.h"
 #include "log.h"
+#include "tplarchive.h"
 #include "template.h"
 #include "util.h"
 
@@ -105,10 +106,10 @@ int main(int argc, char **argv)
 			r = cerr(EX_BADSYNTAX, 0, "cellctl-archive: bad id numbers");
 		else if ((r = confine_extractor()) == 0) {
 			struct tpl_extract_opts o = {.uid_shift = shift, .uid_size = size, .cancel = &cancelled};
-			r = tpl_extract(argv[2], argv[3], &o);
+			r = tpl_archive_extract(argv[2], argv[3], &o);
 		}
 	} else if (argc == 5 && strcmp(argv[1], "pack") == 0) {
-		r = tpl_pack(argv[2], argv[3], strcmp(argv[4], "1") == 0);
+		r = tpl_archive_pack(argv[2], argv[3], strcmp(argv[4], "1") == 0);
 	} else {
 		fprintf(stderr, "cellctl-archive is a helper of cellctl\n");
 		return 2;

@@ -8,6 +8,8 @@
 #include "error.h"
 #include "log.h"
 #include "proctitle.h"
+#include "monitor.h"
+#include "tplremote.h"
 #include "util.h"
 
 static const struct {
@@ -95,6 +97,7 @@ int cli_param(int argc, char **argv, int *i, unsigned flag, const struct param *
 int main(int argc, char **argv)
 {
 	proc_title_init(argc, argv);
+	tpl_set_archiver(&tpl_archive_helper); /* libarchive only in the cellctl-archive helper */
 	int verbosity = LOG_WARN_L, i = 1;
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "-v") == 0 || strcmp(argv[i], "--verbose") == 0)

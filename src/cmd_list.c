@@ -179,6 +179,49 @@ static int cmp_rows(const void *a, const void *b)
 	return sort_rev ? -r : r;
 }
 
+struct list_scan {
+	const struct gconf *g;
+	bool all, stopped_only, want_ub;
+	struct row *rows;
+	unsigned nr, cap;
+};
+
+/* A row for each container the options select; a broken config still lists, with "-" (c NULL). */
+static int add_row(unsigned ctid, struct ct_config **c, void *arg)
+{
+	struct list_scan *s = arg;
+	if (s->nr == s->cap) {
+		s->cap = s->cap ? 2 * s->cap : 32;
+		s->rows = xrealloc(s->rows, (s->cap + 1) * sizeof(*s->rows));
+	}
+	struct row *w = &s->rows[s->nr];
+	memset(w, 0, sizeof(*w));
+	w->ctid = ctid;
+	w->running = ct_running(s->g, ctid, &w->st);
+	if ((!s->all && !s->stopped_only && !w->running) || (s->stopped_only && w->running))
+		return 0;
+	w->c = *c;
+	*c = NULL; /* the row keeps it */
+	cerr_clear();
+	if (w->running) {
+		const struct cg_ops *ops = cg_backend(w->st.cg.mode);
+		int k = ops->nproc(&w->st.cg);
+		w->nproc = k < 0 ? 0 : k;
+		if (s->want_ub && ops->stats)
+			w->have_ub = ops->stats(&w->st.cg, w->ub) == 0;
+	}
+	s->nr++;
+	return 0;
+}
+
+static void free_rows(struct row *rows, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (rows[i].c)
+			ctconf_free(rows[i].c);
+	free(rows);
+}
+
 int cmd_list(struct gconf *g, int argc, char **argv)
 {
 	bool all = false, stopped_only = false, header = true, json = false;
@@ -230,31 +273,14 @@ int cmd_list(struct gconf *g, int argc, char **argv)
 		want_ub |= is_ubc_field(sort_f->name);
 	}
 
-	_cleanup_free_ unsigned *ids = NULL;
-	unsigned n = 0;
-	int r = ctconf_list(g, &ids, &n);
-	if (r < 0)
+	struct list_scan s = {.g = g, .all = all, .stopped_only = stopped_only, .want_ub = want_ub};
+	int r = ctconf_foreach(g, CTCONF_EACH_BROKEN, add_row, &s);
+	if (r < 0) {
+		free_rows(s.rows, s.nr);
 		return r;
-	struct row *rows = xcalloc(n + 1, sizeof(*rows));
-	unsigned nr = 0;
-	for (unsigned i = 0; i < n; i++) {
-		struct row *w = &rows[nr];
-		w->ctid = ids[i];
-		w->running = ct_running(g, ids[i], &w->st);
-		if ((!all && !stopped_only && !w->running) || (stopped_only && w->running))
-			continue;
-		if (ctconf_load(g, ids[i], &w->c) < 0)
-			w->c = NULL; /* a broken config still lists, with "-" */
-		cerr_clear();
-		if (w->running) {
-			const struct cg_ops *ops = cg_backend(w->st.cg.mode);
-			int k = ops->nproc(&w->st.cg);
-			w->nproc = k < 0 ? 0 : k;
-			if (want_ub && ops->stats)
-				w->have_ub = ops->stats(&w->st.cg, w->ub) == 0;
-		}
-		nr++;
 	}
+	struct row *rows = s.rows ? s.rows : xcalloc(1, sizeof(*rows));
+	unsigned nr = s.nr;
 	if (sort_f) {
 		sort_g = g;
 		qsort(rows, nr, sizeof(*rows), cmp_rows);
@@ -295,10 +321,7 @@ int cmd_list(struct gconf *g, int argc, char **argv)
 			printf("\n");
 		}
 	}
-	for (unsigned i = 0; i < nr; i++)
-		if (rows[i].c)
-			ctconf_free(rows[i].c);
-	free(rows);
+	free_rows(rows, nr);
 	if (nr == 0) {
 		if (!json)
 			fprintf(stderr, "Container(s) not found\n");

@@ -8,6 +8,28 @@
 #include "ubc.h"
 #include "util.h"
 
+struct ubc_scan {
+	const struct gconf *g;
+	struct ubc_ct *cts;
+	unsigned nc, cap;
+};
+
+/* Every container that runs, whether or not its config loads (the beancounters need none). */
+static int add_running(unsigned ctid, struct ct_config **c, void *arg)
+{
+	(void)c;
+	struct ubc_scan *s = arg;
+	if (s->nc == s->cap) {
+		s->cap = s->cap ? 2 * s->cap : 32;
+		s->cts = xrealloc(s->cts, (s->cap + 1) * sizeof(*s->cts));
+	}
+	if (ubc_collect(s->g, ctid, &s->cts[s->nc]) == 0)
+		s->nc++;
+	else
+		cerr_clear(); /* stopped (or stopped meanwhile): not listed */
+	return 0;
+}
+
 int cmd_ubc(struct gconf *g, int argc, char **argv)
 {
 	bool json = false;
@@ -22,31 +44,17 @@ int cmd_ubc(struct gconf *g, int argc, char **argv)
 		else if ((r = cli_ctid(argv[i], &ids[n++])) < 0)
 			return r;
 	}
-	bool named = n > 0;
-	if (!named) {
-		_cleanup_free_ unsigned *all = NULL;
-		unsigned na = 0;
-		if ((r = ctconf_list(g, &all, &na)) < 0)
-			return r;
-		free(ids);
-		ids = xcalloc(na + 1, sizeof(*ids));
-		for (unsigned i = 0; i < na; i++)
-			ids[n++] = all[i];
+	struct ubc_scan s = {.g = g, .cts = xcalloc(n + 1, sizeof(*s.cts)), .cap = n};
+	if (n == 0) {
+		r = ctconf_foreach(g, CTCONF_EACH_BROKEN, add_running, &s);
+	} else {
+		r = 0; /* a named container must be running: report it, print nothing */
+		for (unsigned i = 0; i < n && r == 0; i++)
+			if ((r = ubc_collect(g, ids[i], &s.cts[s.nc])) == 0)
+				s.nc++;
 	}
-	struct ubc_ct *cts = xcalloc(n + 1, sizeof(*cts));
-	unsigned nc = 0;
-	r = 0;
-	for (unsigned i = 0; i < n; i++) {
-		int k = ubc_collect(g, ids[i], &cts[nc]);
-		if (k == 0) {
-			nc++;
-		} else if (named) {
-			r = k; /* a named container must be running: report it, print nothing */
-			break;
-		} else {
-			cerr_clear(); /* stopped (or stopped meanwhile): not listed */
-		}
-	}
+	struct ubc_ct *cts = s.cts;
+	unsigned nc = s.nc;
 	if (r == 0) {
 		_cleanup_free_ char *text = json ? ubc_format_json(cts, nc) : ubc_format_table(cts, nc);
 		fputs(text, stdout);

@@ -1,6 +1,6 @@
-/* tpl_extract and tpl_pack for the cellctl command: run by the cellctl-archive helper, so that
- * cellctl does not load libarchive and its dependencies on every start and exec. The helper
- * dies with us (parent-death signal) and reports "CODE message" on fd 3. */
+/* tpl_extract and tpl_pack for the cellctl command (tpl_archive_helper): run by the cellctl-archive
+ * helper, so that cellctl does not load libarchive and its dependencies on every start and exec.
+ * The helper dies with us (parent-death signal) and reports "CODE message" on fd 3. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,6 +9,7 @@
 #include "error.h"
 #include "helper.h"
 #include "template.h"
+#include "tplremote.h"
 #include "util.h"
 
 static int run_helper(char **argv, volatile int *cancel, const char *what)
@@ -34,7 +35,7 @@ static int run_helper(char **argv, volatile int *cancel, const char *what)
 	return r;
 }
 
-int tpl_extract(const char *archive, const char *destdir, const struct tpl_extract_opts *o)
+static int remote_extract(const char *archive, const char *destdir, const struct tpl_extract_opts *o)
 {
 	char shift[16], size[16];
 	snprintf(shift, sizeof(shift), "%u", o ? o->uid_shift : 0);
@@ -43,8 +44,10 @@ int tpl_extract(const char *archive, const char *destdir, const struct tpl_extra
 	return run_helper(argv, o ? o->cancel : NULL, "extracting");
 }
 
-int tpl_pack(const char *srcdir, const char *archive, bool progress)
+static int remote_pack(const char *srcdir, const char *archive, bool progress)
 {
 	char *argv[] = {UNCONST("cellctl-archive"), UNCONST("pack"), UNCONST(srcdir), UNCONST(archive), UNCONST(progress ? "1" : "0"), NULL};
 	return run_helper(argv, NULL, "packing");
 }
+
+const struct tpl_archiver tpl_archive_helper = {remote_extract, remote_pack};

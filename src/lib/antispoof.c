@@ -12,7 +12,7 @@
 
 #include "error.h"
 #include "log.h"
-#include "netlink.h"
+#include "netaddr.h"
 #include "util.h"
 
 const char *const spoof_reason_names[SPOOF_NREASONS] = {"mac", "arp", "ipv4", "ipv6", "nd", "guard", "other"};

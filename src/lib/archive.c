@@ -15,6 +15,7 @@
 
 #include "error.h"
 #include "fsutil.h"
+#include "tplarchive.h"
 #include "log.h"
 #include "template.h"
 #include "util.h"
@@ -468,7 +469,7 @@ static int corrupt(struct archive *r, const struct xctx *x)
 	return cerr(EX_BADTEMPLATE, 0, "template %s is corrupt: %s", x->archive, esc(msg ? msg : "read error", m));
 }
 
-/* The body of tpl_extract, run with the cwd in the destination (x->rootfd). */
+/* The body of tpl_archive_extract, run with the cwd in the destination (x->rootfd). */
 static int extract_all(struct archive *rd, struct archive *w, struct xctx *x)
 {
 	const struct tpl_extract_opts *o = x->o;
@@ -538,7 +539,7 @@ static int extract_all(struct archive *rd, struct archive *w, struct xctx *x)
 	return 0;
 }
 
-int tpl_extract(const char *archive, const char *destdir, const struct tpl_extract_opts *o)
+int tpl_archive_extract(const char *archive, const char *destdir, const struct tpl_extract_opts *o)
 {
 	_cleanup_free_ char *tname = tpl_display_name(archive);
 	_cleanup_close_ int afd = open(archive, O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -767,7 +768,7 @@ static int pack_tree(struct archive *d, struct archive *w, const char *top, stru
 	return ret;
 }
 
-int tpl_pack(const char *srcdir, const char *archive, bool progress)
+int tpl_archive_pack(const char *srcdir, const char *archive, bool progress)
 {
 	struct stat st;
 	if (stat(srcdir, &st) < 0)
@@ -831,3 +832,4 @@ out:
 	return r;
 }
 
+const struct tpl_archiver tpl_archive_local = {tpl_archive_extract, tpl_archive_pack};

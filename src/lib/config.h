@@ -96,27 +96,7 @@ struct ct_config {
 	char seccomp_deny[1024];  /* extra denied calls, "ptrace:EACCES,personality:EPERM" */
 };
 
-/* ---- the one reader ----
- * Every config value cellctl acts on comes from one iniparser parse of one read of the file. The
- * text is read once; the editor (ini.c) checks its lines (FILE:LINE for a malformed line, a key
- * before any [section], a line too long) and keeps it for set --save; iniparser reads the values
- * from the same bytes. */
-struct _dictionary_;
-struct conf_text {
-	struct ini_doc *doc;       /* the text, for editing */
-	struct _dictionary_ *dict; /* iniparser's reading of it */
-};
-/* Check and parse text (len bytes, read once from the file name). EX_BADCONFIG "NAME:LINE:
- * malformed line: TEXT" (or "key before any [section]", with a hint for OpenVZ files, or "line
- * too long"), -EINVAL; 0 and *out filled (conf_text_free it). */
-int conf_parse(const char *name, const char *text, size_t len, struct conf_text *out);
-void conf_text_free(struct conf_text *t);
-/* The value of [section] key as iniparser read it, NULL when absent. */
-const char *conf_get(const struct conf_text *t, const char *section, const char *key);
-/* After an edit: render doc, parse the text again as above, and check that iniparser reads every
- * key of doc as the editor meant it. 0 and *text (malloc'd, may be NULL) what to write;
- * EX_CONFSAVE naming the key otherwise, and nothing should be written. */
-int conf_check_edit(const char *name, const struct ini_doc *doc, char **text);
+#include "conftext.h"
 
 /* Read config_dir/CTID.conf. -ENOENT (cerr EX_NOCONF) when missing; malformed lines give
  * EX_BADCONFIG with "file:line"; invalid values EX_BADVALUE naming the key. */
@@ -136,6 +116,17 @@ char *ctconf_path(const struct gconf *g, unsigned ctid);
 int ctconf_save(struct ct_config *c);
 /* List existing CTIDs (numeric NAME.conf files in config_dir), sorted. Caller frees *ids. */
 int ctconf_list(const struct gconf *g, unsigned **ids, unsigned *n);
+/* The walk over every container config (ctconf_list order, each loaded with ctconf_load): fn gets
+ * the CTID and *c, the loaded config, which ctconf_foreach frees after fn returns unless fn took
+ * it (set *c = NULL). A config that does not load is skipped, logged at debug level; with
+ * CTCONF_EACH_BROKEN fn is called for it too, with *c NULL, while its load error is still the
+ * recorded one (cerr_msg() says why). Either way that error is forgotten when the walk goes on:
+ * it leaves no error of a broken neighbour behind (one recorded before the walk stays).
+ * fn returns 0 to go on; anything else ends the walk and is returned. Returns 0 after the last
+ * config, or ctconf_list's error (cerr set). */
+enum { CTCONF_EACH_BROKEN = 1 << 0 };
+typedef int (*ctconf_each_fn)(unsigned ctid, struct ct_config **c, void *arg);
+int ctconf_foreach(const struct gconf *g, unsigned flags, ctconf_each_fn fn, void *arg);
 /* The config of ctid from a sample (sample_dir/ve-NAME.conf-sample), read as ctconf_load reads
  * (messages name the sample file); cerr EX_NOCONF when missing. */
 int ctconf_load_sample(const struct gconf *g, unsigned ctid, const char *name, struct ct_config **out);
@@ -229,8 +220,7 @@ int param_load(struct ct_config *c, const struct conf_text *t, const char *name)
  * cerr with EX_BADVALUE / EX_BADIP naming the option. */
 int param_netif_set(struct ct_config *c, const char *ifname, const char *key, const char *value);
 bool param_is_netif_key(const char *key);
-/* Validators shared with the global config and the network code. */
-bool param_valid_ifname(const char *s);   /* 1..15 printable chars, none of / : , [ ] " ' ; # \ or space,
-                                           * not . or .. */
+/* Validators shared with the global config and the network code (interface names: net_valid_ifname,
+ * netaddr.h). */
 bool param_valid_cidr(const char *s);     /* IPv4 or IPv6 address with an optional /prefix */
 bool param_valid_hostname(const char *s); /* RFC 1123 labels, at most 253 chars */

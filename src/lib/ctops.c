@@ -13,6 +13,7 @@
 
 #include "cgroup.h"
 #include "ctcleanup.h"
+#include "ctnet.h"
 #include "devbpf.h"
 #include "error.h"
 #include "fsutil.h"
@@ -163,7 +164,7 @@ int ct_create(const struct gconf *g, unsigned ctid, const struct create_opts *o)
 			return r;
 	}
 
-	if ((r = net_check_conflicts(g, c)) < 0 || (r = net_check_bridges(g, c)) < 0)
+	if ((r = ct_check_net_conflicts(g, c)) < 0 || (r = net_check_bridges(g, c)) < 0)
 		return r;
 	if ((r = mkdir_p(g->private_dir, 0700)) < 0)
 		return cerr(EX_SYSTEM, r, "create %s", g->private_dir);
@@ -284,7 +285,7 @@ int ct_start(const struct gconf *g, unsigned ctid, bool force)
 	if (ct_running(g, ctid, NULL))
 		return cerr(EX_RUNNING, 0, "container %u is already running", ctid);
 	clear_stale(g, ctid);
-	if (c->nnetif && (r = net_check_conflicts(g, c)) < 0)
+	if (c->nnetif && (r = ct_check_net_conflicts(g, c)) < 0)
 		return r;
 	_cleanup_free_ char *root = private_path(g, ctid);
 	struct stat st;

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <string.h>
 
+#include "ctnet.h"
 #include "ctops.h"
 #include "error.h"
 #include "guestnet.h"
@@ -129,7 +130,7 @@ static int check_net(const struct gconf *g, const struct ct_config *old, const s
 	int r;
 	if (!net_differs(old, c))
 		return 0;
-	if ((r = net_check_conflicts(g, c)) < 0)
+	if ((r = ct_check_net_conflicts(g, c)) < 0)
 		return r;
 	return net_check_bridges(g, c);
 }

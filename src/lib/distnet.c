@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "netlink.h"
+#include "netaddr.h"
 #include "util.h"
 
 /* ---- text helpers ---- */

@@ -58,23 +58,26 @@ static void scan_reservations(int dfd, uint32_t **v, unsigned *n)
 	closedir(d);
 }
 
+struct base_scan {
+	uint32_t **v;
+	unsigned *n;
+};
+
+static int config_base(unsigned ctid, struct ct_config **c, void *arg)
+{
+	(void)ctid;
+	struct base_scan *s = arg;
+	if ((*c)->userns && (*c)->uid_base)
+		add_base(s->v, s->n, (*c)->uid_base);
+	return 0;
+}
+
+/* Bases recorded in container configs (broken ones are skipped: not our error). */
 static void scan_configs(const struct gconf *g, uint32_t **v, unsigned *n)
 {
-	_cleanup_free_ unsigned *ids = NULL;
-	unsigned cnt = 0;
-	if (ctconf_list(g, &ids, &cnt) < 0) {
-		cerr_clear();
-		return;
-	}
-	for (unsigned i = 0; i < cnt; i++) {
-		struct ct_config *c = NULL;
-		if (ctconf_load(g, ids[i], &c) == 0) {
-			if (c->userns && c->uid_base)
-				add_base(v, n, c->uid_base);
-			ctconf_free(c);
-		}
-	}
-	cerr_clear(); /* a broken neighbour config is not our error */
+	struct base_scan s = {v, n};
+	if (ctconf_foreach(g, 0, config_base, &s) < 0)
+		cerr_clear(); /* an unreadable config_dir: the reservations still count */
 }
 
 static int choose(const struct gconf *g, const uint32_t *bases, unsigned nb, uint32_t *out)

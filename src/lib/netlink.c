@@ -2,11 +2,8 @@
 #include "netlink.h"
 
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <net/if.h>
-#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -23,439 +20,12 @@
 #include <netlink/route/link.h>
 #include <netlink/route/link/bridge.h>
 #include <netlink/route/link/veth.h>
-#include <netlink/route/route.h>
-#include <uuid/uuid.h>
 
 #include "antispoof.h"
 #include "error.h"
 #include "log.h"
-#include "runconf.h"
-#include "state.h"
+#include "nlsock.h"
 #include "util.h"
-
-/* ---- pure helpers ---- */
-
-int net_host_ifname(unsigned ctid, unsigned idx, char out[16])
-{
-	if (ctid < CTID_MIN || ctid > CTID_MAX || idx >= MAX_NETIF)
-		return -EINVAL;
-	char buf[32];
-	int n = snprintf(buf, sizeof(buf), "veth%u.%u", ctid, idx);
-	if (n > 0 && n < IFNAMSIZ) {
-		memcpy(out, buf, (size_t)n + 1);
-		return 0;
-	}
-	static const char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
-	char b36[16];
-	int k = 0;
-	for (unsigned v = ctid; v; v /= 36)
-		b36[k++] = digits[v % 36];
-	int off = snprintf(out, 16, "vz");
-	while (k > 0)
-		out[off++] = b36[--k];
-	snprintf(out + off, (size_t)(16 - off), ".%u", idx);
-	return 0;
-}
-
-static uint64_t fnv1a(uint64_t h, const void *data, size_t len)
-{
-	const uint8_t *p = data;
-	for (size_t i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ull;
-	}
-	return h;
-}
-
-static void mac_hash(const char *tag, const void *key, size_t keylen, unsigned idx, uint8_t mac[6])
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-	h = fnv1a(h, tag, strlen(tag) + 1);
-	h = fnv1a(h, key, keylen);
-	uint8_t ib[4] = {(uint8_t)idx, (uint8_t)(idx >> 8), (uint8_t)(idx >> 16), (uint8_t)(idx >> 24)};
-	h = fnv1a(h, ib, sizeof(ib));
-	/* one more round so the low-entropy tail bytes spread into every output byte */
-	h ^= h >> 29;
-	h *= 0xbf58476d1ce4e5b9ull;
-	h ^= h >> 32;
-	for (int i = 0; i < 6; i++)
-		mac[i] = (uint8_t)(h >> (8 * i));
-}
-
-static void mac_format(const uint8_t m[6], char out[18])
-{
-	snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
-}
-
-static int derive_mac(const char *uuid, unsigned idx, bool host, char out[18])
-{
-	uuid_t u;
-	if (!uuid || uuid_parse(uuid, u) < 0)
-		return -EINVAL;
-	uint8_t m[6];
-	mac_hash(host ? "host" : "guest", u, sizeof(u), idx, m);
-	if (host) {
-		m[0] = 0xfe;
-	} else {
-		m[0] = (uint8_t)((m[0] | 0x02) & ~0x01);
-		if (m[0] == 0xfe) /* keep guest MACs apart from host-side ones */
-			m[0] = 0x02;
-	}
-	mac_format(m, out);
-	return 0;
-}
-
-/* Without a uuid (a hand-written config) the MACs come from the CTID: still stable, and known to
- * the anti-spoofing filter (a random MAC would not be). */
-static void ctid_mac(unsigned ctid, unsigned idx, bool host, char out[18])
-{
-	uint8_t m[6];
-	mac_hash(host ? "host-ctid" : "guest-ctid", &ctid, sizeof(ctid), idx, m);
-	m[0] = host ? 0xfe : (uint8_t)((m[0] | 0x02) & ~0x01);
-	if (!host && m[0] == 0xfe)
-		m[0] = 0x02;
-	mac_format(m, out);
-}
-
-int net_guest_mac(const char *uuid, unsigned idx, char out[18]) { return derive_mac(uuid, idx, false, out); }
-int net_host_mac(const char *uuid, unsigned idx, char out[18]) { return derive_mac(uuid, idx, true, out); }
-
-int net_parse_addr(const char *s, struct net_addr *out)
-{
-	char buf[INET6_ADDRSTRLEN + 1];
-	const char *slash = strchr(s, '/');
-	size_t n = slash ? (size_t)(slash - s) : strlen(s);
-	if (n == 0 || n >= sizeof(buf))
-		return -EINVAL;
-	memcpy(buf, s, n);
-	buf[n] = 0;
-	struct net_addr a = {0};
-	if (inet_pton(AF_INET, buf, a.bytes) == 1)
-		a.family = AF_INET;
-	else if (strchr(buf, ':') && inet_pton(AF_INET6, buf, a.bytes) == 1)
-		a.family = AF_INET6;
-	else
-		return -EINVAL;
-	unsigned maxp = a.family == AF_INET ? 32 : 128;
-	a.prefix = maxp;
-	if (slash) {
-		const char *p = slash + 1;
-		size_t len = strlen(p);
-		if (len == 0 || len > 3 || (len > 1 && p[0] == '0'))
-			return -EINVAL;
-		unsigned v = 0;
-		for (; *p; p++) {
-			if (!isdigit((unsigned char)*p))
-				return -EINVAL;
-			v = v * 10 + (unsigned)(*p - '0');
-		}
-		if (v > maxp)
-			return -ERANGE;
-		a.prefix = v;
-		a.has_prefix = true;
-	}
-	*out = a;
-	return 0;
-}
-
-void net_format_addr(const struct net_addr *a, char *buf, size_t len)
-{
-	char t[INET6_ADDRSTRLEN];
-	if (!inet_ntop(a->family, a->bytes, t, sizeof(t)))
-		snprintf(t, sizeof(t), "?");
-	if (a->has_prefix)
-		snprintf(buf, len, "%s/%u", t, a->prefix);
-	else
-		snprintf(buf, len, "%s", t);
-}
-
-static unsigned addr_len(int family) { return family == AF_INET ? 4 : 16; }
-
-bool net_addr_equal(const struct net_addr *a, const struct net_addr *b)
-{
-	return a->family == b->family && !memcmp(a->bytes, b->bytes, addr_len(a->family));
-}
-
-bool net_in_subnet(const struct net_addr *addr, const struct net_addr *net)
-{
-	if (addr->family != net->family)
-		return false;
-	unsigned p = net->prefix, full = p / 8, rest = p % 8;
-	if (memcmp(addr->bytes, net->bytes, full))
-		return false;
-	if (!rest)
-		return true;
-	uint8_t mask = (uint8_t)(0xff << (8 - rest));
-	return (addr->bytes[full] & mask) == (net->bytes[full] & mask);
-}
-
-static bool mac_parse(const char *s, uint8_t m[6])
-{
-	if (strlen(s) != 17)
-		return false;
-	for (int i = 0; i < 17; i++)
-		if (i % 3 == 2 ? s[i] != ':' : !isxdigit((unsigned char)s[i]))
-			return false;
-	for (int i = 0; i < 6; i++) {
-		char h[3] = {s[3 * i], s[3 * i + 1], 0};
-		m[i] = (uint8_t)strtoul(h, NULL, 16);
-	}
-	return true;
-}
-
-bool net_valid_mac(const char *s)
-{
-	uint8_t m[6];
-	if (!mac_parse(s, m) || (m[0] & 0x01))
-		return false;
-	return m[0] | m[1] | m[2] | m[3] | m[4] | m[5];
-}
-
-bool net_valid_ifname(const char *s)
-{
-	size_t n = strlen(s);
-	if (n == 0 || n >= IFNAMSIZ || !strcmp(s, ".") || !strcmp(s, ".."))
-		return false;
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch <= ' ' || ch >= 0x7f || ch == '/' || ch == ':' || ch == ',')
-			return false;
-	}
-	return true;
-}
-
-int net_resolve_netif(const struct gconf *g, const struct ct_config *c, unsigned idx, struct net_ifres *out)
-{
-	if (idx >= c->nnetif)
-		return -EINVAL;
-	const struct ct_netif *n = &c->netif[idx];
-	memset(out, 0, sizeof(*out));
-	snprintf(out->ifname, sizeof(out->ifname), "%s", n->ifname);
-	if (n->host_ifname[0])
-		snprintf(out->host_ifname, sizeof(out->host_ifname), "%s", n->host_ifname);
-	else if (net_host_ifname(c->ctid, idx, out->host_ifname) < 0)
-		return -EINVAL;
-	if (n->mac[0])
-		snprintf(out->mac, sizeof(out->mac), "%s", n->mac);
-	else if (!c->uuid || net_guest_mac(c->uuid, idx, out->mac) < 0)
-		ctid_mac(c->ctid, idx, false, out->mac);
-	if (n->host_mac[0])
-		snprintf(out->host_mac, sizeof(out->host_mac), "%s", n->host_mac);
-	else if (!c->uuid || net_host_mac(c->uuid, idx, out->host_mac) < 0)
-		ctid_mac(c->ctid, idx, true, out->host_mac);
-	const char *br = n->bridge[0] ? n->bridge : (g && g->bridge ? g->bridge : "");
-	snprintf(out->bridge, sizeof(out->bridge), "%s", br);
-	out->default_bridge = g && g->bridge && !strcmp(out->bridge, g->bridge);
-	return 0;
-}
-
-/* ---- netlink plumbing ---- */
-
-struct nlc {
-	struct nl_sock *sk;
-	int kerr; /* the kernel's errno of the last failed request (negative), 0 when none */
-};
-
-static int on_nlerr(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
-{
-	(void)nla;
-	((struct nlc *)arg)->kerr = e->error;
-	return NL_STOP;
-}
-
-/* A libnl return value as a negative errno, preferring what the kernel said. */
-static int nlc_err(struct nlc *c, int r)
-{
-	if (r >= 0)
-		return 0;
-	int k = c->kerr;
-	c->kerr = 0;
-	if (k < 0)
-		return k;
-	switch (-r) {
-	case NLE_EXIST: return -EEXIST;
-	case NLE_NOMEM: return -ENOMEM;
-	case NLE_INVAL: return -EINVAL;
-	case NLE_RANGE: return -ERANGE;
-	case NLE_OPNOTSUPP: return -EOPNOTSUPP;
-	case NLE_AF_NOSUPPORT: return -EAFNOSUPPORT;
-	case NLE_OBJ_NOTFOUND: return -ENOENT;
-	case NLE_NODEV: return -ENODEV;
-	case NLE_NOADDR: return -EADDRNOTAVAIL;
-	case NLE_BUSY: return -EBUSY;
-	case NLE_NOACCESS: return -EACCES;
-	case NLE_PERM: return -EPERM;
-	case NLE_AGAIN: return -EAGAIN;
-	case NLE_INTR: return -EINTR;
-	default: return -EIO;
-	}
-}
-
-static void nlc_close(struct nlc *c)
-{
-	if (c->sk)
-		nl_socket_free(c->sk);
-	c->sk = NULL;
-}
-
-/* Open a route socket in the current netns. */
-static int nlc_open(struct nlc *c)
-{
-	c->kerr = 0;
-	c->sk = nl_socket_alloc();
-	if (!c->sk)
-		return cerr(EX_SYSTEM, ENOMEM, "allocate netlink socket");
-	nl_socket_modify_err_cb(c->sk, NL_CB_CUSTOM, on_nlerr, c);
-	int r = nl_connect(c->sk, NETLINK_ROUTE);
-	if (r < 0) {
-		r = nlc_err(c, r);
-		nlc_close(c);
-		return cerr(EX_SYSTEM, r, "connect netlink socket");
-	}
-	return 0;
-}
-
-/* Open a route socket inside the network namespace of pid: a netlink socket stays bound to the
- * namespace it was created in, so the process enters it only for nl_connect() and leaves at once. */
-static int nlc_open_in(struct nlc *c, pid_t pid)
-{
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
-	_cleanup_close_ int nsfd = open(path, O_RDONLY | O_CLOEXEC);
-	if (nsfd < 0)
-		return cerr(EX_NETDEV, errno, "open %s", path);
-	_cleanup_close_ int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (self < 0)
-		return cerr(EX_SYSTEM, errno, "open /proc/self/ns/net");
-	if (setns(nsfd, CLONE_NEWNET) < 0)
-		return cerr(EX_NETDEV, errno, "enter network namespace of pid %d", (int)pid);
-	int r = nlc_open(c);
-	if (setns(self, CLONE_NEWNET) < 0) {
-		/* staying in the guest's namespace would turn every later host operation against the
-		 * guest: refuse to go on (cannot happen with the privilege we just used) */
-		log_error("cannot return to the original network namespace: %s", strerror(errno));
-		abort();
-	}
-	return r;
-}
-
-static struct nl_addr *mk_nladdr(const struct net_addr *a)
-{
-	struct nl_addr *na = nl_addr_build(a->family, a->bytes, addr_len(a->family));
-	if (!na)
-		abort();
-	nl_addr_set_prefixlen(na, (int)a->prefix);
-	return na;
-}
-
-static struct nl_addr *mk_lladdr(const char *mac)
-{
-	uint8_t m[6];
-	if (!mac || !*mac || !mac_parse(mac, m))
-		return NULL;
-	struct nl_addr *na = nl_addr_build(AF_LLC, m, 6);
-	if (!na)
-		abort();
-	return na;
-}
-
-/* Link by name: 0 and *out, -ENODEV when there is none. */
-static int link_get(struct nlc *c, const char *name, struct rtnl_link **out)
-{
-	*out = NULL;
-	int r = nlc_err(c, rtnl_link_get_kernel(c->sk, 0, name, out));
-	if (r == -ENOENT)
-		r = -ENODEV;
-	return r;
-}
-
-static int link_set_up(struct nlc *c, struct rtnl_link *l)
-{
-	if (rtnl_link_get_flags(l) & IFF_UP)
-		return 0;
-	log_debug("netlink: set link %s up", rtnl_link_get_name(l));
-	struct rtnl_link *ch = rtnl_link_alloc();
-	if (!ch)
-		abort();
-	rtnl_link_set_flags(ch, IFF_UP);
-	int r = nlc_err(c, rtnl_link_change(c->sk, l, ch, 0));
-	rtnl_link_put(ch);
-	return r;
-}
-
-static int link_del(struct nlc *c, const char *name)
-{
-	log_debug("netlink: delete link %s", name);
-	struct rtnl_link *l = rtnl_link_alloc();
-	if (!l)
-		abort();
-	rtnl_link_set_name(l, name);
-	int r = nlc_err(c, rtnl_link_delete(c->sk, l));
-	rtnl_link_put(l);
-	if (r == -ENODEV || r == -ENOENT)
-		return 0;
-	return r;
-}
-
-static int addr_add(struct nlc *c, int ifindex, const char *ifname, const struct net_addr *a)
-{
-	char t[80];
-	struct net_addr shown = *a;
-	shown.has_prefix = true;
-	net_format_addr(&shown, t, sizeof(t));
-	log_debug("netlink: add address %s to %s", t, ifname);
-	struct rtnl_addr *ra = rtnl_addr_alloc();
-	if (!ra)
-		abort();
-	struct nl_addr *na = mk_nladdr(a);
-	rtnl_addr_set_ifindex(ra, ifindex);
-	rtnl_addr_set_family(ra, a->family);
-	rtnl_addr_set_local(ra, na);
-	rtnl_addr_set_prefixlen(ra, (int)a->prefix);
-	if (a->family == AF_INET6)
-		rtnl_addr_set_flags(ra, IFA_F_NODAD); /* usable at once: no 1-2 s of tentative state */
-	int r = nlc_err(c, rtnl_addr_add(c->sk, ra, 0));
-	nl_addr_put(na);
-	rtnl_addr_put(ra);
-	return r == -EEXIST ? 0 : r;
-}
-
-/* dst == NULL: default route of family. gw == NULL: on-link (scope link) route. */
-static int route_add(struct nlc *c, int family, int ifindex, const char *ifname, const struct net_addr *dst,
-		     const struct net_addr *gw)
-{
-	char ds[80] = "default", gs[80] = "";
-	if (dst)
-		net_format_addr(dst, ds, sizeof(ds));
-	if (gw)
-		net_format_addr(gw, gs, sizeof(gs));
-	log_debug("netlink: add route %s%s%s dev %s%s", ds, gw ? " via " : "", gs, ifname, gw ? "" : " scope link");
-	struct net_addr zero = {.family = family, .prefix = 0};
-	struct rtnl_route *rt = rtnl_route_alloc();
-	struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
-	if (!rt || !nh)
-		abort();
-	struct nl_addr *nd = mk_nladdr(dst ? dst : &zero);
-	rtnl_route_set_family(rt, (uint8_t)family);
-	rtnl_route_set_table(rt, RT_TABLE_MAIN);
-	rtnl_route_set_protocol(rt, RTPROT_STATIC);
-	rtnl_route_set_type(rt, RTN_UNICAST);
-	rtnl_route_set_scope(rt, gw ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK);
-	rtnl_route_set_dst(rt, nd);
-	rtnl_route_nh_set_ifindex(nh, ifindex);
-	struct nl_addr *ng = NULL;
-	if (gw) {
-		ng = mk_nladdr(gw);
-		rtnl_route_nh_set_gateway(nh, ng);
-	}
-	rtnl_route_add_nexthop(rt, nh); /* the route owns nh now */
-	int r = nlc_err(c, rtnl_route_add(c->sk, rt, NLM_F_REPLACE));
-	nl_addr_put(nd);
-	if (ng)
-		nl_addr_put(ng);
-	rtnl_route_put(rt);
-	return r;
-}
 
 /* ---- bridge and veth (caller's netns) ---- */
 
@@ -484,7 +54,7 @@ static int bridge_ensure(struct nlc *c, const char *name, const char *address, b
 		return cerr(EX_NETDEV, 0, "invalid bridge name '%s'", name);
 	for (int tries = 0; tries < 3; tries++) {
 		log_debug("netlink: get link %s", name);
-		r = link_get(c, name, &l);
+		r = nlc_link_get(c, name, &l);
 		if (r != -ENODEV)
 			break;
 		if (!may_create)
@@ -492,18 +62,13 @@ static int bridge_ensure(struct nlc *c, const char *name, const char *address, b
 				    "bridge %s does not exist (cellctl creates only the default bridge and those in "
 				    "[network] bridges)",
 				    name);
-		uint8_t m[6];
-		mac_hash("bridge", name, strlen(name), 0, m);
-		m[0] = (uint8_t)((m[0] | 0x02) & ~0x01);
-		if (m[0] == 0xfe)
-			m[0] = 0x02;
 		char ms[18];
-		mac_format(m, ms);
+		net_bridge_mac(name, ms);
 		log_debug("netlink: add bridge %s address %s", name, ms);
 		struct rtnl_link *nb = rtnl_link_bridge_alloc();
 		if (!nb)
 			abort();
-		struct nl_addr *ll = mk_lladdr(ms);
+		struct nl_addr *ll = nlc_lladdr(ms);
 		rtnl_link_set_name(nb, name);
 		rtnl_link_set_addr(nb, ll);
 		rtnl_link_set_flags(nb, IFF_UP);
@@ -521,7 +86,7 @@ static int bridge_ensure(struct nlc *c, const char *name, const char *address, b
 			rtnl_link_put(l);
 			return cerr(EX_NETDEV, 0, "%s exists and is not a bridge", name);
 		}
-		r = link_set_up(c, l);
+		r = nlc_link_up(c, l);
 		if (r < 0) {
 			rtnl_link_put(l);
 			return cerr(EX_NETDEV, r, "set bridge %s up", name);
@@ -532,7 +97,7 @@ static int bridge_ensure(struct nlc *c, const char *name, const char *address, b
 		int idx = (int)if_nametoindex(name);
 		if (idx <= 0)
 			return cerr(EX_NETDEV, errno, "find bridge %s", name);
-		r = addr_add(c, idx, name, &a);
+		r = nlc_addr_add(c, idx, name, &a);
 		if (r < 0)
 			return cerr(EX_NETDEV, r, "add address %s to bridge %s", address, name);
 	}
@@ -559,7 +124,7 @@ static int veth_add_once(struct nlc *c, const char *host_if, const char *host_ma
 	if (!v)
 		abort();
 	struct rtnl_link *peer = rtnl_link_veth_get_peer(v);
-	struct nl_addr *hm = mk_lladdr(host_mac), *gm = mk_lladdr(guest_mac);
+	struct nl_addr *hm = nlc_lladdr(host_mac), *gm = nlc_lladdr(guest_mac);
 	rtnl_link_set_name(v, host_if);
 	if (hm)
 		rtnl_link_set_addr(v, hm);
@@ -601,7 +166,7 @@ static int veth_add(struct nlc *c, const char *host_if, const char *host_mac, co
 		/* a leftover of ours (crashed monitor): only ever remove a veth */
 		struct rtnl_link *old = NULL;
 		log_debug("netlink: get link %s", host_if);
-		if (link_get(c, host_if, &old) == 0) {
+		if (nlc_link_get(c, host_if, &old) == 0) {
 			const char *type = rtnl_link_get_type(old);
 			bool veth = type && !strcmp(type, "veth");
 			bool ours = rtnl_link_get_group(old) == group;
@@ -613,7 +178,7 @@ static int veth_add(struct nlc *c, const char *host_if, const char *host_mac, co
 				return cerr(EX_VETH, EEXIST, "host interface %s exists and does not belong to this container",
 					    host_if);
 			log_info("removing stale host interface %s", host_if);
-			r = link_del(c, host_if);
+			r = nlc_link_del(c, host_if);
 			if (r < 0)
 				return cerr(EX_VETH, r, "delete stale interface %s", host_if);
 			r = veth_add_once(c, host_if, host_mac, guest_if, guest_mac, pid, master, group, up);
@@ -642,7 +207,7 @@ int net_link_del(const char *name)
 	int r = nlc_open(&c);
 	if (r < 0)
 		return r;
-	r = link_del(&c, name);
+	r = nlc_link_del(&c, name);
 	nlc_close(&c);
 	if (r < 0)
 		return cerr(EX_VETH, r, "delete interface %s", name);
@@ -841,11 +406,11 @@ static int guest_link(struct nlc *c, const char *ifname, int *ifindex)
 {
 	struct rtnl_link *l = NULL;
 	log_debug("netlink: get link %s (guest)", ifname);
-	int r = link_get(c, ifname, &l);
+	int r = nlc_link_get(c, ifname, &l);
 	if (r < 0)
 		return cerr(EX_NETDEV, r, "find interface %s in the container", ifname);
 	*ifindex = rtnl_link_get_ifindex(l);
-	r = link_set_up(c, l);
+	r = nlc_link_up(c, l);
 	rtnl_link_put(l);
 	if (r < 0)
 		return cerr(EX_NETDEV, r, "set %s up in the container", ifname);
@@ -870,9 +435,9 @@ static int setup_gw(struct nlc *c, const struct ct_netif *n, int ifindex, const 
 		onlink = net_in_subnet(&gw, &addrs[i]);
 	int r = 0;
 	if (!onlink)
-		r = route_add(c, family, ifindex, n->ifname, &gw, NULL);
+		r = nlc_route_add(c, family, ifindex, n->ifname, &gw, NULL);
 	if (r >= 0)
-		r = route_add(c, family, ifindex, n->ifname, NULL, &gw);
+		r = nlc_route_add(c, family, ifindex, n->ifname, NULL, &gw);
 	if (r < 0)
 		return cerr(EX_NETDEV, r, "%s: add default route via %s", n->ifname, gwtext);
 	return 0;
@@ -892,7 +457,7 @@ static int setup_one(struct nlc *c, const struct ct_netif *n)
 	if (r < 0)
 		return r;
 	for (unsigned i = 0; i < na; i++) {
-		r = addr_add(c, ifindex, n->ifname, &addrs[i]);
+		r = nlc_addr_add(c, ifindex, n->ifname, &addrs[i]);
 		if (r < 0)
 			return cerr(EX_NETDEV, r, "%s: add address %s", n->ifname, n->ips[i]);
 	}
@@ -935,7 +500,7 @@ int net_guest_addr_add(pid_t guest_pid, const char *ifname, const char *addr)
 		return r;
 	int ifindex = 0;
 	r = guest_link(&c, ifname, &ifindex);
-	if (r >= 0 && (r = addr_add(&c, ifindex, ifname, &a)) < 0)
+	if (r >= 0 && (r = nlc_addr_add(&c, ifindex, ifname, &a)) < 0)
 		cerr(EX_NETDEV, r, "%s: add address %s", ifname, addr);
 	nlc_close(&c);
 	return r;
@@ -954,8 +519,8 @@ static void del_matching(struct nl_object *obj, void *arg)
 	struct rtnl_addr *ra = (struct rtnl_addr *)obj;
 	struct nl_addr *loc = rtnl_addr_get_local(ra);
 	if (rtnl_addr_get_ifindex(ra) != d->ifindex || !loc || rtnl_addr_get_family(ra) != d->a->family ||
-	    nl_addr_get_len(loc) != addr_len(d->a->family) ||
-	    memcmp(nl_addr_get_binary_addr(loc), d->a->bytes, addr_len(d->a->family)))
+	    nl_addr_get_len(loc) != net_addr_len(d->a->family) ||
+	    memcmp(nl_addr_get_binary_addr(loc), d->a->bytes, net_addr_len(d->a->family)))
 		return;
 	if (d->a->has_prefix && (unsigned)rtnl_addr_get_prefixlen(ra) != d->a->prefix)
 		return;
@@ -978,7 +543,7 @@ int net_guest_addr_del(pid_t guest_pid, const char *ifname, const char *addr)
 	struct rtnl_link *l = NULL;
 	struct nl_cache *cache = NULL;
 	log_debug("netlink: get link %s (guest)", ifname);
-	r = link_get(&c, ifname, &l);
+	r = nlc_link_get(&c, ifname, &l);
 	if (r == -ENODEV) {
 		r = 0; /* no interface: no address either */
 		goto out;
@@ -1048,8 +613,8 @@ static int netif_up(struct nlc *hc, struct nlc *gc, const struct gconf *g, const
 	if ((r = spoof_install(hc, &c->netif[idx], &res)) < 0)
 		return r;
 	struct rtnl_link *l = NULL;
-	if ((r = link_get(hc, res.host_ifname, &l)) >= 0) {
-		r = link_set_up(hc, l);
+	if ((r = nlc_link_get(hc, res.host_ifname, &l)) >= 0) {
+		r = nlc_link_up(hc, l);
 		rtnl_link_put(l);
 	}
 	if (r < 0)
@@ -1062,12 +627,12 @@ static int netif_up(struct nlc *hc, struct nlc *gc, const struct gconf *g, const
 static void del_if_ours(struct nlc *hc, const char *name, uint32_t group)
 {
 	struct rtnl_link *l = NULL;
-	if (link_get(hc, name, &l) < 0)
+	if (nlc_link_get(hc, name, &l) < 0)
 		return;
 	bool ours = rtnl_link_get_group(l) == group;
 	rtnl_link_put(l);
 	if (ours)
-		link_del(hc, name);
+		nlc_link_del(hc, name);
 }
 
 static void undo_links(struct nlc *hc, const struct gconf *g, const struct ct_config *c, unsigned upto)
@@ -1135,7 +700,7 @@ static int link_modify(struct nlc *c, struct rtnl_link *l, const char *name, con
 	struct rtnl_link *ch = rtnl_link_alloc();
 	if (!ch)
 		abort();
-	struct nl_addr *ll = mk_lladdr(mac);
+	struct nl_addr *ll = nlc_lladdr(mac);
 	if (name)
 		rtnl_link_set_name(ch, name);
 	if (ll)
@@ -1152,7 +717,7 @@ static int link_modify(struct nlc *c, struct rtnl_link *l, const char *name, con
 /* The host side of a live interface: our group's link called name. */
 static int host_link(struct nlc *hc, const struct ct_config *c, const char *name, struct rtnl_link **out)
 {
-	int r = link_get(hc, name, out);
+	int r = nlc_link_get(hc, name, out);
 	if (r < 0)
 		return cerr(EX_VETH, r, "find host interface %s", name);
 	if (rtnl_link_get_group(*out) != net_link_group(c->ctid)) {
@@ -1203,8 +768,8 @@ static int netif_change(struct nlc *hc, const struct gconf *g, const struct net_
 			if (r >= 0)
 				r = link_modify(hc, l, newname, newmac, master);
 			struct rtnl_link *now = NULL;
-			if (link_get(hc, newname && r >= 0 ? newname : ro->host_ifname, &now) == 0) {
-				int u = link_set_up(hc, now);
+			if (nlc_link_get(hc, newname && r >= 0 ? newname : ro->host_ifname, &now) == 0) {
+				int u = nlc_link_up(hc, now);
 				rtnl_link_put(now);
 				if (r >= 0)
 					r = u;
@@ -1221,7 +786,7 @@ static int netif_change(struct nlc *hc, const struct gconf *g, const struct net_
 		if ((r = nlc_open_in(&gc, pid)) < 0)
 			goto out;
 		log_debug("netlink: set address %s on %s (guest)", rn->mac, rn->ifname);
-		r = link_get(&gc, rn->ifname, &gl);
+		r = nlc_link_get(&gc, rn->ifname, &gl);
 		if (r >= 0) {
 			r = link_modify(&gc, gl, NULL, rn->mac, 0);
 			rtnl_link_put(gl);
@@ -1283,41 +848,7 @@ int net_teardown_container(const struct gconf *g, const struct ct_config *c)
 	return first;
 }
 
-/* ---- conflicts ---- */
-
-static int check_against(const struct gconf *g, const struct ct_config *c, const struct net_ifres *mine,
-			 const struct ct_config *o)
-{
-	int running = -1; /* looked up only when an address could clash */
-	for (unsigned j = 0; j < o->nnetif; j++) {
-		struct net_ifres res;
-		if (net_resolve_netif(g, o, j, &res) < 0)
-			continue;
-		for (unsigned i = 0; i < c->nnetif; i++) {
-			const struct net_ifres *m = &mine[i];
-			if (m->mac[0] && !strcasecmp(m->mac, res.mac))
-				return cerr(EX_BADVALUE, 0, "MAC %s already used by CT %u", m->mac, o->ctid);
-			if (!strcmp(m->host_ifname, res.host_ifname))
-				return cerr(EX_BADVALUE, 0, "host interface %s already used by CT %u", m->host_ifname,
-					    o->ctid);
-			if (strcmp(m->bridge, res.bridge) || !c->netif[i].nips || !o->netif[j].nips)
-				continue;
-			for (unsigned a = 0; a < c->netif[i].nips; a++)
-				for (unsigned b = 0; b < o->netif[j].nips; b++) {
-					struct net_addr x, y;
-					if (net_parse_addr(c->netif[i].ips[a], &x) < 0 ||
-					    net_parse_addr(o->netif[j].ips[b], &y) < 0 || !net_addr_equal(&x, &y))
-						continue;
-					if (running < 0)
-						running = ct_running(g, o->ctid, NULL);
-					if (running)
-						return cerr(EX_IPINUSE, 0, "IP address %s already used by CT %u",
-							    c->netif[i].ips[a], o->ctid);
-				}
-		}
-	}
-	return 0;
-}
+/* ---- bridges ---- */
 
 /* A bridge that cellctl may not create must exist (and be a bridge) now. */
 static int check_bridge(const struct gconf *g, const char *name)
@@ -1329,7 +860,7 @@ static int check_bridge(const struct gconf *g, const char *name)
 	if (r < 0)
 		return r;
 	struct rtnl_link *l = NULL;
-	r = link_get(&c, name, &l);
+	r = nlc_link_get(&c, name, &l);
 	nlc_close(&c);
 	if (r == -ENODEV)
 		return cerr(EX_BADVALUE, 0,
@@ -1355,64 +886,6 @@ int net_check_bridges(const struct gconf *g, const struct ct_config *c)
 			return cerr(EX_BADVALUE, EINVAL, "CT %u: cannot name interface %s", c->ctid, c->netif[i].ifname);
 		if ((r = check_bridge(g, res.bridge)) < 0)
 			return r;
-	}
-	return 0;
-}
-
-int net_check_conflicts(const struct gconf *g, const struct ct_config *c)
-{
-	struct net_ifres mine[MAX_NETIF];
-	struct net_addr braddr;
-	bool have_br = g->bridge_address && net_parse_addr(g->bridge_address, &braddr) == 0;
-	for (unsigned i = 0; i < c->nnetif; i++) {
-		if (net_resolve_netif(g, c, i, &mine[i]) < 0)
-			return cerr(EX_BADVALUE, EINVAL, "CT %u: cannot name interface %s", c->ctid, c->netif[i].ifname);
-		for (unsigned k = 0; k < i; k++) {
-			if (mine[i].mac[0] && !strcasecmp(mine[i].mac, mine[k].mac))
-				return cerr(EX_BADVALUE, 0, "MAC %s used twice", mine[i].mac);
-			if (!strcmp(mine[i].host_ifname, mine[k].host_ifname))
-				return cerr(EX_BADVALUE, 0, "host interface %s used twice", mine[i].host_ifname);
-		}
-		for (unsigned a = 0; a < c->netif[i].nips && have_br && mine[i].default_bridge; a++) {
-			struct net_addr x;
-			if (net_parse_addr(c->netif[i].ips[a], &x) == 0 && net_addr_equal(&x, &braddr))
-				return cerr(EX_IPINUSE, 0, "IP address %s is the address of bridge %s",
-					    c->netif[i].ips[a], mine[i].bridge);
-		}
-	}
-	if (c->nnetif == 0)
-		return 0;
-	_cleanup_free_ unsigned *ids = NULL;
-	unsigned n = 0;
-	int r = ctconf_list(g, &ids, &n);
-	if (r < 0)
-		return r == -ENOENT ? 0 : r;
-	bool had_error = cerr_msg() != NULL;
-	for (unsigned k = 0; k < n; k++) {
-		if (ids[k] == c->ctid)
-			continue;
-		struct ct_config *o = NULL;
-		r = ctconf_load(g, ids[k], &o);
-		if (r < 0) {
-			/* a broken neighbour must not block this container; forget its error */
-			log_debug("conflict check: skipping CT %u: %s", ids[k], cerr_msg() ? cerr_msg() : strerror(-r));
-			if (!had_error)
-				cerr_clear();
-			continue;
-		}
-		r = check_against(g, c, mine, o);
-		ctconf_free(o);
-		if (r < 0)
-			return r;
-		/* a running neighbour: what it runs with now (live changes included) counts too */
-		if (runconf_load(g, ids[k], &o) == 0) {
-			r = check_against(g, c, mine, o);
-			ctconf_free(o);
-			if (r < 0)
-				return r;
-		} else if (!had_error) {
-			cerr_clear();
-		}
 	}
 	return 0;
 }

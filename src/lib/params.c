@@ -10,72 +10,11 @@
 #include "error.h"
 #include "log.h"
 #include "params_int.h"
+#include "netaddr.h"
 #include "secfilter.h"
 #include "util.h"
 
 /* ---- validators ---- */
-
-bool param_valid_ifname(const char *s)
-{
-	size_t n = strlen(s);
-	if (n == 0 || n > 15 || !strcmp(s, ".") || !strcmp(s, ".."))
-		return false;
-	/* the name becomes a config section "[netif.NAME]" and a value: nothing of INI syntax */
-	for (; *s; s++)
-		if (strchr("/:,[]\"';#\\", *s) || isspace((unsigned char)*s) || !isprint((unsigned char)*s))
-			return false;
-	return true;
-}
-
-bool params_valid_addr(const char *s, int *family)
-{
-	unsigned char buf[16];
-	if (inet_pton(AF_INET, s, buf) == 1) {
-		*family = AF_INET;
-		return true;
-	}
-	if (inet_pton(AF_INET6, s, buf) == 1) {
-		*family = AF_INET6;
-		return true;
-	}
-	return false;
-}
-
-bool param_valid_cidr(const char *s)
-{
-	char addr[INET6_ADDRSTRLEN + 8];
-	const char *slash = strchr(s, '/');
-	size_t n = slash ? (size_t)(slash - s) : strlen(s);
-	if (n == 0 || n >= sizeof(addr))
-		return false;
-	memcpy(addr, s, n);
-	addr[n] = 0;
-	int fam;
-	unsigned pfx;
-	if (!params_valid_addr(addr, &fam))
-		return false;
-	return !slash || parse_uint(slash + 1, 0, fam == AF_INET ? 32 : 128, &pfx) == 0;
-}
-
-bool param_valid_hostname(const char *s)
-{
-	size_t n = strlen(s);
-	if (n == 0 || n > 253)
-		return false;
-	const char *label = s;
-	for (const char *p = s;; p++) {
-		if (*p == '.' || *p == 0) {
-			size_t ln = (size_t)(p - label);
-			if (ln == 0 || ln > 63 || label[0] == '-' || p[-1] == '-')
-				return false;
-			if (!*p)
-				return true;
-			label = p + 1;
-		} else if (!isalnum((unsigned char)*p) && *p != '-') {
-			return false;
-		}
-	}
-}
 
 static bool valid_name_chars(const char *s, const char *extra)
 {
@@ -140,24 +79,6 @@ static void pr_count(uint64_t v, char *buf, unsigned len)
 		snprintf(buf, len, "unlimited");
 	else
 		snprintf(buf, len, "%llu", (unsigned long long)v);
-}
-
-/* Split on commas and white space into a NULL-terminated vector (tokens in one buffer). */
-char **params_split(const char *v, char **store, size_t *n)
-{
-	char *s = *store = xstrdup(v);
-	size_t cap = 8, cnt = 0;
-	char **out = xmalloc(cap * sizeof(*out));
-	for (char *tok = strtok(s, ", \t\n"); tok; tok = strtok(NULL, ", \t\n")) {
-		if (cnt + 1 >= cap) {
-			cap *= 2;
-			out = xrealloc(out, cap * sizeof(*out));
-		}
-		out[cnt++] = tok;
-	}
-	out[cnt] = NULL;
-	*n = cnt;
-	return out;
 }
 
 /* "SOFT[:HARD]" or "BARRIER[:LIMIT]"; one value sets both. */
@@ -336,7 +257,6 @@ static int ap_numproc(struct ct_config *c, const char *v)
 	return 0;
 }
 static void pr_numproc(const struct ct_config *c, char *buf, unsigned len) { pr_count(c->numproc, buf, len); }
-
 
 /* ---- [security] ---- */
 
@@ -551,7 +471,6 @@ static bool ok_ns(const char *s)
 	int fam;
 	return params_valid_addr(s, &fam);
 }
-
 
 /* ---- list's own views ---- */
 
@@ -831,13 +750,6 @@ const struct param *param_find(const char *name)
 
 const char *param_form(const struct param *p) { return p->form ? p->form : p->help; }
 
-const char *params_why(int r, const char *form, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s: expected %s", r == -ERANGE ? " is out of range" : r == -ENOENT ? " not found" : "",
-		 form ? form : "a value as in cellctl(8), PARAMETERS");
-	return buf;
-}
-
 /* ---- the doc side ---- */
 
 static bool can_apply(const struct param *p) { return p->type != PT_FUNC || p->fn_apply; }
@@ -879,14 +791,6 @@ int param_set(struct ct_config *c, const struct param *p, const char *value)
 	else
 		ini_unset(c->doc, p->section, p->key);
 	return 0;
-}
-
-int params_bad_key(const char *name, int code, const char *sec, const char *key, const char *v, int r,
-		   const char *form)
-{
-	char w[512], e[256];
-	return cerr(code, 0, "%s: [%s] %s: invalid value '%s'%s", name ? name : "config", sec, key,
-		    str_escape_buf(v, e, sizeof(e)), params_why(r, form, w, sizeof(w)));
 }
 
 int param_load(struct ct_config *c, const struct conf_text *t, const char *name)

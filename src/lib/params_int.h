@@ -15,6 +15,7 @@
 #define MAC_FORM "a unicast MAC address such as 02:1a:2b:3c:4d:5e"
 #define CIDR_FORM "an IPv4 or IPv6 address with an optional /prefix, such as 10.77.0.101/24 or fd00::65/64"
 
+/* ---- params_util.c: helpers both halves call (never each other) ---- */
 /* Split on commas and white space into a NULL-terminated vector (tokens in one buffer *store). */
 char **params_split(const char *v, char **store, size_t *n);
 /* An IPv4 or IPv6 address (no prefix); *family AF_INET or AF_INET6. */

@@ -6,7 +6,7 @@
 #include <strings.h>
 
 #include "error.h"
-#include "netlink.h"
+#include "netaddr.h"
 #include "params_int.h"
 #include "util.h"
 
@@ -161,10 +161,10 @@ int netif_ap_add(struct ct_config *c, const char *v)
 	}
 	if (n == 5 && strchr(f[4], ','))
 		return -EINVAL;
-	if (!param_valid_ifname(f[0]) || netif_find(c, f[0]))
+	if (!net_valid_ifname(f[0]) || netif_find(c, f[0]))
 		return -EINVAL;
-	if ((f[1] && *f[1] && !net_valid_mac(f[1])) || (f[2] && *f[2] && !param_valid_ifname(f[2])) ||
-	    (f[3] && *f[3] && !net_valid_mac(f[3])) || (f[4] && *f[4] && !param_valid_ifname(f[4])))
+	if ((f[1] && *f[1] && !net_valid_mac(f[1])) || (f[2] && *f[2] && !net_valid_ifname(f[2])) ||
+	    (f[3] && *f[3] && !net_valid_mac(f[3])) || (f[4] && *f[4] && !net_valid_ifname(f[4])))
 		return -EINVAL;
 	struct ct_netif *ni = netif_new(c, f[0]);
 	if (!ni)
@@ -267,7 +267,7 @@ static int nk_apply(const struct netif_key *k, struct ct_config *c, struct ct_ne
 		snprintf(field, k->size, "%s", v);
 		return 0;
 	case NK_IFNAME:
-		if (!param_valid_ifname(v))
+		if (!net_valid_ifname(v))
 			return -EINVAL;
 		snprintf(field, k->size, "%s", v);
 		return 0;
@@ -389,7 +389,7 @@ void netif_sync(struct ct_config *c)
 int netif_load(struct ct_config *c, const struct conf_text *t, const char *name, const char *sec)
 {
 	const char *ifname = sec + 6;
-	if (!param_valid_ifname(ifname))
+	if (!net_valid_ifname(ifname))
 		return cerr(EX_BADCONFIG, 0, "%s: [%s]: invalid interface name", name, sec);
 	struct ct_netif *n = netif_new(c, ifname);
 	if (!n)

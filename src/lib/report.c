@@ -774,64 +774,83 @@ static void collect_running(const struct gconf *g, struct rep_ct *c)
 	c->io_bytes = stat_or_none(s[CG_RES_IOBYTES].held, 1);
 }
 
+struct collect {
+	const struct gconf *g;
+	struct quota_fs *fsp;
+	bool named; /* containers named by the caller: any failure is the answer */
+	struct rep_ct *cts;
+	size_t nc, cap;
+};
+
+/* One more container, with its config cf (freed here). */
+static int collect_one(struct collect *x, unsigned ctid, struct ct_config *cf)
+{
+	if (x->nc == x->cap) {
+		x->cap = x->cap ? 2 * x->cap : 16;
+		x->cts = xrealloc(x->cts, (x->cap + 1) * sizeof(*x->cts));
+	}
+	struct rep_ct *c = &x->cts[x->nc];
+	memset(c, 0, sizeof(*c));
+	c->ctid = ctid;
+	c->mem = c->swap = c->nproc = (struct rep_res){REP_NONE, REP_NONE, REP_NONE};
+	c->cpu_usec = c->io_bytes = REP_NONE;
+	struct quota_info q;
+	int r = quota_ct_info(x->g, cf, x->fsp, &q);
+	ctconf_free(cf);
+	if (r < 0) {
+		if (x->named)
+			return r;
+		log_warn("quota-report: container %u: %s", ctid, cerr_msg() ? cerr_msg() : strerror(-r));
+		cerr_clear();
+	}
+	c->disk_known = r == 0 && q.known;
+	c->disk_enforced = r == 0 && q.enforced;
+	c->disk_from_quota = r == 0 && q.from_quota;
+	snprintf(c->disk_reason, sizeof(c->disk_reason), "%.255s", r == 0 ? q.reason : "");
+	c->disk_used_kb = q.used_kb;
+	c->ino_used = q.used_inodes;
+	c->disk_soft_kb = q.bsoft_kb;
+	c->disk_hard_kb = q.bhard_kb;
+	c->ino_soft = q.isoft;
+	c->ino_hard = q.ihard;
+	collect_running(x->g, c);
+	x->nc++;
+	return 0;
+}
+
+static int collect_each(unsigned ctid, struct ct_config **cf, void *arg)
+{
+	if (!*cf) {
+		log_warn("quota-report: skipping container %u: %s", ctid,
+			 cerr_msg() ? cerr_msg() : "its config does not load");
+		return 0;
+	}
+	struct ct_config *c = *cf;
+	*cf = NULL; /* collect_one frees it */
+	return collect_one(arg, ctid, c);
+}
+
 int report_collect(const struct gconf *g, const unsigned *ids, size_t n, struct rep_ct **out, size_t *nout)
 {
-	_cleanup_free_ unsigned *all = NULL;
-	bool named = n > 0;
-	int r;
-	if (!named) {
-		unsigned na = 0;
-		if ((r = ctconf_list(g, &all, &na)) < 0)
-			return r;
-		ids = all;
-		n = na;
-	}
-	struct rep_ct *cts = xcalloc(n + 1, sizeof(*cts));
-	size_t nc = 0;
-	struct quota_fs fs, *fsp = NULL;
+	struct quota_fs fs;
+	struct collect x = {.g = g, .named = n > 0};
 	if (quota_probe(g->private_dir, &fs) == 0)
-		fsp = &fs;
-	for (size_t i = 0; i < n; i++) {
-		struct ct_config *cf = NULL;
-		if ((r = ctconf_load(g, ids[i], &cf)) < 0) {
-			if (named) {
-				free(cts);
-				return r;
-			}
-			log_warn("quota-report: skipping container %u: %s", ids[i], cerr_msg() ? cerr_msg() : strerror(-r));
-			cerr_clear();
-			continue;
+		x.fsp = &fs;
+	int r = 0;
+	if (!x.named) {
+		r = ctconf_foreach(g, CTCONF_EACH_BROKEN, collect_each, &x);
+	} else {
+		for (size_t i = 0; i < n && r == 0; i++) {
+			struct ct_config *cf = NULL;
+			if ((r = ctconf_load(g, ids[i], &cf)) == 0)
+				r = collect_one(&x, ids[i], cf);
 		}
-		struct rep_ct *c = &cts[nc];
-		memset(c, 0, sizeof(*c));
-		c->ctid = ids[i];
-		c->mem = c->swap = c->nproc = (struct rep_res){REP_NONE, REP_NONE, REP_NONE};
-		c->cpu_usec = c->io_bytes = REP_NONE;
-		struct quota_info q;
-		r = quota_ct_info(g, cf, fsp, &q);
-		ctconf_free(cf);
-		if (r < 0) {
-			if (named) {
-				free(cts);
-				return r;
-			}
-			log_warn("quota-report: container %u: %s", ids[i], cerr_msg() ? cerr_msg() : strerror(-r));
-			cerr_clear();
-		}
-		c->disk_known = r == 0 && q.known;
-		c->disk_enforced = r == 0 && q.enforced;
-		c->disk_from_quota = r == 0 && q.from_quota;
-		snprintf(c->disk_reason, sizeof(c->disk_reason), "%.255s", r == 0 ? q.reason : "");
-		c->disk_used_kb = q.used_kb;
-		c->ino_used = q.used_inodes;
-		c->disk_soft_kb = q.bsoft_kb;
-		c->disk_hard_kb = q.bhard_kb;
-		c->ino_soft = q.isoft;
-		c->ino_hard = q.ihard;
-		collect_running(g, c);
-		nc++;
 	}
-	*out = cts;
-	*nout = nc;
+	if (r < 0) {
+		free(x.cts);
+		return r;
+	}
+	*out = x.cts ? x.cts : xcalloc(1, sizeof(*x.cts));
+	*nout = x.nc;
 	return 0;
 }

@@ -197,6 +197,26 @@ static int run_recipe(const char *name, const char *recipe, const char *root)
 	return 0;
 }
 
+/* ---- extraction and packing, by whoever the program chose ---- */
+
+static const struct tpl_archiver *archiver;
+
+void tpl_set_archiver(const struct tpl_archiver *a) { archiver = a; }
+
+int tpl_extract(const char *archive, const char *destdir, const struct tpl_extract_opts *o)
+{
+	if (!archiver)
+		return cerr(EX_SYSTEM, 0, "extract %s: no template archiver set (tpl_set_archiver)", archive);
+	return archiver->extract(archive, destdir, o);
+}
+
+int tpl_pack(const char *srcdir, const char *archive, bool progress)
+{
+	if (!archiver)
+		return cerr(EX_SYSTEM, 0, "pack %s: no template archiver set (tpl_set_archiver)", archive);
+	return archiver->pack(srcdir, archive, progress);
+}
+
 int tpl_build(const struct gconf *g, const char *name)
 {
 	if (!tpl_name_ok(name))

@@ -43,6 +43,15 @@ int tpl_extract(const char *archive, const char *destdir, const struct tpl_extra
 /* Pack directory srcdir into archive path (format by suffix: .tar.zst/.gz/.xz/.bz2/.tar) with
  * libarchive, written atomically (tmp + rename). progress: print a progress line on a tty. */
 int tpl_pack(const char *srcdir, const char *archive, bool progress);
+/* Who does the work of tpl_extract and tpl_pack: libarchive in this process (tplarchive.h:
+ * tpl_archive_local; the cellctl-archive helper and the unit tests), or the cellctl-archive helper
+ * (src/tplremote.h: tpl_archive_helper; the cellctl command, which does not load libarchive).
+ * A program sets one before its first template operation; until then both fail (EX_SYSTEM). */
+struct tpl_archiver {
+	int (*extract)(const char *archive, const char *destdir, const struct tpl_extract_opts *o);
+	int (*pack)(const char *srcdir, const char *archive, bool progress);
+};
+void tpl_set_archiver(const struct tpl_archiver *a);
 /* Names of the templates in the cache, sorted, malloc'd array of malloc'd strings. */
 int tpl_list(const struct gconf *g, char ***names, unsigned *n);
 /* Run recipe_dir/NAME/build ROOTDIR (a recipe may use any tool), then pack ROOTDIR into

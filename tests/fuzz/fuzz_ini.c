@@ -17,6 +17,7 @@
 #include "config.h"
 #include "fuzz.h"
 #include "ini.h"
+#include "netaddr.h"
 
 static struct gconf g;
 static char *ct_path, *g_path;
@@ -44,7 +45,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 static bool known_section(const char *s)
 {
 	if (!strncmp(s, "netif.", 6))
-		return param_valid_ifname(s + 6);
+		return net_valid_ifname(s + 6);
 	unsigned n;
 	const struct param *t = param_table(&n);
 	for (unsigned i = 0; i < n; i++)

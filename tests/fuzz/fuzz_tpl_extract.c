@@ -23,6 +23,7 @@
 #include <sys/syscall.h>
 
 #include "fuzz.h"
+#include "tplarchive.h"
 #include "template.h"
 
 #ifndef MOUNT_ATTR_RDONLY
@@ -234,7 +235,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	mkdir(dest, 0755);
 	struct tpl_extract_opts o = {.uid_shift = 100000, .uid_size = 65536};
-	(void)tpl_extract(tarpath, dest, shift ? &o : NULL);
+	(void)tpl_archive_extract(tarpath, dest, shift ? &o : NULL);
 	cerr_clear();
 	outside_unchanged(in);
 	FZ_CHECK(fs_remove_tree(AT_FDCWD, dest) == 0, "remove %s", dest);

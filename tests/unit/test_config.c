@@ -1040,9 +1040,109 @@ static void test_shipped_conf(void **state)
 	gconf_free(g);
 }
 
+/* ---- ctconf_foreach ---- */
+
+struct seen {
+	unsigned ids[8], n;
+	bool broken[8];     /* called with *c NULL */
+	bool had_error[8];  /* an error was recorded during the call */
+	struct ct_config *kept;
+	unsigned stop_at;
+};
+
+static int visit(unsigned ctid, struct ct_config **c, void *arg)
+{
+	struct seen *s = arg;
+	assert_true(s->n < 8);
+	s->ids[s->n] = ctid;
+	s->broken[s->n] = *c == NULL;
+	s->had_error[s->n] = cerr_msg() != NULL;
+	if (*c) {
+		assert_int_equal((*c)->ctid, ctid);
+		if (ctid == 103 && !s->kept) { /* take this one */
+			s->kept = *c;
+			*c = NULL;
+		}
+	}
+	s->n++;
+	return ctid == s->stop_at ? 7 : 0;
+}
+
+static void test_ctconf_foreach(void **state)
+{
+	(void)state;
+	struct gconf *g = test_gconf();
+	struct seen s = {0};
+	assert_int_equal(ctconf_foreach(g, 0, visit, &s), 0); /* an empty config_dir */
+	assert_int_equal(s.n, 0);
+	put("ct/101.conf", "[container]\nhostname = a\n");
+	put("ct/102.conf", "this is [ not a valid config\n");
+	put("ct/103.conf", "[container]\nhostname = c\n");
+	put("ct/104.conf", "[resources]\nram = lots\n"); /* well formed, a bad value */
+	put("ct/105.conf.destroyed", "[container]\n");
+
+	/* broken neighbours are skipped, and leave no error behind */
+	cerr_clear();
+	assert_int_equal(ctconf_foreach(g, 0, visit, &s), 0);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(s.ids[0], 101);
+	assert_int_equal(s.ids[1], 103);
+	assert_false(s.had_error[0] || s.had_error[1]);
+	assert_null(cerr_msg());
+	assert_non_null(s.kept); /* fn took 103's config: still ours, and valid */
+	assert_string_equal(s.kept->hostname, "c");
+	ctconf_free(s.kept);
+
+	/* CTCONF_EACH_BROKEN: fn sees them too, with the load error still recorded; then it is gone */
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(ctconf_foreach(g, CTCONF_EACH_BROKEN, visit, &s), 0);
+	assert_int_equal(s.n, 4);
+	for (unsigned i = 0; i < 4; i++)
+		assert_int_equal(s.ids[i], 101 + i);
+	assert_false(s.broken[0] || s.broken[2]);
+	assert_true(s.broken[1] && s.broken[3]);
+	assert_true(s.had_error[1] && s.had_error[3]);
+	assert_false(s.had_error[0] || s.had_error[2]);
+	assert_null(cerr_msg());
+	ctconf_free(s.kept);
+
+	/* an error recorded before the walk is not the walk's to clear */
+	cerr(EX_FAIL, 0, "earlier");
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(ctconf_foreach(g, 0, visit, &s), 0);
+	assert_int_equal(s.n, 2);
+	assert_string_equal(cerr_msg(), "earlier");
+	assert_int_equal(cerr_exit(), EX_FAIL);
+	cerr_clear();
+	ctconf_free(s.kept);
+
+	/* fn ends the walk: its answer is returned; on a broken config the load error stays */
+	memset(&s, 0, sizeof(s));
+	s.stop_at = 101;
+	assert_int_equal(ctconf_foreach(g, 0, visit, &s), 7);
+	assert_int_equal(s.n, 1);
+	memset(&s, 0, sizeof(s));
+	s.stop_at = 102;
+	assert_int_equal(ctconf_foreach(g, CTCONF_EACH_BROKEN, visit, &s), 7);
+	assert_int_equal(s.n, 2);
+	assert_non_null(cerr_msg());
+	cerr_clear();
+
+	/* an unreadable config_dir is an error (cerr) */
+	free(g->config_dir);
+	g->config_dir = xasprintf("%s/ct/101.conf", tmpdir); /* not a directory */
+	memset(&s, 0, sizeof(s));
+	assert_true(ctconf_foreach(g, 0, visit, &s) < 0);
+	assert_int_equal(s.n, 0);
+	assert_non_null(cerr_msg());
+	cerr_clear();
+	gconf_free(g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_ctconf_foreach, setup_dir, teardown_dir),
 		cmocka_unit_test(test_ini_roundtrip_identity),
 		cmocka_unit_test(test_ini_set_keeps_comment),
 		cmocka_unit_test(test_ini_set_new_key_and_section),

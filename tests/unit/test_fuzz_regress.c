@@ -20,6 +20,7 @@
 #include "fsutil.h"
 #include "guestnet.h"
 #include "ini.h"
+#include "netaddr.h"
 #include "util.h"
 
 static char tmpdir[64];
@@ -222,16 +223,16 @@ static void test_ifname_ini_syntax(void **state)
 	(void)state;
 	static const char *const bad[] = {"ethdev]]", "a[b", "e\"x", "e'x", "e;x", "e#x", "e\\x"};
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
-		assert_false(param_valid_ifname(bad[i]));
+		assert_false(net_valid_ifname(bad[i]));
 		struct ct_config *c = new_ct();
 		cerr_clear();
 		assert_int_equal(param_set(c, param_find("netif_add"), bad[i]), -EINVAL);
 		assert_int_equal(cerr_exit(), EX_BADVALUE);
 		ctconf_free(c);
 	}
-	assert_true(param_valid_ifname("eth0.100"));
-	assert_true(param_valid_ifname("veth101.0"));
-	assert_true(param_valid_ifname("br-lan@x=1"));
+	assert_true(net_valid_ifname("eth0.100"));
+	assert_true(net_valid_ifname("veth101.0"));
+	assert_true(net_valid_ifname("br-lan@x=1"));
 	struct ct_config *c = new_ct();
 	assert_int_equal(param_set(c, param_find("netif_add"), "eth1,,veth101.1,,br-lan"), 0);
 	reload_same(c);

@@ -22,6 +22,7 @@
 
 #include <cmocka.h>
 
+#include "tplarchive.h"
 #include "error.h"
 #include "fsutil.h"
 #include "idmap.h"
@@ -1098,9 +1099,30 @@ static void test_idmap_reserve(void **state)
 	idmap_release(&r6);
 }
 
+/* tpl_extract and tpl_pack go to the archiver the program set, and fail cleanly without one. */
+static void test_archiver(void **state)
+{
+	(void)state;
+	tpl_set_archiver(NULL);
+	cerr_clear();
+	assert_true(tpl_pack("/nonexistent-src", "/nonexistent.tar", false) < 0);
+	assert_int_equal(cerr_exit(), EX_SYSTEM);
+	assert_non_null(strstr(cerr_msg(), "no template archiver"));
+	cerr_clear();
+	assert_true(tpl_extract("/nonexistent.tar", "/nonexistent-dest", NULL) < 0);
+	assert_non_null(strstr(cerr_msg(), "no template archiver"));
+	cerr_clear();
+	tpl_set_archiver(&tpl_archive_local);
+	assert_true(tpl_pack("/nonexistent-src", "/nonexistent.tar", false) < 0);
+	assert_null(strstr(cerr_msg(), "no template archiver")); /* libarchive's code answered */
+	cerr_clear();
+}
+
 int main(void)
 {
+	tpl_set_archiver(&tpl_archive_local); /* libarchive in this process, as cellctl-archive */
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_archiver),
 		cmocka_unit_test(test_path_ok),
 		cmocka_unit_test(test_name_ok),
 		cmocka_unit_test(test_path_clean),

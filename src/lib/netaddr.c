@@ -1,0 +1,236 @@
+/* netaddr: names, MACs and addresses as text; see netaddr.h. */
+#include "netaddr.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <uuid/uuid.h>
+
+int net_host_ifname(unsigned ctid, unsigned idx, char out[16])
+{
+	if (ctid < CTID_MIN || ctid > CTID_MAX || idx >= MAX_NETIF)
+		return -EINVAL;
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "veth%u.%u", ctid, idx);
+	if (n > 0 && n < IFNAMSIZ) {
+		memcpy(out, buf, (size_t)n + 1);
+		return 0;
+	}
+	static const char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+	char b36[16];
+	int k = 0;
+	for (unsigned v = ctid; v; v /= 36)
+		b36[k++] = digits[v % 36];
+	int off = snprintf(out, 16, "vz");
+	while (k > 0)
+		out[off++] = b36[--k];
+	snprintf(out + off, (size_t)(16 - off), ".%u", idx);
+	return 0;
+}
+
+static uint64_t fnv1a(uint64_t h, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	for (size_t i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+static void mac_hash(const char *tag, const void *key, size_t keylen, unsigned idx, uint8_t mac[6])
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	h = fnv1a(h, tag, strlen(tag) + 1);
+	h = fnv1a(h, key, keylen);
+	uint8_t ib[4] = {(uint8_t)idx, (uint8_t)(idx >> 8), (uint8_t)(idx >> 16), (uint8_t)(idx >> 24)};
+	h = fnv1a(h, ib, sizeof(ib));
+	/* one more round so the low-entropy tail bytes spread into every output byte */
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9ull;
+	h ^= h >> 32;
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)(h >> (8 * i));
+}
+
+static void mac_format(const uint8_t m[6], char out[18])
+{
+	snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+}
+
+static int derive_mac(const char *uuid, unsigned idx, bool host, char out[18])
+{
+	uuid_t u;
+	if (!uuid || uuid_parse(uuid, u) < 0)
+		return -EINVAL;
+	uint8_t m[6];
+	mac_hash(host ? "host" : "guest", u, sizeof(u), idx, m);
+	if (host) {
+		m[0] = 0xfe;
+	} else {
+		m[0] = (uint8_t)((m[0] | 0x02) & ~0x01);
+		if (m[0] == 0xfe) /* keep guest MACs apart from host-side ones */
+			m[0] = 0x02;
+	}
+	mac_format(m, out);
+	return 0;
+}
+
+/* Without a uuid (a hand-written config) the MACs come from the CTID: still stable, and known to
+ * the anti-spoofing filter (a random MAC would not be). */
+static void ctid_mac(unsigned ctid, unsigned idx, bool host, char out[18])
+{
+	uint8_t m[6];
+	mac_hash(host ? "host-ctid" : "guest-ctid", &ctid, sizeof(ctid), idx, m);
+	m[0] = host ? 0xfe : (uint8_t)((m[0] | 0x02) & ~0x01);
+	if (!host && m[0] == 0xfe)
+		m[0] = 0x02;
+	mac_format(m, out);
+}
+
+void net_bridge_mac(const char *name, char out[18])
+{
+	uint8_t m[6];
+	mac_hash("bridge", name, strlen(name), 0, m);
+	m[0] = (uint8_t)((m[0] | 0x02) & ~0x01);
+	if (m[0] == 0xfe)
+		m[0] = 0x02;
+	mac_format(m, out);
+}
+
+int net_guest_mac(const char *uuid, unsigned idx, char out[18]) { return derive_mac(uuid, idx, false, out); }
+int net_host_mac(const char *uuid, unsigned idx, char out[18]) { return derive_mac(uuid, idx, true, out); }
+
+int net_parse_addr(const char *s, struct net_addr *out)
+{
+	char buf[INET6_ADDRSTRLEN + 1];
+	const char *slash = strchr(s, '/');
+	size_t n = slash ? (size_t)(slash - s) : strlen(s);
+	if (n == 0 || n >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, s, n);
+	buf[n] = 0;
+	struct net_addr a = {0};
+	if (inet_pton(AF_INET, buf, a.bytes) == 1)
+		a.family = AF_INET;
+	else if (strchr(buf, ':') && inet_pton(AF_INET6, buf, a.bytes) == 1)
+		a.family = AF_INET6;
+	else
+		return -EINVAL;
+	unsigned maxp = a.family == AF_INET ? 32 : 128;
+	a.prefix = maxp;
+	if (slash) {
+		const char *p = slash + 1;
+		size_t len = strlen(p);
+		if (len == 0 || len > 3 || (len > 1 && p[0] == '0'))
+			return -EINVAL;
+		unsigned v = 0;
+		for (; *p; p++) {
+			if (!isdigit((unsigned char)*p))
+				return -EINVAL;
+			v = v * 10 + (unsigned)(*p - '0');
+		}
+		if (v > maxp)
+			return -ERANGE;
+		a.prefix = v;
+		a.has_prefix = true;
+	}
+	*out = a;
+	return 0;
+}
+
+void net_format_addr(const struct net_addr *a, char *buf, size_t len)
+{
+	char t[INET6_ADDRSTRLEN];
+	if (!inet_ntop(a->family, a->bytes, t, sizeof(t)))
+		snprintf(t, sizeof(t), "?");
+	if (a->has_prefix)
+		snprintf(buf, len, "%s/%u", t, a->prefix);
+	else
+		snprintf(buf, len, "%s", t);
+}
+
+unsigned net_addr_len(int family) { return family == AF_INET ? 4 : 16; }
+
+bool net_addr_equal(const struct net_addr *a, const struct net_addr *b)
+{
+	return a->family == b->family && !memcmp(a->bytes, b->bytes, net_addr_len(a->family));
+}
+
+bool net_in_subnet(const struct net_addr *addr, const struct net_addr *net)
+{
+	if (addr->family != net->family)
+		return false;
+	unsigned p = net->prefix, full = p / 8, rest = p % 8;
+	if (memcmp(addr->bytes, net->bytes, full))
+		return false;
+	if (!rest)
+		return true;
+	uint8_t mask = (uint8_t)(0xff << (8 - rest));
+	return (addr->bytes[full] & mask) == (net->bytes[full] & mask);
+}
+
+bool net_parse_mac(const char *s, uint8_t m[6])
+{
+	if (strlen(s) != 17)
+		return false;
+	for (int i = 0; i < 17; i++)
+		if (i % 3 == 2 ? s[i] != ':' : !isxdigit((unsigned char)s[i]))
+			return false;
+	for (int i = 0; i < 6; i++) {
+		char h[3] = {s[3 * i], s[3 * i + 1], 0};
+		m[i] = (uint8_t)strtoul(h, NULL, 16);
+	}
+	return true;
+}
+
+bool net_valid_mac(const char *s)
+{
+	uint8_t m[6];
+	if (!net_parse_mac(s, m) || (m[0] & 0x01))
+		return false;
+	return m[0] | m[1] | m[2] | m[3] | m[4] | m[5];
+}
+
+bool net_valid_ifname(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n >= IFNAMSIZ || !strcmp(s, ".") || !strcmp(s, ".."))
+		return false;
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch <= ' ' || ch >= 0x7f || strchr("/:,[]\"';#\\", ch))
+			return false;
+	}
+	return true;
+}
+
+int net_resolve_netif(const struct gconf *g, const struct ct_config *c, unsigned idx, struct net_ifres *out)
+{
+	if (idx >= c->nnetif)
+		return -EINVAL;
+	const struct ct_netif *n = &c->netif[idx];
+	memset(out, 0, sizeof(*out));
+	snprintf(out->ifname, sizeof(out->ifname), "%s", n->ifname);
+	if (n->host_ifname[0])
+		snprintf(out->host_ifname, sizeof(out->host_ifname), "%s", n->host_ifname);
+	else if (net_host_ifname(c->ctid, idx, out->host_ifname) < 0)
+		return -EINVAL;
+	if (n->mac[0])
+		snprintf(out->mac, sizeof(out->mac), "%s", n->mac);
+	else if (!c->uuid || net_guest_mac(c->uuid, idx, out->mac) < 0)
+		ctid_mac(c->ctid, idx, false, out->mac);
+	if (n->host_mac[0])
+		snprintf(out->host_mac, sizeof(out->host_mac), "%s", n->host_mac);
+	else if (!c->uuid || net_host_mac(c->uuid, idx, out->host_mac) < 0)
+		ctid_mac(c->ctid, idx, true, out->host_mac);
+	const char *br = n->bridge[0] ? n->bridge : (g && g->bridge ? g->bridge : "");
+	snprintf(out->bridge, sizeof(out->bridge), "%s", br);
+	out->default_bridge = g && g->bridge && !strcmp(out->bridge, g->bridge);
+	return 0;
+}

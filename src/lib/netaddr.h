@@ -1,0 +1,68 @@
+/* netaddr: the pure part of networking: interface names, MACs and addresses, as text. No system
+ * calls and no global state; the config layer (params.c, config.c), the netlink layer, the
+ * anti-spoofing filter and the unit tests share it.
+ *
+ * Naming and derivation (stable contract, see man/cellctl.8):
+ *  - host-side interface of interface number IDX (its position in the config, 0..15) of container
+ *    CTID: "veth<CTID>.<IDX>" when that fits in 15 characters (IFNAMSIZ-1); otherwise
+ *    "vz<CTID in lowercase base 36>.<IDX>" (at most 2+6+1+2 = 11 characters, since
+ *    2147483647 = "zik0zj"). The two forms cannot collide: one starts with "veth", the other with
+ *    "vz"; within each form the number and the index are written unambiguously.
+ *  - MACs: the first bytes of FNV-1a-64 over a domain tag ("guest"/"host"), the 16 bytes of the
+ *    container UUID and IDX. Guest MAC: locally administered, unicast, first byte never 0xfe.
+ *    Host MAC: first byte 0xfe, so a bridge with an uplink never adopts a container's MAC.
+ *    A config without a UUID gets MACs derived the same way from the CTID (never random: the
+ *    anti-spoofing filter must know the guest's MAC).
+ *  - An address without "/PREFIX" is a host address: /32 for IPv4, /128 for IPv6 (vzctl's
+ *    --ipadd default). */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+
+struct net_addr {
+	int family;          /* AF_INET or AF_INET6 */
+	uint8_t bytes[16];   /* network order; 4 used for IPv4 */
+	unsigned prefix;     /* 0..32 / 0..128 */
+	bool has_prefix;     /* "/P" was given (else prefix is the full length) */
+};
+
+/* Host-side name for interface idx of ctid (see above). out holds at least 16 bytes.
+ * -EINVAL for a CTID outside 101..2147483647 or idx >= MAX_NETIF. */
+int net_host_ifname(unsigned ctid, unsigned idx, char out[16]);
+/* MACs from the container UUID ("xxxxxxxx-xxxx-..."), as "aa:bb:cc:dd:ee:ff". -EINVAL on a bad UUID. */
+int net_guest_mac(const char *uuid, unsigned idx, char out[18]);
+int net_host_mac(const char *uuid, unsigned idx, char out[18]);
+/* The fixed MAC of a bridge cellctl creates, from its name (so that it does not move as ports
+ * come and go): locally administered, unicast, first byte never 0xfe. */
+void net_bridge_mac(const char *name, char out[18]);
+/* "A", "A/P" (IPv4 or IPv6). Strict: no spaces, decimal prefix without sign or leading zeros.
+ * -EINVAL on bad syntax, -ERANGE on a prefix too long for the family. */
+int net_parse_addr(const char *s, struct net_addr *out);
+/* Text form "A/P" (or "A" when full-length and prefix was not given); buf >= 64 bytes. */
+void net_format_addr(const struct net_addr *a, char *buf, size_t len);
+/* Bytes of an address of family: 4 for AF_INET, 16 otherwise. */
+unsigned net_addr_len(int family);
+/* Same family and same address bytes (prefix ignored). */
+bool net_addr_equal(const struct net_addr *a, const struct net_addr *b);
+/* Is addr inside net/net->prefix (same family)? */
+bool net_in_subnet(const struct net_addr *addr, const struct net_addr *net);
+/* "aa:bb:cc:dd:ee:ff" (hex, either case), unicast and not all zero (the kernel refuses others). */
+bool net_valid_mac(const char *s);
+/* "aa:bb:cc:dd:ee:ff" (hex, either case) into m; false on any other syntax (no other check). */
+bool net_parse_mac(const char *s, uint8_t m[6]);
+/* The one interface-name check (guest and host sides, bridges, [network] bridge): 1..15
+ * printable ASCII characters, not "." or "..", none of white space or / : , [ ] " ' ; # \ (the
+ * name becomes a config section "[netif.NAME]" and a value: nothing of INI syntax). */
+bool net_valid_ifname(const char *s);
+
+/* The effective settings of c->netif[idx]: empty fields resolved (names from net_host_ifname,
+ * MACs from c->uuid, bridge from g->bridge; g may be NULL: no default bridge).
+ * default_bridge: the bridge is g->bridge. -EINVAL when idx is not an interface of c. */
+struct net_ifres {
+	char ifname[16], mac[18], host_ifname[16], host_mac[18], bridge[16];
+	bool default_bridge;
+};
+int net_resolve_netif(const struct gconf *g, const struct ct_config *c, unsigned idx, struct net_ifres *out);

@@ -1,0 +1,221 @@
+/* nlsock: the libnl plumbing of the netlink layer; see nlsock.h. */
+#include "nlsock.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <linux/rtnetlink.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/link.h>
+#include <netlink/route/route.h>
+
+#include "error.h"
+#include "log.h"
+#include "util.h"
+
+static int on_nlerr(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
+{
+	(void)nla;
+	((struct nlc *)arg)->kerr = e->error;
+	return NL_STOP;
+}
+
+/* A libnl return value as a negative errno, preferring what the kernel said. */
+int nlc_err(struct nlc *c, int r)
+{
+	if (r >= 0)
+		return 0;
+	int k = c->kerr;
+	c->kerr = 0;
+	if (k < 0)
+		return k;
+	switch (-r) {
+	case NLE_EXIST: return -EEXIST;
+	case NLE_NOMEM: return -ENOMEM;
+	case NLE_INVAL: return -EINVAL;
+	case NLE_RANGE: return -ERANGE;
+	case NLE_OPNOTSUPP: return -EOPNOTSUPP;
+	case NLE_AF_NOSUPPORT: return -EAFNOSUPPORT;
+	case NLE_OBJ_NOTFOUND: return -ENOENT;
+	case NLE_NODEV: return -ENODEV;
+	case NLE_NOADDR: return -EADDRNOTAVAIL;
+	case NLE_BUSY: return -EBUSY;
+	case NLE_NOACCESS: return -EACCES;
+	case NLE_PERM: return -EPERM;
+	case NLE_AGAIN: return -EAGAIN;
+	case NLE_INTR: return -EINTR;
+	default: return -EIO;
+	}
+}
+
+void nlc_close(struct nlc *c)
+{
+	if (c->sk)
+		nl_socket_free(c->sk);
+	c->sk = NULL;
+}
+
+/* Open a route socket in the current netns. */
+int nlc_open(struct nlc *c)
+{
+	c->kerr = 0;
+	c->sk = nl_socket_alloc();
+	if (!c->sk)
+		return cerr(EX_SYSTEM, ENOMEM, "allocate netlink socket");
+	nl_socket_modify_err_cb(c->sk, NL_CB_CUSTOM, on_nlerr, c);
+	int r = nl_connect(c->sk, NETLINK_ROUTE);
+	if (r < 0) {
+		r = nlc_err(c, r);
+		nlc_close(c);
+		return cerr(EX_SYSTEM, r, "connect netlink socket");
+	}
+	return 0;
+}
+
+/* Open a route socket inside the network namespace of pid: a netlink socket stays bound to the
+ * namespace it was created in, so the process enters it only for nl_connect() and leaves at once. */
+int nlc_open_in(struct nlc *c, pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	_cleanup_close_ int nsfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (nsfd < 0)
+		return cerr(EX_NETDEV, errno, "open %s", path);
+	_cleanup_close_ int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (self < 0)
+		return cerr(EX_SYSTEM, errno, "open /proc/self/ns/net");
+	if (setns(nsfd, CLONE_NEWNET) < 0)
+		return cerr(EX_NETDEV, errno, "enter network namespace of pid %d", (int)pid);
+	int r = nlc_open(c);
+	if (setns(self, CLONE_NEWNET) < 0) {
+		/* staying in the guest's namespace would turn every later host operation against the
+		 * guest: refuse to go on (cannot happen with the privilege we just used) */
+		log_error("cannot return to the original network namespace: %s", strerror(errno));
+		abort();
+	}
+	return r;
+}
+
+struct nl_addr *nlc_addr(const struct net_addr *a)
+{
+	struct nl_addr *na = nl_addr_build(a->family, a->bytes, net_addr_len(a->family));
+	if (!na)
+		abort();
+	nl_addr_set_prefixlen(na, (int)a->prefix);
+	return na;
+}
+
+struct nl_addr *nlc_lladdr(const char *mac)
+{
+	uint8_t m[6];
+	if (!mac || !*mac || !net_parse_mac(mac, m))
+		return NULL;
+	struct nl_addr *na = nl_addr_build(AF_LLC, m, 6);
+	if (!na)
+		abort();
+	return na;
+}
+
+/* Link by name: 0 and *out, -ENODEV when there is none. */
+int nlc_link_get(struct nlc *c, const char *name, struct rtnl_link **out)
+{
+	*out = NULL;
+	int r = nlc_err(c, rtnl_link_get_kernel(c->sk, 0, name, out));
+	if (r == -ENOENT)
+		r = -ENODEV;
+	return r;
+}
+
+int nlc_link_up(struct nlc *c, struct rtnl_link *l)
+{
+	if (rtnl_link_get_flags(l) & IFF_UP)
+		return 0;
+	log_debug("netlink: set link %s up", rtnl_link_get_name(l));
+	struct rtnl_link *ch = rtnl_link_alloc();
+	if (!ch)
+		abort();
+	rtnl_link_set_flags(ch, IFF_UP);
+	int r = nlc_err(c, rtnl_link_change(c->sk, l, ch, 0));
+	rtnl_link_put(ch);
+	return r;
+}
+
+int nlc_link_del(struct nlc *c, const char *name)
+{
+	log_debug("netlink: delete link %s", name);
+	struct rtnl_link *l = rtnl_link_alloc();
+	if (!l)
+		abort();
+	rtnl_link_set_name(l, name);
+	int r = nlc_err(c, rtnl_link_delete(c->sk, l));
+	rtnl_link_put(l);
+	if (r == -ENODEV || r == -ENOENT)
+		return 0;
+	return r;
+}
+
+int nlc_addr_add(struct nlc *c, int ifindex, const char *ifname, const struct net_addr *a)
+{
+	char t[80];
+	struct net_addr shown = *a;
+	shown.has_prefix = true;
+	net_format_addr(&shown, t, sizeof(t));
+	log_debug("netlink: add address %s to %s", t, ifname);
+	struct rtnl_addr *ra = rtnl_addr_alloc();
+	if (!ra)
+		abort();
+	struct nl_addr *na = nlc_addr(a);
+	rtnl_addr_set_ifindex(ra, ifindex);
+	rtnl_addr_set_family(ra, a->family);
+	rtnl_addr_set_local(ra, na);
+	rtnl_addr_set_prefixlen(ra, (int)a->prefix);
+	if (a->family == AF_INET6)
+		rtnl_addr_set_flags(ra, IFA_F_NODAD); /* usable at once: no 1-2 s of tentative state */
+	int r = nlc_err(c, rtnl_addr_add(c->sk, ra, 0));
+	nl_addr_put(na);
+	rtnl_addr_put(ra);
+	return r == -EEXIST ? 0 : r;
+}
+
+/* dst == NULL: default route of family. gw == NULL: on-link (scope link) route. */
+int nlc_route_add(struct nlc *c, int family, int ifindex, const char *ifname, const struct net_addr *dst,
+		  const struct net_addr *gw)
+{
+	char ds[80] = "default", gs[80] = "";
+	if (dst)
+		net_format_addr(dst, ds, sizeof(ds));
+	if (gw)
+		net_format_addr(gw, gs, sizeof(gs));
+	log_debug("netlink: add route %s%s%s dev %s%s", ds, gw ? " via " : "", gs, ifname, gw ? "" : " scope link");
+	struct net_addr zero = {.family = family, .prefix = 0};
+	struct rtnl_route *rt = rtnl_route_alloc();
+	struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
+	if (!rt || !nh)
+		abort();
+	struct nl_addr *nd = nlc_addr(dst ? dst : &zero);
+	rtnl_route_set_family(rt, (uint8_t)family);
+	rtnl_route_set_table(rt, RT_TABLE_MAIN);
+	rtnl_route_set_protocol(rt, RTPROT_STATIC);
+	rtnl_route_set_type(rt, RTN_UNICAST);
+	rtnl_route_set_scope(rt, gw ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK);
+	rtnl_route_set_dst(rt, nd);
+	rtnl_route_nh_set_ifindex(nh, ifindex);
+	struct nl_addr *ng = NULL;
+	if (gw) {
+		ng = nlc_addr(gw);
+		rtnl_route_nh_set_gateway(nh, ng);
+	}
+	rtnl_route_add_nexthop(rt, nh); /* the route owns nh now */
+	int r = nlc_err(c, rtnl_route_add(c->sk, rt, NLM_F_REPLACE));
+	nl_addr_put(nd);
+	if (ng)
+		nl_addr_put(ng);
+	rtnl_route_put(rt);
+	return r;
+}

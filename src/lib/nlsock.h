@@ -1,0 +1,46 @@
+/* nlsock: the libnl plumbing under netlink.c (private to the netlink layer: nothing above it
+ * includes this). A route socket with the kernel's own errno kept, opened in the caller's network
+ * namespace or in a guest's, and the single requests the operations of netlink.c are made of.
+ * Errors: negative errno; nlc_open and nlc_open_in record a cerr, the requests do not (their
+ * callers say what failed). Every request is logged at debug level. */
+#pragma once
+#include <sys/types.h>
+
+#include <netlink/netlink.h>
+#include <netlink/route/link.h>
+
+#include "netaddr.h"
+
+struct nlc {
+	struct nl_sock *sk;
+	int kerr; /* the kernel's errno of the last failed request (negative), 0 when none */
+};
+
+/* A libnl return value r as a negative errno (0 for r >= 0), preferring what the kernel said. */
+int nlc_err(struct nlc *c, int r);
+/* Open a route socket in the current network namespace. cerr(EX_SYSTEM). */
+int nlc_open(struct nlc *c);
+/* Open a route socket inside the network namespace of pid (entered for nl_connect only).
+ * cerr(EX_NETDEV / EX_SYSTEM). */
+int nlc_open_in(struct nlc *c, pid_t pid);
+/* Close the socket (c->sk NULL is fine). */
+void nlc_close(struct nlc *c);
+
+/* a as a libnl address with its prefix length (the caller puts it). */
+struct nl_addr *nlc_addr(const struct net_addr *a);
+/* "aa:bb:cc:dd:ee:ff" as a libnl link-layer address; NULL for NULL, "" or a bad MAC. */
+struct nl_addr *nlc_lladdr(const char *mac);
+
+/* Link by name: 0 and *out (the caller puts it), -ENODEV when there is none. */
+int nlc_link_get(struct nlc *c, const char *name, struct rtnl_link **out);
+/* Set l up (nothing to do when it is). */
+int nlc_link_up(struct nlc *c, struct rtnl_link *l);
+/* Delete a link by name; a missing one is fine (0). */
+int nlc_link_del(struct nlc *c, const char *name);
+/* Add address a to interface ifindex (ifname for the log); IPv6 without duplicate address
+ * detection. An address already there is fine (0). */
+int nlc_addr_add(struct nlc *c, int ifindex, const char *ifname, const struct net_addr *a);
+/* Add or replace a route of family through ifindex: to dst (NULL: the default route), via gw
+ * (NULL: on-link, scope link). */
+int nlc_route_add(struct nlc *c, int family, int ifindex, const char *ifname, const struct net_addr *dst,
+		  const struct net_addr *gw);

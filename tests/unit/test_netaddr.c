@@ -1,0 +1,339 @@
+/* netaddr.c: interface names, MACs and addresses as text (pure: links no config loading, no
+ * netlink, no file access). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "netaddr.h"
+#include "util.h"
+
+static const char *U1 = "6f1d4a4e-2b1a-4a9e-9d3b-0a1b2c3d4e5f";
+static const char *U2 = "6f1d4a4e-2b1a-4a9e-9d3b-0a1b2c3d4e60";
+
+/* ---- host interface names ---- */
+
+/* Inverse of the documented derivation: proves it is injective. */
+static bool decode_ifname(const char *s, unsigned *ctid, unsigned *idx)
+{
+	unsigned long long v = 0;
+	const char *p;
+	if (!strncmp(s, "veth", 4)) {
+		for (p = s + 4; *p >= '0' && *p <= '9'; p++)
+			v = v * 10 + (unsigned)(*p - '0');
+	} else if (!strncmp(s, "vz", 2)) {
+		for (p = s + 2; (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z'); p++)
+			v = v * 36 + (unsigned)(*p <= '9' ? *p - '0' : *p - 'a' + 10);
+	} else {
+		return false;
+	}
+	if (*p != '.' || v > CTID_MAX)
+		return false;
+	*ctid = (unsigned)v;
+	*idx = (unsigned)strtoul(p + 1, NULL, 10);
+	return true;
+}
+
+static void check_name(unsigned ctid, unsigned idx)
+{
+	char n[16];
+	memset(n, 'X', sizeof(n));
+	assert_int_equal(net_host_ifname(ctid, idx, n), 0);
+	size_t len = strnlen(n, sizeof(n));
+	if (len > 15 || !net_valid_ifname(n))
+		fail_msg("bad name '%.16s' for CTID %u idx %u", n, ctid, idx);
+	unsigned c2, i2;
+	if (!decode_ifname(n, &c2, &i2) || c2 != ctid || i2 != idx)
+		fail_msg("name '%s' does not decode to %u.%u", n, ctid, idx);
+}
+
+static void test_host_ifname_fits(void **state)
+{
+	(void)state;
+	char n[16];
+	for (unsigned id = CTID_MIN; id <= 200000; id++) {
+		check_name(id, 0);
+		check_name(id, 15);
+	}
+	for (uint64_t id = CTID_MIN; id <= CTID_MAX; id += 9973)
+		for (unsigned i = 0; i < MAX_NETIF; i++)
+			check_name((unsigned)id, i);
+	unsigned edges[] = {101, 999, 99999999, 100000000, 999999999, 1000000000, 2147483646, 2147483647};
+	for (size_t k = 0; k < ARRAY_SIZE(edges); k++)
+		for (unsigned i = 0; i < MAX_NETIF; i++)
+			check_name(edges[k], i);
+	assert_int_equal(net_host_ifname(101, 0, n), 0);
+	assert_string_equal(n, "veth101.0");
+	assert_int_equal(net_host_ifname(999999999, 9, n), 0);
+	assert_string_equal(n, "veth999999999.9"); /* exactly 15 */
+	assert_int_equal(net_host_ifname(999999999, 10, n), 0);
+	assert_string_equal(n, "vzgjdgxr.10");
+	assert_int_equal(net_host_ifname(2147483647, 15, n), 0);
+	assert_string_equal(n, "vzzik0zj.15");
+	assert_int_equal(net_host_ifname(100, 0, n), -EINVAL);
+	assert_int_equal(net_host_ifname(0, 0, n), -EINVAL);
+	assert_int_equal(net_host_ifname(2147483648u, 0, n), -EINVAL);
+	assert_int_equal(net_host_ifname(101, 16, n), -EINVAL);
+}
+
+static int cmp_name(const void *a, const void *b) { return strcmp(a, b); }
+
+static void test_host_ifname_unique(void **state)
+{
+	(void)state;
+	/* a large sample across both forms, sorted: neighbours must differ */
+	enum { N = 200000 };
+	char(*names)[16] = xcalloc(N, 16);
+	size_t k = 0;
+	for (unsigned id = 999999000u; k < N / 2; id++)
+		for (unsigned i = 0; i < MAX_NETIF && k < N / 2; i += 5)
+			net_host_ifname(id, i, names[k++]);
+	for (uint64_t id = CTID_MIN; k < N; id += 21473)
+		for (unsigned i = 0; i < MAX_NETIF && k < N; i += 3)
+			net_host_ifname((unsigned)id, i, names[k++]);
+	qsort(names, N, 16, cmp_name);
+	for (size_t i = 1; i < N; i++)
+		if (!strcmp(names[i - 1], names[i]))
+			fail_msg("collision: %s", names[i]);
+	free(names);
+}
+
+/* ---- MACs ---- */
+
+static unsigned mac_byte0(const char *m) { return (unsigned)strtoul(m, NULL, 16); }
+
+static void test_macs(void **state)
+{
+	(void)state;
+	char a[18], b[18], h[18];
+	assert_int_equal(net_guest_mac(U1, 0, a), 0);
+	assert_int_equal(net_guest_mac(U1, 0, b), 0);
+	assert_string_equal(a, b); /* stable */
+	assert_int_equal(net_guest_mac(U1, 1, b), 0);
+	assert_string_not_equal(a, b);
+	assert_int_equal(net_guest_mac(U2, 0, b), 0);
+	assert_string_not_equal(a, b);
+	assert_int_equal(net_host_mac(U1, 0, h), 0);
+	assert_string_not_equal(a, h);
+	assert_int_equal(net_guest_mac("not-a-uuid", 0, a), -EINVAL);
+	assert_int_equal(net_host_mac(NULL, 0, a), -EINVAL);
+
+	/* bits, and no duplicates over 2000 UUIDs x 16 interfaces */
+	enum { NU = 2000 };
+	char(*all)[18] = xcalloc(NU * MAX_NETIF * 2, 18);
+	size_t k = 0;
+	for (unsigned u = 0; u < NU; u++) {
+		char uuid[37];
+		snprintf(uuid, sizeof(uuid), "%08x-0000-4000-8000-%012x", u * 2654435761u, u);
+		for (unsigned i = 0; i < MAX_NETIF; i++) {
+			assert_int_equal(net_guest_mac(uuid, i, all[k]), 0);
+			unsigned b0 = mac_byte0(all[k]);
+			assert_true(b0 & 0x02);
+			assert_false(b0 & 0x01);
+			assert_int_not_equal(b0, 0xfe);
+			assert_true(net_valid_mac(all[k]));
+			k++;
+			assert_int_equal(net_host_mac(uuid, i, all[k]), 0);
+			assert_int_equal(mac_byte0(all[k]), 0xfe);
+			assert_true(net_valid_mac(all[k]));
+			k++;
+		}
+	}
+	qsort(all, k, 18, cmp_name);
+	for (size_t i = 1; i < k; i++)
+		if (!strcmp(all[i - 1], all[i]))
+			fail_msg("MAC collision: %s", all[i]);
+	free(all);
+}
+
+/* ---- addresses, names ---- */
+
+static void test_parse_addr(void **state)
+{
+	(void)state;
+	struct net_addr a;
+	char buf[64];
+	assert_int_equal(net_parse_addr("10.0.0.1/24", &a), 0);
+	assert_int_equal(a.family, AF_INET);
+	assert_int_equal(a.prefix, 24);
+	assert_true(a.has_prefix);
+	assert_int_equal(a.bytes[0], 10);
+	assert_int_equal(a.bytes[3], 1);
+	net_format_addr(&a, buf, sizeof(buf));
+	assert_string_equal(buf, "10.0.0.1/24");
+	assert_int_equal(net_parse_addr("10.0.0.1", &a), 0);
+	assert_int_equal(a.prefix, 32); /* a host address, as vzctl's --ipadd */
+	assert_false(a.has_prefix);
+	assert_int_equal(net_parse_addr("fd00::1/64", &a), 0);
+	assert_int_equal(a.family, AF_INET6);
+	assert_int_equal(a.prefix, 64);
+	assert_int_equal(net_parse_addr("fd00::1", &a), 0);
+	assert_int_equal(a.prefix, 128);
+	assert_int_equal(net_parse_addr("0.0.0.0/0", &a), 0);
+	assert_int_equal(net_parse_addr("::/0", &a), 0);
+	assert_int_equal(net_parse_addr("10.0.0.1/33", &a), -ERANGE);
+	assert_int_equal(net_parse_addr("fd00::1/129", &a), -ERANGE);
+	const char *bad[] = {"", "/24", "10.0.0.1/", "10.0.0.1/024", "10.0.0.1/+4", "10.0.0.1/-1", "10.0.0.1/2x",
+			     " 10.0.0.1", "10.0.0.1 ", "10.0.0", "10.0.0.256", "hostname", "10.0.0.1/24/1",
+			     "fd00:::1", "1::2::3", "10.0.0.1/1000"};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		if (net_parse_addr(bad[i], &a) == 0)
+			fail_msg("accepted '%s'", bad[i]);
+}
+
+static void test_subnet(void **state)
+{
+	(void)state;
+	struct net_addr n, x;
+	assert_int_equal(net_parse_addr("10.77.0.101/24", &n), 0);
+	assert_int_equal(net_parse_addr("10.77.0.1", &x), 0);
+	assert_true(net_in_subnet(&x, &n));
+	assert_int_equal(net_parse_addr("10.77.1.1", &x), 0);
+	assert_false(net_in_subnet(&x, &n));
+	assert_int_equal(net_parse_addr("10.77.0.101/32", &n), 0);
+	assert_int_equal(net_parse_addr("10.77.0.1", &x), 0);
+	assert_false(net_in_subnet(&x, &n)); /* /32: the gateway needs an on-link route */
+	assert_int_equal(net_parse_addr("10.77.0.128/25", &n), 0);
+	assert_int_equal(net_parse_addr("10.77.0.200", &x), 0);
+	assert_true(net_in_subnet(&x, &n));
+	assert_int_equal(net_parse_addr("10.77.0.127", &x), 0);
+	assert_false(net_in_subnet(&x, &n));
+	assert_int_equal(net_parse_addr("fd00::5/64", &n), 0);
+	assert_int_equal(net_parse_addr("fd00::1", &x), 0);
+	assert_true(net_in_subnet(&x, &n));
+	assert_int_equal(net_parse_addr("fd01::1", &x), 0);
+	assert_false(net_in_subnet(&x, &n));
+	assert_int_equal(net_parse_addr("10.0.0.1", &x), 0);
+	assert_false(net_in_subnet(&x, &n)); /* family mismatch */
+	assert_int_equal(net_parse_addr("0.0.0.0/0", &n), 0);
+	assert_true(net_in_subnet(&x, &n));
+	struct net_addr y;
+	assert_int_equal(net_parse_addr("10.0.0.1/8", &y), 0);
+	assert_true(net_addr_equal(&x, &y));
+}
+
+static void test_valid(void **state)
+{
+	(void)state;
+	assert_true(net_valid_mac("02:00:00:00:00:01"));
+	assert_true(net_valid_mac("FE:ab:CD:00:11:22"));
+	assert_false(net_valid_mac("01:00:5e:00:00:01")); /* multicast */
+	assert_false(net_valid_mac("00:00:00:00:00:00"));
+	assert_false(net_valid_mac("02:00:00:00:00"));
+	assert_false(net_valid_mac("02-00-00-00-00-01"));
+	assert_false(net_valid_mac("02:00:00:00:00:0g"));
+	assert_false(net_valid_mac("02:00:00:00:00:011"));
+	assert_false(net_valid_mac(""));
+	assert_true(net_valid_ifname("eth0"));
+	assert_true(net_valid_ifname("veth999999999.9"));
+	assert_false(net_valid_ifname("veth1234567890.1"));
+	assert_false(net_valid_ifname(""));
+	assert_false(net_valid_ifname("."));
+	assert_false(net_valid_ifname(".."));
+	assert_false(net_valid_ifname("a/b"));
+	assert_false(net_valid_ifname("a b"));
+	assert_false(net_valid_ifname("a\tb"));
+	assert_false(net_valid_ifname("eth0:1"));
+	assert_false(net_valid_ifname("e\xc3\xa9"));
+	assert_false(net_valid_ifname("e\x7f"));
+}
+
+/* The fixed MACs of bridges cellctl creates: pinned, since a bridge's MAC is what its neighbours
+ * learned (it must not change between versions). */
+static void test_bridge_mac(void **state)
+{
+	(void)state;
+	char m[18], m2[18];
+	net_bridge_mac("cellbr0", m);
+	assert_string_equal(m, "b6:97:56:32:34:62");
+	net_bridge_mac("cellbr0", m2);
+	assert_string_equal(m, m2);
+	net_bridge_mac("br1", m2);
+	assert_string_equal(m2, "02:84:87:93:a6:e3");
+	/* and the derived guest/host MACs */
+	net_guest_mac(U1, 0, m);
+	assert_string_equal(m, "ba:5d:29:38:66:6f");
+	net_host_mac(U1, 0, m);
+	assert_string_equal(m, "fe:52:59:cd:df:40");
+}
+
+/* The one interface-name validator: a name becomes a config section "[netif.NAME]" and a value,
+ * so nothing of INI syntax (params.c had a stricter copy of this check than netlink.c). */
+static void test_valid_ifname_ini(void **state)
+{
+	(void)state;
+	const char *bad[] = {"a[b", "a]b", "a\"b", "a'b", "a;b", "a#b", "a\\b", "a,b", "br0\n", "a\rb"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (net_valid_ifname(bad[i]))
+			fail_msg("'%s' accepted", bad[i]);
+	assert_true(net_valid_ifname("eth0.100"));
+	assert_true(net_valid_ifname("br-lan@x=1"));
+	assert_true(net_valid_ifname("123456789012345"));
+	assert_false(net_valid_ifname("1234567890123456"));
+}
+
+static void test_resolve(void **state)
+{
+	(void)state;
+	struct gconf g = {.bridge = UNCONST("cellbr0")};
+	struct ct_config c = {.ctid = 101, .uuid = UNCONST(U1), .nnetif = 2};
+	strcpy(c.netif[0].ifname, "eth0");
+	strcpy(c.netif[1].ifname, "eth1");
+	strcpy(c.netif[1].mac, "02:11:22:33:44:55");
+	strcpy(c.netif[1].host_ifname, "myhost");
+	strcpy(c.netif[1].host_mac, "fe:11:22:33:44:55");
+	strcpy(c.netif[1].bridge, "br9");
+	struct net_ifres r;
+	char m[18];
+	assert_int_equal(net_resolve_netif(&g, &c, 0, &r), 0);
+	assert_string_equal(r.host_ifname, "veth101.0");
+	net_guest_mac(U1, 0, m);
+	assert_string_equal(r.mac, m);
+	net_host_mac(U1, 0, m);
+	assert_string_equal(r.host_mac, m);
+	assert_string_equal(r.bridge, "cellbr0");
+	assert_true(r.default_bridge);
+	assert_int_equal(net_resolve_netif(&g, &c, 1, &r), 0);
+	assert_string_equal(r.host_ifname, "myhost");
+	assert_string_equal(r.mac, "02:11:22:33:44:55");
+	assert_string_equal(r.host_mac, "fe:11:22:33:44:55");
+	assert_string_equal(r.bridge, "br9");
+	assert_false(r.default_bridge);
+	assert_int_equal(net_resolve_netif(&g, &c, 2, &r), -EINVAL);
+
+	/* no uuid (a hand-written config): MACs from the CTID, stable, never random or empty */
+	c.uuid = NULL;
+	struct net_ifres a, b;
+	assert_int_equal(net_resolve_netif(&g, &c, 0, &a), 0);
+	assert_int_equal(net_resolve_netif(&g, &c, 0, &b), 0);
+	assert_true(net_valid_mac(a.mac) && net_valid_mac(a.host_mac));
+	assert_string_equal(a.mac, b.mac);
+	assert_int_equal(strtoul(a.mac, NULL, 16) & 3, 2); /* locally administered, unicast */
+	assert_true(!strncmp(a.host_mac, "fe:", 3));
+	c.ctid = 102;
+	assert_int_equal(net_resolve_netif(&g, &c, 0, &b), 0);
+	assert_string_not_equal(a.mac, b.mac);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_host_ifname_fits),
+		cmocka_unit_test(test_host_ifname_unique),
+		cmocka_unit_test(test_macs),
+		cmocka_unit_test(test_bridge_mac),
+		cmocka_unit_test(test_parse_addr),
+		cmocka_unit_test(test_subnet),
+		cmocka_unit_test(test_valid),
+		cmocka_unit_test(test_valid_ifname_ini),
+		cmocka_unit_test(test_resolve),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
