@@ -1,5 +1,4 @@
 /* cellctl: an OpenVZ-style system-container manager. */
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -41,55 +40,6 @@ static void usage(FILE *f)
 		if (commands[i].usage)
 			fprintf(f, "  %s\n", commands[i].usage);
 	fprintf(f, "\nThe global config is $CELLCTL_CONF or /etc/cellctl/cellctl.conf. See cellctl(8).\n");
-}
-
-int cli_ctid(const char *s, unsigned *ctid)
-{
-	int r = ctid_parse(s, ctid);
-	if (r < 0)
-		return cerr(EX_BADSYNTAX, 0, "invalid CTID '%s' (a number from %u to %u)", s ? s : "", CTID_MIN, CTID_MAX);
-	return 0;
-}
-
-int cli_usage(const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	return cerr(EX_BADSYNTAX, 0, "%s", buf);
-}
-
-int cli_param(int argc, char **argv, int *i, unsigned flag, const struct param **p, const char **value)
-{
-	const char *a = argv[*i];
-	if (!str_startswith(a, "--") || !a[2])
-		return 0;
-	char name[64];
-	const char *eq = strchr(a + 2, '=');
-	size_t n = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
-	if (n >= sizeof(name))
-		return 0;
-	memcpy(name, a + 2, n);
-	name[n] = 0;
-	for (char *s = name; *s; s++)
-		if (*s == '-')
-			*s = '_';
-	const struct param *q = param_find(name);
-	if (!q)
-		return 0;
-	if (!(q->flags & flag))
-		return cerr(EX_BADSYNTAX, 0, "option --%s is not accepted here", name);
-	if (eq) {
-		*value = eq + 1;
-	} else {
-		if (*i + 1 >= argc)
-			return cerr(EX_BADSYNTAX, 0, "option --%s needs a value", name);
-		*value = argv[++*i];
-	}
-	*p = q;
-	return 1;
 }
 
 int main(int argc, char **argv)

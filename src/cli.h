@@ -22,12 +22,12 @@ int cmd_netstat(struct gconf *g, int argc, char **argv);
 int cmd_quota(struct gconf *g, int argc, char **argv);
 int cmd_quota_report(struct gconf *g, int argc, char **argv);
 
-/* Shared helpers (cellctl.c). */
+/* Shared helpers (cli.c). */
 int cli_ctid(const char *s, unsigned *ctid);            /* cerr EX_BADSYNTAX */
 int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2))); /* cerr EX_BADSYNTAX */
 /* Is argv[i] "--name" or "--name=value" for a table parameter accepted with flag?  Fills p and
  * value and advances *i; returns 1 when consumed, 0 when not a parameter, <0 on error. */
+int cli_param(int argc, char **argv, int *i, unsigned flag, const struct param **p, const char **value);
 /* Apply --PARAM VALUE options (and --ifname contexts, joined repeats) from argv[first..] to c.
  * save: where --save is reported (NULL: not accepted). */
 int cli_apply_options(struct ct_config *c, int argc, char **argv, int first, unsigned flag, bool *save);
-int cli_param(int argc, char **argv, int *i, unsigned flag, const struct param **p, const char **value);
