@@ -105,7 +105,9 @@ int main(int argc, char **argv)
 		fflush(stdout);
 		if (r >= 0)
 			return r;
-		fprintf(stderr, "cellctl: %s\n", cerr_msg() ? cerr_msg() : strerror(-r));
+		const char *msg = cerr_msg() ? cerr_msg() : strerror(-r);
+		fprintf(stderr, "cellctl: %s\n", msg);
+		log_file_quiet("%s failed (exit %d): %s", name, cerr_exit(), msg);
 		return cerr_exit();
 	}
 	fprintf(stderr, "cellctl: unknown command '%s'\n", name);

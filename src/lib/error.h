@@ -60,3 +60,21 @@ void cerr_report_write(int fd, int r);
  * returned; -ENODATA when the helper wrote nothing (it died: the caller says so). */
 int cerr_report_read(int fd);
 void cerr_clear(void);
+/* Add context on the way out, in the spirit of crun_error_wrap: the recorded message becomes
+ * "CONTEXT: message" (e.g. cerr_wrap(r, 0, "while applying limits of CT %u", ctid)). exitcode 0
+ * keeps the recorded exit code, another value replaces it. With no error recorded, records
+ * "CONTEXT: strerror(r)" (exit code EX_SYSTEM when exitcode is 0). Returns r (-EINVAL when r >= 0). */
+int cerr_wrap(int r, int exitcode, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* An expected error: save the error state before trying something whose failure is ignored, and
+ * restore it afterwards, so the ignored error neither shows nor hides a later one:
+ *	struct cerr_saved s;
+ *	cerr_save(&s);
+ *	if (try_something() < 0)
+ *		... ignore it ...
+ *	cerr_restore(&s); */
+struct cerr_saved {
+	int have, code;
+	char msg[1024];
+};
+void cerr_save(struct cerr_saved *s);
+void cerr_restore(const struct cerr_saved *s);
