@@ -6,6 +6,7 @@
 #include "cgroup.h"
 #include "cli.h"
 #include "error.h"
+#include "json.h"
 #include "state.h"
 #include "ubc.h"
 #include "util.h"
@@ -134,64 +135,6 @@ static void field_value(const struct row *r, const struct field *f, const struct
 	}
 }
 
-/* A well-formed UTF-8 sequence at p: its length and code point; false when it is not one. */
-static bool utf8_decode(const unsigned char *p, size_t *len, unsigned *cp)
-{
-	unsigned c = p[0], min;
-	size_t n;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2, min = 0x80;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3, min = 0x800;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4, min = 0x10000;
-	else
-		return false;
-	unsigned v = c & (0x7f >> n);
-	for (size_t i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return false;
-		v = (v << 6) | (p[i] & 0x3f);
-	}
-	if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-		return false;
-	*len = n;
-	*cp = v;
-	return true;
-}
-
-/* A JSON string that is valid UTF-8 and shows no control character raw: controls, DEL and the C1
- * controls as \u00XX, a byte that is not UTF-8 as U+FFFD. */
-static void json_str(const char *s)
-{
-	putchar('"');
-	const unsigned char *p = (const unsigned char *)s;
-	while (*p) {
-		unsigned c = *p, cp;
-		size_t n;
-		if (c == '"' || c == '\\') {
-			printf("\\%c", c);
-			p++;
-		} else if (c < 0x20 || c == 0x7f) {
-			printf("\\u%04x", c);
-			p++;
-		} else if (c < 0x80) {
-			putchar((int)c);
-			p++;
-		} else if (utf8_decode(p, &n, &cp)) {
-			if (cp < 0xa0)
-				printf("\\u%04x", cp);
-			else
-				fwrite(p, 1, n, stdout);
-			p += n;
-		} else {
-			printf("\\ufffd");
-			p++;
-		}
-	}
-	putchar('"');
-}
-
 static const struct gconf *sort_g;
 static const struct field *sort_f;
 static bool sort_rev;
@@ -293,23 +236,28 @@ int cmd_list(struct gconf *g, int argc, char **argv)
 	}
 	char val[1024];
 	if (json) {
-		printf("[");
+		struct json j;
+		json_init(&j);
+		json_arr(&j);
 		for (unsigned i = 0; i < nr; i++) {
-			printf("%s\n  {", i ? "," : "");
+			json_nl(&j, 2);
+			json_obj(&j);
 			for (unsigned k = 0; k < ncols; k++) {
 				field_value(&rows[i], cols[k], g, val, sizeof(val));
-				printf("%s\"%s\": ", k ? ", " : "", cols[k]->name);
+				json_key(&j, cols[k]->name);
 				uint64_t num;
 				if (!val[0])
-					printf("null");
+					json_null(&j);
 				else if (cols[k]->number && parse_u64(val, &num) == 0)
-					printf("%s", val);
+					json_numf(&j, "%s", val);
 				else
-					json_str(val);
+					json_str(&j, val);
 			}
-			printf("}");
+			json_end(&j);
 		}
-		printf("%s]\n", nr ? "\n" : "");
+		json_end_nl(&j, 0);
+		_cleanup_free_ char *text = json_done(&j);
+		fputs(text, stdout);
 	} else if (nr) {
 		if (header) {
 			for (unsigned k = 0; k < ncols; k++)
