@@ -129,6 +129,7 @@ void cerr_save(struct cerr_saved *s)
 	s->have = have;
 	s->code = code;
 	memcpy(s->msg, msg, sizeof(msg));
+	cerr_clear();
 }
 
 void cerr_restore(const struct cerr_saved *s)

@@ -65,13 +65,15 @@ void cerr_clear(void);
  * keeps the recorded exit code, another value replaces it. With no error recorded, records
  * "CONTEXT: strerror(r)" (exit code EX_SYSTEM when exitcode is 0). Returns r (-EINVAL when r >= 0). */
 int cerr_wrap(int r, int exitcode, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/* An expected error: save the error state before trying something whose failure is ignored, and
- * restore it afterwards, so the ignored error neither shows nor hides a later one:
+/* An expected error: cerr_save puts the error state aside and starts a clean one, so whatever is
+ * tried next records (and cerr_msg shows) its own error; cerr_restore brings the saved state
+ * back, so an ignored failure neither shows nor hides another error:
  *	struct cerr_saved s;
  *	cerr_save(&s);
  *	if (try_something() < 0)
- *		... ignore it ...
- *	cerr_restore(&s); */
+ *		log_warn("ignored: %s", cerr_msg());
+ *	cerr_restore(&s);
+ * A failure that is not ignored returns without cerr_restore: its error is the one recorded. */
 struct cerr_saved {
 	int have, code;
 	char msg[1024];

@@ -1,5 +1,5 @@
-/* quota-report: collection, thresholds, failure deltas and the text / JSON / Prometheus
- * renderings. See report.h for the formats (an API: keep them stable). */
+/* quota-report: collection, thresholds, notes and failure deltas (the renderings are in
+ * report_render.c). See report.h for the formats (an API: keep them stable). */
 #include "report.h"
 
 #include <errno.h>
@@ -29,19 +29,6 @@ const char *report_pct_name(enum rep_pct p) { return p < REP_P_N ? pct_names[p] 
 const char *report_level_name(enum rep_level l)
 {
 	return l == REP_CRIT ? "crit" : l == REP_WARN ? "warn" : "ok";
-}
-
-int report_format_parse(const char *s, enum rep_format *f)
-{
-	if (!strcmp(s, "text"))
-		*f = REP_TEXT;
-	else if (!strcmp(s, "json"))
-		*f = REP_JSON;
-	else if (!strcmp(s, "prom") || !strcmp(s, "prometheus"))
-		*f = REP_PROM;
-	else
-		return -EINVAL;
-	return 0;
 }
 
 /* ---- evaluation ---- */
@@ -268,97 +255,15 @@ void report_deltas(struct rep_ct *cts, size_t n, const struct rep_state *prev)
 	}
 }
 
-/* ---- rendering helpers ---- */
+/* ---- notes ---- */
 
-static void human(uint64_t bytes, char *buf, size_t len)
+size_t report_notes(const struct rep_ct *c, const struct rep_opts *o, char notes[REP_NOTES_MAX][REP_NOTE_LEN])
 {
-	static const char units[] = "KMGTPE";
-	if (bytes < 1024) {
-		snprintf(buf, len, "%" PRIu64, bytes);
-		return;
-	}
-	double v = (double)bytes;
-	int u = -1;
-	while (v >= 1024 && u < 5) {
-		v /= 1024;
-		u++;
-	}
-	double frac = v - (double)(uint64_t)(v + 0.5);
-	if (v < 10 && (frac > 0.05 || frac < -0.05))
-		snprintf(buf, len, "%.1f%c", v, units[u]);
-	else
-		snprintf(buf, len, "%.0f%c", v, units[u]);
-}
-
-static void hsize(uint64_t v, uint64_t unit, char *buf, size_t len)
-{
-	if (v == REP_NONE)
-		snprintf(buf, len, "-");
-	else
-		human(v * unit, buf, len);
-}
-
-static void hcount(uint64_t v, char *buf, size_t len)
-{
-	if (v == REP_NONE)
-		snprintf(buf, len, "-");
-	else
-		snprintf(buf, len, "%" PRIu64, v);
-}
-
-static void hpct(double p, char *buf, size_t len)
-{
-	if (p < 0)
-		snprintf(buf, len, "-");
-	else
-		snprintf(buf, len, "%" PRIu64 "%%", (uint64_t)p);
-}
-
-/* "used/soft:hard" with "-" for unlimited; one limit when both are equal or there is no soft one. */
-static void triple(uint64_t used, uint64_t soft, uint64_t hard, void (*fmt)(uint64_t, char *, size_t), char *buf,
-		   size_t len)
-{
-	char u[32], s[32], h[32];
-	fmt(used, u, sizeof(u));
-	if (soft == REP_NONE && hard == REP_NONE) {
-		snprintf(buf, len, "%s", u);
-		return;
-	}
-	fmt(soft, s, sizeof(s));
-	fmt(hard, h, sizeof(h));
-	if (soft == REP_NONE)
-		snprintf(buf, len, "%s/%s", u, h);
-	else if (soft == hard)
-		snprintf(buf, len, "%s/%s", u, s);
-	else
-		snprintf(buf, len, "%s/%s:%s", u, s, h);
-}
-
-static void kb_fmt(uint64_t v, char *b, size_t l) { hsize(v, 1024, b, l); }
-static void byte_fmt(uint64_t v, char *b, size_t l) { hsize(v, 1, b, l); }
-
-/* Notes on one container, "; "-separated. */
-static void notes(const struct rep_ct *c, const struct rep_opts *o, FILE *f, const char *sep, bool json)
-{
-	bool first = true;
-	char b[512];
+	size_t n = 0;
 #define NOTE(...)                                                                                                      \
 	do {                                                                                                           \
-		snprintf(b, sizeof(b), __VA_ARGS__);                                                                   \
-		if (json) {                                                                                            \
-			fprintf(f, "%s\"", first ? "" : sep);                                                          \
-			for (const char *q = b; *q; q++)                                                               \
-				if (*q == '"' || *q == '\\')                                                           \
-					fprintf(f, "\\%c", *q);                                                        \
-				else if ((unsigned char)*q < 0x20)                                                     \
-					fprintf(f, "\\u%04x", *q);                                                     \
-				else                                                                                   \
-					fputc(*q, f);                                                                  \
-			fputc('"', f);                                                                                 \
-		} else {                                                                                               \
-			fprintf(f, "%s%s", first ? "" : sep, b);                                                       \
-		}                                                                                                      \
-		first = false;                                                                                         \
+		if (n < REP_NOTES_MAX)                                                                                 \
+			snprintf(notes[n++], REP_NOTE_LEN, __VA_ARGS__);                                               \
 	} while (0)
 	if (c->disk_known) {
 		if (at_hard_kb(c->disk_used_kb, c->disk_hard_kb))
@@ -384,364 +289,7 @@ static void notes(const struct rep_ct *c, const struct rep_opts *o, FILE *f, con
 			if (c->fail_delta[k])
 				NOTE("%s failcnt +%" PRIu64, fail_names[k], c->fail_delta[k]);
 #undef NOTE
-}
-
-/* ---- text ---- */
-
-enum { TC_CTID, TC_LEVEL, TC_STATE, TC_DISK, TC_DISKP, TC_INO, TC_INOP, TC_RAM, TC_RAMP, TC_SWAP, TC_NPROC, TC_NPROCP,
-       TC_CPU, TC_IO, TC_NOTES, TC_N };
-static const char *const text_head[TC_N] = {"CTID", "LEVEL", "STATE", "DISK", "DISK%", "INODES", "INODE%", "RAM", "RAM%",
-					     "SWAP", "NPROC", "NPROC%", "CPU", "IO", "NOTES"};
-
-static char *render_text(const struct rep_ct *cts, size_t n, const struct rep_meta *m)
-{
-	char *(*cell)[TC_N] = xcalloc(n + 1, sizeof(*cell));
-	size_t w[TC_N];
-	for (int k = 0; k < TC_N; k++) {
-		cell[0][k] = xstrdup(text_head[k]);
-		w[k] = strlen(text_head[k]);
-	}
-	unsigned nwarn = 0, ncrit = 0;
-	for (size_t i = 0; i < n; i++) {
-		const struct rep_ct *c = &cts[i];
-		char **r = cell[i + 1], b[128];
-		nwarn += c->level == REP_WARN;
-		ncrit += c->level == REP_CRIT;
-		r[TC_CTID] = xasprintf("%u", c->ctid);
-		r[TC_LEVEL] = xstrdup(c->level == REP_CRIT ? "CRIT" : c->level == REP_WARN ? "WARN" : "ok");
-		r[TC_STATE] = xstrdup(c->running ? "running" : "stopped");
-		if (c->disk_known) {
-			triple(c->disk_used_kb, c->disk_soft_kb, c->disk_hard_kb, kb_fmt, b, sizeof(b));
-			r[TC_DISK] = xstrdup(b);
-			triple(c->ino_used, c->ino_soft, c->ino_hard, hcount, b, sizeof(b));
-			r[TC_INO] = xstrdup(b);
-		} else {
-			r[TC_DISK] = xstrdup("-");
-			r[TC_INO] = xstrdup("-");
-		}
-		hpct(c->pct[REP_P_DISK], b, sizeof(b));
-		r[TC_DISKP] = xstrdup(b);
-		hpct(c->pct[REP_P_INODES], b, sizeof(b));
-		r[TC_INOP] = xstrdup(b);
-		if (c->running) {
-			triple(c->mem.held, REP_NONE, c->mem.limit, byte_fmt, b, sizeof(b));
-			r[TC_RAM] = xstrdup(b);
-			triple(c->swap.held, REP_NONE, c->swap.limit, byte_fmt, b, sizeof(b));
-			r[TC_SWAP] = xstrdup(b);
-			triple(c->nproc.held, REP_NONE, c->nproc.limit, hcount, b, sizeof(b));
-			r[TC_NPROC] = xstrdup(b);
-			if (c->cpu_usec == REP_NONE)
-				snprintf(b, sizeof(b), "-");
-			else
-				snprintf(b, sizeof(b), "%.1fs", (double)c->cpu_usec / 1e6);
-			r[TC_CPU] = xstrdup(b);
-			byte_fmt(c->io_bytes, b, sizeof(b));
-			r[TC_IO] = xstrdup(b);
-		} else {
-			r[TC_RAM] = xstrdup("-");
-			r[TC_SWAP] = xstrdup("-");
-			r[TC_NPROC] = xstrdup("-");
-			r[TC_CPU] = xstrdup("-");
-			r[TC_IO] = xstrdup("-");
-		}
-		hpct(c->pct[REP_P_MEM], b, sizeof(b));
-		r[TC_RAMP] = xstrdup(b);
-		hpct(c->pct[REP_P_NPROC], b, sizeof(b));
-		r[TC_NPROCP] = xstrdup(b);
-		char *nt = NULL;
-		size_t nl = 0;
-		FILE *nf = open_memstream(&nt, &nl);
-		if (!nf)
-			abort();
-		notes(c, &m->opts, nf, "; ", false);
-		fclose(nf);
-		r[TC_NOTES] = nt;
-		for (int k = 0; k < TC_N; k++)
-			if (strlen(r[k]) > w[k])
-				w[k] = strlen(r[k]);
-	}
-	char *out = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&out, &len);
-	if (!f)
-		abort();
-	char crit[32] = "none";
-	if (m->opts.crit >= 0)
-		snprintf(crit, sizeof(crit), "%g%%", m->opts.crit);
-	fprintf(f, "cellctl quota-report: %zu container%s, %u critical, %u warning (warn %g%%, crit %s)\n", n,
-		n == 1 ? "" : "s", ncrit, nwarn, m->opts.warn, crit);
-	for (size_t i = 0; i <= n; i++) {
-		/* left: level, state, notes; right: the numbers */
-		for (int k = 0; k < TC_N; k++) {
-			bool left = k == TC_LEVEL || k == TC_STATE || k == TC_NOTES;
-			const char *sep = k ? "  " : "";
-			if (k == TC_NOTES)
-				fprintf(f, "%s%s", cell[i][k][0] ? sep : "", cell[i][k]);
-			else if (left)
-				fprintf(f, "%s%-*s", sep, (int)w[k], cell[i][k]);
-			else
-				fprintf(f, "%s%*s", sep, (int)w[k], cell[i][k]);
-		}
-		fputc('\n', f);
-	}
-	if (m->state == REP_STATE_MISSING)
-		fprintf(f, "failure deltas: none (no previous run recorded)\n");
-	else if (m->state == REP_STATE_CORRUPT)
-		fprintf(f, "failure deltas: none (the state file was unreadable; it has been rewritten)\n");
-	else {
-		bool any = false;
-		for (size_t i = 0; i < n; i++)
-			for (int k = 0; k < REP_F_N; k++)
-				if (cts[i].has_deltas && cts[i].fail_delta[k]) {
-					if (!any)
-						fprintf(f, "new failures since the last run:\n");
-					any = true;
-					fprintf(f, "  %u %s failcnt +%" PRIu64 "\n", cts[i].ctid, fail_names[k],
-						cts[i].fail_delta[k]);
-				}
-		if (!any)
-			fprintf(f, "new failures since the last run: none\n");
-	}
-	fclose(f);
-	for (size_t i = 0; i <= n; i++)
-		for (int k = 0; k < TC_N; k++)
-			free(cell[i][k]);
-	free(cell);
-	return out;
-}
-
-/* ---- JSON ---- */
-
-static void jnum(FILE *f, uint64_t v)
-{
-	if (v == REP_NONE)
-		fputs("null", f);
-	else
-		fprintf(f, "%" PRIu64, v);
-}
-
-static void jpct(FILE *f, double p)
-{
-	if (p < 0)
-		fputs("null", f);
-	else
-		fprintf(f, "%.2f", p);
-}
-
-static void jstr(FILE *f, const char *s)
-{
-	if (!s) {
-		fputs("null", f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fprintf(f, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			fprintf(f, "\\u%04x", *s);
-		else
-			fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
-static void jlim(FILE *f, const char *key, uint64_t used, uint64_t soft, uint64_t hard, double pct)
-{
-	fprintf(f, "\"%s\": {\"used\": ", key);
-	jnum(f, used);
-	fputs(", \"soft\": ", f);
-	jnum(f, soft);
-	fputs(", \"hard\": ", f);
-	jnum(f, hard);
-	fputs(", \"percent\": ", f);
-	jpct(f, pct);
-	fputc('}', f);
-}
-
-static void jres(FILE *f, const char *key, const struct rep_res *r, bool running, double pct)
-{
-	struct rep_res none = {REP_NONE, REP_NONE, REP_NONE};
-	if (!running)
-		r = &none;
-	fprintf(f, "\"%s\": {\"held\": ", key);
-	jnum(f, r->held);
-	fputs(", \"limit\": ", f);
-	jnum(f, r->limit);
-	fputs(", \"failcnt\": ", f);
-	jnum(f, r->failcnt);
-	fputs(", \"percent\": ", f);
-	jpct(f, pct);
-	fputc('}', f);
-}
-
-static char *render_json(const struct rep_ct *cts, size_t n, const struct rep_meta *m)
-{
-	char *out = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&out, &len);
-	if (!f)
-		abort();
-	fprintf(f, "{\"version\": 1, \"generated\": %" PRId64 ", \"warn_pct\": %g, \"crit_pct\": ", m->generated, m->opts.warn);
-	if (m->opts.crit >= 0)
-		fprintf(f, "%g", m->opts.crit);
-	else
-		fputs("null", f);
-	fprintf(f, ", \"status\": %d, \"deltas\": \"%s\",\n \"containers\": [", m->status,
-		m->state == REP_STATE_OK ? "ok" : m->state == REP_STATE_MISSING ? "no-previous-state" : "corrupt-state");
-	for (size_t i = 0; i < n; i++) {
-		const struct rep_ct *c = &cts[i];
-		fprintf(f, "%s\n  {\"ctid\": %u, \"state\": \"%s\", \"level\": \"%s\", \"worst_pct\": ", i ? "," : "", c->ctid,
-			c->running ? "running" : "stopped", report_level_name(c->level));
-		jpct(f, c->worst >= 0 ? c->pct[c->worst] : -1);
-		fputs(", \"worst\": ", f);
-		jstr(f, c->worst >= 0 ? pct_names[c->worst] : NULL);
-		fprintf(f, ",\n   \"disk\": {\"enforced\": %s, \"usage_from\": ", c->disk_enforced ? "true" : "false");
-		jstr(f, !c->disk_known ? NULL : c->disk_from_quota ? "quota" : "walk");
-		fputs(", \"reason\": ", f);
-		jstr(f, c->disk_enforced || !c->disk_reason[0] ? NULL : c->disk_reason);
-		fputs(",\n    ", f);
-		uint64_t du = c->disk_known ? c->disk_used_kb : REP_NONE, iu = c->disk_known ? c->ino_used : REP_NONE;
-		jlim(f, "blocks_kb", du, c->disk_soft_kb, c->disk_hard_kb, c->pct[REP_P_DISK]);
-		fputs(",\n    ", f);
-		jlim(f, "inodes", iu, c->ino_soft, c->ino_hard, c->pct[REP_P_INODES]);
-		fputs("},\n   ", f);
-		jres(f, "memory_bytes", &c->mem, c->running, c->pct[REP_P_MEM]);
-		fputs(",\n   ", f);
-		jres(f, "swap_bytes", &c->swap, c->running, c->pct[REP_P_SWAP]);
-		fputs(",\n   ", f);
-		jres(f, "numproc", &c->nproc, c->running, c->pct[REP_P_NPROC]);
-		fputs(",\n   \"cpu_usec\": ", f);
-		jnum(f, c->running ? c->cpu_usec : REP_NONE);
-		fputs(", \"io_bytes\": ", f);
-		jnum(f, c->running ? c->io_bytes : REP_NONE);
-		fputs(",\n   \"new_failures\": ", f);
-		if (c->has_deltas) {
-			fputc('{', f);
-			for (int k = 0; k < REP_F_N; k++)
-				fprintf(f, "%s\"%s\": %" PRIu64, k ? ", " : "", fail_names[k], c->fail_delta[k]);
-			fputc('}', f);
-		} else {
-			fputs("null", f);
-		}
-		fputs(",\n   \"notes\": [", f);
-		notes(c, &m->opts, f, ", ", true);
-		fputs("]}", f);
-	}
-	fprintf(f, "%s]}\n", n ? "\n " : "");
-	fclose(f);
-	return out;
-}
-
-/* ---- Prometheus text exposition format ---- */
-
-enum pv_kind { PV_U64, PV_SECONDS };
-struct prom_metric {
-	const char *name, *type, *help;
-	/* value of container c; false when it has none */
-	bool (*get)(const struct rep_ct *c, uint64_t *v);
-	enum pv_kind kind;
-};
-
-#define G(fn, expr)                                                                                                    \
-	static bool fn(const struct rep_ct *c, uint64_t *v)                                                            \
-	{                                                                                                              \
-		uint64_t x = (expr);                                                                                   \
-		*v = x;                                                                                                \
-		return x != REP_NONE;                                                                                  \
-	}
-static uint64_t kb_bytes(uint64_t kb) { return kb == REP_NONE ? REP_NONE : kb * 1024; }
-static uint64_t run_only(const struct rep_ct *c, uint64_t v) { return c->running ? v : REP_NONE; }
-G(pm_running, c->running ? 1 : 0)
-G(pm_level, (uint64_t)c->level)
-G(pm_disk_used, c->disk_known ? kb_bytes(c->disk_used_kb) : REP_NONE)
-G(pm_disk_soft, kb_bytes(c->disk_soft_kb))
-G(pm_disk_hard, kb_bytes(c->disk_hard_kb))
-G(pm_disk_enf, c->disk_enforced ? 1 : 0)
-G(pm_ino_used, c->disk_known ? c->ino_used : REP_NONE)
-G(pm_ino_soft, c->ino_soft)
-G(pm_ino_hard, c->ino_hard)
-G(pm_mem, run_only(c, c->mem.held))
-G(pm_mem_lim, run_only(c, c->mem.limit))
-G(pm_mem_fail, run_only(c, c->mem.failcnt))
-G(pm_swap, run_only(c, c->swap.held))
-G(pm_swap_lim, run_only(c, c->swap.limit))
-G(pm_swap_fail, run_only(c, c->swap.failcnt))
-G(pm_np, run_only(c, c->nproc.held))
-G(pm_np_lim, run_only(c, c->nproc.limit))
-G(pm_np_fail, run_only(c, c->nproc.failcnt))
-G(pm_cpu, run_only(c, c->cpu_usec))
-G(pm_io, run_only(c, c->io_bytes))
-#undef G
-
-static const struct prom_metric prom_metrics[] = {
-	{"cellctl_container_running", "gauge", "1 when the container is running, 0 when it is stopped.", pm_running, PV_U64},
-	{"cellctl_quota_level", "gauge", "Report level of the container: 0 ok, 1 warn, 2 crit.", pm_level, PV_U64},
-	{"cellctl_disk_used_bytes", "gauge", "Disk space used by the container's private area.", pm_disk_used, PV_U64},
-	{"cellctl_disk_soft_limit_bytes", "gauge", "Disk space soft limit (absent when unlimited).", pm_disk_soft, PV_U64},
-	{"cellctl_disk_hard_limit_bytes", "gauge", "Disk space hard limit (absent when unlimited).", pm_disk_hard, PV_U64},
-	{"cellctl_disk_quota_enforced", "gauge", "1 when the filesystem enforces the disk limits, 0 when it does not.",
-	 pm_disk_enf, PV_U64},
-	{"cellctl_disk_inodes_used", "gauge", "Inodes used by the container's private area.", pm_ino_used, PV_U64},
-	{"cellctl_disk_inodes_soft_limit", "gauge", "Inode soft limit (absent when unlimited).", pm_ino_soft, PV_U64},
-	{"cellctl_disk_inodes_hard_limit", "gauge", "Inode hard limit (absent when unlimited).", pm_ino_hard, PV_U64},
-	{"cellctl_memory_used_bytes", "gauge", "Memory held by a running container.", pm_mem, PV_U64},
-	{"cellctl_memory_limit_bytes", "gauge", "Memory limit of a running container (absent when unlimited).", pm_mem_lim,
-	 PV_U64},
-	{"cellctl_memory_failures_total", "counter", "Times a running container hit its memory limit (max + oom_kill).",
-	 pm_mem_fail, PV_U64},
-	{"cellctl_swap_used_bytes", "gauge", "Swap held by a running container.", pm_swap, PV_U64},
-	{"cellctl_swap_limit_bytes", "gauge", "Swap limit of a running container (absent when unlimited).", pm_swap_lim,
-	 PV_U64},
-	{"cellctl_swap_failures_total", "counter", "Times a running container hit its swap limit.", pm_swap_fail, PV_U64},
-	{"cellctl_numproc", "gauge", "Tasks in a running container.", pm_np, PV_U64},
-	{"cellctl_numproc_limit", "gauge", "Task limit of a running container (absent when unlimited).", pm_np_lim, PV_U64},
-	{"cellctl_numproc_failures_total", "counter", "Forks refused by a running container's task limit.", pm_np_fail,
-	 PV_U64},
-	{"cellctl_cpu_seconds_total", "counter", "CPU time used by a running container.", pm_cpu, PV_SECONDS},
-	{"cellctl_io_bytes_total", "counter", "Bytes read and written by a running container.", pm_io, PV_U64},
-};
-
-static char *render_prom(const struct rep_ct *cts, size_t n, const struct rep_meta *m)
-{
-	(void)m;
-	char *out = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&out, &len);
-	if (!f)
-		abort();
-	for (size_t k = 0; k < ARRAY_SIZE(prom_metrics); k++) {
-		const struct prom_metric *pm = &prom_metrics[k];
-		fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", pm->name, pm->help, pm->name, pm->type);
-		for (size_t i = 0; i < n; i++) {
-			uint64_t v;
-			if (!pm->get(&cts[i], &v))
-				continue;
-			if (pm->kind == PV_SECONDS)
-				fprintf(f, "%s{ctid=\"%u\"} %.6f\n", pm->name, cts[i].ctid, (double)v / 1e6);
-			else
-				fprintf(f, "%s{ctid=\"%u\"} %" PRIu64 "\n", pm->name, cts[i].ctid, v);
-		}
-	}
-	fprintf(f, "# HELP cellctl_new_failures Fail counter increase since the previous quota-report run.\n"
-		   "# TYPE cellctl_new_failures gauge\n");
-	for (size_t i = 0; i < n; i++)
-		if (cts[i].has_deltas && cts[i].running)
-			for (int k = 0; k < REP_F_N; k++)
-				fprintf(f, "cellctl_new_failures{ctid=\"%u\",resource=\"%s\"} %" PRIu64 "\n", cts[i].ctid,
-					fail_names[k], cts[i].fail_delta[k]);
-	fclose(f);
-	return out;
-}
-
-char *report_render(const struct rep_ct *cts, size_t n, const struct rep_meta *m, enum rep_format fmt)
-{
-	switch (fmt) {
-	case REP_JSON: return render_json(cts, n, m);
-	case REP_PROM: return render_prom(cts, n, m);
-	case REP_TEXT: break;
-	}
-	return render_text(cts, n, m);
+	return n;
 }
 
 /* ---- collection ---- */
@@ -756,10 +304,12 @@ static uint64_t stat_or_none(uint64_t v, uint64_t mult)
 static void collect_running(const struct gconf *g, struct rep_ct *c)
 {
 	struct ubc_ct u;
-	if (ubc_collect(g, c->ctid, &u) < 0) {
-		cerr_clear(); /* stopped (or stopped meanwhile): disk only */
+	struct cerr_saved es;
+	cerr_save(&es);
+	int r = ubc_collect(g, c->ctid, &u);
+	cerr_restore(&es); /* stopped (or stopped meanwhile): disk only */
+	if (r < 0)
 		return;
-	}
 	c->running = true;
 	const struct cg_stat *s = u.st;
 	c->mem = (struct rep_res){stat_or_none(s[CG_RES_PHYSPAGES].held, PAGE_BYTES),
@@ -793,13 +343,15 @@ int report_collect(const struct gconf *g, const unsigned *ids, size_t n, struct 
 		fsp = &fs;
 	for (size_t i = 0; i < n; i++) {
 		struct ct_config *cf = NULL;
+		struct cerr_saved es;
+		cerr_save(&es);
 		if ((r = ctconf_load(g, ids[i], &cf)) < 0) {
 			if (named) {
 				free(cts);
 				return r;
 			}
 			log_warn("quota-report: skipping container %u: %s", ids[i], cerr_msg() ? cerr_msg() : strerror(-r));
-			cerr_clear();
+			cerr_restore(&es);
 			continue;
 		}
 		struct rep_ct *c = &cts[nc];
@@ -816,8 +368,8 @@ int report_collect(const struct gconf *g, const unsigned *ids, size_t n, struct 
 				return r;
 			}
 			log_warn("quota-report: container %u: %s", ids[i], cerr_msg() ? cerr_msg() : strerror(-r));
-			cerr_clear();
 		}
+		cerr_restore(&es);
 		c->disk_known = r == 0 && q.known;
 		c->disk_enforced = r == 0 && q.enforced;
 		c->disk_from_quota = r == 0 && q.from_quota;

@@ -70,10 +70,12 @@ static void test_save_restore(void **state)
 	assert_int_equal(cerr(EX_BADVALUE, 0, "the real error"), -EINVAL);
 	assert_string_equal(cerr_msg(), "the real error");
 	assert_int_equal(cerr_exit(), EX_BADVALUE);
-	/* an error recorded before survives (cerr_clear would have lost it) */
+	/* an error recorded before survives (cerr_clear would have lost it), and the attempt's own
+	 * error is the one shown meanwhile */
 	cerr_save(&s);
-	cerr_clear();
+	assert_null(cerr_msg());
 	cerr(EX_NOTRUNNING, 0, "expected");
+	assert_string_equal(cerr_msg(), "expected");
 	cerr_restore(&s);
 	assert_string_equal(cerr_msg(), "the real error");
 	assert_int_equal(cerr_exit(), EX_BADVALUE);
