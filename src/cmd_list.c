@@ -218,9 +218,11 @@ int cmd_list(struct gconf *g, int argc, char **argv)
 		w->running = ct_running(g, ids[i], &w->st);
 		if ((!all && !stopped_only && !w->running) || (stopped_only && w->running))
 			continue;
+		struct cerr_saved es;
+		cerr_save(&es);
 		if (ctconf_load(g, ids[i], &w->c) < 0)
 			w->c = NULL; /* a broken config still lists, with "-" */
-		cerr_clear();
+		cerr_restore(&es);
 		if (w->running) {
 			const struct cg_ops *ops = cg_backend(w->st.cg.mode);
 			int k = ops->nproc(&w->st.cg);

@@ -37,15 +37,16 @@ int cmd_ubc(struct gconf *g, int argc, char **argv)
 	unsigned nc = 0;
 	r = 0;
 	for (unsigned i = 0; i < n; i++) {
+		struct cerr_saved es;
+		cerr_save(&es);
 		int k = ubc_collect(g, ids[i], &cts[nc]);
 		if (k == 0) {
 			nc++;
 		} else if (named) {
 			r = k; /* a named container must be running: report it, print nothing */
 			break;
-		} else {
-			cerr_clear(); /* stopped (or stopped meanwhile): not listed */
 		}
+		cerr_restore(&es); /* stopped (or stopped meanwhile): not listed */
 	}
 	if (r == 0) {
 		_cleanup_free_ char *text = json ? ubc_format_json(cts, nc) : ubc_format_table(cts, nc);
