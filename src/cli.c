@@ -122,3 +122,157 @@ int cli_apply_options(struct ct_config *c, int argc, char **argv, int first, uns
 	}
 	return r < 0 ? r : 0;
 }
+
+/* ---- option tables ---- */
+
+void cli_parse_init(struct cli_parse *p, const struct cli_cmd *cmd, int argc, char **argv, int first)
+{
+	*p = (struct cli_parse){.cmd = cmd, .argc = argc, .argv = argv, .i = first};
+}
+
+/* The table's entry for option a ("--name", "--name=value", "-c"); *eq the value after '='. */
+static const struct cli_opt *find_opt(const struct cli_cmd *cmd, const char *a, const char **eq)
+{
+	*eq = NULL;
+	if (!cmd->opts)
+		return NULL;
+	if (a[0] == '-' && a[1] == '-') {
+		const char *name = a + 2, *e = strchr(name, '=');
+		size_t n = e ? (size_t)(e - name) : strlen(name);
+		for (const struct cli_opt *o = cmd->opts; o->id; o++)
+			if (o->name && strlen(o->name) == n && strncmp(o->name, name, n) == 0) {
+				*eq = e ? e + 1 : NULL;
+				return o;
+			}
+		return NULL;
+	}
+	for (const struct cli_opt *o = cmd->opts; o->id; o++)
+		if (o->short_name && a[1] == o->short_name && !a[2])
+			return o;
+	return NULL;
+}
+
+static bool is_option(const char *a) { return a[0] == '-' && a[1]; }
+
+int cli_next(struct cli_parse *p, const char **value)
+{
+	*value = NULL;
+	if (p->i >= p->argc)
+		return CLI_END;
+	const char *a = p->argv[p->i++];
+	if (!p->dashdash && strcmp(a, "--") == 0) {
+		p->dashdash = true;
+		return cli_next(p, value);
+	}
+	if (p->dashdash || !is_option(a)) {
+		*value = a;
+		return CLI_ARG;
+	}
+	const char *eq;
+	const struct cli_opt *o = find_opt(p->cmd, a, &eq);
+	if (!o) {
+		if ((p->cmd->flags & CLI_PARAMS) && a[1] == '-') {
+			*value = a;
+			p->other_value = !strchr(a, '=') && p->i < p->argc ? p->argv[p->i++] : NULL;
+			return CLI_OTHER;
+		}
+		return cli_usage("%s: unknown option '%s'", p->cmd->name, a);
+	}
+	if (!o->arg) {
+		if (eq)
+			return cli_usage("%s: option --%s takes no value", p->cmd->name, o->name);
+		return o->id;
+	}
+	if (o->rest)
+		return o->id;
+	if (eq) {
+		*value = eq;
+	} else {
+		if (p->i >= p->argc)
+			return cli_usage("%s: option %s needs a value", p->cmd->name, a);
+		*value = p->argv[p->i++];
+	}
+	return o->id;
+}
+
+bool cli_prepare(const struct cli_cmd *cmd, int argc, char **argv)
+{
+	bool help = false;
+	int ctid_at = -1;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--") == 0)
+			break;
+		if (!is_option(a)) {
+			if (ctid_at < 0)
+				ctid_at = i;
+			if (cmd->flags & CLI_CMDLINE)
+				break; /* the CTID, then the command line */
+			continue;
+		}
+		const char *eq;
+		const struct cli_opt *o = find_opt(cmd, a, &eq);
+		if (!o) {
+			if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
+				help = true;
+			else if ((cmd->flags & CLI_PARAMS) && a[1] == '-' && !strchr(a, '='))
+				i++; /* --PARAM VALUE */
+			continue;
+		}
+		if (o->arg && o->rest)
+			break;
+		if (o->arg && !eq)
+			i++;
+	}
+	if (!help && (cmd->flags & CLI_CTID) && argc > 2 && is_option(argv[1]) && ctid_at > 1) {
+		char *id = argv[ctid_at];
+		memmove(&argv[2], &argv[1], sizeof(char *) * (size_t)(ctid_at - 1));
+		argv[1] = id;
+	}
+	return help;
+}
+
+/* " [--name ARG]" or " [-c|--name ARG]" */
+static void opt_synopsis(FILE *f, const struct cli_opt *o, bool brackets)
+{
+	fputs(brackets ? " [" : "", f);
+	if (o->short_name)
+		fprintf(f, "-%c%s", o->short_name, o->name ? "|" : "");
+	if (o->name)
+		fprintf(f, "--%s", o->name);
+	if (o->arg)
+		fprintf(f, " %s", o->arg);
+	fputs(brackets ? "]" : "", f);
+}
+
+void cli_usage_line(FILE *f, const struct cli_cmd *cmd)
+{
+	fprintf(f, "%s%s%s", cmd->name, cmd->args ? " " : "", cmd->args ? cmd->args : "");
+	for (const struct cli_opt *o = cmd->opts; o && o->id; o++)
+		opt_synopsis(f, o, true);
+	if (cmd->flags & CLI_PARAMS)
+		fputs(" [--PARAM VALUE ...]", f);
+}
+
+void cli_help(FILE *f, const struct cli_cmd *cmd)
+{
+	fputs("usage: cellctl ", f);
+	cli_usage_line(f, cmd);
+	fprintf(f, "\n%s\n", cmd->help ? cmd->help : "");
+	if (cmd->opts && cmd->opts->id) {
+		fputs("\noptions:\n", f);
+		for (const struct cli_opt *o = cmd->opts; o->id; o++) {
+			char *s = NULL;
+			size_t len = 0;
+			FILE *m = open_memstream(&s, &len);
+			if (!m)
+				return;
+			opt_synopsis(m, o, false);
+			fclose(m);
+			fprintf(f, "  %-22s %s\n", s, o->help ? o->help : "");
+			free(s);
+		}
+	}
+	if (cmd->flags & CLI_PARAMS)
+		fputs("  --PARAM VALUE          a container parameter (see cellctl(8): --ram, --cpus, --ipadd, ...)\n", f);
+}

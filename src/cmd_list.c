@@ -35,7 +35,9 @@ static const struct field fields[] = {
 	{"bootorder", "BOOTORDER", 9, true}, {"description", "DESCRIPTION", -32, false},
 };
 
-static const struct field *find_field(const char *name, struct field *tmp)
+/* The field called name; a beancounter or parameter column is made up in tmp, its header in hdr
+ * (one per column: the headers of all columns are printed together). */
+static const struct field *find_field(const char *name, struct field *tmp, char hdr[32])
 {
 	for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
 		if (strcmp(fields[i].name, name) == 0)
@@ -44,24 +46,18 @@ static const struct field *find_field(const char *name, struct field *tmp)
 	enum ubc_col col;
 	if (ubc_field_parse(name, &res, &col)) {
 		/* beancounters: physpages, physpages.m .b .l .f, ... (plain numproc is NPROC above) */
-		static char uhdr[40][24];
-		static unsigned uk;
-		char *h = uhdr[uk++ % ARRAY_SIZE(uhdr)];
-		snprintf(h, sizeof(uhdr[0]), "%s", name);
-		for (char *s = h; *s; s++)
+		snprintf(hdr, 32, "%s", name);
+		for (char *s = hdr; *s; s++)
 			*s = (char)toupper((unsigned char)*s);
-		*tmp = (struct field){name, h, 20, true};
+		*tmp = (struct field){name, hdr, 20, true};
 		return tmp;
 	}
 	const struct param *p = param_find(name);
 	if (p && (p->flags & PF_LIST)) {
-		static char hdr[8][32];
-		static int k;
-		char *h = hdr[k++ % 8];
-		snprintf(h, 32, "%s", name);
-		for (char *s = h; *s; s++)
+		snprintf(hdr, 32, "%s", name);
+		for (char *s = hdr; *s; s++)
 			*s = (char)toupper((unsigned char)*s);
-		*tmp = (struct field){p->name, h, -10, false};
+		*tmp = (struct field){p->name, hdr, -10, false};
 		return tmp;
 	}
 	return NULL;
@@ -154,32 +150,59 @@ static int cmp_rows(const void *a, const void *b)
 	return sort_rev ? -r : r;
 }
 
+static const struct cli_opt list_opts[] = {
+	{'a', "all", 'a', NULL, "stopped containers too", false},
+	{'S', "stopped", 'S', NULL, "only stopped containers", false},
+	{'H', "no-header", 'H', NULL, "no header line", false},
+	{'o', "output", 'o', "FIELD,...", "these columns (ctid, hostname, ip, ..., parameters, beancounters)", false},
+	{'s', "sort", 's', "[-]FIELD", "sort by this column (-: descending)", false},
+	{'j', "json", 'j', NULL, "a JSON array of objects", false},
+	{'1', NULL, '1', NULL, "CTIDs only", false},
+	{0, NULL, 0, NULL, NULL, false},
+};
+const struct cli_cmd cli_list = {"list", cmd_list, NULL, list_opts, 0, "A vzlist-style table of the containers, or JSON."};
+
 int cmd_list(struct gconf *g, int argc, char **argv)
 {
 	bool all = false, stopped_only = false, header = true, json = false;
 	const char *ofields = NULL, *sortf = NULL;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (strcmp(a, "-a") == 0 || strcmp(a, "--all") == 0)
+	struct cli_parse p;
+	cli_parse_init(&p, &cli_list, argc, argv, 1);
+	const char *ov;
+	int r;
+	while ((r = cli_next(&p, &ov)) != CLI_END) {
+		switch (r) {
+		case 'a':
 			all = true;
-		else if (strcmp(a, "-S") == 0 || strcmp(a, "--stopped") == 0)
+			break;
+		case 'S':
 			stopped_only = true;
-		else if (strcmp(a, "-H") == 0 || strcmp(a, "--no-header") == 0)
+			break;
+		case 'H':
 			header = false;
-		else if (strcmp(a, "-j") == 0 || strcmp(a, "--json") == 0)
+			break;
+		case 'j':
 			json = true;
-		else if (strcmp(a, "-1") == 0) {
+			break;
+		case '1':
 			header = false;
 			ofields = "ctid";
-		} else if ((strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) && i + 1 < argc)
-			ofields = argv[++i];
-		else if ((strcmp(a, "-s") == 0 || strcmp(a, "--sort") == 0) && i + 1 < argc)
-			sortf = argv[++i];
-		else
-			return cli_usage("list: unknown option '%s'", a);
+			break;
+		case 'o':
+			ofields = ov;
+			break;
+		case 's':
+			sortf = ov;
+			break;
+		case CLI_ARG:
+			return cli_usage("list: unknown option '%s'", ov);
+		default:
+			return r;
+		}
 	}
 	/* the columns */
 	struct field tmp[32];
+	char hdrs[32][32];
 	const struct field *cols[32];
 	unsigned ncols = 0;
 	bool want_ub = false;
@@ -190,16 +213,17 @@ int cmd_list(struct gconf *g, int argc, char **argv)
 	for (char *t = strtok_r(spec, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 		if (ncols >= ARRAY_SIZE(cols))
 			return cerr(EX_BADSYNTAX, 0, "list: too many fields");
-		const struct field *f = find_field(t, &tmp[ncols]);
+		const struct field *f = find_field(t, &tmp[ncols], hdrs[ncols]);
 		if (!f)
 			return cerr(EX_BADSYNTAX, 0, "list: unknown field '%s'", t);
 		cols[ncols++] = f;
 		want_ub |= is_ubc_field(f->name);
 	}
 	struct field stmp;
+	char shdr[32];
 	if (sortf) {
 		sort_rev = sortf[0] == '-';
-		sort_f = find_field(sortf + (sort_rev ? 1 : 0), &stmp);
+		sort_f = find_field(sortf + (sort_rev ? 1 : 0), &stmp, shdr);
 		if (!sort_f)
 			return cerr(EX_BADSYNTAX, 0, "list: unknown sort field '%s'", sortf);
 		want_ub |= is_ubc_field(sort_f->name);
@@ -207,7 +231,7 @@ int cmd_list(struct gconf *g, int argc, char **argv)
 
 	_cleanup_free_ unsigned *ids = NULL;
 	unsigned n = 0;
-	int r = ctconf_list(g, &ids, &n);
+	r = ctconf_list(g, &ids, &n);
 	if (r < 0)
 		return r;
 	struct row *rows = xcalloc(n + 1, sizeof(*rows));

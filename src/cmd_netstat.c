@@ -71,20 +71,29 @@ static int cmp_id(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static const struct cli_opt netstat_opts[] = {
+	{'H', "no-header", 'H', NULL, "no header line", false},
+	{'j', "json", 'j', NULL, "a JSON array", false},
+	{0, NULL, 0, NULL, NULL, false},
+};
+const struct cli_cmd cli_netstat = {"netstat", cmd_netstat, "[CTID ...]", netstat_opts, 0,
+				    "The anti-spoofing filter of each interface of running containers, and its drops."};
+
 int cmd_netstat(struct gconf *g, int argc, char **argv)
 {
 	bool json = false, header = true;
 	_cleanup_free_ unsigned *ids = xcalloc((size_t)argc + 1, sizeof(*ids));
 	unsigned n = 0;
 	int r;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json"))
+	struct cli_parse cp;
+	cli_parse_init(&cp, &cli_netstat, argc, argv, 1);
+	const char *v;
+	while ((r = cli_next(&cp, &v)) != CLI_END) {
+		if (r == 'j')
 			json = true;
-		else if (!strcmp(argv[i], "-H") || !strcmp(argv[i], "--no-header"))
+		else if (r == 'H')
 			header = false;
-		else if (argv[i][0] == '-')
-			return cli_usage("netstat: unknown option '%s'", argv[i]);
-		else if ((r = cli_ctid(argv[i], &ids[n++])) < 0)
+		else if (r != CLI_ARG || (r = cli_ctid(v, &ids[n++])) < 0)
 			return r;
 	}
 	bool named = n > 0;

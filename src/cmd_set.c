@@ -202,6 +202,16 @@ out:
 	return r;
 }
 
+/* The parameters themselves are parsed by cli_apply_options (cli.c); this table gives --help and
+ * main the options that are not parameters. */
+static const struct cli_opt set_opts[] = {
+	{'s', "save", 0, NULL, "change the config too (a stopped container: only the config)", false},
+	{'i', "ifname", 0, "NAME", "the interface the per-interface options after it change", false},
+	{0, NULL, 0, NULL, NULL, false},
+};
+const struct cli_cmd cli_set = {"set", cmd_set, "CTID", set_opts, CLI_CTID | CLI_PARAMS,
+				"Change parameters: live on a running container, in its config with --save."};
+
 int cmd_set(struct gconf *g, int argc, char **argv)
 {
 	if (argc < 3)
