@@ -242,10 +242,12 @@ int cmd_restart(struct gconf *g, int argc, char **argv)
 	int timeout, r = one_ctid(argc, argv, &ctid, "restart CTID [--fast] [--timeout S]");
 	if (r < 0 || (r = stop_opts(&cli_restart, argc, argv, &fast, &timeout)) < 0)
 		return r;
+	struct cerr_saved es;
+	cerr_save(&es);
 	r = ct_stop(g, ctid, fast, timeout);
 	if (r < 0 && cerr_exit() != EX_NOTRUNNING)
 		return r;
-	cerr_clear();
+	cerr_restore(&es); /* not running: start it */
 	if ((r = ct_start(g, ctid, false)) < 0)
 		return r;
 	printf("Container %u restarted\n", ctid);
