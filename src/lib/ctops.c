@@ -12,6 +12,7 @@
 #include <uuid/uuid.h>
 
 #include "cgroup.h"
+#include "ctcleanup.h"
 #include "devbpf.h"
 #include "error.h"
 #include "fsutil.h"
@@ -237,6 +238,22 @@ int ct_create(const struct gconf *g, unsigned ctid, const struct create_opts *o)
 	return 0;
 }
 
+int ct_apply_limits(const struct gconf *g, const struct cg_paths *cg, const struct ct_config *c, bool live)
+{
+	_cleanup_free_ char *root = private_path(g, c->ctid);
+	int r = cg_backend(cg->mode)->apply(cg, c, root, live);
+	if (r < 0)
+		return r;
+	int limfd = cg_limit_fd(cg);
+	if (limfd == -ENOENT) /* no unified hierarchy (legacy v1): no device program */
+		return 0;
+	if (limfd < 0)
+		return limfd;
+	r = devbpf_apply(limfd, c->devices, c->devnodes);
+	close(limfd);
+	return r;
+}
+
 /* A state file whose init is gone: wait briefly for a monitor that is still cleaning up, then
  * clean up ourselves (only the cgroups recorded in it: one that is not, e.g. of another
  * installation, is left alone with a warning, and is not this command's error). */
@@ -300,18 +317,8 @@ int ct_start(const struct gconf *g, unsigned ctid, bool force)
 		if ((r = state_write(g, ctid, &early)) < 0)
 			goto fail;
 	}
-	if ((r = ops->apply(&cg, c, root, false)) < 0)
+	if ((r = ct_apply_limits(g, &cg, c, false)) < 0)
 		goto fail;
-	int limfd = cg_limit_fd(&cg);
-	if (limfd >= 0) {
-		r = devbpf_apply(limfd, c->devices, c->devnodes);
-		close(limfd);
-		if (r < 0)
-			goto fail;
-	} else if (limfd != -ENOENT) { /* -ENOENT: no unified hierarchy (legacy v1) */
-		r = limfd;
-		goto fail;
-	}
 	if (c->userns && (r = cg_delegate(&cg, c->uid_base, c->uid_base)) < 0)
 		goto fail;
 	log_set_ctid(ctid);
