@@ -252,6 +252,9 @@ static int session(struct gconf *g, unsigned ctid, char **cmd, bool enter, int a
 	return rc;
 }
 
+const struct cli_cmd cli_exec = {"exec", cmd_exec, "CTID [--] CMD [ARG ...]", NULL, CLI_CMDLINE,
+				 "Run a command in the container; exit with its exit status."};
+
 int cmd_exec(struct gconf *g, int argc, char **argv)
 {
 	if (argc < 3)
@@ -273,6 +276,13 @@ int cmd_exec(struct gconf *g, int argc, char **argv)
 	return session(g, ctid, cmd, false, argc, argv);
 }
 
+static const struct cli_opt enter_opts[] = {
+	{'e', "exec", 0, "CMD [ARG ...]", "run this command instead of a login shell (the rest of the line)", true},
+	{0, NULL, 0, NULL, NULL, false},
+};
+const struct cli_cmd cli_enter = {"enter", cmd_enter, "CTID", enter_opts, CLI_CTID,
+				  "A root shell in the container, on a pty of its own devpts."};
+
 int cmd_enter(struct gconf *g, int argc, char **argv)
 {
 	if (argc < 2)
@@ -282,13 +292,22 @@ int cmd_enter(struct gconf *g, int argc, char **argv)
 	if (r < 0)
 		return r;
 	char **cmd = NULL;
-	if (argc > 2) {
-		if (strcmp(argv[2], "--exec") != 0 || argc < 4)
-			return cli_usage("enter: unknown option '%s'", argv[2]);
-		cmd = argv + 3;
-	}
+	struct cli_parse p;
+	cli_parse_init(&p, &cli_enter, argc, argv, 2);
+	const char *v;
+	if ((r = cli_next(&p, &v)) == 'e' && p.i < argc)
+		cmd = argv + p.i;
+	else if (r != CLI_END)
+		return r < 0 ? r : cli_usage("enter: unknown option '%s'", argv[2]);
 	return session(g, ctid, cmd, true, argc, argv);
 }
+
+static const struct cli_opt console_opts[] = {
+	{'l', "log", 0, NULL, "print what the console has shown so far instead of attaching", false},
+	{0, NULL, 0, NULL, NULL, false},
+};
+const struct cli_cmd cli_console = {"console", cmd_console, "CTID", console_opts, CLI_CTID,
+				    "Attach to the container's /dev/console (detach: Ctrl-a q)."};
 
 int cmd_console(struct gconf *g, int argc, char **argv)
 {
@@ -298,7 +317,17 @@ int cmd_console(struct gconf *g, int argc, char **argv)
 	int r = cli_ctid(argv[1], &ctid);
 	if (r < 0)
 		return r;
-	if (argc > 2 && strcmp(argv[2], "--log") == 0) {
+	struct cli_parse p;
+	cli_parse_init(&p, &cli_console, argc, argv, 2);
+	const char *v;
+	bool log = false;
+	while ((r = cli_next(&p, &v)) != CLI_END) {
+		if (r == 'l')
+			log = true;
+		else
+			return r < 0 ? r : cli_usage("console: unknown option '%s'", v);
+	}
+	if (log) {
 		_cleanup_free_ char *path = xasprintf("%s/console/%u.log", g->run_dir, ctid);
 		_cleanup_free_ char *text = NULL;
 		size_t len = 0;
@@ -307,8 +336,6 @@ int cmd_console(struct gconf *g, int argc, char **argv)
 		fwrite(text, 1, len, stdout);
 		return 0;
 	}
-	if (argc > 2)
-		return cli_usage("console: unknown option '%s'", argv[2]);
 	int fd = ct_console_connect(g, ctid);
 	if (fd < 0)
 		return fd;

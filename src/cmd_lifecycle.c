@@ -20,6 +20,15 @@ static int create_apply(struct ct_config *c, void *arg)
 	return cli_apply_options(c, a->argc, a->argv, 1, PF_CREATE, NULL);
 }
 
+static const struct cli_opt create_opts[] = {
+	{'t', "ostemplate", 0, "T", "the template to unpack (default: [defaults] ostemplate)", false},
+	{'c', "config", 0, "SAMPLE", "start the config from the sample ve-SAMPLE.conf-sample", false},
+	{'u', "userns", 0, "yes|no", "a user namespace (default: [userns] default)", false},
+	{0, NULL, 0, NULL, NULL, false},
+};
+const struct cli_cmd cli_create = {"create", cmd_create, "CTID", create_opts, CLI_CTID | CLI_PARAMS,
+				   "Unpack a template into a new private area and write the container's config."};
+
 int cmd_create(struct gconf *g, int argc, char **argv)
 {
 	if (argc < 2)
@@ -30,30 +39,35 @@ int cmd_create(struct gconf *g, int argc, char **argv)
 		return r;
 	struct create_opts o = {.userns = -1};
 	/* the options create handles itself; the rest go through the parameter table */
-	char **rest = xcalloc((size_t)argc + 1, sizeof(char *));
+	_cleanup_free_ char **rest = xcalloc((size_t)argc + 1, sizeof(char *));
 	int nrest = 0;
 	rest[nrest++] = argv[0];
-	for (int i = 2; i < argc; i++) {
-		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		if (str_startswith(a, "--config=") || str_startswith(a, "--ostemplate=") || str_startswith(a, "--userns=")) {
-			v = strchr(a, '=') + 1;
-		} else if ((!strcmp(a, "--config") || !strcmp(a, "--ostemplate") || !strcmp(a, "--userns")) && v) {
-			i++;
-		} else {
-			rest[nrest++] = argv[i];
-			continue;
-		}
-		if (str_startswith(a, "--config"))
-			o.sample = v;
-		else if (str_startswith(a, "--ostemplate"))
+	struct cli_parse p;
+	cli_parse_init(&p, &cli_create, argc, argv, 2);
+	const char *v;
+	while ((r = cli_next(&p, &v)) != CLI_END) {
+		bool b;
+		switch (r) {
+		case 't':
 			o.ostemplate = v;
-		else {
-			bool b;
-			if (parse_bool(v, &b) < 0) {
-				free(rest);
+			break;
+		case 'c':
+			o.sample = v;
+			break;
+		case 'u':
+			if (parse_bool(v, &b) < 0)
 				return cerr(EX_BADVALUE, 0, "invalid --userns value '%s' (yes or no)", v);
-			}
 			o.userns = b;
+			break;
+		case CLI_OTHER: /* --PARAM VALUE */
+			rest[nrest++] = argv[p.i - (p.other_value ? 2 : 1)];
+			if (p.other_value)
+				rest[nrest++] = argv[p.i - 1];
+			break;
+		case CLI_ARG:
+			return cli_usage("create: unknown option '%s'", v);
+		default:
+			return r;
 		}
 	}
 	struct create_args ca = {nrest, rest};
@@ -62,7 +76,6 @@ int cmd_create(struct gconf *g, int argc, char **argv)
 	r = ct_create(g, ctid, &o);
 	if (r == 0)
 		printf("Container %u created\n", ctid);
-	free(rest);
 	return r;
 }
 
@@ -73,19 +86,24 @@ static int one_ctid(int argc, char **argv, unsigned *ctid, const char *usage)
 	return cli_ctid(argv[1], ctid);
 }
 
-/* --timeout SECONDS at argv[*i] (min..86400): 1 when it was that option, 0 when not, <0 bad */
-static int opt_timeout(int argc, char **argv, int *i, unsigned min, int *out)
+/* A --timeout value: seconds, min..86400. */
+static int parse_timeout(const char *v, unsigned min, int *out)
 {
-	if (strcmp(argv[*i], "--timeout") != 0)
-		return 0;
 	unsigned t;
-	if (*i + 1 >= argc)
-		return cli_usage("%s: --timeout needs a number of seconds", argv[0]);
-	if (parse_uint(argv[++*i], min, 86400, &t) < 0)
-		return cerr(EX_BADVALUE, 0, "invalid --timeout '%s' (seconds, %u-86400)", argv[*i], min);
+	if (parse_uint(v, min, 86400, &t) < 0)
+		return cerr(EX_BADVALUE, 0, "invalid --timeout '%s' (seconds, %u-86400)", v, min);
 	*out = (int)t;
-	return 1;
+	return 0;
 }
+
+static const struct cli_opt start_opts[] = {
+	{'w', "wait", 0, NULL, "then wait until the guest has finished booting", false},
+	{'t', "timeout", 0, "S", "with --wait: give up after S seconds (default 120)", false},
+	{'f', "force", 0, NULL, "start the container even when it is disabled", false},
+	{0, NULL, 0, NULL, NULL, false},
+};
+const struct cli_cmd cli_start = {"start", cmd_start, "CTID", start_opts, CLI_CTID,
+				  "Start the container: its init runs in new namespaces, watched by a monitor."};
 
 int cmd_start(struct gconf *g, int argc, char **argv)
 {
@@ -95,17 +113,26 @@ int cmd_start(struct gconf *g, int argc, char **argv)
 		return r;
 	bool force = false, wait = false;
 	int timeout = -1;
-	for (int i = 2; i < argc; i++) {
-		if ((r = opt_timeout(argc, argv, &i, 1, &timeout)) < 0)
-			return r;
-		if (r)
-			continue;
-		if (strcmp(argv[i], "--force") == 0)
+	struct cli_parse p;
+	cli_parse_init(&p, &cli_start, argc, argv, 2);
+	const char *v;
+	while ((r = cli_next(&p, &v)) != CLI_END) {
+		switch (r) {
+		case 't':
+			if ((r = parse_timeout(v, 1, &timeout)) < 0)
+				return r;
+			break;
+		case 'f':
 			force = true;
-		else if (strcmp(argv[i], "--wait") == 0)
+			break;
+		case 'w':
 			wait = true;
-		else
-			return cli_usage("start: unknown option '%s'", argv[i]);
+			break;
+		case CLI_ARG:
+			return cli_usage("start: unknown option '%s'", v);
+		default:
+			return r;
+		}
 	}
 	if (timeout >= 0 && !wait)
 		return cli_usage("start: --timeout goes with --wait");
@@ -124,20 +151,38 @@ int cmd_start(struct gconf *g, int argc, char **argv)
 	return 0;
 }
 
-static int stop_opts(int argc, char **argv, bool *fast, int *timeout)
+static const struct cli_opt stop_opts_tab[] = {
+	{'f', "fast", 0, NULL, "kill at once, without asking the guest to power off", false},
+	{'t', "timeout", 0, "S", "kill after S seconds (default 120)", false},
+	{0, NULL, 0, NULL, NULL, false},
+};
+const struct cli_cmd cli_stop = {"stop", cmd_stop, "CTID", stop_opts_tab, CLI_CTID,
+				 "Ask the guest to power off; kill what is left after the timeout."};
+const struct cli_cmd cli_restart = {"restart", cmd_restart, "CTID", stop_opts_tab, CLI_CTID,
+				    "Stop the container (when it runs), then start it."};
+
+static int stop_opts(const struct cli_cmd *cmd, int argc, char **argv, bool *fast, int *timeout)
 {
 	*fast = false;
 	*timeout = -1;
-	for (int i = 2; i < argc; i++) {
-		int r = opt_timeout(argc, argv, &i, 0, timeout);
-		if (r < 0)
-			return r;
-		if (r)
-			continue;
-		if (strcmp(argv[i], "--fast") == 0)
+	struct cli_parse p;
+	cli_parse_init(&p, cmd, argc, argv, 2);
+	const char *v;
+	int r;
+	while ((r = cli_next(&p, &v)) != CLI_END) {
+		switch (r) {
+		case 't':
+			if ((r = parse_timeout(v, 0, timeout)) < 0)
+				return r;
+			break;
+		case 'f':
 			*fast = true;
-		else
-			return cli_usage("%s: unknown option '%s'", argv[0], argv[i]);
+			break;
+		case CLI_ARG:
+			return cli_usage("%s: unknown option '%s'", argv[0], v);
+		default:
+			return r;
+		}
 	}
 	return 0;
 }
@@ -147,7 +192,7 @@ int cmd_stop(struct gconf *g, int argc, char **argv)
 	unsigned ctid;
 	bool fast;
 	int timeout, r = one_ctid(argc, argv, &ctid, "stop CTID [--fast] [--timeout S]");
-	if (r < 0 || (r = stop_opts(argc, argv, &fast, &timeout)) < 0)
+	if (r < 0 || (r = stop_opts(&cli_stop, argc, argv, &fast, &timeout)) < 0)
 		return r;
 	if ((r = ct_stop(g, ctid, fast, timeout)) < 0)
 		return r;
@@ -160,17 +205,22 @@ int cmd_restart(struct gconf *g, int argc, char **argv)
 	unsigned ctid;
 	bool fast;
 	int timeout, r = one_ctid(argc, argv, &ctid, "restart CTID [--fast] [--timeout S]");
-	if (r < 0 || (r = stop_opts(argc, argv, &fast, &timeout)) < 0)
+	if (r < 0 || (r = stop_opts(&cli_restart, argc, argv, &fast, &timeout)) < 0)
 		return r;
+	struct cerr_saved es;
+	cerr_save(&es);
 	r = ct_stop(g, ctid, fast, timeout);
 	if (r < 0 && cerr_exit() != EX_NOTRUNNING)
 		return r;
-	cerr_clear();
+	cerr_restore(&es); /* not running: start it */
 	if ((r = ct_start(g, ctid, false)) < 0)
 		return r;
 	printf("Container %u restarted\n", ctid);
 	return 0;
 }
+
+const struct cli_cmd cli_status = {"status", cmd_status, "CTID", NULL, CLI_CTID,
+				   "Say whether the container exists and runs: CTID N deleted|exist down|exist running."};
 
 int cmd_status(struct gconf *g, int argc, char **argv)
 {
@@ -182,6 +232,10 @@ int cmd_status(struct gconf *g, int argc, char **argv)
 	printf("CTID %u %s\n", ctid, words[ct_status(g, ctid)]);
 	return 0;
 }
+
+const struct cli_cmd cli_destroy = {"destroy", cmd_destroy, "CTID", NULL, CLI_CTID,
+				    "Remove a stopped container: its private area and its config."};
+const struct cli_cmd cli_delete = {"delete", cmd_destroy, "CTID", NULL, CLI_CTID | CLI_HIDDEN, "The same as destroy."};
 
 int cmd_destroy(struct gconf *g, int argc, char **argv)
 {

@@ -6,6 +6,7 @@
 #include "cgroup.h"
 #include "cli.h"
 #include "error.h"
+#include "json.h"
 #include "state.h"
 #include "ubc.h"
 #include "util.h"
@@ -102,64 +103,6 @@ static void field_value(const struct row *r, const struct field *f, const struct
 	}
 }
 
-/* A well-formed UTF-8 sequence at p: its length and code point; false when it is not one. */
-static bool utf8_decode(const unsigned char *p, size_t *len, unsigned *cp)
-{
-	unsigned c = p[0], min;
-	size_t n;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2, min = 0x80;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3, min = 0x800;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4, min = 0x10000;
-	else
-		return false;
-	unsigned v = c & (0x7f >> n);
-	for (size_t i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return false;
-		v = (v << 6) | (p[i] & 0x3f);
-	}
-	if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-		return false;
-	*len = n;
-	*cp = v;
-	return true;
-}
-
-/* A JSON string that is valid UTF-8 and shows no control character raw: controls, DEL and the C1
- * controls as \u00XX, a byte that is not UTF-8 as U+FFFD. */
-static void json_str(const char *s)
-{
-	putchar('"');
-	const unsigned char *p = (const unsigned char *)s;
-	while (*p) {
-		unsigned c = *p, cp;
-		size_t n;
-		if (c == '"' || c == '\\') {
-			printf("\\%c", c);
-			p++;
-		} else if (c < 0x20 || c == 0x7f) {
-			printf("\\u%04x", c);
-			p++;
-		} else if (c < 0x80) {
-			putchar((int)c);
-			p++;
-		} else if (utf8_decode(p, &n, &cp)) {
-			if (cp < 0xa0)
-				printf("\\u%04x", cp);
-			else
-				fwrite(p, 1, n, stdout);
-			p += n;
-		} else {
-			printf("\\ufffd");
-			p++;
-		}
-	}
-	putchar('"');
-}
-
 static const struct gconf *sort_g;
 static const struct field *sort_f;
 static bool sort_rev;
@@ -222,29 +165,55 @@ static void free_rows(struct row *rows, unsigned n)
 	free(rows);
 }
 
+static const struct cli_opt list_opts[] = {
+	{'a', "all", 'a', NULL, "stopped containers too", false},
+	{'S', "stopped", 'S', NULL, "only stopped containers", false},
+	{'H', "no-header", 'H', NULL, "no header line", false},
+	{'o', "output", 'o', "FIELD,...", "these columns (ctid, hostname, ip, ..., parameters, beancounters)", false},
+	{'s', "sort", 's', "[-]FIELD", "sort by this column (-: descending)", false},
+	{'j', "json", 'j', NULL, "a JSON array of objects", false},
+	{'1', NULL, '1', NULL, "CTIDs only", false},
+	{0, NULL, 0, NULL, NULL, false},
+};
+const struct cli_cmd cli_list = {"list", cmd_list, NULL, list_opts, 0, "A vzlist-style table of the containers, or JSON."};
+
 int cmd_list(struct gconf *g, int argc, char **argv)
 {
 	bool all = false, stopped_only = false, header = true, json = false;
 	const char *ofields = NULL, *sortf = NULL;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (strcmp(a, "-a") == 0 || strcmp(a, "--all") == 0)
+	struct cli_parse p;
+	cli_parse_init(&p, &cli_list, argc, argv, 1);
+	const char *ov;
+	int r;
+	while ((r = cli_next(&p, &ov)) != CLI_END) {
+		switch (r) {
+		case 'a':
 			all = true;
-		else if (strcmp(a, "-S") == 0 || strcmp(a, "--stopped") == 0)
+			break;
+		case 'S':
 			stopped_only = true;
-		else if (strcmp(a, "-H") == 0 || strcmp(a, "--no-header") == 0)
+			break;
+		case 'H':
 			header = false;
-		else if (strcmp(a, "-j") == 0 || strcmp(a, "--json") == 0)
+			break;
+		case 'j':
 			json = true;
-		else if (strcmp(a, "-1") == 0) {
+			break;
+		case '1':
 			header = false;
 			ofields = "ctid";
-		} else if ((strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) && i + 1 < argc)
-			ofields = argv[++i];
-		else if ((strcmp(a, "-s") == 0 || strcmp(a, "--sort") == 0) && i + 1 < argc)
-			sortf = argv[++i];
-		else
-			return cli_usage("list: unknown option '%s'", a);
+			break;
+		case 'o':
+			ofields = ov;
+			break;
+		case 's':
+			sortf = ov;
+			break;
+		case CLI_ARG:
+			return cli_usage("list: unknown option '%s'", ov);
+		default:
+			return r;
+		}
 	}
 	/* the columns */
 	struct field tmp[32];
@@ -274,7 +243,7 @@ int cmd_list(struct gconf *g, int argc, char **argv)
 	}
 
 	struct list_scan s = {.g = g, .all = all, .stopped_only = stopped_only, .want_ub = want_ub};
-	int r = ctconf_foreach(g, CTCONF_EACH_BROKEN, add_row, &s);
+	r = ctconf_foreach(g, CTCONF_EACH_BROKEN, add_row, &s);
 	if (r < 0) {
 		free_rows(s.rows, s.nr);
 		return r;
@@ -287,23 +256,28 @@ int cmd_list(struct gconf *g, int argc, char **argv)
 	}
 	char val[1024];
 	if (json) {
-		printf("[");
+		struct json j;
+		json_init(&j);
+		json_arr(&j);
 		for (unsigned i = 0; i < nr; i++) {
-			printf("%s\n  {", i ? "," : "");
+			json_nl(&j, 2);
+			json_obj(&j);
 			for (unsigned k = 0; k < ncols; k++) {
 				field_value(&rows[i], cols[k], g, val, sizeof(val));
-				printf("%s\"%s\": ", k ? ", " : "", cols[k]->name);
+				json_key(&j, cols[k]->name);
 				uint64_t num;
 				if (!val[0])
-					printf("null");
+					json_null(&j);
 				else if (cols[k]->number && parse_u64(val, &num) == 0)
-					printf("%s", val);
+					json_numf(&j, "%s", val);
 				else
-					json_str(val);
+					json_str(&j, val);
 			}
-			printf("}");
+			json_end(&j);
 		}
-		printf("%s]\n", nr ? "\n" : "");
+		json_end_nl(&j, 0);
+		_cleanup_free_ char *text = json_done(&j);
+		fputs(text, stdout);
 	} else if (nr) {
 		if (header) {
 			for (unsigned k = 0; k < ncols; k++)

@@ -9,6 +9,7 @@
 #include "antispoof.h"
 #include "cli.h"
 #include "error.h"
+#include "json.h"
 #include "netlink.h"
 #include "runconf.h"
 #include "state.h"
@@ -64,27 +65,19 @@ static int collect(const struct gconf *g, unsigned ctid, struct ifrow **rows, un
 	return 0;
 }
 
-/* A JSON string (interface names may hold '"' or '\\'). */
-static void json_str(struct strbuf *sb, const char *s)
-{
-	sb_add(sb, "\"");
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\')
-			sb_printf(sb, "\\%c", ch);
-		else if (ch < 0x20 || ch == 0x7f)
-			sb_printf(sb, "\\u%04x", ch);
-		else
-			sb_addn(sb, (const char *)&ch, 1);
-	}
-	sb_add(sb, "\"");
-}
-
 static int cmp_id(const void *a, const void *b)
 {
 	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
 	return x < y ? -1 : x > y;
 }
+
+static const struct cli_opt netstat_opts[] = {
+	{'H', "no-header", 'H', NULL, "no header line", false},
+	{'j', "json", 'j', NULL, "a JSON array", false},
+	{0, NULL, 0, NULL, NULL, false},
+};
+const struct cli_cmd cli_netstat = {"netstat", cmd_netstat, "[CTID ...]", netstat_opts, 0,
+				    "The anti-spoofing filter of each interface of running containers, and its drops."};
 
 int cmd_netstat(struct gconf *g, int argc, char **argv)
 {
@@ -92,14 +85,15 @@ int cmd_netstat(struct gconf *g, int argc, char **argv)
 	_cleanup_free_ unsigned *ids = xcalloc((size_t)argc + 1, sizeof(*ids));
 	unsigned n = 0;
 	int r;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json"))
+	struct cli_parse cp;
+	cli_parse_init(&cp, &cli_netstat, argc, argv, 1);
+	const char *v;
+	while ((r = cli_next(&cp, &v)) != CLI_END) {
+		if (r == 'j')
 			json = true;
-		else if (!strcmp(argv[i], "-H") || !strcmp(argv[i], "--no-header"))
+		else if (r == 'H')
 			header = false;
-		else if (argv[i][0] == '-')
-			return cli_usage("netstat: unknown option '%s'", argv[i]);
-		else if ((r = cli_ctid(argv[i], &ids[n++])) < 0)
+		else if (r != CLI_ARG || (r = cli_ctid(v, &ids[n++])) < 0)
 			return r;
 	}
 	bool named = n > 0;
@@ -126,8 +120,10 @@ int cmd_netstat(struct gconf *g, int argc, char **argv)
 			ids[n++] = all[i];
 	}
 	struct strbuf sb = {0};
+	struct json jw;
+	json_init(&jw);
 	if (json)
-		sb_add(&sb, "[");
+		json_arr(&jw);
 	else if (header) {
 		sb_printf(&sb, "%10s %-15s %-15s %-7s", "CTID", "IFNAME", "HOST_IFNAME", "FILTER");
 		for (int k = 0; k < SPOOF_NREASONS; k++) {
@@ -139,7 +135,6 @@ int cmd_netstat(struct gconf *g, int argc, char **argv)
 		}
 		sb_add(&sb, "\n");
 	}
-	unsigned shown = 0;
 	r = 0;
 	for (unsigned i = 0; i < n && r >= 0; i++) {
 		struct ifrow *rows = NULL;
@@ -157,19 +152,32 @@ int cmd_netstat(struct gconf *g, int argc, char **argv)
 			break;
 		}
 		if (json) {
-			sb_printf(&sb, "%s\n  {\"ctid\": %u, \"interfaces\": [", shown ? "," : "", ids[i]);
+			json_nl(&jw, 2);
+			json_obj(&jw);
+			json_key(&jw, "ctid");
+			json_u64(&jw, ids[i]);
+			json_key(&jw, "interfaces");
+			json_arr(&jw);
 			for (unsigned j = 0; j < nr; j++) {
-				sb_printf(&sb, "%s\n    {\"ifname\": ", j ? "," : "");
-				json_str(&sb, rows[j].ifname);
-				sb_add(&sb, ", \"host_ifname\": ");
-				json_str(&sb, rows[j].host_ifname);
-				sb_printf(&sb, ", \"filter\": \"%s\", \"dropped\": {", rows[j].filter);
-				for (int q = 0; q < SPOOF_NREASONS; q++)
-					sb_printf(&sb, "%s\"%s\": %llu", q ? ", " : "", spoof_reason_names[q],
-						  (unsigned long long)rows[j].drops[q]);
-				sb_add(&sb, "}}");
+				json_nl(&jw, 4);
+				json_obj(&jw);
+				json_key(&jw, "ifname");
+				json_str(&jw, rows[j].ifname);
+				json_key(&jw, "host_ifname");
+				json_str(&jw, rows[j].host_ifname);
+				json_key(&jw, "filter");
+				json_str(&jw, rows[j].filter);
+				json_key(&jw, "dropped");
+				json_obj(&jw);
+				for (int q = 0; q < SPOOF_NREASONS; q++) {
+					json_key(&jw, spoof_reason_names[q]);
+					json_u64(&jw, rows[j].drops[q]);
+				}
+				json_end(&jw);
+				json_end(&jw);
 			}
-			sb_add(&sb, nr ? "\n  ]}" : "]}");
+			json_end_nl(&jw, 2);
+			json_end(&jw);
 		} else {
 			for (unsigned j = 0; j < nr; j++) {
 				sb_printf(&sb, "%10u %-15s %-15s %-7s", ids[i], rows[j].ifname, rows[j].host_ifname,
@@ -179,12 +187,11 @@ int cmd_netstat(struct gconf *g, int argc, char **argv)
 				sb_add(&sb, "\n");
 			}
 		}
-		shown++;
 		free(rows);
 	}
 	if (json)
-		sb_add(&sb, shown ? "\n]\n" : "]\n");
-	_cleanup_free_ char *text = sb_done(&sb);
+		json_end_nl(&jw, 0);
+	_cleanup_free_ char *text = json ? json_done(&jw) : sb_done(&sb);
 	if (r >= 0)
 		fputs(text, stdout);
 	return r < 0 ? r : 0;

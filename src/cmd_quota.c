@@ -14,6 +14,9 @@
 #include "report.h"
 #include "util.h"
 
+const struct cli_cmd cli_quota = {"quota", cmd_quota, "CTID", NULL, CLI_CTID,
+				  "Disk usage and limits of the container, vzquota style."};
+
 int cmd_quota(struct gconf *g, int argc, char **argv)
 {
 	if (argc != 2)
@@ -46,23 +49,18 @@ static int parse_pct(const char *opt, const char *v, double *out)
 	return 0;
 }
 
-/* --name VALUE or --name=VALUE; 1 when matched (value set), 0 when not, <0 on a missing value. */
-static int opt_value(int argc, char **argv, int *i, const char *name, const char **value)
-{
-	size_t n = strlen(name);
-	if (strncmp(argv[*i], name, n) != 0)
-		return 0;
-	if (argv[*i][n] == '=') {
-		*value = argv[*i] + n + 1;
-		return 1;
-	}
-	if (argv[*i][n])
-		return 0;
-	if (*i + 1 >= argc)
-		return cerr(EX_BADSYNTAX, 0, "option %s needs a value", name);
-	*value = argv[++*i];
-	return 1;
-}
+static const struct cli_opt report_opts[] = {
+	{'f', "format", 0, "text|json|prom", "the report's form (default text)", false},
+	{'j', "json", 'j', NULL, "the same as --format json", false},
+	{'o', "output", 0, "FILE", "write the report to FILE (atomically) instead of stdout", false},
+	{'w', "warn", 0, "PCT", "warn at PCT percent of a limit (default 90)", false},
+	{'c', "crit", 0, "PCT", "critical at PCT percent of a limit (default: none)", false},
+	{'s', "state", 0, "FILE", "the failure counters of the last run (default run_dir/quota-report.state)", false},
+	{0, NULL, 0, NULL, NULL, false},
+};
+const struct cli_cmd cli_quota_report = {
+	"quota-report", cmd_quota_report, "[CTID ...]", report_opts, 0,
+	"Disk and resource report for cron; exit status 0 ok, 1 warn, 2 crit."};
 
 int cmd_quota_report(struct gconf *g, int argc, char **argv)
 {
@@ -72,36 +70,41 @@ int cmd_quota_report(struct gconf *g, int argc, char **argv)
 	_cleanup_free_ unsigned *ids = xcalloc((size_t)argc + 1, sizeof(*ids));
 	size_t n = 0;
 	int r;
-	for (int i = 1; i < argc; i++) {
-		const char *v = NULL;
-		if ((r = opt_value(argc, argv, &i, "--format", &v)) != 0) {
-			if (r < 0)
-				return r;
+	struct cli_parse p;
+	cli_parse_init(&p, &cli_quota_report, argc, argv, 1);
+	const char *v;
+	while ((r = cli_next(&p, &v)) != CLI_END) {
+		switch (r) {
+		case 'f':
 			if (report_format_parse(v, &fmt) < 0)
 				return cerr(EX_BADVALUE, 0, "unknown report format '%s' (text, json or prom)", v);
-		} else if ((r = opt_value(argc, argv, &i, "--output", &v)) != 0) {
-			if (r < 0)
-				return r;
+			break;
+		case 'j':
+			fmt = REP_JSON;
+			break;
+		case 'o':
 			if (!*v)
 				return cerr(EX_BADVALUE, 0, "empty --output file name");
 			output = v;
-		} else if ((r = opt_value(argc, argv, &i, "--state", &v)) != 0) {
-			if (r < 0)
-				return r;
+			break;
+		case 's':
 			if (!*v)
 				return cerr(EX_BADVALUE, 0, "empty --state file name");
 			state = v;
-		} else if ((r = opt_value(argc, argv, &i, "--warn", &v)) != 0) {
-			if (r < 0 || (r = parse_pct("--warn", v, &o.warn)) < 0)
+			break;
+		case 'w':
+			if ((r = parse_pct("--warn", v, &o.warn)) < 0)
 				return r;
-		} else if ((r = opt_value(argc, argv, &i, "--crit", &v)) != 0) {
-			if (r < 0 || (r = parse_pct("--crit", v, &o.crit)) < 0)
+			break;
+		case 'c':
+			if ((r = parse_pct("--crit", v, &o.crit)) < 0)
 				return r;
-		} else if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json")) {
-			fmt = REP_JSON;
-		} else if (argv[i][0] == '-') {
-			return cli_usage("quota-report: unknown option '%s'", argv[i]);
-		} else if ((r = cli_ctid(argv[i], &ids[n++])) < 0) {
+			break;
+		case CLI_ARG:
+			if ((r = cli_ctid(v, &ids[n++])) < 0)
+				return r;
+			break;
+		default:
 			return r;
 		}
 	}

@@ -7,6 +7,9 @@
 #include "template.h"
 #include "util.h"
 
+const struct cli_cmd cli_template = {"template", cmd_template, "list | template build NAME", NULL, 0,
+				     "List the template cache, or build a template from its recipe."};
+
 int cmd_template(struct gconf *g, int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "list") == 0) {

@@ -30,18 +30,26 @@ static int add_running(unsigned ctid, struct ct_config **c, void *arg)
 	return 0;
 }
 
+static const struct cli_opt ubc_opts[] = {
+	{'j', "json", 'j', NULL, "a JSON array", false},
+	{0, NULL, 0, NULL, NULL, false},
+};
+const struct cli_cmd cli_ubc = {"ubc", cmd_ubc, "[CTID ...]", ubc_opts, 0,
+				"Beancounters of running containers: held, maxheld, barrier, limit, failcnt."};
+
 int cmd_ubc(struct gconf *g, int argc, char **argv)
 {
 	bool json = false;
 	_cleanup_free_ unsigned *ids = xcalloc((size_t)argc + 1, sizeof(*ids));
 	unsigned n = 0;
 	int r;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "-j") == 0 || strcmp(argv[i], "--json") == 0)
+	struct cli_parse p;
+	cli_parse_init(&p, &cli_ubc, argc, argv, 1);
+	const char *v;
+	while ((r = cli_next(&p, &v)) != CLI_END) {
+		if (r == 'j')
 			json = true;
-		else if (argv[i][0] == '-')
-			return cli_usage("ubc: unknown option '%s'", argv[i]);
-		else if ((r = cli_ctid(argv[i], &ids[n++])) < 0)
+		else if (r != CLI_ARG || (r = cli_ctid(v, &ids[n++])) < 0)
 			return r;
 	}
 	struct ubc_scan s = {.g = g, .cts = xcalloc(n + 1, sizeof(*s.cts)), .cap = n};

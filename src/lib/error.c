@@ -97,3 +97,44 @@ void cerr_clear(void)
 	code = EX_SYSTEM;
 	msg[0] = 0;
 }
+
+int cerr_wrap(int r, int exitcode, const char *fmt, ...)
+{
+	if (r >= 0)
+		r = -EINVAL;
+	char ctx[sizeof(msg)];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(ctx, sizeof(ctx), fmt, ap);
+	va_end(ap);
+	char buf[2 * sizeof(msg) + 4]; /* room for both; cut to the size of msg below */
+	if (have) {
+		snprintf(buf, sizeof(buf), "%s: %s", ctx, msg);
+		if (exitcode)
+			code = exitcode;
+	} else {
+		snprintf(buf, sizeof(buf), "%s: %s", ctx, strerror(-r));
+		code = exitcode ? exitcode : EX_SYSTEM;
+		have = 1;
+	}
+	memcpy(msg, buf, sizeof(msg) - 1);
+	msg[sizeof(msg) - 1] = 0;
+	log_debug("error: %s", msg);
+	return r;
+}
+
+void cerr_save(struct cerr_saved *s)
+{
+	_Static_assert(sizeof(s->msg) == sizeof(msg), "cerr_saved holds the whole message");
+	s->have = have;
+	s->code = code;
+	memcpy(s->msg, msg, sizeof(msg));
+	cerr_clear();
+}
+
+void cerr_restore(const struct cerr_saved *s)
+{
+	have = s->have;
+	code = s->code;
+	memcpy(msg, s->msg, sizeof(msg));
+}

@@ -60,3 +60,23 @@ void cerr_report_write(int fd, int r);
  * returned; -ENODATA when the helper wrote nothing (it died: the caller says so). */
 int cerr_report_read(int fd);
 void cerr_clear(void);
+/* Add context on the way out, in the spirit of crun_error_wrap: the recorded message becomes
+ * "CONTEXT: message" (e.g. cerr_wrap(r, 0, "while applying limits of CT %u", ctid)). exitcode 0
+ * keeps the recorded exit code, another value replaces it. With no error recorded, records
+ * "CONTEXT: strerror(r)" (exit code EX_SYSTEM when exitcode is 0). Returns r (-EINVAL when r >= 0). */
+int cerr_wrap(int r, int exitcode, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* An expected error: cerr_save puts the error state aside and starts a clean one, so whatever is
+ * tried next records (and cerr_msg shows) its own error; cerr_restore brings the saved state
+ * back, so an ignored failure neither shows nor hides another error:
+ *	struct cerr_saved s;
+ *	cerr_save(&s);
+ *	if (try_something() < 0)
+ *		log_warn("ignored: %s", cerr_msg());
+ *	cerr_restore(&s);
+ * A failure that is not ignored returns without cerr_restore: its error is the one recorded. */
+struct cerr_saved {
+	int have, code;
+	char msg[1024];
+};
+void cerr_save(struct cerr_saved *s);
+void cerr_restore(const struct cerr_saved *s);

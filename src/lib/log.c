@@ -88,3 +88,13 @@ void log_file_only(const char *fmt, ...)
 		fprintf(stderr, "cellctl: %s\n", text);
 	to_file(text);
 }
+
+void log_file_quiet(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char text[1200];
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	to_file(text);
+}

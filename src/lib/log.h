@@ -14,3 +14,6 @@ void log_msg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3
 #define log_debug(...) log_msg(LOG_DEBUG_L, __VA_ARGS__)
 /* Only to the log file (and stderr at -vv): audit lines such as "Container started". */
 void log_file_only(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Only to the log file, never to stderr: what the caller has shown the user already (main
+ * writes each command failure here after printing it). */
+void log_file_quiet(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -109,13 +109,19 @@ void report_state_free(struct rep_state *st);
  * REP_STATE_CORRUPT. Never fails. */
 void report_state_load(const char *path, struct rep_state *st);
 
+/* The notes on one evaluated container ("disk space at hard limit", "numproc at 95% of its limit",
+ * "physpages failcnt +3", ...), in report order; returns how many. */
+#define REP_NOTES_MAX 12
+#define REP_NOTE_LEN 96
+size_t report_notes(const struct rep_ct *c, const struct rep_opts *o, char notes[REP_NOTES_MAX][REP_NOTE_LEN]);
+
 struct rep_meta {
 	int64_t generated; /* Unix time */
 	struct rep_opts opts;
 	int status;        /* the exit status */
 	enum rep_state_status state;
 };
-/* Render (malloc'd). */
+/* Render (malloc'd; report_render.c). */
 char *report_render(const struct rep_ct *cts, size_t n, const struct rep_meta *m, enum rep_format f);
 /* Parse a --format value; -EINVAL when unknown. */
 int report_format_parse(const char *s, enum rep_format *f);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "json.h"
 #include "state.h"
 #include "util.h"
 
@@ -100,23 +101,33 @@ char *ubc_format_table(const struct ubc_ct *cts, size_t n)
 char *ubc_format_json(const struct ubc_ct *cts, size_t n)
 {
 	static const char *const cols[UBC_NCOL] = {"held", "maxheld", "barrier", "limit", "failcnt"};
-	struct strbuf b = {0};
-	sb_printf(&b, "[");
+	struct json j;
+	json_init(&j);
+	json_arr(&j);
 	for (size_t i = 0; i < n; i++) {
-		sb_printf(&b, "%s\n  {\"ctid\": %u, \"resources\": {", i ? "," : "", cts[i].ctid);
+		json_nl(&j, 2);
+		json_obj(&j);
+		json_key(&j, "ctid");
+		json_u64(&j, cts[i].ctid);
+		json_key(&j, "resources");
+		json_obj(&j);
 		for (unsigned r = 0; r < CG_RES_N; r++) {
-			sb_printf(&b, "%s\n    \"%s\": {", r ? "," : "", cg_res_name((enum cg_res)r));
+			json_nl(&j, 4);
+			json_key(&j, cg_res_name((enum cg_res)r));
+			json_obj(&j);
 			for (unsigned c = 0; c < UBC_NCOL; c++) {
 				uint64_t v = ubc_col_value(&cts[i].st[r], (enum ubc_col)c);
+				json_key(&j, cols[c]);
 				if (v == CG_STAT_NONE)
-					sb_printf(&b, "%s\"%s\": null", c ? ", " : "", cols[c]);
+					json_null(&j);
 				else
-					sb_printf(&b, "%s\"%s\": %" PRIu64, c ? ", " : "", cols[c], v);
+					json_u64(&j, v);
 			}
-			sb_printf(&b, "}");
+			json_end(&j);
 		}
-		sb_printf(&b, "\n  }}");
+		json_end_nl(&j, 2);
+		json_end(&j);
 	}
-	sb_printf(&b, "%s]\n", n ? "\n" : "");
-	return sb_done(&b);
+	json_end_nl(&j, 0);
+	return json_done(&j);
 }

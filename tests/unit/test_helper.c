@@ -16,10 +16,11 @@
 
 #include "error.h"
 #include "helper.h"
+#include "util.h"
 
 static int sh(const char *script, int pass_fd, bool detach, int *status)
 {
-	char *argv[] = {"sh", "-c", (char *)script, NULL};
+	char *argv[] = {UNCONST("sh"), UNCONST("-c"), UNCONST(script), NULL};
 	struct helper_req rq = {.path = "/bin/sh", .argv = argv, .pass_fd = pass_fd, .detach = detach};
 	cerr_clear();
 	return helper_spawn(&rq, status);
@@ -129,7 +130,7 @@ static void fallback_runs(void **s)
 {
 	(void)s;
 	int n = 0;
-	char *argv[] = {"none", NULL};
+	char *argv[] = {UNCONST("none"), NULL};
 	struct helper_req rq = {.argv = argv, .pass_fd = -1, .fallback = fallback, .arg = &n};
 	cerr_clear();
 	assert_true(helper_spawn(&rq, NULL) < 0);
