@@ -231,13 +231,6 @@ static int set_running(struct gconf *g, unsigned ctid, int argc, char **argv, co
 	const struct cg_ops *ops = cg_backend(st->cg.mode);
 	if ((r = ops->apply(&st->cg, rnew, root, true)) < 0)
 		goto out;
-	int fd = cg_limit_fd(&st->cg);
-	if (fd >= 0) {
-		r = devbpf_apply(fd, rnew->devices, rnew->devnodes);
-		close(fd);
-		if (r < 0)
-			goto out;
-	}
 	if ((r = apply_net_live(g, rold, rnew, st)) < 0)
 		goto out;
 	if ((r = quota_ct_update(g, rold, rnew)) < 0)

@@ -302,16 +302,6 @@ int ct_start(const struct gconf *g, unsigned ctid, bool force)
 	}
 	if ((r = ops->apply(&cg, c, root, false)) < 0)
 		goto fail;
-	int limfd = cg_limit_fd(&cg);
-	if (limfd >= 0) {
-		r = devbpf_apply(limfd, c->devices, c->devnodes);
-		close(limfd);
-		if (r < 0)
-			goto fail;
-	} else if (limfd != -ENOENT) { /* -ENOENT: no unified hierarchy (legacy v1) */
-		r = limfd;
-		goto fail;
-	}
 	if (c->userns && (r = cg_delegate(&cg, c->uid_base, c->uid_base)) < 0)
 		goto fail;
 	log_set_ctid(ctid);
