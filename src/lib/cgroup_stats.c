@@ -130,11 +130,10 @@ static void stat_numproc(int dfd, struct cg_stat *s)
 	s->failcnt = pids_failcnt(dfd);
 }
 
-/* The smallest finite value of the given keys over the "MAJ:MIN k=v ..." lines of io.max;
- * UNLIMITED when every one is "max" (or there are no lines). */
-static uint64_t io_max_min(const char *text, const char *k1, const char *k2)
+/* Call fn on each "key=number" word of the "MAJ:MIN k=v ..." lines of io.stat or io.max (words
+ * whose value is not a number, such as "max", are skipped). */
+static void each_io_kv(const char *text, void (*fn)(const char *key, uint64_t v, void *arg), void *arg)
 {
-	uint64_t best = CG_STAT_UNLIMITED;
 	_cleanup_free_ char *buf = xstrdup(text);
 	char *save = NULL;
 	for (char *t = strtok_r(buf, " \n", &save); t; t = strtok_r(NULL, " \n", &save)) {
@@ -143,10 +142,40 @@ static uint64_t io_max_min(const char *text, const char *k1, const char *k2)
 		if (!eq)
 			continue;
 		*eq = 0;
-		if ((strcmp(t, k1) == 0 || strcmp(t, k2) == 0) && parse_u64(eq + 1, &v) == 0 && v < best)
-			best = v;
+		if (parse_u64(eq + 1, &v) == 0)
+			fn(t, v, arg);
 	}
-	return best;
+}
+
+struct io_min {
+	const char *k1, *k2;
+	uint64_t best;
+};
+
+static void io_min_kv(const char *key, uint64_t v, void *arg)
+{
+	struct io_min *m = arg;
+	if ((strcmp(key, m->k1) == 0 || strcmp(key, m->k2) == 0) && v < m->best)
+		m->best = v;
+}
+
+/* The smallest finite value of the given keys over the lines of io.max; UNLIMITED when every one
+ * is "max" (or there are no lines). */
+static uint64_t io_max_min(const char *text, const char *k1, const char *k2)
+{
+	struct io_min m = {k1, k2, CG_STAT_UNLIMITED};
+	each_io_kv(text, io_min_kv, &m);
+	return m.best;
+}
+
+/* io.stat: the sums of rbytes, wbytes, rios and wios over every device. */
+static void io_sum_kv(const char *key, uint64_t v, void *arg)
+{
+	static const char *const keys[4] = {"rbytes", "wbytes", "rios", "wios"};
+	uint64_t *sum = arg;
+	for (unsigned k = 0; k < 4; k++)
+		if (strcmp(key, keys[k]) == 0)
+			sum[k] += v;
 }
 
 int cg2_stats(const struct cg_paths *p, struct cg_stat st[CG_RES_N])
@@ -204,18 +233,7 @@ int cg2_stats(const struct cg_paths *p, struct cg_stat st[CG_RES_N])
 	_cleanup_free_ char *io = NULL, *iomax = NULL;
 	if (st_read(dir, "io.stat", &io) == 0) {
 		uint64_t sum[4] = {0, 0, 0, 0};
-		static const char *const keys[4] = {"rbytes", "wbytes", "rios", "wios"};
-		char *save = NULL;
-		for (char *t = strtok_r(io, " \n", &save); t; t = strtok_r(NULL, " \n", &save)) {
-			char *eq = strchr(t, '=');
-			uint64_t v;
-			if (!eq)
-				continue;
-			*eq = 0;
-			for (unsigned k = 0; k < 4; k++)
-				if (strcmp(t, keys[k]) == 0 && parse_u64(eq + 1, &v) == 0)
-					sum[k] += v;
-		}
+		each_io_kv(io, io_sum_kv, sum);
 		bool have_max = st_read(dir, "io.max", &iomax) == 0;
 		st[CG_RES_IOBYTES].held = st[CG_RES_IOBYTES].maxheld = sum[0] + sum[1];
 		st[CG_RES_IOOPS].held = st[CG_RES_IOOPS].maxheld = sum[2] + sum[3];
