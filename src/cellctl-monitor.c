@@ -10,6 +10,7 @@
 #include "error.h"
 #include "log.h"
 #include "monitor.h"
+#include "proctitle.h"
 #include "util.h"
 
 /* libnl can translate names with these; the monitor only ever handles numeric addresses.

@@ -7,7 +7,7 @@
 #include "cli.h"
 #include "error.h"
 #include "log.h"
-#include "monitor.h"
+#include "proctitle.h"
 #include "util.h"
 
 static const struct {

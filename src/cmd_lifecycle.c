@@ -1,6 +1,5 @@
 /* create, start, stop, restart, status, destroy */
 #include <stdio.h>
-#include <poll.h>
 #include <string.h>
 
 #include "cli.h"
@@ -74,40 +73,6 @@ static int one_ctid(int argc, char **argv, unsigned *ctid, const char *usage)
 	return cli_ctid(argv[1], ctid);
 }
 
-/* start --wait: ask the monitor, which answers once the guest has booted (READY=1 from systemd,
- * or the boot scripts of other inits finished), or hangs up when the container stops. */
-static int wait_ready(const struct gconf *g, unsigned ctid, int timeout_s, uint64_t t0)
-{
-	_cleanup_close_ int fd = monitor_connect(g, ctid, "wait");
-	if (fd < 0)
-		return cerr(EX_NOTRUNNING, fd, "container %u: cannot reach its monitor to wait for the boot", ctid);
-	uint64_t deadline = t0 + (uint64_t)timeout_s * 1000;
-	char buf[16] = "";
-	ssize_t n = -1;
-	for (;;) {
-		uint64_t now = now_ms();
-		struct pollfd p = {.fd = fd, .events = POLLIN};
-		int pr = poll(&p, 1, now < deadline ? (int)(deadline - now) : 0);
-		if (pr < 0 && errno == EINTR)
-			continue;
-		if (pr > 0)
-			n = read(fd, buf, sizeof(buf) - 1);
-		break;
-	}
-	if (n > 0 && strncmp(buf, "ready", 5) == 0)
-		return 0;
-	if (n > 0 && strncmp(buf, "busy", 4) == 0)
-		return cerr(EX_SYSTEM, 0, "container %u: too many commands already wait for its boot", ctid);
-	if (n == 0)
-		return cerr(EX_NOTRUNNING, 0, "container %u stopped before its boot finished (see cellctl console %u)",
-			    ctid, ctid);
-	return cerr(EX_TIMEOUT, 0,
-		    "container %u did not finish booting within %d s (systemd sends READY=1 when its boot is done; "
-		    "other inits: boot scripts still running). It keeps running: look at `cellctl console %u`, "
-		    "or stop it",
-		    ctid, timeout_s, ctid);
-}
-
 /* --timeout SECONDS at argv[*i] (min..86400): 1 when it was that option, 0 when not, <0 bad */
 static int opt_timeout(int argc, char **argv, int *i, unsigned min, int *out)
 {
@@ -153,7 +118,7 @@ int cmd_start(struct gconf *g, int argc, char **argv)
 	if (!wait)
 		return 0;
 	fflush(stdout);
-	if ((r = wait_ready(g, ctid, timeout, t0)) < 0)
+	if ((r = monitor_wait_ready(g, ctid, t0, timeout)) < 0)
 		return r;
 	printf("Container %u booted in %.2f s\n", ctid, (double)(now_ms() - t0) / 1000.0);
 	return 0;

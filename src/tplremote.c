@@ -2,14 +2,12 @@
  * cellctl does not load libarchive and its dependencies on every start and exec. The helper
  * dies with us (parent-death signal) and reports "CODE message" on fd 3. */
 #include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 
 #include "error.h"
+#include "helper.h"
 #include "template.h"
 #include "util.h"
 
@@ -18,37 +16,9 @@ static int run_helper(char **argv, volatile int *cancel, const char *what)
 	_cleanup_free_ char *bin = helper_path("cellctl-archive");
 	if (!bin)
 		return cerr(EX_SYSTEM, ENOENT, "cellctl-archive helper not found (beside cellctl or in %s)", PKGLIBEXECDIR);
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return cerr(EX_SYSTEM, errno, "pipe");
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid < 0) {
-		close(p[0]);
-		close(p[1]);
-		return cerr(EX_SYSTEM, errno, "fork");
-	}
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (dup2(p[1], 3) < 0)
-			_exit(127);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		execv(bin, argv);
-		_exit(127);
-	}
-	close(p[1]);
+	struct helper_req rq = {.path = bin, .argv = argv, .pass_fd = -1, .die_with_us = true, .cancel = cancel};
 	int status = 0;
-	for (;;) {
-		if (waitpid(pid, &status, 0) == pid)
-			break;
-		if (errno != EINTR)
-			break;
-		if (cancel && *cancel)
-			kill(pid, SIGKILL);
-	}
-	int r = cerr_report_read(p[0]);
-	close(p[0]);
+	int r = helper_spawn(&rq, &status);
 	if (cancel && *cancel)
 		return -EINTR;
 	if (r == -ENODATA && WIFSIGNALED(status) && !strcmp(what, "extracting"))

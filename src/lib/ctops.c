@@ -12,7 +12,7 @@
 #include <uuid/uuid.h>
 
 #include "cgroup.h"
-#include "devbpf.h"
+#include "ctcleanup.h"
 #include "error.h"
 #include "fsutil.h"
 #include "idmap.h"
@@ -237,6 +237,12 @@ int ct_create(const struct gconf *g, unsigned ctid, const struct create_opts *o)
 	return 0;
 }
 
+int ct_apply_limits(const struct gconf *g, const struct cg_paths *cg, const struct ct_config *c, bool live)
+{
+	_cleanup_free_ char *root = private_path(g, c->ctid);
+	return cg_backend(cg->mode)->apply(cg, c, root, live);
+}
+
 /* A state file whose init is gone: wait briefly for a monitor that is still cleaning up, then
  * clean up ourselves (only the cgroups recorded in it: one that is not, e.g. of another
  * installation, is left alone with a warning, and is not this command's error). */
@@ -300,7 +306,7 @@ int ct_start(const struct gconf *g, unsigned ctid, bool force)
 		if ((r = state_write(g, ctid, &early)) < 0)
 			goto fail;
 	}
-	if ((r = ops->apply(&cg, c, root, false)) < 0)
+	if ((r = ct_apply_limits(g, &cg, c, false)) < 0)
 		goto fail;
 	if (c->userns && (r = cg_delegate(&cg, c->uid_base, c->uid_base)) < 0)
 		goto fail;

@@ -5,7 +5,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -13,54 +12,17 @@
 #include <sys/wait.h>
 
 #include "error.h"
+#include "helper.h"
 #include "lock.h"
 #include "log.h"
+#include "ctcleanup.h"
 #include "netlink.h"
-#include "runconf.h"
+#include "notify.h"
+#include "proctitle.h"
+#include "ringbuf.h"
 #include "spawn.h"
 #include "state.h"
 #include "util.h"
-
-/* ---- process title ---- */
-static char *title_area;
-static size_t title_len;
-extern char **environ;
-
-void proc_title_init(int argc, char **argv)
-{
-	if (argc < 1 || !argv[0])
-		return;
-	char *end = argv[argc - 1] + strlen(argv[argc - 1]) + 1;
-	/* the environment usually follows argv: move it to the heap and take its space too */
-	size_t nenv = 0;
-	while (environ[nenv])
-		nenv++;
-	if (nenv && environ[0] == end) {
-		char **copy = xcalloc(nenv + 1, sizeof(char *));
-		for (size_t i = 0; i < nenv; i++) {
-			if (environ[i] == end)
-				end = environ[i] + strlen(environ[i]) + 1;
-			copy[i] = xstrdup(environ[i]);
-		}
-		environ = copy;
-	}
-	title_area = argv[0];
-	title_len = (size_t)(end - argv[0]);
-}
-
-void proc_title_set(const char *title)
-{
-	char comm[16];
-	snprintf(comm, sizeof(comm), "%s", title);
-	prctl(PR_SET_NAME, comm);
-	if (!title_area || title_len < 2)
-		return;
-	size_t n = strlen(title);
-	if (n >= title_len)
-		n = title_len - 1;
-	memcpy(title_area, title, n);
-	memset(title_area + n, 0, title_len - n);
-}
 
 /* ---- client side ---- */
 static int sock_addr(const struct gconf *g, unsigned ctid, struct sockaddr_un *sa)
@@ -90,30 +52,36 @@ int monitor_connect(const struct gconf *g, unsigned ctid, const char *cmd)
 	return take_fd(&fd);
 }
 
-/* ---- cleanup ---- */
-int ct_cleanup(const struct gconf *g, unsigned ctid, const struct cg_paths *cg, const struct ct_config *c)
+int monitor_wait_ready(const struct gconf *g, unsigned ctid, uint64_t since_ms, int timeout_s)
 {
-	int r = 0;
-	struct ct_config *own = NULL;
-	if (!c && ctconf_load(g, ctid, &own) == 0)
-		c = own;
-	cerr_clear();
-	if (c)
-		net_teardown_container(g, c); /* host veths go explicitly (by group: live additions too) */
-	runconf_remove(g, ctid);
-	if (own)
-		ctconf_free(own);
-	if (cg && cg->n) {
-		/* both act only on the cgroups recorded at start */
-		const struct cg_ops *ops = cg_backend(cg->mode);
-		int k = ops->kill(cg, 5000);
-		int d = ops->destroy(cg);
-		r = k < 0 ? k : d;
-		if (r < 0)
-			log_warn("cleanup of container %u: %s", ctid, cerr_msg() ? cerr_msg() : strerror(-r));
+	_cleanup_close_ int fd = monitor_connect(g, ctid, "wait");
+	if (fd < 0)
+		return cerr(EX_NOTRUNNING, fd, "container %u: cannot reach its monitor to wait for the boot", ctid);
+	uint64_t deadline = since_ms + (uint64_t)timeout_s * 1000;
+	char buf[16] = "";
+	ssize_t n = -1;
+	for (;;) {
+		uint64_t now = now_ms();
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		int pr = poll(&p, 1, now < deadline ? (int)(deadline - now) : 0);
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr > 0)
+			n = read(fd, buf, sizeof(buf) - 1);
+		break;
 	}
-	state_remove(g, ctid);
-	return r;
+	if (n > 0 && strncmp(buf, "ready", 5) == 0)
+		return 0;
+	if (n > 0 && strncmp(buf, "busy", 4) == 0)
+		return cerr(EX_SYSTEM, 0, "container %u: too many commands already wait for its boot", ctid);
+	if (n == 0)
+		return cerr(EX_NOTRUNNING, 0, "container %u stopped before its boot finished (see cellctl console %u)",
+			    ctid, ctid);
+	return cerr(EX_TIMEOUT, 0,
+		    "container %u did not finish booting within %d s (systemd sends READY=1 when its boot is done; "
+		    "other inits: boot scripts still running). It keeps running: look at `cellctl console %u`, "
+		    "or stop it",
+		    ctid, timeout_s, ctid);
 }
 
 /* ---- the monitor itself ---- */
@@ -134,27 +102,9 @@ struct mon {
 	uint64_t settled_ms;            /* since when a non-systemd boot looks finished (0: not) */
 	uint64_t boot_ms;               /* when this boot's init was exec'd */
 	bool stopping;
-	char ring[RING_SIZE];
-	size_t ring_pos, ring_fill;
+	char ring_data[RING_SIZE];
+	struct ringbuf ring; /* the console's last RING_SIZE bytes, for a client that attaches */
 };
-
-static void ring_add(struct mon *m, const char *buf, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		m->ring[m->ring_pos] = buf[i];
-		m->ring_pos = (m->ring_pos + 1) % RING_SIZE;
-	}
-	m->ring_fill = m->ring_fill + n > RING_SIZE ? RING_SIZE : m->ring_fill + n;
-}
-
-static void ring_send(struct mon *m, int fd)
-{
-	size_t start = (m->ring_pos + RING_SIZE - m->ring_fill) % RING_SIZE;
-	size_t first = m->ring_fill < RING_SIZE - start ? m->ring_fill : RING_SIZE - start;
-	write_full(fd, m->ring + start, first);
-	if (first < m->ring_fill)
-		write_full(fd, m->ring, m->ring_fill - first);
-}
 
 static int boot(struct mon *m)
 {
@@ -221,7 +171,7 @@ static void handle_accept(struct mon *m)
 			}
 	} else if (strcmp(line, "console") == 0) {
 		drop_client(m);
-		ring_send(m, fd);
+		ringbuf_send(&m->ring, fd);
 		m->client = fd;
 		return;
 	} else if (strcmp(line, "ping") == 0) {
@@ -249,7 +199,7 @@ static void pump_console(struct mon *m)
 		ssize_t n = read(m->master, buf, sizeof(buf));
 		if (n <= 0)
 			return;
-		ring_add(m, buf, (size_t)n);
+		ringbuf_add(&m->ring, buf, (size_t)n);
 		if (m->logfd >= 0)
 			write_full(m->logfd, buf, (size_t)n);
 		if (m->client >= 0 && write_full(m->client, buf, (size_t)n) < 0)
@@ -325,9 +275,14 @@ static void notify_input(struct mon *m)
 		}
 		if (from != m->st.init_pid)
 			continue;
-		for (char *l = strtok(buf, "\n"); l; l = strtok(NULL, "\n"))
-			if (strcmp(l, "READY=1") == 0)
-				set_ready(m, "READY=1 from the guest's init");
+		struct notify_msg msg;
+		notify_parse(buf, (size_t)n, &msg);
+		if (msg.have_status) {
+			char esc[4 * NOTIFY_STATUS_MAX];
+			log_debug("guest status: %s", str_escape_buf(msg.status, esc, sizeof(esc)));
+		}
+		if (msg.ready)
+			set_ready(m, "READY=1 from the guest's init");
 	}
 }
 
@@ -517,6 +472,7 @@ static __attribute__((noreturn)) void monitor_main(struct mon *m, int report)
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGINT, SIG_IGN);
 
+	ringbuf_init(&m->ring, m->ring_data, sizeof(m->ring_data));
 	m->pidfd = m->master = m->listen_fd = m->client = -1;
 	m->notify_fd = -1;
 	for (int i = 0; i < MAX_WAITERS; i++)
@@ -573,66 +529,40 @@ void monitor_run(const struct gconf *g, struct ct_config *c, const struct cg_pat
 	monitor_main(&m, report_fd);
 }
 
-static void exec_monitor(const struct ct_config *c, const struct cg_paths *cg, int report)
+_Static_assert(MONITOR_LOCK_FD == HELPER_PASS_FD, "the monitor finds the CT lock where helper_spawn passes an fd");
+
+struct launch {
+	const struct gconf *g;
+	struct ct_config *c;
+	const struct cg_paths *cg;
+	const char *root;
+};
+
+/* No cellctl-monitor binary (or CELLCTL_INPROCESS_MONITOR set): the forked process monitors. */
+static void __attribute__((noreturn)) monitor_inprocess(void *arg, int report_fd)
 {
-	/* (the CT lock is at MONITOR_LOCK_FD already, without close-on-exec: monitor_launch) */
-	_cleanup_free_ char *bin = helper_path("cellctl-monitor");
-	if (!bin || getenv("CELLCTL_INPROCESS_MONITOR"))
-		return;
-	/* the report pipe becomes fd 3, kept across exec */
-	if (report != 3 && dup2(report, 3) < 0)
-		return;
-	if (report == 3)
-		fcntl(3, F_SETFD, 0);
-	_cleanup_free_ char *title = xasprintf("cellctl-monitor %u", c->ctid);
-	_cleanup_free_ char *ctid = xasprintf("%u", c->ctid);
-	_cleanup_free_ char *cgtext = cg_paths_format(cg);
-	char *argv[] = {title, ctid, cgtext, NULL};
-	execv(bin, argv);
-	log_debug("exec %s: %m; monitoring in-process", bin);
-	if (report != 3)
-		close(3);
+	struct launch *l = arg;
+	monitor_run(l->g, l->c, l->cg, l->root, report_fd);
 }
 
 int monitor_launch(const struct gconf *g, struct ct_config *c, const struct cg_paths *cg, const char *root,
 		   int lock_fd)
 {
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return cerr(EX_SYSTEM, errno, "pipe");
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid < 0) {
-		close(p[0]);
-		close(p[1]);
-		return cerr(EX_SYSTEM, errno, "fork");
-	}
-	if (pid == 0) {
-		close(p[0]);
-		/* the CT lock goes with the monitor, as fd MONITOR_LOCK_FD (kept across its exec) */
-		if (p[1] == MONITOR_LOCK_FD) {
-			int k = fcntl(p[1], F_DUPFD_CLOEXEC, MONITOR_LOCK_FD + 1);
-			if (k < 0)
-				_exit(1);
-			p[1] = k;
-		}
-		if (lock_fd >= 0 && lock_fd != MONITOR_LOCK_FD && dup2(lock_fd, MONITOR_LOCK_FD) < 0)
-			_exit(1);
-		if (lock_fd == MONITOR_LOCK_FD)
-			fcntl(MONITOR_LOCK_FD, F_SETFD, 0);
-		if (lock_fd < 0)
-			close(MONITOR_LOCK_FD);
-		setsid();
-		pid_t mp = fork();
-		if (mp != 0)
-			_exit(mp < 0 ? 1 : 0);
-		exec_monitor(c, cg, p[1]);
-		monitor_run(g, c, cg, root, p[1]);
-	}
-	close(p[1]);
-	waitpid(pid, NULL, 0);
-	int r = cerr_report_read(p[0]);
-	close(p[0]);
+	_cleanup_free_ char *bin = getenv("CELLCTL_INPROCESS_MONITOR") ? NULL : helper_path("cellctl-monitor");
+	_cleanup_free_ char *title = xasprintf("cellctl-monitor %u", c->ctid);
+	_cleanup_free_ char *ctid = xasprintf("%u", c->ctid);
+	_cleanup_free_ char *cgtext = cg_paths_format(cg);
+	char *argv[] = {title, ctid, cgtext, NULL};
+	struct launch l = {g, c, cg, root};
+	/* the report pipe becomes fd 3 of the monitor, the CT lock fd MONITOR_LOCK_FD (both kept
+	 * across its exec) */
+	struct helper_req rq = {.path = bin,
+				.argv = argv,
+				.pass_fd = lock_fd,
+				.detach = true,
+				.fallback = monitor_inprocess,
+				.arg = &l};
+	int r = helper_spawn(&rq, NULL);
 	if (r == -ENODATA)
 		return cerr(EX_ENVCREATE, 0, "the container monitor died during start");
 	return r;

@@ -1,5 +1,7 @@
 /* The per-container monitor: supervises init, holds the console, cleans up. */
 #pragma once
+#include <stdint.h>
+
 #include "cgroup.h"
 #include "config.h"
 
@@ -15,15 +17,14 @@ int monitor_launch(const struct gconf *g, struct ct_config *c, const struct cg_p
 void monitor_run(const struct gconf *g, struct ct_config *c, const struct cg_paths *cg, const char *root,
 		 int report_fd) __attribute__((noreturn));
 
-/* Tear down what a container leaves behind when it is gone: processes in its cgroups, the
- * cgroups, host-side network devices, state and socket. Idempotent; used by the monitor and by
- * stop when the monitor itself has died. */
-int ct_cleanup(const struct gconf *g, unsigned ctid, const struct cg_paths *cg, const struct ct_config *c);
-
 /* Connect to a running container's monitor and send a command line ("stop", "console").
  * Returns the connected socket or -errno. */
 int monitor_connect(const struct gconf *g, unsigned ctid, const char *cmd);
 
-/* Process title support: call once from main with argc/argv. */
-void proc_title_init(int argc, char **argv);
-void proc_title_set(const char *title);
+/* start --wait: ask the monitor of container ctid, which answers once the guest has booted
+ * (READY=1 from systemd, or the boot scripts of other inits finished), or hangs up when the
+ * container stops. Waits until timeout_s seconds after since_ms (now_ms() clock). 0 booted;
+ * EX_NOTRUNNING when the monitor cannot be reached or the container stopped first; EX_TIMEOUT
+ * when the boot has not finished by then (the container keeps running); EX_SYSTEM when too many
+ * commands wait already. */
+int monitor_wait_ready(const struct gconf *g, unsigned ctid, uint64_t since_ms, int timeout_s);

@@ -1,0 +1,34 @@
+#include "ctcleanup.h"
+
+#include <string.h>
+
+#include "error.h"
+#include "log.h"
+#include "netlink.h"
+#include "runconf.h"
+#include "state.h"
+
+int ct_cleanup(const struct gconf *g, unsigned ctid, const struct cg_paths *cg, const struct ct_config *c)
+{
+	int r = 0;
+	struct ct_config *own = NULL;
+	if (!c && ctconf_load(g, ctid, &own) == 0)
+		c = own;
+	cerr_clear();
+	if (c)
+		net_teardown_container(g, c); /* host veths go explicitly (by group: live additions too) */
+	runconf_remove(g, ctid);
+	if (own)
+		ctconf_free(own);
+	if (cg && cg->n) {
+		/* both act only on the cgroups recorded at start */
+		const struct cg_ops *ops = cg_backend(cg->mode);
+		int k = ops->kill(cg, 5000);
+		int d = ops->destroy(cg);
+		r = k < 0 ? k : d;
+		if (r < 0)
+			log_warn("cleanup of container %u: %s", ctid, cerr_msg() ? cerr_msg() : strerror(-r));
+	}
+	state_remove(g, ctid);
+	return r;
+}

@@ -1,0 +1,11 @@
+/* Tearing down what a stopped container leaves behind. Its own module: the monitor runs it when
+ * the guest halts, and the container operations (ctops.c) when a monitor has died; ctops.c
+ * calls into the monitor, so the monitor cannot call back into ctops.c. */
+#pragma once
+#include "cgroup.h"
+#include "config.h"
+
+/* Tear down what a container leaves behind when it is gone: processes in its cgroups, the
+ * cgroups, host-side network devices, state and socket. Idempotent; used by the monitor and by
+ * stop when the monitor itself has died. */
+int ct_cleanup(const struct gconf *g, unsigned ctid, const struct cg_paths *cg, const struct ct_config *c);
