@@ -861,7 +861,8 @@ static void test_v1_devices(void **state)
 
 	struct ct_config c;
 	init_config(&c);
-	c.devices = (char *)"c:10:200:rw c:1:9:none";
+	char devs[] = "c:10:200:rw c:1:9:none", devs2[] = "b:259:100:rw", bad[] = "x:1:2:rw";
+	c.devices = devs;
 	char priv[512];
 	snprintf(priv, sizeof(priv), "%s/private/101", tmp);
 	trunc_cg();
@@ -876,14 +877,14 @@ static void test_v1_devices(void **state)
 
 	/* the devices entry alone, live, as set uses it through apply */
 	trunc_cg();
-	c.devices = (char *)"b:259:100:rw";
+	c.devices = devs2;
 	assert_int_equal(ops->devices(&p, &c, true), 0);
 	assert_string_equal(slurp("cg/devices/cellctl/101/devices.allow"), "b 259:100 rw");
 	assert_string_equal(slurp("cg/pids/cellctl/101/pids.max"), "");
 
 	/* a bad rule is EX_DEVICES, and nothing is written */
 	trunc_cg();
-	c.devices = (char *)"x:1:2:rw";
+	c.devices = bad;
 	assert_true(ops->apply(&p, &c, priv, true) < 0);
 	assert_int_equal(cerr_exit(), EX_DEVICES);
 	cerr_clear();
