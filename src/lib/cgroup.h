@@ -75,10 +75,18 @@ struct cg_ops {
 	 * process; an empty one (left by a crash) is removed and made anew. On failure the
 	 * hierarchies created so far keep their identity in p, for destroy. */
 	int (*create)(struct cg_paths *p);
-	/* Write every limit of c to the limit cgroup. private_path: the container's private area
-	 * (io.max targets the whole disk behind it). live: on a running container (errors then
-	 * leave the old value in force). */
+	/* Put every limit of c in force: the limits, then the device rules (both entries below).
+	 * private_path: the container's private area (io.max targets the whole disk behind it).
+	 * live: on a running container (errors then leave the old value in force). The one call
+	 * for start and for set. */
 	int (*apply)(const struct cg_paths *p, const struct ct_config *c, const char *private_path, bool live);
+	/* The resource limits of c alone (memory, cpu, cpuset, I/O, pids), written to the limit
+	 * cgroups; arguments as apply. */
+	int (*limits)(const struct cg_paths *p, const struct ct_config *c, const char *private_path, bool live);
+	/* The device rules of c (defaults, devices, devnodes): the BPF device program on the unified
+	 * limit cgroup, replaced atomically (v2, hybrid); devices.allow/devices.deny in the limit
+	 * cgroup and its leaf (legacy v1). EX_DEVICES on failure. */
+	int (*devices)(const struct cg_paths *p, const struct ct_config *c, bool live);
 	/* Move pid into the leaf (every hierarchy). */
 	int (*attach)(const struct cg_paths *p, pid_t pid);
 	/* Kill every process in the container's cgroups (cgroup.kill or freeze+kill), wait until

@@ -14,7 +14,6 @@
 #include "cgroup.h"
 #include "ctcleanup.h"
 #include "ctnet.h"
-#include "devbpf.h"
 #include "error.h"
 #include "fsutil.h"
 #include "idmap.h"
@@ -236,17 +235,7 @@ int ct_create(const struct gconf *g, unsigned ctid, const struct create_opts *o)
 int ct_apply_limits(const struct gconf *g, const struct cg_paths *cg, const struct ct_config *c, bool live)
 {
 	_cleanup_free_ char *root = private_path(g, c->ctid);
-	int r = cg_backend(cg->mode)->apply(cg, c, root, live);
-	if (r < 0)
-		return r;
-	int limfd = cg_limit_fd(cg);
-	if (limfd == -ENOENT) /* no unified hierarchy (legacy v1): no device program */
-		return 0;
-	if (limfd < 0)
-		return limfd;
-	r = devbpf_apply(limfd, c->devices, c->devnodes);
-	close(limfd);
-	return r;
+	return cg_backend(cg->mode)->apply(cg, c, root, live);
 }
 
 /* A state file whose init is gone: wait briefly for a monitor that is still cleaning up, then

@@ -17,9 +17,9 @@ struct create_opts {
 };
 
 int ct_create(const struct gconf *g, unsigned ctid, const struct create_opts *o);
-/* Write the limits of c to the container's cgroups cg and load its device program (on the
- * unified hierarchy; none on a legacy v1 host). live: on a running container (start: false, set:
- * true; see cg_ops.apply). */
+/* Write the limits of c to the container's cgroups cg and put its device rules in force (the BPF
+ * program on the unified hierarchy, devices.allow/deny on a legacy v1 host): cg_ops.apply. live:
+ * on a running container (start: false, set: true). */
 int ct_apply_limits(const struct gconf *g, const struct cg_paths *cg, const struct ct_config *c, bool live);
 /* force: start even when disabled. */
 int ct_start(const struct gconf *g, unsigned ctid, bool force);

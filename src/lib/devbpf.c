@@ -26,7 +26,6 @@ _Static_assert((int)DEVACC_MKNOD == (int)BPF_DEVCG_ACC_MKNOD && (int)DEVACC_READ
 	       "DEVACC_* != BPF_DEVCG_ACC_*");
 _Static_assert((int)DEVTYPE_BLOCK == (int)BPF_DEVCG_DEV_BLOCK && (int)DEVTYPE_CHAR == (int)BPF_DEVCG_DEV_CHAR,
 	       "DEVTYPE_* != BPF_DEVCG_DEV_*");
-#define MAX_RULES 256
 
 /* ---- rule parsing ---- */
 
@@ -120,7 +119,10 @@ int dev_rule_parse(const char *s, struct dev_rule *out)
 	return 0;
 }
 
-int dev_rules_parse_list(const char *s, struct dev_rule *rules, size_t max, size_t *n)
+/* Append a rule for each entry of the list s, made by one(); *bad (when not NULL) gets a copy of
+ * the entry one() refused. */
+static int parse_entries(const char *s, int (*one)(const char *, struct dev_rule *), struct dev_rule *rules, size_t max,
+			 size_t *n, char **bad)
 {
 	if (!s)
 		return 0;
@@ -129,12 +131,20 @@ int dev_rules_parse_list(const char *s, struct dev_rule *rules, size_t max, size
 	for (char *t = strtok_r(buf, " \t\n,;", &save); t; t = strtok_r(NULL, " \t\n,;", &save)) {
 		if (*n >= max)
 			return -ENOSPC;
-		int r = dev_rule_parse(t, &rules[*n]);
-		if (r < 0)
+		int r = one(t, &rules[*n]);
+		if (r < 0) {
+			if (bad)
+				*bad = xstrdup(t);
 			return r;
+		}
 		(*n)++;
 	}
 	return 0;
+}
+
+int dev_rules_parse_list(const char *s, struct dev_rule *rules, size_t max, size_t *n)
+{
+	return parse_entries(s, dev_rule_parse, rules, max, n, NULL);
 }
 
 int dev_rule_from_node(const char *s, struct dev_rule *out)
@@ -184,6 +194,33 @@ size_t dev_default_rules(struct dev_rule *rules, size_t max)
 	size_t n = ARRAY_SIZE(defs) < max ? ARRAY_SIZE(defs) : max;
 	memcpy(rules, defs, n * sizeof(defs[0]));
 	return n;
+}
+
+int dev_rules_collect(const char *devices, const char *devnodes, struct dev_rule *rules, size_t max, size_t *n)
+{
+	*n = dev_default_rules(rules, max);
+	int r = dev_rules_parse_list(devices, rules, max, n);
+	if (r < 0)
+		return cerr(EX_DEVICES, r, "parse devices \"%s\"", devices);
+	_cleanup_free_ char *bad = NULL;
+	r = parse_entries(devnodes, dev_rule_from_node, rules, max, n, &bad);
+	if (r == -ENOSPC)
+		return cerr(EX_DEVICES, ENOSPC, "too many device rules");
+	if (r < 0)
+		return cerr(EX_DEVICES, r, "devnodes \"%s\"", bad);
+	return 0;
+}
+
+const char *dev_rule_v1(const struct dev_rule *r, char *buf, size_t len)
+{
+	char mj[16], mn[16];
+	snprintf(mj, sizeof(mj), r->major == DEV_ANY ? "*" : "%d", r->major);
+	snprintf(mn, sizeof(mn), r->minor == DEV_ANY ? "*" : "%d", r->minor);
+	/* a rule granting nothing denies every access */
+	unsigned acc = r->access ? r->access : DEVACC_READ | DEVACC_WRITE | DEVACC_MKNOD;
+	snprintf(buf, len, "%s %s:%s %s%s%s", r->type == DEVTYPE_ALL ? "a" : r->type == DEVTYPE_CHAR ? "c" : "b", mj, mn,
+		 acc & DEVACC_READ ? "r" : "", acc & DEVACC_WRITE ? "w" : "", acc & DEVACC_MKNOD ? "m" : "");
+	return r->access ? "devices.allow" : "devices.deny";
 }
 
 /* ---- the pure builder ---- */
@@ -374,23 +411,11 @@ int devbpf_query_fd(int cgfd)
 
 int devbpf_apply(int cgfd, const char *devices, const char *devnodes)
 {
-	struct dev_rule rules[MAX_RULES];
-	size_t n = dev_default_rules(rules, MAX_RULES);
-	int r = dev_rules_parse_list(devices, rules, MAX_RULES, &n);
+	struct dev_rule rules[DEV_MAX_RULES];
+	size_t n = 0;
+	int r = dev_rules_collect(devices, devnodes, rules, ARRAY_SIZE(rules), &n);
 	if (r < 0)
-		return cerr(EX_DEVICES, r, "parse devices \"%s\"", devices);
-	if (devnodes) {
-		_cleanup_free_ char *buf = xstrdup(devnodes);
-		char *save = NULL;
-		for (char *t = strtok_r(buf, " \t\n,;", &save); t; t = strtok_r(NULL, " \t\n,;", &save)) {
-			if (n >= MAX_RULES)
-				return cerr(EX_DEVICES, ENOSPC, "too many device rules");
-			r = dev_rule_from_node(t, &rules[n]);
-			if (r < 0)
-				return cerr(EX_DEVICES, r, "devnodes \"%s\"", t);
-			n++;
-		}
-	}
+		return r;
 	struct bpf_insn insns[4096];
 	int ni = devbpf_build(rules, n, insns, ARRAY_SIZE(insns));
 	if (ni < 0)

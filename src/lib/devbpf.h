@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #define DEV_ANY (-1)
+#define DEV_MAX_RULES 256 /* defaults, devices and devnodes of one container */
 enum { DEVACC_MKNOD = 1, DEVACC_READ = 2, DEVACC_WRITE = 4 }; /* = BPF_DEVCG_ACC_* */
 enum { DEVTYPE_BLOCK = 1, DEVTYPE_CHAR = 2, DEVTYPE_ALL = 3 };  /* = BPF_DEVCG_DEV_* (ALL = both) */
 
@@ -25,6 +26,13 @@ int dev_rule_from_node(const char *s, struct dev_rule *out);
 /* The default allowlist (null zero full random urandom tty console ptmx pts/N, plus mknod of any
  * char and block device). */
 size_t dev_default_rules(struct dev_rule *rules, size_t max);
+/* The rules of one container, in order: the defaults, then devices (vzctl syntax), then devnodes
+ * (as dev_rule_from_node). cerr EX_DEVICES on a bad entry, or ENOSPC past max. */
+int dev_rules_collect(const char *devices, const char *devnodes, struct dev_rule *rules, size_t max, size_t *n);
+/* The v1 devices cgroup form of rule r ("c 1:3 rwm", "a *:* m") into buf; returns the file it goes
+ * to: "devices.allow", or "devices.deny" for a rule granting nothing (which then denies rwm).
+ * Pure. */
+const char *dev_rule_v1(const struct dev_rule *r, char *buf, size_t len);
 /* Build the program: later rules override earlier ones for the same device (container rules
  * come after the defaults, so "c:10:200:none" removes a grant). Default deny.
  * Returns the number of instructions written, or -ENOSPC. Pure. */

@@ -581,7 +581,7 @@ static void test_v2_backend(void **state)
 	c.ioprio = 7;
 	char priv[512];
 	snprintf(priv, sizeof(priv), "%s/private/101", tmp);
-	assert_int_equal(ops->apply(&p, &c, priv, false), 0);
+	assert_int_equal(ops->limits(&p, &c, priv, false), 0);
 	assert_string_equal(slurp("cg/cellctl/101/memory.max"), "1073741824");
 	assert_string_equal(slurp("cg/cellctl/101/memory.swap.max"), "536870912");
 	assert_string_equal(slurp("cg/cellctl/101/cpu.weight"), "50");
@@ -594,17 +594,17 @@ static void test_v2_backend(void **state)
 	trunc_cg();
 	c.cpulimit = 300;
 	c.cpus = 2;
-	assert_int_equal(ops->apply(&p, &c, priv, true), 0);
+	assert_int_equal(ops->limits(&p, &c, priv, true), 0);
 	assert_string_equal(slurp("cg/cellctl/101/cpu.max"), "200000 100000");
 	c.cpulimit = 0;
 	trunc_cg();
-	assert_int_equal(ops->apply(&p, &c, priv, true), 0);
+	assert_int_equal(ops->limits(&p, &c, priv, true), 0);
 	assert_string_equal(slurp("cg/cellctl/101/cpu.max"), "200000 100000");
 
 	/* back to unlimited: every file says max */
 	trunc_cg();
 	init_config(&c);
-	assert_int_equal(ops->apply(&p, &c, priv, true), 0);
+	assert_int_equal(ops->limits(&p, &c, priv, true), 0);
 	assert_string_equal(slurp("cg/cellctl/101/memory.max"), "max");
 	assert_string_equal(slurp("cg/cellctl/101/memory.swap.max"), "max");
 	assert_string_equal(slurp("cg/cellctl/101/cpu.weight"), "100");
@@ -616,10 +616,10 @@ static void test_v2_backend(void **state)
 	char f[600];
 	snprintf(f, sizeof(f), "%s/cg/cellctl/101/pids.max", tmp);
 	unlink(f);
-	assert_int_equal(ops->apply(&p, &c, priv, true), 0);
+	assert_int_equal(ops->limits(&p, &c, priv, true), 0);
 	c.numproc = 50;
 	cerr_clear();
-	assert_int_equal(ops->apply(&p, &c, priv, true), -ENOENT);
+	assert_int_equal(ops->limits(&p, &c, priv, true), -ENOENT);
 	assert_non_null(cerr_msg());
 	assert_non_null(strstr(cerr_msg(), "controller pids not available"));
 	assert_int_equal(cerr_exit(), EX_RESOURCE);
@@ -628,7 +628,7 @@ static void test_v2_backend(void **state)
 	c.numproc = SIZE_UNLIMITED;
 	c.iopslimit = 100;
 	unsetenv("CELLCTL_SYSFS_ROOT");
-	assert_true(ops->apply(&p, &c, "/proc", true) < 0);
+	assert_true(ops->limits(&p, &c, "/proc", true) < 0);
 	assert_int_equal(cerr_exit(), EX_IOLIMIT);
 	cerr_clear();
 
@@ -763,7 +763,7 @@ static void test_v1_backend(void **state)
 	mkfile("cg/cpuset/cellctl/101/ct/cpuset.cpus", "");
 	char priv[512];
 	snprintf(priv, sizeof(priv), "%s/private/101", tmp);
-	assert_int_equal(ops->apply(&p, &c, priv, false), 0);
+	assert_int_equal(ops->limits(&p, &c, priv, false), 0);
 	assert_string_equal(slurp("cg/memory/process_api/9f66/cellctl/101/memory.limit_in_bytes"), "1073741824");
 	assert_string_equal(slurp("cg/memory/process_api/9f66/cellctl/101/memory.memsw.limit_in_bytes"), "2147483648");
 	assert_string_equal(slurp("cg/cpu,cpuacct/cellctl/101/cpu.shares"), "512");
@@ -779,7 +779,7 @@ static void test_v1_backend(void **state)
 	trunc_cg();
 	mkfile("cg/cpuset/cellctl/cpuset.cpus", "0-1\n");
 	init_config(&c);
-	assert_int_equal(ops->apply(&p, &c, priv, true), 0);
+	assert_int_equal(ops->limits(&p, &c, priv, true), 0);
 	assert_string_equal(slurp("cg/memory/process_api/9f66/cellctl/101/memory.limit_in_bytes"), "-1");
 	assert_string_equal(slurp("cg/memory/process_api/9f66/cellctl/101/memory.memsw.limit_in_bytes"), "-1");
 	assert_string_equal(slurp("cg/cpu,cpuacct/cellctl/101/cpu.shares"), "1024");
@@ -794,7 +794,7 @@ static void test_v1_backend(void **state)
 	unlink(f);
 	c.ram = 1ull << 20;
 	c.swap = 1ull << 20;
-	assert_int_equal(ops->apply(&p, &c, priv, true), 0);
+	assert_int_equal(ops->limits(&p, &c, priv, true), 0);
 
 	trunc_cg();
 	assert_int_equal(ops->attach(&p, 77), 0);
@@ -813,6 +813,69 @@ static void test_v1_backend(void **state)
 	assert_true(exists("cg/memory/process_api/9f66"));
 	assert_false(exists("cg/pids/cellctl"));
 	assert_false(exists("cg/unified/cellctl"));
+}
+
+/* Legacy v1: device rules go behind the vtable to devices.allow/deny of the limit cgroup and its
+ * leaf (the BPF program is for hybrid and unified hosts); apply, the one call of start and set,
+ * includes them. */
+static void test_v1_devices(void **state)
+{
+	(void)state;
+	setenv("CELLCTL_CGROUP_MODE", "legacy", 1);
+	fake_v1_tree();
+	fake_sysfs("private/101");
+	struct cg_paths p;
+	assert_int_equal(cg_resolve(NULL, 101, &p), 0);
+	const struct cg_ops *ops = cg_backend(p.mode);
+	assert_true(ops->devices != cg_backend(CG_HYBRID)->devices);
+	assert_true(cg_backend(CG_HYBRID)->devices == cg_backend(CG_UNIFIED)->devices);
+	assert_int_equal(ops->create(&p), 0);
+	/* default deny before the limit cgroup has children */
+	assert_string_equal(slurp("cg/devices/cellctl/101/devices.deny"), "a");
+
+	struct ct_config c;
+	init_config(&c);
+	char devs[] = "c:10:200:rw c:1:9:none", devs2[] = "b:259:100:rw", bad[] = "x:1:2:rw";
+	c.devices = devs;
+	char priv[512];
+	snprintf(priv, sizeof(priv), "%s/private/101", tmp);
+	trunc_cg();
+	assert_int_equal(ops->apply(&p, &c, priv, false), 0);
+	/* plain files keep the last line written: the container's own rules come last */
+	assert_string_equal(slurp("cg/devices/cellctl/101/devices.allow"), "c 10:200 rw");
+	assert_string_equal(slurp("cg/devices/cellctl/101/devices.deny"), "c 1:9 rwm");
+	assert_string_equal(slurp("cg/devices/cellctl/101/ct/devices.allow"), "c 10:200 rw");
+	assert_string_equal(slurp("cg/devices/cellctl/101/ct/devices.deny"), "c 1:9 rwm");
+	/* limits went in with the same call */
+	assert_string_equal(slurp("cg/pids/cellctl/101/pids.max"), "max");
+
+	/* the devices entry alone, live, as set uses it through apply */
+	trunc_cg();
+	c.devices = devs2;
+	assert_int_equal(ops->devices(&p, &c, true), 0);
+	assert_string_equal(slurp("cg/devices/cellctl/101/devices.allow"), "b 259:100 rw");
+	assert_string_equal(slurp("cg/pids/cellctl/101/pids.max"), "");
+
+	/* a bad rule is EX_DEVICES, and nothing is written */
+	trunc_cg();
+	c.devices = bad;
+	assert_true(ops->apply(&p, &c, priv, true) < 0);
+	assert_int_equal(cerr_exit(), EX_DEVICES);
+	cerr_clear();
+	assert_string_equal(slurp("cg/devices/cellctl/101/devices.allow"), "");
+
+	/* without a devices hierarchy there is nothing to apply */
+	struct cg_paths q = p;
+	q.n = 0;
+	for (unsigned i = 0; i < p.n; i++)
+		if (strcmp(p.h[i].name, "devices") != 0)
+			q.h[q.n++] = p.h[i];
+	c.devices = NULL;
+	assert_int_equal(ops->devices(&q, &c, true), 0);
+
+	trunc_cg();
+	assert_int_equal(ops->destroy(&p), 0);
+	assert_false(exists("cg/devices/cellctl"));
 }
 
 /* ---- identity: one installation never touches another's cgroups ---- */
@@ -987,6 +1050,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_v2_create_fresh, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reset_leaf, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v1_backend, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_v1_devices, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_create_refuses_busy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_create_replaces_stale, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_identity, setup, teardown),

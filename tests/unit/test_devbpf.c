@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "devbpf.h"
+#include "error.h"
 #include "util.h"
 
 /* Run prog against one device access; returns r0, or -1 on an instruction we do not know. */
@@ -215,12 +216,62 @@ static void test_from_node(void **state)
 	assert_int_equal(dev_rule_from_node("no-such-node-here:r", &r), -ENOENT);
 }
 
+/* One list of a container's rules for both the BPF program and v1's devices files. */
+static void test_collect(void **state)
+{
+	(void)state;
+	struct dev_rule def[DEV_MAX_RULES], rules[DEV_MAX_RULES];
+	size_t nd = dev_default_rules(def, ARRAY_SIZE(def)), n = 0;
+	assert_int_equal(dev_rules_collect(NULL, NULL, rules, ARRAY_SIZE(rules), &n), 0);
+	assert_int_equal(n, nd);
+	assert_memory_equal(rules, def, nd * sizeof(def[0]));
+	/* defaults, then devices, then devnodes, in that order */
+	assert_int_equal(dev_rules_collect("c:10:200:rw", "null:r,zero:w\nfull:rw", rules, ARRAY_SIZE(rules), &n), 0);
+	assert_int_equal(n, nd + 4);
+	assert_int_equal(rules[nd].major, 10);
+	assert_int_equal(rules[nd + 1].minor, 3);
+	assert_int_equal(rules[nd + 1].access, R);
+	assert_int_equal(rules[nd + 3].minor, 7);
+	/* bad entries are EX_DEVICES, naming them */
+	assert_true(dev_rules_collect("c:10:200:rx", NULL, rules, ARRAY_SIZE(rules), &n) < 0);
+	assert_int_equal(cerr_exit(), EX_DEVICES);
+	assert_non_null(strstr(cerr_msg(), "c:10:200:rx"));
+	cerr_clear();
+	assert_int_equal(dev_rules_collect(NULL, "no-such-node-here:r", rules, ARRAY_SIZE(rules), &n), -ENOENT);
+	assert_int_equal(cerr_exit(), EX_DEVICES);
+	cerr_clear();
+	/* full: an error, not rules silently dropped */
+	assert_int_equal(dev_rules_collect(NULL, "null:r", rules, nd, &n), -ENOSPC);
+	cerr_clear();
+}
+
+static void test_v1_form(void **state)
+{
+	(void)state;
+	static const struct {
+		struct dev_rule r;
+		const char *line, *file;
+	} cases[] = {
+		{{DEVTYPE_CHAR, 1, 3, R | W | M}, "c 1:3 rwm", "devices.allow"},
+		{{DEVTYPE_CHAR, DEV_ANY, DEV_ANY, M}, "c *:* m", "devices.allow"},
+		{{DEVTYPE_BLOCK, 8, DEV_ANY, R}, "b 8:* r", "devices.allow"},
+		{{DEVTYPE_ALL, DEV_ANY, DEV_ANY, R | W}, "a *:* rw", "devices.allow"},
+		{{DEVTYPE_CHAR, 10, 200, 0}, "c 10:200 rwm", "devices.deny"}, /* none: deny all of it */
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char line[64];
+		assert_string_equal(dev_rule_v1(&cases[i].r, line, sizeof(line)), cases[i].file);
+		assert_string_equal(line, cases[i].line);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),     cmocka_unit_test(test_override),
 		cmocka_unit_test(test_empty_and_nospc), cmocka_unit_test(test_parse),
-		cmocka_unit_test(test_from_node),
+		cmocka_unit_test(test_from_node),    cmocka_unit_test(test_collect),
+		cmocka_unit_test(test_v1_form),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
