@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # scripts/deps.sh [--vm] [--bench]: install what building and testing cellctl needs on Debian 12.
 # Quiet and idempotent: apt is not touched when everything is present already.
 #   --vm     also what tests/vm/run needs (qemu-system-x86, cpio)

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # scripts/quickstart.sh: from a fresh Debian 12 (as root) to a running container 101.
 # Installs the build dependencies, builds out of tree in ./_build, installs (prefix /usr, config in
 # /etc/cellctl), builds the default busybox template, creates container 101 and starts it, then

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # scripts/test-all.sh: everything CI runs, from a fresh Debian 12 (as root):
 #   1. deps        scripts/deps.sh (apt, only when something is missing)
 #   2. build       autoreconf -fi, then out of tree in ./_build (-Werror), make

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cellctl-archive: runs template extraction and packing (libarchive) for cellctl.
  *   cellctl-archive extract ARCHIVE DESTDIR UID_SHIFT UID_SIZE
  *   cellctl-archive pack SRCDIR ARCHIVE PROGRESS(0|1)

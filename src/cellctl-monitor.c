@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cellctl-monitor: the per-container monitor as a small static program, so that each running
  * container costs little host memory. Started by `cellctl start` (argv: title, CTID, cgroup
  * paths); fd 3 is the report pipe. Reads the same configs as cellctl. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cellctl: an OpenVZ-style system-container manager. */
 #include <stdbool.h>
 #include <stdio.h>

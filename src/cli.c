@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Shared helpers of the command layer: CTID and usage errors, --PARAM options of the parameter
  * table. The cmd_*.c files call these; nothing here calls back into a command or into main. */
 #include <stdarg.h>

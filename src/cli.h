@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Command-line front end: one function per command; each returns an exit status (>= 0) or a
  * negative errno with the error recorded by cerr() for main to print. Each command declares its
  * options in one table (struct cli_cmd, beside its function) that drives its parsing (cli_next),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* exec, enter, console: the command layer. The library starts the command (src/lib/nsexec.c);
  * this file owns the caller's terminal: raw mode, the relay, window size, signal forwarding. */
 #include <fcntl.h>

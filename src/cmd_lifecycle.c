@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* create, start, stop, restart, status, destroy */
 #include <stdio.h>
 #include <string.h>

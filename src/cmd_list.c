@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* list: vzlist-style table or JSON */
 #include <ctype.h>
 #include <stdio.h>

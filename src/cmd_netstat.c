@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* netstat [CTID...] [-H] [-j]: the anti-spoofing filter of each interface of running containers
  * and its drop counters (packets, by reason), read from the kernel. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* quota CTID: the vzquota-style table; quota-report [CTID...]: the cron report (text, JSON,
  * Prometheus textfile), with thresholds as the exit status and failure deltas. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* set CTID --PARAM VALUE ... [--save] */
 #include <stdio.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* template list | template build NAME */
 #include <stdio.h>
 #include <string.h>

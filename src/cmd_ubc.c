@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ubc [CTID...] [-j]: beancounters of running containers, /proc/user_beancounters style. */
 #include <stdio.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tpl_extract and tpl_pack for the cellctl command (tpl_archive_helper): run by the cellctl-archive
  * helper, so that cellctl does not load libarchive and its dependencies on every start and exec.
  * The helper dies with us (parent-death signal) and reports "CODE message" on fd 3. */

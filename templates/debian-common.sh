@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 # Shared by the debian-* template recipes (sourced with ".", not run; bash only).
 # A recipe sets RECIPE (its name, for messages) and DEB_SUITE, sources this file, then calls

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* antispoof: the host-side veth's ingress filter as a tc BPF program; see antispoof.h. */
 #include "antispoof.h"
 

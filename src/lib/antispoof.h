@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Anti-spoofing on the host side of a container's veth: a BPF_PROG_TYPE_SCHED_CLS program in
  * direct-action mode, attached by netlink.c as a tc filter on the ingress of the host-side veth
  * (what the container sends enters the host there, before the bridge sees it).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The libarchive half of templates: extraction into private areas and packing caches. Kept apart
  * so that the cellctl command itself does not load libarchive (and its libxml2/ICU/libstdc++
  * chain) for every start and exec: it runs these through the cellctl-archive helper. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Capabilities kept by the container (libcap). */
 #pragma once
 #include <stdint.h>

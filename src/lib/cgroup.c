@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cgroups: mode detection, path resolution, the identity checks and operations every mode shares
  * (create, attach, destroy, delegation), and the vtables that put them together with the v2
  * (cgroup_v2.c) and v1 (cgroup_v1.c) backends and the statistics (cgroup_stats.c). Every write and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cgroups: mode detection and one backend vtable for v2, hybrid and legacy v1. The rest of the
  * code does not know which mode it runs in. */
 #pragma once

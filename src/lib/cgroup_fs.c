@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cgroups: the file layer both backends share. A cgroup directory opened once and checked to be
  * the one its container's start made, control-file reads and writes (each write logged at debug
  * level), tree walks and removal, and the limit-writing helpers of apply. */

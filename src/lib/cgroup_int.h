@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cgroups, private to the module: the shared file layer (cgroup_fs.c), the v2 backend
  * (cgroup_v2.c), the v1 backend (cgroup_v1.c) and the beancounter statistics (cgroup_stats.c),
  * which cgroup.c (detection, resolution, create, attach, destroy, delegation and the vtables)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cgroups: beancounter-style statistics of a container, read from its limit cgroups (v2 and v1
  * counters), never recording an error. */
 #include "cgroup_int.h"

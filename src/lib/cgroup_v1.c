@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cgroups, the v1 backend: the mounted hierarchies, limits in each controller's limit cgroup
  * (hybrid mode too), devices.allow/deny, and freeze-and-kill (legacy mode). */
 #include "cgroup_int.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cgroups, the v2 backend: controllers enabled down the tree, limits in the unified limit
  * cgroup, cgroup.kill, and the devices BPF program (which hybrid mode uses as well). */
 #include "cgroup_int.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The global config (cellctl.conf) and container configs (CTID.conf), samples and running
  * configurations, all through one reader (conf_parse): each file is read once, the editor
  * (ini.c) checks its lines and keeps the text for set --save, iniparser reads the values from

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Global config (cellctl.conf) and container configs (CTID.conf), read with iniparser; the
  * parameter table (params.c) drives validation, the CLI, set --save and list -o. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The one reader of config text: a file's bytes, read once by the caller, have their lines
  * checked by the editor (ini.c: FILE:LINE for what iniparser would misread or skip) and their
  * values read by iniparser from the same bytes; after an edit for set --save the new text is read

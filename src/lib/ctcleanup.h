@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Tearing down what a stopped container leaves behind. Its own module: the monitor runs it when
  * the guest halts, and the container operations (ctops.c) when a monitor has died; ctops.c
  * calls into the monitor, so the monitor cannot call back into ctops.c. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ctnet: network conflicts between containers; see ctnet.h. */
 #include "ctnet.h"
 

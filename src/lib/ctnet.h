@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ctnet: the network checks of the container-operations layer, across containers: what create and
  * set refuse because another container has it already. Built on ctconf_foreach (config.h) and
  * the pure address code (netaddr.h); no netlink. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Container operations behind the lifecycle commands. */
 #pragma once
 #include <stdbool.h>

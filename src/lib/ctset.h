@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* set: change the parameters of a container, live when it runs. */
 #pragma once
 #include <stdbool.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The devices allowlist as a BPF_PROG_TYPE_CGROUP_DEVICE program: rule parsing, a pure program
  * builder, and a thin bpf() syscall layer (load, attach with BPF_F_REPLACE, query). */
 #include "devbpf.h"

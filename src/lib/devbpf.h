@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The devices allowlist as a BPF_PROG_TYPE_CGROUP_DEVICE program: built by a pure function, loaded
  * and attached with the bpf() syscall to the unified limit cgroup. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* distnet: the distribution's network configuration files, rendered from the config; see distnet.h. */
 #include "distnet.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* distnet: the guest distribution's own network configuration for the container's interfaces,
  * rendered as text from the container config (pure: no I/O; guestnet.c reads and writes the
  * guest's files symlink-safely).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Error reporting: library code records one error (message + documented exit code) and returns a
  * negative errno; main() prints it once and exits with the code. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Safe filesystem work on untrusted trees: removal that never follows symlinks or crosses
  * mounts, and in-root opens and writes for host-side edits of a guest's files (DESIGN §4). */
 #include <dirent.h>

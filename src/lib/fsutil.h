@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Safe filesystem work on untrusted trees (private areas): never follow a guest symlink out,
  * never cross a mount point. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* guestnet: hostname, hosts and resolv.conf inside the guest, written symlink-safely; see guestnet.h. */
 #include "guestnet.h"
 

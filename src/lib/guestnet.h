@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* guestnet: the guest's /etc/hostname, /etc/hosts and /etc/resolv.conf, written from the host.
  *
  * Every access goes through fsutil's guest_open / guest_write_file (openat2 RESOLVE_IN_ROOT from

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Launching cellctl's helper programs (cellctl-monitor, cellctl-archive): a fork, a report pipe
  * the helper finds at a fixed fd, the exec, and the wait for its report. */
 #pragma once

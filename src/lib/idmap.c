@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* User-id blocks: chosen under run_dir/lock/idmap.lck, held by a reservation file until the
  * container's config records them, so that no global lock is held while a template unpacks. */
 #include "idmap.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* User-id blocks of containers with a user namespace: [uid_base, uid_base + size) each. */
 #pragma once
 #include <stdint.h>

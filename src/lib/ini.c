@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Line-preserving INI editor. Each line is kept verbatim; a key line also remembers where its
  * value sits so that a set rewrites only the value and keeps the prefix and inline comment.
  *

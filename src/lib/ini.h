@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The editor: a line-preserving INI document for set --save (comments, blank lines, unknown keys
  * and key order survive), and the line checks of the reader (ini_lint). Values cellctl acts on
  * are not read here: config.c reads them with iniparser from the same text (conf_parse), and

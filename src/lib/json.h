@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The one JSON writer behind every -j (list, ubc, netstat, quota-report): objects, arrays,
  * strings through one escaper, numbers, booleans and null, appended to a string.
  *

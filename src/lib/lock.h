@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Per-container locks: run_dir/lock/CTID.lck, flock'd, holding "PID\nOPERATION\n". */
 #pragma once
 #include <stdbool.h>

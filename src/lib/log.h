@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Logging: stderr (by verbosity) plus the log file, lines "timestamp cellctl : CT 101 : message". */
 #pragma once
 enum { LOG_ERR_L = 0, LOG_WARN_L = 1, LOG_INFO_L = 2, LOG_DEBUG_L = 3 };

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The per-container monitor: supervises init, holds the console, cleans up. */
 #pragma once
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The container's filesystem view (DESIGN.md §4).
  *
  * The tree is built by a helper that is root in the host's user namespace, in a mount namespace

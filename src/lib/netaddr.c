@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* netaddr: names, MACs and addresses as text; see netaddr.h. */
 #include "netaddr.h"
 

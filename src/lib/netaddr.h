@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* netaddr: the pure part of networking: interface names, MACs and addresses, as text. No system
  * calls and no global state; the config layer (params.c, config.c), the netlink layer, the
  * anti-spoofing filter and the unit tests share it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* netlink: veth pairs, bridges, addresses and routes through libnl-3; see netlink.h. */
 #include "netlink.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* netlink: bridged veth networking through libnl-3 (links, addresses, routes, the tc filter).
  * Names, MACs and addresses as text (and how they are derived) are in netaddr.h.
  *

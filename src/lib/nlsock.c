@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* nlsock: the libnl plumbing of the netlink layer; see nlsock.h. */
 #include "nlsock.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* nlsock: the libnl plumbing under netlink.c (private to the netlink layer: nothing above it
  * includes this). A route socket with the kernel's own errno kept, opened in the caller's network
  * namespace or in a guest's, and the single requests the operations of netlink.c are made of.

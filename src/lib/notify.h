@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The guest's readiness messages (the sd_notify protocol): newline-separated KEY=VALUE
  * assignments in one datagram, from the guest's init to the monitor. Pure: the monitor receives
  * the datagram and checks its sender; this parses the text, which is the guest's (hostile). */

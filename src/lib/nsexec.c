@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* exec and enter: start a command inside a running container without handing the guest anything
  * of the host's. The rules (man cellctl(8), SECURITY):
  *  - the process that joins is non-dumpable before it joins, so only a holder of CAP_SYS_PTRACE

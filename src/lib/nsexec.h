@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Running things inside a running container: exec, enter (the process side; the terminal relay
  * is the command layer's, src/cmd_exec.c), and the console connection. */
 #pragma once

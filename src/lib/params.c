@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The one table of container parameters: names, INI places, value syntax (vzctl's), printing,
  * list columns. Most entries are typed (a field, its range or unit); the interface parameters
  * live in params_netif.c. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Internals shared by the parameter table (params.c) and the per-interface parameters
  * (params_netif.c); not for use outside those two files. */
 #pragma once

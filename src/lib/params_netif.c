@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The interface parameters: the table's ipadd, ipdel, ip, netif_add and netif_del, and the
  * per-interface keys (--ifname IFNAME --mac ..., [netif.IFNAME] mac = ...) in one typed table
  * that set, the reader and set --save all go through. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Helpers shared by the two halves of the parameter table (params.c and params_netif.c):
  * value validators, list splitting and the wording of a value error. Nothing here knows the
  * table itself, so both halves call down into this file and never into each other's. */

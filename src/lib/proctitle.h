@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The process title: what ps shows for us ("cellctl-monitor 101"). */
 #pragma once
 

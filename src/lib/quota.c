@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Disk quota per container: project IDs on the private area, limits and usage via quotactl on
  * PRJQUOTA, and a du-style walk where the filesystem cannot do it. See quota.h. */
 #include "quota.h"

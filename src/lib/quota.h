@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Disk quota per container: project quotas on the filesystem of the private areas.
  *
  * Each container has a project ID, recorded in its config as [container] quota_id and by default

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* quota-report: collection, thresholds, notes and failure deltas (the renderings are in
  * report_render.c). See report.h for the formats (an API: keep them stable). */
 #include "report.h"

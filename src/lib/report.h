@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* quota-report: one pass over every container (stopped ones too) collecting disk quota usage and
  * the beancounter counters, threshold evaluation, failure deltas against a small state file
  * (vzubc -r style), and rendering as text, JSON or the Prometheus text exposition format.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* quota-report: the text, JSON and Prometheus renderings of collected and evaluated containers.
  * Pure (unit-tested). See report.h for the formats (an API: keep them stable). */
 #include "report.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A byte ring buffer that keeps the last SIZE bytes written to it (the monitor's console
  * history, replayed to each console client that attaches). Pure: no allocation, no I/O but
  * ringbuf_send. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* runconf: the running configuration of a container; see runconf.h. */
 #include "runconf.h"
 

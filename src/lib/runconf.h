@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The running configuration of a container: run_dir/CTID.running, the container config (INI, the
  * same format as CTID.conf) as its start applied it, plus every live change `set` made since,
  * with or without --save. Live changes are computed against it, never against the saved config

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The container's syscall filter (seccomp): a default deny-list in the spirit of LXC's and
  * Docker's, adjusted per container ([security] seccomp, seccomp_allow, seccomp_deny,
  * no_new_privs), built with libseccomp into a classic BPF program for the native architecture

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Spawning the guest's init: clone3 into new namespaces, a numbered handshake over a socketpair,
  * and exec. Runs in the monitor. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Run state of a running container: run_dir/CTID.state, written by its monitor. */
 #pragma once
 #include <stdbool.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* OS templates: tarballs in template_dir/cache, unpacked with libarchive into private areas.
  * Archives are untrusted input (DESIGN §7): every name is checked, extraction never writes
  * through a symlink or outside the destination, owners are numeric only. */

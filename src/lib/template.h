@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* OS templates: tarballs in template_dir/cache, unpacked with libarchive into private areas. */
 #pragma once
 #include <stdbool.h>

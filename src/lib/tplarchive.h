@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tplarchive: the libarchive half of templates, in this process (the contracts are tpl_extract's and
  * tpl_pack's, template.h). Only cellctl-archive and the tests link it: the cellctl command runs it
  * through that helper (src/tplremote.h). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Beancounters: collection through the cgroup backend, and the table / JSON rendering. */
 #include "ubc.h"
 

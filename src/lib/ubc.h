@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Beancounters: per-container statistics from the cgroup counters (cg_ops.stats), rendered as a
  * /proc/user_beancounters-style table or JSON, and the list -o fields with vzlist's suffixes.
  *

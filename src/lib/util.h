@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Small shared helpers: allocation, cleanup attributes, file I/O on dirfds, number parsing. */
 #pragma once
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Shared bits of the libFuzzer harnesses (tests/fuzz/README.md). Each harness checks properties
  * of public library functions; a failed check aborts, which libFuzzer reports as a crash and
  * saves the input. The library's logger is silenced: the harnesses print only on failure. */

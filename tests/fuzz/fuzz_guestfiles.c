@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz_guestfiles: the guest's own files that cellctl reads and rewrites from the host
  * (/etc/hosts, /etc/resolv.conf, /etc/network/interfaces): the guest's root owns them, so their
  * text is hostile. The pure transforms of guestnet.c and distnet.c, on the input as each file:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz_ini: the config readers and the line-preserving editor on arbitrary text.
  *
  * Input: an edit line "SECTION|KEY|VALUE", then the text of a config file.

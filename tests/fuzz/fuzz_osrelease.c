@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz_osrelease: the guest's os-release (a file the guest's root owns: hostile) through the
  * parser that picks the distribution's network configuration writers.
  *  - dnet_osrel_value, dnet_family and dnet_choose take any text without crashing or leaking; a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz_params: every parameter of the table through set and set --save.
  *
  * Input: lines "NAME VALUE" (a table parameter: ram, devices, netif_add, ...) or "KEY@IFNAME VALUE"

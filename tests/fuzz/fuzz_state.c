@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz_state: the run state file (run_dir/CTID.state) through the public state_parse and
  * state_format.
  *  - state_parse takes any text without crashing or leaking;

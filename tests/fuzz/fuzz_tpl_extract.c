@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz_tpl_extract: hostile template archives through tpl_extract, the whole entry check (names,
  * hard-link targets, paths through symlinks) with libarchive's secure extraction under it.
  *

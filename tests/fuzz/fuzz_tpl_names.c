@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz_tpl_names: the pure checks on names from a template archive (hostile) and on template
  * names, against independent reference rules.
  *  - tpl_path_ok (every entry name, and every hard link's target): true exactly for a non-empty

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/integration/findbin.sh: sourced by tests/integration/run and lib.sh (bash).
 # find_cellctl SRCDIR prints the absolute path of the cellctl binary to test, or says on stderr
 # why there is none and returns 1:

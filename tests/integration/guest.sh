@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/integration/guest.sh: the real-OS guest scenario (issue 6), sourced by t_guest_*.sh after
 # lib.sh with GUEST_TPL (template name) and GUEST_INIT (systemd | sysvinit) set.
 #

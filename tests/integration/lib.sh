@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/integration/lib.sh: sourced by every tests/integration/t_*.sh (bash).
 #
 # Each test gets, and loses again at exit (EXIT/INT/TERM), even when it fails:

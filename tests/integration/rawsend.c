@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rawsend IFACE HEX...: send one Ethernet frame, given in hex (spaces and colons ignored), out of
  * IFACE through a packet socket, after filling in the IPv4 header checksum and the ICMPv6, UDP
  * (IPv6) and ICMP checksums. A test helper: spoof.sh builds it static and copies it into a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tests/integration/sectest.c: probes the syscall filter from inside a container (t_sec_seccomp).
  * Built by the test with `gcc -static -no-pie` (the busybox guest has no libc; non-PIE keeps our
  * data below 4 GiB for the 32-bit entry) and copied into the guest.

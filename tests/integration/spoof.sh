@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Helpers shared by t_net_spoof*.sh (sourced after lib.sh; not a test itself).
 
 # in_ns CMD...: run CMD in the test's netns (the host of the containers)

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Issue 2, acceptance 6: bad input gives its documented exit code and leaves nothing behind.
 . "$(dirname "$0")/lib.sh"
 

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Every command that walks all container configs (ctconf_foreach) lives with a neighbour whose
 # config is broken, and takes no error from it (issue 11, part 2): list shows it with "-", ubc
 # shows it while it runs, quota-report warns and goes on, create and set still find the real

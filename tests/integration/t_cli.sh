@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Issue 11: each command's option table drives its parsing, its --help and where main finds the
 # CTID. `start --wait CTID` (options first) works (it failed with "invalid CTID '--wait'"); values
 # of options are never taken for the CTID; `list -o` with nine or more parameter columns keeps

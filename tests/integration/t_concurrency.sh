@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # long
 # timeout: 1200
 # Issue 2, acceptance 4: 20 containers started and stopped concurrently, then 100 sequential

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Issue 11 (one reader of config values): every config is read once and its values taken from
 # iniparser. An OpenVZ/vzctl-style file (keys before any [section]) is refused with FILE:LINE and
 # a hint, not taken as an empty config; a malformed line is named FILE:LINE; a value continued

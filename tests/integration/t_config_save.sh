@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Issue 10 (fuzzing): set --save writes only what reads back. What fuzz_params found: a value too
 # long for one config line (iniparser refuses the file: the container's config no longer loads),
 # an address list past that line, an interface name that is INI syntax ("eth1]" read back as

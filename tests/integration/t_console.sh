@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Issue 2: the console log holds the guest's boot messages; enter gives a shell on a pty; list
 # (text, -H -o, -s, -1, -S, -j) and status strings.
 . "$(dirname "$0")/lib.sh"

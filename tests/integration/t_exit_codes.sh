@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Issue 11: the exit codes man/cellctl.8 (EXIT STATUS) documents are the ones cellctl returns, for
 # the two it had wrong or missing: 78 for an address that is taken (here the default bridge's own
 # address, at create and at set) and 105 (vzctl's code) for starting a disabled container; start

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Issue 10, fault injection: SIGKILL of `cellctl` (and of the container's monitor) at random points
 # of create, start, stop, set --save, destroy, restart and a guest reboot, FAULT_ITER times (200 by
 # default). After each kill the next command must find a consistent state and finish what was

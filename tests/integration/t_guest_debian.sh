@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Issue 6: an unmodified Debian 12 with systemd as PID 1 (templates/debian-12, built with
 # mmdebstrap from the host's mirror) boots, answers ssh on its IP, reboots and stops cleanly.
 # long

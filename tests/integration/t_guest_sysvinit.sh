@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Issue 6: Debian 12 with sysvinit-core as init (templates/debian-12-sysvinit) boots, answers ssh
 # on its IP, reboots and stops cleanly.
 # long

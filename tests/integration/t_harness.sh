@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The harness checks itself: the leak counters of lib.sh must see a leaked mount, cgroup, process
 # and link, or their silence elsewhere means nothing. No container is needed.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Issue 2, acceptance 7: kill -9 of `cellctl create` halfway leaves no half container visible to
 # list, and a second create of the same CTID then succeeds.
 # timeout: 400

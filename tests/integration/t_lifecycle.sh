@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Issue 2, acceptance 1 and 2: template -> create -> start (the guest's init is PID 1) -> exec
 # checks -> stop -> destroy, and afterwards nothing of the container is left anywhere.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Issue 4, acceptance 9: bad limits on a running container (unknown device, --ram -5,
 # --cpulimit 0%, --ioprio 9, a value the kernel refuses) each give a clear error, and the old
 # value stays in force (cgroup, ubc) and in the config.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Issue 4, acceptance 7: root inside cannot raise its own limits: writing memory.max / pids.max
 # fails, and so does mounting a new cgroup hierarchy to get at them. Checked with and without a
 # user namespace.

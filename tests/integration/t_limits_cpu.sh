@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Issue 4, acceptance 3: --cpulimit 50 caps a busy loop at 50% of one CPU (+-10%), measured from
 # the cgroup's CPU usage (ubc cputime, microseconds) over 5 s.
 # long

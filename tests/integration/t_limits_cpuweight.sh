@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Issue 4, acceptance 4: two busy containers pinned to one CPU with --cpumask, at --cpuunits 2000
 # and 1000, split their CPU time 2:1 (+-20%). The split is their cgroups' CPU time (the counters
 # ubc cputime shows, read directly) over an 8 s window that opens only once both loops run, each checked to be allowed on that one

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Issue 4, acceptance 6: the devices allowlist. /dev/null, zero and urandom work; a block device
 # node made with mknod cannot be opened; `set --devices c:10:200:rw` on the running container
 # lets /dev/net/tun open without a restart, and `--devices c:10:200:none` denies it again.

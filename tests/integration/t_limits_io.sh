@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Issue 4, acceptance 5: --iolimit 5M holds a direct-I/O write (dd oflag=direct) inside the
 # container to 5 MiB/s (+-20%), on a filesystem on a loop device (the private area lives on an
 # ext4 image this test makes, loop-mounts and removes again); set --iolimit 10M on the running

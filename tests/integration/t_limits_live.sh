@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Issue 4, acceptance 8: set --ram and set --cpulimit on a running container take effect at once,
 # visible in ubc and in the enforcement itself: 100 MiB fits or not as --ram says, and a busy loop
 # drops from at most 60% (+10%) to 20% +-10% of one CPU (the cgroup's CPU time over 6 s windows

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Issue 4, acceptance 1: --ram 64M --swap 0; a 200 MiB allocation inside is OOM-killed, the
 # container and its init keep running, the host is unaffected, and ubc's physpages failcnt rises.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Issue 4, acceptance 2: a fork bomb in a container with --numproc 64 reaches at most 64 tasks,
 # ubc's numproc failcnt rises, and once the bomb is killed the container is usable.
 . "$(dirname "$0")/lib.sh"

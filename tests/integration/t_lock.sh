@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Issue 2, locks: a state-changing command finds the CT locked -> exit 9, and the message names the
 # holder's pid and operation; status, list and exec never block on the lock; stale locks are
 # cleared.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Issue 3, acceptance 6: bad network input gets its documented exit code and a clear message, and
 # changes nothing: the host's (the netns's) links, addresses and routes, every config file (byte
 # for byte), the private areas, and the running neighbour all stay as they were.

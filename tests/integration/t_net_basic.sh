@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Issue 3, acceptance 1: two containers on the default bridge (which carries 10.77.0.1/24) reach
 # each other, the bridge and the host; busybox httpd in one serves a 10 MiB file that busybox wget
 # in the other fetches intact; an address added live without --save answers at once and is gone

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # long
 # Issue 3, acceptance 3: after 100 start/stop cycles of a container with two interfaces (eth0 on
 # the default bridge with an address and a gateway, eth1 on a second bridge with an IPv4 and an

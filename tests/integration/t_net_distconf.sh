@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Issue 6 (guest network config): cellctl writes the distribution's own network configuration for
 # the container's interfaces. The busybox template is dressed up as a Debian-family guest
 # (/etc/os-release ID=debian or ubuntu, an /etc/network/interfaces, a networkd enablement link):

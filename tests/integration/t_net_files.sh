@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Issue 3, acceptance 5: the guest's /etc/hostname, /etc/hosts and /etc/resolv.conf hold the
 # configured values (at start and after a live set), the guest's own lines are kept, the files
 # belong to the guest's root; an opted-out file (a "# cellctl: keep" line in its first 5 lines,

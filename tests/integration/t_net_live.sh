@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Live network changes are computed against what the container runs with (its running
 # configuration, run_dir/CTID.running), not against the saved config: an address added without
 # --save can be removed again, an interface added without --save can be deleted again, an

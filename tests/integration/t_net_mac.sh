@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Issue 3, acceptance 2: the guest MAC is derived from the container UUID: identical across three
 # restarts, locally administered and unicast, different per interface and per container; the
 # host-side MAC starts with fe.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Issue 10 item 4: root inside a container (user namespace, the default) tries each spoof on the
 # shared bridge; the anti-spoofing filter on its host-side veth drops it and counts it. A second
 # attacker with the filter turned off (mac_filter = ip_filter = no) runs the same attacks as the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Issue 10 item 4, live: set --ipadd/--ipdel/--mac on a running container rebuild its
 # anti-spoofing filter at once (a removed address is refused again, a new MAC passes and the old
 # one not), the drop counters survive the rebuild, and the per-interface opt-out (mac_filter,

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Issue 3, acceptance 4: a guest whose /etc/resolv.conf, /etc/hostname and /etc/hosts are symlinks
 # to host paths (absolute, relative ../../.. and deep relative forms, dangling ones, a symlinked
 # /etc, a link through /proc) cannot make cellctl write outside the guest: at start and at a live

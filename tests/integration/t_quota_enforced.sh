@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Disk quota enforced by ext4 project quotas (issue 5, acceptance 1 and 4). Needs a kernel that
 # mounts ext4 with prjquota (quota_v2): the pure-cgroup2 VM has one, e.g.
 #   tests/vm/run -- tests/integration/run BUILD/cellctl quota_enforced

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # quota-report over 30 containers, on a filesystem that does not enforce project quotas (this
 # host's; issue 5, acceptance 2, 3 and 5):
 #   - create with disk limits warns "disk quota not enforced"; quota and the report say

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Issue 2, acceptance 5: `reboot` inside the guest brings it back with a new init (the monitor
 # restarts it); `poweroff` and `halt` inside stop it and clean up.
 # timeout: 400

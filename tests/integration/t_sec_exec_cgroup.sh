@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # exec joins the cgroup of the guest's init as /proc/INIT/cgroup names it. The guest names its
 # own cgroups: a privileged guest can mount a v1 hierarchy and move its init into a cgroup called
 # "x0::", and before the fix exec took the "0::" inside that v1 line for the unified one and put

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Issue 10 item 3, the printing half: text a guest or a tenant chose never reaches the admin's
 # terminal with its control characters raw. A command name in exec's and enter's errors, and the
 # description in list's table, are shown escaped (\x1b, \x07, \x0a); list -j keeps such text valid

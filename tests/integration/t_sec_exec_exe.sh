@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Issue 10 item 1, the CVE-2019-5736 route without any race: the guest makes /evil a
 # "#!/proc/self/exe" script and plants its own ELF interpreter (/lib64/ld-linux-x86-64.so.2), then
 # waits for the admin to run `cellctl exec CT /evil`. The kernel runs exec's own binary inside as

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Issue 10 item 2: nothing of the caller's but fds 0-2 (or the pty) reaches a command run by exec
 # or enter. Before the fix `cellctl exec CT -- sh -c 'cat /proc/self/fd/9/...' 9< /host/dir` read
 # host files, and writing through the fd planted files on the host. Also: a directory as fd 0-2 is

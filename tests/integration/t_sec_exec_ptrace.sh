@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Issue 10 item 1: a process inside loops PTRACE_SEIZE on the next PIDs while the admin runs
 # `cellctl exec`. It must never catch exec's helper with host credentials (before the fix: State t,
 # Uid 0 seen from the host, 65534 inside), nor get at the host binary through its /proc/PID/exe.

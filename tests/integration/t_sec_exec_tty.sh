@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Issue 10 item 3: a guest process must not push characters into the admin's shell with TIOCSTI.
 # Before the fix exec handed the caller's terminal (and its session: /dev/tty) to the guest. Now
 # the command has its own session, and a pty of the container in place of each terminal fd of

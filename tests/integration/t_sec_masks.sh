@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Issue 10, item 5: the masks over /proc (kcore, keys, timer_list, sysrq-trigger, the read-only
 # /proc/sys, the boot id) and the read-only /sys are locked in a user-namespace container: root
 # inside cannot unmount them (plain or lazy, also from a mount namespace of its own), cannot make

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Issue 10, item 6: every container runs under the default syscall filter. A static probe
 # (sectest.c) copied into the guest calls each denied system call through the 64-bit entry, the
 # i386 entry (int $0x80) and with the x32 bit, and gets the documented errno: from a process the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Issue 10, item 10: two cellctl installations on one host (say a production /etc/cellctl and a
 # test world), each with a container of the same CTID, never touch each other's container.
 #   1. Both worlds name the same cgroup directory (the issue's case: both put CT N at

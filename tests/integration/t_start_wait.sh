@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Issue 6: `start --wait` returns once the guest has booted, times out with a clear error (exit 15)
 # when it never does, and says so (exit 31) when the guest stops during its boot. The busybox
 # guest has no sd_notify: its boot counts as done when init has children and no boot script

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Issue 10: templates are untrusted input. Containers are created (default: user namespace) from
 # crafted archives: traversal, absolute paths, symlink then file, hard links out, device nodes,
 # setuid files, control characters in names, truncated and corrupt archives. Each is refused with

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Issue 10, item 8: deep trees. 1,000 and 2,000 nested directories took minutes to extract (a
 # check per prefix of every entry: cubic), while create held the global idmap.lck, so every
 # other create on the host waited. Now extraction is linear in the archive's size (times printed,

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Issue 10, item 9: device nodes and host-side reads. A template's device nodes became real
 # nodes owned by host root, and at start cellctl opened guest files such as etc/machine-id as
 # host root: a guest that made one a device node (or a symlink to one) had host root open a

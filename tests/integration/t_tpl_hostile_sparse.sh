@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Issue 10, item 7: the sparse-map bomb. A 3 MiB .tar.zst holding one sparse file with 6 million
 # map segments made cellctl-archive (host root, unlimited) grow to ~650 MiB. Now the extractor
 # runs with an address-space limit and a seccomp filter against new processes (seen on the live

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Issue 2, acceptance 3: with userns = yes the guest sees its own 65536-id block, root inside owns
 # the guest's files, and a file made inside belongs on the host to the block's base uid. Also the
 # privileged mode (userns = no) works, and two containers never share a block.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Craft hostile template archives for the t_tpl_hostile*.sh tests.
 
   tpl_hostile.py entries OUT.tar BASEDIR SPEC...   BASEDIR's tree (a bootable rootfs), then the SPEC entries

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Shared fixtures of the unit tests (fixtures.h). */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Shared fixtures of the unit tests: temp dirs, removing a tree, writing a file into one, and the
  * fake cgroup root (a temp dir that CELLCTL_CGROUP_ROOT points the cgroup code at). Built into
  * tests/unit/libfixtures.a, which every unit test links. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* antispoof: the filter program built for an interface config, run over crafted frames by an
  * interpreter of the instructions the builder emits (no kernel). The interpreter is strict where
  * the kernel's verifier is (aligned, initialised stack reads; no unknown instruction) so that a

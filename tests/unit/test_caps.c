@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* caps: the bounding-set drop mask from a config's capability list (names, on/off, the default
  * set, errors), and dropping it from a process (a forked child; root only). */
 #include <setjmp.h>

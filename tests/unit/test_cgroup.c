@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cgroup: conversions, path state round trip, resolution, and the v2 and v1 backends against a
  * fake cgroup directory (CELLCTL_CGROUP_ROOT, plain files standing in for control files). */
 #include <setjmp.h>

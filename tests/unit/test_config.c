@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Config round trips, ctid parsing, the global config, container configs and the parameter table. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* devbpf: rule parsing, and the built program run through a tiny interpreter of the instructions
  * the builder emits (no kernel needed). */
 #include <setjmp.h>

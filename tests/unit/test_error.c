@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* error.c: the first error wins, cerr_wrap adds context on the way out, and a saved error state
  * comes back after an expected (ignored) failure. No root needed. */
 #include <setjmp.h>

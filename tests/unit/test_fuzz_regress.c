@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Reproducers of what the fuzzers (tests/fuzz) found, one test per finding: the config editor
  * and iniparser read the same file (continued lines, section headers, quotes), set --save writes
  * only values that read back, interface names stay out of INI syntax; the guest's /etc/hosts keeps

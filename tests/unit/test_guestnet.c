@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* distnet.c (the distribution's network files rendered from a config: fixed inputs, exact texts)
  * and guestnet.c's gnet_write_netconf (writes into a temp "private area": writer choice, stale
  * files, the opt-out, symlinks). No root, no netlink. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* helper_spawn: the report pipe at fd 3 whatever fds pipe2 hands out, an fd passed at fd 4, the
  * helper's report or its absence, the in-process fallback, detached helpers. /bin/sh plays the
  * helper. */

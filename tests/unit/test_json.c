@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* json.c: the one string escaper (controls, DEL, C1, invalid UTF-8 as list -j has always printed
  * them), nesting and the caller's layout (line breaks, empty containers), numbers, null. */
 #include <setjmp.h>

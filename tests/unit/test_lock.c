@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Lock-file contents and the lock itself in a temp run_dir (flock needs no root). The run state
  * and capability tests that were here are in test_state.c and test_caps.c. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ctnet.c (network conflicts between containers, with real config files in a temp dir), the parts
  * of netlink.c that need no kernel, and guestnet.c (text transforms and symlink-safe writes into a
  * temp "private area"). No root, no netlink. The pure address code is in test_netaddr.c. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* netaddr.c: interface names, MACs and addresses as text (pure: links no config loading, no
  * netlink, no file access). */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The readiness parser (sd_notify messages from the guest's init): READY=1, STATUS=, garbage and
  * hostile input. */
 #include <setjmp.h>

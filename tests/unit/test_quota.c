@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* quota.c: project ID from the config, unit conversions, the vzquota table, and the du-style
  * usage walk (hard links once, symlinks not followed). No root needed. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* report.c: thresholds and exit status, ordering, the failure-delta state file (missing, corrupt,
  * round trip, counter resets), and the text / JSON / Prometheus renderings against fixed input.
  * Also the soft:hard parsing of --diskspace / --diskinodes. No root needed. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The console ring buffer: it keeps the last SIZE bytes, oldest first, across wrap-around,
  * overflow and writes of exactly the capacity. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The syscall filter: the program libseccomp builds for a config is run through a small
  * interpreter of classic BPF against seccomp_data for each architecture a process on x86_64 can
  * enter the kernel with (x86_64, i386 through int 0x80, x32), so no root and no kernel filter is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* state: the run state file (run_dir/CTID.state): text round trip, file round trip in a temp
  * run_dir, truncated and hostile files, and the process checks behind "is it running". */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Templates (path checks, secure extraction, pack round trips, uid shift) and the safe
  * filesystem helpers (fs_remove_tree, guest_write_file). Root-only parts skip otherwise. */
 #include <archive.h>

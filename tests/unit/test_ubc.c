@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ubc: beancounter statistics read from a fake cgroup directory (v2, hybrid v1), the table and
  * JSON rendering against fixed input, and the list -o field names. No root needed. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* util.c: number and size parsing, formatting, strtrim, atomic writes. */
 #include <setjmp.h>
 #include <stdarg.h>

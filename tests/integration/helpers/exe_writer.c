@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* exe_writer FD [SECONDS] (see fake_ld.c): writes "PWNED" at offset 0 of the file behind the
  * O_PATH fd FD as soon as it can (ETXTBSY while something executes it), for up to SECONDS
  * (default 20). Logs to /exe_writer.log: the fd's target, then WROTE or WRITE-FAILED. */

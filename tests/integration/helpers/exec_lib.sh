@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/integration/helpers/exec_lib.sh: sourced (after lib.sh) by the t_sec_exec*.sh tests.
 #   build_helper NAME [gcc flags]  compile helpers/NAME.c statically into $HELPERS/NAME (skips the
 #                                  test when there is no gcc or static libc)

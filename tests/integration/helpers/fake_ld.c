@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fake_ld: stands in for the guest's /lib64/ld-linux-x86-64.so.2 (issue 10 item 1, the
  * CVE-2019-5736 route). When a "#!/proc/self/exe" script makes exec's helper run its own binary
  * inside the container, the kernel loads this as that binary's interpreter: it opens

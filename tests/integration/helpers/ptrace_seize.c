@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ptrace_seize SECONDS LOG [WRITE_SECONDS]: the attack of issue 10 item 1, run inside a container.
  * For SECONDS it tries PTRACE_SEIZE on the next PIDs of its PID namespace (ns_last_pid + 1..3) and
  * logs every process it catches: comm, credentials, capability sets, exe, open fds (and every

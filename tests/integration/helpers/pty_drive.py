@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """pty_drive.py SCRIPT LOG: an admin at a terminal. Runs an interactive bash on a new pty (33 rows,
 99 columns) and types the lines of SCRIPT into it one at a time, each once the previous line has
 finished (each line is followed by an echo of a marker with its exit status). A line starting with

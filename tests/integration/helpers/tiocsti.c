@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tiocsti [-t] TEXT: the attack of issue 10 item 3, run inside a container. Pushes each byte of
  * TEXT into the input of a terminal with TIOCSTI: of fd 0, 1 and 2 (whichever is a terminal), or
  * with -t of /dev/tty (the controlling terminal, even when no fd of it was passed). Prints what
