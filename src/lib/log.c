@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -78,24 +79,28 @@ void log_msg(int level, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Format into text and write it to the log file; echo it to stderr when echo. */
+static void file_line(bool echo, const char *fmt, va_list ap)
+{
+	char text[1200];
+	vsnprintf(text, sizeof(text), fmt, ap);
+	if (echo)
+		fprintf(stderr, "cellctl: %s\n", text);
+	to_file(text);
+}
+
 void log_file_only(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	char text[1200];
-	vsnprintf(text, sizeof(text), fmt, ap);
+	file_line(verbosity >= LOG_DEBUG_L, fmt, ap);
 	va_end(ap);
-	if (verbosity >= LOG_DEBUG_L)
-		fprintf(stderr, "cellctl: %s\n", text);
-	to_file(text);
 }
 
 void log_file_quiet(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	char text[1200];
-	vsnprintf(text, sizeof(text), fmt, ap);
+	file_line(false, fmt, ap);
 	va_end(ap);
-	to_file(text);
 }
