@@ -13,9 +13,11 @@ int ct_cleanup(const struct gconf *g, unsigned ctid, const struct cg_paths *cg, 
 {
 	int r = 0;
 	struct ct_config *own = NULL;
+	struct cerr_saved es;
+	cerr_save(&es); /* without a readable config the cleanup goes on by what the state recorded */
 	if (!c && ctconf_load(g, ctid, &own) == 0)
 		c = own;
-	cerr_clear();
+	cerr_restore(&es);
 	if (c)
 		net_teardown_container(g, c); /* host veths go explicitly (by group: live additions too) */
 	runconf_remove(g, ctid);

@@ -80,8 +80,11 @@ static void finish_destroy(const struct gconf *g, unsigned ctid, int dfd)
 			log_warn("finish the interrupted destroy of container %u: rename %s: %m", ctid, cpath);
 	}
 	log_info("removing the private area of an interrupted destroy: %s/%s", g->private_dir, name);
+	struct cerr_saved es;
+	cerr_save(&es); /* what is left is removed by the next command: not this one's error */
 	if (fs_remove_tree(dfd, name) < 0)
-		cerr_clear();
+		log_warn("%s", cerr_msg() ? cerr_msg() : "cannot remove the rest of an interrupted destroy");
+	cerr_restore(&es);
 }
 
 /* Remove leftovers of an interrupted create or destroy of this CTID (we hold its lock). */
@@ -236,7 +239,8 @@ int ct_create(const struct gconf *g, unsigned ctid, const struct create_opts *o)
 int ct_apply_limits(const struct gconf *g, const struct cg_paths *cg, const struct ct_config *c, bool live)
 {
 	_cleanup_free_ char *root = private_path(g, c->ctid);
-	return cg_backend(cg->mode)->apply(cg, c, root, live);
+	int r = cg_backend(cg->mode)->apply(cg, c, root, live);
+	return r < 0 ? cerr_wrap(r, 0, "applying the limits of CT %u", c->ctid) : 0;
 }
 
 /* A state file whose init is gone: wait briefly for a monitor that is still cleaning up, then
@@ -244,6 +248,8 @@ int ct_apply_limits(const struct gconf *g, const struct cg_paths *cg, const stru
  * installation, is left alone with a warning, and is not this command's error). */
 static void clear_stale(const struct gconf *g, unsigned ctid)
 {
+	struct cerr_saved es;
+	cerr_save(&es);
 	struct ct_state st;
 	if (state_read(g, ctid, &st) < 0) {
 		/* no state: only a start killed before it recorded its cgroups leaves anything */
@@ -251,13 +257,13 @@ static void clear_stale(const struct gconf *g, unsigned ctid)
 		struct cg_paths cg;
 		if (cg_detect(&mode) == 0 && cg_resolve(g, ctid, &cg) == 0)
 			cg_remove_leftovers(&cg);
-		cerr_clear();
-		return;
+	} else {
+		for (int i = 0; i < 100 && proc_alive(st.monitor_pid, st.monitor_start); i++)
+			usleep(50000);
+		if (!proc_alive(st.monitor_pid, st.monitor_start) && ct_cleanup(g, ctid, &st.cg, NULL) < 0)
+			log_warn("%s", cerr_msg() ? cerr_msg() : "cannot clean up after the container's last run");
 	}
-	for (int i = 0; i < 100 && proc_alive(st.monitor_pid, st.monitor_start); i++)
-		usleep(50000);
-	if (!proc_alive(st.monitor_pid, st.monitor_start) && ct_cleanup(g, ctid, &st.cg, NULL) < 0)
-		cerr_clear();
+	cerr_restore(&es);
 }
 
 int ct_start(const struct gconf *g, unsigned ctid, bool force)
@@ -361,11 +367,13 @@ int ct_stop(const struct gconf *g, unsigned ctid, bool fast, int timeout_s)
 	if (timeout_s < 0) {
 		struct ct_config *c = NULL;
 		timeout_s = (int)g->stop_timeout;
+		struct cerr_saved es;
+		cerr_save(&es); /* an unreadable config still stops, with the global timeout */
 		if (ctconf_load(g, ctid, &c) == 0) {
 			timeout_s = (int)c->stop_timeout;
 			ctconf_free(c);
 		}
-		cerr_clear();
+		cerr_restore(&es);
 	}
 	/* tell the monitor this is a stop, not a reboot; its socket closes when it is done */
 	_cleanup_close_ int mon = monitor_connect(g, ctid, "stop");
