@@ -80,7 +80,7 @@ void log_msg(int level, const char *fmt, ...)
 }
 
 /* Format into text and write it to the log file; echo it to stderr when echo. */
-static void file_line(bool echo, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void file_line(bool echo, const char *fmt, va_list ap)
 {
 	char text[1200];
 	vsnprintf(text, sizeof(text), fmt, ap);
