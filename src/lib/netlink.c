@@ -490,13 +490,19 @@ int net_guest_setup(pid_t guest_pid, const struct ct_netif *nifs, unsigned n)
 	return r;
 }
 
+/* The address addr parsed into a, and a netlink socket in the guest's network namespace. */
+static int guest_addr_open(pid_t guest_pid, const char *addr, struct net_addr *a, struct nlc *c)
+{
+	if (net_parse_addr(addr, a) < 0)
+		return cerr(EX_BADIP, 0, "invalid address '%s'", addr);
+	return nlc_open_in(c, guest_pid);
+}
+
 int net_guest_addr_add(pid_t guest_pid, const char *ifname, const char *addr)
 {
 	struct net_addr a;
-	if (net_parse_addr(addr, &a) < 0)
-		return cerr(EX_BADIP, 0, "invalid address '%s'", addr);
 	struct nlc c = {0};
-	int r = nlc_open_in(&c, guest_pid);
+	int r = guest_addr_open(guest_pid, addr, &a, &c);
 	if (r < 0)
 		return r;
 	int ifindex = 0;
@@ -535,10 +541,8 @@ static void del_matching(struct nl_object *obj, void *arg)
 int net_guest_addr_del(pid_t guest_pid, const char *ifname, const char *addr)
 {
 	struct net_addr a;
-	if (net_parse_addr(addr, &a) < 0)
-		return cerr(EX_BADIP, 0, "invalid address '%s'", addr);
 	struct nlc c = {0};
-	int r = nlc_open_in(&c, guest_pid);
+	int r = guest_addr_open(guest_pid, addr, &a, &c);
 	if (r < 0)
 		return r;
 	struct rtnl_link *l = NULL;
