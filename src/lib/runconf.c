@@ -4,8 +4,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <string.h>
 #include <unistd.h>
 
+#include "conftext.h"
 #include "error.h"
 #include "ini.h"
 #include "log.h"
@@ -19,9 +21,14 @@ int runconf_save(const struct gconf *g, const struct ct_config *c)
 	_cleanup_free_ char *path = runconf_path(g, c->ctid);
 	struct ini_doc *empty = NULL;
 	const struct ini_doc *d = c->doc ? c->doc : (empty = ini_new());
-	int r = ini_save(d, path, 0600);
+	/* as set --save: what is written reads back through the one reader as meant */
+	_cleanup_free_ char *text = NULL;
+	int r = conf_check_edit(path, d, &text);
 	if (empty)
 		ini_free(empty);
+	if (r < 0)
+		return r;
+	r = write_file_atomic(path, text ? text : "", text ? strlen(text) : 0, 0600);
 	if (r < 0)
 		return cerr(EX_SYSTEM, r, "write the running configuration %s", path);
 	log_debug("wrote the running configuration %s", path);
