@@ -274,6 +274,23 @@ void cli_help(FILE *f, const struct cli_cmd *cmd)
 			free(s);
 		}
 	}
-	if (cmd->flags & CLI_PARAMS)
-		fputs("  --PARAM VALUE          a container parameter (see cellctl(8): --ram, --cpus, --ipadd, ...)\n", f);
+	if (cmd->flags & CLI_PARAMS) {
+		fputs("  --PARAM VALUE          a container parameter (see cellctl(8), PARAMETERS)\n", f);
+		/* the parameters this command takes, from the table (shell completion reads this list) */
+		unsigned flag = strcmp(cmd->name, "create") == 0 ? PF_CREATE : PF_SET, n, col = 0;
+		const struct param *t = param_table(&n);
+		fputs("\nparameters:\n ", f);
+		for (unsigned i = 0; i < n; i++) {
+			if (!(t[i].flags & flag))
+				continue;
+			size_t w = strlen(t[i].name) + 3;
+			if (col + w > 96) {
+				fputs("\n ", f);
+				col = 0;
+			}
+			fprintf(f, " --%s", t[i].name);
+			col += (unsigned)w;
+		}
+		fputs("\n", f);
+	}
 }

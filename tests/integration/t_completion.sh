@@ -1,0 +1,73 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Issue 12 (shell completion): conf/cellctl.bash-completion, driven through an interactive bash
+# with COMP_WORDS/COMP_CWORD as readline would set them, offers the commands, each command's own
+# options (from its option table), create's and set's parameters (from the parameter table), the
+# fixed values of yes/no parameters and --format, the CTIDs of this world's containers and the
+# templates of its cache.
+. "$(dirname "$0")/lib.sh"
+
+need_template
+A=$(ctid 1)
+B=$(ctid 2)
+leak_snapshot
+create_ct "$A"
+create_ct "$B"
+COMP=$CCT_SRCDIR/conf/cellctl.bash-completion
+
+# complete WORDS...: the candidates, one per line (the last word is the one being completed)
+complete_words() {
+	local words q=""
+	for w in "$@"; do q="$q $(printf '%q' "$w")"; done
+	CELLCTL_COMPLETION_BIN=$CELLCTL bash --norc --noprofile -i -c "
+		source $(printf '%q' "$COMP")
+		COMP_WORDS=($q); COMP_CWORD=\$(( \${#COMP_WORDS[@]} - 1 ))
+		_cellctl; printf '%s\n' \"\${COMPREPLY[@]}\"" 2>/dev/null | LC_ALL=C sort
+}
+
+# expect_candidates "WANTED (space separated)" WORDS...: exactly these candidates
+expect_candidates() {
+	local want=$1
+	shift
+	local got
+	got=$(complete_words "$@" | tr '\n' ' ' | sed 's/ $//')
+	want=$(printf '%s\n' $want | LC_ALL=C sort | tr '\n' ' ' | sed 's/ $//')
+	if [ "$got" = "$want" ]; then ok "complete '$*': $got"; else fail "complete '$*'" "wanted: $want
+got:    $got"; fi
+}
+# expect_has WORD WORDS...: WORD is among the candidates
+expect_has() {
+	local w=$1
+	shift
+	if complete_words "$@" | grep -qxF -- "$w"; then ok "complete '$*' offers $w"; else
+		fail "complete '$*' offers $w" "$(complete_words "$@" | tr '\n' ' ')"
+	fi
+}
+
+expect_candidates "start status stop" cellctl st
+expect_candidates "stop" cellctl -v sto
+expect_candidates "--force --timeout --wait" cellctl start "$A" --
+expect_candidates "-1 -H -S -a -j -o -s --all --json --no-header --output --sort --stopped" cellctl list -
+expect_candidates "list build" cellctl template ""
+expect_candidates "yes no" cellctl set "$A" --onboot ""
+expect_candidates "yes no" cellctl create "$A" --userns ""
+expect_candidates "text json prom" cellctl quota-report --format ""
+# parameters from the table: create and set take --ram; only set has --save; only create --userns
+expect_has --ram cellctl set "$A" --r
+expect_has --save cellctl set "$A" --
+expect_has --cpulimit cellctl create "$A" --
+expect_has --userns cellctl create "$A" --
+complete_words cellctl set "$A" -- | grep -qx -- --userns && fail "set does not offer --userns (create only)" ||
+	ok "set does not offer --userns (create only)"
+# CTIDs of this world, and templates of its cache
+expect_candidates "$A $B" cellctl start ""
+expect_has "$B" cellctl ubc "$A" ""
+expect_has busybox cellctl create "$A" --ostemplate ""
+# every command the binary knows is offered, and only those
+cmds=$("$CELLCTL" --help | awk '/^commands:/ { on = 1; next } on && /^  [a-z]/ { print $1 }' | sort | tr '\n' ' ' | sed 's/ $//')
+expect_candidates "$cmds" cellctl ""
+
+check "destroy $A" cc destroy "$A"
+check "destroy $B" cc destroy "$B"
+leak_check
+finish
