@@ -339,6 +339,17 @@ int cg_limit_dirfd(const struct cg_paths *p, unsigned i)
 
 /* ---- create ---- */
 
+/* Did a write or read of a cgroup fail because the cgroup (or its parent) was removed meanwhile?
+ * A removed cgroup's open files answer ENODEV. Then the error is forgotten (es restored): the
+ * caller walks down again. */
+static bool gone(int r, const struct cerr_saved *es)
+{
+	if (r != -ENODEV && r != -ENOENT)
+		return false;
+	cerr_restore(es);
+	return true;
+}
+
 /* Make the cgroup at path (a level below mount, whose length is mlen) with what its hierarchy
  * needs: the controllers enabled in its parent (v2; never in the hierarchy's root), cpuset.cpus
  * and mems (v1). exclusive: it must not exist yet. Opens it into out. */
@@ -350,8 +361,11 @@ static int make_level(const char *path, size_t mlen, bool unified, bool cpuset, 
 		return -ENOENT; /* a shared ancestor went meanwhile: create_hier makes it again */
 	if (r < 0)
 		return cerr(EX_SYSTEM, r, "open the parent cgroup of %s", path);
+	struct cerr_saved es;
+	cerr_save(&es);
 	if (unified && strlen(up.path) > mlen && (r = cg2_enable_controllers(&up)) < 0)
-		return r;
+		return gone(r, &es) ? -ENOENT : r;
+	cerr_restore(&es);
 	if (mkdir(path, 0755) == 0)
 		log_debug("cgroup mkdir %s", path);
 	else if (errno == ENOENT)
@@ -368,8 +382,16 @@ static int make_level(const char *path, size_t mlen, bool unified, bool cpuset, 
 		return -ENOENT; /* a shared ancestor: create_hier makes it again */
 	if (r < 0)
 		return cerr(EX_SYSTEM, r, "open cgroup %s", path);
-	if (cpuset && (r = cg1_cpuset_inherit(&up, out)) < 0)
-		return r;
+	cerr_save(&es);
+	if (cpuset && (r = cg1_cpuset_inherit(&up, out)) < 0) {
+		if (!gone(r, &es))
+			return r;
+		cgdir_close(out);
+		if (exclusive)
+			return cerr(EX_CGFOREIGN, EBUSY, "create cgroup %s: another start removed it meanwhile", path);
+		return -ENOENT;
+	}
+	cerr_restore(&es);
 	return 0;
 }
 
