@@ -1,0 +1,99 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Issue 12: `cellctl boot` starts the onboot containers group by group (higher bootorder first),
+# skips disabled ones and those not onboot, goes on past a container that fails (exit 1, the
+# summary counts it); `cellctl shutdown` stops every running container in the reverse order and
+# records them, so that the next boot starts one that is not onboot too, then drops the record.
+# timeout: 400
+. "$(dirname "$0")/lib.sh"
+
+need_template
+leak_snapshot
+A=$(ctid 1) B=$(ctid 2) C=$(ctid 3) D=$(ctid 4) E=$(ctid 5) F=$(ctid 6) G=$(ctid 7) H=$(ctid 8)
+create_ct "$A" --onboot yes --bootorder 30
+create_ct "$B" --onboot yes --bootorder 30
+create_ct "$C" --onboot yes --bootorder 20
+create_ct "$D" --onboot yes --bootorder 20 --onboot_delay 1
+create_ct "$E" --onboot yes --bootorder 10
+create_ct "$F" --onboot yes
+create_ct "$G" --onboot no --bootorder 40
+create_ct "$H" --onboot yes --bootorder 40 --disabled yes
+grep -q '^onboot_delay *= *1$' "$CONF_DIR/$D.conf" && ok "onboot_delay is saved in [container]" ||
+	fail "onboot_delay is saved in [container]" "$(cat "$CONF_DIR/$D.conf")"
+RECORD=$TMPD/running-at-shutdown
+
+# bad input
+expect_exit 21 cc boot --parallel 0
+expect_exit 21 cc boot --timeout x
+expect_exit 20 cc boot 101
+expect_exit 21 cc set "$D" --onboot_delay 4000
+for c in $A $B $C $D $E $F $G $H; do is_down "$c" || fail "$c down after bad input"; done
+
+# bootorder values in the order the log says containers started (or stopped)
+orders() { grep -o "$1: $2 (bootorder [0-9]*)" "$LOG_FILE" | grep -o '[0-9]*)' | tr -d ')' | tr '\n' ' '; }
+nonincreasing() { local p=999999 x; for x in $1; do [ "$x" -le "$p" ] || return 1; p=$x; done; }
+nondecreasing() { local p=-1 x; for x in $1; do [ "$x" -ge "$p" ] || return 1; p=$x; done; }
+
+run cc boot --parallel 2
+[ "$RC" = 0 ] && ok "boot exits 0" || fail "boot exits 0 (got $RC)" "$OUT"
+expect_match "boot: started 6, failed 0, skipped 1" "$OUT" "boot's summary: 6 started, 1 skipped (disabled)"
+expect_match "Container $H skipped: disabled" "$OUT" "the disabled container is skipped"
+for c in $A $B $C $D $E $F; do is_running "$c" && ok "$c (onboot) runs" || fail "$c (onboot) runs" "$OUT"; done
+is_down "$G" && ok "$G (onboot no) stays down" || fail "$G (onboot no) stays down"
+is_down "$H" && ok "$H (disabled) stays down" || fail "$H (disabled) stays down"
+o=$(orders boot started)
+[ "$o" = "30 30 20 20 10 0 " ] && ok "started in bootorder groups: $o" || fail "started in bootorder groups (got '$o')"
+grep -q "CT $D : boot: started" "$LOG_FILE" && ok "each start is logged" || fail "each start is logged" "$(tail "$LOG_FILE")"
+
+# a second boot: everything runs already
+run cc boot
+expect_match "boot: started 0, failed 0, skipped 7" "$OUT" "a second boot skips what runs"
+
+for c in $A $B $C $D $E $F; do cc stop "$c" --fast >/dev/null 2>&1; done
+# a container that cannot start does not stop the rest
+mv "$PRIV_DIR/$C/sbin/init" "$PRIV_DIR/$C/sbin/init.off"
+: > "$LOG_FILE"
+run cc boot --parallel 2
+[ "$RC" = 1 ] && ok "boot exits 1 when one container fails" || fail "boot exits 1 when one container fails (got $RC)" "$OUT"
+expect_match "boot: started 5, failed 1, skipped 1" "$OUT" "the summary counts the failure"
+expect_match "container $C: " "$OUT" "the failure names the container"
+grep -q "CT $C : boot: start failed" "$LOG_FILE" && ok "the failure is logged" || fail "the failure is logged" "$(cat "$LOG_FILE")"
+for c in $A $B $D $E $F; do is_running "$c" && ok "$c runs despite $C" || fail "$c runs despite $C"; done
+is_down "$C" && ok "$C is down" || fail "$C is down"
+mv "$PRIV_DIR/$C/sbin/init.off" "$PRIV_DIR/$C/sbin/init"
+
+# shutdown: reverse order, records the running ones, G (onboot no) among them
+start_ct "$G"
+: > "$LOG_FILE"
+run cc shutdown --parallel 2 --timeout 60
+[ "$RC" = 0 ] && ok "shutdown exits 0" || fail "shutdown exits 0 (got $RC)" "$OUT"
+expect_match "shutdown: stopped 6, failed 0" "$OUT" "shutdown's summary"
+for c in $A $B $C $D $E $F $G $H; do is_down "$c" || fail "$c down after shutdown"; done
+o=$(orders shutdown stopped)
+nondecreasing "$o" && [ "$o" = "0 10 20 30 30 40 " ] && ok "stopped in reverse bootorder: $o" ||
+	fail "stopped in reverse bootorder (got '$o')"
+for c in $A $B $D $E $F $G; do grep -qx "$c" "$RECORD" || fail "$c recorded in $RECORD" "$(cat "$RECORD" 2>&1)"; done
+grep -qx "$C" "$RECORD" && fail "$C (not running) is not recorded" || ok "the record holds the running ones only"
+
+# a second shutdown with nothing running keeps the record
+run cc shutdown
+expect_match "shutdown: stopped 0, failed 0" "$OUT" "a shutdown with nothing running"
+grep -qx "$G" "$RECORD" && ok "a second shutdown keeps the record" || fail "a second shutdown keeps the record"
+
+# the next boot starts the recorded G too (not onboot), and the onboot C, then drops the record
+: > "$LOG_FILE"
+run cc boot --parallel 4
+[ "$RC" = 0 ] && ok "boot after shutdown exits 0" || fail "boot after shutdown exits 0 (got $RC)" "$OUT"
+expect_match "boot: started 7, failed 0, skipped 1" "$OUT" "boot after shutdown: 7 started"
+is_running "$G" && ok "$G (onboot no, running at shutdown) is started" || fail "$G (running at shutdown) is started"
+o=$(orders boot started)
+nonincreasing "$o" && ok "started in order: $o" || fail "started in order (got '$o')"
+[ ! -e "$RECORD" ] && ok "boot removes the record" || fail "boot removes the record"
+cc stop "$G" --fast >/dev/null 2>&1
+run cc boot
+is_down "$G" && ok "without a record $G stays down" || fail "without a record $G stays down" "$OUT"
+
+run cc shutdown --timeout 30
+[ "$RC" = 0 ] && ok "final shutdown" || fail "final shutdown (got $RC)" "$OUT"
+rm -f "$RECORD"
+finish
