@@ -27,6 +27,9 @@ expect_exit 21 cc boot --parallel 0
 expect_exit 21 cc boot --timeout x
 expect_exit 20 cc boot 101
 expect_exit 21 cc set "$D" --onboot_delay 4000
+{ cat "$CONF"; printf '[boot]\nparallel = 0\n'; } > "$TMPD/bad.conf"
+CELLCTL_CONF=$TMPD/bad.conf expect_exit 85 cc boot
+expect_match "\\[boot\\] parallel: invalid value '0'" "$OUT" "a bad [boot] parallel is named"
 for c in $A $B $C $D $E $F $G $H; do is_down "$c" || fail "$c down after bad input"; done
 
 # bootorder values in the order the log says containers started (or stopped)
@@ -44,10 +47,29 @@ is_down "$H" && ok "$H (disabled) stays down" || fail "$H (disabled) stays down"
 o=$(orders boot started)
 [ "$o" = "30 30 20 20 10 0 " ] && ok "started in bootorder groups: $o" || fail "started in bootorder groups (got '$o')"
 grep -q "CT $D : boot: started" "$LOG_FILE" && ok "each start is logged" || fail "each start is logged" "$(tail "$LOG_FILE")"
+grep -q "boot: 6 container(s) to start, at most 2 at a time" "$LOG_FILE" && ok "--parallel 2 is used" ||
+	fail "--parallel 2 is used" "$(cat "$LOG_FILE")"
+# when each guest's init began (clock ticks since the host booted): a group starts after the one before
+# has booted, and onboot_delay holds D back
+st() { cc exec "$1" -- cat /proc/1/stat 2>/dev/null | awk '{print $22}'; }
+sa=$(st "$A") sb=$(st "$B") sc=$(st "$C") sd=$(st "$D") se=$(st "$E") sf=$(st "$F")
+hz=$(getconf CLK_TCK)
+log "init start ticks: A $sa B $sb C $sc D $sd E $se F $sf (CLK_TCK $hz)"
+if [ -n "$sa$sb$sc$sd$se$sf" ]; then
+	[ "$sa" -le "$sc" ] && [ "$sb" -le "$sc" ] && [ "$sd" -le "$se" ] && [ "$sc" -le "$se" ] && [ "$se" -le "$sf" ] &&
+		ok "each group's inits began after the group before" || fail "each group's inits began after the group before"
+	[ $((sd - sc)) -ge $((hz * 9 / 10)) ] && ok "onboot_delay 1 started $D about 1 s after $C" ||
+		fail "onboot_delay 1 started $D about 1 s after $C ($sc, $sd)"
+else
+	fail "read the inits' start times"
+fi
 
 # a second boot: everything runs already
-run cc boot
+{ cat "$CONF"; printf '[boot]\nparallel = 3\n'; } > "$TMPD/par.conf"
+run env CELLCTL_CONF="$TMPD/par.conf" nsenter --net="/run/netns/$NS" -- "$CELLCTL" boot
 expect_match "boot: started 0, failed 0, skipped 7" "$OUT" "a second boot skips what runs"
+grep -q "at most 3 at a time" "$LOG_FILE" && ok "[boot] parallel is the default of --parallel" ||
+	fail "[boot] parallel is the default of --parallel" "$(tail -3 "$LOG_FILE")"
 
 for c in $A $B $C $D $E $F; do cc stop "$c" --fast >/dev/null 2>&1; done
 # a container that cannot start does not stop the rest
@@ -62,18 +84,51 @@ for c in $A $B $D $E $F; do is_running "$c" && ok "$c runs despite $C" || fail "
 is_down "$C" && ok "$C is down" || fail "$C is down"
 mv "$PRIV_DIR/$C/sbin/init.off" "$PRIV_DIR/$C/sbin/init"
 
+# a guest that never finishes booting: failed at the timeout, left running; the next group goes on
+cc stop "$E" --fast >/dev/null 2>&1
+cat > "$PRIV_DIR/$E/etc/init.d/S50hang" <<'EOS'
+#!/bin/sh
+[ "$1" = start ] && exec sleep 100000
+exit 0
+EOS
+chmod 755 "$PRIV_DIR/$E/etc/init.d/S50hang"
+t0=$(date +%s)
+run cc boot --timeout 3
+t1=$(date +%s)
+[ "$RC" = 1 ] && ok "a guest not ready at --timeout: boot exits 1" || fail "a guest not ready at --timeout: boot exits 1 (got $RC)" "$OUT"
+expect_match "container $E: .*did not finish booting within 3 s.*keeps running.*\\(exit 15\\)" "$OUT" "the timeout is named"
+expect_match "boot: started 1, failed 1, skipped 5" "$OUT" "summary with a guest not ready"
+[ $((t1 - t0)) -le 15 ] && ok "the timeout held the boot $((t1 - t0)) s" || fail "the timeout held the boot $((t1 - t0)) s"
+is_running "$E" && ok "the guest not ready keeps running" || fail "the guest not ready keeps running"
+is_running "$C" && ok "$C started with the rest" || fail "$C started with the rest"
+
+# SIGTERM: passed on to the children, no new start, exit 1, nothing left behind
+cc stop "$E" --fast >/dev/null 2>&1
+cc stop "$F" --fast >/dev/null 2>&1
+t0=$(date +%s)
+run timeout --preserve-status -s TERM 2 nsenter --net="/run/netns/$NS" -- "$CELLCTL" boot --timeout 60
+t1=$(date +%s)
+[ "$RC" = 1 ] && ok "boot on SIGTERM exits 1" || fail "boot on SIGTERM exits 1 (got $RC)" "$OUT"
+expect_match "interrupted by signal 15" "$OUT" "boot says it was interrupted"
+[ $((t1 - t0)) -le 10 ] && ok "boot ended $((t1 - t0)) s after its start" || fail "boot ended $((t1 - t0)) s after its start"
+is_down "$F" && ok "no start after SIGTERM ($F, a later group, is down)" || fail "no start after SIGTERM ($F is up)"
+rm -f "$PRIV_DIR/$E/etc/init.d/S50hang"
+cc stop "$E" --fast >/dev/null 2>&1
+check "start $F" cc start "$F"
+check "start $E" cc start "$E"
+
 # shutdown: reverse order, records the running ones, G (onboot no) among them
 start_ct "$G"
 : > "$LOG_FILE"
 run cc shutdown --parallel 2 --timeout 60
 [ "$RC" = 0 ] && ok "shutdown exits 0" || fail "shutdown exits 0 (got $RC)" "$OUT"
-expect_match "shutdown: stopped 6, failed 0" "$OUT" "shutdown's summary"
+expect_match "shutdown: stopped 7, failed 0" "$OUT" "shutdown's summary"
 for c in $A $B $C $D $E $F $G $H; do is_down "$c" || fail "$c down after shutdown"; done
 o=$(orders shutdown stopped)
-nondecreasing "$o" && [ "$o" = "0 10 20 30 30 40 " ] && ok "stopped in reverse bootorder: $o" ||
+nondecreasing "$o" && [ "$o" = "0 10 20 20 30 30 40 " ] && ok "stopped in reverse bootorder: $o" ||
 	fail "stopped in reverse bootorder (got '$o')"
-for c in $A $B $D $E $F $G; do grep -qx "$c" "$RECORD" || fail "$c recorded in $RECORD" "$(cat "$RECORD" 2>&1)"; done
-grep -qx "$C" "$RECORD" && fail "$C (not running) is not recorded" || ok "the record holds the running ones only"
+for c in $A $B $C $D $E $F $G; do grep -qx "$c" "$RECORD" || fail "$c recorded in $RECORD" "$(cat "$RECORD" 2>&1)"; done
+grep -qx "$H" "$RECORD" && fail "$H (not running) is not recorded" || ok "the record holds the running ones only"
 
 # a second shutdown with nothing running keeps the record
 run cc shutdown
