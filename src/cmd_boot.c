@@ -9,11 +9,10 @@
 
 static const struct cli_opt boot_opts_tab[] = {
 	{'p', "parallel", 0, "N", "at most N starts at a time (default: [boot] parallel, 4)", false},
-	{'t', "timeout", 0, "S", "a container not ready S seconds after its start counts as failed (default 120)",
-	 false},
+	{'t', "timeout", 0, "S", "a container not ready S seconds after its start counts as failed (default 120)", false},
 	{0, NULL, 0, NULL, NULL, false},
 };
-const struct cli_cmd cli_boot = {"boot", cmd_boot, "", boot_opts_tab, 0,
+const struct cli_cmd cli_boot = {"boot", cmd_boot, NULL, boot_opts_tab, 0,
 				 "Start the onboot containers and those running at the last shutdown, by bootorder."};
 
 static const struct cli_opt shutdown_opts_tab[] = {
@@ -21,7 +20,7 @@ static const struct cli_opt shutdown_opts_tab[] = {
 	{'t', "timeout", 0, "S", "kill what still runs S seconds after the command began (default 300)", false},
 	{0, NULL, 0, NULL, NULL, false},
 };
-const struct cli_cmd cli_shutdown = {"shutdown", cmd_shutdown, "", shutdown_opts_tab, 0,
+const struct cli_cmd cli_shutdown = {"shutdown", cmd_shutdown, NULL, shutdown_opts_tab, 0,
 				     "Record the running containers, then stop them all in reverse bootorder."};
 
 static void print_one(unsigned ctid, enum boot_what what, const char *msg, void *arg)

@@ -33,10 +33,7 @@ static int cmp_boot(const void *a, const void *b)
 	return x->ctid < y->ctid ? -1 : x->ctid > y->ctid;
 }
 
-static int cmp_shutdown(const void *a, const void *b)
-{
-	return cmp_boot(b, a);
-}
+static int cmp_shutdown(const void *a, const void *b) { return cmp_boot(b, a); }
 
 void boot_sort(struct boot_item *v, size_t n, bool reverse)
 {
@@ -305,8 +302,8 @@ static void run_group(const struct gconf *g, const struct boot_item *v, size_t f
 }
 
 /* Run a sorted plan group by group. */
-static int run_plan(const struct gconf *g, const struct boot_item *v, size_t n, const struct boot_opts *o,
-		    job_fn fn, bool boot, struct boot_result *res)
+static int run_plan(const struct gconf *g, const struct boot_item *v, size_t n, const struct boot_opts *o, job_fn fn,
+		    bool boot, struct boot_result *res)
 {
 	struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term;
 	sigemptyset(&sa.sa_mask);

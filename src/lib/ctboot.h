@@ -35,8 +35,8 @@ enum boot_what { BOOT_STARTED, BOOT_STOPPED, BOOT_FAILED, BOOT_SKIPPED };
 typedef void (*boot_report_fn)(unsigned ctid, enum boot_what what, const char *msg, void *arg);
 
 struct boot_opts {
-	unsigned parallel; /* at most this many starts or stops at a time, >= 1 */
-	int timeout_s;     /* boot: seconds each container may take from its start to be ready;
+	unsigned parallel;     /* at most this many starts or stops at a time, >= 1 */
+	int timeout_s;         /* boot: seconds each container may take from its start to be ready;
 	                    * shutdown: the global deadline, after which what is left is killed */
 	boot_report_fn report; /* may be NULL; called in the parent, in the order results come */
 	void *arg;
