@@ -39,7 +39,7 @@ struct cli_cmd {
 /* The commands (each defined beside its function). */
 extern const struct cli_cmd cli_create, cli_start, cli_stop, cli_restart, cli_status, cli_destroy, cli_delete,
 	cli_exec, cli_enter, cli_console, cli_set, cli_list, cli_ubc, cli_netstat, cli_quota, cli_quota_report,
-	cli_template;
+	cli_template, cli_boot, cli_shutdown;
 
 /* Walking a command's argv by its table. */
 struct cli_parse {
@@ -84,6 +84,8 @@ int cmd_ubc(struct gconf *g, int argc, char **argv);
 int cmd_netstat(struct gconf *g, int argc, char **argv);
 int cmd_quota(struct gconf *g, int argc, char **argv);
 int cmd_quota_report(struct gconf *g, int argc, char **argv);
+int cmd_boot(struct gconf *g, int argc, char **argv);
+int cmd_shutdown(struct gconf *g, int argc, char **argv);
 
 /* Shared helpers (cli.c). */
 int cli_ctid(const char *s, unsigned *ctid);            /* cerr EX_BADSYNTAX */

@@ -87,6 +87,7 @@ static struct gconf *gconf_defaults(void)
 	g->userns_base = 100000;
 	g->userns_size = 65536;
 	g->stop_timeout = 120;
+	g->boot_parallel = 4;
 	return g;
 }
 
@@ -190,6 +191,8 @@ static int gconf_parse(struct gconf *g, dictionary *d)
 	if ((v = iniparser_getstring(d, "defaults:stop_timeout", NULL)) &&
 	    parse_uint(v, 1, 86400 * 7, &g->stop_timeout) < 0)
 		return bad_gkey(path, "defaults:stop_timeout", v);
+	if ((v = iniparser_getstring(d, "boot:parallel", NULL)) && parse_uint(v, 1, 256, &g->boot_parallel) < 0)
+		return bad_gkey(path, "boot:parallel", v);
 	return 0;
 }
 

@@ -35,6 +35,7 @@ struct gconf {
 	uint32_t userns_base;   /* [userns] base */
 	uint32_t userns_size;   /* [userns] size */
 	unsigned stop_timeout;  /* [defaults] stop_timeout, seconds (default 120) */
+	unsigned boot_parallel; /* [boot] parallel: starts and stops at a time of boot and shutdown (default 4) */
 	char *bridges;          /* [network] bridges: more bridges cellctl may create (space/comma list), may be NULL */
 };
 
@@ -65,6 +66,7 @@ struct ct_config {
 	char *hostname, *ostemplate, *uuid, *name, *description, *origin_sample;
 	bool onboot, disabled, userns;
 	int bootorder;
+	unsigned onboot_delay;       /* seconds boot waits, after its group began, before starting it */
 	uint32_t uid_base, uid_size; /* the id block when userns */
 	unsigned stop_timeout;       /* seconds */
 	uint32_t quota_id;           /* disk quota project ID, 0 = none recorded (the CTID) */

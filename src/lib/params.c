@@ -638,6 +638,8 @@ static const struct param params[] = {
 	{CONTAINER(bootorder), CS | PF_LIVE | PF_LIST, EX_BADVALUE, T(INT, bootorder), RANGE(0, INT32_MAX),
 	 .tflags = PT_BLANK0, .help = "boot order, higher starts first", .col = {"BOOTORDER", 9, true, col_bootorder},
 	 .form = "a number from 0 to 2147483647 (higher starts first)"},
+	{CONTAINER(onboot_delay), CS | PF_LIVE, EX_BADVALUE, T(UINT, onboot_delay), RANGE(0, 3600),
+	 .tflags = PT_BLANK0, .help = "seconds boot waits after the previous group before starting it", .form = "seconds from 0 to 3600 (0 removes the key)"},
 	{CONTAINER(userns), PF_CREATE | PF_LIST, EX_BADVALUE, T(BOOL, userns), .help = "run in a user namespace: yes|no",
 	 COL("USERNS", -6, false), .form = BOOL_FORM},
 	{CONTAINER(uid_base), PF_LIST, EX_BADVALUE, FN(uid_base), .help = "first host uid/gid of the id block",
