@@ -62,6 +62,8 @@ complete_words cellctl set "$A" -- | grep -qx -- --userns && fail "set does not 
 # CTIDs of this world, and templates of its cache
 expect_candidates "$A $B" cellctl start ""
 expect_has "$B" cellctl ubc "$A" ""
+expect_candidates "" cellctl boot ""
+expect_has --parallel cellctl boot --
 expect_has busybox cellctl create "$A" --ostemplate ""
 # every command the binary knows is offered, and only those
 cmds=$("$CELLCTL" --help | awk '/^commands:/ { on = 1; next } on && /^  [a-z]/ { print $1 }' | sort | tr '\n' ' ' | sed 's/ $//')
