@@ -131,7 +131,9 @@ struct list_scan {
 };
 
 /* A row for each container the options select; a broken config still lists, with "-" (c NULL). */
-static int add_row(unsigned ctid, struct ct_config **c, void *arg)
+/* Does the row of ctid show? Its state goes into the next row slot (add_row fills the rest), so
+ * only the configs of rows shown are read. */
+static bool want_row(unsigned ctid, void *arg)
 {
 	struct list_scan *s = arg;
 	if (s->nr == s->cap) {
@@ -142,8 +144,15 @@ static int add_row(unsigned ctid, struct ct_config **c, void *arg)
 	memset(w, 0, sizeof(*w));
 	w->ctid = ctid;
 	w->running = ct_running(s->g, ctid, &w->st);
-	if ((!s->all && !s->stopped_only && !w->running) || (s->stopped_only && w->running))
-		return 0;
+	return !((!s->all && !s->stopped_only && !w->running) || (s->stopped_only && w->running));
+}
+
+/* The row want_row prepared, with its config (NULL: a broken one still lists, with "-"). */
+static int add_row(unsigned ctid, struct ct_config **c, void *arg)
+{
+	(void)ctid;
+	struct list_scan *s = arg;
+	struct row *w = &s->rows[s->nr];
 	w->c = *c;
 	*c = NULL; /* the row keeps it */
 	cerr_clear();
@@ -244,7 +253,7 @@ int cmd_list(struct gconf *g, int argc, char **argv)
 	}
 
 	struct list_scan s = {.g = g, .all = all, .stopped_only = stopped_only, .want_ub = want_ub};
-	r = ctconf_foreach(g, CTCONF_EACH_BROKEN, add_row, &s);
+	r = ctconf_foreach_wanted(g, CTCONF_EACH_BROKEN, want_row, add_row, &s);
 	if (r < 0) {
 		free_rows(s.rows, s.nr);
 		return r;

@@ -9,28 +9,6 @@
 #include "ubc.h"
 #include "util.h"
 
-struct ubc_scan {
-	const struct gconf *g;
-	struct ubc_ct *cts;
-	unsigned nc, cap;
-};
-
-/* Every container that runs, whether or not its config loads (the beancounters need none). */
-static int add_running(unsigned ctid, struct ct_config **c, void *arg)
-{
-	(void)c;
-	struct ubc_scan *s = arg;
-	if (s->nc == s->cap) {
-		s->cap = s->cap ? 2 * s->cap : 32;
-		s->cts = xrealloc(s->cts, (s->cap + 1) * sizeof(*s->cts));
-	}
-	if (ubc_collect(s->g, ctid, &s->cts[s->nc]) == 0)
-		s->nc++;
-	else
-		cerr_clear(); /* stopped (or stopped meanwhile): not listed */
-	return 0;
-}
-
 static const struct cli_opt ubc_opts[] = {
 	{'j', "json", 'j', NULL, "a JSON array", false},
 	{0, NULL, 0, NULL, NULL, false},
@@ -53,17 +31,30 @@ int cmd_ubc(struct gconf *g, int argc, char **argv)
 		else if (r != CLI_ARG || (r = cli_ctid(v, &ids[n++])) < 0)
 			return r;
 	}
-	struct ubc_scan s = {.g = g, .cts = xcalloc(n + 1, sizeof(*s.cts)), .cap = n};
-	if (n == 0) {
-		r = ctconf_foreach(g, CTCONF_EACH_BROKEN, add_running, &s);
-	} else {
-		r = 0; /* a named container must be running: report it, print nothing */
-		for (unsigned i = 0; i < n && r == 0; i++)
-			if ((r = ubc_collect(g, ids[i], &s.cts[s.nc])) == 0)
-				s.nc++;
+	/* without names: every container that runs. The beancounters need no config, so none is
+	 * loaded (a broken one is listed as well). */
+	bool named = n > 0;
+	if (!named) {
+		free(ids);
+		ids = NULL;
+		if ((r = ctconf_list(g, &ids, &n)) < 0)
+			return r;
 	}
-	struct ubc_ct *cts = s.cts;
-	unsigned nc = s.nc;
+	struct ubc_ct *cts = xcalloc(n + 1, sizeof(*cts));
+	unsigned nc = 0;
+	r = 0;
+	for (unsigned i = 0; i < n; i++) {
+		struct cerr_saved es;
+		cerr_save(&es);
+		int k = ubc_collect(g, ids[i], &cts[nc]);
+		if (k == 0) {
+			nc++;
+		} else if (named) {
+			r = k; /* a named container must be running: report it, print nothing */
+			break;
+		}
+		cerr_restore(&es); /* stopped (or stopped meanwhile): not listed */
+	}
 	if (r == 0) {
 		_cleanup_free_ char *text = json ? ubc_format_json(cts, nc) : ubc_format_table(cts, nc);
 		fputs(text, stdout);

@@ -417,6 +417,11 @@ int ctconf_load_sample(const struct gconf *g, unsigned ctid, const char *name, s
 
 int ctconf_foreach(const struct gconf *g, unsigned flags, ctconf_each_fn fn, void *arg)
 {
+	return ctconf_foreach_wanted(g, flags, NULL, fn, arg);
+}
+
+int ctconf_foreach_wanted(const struct gconf *g, unsigned flags, ctconf_want_fn want, ctconf_each_fn fn, void *arg)
+{
 	_cleanup_free_ unsigned *ids = NULL;
 	unsigned n = 0;
 	int r = ctconf_list(g, &ids, &n);
@@ -424,6 +429,8 @@ int ctconf_foreach(const struct gconf *g, unsigned flags, ctconf_each_fn fn, voi
 		return r;
 	bool had_error = cerr_msg() != NULL; /* not ours to clear */
 	for (unsigned i = 0; i < n; i++) {
+		if (want && !want(ids[i], arg))
+			continue;
 		struct ct_config *c = NULL;
 		r = ctconf_load(g, ids[i], &c);
 		if (r < 0) {

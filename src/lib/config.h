@@ -130,6 +130,10 @@ int ctconf_list(const struct gconf *g, unsigned **ids, unsigned *n);
 enum { CTCONF_EACH_BROKEN = 1 << 0 };
 typedef int (*ctconf_each_fn)(unsigned ctid, struct ct_config **c, void *arg);
 int ctconf_foreach(const struct gconf *g, unsigned flags, ctconf_each_fn fn, void *arg);
+/* As ctconf_foreach, but want(ctid, arg) is asked first and a container it declines is neither
+ * loaded nor passed to fn (list shows only some containers: the others' configs are not read). */
+typedef bool (*ctconf_want_fn)(unsigned ctid, void *arg);
+int ctconf_foreach_wanted(const struct gconf *g, unsigned flags, ctconf_want_fn want, ctconf_each_fn fn, void *arg);
 /* The config of ctid from a sample (sample_dir/ve-NAME.conf-sample), read as ctconf_load reads
  * (messages name the sample file); cerr EX_NOCONF when missing. */
 int ctconf_load_sample(const struct gconf *g, unsigned ctid, const char *name, struct ct_config **out);

@@ -24,9 +24,7 @@ static char tmpdir[64];
 static int setup_dir(void **state)
 {
 	(void)state;
-	strcpy(tmpdir, "/tmp/cellctl-test-config.XXXXXX");
-	if (!mkdtemp(tmpdir))
-		return -1;
+	fx_tmpdir(tmpdir, sizeof(tmpdir), "config");
 	cerr_clear();
 	return 0;
 }
@@ -1069,6 +1067,12 @@ static int visit(unsigned ctid, struct ct_config **c, void *arg)
 	return ctid == s->stop_at ? 7 : 0;
 }
 
+static bool only_odd(unsigned ctid, void *arg)
+{
+	(void)arg;
+	return ctid % 2 == 1;
+}
+
 static void test_ctconf_foreach(void **state)
 {
 	(void)state;
@@ -1104,6 +1108,17 @@ static void test_ctconf_foreach(void **state)
 	assert_true(s.broken[1] && s.broken[3]);
 	assert_true(s.had_error[1] && s.had_error[3]);
 	assert_false(s.had_error[0] || s.had_error[2]);
+	assert_null(cerr_msg());
+	ctconf_free(s.kept);
+
+	/* ctconf_foreach_wanted: a declined container is not loaded at all (its broken config
+	 * records no error) and fn never sees it */
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(ctconf_foreach_wanted(g, CTCONF_EACH_BROKEN, only_odd, visit, &s), 0);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(s.ids[0], 101);
+	assert_int_equal(s.ids[1], 103);
+	assert_false(s.had_error[0] || s.had_error[1]);
 	assert_null(cerr_msg());
 	ctconf_free(s.kept);
 

@@ -18,6 +18,7 @@
 
 #include "config.h"
 #include "error.h"
+#include "fixtures.h"
 #include "fsutil.h"
 #include "guestnet.h"
 #include "ini.h"
@@ -29,9 +30,7 @@ static char tmpdir[64];
 static int setup_dir(void **state)
 {
 	(void)state;
-	strcpy(tmpdir, "/tmp/cellctl-test-fuzz.XXXXXX");
-	if (!mkdtemp(tmpdir))
-		return -1;
+	fx_tmpdir(tmpdir, sizeof(tmpdir), "fuzz");
 	cerr_clear();
 	return 0;
 }
@@ -39,7 +38,8 @@ static int setup_dir(void **state)
 static int teardown_dir(void **state)
 {
 	(void)state;
-	return fs_remove_tree(AT_FDCWD, tmpdir) < 0 ? -1 : 0;
+	rm_rf(tmpdir);
+	return 0;
 }
 
 static int quiet(const char *fmt, ...)
