@@ -258,10 +258,7 @@ static void run_group(const struct gconf *g, const struct boot_item *v, size_t f
 	struct job *jobs = xcalloc(par, sizeof(*jobs));
 	size_t next = from, running = 0;
 	while (running > 0 || (next < to && !got_signal)) {
-		/* until one container runs, starts go one at a time: a start removes the shared parent
-		 * cgroup while it is empty, which races with another start creating its cgroup there */
-		size_t cap = boot && res->done == 0 ? 1 : par;
-		while (running < cap && next < to && !got_signal) {
+		while (running < par && next < to && !got_signal) {
 			size_t k = 0;
 			while (jobs[k].pid > 0)
 				k++;
