@@ -178,6 +178,13 @@ int cg_limit_err(const struct cg_hier *h, int r)
 		cerr(EX_CGFOREIGN, 0, "no identity of cgroup %s was recorded when the container started: not touched", path);
 		return -ESTALE;
 	}
+	if (r == -ENOENT)
+		/* made by this start (its identity is recorded) and gone: another installation's start
+		 * of the same CTID took it, still empty, for one left behind */
+		return cerr(EX_CGFOREIGN, ENOENT,
+			    "cgroup %s was removed after this container's start made it (another installation's "
+			    "start of the same CTID and [cgroup] parent?)",
+			    path);
 	return cerr(EX_SYSTEM, r, "open cgroup %s", path);
 }
 

@@ -498,6 +498,11 @@ int spawn_init(const struct spawn_req *rq, struct spawn_res *out)
 		sec_prog_free(&filter);
 		if (e == EPERM && c->userns)
 			return userns_refused();
+		if ((e == ENOENT || e == ENODEV) && leaf >= 0 && cg_lost(rq->cg))
+			/* the leaf's cgroup went after we opened it: another installation's start of
+			 * the same CTID took the still empty cgroup for one left behind */
+			return cerr(EX_CGFOREIGN, e, "clone the container's init into its cgroup: the cgroup was removed "
+						     "meanwhile (another installation's start of the same CTID?)");
 		return cerr(EX_ENVCREATE, e, "clone the container's init");
 	}
 	if (pid == 0) {
