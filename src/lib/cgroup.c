@@ -7,6 +7,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -239,6 +240,17 @@ int cg_resolve(const struct gconf *g, unsigned ctid, struct cg_paths *out)
 		if (r < 0)
 			return r;
 	}
+	for (size_t i = 0; i < nm && out->n > 0 && out->n < CG_MAX_HIER; i++) {
+		if (strcmp(mounts[i].name, CG_SYSTEMD) != 0)
+			continue;
+		struct cg_hier *h = &out->h[out->n++];
+		snprintf(h->name, sizeof(h->name), "%s", mounts[i].name);
+		snprintf(h->mount, sizeof(h->mount), "%s", mounts[i].mount);
+		r = fill_rel(h, parent, self, mounts[i].root, ctid);
+		if (r < 0)
+			return r;
+		break;
+	}
 	if (out->n == 0)
 		return cerr(EX_SYSTEM, ENOENT, "no cgroup hierarchies found under %s", root);
 	return 0;
@@ -395,19 +407,16 @@ static int make_level(const char *path, size_t mlen, bool unified, bool cpuset, 
 	return 0;
 }
 
-/* Make hierarchy h's levels: the ancestors when missing (they are shared), the limit cgroup (which
- * must be new: its identity is recorded in h->ino) and its leaf. */
-static int create_hier(struct cg_hier *h)
+/* Make the cgroup at path in h's hierarchy with its missing ancestors (they are shared) and open
+ * it into out; exclusive: path itself must be new. A shared ancestor can be removed by another
+ * container's stop or destroy (they rmdir it when it looks empty) between our mkdir of it and of
+ * the level below: then walk down again. -ENOENT when that keeps happening. */
+static int make_path(const struct cg_hier *h, char *path, bool exclusive, struct cgdir *out)
 {
 	bool unified = strcmp(h->name, "unified") == 0;
 	bool cpuset = !unified && cg_list_has(h->name, "cpuset");
-	bool devices = !unified && cg_list_has(h->name, "devices");
-	_cleanup_free_ char *path = cg_limit_dir(h);
 	size_t mlen = strlen(h->mount);
-	_cleanup_cgdir_ struct cgdir lim = CGDIR_INIT;
 	int r = -ENOENT;
-	/* A shared ancestor can be removed by another container's stop or destroy (they rmdir it
-	 * when it looks empty) between our mkdir of it and of the level below: walk down again. */
 	for (int attempt = 0; r == -ENOENT && attempt < 20; attempt++) {
 		r = 0;
 		/* every '/' after the mount point ends one ancestor */
@@ -420,8 +429,21 @@ static int create_hier(struct cg_hier *h)
 			path[i] = '/';
 		}
 		if (r == 0)
-			r = make_level(path, mlen, unified, cpuset, true, &lim);
+			r = make_level(path, mlen, unified, cpuset, exclusive, out);
 	}
+	return r;
+}
+
+/* Make hierarchy h's levels: the ancestors when missing (they are shared), the limit cgroup (which
+ * must be new: its identity is recorded in h->ino) and its leaf. */
+static int create_hier(struct cg_hier *h)
+{
+	bool unified = strcmp(h->name, "unified") == 0;
+	bool cpuset = !unified && cg_list_has(h->name, "cpuset");
+	bool devices = !unified && cg_list_has(h->name, "devices");
+	_cleanup_free_ char *path = cg_limit_dir(h);
+	_cleanup_cgdir_ struct cgdir lim = CGDIR_INIT;
+	int r = make_path(h, path, true, &lim);
 	if (r == -ENOENT)
 		return cerr(EX_SYSTEM, ENOENT, "create cgroup %s: its parent keeps being removed", path);
 	if (r < 0)
@@ -442,6 +464,96 @@ static int create_hier(struct cg_hier *h)
 	if (cpuset && (r = cg1_cpuset_inherit(&lim, &leaf)) < 0)
 		return r;
 	return 0;
+}
+
+/* ---- the monitors' cgroup ---- */
+
+/* The monitors' cgroup of h's hierarchy: a leaf beside the limit cgroups, below the same [cgroup]
+ * parent (its name is no CTID). malloc'd. */
+static char *monitor_dir(const struct cg_hier *h)
+{
+	_cleanup_free_ char *lim = cg_limit_dir(h);
+	*strrchr(lim, '/') = 0;
+	return xasprintf("%s/" CG_MONITOR, lim);
+}
+
+/* The shared levels of h, quietly and only when empty: the monitors' cgroup, then the parent
+ * (never the hierarchy's root). */
+static void remove_shared(const struct cg_hier *h)
+{
+	_cleanup_free_ char *mon = monitor_dir(h);
+	if (rmdir(mon) == 0)
+		log_debug("cgroup rmdir %s", mon);
+	char *slash = strrchr(mon, '/');
+	*slash = 0;
+	if ((size_t)(slash - mon) > strlen(h->mount) && rmdir(mon) == 0)
+		log_debug("cgroup rmdir %s", mon);
+}
+
+int cg_monitor_enter(const struct cg_paths *p, struct cg_origin *from)
+{
+	char v[16];
+	snprintf(v, sizeof(v), "%d", (int)getpid());
+	from->n = p->n;
+	for (unsigned i = 0; i < p->n; i++)
+		from->fd[i] = -1;
+	for (unsigned i = 0; i < p->n; i++) {
+		/* the cgroup being left, to go back to at the end (see cg_monitor_leave) */
+		char own[512];
+		struct cerr_saved es;
+		cerr_save(&es);
+		if (self_cgroup(strcmp(p->h[i].name, "unified") == 0 ? "" : p->h[i].name, own, sizeof(own)) == 0) {
+			_cleanup_free_ char *dir = xasprintf("%s/%s", p->h[i].mount, own);
+			from->fd[i] = open(dir, CGDIR_FLAGS);
+		}
+		cerr_restore(&es);
+		_cleanup_free_ char *path = monitor_dir(&p->h[i]);
+		int r = -ENOENT, w = 0;
+		/* another container's destroy removes the leaf when it looks empty: make it again */
+		for (int attempt = 0; r == -ENOENT && attempt < 20; attempt++) {
+			_cleanup_cgdir_ struct cgdir d = CGDIR_INIT;
+			w = 0;
+			if ((r = make_path(&p->h[i], path, false, &d)) < 0)
+				continue; /* recorded, or -ENOENT: again */
+			r = w = cg_write(&d, "cgroup.procs", v);
+			if (w == -ENODEV || w == -ENOENT)
+				r = -ENOENT;
+		}
+		if (r == -ENOENT)
+			return cerr(EX_SYSTEM, ENOENT, "move the monitor into %s: it keeps being removed", path);
+		if (w < 0)
+			return cerr(EX_SYSTEM, w, "move the monitor into %s", path);
+		if (r < 0)
+			return r;
+		log_debug("monitor %d moved into %s", (int)getpid(), path);
+	}
+	return 0;
+}
+
+void cg_monitor_leave(const struct cg_paths *p, struct cg_origin *from)
+{
+	char v[16];
+	snprintf(v, sizeof(v), "%d", (int)getpid());
+	bool back = true;
+	for (unsigned i = 0; i < from->n && i < CG_MAX_HIER; i++) {
+		int fd = from->fd[i] >= 0 ? openat(from->fd[i], "cgroup.procs", O_WRONLY | O_CLOEXEC) : -1;
+		if (fd < 0 || write(fd, v, strlen(v)) < 0)
+			back = false;
+		if (fd >= 0)
+			close(fd);
+		if (from->fd[i] >= 0)
+			close(from->fd[i]);
+		from->fd[i] = -1;
+	}
+	from->n = 0;
+	if (back)
+		cg_monitor_remove(p);
+}
+
+void cg_monitor_remove(const struct cg_paths *p)
+{
+	for (unsigned i = 0; i < p->n; i++)
+		remove_shared(&p->h[i]);
 }
 
 /* An empty limit cgroup at h's place (a start that crashed, or another installation's container
@@ -478,13 +590,8 @@ int cg_remove_leftovers(const struct cg_paths *p)
 			cerr_clear();
 			continue;
 		}
-		/* the shared parent, as destroy does: only when empty, and quietly */
-		char *slash = strrchr(path, '/');
-		if (slash && (size_t)(slash - path) > strlen(p->h[i].mount)) {
-			*slash = 0;
-			if (rmdir(path) == 0)
-				log_debug("cgroup rmdir %s", path);
-		}
+		/* the shared levels, as destroy does: only when empty, and quietly */
+		remove_shared(&p->h[i]);
 	}
 	return 0;
 }
@@ -609,12 +716,8 @@ static int be_destroy(const struct cg_paths *p)
 				err = r;
 			continue;
 		}
-		/* the shared parent ("cellctl"): only when empty, and quietly */
-		if ((size_t)(slash - dir) > strlen(h->mount)) {
-			*slash = 0;
-			if (rmdir(dir) == 0)
-				log_debug("cgroup rmdir %s", dir);
-		}
+		/* the shared levels (the monitors' cgroup, the parent "cellctl"): only when empty */
+		remove_shared(h);
 	}
 	return err;
 }

@@ -130,6 +130,26 @@ int cg_reset_leaf(const struct cg_paths *p);
 /* Chown the leaf's delegatable files to uid/gid (userns delegation, /sys/kernel/cgroup/delegate). */
 int cg_delegate(const struct cg_paths *p, uid_t uid, gid_t gid);
 
+/* The monitors' cgroup: a leaf named CG_MONITOR beside the containers' limit cgroups, below the
+ * same [cgroup] parent, in every hierarchy of p. The monitor moves itself there once its
+ * container has started, so that it lives neither in the cgroup of whoever ran start (a systemd
+ * unit restarted, an ssh session closed by logind) nor in the container's (its limits, its kill).
+ * Made when missing (and again when another container's destroy removed it meanwhile). */
+#define CG_MONITOR "monitor"
+/* The cgroups a monitor left (directory fds, -1 where unknown). */
+struct cg_origin {
+	unsigned n;
+	int fd[CG_MAX_HIER];
+};
+int cg_monitor_enter(const struct cg_paths *p, struct cg_origin *from);
+/* At the monitor's end: back into the cgroups it came from where they still exist (a process
+ * cannot rmdir the cgroup it is in), then the monitors' cgroup and the parent go when empty
+ * (cg_monitor_remove). Where it cannot go back it stays, and whoever comes next removes them. */
+void cg_monitor_leave(const struct cg_paths *p, struct cg_origin *from);
+/* Remove the monitors' cgroup and the shared parent where they are empty (quietly): after a
+ * monitor has exited (stop) or died. */
+void cg_monitor_remove(const struct cg_paths *p);
+
 /* Pure conversions (unit-tested). */
 unsigned cg_cpuunits_to_weight(unsigned cpuunits);          /* /10, clamped to 1..10000 */
 void cg_cpulimit_to_max(unsigned pct, unsigned ncpus, bool host_pct, char *buf, unsigned len); /* "50000 100000" or "max 100000" */

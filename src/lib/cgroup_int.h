@@ -157,6 +157,10 @@ int cg1_cpuset_inherit(const struct cgdir *parent, const struct cgdir *d);
 int cg1_devices_init(const struct cgdir *lim);
 
 /* A v1 hierarchy as mounted. */
+/* systemd's named v1 hierarchy (hybrid and legacy hosts): a container's and its monitor's
+ * processes leave the caller's cgroup there too, or systemd counts them in the unit that ran
+ * start and kills them with it. */
+#define CG_SYSTEMD "name=systemd"
 struct cg1_mount {
 	char name[32];   /* "memory", "cpu,cpuacct", ... */
 	char mount[256]; /* /sys/fs/cgroup/memory */

@@ -51,7 +51,8 @@ static size_t v1_from_mountinfo(struct cg1_mount *m, size_t max)
 		char name[32] = "";
 		char *save = NULL;
 		for (char *t = strtok_r(opts, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-			if (!is_v1_controller(t))
+			/* systemd's own hierarchy (no controller): where it tracks a unit's processes */
+			if (!is_v1_controller(t) && strcmp(t, CG_SYSTEMD) != 0)
 				continue;
 			if (strlen(name) + strlen(t) + 2 > sizeof(name))
 				break;

@@ -376,6 +376,7 @@ int ct_stop(const struct gconf *g, unsigned ctid, bool fast, int timeout_s)
 		cerr_restore(&es);
 	}
 	/* tell the monitor this is a stop, not a reboot; its socket closes when it is done */
+	_cleanup_close_ int monpid = proc_pidfd(st.monitor_pid, st.monitor_start);
 	_cleanup_close_ int mon = monitor_connect(g, ctid, "stop");
 	if (mon >= 0) {
 		char ok[8];
@@ -413,6 +414,10 @@ int ct_stop(const struct gconf *g, unsigned ctid, bool fast, int timeout_s)
 	}
 	if (!proc_alive(st.monitor_pid, st.monitor_start))
 		ct_cleanup(g, ctid, &st.cg, NULL); /* no monitor (it died): do its work; idempotent otherwise */
+	/* the monitors' cgroup and the parent, when this was the last: once the monitor has left */
+	if (monpid >= 0)
+		wait_pidfd(monpid, 2000);
+	cg_monitor_remove(&st.cg);
 	log_file_only("Container stopped %s in %llu ms", clean ? "cleanly" : (fast ? "by kill (--fast)" : "by kill after timeout"),
 		      (unsigned long long)(now_ms() - t0));
 	return 0;

@@ -103,6 +103,7 @@ struct mon {
 	uint64_t settled_ms;            /* since when a non-systemd boot looks finished (0: not) */
 	uint64_t boot_ms;               /* when this boot's init was exec'd */
 	bool stopping;
+	struct cg_origin origin; /* the cgroups start ran in, which the monitor left */
 	char ring_data[RING_SIZE];
 	struct ringbuf ring; /* the console's last RING_SIZE bytes, for a client that attaches */
 };
@@ -511,12 +512,20 @@ static __attribute__((noreturn)) void monitor_main(struct mon *m, int report)
 		cerr_report_write(report, r);
 		_exit(1);
 	}
+	/* out of the cgroup of whoever ran start (a unit's, a login session's): from here on this
+	 * process lives as long as its container, whatever becomes of theirs */
+	struct cerr_saved es;
+	cerr_save(&es);
+	if (cg_monitor_enter(m->cg, &m->origin) < 0)
+		log_warn("container %u: %s (the monitor stays where start ran)", m->c->ctid, cerr_msg());
+	cerr_restore(&es);
 	cerr_report_write(report, r);
 	close(report);
 	if (have_lock)
 		close(MONITOR_LOCK_FD); /* started: the CT lock goes back to whoever takes it next */
 	log_file_only("Container started");
 	monitor_loop(m);
+	cg_monitor_leave(m->cg, &m->origin);
 	_exit(0);
 }
 
