@@ -36,6 +36,7 @@ struct gconf {
 	uint32_t userns_size;   /* [userns] size */
 	unsigned stop_timeout;  /* [defaults] stop_timeout, seconds (default 120) */
 	unsigned boot_parallel; /* [boot] parallel: starts and stops at a time of boot and shutdown (default 4) */
+	unsigned boot_bridge_wait; /* [boot] bridge_wait: seconds boot waits for the bridges it does not make (default 60) */
 	char *bridges;          /* [network] bridges: more bridges cellctl may create (space/comma list), may be NULL */
 };
 

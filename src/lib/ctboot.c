@@ -18,6 +18,8 @@
 #include "error.h"
 #include "log.h"
 #include "monitor.h"
+#include "netaddr.h"
+#include "netlink.h"
 #include "state.h"
 #include "util.h"
 
@@ -335,7 +337,59 @@ struct plan {
 	const struct gconf *g;
 	const struct boot_opts *o;
 	struct boot_result *res;
+	char (*br)[16]; /* boot: the bridges of the planned containers that cellctl does not make */
+	size_t nbr;
 };
+
+/* Note the bridges of c that the host's network config makes (not cellctl: they are not
+ * creatable), for wait_bridges. */
+static void plan_bridges(struct plan *p, const struct ct_config *c)
+{
+	for (unsigned i = 0; i < c->nnetif; i++) {
+		struct net_ifres res;
+		if (net_resolve_netif(p->g, c, i, &res) < 0 || !res.bridge[0] || net_bridge_creatable(p->g, res.bridge))
+			continue;
+		bool have = false;
+		for (size_t k = 0; k < p->nbr && !have; k++)
+			have = strcmp(p->br[k], res.bridge) == 0;
+		if (have)
+			continue;
+		p->br = xrealloc(p->br, (p->nbr + 1) * sizeof(*p->br));
+		snprintf(p->br[p->nbr++], sizeof(*p->br), "%s", res.bridge);
+	}
+}
+
+/* At host boot the bridges that the host's network config makes (ifupdown, systemd-networkd) may
+ * not be there, or up, yet even after network-online.target. Wait for all of them, up to
+ * [boot] bridge_wait seconds; what is still missing then is logged, and the starts that need it
+ * fail and are counted as they would without the wait. */
+static void wait_bridges(const struct gconf *g, const struct plan *p)
+{
+	uint64_t t0 = now_ms(), end = t0 + (uint64_t)g->boot_bridge_wait * 1000;
+	bool waited = false;
+	for (;;) {
+		size_t missing = 0;
+		for (size_t i = 0; i < p->nbr; i++)
+			missing += net_bridge_ready(p->br[i]) == 0; /* errors and non-bridges: start says */
+		if (!missing) {
+			if (waited)
+				log_file_only("boot: the bridges are up after %llu ms", (unsigned long long)(now_ms() - t0));
+			return;
+		}
+		if (now_ms() >= end)
+			break;
+		if (!waited)
+			log_file_only("boot: waiting up to %u s for %zu bridge(s) that are not up yet", g->boot_bridge_wait,
+				      missing);
+		waited = true;
+		struct timespec ts = {0, 200 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	for (size_t i = 0; i < p->nbr; i++)
+		if (net_bridge_ready(p->br[i]) == 0)
+			log_warn("boot: bridge %s is not up after %u s ([boot] bridge_wait): its containers may fail to start",
+				 p->br[i], g->boot_bridge_wait);
+}
 
 static void plan_add(struct plan *p, const struct ct_config *c)
 {
@@ -371,6 +425,7 @@ static int boot_each(unsigned ctid, struct ct_config **cp, void *arg)
 		return 0;
 	}
 	plan_add(p, c);
+	plan_bridges(p, c);
 	return 0;
 }
 
@@ -384,9 +439,12 @@ int ct_boot(const struct gconf *g, const struct boot_opts *o, struct boot_result
 	int r = ctconf_foreach(g, CTCONF_EACH_BROKEN, boot_each, &p);
 	if (r < 0) {
 		free(p.v);
+		free(p.br);
 		return r;
 	}
 	boot_sort(p.v, p.n, false);
+	wait_bridges(g, &p);
+	free(p.br);
 	log_file_only("boot: %zu container(s) to start, at most %u at a time", p.n, o->parallel);
 	r = run_plan(g, p.v, p.n, o, job_start, true, res);
 	free(p.v);

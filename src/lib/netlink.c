@@ -882,6 +882,31 @@ static int check_bridge(const struct gconf *g, const char *name)
 	return 0;
 }
 
+int net_bridge_ready(const char *name)
+{
+	struct nlc c = {0};
+	struct cerr_saved es;
+	cerr_save(&es);
+	int r = nlc_open(&c);
+	cerr_restore(&es);
+	if (r < 0)
+		return r;
+	struct rtnl_link *l = NULL;
+	r = nlc_link_get(&c, name, &l);
+	nlc_close(&c);
+	if (r == -ENODEV)
+		return 0;
+	if (r < 0)
+		return r;
+	const char *type = rtnl_link_get_type(l);
+	bool bridge = type && !strcmp(type, "bridge");
+	bool up = (rtnl_link_get_flags(l) & IFF_UP) != 0;
+	rtnl_link_put(l);
+	if (!bridge)
+		return -EMEDIUMTYPE;
+	return up ? 1 : 0;
+}
+
 int net_check_bridges(const struct gconf *g, const struct ct_config *c)
 {
 	for (unsigned i = 0; i < c->nnetif; i++) {

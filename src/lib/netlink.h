@@ -38,6 +38,10 @@ int net_bridge_ensure(const char *name, const char *address);
  * [network] bridges? Any other bridge must exist: create and set refuse an interface on a missing
  * one (EX_BADVALUE, net_check_bridges), start refuses it (EX_NETDEV) and creates nothing. */
 bool net_bridge_creatable(const struct gconf *g, const char *name);
+/* Is bridge name there and up (IFF_UP; carrier is not asked: a bridge without ports has none)?
+ * 1 yes; 0 missing or down; -EMEDIUMTYPE when name is not a bridge; other -errno (nothing
+ * recorded). For boot, which waits for the bridges the host's network config makes. */
+int net_bridge_ready(const char *name);
 /* Create the pair host_if <-> guest_if, the guest side created directly in the network namespace
  * of guest_pid (left down: net_guest_setup brings it up); set both MACs (NULL: kernel's random); enslave host_if to bridge
  * (NULL: none) and bring it up. A stale veth called host_if is deleted first; an existing non-veth
