@@ -16,7 +16,7 @@ const struct cli_cmd cli_boot = {"boot", cmd_boot, NULL, boot_opts_tab, 0,
 				 "Start the onboot containers and those running at the last shutdown, by bootorder."};
 
 static const struct cli_opt shutdown_opts_tab[] = {
-	{'p', "parallel", 0, "N", "at most N stops at a time (default: [boot] parallel, 4)", false},
+	{'p', "parallel", 0, "N", "at most N stops at a time (default: [boot] shutdown_parallel, 16)", false},
 	{'t', "timeout", 0, "S", "kill what still runs S seconds after the command began (default 300)", false},
 	{0, NULL, 0, NULL, NULL, false},
 };
@@ -44,10 +44,10 @@ static void print_one(unsigned ctid, enum boot_what what, const char *msg, void 
 	fflush(stdout);
 }
 
-static int parse_opts(const struct cli_cmd *cmd, struct gconf *g, int argc, char **argv, struct boot_opts *o,
+static int parse_opts(const struct cli_cmd *cmd, int argc, char **argv, struct boot_opts *o, unsigned def_parallel,
 		      unsigned def_timeout)
 {
-	*o = (struct boot_opts){.parallel = g->boot_parallel, .timeout_s = (int)def_timeout, .report = print_one};
+	*o = (struct boot_opts){.parallel = def_parallel, .timeout_s = (int)def_timeout, .report = print_one};
 	struct cli_parse p;
 	cli_parse_init(&p, cmd, argc, argv, 1);
 	const char *v;
@@ -78,7 +78,7 @@ int cmd_boot(struct gconf *g, int argc, char **argv)
 {
 	struct boot_opts o;
 	struct boot_result res;
-	int r = parse_opts(&cli_boot, g, argc, argv, &o, 120);
+	int r = parse_opts(&cli_boot, argc, argv, &o, g->boot_parallel, 120);
 	if (r < 0)
 		return r;
 	r = ct_boot(g, &o, &res);
@@ -94,7 +94,7 @@ int cmd_shutdown(struct gconf *g, int argc, char **argv)
 {
 	struct boot_opts o;
 	struct boot_result res;
-	int r = parse_opts(&cli_shutdown, g, argc, argv, &o, 300);
+	int r = parse_opts(&cli_shutdown, argc, argv, &o, g->shutdown_parallel, 300);
 	if (r < 0)
 		return r;
 	r = ct_shutdown(g, &o, &res);

@@ -66,12 +66,10 @@ static const char *mode_name(enum cg_mode m)
 
 /* ---- resolution ---- */
 
-/* The caller's own cgroup in hierarchy name ("" for unified), without leading slash. */
-static int self_cgroup(const char *name, char *out, size_t len)
+/* The caller's own cgroup in hierarchy name ("" for unified), without leading slash, as the file
+ * path (/proc/self/cgroup or a test's stand-in) says. */
+static int cgroup_in(const char *path, const char *name, char *out, size_t len)
 {
-	const char *path = getenv("CELLCTL_PROC_SELF_CGROUP");
-	if (!path || !*path)
-		path = "/proc/self/cgroup";
 	_cleanup_free_ char *text = NULL;
 	int r = read_file_at(AT_FDCWD, path, &text, NULL);
 	if (r < 0)
@@ -109,6 +107,14 @@ static int self_cgroup(const char *name, char *out, size_t len)
 		return 0;
 	}
 	return cerr(EX_SYSTEM, ENOENT, "no %s hierarchy in %s", *name ? name : "unified", path);
+}
+
+/* The caller's own cgroup for resolving "self": CELLCTL_PROC_SELF_CGROUP may stand in for
+ * /proc/self/cgroup (tests). */
+static int self_cgroup(const char *name, char *out, size_t len)
+{
+	const char *path = getenv("CELLCTL_PROC_SELF_CGROUP");
+	return cgroup_in(path && *path ? path : "/proc/self/cgroup", name, out, len);
 }
 
 /* Join path parts with single slashes, no leading or trailing slash. */
@@ -502,7 +508,8 @@ int cg_monitor_enter(const struct cg_paths *p, struct cg_origin *from)
 		char own[512];
 		struct cerr_saved es;
 		cerr_save(&es);
-		if (self_cgroup(strcmp(p->h[i].name, "unified") == 0 ? "" : p->h[i].name, own, sizeof(own)) == 0) {
+		if (cgroup_in("/proc/self/cgroup", strcmp(p->h[i].name, "unified") == 0 ? "" : p->h[i].name, own,
+			      sizeof(own)) == 0) {
 			_cleanup_free_ char *dir = xasprintf("%s/%s", p->h[i].mount, own);
 			from->fd[i] = open(dir, CGDIR_FLAGS);
 		}

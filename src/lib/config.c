@@ -89,6 +89,7 @@ static struct gconf *gconf_defaults(void)
 	g->stop_timeout = 120;
 	g->boot_parallel = 4;
 	g->boot_bridge_wait = 60;
+	g->shutdown_parallel = 16;
 	return g;
 }
 
@@ -194,6 +195,9 @@ static int gconf_parse(struct gconf *g, dictionary *d)
 		return bad_gkey(path, "defaults:stop_timeout", v);
 	if ((v = iniparser_getstring(d, "boot:parallel", NULL)) && parse_uint(v, 1, 256, &g->boot_parallel) < 0)
 		return bad_gkey(path, "boot:parallel", v);
+	if ((v = iniparser_getstring(d, "boot:shutdown_parallel", NULL)) &&
+	    parse_uint(v, 1, 256, &g->shutdown_parallel) < 0)
+		return bad_gkey(path, "boot:shutdown_parallel", v);
 	if ((v = iniparser_getstring(d, "boot:bridge_wait", NULL)) && parse_uint(v, 0, 3600, &g->boot_bridge_wait) < 0)
 		return bad_gkey(path, "boot:bridge_wait", v);
 	return 0;

@@ -131,8 +131,17 @@ for c in $A $B $C $D $E $F $G; do grep -qx "$c" "$RECORD" || fail "$c recorded i
 grep -qx "$H" "$RECORD" && fail "$H (not running) is not recorded" || ok "the record holds the running ones only"
 
 # a second shutdown with nothing running keeps the record
+: > "$LOG_FILE"
 run cc shutdown
 expect_match "shutdown: stopped 0, failed 0" "$OUT" "a shutdown with nothing running"
+grep -q "shutdown: 0 running container(s), at most 16 at a time, deadline 300 s" "$LOG_FILE" &&
+	ok "shutdown stops 16 at a time by default" || fail "shutdown stops 16 at a time by default" "$(cat "$LOG_FILE")"
+{ cat "$CONF"; printf '[boot]\nshutdown_parallel = 5\n'; } > "$TMPD/spar.conf"
+CELLCTL_CONF=$TMPD/spar.conf run cc shutdown
+grep -q "at most 5 at a time" "$LOG_FILE" && ok "[boot] shutdown_parallel is the default of shutdown's --parallel" ||
+	fail "[boot] shutdown_parallel is the default of shutdown's --parallel" "$(cat "$LOG_FILE")"
+{ cat "$CONF"; printf '[boot]\nshutdown_parallel = 0\n'; } > "$TMPD/spar0.conf"
+CELLCTL_CONF=$TMPD/spar0.conf expect_exit 85 cc shutdown
 grep -qx "$G" "$RECORD" && ok "a second shutdown keeps the record" || fail "a second shutdown keeps the record"
 
 # the next boot starts the recorded G too (not onboot), and the onboot C, then drops the record

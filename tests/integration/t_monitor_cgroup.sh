@@ -27,19 +27,28 @@ for d in $(cg_self_dirs); do
 done
 [ ${#starter[@]} -gt 0 ] && ok "a starter cgroup in ${#starter[@]} hierarchies: ${starter[*]}" || fail "no starter cgroup made"
 
-# start A from a shell in it
-run bash -c 'for s in "$@"; do echo $$ > "$s/cgroup.procs" || exit 9; done
+# start A from a shell in it. [cgroup] parent is self/$CG_NAME, which would resolve below the
+# starter's cgroup now: CELLCTL_PROC_SELF_CGROUP (the tests' stand-in for /proc/self/cgroup) keeps
+# resolving it below this shell's, where the other containers of the test are
+cp /proc/self/cgroup "$TMPD/self.cgroup"
+run env CELLCTL_PROC_SELF_CGROUP="$TMPD/self.cgroup" bash -c 'for s in "$@"; do echo $$ > "$s/cgroup.procs" || exit 9; done
 	exec nsenter --net="/run/netns/'"$NS"'" -- "'"$CELLCTL"'" start '"$A" _ "${starter[@]}"
 [ "$RC" = 0 ] && ok "start $A from the starter's cgroup" || fail "start $A from the starter's cgroup (exit $RC)" "$OUT"
 mon=$(monitor_pid "$A") && ok "monitor of $A: pid $mon" || fail "no monitor of $A"
 
 # where the monitor lives: the monitors' leaf in every hierarchy of ours, never the starter's
-bad=""
+bad="" n=0
 for d in $(cg_self_dirs); do
 	[ -d "$d/$CG_NAME/$A" ] || continue # a hierarchy cellctl does not use (hybrid: freezer, devices)
+	n=$((n + 1))
 	[ -d "$d/$CG_NAME/monitor" ] || { bad="$bad no $d/$CG_NAME/monitor;"; continue; }
 	grep -qx "$mon" "$d/$CG_NAME/monitor/cgroup.procs" || bad="$bad $mon not in $d/$CG_NAME/monitor;"
 done
+# every hierarchy of the starter is one of ours (unified, name=systemd)
+for s in "${starter[@]}"; do
+	[ -d "${s%-starter}/$A" ] || bad="$bad $A has no cgroup in ${s%/*};"
+done
+[ "$n" -ge ${#starter[@]} ] || bad="$bad only $n hierarchies hold $A;"
 for s in "${starter[@]}"; do grep -qx "$mon" "$s/cgroup.procs" && bad="$bad still in $s;"; done
 [ -z "$bad" ] && ok "the monitor moved into $CG_NAME/monitor in every hierarchy of ours" ||
 	fail "the monitor's cgroups:$bad" "$(cat /proc/$mon/cgroup)"
