@@ -17,10 +17,13 @@
 #                  every test), inside a qemu VM (tests/vm/run) under software emulation. Skipped
 #                  (SKIP line) when this host is pure cgroup2 already (the integration stage ran
 #                  there); VM=0 skips it.
+#   8. systemd-host tests/vm/systemd-host: a Debian 12 root with systemd as PID 1 in qemu, cellctl
+#                  installed from ./_build-sys and cellctl.service enabled; boot, poweroff, boot
+#                  again (about 2-3 minutes). Skipped with the vm stage; SYSTEMD_VM=0 skips it.
 # and ends with one line "N passed, N failed, N skipped" summed over every stage (test suites count
 # their tests, the other stages count one each). Exit status 0 only when nothing failed.
 # Logs: ./_build/test-logs/STAGE.log. Environment: QUICK=1 (skip long integration tests here too),
-# VM=0, DISTCHECK=0, ASAN=0, WERROR=0, VM_QUICK=0 (run the long tests in the VM as well), FUZZ=0,
+# VM=0, SYSTEMD_VM=0, DISTCHECK=0, ASAN=0, WERROR=0, VM_QUICK=0 (run the long tests in the VM as well), FUZZ=0,
 # FUZZ_SECONDS=N.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -219,6 +222,25 @@ else
 	add "$p" "$f" "$s"
 	if [ "$f" = 0 ] && [ "$vrc" = 0 ]; then stage_line "PASS vm ($(($(date +%s) - t))s): $p passed, $f failed, $s skipped"; else
 		stage_line "FAIL vm ($(($(date +%s) - t))s, exit $vrc): $p passed, $f failed, $s skipped"; fi
+fi
+
+# 8. a real systemd host in the VM: cellctl.service at boot, poweroff and boot again
+if [ $vm = 0 ]; then
+	stage_line "SKIP systemd-host: $vm_why"
+	add 0 0 1
+elif [ "${SYSTEMD_VM:-1}" = 0 ]; then
+	stage_line "SKIP systemd-host: SYSTEMD_VM=0"
+	add 0 0 1
+else
+	systemd_host() (
+		# installed as a package would be: its own build tree with the system's prefixes
+		mkdir -p "$top/_build-sys" && cd "$top/_build-sys" &&
+			"$top/configure" -q --prefix=/usr --sysconfdir=/etc --localstatedir=/var \
+				--with-systemdsystemunitdir=/lib/systemd/system &&
+			make -j"$(nproc)" >/dev/null && cd "$top" && tests/vm/systemd-host -t 1500 "$top/_build-sys"
+	)
+	if run_stage systemd-host systemd_host; then add 1 0 0; else add 0 1 0; fi
+	grep -E '^# (boot|systemd-host)' "$LOGS/systemd-host.log" | sed 's/^/    /'
 fi
 
 finish
