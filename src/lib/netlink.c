@@ -855,34 +855,9 @@ int net_teardown_container(const struct gconf *g, const struct ct_config *c)
 
 /* ---- bridges ---- */
 
-/* A bridge that cellctl may not create must exist (and be a bridge) now. */
-static int check_bridge(const struct gconf *g, const char *name)
-{
-	if (!name[0] || net_bridge_creatable(g, name))
-		return 0;
-	struct nlc c = {0};
-	int r = nlc_open(&c);
-	if (r < 0)
-		return r;
-	struct rtnl_link *l = NULL;
-	r = nlc_link_get(&c, name, &l);
-	nlc_close(&c);
-	if (r == -ENODEV)
-		return cerr(EX_BADVALUE, 0,
-			    "bridge %s does not exist (cellctl creates only the default bridge %s and those listed in "
-			    "[network] bridges)",
-			    name, g->bridge ? g->bridge : "");
-	if (r < 0)
-		return cerr(EX_NETDEV, r, "look up bridge %s", name);
-	const char *type = rtnl_link_get_type(l);
-	bool bridge = type && !strcmp(type, "bridge");
-	rtnl_link_put(l);
-	if (!bridge)
-		return cerr(EX_BADVALUE, 0, "%s is not a bridge", name);
-	return 0;
-}
-
-int net_bridge_ready(const char *name)
+/* Look link name up: 0 with *bridge and *up filled, -ENODEV when there is none, another -errno
+ * (nothing recorded). */
+static int link_probe(const char *name, bool *bridge, bool *up)
 {
 	struct nlc c = {0};
 	struct cerr_saved es;
@@ -894,14 +869,42 @@ int net_bridge_ready(const char *name)
 	struct rtnl_link *l = NULL;
 	r = nlc_link_get(&c, name, &l);
 	nlc_close(&c);
+	if (r < 0)
+		return r;
+	const char *type = rtnl_link_get_type(l);
+	*bridge = type && !strcmp(type, "bridge");
+	*up = (rtnl_link_get_flags(l) & IFF_UP) != 0;
+	rtnl_link_put(l);
+	return 0;
+}
+
+/* A bridge that cellctl may not create must exist (and be a bridge) now. */
+static int check_bridge(const struct gconf *g, const char *name)
+{
+	if (!name[0] || net_bridge_creatable(g, name))
+		return 0;
+	bool bridge, up;
+	int r = link_probe(name, &bridge, &up);
+	if (r == -ENODEV)
+		return cerr(EX_BADVALUE, 0,
+			    "bridge %s does not exist (cellctl creates only the default bridge %s and those listed in "
+			    "[network] bridges)",
+			    name, g->bridge ? g->bridge : "");
+	if (r < 0)
+		return cerr(EX_NETDEV, r, "look up bridge %s", name);
+	if (!bridge)
+		return cerr(EX_BADVALUE, 0, "%s is not a bridge", name);
+	return 0;
+}
+
+int net_bridge_ready(const char *name)
+{
+	bool bridge, up;
+	int r = link_probe(name, &bridge, &up);
 	if (r == -ENODEV)
 		return 0;
 	if (r < 0)
 		return r;
-	const char *type = rtnl_link_get_type(l);
-	bool bridge = type && !strcmp(type, "bridge");
-	bool up = (rtnl_link_get_flags(l) & IFF_UP) != 0;
-	rtnl_link_put(l);
 	if (!bridge)
 		return -EMEDIUMTYPE;
 	return up ? 1 : 0;

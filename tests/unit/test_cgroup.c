@@ -947,21 +947,29 @@ static void test_create_replaces_stale(void **state)
 
 /* The container's recorded cgroup was replaced by another of the same name (another installation
  * started its own CT 101 there): no operation touches the new one. */
-static void test_identity(void **state)
+/* CT 101's cgroups made by a start (v2), then its limit cgroup taken away: renamed to "gone", so
+ * that its inode number stays taken. */
+static const struct cg_ops *create_then_take_away(struct cg_paths *p)
 {
-	(void)state;
 	setenv("CELLCTL_CGROUP_MODE", "unified", 1);
 	fake_v2_root();
 	fake_sysfs("private/101");
-	struct cg_paths p;
-	assert_int_equal(cg_resolve(NULL, 101, &p), 0);
-	const struct cg_ops *ops = cg_backend(p.mode);
-	assert_int_equal(ops->create(&p), 0);
-	/* ours goes away (renamed, so that its inode number stays taken); theirs takes the name */
+	assert_int_equal(cg_resolve(NULL, 101, p), 0);
+	const struct cg_ops *ops = cg_backend(p->mode);
+	assert_int_equal(ops->create(p), 0);
 	char a[600], b[600];
 	snprintf(a, sizeof(a), "%s/cg/cellctl/101", tmp);
 	snprintf(b, sizeof(b), "%s/cg/cellctl/gone", tmp);
 	assert_int_equal(rename(a, b), 0);
+	return ops;
+}
+
+static void test_identity(void **state)
+{
+	(void)state;
+	struct cg_paths p;
+	/* ours goes away; theirs takes the name */
+	const struct cg_ops *ops = create_then_take_away(&p);
 	struct cg_paths theirs;
 	assert_int_equal(cg_resolve(NULL, 101, &theirs), 0);
 	assert_int_equal(ops->create(&theirs), 0);
@@ -1045,17 +1053,8 @@ static void test_identity(void **state)
 static void test_removed_after_create(void **state)
 {
 	(void)state;
-	setenv("CELLCTL_CGROUP_MODE", "unified", 1);
-	fake_v2_root();
-	fake_sysfs("private/101");
 	struct cg_paths p;
-	assert_int_equal(cg_resolve(NULL, 101, &p), 0);
-	const struct cg_ops *ops = cg_backend(p.mode);
-	assert_int_equal(ops->create(&p), 0);
-	char a[600], b[600];
-	snprintf(a, sizeof(a), "%s/cg/cellctl/101", tmp);
-	snprintf(b, sizeof(b), "%s/cg/cellctl/gone", tmp);
-	assert_int_equal(rename(a, b), 0);
+	const struct cg_ops *ops = create_then_take_away(&p);
 	struct ct_config c;
 	init_config(&c);
 	c.ram = 32ull << 20;
