@@ -58,6 +58,9 @@ struct ct_netif {
 	char gw[64], gw6[64];
 	/* anti-spoofing opt-outs ([netif.X] mac_filter / ip_filter = no); zero = filtering on */
 	bool mac_filter_off, ip_filter_off;
+	/* bandwidth limits in bits/s, 0 = unlimited (netlink.h: the shapers on the host side) */
+	uint64_t rate_in;  /* to the container: its download */
+	uint64_t rate_out; /* from the container: its upload */
 };
 
 struct ct_config {

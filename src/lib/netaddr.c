@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -210,6 +211,56 @@ bool net_valid_ifname(const char *s)
 	}
 	return true;
 }
+
+int net_parse_rate(const char *s, uint64_t *bps)
+{
+	*bps = 0;
+	if (!*s)
+		return 0;
+	uint64_t v = 0;
+	const char *p = s;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (v > NET_RATE_MAX)
+			return -ERANGE;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	if (p == s)
+		return -EINVAL;
+	uint64_t mul = 1;
+	if (*p == 'k' || *p == 'K')
+		mul = 1000;
+	else if (*p == 'M')
+		mul = 1000000;
+	else if (*p == 'G')
+		mul = 1000000000;
+	else if (*p)
+		return -EINVAL;
+	if (*p && p[1])
+		return -EINVAL;
+	if (v > NET_RATE_MAX / mul)
+		return -ERANGE;
+	v *= mul;
+	if (v && v < NET_RATE_MIN)
+		return -ERANGE;
+	*bps = v;
+	return 0;
+}
+
+void net_format_rate(uint64_t bps, char *buf, size_t len)
+{
+	if (!bps)
+		snprintf(buf, len, "%s", "");
+	else if (bps % 1000000000 == 0)
+		snprintf(buf, len, "%" PRIu64 "G", bps / 1000000000);
+	else if (bps % 1000000 == 0)
+		snprintf(buf, len, "%" PRIu64 "M", bps / 1000000);
+	else if (bps % 1000 == 0)
+		snprintf(buf, len, "%" PRIu64 "k", bps / 1000);
+	else
+		snprintf(buf, len, "%" PRIu64, bps);
+}
+
+void net_ifb_name(int ifindex, char out[16]) { snprintf(out, 16, "cifb%u", (unsigned)ifindex); }
 
 int net_resolve_netif(const struct gconf *g, const struct ct_config *c, unsigned idx, struct net_ifres *out)
 {

@@ -59,6 +59,18 @@ bool net_parse_mac(const char *s, uint8_t m[6]);
  * name becomes a config section "[netif.NAME]" and a value: nothing of INI syntax). */
 bool net_valid_ifname(const char *s);
 
+/* A bandwidth in bits per second: decimal digits with an optional SI suffix k, K (10^3), M (10^6)
+ * or G (10^9), such as "50M", "800k", "1G"; "" and "0" mean unlimited (*bps = 0). Otherwise
+ * NET_RATE_MIN..NET_RATE_MAX. -EINVAL on bad syntax, -ERANGE outside that range. */
+#define NET_RATE_MIN 8000ull        /* 8 kbit/s: 1000 bytes a second */
+#define NET_RATE_MAX 16000000000ull /* 16 Gbit/s: libnl's rate field is an int of bytes/s */
+int net_parse_rate(const char *s, uint64_t *bps);
+/* The shortest form of bps net_parse_rate reads back ("50M", "1500k", "12345"); "" for 0. */
+void net_format_rate(uint64_t bps, char *buf, size_t len);
+/* The name of the IFB device that carries the upload shaper of the host-side veth with interface
+ * index ifindex: "cifb<ifindex>" (at most 14 characters). */
+void net_ifb_name(int ifindex, char out[16]);
+
 /* The effective settings of c->netif[idx]: empty fields resolved (names from net_host_ifname,
  * MACs from c->uuid, bridge from g->bridge; g may be NULL: no default bridge).
  * default_bridge: the bridge is g->bridge. -EINVAL when idx is not an interface of c. */

@@ -14,6 +14,9 @@
 #define BOOL_FORM "yes or no (also on/off, true/false, 1/0)"
 #define IFNAME_FORM "an interface name of 1 to 15 characters without /, :, comma or white space"
 #define MAC_FORM "a unicast MAC address such as 02:1a:2b:3c:4d:5e"
+#define RATE_FORM                                                                                        \
+	"bits per second with an optional suffix k, M or G (10^3, 10^6, 10^9), such as 50M or 800k, "      \
+	"from 8k to 16G; 0 or empty for no limit"
 #define CIDR_FORM "an IPv4 or IPv6 address with an optional /prefix, such as 10.77.0.101/24 or fd00::65/64"
 
 /* ---- params_util.c: helpers both halves call (never each other) ---- */

@@ -218,6 +218,7 @@ enum nk_kind {
 	NK_OFF,    /* bool at off: the opt-out of a filter, stored as "no" */
 	NK_IPS,    /* the address list: added to */
 	NK_IPDEL,  /* removes from the address list (set only, not a key of the file) */
+	NK_RATE,   /* uint64_t at off: bits per second (net_parse_rate), 0 = unlimited */
 };
 
 static const struct netif_key {
@@ -243,6 +244,8 @@ static const struct netif_key {
 	 "an IPv6 address such as fd00::1, or none"},
 	{"mac_filter", NK_OFF, offsetof(struct ct_netif, mac_filter_off), 0, EX_BADVALUE, BOOL_FORM},
 	{"ip_filter", NK_OFF, offsetof(struct ct_netif, ip_filter_off), 0, EX_BADVALUE, BOOL_FORM},
+	{"rate_in", NK_RATE, offsetof(struct ct_netif, rate_in), 0, EX_BADVALUE, RATE_FORM},
+	{"rate_out", NK_RATE, offsetof(struct ct_netif, rate_out), 0, EX_BADVALUE, RATE_FORM},
 };
 
 static const struct netif_key *netif_key_find(const char *key)
@@ -284,6 +287,8 @@ static int nk_apply(const struct netif_key *k, struct ct_config *c, struct ct_ne
 			return -EINVAL;
 		*(bool *)field = !on;
 		return 0;
+	case NK_RATE:
+		return net_parse_rate(v, (uint64_t *)(void *)field);
 	case NK_IPS:
 		return netif_add_ips(n, v);
 	case NK_IPDEL: {
@@ -315,6 +320,9 @@ static void nk_print(const struct netif_key *k, const struct ct_netif *n, char *
 		break;
 	case NK_OFF:
 		snprintf(buf, len, "%s", *(const bool *)field ? "no" : "");
+		break;
+	case NK_RATE:
+		net_format_rate(*(const uint64_t *)(const void *)field, buf, len);
 		break;
 	case NK_IPS:
 		for (unsigned j = 0; j < n->nips; j++)

@@ -917,13 +917,28 @@ static void test_param_value_errors(void **state)
 		{"bridge", "a/b", "expected an interface name of 1 to 15 characters"},
 		{"gw", "fd00::1", "expected an IPv4 address such as 10.77.0.1, or none"},
 		{"gw6", "10.0.0.1", "expected an IPv6 address such as fd00::1, or none"},
+		{"rate_in", "50X", "invalid --rate_in value for interface eth0: '50X': expected bits per second"},
+		{"rate_out", "17G", "'17G' is out of range: expected bits per second"},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(nif); i++) {
 		cerr_clear();
 		assert_true(param_netif_set(c, "eth0", nif[i].key, nif[i].value) < 0);
 		if (!strstr(cerr_msg(), nif[i].want))
 			fail_msg("--%s %s: '%s' not in: %s", nif[i].key, nif[i].value, nif[i].want, cerr_msg());
+		if (!strncmp(nif[i].key, "rate_", 5))
+			assert_int_equal(cerr_exit(), EX_BADVALUE);
 	}
+	/* rates: kept in bits/s, written to [netif.eth0] in their shortest form, 0 removes the key */
+	assert_int_equal(param_netif_set(c, "eth0", "rate_in", "50000k"), 0);
+	assert_int_equal(param_netif_set(c, "eth0", "rate_out", "800k"), 0);
+	assert_true(c->netif[0].rate_in == 50000000 && c->netif[0].rate_out == 800000);
+	assert_string_equal(ini_get(c->doc, "netif.eth0", "rate_in"), "50M");
+	assert_string_equal(ini_get(c->doc, "netif.eth0", "rate_out"), "800k");
+	assert_int_equal(param_netif_set(c, "eth0", "rate_in", "0"), 0);
+	assert_int_equal(param_netif_set(c, "eth0", "rate_out", ""), 0);
+	assert_true(c->netif[0].rate_in == 0 && c->netif[0].rate_out == 0);
+	assert_null(ini_get(c->doc, "netif.eth0", "rate_in"));
+	assert_null(ini_get(c->doc, "netif.eth0", "rate_out"));
 	ctconf_free(c);
 	gconf_free(g);
 }

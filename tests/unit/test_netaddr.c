@@ -323,6 +323,64 @@ static void test_resolve(void **state)
 	assert_string_not_equal(a.mac, b.mac);
 }
 
+/* ---- bandwidth ---- */
+
+static void test_rate(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *in;
+		int r;
+		uint64_t bps;
+		const char *out;
+	} t[] = {
+		{"", 0, 0, ""},
+		{"0", 0, 0, ""},
+		{"0M", 0, 0, ""},
+		{"50M", 0, 50000000, "50M"},
+		{"800k", 0, 800000, "800k"},
+		{"800K", 0, 800000, "800k"},
+		{"1G", 0, 1000000000, "1G"},
+		{"1500k", 0, 1500000, "1500k"},
+		{"2000k", 0, 2000000, "2M"},
+		{"12345", 0, 12345, "12345"},
+		{"8k", 0, 8000, "8k"},
+		{"16G", 0, 16000000000ull, "16G"},
+		{"7999", -ERANGE, 0, NULL},
+		{"16000000001", -ERANGE, 0, NULL},
+		{"17G", -ERANGE, 0, NULL},
+		{"99999999999999999999999", -ERANGE, 0, NULL},
+		{"50m", -EINVAL, 0, NULL},
+		{"1.5M", -EINVAL, 0, NULL},
+		{"-5M", -EINVAL, 0, NULL},
+		{"M", -EINVAL, 0, NULL},
+		{"50MB", -EINVAL, 0, NULL},
+		{"50 M", -EINVAL, 0, NULL},
+		{" 50M", -EINVAL, 0, NULL},
+		{"50Mbit", -EINVAL, 0, NULL},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(t); i++) {
+		uint64_t v = 42;
+		int r = net_parse_rate(t[i].in, &v);
+		if (r != t[i].r)
+			fail_msg("'%s': %d, want %d", t[i].in, r, t[i].r);
+		if (r < 0)
+			continue;
+		assert_true(v == t[i].bps);
+		char buf[32];
+		net_format_rate(v, buf, sizeof(buf));
+		assert_string_equal(buf, t[i].out);
+		/* the printed form reads back to the same rate */
+		uint64_t back = 1;
+		assert_int_equal(net_parse_rate(buf, &back), 0);
+		assert_true(back == v);
+	}
+	char name[16];
+	net_ifb_name(2147483647, name);
+	assert_string_equal(name, "cifb2147483647");
+	assert_true(strlen(name) <= 15);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -335,6 +393,7 @@ int main(void)
 		cmocka_unit_test(test_valid),
 		cmocka_unit_test(test_valid_ifname_ini),
 		cmocka_unit_test(test_resolve),
+		cmocka_unit_test(test_rate),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
