@@ -18,6 +18,8 @@ build="autoconf automake libtool pkg-config make gcc libc6-dev libnl-3-dev libnl
 run="busybox-static iproute2 util-linux procps python3 zstd xz-utils bzip2 gzip tar cpio mmdebstrap"
 # bsdtar: t_tpl_hostile_deep prints libarchive's own times beside cellctl's
 run="$run libarchive-tools"
+# iperf3: t_net_rate measures the bandwidth limits
+run="$run iperf3"
 pkgs="$build $run"
 # the libFuzzer harnesses (tests/fuzz, CI stage fuzz)
 pkgs="$pkgs clang libclang-rt-dev"

@@ -41,7 +41,7 @@ static bool netif_differs(const struct ct_config *a, unsigned i, const struct ct
 	const struct ct_netif *x = &a->netif[i], *y = &b->netif[k];
 	if (i != k || strcmp(x->mac, y->mac) || strcmp(x->bridge, y->bridge) || strcmp(x->host_ifname, y->host_ifname) ||
 	    strcmp(x->host_mac, y->host_mac) || x->nips != y->nips || x->mac_filter_off != y->mac_filter_off ||
-	    x->ip_filter_off != y->ip_filter_off)
+	    x->ip_filter_off != y->ip_filter_off || x->rate_in != y->rate_in || x->rate_out != y->rate_out)
 		return true;
 	for (unsigned j = 0; j < x->nips; j++)
 		if (!has_ip(y, x->ips[j]))

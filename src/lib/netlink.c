@@ -26,6 +26,7 @@
 #include "error.h"
 #include "log.h"
 #include "nlsock.h"
+#include "shape.h"
 #include "util.h"
 
 /* ---- bridge and veth (caller's netns) ---- */
@@ -242,34 +243,6 @@ static int group_del(struct nlc *c, uint32_t group)
 static uint32_t ingress_parent(void) { return TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS); }
 static uint32_t spoof_info(void) { return TC_H_MAKE(SPOOF_PRIO << 16, htons(ETH_P_ALL)); }
 
-static struct nl_msg *tc_msg(int type, int flags, int ifindex, uint32_t handle, uint32_t parent, uint32_t info)
-{
-	struct nl_msg *msg = nlmsg_alloc_simple(type, flags);
-	if (!msg)
-		abort();
-	struct tcmsg t = {.tcm_family = AF_UNSPEC,
-			  .tcm_ifindex = ifindex,
-			  .tcm_handle = handle,
-			  .tcm_parent = parent,
-			  .tcm_info = info};
-	if (nlmsg_append(msg, &t, sizeof(t), NLMSG_ALIGNTO) < 0)
-		abort();
-	return msg;
-}
-
-/* The clsact qdisc gives the interface its ingress hook; one that is there already (clsact or
- * ingress, made by someone else) is shared. */
-static int tc_clsact_ensure(struct nlc *c, int ifindex, const char *ifname)
-{
-	log_debug("netlink: add qdisc clsact to %s", ifname);
-	struct nl_msg *msg =
-		tc_msg(RTM_NEWQDISC, NLM_F_CREATE | NLM_F_EXCL, ifindex, TC_H_MAKE(TC_H_CLSACT, 0), TC_H_CLSACT, 0);
-	if (nla_put_string(msg, TCA_KIND, "clsact") < 0)
-		abort();
-	int r = nlc_err(c, nl_send_sync(c->sk, msg)); /* frees msg */
-	return r == -EEXIST ? 0 : r;
-}
-
 struct tc_found {
 	uint32_t prog_id;
 	bool found;
@@ -297,7 +270,7 @@ static int on_tfilter(struct nl_msg *msg, void *arg)
 /* The id of the program of our filter on ifindex; -ENOENT when there is none. */
 static int tc_spoof_find(struct nlc *c, int ifindex, uint32_t *prog_id)
 {
-	struct nl_msg *msg = tc_msg(RTM_GETTFILTER, NLM_F_DUMP, ifindex, 0, ingress_parent(), 0);
+	struct nl_msg *msg = nlc_tc_msg(RTM_GETTFILTER, NLM_F_DUMP, ifindex, 0, ingress_parent(), 0);
 	int r = nl_send_auto(c->sk, msg);
 	nlmsg_free(msg);
 	if (r < 0)
@@ -322,7 +295,7 @@ static int tc_spoof_attach(struct nlc *c, int ifindex, const char *ifname, int p
 {
 	log_debug("netlink: add filter bpf %s (prio %u) to %s ingress", SPOOF_PROG_NAME, SPOOF_PRIO, ifname);
 	/* NLM_F_REPLACE: a filter that is there already gets the new program atomically */
-	struct nl_msg *msg = tc_msg(RTM_NEWTFILTER, NLM_F_CREATE | NLM_F_REPLACE, ifindex, SPOOF_HANDLE,
+	struct nl_msg *msg = nlc_tc_msg(RTM_NEWTFILTER, NLM_F_CREATE | NLM_F_REPLACE, ifindex, SPOOF_HANDLE,
 				    ingress_parent(), spoof_info());
 	struct nlattr *opt = NULL;
 	if (nla_put_string(msg, TCA_KIND, "bpf") < 0 || !(opt = nla_nest_start(msg, TCA_OPTIONS)) ||
@@ -339,7 +312,7 @@ static int tc_spoof_del(struct nlc *c, int ifindex, const char *ifname)
 	if (tc_spoof_find(c, ifindex, &id) == -ENOENT)
 		return 0;
 	log_debug("netlink: delete filter %s from %s ingress", SPOOF_PROG_NAME, ifname);
-	struct nl_msg *msg = tc_msg(RTM_DELTFILTER, 0, ifindex, 0, ingress_parent(), spoof_info());
+	struct nl_msg *msg = nlc_tc_msg(RTM_DELTFILTER, 0, ifindex, 0, ingress_parent(), spoof_info());
 	int r = nlc_err(c, nl_send_sync(c->sk, msg));
 	return r == -ENOENT ? 0 : r;
 }
@@ -370,7 +343,7 @@ static int spoof_install(struct nlc *hc, const struct ct_netif *n, const struct 
 	close(mapfd);
 	if (pfd < 0)
 		return pfd;
-	r = tc_clsact_ensure(hc, ifindex, res->host_ifname);
+	r = nlc_clsact_ensure(hc, ifindex, res->host_ifname);
 	if (r >= 0)
 		r = tc_spoof_attach(hc, ifindex, res->host_ifname, pfd);
 	close(pfd);
@@ -617,6 +590,11 @@ static int netif_up(struct nlc *hc, struct nlc *gc, const struct gconf *g, const
 		return r;
 	if ((r = spoof_install(hc, &c->netif[idx], &res)) < 0)
 		return r;
+	const struct ct_netif *n = &c->netif[idx];
+	if ((n->rate_in || n->rate_out) &&
+	    (r = shape_apply(hc, (int)if_nametoindex(res.host_ifname), res.host_ifname, net_link_group(c->ctid),
+			     n->rate_in, n->rate_out)) < 0)
+		return r;
 	struct rtnl_link *l = NULL;
 	if ((r = nlc_link_get(hc, res.host_ifname, &l)) >= 0) {
 		r = nlc_link_up(hc, l);
@@ -821,6 +799,21 @@ int net_netif_change(const struct gconf *g, const struct ct_config *oc, unsigned
 	if ((r = nlc_open(&hc)) < 0)
 		return r;
 	r = netif_change(&hc, g, &ro, nc, ni, &rn, guest_pid);
+	const struct ct_netif *on = &oc->netif[oi], *nn = &nc->netif[ni];
+	if (r >= 0 && (on->rate_in != nn->rate_in || on->rate_out != nn->rate_out)) {
+		int ifindex = (int)if_nametoindex(rn.host_ifname);
+		uint32_t group = net_link_group(nc->ctid);
+		r = shape_apply(&hc, ifindex, rn.host_ifname, group, nn->rate_in, nn->rate_out);
+		if (r < 0) {
+			/* put back what the download side may have changed already */
+			struct cerr_saved es;
+			cerr_save(&es);
+			int u = shape_apply(&hc, ifindex, rn.host_ifname, group, on->rate_in, on->rate_out);
+			cerr_restore(&es);
+			cerr_wrap(r, 0, "%s (%s)", rn.host_ifname,
+				  u < 0 ? "the limits may be half changed" : "the previous limits stay in force");
+		}
+	}
 	nlc_close(&hc);
 	return r;
 }
@@ -830,6 +823,18 @@ int net_netif_down(const struct gconf *g, const struct ct_config *c, unsigned id
 	struct net_ifres res;
 	if (net_resolve_netif(g, c, idx, &res) < 0)
 		return cerr(EX_BADVALUE, EINVAL, "no interface number %u", idx);
+	int ifindex = (int)if_nametoindex(res.host_ifname);
+	if (ifindex > 0) {
+		/* the IFB of its upload limit does not go with the veth */
+		struct nlc hc = {0};
+		int r = nlc_open(&hc);
+		if (r < 0)
+			return r;
+		r = shape_ifb_del(&hc, ifindex, net_link_group(c->ctid));
+		nlc_close(&hc);
+		if (r < 0)
+			return cerr(EX_NETDEV, r, "delete the IFB device of %s", res.host_ifname);
+	}
 	return net_link_del(res.host_ifname);
 }
 

@@ -11,7 +11,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
+#include <netlink/msg.h>
+#include <netlink/attr.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 #include <netlink/route/route.h>
@@ -219,4 +222,30 @@ int nlc_route_add(struct nlc *c, int family, int ifindex, const char *ifname, co
 		nl_addr_put(ng);
 	rtnl_route_put(rt);
 	return r;
+}
+
+struct nl_msg *nlc_tc_msg(int type, int flags, int ifindex, uint32_t handle, uint32_t parent, uint32_t info)
+{
+	struct nl_msg *msg = nlmsg_alloc_simple(type, flags);
+	if (!msg)
+		abort();
+	struct tcmsg t = {.tcm_family = AF_UNSPEC,
+			  .tcm_ifindex = ifindex,
+			  .tcm_handle = handle,
+			  .tcm_parent = parent,
+			  .tcm_info = info};
+	if (nlmsg_append(msg, &t, sizeof(t), NLMSG_ALIGNTO) < 0)
+		abort();
+	return msg;
+}
+
+int nlc_clsact_ensure(struct nlc *c, int ifindex, const char *ifname)
+{
+	log_debug("netlink: add qdisc clsact to %s", ifname);
+	struct nl_msg *msg =
+		nlc_tc_msg(RTM_NEWQDISC, NLM_F_CREATE | NLM_F_EXCL, ifindex, TC_H_MAKE(TC_H_CLSACT, 0), TC_H_CLSACT, 0);
+	if (nla_put_string(msg, TCA_KIND, "clsact") < 0)
+		abort();
+	int r = nlc_err(c, nl_send_sync(c->sk, msg)); /* frees msg */
+	return r == -EEXIST ? 0 : r;
 }

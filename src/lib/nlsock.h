@@ -45,3 +45,9 @@ int nlc_addr_add(struct nlc *c, int ifindex, const char *ifname, const struct ne
  * (NULL: on-link, scope link). */
 int nlc_route_add(struct nlc *c, int family, int ifindex, const char *ifname, const struct net_addr *dst,
 		  const struct net_addr *gw);
+/* A tc request (qdisc, class or filter: RTM_*) for ifindex with its tcmsg filled in; the caller
+ * adds the attributes and sends it. */
+struct nl_msg *nlc_tc_msg(int type, int flags, int ifindex, uint32_t handle, uint32_t parent, uint32_t info);
+/* Give ifindex a clsact qdisc (its ingress and egress filter hooks); one that is there already
+ * (clsact or ingress, made by someone else) is shared: 0. */
+int nlc_clsact_ensure(struct nlc *c, int ifindex, const char *ifname);

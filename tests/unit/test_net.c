@@ -24,6 +24,7 @@
 #include "fsutil.h"
 #include "guestnet.h"
 #include "netlink.h"
+#include "shape.h"
 #include "state.h"
 #include "util.h"
 
@@ -328,6 +329,32 @@ static void test_guest_files(void **state)
 	rm_rf(dir);
 }
 
+/* ---- shape.c's arithmetic ---- */
+
+static void test_shape_params(void **state)
+{
+	(void)state;
+	struct shape_tbf p;
+	/* 50 Mbit/s: 6.25 MB/s, a 10 ms bucket (62500 B) is below the floor: 128 KiB */
+	shape_tbf_params(50000000, 1500, &p);
+	assert_int_equal(p.rate, 6250000);
+	assert_int_equal(p.burst, SHAPE_MIN_BURST);
+	assert_int_equal(p.limit, SHAPE_MIN_BURST + 6250000 / 20);
+	/* 1 Gbit/s: 10 ms of it */
+	shape_tbf_params(1000000000, 1500, &p);
+	assert_int_equal(p.burst, 1250000);
+	/* a tiny rate: still room for every packet, and a queue of at least 64 KiB */
+	shape_tbf_params(8000, 1500, &p);
+	assert_int_equal(p.rate, 1000);
+	assert_true(p.burst >= SHAPE_MIN_BURST && p.limit >= p.burst && p.limit >= 65536);
+	/* jumbo frames: two of them */
+	shape_tbf_params(8000, 65535, &p);
+	assert_int_equal(p.burst, 2 * (65535 + 14));
+	/* the largest rate fits libnl's int */
+	shape_tbf_params(16000000000ull, 1500, &p);
+	assert_true(p.rate == 2000000000u && p.burst <= INT32_MAX && p.limit <= INT32_MAX);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -338,6 +365,7 @@ int main(void)
 		cmocka_unit_test(test_resolv),
 		cmocka_unit_test(test_hosts_addr),
 		cmocka_unit_test(test_guest_files),
+		cmocka_unit_test(test_shape_params),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

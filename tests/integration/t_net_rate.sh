@@ -1,0 +1,158 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Issue 13, bandwidth per interface: [netif.X] rate_in (to the container) and rate_out (from it),
+# measured with iperf3. The iperf3 servers run in the test's netns (the host) on the bridge's
+# address; the clients run in a container's network namespace (the host's iperf3 binary, entered
+# with nsenter --net=/proc/INIT/ns/net: the busybox guest has no iperf3). Upload = client sends,
+# download = iperf3 -R. Checks: 50 Mbit/s each way within 10% over 5 s; a live change to 20 Mbit/s
+# shows within 1 s; removing the limits gives back line rate; two shaped containers on one bridge
+# each get their own rate; the anti-spoofing filter stays first on the ingress; bad values exit 21;
+# the IFB goes with --netif_del and stop; nothing leaks.
+# timeout: 300
+. "$(dirname "$0")/lib.sh"
+
+command -v iperf3 >/dev/null || skip "iperf3 missing (scripts/deps.sh installs it)"
+need_template
+sed -i "s|^bridge = $BRIDGE\$|&\nbridge_address = 10.77.0.1/24|" "$CONF"
+A=$(ctid 1)
+B=$(ctid 2)
+leak_snapshot
+
+in_ns() { nsenter --net="/run/netns/$NS" -- "$@"; }
+# ifindex IF: the interface index of IF in the host netns
+ifindex() { in_ns ip -o link show dev "$1" | cut -d: -f1; }
+# init_pid CT: the container's init (the monitor's child)
+init_pid() { local m; m=$(monitor_pid "$1") && cat /proc/"$m"/task/*/children | awk '{print $1; exit}'; }
+# server PORT: an iperf3 server in the host netns on 10.77.0.1, for one test each
+server() {
+	in_ns iperf3 -s -1 -B 10.77.0.1 -p "$1" -f k >/dev/null 2>&1 &
+	BG_PIDS+=("$!")
+	sleep 0.3
+}
+# iperf CT PORT SECONDS [ARGS]: the client in CT's netns; prints the receiver's Mbit/s
+iperf() {
+	local ct=$1 port=$2 t=$3 pid
+	shift 3
+	pid=$(init_pid "$ct")
+	server "$port"
+	nsenter --net=/proc/"$pid"/ns/net -- iperf3 -c 10.77.0.1 -p "$port" -t "$t" -O 1 -f k "$@" 2>&1 |
+		awk '/receiver/ {for (i = 1; i < NF; i++) if ($(i + 1) == "Kbits/sec") printf "%.1f\n", $i / 1000}'
+}
+# within VALUE TARGET PCT: |VALUE - TARGET| <= PCT% of TARGET
+within() { awk -v v="$1" -v t="$2" -v p="$3" 'BEGIN { d = v - t; if (d < 0) d = -d; exit !(v != "" && d <= t * p / 100) }'; }
+above() { awk -v v="$1" -v t="$2" 'BEGIN { exit !(v != "" && v > t) }'; }
+
+# ---- bad values: exit 21, nothing saved ----
+create_ct "$A" --ipadd 10.77.0.101/24
+for bad in 50X 1.5M -5M 10m M 5k 17G 99999999999999999999 "50 M"; do
+	expect_exit 21 cc set "$A" --ifname eth0 --rate_in "$bad" --save
+done
+expect_match "rate_in.*expected bits per second" "$OUT" "a bad rate's message says what is expected"
+if grep -q '^rate_' "$CONF_DIR/$A.conf"; then fail "no rate saved by a refused set" "$(cat "$CONF_DIR/$A.conf")"; else ok "no rate saved by a refused set"; fi
+
+# ---- set and saved ----
+check "set --rate_in 50M --rate_out 50000k --save" cc set "$A" --ifname eth0 --rate_in 50M --rate_out 50000k --save
+expect_match '^rate_in = 50M' "$(grep '^rate_in' "$CONF_DIR/$A.conf")" "rate_in saved as 50M in [netif.eth0]"
+expect_match '^rate_out = 50M' "$(grep '^rate_out' "$CONF_DIR/$A.conf")" "rate_out saved in its shortest form, 50M"
+start_ct "$A"
+VA=veth$A.0
+IFB=cifb$(ifindex "$VA")
+run in_ns ip -d link show dev "$IFB"
+expect_match 'ifb' "$OUT" "the upload IFB $IFB is there"
+# ip prints the group as a signed number
+expect_match "group ($((0x80000000 | A))|$(((0x80000000 | A) - 0x100000000))) " "$(in_ns ip -d link show dev "$IFB")" \
+	"$IFB carries the container's link group"
+run in_ns tc qdisc show dev "$VA"
+expect_match 'qdisc tbf c511: root .*rate 50Mbit' "$OUT" "a 50 Mbit/s TBF is the root qdisc of $VA"
+run in_ns tc filter show dev "$VA" ingress
+log "$VA ingress: $(echo "$OUT" | grep -o 'pref [0-9]* [a-z0-9]*' | sort -u | tr '\n' ' ')"
+expect_match 'pref 1 bpf' "$OUT" "the anti-spoofing filter is still on $VA (priority 1)"
+expect_match 'pref 2 u32' "$OUT" "the redirect to the IFB comes after it (priority 2)"
+expect_match "Egress Redirect to device $IFB" "$OUT" "the redirect goes to $IFB"
+
+up=$(iperf "$A" 5201 6)
+down=$(iperf "$A" 5202 6 -R)
+log "measured at 50M: upload $up Mbit/s, download $down Mbit/s"
+if within "$up" 50 10; then ok "upload 50 Mbit/s within 10% ($up)"; else fail "upload 50 Mbit/s within 10% ($up)"; fi
+if within "$down" 50 10; then ok "download 50 Mbit/s within 10% ($down)"; else fail "download 50 Mbit/s within 10% ($down)"; fi
+
+# ---- a live change to 20M takes effect within 1 s ----
+# live_change KEY [-R]: a 7 s iperf3 run with 1 s intervals (the receiver's: the server's for an
+# upload, the client's for -R); 2.5 s in, KEY goes to 20M live. Prints "START MBIT/S" for each
+# interval that starts 1 s or more after the set began.
+live_change() {
+	local key=$1 args=${2:---get-server-output} pid t0 tc ip log=$TMPD/iperf-$1.txt
+	pid=$(init_pid "$A")
+	server 5203
+	t0=$(date +%s.%N)
+	nsenter --net=/proc/"$pid"/ns/net -- iperf3 -c 10.77.0.1 -p 5203 -t 7 -i 1 -f k $args >"$log" 2>&1 &
+	ip=$!
+	sleep 2.5
+	tc=$(date +%s.%N)
+	check "live set --$key 20M" cc set "$A" --ifname eth0 "--$key" 20M >&2
+	wait "$ip"
+	awk -v from="$(awk -v a="$t0" -v b="$tc" 'BEGIN { print b - a + 1 }')" -v up="$([ "$args" = -R ] && echo 0 || echo 1)" '
+		/Server output/ { srv = 1 }
+		/- - -/ { done = 1 }
+		(up ? srv : !done) && $3 ~ /^[0-9.]+-[0-9.]+$/ {
+			split($3, s, "-")
+			for (i = 4; i < NF; i++) if ($(i + 1) == "Kbits/sec" && s[1] + 0 >= from && s[2] - s[1] <= 1.01) print s[1], $i / 1000
+		}' "$log"
+}
+# check_live WHAT RESULT: the intervals' mean within 10% of 20 Mbit/s, none above 25 (50 before)
+check_live() {
+	local mean
+	mean=$(echo "$2" | awk '{ t += $2; n++ } END { if (n) printf "%.1f", t / n }')
+	log "measured after the live change of $1 to 20M (interval start s, Mbit/s): $(echo $2), mean $mean"
+	if within "$mean" 20 10 && ! echo "$2" | awk '$2 > 25 { bad = 1 } END { exit !bad }'; then
+		ok "$1 at 20 Mbit/s (mean $mean within 10%, each interval <= 25) from 1 s after the live set"
+	else
+		fail "$1 at 20 Mbit/s from 1 s after the live set" "$2"
+	fi
+}
+check_live upload "$(live_change rate_out)"
+check_live download "$(live_change rate_in -R)"
+run in_ns tc qdisc show dev "$VA"
+expect_match 'qdisc tbf c511: root .*rate 20Mbit' "$OUT" "the TBF of $VA was changed in place (same handle)"
+
+# ---- two shaped containers on one bridge each get their own rate ----
+create_ct "$B" --ipadd 10.77.0.102/24
+check "B: rate 30M each way" cc set "$B" --ifname eth0 --rate_in 30M --rate_out 30M --save
+start_ct "$B"
+iperf "$A" 5204 6 >"$TMPD/a.txt" &
+pa=$!
+iperf "$B" 5205 6 >"$TMPD/b.txt"
+wait "$pa"
+ra=$(cat "$TMPD/a.txt")
+rb=$(cat "$TMPD/b.txt")
+log "measured together on one bridge: A upload $ra Mbit/s (limit 20M), B upload $rb Mbit/s (limit 30M)"
+if within "$ra" 20 10 && within "$rb" 30 10; then ok "each shaped container gets its own rate (A $ra of 20, B $rb of 30)"; else fail "each shaped container gets its own rate (A $ra of 20, B $rb of 30)"; fi
+
+# ---- removing the limits live restores line rate ----
+check "live set --rate_in 0 --rate_out 0" cc set "$A" --ifname eth0 --rate_in 0 --rate_out ""
+run in_ns ip link show dev "$IFB"
+[ "$RC" != 0 ] && ok "the IFB is gone with the upload limit" || fail "the IFB is gone with the upload limit" "$OUT"
+run in_ns tc qdisc show dev "$VA"
+expect_match '^qdisc noqueue' "$OUT" "$VA is back to its default qdisc"
+run in_ns tc filter show dev "$VA" ingress
+expect_match 'pref 1 bpf' "$OUT" "the anti-spoofing filter stays"
+if echo "$OUT" | grep -q 'pref 2'; then fail "the redirect filter is gone" "$OUT"; else ok "the redirect filter is gone"; fi
+up=$(iperf "$A" 5206 3)
+down=$(iperf "$A" 5207 3 -R)
+log "measured without limits: upload $up Mbit/s, download $down Mbit/s"
+if above "$up" 200 && above "$down" 200; then ok "line rate is back (well above 50M)"; else fail "line rate is back (up $up, down $down)"; fi
+
+# ---- the saved config still has 50M: a restart shapes again; --netif_del takes the IFB ----
+check "restart A" cc restart "$A"
+IFB=cifb$(ifindex "$VA")
+run in_ns tc qdisc show dev "$IFB"
+expect_match 'qdisc tbf c511: root .*rate 50Mbit' "$OUT" "after a restart the saved 50M upload limit is back on $IFB"
+IFBB=cifb$(ifindex "veth$B.0")
+check "live --netif_del eth0 of B" cc set "$B" --netif_del eth0
+run in_ns ip link show dev "$IFBB"
+[ "$RC" != 0 ] && ok "--netif_del removed B's IFB $IFBB" || fail "--netif_del removed B's IFB $IFBB" "$OUT"
+check "stop A" cc stop "$A"
+run in_ns ip link show dev "$IFB"
+[ "$RC" != 0 ] && ok "stop removed A's IFB $IFB" || fail "stop removed A's IFB $IFB" "$OUT"
+check "stop B" cc stop "$B"
+finish
