@@ -810,8 +810,8 @@ int net_netif_change(const struct gconf *g, const struct ct_config *oc, unsigned
 			cerr_save(&es);
 			int u = shape_apply(&hc, ifindex, rn.host_ifname, group, on->rate_in, on->rate_out);
 			cerr_restore(&es);
-			cerr_wrap(r, 0, "%s (%s)", rn.host_ifname,
-				  u < 0 ? "the limits may be half changed" : "the previous limits stay in force");
+			cerr_wrap(r, 0, "%s: %s", nn->ifname,
+				  u < 0 ? "the bandwidth limits may be half changed" : "the previous bandwidth limits stay in force");
 		}
 	}
 	nlc_close(&hc);

@@ -96,7 +96,7 @@ live_change() {
 		/- - -/ { done = 1 }
 		(up ? srv : !done) && $3 ~ /^[0-9.]+-[0-9.]+$/ {
 			split($3, s, "-")
-			for (i = 4; i < NF; i++) if ($(i + 1) == "Kbits/sec" && s[1] + 0 >= from && s[2] - s[1] <= 1.01) print s[1], $i / 1000
+			for (i = 4; i < NF; i++) if ($(i + 1) == "Kbits/sec" && s[1] + 0 >= from && s[2] - s[1] >= 0.99 && s[2] - s[1] <= 1.01) print s[1], $i / 1000
 		}' "$log"
 }
 # check_live WHAT RESULT: the intervals' mean within 10% of 20 Mbit/s, none above 25 (50 before)
@@ -141,6 +141,25 @@ up=$(iperf "$A" 5206 3)
 down=$(iperf "$A" 5207 3 -R)
 log "measured without limits: upload $up Mbit/s, download $down Mbit/s"
 if above "$up" 200 && above "$down" 200; then ok "line rate is back (well above 50M)"; else fail "line rate is back (up $up, down $down)"; fi
+
+# ---- a failed change leaves the previous limits in force (exit 104) ----
+# a foreign link holds the IFB's name: the upload side cannot be set up
+in_ns ip link add "cifb$(ifindex "$VA")" type bridge
+expect_exit 104 cc set "$A" --ifname eth0 --rate_in 30M --rate_out 30M
+expect_match 'eth0: the previous bandwidth limits stay in force: .*exists and is not this container' "$OUT" \
+	"the error says the IFB name is taken and that the previous limits stay"
+run in_ns tc qdisc show dev "$VA"
+expect_match '^qdisc noqueue' "$OUT" "the download side set before the failure was put back (no limit)"
+in_ns ip link del "cifb$(ifindex "$VA")"
+up=$(iperf "$A" 5208 3)
+log "measured after the failed change: upload $up Mbit/s"
+if above "$up" 200; then ok "still unlimited after the failed change ($up)"; else fail "still unlimited after the failed change ($up)"; fi
+
+# a limit added live where there was none (the IFB, its TBF and the redirect made on the fly)
+check "live set --rate_out 30M on an unlimited interface" cc set "$A" --ifname eth0 --rate_out 30M
+up=$(iperf "$A" 5209 3)
+log "measured after adding a 30M upload limit live: $up Mbit/s"
+if within "$up" 30 10; then ok "upload limit added live: 30 Mbit/s within 10% ($up)"; else fail "upload limit added live: 30 Mbit/s within 10% ($up)"; fi
 
 # ---- the saved config still has 50M: a restart shapes again; --netif_del takes the IFB ----
 check "restart A" cc restart "$A"
