@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* list: vzlist-style table or JSON */
 #include <ctype.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cgroup.h"
 #include "cli.h"
 #include "error.h"
+#include "ifstats.h"
 #include "json.h"
 #include "state.h"
 #include "ubc.h"
@@ -54,6 +56,16 @@ static const struct field *find_field(const char *name, struct field *tmp)
 			*s = (char)toupper((unsigned char)*s);
 		return tmp;
 	}
+	enum ifstat_key key;
+	char ifname[16];
+	if (ifstat_field_parse(name, &key, ifname)) {
+		/* interface counters: in_bytes, ..., or eth0:in_bytes */
+		*tmp = (struct field){name, tmp->hdr, 14, true, NULL, ""};
+		snprintf(tmp->hdr, sizeof(tmp->hdr), "%s", name);
+		for (char *s = tmp->hdr; *s; s++)
+			*s = (char)toupper((unsigned char)*s);
+		return tmp;
+	}
 	const struct param *p = param_find(name);
 	if (p && (p->flags & PF_LIST)) {
 		*tmp = (struct field){p->name, tmp->hdr, p->col.width ? p->col.width : -10, p->col.number, p, ""};
@@ -78,6 +90,8 @@ static void field_value(const struct row *r, const struct field *f, const struct
 	const struct ct_config *c = r->c;
 	buf[0] = 0;
 	const char *n = f->name;
+	enum ifstat_key key;
+	char ifname[16];
 	if (f->p) {
 		if (!c)
 			return;
@@ -94,7 +108,11 @@ static void field_value(const struct row *r, const struct field *f, const struct
 		snprintf(buf, len, "%s", r->running ? "running" : "stopped");
 	else if (strcmp(n, "private") == 0)
 		snprintf(buf, len, "%s/%u", g->private_dir, r->ctid);
-	else if (is_ubc_field(n)) {
+	else if (ifstat_field_parse(n, &key, ifname)) {
+		uint64_t v[IFS_N];
+		if (r->running && c && ifstat_read(g, c, ifname, v) == 0)
+			snprintf(buf, len, "%" PRIu64, v[key]);
+	} else if (is_ubc_field(n)) {
 		enum cg_res res;
 		enum ubc_col col;
 		ubc_field_parse(n, &res, &col);

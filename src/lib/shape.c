@@ -309,15 +309,12 @@ int shape_apply(struct nlc *c, int ifindex, const char *ifname, uint32_t group, 
 
 /* ---- counters ---- */
 
-static void tbf_stats(struct nl_cache *cache, int ifindex, bool *on, uint64_t *bytes, uint64_t *packets,
-		      uint64_t *drops)
+static void tbf_stats(struct nl_cache *cache, int ifindex, bool *on, uint64_t *drops)
 {
 	struct rtnl_qdisc *q = rtnl_qdisc_get(cache, ifindex, SHAPE_HANDLE);
 	if (!q)
 		return;
 	*on = true;
-	*bytes = rtnl_tc_get_stat(TC_CAST(q), RTNL_TC_BYTES);
-	*packets = rtnl_tc_get_stat(TC_CAST(q), RTNL_TC_PACKETS);
 	*drops = rtnl_tc_get_stat(TC_CAST(q), RTNL_TC_DROPS);
 	rtnl_qdisc_put(q);
 }
@@ -335,15 +332,22 @@ int shape_read_stats(const char *host_ifname, struct shape_stats *out)
 	cerr_restore(&es);
 	if (r < 0)
 		return r;
+	struct rtnl_link *l = NULL;
+	if ((r = nlc_link_get(&c, host_ifname, &l)) >= 0) {
+		out->in_bytes = rtnl_link_get_stat(l, RTNL_LINK_TX_BYTES);
+		out->in_packets = rtnl_link_get_stat(l, RTNL_LINK_TX_PACKETS);
+		out->out_bytes = rtnl_link_get_stat(l, RTNL_LINK_RX_BYTES);
+		out->out_packets = rtnl_link_get_stat(l, RTNL_LINK_RX_PACKETS);
+		rtnl_link_put(l);
+	}
 	struct nl_cache *cache = NULL;
-	r = nlc_err(&c, rtnl_qdisc_alloc_cache(c.sk, &cache));
-	if (r >= 0) {
-		tbf_stats(cache, ifindex, &out->in_on, &out->in_bytes, &out->in_packets, &out->in_drops);
+	if (r >= 0 && (r = nlc_err(&c, rtnl_qdisc_alloc_cache(c.sk, &cache))) >= 0) {
+		tbf_stats(cache, ifindex, &out->in_on, &out->in_drops);
 		char ifb[16];
 		net_ifb_name(ifindex, ifb);
 		int ifbi = (int)if_nametoindex(ifb);
 		if (ifbi > 0)
-			tbf_stats(cache, ifbi, &out->out_on, &out->out_bytes, &out->out_packets, &out->out_drops);
+			tbf_stats(cache, ifbi, &out->out_on, &out->out_drops);
 		nl_cache_free(cache);
 	}
 	nlc_close(&c);

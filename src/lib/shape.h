@@ -57,11 +57,12 @@ int shape_apply(struct nlc *c, int ifindex, const char *ifname, uint32_t group, 
  * goes: net_netif_down). Missing is fine. */
 int shape_ifb_del(struct nlc *c, int ifindex, uint32_t group);
 
-/* The statistics of one interface's shapers, from the kernel's qdisc counters. */
+/* The traffic of one host-side veth and its shapers' drops, from the kernel's counters. */
 struct shape_stats {
-	bool in_on, out_on;        /* a TBF is there (rate_in / rate_out) */
-	uint64_t in_bytes, in_packets, in_drops;    /* sent to the container through the TBF */
-	uint64_t out_bytes, out_packets, out_drops; /* from the container through the IFB's TBF */
+	uint64_t in_bytes, in_packets;   /* to the container: the veth's transmit counters */
+	uint64_t out_bytes, out_packets; /* from the container: the veth's receive counters */
+	bool in_on, out_on;              /* a TBF is there (rate_in / rate_out) */
+	uint64_t in_drops, out_drops;    /* packets the TBFs dropped (queue full) */
 };
 /* Read them for the host-side veth host_ifname (caller's network namespace). 0, -ENODEV when the
  * veth is missing, other -errno (nothing recorded). */

@@ -76,6 +76,20 @@ log "measured at 50M: upload $up Mbit/s, download $down Mbit/s"
 if within "$up" 50 10; then ok "upload 50 Mbit/s within 10% ($up)"; else fail "upload 50 Mbit/s within 10% ($up)"; fi
 if within "$down" 50 10; then ok "download 50 Mbit/s within 10% ($down)"; else fail "download 50 Mbit/s within 10% ($down)"; fi
 
+# ---- the counters: list -o fields, summed or per interface, and -j ----
+run cc list -j -o ctid,eth0:in_bytes,eth0:out_bytes,in_packets,out_packets,in_drops,out_drops,spoof_drops
+log "list -j: $(echo $OUT)"
+jnum() { echo "$OUT" | grep -o "\"$1\": *[0-9]*" | grep -o '[0-9]*$'; }
+inb=$(jnum eth0:in_bytes)
+outb=$(jnum eth0:out_bytes)
+log "measured counters: in_bytes $inb, out_bytes $outb (each 6 s at 50 Mbit/s: about 37 MB)"
+if above "$inb" 30000000 && above "$outb" 30000000; then ok "list counts the bytes each way (in $inb, out $outb)"; else fail "list counts the bytes each way" "$OUT"; fi
+for k in in_packets out_packets in_drops out_drops spoof_drops; do
+	[ -n "$(jnum "$k")" ] || fail "list -j has $k as a number" "$OUT"
+done
+run cc list -H -o eth0:in_drops,out_drops,spoof_drops
+expect_match '^ +[0-9]+ +[0-9]+ +[0-9]+$' "$OUT" "list -o prints the drop counters as columns"
+
 # ---- a live change to 20M takes effect within 1 s ----
 # live_change KEY [-R]: a 7 s iperf3 run with 1 s intervals (the receiver's: the server's for an
 # upload, the client's for -R); 2.5 s in, KEY goes to 20M live. Prints "START MBIT/S" for each
@@ -174,4 +188,6 @@ check "stop A" cc stop "$A"
 run in_ns ip link show dev "$IFB"
 [ "$RC" != 0 ] && ok "stop removed A's IFB $IFB" || fail "stop removed A's IFB $IFB" "$OUT"
 check "stop B" cc stop "$B"
+run cc list -a -j -o ctid,in_bytes,eth0:spoof_drops
+expect_match '"in_bytes": null' "$OUT" "a stopped container's counters are null in JSON"
 finish

@@ -23,6 +23,7 @@
 #include "fixtures.h"
 #include "fsutil.h"
 #include "guestnet.h"
+#include "ifstats.h"
 #include "netlink.h"
 #include "shape.h"
 #include "state.h"
@@ -329,6 +330,28 @@ static void test_guest_files(void **state)
 	rm_rf(dir);
 }
 
+/* ---- ifstats' field names ---- */
+
+static void test_ifstat_fields(void **state)
+{
+	(void)state;
+	enum ifstat_key k;
+	char ifn[16];
+	assert_true(ifstat_field_parse("in_bytes", &k, ifn));
+	assert_int_equal(k, IFS_IN_BYTES);
+	assert_string_equal(ifn, "");
+	assert_true(ifstat_field_parse("eth1:spoof_drops", &k, ifn));
+	assert_int_equal(k, IFS_SPOOF_DROPS);
+	assert_string_equal(ifn, "eth1");
+	assert_true(ifstat_field_parse("out_drops", &k, ifn) && k == IFS_OUT_DROPS);
+	assert_false(ifstat_field_parse("eth0:", &k, ifn));
+	assert_false(ifstat_field_parse(":in_bytes", &k, ifn));
+	assert_false(ifstat_field_parse("eth0:in_bytes:x", &k, ifn));
+	assert_false(ifstat_field_parse("a234567890123456:in_bytes", &k, ifn));
+	assert_false(ifstat_field_parse("in_byte", &k, ifn));
+	assert_false(ifstat_field_parse("hostname", &k, ifn));
+}
+
 /* ---- shape.c's arithmetic ---- */
 
 static void test_shape_params(void **state)
@@ -366,6 +389,7 @@ int main(void)
 		cmocka_unit_test(test_hosts_addr),
 		cmocka_unit_test(test_guest_files),
 		cmocka_unit_test(test_shape_params),
+		cmocka_unit_test(test_ifstat_fields),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
