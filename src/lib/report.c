@@ -325,6 +325,20 @@ static void collect_running(const struct gconf *g, struct rep_ct *c)
 	c->io_bytes = stat_or_none(s[CG_RES_IOBYTES].held, 1);
 }
 
+/* The counters of each interface whose host side is there. */
+static void collect_net(const struct gconf *g, struct rep_ct *c, const struct ct_config *cf)
+{
+	for (unsigned i = 0; i < cf->nnetif && c->nnet < MAX_NETIF; i++) {
+		struct rep_net *n = &c->net[c->nnet];
+		snprintf(n->ifname, sizeof(n->ifname), "%s", cf->netif[i].ifname);
+		int r = ifstat_read(g, cf, n->ifname, n->v);
+		if (r == 0)
+			c->nnet++;
+		else if (r != -ENODEV)
+			log_warn("quota-report: container %u: counters of %s: %s", c->ctid, n->ifname, strerror(-r));
+	}
+}
+
 struct collect {
 	const struct gconf *g;
 	struct quota_fs *fsp;
@@ -347,10 +361,11 @@ static int collect_one(struct collect *x, unsigned ctid, struct ct_config *cf)
 	c->cpu_usec = c->io_bytes = REP_NONE;
 	struct quota_info q;
 	int r = quota_ct_info(x->g, cf, x->fsp, &q);
-	ctconf_free(cf);
 	if (r < 0) {
-		if (x->named)
+		if (x->named) {
+			ctconf_free(cf);
 			return r;
+		}
 		log_warn("quota-report: container %u: %s", ctid, cerr_msg() ? cerr_msg() : strerror(-r));
 		cerr_clear();
 	}
@@ -365,6 +380,9 @@ static int collect_one(struct collect *x, unsigned ctid, struct ct_config *cf)
 	c->ino_soft = q.isoft;
 	c->ino_hard = q.ihard;
 	collect_running(x->g, c);
+	if (c->running)
+		collect_net(x->g, c, cf);
+	ctconf_free(cf);
 	x->nc++;
 	return 0;
 }

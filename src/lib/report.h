@@ -25,6 +25,8 @@
  *      "memory_bytes": {"held": N|null, "limit": N|null, "failcnt": N|null, "percent": X|null},
  *      "swap_bytes": {same}, "numproc": {same},
  *      "cpu_usec": N|null, "io_bytes": N|null,
+ *      "net": [{"ifname": S, "in_bytes": N, "in_packets": N, "in_drops": N, "out_bytes": N,
+ *               "out_packets": N, "out_drops": N, "spoof_drops": N}, ...] | null (stopped),
  *      "new_failures": {"physpages": N, "swappages": N, "numproc": N} | null (no previous state),
  *      "notes": [S, ...]}, ...]}
  *   null: unknown (stopped container, missing counter) or unlimited. Containers are in report
@@ -41,6 +43,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "ifstats.h"
 
 #define REP_NONE UINT64_MAX
 
@@ -68,6 +71,12 @@ struct rep_ct {
 	/* running containers only: memory and swap in bytes, numproc in tasks */
 	struct rep_res mem, swap, nproc;
 	uint64_t cpu_usec, io_bytes;
+	/* running containers only: each interface's counters (ifstats.h) */
+	unsigned nnet;
+	struct rep_net {
+		char ifname[16];
+		uint64_t v[IFS_N];
+	} net[MAX_NETIF];
 	/* filled by report_deltas */
 	bool has_deltas;
 	uint64_t fail_delta[REP_F_N];

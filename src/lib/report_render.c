@@ -332,6 +332,24 @@ static char *render_json(const struct rep_ct *cts, size_t n, const struct rep_me
 		json_key(&j, "io_bytes");
 		jnum(&j, c->running ? c->io_bytes : REP_NONE);
 		json_nl(&j, 3);
+		json_key(&j, "net");
+		if (c->running) {
+			json_arr(&j);
+			for (unsigned k = 0; k < c->nnet; k++) {
+				json_obj(&j);
+				json_key(&j, "ifname");
+				json_str(&j, c->net[k].ifname);
+				for (int v = 0; v < IFS_N; v++) {
+					json_key(&j, ifstat_names[v]);
+					json_u64(&j, c->net[k].v[v]);
+				}
+				json_end(&j);
+			}
+			json_end(&j);
+		} else {
+			json_null(&j);
+		}
+		json_nl(&j, 3);
 		json_key(&j, "new_failures");
 		if (c->has_deltas) {
 			json_obj(&j);
@@ -447,6 +465,23 @@ static char *render_prom(const struct rep_ct *cts, size_t n, const struct rep_me
 			else
 				fprintf(f, "%s{ctid=\"%u\"} %" PRIu64 "\n", pm->name, cts[i].ctid, v);
 		}
+	}
+	static const char *const net_help[IFS_N] = {
+		"Bytes sent to the container on an interface.",
+		"Packets sent to the container on an interface.",
+		"Packets to the container its bandwidth limit (rate_in) dropped.",
+		"Bytes the container sent on an interface.",
+		"Packets the container sent on an interface.",
+		"Packets from the container its bandwidth limit (rate_out) dropped.",
+		"Frames from the container the anti-spoofing filter dropped.",
+	};
+	for (int k = 0; k < IFS_N; k++) {
+		fprintf(f, "# HELP cellctl_net_%s_total %s\n# TYPE cellctl_net_%s_total counter\n", ifstat_names[k],
+			net_help[k], ifstat_names[k]);
+		for (size_t i = 0; i < n; i++)
+			for (unsigned x = 0; cts[i].running && x < cts[i].nnet; x++)
+				fprintf(f, "cellctl_net_%s_total{ctid=\"%u\",ifname=\"%s\"} %" PRIu64 "\n", ifstat_names[k],
+					cts[i].ctid, cts[i].net[x].ifname, cts[i].net[x].v[k]);
 	}
 	fprintf(f, "# HELP cellctl_new_failures Fail counter increase since the previous quota-report run.\n"
 		   "# TYPE cellctl_new_failures gauge\n");

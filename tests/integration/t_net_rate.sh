@@ -90,6 +90,14 @@ done
 run cc list -H -o eth0:in_drops,out_drops,spoof_drops
 expect_match '^ +[0-9]+ +[0-9]+ +[0-9]+$' "$OUT" "list -o prints the drop counters as columns"
 
+run cc quota-report --state "$TMPD/qr.state" --format json "$A"
+expect_match '"net": \[\{"ifname": "eth0", "in_bytes": [1-9][0-9]{7,}, "in_packets": [0-9]+, "in_drops": [0-9]+, "out_bytes": [1-9][0-9]{7,}, "out_packets": [0-9]+, "out_drops": [0-9]+, "spoof_drops": [0-9]+\}\]' \
+	"$OUT" "quota-report JSON has the interface's counters"
+run cc quota-report --state "$TMPD/qr.state" --format prom "$A"
+expect_match "cellctl_net_out_bytes_total\\{ctid=\"$A\",ifname=\"eth0\"\\} [1-9][0-9]{7,}" "$OUT" \
+	"quota-report Prometheus has cellctl_net_out_bytes_total for eth0"
+expect_match "# TYPE cellctl_net_spoof_drops_total counter" "$OUT" "... and the drop counters' families"
+
 # ---- a live change to 20M takes effect within 1 s ----
 # live_change KEY [-R]: a 7 s iperf3 run with 1 s intervals (the receiver's: the server's for an
 # upload, the client's for -R); 2.5 s in, KEY goes to 20M live. Prints "START MBIT/S" for each

@@ -47,6 +47,10 @@ static struct rep_ct ct_running(unsigned id, uint64_t np, uint64_t nplim, uint64
 	c.nproc = (struct rep_res){np, nplim, npfail};
 	c.cpu_usec = 1500000;
 	c.io_bytes = 10ull << 20;
+	c.nnet = 1;
+	snprintf(c.net[0].ifname, sizeof(c.net[0].ifname), "eth0");
+	for (int k = 0; k < IFS_N; k++)
+		c.net[0].v[k] = 1000 + (uint64_t)k;
 	return c;
 }
 
@@ -309,6 +313,7 @@ static void test_json(void **state)
 		"   \"swap_bytes\": {\"held\": null, \"limit\": null, \"failcnt\": null, \"percent\": null},\n"
 		"   \"numproc\": {\"held\": null, \"limit\": null, \"failcnt\": null, \"percent\": null},\n"
 		"   \"cpu_usec\": null, \"io_bytes\": null,\n"
+		"   \"net\": null,\n"
 		"   \"new_failures\": {\"physpages\": 0, \"swappages\": 0, \"numproc\": 0},\n"
 		"   \"notes\": [\"disk space at hard limit\", \"inodes over soft limit\"]},\n"
 		"  {\"ctid\": 103, \"state\": \"running\", \"level\": \"warn\", \"worst_pct\": 100.00, \"worst\": \"numproc\",\n"
@@ -319,6 +324,8 @@ static void test_json(void **state)
 		"   \"swap_bytes\": {\"held\": 0, \"limit\": null, \"failcnt\": 0, \"percent\": null},\n"
 		"   \"numproc\": {\"held\": 64, \"limit\": 64, \"failcnt\": 5, \"percent\": 100.00},\n"
 		"   \"cpu_usec\": 1500000, \"io_bytes\": 10485760,\n"
+		"   \"net\": [{\"ifname\": \"eth0\", \"in_bytes\": 1000, \"in_packets\": 1001, \"in_drops\": 1002, "
+		"\"out_bytes\": 1003, \"out_packets\": 1004, \"out_drops\": 1005, \"spoof_drops\": 1006}],\n"
 		"   \"new_failures\": {\"physpages\": 0, \"swappages\": 0, \"numproc\": 3},\n"
 		"   \"notes\": [\"numproc at 100% of its limit\", \"numproc failcnt +3\"]},\n"
 		"  {\"ctid\": 101, \"state\": \"stopped\", \"level\": \"ok\", \"worst_pct\": 9.77, \"worst\": \"diskspace\",\n"
@@ -329,6 +336,7 @@ static void test_json(void **state)
 		"   \"swap_bytes\": {\"held\": null, \"limit\": null, \"failcnt\": null, \"percent\": null},\n"
 		"   \"numproc\": {\"held\": null, \"limit\": null, \"failcnt\": null, \"percent\": null},\n"
 		"   \"cpu_usec\": null, \"io_bytes\": null,\n"
+		"   \"net\": null,\n"
 		"   \"new_failures\": {\"physpages\": 0, \"swappages\": 0, \"numproc\": 0},\n"
 		"   \"notes\": [\"disk quota not enforced\"]}\n"
 		" ]}\n";
@@ -388,6 +396,9 @@ static void test_prom(void **state)
 		"cellctl_memory_limit_bytes{ctid=\"103\"} 268435456\n",
 		"# TYPE cellctl_swap_limit_bytes gauge\n# HELP", /* unlimited: no sample */
 		"cellctl_new_failures{ctid=\"103\",resource=\"numproc\"} 3\n",
+		"# TYPE cellctl_net_in_bytes_total counter\ncellctl_net_in_bytes_total{ctid=\"103\",ifname=\"eth0\"} 1000\n# HELP",
+		"cellctl_net_out_drops_total{ctid=\"103\",ifname=\"eth0\"} 1005\n",
+		"cellctl_net_spoof_drops_total{ctid=\"103\",ifname=\"eth0\"} 1006\n",
 	};
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		if (!strstr(t, want[i]))
