@@ -11,8 +11,8 @@
 #include "netlink.h"
 #include "shape.h"
 
-const char *const ifstat_names[IFS_N] = {"in_bytes",  "in_packets",  "in_drops",   "out_bytes",
-					 "out_packets", "out_drops", "spoof_drops"};
+const char *const ifstat_names[IFS_N] = {"in_bytes",    "in_packets", "in_drops",   "out_bytes",
+					 "out_packets", "out_drops",  "spoof_drops"};
 
 bool ifstat_field_parse(const char *field, enum ifstat_key *key, char ifname[16])
 {

@@ -225,8 +225,8 @@ static int redirect_del(struct nlc *c, int ifindex, const char *ifname)
 	if (r <= 0)
 		return r;
 	log_debug("netlink: delete filter u32 (prio %u) from %s ingress", SHAPE_PRIO, ifname);
-	struct nl_msg *msg = nlc_tc_msg(RTM_DELTFILTER, 0, ifindex, 0, ingress_parent(),
-					TC_H_MAKE(SHAPE_PRIO << 16, htons(ETH_P_ALL)));
+	struct nl_msg *msg =
+		nlc_tc_msg(RTM_DELTFILTER, 0, ifindex, 0, ingress_parent(), TC_H_MAKE(SHAPE_PRIO << 16, htons(ETH_P_ALL)));
 	r = nlc_err(c, nl_send_sync(c->sk, msg)); /* frees msg */
 	return r == -ENOENT ? 0 : r;
 }
@@ -253,8 +253,8 @@ static int upload_set(struct nlc *c, int ifindex, const char *ifname, uint32_t g
 	char ifb[16];
 	int idx = ifb_find(c, ifindex, group, ifb), r;
 	if (idx == -EEXIST)
-		return cerr(EX_NETDEV, EEXIST, "%s: the IFB device %s for the upload limit exists and is not this container's",
-			    ifname, ifb);
+		return cerr(EX_NETDEV, EEXIST,
+			    "%s: the IFB device %s for the upload limit exists and is not this container's", ifname, ifb);
 	if (idx < 0)
 		return cerr(EX_NETDEV, idx, "%s: look up the IFB device %s", ifname, ifb);
 	bool made = false;
