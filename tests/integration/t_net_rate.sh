@@ -90,6 +90,17 @@ done
 run cc list -H -o eth0:in_drops,out_drops,spoof_drops
 expect_match '^ +[0-9]+ +[0-9]+ +[0-9]+$' "$OUT" "list -o prints the drop counters as columns"
 
+# the anti-spoofing filter still drops in front of the shaper: a source address A was not given
+cc exec "$A" -- ip addr add 10.77.0.199/24 dev eth0 >/dev/null 2>&1
+if cc exec "$A" -- ping -c 2 -W 1 -I 10.77.0.199 10.77.0.1 >/dev/null 2>&1; then
+	fail "a foreign source address is dropped while the interface is shaped"
+else
+	ok "a foreign source address is dropped while the interface is shaped"
+fi
+cc exec "$A" -- ip addr del 10.77.0.199/24 dev eth0 >/dev/null 2>&1
+run cc list -H -o eth0:spoof_drops
+log "spoof_drops after the foreign-source ping: $(echo $OUT)"
+if above "$(echo $OUT)" 0; then ok "list counts the filter's drops (spoof_drops $(echo $OUT))"; else fail "list counts the filter's drops" "$OUT"; fi
 run cc quota-report --state "$TMPD/qr.state" --format json "$A"
 expect_match '"net": \[\{"ifname": "eth0", "in_bytes": [1-9][0-9]{7,}, "in_packets": [0-9]+, "in_drops": [0-9]+, "out_bytes": [1-9][0-9]{7,}, "out_packets": [0-9]+, "out_drops": [0-9]+, "spoof_drops": [0-9]+\}\]' \
 	"$OUT" "quota-report JSON has the interface's counters"
