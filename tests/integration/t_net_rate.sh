@@ -23,11 +23,18 @@ in_ns() { nsenter --net="/run/netns/$NS" -- "$@"; }
 ifindex() { in_ns ip -o link show dev "$1" | cut -d: -f1; }
 # init_pid CT: the container's init (the monitor's child)
 init_pid() { local m; m=$(monitor_pid "$1") && cat /proc/"$m"/task/*/children | awk '{print $1; exit}'; }
-# server PORT: an iperf3 server in the host netns on 10.77.0.1, for one test each
+# server PORT: an iperf3 server in the host netns on 10.77.0.1, for one test each; SPID is its
+# pid (server_end stops it when the client failed: BG_PIDS is lost in a $(...) subshell)
 server() {
 	in_ns iperf3 -s -1 -B 10.77.0.1 -p "$1" -f k >/dev/null 2>&1 &
-	BG_PIDS+=("$!")
+	SPID=$!
+	BG_PIDS+=("$SPID")
 	sleep 0.3
+}
+server_end() {
+	kill "$SPID" 2>/dev/null
+	wait "$SPID" 2>/dev/null
+	return 0
 }
 # iperf CT PORT SECONDS [ARGS]: the client in CT's netns; prints the receiver's Mbit/s
 iperf() {
@@ -37,6 +44,7 @@ iperf() {
 	server "$port"
 	nsenter --net=/proc/"$pid"/ns/net -- iperf3 -c 10.77.0.1 -p "$port" -t "$t" -O 1 -f k "$@" 2>&1 |
 		awk '/receiver/ {for (i = 1; i < NF; i++) if ($(i + 1) == "Kbits/sec") printf "%.1f\n", $i / 1000}'
+	server_end
 }
 # within VALUE TARGET PCT: |VALUE - TARGET| <= PCT% of TARGET
 within() { awk -v v="$1" -v t="$2" -v p="$3" 'BEGIN { d = v - t; if (d < 0) d = -d; exit !(v != "" && d <= t * p / 100) }'; }
@@ -124,6 +132,7 @@ live_change() {
 	tc=$(date +%s.%N)
 	check "live set --$key 20M" cc set "$A" --ifname eth0 "--$key" 20M >&2
 	wait "$ip"
+	server_end
 	awk -v from="$(awk -v a="$t0" -v b="$tc" 'BEGIN { print b - a + 1 }')" -v up="$([ "$args" = -R ] && echo 0 || echo 1)" '
 		/Server output/ { srv = 1 }
 		/- - -/ { done = 1 }
