@@ -865,10 +865,7 @@ int net_teardown_container(const struct gconf *g, const struct ct_config *c)
 static int link_probe(const char *name, bool *bridge, bool *up)
 {
 	struct nlc c = {0};
-	struct cerr_saved es;
-	cerr_save(&es);
-	int r = nlc_open(&c);
-	cerr_restore(&es);
+	int r = nlc_open_quiet(&c);
 	if (r < 0)
 		return r;
 	struct rtnl_link *l = NULL;

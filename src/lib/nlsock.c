@@ -82,6 +82,15 @@ int nlc_open(struct nlc *c)
 	return 0;
 }
 
+int nlc_open_quiet(struct nlc *c)
+{
+	struct cerr_saved es;
+	cerr_save(&es);
+	int r = nlc_open(c);
+	cerr_restore(&es);
+	return r;
+}
+
 /* Open a route socket inside the network namespace of pid: a netlink socket stays bound to the
  * namespace it was created in, so the process enters it only for nl_connect() and leaves at once. */
 int nlc_open_in(struct nlc *c, pid_t pid)

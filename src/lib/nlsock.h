@@ -21,6 +21,8 @@ struct nlc {
 int nlc_err(struct nlc *c, int r);
 /* Open a route socket in the current network namespace. cerr(EX_SYSTEM). */
 int nlc_open(struct nlc *c);
+/* The same, recording nothing (for readers that report a plain -errno). */
+int nlc_open_quiet(struct nlc *c);
 /* Open a route socket inside the network namespace of pid (entered for nl_connect only).
  * cerr(EX_NETDEV / EX_SYSTEM). */
 int nlc_open_in(struct nlc *c, pid_t pid);

@@ -326,10 +326,7 @@ int shape_read_stats(const char *host_ifname, struct shape_stats *out)
 	if (ifindex <= 0)
 		return -ENODEV;
 	struct nlc c = {0};
-	struct cerr_saved es;
-	cerr_save(&es);
-	int r = nlc_open(&c);
-	cerr_restore(&es);
+	int r = nlc_open_quiet(&c);
 	if (r < 0)
 		return r;
 	struct rtnl_link *l = NULL;
