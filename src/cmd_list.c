@@ -22,6 +22,10 @@ struct row {
 	int nproc;
 	bool have_ub; /* ub holds the beancounters (running, and some column wants them) */
 	struct cg_stat ub[CG_RES_N];
+	/* the counters of each of c's interfaces (running, and some column wants them), read once
+	 * per row: not per column, nor per comparison of a sort */
+	bool have_ifs[MAX_NETIF];
+	uint64_t ifs[MAX_NETIF][IFS_N];
 };
 
 /* A field: its header, printf width (negative = left), whether JSON prints it as a number. The
@@ -41,6 +45,17 @@ static const struct field fields[] = {
 	{"private", "PRIVATE", -32, false, NULL, ""},
 };
 
+/* A field made in tmp, its header hdr in capitals. */
+static const struct field *made_field(struct field *tmp, const char *name, const char *hdr, int width, bool number,
+				      const struct param *p)
+{
+	*tmp = (struct field){name, tmp->hdr, width, number, p, ""};
+	snprintf(tmp->hdr, sizeof(tmp->hdr), "%s", hdr);
+	for (char *s = tmp->hdr; *s; s++)
+		*s = (char)toupper((unsigned char)*s);
+	return tmp;
+}
+
 static const struct field *find_field(const char *name, struct field *tmp)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
@@ -50,30 +65,17 @@ static const struct field *find_field(const char *name, struct field *tmp)
 	enum ubc_col col;
 	if (ubc_field_parse(name, &res, &col)) {
 		/* beancounters: physpages, physpages.m .b .l .f, ... (plain numproc is NPROC above) */
-		*tmp = (struct field){name, tmp->hdr, 20, true, NULL, ""};
-		snprintf(tmp->hdr, sizeof(tmp->hdr), "%s", name);
-		for (char *s = tmp->hdr; *s; s++)
-			*s = (char)toupper((unsigned char)*s);
-		return tmp;
+		return made_field(tmp, name, name, 20, true, NULL);
 	}
 	enum ifstat_key key;
 	char ifname[16];
-	if (ifstat_field_parse(name, &key, ifname)) {
+	if (ifstat_field_parse(name, &key, ifname))
 		/* interface counters: in_bytes, ..., or eth0:in_bytes */
-		*tmp = (struct field){name, tmp->hdr, 14, true, NULL, ""};
-		snprintf(tmp->hdr, sizeof(tmp->hdr), "%s", name);
-		for (char *s = tmp->hdr; *s; s++)
-			*s = (char)toupper((unsigned char)*s);
-		return tmp;
-	}
+		return made_field(tmp, name, name, 14, true, NULL);
 	const struct param *p = param_find(name);
-	if (p && (p->flags & PF_LIST)) {
-		*tmp = (struct field){p->name, tmp->hdr, p->col.width ? p->col.width : -10, p->col.number, p, ""};
-		snprintf(tmp->hdr, sizeof(tmp->hdr), "%s", p->col.header ? p->col.header : name);
-		for (char *s = tmp->hdr; *s; s++)
-			*s = (char)toupper((unsigned char)*s);
-		return tmp;
-	}
+	if (p && (p->flags & PF_LIST))
+		return made_field(tmp, p->name, p->col.header ? p->col.header : name, p->col.width ? p->col.width : -10,
+				  p->col.number, p);
 	return NULL;
 }
 
@@ -82,6 +84,13 @@ static bool is_ubc_field(const char *name)
 	enum cg_res res;
 	enum ubc_col col;
 	return strcmp(name, "numproc") != 0 && ubc_field_parse(name, &res, &col);
+}
+
+static bool is_ifstat_field(const char *name)
+{
+	enum ifstat_key key;
+	char ifname[16];
+	return ifstat_field_parse(name, &key, ifname);
 }
 
 /* Value of a field as text; "" when missing. */
@@ -109,9 +118,16 @@ static void field_value(const struct row *r, const struct field *f, const struct
 	else if (strcmp(n, "private") == 0)
 		snprintf(buf, len, "%s/%u", g->private_dir, r->ctid);
 	else if (ifstat_field_parse(n, &key, ifname)) {
-		uint64_t v[IFS_N];
-		if (r->running && c && ifstat_read(g, c, ifname, v) == 0)
-			snprintf(buf, len, "%" PRIu64, v[key]);
+		/* one interface's, or the sum over those whose counters could be read */
+		uint64_t sum = 0;
+		bool any = false;
+		for (unsigned i = 0; c && i < c->nnetif; i++)
+			if (r->have_ifs[i] && (!ifname[0] || strcmp(c->netif[i].ifname, ifname) == 0)) {
+				sum += r->ifs[i][key];
+				any = true;
+			}
+		if (any)
+			snprintf(buf, len, "%" PRIu64, sum);
 	} else if (is_ubc_field(n)) {
 		enum cg_res res;
 		enum ubc_col col;
@@ -143,12 +159,11 @@ static int cmp_rows(const void *a, const void *b)
 
 struct list_scan {
 	const struct gconf *g;
-	bool all, stopped_only, want_ub;
+	bool all, stopped_only, want_ub, want_ifs;
 	struct row *rows;
 	unsigned nr, cap;
 };
 
-/* A row for each container the options select; a broken config still lists, with "-" (c NULL). */
 /* Does the row of ctid show? Its state goes into the next row slot (add_row fills the rest), so
  * only the configs of rows shown are read. */
 static bool want_row(unsigned ctid, void *arg)
@@ -180,6 +195,8 @@ static int add_row(unsigned ctid, struct ct_config **c, void *arg)
 		w->nproc = k < 0 ? 0 : k;
 		if (s->want_ub && ops->stats)
 			w->have_ub = ops->stats(&w->st.cg, w->ub) == 0;
+		for (unsigned i = 0; s->want_ifs && w->c && i < w->c->nnetif; i++)
+			w->have_ifs[i] = ifstat_read(s->g, w->c, w->c->netif[i].ifname, w->ifs[i]) == 0;
 	}
 	s->nr++;
 	return 0;
@@ -247,7 +264,7 @@ int cmd_list(struct gconf *g, int argc, char **argv)
 	struct field tmp[32];
 	const struct field *cols[32];
 	unsigned ncols = 0;
-	bool want_ub = false;
+	bool want_ub = false, want_ifs = false;
 	_cleanup_free_ char *spec = xstrdup(ofields ? ofields
 						    : json ? "ctid,hostname,name,status,ip,numproc,ostemplate,uuid,userns,onboot,private"
 							   : "ctid,numproc,status,ip,hostname");
@@ -260,6 +277,7 @@ int cmd_list(struct gconf *g, int argc, char **argv)
 			return cerr(EX_BADSYNTAX, 0, "list: unknown field '%s'", t);
 		cols[ncols++] = f;
 		want_ub |= is_ubc_field(f->name);
+		want_ifs |= is_ifstat_field(f->name);
 	}
 	struct field stmp;
 	if (sortf) {
@@ -268,9 +286,11 @@ int cmd_list(struct gconf *g, int argc, char **argv)
 		if (!sort_f)
 			return cerr(EX_BADSYNTAX, 0, "list: unknown sort field '%s'", sortf);
 		want_ub |= is_ubc_field(sort_f->name);
+		want_ifs |= is_ifstat_field(sort_f->name);
 	}
 
-	struct list_scan s = {.g = g, .all = all, .stopped_only = stopped_only, .want_ub = want_ub};
+	struct list_scan s = {.g = g, .all = all, .stopped_only = stopped_only, .want_ub = want_ub,
+			      .want_ifs = want_ifs};
 	r = ctconf_foreach_wanted(g, CTCONF_EACH_BROKEN, want_row, add_row, &s);
 	if (r < 0) {
 		free_rows(s.rows, s.nr);

@@ -60,22 +60,12 @@ static int read_one(const char *host_ifname, uint64_t out[IFS_N])
 int ifstat_read(const struct gconf *g, const struct ct_config *c, const char *ifname, uint64_t out[IFS_N])
 {
 	memset(out, 0, IFS_N * sizeof(uint64_t));
-	bool any = false, all = !ifname || !ifname[0];
 	for (unsigned i = 0; i < c->nnetif; i++) {
-		if (!all && strcmp(c->netif[i].ifname, ifname))
+		if (strcmp(c->netif[i].ifname, ifname))
 			continue;
 		struct net_ifres res;
-		if (net_resolve_netif(g, c, i, &res) < 0)
-			continue;
-		int k = read_one(res.host_ifname, out);
-		if (k == 0)
-			any = true;
-		else if (k != -ENODEV)
-			return k;
-		if (!all)
-			return k;
+		int r = net_resolve_netif(g, c, i, &res);
+		return r < 0 ? r : read_one(res.host_ifname, out);
 	}
-	if (all)
-		return any ? 0 : -ENODEV;
 	return -ENOENT;
 }

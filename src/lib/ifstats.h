@@ -27,7 +27,7 @@ extern const char *const ifstat_names[IFS_N];
  * interface name): true with *key and ifname ("" for the sum). Pure. */
 bool ifstat_field_parse(const char *field, enum ifstat_key *key, char ifname[16]);
 
-/* The counters of interface ifname of c ("" or NULL: all of them, summed), whose container is
- * running. 0; -ENOENT when c has no such interface; -ENODEV when its host side is missing (all
- * of them, for the sum); another -errno when the kernel cannot be asked (nothing recorded). */
+/* The counters of interface ifname of c, whose container is running (list sums them over the
+ * interfaces itself). 0; -ENOENT when c has no such interface; -ENODEV when its host side is
+ * missing; another -errno when the kernel cannot be asked (nothing recorded). */
 int ifstat_read(const struct gconf *g, const struct ct_config *c, const char *ifname, uint64_t out[IFS_N]);
