@@ -7,6 +7,7 @@
 #include <libgen.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -204,8 +205,18 @@ static pid_t spawn_job(const struct gconf *g, const struct boot_item *it, uint64
 	return pid;
 }
 
-static void report(const struct boot_opts *o, unsigned ctid, enum boot_what what, const char *msg)
+/* One container's outcome: a log line with its CTID (fmt...), then the caller's report. */
+static void __attribute__((format(printf, 5, 6)))
+outcome(const struct boot_opts *o, unsigned ctid, enum boot_what what, const char *msg, const char *fmt, ...)
 {
+	char line[1200];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	log_set_ctid(ctid);
+	log_file_only("%s", line);
+	log_set_ctid(0);
 	if (o->report)
 		o->report(ctid, what, msg, o->arg);
 }
@@ -229,11 +240,8 @@ static void job_done(struct job *j, const struct boot_item *v, bool boot, const 
 		out[strcspn(out, "\n")] = 0;
 	if (out && sscanf(out, "%d %n", &code, &off) >= 1 && code == 0) {
 		res->done++;
-		log_set_ctid(it->ctid);
-		log_file_only("%s: %s (bootorder %d)", boot ? "boot" : "shutdown", boot ? "started" : "stopped",
-			      it->bootorder);
-		log_set_ctid(0);
-		report(o, it->ctid, boot ? BOOT_STARTED : BOOT_STOPPED, NULL);
+		outcome(o, it->ctid, boot ? BOOT_STARTED : BOOT_STOPPED, NULL, "%s: %s (bootorder %d)",
+			boot ? "boot" : "shutdown", boot ? "started" : "stopped", it->bootorder);
 		return;
 	}
 	_cleanup_free_ char *msg = NULL;
@@ -244,10 +252,7 @@ static void job_done(struct job *j, const struct boot_item *v, bool boot, const 
 	else
 		msg = xasprintf("the %s ended without a result", verb);
 	res->failed++;
-	log_set_ctid(it->ctid);
-	log_file_only("%s: %s failed: %s", boot ? "boot" : "shutdown", verb, msg);
-	log_set_ctid(0);
-	report(o, it->ctid, BOOT_FAILED, msg);
+	outcome(o, it->ctid, BOOT_FAILED, msg, "%s: %s failed: %s", boot ? "boot" : "shutdown", verb, msg);
 }
 
 /* Run fn for v[from..to) in children, at most o->parallel at a time; returns once all ended. */
@@ -269,8 +274,7 @@ static void run_group(const struct gconf *g, const struct boot_item *v, size_t f
 			if (pid < 0) {
 				res->failed++;
 				_cleanup_free_ char *msg = xasprintf("cannot fork: %s", strerror((int)-pid));
-				log_file_only("%s: CT %u: %s", boot ? "boot" : "shutdown", v[next].ctid, msg);
-				report(o, v[next].ctid, BOOT_FAILED, msg);
+				outcome(o, v[next].ctid, BOOT_FAILED, msg, "%s: %s", boot ? "boot" : "shutdown", msg);
 				next++;
 				continue;
 			}
@@ -407,10 +411,7 @@ static int boot_each(unsigned ctid, struct ct_config **cp, void *arg)
 	if (!c) {
 		_cleanup_free_ char *msg = xasprintf("config unreadable: %s", cerr_msg() ? cerr_msg() : "?");
 		p->res->failed++;
-		log_set_ctid(ctid);
-		log_file_only("boot: %s", msg);
-		log_set_ctid(0);
-		report(p->o, ctid, BOOT_FAILED, msg);
+		outcome(p->o, ctid, BOOT_FAILED, msg, "boot: %s", msg);
 		return 0;
 	}
 	if (!c->onboot && !in_ids(p->rec, p->nrec, ctid))
@@ -418,10 +419,7 @@ static int boot_each(unsigned ctid, struct ct_config **cp, void *arg)
 	const char *why = c->disabled ? "disabled" : ct_running(p->g, ctid, NULL) ? "already running" : NULL;
 	if (why) {
 		p->res->skipped++;
-		log_set_ctid(ctid);
-		log_file_only("boot: skipped: %s", why);
-		log_set_ctid(0);
-		report(p->o, ctid, BOOT_SKIPPED, why);
+		outcome(p->o, ctid, BOOT_SKIPPED, why, "boot: skipped: %s", why);
 		return 0;
 	}
 	plan_add(p, c);
