@@ -325,6 +325,17 @@ start_ct() {
 	check "start $1" cc start "$1"
 }
 
+# hang_boot CTID: give the busybox guest of CTID a boot script that never ends, so that its boot
+# never finishes (start --wait and boot time out on it).
+hang_boot() {
+	cat > "$PRIV_DIR/$1/etc/init.d/S50hang" <<-'EOS'
+		#!/bin/sh
+		[ "$1" = start ] && exec sleep 100000
+		exit 0
+	EOS
+	chmod 755 "$PRIV_DIR/$1/etc/init.d/S50hang"
+}
+
 # ---- templates ----------------------------------------------------------------------------
 # The busybox template is built once per run (tests/integration/run sets CCT_CACHE) with
 # `cellctl template build busybox`, then copied into each test's template_dir/cache.

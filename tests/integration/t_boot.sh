@@ -86,12 +86,7 @@ mv "$PRIV_DIR/$C/sbin/init.off" "$PRIV_DIR/$C/sbin/init"
 
 # a guest that never finishes booting: failed at the timeout, left running; the next group goes on
 cc stop "$E" --fast >/dev/null 2>&1
-cat > "$PRIV_DIR/$E/etc/init.d/S50hang" <<'EOS'
-#!/bin/sh
-[ "$1" = start ] && exec sleep 100000
-exit 0
-EOS
-chmod 755 "$PRIV_DIR/$E/etc/init.d/S50hang"
+hang_boot "$E"
 t0=$(date +%s)
 run cc boot --timeout 3
 t1=$(date +%s)

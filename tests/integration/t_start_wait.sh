@@ -48,12 +48,7 @@ fi
 check "stop" cc stop "$CT"
 
 # a boot that never finishes: a boot script that hangs
-cat > "$PRIV_DIR/$CT/etc/init.d/S50hang" <<'EOS'
-#!/bin/sh
-[ "$1" = start ] && exec sleep 100000
-exit 0
-EOS
-chmod 755 "$PRIV_DIR/$CT/etc/init.d/S50hang"
+hang_boot "$CT"
 t0=$(date +%s)
 run cc start "$CT" --wait --timeout 3
 t1=$(date +%s)
