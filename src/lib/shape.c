@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <linux/gen_stats.h>
 #include <linux/if_ether.h>
 #include <linux/pkt_cls.h>
 #include <linux/pkt_sched.h>
@@ -125,8 +126,8 @@ static int tbf_del(struct nlc *c, int ifindex, const char *ifname)
 /* ---- the IFB and the redirect ---- */
 
 /* The IFB of veth ifindex: its ifindex, 0 when there is none; -EEXIST when a link of that name
- * is not ours (another link group). */
-static int ifb_find(struct nlc *c, int ifindex, uint32_t group, char name[16])
+ * is not ours (another group or alias). */
+static int ifb_find(struct nlc *c, int ifindex, const struct net_owner *o, char name[16])
 {
 	net_ifb_name(ifindex, name);
 	struct rtnl_link *l = NULL;
@@ -135,20 +136,20 @@ static int ifb_find(struct nlc *c, int ifindex, uint32_t group, char name[16])
 		return 0;
 	if (r < 0)
 		return r;
-	int idx = rtnl_link_get_group(l) == group ? rtnl_link_get_ifindex(l) : -EEXIST;
+	int idx = nlc_link_owned(l, o) ? rtnl_link_get_ifindex(l) : -EEXIST;
 	rtnl_link_put(l);
 	return idx;
 }
 
-/* Create the IFB (up, in group) and return its ifindex. */
-static int ifb_add(struct nlc *c, const char *name, uint32_t group)
+/* Create the IFB (up, o's) and return its ifindex. */
+static int ifb_add(struct nlc *c, const char *name, const struct net_owner *o)
 {
-	log_debug("netlink: add ifb %s (group %#x)", name, group);
+	log_debug("netlink: add ifb %s (group %#x)", name, o->group);
 	struct rtnl_link *l = rtnl_link_alloc();
 	if (!l)
 		abort();
 	rtnl_link_set_name(l, name);
-	rtnl_link_set_group(l, group);
+	rtnl_link_set_group(l, o->group);
 	rtnl_link_set_flags(l, IFF_UP);
 	int r = rtnl_link_set_type(l, "ifb");
 	if (r >= 0)
@@ -157,6 +158,10 @@ static int ifb_add(struct nlc *c, const char *name, uint32_t group)
 	rtnl_link_put(l);
 	if (r < 0)
 		return r;
+	if ((r = nlc_link_claim(c, name, o)) < 0) {
+		nlc_link_del(c, name); /* just made (NLM_F_EXCL): ours, but not marked so */
+		return r;
+	}
 	struct rtnl_link *now = NULL;
 	if ((r = nlc_link_get(c, name, &now)) < 0)
 		return r;
@@ -237,10 +242,10 @@ static int ifb_del(struct nlc *c, const char *name)
 	return nlc_link_del(c, name);
 }
 
-int shape_ifb_del(struct nlc *c, int ifindex, uint32_t group)
+int shape_ifb_del(struct nlc *c, int ifindex, const struct net_owner *o)
 {
 	char name[16];
-	int r = ifb_find(c, ifindex, group, name);
+	int r = ifb_find(c, ifindex, o, name);
 	if (r <= 0)
 		return r == -EEXIST ? 0 : r;
 	return ifb_del(c, name);
@@ -248,10 +253,11 @@ int shape_ifb_del(struct nlc *c, int ifindex, uint32_t group)
 
 /* ---- the whole ---- */
 
-static int upload_set(struct nlc *c, int ifindex, const char *ifname, uint32_t group, unsigned mtu, uint64_t bps)
+static int upload_set(struct nlc *c, int ifindex, const char *ifname, const struct net_owner *o, unsigned mtu,
+		      uint64_t bps)
 {
 	char ifb[16];
-	int idx = ifb_find(c, ifindex, group, ifb), r;
+	int idx = ifb_find(c, ifindex, o, ifb), r;
 	if (idx == -EEXIST)
 		return cerr(EX_NETDEV, EEXIST,
 			    "%s: the IFB device %s for the upload limit exists and is not this container's", ifname, ifb);
@@ -259,7 +265,7 @@ static int upload_set(struct nlc *c, int ifindex, const char *ifname, uint32_t g
 		return cerr(EX_NETDEV, idx, "%s: look up the IFB device %s", ifname, ifb);
 	bool made = false;
 	if (idx == 0) {
-		if ((idx = ifb_add(c, ifb, group)) < 0)
+		if ((idx = ifb_add(c, ifb, o)) < 0)
 			return cerr(EX_NETDEV, idx, "%s: create the IFB device %s (is the kernel's ifb driver there?)",
 				    ifname, ifb);
 		made = true;
@@ -280,17 +286,18 @@ fail:
 	return r;
 }
 
-static int upload_off(struct nlc *c, int ifindex, const char *ifname, uint32_t group)
+static int upload_off(struct nlc *c, int ifindex, const char *ifname, const struct net_owner *o)
 {
 	int r = redirect_del(c, ifindex, ifname);
 	if (r < 0)
 		return cerr(EX_NETDEV, r, "%s: remove the upload redirect", ifname);
-	if ((r = shape_ifb_del(c, ifindex, group)) < 0)
+	if ((r = shape_ifb_del(c, ifindex, o)) < 0)
 		return cerr(EX_NETDEV, r, "%s: delete its IFB device", ifname);
 	return 0;
 }
 
-int shape_apply(struct nlc *c, int ifindex, const char *ifname, uint32_t group, uint64_t rate_in, uint64_t rate_out)
+int shape_apply(struct nlc *c, int ifindex, const char *ifname, const struct net_owner *o, uint64_t rate_in,
+		uint64_t rate_out)
 {
 	struct rtnl_link *l = NULL;
 	int r = nlc_link_get(c, ifname, &l);
@@ -304,19 +311,60 @@ int shape_apply(struct nlc *c, int ifindex, const char *ifname, uint32_t group, 
 		r = tbf_del(c, ifindex, ifname);
 	if (r < 0)
 		return cerr(EX_NETDEV, r, "%s: %s the download limit (tbf)", ifname, rate_in ? "set" : "remove");
-	return rate_out ? upload_set(c, ifindex, ifname, group, mtu, rate_out) : upload_off(c, ifindex, ifname, group);
+	return rate_out ? upload_set(c, ifindex, ifname, o, mtu, rate_out) : upload_off(c, ifindex, ifname, o);
 }
 
 /* ---- counters ---- */
 
-static void tbf_stats(struct nl_cache *cache, int ifindex, bool *on, uint64_t *drops)
+struct root_found {
+	bool on;
+	uint64_t drops;
+};
+
+static int on_root_qdisc(struct nl_msg *msg, void *arg)
 {
-	struct rtnl_qdisc *q = rtnl_qdisc_get(cache, ifindex, SHAPE_HANDLE);
-	if (!q)
+	struct root_found *f = arg;
+	struct nlmsghdr *h = nlmsg_hdr(msg);
+	if (h->nlmsg_type != RTM_NEWQDISC)
+		return NL_OK;
+	struct tcmsg *t = nlmsg_data(h);
+	struct nlattr *tb[TCA_MAX + 1], *sb[TCA_STATS_MAX + 1];
+	if (nlmsg_parse(h, sizeof(*t), tb, TCA_MAX, NULL) < 0 || t->tcm_handle != SHAPE_HANDLE || !tb[TCA_KIND] ||
+	    strcmp(nla_get_string(tb[TCA_KIND]), "tbf"))
+		return NL_OK;
+	f->on = true;
+	if (tb[TCA_STATS2] && nla_parse_nested(sb, TCA_STATS_MAX, tb[TCA_STATS2], NULL) >= 0 && sb[TCA_STATS_QUEUE] &&
+	    nla_len(sb[TCA_STATS_QUEUE]) >= (int)sizeof(struct gnet_stats_queue)) {
+		struct gnet_stats_queue qs;
+		memcpy(&qs, nla_data(sb[TCA_STATS_QUEUE]), sizeof(qs));
+		f->drops = qs.drops;
+	}
+	return NL_OK;
+}
+
+/* Our TBF at the root of ifindex, and its drops: one RTM_GETQDISC for that interface's root (a
+ * dump of the qdiscs would read every interface of the host, once per container). */
+static void tbf_stats(struct nlc *c, int ifindex, bool *on, uint64_t *drops)
+{
+	struct nl_msg *msg = nlc_tc_msg(RTM_GETQDISC, 0, ifindex, 0, TC_H_ROOT, 0);
+	/* NLM_F_ECHO: the kernel sends a qdisc it was asked for only to those who ask for an echo; no
+	 * NLM_F_ACK: the answer (or an error) is then the only message back */
+	nl_complete_msg(c->sk, msg);
+	nlmsg_hdr(msg)->nlmsg_flags = (uint16_t)((nlmsg_hdr(msg)->nlmsg_flags & ~NLM_F_ACK) | NLM_F_ECHO);
+	int r = nl_send(c->sk, msg);
+	nlmsg_free(msg);
+	if (r < 0)
 		return;
-	*on = true;
-	*drops = rtnl_tc_get_stat(TC_CAST(q), RTNL_TC_DROPS);
-	rtnl_qdisc_put(q);
+	struct root_found f = {0};
+	struct nl_cb *sc = nl_socket_get_cb(c->sk), *cb = nl_cb_clone(sc);
+	nl_cb_put(sc);
+	if (!cb)
+		abort();
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_root_qdisc, &f);
+	nl_recvmsgs(c->sk, cb);
+	nl_cb_put(cb);
+	*on = f.on;
+	*drops = f.drops;
 }
 
 int shape_read_stats(const char *host_ifname, struct shape_stats *out)
@@ -337,15 +385,13 @@ int shape_read_stats(const char *host_ifname, struct shape_stats *out)
 		out->out_packets = rtnl_link_get_stat(l, RTNL_LINK_RX_PACKETS);
 		rtnl_link_put(l);
 	}
-	struct nl_cache *cache = NULL;
-	if (r >= 0 && (r = nlc_err(&c, rtnl_qdisc_alloc_cache(c.sk, &cache))) >= 0) {
-		tbf_stats(cache, ifindex, &out->in_on, &out->in_drops);
+	if (r >= 0) {
+		tbf_stats(&c, ifindex, &out->in_on, &out->in_drops);
 		char ifb[16];
 		net_ifb_name(ifindex, ifb);
 		int ifbi = (int)if_nametoindex(ifb);
 		if (ifbi > 0)
-			tbf_stats(cache, ifbi, &out->out_on, &out->out_drops);
-		nl_cache_free(cache);
+			tbf_stats(&c, ifbi, &out->out_on, &out->out_drops);
 	}
 	nlc_close(&c);
 	return r;
