@@ -262,6 +262,20 @@ void net_format_rate(uint64_t bps, char *buf, size_t len)
 
 void net_ifb_name(int ifindex, char out[16]) { snprintf(out, 16, "cifb%u", (unsigned)ifindex); }
 
+void net_owner_of(unsigned ctid, const char *uuid, struct net_owner *out)
+{
+	out->group = NET_GROUP_BASE | ctid;
+	uuid_t u;
+	char canon[37];
+	/* only a well-formed uuid, in one spelling: the alias is compared byte for byte */
+	if (uuid && uuid_parse(uuid, u) == 0) {
+		uuid_unparse_lower(u, canon);
+		snprintf(out->alias, sizeof(out->alias), "cellctl %s", canon);
+	} else {
+		snprintf(out->alias, sizeof(out->alias), "cellctl ct %u", ctid);
+	}
+}
+
 int net_resolve_netif(const struct gconf *g, const struct ct_config *c, unsigned idx, struct net_ifres *out)
 {
 	if (idx >= c->nnetif)

@@ -71,6 +71,19 @@ void net_format_rate(uint64_t bps, char *buf, size_t len);
  * index ifindex: "cifb<ifindex>" (at most 14 characters). */
 void net_ifb_name(int ifindex, char out[16]);
 
+/* Who owns a host-side link cellctl made (a veth's host end, an IFB): its link group
+ * (IFLA_GROUP) NET_GROUP_BASE | CTID, which lets stop delete them all in one request, and its
+ * alias (IFLA_IFALIAS) "cellctl UUID" (the container's uuid; "cellctl ct CTID" without one),
+ * which tells the same CTID of two installations on one host apart: a link is the container's
+ * only when both match, and cellctl deletes, reuses or changes no other. The high bit of the
+ * group keeps it clear of the small group numbers admins use. */
+#define NET_GROUP_BASE 0x80000000u
+struct net_owner {
+	uint32_t group;
+	char alias[64];
+};
+void net_owner_of(unsigned ctid, const char *uuid, struct net_owner *out);
+
 /* The effective settings of c->netif[idx]: empty fields resolved (names from net_host_ifname,
  * MACs from c->uuid, bridge from g->bridge; g may be NULL: no default bridge).
  * default_bridge: the bridge is g->bridge. -EINVAL when idx is not an interface of c. */

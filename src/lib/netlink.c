@@ -118,10 +118,10 @@ int net_bridge_ensure(const char *name, const char *address)
 }
 
 static int veth_add_once(struct nlc *c, const char *host_if, const char *host_mac, const char *guest_if,
-			 const char *guest_mac, pid_t pid, int master, uint32_t group, bool up)
+			 const char *guest_mac, pid_t pid, int master, const struct net_owner *o, bool up)
 {
 	log_debug("netlink: add veth %s (%s, group %#x) peer %s (%s) in netns of pid %d, master ifindex %d", host_if,
-		  host_mac ? host_mac : "random", group, guest_if, guest_mac ? guest_mac : "random", (int)pid, master);
+		  host_mac ? host_mac : "random", o->group, guest_if, guest_mac ? guest_mac : "random", (int)pid, master);
 	struct rtnl_link *v = rtnl_link_veth_alloc();
 	if (!v)
 		abort();
@@ -134,8 +134,7 @@ static int veth_add_once(struct nlc *c, const char *host_if, const char *host_ma
 		rtnl_link_set_flags(v, IFF_UP);
 	if (master > 0)
 		rtnl_link_set_master(v, master);
-	if (group)
-		rtnl_link_set_group(v, group);
+	rtnl_link_set_group(v, o->group);
 	rtnl_link_set_name(peer, guest_if);
 	if (gm)
 		rtnl_link_set_addr(peer, gm);
@@ -149,11 +148,13 @@ static int veth_add_once(struct nlc *c, const char *host_if, const char *host_ma
 		nl_addr_put(gm);
 	rtnl_link_put(peer);
 	rtnl_link_veth_release(v);
+	if (r >= 0 && (r = nlc_link_claim(c, host_if, o)) < 0)
+		nlc_link_del(c, host_if); /* just made (NLM_F_EXCL): ours, but not marked so */
 	return r;
 }
 
 static int veth_add(struct nlc *c, const char *host_if, const char *host_mac, const char *guest_if,
-		    const char *guest_mac, pid_t pid, const char *bridge, uint32_t group, bool up)
+		    const char *guest_mac, pid_t pid, const char *bridge, const struct net_owner *o, bool up)
 {
 	if (!net_valid_ifname(host_if) || !net_valid_ifname(guest_if))
 		return cerr(EX_VETH, 0, "invalid interface name '%s' or '%s'", host_if, guest_if);
@@ -163,7 +164,7 @@ static int veth_add(struct nlc *c, const char *host_if, const char *host_mac, co
 		if (master <= 0)
 			return cerr(EX_VETH, errno, "find bridge %s", bridge);
 	}
-	int r = veth_add_once(c, host_if, host_mac, guest_if, guest_mac, pid, master, group, up);
+	int r = veth_add_once(c, host_if, host_mac, guest_if, guest_mac, pid, master, o, up);
 	if (r == -EEXIST) {
 		/* a leftover of ours (crashed monitor): only ever remove a veth */
 		struct rtnl_link *old = NULL;
@@ -171,19 +172,22 @@ static int veth_add(struct nlc *c, const char *host_if, const char *host_mac, co
 		if (nlc_link_get(c, host_if, &old) == 0) {
 			const char *type = rtnl_link_get_type(old);
 			bool veth = type && !strcmp(type, "veth");
-			bool ours = rtnl_link_get_group(old) == group;
+			bool ours = nlc_link_owned(old, o);
 			rtnl_link_put(old);
 			if (!veth)
 				return cerr(EX_VETH, EEXIST, "host interface %s exists and is not a veth", host_if);
-			/* the link group names the container that made it: never take another's */
+			/* the group and the alias name the container that made it: never take another's (the
+			 * same CTID of another installation on this host has the same group) */
 			if (!ours)
-				return cerr(EX_VETH, EEXIST, "host interface %s exists and does not belong to this container",
+				return cerr(EX_VETH, EEXIST,
+					    "host interface %s exists and does not belong to this container (another "
+					    "installation's container with this CTID, or someone else's link?)",
 					    host_if);
 			log_info("removing stale host interface %s", host_if);
 			r = nlc_link_del(c, host_if);
 			if (r < 0)
 				return cerr(EX_VETH, r, "delete stale interface %s", host_if);
-			r = veth_add_once(c, host_if, host_mac, guest_if, guest_mac, pid, master, group, up);
+			r = veth_add_once(c, host_if, host_mac, guest_if, guest_mac, pid, master, o, up);
 		}
 	}
 	if (r < 0)
@@ -191,32 +195,9 @@ static int veth_add(struct nlc *c, const char *host_if, const char *host_mac, co
 	return 0;
 }
 
-int net_veth_add(const char *host_if, const char *host_mac, const char *guest_if, const char *guest_mac,
-		 pid_t guest_pid, const char *bridge)
-{
-	struct nlc c = {0};
-	int r = nlc_open(&c);
-	if (r < 0)
-		return r;
-	r = veth_add(&c, host_if, host_mac, guest_if, guest_mac, guest_pid, bridge, 0, true);
-	nlc_close(&c);
-	return r;
-}
-
-int net_link_del(const char *name)
-{
-	struct nlc c = {0};
-	int r = nlc_open(&c);
-	if (r < 0)
-		return r;
-	r = nlc_link_del(&c, name);
-	nlc_close(&c);
-	if (r < 0)
-		return cerr(EX_VETH, r, "delete interface %s", name);
-	return 0;
-}
-
 uint32_t net_link_group(unsigned ctid) { return NET_GROUP_BASE | ctid; }
+
+void net_link_owner(const struct ct_config *c, struct net_owner *out) { net_owner_of(c->ctid, c->uuid, out); }
 
 /* One RTM_DELLINK for every link of a group: the kernel unregisters them as one batch, so a
  * container's veths cost one round of RCU waits instead of one each. */
@@ -231,6 +212,55 @@ static int group_del(struct nlc *c, uint32_t group)
 		abort();
 	int r = nlc_err(c, nl_send_sync(c->sk, msg)); /* frees msg */
 	return r == -ENODEV || r == -ENOENT ? 0 : r;
+}
+
+struct owned_scan {
+	const struct net_owner *o;
+	unsigned ours, foreign;
+	char names[MAX_NETIF * 4][16]; /* ours, up to that many (a veth and an IFB per interface, twice over) */
+};
+
+static void owned_one(struct nl_object *obj, void *arg)
+{
+	struct owned_scan *s = arg;
+	struct rtnl_link *l = (struct rtnl_link *)obj;
+	if (rtnl_link_get_group(l) != s->o->group)
+		return;
+	if (!nlc_link_owned(l, s->o)) {
+		s->foreign++;
+		log_warn("link %s has the link group of CT %u but not its alias: not ours, left alone",
+			 rtnl_link_get_name(l), s->o->group & ~NET_GROUP_BASE);
+		return;
+	}
+	if (s->ours < sizeof(s->names) / sizeof(s->names[0]))
+		snprintf(s->names[s->ours], 16, "%s", rtnl_link_get_name(l));
+	s->ours++;
+}
+
+/* Delete every link of o (its group and alias): one request for the whole group when nothing
+ * else carries the group (the usual case), else one by one, leaving the others' links (the same
+ * CTID of another installation) alone. A link the other installation makes between the dump and
+ * the group's deletion would go too: its start then fails (its alias cannot be set) rather than a
+ * running container losing its network. */
+static int owned_del(struct nlc *c, const struct net_owner *o)
+{
+	struct nl_cache *cache = NULL;
+	int r = nlc_err(c, rtnl_link_alloc_cache(c->sk, AF_UNSPEC, &cache));
+	if (r < 0)
+		return r;
+	struct owned_scan s = {.o = o};
+	nl_cache_foreach(cache, owned_one, &s);
+	nl_cache_free(cache);
+	if (s.ours == 0)
+		return 0;
+	if (s.foreign == 0)
+		return group_del(c, o->group);
+	unsigned n = s.ours < sizeof(s.names) / sizeof(s.names[0]) ? s.ours : sizeof(s.names) / sizeof(s.names[0]);
+	int first = 0;
+	for (unsigned i = 0; i < n; i++)
+		if ((r = nlc_link_del(c, s.names[i])) < 0 && first == 0)
+			first = r;
+	return first;
 }
 
 /* ---- the anti-spoofing filter: a tc BPF filter on the host side's ingress ---- */
@@ -584,16 +614,18 @@ static int netif_up(struct nlc *hc, struct nlc *gc, const struct gconf *g, const
 		snprintf(last_bridge, 16, "%s", res.bridge);
 	}
 	/* the host side stays down (so the guest side has no carrier) until its filter is in place */
+	struct net_owner o;
+	net_link_owner(c, &o);
 	r = veth_add(hc, res.host_ifname, res.host_mac[0] ? res.host_mac : NULL, res.ifname,
-		     res.mac[0] ? res.mac : NULL, pid, res.bridge[0] ? res.bridge : NULL, net_link_group(c->ctid), false);
+		     res.mac[0] ? res.mac : NULL, pid, res.bridge[0] ? res.bridge : NULL, &o, false);
 	if (r < 0)
 		return r;
 	if ((r = spoof_install(hc, &c->netif[idx], &res)) < 0)
 		return r;
 	const struct ct_netif *n = &c->netif[idx];
 	if ((n->rate_in || n->rate_out) &&
-	    (r = shape_apply(hc, (int)if_nametoindex(res.host_ifname), res.host_ifname, net_link_group(c->ctid),
-			     n->rate_in, n->rate_out)) < 0)
+	    (r = shape_apply(hc, (int)if_nametoindex(res.host_ifname), res.host_ifname, &o, n->rate_in, n->rate_out)) <
+		    0)
 		return r;
 	struct rtnl_link *l = NULL;
 	if ((r = nlc_link_get(hc, res.host_ifname, &l)) >= 0) {
@@ -605,14 +637,16 @@ static int netif_up(struct nlc *hc, struct nlc *gc, const struct gconf *g, const
 	return gc ? setup_one(gc, &c->netif[idx]) : 0;
 }
 
-/* Delete the host link called name only when it carries our container's link group: a name that
- * clashed with someone else's interface must survive our rollback. */
-static void del_if_ours(struct nlc *hc, const char *name, uint32_t group)
+/* Delete the host link called name only when it is our container's (group and alias): a name
+ * that clashed with someone else's interface must survive our rollback. */
+static void del_if_ours(struct nlc *hc, const char *name, const struct ct_config *c)
 {
 	struct rtnl_link *l = NULL;
 	if (nlc_link_get(hc, name, &l) < 0)
 		return;
-	bool ours = rtnl_link_get_group(l) == group;
+	struct net_owner o;
+	net_link_owner(c, &o);
+	bool ours = nlc_link_owned(l, &o);
 	rtnl_link_put(l);
 	if (ours)
 		nlc_link_del(hc, name);
@@ -623,7 +657,7 @@ static void undo_links(struct nlc *hc, const struct gconf *g, const struct ct_co
 	for (unsigned i = 0; i < upto; i++) {
 		struct net_ifres res;
 		if (net_resolve_netif(g, c, i, &res) == 0)
-			del_if_ours(hc, res.host_ifname, net_link_group(c->ctid));
+			del_if_ours(hc, res.host_ifname, c);
 	}
 }
 
@@ -670,7 +704,7 @@ int net_netif_up(const struct gconf *g, const struct ct_config *c, unsigned idx,
 	if (r < 0) {
 		struct net_ifres res;
 		if (net_resolve_netif(g, c, idx, &res) == 0)
-			del_if_ours(&hc, res.host_ifname, net_link_group(c->ctid));
+			del_if_ours(&hc, res.host_ifname, c);
 	}
 	nlc_close(&gc);
 	nlc_close(&hc);
@@ -703,7 +737,9 @@ static int host_link(struct nlc *hc, const struct ct_config *c, const char *name
 	int r = nlc_link_get(hc, name, out);
 	if (r < 0)
 		return cerr(EX_VETH, r, "find host interface %s", name);
-	if (rtnl_link_get_group(*out) != net_link_group(c->ctid)) {
+	struct net_owner o;
+	net_link_owner(c, &o);
+	if (!nlc_link_owned(*out, &o)) {
 		rtnl_link_put(*out);
 		*out = NULL;
 		return cerr(EX_VETH, EEXIST, "host interface %s does not belong to CT %u", name, c->ctid);
@@ -802,13 +838,14 @@ int net_netif_change(const struct gconf *g, const struct ct_config *oc, unsigned
 	const struct ct_netif *on = &oc->netif[oi], *nn = &nc->netif[ni];
 	if (r >= 0 && (on->rate_in != nn->rate_in || on->rate_out != nn->rate_out)) {
 		int ifindex = (int)if_nametoindex(rn.host_ifname);
-		uint32_t group = net_link_group(nc->ctid);
-		r = shape_apply(&hc, ifindex, rn.host_ifname, group, nn->rate_in, nn->rate_out);
+		struct net_owner o;
+		net_link_owner(nc, &o);
+		r = shape_apply(&hc, ifindex, rn.host_ifname, &o, nn->rate_in, nn->rate_out);
 		if (r < 0) {
 			/* put back what the download side may have changed already */
 			struct cerr_saved es;
 			cerr_save(&es);
-			int u = shape_apply(&hc, ifindex, rn.host_ifname, group, on->rate_in, on->rate_out);
+			int u = shape_apply(&hc, ifindex, rn.host_ifname, &o, on->rate_in, on->rate_out);
 			cerr_restore(&es);
 			cerr_wrap(r, 0, "%s: %s", nn->ifname,
 				  u < 0 ? "the bandwidth limits may be half changed" : "the previous bandwidth limits stay in force");
@@ -823,19 +860,35 @@ int net_netif_down(const struct gconf *g, const struct ct_config *c, unsigned id
 	struct net_ifres res;
 	if (net_resolve_netif(g, c, idx, &res) < 0)
 		return cerr(EX_BADVALUE, EINVAL, "no interface number %u", idx);
-	int ifindex = (int)if_nametoindex(res.host_ifname);
-	if (ifindex > 0) {
-		/* the IFB of its upload limit does not go with the veth */
-		struct nlc hc = {0};
-		int r = nlc_open(&hc);
-		if (r < 0)
-			return r;
-		r = shape_ifb_del(&hc, ifindex, net_link_group(c->ctid));
+	struct nlc hc = {0};
+	int r = nlc_open(&hc);
+	if (r < 0)
+		return r;
+	struct rtnl_link *l = NULL;
+	r = nlc_link_get(&hc, res.host_ifname, &l);
+	if (r == -ENODEV) {
 		nlc_close(&hc);
-		if (r < 0)
-			return cerr(EX_NETDEV, r, "delete the IFB device of %s", res.host_ifname);
+		return 0; /* gone already */
 	}
-	return net_link_del(res.host_ifname);
+	if (r < 0) {
+		nlc_close(&hc);
+		return cerr(EX_VETH, r, "find host interface %s", res.host_ifname);
+	}
+	struct net_owner o;
+	net_link_owner(c, &o);
+	bool ours = nlc_link_owned(l, &o);
+	int ifindex = rtnl_link_get_ifindex(l);
+	rtnl_link_put(l);
+	if (!ours)
+		r = cerr(EX_VETH, EEXIST, "host interface %s does not belong to CT %u: left alone", res.host_ifname,
+			 c->ctid);
+	/* the IFB of its upload limit does not go with the veth */
+	else if ((r = shape_ifb_del(&hc, ifindex, &o)) < 0)
+		r = cerr(EX_NETDEV, r, "delete the IFB device of %s", res.host_ifname);
+	else if ((r = nlc_link_del(&hc, res.host_ifname)) < 0)
+		r = cerr(EX_VETH, r, "delete interface %s", res.host_ifname);
+	nlc_close(&hc);
+	return r;
 }
 
 int net_teardown_container(const struct gconf *g, const struct ct_config *c)
@@ -844,15 +897,17 @@ int net_teardown_container(const struct gconf *g, const struct ct_config *c)
 	int r = nlc_open(&hc);
 	if (r < 0)
 		return r;
-	int first = group_del(&hc, net_link_group(c->ctid));
+	struct net_owner o;
+	net_link_owner(c, &o);
+	int first = owned_del(&hc, &o);
 	if (first < 0)
 		cerr(EX_VETH, first, "delete the interfaces of CT %u", c->ctid);
 	/* then each by name: normally gone with the group already; a same-named interface that is
-	 * not ours (another group) is never touched */
+	 * not ours is never touched */
 	for (unsigned i = 0; i < c->nnetif; i++) {
 		struct net_ifres res;
 		if (net_resolve_netif(g, c, i, &res) == 0)
-			del_if_ours(&hc, res.host_ifname, net_link_group(c->ctid));
+			del_if_ours(&hc, res.host_ifname, c);
 	}
 	nlc_close(&hc);
 	return first;

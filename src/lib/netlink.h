@@ -24,11 +24,12 @@
 
 /* ---- netlink, in the caller's network namespace ---- */
 
-/* Host-side veths made by net_setup_container/net_netif_up carry the link group (IFLA_GROUP,
- * "ip link show group N") NET_GROUP_BASE | CTID, so that stop deletes them all at once. The high
- * bit keeps it clear of the small group numbers admins use. */
-#define NET_GROUP_BASE 0x80000000u
+/* Host-side links made by net_setup_container/net_netif_up carry the link group (IFLA_GROUP,
+ * "ip link show group N") NET_GROUP_BASE | CTID and the alias of their container (netaddr.h:
+ * struct net_owner); the stale-link check, rollback, live changes and teardown act only on links
+ * carrying both. */
 uint32_t net_link_group(unsigned ctid);
+void net_link_owner(const struct ct_config *c, struct net_owner *out);
 
 /* Create bridge name when missing (with a fixed MAC derived from its name, so the bridge's MAC
  * does not move as ports come and go), bring it up, add address ("A/P", may be NULL) when not
@@ -42,14 +43,6 @@ bool net_bridge_creatable(const struct gconf *g, const char *name);
  * 1 yes; 0 missing or down; -EMEDIUMTYPE when name is not a bridge; other -errno (nothing
  * recorded). For boot, which waits for the bridges the host's network config makes. */
 int net_bridge_ready(const char *name);
-/* Create the pair host_if <-> guest_if, the guest side created directly in the network namespace
- * of guest_pid (left down: net_guest_setup brings it up); set both MACs (NULL: kernel's random); enslave host_if to bridge
- * (NULL: none) and bring it up. A stale veth called host_if is deleted first; an existing non-veth
- * link of that name is an error. cerr(EX_VETH). */
-int net_veth_add(const char *host_if, const char *host_mac, const char *guest_if, const char *guest_mac,
-		 pid_t guest_pid, const char *bridge);
-/* Delete a link by name; a missing one is fine (returns 0). */
-int net_link_del(const char *name);
 
 /* ---- inside the guest's network namespace (pid of a process in it) ---- */
 

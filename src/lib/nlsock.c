@@ -173,6 +173,25 @@ int nlc_link_del(struct nlc *c, const char *name)
 	return r;
 }
 
+bool nlc_link_owned(struct rtnl_link *l, const struct net_owner *o)
+{
+	const char *alias = rtnl_link_get_ifalias(l);
+	return rtnl_link_get_group(l) == o->group && alias && !strcmp(alias, o->alias);
+}
+
+int nlc_link_claim(struct nlc *c, const char *name, const struct net_owner *o)
+{
+	log_debug("netlink: set alias of %s to \"%s\"", name, o->alias);
+	struct nl_msg *msg = nlmsg_alloc_simple(RTM_SETLINK, 0);
+	if (!msg)
+		abort();
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
+	if (nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 || nla_put_string(msg, IFLA_IFNAME, name) < 0 ||
+	    nla_put_string(msg, IFLA_IFALIAS, o->alias) < 0)
+		abort();
+	return nlc_err(c, nl_send_sync(c->sk, msg)); /* frees msg */
+}
+
 int nlc_addr_add(struct nlc *c, int ifindex, const char *ifname, const struct net_addr *a)
 {
 	char t[80];

@@ -40,6 +40,10 @@ int nlc_link_get(struct nlc *c, const char *name, struct rtnl_link **out);
 int nlc_link_up(struct nlc *c, struct rtnl_link *l);
 /* Delete a link by name; a missing one is fine (0). */
 int nlc_link_del(struct nlc *c, const char *name);
+/* Is link l o's: its group and its alias both o's? */
+bool nlc_link_owned(struct rtnl_link *l, const struct net_owner *o);
+/* Give link name o's alias (RTM_SETLINK: the kernel takes no alias when it creates a link). */
+int nlc_link_claim(struct nlc *c, const char *name, const struct net_owner *o);
 /* Add address a to interface ifindex (ifname for the log); IPv6 without duplicate address
  * detection. An address already there is fine (0). */
 int nlc_addr_add(struct nlc *c, int ifindex, const char *ifname, const struct net_addr *a);

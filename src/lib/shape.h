@@ -11,8 +11,8 @@
  *    IFB device, "cifb<veth ifindex>" (net_ifb_name), whose TBF root qdisc shapes it; the IFB
  *    hands the frames back to the veth's receive path. The anti-spoofing filter (priority 1,
  *    netlink.h) runs before the redirect: a spoofed frame is dropped before it is shaped. The IFB
- *    carries the container's link group (net_link_group), so stop's teardown deletes it with the
- *    veths; net_netif_down deletes it by name.
+ *    is the container's (its link group and alias, netaddr.h: struct net_owner), so stop's teardown
+ *    deletes it with the veths; net_netif_down deletes it by name.
  *  - A shaper, not a policer: TCP reaches the rate instead of collapsing on drops (libnl-route
  *    has no police action, and some kernels have no act_police anyway).
  *
@@ -48,14 +48,16 @@ struct shape_tbf {
 };
 void shape_tbf_params(uint64_t bps, unsigned mtu, struct shape_tbf *out);
 
-/* Make the shaping of the host-side veth ifindex (called ifname, of link group group) what
- * rate_in and rate_out (bits/s, 0 = none) say: add, change in place or remove the TBF on the
- * veth, and the IFB with its TBF and the redirect filter. Idempotent. */
-int shape_apply(struct nlc *c, int ifindex, const char *ifname, uint32_t group, uint64_t rate_in, uint64_t rate_out);
+/* Make the shaping of the host-side veth ifindex (called ifname, owned by o) what rate_in and
+ * rate_out (bits/s, 0 = none) say: add, change in place or remove the TBF on the veth, and the
+ * IFB (made o's) with its TBF and the redirect filter. An IFB of that name that is not o's is an
+ * error (EX_NETDEV), left alone. Idempotent. */
+int shape_apply(struct nlc *c, int ifindex, const char *ifname, const struct net_owner *o, uint64_t rate_in,
+		uint64_t rate_out);
 
-/* Delete the IFB of the host-side veth ifindex when there is one of group group (before the veth
- * goes: net_netif_down). Missing is fine. */
-int shape_ifb_del(struct nlc *c, int ifindex, uint32_t group);
+/* Delete the IFB of the host-side veth ifindex when there is one owned by o (before the veth goes:
+ * net_netif_down). Missing, or not o's, is fine (0: left alone). */
+int shape_ifb_del(struct nlc *c, int ifindex, const struct net_owner *o);
 
 /* The traffic of one host-side veth and its shapers' drops, from the kernel's counters. */
 struct shape_stats {

@@ -381,6 +381,27 @@ static void test_rate(void **state)
 	assert_true(strlen(name) <= 15);
 }
 
+/* A link's owner: the group from the CTID (the top bit set), the alias from the uuid in one
+ * spelling; without a usable uuid, from the CTID. Two installations' CT 101 differ by alias only. */
+static void test_owner(void **state)
+{
+	(void)state;
+	struct net_owner a, b, c;
+	net_owner_of(101, "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0", &a);
+	assert_int_equal(a.group, 0x80000000u | 101);
+	assert_string_equal(a.alias, "cellctl 0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0");
+	net_owner_of(101, "0F1E2D3C-4B5A-6978-8796-A5B4C3D2E1F0", &b);
+	assert_string_equal(b.alias, a.alias);
+	net_owner_of(101, "11111111-2222-3333-4444-555555555555", &c);
+	assert_int_equal(c.group, a.group);
+	assert_string_not_equal(c.alias, a.alias);
+	net_owner_of(2147483647, NULL, &b);
+	assert_int_equal(b.group, 0xffffffffu);
+	assert_string_equal(b.alias, "cellctl ct 2147483647");
+	net_owner_of(7, "not-a-uuid\nforged", &b);
+	assert_string_equal(b.alias, "cellctl ct 7");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -394,6 +415,7 @@ int main(void)
 		cmocka_unit_test(test_valid_ifname_ini),
 		cmocka_unit_test(test_resolve),
 		cmocka_unit_test(test_rate),
+		cmocka_unit_test(test_owner),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
