@@ -199,70 +199,6 @@ uint32_t net_link_group(unsigned ctid) { return NET_GROUP_BASE | ctid; }
 
 void net_link_owner(const struct ct_config *c, struct net_owner *out) { net_owner_of(c->ctid, c->uuid, out); }
 
-/* One RTM_DELLINK for every link of a group: the kernel unregisters them as one batch, so a
- * container's veths cost one round of RCU waits instead of one each. */
-static int group_del(struct nlc *c, uint32_t group)
-{
-	log_debug("netlink: delete links of group %#x", group);
-	struct nl_msg *msg = nlmsg_alloc_simple(RTM_DELLINK, 0);
-	if (!msg)
-		abort();
-	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
-	if (nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 || nla_put_u32(msg, IFLA_GROUP, group) < 0)
-		abort();
-	int r = nlc_err(c, nl_send_sync(c->sk, msg)); /* frees msg */
-	return r == -ENODEV || r == -ENOENT ? 0 : r;
-}
-
-struct owned_scan {
-	const struct net_owner *o;
-	unsigned ours, foreign;
-	char names[MAX_NETIF * 4][16]; /* ours, up to that many (a veth and an IFB per interface, twice over) */
-};
-
-static void owned_one(struct nl_object *obj, void *arg)
-{
-	struct owned_scan *s = arg;
-	struct rtnl_link *l = (struct rtnl_link *)obj;
-	if (rtnl_link_get_group(l) != s->o->group)
-		return;
-	if (!nlc_link_owned(l, s->o)) {
-		s->foreign++;
-		log_warn("link %s has the link group of CT %u but not its alias: not ours, left alone",
-			 rtnl_link_get_name(l), s->o->group & ~NET_GROUP_BASE);
-		return;
-	}
-	if (s->ours < sizeof(s->names) / sizeof(s->names[0]))
-		snprintf(s->names[s->ours], 16, "%s", rtnl_link_get_name(l));
-	s->ours++;
-}
-
-/* Delete every link of o (its group and alias): one request for the whole group when nothing
- * else carries the group (the usual case), else one by one, leaving the others' links (the same
- * CTID of another installation) alone. A link the other installation makes between the dump and
- * the group's deletion would go too: its start then fails (its alias cannot be set) rather than a
- * running container losing its network. */
-static int owned_del(struct nlc *c, const struct net_owner *o)
-{
-	struct nl_cache *cache = NULL;
-	int r = nlc_err(c, rtnl_link_alloc_cache(c->sk, AF_UNSPEC, &cache));
-	if (r < 0)
-		return r;
-	struct owned_scan s = {.o = o};
-	nl_cache_foreach(cache, owned_one, &s);
-	nl_cache_free(cache);
-	if (s.ours == 0)
-		return 0;
-	if (s.foreign == 0)
-		return group_del(c, o->group);
-	unsigned n = s.ours < sizeof(s.names) / sizeof(s.names[0]) ? s.ours : sizeof(s.names) / sizeof(s.names[0]);
-	int first = 0;
-	for (unsigned i = 0; i < n; i++)
-		if ((r = nlc_link_del(c, s.names[i])) < 0 && first == 0)
-			first = r;
-	return first;
-}
-
 /* ---- the anti-spoofing filter: a tc BPF filter on the host side's ingress ---- */
 
 /* First in line (priority 1): filters an admin or the traffic shaping adds later still see what
@@ -899,7 +835,7 @@ int net_teardown_container(const struct gconf *g, const struct ct_config *c)
 		return r;
 	struct net_owner o;
 	net_link_owner(c, &o);
-	int first = owned_del(&hc, &o);
+	int first = nlc_links_del_owned(&hc, &o);
 	if (first < 0)
 		cerr(EX_VETH, first, "delete the interfaces of CT %u", c->ctid);
 	/* then each by name: normally gone with the group already; a same-named interface that is

@@ -44,6 +44,10 @@ int nlc_link_del(struct nlc *c, const char *name);
 bool nlc_link_owned(struct rtnl_link *l, const struct net_owner *o);
 /* Give link name o's alias (RTM_SETLINK: the kernel takes no alias when it creates a link). */
 int nlc_link_claim(struct nlc *c, const char *name, const struct net_owner *o);
+/* Delete every link of o (its group and alias): one request for the whole group when nothing else
+ * carries the group (the usual case), else one by one, leaving the others' links (the same CTID
+ * of another installation) alone with a warning. 0 or -errno (nothing recorded). */
+int nlc_links_del_owned(struct nlc *c, const struct net_owner *o);
 /* Add address a to interface ifindex (ifname for the log); IPv6 without duplicate address
  * detection. An address already there is fine (0). */
 int nlc_addr_add(struct nlc *c, int ifindex, const char *ifname, const struct net_addr *a);
