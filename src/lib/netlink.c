@@ -236,19 +236,9 @@ static int on_tfilter(struct nl_msg *msg, void *arg)
 /* The id of the program of our filter on ifindex; -ENOENT when there is none. */
 static int tc_spoof_find(struct nlc *c, int ifindex, uint32_t *prog_id)
 {
-	struct nl_msg *msg = nlc_tc_msg(RTM_GETTFILTER, NLM_F_DUMP, ifindex, 0, ingress_parent(), 0);
-	int r = nl_send_auto(c->sk, msg);
-	nlmsg_free(msg);
-	if (r < 0)
-		return nlc_err(c, r);
 	struct tc_found f = {0};
-	struct nl_cb *sc = nl_socket_get_cb(c->sk), *cb = nl_cb_clone(sc);
-	nl_cb_put(sc);
-	if (!cb)
-		abort();
-	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_tfilter, &f);
-	r = nlc_err(c, nl_recvmsgs(c->sk, cb));
-	nl_cb_put(cb);
+	int r = nlc_query(c, nlc_tc_msg(RTM_GETTFILTER, NLM_F_DUMP, ifindex, 0, ingress_parent(), 0), false, on_tfilter,
+			  &f);
 	if (r < 0)
 		return r;
 	if (!f.found)

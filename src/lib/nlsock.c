@@ -329,6 +329,25 @@ struct nl_msg *nlc_tc_msg(int type, int flags, int ifindex, uint32_t handle, uin
 	return msg;
 }
 
+int nlc_query(struct nlc *c, struct nl_msg *msg, bool echo, nl_recvmsg_msg_cb_t fn, void *arg)
+{
+	nl_complete_msg(c->sk, msg);
+	if (echo)
+		nlmsg_hdr(msg)->nlmsg_flags = (uint16_t)((nlmsg_hdr(msg)->nlmsg_flags & ~NLM_F_ACK) | NLM_F_ECHO);
+	int r = nl_send(c->sk, msg);
+	nlmsg_free(msg);
+	if (r < 0)
+		return nlc_err(c, r);
+	struct nl_cb *sc = nl_socket_get_cb(c->sk), *cb = nl_cb_clone(sc);
+	nl_cb_put(sc);
+	if (!cb)
+		abort();
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, fn, arg);
+	r = nlc_err(c, nl_recvmsgs(c->sk, cb));
+	nl_cb_put(cb);
+	return r < 0 ? r : 0;
+}
+
 int nlc_clsact_ensure(struct nlc *c, int ifindex, const char *ifname)
 {
 	log_debug("netlink: add qdisc clsact to %s", ifname);

@@ -346,23 +346,9 @@ static int on_root_qdisc(struct nl_msg *msg, void *arg)
  * dump of the qdiscs would read every interface of the host, once per container). */
 static void tbf_stats(struct nlc *c, int ifindex, bool *on, uint64_t *drops)
 {
-	struct nl_msg *msg = nlc_tc_msg(RTM_GETQDISC, 0, ifindex, 0, TC_H_ROOT, 0);
-	/* NLM_F_ECHO: the kernel sends a qdisc it was asked for only to those who ask for an echo; no
-	 * NLM_F_ACK: the answer (or an error) is then the only message back */
-	nl_complete_msg(c->sk, msg);
-	nlmsg_hdr(msg)->nlmsg_flags = (uint16_t)((nlmsg_hdr(msg)->nlmsg_flags & ~NLM_F_ACK) | NLM_F_ECHO);
-	int r = nl_send(c->sk, msg);
-	nlmsg_free(msg);
-	if (r < 0)
-		return;
+	/* the kernel sends a qdisc it was asked for only as an echo */
 	struct root_found f = {0};
-	struct nl_cb *sc = nl_socket_get_cb(c->sk), *cb = nl_cb_clone(sc);
-	nl_cb_put(sc);
-	if (!cb)
-		abort();
-	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_root_qdisc, &f);
-	nl_recvmsgs(c->sk, cb);
-	nl_cb_put(cb);
+	nlc_query(c, nlc_tc_msg(RTM_GETQDISC, 0, ifindex, 0, TC_H_ROOT, 0), true, on_root_qdisc, &f);
 	*on = f.on;
 	*drops = f.drops;
 }
