@@ -123,35 +123,49 @@ expect_match "# TYPE cellctl_net_spoof_drops_total counter" "$OUT" "... and the 
 # iperf3's own per-interval figures are what its application read, and a receiver descheduled on
 # a busy host reads data that passed the shaper at the old rate a second late: seen once as
 # 28.6 Mbit/s in the first interval after the change, with the shaper already at 20.
-# tx_bytes IF: the bytes IF has sent
-tx_bytes() { in_ns awk -v i="$1" '{ sub(/^ +/, ""); split($0, f, /[: ]+/) } f[1] == i { print f[10] }' /proc/net/dev; }
+# samples DEV TD: DEV's transmit bytes 1, 2, 3 and 4 s after TD (microseconds since the epoch),
+# as "TIME_US BYTES" lines. One process in the host netns takes the clock and reads the counter
+# (/proc/net/dev, no fork between the two), so a slow process start (the emulated VM) cannot
+# slip between a time and its count.
+samples() {
+	in_ns bash -c '
+		dev=$1 td=$2
+		for k in 1 2 3 4; do
+			now=${EPOCHREALTIME/./}
+			w=$((td + k * 1000000 - now))
+			[ $w -gt 0 ] && sleep "$(printf "%d.%06d" $((w / 1000000)) $((w % 1000000)))"
+			while read -r l; do
+				if [[ $l == "$dev:"* ]]; then
+					t=${EPOCHREALTIME/./}
+					set -- ${l#*:}
+					echo "$t $9"
+					break
+				fi
+			done < /proc/net/dev
+		done' samples "$1" "$2"
+}
 # live_change KEY DEV [-R]: a 7 s iperf3 run; 2.5 s in, KEY goes to 20M live; DEV's counter is
 # read 1, 2, 3 and 4 s after the set returned. Prints "START MBIT/S" for each of the three 1 s
 # windows (START: seconds after the set returned).
 live_change() {
-	local key=$1 dev=$2 args=${3:-} pid tc td ip k now b t log=$TMPD/iperf-$1.txt
+	local key=$1 dev=$2 args=${3:-} pid tc td ip log=$TMPD/iperf-$1.txt
 	pid=$(init_pid "$A")
 	server 5203
 	nsenter --net=/proc/"$pid"/ns/net -- iperf3 -c 10.77.0.1 -p 5203 -t 7 -i 1 -f k $args >"$log" 2>&1 &
 	ip=$!
 	sleep 2.5
-	tc=$(date +%s.%N)
+	tc=${EPOCHREALTIME/./}
 	check "live set --$key 20M" cc set "$A" --ifname eth0 "--$key" 20M >&2
-	td=$(date +%s.%N)
-	log "live set --$key took $(awk -v a="$tc" -v b="$td" 'BEGIN { printf "%.3f", b - a }') s" >&2
-	for k in 1 2 3 4; do
-		now=$(date +%s.%N)
-		sleep "$(awk -v d="$td" -v k="$k" -v n="$now" 'BEGIN { w = d + k - n; if (w < 0) w = 0; printf "%.3f", w }')"
-		t[k]=$(date +%s.%N)
-		b[k]=$(tx_bytes "$dev")
-	done
+	td=${EPOCHREALTIME/./}
+	log "live set --$key took $(((td - tc) / 1000)) ms" >&2
+	samples "$dev" "$td" > "$TMPD/samples-$key.txt"
 	wait "$ip"
 	server_end
 	log "iperf3's own intervals: $(grep -E '^\[ *[0-9]+\] +[0-9.]+-[0-9.]+ +sec' "$log" | awk '{ printf "%s %s; ", $3, $7 }')" >&2
-	for k in 1 2 3; do
-		awk -v k="$k" -v t0="${t[k]}" -v t1="${t[k + 1]}" -v b0="${b[k]}" -v b1="${b[k + 1]}" \
-			'BEGIN { if (b0 != "" && b1 != "" && t1 > t0) printf "%d %.2f\n", k, (b1 - b0) * 8 / (t1 - t0) / 1e6 }'
-	done
+	log "samples (us, bytes): $(tr '\n' ' ' < "$TMPD/samples-$key.txt")" >&2
+	awk -v td="$td" 'NF == 2 { t[NR] = $1; b[NR] = $2 }
+		END { for (k = 1; k < NR; k++) if (t[k + 1] > t[k]) printf "%.2f %.2f\n", (t[k] - td) / 1e6, (b[k + 1] - b[k]) * 8 / (t[k + 1] - t[k]) }' \
+		"$TMPD/samples-$key.txt"
 }
 # check_live WHAT RESULT: the windows' mean within 10% of 20 Mbit/s, none above 25 (50 before)
 check_live() {
