@@ -176,7 +176,7 @@ check_live() {
 	if [ "$n" = 3 ] && within "$mean" 20 10 && ! echo "$2" | awk '$2 > 25 { bad = 1 } END { exit !bad }'; then
 		ok "$1 at 20 Mbit/s (mean $mean within 10%, each 1 s window <= 25) from 1 s after the live set returned"
 	else
-		fail "$1 at 20 Mbit/s from 1 s after the live set returned" "$2"
+		fail "$1 at 20 Mbit/s from 1 s after the live set returned (windows: $(echo $2); mean $mean)" "$2"
 	fi
 }
 check_live upload "$(live_change rate_out "$IFB")"
