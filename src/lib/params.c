@@ -715,7 +715,15 @@ static const struct param params[] = {
 	 .ok = param_valid_hostname, .help = "DNS search domains: D [D...]|inherit",
 	 .form = "domain names such as example.com, space separated, or inherit"},
 	{IF(ipadd), "ipadd", CS | PF_LIVE | PF_REPEAT, EX_BADIP, .fn_apply = netif_ap_ipadd, .fn_print = netif_pr_ipadd,
-	 .help = "add A[/prefix] to the first interface", .form = CIDR_FORM "; at most " STR(MAX_IPS) " per interface"},
+	 .help = "add A[/prefix]: to venet0 (routed) or the first interface (ipadd_mode)",
+	 .form = "an IPv4 or IPv6 address, for the routed venet0 (ipadd_mode routed) without prefix (or /32, /128) such "
+		 "as 203.0.113.5, for a bridged interface with an optional /prefix, such as 10.77.0.101/24 or fd00::65/64; at "
+		 "most " STR(MAX_IPS) " per interface"},
+	{"venet_ipadd", "venet", "ipadd", CS | PF_LIVE | PF_REPEAT, EX_BADIP, .fn_apply = venet_ap_ipadd,
+	 .fn_print = venet_pr_ipadd, .help = "add A to the routed interface venet0",
+	 .form = VENET_FORM "; at most " STR(MAX_IPS)},
+	{"venet_ipdel", NETIF_SECTION, NULL, PF_SET | PF_LIVE | PF_REPEAT, EX_BADIP, .fn_apply = venet_ap_ipdel,
+	 .help = "remove A or all from the routed interface venet0", .form = VENET_FORM ", or all"},
 	{IF(ipdel), NULL, PF_SET | PF_LIVE | PF_REPEAT, EX_BADIP, .fn_apply = netif_ap_ipdel,
 	 .help = "remove A[/prefix] or all", .form = CIDR_FORM " (without /prefix: any prefix), or all"},
 	{"ip", NULL, NULL, PF_LIST, EX_BADIP, .fn_print = netif_pr_ip, .help = "addresses of all interfaces",
