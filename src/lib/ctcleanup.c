@@ -6,8 +6,24 @@
 #include "error.h"
 #include "log.h"
 #include "netlink.h"
+#include "routed.h"
 #include "runconf.h"
 #include "state.h"
+
+void ct_routed_teardown(const struct gconf *g, unsigned ctid, const struct ct_config *c)
+{
+	struct cerr_saved es;
+	cerr_save(&es);
+	if (c)
+		routed_teardown(g, c);
+	/* addresses added live (without --save) are only in the running configuration */
+	struct ct_config *run = NULL;
+	if (runconf_load(g, ctid, &run) == 0) {
+		routed_teardown(g, run);
+		ctconf_free(run);
+	}
+	cerr_restore(&es);
+}
 
 int ct_cleanup(const struct gconf *g, unsigned ctid, const struct cg_paths *cg, const struct ct_config *c)
 {
@@ -20,6 +36,7 @@ int ct_cleanup(const struct gconf *g, unsigned ctid, const struct cg_paths *cg, 
 	cerr_restore(&es);
 	if (c)
 		net_teardown_container(g, c); /* host veths go explicitly (by group: live additions too) */
+	ct_routed_teardown(g, ctid, c);
 	runconf_remove(g, ctid);
 	if (own)
 		ctconf_free(own);

@@ -354,3 +354,23 @@ int net_routed_addr(const char *s, char *out, size_t len)
 	}
 	return a.family;
 }
+
+void net_venet_netif(const struct ct_config *c, struct net_venet_if *out)
+{
+	memset(out, 0, sizeof(*out));
+	struct ct_netif *n = &out->n;
+	snprintf(n->ifname, sizeof(n->ifname), "%s", NET_VENET_GUEST);
+	for (unsigned i = 0; i < c->venet.nips && i < MAX_IPS; i++) {
+		char a[48];
+		int f = net_routed_addr(c->venet.ips[i], a, sizeof(a));
+		if (f < 0)
+			continue;
+		char *dst = out->buf[n->nips];
+		snprintf(dst, sizeof(out->buf[0]), "%s/%u", a, f == AF_INET ? 32u : 128u);
+		n->ips[n->nips++] = dst;
+		if (f == AF_INET)
+			snprintf(n->gw, sizeof(n->gw), "%s", NET_VENET_GW4);
+		else
+			snprintf(n->gw6, sizeof(n->gw6), "%s", NET_VENET_GW6);
+	}
+}
