@@ -138,6 +138,10 @@ cc exec "$A" -- ip addr add 192.0.2.11/32 dev venet0 >/dev/null 2>&1
 cc exec "$A" -- ip addr add 192.0.2.99/32 dev venet0 >/dev/null 2>&1
 run cc exec "$A" -- ip -4 addr show dev venet0
 expect_match '192\.0\.2\.99/32' "$OUT" "root in $A added 192.0.2.99 to venet0"
+v4drops() { cc netstat -H "$A" 2>/dev/null | awk '$2 == "venet0" { print $7; exit }'; }
+run cc netstat -H "$A"
+expect_match "venet0 +venet$A +mac,ip " "$OUT" "netstat shows venet0's filter"
+d0=$(v4drops)
 for src in 192.0.2.11 192.0.2.99; do
 	before=$(r_echos)
 	cc exec "$A" -- ping -c 3 -W 1 -I "$src" 192.0.2.254 >/dev/null 2>&1
@@ -150,6 +154,9 @@ cc exec "$A" -- ping -c 2 -W 1 -I 192.0.2.10 192.0.2.254 >/dev/null 2>&1
 after=$(r_echos)
 [ "$after" -ge $((before + 2)) ] 2>/dev/null && ok "the same from its own 192.0.2.10 reach the router ($before -> $after)" ||
 	fail "the same from its own 192.0.2.10 reach the router ($before -> $after)"
+d1=$(v4drops)
+[ -n "$d0" ] && [ "$d1" -ge $((d0 + 6)) ] 2>/dev/null && ok "the filter on venet$A counted the spoofed packets as ipv4 drops ($d0 -> $d1)" ||
+	fail "the filter on venet$A counted the spoofed packets ($d0 -> $d1)" "$(cc netstat "$A" 2>&1)"
 cc exec "$A" -- ip addr del 192.0.2.11/32 dev venet0 >/dev/null 2>&1
 cc exec "$A" -- ip addr del 192.0.2.99/32 dev venet0 >/dev/null 2>&1
 wait_for 5 r_ping 192.0.2.11 && ok "$B still answers at 192.0.2.11" || fail "$B still answers at 192.0.2.11"
