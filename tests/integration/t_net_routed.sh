@@ -44,6 +44,7 @@ r_ping6() { in_r busybox ping -6 -c 1 -W 1 "$1" >/dev/null 2>&1; }
 ct_ping() { cc exec "$1" -- ping -c 1 -W 1 "$2" >/dev/null 2>&1; }
 ct_ping6() { cc exec "$1" -- ping -6 -c 1 -W 1 "$2" >/dev/null 2>&1; }
 proxies() { ip -n "$NS" neigh show proxy 2>&1; }
+r_echos6() { in_r cat /proc/net/snmp6 | awk '$1 == "Icmp6InEchos" { print $2 }'; }
 r_echos() { in_r cat /proc/net/snmp | awk '$1 == "Icmp:" { if (!h) { for (i = 2; i <= NF; i++) if ($i == "InEchos") c = i; h = 1 } else { print $c; exit } }'; }
 
 log "---- bad input"
@@ -154,6 +155,31 @@ cc exec "$A" -- ping -c 2 -W 1 -I 192.0.2.10 192.0.2.254 >/dev/null 2>&1
 after=$(r_echos)
 [ "$after" -ge $((before + 2)) ] 2>/dev/null && ok "the same from its own 192.0.2.10 reach the router ($before -> $after)" ||
 	fail "the same from its own 192.0.2.10 reach the router ($before -> $after)"
+# IPv6: an address of B's and one nobody has (usable at once: no DAD)
+cc exec "$A" -- sh -c 'echo 0 > /proc/sys/net/ipv6/conf/venet0/accept_dad' >/dev/null 2>&1
+cc exec "$A" -- ip -6 addr add 2001:db8:77::11/128 dev venet0 >/dev/null 2>&1
+cc exec "$A" -- ip -6 addr add 2001:db8:77::99/128 dev venet0 >/dev/null 2>&1
+run cc exec "$A" -- ip -6 addr show dev venet0
+expect_match 'inet6 2001:db8:77::99/128 scope global *$' "$(printf '%s\n' "$OUT" | grep 2001:db8:77::99)" "root in $A added 2001:db8:77::99 to venet0 (usable: not tentative)"
+v6drops() { cc netstat -H "$A" 2>/dev/null | awk '$2 == "venet0" { print $8; exit }'; }
+e0=$(v6drops)
+for src in 2001:db8:77::11 2001:db8:77::99; do
+	before=$(r_echos6)
+	run cc exec "$A" -- ping -6 -c 3 -W 1 -I "$src" 2001:db8:77::fe
+	after=$(r_echos6)
+	[ -n "$before" ] && [ "$before" = "$after" ] && ok "IPv6 echo requests from $A with source $src never reach the router ($before -> $after)" ||
+		fail "IPv6 echo requests from $A with source $src never reach the router ($before -> $after)" "$OUT"
+done
+before=$(r_echos6)
+cc exec "$A" -- ping -6 -c 2 -W 1 -I 2001:db8:77::10 2001:db8:77::fe >/dev/null 2>&1
+after=$(r_echos6)
+[ "$after" -ge $((before + 2)) ] 2>/dev/null && ok "the same from its own 2001:db8:77::10 reach the router ($before -> $after)" ||
+	fail "the same from its own 2001:db8:77::10 reach the router ($before -> $after)"
+e1=$(v6drops)
+[ -n "$e0" ] && [ "$e1" -ge $((e0 + 6)) ] 2>/dev/null && ok "the filter on venet$A counted them as ipv6 drops ($e0 -> $e1)" ||
+	fail "the filter on venet$A counted them as ipv6 drops ($e0 -> $e1)" "$(cc netstat "$A" 2>&1)"
+cc exec "$A" -- ip -6 addr del 2001:db8:77::11/128 dev venet0 >/dev/null 2>&1
+cc exec "$A" -- ip -6 addr del 2001:db8:77::99/128 dev venet0 >/dev/null 2>&1
 d1=$(v4drops)
 [ -n "$d0" ] && [ "$d1" -ge $((d0 + 6)) ] 2>/dev/null && ok "the filter on venet$A counted the spoofed packets as ipv4 drops ($d0 -> $d1)" ||
 	fail "the filter on venet$A counted the spoofed packets ($d0 -> $d1)" "$(cc netstat "$A" 2>&1)"
@@ -185,6 +211,17 @@ has_venet "$B" && fail "venet$B is gone with $B's last routed address" || ok "ve
 [ -z "$(proxies | grep -E '192\.0\.2\.11 |2001:db8:77::11 ')" ] && ok "and its proxy entries" || fail "and its proxy entries" "$(proxies)"
 check "set $B --ipadd 192.0.2.11 (the interface again)" cc set "$B" --ipadd 192.0.2.11
 wait_for 5 r_ping 192.0.2.11 && ok "the router pings $B again" || fail "the router pings $B again"
+
+log "---- reboot inside the guest: the interface comes back, no entry is doubled or left"
+init_start() { cc exec "$B" -- cut -d' ' -f22 /proc/1/stat 2>/dev/null; }
+booted_again() { local s; s=$(init_start) && [ -n "$s" ] && [ "$s" != "$1" ]; }
+s0=$(init_start)
+timeout 30 nsenter --net="/run/netns/$NS" -- "$CELLCTL" exec "$B" -- reboot >/dev/null 2>&1
+wait_for 60 booted_again "$s0" && ok "$B rebooted" || fail "$B rebooted" "$(ct_status "$B")"
+# it boots with its config of start: both addresses again
+wait_for 5 r_ping 192.0.2.11 && ok "the router pings $B after its reboot" || fail "the router pings $B after its reboot" "$(proxies)"
+wait_for 8 r_ping6 2001:db8:77::11 && ok "the router pings $B over IPv6 after its reboot" || fail "the router pings $B over IPv6 after its reboot"
+[ "$(proxies | grep -c '^192\.0\.2\.11 ')" = 1 ] && ok "one proxy entry for 192.0.2.11 after the reboot" || fail "one proxy entry for 192.0.2.11" "$(proxies)"
 
 log "---- routed venet0 beside a bridged eth1"
 create_ct "$C" --ipadd 192.0.2.13 --ifname eth1 --ipadd 10.77.0.13/24
