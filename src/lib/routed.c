@@ -13,6 +13,8 @@
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <netlink/netlink.h>
+#include <netlink/msg.h>
+#include <netlink/attr.h>
 #include <netlink/route/link.h>
 #include <netlink/route/neighbour.h>
 #include <netlink/route/route.h>
@@ -137,6 +139,68 @@ static int proxy_op(struct nlc *hc, int ifindex, const char *ifname, const struc
 	return r;
 }
 
+struct proxy_find {
+	int ifindex;
+	const struct net_addr *a;
+	bool found;
+};
+
+static int on_proxy(struct nl_msg *msg, void *arg)
+{
+	struct proxy_find *f = arg;
+	struct nlmsghdr *h = nlmsg_hdr(msg);
+	if (h->nlmsg_type != RTM_NEWNEIGH)
+		return NL_OK;
+	struct ndmsg *nd = nlmsg_data(h);
+	struct nlattr *tb[NDA_MAX + 1];
+	if (nlmsg_parse(h, sizeof(*nd), tb, NDA_MAX, NULL) < 0 || !(nd->ndm_flags & NTF_PROXY) ||
+	    nd->ndm_ifindex != f->ifindex || !tb[NDA_DST])
+		return NL_OK;
+	unsigned len = net_addr_len(f->a->family);
+	if ((unsigned)nla_len(tb[NDA_DST]) == len && !memcmp(nla_data(tb[NDA_DST]), f->a->bytes, len))
+		f->found = true;
+	return NL_OK;
+}
+
+/* Is the proxy entry for a on ifindex there? 1 yes, 0 no, -errno. (LXC has seen such entries
+ * fail to appear now and then: every one is looked for after it was added.) */
+static int proxy_present(struct nlc *hc, int ifindex, const struct net_addr *a)
+{
+	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETNEIGH, NLM_F_DUMP);
+	if (!msg)
+		abort();
+	struct ndmsg nd = {.ndm_family = (uint8_t)a->family, .ndm_flags = NTF_PROXY};
+	if (nlmsg_append(msg, &nd, sizeof(nd), NLMSG_ALIGNTO) < 0)
+		abort();
+	int r = nl_send_auto(hc->sk, msg);
+	nlmsg_free(msg);
+	if (r < 0)
+		return nlc_err(hc, r);
+	struct proxy_find f = {ifindex, a, false};
+	struct nl_cb *sc = nl_socket_get_cb(hc->sk), *cb = nl_cb_clone(sc);
+	nl_cb_put(sc);
+	if (!cb)
+		abort();
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_proxy, &f);
+	r = nlc_err(hc, nl_recvmsgs(hc->sk, cb));
+	nl_cb_put(cb);
+	return r < 0 ? r : f.found;
+}
+
+/* Add the proxy entry for a on ifindex and see it there (added again up to twice). */
+static int proxy_add(struct nlc *hc, int ifindex, const char *ifname, const struct net_addr *a)
+{
+	int r = 0;
+	for (int tries = 0; tries < 3; tries++) {
+		if ((r = proxy_op(hc, ifindex, ifname, a, true)) < 0)
+			return r;
+		if ((r = proxy_present(hc, ifindex, a)) != 0)
+			return r < 0 ? r : 0;
+		log_warn("the proxy entry just added on %s is not there: adding it again", ifname);
+	}
+	return -ENOENT;
+}
+
 /* Delete the host route a dev ifindex (missing is fine). */
 static int route_del(struct nlc *hc, int ifindex, const char *ifname, const struct net_addr *a)
 {
@@ -181,7 +245,7 @@ static int addr_up(struct nlc *hc, int ifindex, const char *host_if, const char 
 		int up = (int)if_nametoindex(ups[i]);
 		if (up <= 0)
 			return cerr(EX_NETDEV, errno, "[network] uplink %s", ups[i]);
-		if ((r = proxy_op(hc, up, ups[i], &a, true)) < 0)
+		if ((r = proxy_add(hc, up, ups[i], &a)) < 0)
 			return cerr(EX_NETDEV, r, "add the proxy %s entry for %s on %s",
 				    a.family == AF_INET ? "ARP" : "NDP", s, ups[i]);
 	}
