@@ -871,7 +871,7 @@ static const struct {
 	{"description", "a\nb", {"'a\\x0ab': expected one line of text", NULL, NULL}},
 	{"nameserver", "1.1.1", {"10.0.0.53", "inherit", NULL}},
 	{"searchdomain", "bad_domain", {"example.com", "inherit", NULL}},
-	{"ipadd", "10.1.2.300", {"/prefix, such as 10.77.0.101/24", NULL, NULL}},
+	{"ipadd", "10.1.2.300", {"without prefix (or with /32, /128), such as 203.0.113.5", NULL, NULL}}, /* routed */
 	{"ipdel", "x", {"or all", NULL, NULL}},
 	{"netif_add", "eth0,zz", {"ifname[,mac,host_ifname,host_mac,bridge]", NULL, NULL}},
 	{"netif_del", "eth9", {"'eth9' not found: expected the name of an interface", NULL, NULL}},
@@ -993,6 +993,7 @@ static void test_param_ipadd(void **state)
 	cerr_clear();
 	assert_true(param_set(c, ip, "10.0.0.5/33") < 0);
 	assert_int_equal(cerr_exit(), EX_BADIP);
+	assert_non_null(strstr(cerr_msg(), "/prefix, such as 10.77.0.101/24")); /* the bridged form */
 	assert_int_equal(c->nnetif, 0);
 	assert_int_equal(param_set(c, ip, "10.0.0.5/24"), 0);
 	assert_int_equal(c->nnetif, 1);
