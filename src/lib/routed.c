@@ -172,18 +172,8 @@ static int proxy_present(struct nlc *hc, int ifindex, const struct net_addr *a)
 	struct ndmsg nd = {.ndm_family = (uint8_t)a->family, .ndm_flags = NTF_PROXY};
 	if (nlmsg_append(msg, &nd, sizeof(nd), NLMSG_ALIGNTO) < 0)
 		abort();
-	int r = nl_send_auto(hc->sk, msg);
-	nlmsg_free(msg);
-	if (r < 0)
-		return nlc_err(hc, r);
 	struct proxy_find f = {ifindex, a, false};
-	struct nl_cb *sc = nl_socket_get_cb(hc->sk), *cb = nl_cb_clone(sc);
-	nl_cb_put(sc);
-	if (!cb)
-		abort();
-	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_proxy, &f);
-	r = nlc_err(hc, nl_recvmsgs(hc->sk, cb));
-	nl_cb_put(cb);
+	int r = nlc_query(hc, msg, false, on_proxy, &f);
 	return r < 0 ? r : f.found;
 }
 

@@ -94,6 +94,7 @@ for c in "$A" "$B"; do
 	expect_match 'veth' "$OUT" "host side venet$c is a veth"
 	# ip prints the group as a signed number
 	expect_match "group $(((0x80000000 | c) - 0x100000000)) " "$(ip -n "$NS" -o link show dev "venet$c" 2>&1)" "venet$c carries the container's link group"
+	expect_match 'alias cellctl ' "$(ip -n "$NS" -o link show dev "venet$c" 2>&1)" "venet$c carries the container's alias (its owner)"
 	[ -z "$(ip -n "$NS" -o link show dev "venet$c" | grep master)" ] && ok "venet$c is on no bridge" || fail "venet$c is on no bridge"
 done
 run ip -n "$NS" -4 route show 192.0.2.10
