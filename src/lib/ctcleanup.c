@@ -10,6 +10,17 @@
 #include "runconf.h"
 #include "state.h"
 
+/* The same routed addresses, in the same order (the usual case: nothing was changed live). */
+static bool same_venet(const struct ct_config *a, const struct ct_config *b)
+{
+	if (a->venet.nips != b->venet.nips)
+		return false;
+	for (unsigned i = 0; i < a->venet.nips; i++)
+		if (strcmp(a->venet.ips[i], b->venet.ips[i]))
+			return false;
+	return true;
+}
+
 void ct_routed_teardown(const struct gconf *g, unsigned ctid, const struct ct_config *c)
 {
 	struct cerr_saved es;
@@ -19,7 +30,8 @@ void ct_routed_teardown(const struct gconf *g, unsigned ctid, const struct ct_co
 	/* addresses added live (without --save) are only in the running configuration */
 	struct ct_config *run = NULL;
 	if (runconf_load(g, ctid, &run) == 0) {
-		routed_teardown(g, run);
+		if (!c || !same_venet(c, run))
+			routed_teardown(g, run);
 		ctconf_free(run);
 	}
 	cerr_restore(&es);
