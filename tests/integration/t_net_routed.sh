@@ -203,6 +203,20 @@ expect_match '192\.0\.2\.10 dev upl0' "$OUT" "the proxy entry of 192.0.2.10 stay
 [ -z "$(ip -n "$NS" route show 192.0.2.12)" ] && ok "the route to 192.0.2.12 is gone" || fail "the route to 192.0.2.12 is gone"
 [ -z "$(cc exec "$A" -- ip addr show dev venet0 | grep 192.0.2.12)" ] && ok "192.0.2.12 left $A's venet0" || fail "192.0.2.12 left $A's venet0"
 wait_for 5 r_ping 192.0.2.10 && ok "192.0.2.10 still answers" || fail "192.0.2.10 still answers"
+# a live IPv6 address on a host whose uplink lost proxy_ndp: refused naming the sysctl, nothing made
+in_ns sh -c 'echo 0 > /proc/sys/net/ipv6/conf/upl0/proxy_ndp'
+run cc set "$A" --ipadd 2001:db8:77::13
+[ "$RC" = 104 ] && expect_match 'net\.ipv6\.conf\.upl0\.proxy_ndp' "$OUT" "live IPv6 --ipadd without proxy_ndp: exit 104 naming it" ||
+	fail "live IPv6 --ipadd without proxy_ndp: exit 104 (got $RC)" "$OUT"
+in_ns sh -c 'echo 1 > /proc/sys/net/ipv6/conf/upl0/proxy_ndp'
+[ -z "$(proxies | grep '2001:db8:77::13 ')$(ip -n "$NS" -6 route show 2001:db8:77::13)" ] &&
+	ok "the refused address has no proxy entry and no route" || fail "the refused address has no proxy entry and no route" "$(proxies)"
+[ -z "$(cc exec "$A" -- ip addr show dev venet0 | grep 2001:db8:77::13)" ] && ok "nor is it on $A's venet0" || fail "nor is it on $A's venet0"
+check "set $A --ipadd 192.0.2.14 then works (the refused change left no trace)" cc set "$A" --ipadd 192.0.2.14
+wait_for 5 r_ping 192.0.2.14 && ok "the router pings 192.0.2.14" || fail "the router pings 192.0.2.14"
+[ -z "$(cc exec "$A" -- ip addr show dev venet0 | grep 2001:db8:77::13)" ] && ok "2001:db8:77::13 did not come back with the next set" ||
+	fail "2001:db8:77::13 did not come back with the next set"
+check "set $A --ipdel 192.0.2.14" cc set "$A" --ipdel 192.0.2.14
 # an address of a running neighbour is refused
 expect_exit 78 cc set "$A" --ipadd 192.0.2.11
 # removing the last address removes the interface; adding one makes it again
