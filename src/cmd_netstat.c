@@ -44,15 +44,16 @@ static int collect(const struct gconf *g, unsigned ctid, struct ifrow **rows, un
 		r = ctconf_load(g, ctid, &c); /* started by a cellctl without running configurations */
 	if (r < 0)
 		return r;
-	*rows = xcalloc(c->nnetif + 1, sizeof(**rows));
-	for (unsigned i = 0; i < c->nnetif; i++) {
+	*rows = xcalloc(c->nnetif + 2, sizeof(**rows));
+	/* the bridged interfaces, then the routed venet0 (always filtered) */
+	for (unsigned i = 0; i < c->nnetif + (c->venet.nips ? 1 : 0); i++) {
 		struct ifrow *w = &(*rows)[*nrows];
 		struct net_ifres res;
-		if (net_resolve_netif(g, c, i, &res) < 0)
+		if ((i < c->nnetif ? net_resolve_netif(g, c, i, &res) : net_venet_resolve(c, &res)) < 0)
 			continue;
 		snprintf(w->ifname, sizeof(w->ifname), "%s", res.ifname);
 		snprintf(w->host_ifname, sizeof(w->host_ifname), "%s", res.host_ifname);
-		w->filter = filter_name(&c->netif[i]);
+		w->filter = i < c->nnetif ? filter_name(&c->netif[i]) : "mac,ip";
 		int k = net_spoof_counters(res.host_ifname, w->drops);
 		if (k < 0 && k != -ENODEV) {
 			ctconf_free(c);

@@ -65,6 +65,7 @@ void gconf_free(struct gconf *g)
 	free(g->bridge);
 	free(g->bridge_address);
 	free(g->bridges);
+	free(g->uplink);
 	free(g->default_template);
 	free(g->default_sample);
 	free(g);
@@ -174,6 +175,14 @@ static int gconf_parse(struct gconf *g, dictionary *d)
 	gstr(d, "network:bridges", &g->bridges);
 	if (g->bridges && !gconf_bridges_valid(g->bridges))
 		return bad_gkey(path, "network:bridges", g->bridges);
+	if ((v = iniparser_getstring(d, "network:ipadd_mode", NULL))) {
+		if (strcmp(v, "routed") && strcmp(v, "bridged"))
+			return bad_gkey(path, "network:ipadd_mode", v);
+		g->ipadd_bridged = !strcmp(v, "bridged");
+	}
+	gstr(d, "network:uplink", &g->uplink);
+	if (g->uplink && !gconf_bridges_valid(g->uplink))
+		return bad_gkey(path, "network:uplink", g->uplink);
 	gstr(d, "defaults:ostemplate", &g->default_template);
 	if (!g->default_template)
 		return bad_gkey(path, "defaults:ostemplate", "");
@@ -276,6 +285,8 @@ void ctconf_free(struct ct_config *c)
 	for (unsigned i = 0; i < c->nnetif; i++)
 		for (unsigned j = 0; j < c->netif[i].nips; j++)
 			free(c->netif[i].ips[j]);
+	for (unsigned j = 0; j < c->venet.nips; j++)
+		free(c->venet.ips[j]);
 	free(c);
 }
 
@@ -287,6 +298,7 @@ static struct ct_config *ctconf_new(const struct gconf *g, unsigned ctid)
 	c->userns = g->userns_default;
 	c->uid_size = g->userns_size;
 	c->stop_timeout = g->stop_timeout;
+	c->ipadd_bridged = g->ipadd_bridged;
 	c->ram = c->swap = c->numproc = SIZE_UNLIMITED;
 	c->diskspace_soft = c->diskspace_hard = SIZE_UNLIMITED;
 	c->diskinodes_soft = c->diskinodes_hard = SIZE_UNLIMITED;

@@ -39,6 +39,10 @@ struct gconf {
 	unsigned shutdown_parallel; /* [boot] shutdown_parallel: stops at a time of shutdown (default 16) */
 	unsigned boot_bridge_wait; /* [boot] bridge_wait: seconds boot waits for the bridges it does not make (default 60) */
 	char *bridges;          /* [network] bridges: more bridges cellctl may create (space/comma list), may be NULL */
+	bool ipadd_bridged;     /* [network] ipadd_mode = bridged: a bare --ipadd goes to the first bridged
+	                         * interface (default routed: to the routed venet0, as vzctl) */
+	char *uplink;           /* [network] uplink: host interfaces that get the proxy ARP/NDP entries of
+	                         * routed addresses (space/comma list), may be NULL (none) */
 };
 
 /* Load the global config: path from $CELLCTL_CONF, else /etc/cellctl/cellctl.conf. A missing
@@ -95,6 +99,10 @@ struct ct_config {
 	/* [network] and [netif.NAME] sections */
 	struct ct_netif netif[MAX_NETIF];
 	unsigned nnetif;
+	/* [venet] ipadd: the routed addresses (routed.h), host addresses without prefix; only
+	 * venet.ips / venet.nips are used (the rest is derived: net_venet_resolve) */
+	struct ct_netif venet;
+	bool ipadd_bridged; /* copied from the global config: what a bare --ipadd means */
 	char *nameserver, *searchdomain; /* space-separated lists or "inherit" */
 	/* [security] syscall filter (secfilter.c); fixed buffers: nothing to free */
 	bool seccomp_off;         /* seccomp = no */

@@ -6,8 +6,36 @@
 #include "error.h"
 #include "log.h"
 #include "netlink.h"
+#include "routed.h"
 #include "runconf.h"
 #include "state.h"
+
+/* The same routed addresses, in the same order (the usual case: nothing was changed live). */
+static bool same_venet(const struct ct_config *a, const struct ct_config *b)
+{
+	if (a->venet.nips != b->venet.nips)
+		return false;
+	for (unsigned i = 0; i < a->venet.nips; i++)
+		if (strcmp(a->venet.ips[i], b->venet.ips[i]))
+			return false;
+	return true;
+}
+
+void ct_routed_teardown(const struct gconf *g, unsigned ctid, const struct ct_config *c)
+{
+	struct cerr_saved es;
+	cerr_save(&es);
+	if (c)
+		routed_teardown(g, c);
+	/* addresses added live (without --save) are only in the running configuration */
+	struct ct_config *run = NULL;
+	if (runconf_load(g, ctid, &run) == 0) {
+		if (!c || !same_venet(c, run))
+			routed_teardown(g, run);
+		ctconf_free(run);
+	}
+	cerr_restore(&es);
+}
 
 int ct_cleanup(const struct gconf *g, unsigned ctid, const struct cg_paths *cg, const struct ct_config *c)
 {
@@ -20,6 +48,7 @@ int ct_cleanup(const struct gconf *g, unsigned ctid, const struct cg_paths *cg, 
 	cerr_restore(&es);
 	if (c)
 		net_teardown_container(g, c); /* host veths go explicitly (by group: live additions too) */
+	ct_routed_teardown(g, ctid, c);
 	runconf_remove(g, ctid);
 	if (own)
 		ctconf_free(own);

@@ -6,6 +6,9 @@
 #include "cgroup.h"
 #include "config.h"
 
+/* Remove the proxy neighbour entries (and the host side) of the routed addresses of c (may be
+ * NULL) and of ctid's running configuration (live additions); errors are logged, not returned. */
+void ct_routed_teardown(const struct gconf *g, unsigned ctid, const struct ct_config *c);
 /* Tear down what a container leaves behind when it is gone: processes in its cgroups, the
  * cgroups, host-side network devices, state and socket. Idempotent; used by the monitor and by
  * stop when the monitor itself has died. */

@@ -11,11 +11,44 @@
 #include "runconf.h"
 #include "state.h"
 
+/* Does address text a (any prefix) appear among n's addresses? */
+static bool addr_among(const char *a, const struct ct_netif *n)
+{
+	struct net_addr x, y;
+	if (net_parse_addr(a, &x) < 0)
+		return false;
+	for (unsigned b = 0; b < n->nips; b++)
+		if (net_parse_addr(n->ips[b], &y) == 0 && net_addr_equal(&x, &y))
+			return true;
+	return false;
+}
+
+/* A routed address belongs to one container only (whatever the interfaces: it is routed to
+ * it): c's routed addresses against every address of o, and c's others against o's routed ones. */
+static const char *routed_clash(const struct ct_config *c, const struct ct_config *o)
+{
+	for (unsigned a = 0; a < c->venet.nips; a++) {
+		if (addr_among(c->venet.ips[a], &o->venet))
+			return c->venet.ips[a];
+		for (unsigned j = 0; j < o->nnetif; j++)
+			if (addr_among(c->venet.ips[a], &o->netif[j]))
+				return c->venet.ips[a];
+	}
+	for (unsigned i = 0; i < c->nnetif; i++)
+		for (unsigned a = 0; a < c->netif[i].nips; a++)
+			if (addr_among(c->netif[i].ips[a], &o->venet))
+				return c->netif[i].ips[a];
+	return NULL;
+}
+
 /* c's interfaces against those of o, another container. */
 static int check_against(const struct gconf *g, const struct ct_config *c, const struct net_ifres *mine,
 			 const struct ct_config *o)
 {
 	int running = -1; /* looked up only when an address could clash */
+	const char *clash = routed_clash(c, o);
+	if (clash && (running = ct_running(g, o->ctid, NULL)))
+		return cerr(EX_IPINUSE, 0, "IP address %s already used by CT %u", clash, o->ctid);
 	for (unsigned j = 0; j < o->nnetif; j++) {
 		struct net_ifres res;
 		if (net_resolve_netif(g, o, j, &res) < 0)
@@ -93,7 +126,7 @@ int ct_check_net_conflicts(const struct gconf *g, const struct ct_config *c)
 					    c->netif[i].ips[a], mine[i].bridge);
 		}
 	}
-	if (c->nnetif == 0)
+	if (c->nnetif == 0 && c->venet.nips == 0)
 		return 0;
 	struct conflict_scan s = {g, c, mine, cerr_msg() != NULL};
 	return ctconf_foreach(g, 0, scan_one, &s);

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "netlink.h"
 #include "quota.h"
+#include "routed.h"
 #include "runconf.h"
 #include "state.h"
 #include "util.h"
@@ -45,6 +46,17 @@ static bool netif_differs(const struct ct_config *a, unsigned i, const struct ct
 		return true;
 	for (unsigned j = 0; j < x->nips; j++)
 		if (!has_ip(y, x->ips[j]))
+			return true;
+	return false;
+}
+
+/* The routed addresses differ (as sets). */
+static bool venet_differs(const struct ct_config *a, const struct ct_config *b)
+{
+	if (a->venet.nips != b->venet.nips)
+		return true;
+	for (unsigned j = 0; j < a->venet.nips; j++)
+		if (!has_ip(&b->venet, a->venet.ips[j]))
 			return true;
 	return false;
 }
@@ -96,6 +108,11 @@ static int apply_net_live(const struct gconf *g, const struct ct_config *old, co
 				return r;
 			ips_changed = true;
 		}
+	if (venet_differs(old, c)) {
+		if ((r = routed_change(g, old, c, pid)) < 0)
+			return r;
+		ips_changed = true;
+	}
 	bool host_changed = !same(old->hostname, c->hostname);
 	bool dns_changed = !same(old->nameserver, c->nameserver) || !same(old->searchdomain, c->searchdomain);
 	if (!host_changed && !dns_changed && !ips_changed)
@@ -116,7 +133,7 @@ static int apply_net_live(const struct gconf *g, const struct ct_config *old, co
 
 static bool net_differs(const struct ct_config *a, const struct ct_config *b)
 {
-	if (a->nnetif != b->nnetif)
+	if (a->nnetif != b->nnetif || venet_differs(a, b))
 		return true;
 	for (unsigned i = 0; i < a->nnetif; i++)
 		if (strcmp(a->netif[i].ifname, b->netif[i].ifname) || netif_differs(a, i, b, i))

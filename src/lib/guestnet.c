@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "distnet.h"
+#include "netaddr.h"
 #include "error.h"
 #include "fsutil.h"
 #include "log.h"
@@ -236,14 +237,18 @@ char *gnet_resolv_values(const char *host_text, const char *key)
 
 char *gnet_hosts_addr(const struct ct_config *c)
 {
-	for (int want = 0; want < 2; want++)
-		for (unsigned k = 0; k < c->nnetif; k++)
-			for (unsigned j = 0; j < c->netif[k].nips; j++) {
-				const char *ip = c->netif[k].ips[j];
+	for (int want = 0; want < 2; want++) {
+		for (unsigned k = 0; k <= c->nnetif; k++) {
+			/* the bridged interfaces, then the routed one */
+			const struct ct_netif *n = k < c->nnetif ? &c->netif[k] : &c->venet;
+			for (unsigned j = 0; j < n->nips; j++) {
+				const char *ip = n->ips[j];
 				bool v6 = strchr(ip, ':') != NULL;
 				if (v6 == (want == 1))
 					return xstrndup(ip, strcspn(ip, "/"));
 			}
+		}
+	}
 	return NULL;
 }
 
@@ -580,8 +585,27 @@ static int write_networkd(int rootfd, const struct ct_config *c, const char *ns,
 	return s.err;
 }
 
+/* c with its routed interface venet0 as one more interface, the last one (as at start, where
+ * its default routes replace those of the bridged interfaces). */
+struct with_venet {
+	struct ct_config c;
+	struct net_venet_if v;
+};
+
+static const struct ct_config *with_venet(const struct ct_config *c, struct with_venet *w)
+{
+	if (!c->venet.nips || c->nnetif >= MAX_NETIF)
+		return c;
+	w->c = *c; /* shallow: nothing of it is freed */
+	net_venet_netif(c, &w->v);
+	w->c.netif[w->c.nnetif++] = w->v.n;
+	return &w->c;
+}
+
 int gnet_write_netconf(int rootfd, const struct ct_config *c, uid_t uid, gid_t gid)
 {
+	_cleanup_free_ struct with_venet *wv = xcalloc(1, sizeof(*wv));
+	c = with_venet(c, wv);
 	_cleanup_free_ char *osrel = NULL;
 	mode_t mode;
 	if (guest_read(rootfd, "/etc/os-release", &osrel, &mode) < 0 || !osrel)

@@ -362,6 +362,7 @@ static bool init_exited(struct mon *m)
 	if (reboot) {
 		if (m->c->nnetif)
 			net_teardown_container(m->g, m->c);
+		ct_routed_teardown(m->g, m->c->ctid, m->c);
 		log_file_only("Container rebooting");
 		if (cg_reset_leaf(m->cg) < 0) {
 			log_warn("reboot: %s", cerr_msg() ? cerr_msg() : "cannot reset the container's cgroup");

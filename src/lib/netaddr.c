@@ -300,3 +300,77 @@ int net_resolve_netif(const struct gconf *g, const struct ct_config *c, unsigned
 	out->default_bridge = g && g->bridge && !strcmp(out->bridge, g->bridge);
 	return 0;
 }
+
+int net_venet_ifname(unsigned ctid, char out[16])
+{
+	if (ctid < CTID_MIN || ctid > CTID_MAX)
+		return -EINVAL;
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%s%u", NET_VENET_IFNAME, ctid);
+	if (n > 0 && n < IFNAMSIZ) {
+		memcpy(out, buf, (size_t)n + 1);
+		return 0;
+	}
+	/* not reached with a 10-digit CTID: kept so that a wider CTID still gets a short name */
+	static const char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+	char b36[16];
+	int k = 0;
+	for (unsigned v = ctid; v; v /= 36)
+		b36[k++] = digits[v % 36];
+	int off = snprintf(out, 16, "vn");
+	while (k > 0)
+		out[off++] = b36[--k];
+	out[off] = 0;
+	return 0;
+}
+
+int net_venet_resolve(const struct ct_config *c, struct net_ifres *out)
+{
+	memset(out, 0, sizeof(*out));
+	snprintf(out->ifname, sizeof(out->ifname), "%s", NET_VENET_GUEST);
+	if (net_venet_ifname(c->ctid, out->host_ifname) < 0)
+		return -EINVAL;
+	if (!c->uuid || net_guest_mac(c->uuid, NET_VENET_IDX, out->mac) < 0)
+		ctid_mac(c->ctid, NET_VENET_IDX, false, out->mac);
+	if (!c->uuid || net_host_mac(c->uuid, NET_VENET_IDX, out->host_mac) < 0)
+		ctid_mac(c->ctid, NET_VENET_IDX, true, out->host_mac);
+	return 0;
+}
+
+int net_routed_addr(const char *s, char *out, size_t len)
+{
+	struct net_addr a;
+	int r = net_parse_addr(s, &a);
+	if (r < 0)
+		return r;
+	if (a.has_prefix && a.prefix != 8 * net_addr_len(a.family))
+		return -EDOM;
+	a.has_prefix = false;
+	a.prefix = 8 * net_addr_len(a.family);
+	if (out) {
+		char buf[64];
+		net_format_addr(&a, buf, sizeof(buf));
+		snprintf(out, len, "%s", buf);
+	}
+	return a.family;
+}
+
+void net_venet_netif(const struct ct_config *c, struct net_venet_if *out)
+{
+	memset(out, 0, sizeof(*out));
+	struct ct_netif *n = &out->n;
+	snprintf(n->ifname, sizeof(n->ifname), "%s", NET_VENET_GUEST);
+	for (unsigned i = 0; i < c->venet.nips && i < MAX_IPS; i++) {
+		char a[48];
+		int f = net_routed_addr(c->venet.ips[i], a, sizeof(a));
+		if (f < 0)
+			continue;
+		char *dst = out->buf[n->nips];
+		snprintf(dst, sizeof(out->buf[0]), "%s/%u", a, f == AF_INET ? 32u : 128u);
+		n->ips[n->nips++] = dst;
+		if (f == AF_INET)
+			snprintf(n->gw, sizeof(n->gw), "%s", NET_VENET_GW4);
+		else
+			snprintf(n->gw6, sizeof(n->gw6), "%s", NET_VENET_GW6);
+	}
+}

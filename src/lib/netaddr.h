@@ -92,3 +92,32 @@ struct net_ifres {
 	bool default_bridge;
 };
 int net_resolve_netif(const struct gconf *g, const struct ct_config *c, unsigned idx, struct net_ifres *out);
+
+/* ---- the routed interface (routed.h) ----
+ * Guest side "venet0" (vzctl's name); host side "venet<CTID>" ("venet" and at most 10 digits:
+ * always within 15 characters for CTIDs up to 2147483647; a wider CTID would get "vn<base 36>").
+ * No bridged host name starts with "venet" ("veth..", "vz.."), so the two never collide. MACs
+ * derived like those of a bridged interface, with the index NET_VENET_IDX (past the last bridged
+ * one). */
+#define NET_VENET_GUEST "venet0"
+#define NET_VENET_IFNAME "venet"
+#define NET_VENET_IDX MAX_NETIF
+/* "venet<CTID>" (see above). -EINVAL for a CTID outside 101..2147483647. Pure. */
+int net_venet_ifname(unsigned ctid, char out[16]);
+/* The names and MACs of c's routed interface (bridge empty). -EINVAL on a bad CTID. Pure. */
+int net_venet_resolve(const struct ct_config *c, struct net_ifres *out);
+/* The gateways of the routed interface inside the guest: addresses of the host side itself. */
+#define NET_VENET_GW4 "169.254.0.1"
+#define NET_VENET_GW6 "fe80::1"
+/* venet0 as an interface of the guest: its addresses "A/32" / "A/128" (in buf), the gateways of
+ * the families it has (gw NET_VENET_GW4, gw6 NET_VENET_GW6); nips 0 when c has no routed
+ * address. For the guest setup and the guest's network files. Pure. */
+struct net_venet_if {
+	struct ct_netif n;
+	char buf[MAX_IPS][64];
+};
+void net_venet_netif(const struct ct_config *c, struct net_venet_if *out);
+/* A routed address: "A", "A/32" (IPv4) or "A/128" (IPv6). Its family (AF_INET, AF_INET6) and its
+ * canonical text without prefix in out (NULL: check only); -EDOM for any other prefix, -EINVAL /
+ * -ERANGE as net_parse_addr. */
+int net_routed_addr(const char *s, char *out, size_t len);

@@ -905,3 +905,19 @@ int net_check_bridges(const struct gconf *g, const struct ct_config *c)
 	}
 	return 0;
 }
+
+/* ---- for routed.c ---- */
+
+int net_veth_add_down(struct nlc *hc, const struct ct_config *c, const struct net_ifres *res, pid_t guest_pid)
+{
+	struct net_owner o;
+	net_link_owner(c, &o);
+	return veth_add(hc, res->host_ifname, res->host_mac, res->ifname, res->mac, guest_pid, NULL, &o, false);
+}
+
+int net_spoof_set(struct nlc *hc, const struct ct_netif *n, const struct net_ifres *res)
+{
+	return spoof_install(hc, n, res);
+}
+
+void net_link_del_ours(struct nlc *hc, const char *name, const struct ct_config *c) { del_if_ours(hc, name, c); }

@@ -22,6 +22,8 @@
 #include "config.h"
 #include "netaddr.h"
 
+struct nlc;
+
 /* ---- netlink, in the caller's network namespace ---- */
 
 /* Host-side links made by net_setup_container/net_netif_up carry the link group (IFLA_GROUP,
@@ -82,6 +84,18 @@ int net_teardown_container(const struct gconf *g, const struct ct_config *c);
  * network namespace), by reason (antispoof.h). 1 when our filter is there, 0 when it is not
  * (counters all zero), -ENODEV when the interface is missing, other -errno on errors (no cerr). */
 int net_spoof_counters(const char *host_ifname, uint64_t out[SPOOF_NREASONS]);
+
+/* ---- for routed.c (the routed interface): the operations above, on its socket hc ---- */
+
+/* The veth pair res->host_ifname <-> res->ifname (MACs of res, no bridge), the host side c's
+ * (its link group and alias: net_link_owner) and left down, the guest side in the netns of
+ * guest_pid. cerr(EX_VETH). */
+int net_veth_add_down(struct nlc *hc, const struct ct_config *c, const struct net_ifres *res, pid_t guest_pid);
+/* Install or atomically replace the anti-spoofing filter of n (its addresses, res->mac) on
+ * res->host_ifname's ingress. cerr(EX_NETDEV/EX_VETH). */
+int net_spoof_set(struct nlc *hc, const struct ct_netif *n, const struct net_ifres *res);
+/* Delete host link name only when it is c's (its link group and alias). */
+void net_link_del_ours(struct nlc *hc, const char *name, const struct ct_config *c);
 
 /* create and set: every bridge c uses must exist now (and be a bridge), unless cellctl may create
  * it (net_bridge_creatable); cerr EX_BADVALUE naming it. (start refuses such a bridge too, when

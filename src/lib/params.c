@@ -715,7 +715,13 @@ static const struct param params[] = {
 	 .ok = param_valid_hostname, .help = "DNS search domains: D [D...]|inherit",
 	 .form = "domain names such as example.com, space separated, or inherit"},
 	{IF(ipadd), "ipadd", CS | PF_LIVE | PF_REPEAT, EX_BADIP, .fn_apply = netif_ap_ipadd, .fn_print = netif_pr_ipadd,
-	 .help = "add A[/prefix] to the first interface", .form = CIDR_FORM "; at most " STR(MAX_IPS) " per interface"},
+	 .help = "add A[/prefix]: to venet0 (routed) or the first interface (ipadd_mode)",
+	 .form = CIDR_FORM "; at most " STR(MAX_IPS) " per interface"},
+	{"venet_ipadd", "venet", "ipadd", CS | PF_LIVE | PF_REPEAT, EX_BADIP, .fn_apply = venet_ap_ipadd,
+	 .fn_print = venet_pr_ipadd, .help = "add A to the routed interface venet0",
+	 .form = VENET_FORM "; at most " STR(MAX_IPS)},
+	{"venet_ipdel", NETIF_SECTION, NULL, PF_SET | PF_LIVE | PF_REPEAT, EX_BADIP, .fn_apply = venet_ap_ipdel,
+	 .help = "remove A or all from the routed interface venet0", .form = VENET_FORM ", or all"},
 	{IF(ipdel), NULL, PF_SET | PF_LIVE | PF_REPEAT, EX_BADIP, .fn_apply = netif_ap_ipdel,
 	 .help = "remove A[/prefix] or all", .form = CIDR_FORM " (without /prefix: any prefix), or all"},
 	{"ip", NULL, NULL, PF_LIST, EX_BADIP, .fn_print = netif_pr_ip, .help = "addresses of all interfaces",
@@ -767,8 +773,10 @@ int param_set(struct ct_config *c, const struct param *p, const char *value)
 	int r = param_apply(p, c, v);
 	if (r < 0) {
 		char w[512], e[256];
+		/* a bare --ipadd in routed mode (ipadd_mode) takes the routed interface's form */
+		const char *form = p->fn_apply == netif_ap_ipadd && !c->ipadd_bridged ? VENET_FORM : param_form(p);
 		return cerr(p->bad_exit, 0, "invalid value for --%s: '%s'%s", p->name, str_escape_buf(value, e, sizeof(e)),
-			    params_why(r, param_form(p), w, sizeof(w)));
+			    params_why(r, form, w, sizeof(w)));
 	}
 	if (p->flags & PF_NOSAVE)
 		return 0;

@@ -17,6 +17,8 @@
 #define RATE_FORM                                                                                        \
 	"bits per second with an optional suffix k, M or G (10^3, 10^6, 10^9), such as 50M or 800k, "      \
 	"from 8k to 16G; 0 or empty for no limit"
+#define VENET_FORM                                                                                       \
+	"an IPv4 or IPv6 address without prefix (or with /32, /128), such as 203.0.113.5 or 2001:db8::5"
 #define CIDR_FORM "an IPv4 or IPv6 address with an optional /prefix, such as 10.77.0.101/24 or fd00::65/64"
 
 /* ---- params_util.c: helpers both halves call (never each other) ---- */
@@ -32,6 +34,10 @@ int params_bad_key(const char *name, int code, const char *sec, const char *key,
 		   const char *form);
 
 /* ---- params_netif.c: the table's interface parameters and the [netif.X] sections ---- */
+/* [venet] ipadd: add / remove routed addresses (net_routed_addr forms; "all" for ipdel); print them. */
+int venet_ap_ipadd(struct ct_config *c, const char *v);
+int venet_ap_ipdel(struct ct_config *c, const char *v);
+void venet_pr_ipadd(const struct ct_config *c, char *buf, unsigned len);
 int netif_ap_ipadd(struct ct_config *c, const char *v);
 int netif_ap_ipdel(struct ct_config *c, const char *v);
 void netif_pr_ipadd(const struct ct_config *c, char *buf, unsigned len);

@@ -72,10 +72,103 @@ static struct ct_netif *netif_new(struct ct_config *c, const char *ifname)
 	return n;
 }
 
+/* ---- the routed interface: [venet] ipadd ---- */
+
+int venet_ap_ipadd(struct ct_config *c, const char *v)
+{
+	_cleanup_free_ char *store = NULL;
+	size_t cnt;
+	_cleanup_free_ char **tok = params_split(v, &store, &cnt);
+	if (cnt == 0)
+		return -EINVAL;
+	struct ct_netif *n = &c->venet;
+	char canon[MAX_IPS][64];
+	if (cnt > MAX_IPS)
+		return -ERANGE;
+	size_t len = strlen("ipadd = ");
+	for (unsigned j = 0; j < n->nips; j++)
+		len += strlen(n->ips[j]) + 1;
+	for (size_t i = 0; i < cnt; i++) {
+		if (net_routed_addr(tok[i], canon[i], sizeof(canon[i])) < 0)
+			return -EINVAL;
+		len += strlen(canon[i]) + 1;
+	}
+	if (len > INI_LINE_MAX)
+		return -ERANGE;
+	unsigned total = n->nips;
+	for (size_t i = 0; i < cnt; i++) {
+		bool dup = false;
+		for (unsigned j = 0; j < n->nips && !dup; j++)
+			dup = !strcmp(n->ips[j], canon[i]);
+		for (size_t k = 0; k < i && !dup; k++)
+			dup = !strcmp(canon[k], canon[i]);
+		if (!dup && ++total > MAX_IPS)
+			return -ERANGE;
+	}
+	for (size_t i = 0; i < cnt; i++) {
+		bool dup = false;
+		for (unsigned j = 0; j < n->nips && !dup; j++)
+			dup = !strcmp(n->ips[j], canon[i]);
+		if (!dup)
+			n->ips[n->nips++] = xstrdup(canon[i]);
+	}
+	return 0;
+}
+
+/* Remove the addresses of v ("all": every one) from the routed interface. */
+static int venet_del(struct ct_config *c, char **tok, size_t cnt)
+{
+	struct ct_netif *n = &c->venet;
+	for (size_t i = 0; i < cnt; i++) {
+		bool all = !strcasecmp(tok[i], "all");
+		char canon[64] = "";
+		if (!all && net_routed_addr(tok[i], canon, sizeof(canon)) < 0)
+			continue; /* another prefix: an address of a bridged interface */
+		for (unsigned j = 0; j < n->nips;) {
+			if (!all && strcmp(n->ips[j], canon)) {
+				j++;
+				continue;
+			}
+			free(n->ips[j]);
+			memmove(&n->ips[j], &n->ips[j + 1], (n->nips - j - 1) * sizeof(char *));
+			n->nips--;
+		}
+	}
+	return 0;
+}
+
+int venet_ap_ipdel(struct ct_config *c, const char *v)
+{
+	_cleanup_free_ char *store = NULL;
+	size_t cnt;
+	_cleanup_free_ char **tok = params_split(v, &store, &cnt);
+	if (cnt == 0)
+		return -EINVAL;
+	for (size_t i = 0; i < cnt; i++)
+		if (strcasecmp(tok[i], "all") && net_routed_addr(tok[i], NULL, 0) < 0)
+			return -EINVAL;
+	return venet_del(c, tok, cnt);
+}
+
+void venet_pr_ipadd(const struct ct_config *c, char *buf, unsigned len)
+{
+	size_t off = 0;
+	buf[0] = 0;
+	for (unsigned j = 0; j < c->venet.nips; j++) {
+		const char *ip = c->venet.ips[j];
+		if (off + strlen(ip) + 2 > len)
+			return;
+		off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? " " : "", ip);
+	}
+}
+
 /* ---- the table's interface parameters ---- */
 
 int netif_ap_ipadd(struct ct_config *c, const char *v)
 {
+	/* routed mode ([network] ipadd_mode, the default): the routed interface venet0 */
+	if (!c->ipadd_bridged)
+		return venet_ap_ipadd(c, v);
 	/* vzctl --ipadd: the first interface, eth0 when there is none yet */
 	bool created = c->nnetif == 0;
 	if (created && !netif_new(c, "eth0"))
@@ -96,6 +189,8 @@ int netif_ap_ipdel(struct ct_config *c, const char *v)
 	for (size_t i = 0; i < cnt; i++)
 		if (strcasecmp(tok[i], "all") && !param_valid_cidr(tok[i]))
 			return -EINVAL;
+	/* a bare --ipdel removes the address wherever it is: routed and bridged */
+	venet_del(c, tok, cnt);
 	for (size_t i = 0; i < cnt; i++) {
 		bool all = !strcasecmp(tok[i], "all");
 		size_t al = strcspn(tok[i], "/");
@@ -132,11 +227,16 @@ void netif_pr_ipadd(const struct ct_config *c, char *buf, unsigned len)
 		}
 }
 
-/* the addresses of every interface without their prefix: list's IP_ADDR column */
+/* the addresses of every interface without their prefix, the routed ones first: list's IP_ADDR column */
 void netif_pr_ip(const struct ct_config *c, char *buf, unsigned len)
 {
 	size_t used = 0;
 	buf[0] = 0;
+	for (unsigned k = 0; k < c->venet.nips; k++) {
+		int w = snprintf(buf + used, len - used, "%s%s", used ? " " : "", c->venet.ips[k]);
+		if (w > 0 && used + (size_t)w < len)
+			used += (size_t)w;
+	}
 	for (unsigned i = 0; i < c->nnetif; i++)
 		for (unsigned k = 0; k < c->netif[i].nips; k++) {
 			char a[64];
@@ -162,8 +262,8 @@ int netif_ap_add(struct ct_config *c, const char *v)
 	}
 	if (n == 5 && strchr(f[4], ','))
 		return -EINVAL;
-	if (!net_valid_ifname(f[0]) || netif_find(c, f[0]))
-		return -EINVAL;
+	if (!net_valid_ifname(f[0]) || netif_find(c, f[0]) || !strcasecmp(f[0], NET_VENET_GUEST))
+		return -EINVAL; /* venet0 is the routed interface's */
 	if ((f[1] && *f[1] && !net_valid_mac(f[1])) || (f[2] && *f[2] && !net_valid_ifname(f[2])) ||
 	    (f[3] && *f[3] && !net_valid_mac(f[3])) || (f[4] && *f[4] && !net_valid_ifname(f[4])))
 		return -EINVAL;
@@ -335,7 +435,27 @@ static void nk_print(const struct netif_key *k, const struct ct_netif *n, char *
 
 int param_netif_set(struct ct_config *c, const char *ifname, const char *key, const char *value)
 {
+	if (ifname && !strcasecmp(ifname, NET_VENET_GUEST)) {
+		/* --ifname venet0 --ipadd/--ipdel: the routed interface, whatever ipadd_mode says */
+		bool add = !strcmp(key, "ipadd");
+		if (!add && strcmp(key, "ipdel"))
+			return cerr(EX_BADVALUE, 0, "--%s: %s is the routed interface: only --ipadd and --ipdel apply to it",
+				    key, NET_VENET_GUEST);
+		int r = add ? venet_ap_ipadd(c, value) : venet_ap_ipdel(c, value);
+		if (r < 0) {
+			char w[512], e[256];
+			return cerr(EX_BADIP, 0, "invalid --%s value for interface %s: '%s'%s", key, NET_VENET_GUEST,
+				    str_escape_buf(value, e, sizeof(e)), params_why(r, VENET_FORM, w, sizeof(w)));
+		}
+		netif_sync(c);
+		return 0;
+	}
 	struct ct_netif *n = ifname ? netif_find(c, ifname) : (c->nnetif ? &c->netif[0] : NULL);
+	/* --ifname IF --ipadd A makes the bridged interface IF when there is none (the bridged
+	 * counterpart of a bare --ipadd in routed mode) */
+	bool made = false;
+	if (!n && ifname && !strcmp(key, "ipadd") && net_valid_ifname(ifname) && (n = netif_new(c, ifname)))
+		made = true;
 	if (!n)
 		return cerr(EX_BADVALUE, 0, "no interface %s: add it first with --netif_add %s", ifname ? ifname : "eth0",
 			    ifname ? ifname : "eth0");
@@ -343,9 +463,11 @@ int param_netif_set(struct ct_config *c, const char *ifname, const char *key, co
 	if (!k)
 		return cerr(EX_BADSYNTAX, 0, "--%s is not an interface option", key);
 	int r = nk_apply(k, c, n, value);
+	if (r < 0 && made)
+		netif_clear(&c->netif[--c->nnetif]);
 	if (r < 0) {
 		char w[512], e[256];
-		return cerr(k->bad_exit, 0, "invalid --%s value for interface %s: '%s'%s", key, n->ifname,
+		return cerr(k->bad_exit, 0, "invalid --%s value for interface %s: '%s'%s", key, made ? ifname : n->ifname,
 			    str_escape_buf(value, e, sizeof(e)), params_why(r, k->form, w, sizeof(w)));
 	}
 	netif_sync(c);
@@ -357,6 +479,12 @@ int param_netif_set(struct ct_config *c, const char *ifname, const char *key, co
 void netif_sync(struct ct_config *c)
 {
 	struct ini_doc *d = c->doc;
+	char vb[MAX_IPS * 48];
+	venet_pr_ipadd(c, vb, sizeof(vb));
+	if (vb[0])
+		ini_set(d, "venet", "ipadd", vb);
+	else
+		ini_unset(d, "venet", "ipadd");
 	/* drop sections of interfaces that are gone */
 	for (size_t i = 0;;) {
 		const char *sec;

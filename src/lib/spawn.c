@@ -22,6 +22,7 @@
 #include "guestnet.h"
 #include "mounts.h"
 #include "netlink.h"
+#include "routed.h"
 #include "runconf.h"
 #include "secfilter.h"
 #include "util.h"
@@ -533,6 +534,8 @@ int spawn_init(const struct spawn_req *rq, struct spawn_res *out)
 			goto fail;
 	}
 	if (c->nnetif && (r = net_setup_container(rq->g, c, pid)) < 0)
+		goto fail;
+	if (c->venet.nips && (r = routed_setup(rq->g, c, pid)) < 0)
 		goto fail;
 	if ((r = runconf_save(rq->g, c)) < 0) /* what live changes are computed against */
 		goto fail;

@@ -412,6 +412,7 @@ parent = self/$CG_NAME
 
 [network]
 bridge = $BRIDGE
+ipadd_mode = ${IPADD_MODE:-bridged}
 
 [userns]
 default = yes

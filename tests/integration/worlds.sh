@@ -23,6 +23,7 @@ mkworld() {
 		parent = $2
 		[network]
 		bridge = $BRIDGE
+		ipadd_mode = bridged
 		[userns]
 		default = yes
 		base    = $((USERNS_BASE + $3 * USERNS_SIZE))

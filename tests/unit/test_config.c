@@ -612,6 +612,7 @@ static void test_ctconf_load_save(void **state)
 	assert_string_equal(c->hostname, "new.example.com");
 
 	/* interfaces: add, ip add/del, remove, all persisted */
+	c->ipadd_bridged = true; /* [network] ipadd_mode = bridged: bare --ipadd goes to eth0 */
 	assert_int_equal(param_set(c, param_find("netif_add"), "eth2,02:00:00:00:00:09,,,br2"), 0);
 	assert_int_equal(param_set(c, param_find("ipadd"), "10.0.0.3/24"), 0);
 	assert_int_equal(param_set(c, param_find("ipdel"), "fd00::2"), 0);
@@ -870,7 +871,7 @@ static const struct {
 	{"description", "a\nb", {"'a\\x0ab': expected one line of text", NULL, NULL}},
 	{"nameserver", "1.1.1", {"10.0.0.53", "inherit", NULL}},
 	{"searchdomain", "bad_domain", {"example.com", "inherit", NULL}},
-	{"ipadd", "10.1.2.300", {"/prefix, such as 10.77.0.101/24", NULL, NULL}},
+	{"ipadd", "10.1.2.300", {"without prefix (or with /32, /128), such as 203.0.113.5", NULL, NULL}}, /* routed */
 	{"ipdel", "x", {"or all", NULL, NULL}},
 	{"netif_add", "eth0,zz", {"ifname[,mac,host_ifname,host_mac,bridge]", NULL, NULL}},
 	{"netif_del", "eth9", {"'eth9' not found: expected the name of an interface", NULL, NULL}},
@@ -985,12 +986,14 @@ static void test_param_ipadd(void **state)
 {
 	(void)state;
 	struct gconf *g = fake_gconf();
+	g->ipadd_bridged = true;
 	struct ct_config *c = NULL;
 	assert_int_equal(ctconf_from_doc(g, 101, NULL, &c), 0);
 	const struct param *ip = param_find("ipadd");
 	cerr_clear();
 	assert_true(param_set(c, ip, "10.0.0.5/33") < 0);
 	assert_int_equal(cerr_exit(), EX_BADIP);
+	assert_non_null(strstr(cerr_msg(), "/prefix, such as 10.77.0.101/24")); /* the bridged form */
 	assert_int_equal(c->nnetif, 0);
 	assert_int_equal(param_set(c, ip, "10.0.0.5/24"), 0);
 	assert_int_equal(c->nnetif, 1);
@@ -1004,6 +1007,64 @@ static void test_param_ipadd(void **state)
 	assert_null(strstr(t, "netif"));
 	free(t);
 	ctconf_free(c);
+	gconf_free(g);
+}
+
+/* ipadd_mode routed (the default): a bare --ipadd goes to [venet] ipadd, host addresses only
+ * (EX_BADIP for another prefix); --ifname venet0 reaches it in either mode; a bare --ipdel removes
+ * from both; list's ip field shows the routed addresses first. */
+static void test_param_ipadd_routed(void **state)
+{
+	(void)state;
+	struct gconf *g = fake_gconf();
+	struct ct_config *c = NULL;
+	assert_int_equal(ctconf_from_doc(g, 101, NULL, &c), 0);
+	const struct param *ip = param_find("ipadd");
+	cerr_clear();
+	assert_true(param_set(c, ip, "203.0.113.5/24") < 0);
+	assert_int_equal(cerr_exit(), EX_BADIP);
+	assert_non_null(strstr(cerr_msg(), "without prefix"));
+	assert_int_equal(param_set(c, ip, "203.0.113.5/32 2001:DB8::5"), 0);
+	assert_int_equal(param_set(c, ip, "203.0.113.5"), 0); /* already there */
+	assert_int_equal(c->nnetif, 0);
+	assert_int_equal(c->venet.nips, 2);
+	assert_string_equal(ini_get(c->doc, "venet", "ipadd"), "203.0.113.5 2001:db8::5");
+	/* a bridged interface beside it, with --ifname */
+	cerr_clear();
+	assert_true(param_netif_set(c, "eth1", "ipadd", "10.0.0.300/24") < 0);
+	assert_int_equal(c->nnetif, 0);
+	assert_non_null(strstr(cerr_msg(), "interface eth1"));
+	assert_int_equal(param_netif_set(c, "eth1", "ipadd", "10.0.0.5/24"), 0); /* makes eth1 */
+	assert_int_equal(c->nnetif, 1);
+	assert_int_equal(param_netif_set(c, "venet0", "ipadd", "203.0.113.6"), 0);
+	cerr_clear();
+	assert_true(param_netif_set(c, "venet0", "ipadd", "203.0.113.7/31") < 0);
+	assert_int_equal(cerr_exit(), EX_BADIP);
+	assert_true(param_netif_set(c, "venet0", "mac", "02:00:00:00:00:01") < 0);
+	assert_true(param_set(c, param_find("netif_add"), "venet0") < 0);
+	char buf[512];
+	assert_true(param_print(param_find("ip"), c, buf, sizeof(buf)));
+	assert_string_equal(buf, "203.0.113.5 2001:db8::5 203.0.113.6 10.0.0.5");
+	/* the saved text loads back to the same */
+	char *t = ini_render(c->doc);
+	struct ct_config *c2 = NULL;
+	assert_int_equal(ctconf_from_text(g, 101, "x", t, &c2), 0);
+	free(t);
+	assert_int_equal(c2->venet.nips, 3);
+	assert_string_equal(c2->venet.ips[2], "203.0.113.6");
+	ctconf_free(c2);
+	assert_int_equal(param_set(c, param_find("ipdel"), "203.0.113.5 10.0.0.5"), 0);
+	assert_int_equal(c->venet.nips, 2);
+	assert_int_equal(c->netif[0].nips, 0);
+	assert_int_equal(param_set(c, param_find("venet_ipdel"), "all"), 0);
+	assert_int_equal(c->venet.nips, 0);
+	assert_null(ini_get(c->doc, "venet", "ipadd"));
+	ctconf_free(c);
+	/* [venet] ipadd with a prefix in a file: refused naming the key */
+	cerr_clear();
+	assert_true(ctconf_from_text(g, 101, "x", "[venet]\nipadd = 203.0.113.5/24\n", &c) < 0);
+	assert_int_equal(cerr_exit(), EX_BADIP);
+	assert_non_null(strstr(cerr_msg(), "[venet] ipadd"));
 	gconf_free(g);
 }
 
@@ -1190,6 +1251,7 @@ int main(void)
 		cmocka_unit_test(test_param_value_errors),
 		cmocka_unit_test(test_param_accumulate),
 		cmocka_unit_test(test_param_ipadd),
+		cmocka_unit_test(test_param_ipadd_routed),
 		cmocka_unit_test(test_shipped_conf),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

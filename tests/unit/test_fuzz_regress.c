@@ -190,7 +190,7 @@ static void test_ini_set_reads_back(void **state)
 
 static struct ct_config *new_ct(void)
 {
-	static struct gconf g = {.userns_default = true, .userns_size = 65536, .stop_timeout = 120};
+	static struct gconf g = {.userns_default = true, .userns_size = 65536, .stop_timeout = 120, .ipadd_bridged = true};
 	g.config_dir = tmpdir;
 	struct ct_config *c = NULL;
 	assert_int_equal(ctconf_from_doc(&g, 101, ini_parse("[container]\nhostname = a\n"), &c), 0);
@@ -200,7 +200,7 @@ static struct ct_config *new_ct(void)
 /* What set --save wrote loads again, to the same interfaces and description. */
 static void reload_same(struct ct_config *c)
 {
-	static struct gconf g = {.userns_default = true, .userns_size = 65536, .stop_timeout = 120};
+	static struct gconf g = {.userns_default = true, .userns_size = 65536, .stop_timeout = 120, .ipadd_bridged = true};
 	g.config_dir = tmpdir;
 	assert_int_equal(ctconf_save(c), 0);
 	struct ct_config *c2 = NULL;

@@ -440,6 +440,70 @@ static void test_write_debian(void **state)
 	rmrf(dir);
 }
 
+/* The routed venet0 (issue 13): stanzas and a networkd file like a bridged interface's, last, with
+ * host addresses, the on-link route to 169.254.0.1 and the default routes via 169.254.0.1 and
+ * fe80::1; beside a bridged eth1. */
+static void test_write_venet(void **state)
+{
+	(void)state;
+	_cleanup_free_ char *dir = mktemp_dir();
+	_cleanup_free_ char *root = xasprintf("%s/root", dir);
+	assert_int_equal(mkdir(root, 0755), 0);
+	mkd(root, "etc");
+	mkd(root, "etc/network");
+	mkd(root, "etc/network/interfaces.d");
+	mkd(root, "etc/systemd");
+	mkd(root, "etc/systemd/system");
+	mkd(root, "etc/systemd/system/multi-user.target.wants");
+	put(root, "etc/os-release", "ID=debian\nVERSION_ID=\"12\"\n");
+	put(root, "etc/network/interfaces", "source /etc/network/interfaces.d/*\n\nauto lo\niface lo inet loopback\n");
+	_cleanup_free_ char *wants = xasprintf("%s/etc/systemd/system/multi-user.target.wants/systemd-networkd.service", root);
+	assert_int_equal(symlink("/lib/systemd/system/systemd-networkd.service", wants), 0);
+	struct ct_config c = {.ctid = 101};
+	add_if(&c, "eth1", "10.1.0.5/24", NULL, NULL);
+	c.venet.ips[c.venet.nips++] = UNCONST("203.0.113.5");
+	c.venet.ips[c.venet.nips++] = UNCONST("2001:db8::5");
+	int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	assert_true(rootfd >= 0);
+	assert_int_equal(gnet_write_netconf(rootfd, &c, getuid(), getgid()), 0);
+	char *s = slurp(root, "etc/network/interfaces.d/cellctl");
+	assert_non_null(s);
+	assert_non_null(strstr(s, "auto eth1\n"));
+	const char *v = strstr(s, "auto venet0\niface venet0 inet manual\n");
+	assert_non_null(v);
+	assert_true(v > strstr(s, "auto eth1\n")); /* last: its default routes win, as at start */
+	assert_non_null(strstr(v, "up ip addr replace 203.0.113.5/32 dev venet0\n"));
+	assert_non_null(strstr(v, "up ip -6 addr replace 2001:db8::5/128 dev venet0 nodad\n"));
+	assert_non_null(strstr(v, "up ip route replace 169.254.0.1 dev venet0 scope link\n"));
+	assert_non_null(strstr(v, "up ip route replace default via 169.254.0.1 dev venet0\n"));
+	assert_non_null(strstr(v, "up ip -6 route replace default via fe80::1 dev venet0\n"));
+	free(s);
+	s = slurp(root, "etc/systemd/network/10-cellctl-venet0.network");
+	assert_non_null(s);
+	assert_non_null(strstr(s, "Name=venet0\n"));
+	assert_non_null(strstr(s, "Address=203.0.113.5/32\n"));
+	assert_non_null(strstr(s, "Address=2001:db8::5/128\n"));
+	assert_non_null(strstr(s, "Gateway=169.254.0.1\n"));
+	assert_non_null(strstr(s, "Gateway=fe80::1\n"));
+	free(s);
+	assert_true(exists(root, "etc/systemd/network/10-cellctl-eth1.network"));
+	/* the routed addresses go: so do venet0's stanza and file */
+	c.venet.nips = 0;
+	assert_int_equal(gnet_write_netconf(rootfd, &c, getuid(), getgid()), 0);
+	s = slurp(root, "etc/network/interfaces.d/cellctl");
+	assert_null(strstr(s, "venet0"));
+	free(s);
+	assert_false(exists(root, "etc/systemd/network/10-cellctl-venet0.network"));
+	_cleanup_free_ char *h = NULL;
+	c.venet.ips[c.venet.nips++] = UNCONST("203.0.113.5");
+	free(c.netif[0].ips[0]);
+	c.nnetif = 0;
+	h = gnet_hosts_addr(&c);
+	assert_string_equal(h, "203.0.113.5"); /* a routed-only container's hosts line */
+	close(rootfd);
+	rmrf(dir);
+}
+
 /* No interfaces.d: a block in the main file; a guest symlink never leads out; busybox: nothing. */
 static void test_write_main_block(void **state)
 {
@@ -527,6 +591,7 @@ int main(void)
 		cmocka_unit_test(test_ifupdown_parse),
 		cmocka_unit_test(test_networkd),
 		cmocka_unit_test(test_write_debian),
+		cmocka_unit_test(test_write_venet),
 		cmocka_unit_test(test_write_main_block),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -150,6 +150,40 @@ static void test_conflicts(void **state)
 	assert_int_equal(cerr_exit(), EX_IPINUSE);
 	cerr_clear();
 
+	/* routed addresses (issue 13) belong to one container whatever the bridges: CT 102 running
+	 * with [venet] ipadd 203.0.113.2; ours as a routed one, or on a bridged interface of another
+	 * bridge, is refused; a routed address of ours that 102 has on its bridged eth0 too */
+	_cleanup_free_ char *r102v = xasprintf("[container]\nuuid = %s\n[venet]\nipadd = 203.0.113.2\n[netif.eth0]\n"
+					       "ipadd = 10.77.0.102/24\n", U2);
+	put(run, "102.running", r102v);
+	free(c.netif[0].ips[0]);
+	c.netif[0].ips[0] = xstrdup("10.77.0.51/24");
+	assert_int_equal(ct_check_net_conflicts(&g, &c), 0);
+	c.venet.ips[c.venet.nips++] = UNCONST("203.0.113.2");
+	assert_true(ct_check_net_conflicts(&g, &c) < 0);
+	assert_int_equal(cerr_exit(), EX_IPINUSE);
+	assert_non_null(strstr(cerr_msg(), "203.0.113.2 already used by CT 102"));
+	cerr_clear();
+	c.venet.ips[0] = UNCONST("10.77.0.102");
+	assert_true(ct_check_net_conflicts(&g, &c) < 0);
+	cerr_clear();
+	c.venet.nips = 0;
+	free(c.netif[0].ips[0]);
+	c.netif[0].ips[0] = xstrdup("203.0.113.2/24");
+	strcpy(c.netif[0].bridge, "otherbr");
+	g.bridges = UNCONST("otherbr");
+	assert_true(ct_check_net_conflicts(&g, &c) < 0);
+	assert_int_equal(cerr_exit(), EX_IPINUSE);
+	cerr_clear();
+	c.netif[0].bridge[0] = 0;
+	g.bridges = NULL;
+	/* a routed-only container is checked too */
+	struct ct_config v = {.ctid = 105, .uuid = UNCONST("11111111-2222-4333-8444-666666666666")};
+	v.venet.ips[v.venet.nips++] = UNCONST("203.0.113.2");
+	assert_true(ct_check_net_conflicts(&g, &v) < 0);
+	cerr_clear();
+	put(run, "102.running", r102);
+
 	/* an explicit host name equal to CT 102's derived one */
 	free(c.netif[0].ips[0]);
 	c.netif[0].ips[0] = xstrdup("10.77.0.50/24");

@@ -402,6 +402,78 @@ static void test_owner(void **state)
 	assert_string_equal(b.alias, "cellctl ct 7");
 }
 
+static void test_venet_names(void **state)
+{
+	(void)state;
+	char n[16];
+	assert_int_equal(net_venet_ifname(101, n), 0);
+	assert_string_equal(n, "venet101");
+	assert_int_equal(net_venet_ifname(2147483647, n), 0);
+	assert_string_equal(n, "venet2147483647");
+	assert_true(strlen(n) <= 15);
+	assert_int_equal(net_venet_ifname(100, n), -EINVAL);
+	assert_int_equal(net_venet_ifname(2147483648u, n), -EINVAL);
+	/* never the name of a bridged host side */
+	char h[16];
+	for (unsigned ctid = 101; ctid < 2147483647u; ctid = ctid * 7 + 3) {
+		assert_int_equal(net_venet_ifname(ctid, n), 0);
+		for (unsigned i = 0; i < MAX_NETIF; i++) {
+			assert_int_equal(net_host_ifname(ctid, i, h), 0);
+			assert_string_not_equal(n, h);
+		}
+	}
+	struct ct_config c = {.ctid = 4242};
+	struct net_ifres r;
+	assert_int_equal(net_venet_resolve(&c, &r), 0);
+	assert_string_equal(r.ifname, "venet0");
+	assert_string_equal(r.host_ifname, "venet4242");
+	assert_string_equal(r.bridge, "");
+	assert_true(net_valid_mac(r.mac));
+	assert_true(net_valid_mac(r.host_mac));
+	assert_true(strncmp(r.host_mac, "fe:", 3) == 0);
+	assert_true(strncmp(r.mac, "fe:", 3) != 0);
+	/* stable, and apart from every bridged interface's MAC */
+	struct net_ifres r2;
+	assert_int_equal(net_venet_resolve(&c, &r2), 0);
+	assert_string_equal(r.mac, r2.mac);
+	c.uuid = UNCONST("0b7e3c1a-4f2d-4e8b-9a6c-2d1e0f3a4b5c");
+	assert_int_equal(net_venet_resolve(&c, &r2), 0);
+	for (unsigned i = 0; i < MAX_NETIF; i++) {
+		char m[18];
+		assert_int_equal(net_guest_mac(c.uuid, i, m), 0);
+		assert_string_not_equal(m, r2.mac);
+	}
+}
+
+static void test_routed_addr(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *in;
+		int r;
+		const char *out;
+	} t[] = {
+		{"203.0.113.5", AF_INET, "203.0.113.5"},
+		{"203.0.113.5/32", AF_INET, "203.0.113.5"},
+		{"2001:db8::5", AF_INET6, "2001:db8::5"},
+		{"2001:DB8:0::5/128", AF_INET6, "2001:db8::5"},
+		{"203.0.113.5/24", -EDOM, NULL},
+		{"2001:db8::5/64", -EDOM, NULL},
+		{"203.0.113.5/33", -ERANGE, NULL},
+		{"203.0.113.300", -EINVAL, NULL},
+		{"", -EINVAL, NULL},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(t); i++) {
+		char buf[64] = "";
+		int r = net_routed_addr(t[i].in, buf, sizeof(buf));
+		if (r != t[i].r)
+			fail_msg("'%s': %d, want %d", t[i].in, r, t[i].r);
+		if (r > 0)
+			assert_string_equal(buf, t[i].out);
+		assert_int_equal(net_routed_addr(t[i].in, NULL, 0), t[i].r);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -416,6 +488,8 @@ int main(void)
 		cmocka_unit_test(test_resolve),
 		cmocka_unit_test(test_rate),
 		cmocka_unit_test(test_owner),
+		cmocka_unit_test(test_venet_names),
+		cmocka_unit_test(test_routed_addr),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
