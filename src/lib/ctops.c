@@ -201,8 +201,6 @@ int ct_create(const struct gconf *g, unsigned ctid, const struct create_opts *o)
 	if ((r = ct_check_net_conflicts(g, c)) < 0 || (r = net_check_bridges(g, c)) < 0)
 		return r;
 	const bool overlay = ctconf_overlay(c);
-	if (c->layout && !overlay && (r = param_set(c, param_find("layout"), "")) < 0)
-		return r; /* copy: the default, not written */
 	/* overlay: the tree is made (once) and named in the config under the trees' lock, which
 	 * prune takes too: a tree a create is about to name is never removed */
 	_cleanup_lock_ struct ct_lock tlk = CT_LOCK_INIT;

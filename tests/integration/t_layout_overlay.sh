@@ -26,6 +26,13 @@ du_copy=$(du -sk "$PRIV_DIR/$CT3" | cut -f1)
 log "copy create: $((t1 - t0)) ms, du $du_copy KiB"
 expect_match '^$' "$(conf_get "$CT3" layout)" "copy stays the default: no layout key written"
 check "destroy the copy container" cc destroy "$CT3"
+create_ct "$CT3" --layout copy
+expect_match '^copy$' "$(conf_get "$CT3" layout)" "--layout copy is recorded"
+[ -x "$PRIV_DIR/$CT3/bin/busybox" ] && ok "--layout copy is a full copy" || fail "--layout copy is a full copy"
+start_ct "$CT3"
+expect_output '^0 0$' cc exec "$CT3" -- stat -c '%u %g' /bin/busybox
+check "stop the copy container" cc stop "$CT3"
+check "destroy the copy container" cc destroy "$CT3"
 
 # ---- with a user namespace ------------------------------------------------------------------
 t0=$(ms)
