@@ -90,6 +90,16 @@ check "start $CT again" cc start "$CT"
 expect_output '^made$' cc exec "$CT" -- cat /made-inside
 check "set --hostname live" cc set "$CT" --hostname ovl-a2 --save
 expect_output '^ovl-a2$' cc exec "$CT" -- cat /etc/hostname
+# a reboot inside: the monitor mounts the overlay again over the same upper and work dirs
+init_start() { cc exec "$CT" -- cat /proc/1/stat 2>/dev/null | awk '{print $22}'; }
+booted_again() { is_running "$CT" && s=$(init_start) && [ -n "$s" ] && [ "$s" != "$1" ]; }
+s0=$(init_start)
+timeout 30 nsenter --net="/run/netns/$NS" -- "$CELLCTL" exec "$CT" -- reboot >/dev/null 2>&1
+wait_for 60 booted_again "$s0" && ok "reboot inside: the container came back" ||
+	fail "reboot inside: the container came back" "$(tail -5 "$LOG_FILE" 2>/dev/null)"
+expect_output '^made$' cc exec "$CT" -- cat /made-inside
+run cc list -H -o ctid,layout,template_tree
+expect_match "^ *$CT +overlay +$tree *\$" "$OUT" "list -o layout,template_tree"
 check "stop $CT" cc stop "$CT"
 check "stop $CT2" cc stop "$CT2"
 
