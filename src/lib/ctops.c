@@ -127,7 +127,11 @@ static int overlay_private(const struct gconf *g, const struct ct_config *c, con
 		if (mkdirat(dfd, dirs[i].name, dirs[i].mode) < 0)
 			return cerr(EX_SYSTEM, errno, "create %s/%s", dir, dirs[i].name);
 	_cleanup_close_ int ufd = openat(dfd, CT_OVL_UPPER, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (ufd < 0 || fchown(ufd, shift + ts.st_uid, shift + ts.st_gid) < 0 || fchmod(ufd, ts.st_mode & 07777) < 0)
+	/* the tree's ids are not checked against the block (a tree serves every container): an
+	 * owner outside it gives the upper layer's top to the container's root */
+	uid_t uid = c->userns && ts.st_uid >= c->uid_size ? 0 : ts.st_uid;
+	gid_t gid = c->userns && ts.st_gid >= c->uid_size ? 0 : ts.st_gid;
+	if (ufd < 0 || fchown(ufd, shift + uid, shift + gid) < 0 || fchmod(ufd, ts.st_mode & 07777) < 0)
 		return cerr(EX_SYSTEM, errno, "set up the upper layer %s/" CT_OVL_UPPER, dir);
 	return 0;
 }
@@ -338,6 +342,15 @@ int ct_start(const struct gconf *g, unsigned ctid, bool force)
 	struct stat st;
 	if (stat(root, &st) < 0 || !S_ISDIR(st.st_mode))
 		return cerr(EX_NOPRIVATE, errno ? errno : ENOTDIR, "private area %s", root);
+	if (ctconf_overlay(c)) {
+		if (!c->template_tree || !*c->template_tree)
+			return cerr(EX_BADCONFIG, 0, "container %u has layout overlay but no template_tree in %s", ctid,
+				    c->path);
+		_cleanup_free_ char *tree = tpl_tree_path(g, c->template_tree);
+		if (stat(tree, &st) < 0 || !S_ISDIR(st.st_mode))
+			return cerr(EX_NOPRIVATE, errno ? errno : ENOTDIR, "the template tree %s of container %u", tree,
+				    ctid);
+	}
 	if ((r = quota_ct_ensure(g, c)) < 0)
 		return r;
 	if ((r = mkdir_p(g->run_dir, 0700)) < 0)

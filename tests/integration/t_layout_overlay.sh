@@ -176,6 +176,13 @@ else
 fi
 
 # bad input
+create_ct "$CT" --layout overlay
+check "prune while it exists keeps its tree" cc template prune
+sed -i '/^template_tree/d' "$CONF_DIR/$CT.conf"
+expect_exit 85 cc start "$CT"
+expect_match 'layout overlay but no template_tree' "$OUT" "start refuses a config without template_tree"
+check "destroy $CT" cc destroy "$CT"
+expect_output '^Removed template tree ' cc template prune
 expect_exit 21 cc create "$CT2" --layout cow
 [ -e "$CONF_DIR/$CT2.conf" ] && fail "a bad layout creates nothing" || ok "a bad layout creates nothing"
 
