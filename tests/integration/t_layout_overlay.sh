@@ -36,7 +36,7 @@ check "destroy the copy container" cc destroy "$CT3"
 
 # ---- with a user namespace ------------------------------------------------------------------
 t0=$(ms)
-create_ct "$CT" --layout overlay --hostname ovl-a
+create_ct "$CT" --layout overlay --hostname ovl-a --ipadd 10.77.5.11/24 --nameserver 10.77.5.53
 t1=$(ms)
 log "first overlay create (extracts the tree): $((t1 - t0)) ms"
 expect_match '^overlay$' "$(conf_get "$CT" layout)" "the config records layout = overlay"
@@ -75,6 +75,9 @@ expect_match "^$((base + 1000)):$((base + 1000))\$" "$(stat -c '%u:%g' "$PRIV_DI
 expect_match "^$base:$base\$" "$(stat -c '%u:%g' "$PRIV_DIR/$CT/upper/etc/passwd" 2>&1)" \
 	"host: a copied-up file keeps its mapped owner ($base)"
 expect_match '^ovl-a$' "$(cat "$PRIV_DIR/$CT/upper/etc/hostname" 2>&1)" "the host's guest files went to the upper layer"
+expect_output '^nameserver 10\.77\.5\.53$' cc exec "$CT" -- cat /etc/resolv.conf
+expect_output "^10\.77\.5\.11[[:space:]]+ovl-a" cc exec "$CT" -- cat /etc/hosts
+expect_match "^$base:$base\$" "$(stat -c '%u:%g' "$PRIV_DIR/$CT/upper/etc/hosts" 2>&1)" "/etc/hosts, written at start, is the guest root's in the upper layer"
 sum_after=$(cd "$T" && find . -printf '%p %u %g %m %s %T@\n' | sort | md5sum)
 [ "$sum_before" = "$sum_after" ] && ok "the tree is unchanged by writes and deletes inside" \
 	|| fail "the tree is unchanged by writes and deletes inside"
@@ -90,6 +93,9 @@ check "start $CT again" cc start "$CT"
 expect_output '^made$' cc exec "$CT" -- cat /made-inside
 check "set --hostname live" cc set "$CT" --hostname ovl-a2 --save
 expect_output '^ovl-a2$' cc exec "$CT" -- cat /etc/hostname
+check "set --nameserver live" cc set "$CT" --nameserver 10.77.5.54 --save
+expect_output '^nameserver 10\.77\.5\.54$' cc exec "$CT" -- cat /etc/resolv.conf
+grep -q 10.77.5.54 "$T/etc/resolv.conf" 2>/dev/null && fail "a live set leaves the tree alone" || ok "a live set leaves the tree alone"
 # a reboot inside: the monitor mounts the overlay again over the same upper and work dirs
 init_start() { cc exec "$CT" -- cat /proc/1/stat 2>/dev/null | awk '{print $22}'; }
 booted_again() { is_running "$CT" && s=$(init_start) && [ -n "$s" ] && [ "$s" != "$1" ]; }
