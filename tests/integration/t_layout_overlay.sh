@@ -46,6 +46,19 @@ T=$TPL_DIR/trees/$tree
 base=$(conf_get "$CT" uid_base)
 [ -d "$T" ] && ok "the tree exists: $T" || fail "the tree exists: $T"
 expect_match '^700 0:0$' "$(stat -c '%a %u:%g' "$TPL_DIR/trees")" "trees/ is 0700 root"
+if command -v setpriv >/dev/null; then
+	# container-relative ids on disk collide with host users': none of them may reach the tree
+	# (the test's own dirs are opened for traversal meanwhile: only trees/ may stop it)
+	m1=$(stat -c %a "$TMPD") m2=$(stat -c %a "$TPL_DIR")
+	chmod o+x "$TMPD" "$TPL_DIR"
+	run setpriv --reuid 1000 --regid 1000 --clear-groups ls "$TPL_DIR"
+	run2=$RC
+	run setpriv --reuid 1000 --regid 1000 --clear-groups ls "$T/etc"
+	chmod "$m1" "$TMPD"
+	chmod "$m2" "$TPL_DIR"
+	[ "$run2" = 0 ] && [ "$RC" != 0 ] && ok "host uid 1000 cannot reach the tree" ||
+		fail "host uid 1000 cannot reach the tree (template_dir: exit $run2, tree: exit $RC)" "$OUT"
+fi
 expect_match '^0:0$' "$(stat -c '%u:%g' "$T/bin/busybox")" "the tree is container-relative (bin/busybox 0:0)"
 [ -e "$PRIV_DIR/$CT/upper/bin" ] && fail "no copy of the template in the private area" \
 	|| ok "no copy of the template in the private area"
