@@ -127,12 +127,26 @@ static void test_tree_ensure_prune(void **state)
 	assert_int_equal(unlink(arch), 0);
 	fx_write(src, "etc/hostname", "y\n");
 	assert_int_equal(tpl_archive_pack(src, arch, false), 0);
+	/* an extraction killed midway left its partial tree: the next ensure starts afresh */
+	struct stat as;
+	assert_int_equal(stat(arch, &as), 0);
+	char *next = tpl_tree_name("t1", &as);
+	char *junk = xasprintf("%s/trees/.%s.partial", td, next);
+	fx_write(junk, "half/extracted", "x");
 	char *t3 = NULL;
 	assert_int_equal(tpl_tree_lock(&g, &lk), 0);
 	assert_int_equal(tpl_tree_ensure(&g, "t1", arch, NULL, &t3, &made), 0);
 	ct_lock_release(&lk);
 	assert_true(made);
+	assert_string_equal(t3, next);
 	assert_string_not_equal(t1, t3);
+	assert_int_not_equal(stat(junk, &st), 0);
+	char *half = xasprintf("%s/trees/%s/half", td, t3);
+	assert_int_not_equal(stat(half, &st), 0);
+	free(half);
+	free(next);
+	/* and prune removes one it finds */
+	fx_write(junk, "half/extracted", "x");
 	assert_int_equal(stat(init, &st), 0);
 	/* a container names t3: prune removes t1 only */
 	char *conf = xasprintf("[container]\nlayout = overlay\ntemplate_tree = %s\n", t3);
@@ -140,10 +154,18 @@ static void test_tree_ensure_prune(void **state)
 	char **rm = NULL;
 	unsigned n = 0;
 	assert_int_equal(tpl_tree_prune(&g, &rm, &n), 0);
-	assert_int_equal(n, 1);
-	assert_string_equal(rm[0], t1);
-	free(rm[0]);
+	assert_int_equal(n, 2);
+	bool got_t1 = false, got_junk = false;
+	for (unsigned i = 0; i < n; i++) {
+		got_t1 |= !strcmp(rm[i], t1);
+		got_junk |= !strcmp(rm[i], strrchr(junk, '/') + 1);
+		free(rm[i]);
+	}
 	free(rm);
+	assert_true(got_t1);
+	assert_true(got_junk);
+	assert_int_not_equal(stat(junk, &st), 0);
+	free(junk);
 	assert_int_not_equal(stat(init, &st), 0);
 	char *p3 = tpl_tree_path(&g, t3);
 	assert_int_equal(stat(p3, &st), 0);
