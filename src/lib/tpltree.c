@@ -128,6 +128,12 @@ int tpl_tree_ensure(const struct gconf *g, const char *tname, const char *archiv
 		cerr_replace(EX_SYSTEM, EINTR, "extraction of template %s interrupted", tname);
 	if (r == 0 && !tree_has_init(dfd, tmp))
 		r = cerr(EX_BADTEMPLATE, 0, "template %s has no init (/sbin/init, /etc/init or /bin/init)", tname);
+	/* the archive replaced meanwhile (template build renames a new one into place): what was
+	 * extracted may be the new one, which must not carry the old one's ID */
+	struct stat now;
+	if (r == 0 && (stat(archive, &now) < 0 || now.st_ino != st.st_ino || now.st_size != st.st_size ||
+		       now.st_mtim.tv_sec != st.st_mtim.tv_sec || now.st_mtim.tv_nsec != st.st_mtim.tv_nsec))
+		r = cerr(EX_SYSTEM, EAGAIN, "template %s changed during its extraction: try again", tname);
 	if (r == 0 && renameat(dfd, tmp, dfd, name) < 0)
 		r = cerr(EX_SYSTEM, errno, "rename %s to %s in %s/trees", tmp, name, g->template_dir);
 	if (r < 0) {

@@ -29,8 +29,9 @@ int tpl_tree_lock(const struct gconf *g, struct ct_lock *l);
 /* With the lock held: the tree of template tname (its archive is archive) exists afterwards;
  * *tree gets its name (malloc'd), *made whether this call extracted it. A missing tree is
  * extracted with cellctl-archive (tpl_extract, no shift) into trees/.TREE.partial, checked for an
- * init and renamed into place; trees/ is made 0700 (container-relative ids collide with host
- * users'). cancel: as tpl_extract_opts. cerr EX_BADTEMPLATE for a bad archive, EX_SYSTEM else. */
+ * init and renamed into place (unless the archive changed meanwhile: EX_SYSTEM, EAGAIN); trees/
+ * is made 0700 (container-relative ids collide with host users'). cancel: as tpl_extract_opts.
+ * cerr EX_BADTEMPLATE for a bad archive, EX_SYSTEM else. */
 int tpl_tree_ensure(const struct gconf *g, const char *tname, const char *archive, volatile int *cancel, char **tree,
 		    bool *made);
 /* Remove every tree that no container's config names (layout overlay, template_tree), and

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Template trees: the ID and path derivation (pure), and, as root, one extraction shared by two
  * ensures, a rebuilt archive getting a new tree, and prune keeping the tree a config names. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -85,6 +86,17 @@ static void test_tree_name(void **state)
 	free(p);
 }
 
+/* an archiver whose extraction sees the archive rebuilt meanwhile (as template build would) */
+static const char *race_src;
+static int racing_extract(const char *archive, const char *destdir, const struct tpl_extract_opts *o)
+{
+	int r = tpl_archive_extract(archive, destdir, o);
+	if (r == 0 && unlink(archive) == 0)
+		r = tpl_archive_pack(race_src, archive, false);
+	return r;
+}
+static const struct tpl_archiver racing = {racing_extract, tpl_archive_pack};
+
 /* as root: ensure extracts once, in container-relative ownership, into a 0700 trees dir; prune
  * removes only what no config names */
 static void test_tree_ensure_prune(void **state)
@@ -148,6 +160,29 @@ static void test_tree_ensure_prune(void **state)
 	/* and prune removes one it finds */
 	fx_write(junk, "half/extracted", "x");
 	assert_int_equal(stat(init, &st), 0);
+	/* rebuilt during the extraction: nothing is kept under the old archive's ID */
+	assert_int_equal(unlink(arch), 0);
+	fx_write(src, "etc/hostname", "z\n");
+	assert_int_equal(tpl_archive_pack(src, arch, false), 0);
+	struct stat old;
+	assert_int_equal(stat(arch, &old), 0);
+	char *oldname = tpl_tree_name("t1", &old), *oldpath = xasprintf("%s/trees/%s", td, oldname),
+	     *oldpart = xasprintf("%s/trees/.%s.partial", td, oldname);
+	race_src = src;
+	tpl_set_archiver(&racing);
+	char *t4 = NULL;
+	assert_int_equal(tpl_tree_lock(&g, &lk), 0);
+	assert_int_equal(tpl_tree_ensure(&g, "t1", arch, NULL, &t4, &made), -EAGAIN);
+	ct_lock_release(&lk);
+	tpl_set_archiver(&tpl_archive_local);
+	assert_null(t4);
+	assert_int_equal(cerr_exit(), EX_SYSTEM);
+	cerr_clear();
+	assert_int_not_equal(stat(oldpath, &st), 0);
+	assert_int_not_equal(stat(oldpart, &st), 0);
+	free(oldname);
+	free(oldpath);
+	free(oldpart);
 	/* a container names t3: prune removes t1 only */
 	char *conf = xasprintf("[container]\nlayout = overlay\ntemplate_tree = %s\n", t3);
 	fx_write(cd, "101.conf", conf);
