@@ -197,6 +197,10 @@ fi
 # bad input
 create_ct "$CT" --layout overlay
 check "prune while it exists keeps its tree" cc template prune
+expect_exit 20 cc set "$CT" --layout copy --save
+expect_exit 20 cc set "$CT" --template_tree busybox.0000000000000000 --save
+expect_exit 20 cc create "$CT2" --layout overlay --template_tree busybox.0000000000000000
+expect_match '^overlay$' "$(conf_get "$CT" layout)" "the layout cannot be changed by set"
 sed -i '/^template_tree/d' "$CONF_DIR/$CT.conf"
 expect_exit 85 cc start "$CT"
 expect_match 'layout overlay but no template_tree' "$OUT" "start refuses a config without template_tree"
