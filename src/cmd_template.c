@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* template list | template build NAME */
+/* template list | template build NAME | template prune */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
 #include "error.h"
 #include "template.h"
+#include "tpltree.h"
 #include "util.h"
 
-const struct cli_cmd cli_template = {"template", cmd_template, "list | template build NAME", NULL, 0,
-				     "List the template cache, or build a template from its recipe."};
+const struct cli_cmd cli_template = {"template", cmd_template, "list | template build NAME | template prune", NULL, 0,
+				     "List the template cache, build a template from its recipe, or remove the template trees "
+				     "no container uses."};
 
 int cmd_template(struct gconf *g, int argc, char **argv)
 {
@@ -33,5 +35,16 @@ int cmd_template(struct gconf *g, int argc, char **argv)
 		printf("Template %s built\n", argv[2]);
 		return 0;
 	}
-	return cerr(EX_BADSYNTAX, 0, "usage: cellctl template list | cellctl template build NAME");
+	if (argc == 2 && strcmp(argv[1], "prune") == 0) {
+		char **names = NULL;
+		unsigned n = 0;
+		int r = tpl_tree_prune(g, &names, &n);
+		for (unsigned i = 0; i < n; i++) {
+			printf("Removed template tree %s\n", names[i]);
+			free(names[i]);
+		}
+		free(names);
+		return r;
+	}
+	return cerr(EX_BADSYNTAX, 0, "usage: cellctl template list | cellctl template build NAME | cellctl template prune");
 }

@@ -276,6 +276,8 @@ void ctconf_free(struct ct_config *c)
 	free(c->name);
 	free(c->description);
 	free(c->origin_sample);
+	free(c->layout);
+	free(c->template_tree);
 	free(c->cpumask);
 	free(c->capability);
 	free(c->devices);

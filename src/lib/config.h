@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "ini.h"
 
@@ -73,6 +74,8 @@ struct ct_config {
 	struct ini_doc *doc;  /* the file as text, for set --save */
 	/* [container] */
 	char *hostname, *ostemplate, *uuid, *name, *description, *origin_sample;
+	char *layout;        /* "overlay": root is an overlayfs over template_tree; NULL or "copy": a full copy */
+	char *template_tree; /* layout overlay: the tree (tpltree.h) under the container's upper layer */
 	bool onboot, disabled, userns;
 	int bootorder;
 	unsigned onboot_delay;       /* seconds boot waits, after its group began, before starting it */
@@ -113,6 +116,20 @@ struct ct_config {
 };
 
 #include "conftext.h"
+
+/* The private area of a container with layout overlay: these directories in it. UPPER is the
+ * container's own layer (owned by its shifted ids), WORK overlayfs's, LOWER and ROOT the empty
+ * mount points of the template tree's (idmapped) bind and of the merged root, made at start in
+ * the mount helper's namespace only (mounts.c). */
+#define CT_OVL_UPPER "upper"
+#define CT_OVL_WORK "work"
+#define CT_OVL_LOWER "lower"
+#define CT_OVL_ROOT "root"
+/* Is the container's layout overlay ([container] layout)? */
+static inline bool ctconf_overlay(const struct ct_config *c)
+{
+	return c->layout && !strcmp(c->layout, "overlay");
+}
 
 /* Read config_dir/CTID.conf. -ENOENT (cerr EX_NOCONF) when missing; malformed lines give
  * EX_BADCONFIG with "file:line"; invalid values EX_BADVALUE naming the key. */

@@ -24,6 +24,7 @@
 #include "netlink.h"
 #include "state.h"
 #include "template.h"
+#include "tpltree.h"
 #include "util.h"
 
 static volatile int create_cancel;
@@ -102,8 +103,42 @@ static void remove_partials(const struct gconf *g, unsigned ctid)
 	finish_destroy(g, ctid, dfd);
 }
 
+/* Layout overlay: the private area dir (empty, 0700) gets the container's upper layer (its top
+ * with the tree top's mode and owner, shifted), overlayfs's work dir (root's), and the empty mount
+ * points of the tree's idmapped bind and of the merged root (mounts.c). Nothing of the template
+ * is copied. */
+static int overlay_private(const struct gconf *g, const struct ct_config *c, const char *dir)
+{
+	_cleanup_free_ char *tree = tpl_tree_path(g, c->template_tree);
+	struct stat ts;
+	if (stat(tree, &ts) < 0)
+		return cerr(EX_SYSTEM, errno, "template tree %s", tree);
+	uint32_t shift = c->userns ? c->uid_base : 0;
+	_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return cerr(EX_SYSTEM, errno, "open %s", dir);
+	if (fchmod(dfd, 0700) < 0)
+		return cerr(EX_SYSTEM, errno, "chmod %s", dir);
+	static const struct {
+		const char *name;
+		mode_t mode;
+	} dirs[] = {{CT_OVL_UPPER, 0755}, {CT_OVL_WORK, 0700}, {CT_OVL_LOWER, 0700}, {CT_OVL_ROOT, 0700}};
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++)
+		if (mkdirat(dfd, dirs[i].name, dirs[i].mode) < 0)
+			return cerr(EX_SYSTEM, errno, "create %s/%s", dir, dirs[i].name);
+	_cleanup_close_ int ufd = openat(dfd, CT_OVL_UPPER, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	/* the tree's ids are not checked against the block (a tree serves every container): an
+	 * owner outside it gives the upper layer's top to the container's root */
+	uid_t uid = c->userns && ts.st_uid >= c->uid_size ? 0 : ts.st_uid;
+	gid_t gid = c->userns && ts.st_gid >= c->uid_size ? 0 : ts.st_gid;
+	if (ufd < 0 || fchown(ufd, shift + uid, shift + gid) < 0 || fchmod(ufd, ts.st_mode & 07777) < 0)
+		return cerr(EX_SYSTEM, errno, "set up the upper layer %s/" CT_OVL_UPPER, dir);
+	return 0;
+}
+
 int ct_create(const struct gconf *g, unsigned ctid, const struct create_opts *o)
 {
+	uint64_t t0 = now_ms();
 	_cleanup_lock_ struct ct_lock lk = CT_LOCK_INIT;
 	int r = ct_lock_take(g, ctid, "create", &lk);
 	if (r < 0)
@@ -169,6 +204,12 @@ int ct_create(const struct gconf *g, unsigned ctid, const struct create_opts *o)
 
 	if ((r = ct_check_net_conflicts(g, c)) < 0 || (r = net_check_bridges(g, c)) < 0)
 		return r;
+	const bool overlay = ctconf_overlay(c);
+	/* overlay: the tree is made (once) and named in the config under the trees' lock, which
+	 * prune takes too: a tree a create is about to name is never removed */
+	_cleanup_lock_ struct ct_lock tlk = CT_LOCK_INIT;
+	if (overlay && (r = tpl_tree_lock(g, &tlk)) < 0)
+		return r;
 	if ((r = mkdir_p(g->private_dir, 0700)) < 0)
 		return cerr(EX_SYSTEM, r, "create %s", g->private_dir);
 	if ((r = mkdir_p(g->config_dir, 0755)) < 0)
@@ -185,11 +226,23 @@ int ct_create(const struct gconf *g, unsigned ctid, const struct create_opts *o)
 				      .cancel = &create_cancel};
 	/* project ID + inherit flag on the empty top dir first: everything unpacked inherits it */
 	r = quota_ct_setup(g, c, tmp);
-	if (r == 0)
+	if (r == 0 && overlay) {
+		_cleanup_free_ char *tree = NULL;
+		bool made = false;
+		uint64_t tx = now_ms();
+		r = tpl_tree_ensure(g, tname, archive, &create_cancel, &tree, &made);
+		if (r == 0)
+			r = param_set(c, param_find("template_tree"), tree);
+		if (r == 0 && made)
+			t0 += now_ms() - tx; /* the extraction is reported by itself: not counted below */
+		if (r == 0)
+			r = overlay_private(g, c, tmp);
+	} else if (r == 0) {
 		r = tpl_extract(archive, tmp, &xo);
+	}
 	if (r == -EINTR)
 		cerr_replace(EX_SYSTEM, EINTR, "create of container %u interrupted", ctid);
-	if (r == 0 && !has_init(tmp))
+	if (r == 0 && !overlay && !has_init(tmp))
 		r = cerr(EX_BADTEMPLATE, 0, "template %s has no init (/sbin/init, /etc/init or /bin/init)", tname);
 	/* the private area carries a marker until its config exists: a create killed in between
 	 * leaves something the next create recognises and removes */
@@ -232,7 +285,9 @@ int ct_create(const struct gconf *g, unsigned ctid, const struct create_opts *o)
 	if (r < 0)
 		return r;
 	log_set_ctid(ctid);
-	log_file_only("Container created from template %s%s", tname, c->userns ? "" : " (no user namespace)");
+	log_file_only("Container created from template %s%s%s", tname, c->userns ? "" : " (no user namespace)",
+		      overlay ? " (layout overlay)" : "");
+	log_debug("container %u created in %llu ms", ctid, (unsigned long long)(now_ms() - t0));
 	return 0;
 }
 
@@ -287,6 +342,15 @@ int ct_start(const struct gconf *g, unsigned ctid, bool force)
 	struct stat st;
 	if (stat(root, &st) < 0 || !S_ISDIR(st.st_mode))
 		return cerr(EX_NOPRIVATE, errno ? errno : ENOTDIR, "private area %s", root);
+	if (ctconf_overlay(c)) {
+		if (!c->template_tree || !*c->template_tree)
+			return cerr(EX_BADCONFIG, 0, "container %u has layout overlay but no template_tree in %s", ctid,
+				    c->path);
+		_cleanup_free_ char *tree = tpl_tree_path(g, c->template_tree);
+		if (stat(tree, &st) < 0 || !S_ISDIR(st.st_mode))
+			return cerr(EX_NOPRIVATE, errno ? errno : ENOTDIR, "the template tree %s of container %u", tree,
+				    ctid);
+	}
 	if ((r = quota_ct_ensure(g, c)) < 0)
 		return r;
 	if ((r = mkdir_p(g->run_dir, 0700)) < 0)

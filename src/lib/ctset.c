@@ -117,7 +117,10 @@ static int apply_net_live(const struct gconf *g, const struct ct_config *old, co
 	bool dns_changed = !same(old->nameserver, c->nameserver) || !same(old->searchdomain, c->searchdomain);
 	if (!host_changed && !dns_changed && !ips_changed)
 		return 0;
-	_cleanup_free_ char *root = xasprintf("%s/%u", g->private_dir, c->ctid);
+	/* layout overlay: the merged tree, which only the container's mount namespace has (init's
+	 * root); the upper layer must not be written under a mounted overlay */
+	_cleanup_free_ char *root = ctconf_overlay(c) ? xasprintf("/proc/%d/root", (int)pid)
+						       : xasprintf("%s/%u", g->private_dir, c->ctid);
 	_cleanup_close_ int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return cerr(EX_NOPRIVATE, errno, "open private area %s", root);

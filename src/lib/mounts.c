@@ -15,6 +15,7 @@
 #include <sys/sysmacros.h>
 #include <termios.h>
 
+#include "config.h"
 #include "error.h"
 #include "log.h"
 #include "util.h"
@@ -27,11 +28,50 @@ static int do_mount(const char *src, const char *dst, const char *type, unsigned
 	return 0;
 }
 
+/* The overlay root of layout overlay (see mnt_bind_root); / is private already. The private area
+ * (o->root) is host root's: the names below are ours, never the guest's. */
+static int overlay_root(const struct mnt_opts *o)
+{
+	if (chdir(o->root) < 0)
+		return cerr(EX_CANTMOUNT, errno, "chdir %s", o->root);
+	int t = open_tree(AT_FDCWD, o->tree, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (t < 0)
+		return cerr(EX_CANTMOUNT, errno, "bind the template tree %s", o->tree);
+	/* read-only: overlayfs never writes a lower layer, and nothing else can reach this one */
+	struct mount_attr a = {.attr_set = MOUNT_ATTR_RDONLY};
+	if (o->userns_fd >= 0) {
+		a.attr_set |= MOUNT_ATTR_IDMAP;
+		a.userns_fd = (uint64_t)o->userns_fd;
+	}
+	int r = 0;
+	if (mount_setattr(t, "", AT_EMPTY_PATH, &a, sizeof(a)) < 0)
+		r = cerr(EX_CANTMOUNT, errno, "%s the template tree %s%s", o->userns_fd >= 0 ? "idmap" : "make read-only",
+			 o->tree,
+			 errno == EINVAL && o->userns_fd >= 0
+				 ? " (its filesystem does not support idmapped mounts: use --layout copy, or keep "
+				   "template_dir on ext4, XFS or btrfs)"
+				 : "");
+	else if (move_mount(t, "", AT_FDCWD, CT_OVL_LOWER, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		r = cerr(EX_CANTMOUNT, errno, "attach the template tree on %s/" CT_OVL_LOWER, o->root);
+	close(t);
+	if (r < 0)
+		return r;
+	/* relative names: resolved from our cwd, whatever characters the private area's path has */
+	if ((r = do_mount("overlay", CT_OVL_ROOT, "overlay", 0,
+			  "lowerdir=" CT_OVL_LOWER ",upperdir=" CT_OVL_UPPER ",workdir=" CT_OVL_WORK)) < 0)
+		return r;
+	if (chdir(CT_OVL_ROOT) < 0)
+		return cerr(EX_CANTMOUNT, errno, "chdir %s/" CT_OVL_ROOT, o->root);
+	return 0;
+}
+
 int mnt_bind_root(const struct mnt_opts *o)
 {
 	/* private: nothing mounted here reaches the host, and no host mount event reaches the guest */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return cerr(EX_CANTMOUNT, errno, "make / a private mount");
+	if (o->tree)
+		return overlay_root(o);
 	int r = do_mount(o->root, o->root, NULL, MS_BIND | MS_REC, NULL);
 	if (r < 0)
 		return r;

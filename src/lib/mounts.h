@@ -20,10 +20,15 @@ struct mnt_opts {
 	uid_t uid; /* the container's root on the host (uid_base, or 0 without a user namespace) */
 	gid_t gid;
 	bool nesting; /* leave the /proc masks and the boot id to mnt_late_masks (unlocked) */
+	const char *tree; /* layout overlay: the template tree under the private area's upper layer */
+	int userns_fd;    /* layout overlay with a user namespace: the container's (idmaps the tree) */
 };
 
 /* Step 1 (in a fresh mount namespace): make every mount private, bind the private area onto
- * itself, then chdir into it. */
+ * itself, then chdir into it. Layout overlay (o->tree): bind the tree read-only onto the private
+ * area's lower/ (idmapped through o->userns_fd when >= 0: the tree's container-relative ids appear
+ * as the container's host ids), mount an overlayfs of it under upper/ (work/) on root/, and chdir
+ * into that. cerr EX_CANTMOUNT, saying when the tree's filesystem cannot be idmapped. */
 int mnt_bind_root(const struct mnt_opts *o);
 /* Step 2 (cwd is the new root): /proc (read-only sys, masked files), /sys read-only, cgroup2,
  * /dev tmpfs with the basic nodes, devpts, console (master returned), /dev/shm, /run with

@@ -48,6 +48,13 @@ static bool ok_template(const char *v) { return valid_name_chars(v, "._-+") && v
 static bool ok_name(const char *v) { return !*v || (valid_name_chars(v, "._-+@") && !all_digits(v)); }
 static bool ok_line(const char *v) { return !strpbrk(v, "\n\r"); }
 static bool ok_sample(const char *v) { return valid_name_chars(v, "._-") && v[0] != '.'; }
+static bool ok_layout(const char *v) { return !strcmp(v, "copy") || !strcmp(v, "overlay"); }
+/* a template tree's name (tpltree.h): a template name, a dot and 16 hex digits */
+static bool ok_tree(const char *v)
+{
+	size_t n = strlen(v);
+	return ok_template(v) && n >= 18 && v[n - 17] == '.' && strspn(v + n - 16, "0123456789abcdef") == 16;
+}
 
 /* ---- small helpers ---- */
 
@@ -622,6 +629,12 @@ static const struct param params[] = {
 	{CONTAINER(ostemplate), PF_CREATE | PF_LIST, EX_BADVALUE, T(STR, ostemplate), .ok = ok_template,
 	 .help = "OS template the private area came from", COL("OSTEMPLATE", -16, false),
 	 .form = "a template name of letters, digits and . _ - +, not starting with a dot, such as debian-12"},
+	{CONTAINER(layout), PF_CREATE | PF_LIST, EX_BADVALUE, T(STR, layout), .ok = ok_layout,
+	 .help = "private area: copy (a full copy of the template) or overlay (copy-on-write over its tree)",
+	 COL("LAYOUT", -7, false), .form = "copy or overlay"},
+	{CONTAINER(template_tree), PF_LIST, EX_BADVALUE, T(STR, template_tree), .ok = ok_tree,
+	 .help = "layout overlay: the template tree under the container (set at create)", COL("TEMPLATE_TREE", -34, false),
+	 .form = "a template tree name: the template's name, a dot and 16 hex digits"},
 	{CONTAINER(uuid), PF_LIST, EX_BADVALUE, T(STR, uuid), .ok = valid_uuid, .help = "container UUID (set at create)",
 	 COL("UUID", -36, false), .form = "a UUID such as 3f1e0b2a-9c4d-4e5f-8a6b-7c8d9e0f1a2b"},
 	{CONTAINER(name), CS | PF_LIVE | PF_LIST, EX_BADVALUE, T(STR, name), .ok = ok_name,

@@ -25,6 +25,7 @@
 #include "routed.h"
 #include "runconf.h"
 #include "secfilter.h"
+#include "tpltree.h"
 #include "util.h"
 
 /* handshake messages (monitor <-> init, and mount helper -> monitor) */
@@ -256,22 +257,50 @@ static __attribute__((noreturn)) void child_main(const struct spawn_req *rq, con
  * the monitor) joins the namespaces and waits for the builder B, its child, which does the work
  * and reports over sock: MSG_CONSOLE, MSG_NOTIFY, then MSG_MOUNTS (namespace, root) or
  * MSG_ERROR. */
-static __attribute__((noreturn)) void builder_main(const struct spawn_req *rq, int pidfd, int sock)
+static int guest_machine_id(int rootfd, const struct ct_config *c, uid_t owner);
+
+/* Layout overlay: the guest's files of the host (network, host name, machine-id) go through the
+ * merged tree, which exists only here: into the upper layer, as the guest would write them. */
+static int overlay_guest_files(const struct ct_config *c)
+{
+	_cleanup_close_ int rootfd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	uid_t owner = c->userns ? c->uid_base : 0;
+	if (rootfd < 0)
+		return cerr(EX_NOPRIVATE, errno, "open the container's merged root");
+	int r = gnet_write_files(rootfd, c, owner, owner);
+	return r < 0 ? r : guest_machine_id(rootfd, c, owner);
+}
+
+static __attribute__((noreturn)) void builder_main(const struct spawn_req *rq, int pidfd, int sock, pid_t init)
 {
 	const struct ct_config *c = rq->c;
+	_cleanup_free_ char *tree = ctconf_overlay(c) ? tpl_tree_path(rq->g, c->template_tree) : NULL;
 	struct mnt_opts mo = {.root = rq->root,
 			      .userns = c->userns,
 			      .cgmode = rq->cg->mode,
 			      .uid = c->userns ? c->uid_base : 0,
 			      .gid = c->userns ? c->uid_base : 0,
-			      .nesting = c->userns && c->nesting};
+			      .nesting = c->userns && c->nesting,
+			      .tree = tree,
+			      .userns_fd = -1};
 	int master = -1, notify = -1;
+	if (tree && c->userns) {
+		/* our /proc is still the host's: init by its host pid (it waits for us, pidfd holds it) */
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)init);
+		if ((mo.userns_fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+			cerr(EX_CANTMOUNT, errno, "open the container's user namespace");
+			child_fail(sock);
+		}
+	}
 	if (unshare(CLONE_NEWNS) < 0) {
 		cerr(EX_CANTMOUNT, errno, "create a mount namespace");
 		child_fail(sock);
 	}
-	if (mnt_bind_root(&mo) < 0 || mnt_populate(&mo, &master, &notify) < 0)
+	if (mnt_bind_root(&mo) < 0 || (tree && overlay_guest_files(c) < 0) || mnt_populate(&mo, &master, &notify) < 0)
 		child_fail(sock);
+	if (mo.userns_fd >= 0)
+		close(mo.userns_fd);
 	if (send_msg(sock, MSG_CONSOLE, 0, NULL, master) < 0 ||
 	    (notify >= 0 && send_msg(sock, MSG_NOTIFY, 0, NULL, notify) < 0))
 		_exit(1);
@@ -314,7 +343,7 @@ static int keep_two_fds(int *a, int *b)
 	return 0;
 }
 
-static __attribute__((noreturn)) void helper_main(const struct spawn_req *rq, int pidfd, int sock)
+static __attribute__((noreturn)) void helper_main(const struct spawn_req *rq, int pidfd, int sock, pid_t init)
 {
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	/* nothing of ours may be reached from inside: not our memory, not the monitor's fds */
@@ -333,7 +362,7 @@ static __attribute__((noreturn)) void helper_main(const struct spawn_req *rq, in
 	}
 	if (b == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		builder_main(rq, pidfd, sock);
+		builder_main(rq, pidfd, sock, init);
 	}
 	close(sock);
 	int st;
@@ -345,8 +374,8 @@ static __attribute__((noreturn)) void helper_main(const struct spawn_req *rq, in
 /* Build the container's mounts for init (pidfd): the console master, the notify socket (or -1),
  * and the mount namespace and root descriptors for init. *helper is the helper's pid, for the
  * caller to reap (it may still be exiting: its teardown need not delay init). */
-static int build_mounts(const struct spawn_req *rq, int pidfd, int *master, int *notify, int ns[MSG_MAXFDS],
-			pid_t *helper)
+static int build_mounts(const struct spawn_req *rq, pid_t init, int pidfd, int *master, int *notify,
+			int ns[MSG_MAXFDS], pid_t *helper)
 {
 	int hv[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, hv) < 0)
@@ -359,7 +388,7 @@ static int build_mounts(const struct spawn_req *rq, int pidfd, int *master, int 
 	}
 	if (h == 0) {
 		close(hv[0]);
-		helper_main(rq, pidfd, hv[1]);
+		helper_main(rq, pidfd, hv[1], init);
 	}
 	close(hv[1]);
 	int r = 0;
@@ -522,8 +551,9 @@ int spawn_init(const struct spawn_req *rq, struct spawn_res *out)
 	r = cg_backend(rq->cg->mode)->attach(rq->cg, pid);
 	if (r < 0)
 		goto fail;
-	/* the guest's files and network, before its init runs */
-	{
+	/* the guest's files and network, before its init runs (layout overlay: its merged tree
+	 * exists only in the mount helper, which writes the files there: overlay_guest_files) */
+	if (!ctconf_overlay(c)) {
 		_cleanup_close_ int rootfd = open(rq->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		uid_t owner = c->userns ? c->uid_base : 0;
 		if (rootfd < 0) {
@@ -553,7 +583,7 @@ int spawn_init(const struct spawn_req *rq, struct spawn_res *out)
 			goto fail;
 		}
 		if (m.type == MSG_NSREADY && helper < 0) {
-			if ((r = build_mounts(rq, pidfd, &master, &notify, ns, &helper)) < 0)
+			if ((r = build_mounts(rq, pid, pidfd, &master, &notify, ns, &helper)) < 0)
 				goto fail;
 			r = send_msgv(sock, MSG_MOUNTS, 0, NULL, ns, 2);
 			close(ns[0]);

@@ -48,9 +48,10 @@ expect_candidates "start status stop" cellctl st
 expect_candidates "stop" cellctl -v sto
 expect_candidates "--force --timeout --wait" cellctl start "$A" --
 expect_candidates "-1 -H -S -a -j -o -s --all --json --no-header --output --sort --stopped" cellctl list -
-expect_candidates "list build" cellctl template ""
+expect_candidates "list build prune" cellctl template ""
 expect_candidates "yes no" cellctl set "$A" --onboot ""
 expect_candidates "yes no" cellctl create "$A" --userns ""
+expect_candidates "copy overlay" cellctl create "$A" --layout ""
 expect_candidates "text json prom" cellctl quota-report --format ""
 # parameters from the table: create and set take --ram; only set has --save; only create --userns
 expect_has --ram cellctl set "$A" --r

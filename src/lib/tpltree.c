@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "tpltree.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "fsutil.h"
+#include "log.h"
+#include "template.h"
+#include "util.h"
+
+#define TREE_PARTIAL ".partial"
+
+static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	for (size_t i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+void tpl_tree_id(const struct stat *st, char buf[17])
+{
+	/* fixed-width fields, whatever the platform's struct stat */
+	uint64_t v[4] = {(uint64_t)st->st_ino, (uint64_t)st->st_size, (uint64_t)st->st_mtim.tv_sec,
+			 (uint64_t)st->st_mtim.tv_nsec};
+	uint64_t h = 0xcbf29ce484222325ULL;
+	for (size_t i = 0; i < ARRAY_SIZE(v); i++) {
+		unsigned char le[8];
+		for (int k = 0; k < 8; k++)
+			le[k] = (unsigned char)(v[i] >> (8 * k));
+		h = fnv1a(h, le, sizeof(le));
+	}
+	snprintf(buf, 17, "%016llx", (unsigned long long)h);
+}
+
+char *tpl_tree_name(const char *tname, const struct stat *st)
+{
+	char id[17];
+	tpl_tree_id(st, id);
+	return xasprintf("%s.%s", tname, id);
+}
+
+bool tpl_tree_name_ok(const char *s)
+{
+	if (!s)
+		return false;
+	size_t n = strlen(s);
+	if (n < 18 || s[n - 17] != '.')
+		return false;
+	for (size_t i = n - 16; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	_cleanup_free_ char *name = xstrndup(s, n - 17);
+	return tpl_name_ok(name);
+}
+
+char *tpl_trees_dir(const struct gconf *g) { return xasprintf("%s/trees", g->template_dir); }
+
+char *tpl_tree_path(const struct gconf *g, const char *tree) { return xasprintf("%s/trees/%s", g->template_dir, tree); }
+
+int tpl_tree_lock(const struct gconf *g, struct ct_lock *l) { return ct_lock_take_global(g, "trees", l); }
+
+/* trees/ exists, 0700, owned by root: the container-relative ids below collide with host users' */
+static int trees_dir_open(const struct gconf *g)
+{
+	_cleanup_free_ char *dir = tpl_trees_dir(g);
+	int r = mkdir_p(dir, 0700);
+	if (r < 0)
+		return cerr(EX_SYSTEM, r, "create %s", dir);
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return cerr(EX_SYSTEM, errno, "open %s", dir);
+	if (fchown(fd, 0, 0) < 0 || fchmod(fd, 0700) < 0) {
+		int e = errno;
+		close(fd);
+		return cerr(EX_SYSTEM, e, "make %s private (0700, root)", dir);
+	}
+	return fd;
+}
+
+static bool tree_has_init(int dfd, const char *name)
+{
+	_cleanup_close_ int fd = openat(dfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	return guest_exists(fd, "/sbin/init") || guest_exists(fd, "/etc/init") || guest_exists(fd, "/bin/init");
+}
+
+int tpl_tree_ensure(const struct gconf *g, const char *tname, const char *archive, volatile int *cancel, char **tree,
+		    bool *made)
+{
+	*tree = NULL;
+	*made = false;
+	struct stat st;
+	if (stat(archive, &st) < 0)
+		return cerr(EX_NOTEMPLATE, errno, "template %s: %s", tname, archive);
+	_cleanup_free_ char *name = tpl_tree_name(tname, &st);
+	_cleanup_close_ int dfd = trees_dir_open(g);
+	if (dfd < 0)
+		return dfd;
+	struct stat ts;
+	if (fstatat(dfd, name, &ts, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (!S_ISDIR(ts.st_mode))
+			return cerr(EX_SYSTEM, ENOTDIR, "template tree %s/trees/%s", g->template_dir, name);
+		*tree = TAKE_PTR(name);
+		return 0;
+	}
+	_cleanup_free_ char *tmp = xasprintf(".%s" TREE_PARTIAL, name);
+	if (faccessat(dfd, tmp, F_OK, AT_SYMLINK_NOFOLLOW) == 0 && fs_remove_tree(dfd, tmp) < 0)
+		return cerr(EX_SYSTEM, 0, "remove the leftovers of an interrupted extraction: %s/trees/%s",
+			    g->template_dir, tmp);
+	if (mkdirat(dfd, tmp, 0755) < 0)
+		return cerr(EX_SYSTEM, errno, "create %s/trees/%s", g->template_dir, tmp);
+	_cleanup_free_ char *tpath = tpl_tree_path(g, tmp);
+	struct tpl_extract_opts xo = {.uid_shift = 0, .uid_size = 0, .cancel = cancel};
+	uint64_t t0 = now_ms();
+	int r = tpl_extract(archive, tpath, &xo);
+	if (r == -EINTR)
+		cerr_replace(EX_SYSTEM, EINTR, "extraction of template %s interrupted", tname);
+	if (r == 0 && !tree_has_init(dfd, tmp))
+		r = cerr(EX_BADTEMPLATE, 0, "template %s has no init (/sbin/init, /etc/init or /bin/init)", tname);
+	/* the archive replaced meanwhile (template build renames a new one into place): what was
+	 * extracted may be the new one, which must not carry the old one's ID */
+	struct stat now;
+	if (r == 0 && (stat(archive, &now) < 0 || now.st_ino != st.st_ino || now.st_size != st.st_size ||
+		       now.st_mtim.tv_sec != st.st_mtim.tv_sec || now.st_mtim.tv_nsec != st.st_mtim.tv_nsec))
+		r = cerr(EX_SYSTEM, EAGAIN, "template %s changed during its extraction: try again", tname);
+	if (r == 0 && renameat(dfd, tmp, dfd, name) < 0)
+		r = cerr(EX_SYSTEM, errno, "rename %s to %s in %s/trees", tmp, name, g->template_dir);
+	if (r < 0) {
+		fs_remove_tree(dfd, tmp);
+		return r;
+	}
+	fsync(dfd);
+	log_info("template %s extracted into the tree %s/trees/%s in %llu ms", tname, g->template_dir, name,
+		 (unsigned long long)(now_ms() - t0));
+	*tree = TAKE_PTR(name);
+	*made = true;
+	return 0;
+}
+
+struct used {
+	char **names;
+	unsigned n;
+	bool broken;
+	unsigned broken_ctid;
+};
+
+static int note_tree(unsigned ctid, struct ct_config **c, void *arg)
+{
+	struct used *u = arg;
+	if (!*c) {
+		if (!u->broken)
+			u->broken_ctid = ctid;
+		u->broken = true;
+		return 0;
+	}
+	if ((*c)->template_tree && *(*c)->template_tree) {
+		u->names = xrealloc(u->names, (u->n + 1) * sizeof(*u->names));
+		u->names[u->n++] = xstrdup((*c)->template_tree);
+	}
+	return 0;
+}
+
+static bool in_use(const struct used *u, const char *name)
+{
+	for (unsigned i = 0; i < u->n; i++)
+		if (!strcmp(u->names[i], name))
+			return true;
+	return false;
+}
+
+int tpl_tree_prune(const struct gconf *g, char ***removed, unsigned *n)
+{
+	*removed = NULL;
+	*n = 0;
+	_cleanup_(ct_lock_release) struct ct_lock lk = CT_LOCK_INIT;
+	int r = tpl_tree_lock(g, &lk);
+	if (r < 0)
+		return r;
+	_cleanup_free_ char *dir = tpl_trees_dir(g);
+	_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return errno == ENOENT ? 0 : cerr(EX_SYSTEM, errno, "open %s", dir);
+	struct used u = {0};
+	r = ctconf_foreach(g, CTCONF_EACH_BROKEN, note_tree, &u);
+	if (r == 0 && u.broken)
+		r = cerr(EX_BADCONFIG, 0,
+			 "the config of container %u does not load: it may use a template tree, none is removed",
+			 u.broken_ctid);
+	int dfd2 = r < 0 ? -1 : dup(dfd);
+	DIR *d = dfd2 >= 0 ? fdopendir(dfd2) : NULL;
+	if (r == 0 && !d)
+		r = cerr(EX_SYSTEM, errno, "read %s", dir);
+	for (struct dirent *e; r == 0 && (e = readdir(d));) {
+		const char *nm = e->d_name;
+		bool partial = nm[0] == '.' && str_endswith(nm, TREE_PARTIAL) && strlen(nm) > 1 + strlen(TREE_PARTIAL);
+		if (!partial && (!tpl_tree_name_ok(nm) || in_use(&u, nm)))
+			continue;
+		if ((r = fs_remove_tree(dfd, nm)) < 0) {
+			r = cerr(EX_SYSTEM, r, "remove the template tree %s/%s", dir, nm);
+			break;
+		}
+		log_info("removed the template tree %s/%s", dir, nm);
+		*removed = xrealloc(*removed, (*n + 1) * sizeof(**removed));
+		(*removed)[(*n)++] = xstrdup(nm);
+	}
+	if (d)
+		closedir(d);
+	else if (dfd2 >= 0)
+		close(dfd2);
+	for (unsigned i = 0; i < u.n; i++)
+		free(u.names[i]);
+	free(u.names);
+	return r;
+}
