@@ -108,10 +108,11 @@ static int apply_net_live(const struct gconf *g, const struct ct_config *old, co
 				return r;
 			ips_changed = true;
 		}
-	if (venet_differs(old, c)) {
+	bool venet_rates = old->venet.rate_in != c->venet.rate_in || old->venet.rate_out != c->venet.rate_out;
+	if (venet_differs(old, c) || (venet_rates && old->venet.nips && c->venet.nips)) {
 		if ((r = routed_change(g, old, c, pid)) < 0)
 			return r;
-		ips_changed = true;
+		ips_changed = ips_changed || venet_differs(old, c);
 	}
 	bool host_changed = !same(old->hostname, c->hostname);
 	bool dns_changed = !same(old->nameserver, c->nameserver) || !same(old->searchdomain, c->searchdomain);

@@ -38,6 +38,11 @@ int params_bad_key(const char *name, int code, const char *sec, const char *key,
 int venet_ap_ipadd(struct ct_config *c, const char *v);
 int venet_ap_ipdel(struct ct_config *c, const char *v);
 void venet_pr_ipadd(const struct ct_config *c, char *buf, unsigned len);
+/* [venet] rate_in / rate_out: the routed interface's bandwidth limits (net_parse_rate forms). */
+int venet_ap_rate_in(struct ct_config *c, const char *v);
+int venet_ap_rate_out(struct ct_config *c, const char *v);
+void venet_pr_rate_in(const struct ct_config *c, char *buf, unsigned len);
+void venet_pr_rate_out(const struct ct_config *c, char *buf, unsigned len);
 int netif_ap_ipadd(struct ct_config *c, const char *v);
 int netif_ap_ipdel(struct ct_config *c, const char *v);
 void netif_pr_ipadd(const struct ct_config *c, char *buf, unsigned len);

@@ -115,6 +115,14 @@ int venet_ap_ipadd(struct ct_config *c, const char *v)
 	return 0;
 }
 
+int venet_ap_rate_in(struct ct_config *c, const char *v) { return net_parse_rate(v, &c->venet.rate_in); }
+int venet_ap_rate_out(struct ct_config *c, const char *v) { return net_parse_rate(v, &c->venet.rate_out); }
+void venet_pr_rate_in(const struct ct_config *c, char *buf, unsigned len) { net_format_rate(c->venet.rate_in, buf, len); }
+void venet_pr_rate_out(const struct ct_config *c, char *buf, unsigned len)
+{
+	net_format_rate(c->venet.rate_out, buf, len);
+}
+
 /* Remove the addresses of v ("all": every one) from the routed interface. */
 static int venet_del(struct ct_config *c, char **tok, size_t cnt)
 {
@@ -436,10 +444,24 @@ static void nk_print(const struct netif_key *k, const struct ct_netif *n, char *
 int param_netif_set(struct ct_config *c, const char *ifname, const char *key, const char *value)
 {
 	if (ifname && !strcasecmp(ifname, NET_VENET_GUEST)) {
-		/* --ifname venet0 --ipadd/--ipdel: the routed interface, whatever ipadd_mode says */
+		/* --ifname venet0 --ipadd/--ipdel: the routed interface, whatever ipadd_mode says; its
+		 * bandwidth limits, [venet] rate_in/out */
+		bool rin = !strcmp(key, "rate_in");
+		if (rin || !strcmp(key, "rate_out")) {
+			int r = rin ? venet_ap_rate_in(c, value) : venet_ap_rate_out(c, value);
+			if (r < 0) {
+				char w[512], e[256];
+				return cerr(EX_BADVALUE, 0, "invalid --%s value for interface %s: '%s'%s", key, NET_VENET_GUEST,
+					    str_escape_buf(value, e, sizeof(e)), params_why(r, RATE_FORM, w, sizeof(w)));
+			}
+			netif_sync(c);
+			return 0;
+		}
 		bool add = !strcmp(key, "ipadd");
 		if (!add && strcmp(key, "ipdel"))
-			return cerr(EX_BADVALUE, 0, "--%s: %s is the routed interface: only --ipadd and --ipdel apply to it",
+			return cerr(EX_BADVALUE, 0,
+				    "--%s: %s is the routed interface: only --ipadd, --ipdel, --rate_in and --rate_out "
+				    "apply to it",
 				    key, NET_VENET_GUEST);
 		int r = add ? venet_ap_ipadd(c, value) : venet_ap_ipdel(c, value);
 		if (r < 0) {
@@ -485,6 +507,17 @@ void netif_sync(struct ct_config *c)
 		ini_set(d, "venet", "ipadd", vb);
 	else
 		ini_unset(d, "venet", "ipadd");
+	char rb[32];
+	venet_pr_rate_in(c, rb, sizeof(rb));
+	if (rb[0])
+		ini_set(d, "venet", "rate_in", rb);
+	else
+		ini_unset(d, "venet", "rate_in");
+	venet_pr_rate_out(c, rb, sizeof(rb));
+	if (rb[0])
+		ini_set(d, "venet", "rate_out", rb);
+	else
+		ini_unset(d, "venet", "rate_out");
 	/* drop sections of interfaces that are gone */
 	for (size_t i = 0;;) {
 		const char *sec;

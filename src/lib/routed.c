@@ -24,6 +24,7 @@
 #include "netaddr.h"
 #include "netlink.h"
 #include "nlsock.h"
+#include "shape.h"
 #include "util.h"
 
 /* The gateways the guest routes through (netaddr.h) are addresses of the host side itself: the
@@ -330,6 +331,13 @@ static int teardown(struct nlc *hc, const struct gconf *g, const struct ct_confi
 		if (r < 0 && !first)
 			first = r;
 	}
+	/* the IFB of an upload limit does not go with the veth */
+	int ifindex = (int)if_nametoindex(res.host_ifname);
+	if (ifindex > 0) {
+		struct net_owner o;
+		net_link_owner(c, &o);
+		shape_ifb_del(hc, ifindex, &o);
+	}
 	net_link_del_ours(hc, res.host_ifname, c);
 	return first;
 }
@@ -348,9 +356,16 @@ static int setup(struct nlc *hc, const struct gconf *g, const struct ct_config *
 	int ifindex = (int)if_nametoindex(res.host_ifname);
 	if (ifindex <= 0)
 		return cerr(EX_VETH, errno, "find host interface %s", res.host_ifname);
-	/* the filter before the link is up: nothing from the guest passes unchecked */
+	/* the filter before the link is up: nothing from the guest passes unchecked; the bandwidth
+	 * limits too (shape.h: the same shapers as a bridged interface's) */
 	if ((r = host_side(hc, ifindex, res.host_ifname)) < 0 || (r = net_spoof_set(hc, n, &res)) < 0)
 		return r;
+	if (c->venet.rate_in || c->venet.rate_out) {
+		struct net_owner o;
+		net_link_owner(c, &o);
+		if ((r = shape_apply(hc, ifindex, res.host_ifname, &o, c->venet.rate_in, c->venet.rate_out)) < 0)
+			return r;
+	}
 	struct rtnl_link *l = NULL;
 	if ((r = nlc_link_get(hc, res.host_ifname, &l)) >= 0) {
 		r = nlc_link_up(hc, l);
@@ -428,6 +443,20 @@ static int change(struct nlc *hc, const struct gconf *g, const struct ct_config 
 	for (unsigned i = 0; i < nw->nips; i++)
 		if (!has_addr(o, nw->ips[i]) && (r = addr_up(hc, ifindex, res.host_ifname, ups, nup, nw->ips[i])) < 0)
 			return r;
+	if (o->rate_in != nw->rate_in || o->rate_out != nw->rate_out) {
+		struct net_owner ow;
+		net_link_owner(nc, &ow);
+		if ((r = shape_apply(hc, ifindex, res.host_ifname, &ow, nw->rate_in, nw->rate_out)) < 0) {
+			/* put back what the download side may have changed already */
+			struct cerr_saved es;
+			cerr_save(&es);
+			int u = shape_apply(hc, ifindex, res.host_ifname, &ow, o->rate_in, o->rate_out);
+			cerr_restore(&es);
+			return cerr_wrap(r, 0, "%s: %s", NET_VENET_GUEST,
+					 u < 0 ? "the bandwidth limits may be half changed"
+					       : "the previous bandwidth limits stay in force");
+		}
+	}
 	/* the new addresses and the gateway of a family that is new (the rest is there already) */
 	return net_guest_setup(pid, &vi.n, 1);
 }

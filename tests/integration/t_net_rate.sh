@@ -7,7 +7,8 @@
 # download = iperf3 -R. Checks: 50 Mbit/s each way within 10% over 5 s; a live change to 20 Mbit/s
 # shows within 1 s; removing the limits gives back line rate; two shaped containers on one bridge
 # each get their own rate; the anti-spoofing filter stays first on the ingress; bad values exit 21;
-# the IFB goes with --netif_del and stop; nothing leaks.
+# the IFB goes with --netif_del and stop; the routed venet0 is shaped the same way ([venet] rate_in,
+# rate_out, set with --ifname venet0), changed live; nothing leaks.
 # timeout: 300
 . "$(dirname "$0")/lib.sh"
 
@@ -243,6 +244,36 @@ check "stop A" cc stop "$A"
 run in_ns ip link show dev "$IFB"
 [ "$RC" != 0 ] && ok "stop removed A's IFB $IFB" || fail "stop removed A's IFB $IFB" "$OUT"
 check "stop B" cc stop "$B"
+
+# ---- the routed interface venet0 is shaped the same way ----
+C=$(ctid 3)
+in_ns sh -c 'echo 1 > /proc/sys/net/ipv4/ip_forward'
+create_ct "$C" --venet_ipadd 10.77.5.13
+expect_exit 21 cc set "$C" --ifname venet0 --rate_in 5k --save
+check "set --ifname venet0 --rate_in 30M --rate_out 30M --save" cc set "$C" --ifname venet0 --rate_in 30M --rate_out 30M --save
+expect_match '^rate_in = 30M rate_out = 30M$' "$(sed -n '/^\[venet\]/,/^\[/p' "$CONF_DIR/$C.conf" | grep '^rate_' | tr '\n' ' ' | sed 's/ $//')" \
+	"[venet] rate_in and rate_out saved"
+start_ct "$C"
+VC=venet$C
+IFBC=cifb$(ifindex "$VC")
+run in_ns tc qdisc show dev "$VC"
+expect_match 'qdisc tbf c511: root .*rate 30Mbit' "$OUT" "a 30 Mbit/s TBF is the root qdisc of the routed $VC"
+run in_ns tc qdisc show dev "$IFBC"
+expect_match 'qdisc tbf c511: root .*rate 30Mbit' "$OUT" "... and of its upload IFB $IFBC"
+up=$(iperf "$C" 5211 5)
+down=$(iperf "$C" 5212 5 -R)
+log "measured on the routed venet0 at 30M: upload $up Mbit/s, download $down Mbit/s"
+if within "$up" 30 10; then ok "routed upload 30 Mbit/s within 10% ($up)"; else fail "routed upload 30 Mbit/s within 10% ($up)"; fi
+if within "$down" 30 10; then ok "routed download 30 Mbit/s within 10% ($down)"; else fail "routed download 30 Mbit/s within 10% ($down)"; fi
+check "live set --ifname venet0 --rate_in 10M" cc set "$C" --ifname venet0 --rate_in 10M
+run in_ns tc qdisc show dev "$VC"
+expect_match 'qdisc tbf c511: root .*rate 10Mbit' "$OUT" "the routed TBF changed in place to 10 Mbit/s"
+down=$(iperf "$C" 5213 4 -R)
+log "measured on the routed venet0 after the live change to 10M: download $down Mbit/s"
+if within "$down" 10 10; then ok "routed download 10 Mbit/s within 10% after the live change ($down)"; else fail "routed download 10 Mbit/s within 10% after the live change ($down)"; fi
+check "stop C" cc stop "$C"
+run in_ns ip link show dev "$IFBC"
+[ "$RC" != 0 ] && ok "stop removed the routed interface's IFB $IFBC" || fail "stop removed the routed interface's IFB $IFBC" "$OUT"
 run cc list -a -j -o ctid,in_bytes,eth0:spoof_drops
 expect_match '"in_bytes": null' "$OUT" "a stopped container's counters are null in JSON"
 finish
