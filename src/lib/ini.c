@@ -8,7 +8,8 @@
  *    backslash is dropped and the next line appended as it is; a continued line at the end of
  *    the file is dropped;
  *  - a section header starts with '[' and ends with ']'; its name runs to the first ']'; an
- *    empty "[]" header changes nothing;
+ *    empty "[]" header cuts iniparser's current section name to its first character (it
+ *    lowercases the name with the header line's length as the limit): ini_lint refuses it;
  *  - after '=' any white space is skipped; a value opening with a quote and a non-quote ends at
  *    the next such quote or the end of the line; "" and '' alone are empty; any other value
  *    ends at the first ';' or '#', trailing white space dropped. */
@@ -403,12 +404,15 @@ int ini_lint(const struct ini_doc *d, unsigned *line, const char **text)
 			else if (!cur || !*cur)
 				what = INI_LINT_NOSECTION;
 		} else if (!ln->dangling) {
-			/* blank, a comment, "[]" (changes nothing), or what iniparser calls a syntax error */
+			/* blank, a comment, "[]", or what iniparser calls a syntax error; after "[]" iniparser
+			 * files the keys under the first character of the section's name: malformed too
+			 * (fuzz_ini found it, "[\" continued by "]") */
 			_cleanup_free_ char *t = logical_text(ln->raw, NULL);
 			const char *s = t;
 			while (isspace((unsigned char)*s))
 				s++;
-			if (*s && *s != ';' && *s != '#' && !(*s == '[' && s[strlen(s) - 1] == ']'))
+			if ((*s && *s != ';' && *s != '#' && !(*s == '[' && s[strlen(s) - 1] == ']')) ||
+			    (s[0] == '[' && s[1] == ']'))
 				what = INI_LINT_MALFORMED;
 		}
 		/* iniparser reads at most INI_LINE_MAX characters of a physical line */

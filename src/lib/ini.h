@@ -33,8 +33,10 @@ bool ini_value_ok(const char *key, const char *value);
 /* What ini_lint finds first. */
 enum { INI_LINT_OK, INI_LINT_MALFORMED, INI_LINT_NOSECTION, INI_LINT_TOOLONG };
 /* The first line of d that cellctl's reader refuses: one iniparser calls a syntax error
- * (INI_LINT_MALFORMED), a key before any [section] (INI_LINT_NOSECTION: iniparser would take it
- * and cellctl ignore it), a physical line longer than INI_LINE_MAX (INI_LINT_TOOLONG). Returns
+ * (INI_LINT_MALFORMED; also an empty "[]" header, after which iniparser files the keys under the
+ * first character of the section name), a key before any [section] (INI_LINT_NOSECTION:
+ * iniparser would take it and cellctl ignore it), a physical line longer than INI_LINE_MAX
+ * (INI_LINT_TOOLONG). Returns
  * INI_LINT_OK, or the problem with *line its 1-based number (the first physical line of a
  * continued one) and *text the line as it is in the file. */
 int ini_lint(const struct ini_doc *d, unsigned *line, const char **text);

@@ -231,7 +231,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* 3. one view of the file */
 	dictionary *dict = fz_iniparser(text);
-	if (dict && !empty_header(text) && !colon_section(d)) {
+	unsigned lno;
+	const char *ltext;
+	/* cellctl acts only on texts its lint accepts (an empty "[]" header, continued or not, is
+	 * refused there) */
+	if (dict && ini_lint(d, &lno, &ltext) == INI_LINT_OK && !empty_header(text) && !colon_section(d)) {
 		same_view(d, dict, text);
 		/* 4. the edit */
 		if (well_formed(text))

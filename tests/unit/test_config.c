@@ -318,6 +318,9 @@ static void test_reader_line_errors(void **state)
 		/* a continued malformed line: the number of its first line */
 		{"[container]\n\njunk \\\nmore junk\n", ":3: malformed line: junk \\"},
 		{"[container]\nhostname = a\nx\001y\n", ":3: malformed line: x\\x01y"},
+		/* an empty header: iniparser would file what follows under section "c" (fuzz_ini) */
+		{"[container]\n[]\nhostname = a\n", ":2: malformed line: []"},
+		{"[container]\n[\\\n]\nhostname = a\n", ":2: malformed line: [\\"},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		put("ct/103.conf", cases[i].text);
@@ -357,8 +360,8 @@ static void test_reader_line_errors(void **state)
 	assert_int_equal(cerr_exit(), EX_BADCONFIG);
 	_cleanup_free_ char *gw = xasprintf("%s/cellctl.conf:1: key before any [section]: CONFIG_DIR = /etc/vz", tmpdir);
 	assert_non_null(strstr(cerr_msg(), gw));
-	/* comments, blank lines, an empty [] and a continued comment are fine */
-	put("cellctl.conf", "; c\n# c\n\n[]\n[paths]\nconfig_dir = ct ; x\n; a \\\n  continued comment\n");
+	/* comments, blank lines and a continued comment are fine */
+	put("cellctl.conf", "; c\n# c\n\n[paths]\nconfig_dir = ct ; x\n; a \\\n  continued comment\n");
 	cerr_clear();
 	assert_int_equal(gconf_load(&g), 0);
 	gconf_free(g);
