@@ -28,7 +28,36 @@ static void netif_clear(struct ct_netif *n)
 	memset(n, 0, sizeof(*n));
 }
 
-/* Add addresses (all validated first) to n; duplicates are skipped. */
+/* Append the valid addresses a[0..cnt) to n's list, skipping those it has (or that come twice in
+ * a): -ERANGE when the list would outgrow MAX_IPS or its config line ("ipadd = A B ...")
+ * INI_LINE_MAX, with nothing added. */
+static int ips_append(struct ct_netif *n, char *const *a, size_t cnt)
+{
+	size_t len = strlen("ipadd = ");
+	for (unsigned j = 0; j < n->nips; j++)
+		len += strlen(n->ips[j]) + 1;
+	for (size_t i = 0; i < cnt; i++)
+		len += strlen(a[i]) + 1;
+	if (len > INI_LINE_MAX)
+		return -ERANGE;
+	bool dup[MAX_IPS] = {false};
+	unsigned total = n->nips;
+	for (size_t i = 0; i < cnt; i++) {
+		for (unsigned j = 0; j < n->nips && !dup[i]; j++)
+			dup[i] = !strcmp(n->ips[j], a[i]);
+		for (size_t k = 0; k < i && !dup[i]; k++)
+			dup[i] = !strcmp(a[k], a[i]);
+		if (!dup[i] && ++total > MAX_IPS)
+			return -ERANGE;
+	}
+	for (size_t i = 0; i < cnt; i++)
+		if (!dup[i])
+			n->ips[n->nips++] = xstrdup(a[i]);
+	return 0;
+}
+
+/* Add addresses (all validated first) to n; duplicates are skipped, but count against
+ * MAX_IPS. */
 static int netif_add_ips(struct ct_netif *n, const char *v)
 {
 	_cleanup_free_ char *store = NULL;
@@ -44,22 +73,7 @@ static int netif_add_ips(struct ct_netif *n, const char *v)
 	}
 	if (total > MAX_IPS)
 		return -ERANGE;
-	/* the list is one config line, "ipadd = A B ..." */
-	size_t len = strlen("ipadd = ");
-	for (unsigned j = 0; j < n->nips; j++)
-		len += strlen(n->ips[j]) + 1;
-	for (size_t i = 0; i < cnt; i++)
-		len += strlen(tok[i]) + 1;
-	if (len > INI_LINE_MAX)
-		return -ERANGE;
-	for (size_t i = 0; i < cnt; i++) {
-		bool dup = false;
-		for (unsigned j = 0; j < n->nips && !dup; j++)
-			dup = !strcmp(n->ips[j], tok[i]);
-		if (!dup)
-			n->ips[n->nips++] = xstrdup(tok[i]);
-	}
-	return 0;
+	return ips_append(n, tok, cnt);
 }
 
 static struct ct_netif *netif_new(struct ct_config *c, const char *ifname)
@@ -81,38 +95,15 @@ int venet_ap_ipadd(struct ct_config *c, const char *v)
 	_cleanup_free_ char **tok = params_split(v, &store, &cnt);
 	if (cnt == 0)
 		return -EINVAL;
-	struct ct_netif *n = &c->venet;
-	char canon[MAX_IPS][64];
+	char canon[MAX_IPS][64], *a[MAX_IPS];
 	if (cnt > MAX_IPS)
 		return -ERANGE;
-	size_t len = strlen("ipadd = ");
-	for (unsigned j = 0; j < n->nips; j++)
-		len += strlen(n->ips[j]) + 1;
 	for (size_t i = 0; i < cnt; i++) {
 		if (net_routed_addr(tok[i], canon[i], sizeof(canon[i])) < 0)
 			return -EINVAL;
-		len += strlen(canon[i]) + 1;
+		a[i] = canon[i];
 	}
-	if (len > INI_LINE_MAX)
-		return -ERANGE;
-	unsigned total = n->nips;
-	for (size_t i = 0; i < cnt; i++) {
-		bool dup = false;
-		for (unsigned j = 0; j < n->nips && !dup; j++)
-			dup = !strcmp(n->ips[j], canon[i]);
-		for (size_t k = 0; k < i && !dup; k++)
-			dup = !strcmp(canon[k], canon[i]);
-		if (!dup && ++total > MAX_IPS)
-			return -ERANGE;
-	}
-	for (size_t i = 0; i < cnt; i++) {
-		bool dup = false;
-		for (unsigned j = 0; j < n->nips && !dup; j++)
-			dup = !strcmp(n->ips[j], canon[i]);
-		if (!dup)
-			n->ips[n->nips++] = xstrdup(canon[i]);
-	}
-	return 0;
+	return ips_append(&c->venet, a, cnt);
 }
 
 int venet_ap_rate_in(struct ct_config *c, const char *v) { return net_parse_rate(v, &c->venet.rate_in); }
