@@ -348,12 +348,11 @@ static void rmrf(const char *dir)
 	rm_rf(dir);
 }
 
-/* A Debian-like guest: ifupdown whose main file sources interfaces.d, networkd enabled. */
-static void test_write_debian(void **state)
+/* A Debian-like guest below dir/root (returned): ifupdown whose main file sources
+ * interfaces.d, networkd enabled (its wants link dangles, which is fine). */
+static char *debian_root(const char *dir)
 {
-	(void)state;
-	_cleanup_free_ char *dir = mktemp_dir();
-	_cleanup_free_ char *root = xasprintf("%s/root", dir);
+	char *root = xasprintf("%s/root", dir);
 	assert_int_equal(mkdir(root, 0755), 0);
 	mkd(root, "etc");
 	mkd(root, "etc/network");
@@ -363,9 +362,18 @@ static void test_write_debian(void **state)
 	mkd(root, "etc/systemd/system/multi-user.target.wants");
 	put(root, "etc/os-release", "ID=debian\nVERSION_ID=\"12\"\n");
 	put(root, "etc/network/interfaces", "source /etc/network/interfaces.d/*\n\nauto lo\niface lo inet loopback\n");
-	put(root, "etc/network/interfaces.d/admin", "iface eth1 inet dhcp\n");
 	_cleanup_free_ char *wants = xasprintf("%s/etc/systemd/system/multi-user.target.wants/systemd-networkd.service", root);
-	assert_int_equal(symlink("/lib/systemd/system/systemd-networkd.service", wants), 0); /* dangling is fine */
+	assert_int_equal(symlink("/lib/systemd/system/systemd-networkd.service", wants), 0);
+	return root;
+}
+
+/* A Debian-like guest: ifupdown whose main file sources interfaces.d, networkd enabled. */
+static void test_write_debian(void **state)
+{
+	(void)state;
+	_cleanup_free_ char *dir = mktemp_dir();
+	_cleanup_free_ char *root = debian_root(dir);
+	put(root, "etc/network/interfaces.d/admin", "iface eth1 inet dhcp\n");
 
 	struct ct_config c = {.ctid = 101, .nameserver = UNCONST("10.0.0.53")};
 	add_if(&c, "eth0", "10.0.0.5/24", "10.0.0.1", NULL);
@@ -447,18 +455,7 @@ static void test_write_venet(void **state)
 {
 	(void)state;
 	_cleanup_free_ char *dir = mktemp_dir();
-	_cleanup_free_ char *root = xasprintf("%s/root", dir);
-	assert_int_equal(mkdir(root, 0755), 0);
-	mkd(root, "etc");
-	mkd(root, "etc/network");
-	mkd(root, "etc/network/interfaces.d");
-	mkd(root, "etc/systemd");
-	mkd(root, "etc/systemd/system");
-	mkd(root, "etc/systemd/system/multi-user.target.wants");
-	put(root, "etc/os-release", "ID=debian\nVERSION_ID=\"12\"\n");
-	put(root, "etc/network/interfaces", "source /etc/network/interfaces.d/*\n\nauto lo\niface lo inet loopback\n");
-	_cleanup_free_ char *wants = xasprintf("%s/etc/systemd/system/multi-user.target.wants/systemd-networkd.service", root);
-	assert_int_equal(symlink("/lib/systemd/system/systemd-networkd.service", wants), 0);
+	_cleanup_free_ char *root = debian_root(dir);
 	struct ct_config c = {.ctid = 101};
 	add_if(&c, "eth1", "10.1.0.5/24", NULL, NULL);
 	c.venet.ips[c.venet.nips++] = UNCONST("203.0.113.5");
