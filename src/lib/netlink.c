@@ -237,7 +237,7 @@ static int on_tfilter(struct nl_msg *msg, void *arg)
 static int tc_spoof_find(struct nlc *c, int ifindex, uint32_t *prog_id)
 {
 	struct tc_found f = {0};
-	int r = nlc_query(c, nlc_tc_msg(RTM_GETTFILTER, NLM_F_DUMP, ifindex, 0, ingress_parent(), 0), false, on_tfilter,
+	int r = nlc_query(c, nlc_tc_msg(RTM_GETTFILTER, NLM_F_DUMP, ifindex, 0, ingress_parent(), 0), NLQ_DUMP, on_tfilter,
 			  &f);
 	if (r < 0)
 		return r;

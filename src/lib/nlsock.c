@@ -329,11 +329,11 @@ struct nl_msg *nlc_tc_msg(int type, int flags, int ifindex, uint32_t handle, uin
 	return msg;
 }
 
-int nlc_query(struct nlc *c, struct nl_msg *msg, bool echo, nl_recvmsg_msg_cb_t fn, void *arg)
+int nlc_query(struct nlc *c, struct nl_msg *msg, enum nlc_query_kind kind, nl_recvmsg_msg_cb_t fn, void *arg)
 {
 	nl_complete_msg(c->sk, msg);
-	if (echo)
-		nlmsg_hdr(msg)->nlmsg_flags = (uint16_t)((nlmsg_hdr(msg)->nlmsg_flags & ~NLM_F_ACK) | NLM_F_ECHO);
+	if (kind == NLQ_GET_ECHO)
+		nlmsg_hdr(msg)->nlmsg_flags |= NLM_F_ECHO;
 	int r = nl_send(c->sk, msg);
 	nlmsg_free(msg);
 	if (r < 0)
@@ -345,6 +345,9 @@ int nlc_query(struct nlc *c, struct nl_msg *msg, bool echo, nl_recvmsg_msg_cb_t 
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, fn, arg);
 	r = nlc_err(c, nl_recvmsgs(c->sk, cb));
 	nl_cb_put(cb);
+	/* a get: the answer came, its acknowledgement follows (an error comes alone, as the answer) */
+	if (r >= 0 && kind != NLQ_DUMP)
+		r = nlc_err(c, nl_wait_for_ack(c->sk));
 	return r < 0 ? r : 0;
 }
 

@@ -58,11 +58,13 @@ int nlc_route_add(struct nlc *c, int family, int ifindex, const char *ifname, co
 /* A tc request (qdisc, class or filter: RTM_*) for ifindex with its tcmsg filled in; the caller
  * adds the attributes and sends it. */
 struct nl_msg *nlc_tc_msg(int type, int flags, int ifindex, uint32_t handle, uint32_t parent, uint32_t info);
-/* Send msg (freed) and read what comes back, fn called for each answer (NL_CB_VALID); a dump
- * (NLM_F_DUMP) is read to its end. echo: for a plain get that the kernel answers only as an echo
- * (a qdisc): the request carries NLM_F_ECHO and no NLM_F_ACK, so the answer or an error is the
- * only message back. 0 or -errno (nothing recorded). */
-int nlc_query(struct nlc *c, struct nl_msg *msg, bool echo, nl_recvmsg_msg_cb_t fn, void *arg);
+/* Send msg (freed) and read what comes back, fn called for each answer (NL_CB_VALID). NLQ_DUMP:
+ * a dump (NLM_F_DUMP), read to its end. NLQ_GET: a plain get (a neighbour): its one answer, then
+ * the acknowledgement, so that the socket's sequence stays in step; an error comes alone.
+ * NLQ_GET_ECHO: the same for a get the kernel answers only as an echo (a qdisc: NLM_F_ECHO).
+ * 0 or -errno (nothing recorded). */
+enum nlc_query_kind { NLQ_DUMP, NLQ_GET, NLQ_GET_ECHO };
+int nlc_query(struct nlc *c, struct nl_msg *msg, enum nlc_query_kind kind, nl_recvmsg_msg_cb_t fn, void *arg);
 /* Give ifindex a clsact qdisc (its ingress and egress filter hooks); one that is there already
  * (clsact or ingress, made by someone else) is shared: 0. */
 int nlc_clsact_ensure(struct nlc *c, int ifindex, const char *ifname);

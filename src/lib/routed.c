@@ -164,18 +164,20 @@ static int on_proxy(struct nl_msg *msg, void *arg)
 }
 
 /* Is the proxy entry for a on ifindex there? 1 yes, 0 no, -errno. (LXC has seen such entries
- * fail to appear now and then: every one is looked for after it was added.) */
+ * fail to appear now and then: every one is looked for after it was added.) One RTM_GETNEIGH for
+ * that entry, not a dump of every proxy entry of the host at each address of each start. */
 static int proxy_present(struct nlc *hc, int ifindex, const struct net_addr *a)
 {
-	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETNEIGH, NLM_F_DUMP);
+	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETNEIGH, 0);
 	if (!msg)
 		abort();
-	struct ndmsg nd = {.ndm_family = (uint8_t)a->family, .ndm_flags = NTF_PROXY};
-	if (nlmsg_append(msg, &nd, sizeof(nd), NLMSG_ALIGNTO) < 0)
+	struct ndmsg nd = {.ndm_family = (uint8_t)a->family, .ndm_flags = NTF_PROXY, .ndm_ifindex = ifindex};
+	if (nlmsg_append(msg, &nd, sizeof(nd), NLMSG_ALIGNTO) < 0 ||
+	    nla_put(msg, NDA_DST, (int)net_addr_len(a->family), a->bytes) < 0)
 		abort();
 	struct proxy_find f = {ifindex, a, false};
-	int r = nlc_query(hc, msg, false, on_proxy, &f);
-	return r < 0 ? r : f.found;
+	int r = nlc_query(hc, msg, NLQ_GET, on_proxy, &f);
+	return r == -ENOENT ? 0 : r < 0 ? r : f.found;
 }
 
 /* Add the proxy entry for a on ifindex and see it there (added again up to twice). */

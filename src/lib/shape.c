@@ -348,7 +348,7 @@ static void tbf_stats(struct nlc *c, int ifindex, bool *on, uint64_t *drops)
 {
 	/* the kernel sends a qdisc it was asked for only as an echo */
 	struct root_found f = {0};
-	nlc_query(c, nlc_tc_msg(RTM_GETQDISC, 0, ifindex, 0, TC_H_ROOT, 0), true, on_root_qdisc, &f);
+	nlc_query(c, nlc_tc_msg(RTM_GETQDISC, 0, ifindex, 0, TC_H_ROOT, 0), NLQ_GET_ECHO, on_root_qdisc, &f);
 	*on = f.on;
 	*drops = f.drops;
 }
