@@ -28,6 +28,14 @@ static void netif_clear(struct ct_netif *n)
 	memset(n, 0, sizeof(*n));
 }
 
+/* Remove address j of n's list, keeping the order of the rest. */
+static void ips_remove(struct ct_netif *n, unsigned j)
+{
+	free(n->ips[j]);
+	memmove(&n->ips[j], &n->ips[j + 1], (n->nips - j - 1) * sizeof(char *));
+	n->nips--;
+}
+
 /* Append the valid addresses a[0..cnt) to n's list, skipping those it has (or that come twice in
  * a): -ERANGE when the list would outgrow MAX_IPS or its config line ("ipadd = A B ...")
  * INI_LINE_MAX, with nothing added. */
@@ -128,9 +136,7 @@ static int venet_del(struct ct_config *c, char **tok, size_t cnt)
 				j++;
 				continue;
 			}
-			free(n->ips[j]);
-			memmove(&n->ips[j], &n->ips[j + 1], (n->nips - j - 1) * sizeof(char *));
-			n->nips--;
+			ips_remove(n, j);
 		}
 	}
 	return 0;
@@ -204,9 +210,7 @@ int netif_ap_ipdel(struct ct_config *c, const char *v)
 					j++;
 					continue;
 				}
-				free(n->ips[j]);
-				memmove(&n->ips[j], &n->ips[j + 1], (n->nips - j - 1) * sizeof(char *));
-				n->nips--;
+				ips_remove(n, j);
 			}
 		}
 	}
