@@ -136,6 +136,17 @@ static int overlay_private(const struct gconf *g, const struct ct_config *c, con
 	return 0;
 }
 
+/* Neither --layout nor the sample chose: overlay where this host can ([defaults] layout), else a
+ * full copy; the choice is recorded either way, and a fallback says why. */
+static int choose_layout(const struct gconf *g, struct ct_config *c)
+{
+	const char *why = "[defaults] layout = copy";
+	bool ovl = !g->layout_copy && tpl_overlay_usable(g, c->userns, c->uid_base, c->uid_size, &why);
+	if (!ovl && !g->layout_copy)
+		log_warn("layout copy: overlay is not usable here (%s)", why);
+	return param_set(c, param_find("layout"), ovl ? "overlay" : "copy");
+}
+
 int ct_create(const struct gconf *g, unsigned ctid, const struct create_opts *o)
 {
 	uint64_t t0 = now_ms();
@@ -203,6 +214,8 @@ int ct_create(const struct gconf *g, unsigned ctid, const struct create_opts *o)
 	}
 
 	if ((r = ct_check_net_conflicts(g, c)) < 0 || (r = net_check_bridges(g, c)) < 0)
+		return r;
+	if (!c->layout && (r = choose_layout(g, c)) < 0)
 		return r;
 	const bool overlay = ctconf_overlay(c);
 	/* overlay: the tree is made (once) and named in the config under the trees' lock, which
