@@ -7,7 +7,7 @@
 #   4. asan        the unit tests again, built with configure --enable-sanitizers (ASan+UBSan) in
 #                  ./_build-asan
 #   4b. fuzz       the libFuzzer harnesses (tests/fuzz), built with clang in ./_build-fuzz, each
-#                  replaying its corpus and fuzzing FUZZ_SECONDS (default 30); FUZZ=0 skips
+#                  replaying its corpus and fuzzing FUZZ_SECONDS (default 20); FUZZ=0 skips
 #   5. distcheck   make distcheck (skip with DISTCHECK=0)
 #   6. templates   the Debian guests' templates (debian-12, debian-12-sysvinit), built once with
 #                  `cellctl template build` (mmdebstrap from the host's apt mirror) into
@@ -146,7 +146,7 @@ else
 		"$top/configure" -q $werror --enable-fuzzers CC=clang
 		make -j2
 		cd "$top"
-		tests/fuzz/run -t "${FUZZ_SECONDS:-30}" "$BF"
+		tests/fuzz/run -t "${FUZZ_SECONDS:-20}" "$BF"
 	)
 	run_stage fuzz fuzz
 	read -r p f s <<< "$(suite_counts "$LOGS/fuzz.log")"
