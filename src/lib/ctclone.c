@@ -20,6 +20,7 @@
 #include "netlink.h"
 #include "quota.h"
 #include "state.h"
+#include "tpltree.h"
 #include "util.h"
 
 static volatile int clone_cancel;
@@ -214,6 +215,16 @@ int ct_clone(const struct gconf *g, unsigned src, unsigned dst, const struct clo
 			    "container %u has layout copy: its clone cannot be an overlay (which template tree "
 			    "it came from and what changed above it are not known): use --layout copy",
 			    src);
+	if (to_overlay) {
+		/* the clone names the same tree: it must be there (prune keeps it while src names it) */
+		_cleanup_free_ char *tree = s->template_tree ? tpl_tree_path(g, s->template_tree) : NULL;
+		struct stat st;
+		if (!tree)
+			return cerr(EX_BADCONFIG, 0, "container %u has layout overlay but no template_tree in %s", src,
+				    s->path);
+		if (stat(tree, &st) < 0 || !S_ISDIR(st.st_mode))
+			return cerr(EX_NOPRIVATE, errno ? errno : ENOTDIR, "the template tree %s of container %u", tree, src);
+	}
 	if ((r = ct_lock_take(g, dst, "create", &dlk)) < 0 || (r = ct_claim_new(g, dst)) < 0)
 		return r;
 	if ((r = clone_config(g, s, dst, &c)) < 0)
@@ -321,12 +332,14 @@ static int flatten_save(struct ct_config *c)
 
 /* An earlier flatten of c, interrupted: undone (the old area renamed away, the new one not yet
  * in place) or finished (the new one in place, the config not yet saved, or the old area not
- * yet removed). The partial copy of an interrupted copy is removed. */
+ * yet removed): 1 when it finished one whose config was not saved yet. The partial copy of an
+ * interrupted copy is removed. */
 static int flatten_recover(const struct gconf *g, struct ct_config *c, const char *partial, const char *old, const char *name)
 {
 	_cleanup_close_ int dfd = open(g->private_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return 0;
+	bool done = false;
 	if (faccessat(dfd, old, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
 		if (faccessat(dfd, name, F_OK, AT_SYMLINK_NOFOLLOW) < 0) {
 			log_info("undoing an interrupted flatten of container %u", c->ctid);
@@ -334,14 +347,15 @@ static int flatten_recover(const struct gconf *g, struct ct_config *c, const cha
 				return cerr(EX_SYSTEM, errno, "rename %s/%s back to %s", g->private_dir, old, name);
 		} else {
 			log_info("finishing an interrupted flatten of container %u", c->ctid);
-			int r = ctconf_overlay(c) ? flatten_save(c) : 0;
+			done = ctconf_overlay(c);
+			int r = done ? flatten_save(c) : 0;
 			if (r < 0)
 				return r;
 			remove_named(g, old, NULL);
 		}
 	}
 	remove_named(g, partial, "the partial copy of an interrupted flatten");
-	return 0;
+	return done;
 }
 
 int ct_flatten(const struct gconf *g, unsigned ctid)
@@ -356,8 +370,11 @@ int ct_flatten(const struct gconf *g, unsigned ctid)
 	snprintf(partial, sizeof(partial), ".%u.flatten", ctid);
 	snprintf(old, sizeof(old), ".%u.flattened", ctid);
 	snprintf(name, sizeof(name), "%u", ctid);
-	if ((r = flatten_recover(g, c, partial, old, name)) < 0)
-		return r;
+	if ((r = flatten_recover(g, c, partial, old, name)) != 0) {
+		if (r > 0)
+			log_file_only("Container flattened: layout copy (an interrupted flatten finished)");
+		return r < 0 ? r : 0;
+	}
 	if (!ctconf_overlay(c))
 		return cerr(EX_LAYOUT, 0, "container %u has layout copy already: nothing to flatten", ctid);
 	_cleanup_free_ char *tmp = xasprintf("%s/%s", g->private_dir, partial);

@@ -22,6 +22,7 @@ struct clone_opts {
  * merged root too). Made as create makes a container: .DST.partial, the creating marker, the
  * config last; nothing is left when it fails or is interrupted (SIGINT, SIGTERM, SIGHUP).
  * cerr EX_PRIVEXISTS (dst exists, or is src), EX_NOCONF (no src), EX_RUNNING (src runs),
+ * EX_NOPRIVATE (src's private area or, overlay to overlay, its template tree missing),
  * EX_LOCKED, EX_LAYOUT, EX_RESOURCE (no free id block), the parameter codes, EX_SYSTEM. */
 int ct_clone(const struct gconf *g, unsigned src, unsigned dst, const struct clone_opts *o);
 
@@ -30,6 +31,6 @@ int ct_clone(const struct gconf *g, unsigned src, unsigned dst, const struct clo
  * private area (the old one renamed to .CTID.flattened), the config saved with layout copy and no
  * template_tree, then the old area removed; the template tree stays (template prune removes it
  * when no container uses it). An interrupted flatten is undone or finished by the next flatten
- * of ctid (meanwhile start may refuse the container). cerr EX_NOCONF, EX_RUNNING, EX_LOCKED,
+ * of ctid (meanwhile start may refuse the container): one that finishes it returns 0. cerr EX_NOCONF, EX_RUNNING, EX_LOCKED,
  * EX_LAYOUT (already copy), EX_SYSTEM. */
 int ct_flatten(const struct gconf *g, unsigned ctid);

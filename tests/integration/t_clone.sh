@@ -57,6 +57,20 @@ expect_exit 44 cc clone "$A" "$A"
 expect_exit 21 cc clone "$A" "$B" --layout zfs
 nothing_of "$B" "clone with a bad --layout"
 
+# a setuid file with a file capability of the container's root (revision 3: its rootid is a host
+# uid), as root inside would leave it in the upper layer
+capfile=$PRIV_DIR/$A/upper/capped
+printf 'x' > "$capfile"
+chown "$abase:$abase" "$capfile"
+chmod 4755 "$capfile"
+setcap() { # FILE ROOTID: cap_net_raw permitted, revision 3
+	python3 -c 'import os, struct, sys
+os.setxattr(sys.argv[1], "security.capability", struct.pack("<IIIIII", 0x03000001, 1 << 13, 0, 0, 0, int(sys.argv[2])))' "$1" "$2"
+}
+getcap_root() { python3 -c 'import os, struct, sys
+v = os.getxattr(sys.argv[1], "security.capability"); print(struct.unpack("<I", v[20:24])[0] if len(v) == 24 else "v2")' "$1" 2>&1; }
+setcap "$capfile" "$abase"
+
 timed_clone "$A" "$B" --hostname clone-b --ipadd 10.77.9.2/24
 log "clone overlay -> overlay (userns): $CLONE_MS ms"
 ovl_ms=$CLONE_MS
@@ -75,6 +89,9 @@ expect_match "^$B\$" "$(conf_get "$B" quota_id)" "its own quota project ID"
 expect_match "^$bbase:$bbase\$" "$(stat -c '%u:%g' "$PRIV_DIR/$B/upper/data" 2>&1)" "owners in the clone's upper layer moved to its block"
 expect_match "^$((bbase + 1000)):$((bbase + 1000))\$" "$(stat -c '%u:%g' "$PRIV_DIR/$B/upper/by-1000" 2>&1)" \
 	"uid 1000 inside is $((bbase + 1000)) in the clone's upper layer"
+expect_match "^$bbase:$bbase 4755\$" "$(stat -c '%u:%g %a' "$PRIV_DIR/$B/upper/capped" 2>&1)" "a setuid file keeps its mode in the clone"
+expect_match "^$bbase\$" "$(getcap_root "$PRIV_DIR/$B/upper/capped")" "a file capability's root id moved to the clone's block"
+expect_match "^$abase\$" "$(getcap_root "$capfile")" "the source's file capability is untouched"
 [ -c "$PRIV_DIR/$B/upper/bin/ls" ] && ok "the whiteout of a deleted file is copied" || fail "the whiteout of a deleted file is copied"
 start_ct "$A"
 start_ct "$B"
@@ -94,6 +111,21 @@ expect_exit 44 cc clone "$A" "$B"
 check "stop $B" cc stop "$B"
 
 # ---- flatten ---------------------------------------------------------------------------------
+# a copy that fails midway (a directory deeper than the copy's limit of 256): the clone leaves
+# nothing, the flatten leaves the container as it was
+deep=$PRIV_DIR/$B/upper/deep
+mkdir -p "$deep/$(printf 'd/%.0s' $(seq 1 260))"
+cp "$CONF_DIR/$B.conf" "$TMPD/b.conf.before"
+expect_exit 3 cc clone "$B" "$C"
+expect_match 'too deep' "$OUT" "a tree too deep is refused, saying so"
+nothing_of "$C" "a clone that failed midway"
+expect_exit 3 cc flatten "$B"
+cmp -s "$CONF_DIR/$B.conf" "$TMPD/b.conf.before" && [ -d "$PRIV_DIR/$B/upper" ] &&
+	! ls -a "$PRIV_DIR" | grep -q "^\.$B\." && ok "a flatten that failed midway left $B as it was" ||
+	fail "a flatten that failed midway left $B as it was" "$(ls -a "$PRIV_DIR")"
+rm -rf "$deep"
+# a flatten killed after the private area was renamed away: the next one undoes that first
+mv "$PRIV_DIR/$B" "$PRIV_DIR/.$B.flattened"
 check "flatten $B" cc flatten "$B"
 expect_match '^copy$' "$(conf_get "$B" layout)" "flatten: the config says layout copy"
 expect_match '^$' "$(conf_get "$B" template_tree)" "flatten: no template_tree"
@@ -104,6 +136,14 @@ expect_match "^$((bbase + 1000)):" "$(stat -c '%u:%g' "$PRIV_DIR/$B/by-1000" 2>&
 ls -a "$PRIV_DIR" | grep -q "^\.$B\." && fail "flatten leaves nothing beside the private area" "$(ls -a "$PRIV_DIR")" ||
 	ok "flatten leaves nothing beside the private area"
 [ -d "$T" ] && ok "flatten keeps the tree ($A uses it)" || fail "flatten keeps the tree"
+# a flatten killed after the swap, before the config was saved: the next one finishes it
+cp "$CONF_DIR/$B.conf" "$TMPD/b.conf.flat"
+cp "$TMPD/b.conf.before" "$CONF_DIR/$B.conf"
+mkdir "$PRIV_DIR/.$B.flattened"
+check "flatten $B again" cc flatten "$B"
+expect_match '^copy$' "$(conf_get "$B" layout)" "an interrupted flatten is finished by the next: layout copy"
+[ ! -e "$PRIV_DIR/.$B.flattened" ] && ok "an interrupted flatten is finished by the next: the old area is gone" ||
+	fail "an interrupted flatten is finished by the next: the old area is gone"
 start_ct "$B"
 expect_output '^from-a$' cc exec "$B" -- cat /data
 expect_output '^b$' cc exec "$B" -- cat /only-b
