@@ -6,14 +6,24 @@
 #include <string.h>
 
 #include "cli.h"
+#include "ctname.h"
 #include "error.h"
 #include "util.h"
 
-int cli_ctid(const char *s, unsigned *ctid)
+int cli_ctid(const struct gconf *g, const char *s, unsigned *ctid)
 {
+	/* a word that is not all digits is a container's name (a name never is) */
+	if (g && s && *s && strspn(s, "0123456789") != strlen(s)) {
+		const struct param *p = param_find("name");
+		if (p && p->ok && p->ok(s))
+			return ct_name_find(g, s, ctid);
+	}
 	int r = ctid_parse(s, ctid);
-	if (r < 0)
-		return cerr(EX_BADSYNTAX, 0, "invalid CTID '%s' (a number from %u to %u)", s ? s : "", CTID_MIN, CTID_MAX);
+	if (r < 0) {
+		char e[128];
+		return cerr(EX_BADSYNTAX, 0, "invalid CTID '%s' (a number from %u to %u%s)", str_escape_buf(s ? s : "", e, sizeof(e)),
+			    CTID_MIN, CTID_MAX, g ? ", or a container's name" : "");
+	}
 	return 0;
 }
 
