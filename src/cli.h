@@ -89,7 +89,7 @@ int cmd_shutdown(struct gconf *g, int argc, char **argv);
 
 /* Shared helpers (cli.c). */
 /* A CTID, or with g a container's name (a word not all digits, looked up in the saved configs:
- * ctname.h). cerr EX_BADSYNTAX, EX_NOCONF for a name no container has. */
+ * ctname.h). cerr EX_BADSYNTAX (also for a name no container has, as vzctl). */
 int cli_ctid(const struct gconf *g, const char *s, unsigned *ctid);
 int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2))); /* cerr EX_BADSYNTAX */
 /* Is argv[i] "--name" or "--name=value" for a table parameter accepted with flag?  Fills p and

@@ -34,9 +34,9 @@ int ct_name_find(const struct gconf *g, const char *name, unsigned *ctid)
 	int r = walk(g, name, 0, &w);
 	if (r < 0)
 		return r;
-	str_escape_buf(name, e, sizeof(e));
 	if (w.n == 0)
-		return cerr(EX_NOCONF, 0, "no container is named '%s'", e);
+		return -ENOENT;
+	str_escape_buf(name, e, sizeof(e));
 	if (w.n > 1)
 		return cerr(EX_BADCONFIG, 0, "the name '%s' is in the configs of CT %u and CT %u: give a CTID", e,
 			    w.found[0], w.found[1]);

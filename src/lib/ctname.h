@@ -6,8 +6,9 @@
 
 #include "config.h"
 
-/* The container whose saved config carries name: 0 and *ctid. cerr EX_NOCONF when none does,
- * EX_BADCONFIG when more than one does (configs edited by hand). */
+/* The container whose saved config carries name: 0 and *ctid. -ENOENT (no cerr: the caller says
+ * what that means) when none does; cerr EX_BADCONFIG when more than one does (configs edited by
+ * hand). */
 int ct_name_find(const struct gconf *g, const char *name, unsigned *ctid);
 /* May ctid take name? cerr EX_BADVALUE naming the container that has it already. */
 int ct_name_check(const struct gconf *g, unsigned ctid, const char *name);

@@ -172,6 +172,16 @@ expect_exit 12 cc set "$A" --ssh-key "$TMPD/other.pub" --ssh-user evil
 expect_match 'symbolic link' "$OUT" "a symlinked ~/.ssh is refused: $OUT"
 [ "$(cc exec "$A" -- cat /root/.ssh/authorized_keys)" = "$rk0" ] && ok "root's authorized_keys unchanged" ||
 	fail "root's authorized_keys unchanged"
+# with parameters in one command, the options before the container's name
+check "set --description ... --save --ssh-key ... NAME" cc set --description "provisioned" --save --ssh-key "$TMPD/other.pub" web-a
+expect_match 'Saved parameters' "$OUT" "the parameter is saved ($OUT)"
+expect_match 'SSH key added' "$OUT" "and the key added"
+expect_match '^provisioned$' "$(conf_get "$A" description)" "description saved beside --ssh-key"
+expect_output '^2$' cc exec "$A" -- sh -c 'grep -c . /root/.ssh/authorized_keys'
+# a bad parameter beside --ssh-key: nothing is done
+expect_exit 21 cc set "$A" --ram bogus --userpasswd "root:never-set"
+expect_match '^yes$' "$(host_verify "$PW4" "$(cc exec "$A" -- sh -c "grep '^root:' /etc/shadow | cut -d: -f2")")" \
+	"a refused parameter leaves the password as it was"
 expect_exit 12 cc set "$A" --ssh-key "$KEY.pub" --ssh-user nosuch
 expect_exit 21 cc set "$A" --ssh-key "$KEY"
 expect_match 'not one public key' "$OUT" "a private key file is refused: $OUT"
@@ -209,12 +219,12 @@ check "rename web-b to web-c" cc set web-b --name web-c --save
 d=$(diff "$TMPD/b.conf.before" "$CONF_DIR/$B.conf" | grep '^[<>]' | tr '\n' ' ')
 expect_match '^< name *= *web-b > name *= *web-c $' "$d" "the rename changes the name line only ($d)"
 expect_output "^CTID $B exist running\$" cc status web-c
-expect_exit 14 cc status web-b
-expect_match "no container is named 'web-b'" "$OUT" "the old name is gone: $OUT"
+expect_exit 20 cc status web-b
+expect_match "invalid CTID 'web-b'.*no container has that name" "$OUT" "the old name is gone: $OUT"
 check "stop by the new name" cc stop web-c
 check "a container may set its own name again" cc set "$B" --name web-c --save
 check "remove the name" cc set "$B" --name "" --save
-expect_exit 14 cc status web-c
+expect_exit 20 cc status web-c
 check "create --name with the freed name" cc create "$C" --name web-c
 use_ct "$C"
 expect_output "^CTID $C exist down\$" cc status web-c
