@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* set CTID --PARAM VALUE ... [--save] */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <termios.h>
@@ -77,12 +78,13 @@ static void prov_args_free(struct prov_args *a)
  * ps and /proc/PID/cmdline show) at once. */
 static int take_userpasswd(char *v, struct prov_args *a)
 {
-	if (a->user)
+	int r = a->user ? -EEXIST : acct_split_userpasswd(v, &a->user, &a->password);
+	/* USER:- holds no secret; without a ':' the whole value may be a mistyped password */
+	char *colon = strchr(v, ':'), *secret = colon ? colon + 1 : v;
+	if (strcmp(secret, "-") != 0)
+		explicit_bzero(secret, strlen(secret));
+	if (r == -EEXIST)
 		return cli_usage("set: --userpasswd given twice");
-	int r = acct_split_userpasswd(v, &a->user, &a->password);
-	char *colon = strchr(v, ':');
-	if (colon && strcmp(colon + 1, "-") != 0)
-		explicit_bzero(colon + 1, strlen(colon + 1));
 	if (r < 0)
 		return cerr(EX_BADVALUE, 0, "%s%s", "invalid value for --userpasswd: USER:PASSWORD or USER:- (stdin), ",
 			    "USER of letters, digits and . _ -, the password not empty");
