@@ -4,11 +4,13 @@
  * for the user's name.
  *
  * The guest's files are reached as set --hostname reaches them: the private area of a copy
- * layout, the running init's root (/proc/PID/root) of an overlay layout (a stopped overlay
- * container is refused: its merged tree exists only while it runs). Every open goes through
- * fsutil's in-root resolution; the files changed (/etc/shadow, ~USER/.ssh/authorized_keys) must
- * be regular files, never symbolic links, and are replaced atomically with their owner and mode
- * kept. */
+ * layout, the running init's root (/proc/PID/root) of an overlay layout; every open goes through
+ * fsutil's in-root resolution. A stopped overlay container has no merged tree: its upper layer
+ * and its template tree are walked as overlayfs would (the upper layer first; a whiteout hides,
+ * an opaque directory hides the tree's), never through a symbolic link, and the files are written
+ * into the upper layer (their directories copied up with the tree's mode and shifted ids). The
+ * files changed (/etc/shadow, ~USER/.ssh/authorized_keys) must be regular files, never symbolic
+ * links, and are replaced atomically with their owner and mode kept. */
 #pragma once
 #include <stdbool.h>
 
@@ -34,8 +36,9 @@ struct prov_result {
 int prov_read_key(const char *file, char **line);
 
 /* Set what rq asks in container ctid, under its CT lock, stopped or running. cerr: EX_NOCONF (no
- * config), EX_NOPRIVATE (no private area), EX_NOTRUNNING (a stopped overlay container),
- * EX_CHANGEPASS (no such user, no /etc/shadow or /etc/passwd, a symbolic link or other than a
- * regular file where a file is changed, a missing home directory, ids outside the container's
- * block, crypt failing), EX_SYSTEM (a write failing). */
+ * config), EX_NOPRIVATE (no private area, upper layer or template tree), EX_CHANGEPASS (no such
+ * user, no /etc/shadow or /etc/passwd, a symbolic link or other than a regular file where a file
+ * is changed, a missing home directory, ids outside the container's
+ * block, crypt failing; a stopped overlay container: a symbolic link on the way, a directory
+ * removed or moved inside it), EX_SYSTEM (a write failing). */
 int ct_provision(const struct gconf *g, unsigned ctid, const struct prov_req *rq, struct prov_result *res);

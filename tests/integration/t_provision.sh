@@ -7,7 +7,8 @@
 # set --ssh-key / --ssh-user (.ssh 0700 and authorized_keys 0600 owned by the user inside, shifted
 # on the host; no duplicate line; a symlinked .ssh refused), and container names (create --name,
 # commands by name, a duplicate refused, rename keeps the rest of the config). Layout copy; a
-# layout overlay container too when the host can make one.
+# layout overlay container too when the host can make one: stopped (written into its upper layer,
+# /etc and /root copied up from the tree; a whiteout is a missing file) and running.
 . "$(dirname "$0")/lib.sh"
 
 need_template
@@ -231,21 +232,48 @@ expect_output "^CTID $C exist down\$" cc status web-c
 check "destroy by name" cc destroy web-c
 expect_output "^CTID $C deleted\$" cc status "$C"
 
-# ---- layout overlay: the running init's root; stopped refused -------------------------------------
+# ---- layout overlay: stopped (the upper layer over the template tree) and running ----------------
 use_ct "$D"
 run cc create "$D" --layout overlay
 if [ "$RC" != 0 ]; then
 	warn "layout overlay not available here: its part skipped ($OUT)"
 else
-	expect_exit 31 cc set "$D" --userpasswd "root:$PW1"
-	expect_match 'layout overlay' "$OUT" "a stopped overlay container is refused clearly: $OUT"
+	dbase=$(conf_get "$D" uid_base)
+	U=$PRIV_DIR/$D/upper
+	[ ! -e "$U/etc" ] && ok "overlay: a new container's upper layer has no /etc yet" || warn "overlay: $U/etc exists before the first start"
+	check "set --userpasswd on a stopped overlay container" cc set "$D" --userpasswd "root:$PW1"
+	expect_match '^yes$' "$(host_verify "$PW1" "$(awk -F: '$1 == "root" { print $2 }' "$U/etc/shadow")")" \
+		"stopped overlay: /etc/shadow written into the upper layer"
+	expect_match "^640 $dbase:$dbase\$" "$(stat -c '%a %u:%g' "$U/etc/shadow")" \
+		"stopped overlay: the copied-up shadow keeps the tree's mode, owned by the shifted root"
+	expect_match "^755 $dbase:$dbase\$" "$(stat -c '%a %u:%g' "$U/etc")" "stopped overlay: /etc copied up with its mode, shifted"
+	check "set --ssh-key on a stopped overlay container" cc set "$D" --ssh-key "$KEY.pub"
+	expect_match "^700 $dbase:$dbase / 700 $dbase:$dbase / 600 $dbase:$dbase\$" \
+		"$(stat -c '%a %u:%g' "$U/root" "$U/root/.ssh" "$U/root/.ssh/authorized_keys" | paste -sd/ | sed 's|/| / |g')" \
+		"stopped overlay: /root copied up, .ssh 0700 and authorized_keys 0600, shifted"
 	start_ct "$D"
-	check "set --userpasswd on a running overlay container" cc set "$D" --userpasswd "root:$PW1"
 	run cc exec "$D" -- sh -c "grep '^root:' /etc/shadow | cut -d: -f2"
-	expect_match '^yes$' "$(host_verify "$PW1" "$OUT")" "the overlay guest's /etc/shadow has the new hash"
-	check "set --ssh-key on a running overlay container" cc set "$D" --ssh-key "$KEY.pub"
+	expect_match '^yes$' "$(host_verify "$PW1" "$OUT")" "started: the guest sees the password set while it was stopped"
+	expect_output '^0 0 640$' cc exec "$D" -- stat -c '%u %g %a' /etc/shadow
+	expect_output "^${pub//+/\\+}\$" cc exec "$D" -- cat /root/.ssh/authorized_keys
 	expect_output '^600 0 0$' cc exec "$D" -- stat -c '%a %u %g' /root/.ssh/authorized_keys
+	PW5='overlay-running-pw'
+	check "set --userpasswd on a running overlay container" cc set "$D" --userpasswd "root:$PW5"
+	run cc exec "$D" -- sh -c "grep '^root:' /etc/shadow | cut -d: -f2"
+	expect_match '^yes$' "$(host_verify "$PW5" "$OUT")" "running overlay: the guest's /etc/shadow has the new hash"
+	check "set --ssh-key (another) on a running overlay container" cc set "$D" --ssh-key "$TMPD/other.pub"
+	expect_output '^2 600 0 0$' cc exec "$D" -- sh -c 'echo $(grep -c . /root/.ssh/authorized_keys) $(stat -c "%a %u %g" /root/.ssh/authorized_keys)'
+	# removed inside (a whiteout over the tree's file): stopped, it is missing
+	check "remove /etc/shadow inside" cc exec "$D" -- rm -f /etc/shadow
 	check "stop $D" cc stop "$D"
+	expect_exit 12 cc set "$D" --userpasswd "root:$PW1"
+	expect_match 'has no /etc/shadow' "$OUT" "stopped overlay: a shadow removed inside (whiteout) is missing: $OUT"
+	# a symlink in the upper layer is never followed
+	rm -rf "$U/root/.ssh"
+	ln -s /etc "$U/root/.ssh"
+	expect_exit 12 cc set "$D" --ssh-key "$KEY.pub"
+	expect_match 'symbolic link' "$OUT" "stopped overlay: a symlinked .ssh is refused: $OUT"
+	[ ! -e "$U/etc/authorized_keys" ] && ok "and nothing was written through it" || fail "written through the symlinked .ssh"
 fi
 
 check "stop $A" cc stop "$A"
