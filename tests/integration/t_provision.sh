@@ -38,7 +38,9 @@ SH=$PRIV_DIR/$A/etc/shadow
 st0=$(stat -c '%u:%g %a' "$SH")
 nobody0=$(grep '^nobody:' "$SH")
 PW1='S3cret:with spaces & $dollars'
+t0=$(date +%s%N)
 check "set --userpasswd on the stopped container" cc set "$A" --userpasswd "root:$PW1"
+log "figure: set --userpasswd (stopped, SHA-512) took $((($(date +%s%N) - t0) / 1000000)) ms"
 expect_match "Password of user root in CT $A set" "$OUT" "set says the password was set"
 h=$(shadow_hash "$A" root)
 expect_match '^\$6\$[./0-9A-Za-z]+\$[./0-9A-Za-z]{86}$' "$h" "a SHA-512 hash in root's shadow line ($h)"
@@ -204,7 +206,11 @@ expect_match "is the name of CT $A" "$OUT" "create with a name in use is refused
 expect_exit 21 cc create "$C" --name 12345
 expect_exit 21 cc create "$C" --name -web
 expect_exit 20 cc create web-new
+t0=$(date +%s%N)
 expect_output "^CTID $A exist running\$" cc status web-a
+t1=$(date +%s%N)
+cc status "$A" >/dev/null
+log "figure: status by name $((($t1 - t0) / 1000000)) ms, by CTID $((($(date +%s%N) - t1) / 1000000)) ms (2 containers)"
 expect_output "^CTID $B exist down\$" cc status web-b
 expect_output '^prov-a$' cc exec web-a -- hostname
 check "start by name" cc start web-b
