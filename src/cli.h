@@ -91,7 +91,9 @@ int cmd_boot(struct gconf *g, int argc, char **argv);
 int cmd_shutdown(struct gconf *g, int argc, char **argv);
 
 /* Shared helpers (cli.c). */
-int cli_ctid(const char *s, unsigned *ctid);            /* cerr EX_BADSYNTAX */
+/* A CTID, or with g a container's name (a word not all digits, looked up in the saved configs:
+ * ctname.h). cerr EX_BADSYNTAX (also for a name no container has, as vzctl). */
+int cli_ctid(const struct gconf *g, const char *s, unsigned *ctid);
 int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2))); /* cerr EX_BADSYNTAX */
 /* Is argv[i] "--name" or "--name=value" for a table parameter accepted with flag?  Fills p and
  * value and advances *i; returns 1 when consumed, 0 when not a parameter, <0 on error. */

@@ -14,6 +14,7 @@
 
 #include "cgroup.h"
 #include "ctcleanup.h"
+#include "ctname.h"
 #include "ctnet.h"
 #include "error.h"
 #include "fsutil.h"
@@ -204,6 +205,8 @@ int ct_create(const struct gconf *g, unsigned ctid, const struct create_opts *o)
 	if ((r = param_set(c, param_find("userns"), c->userns ? "yes" : "no")) < 0)
 		return r;
 	if (o->apply && (r = o->apply(c, o->arg)) < 0)
+		return r;
+	if (c->name && (r = ct_name_check(g, ctid, c->name)) < 0)
 		return r;
 	quota_ct_assign(c); /* [container] quota_id: the project ID */
 

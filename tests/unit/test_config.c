@@ -721,6 +721,8 @@ static const struct pcase cases[] = {
 	{"name", "web", 1, "web"},
 	{"name", "123", 0, NULL},
 	{"name", "a b", 0, NULL},
+	{"name", "-web", 0, NULL},
+	{"name", "web-1.a", 1, "web-1.a"},
 	{"description", "my box", 1, "my box"},
 	{"ram", "1G", 1, "1G"},
 	{"ram", "1536M", 1, "1536M"},
