@@ -80,7 +80,7 @@ int cmd_clone(struct gconf *g, int argc, char **argv)
 			    "usage: cellctl clone SRC DST [--layout copy|overlay] [--name N] "
 			    "[--hostname H] [--ipadd A]...");
 	unsigned src, dst;
-	if ((r = cli_ctid(ids[0], &src)) < 0 || (r = cli_ctid(ids[1], &dst)) < 0)
+	if ((r = cli_ctid(g, ids[0], &src)) < 0 || (r = cli_ctid(NULL, ids[1], &dst)) < 0)
 		return r;
 	if (o.layout && strcmp(o.layout, "copy") && strcmp(o.layout, "overlay"))
 		return cerr(EX_BADVALUE, 0, "invalid --layout '%s' (copy or overlay)", o.layout);
@@ -104,7 +104,7 @@ int cmd_flatten(struct gconf *g, int argc, char **argv)
 	if (argc > 2)
 		return cli_usage("flatten: unknown argument '%s'", argv[2]);
 	unsigned ctid;
-	int r = cli_ctid(argv[1], &ctid);
+	int r = cli_ctid(g, argv[1], &ctid);
 	if (r < 0)
 		return r;
 	r = ct_flatten(g, ctid);

@@ -11,6 +11,7 @@
 #include "ctnet.h"
 #include "ctops.h"
 #include "ctroot.h"
+#include "ctname.h"
 #include "error.h"
 #include "fscopy.h"
 #include "fsutil.h"
@@ -238,6 +239,8 @@ int ct_clone(const struct gconf *g, unsigned src, unsigned dst, const struct clo
 	    (to_overlay && (r = param_set(c, param_find("template_tree"), s->template_tree)) < 0))
 		return r;
 	if (o->apply && (r = o->apply(c, o->arg)) < 0)
+		return r;
+	if (c->name && (r = ct_name_check(g, dst, c->name)) < 0)
 		return r;
 	quota_ct_assign(c);
 	_cleanup_(idmap_release) struct idmap_res idres = IDMAP_RES_INIT;

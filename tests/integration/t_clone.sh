@@ -94,6 +94,10 @@ bbase=$(conf_get "$B" uid_base)
 	fail "the clone has its own id block" "$abase $bbase"
 [ "$(conf_get "$A" uuid)" != "$(conf_get "$B" uuid)" ] && ok "a new UUID" || fail "a new UUID"
 expect_match '^$' "$(conf_get "$B" name)" "the name is not copied"
+# names (#15): the source by its name; a name another container has is refused, nothing made
+expect_exit 21 cc clone clone-a "$G" --name clone-a
+expect_match 'clone-a' "$OUT" "a name in use is refused, naming it"
+[ -e "$CONF_DIR/$G.conf" ] || [ -e "$PRIV_DIR/$G" ] && fail "nothing made for the refused clone" || ok "nothing made for the refused clone"
 expect_match '^clone-b$' "$(conf_get "$B" hostname)" "--hostname given"
 grep -q '10\.77\.9\.1\b' "$CONF_DIR/$B.conf" && fail "the source's addresses are not copied" "$(cat "$CONF_DIR/$B.conf")" ||
 	ok "the source's addresses are not copied"
