@@ -17,6 +17,7 @@ static const struct cli_cmd *const commands[] = {
 	&cli_enter, &cli_console, &cli_set, &cli_list, &cli_ubc, &cli_netstat, &cli_quota, &cli_quota_report,
 	&cli_template, &cli_boot, &cli_shutdown,
 	&cli_clone, &cli_flatten,
+	&cli_import_vz,
 };
 
 static void usage(FILE *f)

@@ -41,6 +41,7 @@ extern const struct cli_cmd cli_create, cli_start, cli_stop, cli_restart, cli_st
 	cli_exec, cli_enter, cli_console, cli_set, cli_list, cli_ubc, cli_netstat, cli_quota, cli_quota_report,
 	cli_template, cli_boot, cli_shutdown;
 extern const struct cli_cmd cli_clone, cli_flatten;
+extern const struct cli_cmd cli_import_vz;
 
 /* Walking a command's argv by its table. */
 struct cli_parse {
@@ -71,6 +72,7 @@ void cli_help(FILE *f, const struct cli_cmd *cmd);
 
 int cmd_create(struct gconf *g, int argc, char **argv);
 int cmd_clone(struct gconf *g, int argc, char **argv);
+int cmd_import_vz(struct gconf *g, int argc, char **argv);
 int cmd_flatten(struct gconf *g, int argc, char **argv);
 int cmd_start(struct gconf *g, int argc, char **argv);
 int cmd_stop(struct gconf *g, int argc, char **argv);

@@ -49,7 +49,7 @@ static char *private_path(const struct gconf *g, unsigned ctid)
 	return xasprintf("%s/%u", g->private_dir, ctid);
 }
 
-static bool has_init(const char *root)
+bool ct_has_init(const char *root)
 {
 	_cleanup_close_ int fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
@@ -265,7 +265,7 @@ int ct_create(const struct gconf *g, unsigned ctid, const struct create_opts *o)
 	}
 	if (r == -EINTR)
 		cerr_replace(EX_SYSTEM, EINTR, "create of container %u interrupted", ctid);
-	if (r == 0 && !overlay && !has_init(tmp))
+	if (r == 0 && !overlay && !ct_has_init(tmp))
 		r = cerr(EX_BADTEMPLATE, 0, "template %s has no init (/sbin/init, /etc/init or /bin/init)", tname);
 	/* the private area carries a marker until its config exists: a create killed in between
 	 * leaves something the next create recognises and removes */

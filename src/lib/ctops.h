@@ -24,6 +24,8 @@ int ct_create(const struct gconf *g, unsigned ctid, const struct create_opts *o)
  * interrupted create or destroy of ctid are removed; cerr EX_PRIVEXISTS when the container (its
  * config or its private area) exists. */
 int ct_claim_new(const struct gconf *g, unsigned ctid);
+/* Does the tree at root have an init (/sbin/init, /etc/init or /bin/init, looked up inside it)? */
+bool ct_has_init(const char *root);
 /* Write the limits of c to the container's cgroups cg and put its device rules in force (the BPF
  * program on the unified hierarchy, devices.allow/deny on a legacy v1 host): cg_ops.apply. live:
  * on a running container (start: false, set: true). */
