@@ -491,9 +491,9 @@ static void k_devices(struct vzctx *x, const char *param)
 			} else {
 				p++;
 			}
-		if (perm && !perm[1])
-			strcat(t, "none");
-		if (vz_set(x, param, t) < 0)
+		/* "c:1:3:q" left without permissions: none (a new string: t cannot grow in place) */
+		_cleanup_free_ char *e = perm && !perm[1] ? xasprintf("%snone", t) : NULL;
+		if (vz_set(x, param, e ? e : t) < 0)
 			return;
 	}
 	vz_done(x, q ? "the q (quota) permission has no cellctl meaning: dropped" : NULL);

@@ -79,6 +79,12 @@ expect_candidates "" cellctl clone "$A" ""
 expect_candidates "--hostname --ipadd --layout --name" cellctl clone "$A" "$(ctid 9)" --
 expect_candidates "copy overlay" cellctl clone "$A" "$(ctid 9)" --layout ""
 expect_candidates "$A $B" cellctl flatten ""
+# import-vz: nothing for the new CTID, its options, a file for --conf and a directory for --private
+expect_candidates "" cellctl import-vz ""
+expect_candidates "--conf --copy --dry-run --move --private" cellctl import-vz "$(ctid 9)" --
+mkdir -p "$TMPD/vzc/priv.d" && : > "$TMPD/vzc/777.conf"
+expect_candidates "$TMPD/vzc/777.conf" cellctl import-vz "$(ctid 9)" --conf "$TMPD/vzc/7"
+expect_candidates "$TMPD/vzc/priv.d" cellctl import-vz "$(ctid 9)" --private "$TMPD/vzc/p"
 # every command the binary knows is offered, and only those
 cmds=$("$CELLCTL" --help | awk '/^commands:/ { on = 1; next } on && /^  [a-z]/ { print $1 }' | sort | tr '\n' ' ' | sed 's/ $//')
 expect_candidates "$cmds" cellctl ""

@@ -24,6 +24,7 @@
 #include "ini.h"
 #include "netaddr.h"
 #include "util.h"
+#include "vzconf.h"
 
 static char tmpdir[64];
 
@@ -347,6 +348,28 @@ static void test_hosts_many_names(void **state)
 		fail_msg("names lost:\n%s", out);
 }
 
+/* fuzz_vzconf: an OpenVZ DEVICES rule without permissions ("c:") got "none" appended in place,
+ * past the end of its buffer. */
+static void test_vz_devices_no_perms(void **state)
+{
+	(void)state;
+	static struct gconf g = {.config_dir = UNCONST("/nonexistent"), .userns_size = 65536, .stop_timeout = 120};
+	struct vz_vars v;
+	cerr_clear();
+	assert_int_equal(vzconf_parse("DEVICES=\"c:\"\nDEVICES2=\"c:1:3:\"\nDEVICES=\"c:1:3:\"\n", "f", &v), 0);
+	struct ct_config *c = NULL;
+	assert_int_equal(ctconf_from_doc(&g, 101, NULL, &c), 0);
+	struct vz_report rep;
+	vzconf_translate(&v, 101, c, &rep);
+	assert_int_equal(rep.n, 3);
+	assert_null(cerr_msg());
+	assert_string_equal(c->devices, "c:1:3:none");
+	vzconf_report_free(&rep);
+	vzconf_vars_free(&v);
+	ctconf_free(c);
+	cerr_clear();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -359,6 +382,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ipadd_line, setup_dir, teardown_dir),
 		cmocka_unit_test(test_hosts_tagged_localhost),
 		cmocka_unit_test(test_hosts_many_names),
+		cmocka_unit_test(test_vz_devices_no_perms),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
