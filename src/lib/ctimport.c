@@ -90,9 +90,15 @@ static unsigned old_veid(const char *conf, const struct vz_vars *v, unsigned cti
 	return ctid;
 }
 
-/* The private area to import: a plain directory with an init, no ploop image. */
-static int check_private(const char *dir)
+/* The private area to import: a plain directory with an init, no ploop image, not holding
+ * cellctl's private_dir (a copy into itself). */
+static int check_private(const struct gconf *g, const char *dir)
 {
+	_cleanup_free_ char *rs = realpath(dir, NULL), *rp = realpath(g->private_dir, NULL);
+	size_t n = rs ? strlen(rs) : 0;
+	if (rs && rp && !strncmp(rs, rp, n) && (rp[n] == '/' || !rp[n] || n == 1))
+		return cerr(EX_BADVALUE, 0, "OpenVZ private area %s holds cellctl's private_dir %s: not imported", dir,
+			    g->private_dir);
 	struct stat st;
 	if (lstat(dir, &st) < 0)
 		return cerr(EX_NOPRIVATE, errno, "OpenVZ private area %s", dir);
@@ -142,7 +148,7 @@ static int import_config(const struct gconf *g, unsigned ctid, const struct impo
 	struct stat st;
 	if (o->dry_run && lstat(dir, &st) < 0 && errno == ENOENT)
 		log_warn("dry run: the private area %s does not exist (the import would fail, exit %d)", dir, EX_NOPRIVATE);
-	else if ((r = check_private(dir)) < 0)
+	else if ((r = check_private(g, dir)) < 0)
 		return r;
 	*priv = xstrdup(dir);
 	*out = TAKE_PTR(c);

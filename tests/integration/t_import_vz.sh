@@ -26,6 +26,7 @@ nothing_of() {
 	fi
 }
 # owners, modes and names of a tree: what must not change
+ms() { date +%s%N | cut -c1-13; }
 tree_sum() { (cd "$1" && find . -printf '%U:%G %m %p\n' | sort | md5sum | cut -d' ' -f1); }
 
 VZ=$TMPD/vz
@@ -99,6 +100,8 @@ sed 's/^HOSTNAME=.*/HOSTNAME="bad_name!"/' "$VZ/conf/501.conf" > "$VZ/conf/badho
 expect_exit 70 cc import-vz "$X" --conf "$VZ/conf/badhost.conf"
 expect_match 'refused +HOSTNAME=' "$OUT" "a refused value: the report says which key"
 expect_exit 43 cc import-vz "$X" --conf "$VZ/conf/501.conf" --private "$VZ/private/none"
+expect_exit 21 cc import-vz "$X" --conf "$VZ/conf/501.conf" --private "$TMPD"
+expect_match 'private_dir' "$OUT" "a private area holding private_dir: refused naming it"
 mkdir -p "$VZ/empty"
 expect_exit 47 cc import-vz "$X" --conf "$VZ/conf/501.conf" --private "$VZ/empty"
 nothing_of "$X" "refused imports"
@@ -106,7 +109,9 @@ nothing_of "$X" "refused imports"
 
 log "---- --copy"
 use_ct "$A"
+t0=$(ms)
 check "import-vz $A (copy)" cc import-vz "$A" --conf "$VZ/conf/501.conf"
+log "import --copy of the busybox tree: $(($(ms) - t0)) ms"
 expect_match "Container $A imported" "$OUT" "import says so"
 [ "$(tree_sum "$VZ/private/501")" = "$before" ] && ok "copy: the OpenVZ tree unchanged" || fail "copy: the OpenVZ tree unchanged"
 abase=$(conf_get "$A" uid_base)
@@ -136,7 +141,9 @@ log "---- --move"
 vz_private 502
 vz_conf 502 vz-two.example.com 192.0.2.78
 use_ct "$B"
+t0=$(ms)
 check "import-vz $B (move)" cc import-vz "$B" --conf "$VZ/conf/502.conf" --move
+log "import --move of the busybox tree: $(($(ms) - t0)) ms"
 [ -e "$VZ/private/502" ] && fail "move: the OpenVZ tree is gone" || ok "move: the OpenVZ tree is gone"
 bbase=$(conf_get "$B" uid_base)
 [ -n "$bbase" ] && [ "$bbase" != "$abase" ] && ok "$B has its own id block ($bbase)" || fail "$B has its own id block"
@@ -165,6 +172,23 @@ expect_exit 3 cc import-vz "$X" --conf "$VZ/conf/503.conf" --move
 nothing_of "$X" "move of a too deep tree"
 [ "$(tree_sum "$VZ/private/503")" = "$b3" ] && ok "the failed move put the OpenVZ tree back, owners as they were" ||
 	fail "the failed move put the OpenVZ tree back, owners as they were" "$(ls -la "$VZ/private" "$VZ/private/503" 2>&1)"
+
+log "---- --move across file systems: refused (exit 3, use --copy), the tree where it was"
+SHM=""
+if [ -d /dev/shm ] && [ "$(stat -c %d /dev/shm)" != "$(stat -c %d "$TMPD")" ]; then
+	SHM=$(mktemp -d /dev/shm/cct-import-vz.XXXXXX)
+	trap 'rc=$?; rm -rf "$SHM"; (exit $rc); cleanup' EXIT
+	mkdir -p "$SHM/private" && cp -a "$VZ/private/501" "$SHM/private/504"
+	sed "s|^VE_PRIVATE=.*|VE_PRIVATE=\"$SHM/private/\$VEID\"|; s|^IP_ADDRESS=.*|IP_ADDRESS=\"192.0.2.79\"|" "$VZ/conf/501.conf" > "$VZ/conf/504.conf"
+	b4=$(tree_sum "$SHM/private/504")
+	expect_exit 3 cc import-vz "$X" --conf "$VZ/conf/504.conf" --move
+	expect_match 'use --copy' "$OUT" "the message says to use --copy"
+	nothing_of "$X" "move across file systems"
+	[ "$(tree_sum "$SHM/private/504")" = "$b4" ] && ok "the refused move left the tree as it was" || fail "the refused move left the tree as it was"
+	rm -rf "$SHM"
+else
+	log "skipped: /dev/shm is not another file system here"
+fi
 
 check "destroy $A" cc destroy "$A"
 check "destroy $B" cc destroy "$B"
