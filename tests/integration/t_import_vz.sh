@@ -7,6 +7,9 @@
 # cgroup, and the tree's owners shifted into the new id block (on disk) and as they were (inside).
 # Refused with their codes and nothing left: ploop (the config's VE_LAYOUT and a ploop private
 # area), a bad line, a value cellctl refuses, a missing config or private area, an existing CTID.
+# Interrupted (SIGINT) copy and move of a larger tree leave nothing; a --move across file systems
+# is refused; the import times go to the output.
+# long
 IPADD_MODE=routed
 . "$(dirname "$0")/lib.sh"
 . "$LIB_DIR/limits.sh"
@@ -172,6 +175,44 @@ expect_exit 3 cc import-vz "$X" --conf "$VZ/conf/503.conf" --move
 nothing_of "$X" "move of a too deep tree"
 [ "$(tree_sum "$VZ/private/503")" = "$b3" ] && ok "the failed move put the OpenVZ tree back, owners as they were" ||
 	fail "the failed move put the OpenVZ tree back, owners as they were" "$(ls -la "$VZ/private" "$VZ/private/503" 2>&1)"
+
+log "---- interrupted (SIGINT) copy and move of a larger tree: nothing left, the tree as it was"
+vz_private 505
+sed "s|^IP_ADDRESS=.*|IP_ADDRESS=\"192.0.2.80\"|" "$VZ/conf/501.conf" > "$VZ/conf/505.conf"
+python3 -c 'import os, sys
+for d in range(100):
+	p = os.path.join(sys.argv[1], "data", "d%d" % d)
+	os.makedirs(p)
+	for f in range(100):
+		n = os.path.join(p, "f%d" % f)
+		with open(n, "w") as fh: fh.write("x" * 100)
+		os.chown(n, 1000, 1000)' "$VZ/private/505"
+b5=$(tree_sum "$VZ/private/505")
+t0=$(ms)
+use_ct "$X"
+check "import-vz $X (copy, 10000 more files)" cc import-vz "$X" --conf "$VZ/conf/505.conf"
+log "import --copy of the busybox tree and 10000 files: $(($(ms) - t0)) ms"
+check "destroy $X" cc destroy "$X"
+interrupt() { # ARGS...: import-vz X in the background, SIGINT once its partial area exists
+	cc_bg import-vz "$X" --conf "$VZ/conf/505.conf" "$@"
+	wait_for 20 test -e "$PRIV_DIR/.$X.partial"
+	sleep 0.1
+	kill -INT "$CC_PID" 2>/dev/null
+	wait "$CC_PID"
+	RC=$?
+}
+for how in --copy --move; do
+	interrupt $how
+	[ "$RC" = 3 ] && ok "interrupted import $how: exit 3" || fail "interrupted import $how: exit 3 (got $RC)"
+	nothing_of "$X" "interrupted import $how"
+	[ "$(tree_sum "$VZ/private/505")" = "$b5" ] && ok "interrupted import $how: the OpenVZ tree as it was" ||
+		fail "interrupted import $how: the OpenVZ tree as it was" "$(ls -la "$VZ/private" 2>&1)"
+done
+t0=$(ms)
+check "import-vz $X (move, 10000 more files)" cc import-vz "$X" --conf "$VZ/conf/505.conf" --move
+log "import --move of the busybox tree and 10000 files: $(($(ms) - t0)) ms"
+expect_match "^$(($(conf_get "$X" uid_base) + 1000))\$" "$(stat -c %u "$PRIV_DIR/$X/data/d99/f99")" "the last file re-owned"
+check "destroy $X" cc destroy "$X"
 
 log "---- --move across file systems: refused (exit 3, use --copy), the tree where it was"
 SHM=""
