@@ -302,6 +302,25 @@ static int vz_set(struct vzctx *x, const char *name, const char *value)
 	return 0;
 }
 
+/* The same for a per-interface option of ifname (param_netif_set: mac_filter, gw, gw6). */
+static int vz_netif_set(struct vzctx *x, const char *ifname, const char *key, const char *value)
+{
+	if (x->failed)
+		return -EINVAL;
+	struct cerr_saved es;
+	cerr_save(&es);
+	int r = param_netif_set(x->c, ifname, key, value);
+	if (r < 0) {
+		item_add(x, VZ_REFUSED, cerr_exit(), "%s", cerr_msg() ? cerr_msg() : "refused");
+		x->failed = true;
+	} else {
+		size_t n = strlen(x->what);
+		snprintf(x->what + n, sizeof(x->what) - n, ", %s of %s %s", key, ifname, value);
+	}
+	cerr_restore(&es);
+	return r;
+}
+
 static void vz_done(struct vzctx *x, const char *approx_why)
 {
 	if (x->failed)
@@ -417,22 +436,24 @@ static void k_ipaddr(struct vzctx *x, const char *param)
 	vz_done(x, cut ? "a venet address is a host address: the /prefix is dropped" : NULL);
 }
 
-/* NETIF: ifname=eth0,mac=..,host_ifname=..,host_mac=..,bridge=..;ifname=eth1,... */
+/* NETIF: ifname=eth0,mac=..,host_ifname=..,host_mac=..,bridge=..,mac_filter=on,gw=..;ifname=eth1,...
+ * (the first five make the interface, then its per-interface options). */
 static void k_netif(struct vzctx *x, const char *param)
 {
 	_cleanup_free_ char *s = xstrdup(x->var->value);
 	char *save = NULL, dropped[256] = "";
+	static const char *names[] = {"ifname", "mac", "host_ifname", "host_mac", "bridge", "mac_filter", "gw", "gw6"};
+	enum { NF = 8, NADD = 5 };
 	for (char *ifs = strtok_r(s, ";", &save); ifs; ifs = strtok_r(NULL, ";", &save)) {
-		const char *f[5] = {"", "", "", "", ""};
-		static const char *names[5] = {"ifname", "mac", "host_ifname", "host_mac", "bridge"};
+		const char *f[NF] = {"", "", "", "", "", "", "", ""};
 		char *save2 = NULL;
 		for (char *kv = strtok_r(ifs, ",", &save2); kv; kv = strtok_r(NULL, ",", &save2)) {
 			char *eq = strchr(kv, '=');
 			size_t i = 0;
 			if (eq)
-				for (*eq = 0; i < 5 && strcmp(kv, names[i]); i++)
+				for (*eq = 0; i < NF && strcmp(kv, names[i]); i++)
 					;
-			if (eq && i < 5) {
+			if (eq && i < NF) {
 				f[i] = eq + 1;
 				continue;
 			}
@@ -449,6 +470,9 @@ static void k_netif(struct vzctx *x, const char *param)
 		snprintf(v, sizeof(v), "%s,%s,%s,%s,%s", f[0], f[1], f[2], f[3], f[4]);
 		if (vz_set(x, param, v) < 0)
 			return;
+		for (size_t i = NADD; i < NF; i++)
+			if (f[i][0] && vz_netif_set(x, f[0], names[i], f[i]) < 0)
+				return;
 	}
 	char why[300];
 	snprintf(why, sizeof(why), "not translated: %s", dropped);

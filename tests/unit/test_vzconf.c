@@ -310,7 +310,7 @@ static void test_misc(void **state)
 		translate("HOSTNAME=a\nHOSTNAME=b\nWHATEVER=1\nVE_PRIVATE=/p/${VEID}x\n"
 			  "IP_ADDRESS=\"10.1.2.3/24 fd00::5/128\"\nCPULIMIT=0\nIOLIMIT=0\nCPUS=0\n"
 			  "NETIF=\"ifname=eth0,mac=02:11:22:33:44:55,host_ifname=veth42.0,host_mac=02:11:22:33:44:"
-			  "66,bridge=vmbr0,mac_filter=off;ifname=eth1\"\n"
+			  "66,bridge=vmbr0,mac_filter=off,gw=10.1.2.1,configure=none;ifname=eth1\"\n"
 			  "PHYSPAGES=\"1000:2000\"\nDESCRIPTION=\"a 'quoted' one\"\n",
 			  42, &rep);
 	assert_int_equal(rep.count[VZ_REFUSED], 0);
@@ -331,7 +331,10 @@ static void test_misc(void **state)
 	assert_string_equal(c->netif[0].bridge, "vmbr0");
 	assert_string_equal(c->netif[1].ifname, "eth1");
 	assert_int_equal(item(&rep, "NETIF")->kind, VZ_APPROX);
-	assert_non_null(strstr(item(&rep, "NETIF")->what, "mac_filter=off"));
+	assert_non_null(strstr(item(&rep, "NETIF")->what, "configure=none"));
+	assert_true(c->netif[0].mac_filter_off);
+	assert_string_equal(c->netif[0].gw, "10.1.2.1");
+	assert_false(c->netif[1].mac_filter_off);
 	assert_int_equal(c->ram, 2000ULL * 4096);
 	assert_int_equal(item(&rep, "PHYSPAGES")->kind, VZ_APPROX);
 	assert_string_equal(c->description, "a 'quoted' one");
