@@ -11,8 +11,7 @@
 #include "fuzz.h"
 #include "vzconf.h"
 
-static struct gconf g = {.config_dir = UNCONST("/nonexistent"), .userns_default = true, .userns_size = 65536,
-			 .stop_timeout = 120};
+static struct gconf g = {.config_dir = UNCONST("/nonexistent"), .userns_default = true, .userns_size = 65536, .stop_timeout = 120};
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -65,8 +64,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(vzconf_report_render(&rep));
 	_cleanup_free_ char *text = ini_render(c->doc);
 	struct ct_config *back = NULL;
-	FZ_CHECK(ctconf_from_text(&g, 101, "back.conf", text, &back) == 0, "the translated config does not load: %s\n%s",
-		 fz_esc(cerr_msg()), fz_esc(text));
+	FZ_CHECK(ctconf_from_text(&g, 101, "back.conf", text, &back) == 0,
+		 "the translated config does not load: %s\n%s", fz_esc(cerr_msg()), fz_esc(text));
 	ctconf_free(back);
 	ctconf_free(c);
 	vzconf_report_free(&rep);
