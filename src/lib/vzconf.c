@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cgroup.h"
 #include "error.h"
 #include "util.h"
 
@@ -407,6 +408,16 @@ static void k_plain(struct vzctx *x, const char *param)
 		vz_done(x, NULL);
 }
 
+/* CPUUNITS: vzctl's scale is cellctl's; the report names the cgroup v2 weight it becomes. */
+static void k_cpuunits(struct vzctx *x, const char *param)
+{
+	if (vz_set(x, param, x->var->value) < 0)
+		return;
+	size_t n = strlen(x->what);
+	snprintf(x->what + n, sizeof(x->what) - n, " (cpu.weight %u)", cg_cpuunits_to_weight(x->c->cpuunits));
+	vz_done(x, NULL);
+}
+
 static void k_iolimit(struct vzctx *x, const char *param)
 {
 	uint64_t n;
@@ -602,7 +613,7 @@ static const struct {
 	{"NUMPROC", k_numproc, "numproc"},
 	{"DISKSPACE", k_disk, "diskspace"},
 	{"DISKINODES", k_disk, "diskinodes"},
-	{"CPUUNITS", k_plain, "cpuunits"},
+	{"CPUUNITS", k_cpuunits, "cpuunits"},
 	{"CPULIMIT", k_plain, "cpulimit"},
 	{"CPUS", k_plain, "cpus"},
 	{"CPUMASK", k_plain, "cpumask"},

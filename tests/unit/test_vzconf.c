@@ -219,6 +219,7 @@ static void test_real_ct(void **state)
 	assert_int_equal(c->diskspace_soft, 20ULL << 30);
 	assert_int_equal(c->diskspace_hard, 22ULL << 30);
 	assert_int_equal(c->cpuunits, 2000);
+	assert_string_equal(item(&rep, "CPUUNITS")->what, "cpuunits 2000 (cpu.weight 200)");
 	assert_int_equal(c->cpulimit, 150);
 	assert_false(c->cpulimit_host);
 	assert_int_equal(c->cpus, 2);
