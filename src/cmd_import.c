@@ -30,7 +30,7 @@ int cmd_import_vz(struct gconf *g, int argc, char **argv)
 		return cerr(EX_NOTENOUGH, 0, "usage: cellctl import-vz CTID --conf FILE [--private DIR] [--copy|--move] "
 					     "[--dry-run]");
 	unsigned ctid;
-	int r = cli_ctid(argv[1], &ctid);
+	int r = cli_ctid(NULL, argv[1], &ctid); /* a new container: a number */
 	if (r < 0)
 		return r;
 	struct import_opts o = {0};

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <uuid/uuid.h>
 
+#include "ctname.h"
 #include "ctnet.h"
 #include "ctops.h"
 #include "error.h"
@@ -214,6 +215,8 @@ int ct_import_vz(const struct gconf *g, unsigned ctid, const struct import_opts 
 
 	_cleanup_lock_ struct ct_lock lk = CT_LOCK_INIT;
 	if ((r = ct_lock_take(g, ctid, "create", &lk)) < 0 || (r = ct_claim_new(g, ctid)) < 0)
+		return r;
+	if (c->name && (r = ct_name_check(g, ctid, c->name)) < 0)
 		return r;
 	uuid_t u;
 	char ustr[40];

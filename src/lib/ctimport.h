@@ -23,6 +23,6 @@ struct import_opts {
  * is re-owned back and renamed back. cerr EX_NOCONF (no config file), EX_BADCONFIG (a bad line,
  * a shell expansion), a refused key's code (the parameter's; EX_LAYOUT for VE_LAYOUT=ploop or a
  * ploop private area), EX_NOPRIVATE (no private area: none given and no VE_PRIVATE, or missing),
- * EX_BADTEMPLATE (no init in it), EX_BADVALUE (it holds private_dir), EX_PRIVEXISTS, EX_LOCKED, EX_RESOURCE (no free id block), the
+ * EX_BADTEMPLATE (no init in it), EX_BADVALUE (it holds private_dir; NAME taken), EX_PRIVEXISTS, EX_LOCKED, EX_RESOURCE (no free id block), the
  * network codes of create, EX_SYSTEM (--move across file systems among them). */
 int ct_import_vz(const struct gconf *g, unsigned ctid, const struct import_opts *o, struct vz_report *rep);

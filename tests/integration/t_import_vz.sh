@@ -68,6 +68,7 @@ vz_conf() {
 		IP_ADDRESS="$3"
 		NAMESERVER="192.0.2.53"
 		DESCRIPTION="imported from OpenVZ"
+		NAME="vz$1"
 		FEATURES="nfs:on"
 	EOC
 }
@@ -124,9 +125,12 @@ expect_match "^$abase:$abase\$" "$(stat -c %u:%g "$PRIV_DIR/$A/etc/passwd")" "ro
 expect_match "^$((abase + 1000)):$((abase + 1000))\$" "$(stat -c %u:%g "$PRIV_DIR/$A/home/u/file")" "uid 1000's file shifted on disk"
 expect_match "^$((abase + 33)):$((abase + 33)) 2750\$" "$(stat -c '%u:%g %a' "$PRIV_DIR/$A/var/www")" "a setgid dir shifted, its mode kept"
 expect_exit 44 cc import-vz "$A" --conf "$VZ/conf/501.conf"
+expect_exit 21 cc import-vz "$X" --conf "$VZ/conf/501.conf"
+expect_match 'vz501' "$OUT" "NAME taken by $A: refused naming it"
+nothing_of "$X" "import with a name in use"
 grep -q "import-vz: translated   PHYSPAGES" "$LOG_FILE" && ok "the report is in the log" || fail "the report is in the log" "$(tail -5 "$LOG_FILE")"
 start_ct "$A"
-expect_output '^vz-one\.example\.com$' cc exec "$A" -- hostname
+expect_output '^vz-one\.example\.com$' cc exec vz501 -- hostname
 expect_output 'inet 192\.0\.2\.77/32' cc exec "$A" -- ip addr show dev venet0
 expect_output '^1000:1000$' cc exec "$A" -- stat -c %u:%g /home/u/file
 expect_output '^0:0$' cc exec "$A" -- stat -c %u:%g /etc/passwd
@@ -178,7 +182,7 @@ nothing_of "$X" "move of a too deep tree"
 
 log "---- interrupted (SIGINT) copy and move of a larger tree: nothing left, the tree as it was"
 vz_private 505
-sed "s|^IP_ADDRESS=.*|IP_ADDRESS=\"192.0.2.80\"|" "$VZ/conf/501.conf" > "$VZ/conf/505.conf"
+sed "s|^IP_ADDRESS=.*|IP_ADDRESS=\"192.0.2.80\"|; s|^NAME=.*|NAME=\"vz505\"|" "$VZ/conf/501.conf" > "$VZ/conf/505.conf"
 python3 -c 'import os, sys
 for d in range(100):
 	p = os.path.join(sys.argv[1], "data", "d%d" % d)
@@ -220,7 +224,7 @@ if [ -d /dev/shm ] && [ "$(stat -c %d /dev/shm)" != "$(stat -c %d "$TMPD")" ]; t
 	SHM=$(mktemp -d /dev/shm/cct-import-vz.XXXXXX)
 	trap 'rc=$?; rm -rf "$SHM"; (exit $rc); cleanup' EXIT
 	mkdir -p "$SHM/private" && cp -a "$VZ/private/501" "$SHM/private/504"
-	sed "s|^VE_PRIVATE=.*|VE_PRIVATE=\"$SHM/private/\$VEID\"|; s|^IP_ADDRESS=.*|IP_ADDRESS=\"192.0.2.79\"|" "$VZ/conf/501.conf" > "$VZ/conf/504.conf"
+	sed "s|^VE_PRIVATE=.*|VE_PRIVATE=\"$SHM/private/\$VEID\"|; s|^IP_ADDRESS=.*|IP_ADDRESS=\"192.0.2.79\"|; s|^NAME=.*|NAME=\"vz504\"|" "$VZ/conf/501.conf" > "$VZ/conf/504.conf"
 	b4=$(tree_sum "$SHM/private/504")
 	expect_exit 3 cc import-vz "$X" --conf "$VZ/conf/504.conf" --move
 	expect_match 'use --copy' "$OUT" "the message says to use --copy"
