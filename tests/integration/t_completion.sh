@@ -78,7 +78,7 @@ expect_candidates "$A $B" cellctl clone ""
 expect_candidates "" cellctl clone "$A" ""
 expect_candidates "--hostname --ipadd --layout --name" cellctl clone "$A" "$(ctid 9)" --
 expect_candidates "copy overlay" cellctl clone "$A" "$(ctid 9)" --layout ""
-expect_candidates "$A $B" cellctl flatten ""
+expect_candidates "$A $B comp-a" cellctl flatten ""
 # import-vz: nothing for the new CTID, its options, a file for --conf and a directory for --private
 expect_candidates "" cellctl import-vz ""
 expect_candidates "--conf --copy --dry-run --move --private" cellctl import-vz "$(ctid 9)" --
