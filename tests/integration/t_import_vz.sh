@@ -199,8 +199,11 @@ log "import --copy of the busybox tree and 10000 files: $(($(ms) - t0)) ms"
 check "destroy $X" cc destroy "$X"
 interrupt() { # ARGS...: import-vz X in the background, SIGINT once its partial area exists
 	cc_bg import-vz "$X" --conf "$VZ/conf/505.conf" "$@"
-	wait_for 20 test -e "$PRIV_DIR/.$X.partial"
-	sleep 0.1
+	# a tight poll (wait_for's 0.1 s steps can miss a --move, whose partial area lives for the
+	# re-own of the 10000 files only), then a short wait into the copy or the re-own
+	local i=0
+	while [ ! -e "$PRIV_DIR/.$X.partial" ] && [ $i -lt 4000 ]; do sleep 0.005; i=$((i + 1)); done
+	sleep 0.02
 	kill -INT "$CC_PID" 2>/dev/null
 	wait "$CC_PID"
 	RC=$?
