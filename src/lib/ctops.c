@@ -21,6 +21,7 @@
 #include "lock.h"
 #include "log.h"
 #include "monitor.h"
+#include "mounts.h"
 #include "netlink.h"
 #include "state.h"
 #include "template.h"
@@ -136,6 +137,46 @@ static int overlay_private(const struct gconf *g, const struct ct_config *c, con
 	return 0;
 }
 
+/* [container] ownership of a new copy layout container with a user namespace, whose .partial dir
+ * is dir: given (the command line or the sample), or mapped where dir's filesystem can be
+ * idmapped, else shifted. Mapped needs private_dir closed to host users (0700): the
+ * container-relative ids on disk are theirs too. */
+static int choose_ownership(const struct gconf *g, struct ct_config *c, const char *dir)
+{
+	bool forced = c->ownership != NULL;
+	if (forced && strcmp(c->ownership, "mapped") != 0)
+		return 0;
+	_cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return cerr(EX_SYSTEM, errno, "open %s", dir);
+	int ns = mnt_userns_fd(c->uid_base, c->uid_size);
+	if (ns < 0)
+		return ns;
+	uint64_t t0 = now_ms();
+	int r = mnt_idmap_probe(dfd, ns);
+	close(ns);
+	log_debug("idmapped mount probe of %s: %s (%llu ms)", g->private_dir, r < 0 ? strerror(-r) : "supported",
+		  (unsigned long long)(now_ms() - t0));
+	if (r < 0 && forced)
+		return cerr(EX_BADKERNEL, -r, "--ownership mapped: the filesystem of %s cannot be idmapped (ext4, XFS "
+					      "and btrfs can; tmpfs from Linux 6.3): use --ownership shifted",
+			    g->private_dir);
+	if (r < 0) {
+		log_info("the filesystem of %s cannot be idmapped (%s): the private area of container %u is "
+			 "shifted on disk (ownership shifted)", g->private_dir, strerror(-r), c->ctid);
+		return param_set(c, param_find("ownership"), "shifted");
+	}
+	struct stat st;
+	if (stat(g->private_dir, &st) < 0)
+		return cerr(EX_SYSTEM, errno, "stat %s", g->private_dir);
+	if ((st.st_mode & 077) && chmod(g->private_dir, 0700) < 0)
+		return cerr(EX_SYSTEM, errno, "chmod 0700 %s", g->private_dir);
+	if (st.st_mode & 077)
+		log_info("%s is now mode 0700: the ids on disk of a container with ownership mapped are host "
+			 "users' ids too", g->private_dir);
+	return param_set(c, param_find("ownership"), "mapped");
+}
+
 int ct_create(const struct gconf *g, unsigned ctid, const struct create_opts *o)
 {
 	uint64_t t0 = now_ms();
@@ -205,6 +246,9 @@ int ct_create(const struct gconf *g, unsigned ctid, const struct create_opts *o)
 	if ((r = ct_check_net_conflicts(g, c)) < 0 || (r = net_check_bridges(g, c)) < 0)
 		return r;
 	const bool overlay = ctconf_overlay(c);
+	if (c->ownership && (overlay || !c->userns))
+		return cerr(EX_BADVALUE, 0, "--ownership applies to layout copy with a user namespace only%s",
+			    overlay ? " (the upper layer of layout overlay is always shifted)" : "");
 	/* overlay: the tree is made (once) and named in the config under the trees' lock, which
 	 * prune takes too: a tree a create is about to name is never removed */
 	_cleanup_lock_ struct ct_lock tlk = CT_LOCK_INIT;
@@ -226,6 +270,8 @@ int ct_create(const struct gconf *g, unsigned ctid, const struct create_opts *o)
 				      .cancel = &create_cancel};
 	/* project ID + inherit flag on the empty top dir first: everything unpacked inherits it */
 	r = quota_ct_setup(g, c, tmp);
+	if (r == 0 && !overlay && c->userns && (r = choose_ownership(g, c, tmp)) == 0)
+		xo.uid_shift = ctconf_disk_root(c); /* mapped: container-relative, ids still checked */
 	if (r == 0 && overlay) {
 		_cleanup_free_ char *tree = NULL;
 		bool made = false;
@@ -285,8 +331,8 @@ int ct_create(const struct gconf *g, unsigned ctid, const struct create_opts *o)
 	if (r < 0)
 		return r;
 	log_set_ctid(ctid);
-	log_file_only("Container created from template %s%s%s", tname, c->userns ? "" : " (no user namespace)",
-		      overlay ? " (layout overlay)" : "");
+	log_file_only("Container created from template %s%s%s%s", tname, c->userns ? "" : " (no user namespace)",
+		      overlay ? " (layout overlay)" : "", ctconf_mapped(c) ? " (ownership mapped)" : "");
 	log_debug("container %u created in %llu ms", ctid, (unsigned long long)(now_ms() - t0));
 	return 0;
 }

@@ -10,6 +10,9 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
+#include <linux/sched.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -65,6 +68,42 @@ static int overlay_root(const struct mnt_opts *o)
 	return 0;
 }
 
+/* Ownership mapped (see mnt_bind_root): the private area, container-relative on disk, bound onto
+ * itself idmapped through the container's user namespace. Host root cannot create anything
+ * through that mount (its uid 0 has no id on disk there: EOVERFLOW), so the mount points that
+ * mnt_populate may have to make (proc, sys, dev) are made first, on disk, owned by 0: the
+ * container's root. A guest's entry of that name that is not a directory is left for
+ * mnt_populate to refuse. */
+static int mapped_root(const struct mnt_opts *o)
+{
+	_cleanup_close_ int dfd = open(o->root, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return cerr(EX_CANTMOUNT, errno, "open %s", o->root);
+	static const struct {
+		const char *name;
+		mode_t mode;
+	} points[] = {{"proc", 0555}, {"sys", 0555}, {"dev", 0755}};
+	for (size_t i = 0; i < ARRAY_SIZE(points); i++)
+		if (mkdirat(dfd, points[i].name, points[i].mode) < 0 && errno != EEXIST)
+			return cerr(EX_CANTMOUNT, errno, "mkdir %s/%s", o->root, points[i].name);
+	int t = open_tree(dfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
+	if (t < 0)
+		return cerr(EX_CANTMOUNT, errno, "bind the private area %s", o->root);
+	struct mount_attr a = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)o->userns_fd};
+	int r = 0;
+	if (mount_setattr(t, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof(a)) < 0)
+		r = cerr(EX_CANTMOUNT, errno, "idmap the private area %s%s", o->root,
+			 errno == EINVAL ? " (its filesystem does not support idmapped mounts: convert the container "
+					   "with set --ownership shifted, or move private_dir to ext4, XFS or btrfs)"
+					 : "");
+	else if (move_mount(t, "", AT_FDCWD, o->root, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		r = cerr(EX_CANTMOUNT, errno, "attach the idmapped private area on %s", o->root);
+	close(t);
+	if (r == 0 && chdir(o->root) < 0)
+		r = cerr(EX_CANTMOUNT, errno, "chdir %s", o->root);
+	return r;
+}
+
 int mnt_bind_root(const struct mnt_opts *o)
 {
 	/* private: nothing mounted here reaches the host, and no host mount event reaches the guest */
@@ -72,6 +111,8 @@ int mnt_bind_root(const struct mnt_opts *o)
 		return cerr(EX_CANTMOUNT, errno, "make / a private mount");
 	if (o->tree)
 		return overlay_root(o);
+	if (o->userns_fd >= 0)
+		return mapped_root(o);
 	int r = do_mount(o->root, o->root, NULL, MS_BIND | MS_REC, NULL);
 	if (r < 0)
 		return r;
@@ -360,4 +401,56 @@ int mnt_enter(int nsfd, int rootfd)
 	if (mount(NULL, "/", NULL, MS_REC | MS_SHARED, NULL) < 0)
 		return cerr(EX_CANTMOUNT, errno, "make / shared");
 	return 0;
+}
+
+int mnt_userns_fd(uint32_t base, uint32_t size)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return cerr(EX_SYSTEM, errno, "pipe");
+	struct clone_args ca = {.flags = CLONE_NEWUSER, .exit_signal = SIGCHLD};
+	pid_t pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+	if (pid == 0) {
+		/* only to own the namespace until the parent has a descriptor of it */
+		char b;
+		close(p[1]);
+		while (read(p[0], &b, 1) < 0 && errno == EINTR)
+			;
+		_exit(0);
+	}
+	int e = errno;
+	close(p[0]);
+	if (pid < 0) {
+		close(p[1]);
+		return cerr(EX_SYSTEM, e, "create a user namespace");
+	}
+	char path[64], map[64];
+	snprintf(map, sizeof(map), "0 %u %u\n", base, size);
+	int r = 0;
+	static const char *files[] = {"uid_map", "gid_map"};
+	for (size_t i = 0; i < ARRAY_SIZE(files) && r == 0; i++) {
+		snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, files[i]);
+		if ((r = write_file_at(AT_FDCWD, path, map)) < 0)
+			r = cerr(EX_SYSTEM, r, "write %s", path);
+	}
+	if (r == 0) {
+		snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+		if ((r = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+			r = cerr(EX_SYSTEM, errno, "open %s", path);
+	}
+	close(p[1]);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	return r;
+}
+
+int mnt_idmap_probe(int dirfd, int userns_fd)
+{
+	int t = open_tree(dirfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+	if (t < 0)
+		return -errno;
+	struct mount_attr a = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)userns_fd};
+	int r = mount_setattr(t, "", AT_EMPTY_PATH, &a, sizeof(a)) < 0 ? -errno : 0;
+	close(t); /* never attached: closing the descriptor unmounts it */
+	return r;
 }

@@ -9,6 +9,7 @@
  * the masks nor reveal what they cover. See spawn.c for the sequence. */
 #pragma once
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "cgroup.h"
@@ -21,14 +22,18 @@ struct mnt_opts {
 	gid_t gid;
 	bool nesting; /* leave the /proc masks and the boot id to mnt_late_masks (unlocked) */
 	const char *tree; /* layout overlay: the template tree under the private area's upper layer */
-	int userns_fd;    /* layout overlay with a user namespace: the container's (idmaps the tree) */
+	int userns_fd;    /* with a user namespace, layout overlay or ownership mapped: the container's (idmaps the
+			   tree, or the private area), else -1 */
 };
 
 /* Step 1 (in a fresh mount namespace): make every mount private, bind the private area onto
  * itself, then chdir into it. Layout overlay (o->tree): bind the tree read-only onto the private
  * area's lower/ (idmapped through o->userns_fd when >= 0: the tree's container-relative ids appear
  * as the container's host ids), mount an overlayfs of it under upper/ (work/) on root/, and chdir
- * into that. cerr EX_CANTMOUNT, saying when the tree's filesystem cannot be idmapped. */
+ * into that. Ownership mapped (no o->tree, o->userns_fd >= 0): the private area is bound onto itself
+ * idmapped through o->userns_fd (its container-relative ids appear as the block's host ids); the
+ * mount points proc, sys and dev are made on disk first when missing (owned by 0). cerr
+ * EX_CANTMOUNT, saying when the filesystem cannot be idmapped. */
 int mnt_bind_root(const struct mnt_opts *o);
 /* Step 2 (cwd is the new root): /proc (read-only sys, masked files), /sys read-only, cgroup2,
  * /dev tmpfs with the basic nodes, devpts, console (master returned), /dev/shm, /run with
@@ -44,3 +49,13 @@ int mnt_late_masks(void);
 /* In init: join the mount namespace nsfd, make rootfd (a directory of that namespace) the root
  * and cwd, and make / shared again. */
 int mnt_enter(int nsfd, int rootfd);
+
+/* A descriptor of a new user namespace that maps 0..size-1 to base.. (uids and gids), owned by
+ * nobody after the call (its short-lived process has exited): for mnt_idmap_probe. cerr
+ * EX_SYSTEM. */
+int mnt_userns_fd(uint32_t base, uint32_t size);
+/* Can the filesystem of the directory dirfd be idmapped through userns_fd? A detached copy of its
+ * mount gets MOUNT_ATTR_IDMAP and is closed again (nothing is attached). 0 when it can, else the
+ * -errno of the refusal (-EINVAL: the filesystem cannot; -ENOSYS: the kernel lacks the calls).
+ * Sets no cerr. */
+int mnt_idmap_probe(int dirfd, int userns_fd);

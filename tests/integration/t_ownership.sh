@@ -1,0 +1,131 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Issue 14, idmapped ownership of layout copy: a userns container's private area is
+# container-relative on disk (ownership mapped: root = 0) and bound idmapped at start where
+# private_dir's filesystem can be idmapped, else shifted into the block at extraction (the
+# fallback, with an info line: the VM's /tmp is tmpfs on 6.1). Files made inside land in [0,size)
+# or in the shifted range; the guest sees its root's files as root's; a host user whose uid is a
+# container uid reaches nothing (private_dir 0700); setuid and file capabilities work inside; the
+# files the host writes into the guest get the container's root on disk; --ownership shifted
+# keeps the old layout; set --ownership converts a stopped container both ways.
+. "$(dirname "$0")/lib.sh"
+
+need_template
+leak_snapshot
+A=$(ctid 1)
+B=$(ctid 2)
+C=$(ctid 3)
+
+conf_get() { sed -n "s/^[[:space:]]*$2[[:space:]]*=[[:space:]]*//p" "$CONF_DIR/$1.conf" | head -1; }
+owners() { stat -c '%u:%g' "$@" 2>&1 | tr '\n' ' ' | sed 's/ $//'; }
+
+# the guest helper: a static program (setuid, file capability, run as another user)
+HAVE_IDSHOW=no
+if command -v gcc >/dev/null && command -v python3 >/dev/null &&
+	gcc -O2 -static -o "$TMPD/idshow" "$LIB_DIR/helpers/idshow.c" > "$TMPD/gcc.log" 2>&1; then
+	HAVE_IDSHOW=yes
+else
+	warn "no static gcc or no python3: the setuid and file capability checks are skipped"
+fi
+# caps_xattr FILE ROOTID: security.capability v3, cap_net_raw (13) permitted and effective
+caps_xattr() {
+	python3 -c 'import os, struct, sys
+os.setxattr(sys.argv[1], "security.capability", struct.pack("<6I", 0x03000001, 1 << 13, 0, 0, 0, int(sys.argv[2])))' "$1" "$2"
+}
+# guest_checks CT DESC: the ownership a guest sees and what a host user can do, for either layout
+guest_checks() {
+	local ct=$1 d=$2 droot P=$PRIV_DIR/$1
+	droot=$(disk_root "$ct")
+	expect_output '^0 0$' cc exec "$ct" -- stat -c '%u %g' /bin/busybox
+	check "$d: make files inside as root and as uid 1000" cc exec "$ct" -- sh -c \
+		'echo r > /own-root && echo u > /own-user && chown 1000:1000 /own-user && chmod 600 /own-user /own-root && mkdir -p /home/u && chown 1000:1000 /home/u'
+	expect_match "^$droot:$droot $((droot + 1000)):$((droot + 1000))\$" "$(owners "$P/own-root" "$P/own-user")" \
+		"$d: on disk, root's file is $droot, uid 1000's is $((droot + 1000))"
+	expect_output '^1000 1000$' cc exec "$ct" -- stat -c '%u %g' /own-user
+	if [ "$HAVE_IDSHOW" = yes ]; then
+		cp "$TMPD/idshow" "$P/bin/idshow" && cp "$TMPD/idshow" "$P/bin/idsuid" && cp "$TMPD/idshow" "$P/bin/idcap" &&
+			chown "$droot:$droot" "$P/bin/idshow" "$P/bin/idsuid" "$P/bin/idcap" && chmod 4755 "$P/bin/idsuid" &&
+			caps_xattr "$P/bin/idcap" "$droot" || fail "$d: install the helpers"
+		expect_output '^euid=1000 capeff=0000000000000000$' cc exec "$ct" -- /bin/idshow as 1000 /bin/idshow show
+		expect_output '^euid=0 ' cc exec "$ct" -- /bin/idshow as 1000 /bin/idsuid show
+		expect_output '^euid=1000 capeff=0000000000002000$' cc exec "$ct" -- /bin/idshow as 1000 /bin/idcap show
+	fi
+}
+
+# ---- the default: mapped where private_dir's filesystem can be idmapped -----------------------
+chmod 755 "$PRIV_DIR" # a private_dir open to host users: a mapped create must close it
+use_ct "$A"
+run cc create "$A" --hostname own-a --ipadd 10.77.7.11/24 --nameserver 10.77.7.53
+[ "$RC" = 0 ] && ok "create $A" || fail "create $A" "$OUT"
+MODE=$(conf_get "$A" ownership)
+log "private_dir on $(stat -f -c %T "$PRIV_DIR"), kernel $(uname -r): ownership $MODE"
+if [ "$MODE" = mapped ]; then
+	ok "ownership mapped where the filesystem can be idmapped"
+	expect_match '^700$' "$(stat -c %a "$PRIV_DIR")" "private_dir closed to host users (0700)"
+	grep -q "now mode 0700" "$LOG_FILE" && ok "the log says private_dir was closed" || fail "the log says private_dir was closed"
+	expect_match '^0:0$' "$(owners "$PRIV_DIR/$A/bin/busybox")" "extracted with no shift: root's files are 0:0 on disk"
+elif [ "$MODE" = shifted ]; then
+	ok "ownership shifted where the filesystem cannot be idmapped"
+	grep -q "cannot be idmapped.*ownership shifted" "$LOG_FILE" && ok "the log says why it fell back to shifted" ||
+		fail "the log says why it fell back to shifted" "$(tail -3 "$LOG_FILE")"
+	base=$(conf_get "$A" uid_base)
+	expect_match "^$base:$base\$" "$(owners "$PRIV_DIR/$A/bin/busybox")" "shifted at extraction"
+	expect_exit 5 cc create "$C" --ownership mapped
+	expect_match 'cannot be idmapped' "$OUT" "--ownership mapped on such a filesystem says why"
+	[ ! -e "$CONF_DIR/$C.conf" ] && [ -z "$(ls -A "$PRIV_DIR" | grep -v "^$A\$")" ] && ok "nothing left by the refused create" ||
+		fail "nothing left by the refused create" "$(ls -A "$PRIV_DIR" "$CONF_DIR")"
+else
+	fail "the ownership is recorded (got '$MODE')"
+fi
+start_ct "$A"
+guest_checks "$A" "$MODE"
+# the files the host writes into the guest belong to its root on disk (start and a live set)
+droot=$(disk_root "$A")
+check "set --hostname and --nameserver live" cc set "$A" --hostname own-a2 --nameserver 10.77.7.54
+expect_match "^$droot:$droot $droot:$droot $droot:$droot\$" \
+	"$(owners "$PRIV_DIR/$A/etc/hostname" "$PRIV_DIR/$A/etc/hosts" "$PRIV_DIR/$A/etc/resolv.conf")" \
+	"hostname, hosts, resolv.conf written by the host belong to $droot on disk"
+expect_output '^own-a2$' cc exec "$A" -- cat /etc/hostname
+expect_output '^0 0$' cc exec "$A" -- stat -c '%u %g' /etc/resolv.conf
+if command -v setpriv >/dev/null && [ "$MODE" = mapped ]; then
+	# container uid 1000 is host uid 1000 on disk: only private_dir's 0700 keeps host user 1000 out
+	run setpriv --reuid 1000 --regid 1000 --clear-groups cat "$PRIV_DIR/$A/own-user"
+	[ "$RC" != 0 ] && ok "host uid 1000 cannot read the container's uid 1000 file" || fail "host uid 1000 cannot read it" "$OUT"
+	run setpriv --reuid 1000 --regid 1000 --clear-groups sh -c "echo x > '$PRIV_DIR/$A/home/u/x'"
+	[ "$RC" != 0 ] && [ ! -e "$PRIV_DIR/$A/home/u/x" ] && ok "host uid 1000 cannot write into the container's uid 1000 dir" ||
+		fail "host uid 1000 cannot write there" "$OUT"
+	chmod 755 "$PRIV_DIR"
+	run setpriv --reuid 1000 --regid 1000 --clear-groups cat "$PRIV_DIR/$A/own-user"
+	chmod 700 "$PRIV_DIR"
+	expect_match '^u$' "$OUT" "(why: with private_dir open, host uid 1000 would read it)"
+fi
+check "stop $A" cc stop "$A"
+start_ct "$A"
+expect_output '^u$' cc exec "$A" -- cat /own-user
+check "stop $A again" cc stop "$A"
+
+# ---- --ownership shifted: the layout of before, still working ----------------------------------
+create_ct "$B" --ownership shifted --hostname own-b
+expect_match '^shifted$' "$(conf_get "$B" ownership)" "--ownership shifted is recorded"
+base=$(conf_get "$B" uid_base)
+expect_match "^$base:$base\$" "$(owners "$PRIV_DIR/$B/bin/busybox")" "shifted on disk ($base)"
+start_ct "$B"
+guest_checks "$B" shifted
+check "stop $B" cc stop "$B"
+
+# ---- refusals -------------------------------------------------------------------------------------
+expect_exit 21 cc create "$C" --ownership sideways
+expect_exit 21 cc create "$C" --ownership mapped --userns no
+expect_match 'user namespace' "$OUT" "--ownership without a user namespace: refused, says why"
+expect_exit 21 cc create "$C" --ownership mapped --layout overlay
+expect_match 'overlay' "$OUT" "--ownership with layout overlay: refused, says why"
+[ ! -e "$CONF_DIR/$C.conf" ] && [ ! -e "$PRIV_DIR/$C" ] && ok "nothing left by the refused creates" || fail "nothing left"
+create_ct "$C" --userns no
+expect_match '^$' "$(conf_get "$C" ownership)" "no user namespace: no ownership key"
+check "destroy $C" cc destroy "$C"
+run cc list -a -H -o ctid,ownership
+expect_match "(^|[[:space:]])$A +$MODE[[:space:]]+$B +shifted[[:space:]]*\$" "$(printf '%s' "$OUT" | tr '\n' ' ')" "list -o ownership"
+
+check "destroy $A" cc destroy "$A"
+check "destroy $B" cc destroy "$B"
+finish
