@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "ctown.h"
 #include "ctset.h"
 #include "error.h"
 #include "state.h"
@@ -25,6 +26,7 @@ static int set_apply(struct ct_config *c, void *arg, bool *save)
 static const struct cli_opt set_opts[] = {
 	{'s', "save", 0, NULL, "change the config too (a stopped container: only the config)", false},
 	{'i', "ifname", 0, "NAME", "the interface the per-interface options after it change", false},
+	{'o', "ownership", 0, "mapped|shifted", "convert a stopped copy container's private area (alone)", false},
 	{0, NULL, 0, NULL, NULL, false},
 };
 const struct cli_cmd cli_set = {"set", cmd_set, "CTID", set_opts, CLI_CTID | CLI_PARAMS,
@@ -59,6 +61,30 @@ int cmd_set(struct gconf *g, int argc, char **argv)
 	int r = cli_ctid(argv[1], &ctid);
 	if (r < 0)
 		return r;
+	/* --ownership converts the private area of a stopped container: alone (--save is implied) */
+	const char *own = NULL;
+	bool others = false;
+	for (int i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--ownership") && i + 1 < argc)
+			own = argv[++i];
+		else if (str_startswith(argv[i], "--ownership="))
+			own = argv[i] + strlen("--ownership=");
+		else if (strcmp(argv[i], "--save") != 0)
+			others = true;
+	}
+	if (own && others)
+		return cerr(EX_BADSYNTAX, 0, "set --ownership converts the container's private area: give it alone");
+	if (own) {
+		bool changed;
+		uint64_t t0 = now_ms();
+		if ((r = ct_set_ownership(g, ctid, own, &changed)) < 0)
+			return r;
+		if (changed)
+			printf("Converted CT %u to ownership %s in %llu ms\n", ctid, own, (unsigned long long)(now_ms() - t0));
+		else
+			printf("CT %u has ownership %s already\n", ctid, own);
+		return 0;
+	}
 	struct set_args a = {argc, argv};
 	struct set_opts o = {.apply = set_apply, .arg = &a};
 	enum ct_set_result res;

@@ -15,6 +15,7 @@
 #include "cgroup.h"
 #include "ctcleanup.h"
 #include "ctnet.h"
+#include "ctown.h"
 #include "error.h"
 #include "fsutil.h"
 #include "idmap.h"
@@ -382,6 +383,8 @@ int ct_start(const struct gconf *g, unsigned ctid, bool force)
 	if (ct_running(g, ctid, NULL))
 		return cerr(EX_RUNNING, 0, "container %u is already running", ctid);
 	clear_stale(g, ctid);
+	if ((r = ct_ownership_resume(g, c)) < 0) /* never start half converted */
+		return r;
 	if (c->nnetif && (r = ct_check_net_conflicts(g, c)) < 0)
 		return r;
 	_cleanup_free_ char *root = private_path(g, ctid);

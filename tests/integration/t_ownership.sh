@@ -113,6 +113,70 @@ start_ct "$B"
 guest_checks "$B" shifted
 check "stop $B" cc stop "$B"
 
+# ---- conversion: set --ownership on a stopped container, both ways --------------------------------
+# the tree as it must stay (names, types, modes, sizes, content; owners relative to the root's)
+tree_sum() { (cd "$PRIV_DIR/$1" && find . -printf '%p %y %m %s\n' | sort && find . -type f -exec cat {} + | md5sum) | md5sum; }
+rel_owners() { # CT: each entry's owner less the disk root's, sorted
+	local d
+	d=$(disk_root "$1")
+	(cd "$PRIV_DIR/$1" && find . -printf '%p %U %G\n') | awk -v d="$d" '{print $1, $2 - d, $3 - d}' | sort | md5sum
+}
+converted_checks() { # CT DESC: owners, set-id bit, file capability and the guest after a conversion
+	local ct=$1 d=$2 droot
+	droot=$(disk_root "$ct")
+	expect_match "^$droot:$droot $((droot + 1000)):$((droot + 1000))\$" "$(owners "$PRIV_DIR/$ct/own-root" "$PRIV_DIR/$ct/own-user")" \
+		"$d: owners moved on disk (root $droot, uid 1000 $((droot + 1000)))"
+	[ "$(tree_sum "$ct")" = "$sum0" ] && ok "$d: names, modes, sizes and content kept" || fail "$d: the tree changed"
+	[ "$(rel_owners "$ct")" = "$rel0" ] && ok "$d: every owner moved with the root" || fail "$d: some owner did not move"
+	start_ct "$ct"
+	expect_output '^u$' cc exec "$ct" -- cat /own-user
+	expect_output '^1000 1000$' cc exec "$ct" -- stat -c '%u %g' /own-user
+	if [ "$HAVE_IDSHOW" = yes ]; then
+		expect_match '^4755$' "$(stat -c %a "$PRIV_DIR/$ct/bin/idsuid")" "$d: the setuid bit kept"
+		expect_output '^euid=0 ' cc exec "$ct" -- /bin/idshow as 1000 /bin/idsuid show
+		expect_output '^euid=1000 capeff=0000000000002000$' cc exec "$ct" -- /bin/idshow as 1000 /bin/idcap show
+	fi
+	check "$d: stop" cc stop "$ct"
+}
+if [ "$MODE" = mapped ]; then
+	start_ct "$A"
+	expect_exit 32 cc set "$A" --ownership shifted
+	check "stop $A for the conversion" cc stop "$A"
+	sum0=$(tree_sum "$A") rel0=$(rel_owners "$A")
+	run cc set "$A" --ownership shifted
+	[ "$RC" = 0 ] && ok "set --ownership shifted ($OUT)" || fail "set --ownership shifted" "$OUT"
+	expect_match '^shifted$' "$(conf_get "$A" ownership)" "the config records shifted"
+	converted_checks "$A" "mapped to shifted"
+	run cc set "$A" --ownership mapped
+	[ "$RC" = 0 ] && ok "set --ownership mapped ($OUT)" || fail "set --ownership mapped" "$OUT"
+	expect_match '^mapped$' "$(conf_get "$A" ownership)" "the config records mapped"
+	converted_checks "$A" "shifted to mapped"
+	expect_output 'already' cc set "$A" --ownership mapped
+
+	# an interrupted conversion (the record written, part of the tree re-owned): the next start
+	# finishes it before the container runs
+	base=$(conf_get "$A" uid_base)
+	printf 'shifted\n' > "$PRIV_DIR/.$A.reowning"
+	chown -h "$base:$base" "$PRIV_DIR/$A/own-root" "$PRIV_DIR/$A/etc"
+	start_ct "$A"
+	grep -q "finishing the interrupted conversion of container $A to ownership shifted" "$LOG_FILE" &&
+		ok "start finishes an interrupted conversion" || fail "start finishes an interrupted conversion" "$(tail -3 "$LOG_FILE")"
+	[ ! -e "$PRIV_DIR/.$A.reowning" ] && ok "the record is gone" || fail "the record is gone"
+	expect_match '^shifted$' "$(conf_get "$A" ownership)" "the config records the finished conversion"
+	expect_match "^$base:$base $((base + 1000)):$((base + 1000))\$" "$(owners "$PRIV_DIR/$A/own-root" "$PRIV_DIR/$A/own-user")" \
+		"the whole tree is shifted"
+	expect_output '^0 0$' cc exec "$A" -- stat -c '%u %g' /etc
+	check "stop $A" cc stop "$A"
+else
+	expect_exit 5 cc set "$B" --ownership mapped
+	expect_match 'cannot be idmapped' "$OUT" "set --ownership mapped where the filesystem cannot: refused, says why"
+	expect_match '^shifted$' "$(conf_get "$B" ownership)" "nothing changed"
+	[ ! -e "$PRIV_DIR/.$B.reowning" ] && ok "no conversion record left" || fail "no conversion record left"
+fi
+expect_exit 21 cc set "$B" --ownership sideways
+expect_exit 20 cc set "$B" --ownership mapped --hostname x
+expect_exit 14 cc set "$C" --ownership mapped
+
 # ---- refusals -------------------------------------------------------------------------------------
 expect_exit 21 cc create "$C" --ownership sideways
 expect_exit 21 cc create "$C" --ownership mapped --userns no
@@ -122,9 +186,15 @@ expect_match 'overlay' "$OUT" "--ownership with layout overlay: refused, says wh
 [ ! -e "$CONF_DIR/$C.conf" ] && [ ! -e "$PRIV_DIR/$C" ] && ok "nothing left by the refused creates" || fail "nothing left"
 create_ct "$C" --userns no
 expect_match '^$' "$(conf_get "$C" ownership)" "no user namespace: no ownership key"
+expect_exit 21 cc set "$C" --ownership mapped
+expect_match 'no user namespace' "$OUT" "set --ownership without a user namespace: refused, says why"
+check "destroy $C" cc destroy "$C"
+create_ct "$C" --layout overlay
+expect_exit 21 cc set "$C" --ownership mapped
+expect_match 'upper layer stays shifted' "$OUT" "set --ownership on layout overlay: refused, says why"
 check "destroy $C" cc destroy "$C"
 run cc list -a -H -o ctid,ownership
-expect_match "(^|[[:space:]])$A +$MODE[[:space:]]+$B +shifted[[:space:]]*\$" "$(printf '%s' "$OUT" | tr '\n' ' ')" "list -o ownership"
+expect_match "(^|[[:space:]])$A +$(conf_get "$A" ownership)[[:space:]]+$B +shifted[[:space:]]*\$" "$(printf '%s' "$OUT" | tr '\n' ' ')" "list -o ownership"
 
 check "destroy $A" cc destroy "$A"
 check "destroy $B" cc destroy "$B"
