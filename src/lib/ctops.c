@@ -190,6 +190,7 @@ int ct_create(const struct gconf *g, unsigned ctid, const struct create_opts *o)
 	remove_partials(g, ctid);
 	if (access(cpath, F_OK) == 0)
 		return cerr(EX_PRIVEXISTS, 0, "container %u already exists (%s)", ctid, cpath);
+	ct_ownership_forget(g, ctid); /* of a container of this CTID destroyed meanwhile */
 	_cleanup_free_ char *marker = xasprintf("%s/" CREATING_MARKER, root);
 	if (access(marker, F_OK) == 0) {
 		/* killed between placing the private area and writing its config: not a container */
@@ -559,6 +560,7 @@ int ct_destroy(const struct gconf *g, unsigned ctid)
 	if (dfd >= 0 && renameat(dfd, name, dfd, gone) < 0 && errno != ENOENT)
 		return cerr(EX_DELPRIVATE, errno, "rename private area %s/%s", g->private_dir, name);
 	quota_ct_remove(g, ctid); /* limits to 0: a new container with this CTID starts from zero */
+	ct_ownership_forget(g, ctid);
 	_cleanup_free_ char *dest = xasprintf("%s.destroyed", cpath);
 	if (rename(cpath, dest) < 0)
 		return cerr(EX_SYSTEM, errno, "rename %s", cpath);

@@ -102,6 +102,8 @@ static int convert(const struct gconf *g, struct ct_config *c, const char *targe
 	return 0;
 }
 
+void ct_ownership_forget(const struct gconf *g, unsigned ctid) { record_remove(g, ctid); }
+
 int ct_ownership_resume(const struct gconf *g, struct ct_config *c)
 {
 	char target[16];

@@ -17,6 +17,9 @@
  * mapped where private_dir's filesystem cannot be idmapped (EX_BADKERNEL). A failure midway
  * leaves the record: the next start or set --ownership finishes the conversion. */
 int ct_set_ownership(const struct gconf *g, unsigned ctid, const char *target, bool *changed);
+/* With the CT lock held: drop the record of a conversion of ctid (destroy; a create, for which a
+ * record is one of a container destroyed long ago). */
+void ct_ownership_forget(const struct gconf *g, unsigned ctid);
 /* With the CT lock held, before a start of c: finish a conversion that was interrupted (its
  * record exists), updating c and its config. 0 when there was none or it is done now; else the
  * error of the conversion (the container must not start half converted). */

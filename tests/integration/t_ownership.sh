@@ -196,6 +196,14 @@ check "destroy $C" cc destroy "$C"
 run cc list -a -H -o ctid,ownership
 expect_match "(^|[[:space:]])$A +$(conf_get "$A" ownership)[[:space:]]+$B +shifted[[:space:]]*\$" "$(printf '%s' "$OUT" | tr '\n' ' ')" "list -o ownership"
 
+# a record of an interrupted conversion goes with its container, and never reaches a new one
+printf 'mapped\n' > "$PRIV_DIR/.$B.reowning"
 check "destroy $A" cc destroy "$A"
 check "destroy $B" cc destroy "$B"
+[ ! -e "$PRIV_DIR/.$B.reowning" ] && ok "destroy removes the record of a conversion" || fail "destroy removes the record"
+printf 'mapped\n' > "$PRIV_DIR/.$C.reowning"
+create_ct "$C" --ownership shifted
+[ ! -e "$PRIV_DIR/.$C.reowning" ] && ok "create removes a stale record of its CTID" || fail "create removes a stale record"
+check "destroy $C" cc destroy "$C"
+expect_match '^$' "$(ls -A "$PRIV_DIR")" "private_dir empty"
 finish
