@@ -26,7 +26,7 @@ static int set_apply(struct ct_config *c, void *arg, bool *save)
 static const struct cli_opt set_opts[] = {
 	{'s', "save", 0, NULL, "change the config too (a stopped container: only the config)", false},
 	{'i', "ifname", 0, "NAME", "the interface the per-interface options after it change", false},
-	{'o', "ownership", 0, "mapped|shifted", "convert a stopped copy container's private area (alone)", false},
+	{'o', "ownership", 0, "MODE", "mapped or shifted: convert a stopped copy container (alone)", false},
 	{0, NULL, 0, NULL, NULL, false},
 };
 const struct cli_cmd cli_set = {"set", cmd_set, "CTID", set_opts, CLI_CTID | CLI_PARAMS,
