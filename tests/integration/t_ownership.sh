@@ -173,6 +173,30 @@ else
 	expect_match '^shifted$' "$(conf_get "$B" ownership)" "nothing changed"
 	[ ! -e "$PRIV_DIR/.$B.reowning" ] && ok "no conversion record left" || fail "no conversion record left"
 fi
+# where the default fell back (the VM: tmpfs on 6.1), an ext4 private_dir gives mapped there too
+if [ "$MODE" != mapped ] && command -v mkfs.ext4 >/dev/null && truncate -s 96M "$TMPD/ext4.img" &&
+	mkfs.ext4 -q -F "$TMPD/ext4.img" && mkdir -p "$TMPD/ext4" && mount -o loop "$TMPD/ext4.img" "$TMPD/ext4"; then
+	D=$(ctid 4)
+	mkdir -m 700 "$TMPD/ext4/private"
+	sed -i 's|^private_dir  = private$|private_dir  = ext4/private|' "$CONF"
+	PRIV_SAVED=$PRIV_DIR PRIV_DIR=$TMPD/ext4/private
+	create_ct "$D" --hostname own-d
+	expect_match '^mapped$' "$(conf_get "$D" ownership)" "ext4 private_dir: ownership mapped"
+	start_ct "$D"
+	guest_checks "$D" "mapped on ext4"
+	check "stop $D" cc stop "$D"
+	sum0=$(tree_sum "$D") rel0=$(rel_owners "$D")
+	check "convert $D to shifted" cc set "$D" --ownership shifted
+	converted_checks "$D" "ext4: mapped to shifted"
+	check "convert $D to mapped" cc set "$D" --ownership mapped
+	converted_checks "$D" "ext4: shifted to mapped"
+	check "destroy $D" cc destroy "$D"
+	sed -i 's|^private_dir  = ext4/private$|private_dir  = private|' "$CONF"
+	PRIV_DIR=$PRIV_SAVED
+	umount "$TMPD/ext4" || umount -l "$TMPD/ext4"
+else
+	log "ext4 private_dir case: not run (the default is mapped here already, or no mkfs.ext4/loop)"
+fi
 expect_exit 21 cc set "$B" --ownership sideways
 expect_exit 20 cc set "$B" --ownership mapped --hostname x
 expect_exit 14 cc set "$C" --ownership mapped
