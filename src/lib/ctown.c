@@ -68,8 +68,9 @@ static int convert(const struct gconf *g, struct ct_config *c, const char *targe
 		return cerr(EX_NOPRIVATE, errno, "private area %s", root);
 	/* the ranges must not overlap: an interrupted walk is then finished by the same one */
 	if (c->uid_base < c->uid_size)
-		return cerr(EX_BADVALUE, 0, "container %u: uid_base %u is below the block size %u: its ranges on disk "
-					    "would overlap",
+		return cerr(EX_BADVALUE, 0,
+			    "container %u: uid_base %u is below the block size %u: its ranges on disk "
+			    "would overlap",
 			    c->ctid, c->uid_base, c->uid_size);
 	if (to_mapped) {
 		int ns = mnt_userns_fd(c->uid_base, c->uid_size);
@@ -78,8 +79,9 @@ static int convert(const struct gconf *g, struct ct_config *c, const char *targe
 		int r = mnt_idmap_probe(dfd, ns);
 		close(ns);
 		if (r < 0)
-			return cerr(EX_BADKERNEL, -r, "ownership mapped: the filesystem of %s cannot be idmapped (ext4, XFS "
-						      "and btrfs can; tmpfs from Linux 6.3)",
+			return cerr(EX_BADKERNEL, -r,
+				    "ownership mapped: the filesystem of %s cannot be idmapped (ext4, XFS "
+				    "and btrfs can; tmpfs from Linux 6.3)",
 				    g->private_dir);
 	}
 	struct idshift m = {0};
@@ -91,8 +93,9 @@ static int convert(const struct gconf *g, struct ct_config *c, const char *targe
 	uint64_t t0 = now_ms();
 	struct fscopy_opts fo = {.map = &m};
 	if ((r = fscopy_reown(dfd, &fo)) < 0)
-		return cerr_wrap(r, 0, "convert container %u to ownership %s (the next start or set --ownership "
-				       "finishes it)",
+		return cerr_wrap(r, 0,
+				 "convert container %u to ownership %s (the next start or set --ownership "
+				 "finishes it)",
 				 c->ctid, target);
 	if ((r = param_set(c, param_find("ownership"), target)) < 0 || (r = ctconf_save(c)) < 0)
 		return r;
@@ -127,8 +130,9 @@ int ct_set_ownership(const struct gconf *g, unsigned ctid, const char *target, b
 	if ((r = ctconf_load(g, ctid, &c)) < 0)
 		return r;
 	if (ctconf_overlay(c))
-		return cerr(EX_BADVALUE, 0, "container %u has layout overlay: its upper layer stays shifted (an overlay "
-					    "with an idmapped upper layer mounts read-only); flatten it first",
+		return cerr(EX_BADVALUE, 0,
+			    "container %u has layout overlay: its upper layer stays shifted (an overlay "
+			    "with an idmapped upper layer mounts read-only); flatten it first",
 			    ctid);
 	if (!c->userns)
 		return cerr(EX_BADVALUE, 0, "container %u has no user namespace: its ids are the host's", ctid);
