@@ -22,7 +22,6 @@
 #include "lock.h"
 #include "log.h"
 #include "monitor.h"
-#include "mounts.h"
 #include "netlink.h"
 #include "state.h"
 #include "template.h"
@@ -147,24 +146,20 @@ static int choose_ownership(const struct gconf *g, struct ct_config *c, const ch
 	bool forced = c->ownership != NULL;
 	if (forced && strcmp(c->ownership, "mapped") != 0)
 		return 0;
-	_cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (dfd < 0)
-		return cerr(EX_SYSTEM, errno, "open %s", dir);
-	int ns = mnt_userns_fd(c->uid_base, c->uid_size);
-	if (ns < 0)
-		return ns;
+	const char *why = NULL;
 	uint64_t t0 = now_ms();
-	int r = mnt_idmap_probe(dfd, ns);
-	close(ns);
-	log_debug("idmapped mount probe of %s: %s (%llu ms)", g->private_dir, r < 0 ? strerror(-r) : "supported",
+	bool ok = idmap_probe(dir, c->uid_base, c->uid_size, &why) == 1;
+	log_debug("idmapped mount probe of %s: %s (%llu ms)", g->private_dir, ok ? "supported" : why,
 		  (unsigned long long)(now_ms() - t0));
-	if (r < 0 && forced)
-		return cerr(EX_BADKERNEL, -r, "--ownership mapped: the filesystem of %s cannot be idmapped (ext4, XFS "
-					      "and btrfs can; tmpfs from Linux 6.3): use --ownership shifted",
-			    g->private_dir);
-	if (r < 0) {
-		log_info("the filesystem of %s cannot be idmapped (%s): the private area of container %u is "
-			 "shifted on disk (ownership shifted)", g->private_dir, strerror(-r), c->ctid);
+	if (!ok && forced)
+		return cerr(EX_BADKERNEL, 0,
+			    "--ownership mapped: %s cannot be idmapped: %s (ext4, XFS and btrfs can; tmpfs from "
+			    "Linux 6.3): use --ownership shifted",
+			    g->private_dir, why);
+	if (!ok) {
+		log_info("%s cannot be idmapped (%s): the private area of container %u is shifted on disk "
+			 "(ownership shifted)",
+			 g->private_dir, why, c->ctid);
 		return param_set(c, param_find("ownership"), "shifted");
 	}
 	struct stat st;
@@ -174,8 +169,20 @@ static int choose_ownership(const struct gconf *g, struct ct_config *c, const ch
 		return cerr(EX_SYSTEM, errno, "chmod 0700 %s", g->private_dir);
 	if (st.st_mode & 077)
 		log_info("%s is now mode 0700: the ids on disk of a container with ownership mapped are host "
-			 "users' ids too", g->private_dir);
+			 "users' ids too",
+			 g->private_dir);
 	return param_set(c, param_find("ownership"), "mapped");
+}
+
+/* Neither --layout nor the sample chose: overlay where this host can ([defaults] layout), else a
+ * full copy; the choice is recorded either way, and a fallback says why. */
+static int choose_layout(const struct gconf *g, struct ct_config *c)
+{
+	const char *why = "[defaults] layout = copy";
+	bool ovl = !g->layout_copy && tpl_overlay_usable(g, c->userns, c->uid_base, c->uid_size, &why);
+	if (!ovl && !g->layout_copy)
+		log_warn("layout copy: overlay is not usable here (%s)", why);
+	return param_set(c, param_find("layout"), ovl ? "overlay" : "copy");
 }
 
 int ct_create(const struct gconf *g, unsigned ctid, const struct create_opts *o)
@@ -246,6 +253,8 @@ int ct_create(const struct gconf *g, unsigned ctid, const struct create_opts *o)
 	}
 
 	if ((r = ct_check_net_conflicts(g, c)) < 0 || (r = net_check_bridges(g, c)) < 0)
+		return r;
+	if (!c->layout && (r = choose_layout(g, c)) < 0)
 		return r;
 	const bool overlay = ctconf_overlay(c);
 	if (c->ownership && (overlay || !c->userns))

@@ -8,10 +8,10 @@
 
 #include "error.h"
 #include "fscopy.h"
+#include "idmap.h"
 #include "idshift.h"
 #include "lock.h"
 #include "log.h"
-#include "mounts.h"
 #include "state.h"
 #include "util.h"
 
@@ -72,18 +72,12 @@ static int convert(const struct gconf *g, struct ct_config *c, const char *targe
 			    "container %u: uid_base %u is below the block size %u: its ranges on disk "
 			    "would overlap",
 			    c->ctid, c->uid_base, c->uid_size);
-	if (to_mapped) {
-		int ns = mnt_userns_fd(c->uid_base, c->uid_size);
-		if (ns < 0)
-			return ns;
-		int r = mnt_idmap_probe(dfd, ns);
-		close(ns);
-		if (r < 0)
-			return cerr(EX_BADKERNEL, -r,
-				    "ownership mapped: the filesystem of %s cannot be idmapped (ext4, XFS "
-				    "and btrfs can; tmpfs from Linux 6.3)",
-				    g->private_dir);
-	}
+	const char *why = NULL;
+	if (to_mapped && idmap_probe(root, c->uid_base, c->uid_size, &why) != 1)
+		return cerr(EX_BADKERNEL, 0,
+			    "ownership mapped: %s cannot be idmapped: %s (ext4, XFS and btrfs can; tmpfs from Linux "
+			    "6.3)",
+			    g->private_dir, why);
 	struct idshift m = {0};
 	if (idshift_add(&m, to_mapped ? c->uid_base : 0, to_mapped ? 0 : c->uid_base, c->uid_size) < 0)
 		return cerr(EX_BADVALUE, EINVAL, "container %u: the id block %u+%u", c->ctid, c->uid_base, c->uid_size);

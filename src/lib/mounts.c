@@ -10,9 +10,6 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <sys/wait.h>
-#include <linux/sched.h>
-#include <signal.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -401,56 +398,4 @@ int mnt_enter(int nsfd, int rootfd)
 	if (mount(NULL, "/", NULL, MS_REC | MS_SHARED, NULL) < 0)
 		return cerr(EX_CANTMOUNT, errno, "make / shared");
 	return 0;
-}
-
-int mnt_userns_fd(uint32_t base, uint32_t size)
-{
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return cerr(EX_SYSTEM, errno, "pipe");
-	struct clone_args ca = {.flags = CLONE_NEWUSER, .exit_signal = SIGCHLD};
-	pid_t pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
-	if (pid == 0) {
-		/* only to own the namespace until the parent has a descriptor of it */
-		char b;
-		close(p[1]);
-		while (read(p[0], &b, 1) < 0 && errno == EINTR)
-			;
-		_exit(0);
-	}
-	int e = errno;
-	close(p[0]);
-	if (pid < 0) {
-		close(p[1]);
-		return cerr(EX_SYSTEM, e, "create a user namespace");
-	}
-	char path[64], map[64];
-	snprintf(map, sizeof(map), "0 %u %u\n", base, size);
-	int r = 0;
-	static const char *files[] = {"uid_map", "gid_map"};
-	for (size_t i = 0; i < ARRAY_SIZE(files) && r == 0; i++) {
-		snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, files[i]);
-		if ((r = write_file_at(AT_FDCWD, path, map)) < 0)
-			r = cerr(EX_SYSTEM, r, "write %s", path);
-	}
-	if (r == 0) {
-		snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
-		if ((r = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-			r = cerr(EX_SYSTEM, errno, "open %s", path);
-	}
-	close(p[1]);
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
-	return r;
-}
-
-int mnt_idmap_probe(int dirfd, int userns_fd)
-{
-	int t = open_tree(dirfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
-	if (t < 0)
-		return -errno;
-	struct mount_attr a = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)userns_fd};
-	int r = mount_setattr(t, "", AT_EMPTY_PATH, &a, sizeof(a)) < 0 ? -errno : 0;
-	close(t); /* never attached: closing the descriptor unmounts it */
-	return r;
 }

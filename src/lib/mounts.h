@@ -9,7 +9,6 @@
  * the masks nor reveal what they cover. See spawn.c for the sequence. */
 #pragma once
 #include <stdbool.h>
-#include <stdint.h>
 #include <sys/types.h>
 
 #include "cgroup.h"
@@ -49,13 +48,3 @@ int mnt_late_masks(void);
 /* In init: join the mount namespace nsfd, make rootfd (a directory of that namespace) the root
  * and cwd, and make / shared again. */
 int mnt_enter(int nsfd, int rootfd);
-
-/* A descriptor of a new user namespace that maps 0..size-1 to base.. (uids and gids), owned by
- * nobody after the call (its short-lived process has exited): for mnt_idmap_probe. cerr
- * EX_SYSTEM. */
-int mnt_userns_fd(uint32_t base, uint32_t size);
-/* Can the filesystem of the directory dirfd be idmapped through userns_fd? A detached copy of its
- * mount gets MOUNT_ATTR_IDMAP and is closed again (nothing is attached). 0 when it can, else the
- * -errno of the refusal (-EINVAL: the filesystem cannot; -ENOSYS: the kernel lacks the calls).
- * Sets no cerr. */
-int mnt_idmap_probe(int dirfd, int userns_fd);
