@@ -3,7 +3,8 @@
 # Issue 14, idmapped ownership of layout copy: a userns container's private area is
 # container-relative on disk (ownership mapped: root = 0) and bound idmapped at start where
 # private_dir's filesystem can be idmapped, else shifted into the block at extraction (the
-# fallback, with an info line: the VM's /tmp is tmpfs on 6.1). Files made inside land in [0,size)
+# fallback, with an info line: the VM's /tmp, an overlay over tmpfs on 6.1, where an ext4 loop
+# private_dir then gives mapped). Files made inside land in [0,size)
 # or in the shifted range; the guest sees its root's files as root's; a host user whose uid is a
 # container uid reaches nothing (private_dir 0700); setuid and file capabilities work inside; the
 # files the host writes into the guest get the container's root on disk; --ownership shifted
