@@ -101,7 +101,12 @@ if command -v setpriv >/dev/null && [ "$MODE" = mapped ]; then
 	expect_match '^u$' "$OUT" "(why: with private_dir open, host uid 1000 would read it)"
 fi
 check "stop $A" cc stop "$A"
+# a guest without the mount points: start makes them (host root cannot create through the
+# idmapped bind), owned by the container's root on disk
+rmdir "$PRIV_DIR/$A/proc" "$PRIV_DIR/$A/sys"
 start_ct "$A"
+expect_match "^$droot:$droot $droot:$droot\$" "$(owners "$PRIV_DIR/$A/proc" "$PRIV_DIR/$A/sys")" \
+	"missing /proc and /sys made at start, owned by $droot on disk"
 expect_output '^u$' cc exec "$A" -- cat /own-user
 check "stop $A again" cc stop "$A"
 
