@@ -40,6 +40,7 @@ struct cli_cmd {
 extern const struct cli_cmd cli_create, cli_start, cli_stop, cli_restart, cli_status, cli_destroy, cli_delete,
 	cli_exec, cli_enter, cli_console, cli_set, cli_list, cli_ubc, cli_netstat, cli_quota, cli_quota_report,
 	cli_template, cli_boot, cli_shutdown;
+extern const struct cli_cmd cli_clone, cli_flatten;
 
 /* Walking a command's argv by its table. */
 struct cli_parse {
@@ -69,6 +70,8 @@ void cli_usage_line(FILE *f, const struct cli_cmd *cmd);
 void cli_help(FILE *f, const struct cli_cmd *cmd);
 
 int cmd_create(struct gconf *g, int argc, char **argv);
+int cmd_clone(struct gconf *g, int argc, char **argv);
+int cmd_flatten(struct gconf *g, int argc, char **argv);
 int cmd_start(struct gconf *g, int argc, char **argv);
 int cmd_stop(struct gconf *g, int argc, char **argv);
 int cmd_restart(struct gconf *g, int argc, char **argv);

@@ -44,9 +44,6 @@ static void conf_cleanup(struct ct_config **c)
 }
 #define _cleanup_conf_ _cleanup_(conf_cleanup)
 
-/* Top of a private area whose create has not finished (its config is not written yet). */
-#define CREATING_MARKER ".cellctl-creating"
-
 static char *private_path(const struct gconf *g, unsigned ctid)
 {
 	return xasprintf("%s/%u", g->private_dir, ctid);
@@ -185,13 +182,8 @@ static int choose_layout(const struct gconf *g, struct ct_config *c)
 	return param_set(c, param_find("layout"), ovl ? "overlay" : "copy");
 }
 
-int ct_create(const struct gconf *g, unsigned ctid, const struct create_opts *o)
+int ct_claim_new(const struct gconf *g, unsigned ctid)
 {
-	uint64_t t0 = now_ms();
-	_cleanup_lock_ struct ct_lock lk = CT_LOCK_INIT;
-	int r = ct_lock_take(g, ctid, "create", &lk);
-	if (r < 0)
-		return r;
 	_cleanup_free_ char *cpath = ctconf_path(g, ctid);
 	_cleanup_free_ char *root = private_path(g, ctid);
 	remove_partials(g, ctid);
@@ -210,6 +202,21 @@ int ct_create(const struct gconf *g, unsigned ctid, const struct create_opts *o)
 	}
 	if (access(root, F_OK) == 0)
 		return cerr(EX_PRIVEXISTS, 0, "private area %s already exists", root);
+	return 0;
+}
+
+int ct_create(const struct gconf *g, unsigned ctid, const struct create_opts *o)
+{
+	uint64_t t0 = now_ms();
+	_cleanup_lock_ struct ct_lock lk = CT_LOCK_INIT;
+	int r = ct_lock_take(g, ctid, "create", &lk);
+	if (r < 0)
+		return r;
+	_cleanup_free_ char *cpath = ctconf_path(g, ctid);
+	_cleanup_free_ char *root = private_path(g, ctid);
+	if ((r = ct_claim_new(g, ctid)) < 0)
+		return r;
+	_cleanup_free_ char *marker = xasprintf("%s/" CREATING_MARKER, root);
 
 	const char *tname = o->ostemplate ? o->ostemplate : g->default_template;
 	if (!tname || !tpl_name_ok(tname))

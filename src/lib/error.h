@@ -44,6 +44,7 @@ enum {
 	EX_CONFSAVE = 139,    /* config save error */
 	EX_IOLIMIT = 148,
 	EX_TIMEOUT = 15,      /* timed out waiting (start --wait, exec) */
+	EX_LAYOUT = 89,       /* the container's layout does not allow it (flatten of a copy, clone of a copy to overlay) */
 };
 
 /* Record an error. errnum is a positive or negative errno (0: none, no strerror appended).

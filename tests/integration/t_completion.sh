@@ -70,6 +70,12 @@ expect_has "$B" cellctl ubc "$A" ""
 expect_candidates "" cellctl boot ""
 expect_has --parallel cellctl boot --
 expect_has busybox cellctl create "$A" --ostemplate ""
+# clone: an existing SRC, nothing for the new DST, its options and layouts; flatten: a CTID
+expect_candidates "$A $B" cellctl clone ""
+expect_candidates "" cellctl clone "$A" ""
+expect_candidates "--hostname --ipadd --layout --name" cellctl clone "$A" "$(ctid 9)" --
+expect_candidates "copy overlay" cellctl clone "$A" "$(ctid 9)" --layout ""
+expect_candidates "$A $B" cellctl flatten ""
 # every command the binary knows is offered, and only those
 cmds=$("$CELLCTL" --help | awk '/^commands:/ { on = 1; next } on && /^  [a-z]/ { print $1 }' | sort | tr '\n' ' ' | sed 's/ $//')
 expect_candidates "$cmds" cellctl ""
