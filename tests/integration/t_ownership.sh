@@ -109,6 +109,19 @@ expect_match "^$droot:$droot $droot:$droot\$" "$(owners "$PRIV_DIR/$A/proc" "$PR
 	"missing /proc and /sys made at start, owned by $droot on disk"
 expect_output '^u$' cc exec "$A" -- cat /own-user
 check "stop $A again" cc stop "$A"
+if [ "$MODE" = mapped ]; then
+	# a clone of a mapped container stays mapped: container-relative ids need no move
+	E=$(ctid 5)
+	use_ct "$E"
+	check "clone $A $E" cc clone "$A" "$E"
+	expect_match '^mapped$' "$(conf_get "$E" ownership)" "the clone keeps ownership mapped"
+	expect_match '^0:0 1000:1000$' "$(owners "$PRIV_DIR/$E/own-root" "$PRIV_DIR/$E/own-user")" \
+		"the clone's owners on disk stay container-relative"
+	start_ct "$E"
+	expect_output '^1000 1000 u$' cc exec "$E" -- sh -c 'echo "$(stat -c "%u %g" /own-user) $(cat /own-user)"'
+	check "stop $E" cc stop "$E"
+	check "destroy $E" cc destroy "$E"
+fi
 
 # ---- --ownership shifted: the layout of before, still working ----------------------------------
 create_ct "$B" --ownership shifted --hostname own-b
