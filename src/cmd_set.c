@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "ctown.h"
 #include "ctset.h"
 #include "error.h"
 #include "guestacct.h"
@@ -33,6 +34,7 @@ static const struct cli_opt set_opts[] = {
 	{'p', "userpasswd", 0, "USER:PASSWORD", "set a guest user's password (USER:- reads it from stdin)", false},
 	{'k', "ssh-key", 0, "FILE", "append the public key in FILE to the guest user's authorized_keys", false},
 	{'u', "ssh-user", 0, "USER", "whose authorized_keys --ssh-key changes (default root)", false},
+	{'o', "ownership", 0, "MODE", "mapped or shifted: convert a stopped copy container (alone)", false},
 	{0, NULL, 0, NULL, NULL, false},
 };
 const struct cli_cmd cli_set = {"set", cmd_set, "CTID", set_opts, CLI_CTID | CLI_PARAMS,
@@ -64,6 +66,7 @@ struct prov_args {
 	char *user, *password; /* --userpasswd */
 	const char *key_file;  /* --ssh-key */
 	const char *key_user;  /* --ssh-user */
+	const char *ownership; /* --ownership: a conversion, alone */
 };
 
 static void prov_args_free(struct prov_args *a)
@@ -138,6 +141,9 @@ static int split_args(int argc, char **argv, char **rest, int *nrest, struct pro
 		case 'k':
 			a->key_file = v;
 			break;
+		case 'o':
+			a->ownership = v;
+			break;
 		case 'u':
 			if (!acct_valid_user(v))
 				return cerr(EX_BADVALUE, 0, "invalid value for --ssh-user: letters, digits and . _ -");
@@ -197,6 +203,21 @@ static int set_params(struct gconf *g, unsigned ctid, int argc, char **argv)
 	return 0;
 }
 
+/* --ownership: the conversion of the private area (ctown.h), with its message. */
+static int set_ownership(struct gconf *g, unsigned ctid, const char *own)
+{
+	bool changed;
+	uint64_t t0 = now_ms();
+	int r = ct_set_ownership(g, ctid, own, &changed);
+	if (r < 0)
+		return r;
+	if (changed)
+		printf("Converted CT %u to ownership %s in %llu ms\n", ctid, own, (unsigned long long)(now_ms() - t0));
+	else
+		printf("CT %u has ownership %s already\n", ctid, own);
+	return 0;
+}
+
 /* --userpasswd, --ssh-key in the guest (line: the key prov_read_key checked). */
 static int set_prov(struct gconf *g, unsigned ctid, const struct prov_args *a, const char *line)
 {
@@ -231,6 +252,15 @@ int cmd_set(struct gconf *g, int argc, char **argv)
 	if (r >= 0)
 		r = cli_ctid(g, argv[1], &ctid);
 	bool prov = pa.user || pa.key_file;
+	/* --ownership converts the private area of a stopped container: alone (--save is implied) */
+	if (r >= 0 && pa.ownership) {
+		if (params || prov)
+			r = cerr(EX_BADSYNTAX, 0, "set --ownership converts the container's private area: give it alone");
+		else
+			r = set_ownership(g, ctid, pa.ownership);
+		prov_args_free(&pa);
+		return r;
+	}
 	/* the key and the password are checked and read before anything changes */
 	_cleanup_free_ char *line = NULL;
 	if (r >= 0 && pa.key_file)

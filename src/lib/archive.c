@@ -497,7 +497,7 @@ static int extract_all(struct archive *rd, struct archive *w, struct xctx *x)
 		/* numeric owners only: names in the archive mean nothing on this host */
 		archive_entry_set_uname(e, NULL);
 		archive_entry_set_gname(e, NULL);
-		if (o && o->uid_shift && (r = shift_entry(e, o, x->tname, esc(path, b))) < 0)
+		if (o && (o->uid_shift || o->uid_size) && (r = shift_entry(e, o, x->tname, esc(path, b))) < 0)
 			return r;
 		bool done;
 		if ((r = entry_prepare(x, e, path, link, &done)) < 0)

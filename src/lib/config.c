@@ -283,6 +283,7 @@ void ctconf_free(struct ct_config *c)
 	free(c->origin_sample);
 	free(c->layout);
 	free(c->template_tree);
+	free(c->ownership);
 	free(c->cpumask);
 	free(c->capability);
 	free(c->devices);

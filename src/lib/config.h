@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include "ini.h"
 
@@ -78,6 +79,8 @@ struct ct_config {
 	char *hostname, *ostemplate, *uuid, *name, *description, *origin_sample;
 	char *layout;        /* "overlay": root is an overlayfs over template_tree; NULL or "copy": a full copy */
 	char *template_tree; /* layout overlay: the tree (tpltree.h) under the container's upper layer */
+	char *ownership;     /* layout copy with userns: "mapped" (container-relative on disk, idmapped at
+				start) or NULL / "shifted" (the block's host ids on disk) */
 	bool onboot, disabled, userns;
 	int bootorder;
 	unsigned onboot_delay;       /* seconds boot waits, after its group began, before starting it */
@@ -131,6 +134,20 @@ struct ct_config {
 static inline bool ctconf_overlay(const struct ct_config *c)
 {
 	return c->layout && !strcmp(c->layout, "overlay");
+}
+
+/* Is the private area of c container-relative on disk ([container] ownership = mapped: a copy
+ * layout container with a user namespace whose root is an idmapped bind at start)? */
+static inline bool ctconf_mapped(const struct ct_config *c)
+{
+	return c->userns && !ctconf_overlay(c) && c->ownership && !strcmp(c->ownership, "mapped");
+}
+/* The host uid (and gid) that the container's root has on disk in its private area: the block's
+ * base when the area is shifted, 0 when it is mapped or there is no user namespace. Layout
+ * overlay: its upper layer (shifted). */
+static inline uid_t ctconf_disk_root(const struct ct_config *c)
+{
+	return c->userns && !ctconf_mapped(c) ? c->uid_base : 0;
 }
 
 /* Read config_dir/CTID.conf. -ENOENT (cerr EX_NOCONF) when missing; malformed lines give

@@ -16,6 +16,7 @@
 #include "ctcleanup.h"
 #include "ctname.h"
 #include "ctnet.h"
+#include "ctown.h"
 #include "error.h"
 #include "fsutil.h"
 #include "idmap.h"
@@ -134,6 +135,43 @@ static int overlay_private(const struct gconf *g, const struct ct_config *c, con
 	return 0;
 }
 
+/* [container] ownership of a new copy layout container with a user namespace, whose .partial dir
+ * is dir: given (the command line or the sample), or mapped where dir's filesystem can be
+ * idmapped, else shifted. Mapped needs private_dir closed to host users (0700): the
+ * container-relative ids on disk are theirs too. */
+static int choose_ownership(const struct gconf *g, struct ct_config *c, const char *dir)
+{
+	bool forced = c->ownership != NULL;
+	if (forced && strcmp(c->ownership, "mapped") != 0)
+		return 0;
+	const char *why = NULL;
+	uint64_t t0 = now_ms();
+	bool ok = idmap_probe(dir, c->uid_base, c->uid_size, &why) == 1;
+	log_debug("idmapped mount probe of %s: %s (%llu ms)", g->private_dir, ok ? "supported" : why,
+		  (unsigned long long)(now_ms() - t0));
+	if (!ok && forced)
+		return cerr(EX_BADKERNEL, 0,
+			    "--ownership mapped: %s cannot be idmapped: %s (ext4, XFS and btrfs can; tmpfs from "
+			    "Linux 6.3): use --ownership shifted",
+			    g->private_dir, why);
+	if (!ok) {
+		log_info("%s cannot be idmapped (%s): the private area of container %u is shifted on disk "
+			 "(ownership shifted)",
+			 g->private_dir, why, c->ctid);
+		return param_set(c, param_find("ownership"), "shifted");
+	}
+	struct stat st;
+	if (stat(g->private_dir, &st) < 0)
+		return cerr(EX_SYSTEM, errno, "stat %s", g->private_dir);
+	if ((st.st_mode & 077) && chmod(g->private_dir, 0700) < 0)
+		return cerr(EX_SYSTEM, errno, "chmod 0700 %s", g->private_dir);
+	if (st.st_mode & 077)
+		log_info("%s is now mode 0700: the ids on disk of a container with ownership mapped are host "
+			 "users' ids too",
+			 g->private_dir);
+	return param_set(c, param_find("ownership"), "mapped");
+}
+
 /* Neither --layout nor the sample chose: overlay where this host can ([defaults] layout), else a
  * full copy; the choice is recorded either way, and a fallback says why. */
 static int choose_layout(const struct gconf *g, struct ct_config *c)
@@ -152,6 +190,7 @@ int ct_claim_new(const struct gconf *g, unsigned ctid)
 	remove_partials(g, ctid);
 	if (access(cpath, F_OK) == 0)
 		return cerr(EX_PRIVEXISTS, 0, "container %u already exists (%s)", ctid, cpath);
+	ct_ownership_forget(g, ctid); /* of a container of this CTID destroyed meanwhile */
 	_cleanup_free_ char *marker = xasprintf("%s/" CREATING_MARKER, root);
 	if (access(marker, F_OK) == 0) {
 		/* killed between placing the private area and writing its config: not a container */
@@ -228,6 +267,9 @@ int ct_create(const struct gconf *g, unsigned ctid, const struct create_opts *o)
 	if (!c->layout && (r = choose_layout(g, c)) < 0)
 		return r;
 	const bool overlay = ctconf_overlay(c);
+	if (c->ownership && (overlay || !c->userns))
+		return cerr(EX_BADVALUE, 0, "--ownership applies to layout copy with a user namespace only%s",
+			    overlay ? " (the upper layer of layout overlay is always shifted)" : "");
 	/* overlay: the tree is made (once) and named in the config under the trees' lock, which
 	 * prune takes too: a tree a create is about to name is never removed */
 	_cleanup_lock_ struct ct_lock tlk = CT_LOCK_INIT;
@@ -249,6 +291,8 @@ int ct_create(const struct gconf *g, unsigned ctid, const struct create_opts *o)
 				      .cancel = &create_cancel};
 	/* project ID + inherit flag on the empty top dir first: everything unpacked inherits it */
 	r = quota_ct_setup(g, c, tmp);
+	if (r == 0 && !overlay && c->userns && (r = choose_ownership(g, c, tmp)) == 0)
+		xo.uid_shift = ctconf_disk_root(c); /* mapped: container-relative, ids still checked */
 	if (r == 0 && overlay) {
 		_cleanup_free_ char *tree = NULL;
 		bool made = false;
@@ -308,8 +352,8 @@ int ct_create(const struct gconf *g, unsigned ctid, const struct create_opts *o)
 	if (r < 0)
 		return r;
 	log_set_ctid(ctid);
-	log_file_only("Container created from template %s%s%s", tname, c->userns ? "" : " (no user namespace)",
-		      overlay ? " (layout overlay)" : "");
+	log_file_only("Container created from template %s%s%s%s", tname, c->userns ? "" : " (no user namespace)",
+		      overlay ? " (layout overlay)" : "", ctconf_mapped(c) ? " (ownership mapped)" : "");
 	log_debug("container %u created in %llu ms", ctid, (unsigned long long)(now_ms() - t0));
 	return 0;
 }
@@ -359,6 +403,8 @@ int ct_start(const struct gconf *g, unsigned ctid, bool force)
 	if (ct_running(g, ctid, NULL))
 		return cerr(EX_RUNNING, 0, "container %u is already running", ctid);
 	clear_stale(g, ctid);
+	if ((r = ct_ownership_resume(g, c)) < 0) /* never start half converted */
+		return r;
 	if (c->nnetif && (r = ct_check_net_conflicts(g, c)) < 0)
 		return r;
 	_cleanup_free_ char *root = private_path(g, ctid);
@@ -533,6 +579,7 @@ int ct_destroy(const struct gconf *g, unsigned ctid)
 	if (dfd >= 0 && renameat(dfd, name, dfd, gone) < 0 && errno != ENOENT)
 		return cerr(EX_DELPRIVATE, errno, "rename private area %s/%s", g->private_dir, name);
 	quota_ct_remove(g, ctid); /* limits to 0: a new container with this CTID starts from zero */
+	ct_ownership_forget(g, ctid);
 	_cleanup_free_ char *dest = xasprintf("%s.destroyed", cpath);
 	if (rename(cpath, dest) < 0)
 		return cerr(EX_SYSTEM, errno, "rename %s", cpath);

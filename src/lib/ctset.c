@@ -126,7 +126,9 @@ static int apply_net_live(const struct gconf *g, const struct ct_config *old, co
 	_cleanup_close_ int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return cerr(EX_NOPRIVATE, errno, "open private area %s", root);
-	uid_t owner = c->userns ? c->uid_base : 0;
+	/* on disk (a copy's private area: 0 when mapped) or through the merged tree (the upper layer,
+	 * shifted) */
+	uid_t owner = ctconf_disk_root(c);
 	if ((host_changed || ips_changed) && (r = gnet_write_hostname(rootfd, c, owner, owner)) < 0)
 		return r;
 	if (host_changed && c->hostname && (r = gnet_set_hostname_live(pid, c->hostname)) < 0)

@@ -65,6 +65,42 @@ static int overlay_root(const struct mnt_opts *o)
 	return 0;
 }
 
+/* Ownership mapped (see mnt_bind_root): the private area, container-relative on disk, bound onto
+ * itself idmapped through the container's user namespace. Host root cannot create anything
+ * through that mount (its uid 0 has no id on disk there: EOVERFLOW), so the mount points that
+ * mnt_populate may have to make (proc, sys, dev) are made first, on disk, owned by 0: the
+ * container's root. A guest's entry of that name that is not a directory is left for
+ * mnt_populate to refuse. */
+static int mapped_root(const struct mnt_opts *o)
+{
+	_cleanup_close_ int dfd = open(o->root, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return cerr(EX_CANTMOUNT, errno, "open %s", o->root);
+	static const struct {
+		const char *name;
+		mode_t mode;
+	} points[] = {{"proc", 0555}, {"sys", 0555}, {"dev", 0755}};
+	for (size_t i = 0; i < ARRAY_SIZE(points); i++)
+		if (mkdirat(dfd, points[i].name, points[i].mode) < 0 && errno != EEXIST)
+			return cerr(EX_CANTMOUNT, errno, "mkdir %s/%s", o->root, points[i].name);
+	int t = open_tree(dfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
+	if (t < 0)
+		return cerr(EX_CANTMOUNT, errno, "bind the private area %s", o->root);
+	struct mount_attr a = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)o->userns_fd};
+	int r = 0;
+	if (mount_setattr(t, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof(a)) < 0)
+		r = cerr(EX_CANTMOUNT, errno, "idmap the private area %s%s", o->root,
+			 errno == EINVAL ? " (its filesystem does not support idmapped mounts: convert the container "
+					   "with set --ownership shifted, or move private_dir to ext4, XFS or btrfs)"
+					 : "");
+	else if (move_mount(t, "", AT_FDCWD, o->root, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		r = cerr(EX_CANTMOUNT, errno, "attach the idmapped private area on %s", o->root);
+	close(t);
+	if (r == 0 && chdir(o->root) < 0)
+		r = cerr(EX_CANTMOUNT, errno, "chdir %s", o->root);
+	return r;
+}
+
 int mnt_bind_root(const struct mnt_opts *o)
 {
 	/* private: nothing mounted here reaches the host, and no host mount event reaches the guest */
@@ -72,6 +108,8 @@ int mnt_bind_root(const struct mnt_opts *o)
 		return cerr(EX_CANTMOUNT, errno, "make / a private mount");
 	if (o->tree)
 		return overlay_root(o);
+	if (o->userns_fd >= 0)
+		return mapped_root(o);
 	int r = do_mount(o->root, o->root, NULL, MS_BIND | MS_REC, NULL);
 	if (r < 0)
 		return r;

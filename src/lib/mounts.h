@@ -21,14 +21,18 @@ struct mnt_opts {
 	gid_t gid;
 	bool nesting; /* leave the /proc masks and the boot id to mnt_late_masks (unlocked) */
 	const char *tree; /* layout overlay: the template tree under the private area's upper layer */
-	int userns_fd;    /* layout overlay with a user namespace: the container's (idmaps the tree) */
+	int userns_fd;    /* with a user namespace, layout overlay or ownership mapped: the container's (idmaps the
+			   tree, or the private area), else -1 */
 };
 
 /* Step 1 (in a fresh mount namespace): make every mount private, bind the private area onto
  * itself, then chdir into it. Layout overlay (o->tree): bind the tree read-only onto the private
  * area's lower/ (idmapped through o->userns_fd when >= 0: the tree's container-relative ids appear
  * as the container's host ids), mount an overlayfs of it under upper/ (work/) on root/, and chdir
- * into that. cerr EX_CANTMOUNT, saying when the tree's filesystem cannot be idmapped. */
+ * into that. Ownership mapped (no o->tree, o->userns_fd >= 0): the private area is bound onto itself
+ * idmapped through o->userns_fd (its container-relative ids appear as the block's host ids); the
+ * mount points proc, sys and dev are made on disk first when missing (owned by 0). cerr
+ * EX_CANTMOUNT, saying when the filesystem cannot be idmapped. */
 int mnt_bind_root(const struct mnt_opts *o);
 /* Step 2 (cwd is the new root): /proc (read-only sys, masked files), /sys read-only, cgroup2,
  * /dev tmpfs with the basic nodes, devpts, console (master returned), /dev/shm, /run with

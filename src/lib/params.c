@@ -53,6 +53,7 @@ static bool ok_name(const char *v)
 static bool ok_line(const char *v) { return !strpbrk(v, "\n\r"); }
 static bool ok_sample(const char *v) { return valid_name_chars(v, "._-") && v[0] != '.'; }
 static bool ok_layout(const char *v) { return !strcmp(v, "copy") || !strcmp(v, "overlay"); }
+static bool ok_ownership(const char *v) { return !strcmp(v, "mapped") || !strcmp(v, "shifted"); }
 /* a template tree's name (tpltree.h): a template name, a dot and 16 hex digits */
 static bool ok_tree(const char *v)
 {
@@ -639,6 +640,9 @@ static const struct param params[] = {
 	{CONTAINER(template_tree), PF_LIST, EX_BADVALUE, T(STR, template_tree), .ok = ok_tree,
 	 .help = "layout overlay: the template tree under the container (set at create)", COL("TEMPLATE_TREE", -34, false),
 	 .form = "a template tree name: the template's name, a dot and 16 hex digits"},
+	{CONTAINER(ownership), PF_CREATE | PF_LIST, EX_BADVALUE, T(STR, ownership), .ok = ok_ownership,
+	 .help = "layout copy with userns: mapped (container-relative ids on disk, idmapped at start) or shifted",
+	 COL("OWNERSHIP", -9, false), .form = "mapped or shifted"},
 	{CONTAINER(uuid), PF_LIST, EX_BADVALUE, T(STR, uuid), .ok = valid_uuid, .help = "container UUID (set at create)",
 	 COL("UUID", -36, false), .form = "a UUID such as 3f1e0b2a-9c4d-4e5f-8a6b-7c8d9e0f1a2b"},
 	{CONTAINER(name), CS | PF_LIVE | PF_LIST, EX_BADVALUE, T(STR, name), .ok = ok_name,

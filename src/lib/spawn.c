@@ -284,7 +284,7 @@ static __attribute__((noreturn)) void builder_main(const struct spawn_req *rq, i
 			      .tree = tree,
 			      .userns_fd = -1};
 	int master = -1, notify = -1;
-	if (tree && c->userns) {
+	if ((tree && c->userns) || ctconf_mapped(c)) {
 		/* our /proc is still the host's: init by its host pid (it waits for us, pidfd holds it) */
 		char path[64];
 		snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)init);
@@ -555,7 +555,7 @@ int spawn_init(const struct spawn_req *rq, struct spawn_res *out)
 	 * exists only in the mount helper, which writes the files there: overlay_guest_files) */
 	if (!ctconf_overlay(c)) {
 		_cleanup_close_ int rootfd = open(rq->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		uid_t owner = c->userns ? c->uid_base : 0;
+		uid_t owner = ctconf_disk_root(c); /* on disk: 0 when the area is mapped */
 		if (rootfd < 0) {
 			r = cerr(EX_NOPRIVATE, errno, "open private area %s", rq->root);
 			goto fail;

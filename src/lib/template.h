@@ -31,7 +31,8 @@ size_t tpl_suffix_len(const char *name);
 
 struct tpl_extract_opts {
 	uint32_t uid_shift; /* added to every uid/gid (and ACL ids, file-capability rootid); 0 = none */
-	uint32_t uid_size;  /* ids must be < uid_size when shifting (0 = no check) */
+	uint32_t uid_size;  /* ids must be < uid_size (0 = no check); with a size and no shift (a mapped
+			       private area) the ids stay and file capabilities become v3 with rootid 0 */
 	volatile int *cancel; /* checked per entry: non-zero aborts with -EINTR */
 };
 /* Extract archive file into directory destdir (which must exist and be empty). Secure flags,

@@ -313,6 +313,16 @@ is_running() { [ "$(ct_status "$1")" = "CTID $1 exist running" ]; }
 is_down() { [ "$(ct_status "$1")" = "CTID $1 exist down" ]; }
 is_deleted() { [ "$(ct_status "$1")" = "CTID $1 deleted" ]; }
 
+# disk_root CTID: the host uid that the container's root has on disk in its private area: 0 for
+# ownership mapped (container-relative ids, idmapped at start) and without a user namespace, the
+# block's base (uid_base) for ownership shifted (and layout overlay's upper layer).
+disk_root() {
+	local f="$CONF_DIR/$1.conf" own base
+	own=$(sed -n 's/^[[:space:]]*ownership[[:space:]]*=[[:space:]]*//p' "$f" | head -1)
+	base=$(sed -n 's/^[[:space:]]*uid_base[[:space:]]*=[[:space:]]*//p' "$f" | head -1)
+	if [ "$own" = mapped ] || [ -z "$base" ]; then echo 0; else echo "$base"; fi
+}
+
 # create_ct CTID ARGS...: create (recorded for cleanup); fails the test when create fails.
 create_ct() {
 	local id=$1
@@ -396,6 +406,7 @@ TPL_DIR=$TMPD/template
 RUN_DIR=$TMPD/run
 LOG_FILE=$TMPD/cellctl.log
 mkdir -p "$CONF_DIR" "$PRIV_DIR" "$TPL_DIR/cache" "$RUN_DIR"
+chmod 700 "$PRIV_DIR" # as cellctl makes it (t_ownership: a create with ownership mapped closes it)
 cat > "$CONF" <<EOF
 ; written by tests/integration/lib.sh for test $TNAME ($CCT_ID)
 [paths]

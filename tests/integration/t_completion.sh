@@ -52,10 +52,14 @@ expect_candidates "list build prune" cellctl template ""
 expect_candidates "yes no" cellctl set "$A" --onboot ""
 expect_candidates "yes no" cellctl create "$A" --userns ""
 expect_candidates "copy overlay" cellctl create "$A" --layout ""
+expect_candidates "mapped shifted" cellctl create "$A" --ownership ""
+expect_candidates "mapped shifted" cellctl set "$A" --ownership ""
 expect_candidates "text json prom" cellctl quota-report --format ""
 # parameters from the table: create and set take --ram; only set has --save; only create --userns
 expect_has --ram cellctl set "$A" --r
 expect_has --save cellctl set "$A" --
+expect_has --ownership cellctl set "$A" --
+expect_has --ownership cellctl create "$A" --
 expect_has --cpulimit cellctl create "$A" --
 expect_has --userns cellctl create "$A" --
 complete_words cellctl set "$A" -- | grep -qx -- --userns && fail "set does not offer --userns (create only)" ||

@@ -38,7 +38,7 @@ make_debian() {
 	printf 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nID=%s\n' "$2" > "$e/os-release"
 	[ "$2" = debian ] || printf 'ID_LIKE=debian\n' >> "$e/os-release"
 }
-fix_owner() { local ub; ub=$(conf_val "$1" uid_base); chown -R "$ub:$ub" "$PRIV_DIR/$1/etc"; }
+fix_owner() { local ub; ub=$(disk_root "$1"); chown -R "$ub:$ub" "$PRIV_DIR/$1/etc"; }
 
 # ---- A: ifupdown with interfaces.d ----------------------------------------------------------------
 create_ct "$A" --ipadd 10.77.6.11/24 --gw 10.77.6.1 --nameserver 10.77.6.53 --searchdomain example.com
@@ -65,7 +65,7 @@ has "$F" "^${TAB}up ip -6 route replace default via fd77:6::1 dev eth0\$" "A: IP
 hasnt "$F" 'scope link' "A: no on-link route for an on-subnet gateway"
 has "$F" "^${TAB}dns-nameservers 10\\.77\\.6\\.53\$" "A: dns-nameservers"
 has "$F" "^${TAB}dns-search example\\.com\$" "A: dns-search"
-owner_is "$F" "$(conf_val "$A" uid_base)" "A: our file belongs to the guest's root"
+owner_is "$F" "$(disk_root "$A")" "A: our file belongs to the guest's root"
 [ "$(cat "$E_A/network/interfaces")" = "$MAIN_A" ] && ok "A: the main file is untouched (it sources interfaces.d)" ||
 	fail "A: the main file is untouched" "$(cat "$E_A/network/interfaces")"
 left=$(ls -A "$E_A/network" "$E_A/network/interfaces.d" | grep '^\.#' || true)
@@ -124,7 +124,7 @@ has "$N0" '^DNS=10\.77\.8\.53$' "B: DNS="
 body=$(tr '\n' '|' < "$N0")
 expect_match '\[Route\]\|Destination=10\.77\.8\.1/32\|Scope=link\|' "$body" "B: the on-link route to the off-subnet gateway"
 expect_match '\[Route\]\|Gateway=10\.77\.8\.1\|' "$body" "B: the default route via it"
-ub=$(conf_val "$B" uid_base)
+ub=$(disk_root "$B")
 owner_is "$N0" "$ub" "B: our file belongs to the guest's root"
 [ "$(stat -c '%u:%g %F' "$E_B/systemd/network")" = "$ub:$ub directory" ] && ok "B: /etc/systemd/network created, owned by the guest's root" ||
 	fail "B: /etc/systemd/network owned by the guest's root" "$(stat -c '%u:%g %F' "$E_B/systemd/network")"

@@ -28,7 +28,7 @@ E=$PRIV_DIR/$A/etc
 # the guest's own content, which must survive
 printf 'options ndots:2\nnameserver 9.9.9.9\nsearch old.example\n' > "$E/resolv.conf"
 printf '127.0.0.1\tlocalhost\n10.9.9.9\tother-host\n::1\tlocalhost ip6-localhost\n' > "$E/hosts"
-chown "$(conf_val "$A" uid_base):$(conf_val "$A" uid_base)" "$E/resolv.conf" "$E/hosts" 2>/dev/null
+chown "$(disk_root "$A"):$(disk_root "$A")" "$E/resolv.conf" "$E/hosts" 2>/dev/null
 start_ct "$A"
 
 expect_match '^web1\.example\.com$' "$(inside "$A" /etc/hostname)" "/etc/hostname is web1.example.com"
@@ -46,7 +46,7 @@ r=$(inside "$A" /etc/resolv.conf)
 [ "$(printf '%s\n' "$r" | grep -E '^(search|domain)')" = "search example.com example.net" ] &&
 	ok "/etc/resolv.conf: search example.com example.net (the old search line replaced)" || fail "/etc/resolv.conf search line" "$r"
 expect_match '^options ndots:2$' "$r" "/etc/resolv.conf keeps the guest's options line"
-ub=$(conf_val "$A" uid_base)
+ub=$(disk_root "$A")
 for f in hostname hosts resolv.conf; do
 	st=$(stat -c '%u:%g %a %F' "$E/$f")
 	[ "$st" = "$ub:$ub 644 regular file" ] && ok "/etc/$f belongs to the guest's root ($ub), mode 644, a regular file" ||
@@ -92,7 +92,7 @@ check "stop $A" cc stop "$A" --fast
 # ---- B: opted-out files are left untouched ----------------------------------------------------
 create_ct "$B" --hostname optb.example --ipadd 10.77.4.12/24 --nameserver 10.77.4.53 --searchdomain example.com
 E=$PRIV_DIR/$B/etc
-ub=$(conf_val "$B" uid_base)
+ub=$(disk_root "$B")
 printf '# the admin keeps this file\n# cellctl: keep\nnameserver 192.0.2.1\nsearch mine.example\n' > "$E/resolv.conf"
 printf 'custom-name\n' > "$E/hostname"
 chmod 0444 "$E/hostname"
@@ -118,7 +118,7 @@ check "stop $B" cc stop "$B" --fast
 # ---- C: a marker below line 5 does not opt out; u-w on resolv.conf does ---------------------------
 create_ct "$C" --hostname optc --ipadd 10.77.4.13/24 --nameserver 10.77.4.53
 E=$PRIV_DIR/$C/etc
-ub=$(conf_val "$C" uid_base)
+ub=$(disk_root "$C")
 printf '# 1\n# 2\n# 3\n# 4\n# 5\n# cellctl: keep\n127.0.0.1\tlocalhost\n' > "$E/hosts"
 printf 'nameserver 192.0.2.7\n' > "$E/resolv.conf"
 chmod 0400 "$E/resolv.conf"

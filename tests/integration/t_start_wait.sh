@@ -13,8 +13,7 @@ leak_snapshot
 CT=$(ctid 1)
 create_ct "$CT"
 uuid=$(sed -n 's/^uuid *= *//p' "$CONF_DIR/$CT.conf")
-base=$(sed -n 's/^uid_base *= *//p' "$CONF_DIR/$CT.conf")
-base=${base:-0}
+base=$(disk_root "$CT")
 : > "$PRIV_DIR/$CT/etc/machine-id"
 chown "$base:$base" "$PRIV_DIR/$CT/etc/machine-id"
 

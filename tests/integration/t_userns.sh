@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Issue 2, acceptance 3: with userns = yes the guest sees its own 65536-id block, root inside owns
-# the guest's files, and a file made inside belongs on the host to the block's base uid. Also the
+# the guest's files, and a file made inside belongs on disk to the container's root (0 with
+# ownership mapped, the block's base uid with ownership shifted). Also the
 # privileged mode (userns = no) works, and two containers never share a block.
 . "$(dirname "$0")/lib.sh"
 
@@ -19,11 +20,15 @@ base=$(conf_get "$CT" uid_base)
 expect_match "^$USERNS_BASE\$" "$base" "the first container gets the configured base $USERNS_BASE (uid_base = $base)"
 base=${base:-$USERNS_BASE}
 
-# ownership was shifted at extraction
+# ownership: mapped (container-relative on disk, idmapped at start) where private_dir's filesystem
+# can be idmapped, else shifted at extraction (t_ownership tests both)
+ownership=$(conf_get "$CT" ownership)
+expect_match '^(mapped|shifted)$' "$ownership" "the ownership is recorded ($ownership)"
+droot=$(disk_root "$CT")
 own=$(stat -c '%u:%g' "$PRIV_DIR/$CT/bin/busybox" 2>&1)
-expect_match "^$base:$base\$" "$own" "host: the template's root-owned files belong to $base ($own)"
+expect_match "^$droot:$droot\$" "$own" "host: the template's root-owned files belong to $droot ($ownership: $own)"
 own=$(stat -c '%u:%g' "$PRIV_DIR/$CT" 2>&1)
-expect_match "^$base:$base\$" "$own" "host: the private area root belongs to $base ($own)"
+expect_match "^$droot:$droot\$" "$own" "host: the private area root belongs to $droot ($own)"
 
 start_ct "$CT"
 run cc exec "$CT" -- cat /proc/self/uid_map
@@ -37,10 +42,10 @@ check "root inside can write its own files" cc exec "$CT" -- sh -c 'echo hi > /e
 
 check "create a file inside" cc exec "$CT" -- sh -c 'echo made > /made-inside'
 own=$(stat -c '%u:%g' "$PRIV_DIR/$CT/made-inside" 2>&1)
-expect_match "^$base:$base\$" "$own" "host: the file made inside belongs to $base:$base ($own)"
+expect_match "^$droot:$droot\$" "$own" "host: the file made inside belongs to $droot:$droot ($own)"
 check "chown 1000:1000 inside" cc exec "$CT" -- sh -c 'echo u > /made-by-1000 && chown 1000:1000 /made-by-1000'
 own=$(stat -c '%u:%g' "$PRIV_DIR/$CT/made-by-1000" 2>&1)
-expect_match "^$((base + 1000)):$((base + 1000))\$" "$own" "host: uid 1000 inside is $((base + 1000)) outside ($own)"
+expect_match "^$((droot + 1000)):$((droot + 1000))\$" "$own" "host: uid 1000 inside is $((droot + 1000)) on disk ($own)"
 run cc exec "$CT" -- sh -c 'chown 65536 /made-inside'
 [ "$RC" != 0 ] && ok "ids outside the block cannot be used inside" || fail "chown 65536 inside must fail"
 # capabilities over the host are gone: the host's kernel parameters are not the guest's
@@ -64,6 +69,7 @@ check "destroy $CT2" cc destroy "$CT2"
 # privileged mode
 create_ct "$CT3" --userns no --hostname privileged
 expect_match '^no$' "$(conf_get "$CT3" userns)" "config says userns = no"
+expect_match '^$' "$(conf_get "$CT3" ownership)" "no ownership key without a user namespace"
 own=$(stat -c '%u:%g' "$PRIV_DIR/$CT3/bin/busybox" 2>&1)
 expect_match '^0:0$' "$own" "host: a privileged container's files stay root-owned ($own)"
 start_ct "$CT3"
