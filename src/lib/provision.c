@@ -328,14 +328,16 @@ static int add_key(const struct groot *gr, const struct ct_config *c, const char
 	if (r < 0)
 		return cerr(EX_CHANGEPASS, 0, "the line of user %s in /etc/passwd of CT %u is malformed", user, c->ctid);
 	_cleanup_free_ char *hpath = pw.home;
-	/* the ids on disk: shifted into the container's block, as its other files */
+	/* the ids on disk, as the container's other files have them: shifted into its block, or
+	 * container-relative (ownership mapped; the upper layer of layout overlay is shifted) */
 	uint64_t uid = pw.uid, gid = pw.gid;
 	if (c->userns) {
 		if (uid >= c->uid_size || gid >= c->uid_size)
 			return cerr(EX_CHANGEPASS, 0, "user %s of CT %u has ids %u:%u outside its user namespace (%u ids)",
 				    user, c->ctid, pw.uid, pw.gid, c->uid_size);
-		uid += c->uid_base;
-		gid += c->uid_base;
+		uid_t disk0 = ctconf_overlay(c) ? c->uid_base : ctconf_disk_root(c);
+		uid += disk0;
+		gid += disk0;
 	}
 	char e[256];
 	str_escape_buf(hpath, e, sizeof(e));

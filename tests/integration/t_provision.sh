@@ -33,7 +33,7 @@ no_secret() {
 
 # ---- passwords, stopped ------------------------------------------------------------------------
 create_ct "$A" --hostname prov-a --name web-a
-base=$(conf_get "$A" uid_base)
+base=$(disk_root "$A") # the container's root on disk: its uid_base, or 0 with ownership mapped
 SH=$PRIV_DIR/$A/etc/shadow
 st0=$(stat -c '%u:%g %a' "$SH")
 nobody0=$(grep '^nobody:' "$SH")
@@ -149,7 +149,7 @@ pub=$(cat "$KEY.pub")
 check "set --ssh-key for root (running)" cc set "$A" --ssh-key "$KEY.pub"
 expect_output '^700 0 0 directory$' cc exec "$A" -- stat -c '%a %u %g %F' /root/.ssh
 expect_output '^600 0 0 regular file$' cc exec "$A" -- stat -c '%a %u %g %F' /root/.ssh/authorized_keys
-expect_match "^$base:$base\$" "$(stat -c %u:%g "$PRIV_DIR/$A/root/.ssh/authorized_keys")" "on the host: owned by the shifted root ($base)"
+expect_match "^$base:$base\$" "$(stat -c %u:%g "$PRIV_DIR/$A/root/.ssh/authorized_keys")" "on the host: owned by the root on disk ($base)"
 expect_output "^${pub//+/\\+}\$" cc exec "$A" -- cat /root/.ssh/authorized_keys
 check "the same key again" cc set "$A" --ssh-key "$KEY.pub"
 expect_match 'already' "$OUT" "set says the key is there already"
@@ -161,7 +161,7 @@ check "set --ssh-key --ssh-user web" cc set "$A" --ssh-key "$KEY.pub" --ssh-user
 expect_output '^700 1000 1001$' cc exec "$A" -- stat -c '%a %u %g' /home/web/.ssh
 expect_output '^600 1000 1001$' cc exec "$A" -- stat -c '%a %u %g' /home/web/.ssh/authorized_keys
 expect_match "^$((base + 1000)):$((base + 1001))\$" "$(stat -c %u:%g "$PRIV_DIR/$A/home/web/.ssh/authorized_keys")" \
-	"on the host: the user's ids shifted into the block"
+	"on the host: the user's ids on disk (shifted, or as inside with ownership mapped)"
 # an existing file keeps its owner and mode; a second key is appended
 printf 'ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAABQDA/+4B other\n' > "$TMPD/other.pub"
 cc exec "$A" -- chmod 640 /home/web/.ssh/authorized_keys
@@ -194,9 +194,9 @@ expect_exit 20 cc set "$A" --ssh-user web
 # stopped, layout copy: written in the private area
 check "set --ssh-key on the stopped container" cc set "$B" --ssh-key "$KEY.pub"
 expect_match "^700 $base:$base|^700 [0-9]+:[0-9]+" "$(stat -c '%a %u:%g' "$PRIV_DIR/$B/root/.ssh")" "stopped: /root/.ssh made 0700"
-bbase=$(conf_get "$B" uid_base)
+bbase=$(disk_root "$B")
 expect_match "^600 $bbase:$bbase\$" "$(stat -c '%a %u:%g' "$PRIV_DIR/$B/root/.ssh/authorized_keys")" \
-	"stopped: authorized_keys 0600, owned by the container's shifted root ($bbase)"
+	"stopped: authorized_keys 0600, owned by the container's root on disk ($bbase)"
 
 # ---- names ---------------------------------------------------------------------------------------
 expect_match '^web-a$' "$(conf_get "$A" name)" "create --name records the name"
@@ -281,6 +281,27 @@ else
 	expect_match 'symbolic link' "$OUT" "stopped overlay: a symlinked .ssh is refused: $OUT"
 	[ ! -e "$U/etc/authorized_keys" ] && ok "and nothing was written through it" || fail "written through the symlinked .ssh"
 fi
+
+# both ownerships of layout copy: the key file's owner on disk follows the container's
+E=$(ctid 5)
+for own in shifted mapped; do
+	run cc create "$E" --layout copy --ownership "$own"
+	if [ "$RC" != 0 ]; then
+		[ "$own" = mapped ] && grep -q 'cannot be idmapped' <<< "$OUT" && { ok "ownership mapped unavailable here: $OUT"; continue; }
+		fail "create $E --ownership $own" "$OUT"
+		continue
+	fi
+	use_ct "$E"
+	check "ownership $own: set --ssh-key (stopped)" cc set "$E" --ssh-key "$KEY.pub"
+	want=$(disk_root "$E")
+	[ "$own" = shifted ] && [ "$want" = 0 ] && fail "ownership shifted has a block" "$(cat "$CONF_DIR/$E.conf")"
+	expect_match "^600 $want:$want\$" "$(stat -c '%a %u:%g' "$PRIV_DIR/$E/root/.ssh/authorized_keys")" \
+		"ownership $own: authorized_keys owned by the root on disk ($want)"
+	start_ct "$E"
+	expect_output '^600 0 0$' cc exec "$E" -- stat -c '%a %u %g' /root/.ssh/authorized_keys
+	check "stop $E" cc stop "$E"
+	check "destroy $E" cc destroy "$E"
+done
 
 check "stop $A" cc stop "$A"
 no_secret "at the end" "$PW1"
