@@ -45,9 +45,13 @@ static int remote_extract(const char *archive, const char *destdir, const struct
 	return run_helper(argv, o ? o->cancel : NULL, "extracting");
 }
 
-static int remote_pack(const char *srcdir, const char *archive, bool progress)
+static int remote_pack(const char *srcdir, const char *archive, const struct tpl_pack_opts *o)
 {
-	char *argv[] = {UNCONST("cellctl-archive"), UNCONST("pack"), UNCONST(srcdir), UNCONST(archive), UNCONST(progress ? "1" : "0"), NULL};
+	char base[16], size[16];
+	snprintf(base, sizeof(base), "%u", o ? o->id_base : 0);
+	snprintf(size, sizeof(size), "%u", o ? o->id_size : 0);
+	char *argv[] = {UNCONST("cellctl-archive"), UNCONST("pack"), UNCONST(srcdir), UNCONST(archive),
+			UNCONST(o && o->progress ? "1" : "0"), base, size, UNCONST(o && o->low_kept ? "1" : "0"), NULL};
 	return run_helper(argv, NULL, "packing");
 }
 
