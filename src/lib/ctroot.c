@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "ctroot.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "error.h"
+#include "mounts.h"
+#include "state.h"
+#include "tpltree.h"
+#include "util.h"
+
+static int send_fd(int sock, int fd)
+{
+	char b = 'r';
+	struct iovec iov = {.iov_base = &b, .iov_len = 1};
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	memset(&u, 0, sizeof(u));
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	while (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return 0;
+}
+
+static int recv_fd(int sock)
+{
+	char b;
+	struct iovec iov = {.iov_base = &b, .iov_len = 1};
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
+	ssize_t n;
+	do
+		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	if (n != 1 || !cm || cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS ||
+	    cm->cmsg_len != CMSG_LEN(sizeof(int)))
+		return -EPROTO;
+	int fd;
+	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	return fd;
+}
+
+/* In the child: mount the overlay in a mount namespace of its own and pass root/'s descriptor on. */
+static int overlay_child(const char *priv, const char *tree, int sock)
+{
+	if (unshare(CLONE_NEWNS) < 0)
+		return cerr(EX_CANTMOUNT, errno, "unshare the mount namespace");
+	/* userns_fd -1: a plain read-only bind of the tree, its owners as they are on disk */
+	const struct mnt_opts mo = {.root = priv, .tree = tree, .userns_fd = -1};
+	int r = mnt_bind_root(&mo);
+	if (r < 0)
+		return r;
+	_cleanup_close_ int fd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return cerr(EX_CANTMOUNT, errno, "open the merged root %s/" CT_OVL_ROOT, priv);
+	if ((r = send_fd(sock, fd)) < 0)
+		return cerr(EX_SYSTEM, -r, "pass the merged root on");
+	return 0;
+}
+
+static int overlay_open(const char *priv, const char *tree, int *rootfd)
+{
+	int sv[2], rp[2];
+	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return cerr(EX_SYSTEM, errno, "socketpair");
+	if (pipe2(rp, O_CLOEXEC) < 0) {
+		int e = errno;
+		close(sv[0]);
+		close(sv[1]);
+		return cerr(EX_SYSTEM, e, "pipe");
+	}
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(sv[0]);
+		close(rp[0]);
+		int r = overlay_child(priv, tree, sv[1]);
+		cerr_report_write(rp[1], r);
+		_exit(r < 0 ? 1 : 0);
+	}
+	int e = errno;
+	close(sv[1]);
+	close(rp[1]);
+	if (pid < 0) {
+		close(sv[0]);
+		close(rp[0]);
+		return cerr(EX_SYSTEM, e, "fork");
+	}
+	int r = cerr_report_read(rp[0]); /* EOF when the child is done */
+	close(rp[0]);
+	int st;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (r == -ENODATA)
+		r = cerr(EX_SYSTEM, 0, "the helper that mounts the overlay of %s died", priv);
+	if (r == 0) {
+		int fd = recv_fd(sv[0]);
+		if (fd < 0)
+			r = cerr(EX_SYSTEM, -fd, "receive the merged root of %s", priv);
+		else
+			*rootfd = fd;
+	}
+	close(sv[0]);
+	return r;
+}
+
+int ctroot_open(const struct gconf *g, const struct ct_config *c, int *rootfd)
+{
+	*rootfd = -1;
+	if (ct_running(g, c->ctid, NULL))
+		return cerr(EX_RUNNING, 0, "container %u is running: stop it first", c->ctid);
+	_cleanup_free_ char *priv = xasprintf("%s/%u", g->private_dir, c->ctid);
+	struct stat st;
+	if (stat(priv, &st) < 0 || !S_ISDIR(st.st_mode))
+		return cerr(EX_NOPRIVATE, errno ? errno : ENOTDIR, "private area %s", priv);
+	if (!ctconf_overlay(c)) {
+		int fd = open(priv, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			return cerr(EX_NOPRIVATE, errno, "open the private area %s", priv);
+		*rootfd = fd;
+		return 0;
+	}
+	if (!c->template_tree || !*c->template_tree)
+		return cerr(EX_BADCONFIG, 0, "container %u has layout overlay but no template_tree in %s", c->ctid,
+			    c->path ? c->path : "its config");
+	_cleanup_free_ char *tree = tpl_tree_path(g, c->template_tree);
+	if (stat(tree, &st) < 0 || !S_ISDIR(st.st_mode))
+		return cerr(EX_NOPRIVATE, errno ? errno : ENOTDIR, "the template tree %s of container %u", tree, c->ctid);
+	return overlay_open(priv, tree, rootfd);
+}
+
+int ctroot_run(const struct gconf *g, const struct ct_config *c, int (*fn)(int rootfd, void *arg), void *arg)
+{
+	_cleanup_close_ int fd = -1;
+	int r = ctroot_open(g, c, &fd);
+	return r < 0 ? r : fn(fd, arg);
+}
