@@ -2,6 +2,7 @@
 /* cellctl-archive: runs template extraction and packing (libarchive) for cellctl.
  *   cellctl-archive extract ARCHIVE DESTDIR UID_SHIFT UID_SIZE
  *   cellctl-archive pack SRCDIR ARCHIVE PROGRESS(0|1) [ID_BASE ID_SIZE LOW_KEPT(0|1)]
+ *     (SRCDIR "-": the directory open at fd 4, HELPER_PASS_FD)
  * Reports "0 ok" or "CODE message" on fd 3.
  * An extraction parses an untrusted archive as root, so it is confined first: an address-space
  * limit (TPL_EXTRACT_MEMORY_MIB, in the caller's own cgroup: no cgroup is made for it) and a
@@ -19,6 +20,7 @@
 #include <sys/syscall.h>
 
 #include "error.h"
+#include "helper.h"
 #include "log.h"
 #include "tplarchive.h"
 #include "template.h"
@@ -118,6 +120,7 @@ int main(int argc, char **argv)
 			o.id_base = base;
 			o.id_size = size;
 			o.low_kept = argc == 8 && strcmp(argv[7], "1") == 0;
+			o.srcfd = strcmp(argv[2], "-") == 0 ? HELPER_PASS_FD : 0;
 			r = tpl_archive_pack(argv[2], argv[3], &o);
 		}
 	} else {

@@ -811,7 +811,7 @@ static int pack_tree(struct archive *d, struct archive *w, const char *top, stru
 	return ret;
 }
 
-int tpl_archive_pack(const char *srcdir, const char *archive, const struct tpl_pack_opts *o)
+static int pack_at(const char *srcdir, const char *archive, const struct tpl_pack_opts *o)
 {
 	bool progress = o && o->progress;
 	struct idmove mv = {.shift = o ? o->id_base : 0, .size = o ? o->id_size : 0, .unshift = true,
@@ -883,6 +883,29 @@ out:
 		unlink(tmp);
 	else
 		log_debug("packed %lu files, %llu bytes of data into %s", p.files, (unsigned long long)p.bytes, archive);
+	return r;
+}
+
+int tpl_archive_pack(const char *srcdir, const char *archive, const struct tpl_pack_opts *o)
+{
+	if (!o || o->srcfd <= 0)
+		return pack_at(srcdir, archive, o);
+	/* a directory open at srcfd (a detached mount: no path reaches it) is packed as "." from it */
+	_cleanup_free_ char *abs = NULL;
+	if (archive[0] != '/') {
+		char cwd[PATH_MAX];
+		if (!getcwd(cwd, sizeof(cwd)))
+			return cerr(EX_SYSTEM, errno, "the current directory");
+		archive = abs = xasprintf("%s/%s", cwd, archive);
+	}
+	_cleanup_close_ int oldcwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (oldcwd < 0)
+		return cerr(EX_SYSTEM, errno, "open the current directory");
+	if (fchdir(o->srcfd) < 0)
+		return cerr(EX_SYSTEM, errno, "enter the directory to pack (fd %d)", o->srcfd);
+	int r = pack_at(".", archive, o);
+	if (fchdir(oldcwd) < 0)
+		log_warn("cannot return to the previous working directory: %s", strerror(errno));
 	return r;
 }
 

@@ -51,6 +51,7 @@ struct tpl_pack_opts {
 	bool low_kept;     /* ids below id_size are container-relative already and stay (the lower layer of
 			    * a merged overlay root; the block must not overlap them); any other id becomes
 			    * TPL_OVERFLOW_ID, a file capability of another root is dropped */
+	int srcfd;         /* > 0: pack the directory open at srcfd (srcdir only names it in messages) */
 };
 /* Pack directory srcdir into archive path (format by suffix: .tar.zst/.gz/.xz/.bz2/.tar) with
  * libarchive, written atomically (tmp + rename). progress: print a progress line on a tty. */

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ctroot.h"
 #include "error.h"
 #include "fsutil.h"
 #include "lock.h"
@@ -118,14 +119,16 @@ static void remove_archives(const struct gconf *g, const char *name, const char 
 	}
 }
 
-static int pack_root(const struct gconf *g, const struct ct_config *c, const char *archive,
-		     const struct tpl_pack_opts *po)
+struct packarg {
+	const char *root, *archive;
+	struct tpl_pack_opts po;
+};
+
+static int pack_fd(int rootfd, void *arg)
 {
-	_cleanup_free_ char *root = xasprintf("%s/%u", g->private_dir, c->ctid);
-	if (ctconf_overlay(c))
-		return cerr(EX_SYSTEM, ENOTSUP, "template commit of container %u: layout overlay is not supported yet",
-			    c->ctid);
-	return tpl_pack_opts(root, archive, po);
+	struct packarg *a = arg;
+	a->po.srcfd = rootfd;
+	return tpl_pack_opts(a->root, a->archive, &a->po);
 }
 
 static void conf_free(struct ct_config **c)
@@ -186,12 +189,16 @@ int tpl_commit(const struct gconf *g, unsigned ctid, const char *name, const str
 		return cerr(EX_SYSTEM, r, "create %s", cache);
 	_cleanup_free_ char *tmp = xasprintf("%s/.commit-%s.%d.tar.zst", cache, name, (int)getpid());
 	_cleanup_free_ char *archive = xasprintf("%s/%s.tar.zst", cache, name);
-	struct tpl_pack_opts po = {.progress = o->progress,
-				   .id_base = c->userns ? c->uid_base : 0,
-				   .id_size = c->userns ? c->uid_size : 0,
-				   .low_kept = ctconf_overlay(c)};
+	/* the whole root as the host sees it (ctroot.h): layout overlay, the merged root, in a mount
+	 * nobody else sees, whose lower layer is container-relative and upper layer shifted */
+	struct packarg pa = {.root = root,
+			     .archive = tmp,
+			     .po = {.progress = o->progress,
+				    .id_base = c->userns ? c->uid_base : 0,
+				    .id_size = c->userns ? c->uid_size : 0,
+				    .low_kept = ctconf_overlay(c)}};
 	uint64_t t0 = now_ms();
-	if ((r = pack_root(g, c, tmp, &po)) < 0) {
+	if ((r = ctroot_run(g, c, pack_fd, &pa)) < 0) {
 		unlink(tmp);
 		return r;
 	}

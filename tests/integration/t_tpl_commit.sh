@@ -109,7 +109,7 @@ check_child() {
 	check "stop $id" cc stop "$id"
 }
 
-S1=$(ctid 1) S2=$(ctid 2) S3=$(ctid 3)
+S1=$(ctid 1) S2=$(ctid 2) S3=$(ctid 3) S4=$(ctid 4)
 C1=$(ctid 11) C2=$(ctid 12) C3=$(ctid 13) C4=$(ctid 14) C5=$(ctid 15)
 
 # ---- from a full copy with a user namespace --------------------------------------------------
@@ -181,7 +181,10 @@ for id in "$C1" "$C2"; do check "destroy $id" cc destroy "$id"; done
 
 # ---- from the merged root of an overlay container, with a user namespace -------------------------
 make_source "$S2" overlay yes
+t0=$(date +%s%N)
 run cc template commit "$S2" app-ovl
+t1=$(date +%s%N)
+log "commit of a busybox container (overlay, merged root): $(((t1 - t0) / 1000000)) ms"
 if [ "$RC" = 0 ]; then
 	ok "commit of an overlay container"
 	check_archive app-ovl "overlay, userns"
@@ -192,6 +195,12 @@ if [ "$RC" = 0 ]; then
 else
 	fail "commit of an overlay container (exit $RC)" "$OUT"
 fi
+
+# ---- from the merged root of an overlay container without a user namespace ----------------------
+make_source "$S4" overlay no
+check "commit $S4 (overlay, no userns)" cc template commit "$S4" app-ovl-nons
+check_archive app-ovl-nons "overlay, no userns"
+check "remove app-ovl-nons" cc template remove app-ovl-nons
 
 # ---- from a full copy without a user namespace: nothing to move ----------------------------------
 make_source "$S3" copy no
@@ -227,7 +236,7 @@ expect_exit 21 cc template remove ../busybox
 # --force replaces it (and the other compression of that name goes)
 cp "$TPL_DIR/cache/app-nons.tar.zst" "$TPL_DIR/cache/app-nons.tar"
 check "commit --force replaces a template" cc template commit "$S3" app-nons --force
-tar_list "$TPL_DIR/cache/app-nons.tar.zst" | grep -q '^v2 0:0 ' && [ ! -e "$TPL_DIR/cache/app-nons.tar" ] &&
+grep -q '^v2 0:0 ' <<< "$(tar_list "$TPL_DIR/cache/app-nons.tar.zst")" && [ ! -e "$TPL_DIR/cache/app-nons.tar" ] &&
 	ok "--force: the new archive, the other one of that name gone" || fail "--force: the new archive" "$(cache_state)"
 # committing a container over its own template: the new one keeps the old one's parent
 create_ct "$C5" --ostemplate app-nons --layout copy
@@ -235,7 +244,7 @@ check "commit $C5 over its own template" cc template commit "$C5" app-nons --for
 expect_match "^parent = busybox\$" "$(cat "$TPL_DIR/cache/app-nons.origin")" "its parent stays busybox"
 # a build replaces a committed template: it has no origin any more (not run: recipes take long)
 
-for id in "$S1" "$S2" "$S3" "$C5"; do check "destroy $id" cc destroy "$id"; done
+for id in "$S1" "$S2" "$S3" "$S4" "$C5"; do check "destroy $id" cc destroy "$id"; done
 check "remove app-nons" cc template remove app-nons
 expect_output '^busybox$' cc template list -1
 finish
