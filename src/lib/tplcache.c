@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,6 +120,29 @@ static void remove_archives(const struct gconf *g, const char *name, const char 
 	}
 }
 
+/* What commits killed on the way left in the cache (.commit-NAME.PID.tar.zst, and the archiver's
+ * ..commit-NAME.PID.tar.zst.XXXXXX): removed when that PID is gone. */
+static void sweep_commits(const char *cache)
+{
+	DIR *d = opendir(cache);
+	if (!d)
+		return;
+	for (struct dirent *e; (e = readdir(d));) {
+		const char *n = e->d_name, *s = n[0] == '.' && n[1] == '.' ? n + 1 : n;
+		const char *t = strstr(s, ".tar.zst"), *p = t;
+		if (strncmp(s, ".commit-", 8) != 0 || !t)
+			continue;
+		while (p > s && p[-1] >= '0' && p[-1] <= '9')
+			p--;
+		long pid = p < t && p[-1] == '.' ? strtol(p, NULL, 10) : 0;
+		if (pid <= 0 || pid == getpid() || kill((pid_t)pid, 0) == 0 || errno == EPERM)
+			continue;
+		if (unlinkat(dirfd(d), n, 0) == 0)
+			log_info("removed %s/%s, left by an interrupted template commit", cache, n);
+	}
+	closedir(d);
+}
+
 struct packarg {
 	const char *root, *archive;
 	struct tpl_pack_opts po;
@@ -187,6 +211,7 @@ int tpl_commit(const struct gconf *g, unsigned ctid, const char *name, const str
 	_cleanup_free_ char *cache = xasprintf("%s/cache", g->template_dir);
 	if ((r = mkdir_p(cache, 0755)) < 0)
 		return cerr(EX_SYSTEM, r, "create %s", cache);
+	sweep_commits(cache);
 	_cleanup_free_ char *tmp = xasprintf("%s/.commit-%s.%d.tar.zst", cache, name, (int)getpid());
 	_cleanup_free_ char *archive = xasprintf("%s/%s.tar.zst", cache, name);
 	/* the whole root as the host sees it (ctroot.h): layout overlay, the merged root, in a mount

@@ -117,6 +117,11 @@ make_source "$S1" copy yes
 base1=$(conf_get "$S1" uid_base)
 expect_match "^$((base1 + 1000)):$((base1 + 1001))\$" "$(stat -c '%u:%g' "$PRIV_DIR/$S1/home/u/f")" \
 	"the source's files are shifted on disk"
+# what a commit killed on the way leaves (its PID gone) is removed by the next one
+sleep 0 &
+dead=$!
+wait "$dead"
+touch "$TPL_DIR/cache/.commit-app.$dead.tar.zst" "$TPL_DIR/cache/..commit-app.$dead.tar.zst.AbC123"
 t0=$(date +%s%N)
 expect_output "^Template app committed from container $S1\$" cc template commit "$S1" app
 t1=$(date +%s%N)
@@ -146,6 +151,7 @@ for id in "$C1" "$C2" "$C3" "$C4"; do check_child "$id"; done
 
 # ---- list ---------------------------------------------------------------------------------------
 run cc template list
+printf '%s\n' "$OUT" | sed 's/^/# /'
 expect_match '^NAME +PARENT +SIZE +CONTAINERS$' "$OUT" "list: the header"
 expect_match "^app +busybox +[0-9.]+[BKMG] +$C1,$C2,$C3,$C4\$" "$OUT" "list: app's parent, size and users"
 expect_match "^busybox +- +[0-9.]+[BKMG] +$S1\$" "$OUT" "list: busybox is used by $S1"
@@ -153,6 +159,7 @@ expect_output '^app$' cc template list -1
 run cc template list -H
 grep -q '^NAME' <<< "$OUT" && fail "list -H: no header" || ok "list -H: no header"
 run cc template list -j
+printf '%s\n' "$OUT" | sed 's/^/# /'
 js=$(python3 -c '
 import json, sys
 d = {t["name"]: t for t in json.loads(sys.stdin.read())}
