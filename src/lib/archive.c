@@ -705,8 +705,10 @@ static int pack_data(struct archive *d, struct archive *w, const char *srcpath, 
 		int r = archive_read_data_block(d, &buf, &size, &off);
 		if (r == ARCHIVE_EOF)
 			return 0;
-		if (r < ARCHIVE_WARN)
-			return cerr(EX_SYSTEM, archive_errno(d), "read %s: %s", srcpath, archive_error_string(d));
+		if (r < ARCHIVE_WARN) {
+			char b[ESC_LEN], m[ESC_LEN];
+			return cerr(EX_SYSTEM, archive_errno(d), "read %s: %s", esc(srcpath, b), esc(archive_error_string(d), m));
+		}
 		while (done < off) {
 			size_t n = (size_t)(off - done) < sizeof(zeros) ? (size_t)(off - done) : sizeof(zeros);
 			if (archive_write_data(w, zeros, n) < 0)
@@ -738,6 +740,7 @@ static int pack_tree(struct archive *d, struct archive *w, const char *top, stru
 		abort();
 	archive_entry_linkresolver_set_strategy(lr, archive_format(w));
 	int ret = 0;
+	char wb[ESC_LEN], wb2[ESC_LEN]; /* names (and messages quoting them) of a container's tree are the guest's */
 	for (;;) {
 		struct archive_entry *e = archive_entry_new();
 		if (!e)
@@ -748,9 +751,9 @@ static int pack_tree(struct archive *d, struct archive *w, const char *top, stru
 			break;
 		}
 		if (r == ARCHIVE_WARN) {
-			log_warn("pack %s: %s", top, archive_error_string(d));
+			log_warn("pack %s: %s", top, esc(archive_error_string(d), wb));
 		} else if (r == ARCHIVE_FAILED) {
-			log_warn("pack %s: skipping an entry: %s", top, archive_error_string(d));
+			log_warn("pack %s: skipping an entry: %s", top, esc(archive_error_string(d), wb));
 			archive_entry_free(e);
 			continue;
 		} else if (r != ARCHIVE_OK) {
@@ -762,7 +765,7 @@ static int pack_tree(struct archive *d, struct archive *w, const char *top, stru
 		_cleanup_free_ char *srcpath = xstrdup(archive_entry_pathname(e));
 		_cleanup_free_ char *name = pack_entry_name(top, srcpath);
 		if (!name) {
-			ret = cerr(EX_SYSTEM, 0, "pack %s: unexpected path %s", top, srcpath);
+			ret = cerr(EX_SYSTEM, 0, "pack %s: unexpected path %s", top, esc(srcpath, wb));
 			archive_entry_free(e);
 			break;
 		}
@@ -780,10 +783,10 @@ static int pack_tree(struct archive *d, struct archive *w, const char *top, stru
 		if (e) {
 			r = archive_write_header(w, e);
 			if (r == ARCHIVE_WARN) {
-				log_warn("pack %s: %s", srcpath, archive_error_string(w));
+				log_warn("pack %s: %s", esc(srcpath, wb), esc(archive_error_string(w), wb2));
 			} else if (r == ARCHIVE_FAILED) {
 				/* e.g. sockets, which tar cannot hold */
-				log_warn("pack: skipping %s: %s", srcpath, archive_error_string(w));
+				log_warn("pack: skipping %s: %s", esc(srcpath, wb), esc(archive_error_string(w), wb2));
 				archive_entry_free(e);
 				continue;
 			} else if (r != ARCHIVE_OK) {

@@ -215,13 +215,16 @@ int tpl_commit(const struct gconf *g, unsigned ctid, const char *name, const str
 	_cleanup_free_ char *tmp = xasprintf("%s/.commit-%s.%d.tar.zst", cache, name, (int)getpid());
 	_cleanup_free_ char *archive = xasprintf("%s/%s.tar.zst", cache, name);
 	/* the whole root as the host sees it (ctroot.h): layout overlay, the merged root, in a mount
-	 * nobody else sees, whose lower layer is container-relative and upper layer shifted */
+	 * nobody else sees, whose lower layer is container-relative and upper layer shifted. Ids below
+	 * the block size are container-relative already wherever they occur (that lower layer, a
+	 * private area kept container-relative on disk and bound idmapped) and stay: the block and
+	 * [0, size) never overlap */
 	struct packarg pa = {.root = root,
 			     .archive = tmp,
 			     .po = {.progress = o->progress,
 				    .id_base = c->userns ? c->uid_base : 0,
 				    .id_size = c->userns ? c->uid_size : 0,
-				    .low_kept = ctconf_overlay(c)}};
+				    .low_kept = true}};
 	uint64_t t0 = now_ms();
 	if ((r = ctroot_run(g, c, pack_fd, &pa)) < 0) {
 		unlink(tmp);

@@ -31,8 +31,8 @@ struct tpl_commit_opts {
 };
 /* Pack the root of stopped container ctid into the new template name
  * (template_dir/cache/NAME.tar.zst), in container-relative ownership (tpl_pack_opts: the
- * container's block moved back to 0; on layout overlay the merged root, whose lower layer is
- * container-relative already), and write its origin. The CT lock is held throughout; the archive is
+ * container's block moved back to 0, ids below the block size kept: on layout overlay the merged
+ * root, whose lower layer is container-relative already), and write its origin. The CT lock is held throughout; the archive is
  * packed under a temporary name and renamed into place under the template trees' lock, so that no
  * create is extracting the template it replaces; the other archives of that name (another
  * compression) go. cerr: EX_BADVALUE for an invalid name, EX_NOCONF for no such container,
