@@ -20,8 +20,7 @@ static const struct cli_opt template_opts[] = {
 };
 const struct cli_cmd cli_template = {
 	"template", cmd_template,
-	"list [-H] [-j] [-1] | template build NAME | template prune | template commit CTID NAME [--force] | "
-	"template remove NAME",
+	"list | build NAME | prune | commit CTID NAME | remove NAME",
 	template_opts, 0,
 	"List the template cache, build a template from its recipe, make one from a stopped container, remove one "
 	"nobody uses, or remove the template trees no container uses."};
