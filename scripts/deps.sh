@@ -14,7 +14,7 @@ for a in "$@"; do
 	esac
 done
 build="autoconf automake libtool pkg-config make gcc libc6-dev libnl-3-dev libnl-route-3-dev libcap-dev
- uuid-dev libiniparser-dev libarchive-dev libcmocka-dev libseccomp-dev"
+ uuid-dev libiniparser-dev libarchive-dev libcmocka-dev libseccomp-dev libcrypt-dev"
 run="busybox-static iproute2 util-linux procps python3 zstd xz-utils bzip2 gzip tar cpio mmdebstrap"
 # bsdtar: t_tpl_hostile_deep prints libarchive's own times beside cellctl's
 run="$run libarchive-tools"

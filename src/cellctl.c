@@ -16,6 +16,7 @@ static const struct cli_cmd *const commands[] = {
 	&cli_create, &cli_start, &cli_stop, &cli_restart, &cli_status, &cli_destroy, &cli_delete, &cli_exec,
 	&cli_enter, &cli_console, &cli_set, &cli_list, &cli_ubc, &cli_netstat, &cli_quota, &cli_quota_report,
 	&cli_template, &cli_boot, &cli_shutdown,
+	&cli_clone, &cli_flatten,
 };
 
 static void usage(FILE *f)

@@ -1,19 +1,33 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Shared helpers of the command layer: CTID and usage errors, --PARAM options of the parameter
  * table. The cmd_*.c files call these; nothing here calls back into a command or into main. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
+#include "ctname.h"
 #include "error.h"
 #include "util.h"
 
-int cli_ctid(const char *s, unsigned *ctid)
+int cli_ctid(const struct gconf *g, const char *s, unsigned *ctid)
 {
+	/* a word that is not all digits is a container's name (a name never is) */
+	if (g && s && *s && strspn(s, "0123456789") != strlen(s)) {
+		const struct param *p = param_find("name");
+		int r = p && p->ok && p->ok(s) ? ct_name_find(g, s, ctid) : -ENOENT;
+		if (r != -ENOENT)
+			return r;
+	}
 	int r = ctid_parse(s, ctid);
-	if (r < 0)
-		return cerr(EX_BADSYNTAX, 0, "invalid CTID '%s' (a number from %u to %u)", s ? s : "", CTID_MIN, CTID_MAX);
+	if (r < 0) {
+		/* as vzctl: a word that is neither a CTID nor a container's name is a bad CTID */
+		char e[128];
+		return cerr(EX_BADSYNTAX, 0, "invalid CTID '%s' (a number from %u to %u%s)",
+			    str_escape_buf(s ? s : "", e, sizeof(e)), CTID_MIN, CTID_MAX,
+			    g ? ", or the name of a container: no container has that name" : "");
+	}
 	return 0;
 }
 

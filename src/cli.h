@@ -40,6 +40,7 @@ struct cli_cmd {
 extern const struct cli_cmd cli_create, cli_start, cli_stop, cli_restart, cli_status, cli_destroy, cli_delete,
 	cli_exec, cli_enter, cli_console, cli_set, cli_list, cli_ubc, cli_netstat, cli_quota, cli_quota_report,
 	cli_template, cli_boot, cli_shutdown;
+extern const struct cli_cmd cli_clone, cli_flatten;
 
 /* Walking a command's argv by its table. */
 struct cli_parse {
@@ -69,6 +70,8 @@ void cli_usage_line(FILE *f, const struct cli_cmd *cmd);
 void cli_help(FILE *f, const struct cli_cmd *cmd);
 
 int cmd_create(struct gconf *g, int argc, char **argv);
+int cmd_clone(struct gconf *g, int argc, char **argv);
+int cmd_flatten(struct gconf *g, int argc, char **argv);
 int cmd_start(struct gconf *g, int argc, char **argv);
 int cmd_stop(struct gconf *g, int argc, char **argv);
 int cmd_restart(struct gconf *g, int argc, char **argv);
@@ -88,7 +91,9 @@ int cmd_boot(struct gconf *g, int argc, char **argv);
 int cmd_shutdown(struct gconf *g, int argc, char **argv);
 
 /* Shared helpers (cli.c). */
-int cli_ctid(const char *s, unsigned *ctid);            /* cerr EX_BADSYNTAX */
+/* A CTID, or with g a container's name (a word not all digits, looked up in the saved configs:
+ * ctname.h). cerr EX_BADSYNTAX (also for a name no container has, as vzctl). */
+int cli_ctid(const struct gconf *g, const char *s, unsigned *ctid);
 int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2))); /* cerr EX_BADSYNTAX */
 /* Is argv[i] "--name" or "--name=value" for a table parameter accepted with flag?  Fills p and
  * value and advances *i; returns 1 when consumed, 0 when not a parameter, <0 on error. */

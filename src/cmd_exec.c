@@ -261,7 +261,7 @@ int cmd_exec(struct gconf *g, int argc, char **argv)
 	if (argc < 3)
 		return cerr(EX_NOTENOUGH, 0, "usage: cellctl exec CTID [--] CMD [ARG ...]");
 	unsigned ctid;
-	int r = cli_ctid(argv[1], &ctid);
+	int r = cli_ctid(g, argv[1], &ctid);
 	if (r < 0)
 		return r;
 	int first = 2;
@@ -289,7 +289,7 @@ int cmd_enter(struct gconf *g, int argc, char **argv)
 	if (argc < 2)
 		return cerr(EX_NOTENOUGH, 0, "usage: cellctl enter CTID [--exec CMD ...]");
 	unsigned ctid;
-	int r = cli_ctid(argv[1], &ctid);
+	int r = cli_ctid(g, argv[1], &ctid);
 	if (r < 0)
 		return r;
 	char **cmd = NULL;
@@ -315,7 +315,7 @@ int cmd_console(struct gconf *g, int argc, char **argv)
 	if (argc < 2)
 		return cerr(EX_NOTENOUGH, 0, "usage: cellctl console CTID [--log]");
 	unsigned ctid;
-	int r = cli_ctid(argv[1], &ctid);
+	int r = cli_ctid(g, argv[1], &ctid);
 	if (r < 0)
 		return r;
 	struct cli_parse p;

@@ -35,7 +35,7 @@ int cmd_create(struct gconf *g, int argc, char **argv)
 	if (argc < 2)
 		return cerr(EX_NOTENOUGH, 0, "usage: cellctl create CTID [--ostemplate T] [--config SAMPLE] ...");
 	unsigned ctid;
-	int r = cli_ctid(argv[1], &ctid);
+	int r = cli_ctid(NULL, argv[1], &ctid); /* a new container: a number */
 	if (r < 0)
 		return r;
 	struct create_opts o = {.userns = -1};
@@ -80,11 +80,11 @@ int cmd_create(struct gconf *g, int argc, char **argv)
 	return r;
 }
 
-static int one_ctid(int argc, char **argv, unsigned *ctid, const char *usage)
+static int one_ctid(const struct gconf *g, int argc, char **argv, unsigned *ctid, const char *usage)
 {
 	if (argc < 2)
 		return cerr(EX_NOTENOUGH, 0, "usage: cellctl %s", usage);
-	return cli_ctid(argv[1], ctid);
+	return cli_ctid(g, argv[1], ctid);
 }
 
 /* A --timeout value: seconds, min..86400. */
@@ -109,7 +109,7 @@ const struct cli_cmd cli_start = {"start", cmd_start, "CTID", start_opts, CLI_CT
 int cmd_start(struct gconf *g, int argc, char **argv)
 {
 	unsigned ctid;
-	int r = one_ctid(argc, argv, &ctid, "start CTID [--wait [--timeout S]] [--force]");
+	int r = one_ctid(g, argc, argv, &ctid, "start CTID [--wait [--timeout S]] [--force]");
 	if (r < 0)
 		return r;
 	bool force = false, wait = false;
@@ -192,7 +192,7 @@ int cmd_stop(struct gconf *g, int argc, char **argv)
 {
 	unsigned ctid;
 	bool fast;
-	int timeout, r = one_ctid(argc, argv, &ctid, "stop CTID [--fast] [--timeout S]");
+	int timeout, r = one_ctid(g, argc, argv, &ctid, "stop CTID [--fast] [--timeout S]");
 	if (r < 0 || (r = stop_opts(&cli_stop, argc, argv, &fast, &timeout)) < 0)
 		return r;
 	if ((r = ct_stop(g, ctid, fast, timeout)) < 0)
@@ -205,7 +205,7 @@ int cmd_restart(struct gconf *g, int argc, char **argv)
 {
 	unsigned ctid;
 	bool fast;
-	int timeout, r = one_ctid(argc, argv, &ctid, "restart CTID [--fast] [--timeout S]");
+	int timeout, r = one_ctid(g, argc, argv, &ctid, "restart CTID [--fast] [--timeout S]");
 	if (r < 0 || (r = stop_opts(&cli_restart, argc, argv, &fast, &timeout)) < 0)
 		return r;
 	struct cerr_saved es;
@@ -226,7 +226,7 @@ const struct cli_cmd cli_status = {"status", cmd_status, "CTID", NULL, CLI_CTID,
 int cmd_status(struct gconf *g, int argc, char **argv)
 {
 	unsigned ctid;
-	int r = one_ctid(argc, argv, &ctid, "status CTID");
+	int r = one_ctid(g, argc, argv, &ctid, "status CTID");
 	if (r < 0)
 		return r;
 	static const char *words[] = {"deleted", "exist down", "exist running"};
@@ -241,7 +241,7 @@ const struct cli_cmd cli_delete = {"delete", cmd_destroy, "CTID", NULL, CLI_CTID
 int cmd_destroy(struct gconf *g, int argc, char **argv)
 {
 	unsigned ctid;
-	int r = one_ctid(argc, argv, &ctid, "destroy CTID");
+	int r = one_ctid(g, argc, argv, &ctid, "destroy CTID");
 	if (r < 0)
 		return r;
 	if (argc > 2)

@@ -95,7 +95,7 @@ int cmd_netstat(struct gconf *g, int argc, char **argv)
 			json = true;
 		else if (r == 'H')
 			header = false;
-		else if (r != CLI_ARG || (r = cli_ctid(v, &ids[n++])) < 0)
+		else if (r != CLI_ARG || (r = cli_ctid(g, v, &ids[n++])) < 0)
 			return r;
 	}
 	bool named = n > 0;

@@ -23,7 +23,7 @@ int cmd_quota(struct gconf *g, int argc, char **argv)
 	if (argc != 2)
 		return cerr(argc < 2 ? EX_NOTENOUGH : EX_BADSYNTAX, 0, "usage: cellctl quota CTID");
 	unsigned ctid;
-	int r = cli_ctid(argv[1], &ctid);
+	int r = cli_ctid(g, argv[1], &ctid);
 	if (r < 0)
 		return r;
 	struct ct_config *c = NULL;
@@ -102,7 +102,7 @@ int cmd_quota_report(struct gconf *g, int argc, char **argv)
 				return r;
 			break;
 		case CLI_ARG:
-			if ((r = cli_ctid(v, &ids[n++])) < 0)
+			if ((r = cli_ctid(g, v, &ids[n++])) < 0)
 				return r;
 			break;
 		default:

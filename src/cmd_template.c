@@ -185,7 +185,7 @@ int cmd_template(struct gconf *g, int argc, char **argv)
 	}
 	if (!strcmp(sub, "commit") && nargs == 3) {
 		unsigned ctid;
-		if ((r = cli_ctid(args[1], &ctid)) < 0)
+		if ((r = cli_ctid(g, args[1], &ctid)) < 0)
 			return r;
 		struct tpl_commit_opts o = {.force = force, .progress = true};
 		if ((r = tpl_commit(g, ctid, args[2], &o)) < 0)

@@ -28,7 +28,7 @@ int cmd_ubc(struct gconf *g, int argc, char **argv)
 	while ((r = cli_next(&p, &v)) != CLI_END) {
 		if (r == 'j')
 			json = true;
-		else if (r != CLI_ARG || (r = cli_ctid(v, &ids[n++])) < 0)
+		else if (r != CLI_ARG || (r = cli_ctid(g, v, &ids[n++])) < 0)
 			return r;
 	}
 	/* without names: every container that runs. The beancounters need no config, so none is

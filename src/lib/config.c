@@ -187,6 +187,11 @@ static int gconf_parse(struct gconf *g, dictionary *d)
 	if (!g->default_template)
 		return bad_gkey(path, "defaults:ostemplate", "");
 	gstr(d, "defaults:config", &g->default_sample);
+	if ((v = iniparser_getstring(d, "defaults:layout", NULL))) {
+		if (strcmp(v, "overlay") && strcmp(v, "copy"))
+			return bad_gkey(path, "defaults:layout", v);
+		g->layout_copy = !strcmp(v, "copy");
+	}
 
 	if ((v = iniparser_getstring(d, "userns:default", NULL)) && parse_bool(v, &g->userns_default) < 0)
 		return bad_gkey(path, "userns:default", v);

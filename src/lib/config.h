@@ -44,6 +44,8 @@ struct gconf {
 	                         * interface (default routed: to the routed venet0, as vzctl) */
 	char *uplink;           /* [network] uplink: host interfaces that get the proxy ARP/NDP entries of
 	                         * routed addresses (space/comma list), may be NULL (none) */
+	bool layout_copy;       /* [defaults] layout = copy: create makes full copies unless told
+	                         * otherwise (default overlay, where the host supports it) */
 };
 
 /* Load the global config: path from $CELLCTL_CONF, else /etc/cellctl/cellctl.conf. A missing

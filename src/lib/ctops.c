@@ -14,6 +14,7 @@
 
 #include "cgroup.h"
 #include "ctcleanup.h"
+#include "ctname.h"
 #include "ctnet.h"
 #include "error.h"
 #include "fsutil.h"
@@ -42,9 +43,6 @@ static void conf_cleanup(struct ct_config **c)
 		ctconf_free(*c);
 }
 #define _cleanup_conf_ _cleanup_(conf_cleanup)
-
-/* Top of a private area whose create has not finished (its config is not written yet). */
-#define CREATING_MARKER ".cellctl-creating"
 
 static char *private_path(const struct gconf *g, unsigned ctid)
 {
@@ -136,13 +134,19 @@ static int overlay_private(const struct gconf *g, const struct ct_config *c, con
 	return 0;
 }
 
-int ct_create(const struct gconf *g, unsigned ctid, const struct create_opts *o)
+/* Neither --layout nor the sample chose: overlay where this host can ([defaults] layout), else a
+ * full copy; the choice is recorded either way, and a fallback says why. */
+static int choose_layout(const struct gconf *g, struct ct_config *c)
 {
-	uint64_t t0 = now_ms();
-	_cleanup_lock_ struct ct_lock lk = CT_LOCK_INIT;
-	int r = ct_lock_take(g, ctid, "create", &lk);
-	if (r < 0)
-		return r;
+	const char *why = "[defaults] layout = copy";
+	bool ovl = !g->layout_copy && tpl_overlay_usable(g, c->userns, c->uid_base, c->uid_size, &why);
+	if (!ovl && !g->layout_copy)
+		log_warn("layout copy: overlay is not usable here (%s)", why);
+	return param_set(c, param_find("layout"), ovl ? "overlay" : "copy");
+}
+
+int ct_claim_new(const struct gconf *g, unsigned ctid)
+{
 	_cleanup_free_ char *cpath = ctconf_path(g, ctid);
 	_cleanup_free_ char *root = private_path(g, ctid);
 	remove_partials(g, ctid);
@@ -160,6 +164,21 @@ int ct_create(const struct gconf *g, unsigned ctid, const struct create_opts *o)
 	}
 	if (access(root, F_OK) == 0)
 		return cerr(EX_PRIVEXISTS, 0, "private area %s already exists", root);
+	return 0;
+}
+
+int ct_create(const struct gconf *g, unsigned ctid, const struct create_opts *o)
+{
+	uint64_t t0 = now_ms();
+	_cleanup_lock_ struct ct_lock lk = CT_LOCK_INIT;
+	int r = ct_lock_take(g, ctid, "create", &lk);
+	if (r < 0)
+		return r;
+	_cleanup_free_ char *cpath = ctconf_path(g, ctid);
+	_cleanup_free_ char *root = private_path(g, ctid);
+	if ((r = ct_claim_new(g, ctid)) < 0)
+		return r;
+	_cleanup_free_ char *marker = xasprintf("%s/" CREATING_MARKER, root);
 
 	const char *tname = o->ostemplate ? o->ostemplate : g->default_template;
 	if (!tname || !tpl_name_ok(tname))
@@ -187,6 +206,8 @@ int ct_create(const struct gconf *g, unsigned ctid, const struct create_opts *o)
 		return r;
 	if (o->apply && (r = o->apply(c, o->arg)) < 0)
 		return r;
+	if (c->name && (r = ct_name_check(g, ctid, c->name)) < 0)
+		return r;
 	quota_ct_assign(c); /* [container] quota_id: the project ID */
 
 	/* the id block stays ours from allocation until the config is written: reserved under the
@@ -203,6 +224,8 @@ int ct_create(const struct gconf *g, unsigned ctid, const struct create_opts *o)
 	}
 
 	if ((r = ct_check_net_conflicts(g, c)) < 0 || (r = net_check_bridges(g, c)) < 0)
+		return r;
+	if (!c->layout && (r = choose_layout(g, c)) < 0)
 		return r;
 	const bool overlay = ctconf_overlay(c);
 	/* overlay: the tree is made (once) and named in the config under the trees' lock, which

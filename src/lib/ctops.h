@@ -18,6 +18,12 @@ struct create_opts {
 };
 
 int ct_create(const struct gconf *g, unsigned ctid, const struct create_opts *o);
+/* Top of a private area whose create (or clone) has not finished (its config is not written yet). */
+#define CREATING_MARKER ".cellctl-creating"
+/* With ctid's lock held, before a new container ctid is made (create, clone): the leftovers of an
+ * interrupted create or destroy of ctid are removed; cerr EX_PRIVEXISTS when the container (its
+ * config or its private area) exists. */
+int ct_claim_new(const struct gconf *g, unsigned ctid);
 /* Write the limits of c to the container's cgroups cg and put its device rules in force (the BPF
  * program on the unified hierarchy, devices.allow/deny on a legacy v1 host): cg_ops.apply. live:
  * on a running container (start: false, set: true). */

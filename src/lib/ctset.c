@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <string.h>
 
+#include "ctname.h"
 #include "ctnet.h"
 #include "ctops.h"
 #include "error.h"
@@ -197,6 +198,9 @@ static int change_load(const struct gconf *g, unsigned ctid, int (*load)(const s
 		return r;
 	ch->before = ini_render(ch->c->doc);
 	if ((r = o->apply(ch->c, o->arg, save)) < 0)
+		return r;
+	/* a new name must be no other container's (the CTID is the one being renamed) */
+	if (ch->c->name && !same(ch->old->name, ch->c->name) && (r = ct_name_check(g, ctid, ch->c->name)) < 0)
 		return r;
 	ch->after = ini_render(ch->c->doc);
 	return 0;

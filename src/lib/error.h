@@ -15,6 +15,7 @@ enum {
 	EX_EXECFAIL = 8,      /* command could not be executed inside */
 	EX_LOCKED = 9,        /* container locked by another cellctl */
 	EX_NOGCONF = 10,      /* global config not found or unreadable */
+	EX_CHANGEPASS = 12,   /* a guest's password or SSH key could not be set (set --userpasswd, --ssh-key) */
 	EX_CAPS = 13,         /* cannot set capabilities */
 	EX_NOCONF = 14,       /* container config (or sample) not found */
 	EX_BADSYNTAX = 20,    /* invalid parameter syntax (bad CTID, unknown option) */
@@ -45,6 +46,7 @@ enum {
 	EX_CONFSAVE = 139,    /* config save error */
 	EX_IOLIMIT = 148,
 	EX_TIMEOUT = 15,      /* timed out waiting (start --wait, exec) */
+	EX_LAYOUT = 89,       /* the container's layout does not allow it (flatten of a copy, clone of a copy to overlay) */
 };
 
 /* Record an error. errnum is a positive or negative errno (0: none, no strerror appended).

@@ -9,7 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <signal.h>
 #include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "error.h"
@@ -162,4 +167,67 @@ void idmap_release(struct idmap_res *res)
 	res->fd = -1;
 	free(res->path);
 	res->path = NULL;
+}
+
+/* A user namespace mapping 0 to base for size ids, held by a child that waits on a pipe: its fd,
+ * or -1. The child exists only until this returns. */
+static int throwaway_userns(uint32_t base, uint32_t size)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	/* raw clone: the child is born in the new namespace and only waits, no fork handlers needed */
+	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, NULL, NULL, NULL, NULL);
+	if (pid == 0) {
+		char ch;
+		close(p[1]);
+		while (read(p[0], &ch, 1) < 0 && errno == EINTR)
+			;
+		_exit(0);
+	}
+	close(p[0]);
+	int fd = -1;
+	if (pid > 0) {
+		char path[64], map[64];
+		int n = snprintf(map, sizeof(map), "0 %u %u\n", base, size);
+		bool ok = true;
+		for (int i = 0; i < 2 && ok; i++) {
+			snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, i ? "gid_map" : "uid_map");
+			int m = open(path, O_WRONLY | O_CLOEXEC);
+			ok = m >= 0 && write(m, map, (size_t)n) == n;
+			if (m >= 0)
+				close(m);
+		}
+		snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+		if (ok)
+			fd = open(path, O_RDONLY | O_CLOEXEC);
+	}
+	close(p[1]);
+	if (pid > 0)
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	return fd;
+}
+
+int idmap_probe(const char *dir, uint32_t base, uint32_t size, const char **why)
+{
+	int ns = throwaway_userns(base, size);
+	if (ns < 0) {
+		*why = "no user namespace could be made to test it";
+		return 0;
+	}
+	int t = open_tree(AT_FDCWD, dir, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	struct mount_attr a = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)ns};
+	int r = 1;
+	if (t < 0) {
+		*why = "it cannot be bound (open_tree)";
+		r = 0;
+	} else if (mount_setattr(t, "", AT_EMPTY_PATH, &a, sizeof(a)) < 0) {
+		*why = "its filesystem does not support idmapped mounts";
+		r = 0;
+	}
+	if (t >= 0)
+		close(t);
+	close(ns);
+	return r;
 }

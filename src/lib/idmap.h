@@ -22,3 +22,9 @@ int idmap_reserve(const struct gconf *g, unsigned ctid, uint32_t *base, struct i
 /* Drop the reservation (after the config recording the block is written, or on failure).
  * Safe on an unused one. */
 void idmap_release(struct idmap_res *res);
+
+/* Can the filesystem of dir be mounted idmapped (MOUNT_ATTR_IDMAP) through a user namespace that
+ * maps 0 to base for size ids? A throwaway user namespace with that map is made (a child that
+ * waits), a detached clone of dir is given the idmap, and both are dropped: nothing is mounted.
+ * 1 yes; 0 no, with the reason (static text) in *why; a few hundred microseconds. */
+int idmap_probe(const char *dir, uint32_t base, uint32_t size, const char **why);

@@ -45,7 +45,11 @@ static bool all_digits(const char *s)
 }
 
 static bool ok_template(const char *v) { return valid_name_chars(v, "._-+") && v[0] != '.'; }
-static bool ok_name(const char *v) { return !*v || (valid_name_chars(v, "._-+@") && !all_digits(v)); }
+/* a name stands for the CTID on the command line: not all digits, not taken for an option */
+static bool ok_name(const char *v)
+{
+	return !*v || (valid_name_chars(v, "._-+@") && !all_digits(v) && isalnum((unsigned char)v[0]));
+}
 static bool ok_line(const char *v) { return !strpbrk(v, "\n\r"); }
 static bool ok_sample(const char *v) { return valid_name_chars(v, "._-") && v[0] != '.'; }
 static bool ok_layout(const char *v) { return !strcmp(v, "copy") || !strcmp(v, "overlay"); }
@@ -639,7 +643,8 @@ static const struct param params[] = {
 	 COL("UUID", -36, false), .form = "a UUID such as 3f1e0b2a-9c4d-4e5f-8a6b-7c8d9e0f1a2b"},
 	{CONTAINER(name), CS | PF_LIVE | PF_LIST, EX_BADVALUE, T(STR, name), .ok = ok_name,
 	 .help = "a name that may replace the CTID", COL("NAME", -16, false),
-	 .form = "letters, digits and . _ - + @, not only digits, such as web1 (empty removes the name)"},
+	 .form = "letters, digits and . _ - + @, starting with a letter or digit, not only digits, such as web1 (empty "
+		 "removes the name)"},
 	{CONTAINER(description), CS | PF_LIVE | PF_LIST, EX_BADVALUE, T(STR, description), .ok = ok_line,
 	 .help = "free text", COL("DESCRIPTION", -32, false), .form = "one line of text"},
 	{CONTAINER(origin_sample), PF_LIST, EX_BADVALUE, T(STR, origin_sample), .ok = ok_sample,

@@ -7,10 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statfs.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "error.h"
 #include "fsutil.h"
+#include "idmap.h"
 #include "log.h"
 #include "template.h"
 #include "util.h"
@@ -222,4 +225,41 @@ int tpl_tree_prune(const struct gconf *g, char ***removed, unsigned *n)
 		free(u.names[i]);
 	free(u.names);
 	return r;
+}
+
+/* overlayfs registered, or a module the first mount would load */
+static bool overlay_known(void)
+{
+	_cleanup_free_ char *fs = NULL;
+	if (read_file_at(AT_FDCWD, "/proc/filesystems", &fs, NULL) >= 0 && strstr(fs, "\toverlay\n"))
+		return true;
+	struct utsname u;
+	if (uname(&u) < 0)
+		return false;
+	_cleanup_free_ char *mod = xasprintf("/lib/modules/%s/kernel/fs/overlayfs", u.release);
+	return access(mod, F_OK) == 0;
+}
+
+bool tpl_overlay_usable(const struct gconf *g, bool userns, uint32_t base, uint32_t size, const char **why)
+{
+	/* filesystems that take an upper layer (xattrs in trusted.*, d_type) */
+	static const unsigned long uppers[] = {0xEF53 /* ext2/3/4 */, 0x58465342 /* XFS */, 0x9123683E /* btrfs */,
+					       0x01021994 /* tmpfs */, 0xF2F52010 /* f2fs */, 0x2FC12FC1 /* ZFS */};
+	struct statfs sf;
+	if (!overlay_known()) {
+		*why = "the kernel has no overlayfs";
+		return false;
+	}
+	if (statfs(g->private_dir, &sf) < 0) {
+		*why = "the private_dir's filesystem cannot be examined";
+		return false;
+	}
+	bool ok = false;
+	for (size_t i = 0; i < ARRAY_SIZE(uppers); i++)
+		ok = ok || (unsigned long)sf.f_type == uppers[i];
+	if (!ok) {
+		*why = "the private_dir's filesystem cannot hold an overlay upper layer";
+		return false;
+	}
+	return !userns || idmap_probe(g->template_dir, base, size, why) == 1;
 }

@@ -39,3 +39,10 @@ int tpl_tree_ensure(const struct gconf *g, const char *tname, const char *archiv
  * (malloc'd array of malloc'd strings, *n of them). A config that does not load makes it refuse
  * (cerr EX_BADCONFIG): its tree might be in use. */
 int tpl_tree_prune(const struct gconf *g, char ***removed, unsigned *n);
+
+/* May a create use layout overlay on this host, for a container with userns (block base, size)
+ * or without? The private area's filesystem must take an overlay upper layer (ext4, XFS, btrfs,
+ * tmpfs, f2fs, ZFS), overlayfs must be known to the kernel, and with a user namespace the
+ * template_dir's filesystem must support idmapped mounts (idmap_probe). true, or false with the
+ * reason (static text) in *why. */
+bool tpl_overlay_usable(const struct gconf *g, bool userns, uint32_t base, uint32_t size, const char **why);

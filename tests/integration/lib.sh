@@ -421,6 +421,7 @@ size    = $USERNS_SIZE
 
 [defaults]
 ostemplate = busybox
+layout     = ${LAYOUT:-copy}
 EOF
 export CELLCTL_CONF=$CONF
 

@@ -34,7 +34,7 @@ expect_exit 20 cc start "$CT" --wait --timeout
 expect_output '^usage: cellctl start CTID \[--wait\] \[--timeout S\] \[--force\]$' cc start --help
 expect_match '^  --timeout S +with --wait' "$OUT" "start --help describes --timeout"
 expect_output '^  -o\|--output FIELD,\.\.\. ' cc list -h
-expect_output '^  set CTID \[--save\] \[--ifname NAME\] \[--PARAM VALUE \.\.\.\]$' cc --help
+expect_output '^  set CTID \[--save\] \[--ifname NAME\] \[--userpasswd USER:PASSWORD\] \[--ssh-key FILE\] \[--ssh-user USER\] \[--PARAM VALUE \.\.\.\]$' cc --help
 is_down "$CT" && ok "--help does nothing" || fail "--help does nothing" "$(ct_status "$CT")"
 
 # ---- list -o with nine or more parameter columns ------------------------------------------

@@ -3,15 +3,15 @@
 # Issue 12 (shell completion): conf/cellctl.bash-completion, driven through an interactive bash
 # with COMP_WORDS/COMP_CWORD as readline would set them, offers the commands, each command's own
 # options (from its option table), create's and set's parameters (from the parameter table), the
-# fixed values of yes/no parameters and --format, the CTIDs of this world's containers and the
-# templates of its cache.
+# fixed values of yes/no parameters and --format, the CTIDs and names of this world's containers,
+# set --ssh-key's file name and the templates of its cache.
 . "$(dirname "$0")/lib.sh"
 
 need_template
 A=$(ctid 1)
 B=$(ctid 2)
 leak_snapshot
-create_ct "$A"
+create_ct "$A" --name comp-a
 create_ct "$B"
 COMP=$CCT_SRCDIR/conf/cellctl.bash-completion
 
@@ -61,7 +61,14 @@ expect_has --userns cellctl create "$A" --
 complete_words cellctl set "$A" -- | grep -qx -- --userns && fail "set does not offer --userns (create only)" ||
 	ok "set does not offer --userns (create only)"
 # CTIDs of this world, and templates of its cache
-expect_candidates "$A $B" cellctl start ""
+expect_candidates "$A $B comp-a" cellctl start ""
+expect_candidates "comp-a" cellctl status comp
+# set's provisioning options; --ssh-key takes a file name
+expect_has --userpasswd cellctl set "$A" --
+expect_has --ssh-key cellctl set "$A" --
+expect_has --ssh-user cellctl set "$A" --
+: > "$TMPD/key-for-completion.pub"
+expect_candidates "$TMPD/key-for-completion.pub" cellctl set "$A" --ssh-key "$TMPD/key-for-c"
 expect_has "$B" cellctl ubc "$A" ""
 expect_candidates "" cellctl boot ""
 expect_has --parallel cellctl boot --
@@ -69,6 +76,12 @@ expect_has busybox cellctl create "$A" --ostemplate ""
 expect_candidates "busybox" cellctl template remove ""
 expect_candidates "$A $B" cellctl template commit ""
 expect_has --force cellctl template commit "$A" x --
+# clone: an existing SRC, nothing for the new DST, its options and layouts; flatten: a CTID
+expect_candidates "$A $B" cellctl clone ""
+expect_candidates "" cellctl clone "$A" ""
+expect_candidates "--hostname --ipadd --layout --name" cellctl clone "$A" "$(ctid 9)" --
+expect_candidates "copy overlay" cellctl clone "$A" "$(ctid 9)" --layout ""
+expect_candidates "$A $B" cellctl flatten ""
 # every command the binary knows is offered, and only those
 cmds=$("$CELLCTL" --help | awk '/^commands:/ { on = 1; next } on && /^  [a-z]/ { print $1 }' | sort | tr '\n' ' ' | sed 's/ $//')
 expect_candidates "$cmds" cellctl ""

@@ -24,7 +24,7 @@ create_ct "$CT3" --hostname copy-ref
 t1=$(ms)
 du_copy=$(du -sk "$PRIV_DIR/$CT3" | cut -f1)
 log "copy create: $((t1 - t0)) ms, du $du_copy KiB"
-expect_match '^$' "$(conf_get "$CT3" layout)" "copy stays the default: no layout key written"
+expect_match '^copy$' "$(conf_get "$CT3" layout)" "[defaults] layout = copy (lib.sh): create records layout = copy"
 check "destroy the copy container" cc destroy "$CT3"
 create_ct "$CT3" --layout copy
 expect_match '^copy$' "$(conf_get "$CT3" layout)" "--layout copy is recorded"

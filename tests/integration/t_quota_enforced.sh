@@ -111,4 +111,36 @@ check "stop $B" cc stop "$B" --fast
 check "destroy $B" cc destroy "$B"
 check "destroy $A" cc destroy "$A"
 
+# ---- layout overlay: the quota holds the upper layer (issue 14) ----
+# template_dir on the same ext4 (idmappable): the tree's files carry no project ID and are not
+# counted; what the guest writes, and the files it changes (copied up), are
+mkdir -p "$QFS/template/cache"
+cp "$TPL_DIR"/cache/busybox.tar* "$QFS/template/cache/"
+sed -i "s|^template_dir .*|template_dir = $QFS/template|" "$CONF"
+C=$(ctid 3)
+create_ct "$C" --layout overlay --diskspace 20M:25M
+expect_output '^layout = overlay$' cat "$CONF_DIR/$C.conf"
+start_ct "$C"
+run cc quota "$C"
+ovl_kb=$(printf '%s\n' "$OUT" | awk '$1 == "1k-blocks" {sub(/\*$/, "", $2); print $2}')
+log "overlay usage after start: ${ovl_kb} KB (copy: ${base_kb} KB)"
+if [ -n "$ovl_kb" ] && [ "$ovl_kb" -lt 256 ]; then ok "the shared tree is not counted ($ovl_kb KB)"; else fail "overlay usage ${ovl_kb:-?} KB" "$OUT"; fi
+run cc exec "$C" -- dd if=/dev/zero of=/fill bs=1M count=40
+if [ "$RC" != 0 ] && grep -qi "quota" <<< "$OUT"; then ok "dd into the upper layer stops with EDQUOT (exit $RC)"; else
+	fail "dd of 40 MiB into a 25 MiB quota on layout overlay fails with EDQUOT (exit $RC)" "$OUT"; fi
+run cc exec "$C" -- stat -c %s /fill
+sz=${OUT//[^0-9]/}
+if [ -n "$sz" ] && [ "$sz" -le $((25 * 1048576)) ] && [ "$sz" -ge $((20 * 1048576)) ]; then ok "the file stopped near 25 MiB ($sz bytes)"; else
+	fail "file size ${sz:-?} not between 20 and 25 MiB"; fi
+run cc exec "$C" -- sh -c 'rm /fill; cp /bin/busybox /bin/busybox.new && mv /bin/busybox.new /bin/busybox; echo copied'
+expect_match '^copied$' "$OUT" "a template file changed inside (copied up)"
+run cc quota "$C"
+up_kb=$(printf '%s\n' "$OUT" | awk '$1 == "1k-blocks" {sub(/\*$/, "", $2); print $2}')
+bb_kb=$(($(stat -c %s "$QFS/template/cache/../trees/"*/bin/busybox 2>/dev/null | head -1) / 1024))
+log "after the copy-up of busybox ($bb_kb KB): $up_kb KB"
+if [ -n "$up_kb" ] && [ "$up_kb" -ge $((ovl_kb + bb_kb / 2)) ]; then ok "the copied-up file is counted ($up_kb KB)"; else
+	fail "usage after copy-up ${up_kb:-?} KB (before $ovl_kb, busybox $bb_kb KB)" "$OUT"; fi
+check "stop $C" cc stop "$C" --fast
+check "destroy $C" cc destroy "$C"
+
 finish

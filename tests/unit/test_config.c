@@ -450,12 +450,13 @@ static void test_gconf_defaults_and_relative(void **state)
 	assert_int_equal(g->userns_base, 100000);
 	assert_int_equal(g->userns_size, 65536);
 	assert_int_equal(g->stop_timeout, 120);
+	assert_false(g->layout_copy); /* [defaults] layout = overlay */
 	assert_true(str_endswith(g->recipe_dir, "/templates"));
 	gconf_free(g);
 
 	g = load_gconf("[network]\nbridge = br9\nbridge_address = 10.77.0.1/24\n[userns]\ndefault = no\n"
 		       "base = 200000\nsize = 1000\n[defaults]\nostemplate = debian\nconfig = basic\n"
-		       "stop_timeout = 30\n");
+		       "stop_timeout = 30\nlayout = copy\n");
 	assert_non_null(g);
 	assert_string_equal(g->bridge, "br9");
 	assert_string_equal(g->bridge_address, "10.77.0.1/24");
@@ -465,6 +466,7 @@ static void test_gconf_defaults_and_relative(void **state)
 	assert_string_equal(g->default_template, "debian");
 	assert_string_equal(g->default_sample, "basic");
 	assert_int_equal(g->stop_timeout, 30);
+	assert_true(g->layout_copy);
 	gconf_free(g);
 }
 
@@ -483,6 +485,10 @@ static void test_gconf_errors(void **state)
 
 	assert_null(load_gconf("[userns]\nbase = 4294950000\nsize = 65536\n"));
 	assert_int_equal(cerr_exit(), EX_BADCONFIG);
+
+	assert_null(load_gconf("[defaults]\nlayout = cow\n"));
+	assert_int_equal(cerr_exit(), EX_BADCONFIG);
+	assert_non_null(strstr(cerr_msg(), "[defaults] layout: invalid value 'cow'"));
 
 	assert_null(load_gconf("[userns]\ndefault = maybe\n"));
 	assert_int_equal(cerr_exit(), EX_BADCONFIG);
@@ -715,6 +721,8 @@ static const struct pcase cases[] = {
 	{"name", "web", 1, "web"},
 	{"name", "123", 0, NULL},
 	{"name", "a b", 0, NULL},
+	{"name", "-web", 0, NULL},
+	{"name", "web-1.a", 1, "web-1.a"},
 	{"description", "my box", 1, "my box"},
 	{"ram", "1G", 1, "1G"},
 	{"ram", "1536M", 1, "1536M"},
