@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cellctl-archive: runs template extraction and packing (libarchive) for cellctl.
  *   cellctl-archive extract ARCHIVE DESTDIR UID_SHIFT UID_SIZE
- *   cellctl-archive pack SRCDIR ARCHIVE PROGRESS(0|1)
+ *   cellctl-archive pack SRCDIR ARCHIVE PROGRESS(0|1) [ID_BASE ID_SIZE LOW_KEPT(0|1)]
+ *     (SRCDIR "-": the directory open at fd 4, HELPER_PASS_FD)
  * Reports "0 ok" or "CODE message" on fd 3.
  * An extraction parses an untrusted archive as root, so it is confined first: an address-space
  * limit (TPL_EXTRACT_MEMORY_MIB, in the caller's own cgroup: no cgroup is made for it) and a
@@ -19,6 +20,7 @@
 #include <sys/syscall.h>
 
 #include "error.h"
+#include "helper.h"
 #include "log.h"
 #include "tplarchive.h"
 #include "template.h"
@@ -109,8 +111,18 @@ int main(int argc, char **argv)
 			struct tpl_extract_opts o = {.uid_shift = shift, .uid_size = size, .cancel = &cancelled};
 			r = tpl_archive_extract(argv[2], argv[3], &o);
 		}
-	} else if (argc == 5 && strcmp(argv[1], "pack") == 0) {
-		r = tpl_archive_pack(argv[2], argv[3], strcmp(argv[4], "1") == 0);
+	} else if ((argc == 5 || argc == 8) && strcmp(argv[1], "pack") == 0) {
+		struct tpl_pack_opts o = {.progress = strcmp(argv[4], "1") == 0};
+		unsigned base = 0, size = 0;
+		if (argc == 8 && (parse_uint(argv[5], 0, UINT32_MAX, &base) < 0 || parse_uint(argv[6], 0, UINT32_MAX, &size) < 0))
+			r = cerr(EX_BADSYNTAX, 0, "cellctl-archive: bad id numbers");
+		else {
+			o.id_base = base;
+			o.id_size = size;
+			o.low_kept = argc == 8 && strcmp(argv[7], "1") == 0;
+			o.srcfd = strcmp(argv[2], "-") == 0 ? HELPER_PASS_FD : 0;
+			r = tpl_archive_pack(argv[2], argv[3], &o);
+		}
 	} else {
 		fprintf(stderr, "cellctl-archive is a helper of cellctl\n");
 		return 2;

@@ -13,12 +13,12 @@
 #include "tplremote.h"
 #include "util.h"
 
-static int run_helper(char **argv, volatile int *cancel, const char *what)
+static int run_helper(char **argv, int pass_fd, volatile int *cancel, const char *what)
 {
 	_cleanup_free_ char *bin = helper_path("cellctl-archive");
 	if (!bin)
 		return cerr(EX_SYSTEM, ENOENT, "cellctl-archive helper not found (beside cellctl or in %s)", PKGLIBEXECDIR);
-	struct helper_req rq = {.path = bin, .argv = argv, .pass_fd = -1, .die_with_us = true, .cancel = cancel};
+	struct helper_req rq = {.path = bin, .argv = argv, .pass_fd = pass_fd, .die_with_us = true, .cancel = cancel};
 	int status = 0;
 	int r = helper_spawn(&rq, &status);
 	if (cancel && *cancel)
@@ -42,13 +42,19 @@ static int remote_extract(const char *archive, const char *destdir, const struct
 	snprintf(shift, sizeof(shift), "%u", o ? o->uid_shift : 0);
 	snprintf(size, sizeof(size), "%u", o ? o->uid_size : 0);
 	char *argv[] = {UNCONST("cellctl-archive"), UNCONST("extract"), UNCONST(archive), UNCONST(destdir), shift, size, NULL};
-	return run_helper(argv, o ? o->cancel : NULL, "extracting");
+	return run_helper(argv, -1, o ? o->cancel : NULL, "extracting");
 }
 
-static int remote_pack(const char *srcdir, const char *archive, bool progress)
+static int remote_pack(const char *srcdir, const char *archive, const struct tpl_pack_opts *o)
 {
-	char *argv[] = {UNCONST("cellctl-archive"), UNCONST("pack"), UNCONST(srcdir), UNCONST(archive), UNCONST(progress ? "1" : "0"), NULL};
-	return run_helper(argv, NULL, "packing");
+	char base[16], size[16];
+	snprintf(base, sizeof(base), "%u", o ? o->id_base : 0);
+	snprintf(size, sizeof(size), "%u", o ? o->id_size : 0);
+	/* a directory open at srcfd is handed over: the helper finds it at HELPER_PASS_FD ("-") */
+	bool fd = o && o->srcfd > 0;
+	char *argv[] = {UNCONST("cellctl-archive"), UNCONST("pack"), UNCONST(fd ? "-" : srcdir), UNCONST(archive),
+			UNCONST(o && o->progress ? "1" : "0"), base, size, UNCONST(o && o->low_kept ? "1" : "0"), NULL};
+	return run_helper(argv, fd ? o->srcfd : -1, NULL, "packing");
 }
 
 const struct tpl_archiver tpl_archive_helper = {remote_extract, remote_pack};

@@ -44,15 +44,46 @@ static void le32_put(unsigned char *p, uint32_t v)
 	p[3] = (unsigned char)(v >> 24);
 }
 
-/* Map an id of the template into the container's block; false when it does not fit. */
-static bool shift_id(const struct tpl_extract_opts *o, int64_t id, int64_t *out)
+/* How ids move. Extraction (tpl_extract_opts): ids of the template go into the container's block
+ * (+shift; below size when size is set). Packing a container (tpl_pack_opts, unshift): ids in
+ * [shift, shift+size) come back to id - shift, ids below size stay when low_kept (the overlay's
+ * container-relative lower layer), any other owner or ACL id becomes TPL_OVERFLOW_ID (what the
+ * guest saw: counted in outside) and a file capability of another root is dropped. */
+struct idmove {
+	uint32_t shift, size;
+	bool unshift, low_kept;
+	unsigned long outside;
+};
+
+static bool shift_id(const struct idmove *o, int64_t id, int64_t *out)
 {
-	if (id < 0 || (o->uid_size && id >= (int64_t)o->uid_size))
+	if (o->unshift) {
+		if (id >= (int64_t)o->shift && id < (int64_t)o->shift + (int64_t)o->size)
+			*out = id - (int64_t)o->shift;
+		else if (o->low_kept && id >= 0 && id < (int64_t)o->size)
+			*out = id;
+		else
+			return false;
+		return true;
+	}
+	if (id < 0 || (o->size && id >= (int64_t)o->size))
 		return false;
-	int64_t v = id + (int64_t)o->uid_shift;
+	int64_t v = id + (int64_t)o->shift;
 	if (v >= (int64_t)UINT32_MAX) /* (uid_t)-1 is never a valid owner */
 		return false;
 	*out = v;
+	return true;
+}
+
+/* An owner or ACL id: as shift_id, but packing never fails (TPL_OVERFLOW_ID, counted). */
+static bool move_id(struct idmove *o, int64_t id, int64_t *out)
+{
+	if (shift_id(o, id, out))
+		return true;
+	if (!o->unshift)
+		return false;
+	*out = TPL_OVERFLOW_ID;
+	o->outside++;
 	return true;
 }
 
@@ -66,9 +97,9 @@ static bool shift_id(const struct tpl_extract_opts *o, int64_t id, int64_t *out)
 #define VFS_CAP_SZ2 20
 #define VFS_CAP_SZ3 24
 
-/* Rewrite a security.capability value so that it belongs to the container's root: v1/v2 become
- * v3 with rootid = uid_shift; a v3 gets its rootid shifted. out holds VFS_CAP_SZ3 bytes. */
-static int shift_fcaps(const struct tpl_extract_opts *o, const unsigned char *v, size_t size, unsigned char *out)
+/* Rewrite a security.capability value so that it belongs to the container's root: v1/v2 (root id
+ * 0) become v3 with the root id moved; a v3 gets its root id moved. out holds VFS_CAP_SZ3 bytes. */
+static int shift_fcaps(const struct idmove *o, const unsigned char *v, size_t size, unsigned char *out)
 {
 	if (size < 4)
 		return -EINVAL;
@@ -98,7 +129,7 @@ static int shift_fcaps(const struct tpl_extract_opts *o, const unsigned char *v,
 #define PACL_USER 0x02u
 #define PACL_GROUP 0x08u
 
-static int shift_raw_acl(const struct tpl_extract_opts *o, unsigned char *v, size_t size)
+static int shift_raw_acl(struct idmove *o, unsigned char *v, size_t size)
 {
 	if (size < 4 || (size - 4) % 8 != 0 || le32_get(v) != PACL_VERSION)
 		return -EINVAL;
@@ -107,7 +138,7 @@ static int shift_raw_acl(const struct tpl_extract_opts *o, unsigned char *v, siz
 		if (tag != PACL_USER && tag != PACL_GROUP)
 			continue;
 		int64_t id;
-		if (!shift_id(o, le32_get(v + off + 4), &id))
+		if (!move_id(o, le32_get(v + off + 4), &id))
 			return -ERANGE;
 		le32_put(v + off + 4, (uint32_t)id);
 	}
@@ -120,7 +151,7 @@ struct xa {
 	size_t size;
 };
 
-static int shift_xattrs(struct archive_entry *e, const struct tpl_extract_opts *o, const char *tname, const char *path)
+static int shift_xattrs(struct archive_entry *e, struct idmove *o, const char *tname, const char *path)
 {
 	if (archive_entry_xattr_reset(e) <= 0)
 		return 0;
@@ -143,7 +174,12 @@ static int shift_xattrs(struct archive_entry *e, const struct tpl_extract_opts *
 		if (!strcmp(v[i].name, "security.capability")) {
 			unsigned char out[VFS_CAP_SZ3];
 			int k = shift_fcaps(o, v[i].value, v[i].size, out);
-			if (k == -ERANGE) {
+			if (k == -ERANGE && o->unshift) {
+				log_warn("%s: '%s': the file capability of a root outside the container is dropped", tname,
+					 path);
+				free(v[i].name);
+				v[i].name = NULL;
+			} else if (k == -ERANGE) {
 				r = cerr(EX_BADTEMPLATE, 0, "template %s: entry '%s': file capability root id out of range",
 					 tname, path);
 			} else if (k < 0) {
@@ -184,7 +220,7 @@ struct aclent {
 };
 
 /* Rebuild the entry's ACLs with USER/GROUP qualifiers shifted; names are dropped (numeric only). */
-static int shift_acls(struct archive_entry *e, const struct tpl_extract_opts *o, const char *tname, const char *path)
+static int shift_acls(struct archive_entry *e, struct idmove *o, const char *tname, const char *path)
 {
 	int types = archive_entry_acl_types(e);
 	if (!types)
@@ -208,7 +244,7 @@ static int shift_acls(struct archive_entry *e, const struct tpl_extract_opts *o,
 		if (v[i].tag != ARCHIVE_ENTRY_ACL_USER && v[i].tag != ARCHIVE_ENTRY_ACL_GROUP)
 			continue;
 		int64_t id;
-		if (!shift_id(o, v[i].id, &id))
+		if (!move_id(o, v[i].id, &id))
 			r = cerr(EX_BADTEMPLATE, 0, "template %s: entry '%s': ACL id %d out of range", tname, path, v[i].id);
 		else
 			v[i].id = (int)id;
@@ -224,12 +260,12 @@ static int shift_acls(struct archive_entry *e, const struct tpl_extract_opts *o,
 	return r;
 }
 
-static int shift_entry(struct archive_entry *e, const struct tpl_extract_opts *o, const char *tname, const char *path)
+static int shift_entry(struct archive_entry *e, struct idmove *o, const char *tname, const char *path)
 {
 	int64_t uid, gid;
-	if (!shift_id(o, archive_entry_uid(e), &uid) || !shift_id(o, archive_entry_gid(e), &gid))
+	if (!move_id(o, archive_entry_uid(e), &uid) || !move_id(o, archive_entry_gid(e), &gid))
 		return cerr(EX_BADTEMPLATE, 0, "template %s: entry '%s': owner %lld:%lld does not fit the id range (%u ids)",
-			    tname, path, (long long)archive_entry_uid(e), (long long)archive_entry_gid(e), o->uid_size);
+			    tname, path, (long long)archive_entry_uid(e), (long long)archive_entry_gid(e), o->size);
 	archive_entry_set_uid(e, uid);
 	archive_entry_set_gid(e, gid);
 	int r = shift_acls(e, o, tname, path);
@@ -474,6 +510,7 @@ static int corrupt(struct archive *r, const struct xctx *x)
 static int extract_all(struct archive *rd, struct archive *w, struct xctx *x)
 {
 	const struct tpl_extract_opts *o = x->o;
+	struct idmove mv = {.shift = o ? o->uid_shift : 0, .size = o ? o->uid_size : 0};
 	struct archive_entry *e;
 	unsigned long files = 0;
 	char b[ESC_LEN], m[ESC_LEN];
@@ -497,7 +534,8 @@ static int extract_all(struct archive *rd, struct archive *w, struct xctx *x)
 		/* numeric owners only: names in the archive mean nothing on this host */
 		archive_entry_set_uname(e, NULL);
 		archive_entry_set_gname(e, NULL);
-		if (o && (o->uid_shift || o->uid_size) && (r = shift_entry(e, o, x->tname, esc(path, b))) < 0)
+		/* mapped ownership extracts with no shift, its ids still checked against the block */
+		if (o && (o->uid_shift || o->uid_size) && (r = shift_entry(e, &mv, x->tname, esc(path, b))) < 0)
 			return r;
 		bool done;
 		if ((r = entry_prepare(x, e, path, link, &done)) < 0)
@@ -668,8 +706,10 @@ static int pack_data(struct archive *d, struct archive *w, const char *srcpath, 
 		int r = archive_read_data_block(d, &buf, &size, &off);
 		if (r == ARCHIVE_EOF)
 			return 0;
-		if (r < ARCHIVE_WARN)
-			return cerr(EX_SYSTEM, archive_errno(d), "read %s: %s", srcpath, archive_error_string(d));
+		if (r < ARCHIVE_WARN) {
+			char b[ESC_LEN], m[ESC_LEN];
+			return cerr(EX_SYSTEM, archive_errno(d), "read %s: %s", esc(srcpath, b), esc(archive_error_string(d), m));
+		}
 		while (done < off) {
 			size_t n = (size_t)(off - done) < sizeof(zeros) ? (size_t)(off - done) : sizeof(zeros);
 			if (archive_write_data(w, zeros, n) < 0)
@@ -694,13 +734,14 @@ static char *pack_entry_name(const char *top, const char *path)
 	return NULL;
 }
 
-static int pack_tree(struct archive *d, struct archive *w, const char *top, struct pack_progress *p)
+static int pack_tree(struct archive *d, struct archive *w, const char *top, struct idmove *mv, struct pack_progress *p)
 {
 	struct archive_entry_linkresolver *lr = archive_entry_linkresolver_new();
 	if (!lr)
 		abort();
 	archive_entry_linkresolver_set_strategy(lr, archive_format(w));
 	int ret = 0;
+	char wb[ESC_LEN], wb2[ESC_LEN]; /* names (and messages quoting them) of a container's tree are the guest's */
 	for (;;) {
 		struct archive_entry *e = archive_entry_new();
 		if (!e)
@@ -711,9 +752,9 @@ static int pack_tree(struct archive *d, struct archive *w, const char *top, stru
 			break;
 		}
 		if (r == ARCHIVE_WARN) {
-			log_warn("pack %s: %s", top, archive_error_string(d));
+			log_warn("pack %s: %s", top, esc(archive_error_string(d), wb));
 		} else if (r == ARCHIVE_FAILED) {
-			log_warn("pack %s: skipping an entry: %s", top, archive_error_string(d));
+			log_warn("pack %s: skipping an entry: %s", top, esc(archive_error_string(d), wb));
 			archive_entry_free(e);
 			continue;
 		} else if (r != ARCHIVE_OK) {
@@ -725,23 +766,28 @@ static int pack_tree(struct archive *d, struct archive *w, const char *top, stru
 		_cleanup_free_ char *srcpath = xstrdup(archive_entry_pathname(e));
 		_cleanup_free_ char *name = pack_entry_name(top, srcpath);
 		if (!name) {
-			ret = cerr(EX_SYSTEM, 0, "pack %s: unexpected path %s", top, srcpath);
+			ret = cerr(EX_SYSTEM, 0, "pack %s: unexpected path %s", top, esc(srcpath, wb));
 			archive_entry_free(e);
 			break;
 		}
 		archive_entry_copy_pathname(e, name);
 		archive_entry_set_uname(e, NULL);
 		archive_entry_set_gname(e, NULL);
+		char eb[ESC_LEN]; /* (names in a container's tree are the guest's) */
+		if (mv && (ret = shift_entry(e, mv, top, esc(name, eb))) < 0) {
+			archive_entry_free(e);
+			break;
+		}
 
 		struct archive_entry *sparse = NULL;
 		archive_entry_linkify(lr, &e, &sparse);
 		if (e) {
 			r = archive_write_header(w, e);
 			if (r == ARCHIVE_WARN) {
-				log_warn("pack %s: %s", srcpath, archive_error_string(w));
+				log_warn("pack %s: %s", esc(srcpath, wb), esc(archive_error_string(w), wb2));
 			} else if (r == ARCHIVE_FAILED) {
 				/* e.g. sockets, which tar cannot hold */
-				log_warn("pack: skipping %s: %s", srcpath, archive_error_string(w));
+				log_warn("pack: skipping %s: %s", esc(srcpath, wb), esc(archive_error_string(w), wb2));
 				archive_entry_free(e);
 				continue;
 			} else if (r != ARCHIVE_OK) {
@@ -769,8 +815,11 @@ static int pack_tree(struct archive *d, struct archive *w, const char *top, stru
 	return ret;
 }
 
-int tpl_archive_pack(const char *srcdir, const char *archive, bool progress)
+static int pack_at(const char *srcdir, const char *archive, const struct tpl_pack_opts *o)
 {
+	bool progress = o && o->progress;
+	struct idmove mv = {.shift = o ? o->id_base : 0, .size = o ? o->id_size : 0, .unshift = true,
+			    .low_kept = o && o->low_kept};
 	struct stat st;
 	if (stat(srcdir, &st) < 0)
 		return cerr(EX_SYSTEM, errno, "pack %s", srcdir);
@@ -811,7 +860,15 @@ int tpl_archive_pack(const char *srcdir, const char *archive, bool progress)
 		goto out;
 	}
 	log_debug("packing %s into %s", top, archive);
-	r = pack_tree(d, w, top, &p);
+	if (mv.size && mv.low_kept && mv.shift < mv.size) {
+		r = cerr(EX_SYSTEM, EINVAL, "pack %s: the id block %u+%u overlaps the container-relative ids", top, mv.shift,
+			 mv.size);
+		goto out;
+	}
+	r = pack_tree(d, w, top, mv.size ? &mv : NULL, &p);
+	if (mv.outside)
+		log_warn("pack %s: %lu owners or ACL ids outside the container's ids became %u", top, mv.outside,
+			 TPL_OVERFLOW_ID);
 	if (r == 0 && archive_write_close(w) != ARCHIVE_OK)
 		r = cerr(EX_SYSTEM, archive_errno(w), "write %s: %s", archive, archive_error_string(w));
 	if (r == 0 && fsync(fd) < 0)
@@ -830,6 +887,29 @@ out:
 		unlink(tmp);
 	else
 		log_debug("packed %lu files, %llu bytes of data into %s", p.files, (unsigned long long)p.bytes, archive);
+	return r;
+}
+
+int tpl_archive_pack(const char *srcdir, const char *archive, const struct tpl_pack_opts *o)
+{
+	if (!o || o->srcfd <= 0)
+		return pack_at(srcdir, archive, o);
+	/* a directory open at srcfd (a detached mount: no path reaches it) is packed as "." from it */
+	_cleanup_free_ char *abs = NULL;
+	if (archive[0] != '/') {
+		char cwd[PATH_MAX];
+		if (!getcwd(cwd, sizeof(cwd)))
+			return cerr(EX_SYSTEM, errno, "the current directory");
+		archive = abs = xasprintf("%s/%s", cwd, archive);
+	}
+	_cleanup_close_ int oldcwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (oldcwd < 0)
+		return cerr(EX_SYSTEM, errno, "open the current directory");
+	if (fchdir(o->srcfd) < 0)
+		return cerr(EX_SYSTEM, errno, "enter the directory to pack (fd %d)", o->srcfd);
+	int r = pack_at(".", archive, o);
+	if (fchdir(oldcwd) < 0)
+		log_warn("cannot return to the previous working directory: %s", strerror(errno));
 	return r;
 }
 

@@ -39,6 +39,7 @@ enum {
 	EX_BADCONFIG = 85,    /* malformed config file */
 	EX_DEVICES = 86,      /* cannot set devices */
 	EX_NOTEMPLATE = 91,   /* template not found */
+	EX_TPLINUSE = 92,     /* template in use: containers use its tree, templates name it as parent */
 	EX_NETDEV = 104,
 	EX_DISABLED = 105,    /* start refused: container disabled */
 	EX_VETH = 130,

@@ -211,11 +211,17 @@ int tpl_extract(const char *archive, const char *destdir, const struct tpl_extra
 	return archiver->extract(archive, destdir, o);
 }
 
-int tpl_pack(const char *srcdir, const char *archive, bool progress)
+int tpl_pack_opts(const char *srcdir, const char *archive, const struct tpl_pack_opts *o)
 {
 	if (!archiver)
 		return cerr(EX_SYSTEM, 0, "pack %s: no template archiver set (tpl_set_archiver)", archive);
-	return archiver->pack(srcdir, archive, progress);
+	return archiver->pack(srcdir, archive, o);
+}
+
+int tpl_pack(const char *srcdir, const char *archive, bool progress)
+{
+	struct tpl_pack_opts o = {.progress = progress};
+	return tpl_pack_opts(srcdir, archive, &o);
 }
 
 int tpl_build(const struct gconf *g, const char *name)
@@ -245,6 +251,9 @@ int tpl_build(const struct gconf *g, const char *name)
 	_cleanup_free_ char *archive = xasprintf("%s/%s.tar.zst", cache, name);
 	if (r == 0)
 		r = tpl_pack(root, archive, true);
+	_cleanup_free_ char *origin = xasprintf("%s/%s" TPL_ORIGIN_SUFFIX, cache, name);
+	if (r == 0 && unlink(origin) < 0 && errno != ENOENT)
+		log_warn("cannot remove %s: %s", origin, strerror(errno));
 	_cleanup_close_ int tfd = open(g->template_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	const char *base = strrchr(root, '/') + 1;
 	int k = tfd >= 0 ? fs_remove_tree(tfd, base) : -errno;

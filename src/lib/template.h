@@ -42,20 +42,37 @@ struct tpl_extract_opts {
  * destination: linear in the archive's size, never through a symlink, never out of destdir.
  * Errors: cerr EX_BADTEMPLATE for corrupt/unsafe archives. The caller removes destdir on failure. */
 int tpl_extract(const char *archive, const char *destdir, const struct tpl_extract_opts *o);
+/* The owner that ids outside a container's block become in a template made from it (the kernel's
+ * overflow id: what the guest saw). */
+#define TPL_OVERFLOW_ID 65534u
+struct tpl_pack_opts {
+	bool progress;     /* print a progress line on a tty */
+	uint32_t id_base;  /* id_size > 0: ids in [id_base, id_base+id_size) are packed as id - id_base */
+	uint32_t id_size;  /* (owners, ACL ids, file-capability root ids); 0: ids packed as they are */
+	bool low_kept;     /* ids below id_size are container-relative already and stay (the lower layer of
+			    * a merged overlay root; the block must not overlap them); any other id becomes
+			    * TPL_OVERFLOW_ID, a file capability of another root is dropped */
+	int srcfd;         /* > 0: pack the directory open at srcfd (srcdir only names it in messages) */
+};
 /* Pack directory srcdir into archive path (format by suffix: .tar.zst/.gz/.xz/.bz2/.tar) with
  * libarchive, written atomically (tmp + rename). progress: print a progress line on a tty. */
 int tpl_pack(const char *srcdir, const char *archive, bool progress);
+/* The same with the owners moved back into container-relative ids (template commit); o NULL: as
+ * tpl_pack without progress. */
+int tpl_pack_opts(const char *srcdir, const char *archive, const struct tpl_pack_opts *o);
 /* Who does the work of tpl_extract and tpl_pack: libarchive in this process (tplarchive.h:
  * tpl_archive_local; the cellctl-archive helper and the unit tests), or the cellctl-archive helper
  * (src/tplremote.h: tpl_archive_helper; the cellctl command, which does not load libarchive).
  * A program sets one before its first template operation; until then both fail (EX_SYSTEM). */
 struct tpl_archiver {
 	int (*extract)(const char *archive, const char *destdir, const struct tpl_extract_opts *o);
-	int (*pack)(const char *srcdir, const char *archive, bool progress);
+	int (*pack)(const char *srcdir, const char *archive, const struct tpl_pack_opts *o);
 };
 void tpl_set_archiver(const struct tpl_archiver *a);
 /* Names of the templates in the cache, sorted, malloc'd array of malloc'd strings. */
 int tpl_list(const struct gconf *g, char ***names, unsigned *n);
+/* The origin of a template made from a container (tplcache.h): template_dir/cache/NAME + this. */
+#define TPL_ORIGIN_SUFFIX ".origin"
 /* Run recipe_dir/NAME/build ROOTDIR (a recipe may use any tool), then pack ROOTDIR into
- * template_dir/cache/NAME.tar.zst. cerr EX_NOTEMPLATE when there is no such recipe. */
+ * template_dir/cache/NAME.tar.zst (a built template has no origin: one left from a commit goes). cerr EX_NOTEMPLATE when there is no such recipe. */
 int tpl_build(const struct gconf *g, const char *name);

@@ -10,6 +10,6 @@
 /* tpl_extract's work, here. */
 int tpl_archive_extract(const char *archive, const char *destdir, const struct tpl_extract_opts *o);
 /* tpl_pack's work, here. */
-int tpl_archive_pack(const char *srcdir, const char *archive, bool progress);
+int tpl_archive_pack(const char *srcdir, const char *archive, const struct tpl_pack_opts *o);
 /* Both, for tpl_set_archiver. */
 extern const struct tpl_archiver tpl_archive_local;

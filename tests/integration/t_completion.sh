@@ -48,7 +48,7 @@ expect_candidates "start status stop" cellctl st
 expect_candidates "stop" cellctl -v sto
 expect_candidates "--force --timeout --wait" cellctl start "$A" --
 expect_candidates "-1 -H -S -a -j -o -s --all --json --no-header --output --sort --stopped" cellctl list -
-expect_candidates "list build prune" cellctl template ""
+expect_candidates "list build prune commit remove" cellctl template ""
 expect_candidates "yes no" cellctl set "$A" --onboot ""
 expect_candidates "yes no" cellctl create "$A" --userns ""
 expect_candidates "copy overlay" cellctl create "$A" --layout ""
@@ -77,6 +77,9 @@ expect_has "$B" cellctl ubc "$A" ""
 expect_candidates "" cellctl boot ""
 expect_has --parallel cellctl boot --
 expect_has busybox cellctl create "$A" --ostemplate ""
+expect_candidates "busybox" cellctl template remove ""
+expect_candidates "$A $B" cellctl template commit ""
+expect_has --force cellctl template commit "$A" x --
 # clone: an existing SRC, nothing for the new DST, its options and layouts; flatten: a CTID
 expect_candidates "$A $B" cellctl clone ""
 expect_candidates "" cellctl clone "$A" ""

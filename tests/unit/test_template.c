@@ -28,6 +28,7 @@
 #include "fsutil.h"
 #include "idmap.h"
 #include "template.h"
+#include "tplcache.h"
 #include "util.h"
 
 static char base[64]; /* per-test temp dir */
@@ -629,6 +630,118 @@ static void test_owners_and_shift(void **state)
 	assert_non_null(strstr(cerr_msg(), "bin/tool"));
 }
 
+/* template commit's packing: a container's block moved back to container-relative ids (owners,
+ * ACL ids, a revision 3 capability's root id); ids below the block kept only for an overlay's lower
+ * layer (low_kept), any other id the overflow id; the directory may be given as a descriptor. */
+static void test_pack_unshift(void **state)
+{
+	(void)state;
+	NEED_ROOT();
+	make_src_tree();
+	_cleanup_free_ char *src = P("src"), *tool = P("src/bin/tool"), *etc = P("src/etc"), *sh = P("src/bin/sh"),
+			    *shadow = P("src/etc/shadow"), *host = P("src/etc/hostname"), *big = P("src/etc/big");
+	const uint32_t B = 100000;
+	assert_int_equal(chown(src, B, B), 0);
+	assert_int_equal(chown(tool, B + 1000, B + 1001), 0);
+	assert_int_equal(chown(shadow, B, B + 42), 0);
+	assert_int_equal(lchown(sh, B + 7, B + 8), 0);
+	assert_int_equal(chown(host, 5, 6), 0);          /* below the block: a lower layer's */
+	assert_int_equal(chown(big, 300000, 300000), 0); /* outside every range */
+	assert_int_equal(chmod(tool, 04751), 0);
+	unsigned char cap[24] = {0};
+	le32(cap, 0x03000000u | 1u);
+	le32(cap + 4, 1u << 13);
+	le32(cap + 20, B);
+	assert_int_equal(setxattr(tool, "security.capability", cap, sizeof(cap), 0), 0);
+	unsigned char acl[4 + 6 * 8] = {0};
+	const unsigned tags[6] = {0x01, 0x02, 0x04, 0x08, 0x10, 0x20}, ids[6] = {0, B + 1234, 0, B + 4321, 0, 0};
+	le32(acl, 2);
+	for (int i = 0; i < 6; i++) {
+		acl[4 + i * 8] = (unsigned char)tags[i];
+		acl[4 + i * 8 + 2] = 7;
+		le32(acl + 4 + i * 8 + 4, tags[i] == 0x02 || tags[i] == 0x08 ? ids[i] : 0xffffffffu);
+	}
+	bool have_acl = setxattr(etc, "system.posix_acl_default", acl, sizeof(acl), 0) == 0;
+
+	_cleanup_free_ char *a = P("un.tar.zst");
+	int sfd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(sfd > 0);
+	struct tpl_pack_opts po = {.id_base = B, .id_size = 65536, .low_kept = true, .srcfd = sfd};
+	assert_int_equal(tpl_pack_opts("(fd)", a, &po), 0);
+	close(sfd);
+	assert_int_equal(extract(a, NULL), 0);
+	uid_t u;
+	gid_t g;
+	owner_of("dest", &u, &g);
+	assert_int_equal(u, 0);
+	owner_of("dest/bin/tool", &u, &g);
+	assert_int_equal(u, 1000);
+	assert_int_equal(g, 1001);
+	assert_int_equal(mode_of("dest/bin/tool"), 04751);
+	owner_of("dest/etc/shadow", &u, &g);
+	assert_int_equal(g, 42);
+	owner_of("dest/bin/sh", &u, &g);
+	assert_int_equal(u, 7);
+	owner_of("dest/etc/hostname", &u, &g);
+	assert_int_equal(u, 5);
+	assert_int_equal(g, 6);
+	owner_of("dest/etc/big", &u, &g);
+	assert_int_equal(u, TPL_OVERFLOW_ID);
+	_cleanup_free_ char *dtool = P("dest/bin/tool");
+	unsigned char got[32];
+	ssize_t n = getxattr(dtool, "security.capability", got, sizeof(got));
+	assert_true(n == 20 || (n == 24 && rd32(got + 20) == 0)); /* the host's root: v2, or v3 of root 0 */
+	assert_int_equal(rd32(got + 4), 1u << 13);
+	if (have_acl) {
+		_cleanup_free_ char *detc = P("dest/etc");
+		unsigned char gacl[256];
+		n = getxattr(detc, "system.posix_acl_default", gacl, sizeof(gacl));
+		bool su = false, sg = false;
+		for (ssize_t off = 4; off + 8 <= n; off += 8) {
+			su = su || (gacl[off] == 0x02 && rd32(gacl + off + 4) == 1234);
+			sg = sg || (gacl[off] == 0x08 && rd32(gacl + off + 4) == 4321);
+		}
+		assert_true(su);
+		assert_true(sg);
+	}
+	/* a full copy (no low_kept): the low id is the overflow id too; a capability of the host's
+	 * root (revision 2) was never the container's: dropped */
+	le32(cap, 0x02000000u | 1u);
+	assert_int_equal(setxattr(tool, "security.capability", cap, 20, 0), 0);
+	po = (struct tpl_pack_opts){.id_base = B, .id_size = 65536};
+	assert_int_equal(tpl_pack_opts(src, a, &po), 0);
+	assert_int_equal(extract(a, NULL), 0);
+	owner_of("dest/etc/hostname", &u, &g);
+	assert_int_equal(u, TPL_OVERFLOW_ID);
+	assert_true(getxattr(dtool, "security.capability", got, sizeof(got)) < 0);
+	/* a block that overlaps the container-relative ids cannot be told apart from them */
+	po = (struct tpl_pack_opts){.id_base = 1000, .id_size = 65536, .low_kept = true};
+	assert_true(tpl_pack_opts(src, a, &po) < 0);
+}
+
+/* The origin file of a committed template: format and parse agree; hostile text gives empty fields. */
+static void test_origin_parse(void **state)
+{
+	(void)state;
+	struct tpl_origin o = {.ctid = 101}, b;
+	strcpy(o.parent, "debian-12");
+	strcpy(o.created, "2026-12-06T23:10:00Z");
+	strcpy(o.layout, "overlay");
+	_cleanup_free_ char *t = tpl_origin_format(&o);
+	tpl_origin_parse(t, &b);
+	assert_string_equal(b.parent, "debian-12");
+	assert_int_equal(b.ctid, 101);
+	assert_string_equal(b.created, "2026-12-06T23:10:00Z");
+	assert_string_equal(b.layout, "overlay");
+	tpl_origin_parse("parent = ../etc\nctid = x\ncreated = \033[31m\nlayout=copy\nnoise\n", &b);
+	assert_string_equal(b.parent, "");
+	assert_int_equal(b.ctid, 0);
+	assert_string_equal(b.created, "");
+	assert_string_equal(b.layout, "copy");
+	tpl_origin_parse(NULL, &b);
+	assert_string_equal(b.parent, "");
+}
+
 static void test_devices_fifo(void **state)
 {
 	(void)state;
@@ -1125,6 +1238,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_archiver),
 		cmocka_unit_test(test_path_ok),
+		cmocka_unit_test(test_origin_parse),
 		cmocka_unit_test(test_name_ok),
 		cmocka_unit_test(test_path_clean),
 		cmocka_unit_test_setup_teardown(test_extract_good, setup, teardown),
@@ -1137,6 +1251,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_list_find, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_build, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_owners_and_shift, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pack_unshift, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_devices_fifo, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remove_tree_symlink_outside, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remove_tree_deep, setup, teardown),

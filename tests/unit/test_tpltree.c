@@ -92,7 +92,7 @@ static int racing_extract(const char *archive, const char *destdir, const struct
 {
 	int r = tpl_archive_extract(archive, destdir, o);
 	if (r == 0 && unlink(archive) == 0)
-		r = tpl_archive_pack(race_src, archive, false);
+		r = tpl_archive_pack(race_src, archive, NULL);
 	return r;
 }
 static const struct tpl_archiver racing = {racing_extract, tpl_archive_pack};
@@ -116,7 +116,7 @@ static void test_tree_ensure_prune(void **state)
 	char *cache = xasprintf("%s/cache", td);
 	assert_int_equal(mkdir_p(cache, 0755), 0);
 	free(cache);
-	assert_int_equal(tpl_archive_pack(src, arch, false), 0);
+	assert_int_equal(tpl_archive_pack(src, arch, NULL), 0);
 	struct gconf g = {.template_dir = td, .config_dir = cd, .run_dir = rd};
 	struct ct_lock lk = CT_LOCK_INIT;
 	assert_int_equal(tpl_tree_lock(&g, &lk), 0);
@@ -138,7 +138,7 @@ static void test_tree_ensure_prune(void **state)
 	/* a rebuilt archive (a new inode) gets a new tree; the old one stays */
 	assert_int_equal(unlink(arch), 0);
 	fx_write(src, "etc/hostname", "y\n");
-	assert_int_equal(tpl_archive_pack(src, arch, false), 0);
+	assert_int_equal(tpl_archive_pack(src, arch, NULL), 0);
 	/* an extraction killed midway left its partial tree: the next ensure starts afresh */
 	struct stat as;
 	assert_int_equal(stat(arch, &as), 0);
@@ -163,7 +163,7 @@ static void test_tree_ensure_prune(void **state)
 	/* rebuilt during the extraction: nothing is kept under the old archive's ID */
 	assert_int_equal(unlink(arch), 0);
 	fx_write(src, "etc/hostname", "z\n");
-	assert_int_equal(tpl_archive_pack(src, arch, false), 0);
+	assert_int_equal(tpl_archive_pack(src, arch, NULL), 0);
 	struct stat old;
 	assert_int_equal(stat(arch, &old), 0);
 	char *oldname = tpl_tree_name("t1", &old), *oldpath = xasprintf("%s/trees/%s", td, oldname),
