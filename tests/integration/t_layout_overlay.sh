@@ -7,8 +7,34 @@
 # shifted ids. With and without a user namespace: start, write inside, owners on disk, the tree
 # unchanged by writes and deletes inside, restart keeps the data, destroy keeps a tree another
 # container uses, template prune removes it once unused.
+# The tree is bound idmapped (ext4, XFS, btrfs; tmpfs from Linux 6.3), and the upper layer must
+# be a file system overlayfs takes as one (not an overlayfs): where the test's temp dir is neither
+# (the VM's /tmp is an overlayfs over 9p; a tmpfs before 6.3 cannot be idmapped), the
+# template_dir and the private_dir are bound from an ext4 image the test makes and loop-mounts
+# (the cleanup's lazy unmounts free its autoclear loop device); CCT_OVERLAY_EXT4=1 asks for it
+# anywhere.
 . "$(dirname "$0")/lib.sh"
 
+tmpfs_t=$(stat -f -c %T "$TMPD")
+kver=$(uname -r | awk -F. '{print $1 * 1000 + $2}')
+case $tmpfs_t in
+ext2/ext3 | xfs | btrfs) ext4=0 ;;
+tmpfs) ext4=$((kver < 6003)) ;;
+*) ext4=1 ;;
+esac
+[ "${CCT_OVERLAY_EXT4:-}" = 1 ] && ext4=1
+if [ $ext4 = 1 ]; then
+	command -v mkfs.ext4 >/dev/null || skip "temp dir on $tmpfs_t (kernel $(uname -r)) and no mkfs.ext4 for an image"
+	truncate -s 256M "$TMPD/ext4.img"
+	mkfs.ext4 -q -F "$TMPD/ext4.img" || { fail "mkfs.ext4 $TMPD/ext4.img"; finish; }
+	mkdir -p "$TMPD/ext4"
+	mount -o loop "$TMPD/ext4.img" "$TMPD/ext4" || { fail "mount -o loop $TMPD/ext4.img"; finish; }
+	mkdir -p "$TMPD/ext4/template/cache" "$TMPD/ext4/private"
+	mount --bind "$TMPD/ext4/template" "$TPL_DIR" && mount --bind "$TMPD/ext4/private" "$PRIV_DIR" ||
+		{ fail "bind the ext4 image's template and private dirs"; finish; }
+	log "template_dir and private_dir: on an ext4 image on $(findmnt -n -o SOURCE "$TMPD/ext4") (kernel $(uname -r), temp dir on $tmpfs_t)"
+fi
+log "template_dir on $(stat -f -c %T "$TPL_DIR"), private_dir on $(stat -f -c %T "$PRIV_DIR")"
 need_template
 leak_snapshot
 CT=$(ctid 1)
