@@ -177,6 +177,10 @@ static int choose_ownership(const struct gconf *g, struct ct_config *c, const ch
 static int choose_layout(const struct gconf *g, struct ct_config *c)
 {
 	const char *why = "[defaults] layout = copy";
+	/* the first create on a host makes private_dir: its file system is the one that counts */
+	int r = g->layout_copy ? 0 : mkdir_p(g->private_dir, 0700);
+	if (r < 0)
+		return cerr(EX_SYSTEM, r, "create %s", g->private_dir);
 	bool ovl = !g->layout_copy && tpl_overlay_usable(g, c->userns, c->uid_base, c->uid_size, &why);
 	if (!ovl && !g->layout_copy)
 		log_warn("layout copy: overlay is not usable here (%s)", why);

@@ -23,7 +23,9 @@ truncate -s 96M "$TMPD/ext.img"
 mkfs.ext4 -q -F "$TMPD/ext.img" >/dev/null 2>&1 || skip "mkfs.ext4 failed"
 mkdir -p "$TMPD/ext"
 mount -o loop "$TMPD/ext.img" "$TMPD/ext" || skip "cannot loop-mount an ext4 image here"
-mkdir -p "$TMPD/ext/private" "$TMPD/ext/template/cache"
+# (private_dir not made here: the first create on a fresh host makes it, and its file system is
+# the one that decides; a create that examined a missing one fell back to a copy)
+mkdir -p "$TMPD/ext/template/cache"
 cp "$TPL_DIR"/cache/busybox.tar* "$TMPD/ext/template/cache/"
 sed -i -e "s|^private_dir *=.*|private_dir  = $TMPD/ext/private|" -e "s|^template_dir *=.*|template_dir = $TMPD/ext/template|" "$CONF"
 PRIV=$TMPD/ext/private
