@@ -161,6 +161,13 @@ int ctconf_from_text(const struct gconf *g, unsigned ctid, const char *name, con
  * Takes ownership of doc (NULL: an empty one) in every case. */
 int ctconf_from_doc(const struct gconf *g, unsigned ctid, struct ini_doc *doc, struct ct_config **out);
 void ctconf_free(struct ct_config *c);
+/* A config freed when it goes out of scope: _cleanup_conf_ struct ct_config *c = NULL; */
+static inline void ctconf_cleanup(struct ct_config **c)
+{
+	if (*c)
+		ctconf_free(*c);
+}
+#define _cleanup_conf_ __attribute__((cleanup(ctconf_cleanup)))
 /* Path of the container config (malloc'd). */
 char *ctconf_path(const struct gconf *g, unsigned ctid);
 /* Write c->doc atomically to c->path, once iniparser reads the new text as meant (conf_check_edit).

@@ -51,14 +51,6 @@ static void sigs_restore(struct sigs *s)
 		sigaction(cancel_sigs[i], &s->old[i], NULL);
 }
 
-static void lock_cleanup(struct ct_lock *l) { ct_lock_release(l); }
-#define _cleanup_lock_ _cleanup_(lock_cleanup)
-static void conf_cleanup(struct ct_config **c)
-{
-	if (*c)
-		ctconf_free(*c);
-}
-#define _cleanup_conf_ _cleanup_(conf_cleanup)
 
 static int open_dir_at(int dfd, const char *name, const char *what)
 {
@@ -244,15 +236,8 @@ int ct_clone(const struct gconf *g, unsigned src, unsigned dst, const struct clo
 		return r;
 	quota_ct_assign(c);
 	_cleanup_(idmap_release) struct idmap_res idres = IDMAP_RES_INIT;
-	if (c->userns) {
-		uint32_t base;
-		if ((r = idmap_reserve(g, dst, &base, &idres)) < 0)
-			return r;
-		char b[16];
-		snprintf(b, sizeof(b), "%u", base);
-		if ((r = param_set(c, param_find("uid_base"), b)) < 0)
-			return r;
-	}
+	if ((r = ct_reserve_block(g, c, dst, &idres)) < 0)
+		return r;
 	if ((r = ct_check_net_conflicts(g, c)) < 0 || (r = net_check_bridges(g, c)) < 0)
 		return r;
 	if ((r = mkdir_p(g->config_dir, 0755)) < 0)

@@ -31,14 +31,6 @@ static void on_cancel(int sig)
 	import_cancel = 1;
 }
 
-static void lock_cleanup(struct ct_lock *l) { ct_lock_release(l); }
-#define _cleanup_lock_ _cleanup_(lock_cleanup)
-static void conf_cleanup(struct ct_config **c)
-{
-	if (*c)
-		ctconf_free(*c);
-}
-#define _cleanup_conf_ _cleanup_(conf_cleanup)
 
 /* The OpenVZ CTID.conf as text: a regular file of at most VZCONF_FILE_MAX bytes, no NUL. */
 static int read_conf(const char *path, char **text)
@@ -227,15 +219,8 @@ int ct_import_vz(const struct gconf *g, unsigned ctid, const struct import_opts 
 		return r;
 	quota_ct_assign(c);
 	_cleanup_(idmap_release) struct idmap_res idres = IDMAP_RES_INIT;
-	if (c->userns) {
-		uint32_t base;
-		if ((r = idmap_reserve(g, ctid, &base, &idres)) < 0)
-			return r;
-		char b[16];
-		snprintf(b, sizeof(b), "%u", base);
-		if ((r = param_set(c, param_find("uid_base"), b)) < 0)
-			return r;
-	}
+	if ((r = ct_reserve_block(g, c, ctid, &idres)) < 0)
+		return r;
 	if ((r = ct_check_net_conflicts(g, c)) < 0 || (r = net_check_bridges(g, c)) < 0)
 		return r;
 	if ((r = mkdir_p(g->private_dir, 0700)) < 0)

@@ -36,14 +36,6 @@ static void on_cancel(int sig)
 	create_cancel = 1;
 }
 
-static void lock_cleanup(struct ct_lock *l) { ct_lock_release(l); }
-#define _cleanup_lock_ _cleanup_(lock_cleanup)
-static void conf_cleanup(struct ct_config **c)
-{
-	if (*c)
-		ctconf_free(*c);
-}
-#define _cleanup_conf_ _cleanup_(conf_cleanup)
 
 static char *private_path(const struct gconf *g, unsigned ctid)
 {
@@ -187,6 +179,19 @@ static int choose_layout(const struct gconf *g, struct ct_config *c)
 	return param_set(c, param_find("layout"), ovl ? "overlay" : "copy");
 }
 
+int ct_reserve_block(const struct gconf *g, struct ct_config *c, unsigned ctid, struct idmap_res *res)
+{
+	if (!c->userns)
+		return 0;
+	uint32_t base;
+	int r = idmap_reserve(g, ctid, &base, res);
+	if (r < 0)
+		return r;
+	char b[16];
+	snprintf(b, sizeof(b), "%u", base);
+	return param_set(c, param_find("uid_base"), b);
+}
+
 int ct_claim_new(const struct gconf *g, unsigned ctid)
 {
 	_cleanup_free_ char *cpath = ctconf_path(g, ctid);
@@ -256,15 +261,8 @@ int ct_create(const struct gconf *g, unsigned ctid, const struct create_opts *o)
 	/* the id block stays ours from allocation until the config is written: reserved under the
 	 * global idmap lock, which is not held while the template unpacks */
 	_cleanup_(idmap_release) struct idmap_res idres = IDMAP_RES_INIT;
-	if (c->userns) {
-		uint32_t base;
-		if ((r = idmap_reserve(g, ctid, &base, &idres)) < 0)
-			return r;
-		char b[16];
-		snprintf(b, sizeof(b), "%u", base);
-		if ((r = param_set(c, param_find("uid_base"), b)) < 0)
-			return r;
-	}
+	if ((r = ct_reserve_block(g, c, ctid, &idres)) < 0)
+		return r;
 
 	if ((r = ct_check_net_conflicts(g, c)) < 0 || (r = net_check_bridges(g, c)) < 0)
 		return r;

@@ -7,6 +7,7 @@
 
 #include "cgroup.h"
 #include "config.h"
+#include "idmap.h"
 
 struct create_opts {
 	const char *ostemplate; /* NULL: the global default */
@@ -24,6 +25,10 @@ int ct_create(const struct gconf *g, unsigned ctid, const struct create_opts *o)
  * interrupted create or destroy of ctid are removed; cerr EX_PRIVEXISTS when the container (its
  * config or its private area) exists. */
 int ct_claim_new(const struct gconf *g, unsigned ctid);
+/* A new container with a user namespace (c->userns) gets its id block: reserved for ctid in res
+ * (idmap_reserve: held until the config recording it is written, then idmap_release) and
+ * recorded as c's uid_base. Without a user namespace: nothing. idmap_reserve's errors. */
+int ct_reserve_block(const struct gconf *g, struct ct_config *c, unsigned ctid, struct idmap_res *res);
 /* Does the tree at root have an init (/sbin/init, /etc/init or /bin/init, looked up inside it)? */
 bool ct_has_init(const char *root);
 /* Write the limits of c to the container's cgroups cg and put its device rules in force (the BPF

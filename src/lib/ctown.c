@@ -15,12 +15,6 @@
 #include "state.h"
 #include "util.h"
 
-static void lock_cleanup(struct ct_lock *l) { ct_lock_release(l); }
-static void conf_cleanup(struct ct_config **c)
-{
-	if (*c)
-		ctconf_free(*c);
-}
 
 /* private_dir/.CTID.reowning: the record of a conversion in progress (holds its target). */
 static char *record_name(unsigned ctid) { return xasprintf(".%u.reowning", ctid); }
@@ -116,11 +110,11 @@ int ct_set_ownership(const struct gconf *g, unsigned ctid, const char *target, b
 	*changed = false;
 	if (strcmp(target, "mapped") != 0 && strcmp(target, "shifted") != 0)
 		return cerr(EX_BADVALUE, 0, "--ownership: invalid value '%s': expected mapped or shifted", target);
-	_cleanup_(lock_cleanup) struct ct_lock lk = CT_LOCK_INIT;
+	_cleanup_lock_ struct ct_lock lk = CT_LOCK_INIT;
 	int r = ct_lock_take(g, ctid, "set --ownership", &lk);
 	if (r < 0)
 		return r;
-	_cleanup_(conf_cleanup) struct ct_config *c = NULL;
+	_cleanup_conf_ struct ct_config *c = NULL;
 	if ((r = ctconf_load(g, ctid, &c)) < 0)
 		return r;
 	if (ctconf_overlay(c))

@@ -22,6 +22,9 @@ int ct_lock_take_global(const struct gconf *g, const char *name, struct ct_lock 
 bool ct_lock_is(const struct gconf *g, unsigned ctid, int fd);
 /* Release: unlink while holding, then close. Safe on an untaken lock. */
 void ct_lock_release(struct ct_lock *l);
+/* A lock released when it goes out of scope: _cleanup_lock_ struct ct_lock l = CT_LOCK_INIT; */
+static inline void ct_lock_cleanup(struct ct_lock *l) { ct_lock_release(l); }
+#define _cleanup_lock_ __attribute__((cleanup(ct_lock_cleanup)))
 
 /* Pure: the file's contents. */
 int lock_format(pid_t pid, const char *op, char *buf, size_t len);
