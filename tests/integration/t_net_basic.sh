@@ -51,7 +51,10 @@ done
 # busybox httpd in A serves a 10 MiB file; busybox wget in B fetches it; checksums match
 check "a 10 MiB file in $A" cc exec "$A" -- sh -c 'mkdir -p /srv/www && head -c 10485760 /dev/urandom > /srv/www/big.bin'
 want=$(cc exec "$A" -- sha256sum /srv/www/big.bin | awk '{print $1}')
-host_sum=$(sha256sum "$PRIV_DIR/$A/srv/www/big.bin" 2>/dev/null | awk '{print $1}')
+# where the file lands on disk: the private area (layout copy) or its upper layer (overlay)
+f=$PRIV_DIR/$A/srv/www/big.bin
+[ -d "$PRIV_DIR/$A/upper" ] && f=$PRIV_DIR/$A/upper/srv/www/big.bin
+host_sum=$(sha256sum "$f" 2>/dev/null | awk '{print $1}')
 [ -n "$want" ] && [ "$want" = "$host_sum" ] && ok "checksum inside = checksum of the private area's copy" || fail "checksum inside ($want) = on the host ($host_sum)"
 check "busybox httpd runs in $A" cc exec "$A" -- httpd -p 8080 -h /srv/www
 # (no wget -T: the static busybox 1.35 wget segfaults with it; busybox timeout bounds it instead)
