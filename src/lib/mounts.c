@@ -28,6 +28,23 @@ static int do_mount(const char *src, const char *dst, const char *type, unsigned
 	return 0;
 }
 
+/* Give the detached clone t (open_tree) the attributes a (flags: AT_RECURSIVE or 0) and attach it
+ * on dest; t is closed. what and path name the tree in messages; hint follows an EINVAL of an
+ * idmap (the file system cannot be idmapped). */
+static int attach_clone(int t, struct mount_attr *a, unsigned flags, const char *dest, const char *what,
+			const char *path, const char *hint)
+{
+	bool idmap = a->attr_set & MOUNT_ATTR_IDMAP;
+	int r = 0;
+	if (mount_setattr(t, "", AT_EMPTY_PATH | flags, a, sizeof(*a)) < 0)
+		r = cerr(EX_CANTMOUNT, errno, "%s %s %s%s", idmap ? "idmap" : "make read-only", what, path,
+			 errno == EINVAL && idmap ? hint : "");
+	else if (move_mount(t, "", AT_FDCWD, dest, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		r = cerr(EX_CANTMOUNT, errno, "attach %s %s on %s", what, path, dest);
+	close(t);
+	return r;
+}
+
 /* The overlay root of layout overlay (see mnt_bind_root); / is private already. The private area
  * (o->root) is host root's: the names below are ours, never the guest's. */
 static int overlay_root(const struct mnt_opts *o)
@@ -43,17 +60,9 @@ static int overlay_root(const struct mnt_opts *o)
 		a.attr_set |= MOUNT_ATTR_IDMAP;
 		a.userns_fd = (uint64_t)o->userns_fd;
 	}
-	int r = 0;
-	if (mount_setattr(t, "", AT_EMPTY_PATH, &a, sizeof(a)) < 0)
-		r = cerr(EX_CANTMOUNT, errno, "%s the template tree %s%s", o->userns_fd >= 0 ? "idmap" : "make read-only",
-			 o->tree,
-			 errno == EINVAL && o->userns_fd >= 0
-				 ? " (its filesystem does not support idmapped mounts: use --layout copy, or keep "
-				   "template_dir on ext4, XFS or btrfs)"
-				 : "");
-	else if (move_mount(t, "", AT_FDCWD, CT_OVL_LOWER, MOVE_MOUNT_F_EMPTY_PATH) < 0)
-		r = cerr(EX_CANTMOUNT, errno, "attach the template tree on %s/" CT_OVL_LOWER, o->root);
-	close(t);
+	int r = attach_clone(t, &a, 0, CT_OVL_LOWER, "the template tree", o->tree,
+			     " (its filesystem does not support idmapped mounts: use --layout copy, or keep "
+			     "template_dir on ext4, XFS or btrfs)");
 	if (r < 0)
 		return r;
 	/* relative names: resolved from our cwd, whatever characters the private area's path has */
@@ -87,15 +96,9 @@ static int mapped_root(const struct mnt_opts *o)
 	if (t < 0)
 		return cerr(EX_CANTMOUNT, errno, "bind the private area %s", o->root);
 	struct mount_attr a = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)o->userns_fd};
-	int r = 0;
-	if (mount_setattr(t, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof(a)) < 0)
-		r = cerr(EX_CANTMOUNT, errno, "idmap the private area %s%s", o->root,
-			 errno == EINVAL ? " (its filesystem does not support idmapped mounts: convert the container "
-					   "with set --ownership shifted, or move private_dir to ext4, XFS or btrfs)"
-					 : "");
-	else if (move_mount(t, "", AT_FDCWD, o->root, MOVE_MOUNT_F_EMPTY_PATH) < 0)
-		r = cerr(EX_CANTMOUNT, errno, "attach the idmapped private area on %s", o->root);
-	close(t);
+	int r = attach_clone(t, &a, AT_RECURSIVE, o->root, "the private area", o->root,
+			     " (its filesystem does not support idmapped mounts: convert the container with set "
+			     "--ownership shifted, or move private_dir to ext4, XFS or btrfs)");
 	if (r == 0 && chdir(o->root) < 0)
 		r = cerr(EX_CANTMOUNT, errno, "chdir %s", o->root);
 	return r;

@@ -349,6 +349,27 @@ hang_boot() {
 # ---- templates ----------------------------------------------------------------------------
 # The busybox template is built once per run (tests/integration/run sets CCT_CACHE) with
 # `cellctl template build busybox`, then copied into each test's template_dir/cache.
+# ext4_dirs MiB [noprivate]: private_dir and template_dir on an ext4 image of MiB mounted on
+# $TMPD/ext (the same on every kernel and temp dir: the VM's /tmp can neither be idmapped nor hold
+# an overlay upper layer); the busybox template copied into its cache; PRIV_DIR and TPL_DIR point
+# there. noprivate: private_dir named but not made (the first create makes it). Skips where no
+# ext4 image can be made; the test unmounts $TMPD/ext before its leak check.
+ext4_dirs() {
+	command -v mkfs.ext4 >/dev/null || skip "mkfs.ext4 (e2fsprogs) missing"
+	modprobe loop 2>/dev/null
+	truncate -s "$1M" "$TMPD/ext.img"
+	mkfs.ext4 -q -F "$TMPD/ext.img" >/dev/null 2>&1 || skip "mkfs.ext4 failed"
+	mkdir -p "$TMPD/ext"
+	mount -o loop "$TMPD/ext.img" "$TMPD/ext" || skip "cannot loop-mount an ext4 image here"
+	mkdir -p "$TMPD/ext/template/cache"
+	[ "${2:-}" = noprivate ] || mkdir -p "$TMPD/ext/private"
+	cp "$TPL_DIR"/cache/busybox.tar* "$TMPD/ext/template/cache/"
+	sed -i -e "s|^private_dir *=.*|private_dir  = $TMPD/ext/private|" \
+		-e "s|^template_dir *=.*|template_dir = $TMPD/ext/template|" "$CONF"
+	PRIV_DIR=$TMPD/ext/private
+	TPL_DIR=$TMPD/ext/template
+}
+
 need_template() {
 	local name=${1:-busybox} shared=${CCT_CACHE:-$TMPD/shared-cache} f
 	mkdir -p "$shared"

@@ -17,18 +17,10 @@ ms() { date +%s%N | cut -c1-13; }
 
 # private_dir and template_dir on an ext4 image (takes an upper layer, idmappable on 5.12+), so
 # that the default is the same on every kernel and /tmp: this host's, the VM's (overlayfs there)
-command -v mkfs.ext4 >/dev/null || skip "mkfs.ext4 (e2fsprogs) missing"
-modprobe loop 2>/dev/null
-truncate -s 96M "$TMPD/ext.img"
-mkfs.ext4 -q -F "$TMPD/ext.img" >/dev/null 2>&1 || skip "mkfs.ext4 failed"
-mkdir -p "$TMPD/ext"
-mount -o loop "$TMPD/ext.img" "$TMPD/ext" || skip "cannot loop-mount an ext4 image here"
 # (private_dir not made here: the first create on a fresh host makes it, and its file system is
 # the one that decides; a create that examined a missing one fell back to a copy)
-mkdir -p "$TMPD/ext/template/cache"
-cp "$TPL_DIR"/cache/busybox.tar* "$TMPD/ext/template/cache/"
-sed -i -e "s|^private_dir *=.*|private_dir  = $TMPD/ext/private|" -e "s|^template_dir *=.*|template_dir = $TMPD/ext/template|" "$CONF"
-PRIV=$TMPD/ext/private
+ext4_dirs 96 noprivate
+PRIV=$PRIV_DIR
 # an overlayfs mount: it cannot be an upper layer, nor idmapped (on any kernel)
 ovl_mount() {
 	mkdir -p "$TMPD/$1/l" "$TMPD/$1/u" "$TMPD/$1/w" "$TMPD/$1/m"
