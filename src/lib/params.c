@@ -45,11 +45,9 @@ static bool all_digits(const char *s)
 }
 
 static bool ok_template(const char *v) { return valid_name_chars(v, "._-+") && v[0] != '.'; }
-/* a name stands for the CTID on the command line: not all digits, not taken for an option */
-static bool ok_name(const char *v)
-{
-	return !*v || (valid_name_chars(v, "._-+@") && !all_digits(v) && isalnum((unsigned char)v[0]));
-}
+/* a name stands for the CTID on the command line: not all digits, not taken for an option (a
+ * leading '-'; the other first characters stay valid, as names written before this rule have them) */
+static bool ok_name(const char *v) { return !*v || (valid_name_chars(v, "._-+@") && !all_digits(v) && v[0] != '-'); }
 static bool ok_line(const char *v) { return !strpbrk(v, "\n\r"); }
 static bool ok_sample(const char *v) { return valid_name_chars(v, "._-") && v[0] != '.'; }
 static bool ok_layout(const char *v) { return !strcmp(v, "copy") || !strcmp(v, "overlay"); }
@@ -647,7 +645,7 @@ static const struct param params[] = {
 	 COL("UUID", -36, false), .form = "a UUID such as 3f1e0b2a-9c4d-4e5f-8a6b-7c8d9e0f1a2b"},
 	{CONTAINER(name), CS | PF_LIVE | PF_LIST, EX_BADVALUE, T(STR, name), .ok = ok_name,
 	 .help = "a name that may replace the CTID", COL("NAME", -16, false),
-	 .form = "letters, digits and . _ - + @, starting with a letter or digit, not only digits, such as web1 (empty "
+	 .form = "letters, digits and . _ - + @, not starting with -, not only digits, such as web1 (empty "
 		 "removes the name)"},
 	{CONTAINER(description), CS | PF_LIVE | PF_LIST, EX_BADVALUE, T(STR, description), .ok = ok_line,
 	 .help = "free text", COL("DESCRIPTION", -32, false), .form = "one line of text"},

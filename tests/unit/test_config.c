@@ -722,6 +722,7 @@ static const struct pcase cases[] = {
 	{"name", "123", 0, NULL},
 	{"name", "a b", 0, NULL},
 	{"name", "-web", 0, NULL},
+	{"name", "_web", 1, "_web"}, /* valid before the leading '-' rule: configs keep loading */
 	{"name", "web-1.a", 1, "web-1.a"},
 	{"description", "my box", 1, "my box"},
 	{"ram", "1G", 1, "1G"},
