@@ -192,6 +192,28 @@ int ct_reserve_block(const struct gconf *g, struct ct_config *c, unsigned ctid, 
 	return param_set(c, param_find("uid_base"), b);
 }
 
+int ct_place_new(struct ct_config *c, const char *tmp, const char *root, bool *placed)
+{
+	/* the private area carries a marker until its config exists: a create killed in between
+	 * leaves something the next create recognises and removes */
+	*placed = false;
+	_cleanup_free_ char *tmarker = xasprintf("%s/" CREATING_MARKER, tmp);
+	int mfd = open(tmarker, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (mfd < 0)
+		return cerr(EX_SYSTEM, errno, "create %s", tmarker);
+	close(mfd);
+	if (rename(tmp, root) < 0)
+		return cerr(EX_SYSTEM, errno, "rename %s to %s", tmp, root);
+	*placed = true;
+	int r = ctconf_save(c);
+	if (r < 0)
+		return r;
+	_cleanup_free_ char *marker = xasprintf("%s/" CREATING_MARKER, root);
+	if (unlink(marker) < 0)
+		log_warn("remove %s: %m", marker);
+	return 0;
+}
+
 int ct_claim_new(const struct gconf *g, unsigned ctid)
 {
 	_cleanup_free_ char *cpath = ctconf_path(g, ctid);
@@ -226,7 +248,6 @@ int ct_create(const struct gconf *g, unsigned ctid, const struct create_opts *o)
 	_cleanup_free_ char *root = private_path(g, ctid);
 	if ((r = ct_claim_new(g, ctid)) < 0)
 		return r;
-	_cleanup_free_ char *marker = xasprintf("%s/" CREATING_MARKER, root);
 
 	const char *tname = o->ostemplate ? o->ostemplate : g->default_template;
 	if (!tname || !tpl_name_ok(tname))
@@ -313,28 +334,10 @@ int ct_create(const struct gconf *g, unsigned ctid, const struct create_opts *o)
 		cerr_replace(EX_SYSTEM, EINTR, "create of container %u interrupted", ctid);
 	if (r == 0 && !overlay && !ct_has_init(tmp))
 		r = cerr(EX_BADTEMPLATE, 0, "template %s has no init (/sbin/init, /etc/init or /bin/init)", tname);
-	/* the private area carries a marker until its config exists: a create killed in between
-	 * leaves something the next create recognises and removes */
-	_cleanup_free_ char *tmarker = xasprintf("%s/" CREATING_MARKER, tmp);
-	if (r == 0) {
-		int mfd = open(tmarker, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-		if (mfd < 0)
-			r = cerr(EX_SYSTEM, errno, "create %s", tmarker);
-		else
-			close(mfd);
-	}
 	bool placed = false;
-	if (r == 0) {
-		if (rename(tmp, root) < 0)
-			r = cerr(EX_SYSTEM, errno, "rename %s to %s", tmp, root);
-		else
-			placed = true;
-	}
 	if (r == 0)
-		r = ctconf_save(c);
-	if (r == 0) {
-		unlink(marker);
-	} else if (placed) {
+		r = ct_place_new(c, tmp, root, &placed);
+	if (r < 0 && placed) {
 		_cleanup_close_ int dfd = open(g->private_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		char name[16];
 		snprintf(name, sizeof(name), "%u", ctid);

@@ -100,7 +100,8 @@ check_state() {
 
 # The next command for the state status reports, never killed: it must succeed. A monitor that
 # outlived its killed `cellctl start` holds the CT lock until that start is finished or undone
-# (exit 9 meanwhile): then the state is read again and the command chosen anew (up to 15 s).
+# (exit 9 meanwhile): then the state is read again and the command chosen anew (up to 15 s); the
+# same when a 'running' container stopped by itself before the stop (exit 31).
 recover() {
 	local why=$1 w i=0 pick=$((RANDOM % 6))
 	while :; do
@@ -116,7 +117,9 @@ recover() {
 			run cc destroy "$CT"
 			;;
 		esac
-		[ "$RC" = 9 ] && [ $i -lt 75 ] || break
+		# 9: the lock is held; 31 after 'running': the container finished stopping on its own
+		# between the status and the stop (a killed stop had already signalled its init)
+		{ [ "$RC" = 9 ] || { [ "$RC" = 31 ] && [ "$w" = running ]; }; } && [ $i -lt 75 ] || break
 		sleep 0.2
 		i=$((i + 1))
 	done
