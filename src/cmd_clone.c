@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* clone, flatten */
 #include <stdio.h>
-#include <string.h>
 
 #include "cli.h"
 #include "ctclone.h"
@@ -82,8 +81,6 @@ int cmd_clone(struct gconf *g, int argc, char **argv)
 	unsigned src, dst;
 	if ((r = cli_ctid(g, ids[0], &src)) < 0 || (r = cli_ctid(NULL, ids[1], &dst)) < 0)
 		return r;
-	if (o.layout && strcmp(o.layout, "copy") && strcmp(o.layout, "overlay"))
-		return cerr(EX_BADVALUE, 0, "invalid --layout '%s' (copy or overlay)", o.layout);
 	r = ct_clone(g, src, dst, &o);
 	if (r == 0)
 		printf("Container %u cloned from %u\n", dst, src);

@@ -285,6 +285,15 @@ static int copy_data(struct walk *w, int in, int out, off_t size)
 	return 0;
 }
 
+/* fd, just opened by its name, is still the entry that was statted as st (its type and inode):
+ * fst gets its stat. */
+static int same_entry(const struct walk *w, int fd, const struct stat *st, struct stat *fst, const char *what)
+{
+	if (fstat(fd, fst) < 0 || (fst->st_mode & S_IFMT) != (st->st_mode & S_IFMT) || fst->st_ino != st->st_ino)
+		return walk_err(w, EAGAIN, what);
+	return 0;
+}
+
 static int copy_dir(struct walk *w, int sdir, int ddir, unsigned depth);
 
 static int copy_entry(struct walk *w, int sdir, int ddir, const char *name, unsigned depth)
@@ -312,6 +321,9 @@ static int copy_entry(struct walk *w, int sdir, int ddir, const char *name, unsi
 		_cleanup_close_ int d = openat(ddir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (s < 0 || d < 0)
 			return walk_err(w, errno, "open");
+		struct stat sst;
+		if ((r = same_entry(w, s, &st, &sst, "changed during the copy:")) < 0)
+			return r;
 		if ((r = copy_dir(w, s, d, depth + 1)) < 0)
 			return r;
 		return set_attrs(w, s, d, NULL, &st);
@@ -321,8 +333,8 @@ static int copy_entry(struct walk *w, int sdir, int ddir, const char *name, unsi
 		if (in < 0)
 			return walk_err(w, errno, "open");
 		struct stat fst;
-		if (fstat(in, &fst) < 0 || !S_ISREG(fst.st_mode) || fst.st_ino != st.st_ino)
-			return walk_err(w, EAGAIN, "changed during the copy:");
+		if ((r = same_entry(w, in, &st, &fst, "changed during the copy:")) < 0)
+			return r;
 		_cleanup_close_ int out = openat(ddir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (out < 0)
 			return walk_err(w, errno, "create the copy of");
@@ -508,7 +520,10 @@ static int reown_one(struct walk *w, int dfd, const char *name, void *arg)
 		_cleanup_close_ int s = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (s < 0)
 			return walk_err(w, errno, "open");
-		int r = reown_dir(w, s, depth + 1);
+		struct stat sst;
+		int r = same_entry(w, s, &st, &sst, "changed during the walk:");
+		if (r == 0)
+			r = reown_dir(w, s, depth + 1);
 		if (r < 0)
 			return r;
 	}

@@ -268,6 +268,18 @@ static void test_depth_cancel(void **state)
 	assert_int_equal(fscopy_tree(fd, d, &o), -ENOTDIR);
 	close(fd);
 	close(d);
+	cerr_clear();
+	/* the re-own walk has the same limit (a map that moves none of these owners: no root needed) */
+	struct idshift m = {0};
+	assert_int_equal(idshift_add(&m, 100000, 300000, 65536), 0);
+	struct fscopy_opts ro = {.map = &m, .max_depth = 3};
+	s = opendir_at("src");
+	assert_int_equal(fscopy_reown(s, &ro), -ELOOP);
+	assert_non_null(strstr(cerr_msg(), "depth"));
+	cerr_clear();
+	ro.max_depth = 0;
+	assert_int_equal(fscopy_reown(s, &ro), 0);
+	close(s);
 }
 
 int main(void)
