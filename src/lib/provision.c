@@ -46,7 +46,8 @@ int prov_read_key(const char *file, char **line)
 }
 
 /* Read dirfd/name, a regular file that is no symbolic link (a device node, FIFO or socket is never
- * opened): *text, *st. -ENOENT, -ELOOP (a symbolic link), -EINVAL (not a regular file), -EFBIG. */
+ * opened): *text, *st. -ENOENT, -ELOOP (a symbolic link), -EINVAL (not a regular file), -EFBIG,
+ * -EILSEQ (a NUL byte: the text would end there, and a rewrite would drop the rest). */
 static int read_at(int dirfd, const char *name, char **text, struct stat *st)
 {
 	*text = NULL;
@@ -69,6 +70,10 @@ static int read_at(int dirfd, const char *name, char **text, struct stat *st)
 		return (int)n;
 	}
 	buf[n] = 0;
+	if (strlen(buf) != (size_t)n) {
+		free(buf);
+		return -EILSEQ;
+	}
 	*text = buf;
 	return 0;
 }
@@ -85,6 +90,9 @@ static int read_err(unsigned ctid, const char *path, int r)
 		return cerr(EX_CHANGEPASS, 0, "%s in CT %u is not a regular file: refused (nothing written)", path, ctid);
 	case -EFBIG:
 		return cerr(EX_CHANGEPASS, 0, "%s in CT %u is larger than 1 MiB: refused", path, ctid);
+	case -EILSEQ:
+		return cerr(EX_CHANGEPASS, 0,
+			    "%s in CT %u holds a NUL byte (not a text file): refused (nothing written)", path, ctid);
 	default:
 		return cerr(EX_SYSTEM, -r, "read %s in CT %u", path, ctid);
 	}

@@ -137,6 +137,13 @@ mkfifo "$PRIV_DIR/$B/etc/shadow"
 expect_exit 12 cc set "$B" --userpasswd "root:$PW1"
 expect_match 'not a regular file' "$OUT" "a FIFO as /etc/shadow is refused without opening it"
 rm "$PRIV_DIR/$B/etc/shadow"
+printf 'root:x:1:0:99999:7:::\n\0bob:x:1:0:99999:7:::\n' > "$PRIV_DIR/$B/etc/shadow"
+sum0=$(sha256sum < "$PRIV_DIR/$B/etc/shadow")
+expect_exit 12 cc set "$B" --userpasswd "root:$PW1"
+expect_match 'NUL byte' "$OUT" "an /etc/shadow holding a NUL byte is refused: $OUT"
+[ "$(sha256sum < "$PRIV_DIR/$B/etc/shadow")" = "$sum0" ] && ok "its lines after the NUL byte are not dropped" ||
+	fail "its lines after the NUL byte are not dropped"
+rm "$PRIV_DIR/$B/etc/shadow"
 expect_exit 12 cc set "$B" --userpasswd "root:$PW1"
 expect_match "has no /etc/shadow" "$OUT" "a guest without /etc/shadow: $OUT"
 mv "$PRIV_DIR/$B/etc/shadow.real" "$PRIV_DIR/$B/etc/shadow"
