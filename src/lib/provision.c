@@ -252,20 +252,22 @@ static int gdir_open(const struct groot *r, const char *path, struct gdir *out)
 }
 
 /* Read the file name of d: its own, else (not whited out) the lower layer's, whose ids come
- * back shifted as they would be copied up. read_at's errors. */
+ * back shifted as they would be copied up. A whiteout in a stopped overlay container's upper layer
+ * is a missing file (-ENOENT), over the tree's file or not. read_at's errors. */
 static int gdir_read(const struct groot *r, const struct gdir *d, const char *name, char **text, struct stat *st)
 {
 	struct stat us;
-	if (d->lower >= 0 && fstatat(d->fd, name, &us, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT) {
-		int e = read_at(d->lower, name, text, st);
+	int e = fstatat(d->fd, name, &us, AT_SYMLINK_NOFOLLOW) == 0 ? 0 : errno;
+	if (!e && r->root < 0 && is_whiteout(&us))
+		return -ENOENT;
+	if (e == ENOENT && d->lower >= 0) {
+		e = read_at(d->lower, name, text, st);
 		if (e == 0) {
 			st->st_uid = lower_id(r, st->st_uid);
 			st->st_gid = lower_id(r, st->st_gid);
 		}
 		return e;
 	}
-	if (r->root < 0 && d->lower >= 0 && fstatat(d->fd, name, &us, AT_SYMLINK_NOFOLLOW) == 0 && is_whiteout(&us))
-		return -ENOENT;
 	return read_at(d->fd, name, text, st);
 }
 
