@@ -46,7 +46,8 @@ int prov_read_key(const char *file, char **line)
 }
 
 /* Read dirfd/name, a regular file that is no symbolic link (a device node, FIFO or socket is never
- * opened): *text, *st. -ENOENT, -ELOOP (a symbolic link), -EINVAL (not a regular file), -EFBIG. */
+ * opened): *text, *st. -ENOENT, -ELOOP (a symbolic link), -EINVAL (not a regular file), -EFBIG,
+ * -EILSEQ (a NUL byte: the text would end there, and a rewrite would drop the rest). */
 static int read_at(int dirfd, const char *name, char **text, struct stat *st)
 {
 	*text = NULL;
@@ -69,6 +70,10 @@ static int read_at(int dirfd, const char *name, char **text, struct stat *st)
 		return (int)n;
 	}
 	buf[n] = 0;
+	if (strlen(buf) != (size_t)n) {
+		free(buf);
+		return -EILSEQ;
+	}
 	*text = buf;
 	return 0;
 }
@@ -85,6 +90,9 @@ static int read_err(unsigned ctid, const char *path, int r)
 		return cerr(EX_CHANGEPASS, 0, "%s in CT %u is not a regular file: refused (nothing written)", path, ctid);
 	case -EFBIG:
 		return cerr(EX_CHANGEPASS, 0, "%s in CT %u is larger than 1 MiB: refused", path, ctid);
+	case -EILSEQ:
+		return cerr(EX_CHANGEPASS, 0,
+			    "%s in CT %u holds a NUL byte (not a text file): refused (nothing written)", path, ctid);
 	default:
 		return cerr(EX_SYSTEM, -r, "read %s in CT %u", path, ctid);
 	}
@@ -244,20 +252,22 @@ static int gdir_open(const struct groot *r, const char *path, struct gdir *out)
 }
 
 /* Read the file name of d: its own, else (not whited out) the lower layer's, whose ids come
- * back shifted as they would be copied up. read_at's errors. */
+ * back shifted as they would be copied up. A whiteout in a stopped overlay container's upper layer
+ * is a missing file (-ENOENT), over the tree's file or not. read_at's errors. */
 static int gdir_read(const struct groot *r, const struct gdir *d, const char *name, char **text, struct stat *st)
 {
 	struct stat us;
-	if (d->lower >= 0 && fstatat(d->fd, name, &us, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT) {
-		int e = read_at(d->lower, name, text, st);
+	int e = fstatat(d->fd, name, &us, AT_SYMLINK_NOFOLLOW) == 0 ? 0 : errno;
+	if (!e && r->root < 0 && is_whiteout(&us))
+		return -ENOENT;
+	if (e == ENOENT && d->lower >= 0) {
+		e = read_at(d->lower, name, text, st);
 		if (e == 0) {
 			st->st_uid = lower_id(r, st->st_uid);
 			st->st_gid = lower_id(r, st->st_gid);
 		}
 		return e;
 	}
-	if (r->root < 0 && d->lower >= 0 && fstatat(d->fd, name, &us, AT_SYMLINK_NOFOLLOW) == 0 && is_whiteout(&us))
-		return -ENOENT;
 	return read_at(d->fd, name, text, st);
 }
 

@@ -38,7 +38,7 @@ int prov_read_key(const char *file, char **line);
 /* Set what rq asks in container ctid, under its CT lock, stopped or running. cerr: EX_NOCONF (no
  * config), EX_NOPRIVATE (no private area, upper layer or template tree), EX_CHANGEPASS (no such
  * user, no /etc/shadow or /etc/passwd, a symbolic link or other than a regular file where a file
- * is changed, a missing home directory, ids outside the container's
+ * is changed, a NUL byte in a file read, a missing home directory, ids outside the container's
  * block, crypt failing; a stopped overlay container: a symbolic link on the way, a directory
  * removed or moved inside it), EX_SYSTEM (a write failing). */
 int ct_provision(const struct gconf *g, unsigned ctid, const struct prov_req *rq, struct prov_result *res);

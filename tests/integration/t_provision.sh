@@ -137,6 +137,13 @@ mkfifo "$PRIV_DIR/$B/etc/shadow"
 expect_exit 12 cc set "$B" --userpasswd "root:$PW1"
 expect_match 'not a regular file' "$OUT" "a FIFO as /etc/shadow is refused without opening it"
 rm "$PRIV_DIR/$B/etc/shadow"
+printf 'root:x:1:0:99999:7:::\n\0bob:x:1:0:99999:7:::\n' > "$PRIV_DIR/$B/etc/shadow"
+sum0=$(sha256sum < "$PRIV_DIR/$B/etc/shadow")
+expect_exit 12 cc set "$B" --userpasswd "root:$PW1"
+expect_match 'NUL byte' "$OUT" "an /etc/shadow holding a NUL byte is refused: $OUT"
+[ "$(sha256sum < "$PRIV_DIR/$B/etc/shadow")" = "$sum0" ] && ok "its lines after the NUL byte are not dropped" ||
+	fail "its lines after the NUL byte are not dropped"
+rm "$PRIV_DIR/$B/etc/shadow"
 expect_exit 12 cc set "$B" --userpasswd "root:$PW1"
 expect_match "has no /etc/shadow" "$OUT" "a guest without /etc/shadow: $OUT"
 mv "$PRIV_DIR/$B/etc/shadow.real" "$PRIV_DIR/$B/etc/shadow"
@@ -274,6 +281,12 @@ else
 	check "stop $D" cc stop "$D"
 	expect_exit 12 cc set "$D" --userpasswd "root:$PW1"
 	expect_match 'has no /etc/shadow' "$OUT" "stopped overlay: a shadow removed inside (whiteout) is missing: $OUT"
+	# a whiteout in a directory the tree lacks (/root/.ssh is the upper layer's own): missing too
+	rm -f "$U/root/.ssh/authorized_keys"
+	mknod "$U/root/.ssh/authorized_keys" c 0 0
+	check "stopped overlay: set --ssh-key over a whited-out authorized_keys" cc set "$D" --ssh-key "$KEY.pub"
+	expect_match '^regular file 1$' "$(stat -c '%F' "$U/root/.ssh/authorized_keys") $(grep -c . "$U/root/.ssh/authorized_keys")" \
+		"stopped overlay: the whiteout is replaced by a new authorized_keys"
 	# a symlink in the upper layer is never followed
 	rm -rf "$U/root/.ssh"
 	ln -s /etc "$U/root/.ssh"
