@@ -262,24 +262,9 @@ int ct_clone(const struct gconf *g, unsigned src, unsigned dst, const struct clo
 	}
 	if (r < 0 && clone_cancel)
 		cerr_replace(EX_SYSTEM, EINTR, "clone of container %u to %u interrupted", src, dst);
-	if (r == 0) {
-		int mfd = openat(dfd, CREATING_MARKER, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-		if (mfd < 0)
-			r = cerr(EX_SYSTEM, errno, "create %s/" CREATING_MARKER, tmp);
-		else
-			close(mfd);
-	}
 	bool placed = false;
-	if (r == 0) {
-		if (rename(tmp, root) < 0)
-			r = cerr(EX_SYSTEM, errno, "rename %s to %s", tmp, root);
-		else
-			placed = true;
-	}
 	if (r == 0)
-		r = ctconf_save(c);
-	if (r == 0 && unlinkat(dfd, CREATING_MARKER, 0) < 0)
-		log_warn("remove %s/" CREATING_MARKER ": %m", root);
+		r = ct_place_new(c, tmp, root, &placed);
 	if (r < 0) {
 		remove_named(g, placed ? name : partial, NULL);
 		quota_ct_remove(g, dst);
