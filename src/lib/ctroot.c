@@ -14,27 +14,6 @@
 #include "tpltree.h"
 #include "util.h"
 
-static int send_fd(int sock, int fd)
-{
-	char b = 'r';
-	struct iovec iov = {.iov_base = &b, .iov_len = 1};
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	memset(&u, 0, sizeof(u));
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	while (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0)
-		if (errno != EINTR)
-			return -errno;
-	return 0;
-}
-
 static int recv_fd(int sock)
 {
 	char b;
@@ -51,11 +30,14 @@ static int recv_fd(int sock)
 	if (n < 0)
 		return -errno;
 	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-	if (n != 1 || !cm || cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS ||
-	    cm->cmsg_len != CMSG_LEN(sizeof(int)))
+	if (!cm || cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS || cm->cmsg_len != CMSG_LEN(sizeof(int)))
 		return -EPROTO;
 	int fd;
 	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	if (n != 1) { /* not our child's message: the descriptor is not kept */
+		close(fd);
+		return -EPROTO;
+	}
 	return fd;
 }
 
@@ -72,7 +54,7 @@ static int overlay_child(const char *priv, const char *tree, int sock)
 	_cleanup_close_ int fd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return cerr(EX_CANTMOUNT, errno, "open the merged root %s/" CT_OVL_ROOT, priv);
-	if ((r = send_fd(sock, fd)) < 0)
+	if ((r = fd_send(sock, "r", 1, fd)) < 0)
 		return cerr(EX_SYSTEM, -r, "pass the merged root on");
 	return 0;
 }

@@ -360,19 +360,7 @@ struct hello {
 static int send_master(int sock, int fd, pid_t cmd)
 {
 	struct hello h = {cmd};
-	struct iovec iov = {.iov_base = &h, .iov_len = sizeof(h)};
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	memset(&u, 0, sizeof(u));
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	return sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 ? -errno : 0;
+	return fd_send(sock, &h, sizeof(h), fd);
 }
 
 /* The helper's one message: the pty master and the command's pid, or an error report. */

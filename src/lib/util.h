@@ -69,6 +69,9 @@ static inline int take_fd(int *fd)
 /* Full reads and writes that survive EINTR and short transfers. */
 ssize_t read_full(int fd, void *buf, size_t len);
 int write_full(int fd, const void *buf, size_t len);
+/* One message of len bytes (at least 1) on the unix socket sock carrying the descriptor fd
+ * (SCM_RIGHTS); retried on EINTR, never SIGPIPE. 0 or -errno. */
+int fd_send(int sock, const void *buf, size_t len, int fd);
 /* Read a whole (small) file relative to dirfd (AT_FDCWD allowed); NUL-terminated; -errno on failure. */
 int read_file_at(int dirfd, const char *path, char **out, size_t *len);
 /* Open an existing file O_WRONLY (never O_CREAT) and write s; used for cgroup and proc files. */
