@@ -231,7 +231,10 @@ int ct_import_vz(const struct gconf *g, unsigned ctid, const struct import_opts 
 	struct idshift map = {0};
 	if (c->userns)
 		idshift_add(&map, 0, c->uid_base, c->uid_size);
-	_cleanup_free_ char *tmp = xasprintf("%s/.%u.partial", g->private_dir, ctid);
+	/* a moved tree is the only copy of the container: not ".partial" nor CREATING_MARKER, which
+	 * the next create of this CTID removes as leftovers (ct_claim_new) after a SIGKILL; a killed
+	 * move leaves it at .CTID.vzmove (or CTID, with no config), refused, never removed */
+	_cleanup_free_ char *tmp = xasprintf("%s/.%u.%s", g->private_dir, ctid, o->move ? "vzmove" : "partial");
 	_cleanup_free_ char *root = xasprintf("%s/%u", g->private_dir, ctid);
 	struct sigaction sa = {.sa_handler = on_cancel}, old[3];
 	const int sigs[3] = {SIGINT, SIGTERM, SIGHUP};
@@ -270,7 +273,7 @@ int ct_import_vz(const struct gconf *g, unsigned ctid, const struct import_opts 
 	if (r < 0 && import_cancel)
 		cerr_replace(EX_SYSTEM, EINTR, "import of container %u interrupted", ctid);
 	_cleanup_free_ char *tmarker = xasprintf("%s/" CREATING_MARKER, tmp);
-	if (r == 0) {
+	if (r == 0 && !o->move) {
 		int mfd = open(tmarker, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 		if (mfd < 0)
 			r = cerr(EX_SYSTEM, errno, "create %s", tmarker);
@@ -286,14 +289,12 @@ int ct_import_vz(const struct gconf *g, unsigned ctid, const struct import_opts 
 	if (r == 0)
 		r = ctconf_save(c);
 	_cleanup_free_ char *marker = xasprintf("%s/" CREATING_MARKER, root);
-	if (r == 0 && unlink(marker) < 0)
+	if (r == 0 && !o->move && unlink(marker) < 0)
 		log_warn("remove %s: %m", marker);
 	if (r < 0) {
 		const char *at = placed ? root : tmp;
 		bool keep = false;
 		if (moved) {
-			_cleanup_free_ char *m = xasprintf("%s/" CREATING_MARKER, at);
-			unlink(m);
 			keep = !undo_move(at, src, c);
 			if (keep)
 				cerr_wrap(r, 0, "the OpenVZ private area could not be put back: it is at %s", at);
