@@ -83,14 +83,24 @@ static unsigned old_veid(const char *conf, const struct vz_vars *v, unsigned cti
 	return ctid;
 }
 
+/* Whether path a is path b or under it. */
+static bool path_within(const char *a, const char *b)
+{
+	size_t n = strlen(b);
+	return !strncmp(a, b, n) && (a[n] == '/' || !a[n] || n == 1);
+}
+
 /* The private area to import: a plain directory with an init, no ploop image, not holding
- * cellctl's private_dir (a copy into itself). */
+ * cellctl's private_dir (a copy into itself) nor inside it (another container's private area,
+ * which --move would take). */
 static int check_private(const struct gconf *g, const char *dir)
 {
 	_cleanup_free_ char *rs = realpath(dir, NULL), *rp = realpath(g->private_dir, NULL);
-	size_t n = rs ? strlen(rs) : 0;
-	if (rs && rp && !strncmp(rs, rp, n) && (rp[n] == '/' || !rp[n] || n == 1))
+	if (rs && rp && path_within(rp, rs))
 		return cerr(EX_BADVALUE, 0, "OpenVZ private area %s holds cellctl's private_dir %s: not imported", dir,
+			    g->private_dir);
+	if (rs && rp && path_within(rs, rp))
+		return cerr(EX_BADVALUE, 0, "OpenVZ private area %s is inside cellctl's private_dir %s: not imported", dir,
 			    g->private_dir);
 	struct stat st;
 	if (lstat(dir, &st) < 0)

@@ -129,6 +129,12 @@ expect_exit 44 cc import-vz "$A" --conf "$VZ/conf/501.conf"
 expect_exit 21 cc import-vz "$X" --conf "$VZ/conf/501.conf"
 expect_match 'vz501' "$OUT" "NAME taken by $A: refused naming it"
 nothing_of "$X" "import with a name in use"
+sed '/^NAME=/d; /^IP_ADDRESS=/d' "$VZ/conf/501.conf" > "$VZ/conf/noname.conf"
+asum=$(tree_sum "$PRIV_DIR/$A")
+expect_exit 21 cc import-vz "$X" --conf "$VZ/conf/noname.conf" --private "$PRIV_DIR/$A" --move
+expect_match 'inside cellctl' "$OUT" "the private area of $A: refused"
+nothing_of "$X" "import of a cellctl private area"
+[ "$(tree_sum "$PRIV_DIR/$A")" = "$asum" ] && ok "$A's private area stays" || fail "$A's private area stays" "$(ls -la "$PRIV_DIR")"
 grep -q "import-vz: translated   PHYSPAGES" "$LOG_FILE" && ok "the report is in the log" || fail "the report is in the log" "$(tail -5 "$LOG_FILE")"
 start_ct "$A"
 expect_output '^vz-one\.example\.com$' cc exec vz501 -- hostname
