@@ -83,14 +83,24 @@ static unsigned old_veid(const char *conf, const struct vz_vars *v, unsigned cti
 	return ctid;
 }
 
+/* Whether path a is path b or under it. */
+static bool path_within(const char *a, const char *b)
+{
+	size_t n = strlen(b);
+	return !strncmp(a, b, n) && (a[n] == '/' || !a[n] || n == 1);
+}
+
 /* The private area to import: a plain directory with an init, no ploop image, not holding
- * cellctl's private_dir (a copy into itself). */
+ * cellctl's private_dir (a copy into itself) nor inside it (another container's private area,
+ * which --move would take). */
 static int check_private(const struct gconf *g, const char *dir)
 {
 	_cleanup_free_ char *rs = realpath(dir, NULL), *rp = realpath(g->private_dir, NULL);
-	size_t n = rs ? strlen(rs) : 0;
-	if (rs && rp && !strncmp(rs, rp, n) && (rp[n] == '/' || !rp[n] || n == 1))
+	if (rs && rp && path_within(rp, rs))
 		return cerr(EX_BADVALUE, 0, "OpenVZ private area %s holds cellctl's private_dir %s: not imported", dir,
+			    g->private_dir);
+	if (rs && rp && path_within(rs, rp))
+		return cerr(EX_BADVALUE, 0, "OpenVZ private area %s is inside cellctl's private_dir %s: not imported", dir,
 			    g->private_dir);
 	struct stat st;
 	if (lstat(dir, &st) < 0)
@@ -231,7 +241,10 @@ int ct_import_vz(const struct gconf *g, unsigned ctid, const struct import_opts 
 	struct idshift map = {0};
 	if (c->userns)
 		idshift_add(&map, 0, c->uid_base, c->uid_size);
-	_cleanup_free_ char *tmp = xasprintf("%s/.%u.partial", g->private_dir, ctid);
+	/* a moved tree is the only copy of the container: not ".partial" nor CREATING_MARKER, which
+	 * the next create of this CTID removes as leftovers (ct_claim_new) after a SIGKILL; a killed
+	 * move leaves it at .CTID.vzmove (or CTID, with no config), refused, never removed */
+	_cleanup_free_ char *tmp = xasprintf("%s/.%u.%s", g->private_dir, ctid, o->move ? "vzmove" : "partial");
 	_cleanup_free_ char *root = xasprintf("%s/%u", g->private_dir, ctid);
 	struct sigaction sa = {.sa_handler = on_cancel}, old[3];
 	const int sigs[3] = {SIGINT, SIGTERM, SIGHUP};
@@ -270,7 +283,7 @@ int ct_import_vz(const struct gconf *g, unsigned ctid, const struct import_opts 
 	if (r < 0 && import_cancel)
 		cerr_replace(EX_SYSTEM, EINTR, "import of container %u interrupted", ctid);
 	_cleanup_free_ char *tmarker = xasprintf("%s/" CREATING_MARKER, tmp);
-	if (r == 0) {
+	if (r == 0 && !o->move) {
 		int mfd = open(tmarker, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 		if (mfd < 0)
 			r = cerr(EX_SYSTEM, errno, "create %s", tmarker);
@@ -286,14 +299,12 @@ int ct_import_vz(const struct gconf *g, unsigned ctid, const struct import_opts 
 	if (r == 0)
 		r = ctconf_save(c);
 	_cleanup_free_ char *marker = xasprintf("%s/" CREATING_MARKER, root);
-	if (r == 0 && unlink(marker) < 0)
+	if (r == 0 && !o->move && unlink(marker) < 0)
 		log_warn("remove %s: %m", marker);
 	if (r < 0) {
 		const char *at = placed ? root : tmp;
 		bool keep = false;
 		if (moved) {
-			_cleanup_free_ char *m = xasprintf("%s/" CREATING_MARKER, at);
-			unlink(m);
 			keep = !undo_move(at, src, c);
 			if (keep)
 				cerr_wrap(r, 0, "the OpenVZ private area could not be put back: it is at %s", at);

@@ -242,21 +242,21 @@ int tpl_commit(const struct gconf *g, unsigned ctid, const char *name, const str
 		unlink(tmp);
 		return cerr(EX_PRIVEXISTS, 0, "template %s was made meanwhile (%s): --force replaces it", name, existing);
 	}
-	_cleanup_free_ char *opath = origin_path(g, name);
-	if (unlink(opath) < 0 && errno != ENOENT) {
-		r = cerr(EX_SYSTEM, errno, "remove %s", opath);
-		unlink(tmp);
-		return r;
-	}
 	if (rename(tmp, archive) < 0) {
 		r = cerr(EX_SYSTEM, errno, "rename %s to %s", tmp, archive);
 		unlink(tmp);
 		return r;
 	}
 	remove_archives(g, name, archive);
+	/* the origin replaced atomically; one that cannot be written must not stay as the replaced
+	 * template's (a parent this one may not have) */
+	_cleanup_free_ char *opath = origin_path(g, name);
 	_cleanup_free_ char *text = tpl_origin_format(&org);
-	if ((r = write_file_atomic(opath, text, strlen(text), 0644)) < 0)
+	if ((r = write_file_atomic(opath, text, strlen(text), 0644)) < 0) {
 		log_warn("template %s: cannot write its origin %s: %s", name, opath, strerror(-r));
+		if (unlink(opath) < 0 && errno != ENOENT)
+			log_warn("cannot remove %s: %m", opath);
+	}
 	log_file_only("Template %s committed from container %u in %llu ms", name, ctid,
 		      (unsigned long long)(now_ms() - t0));
 	return 0;

@@ -22,7 +22,8 @@ in_ns sh -c 'echo 1 > /proc/sys/net/ipv4/ip_forward; echo 1 > /proc/sys/net/ipv6
 
 conf_get() { sed -n "s/^[[:space:]]*$2[[:space:]]*=[[:space:]]*//p" "$CONF_DIR/$1.conf" | head -1; }
 nothing_of() {
-	if [ -e "$CONF_DIR/$1.conf" ] || [ -e "$PRIV_DIR/$1" ] || [ -e "$PRIV_DIR/.$1.partial" ]; then
+	if [ -e "$CONF_DIR/$1.conf" ] || [ -e "$PRIV_DIR/$1" ] || [ -e "$PRIV_DIR/.$1.partial" ] ||
+		[ -e "$PRIV_DIR/.$1.vzmove" ]; then
 		fail "$2: nothing of $1 is left" "$(ls -la "$CONF_DIR" "$PRIV_DIR")"
 	else
 		ok "$2: nothing of $1 is left"
@@ -128,6 +129,12 @@ expect_exit 44 cc import-vz "$A" --conf "$VZ/conf/501.conf"
 expect_exit 21 cc import-vz "$X" --conf "$VZ/conf/501.conf"
 expect_match 'vz501' "$OUT" "NAME taken by $A: refused naming it"
 nothing_of "$X" "import with a name in use"
+sed '/^NAME=/d; /^IP_ADDRESS=/d' "$VZ/conf/501.conf" > "$VZ/conf/noname.conf"
+asum=$(tree_sum "$PRIV_DIR/$A")
+expect_exit 21 cc import-vz "$X" --conf "$VZ/conf/noname.conf" --private "$PRIV_DIR/$A" --move
+expect_match 'inside cellctl' "$OUT" "the private area of $A: refused"
+nothing_of "$X" "import of a cellctl private area"
+[ "$(tree_sum "$PRIV_DIR/$A")" = "$asum" ] && ok "$A's private area stays" || fail "$A's private area stays" "$(ls -la "$PRIV_DIR")"
 grep -q "import-vz: translated   PHYSPAGES" "$LOG_FILE" && ok "the report is in the log" || fail "the report is in the log" "$(tail -5 "$LOG_FILE")"
 start_ct "$A"
 expect_output '^vz-one\.example\.com$' cc exec vz501 -- hostname
@@ -202,7 +209,10 @@ interrupt() { # ARGS...: import-vz X in the background, SIGINT once its partial 
 	# a tight poll (wait_for's 0.1 s steps can miss a --move, whose partial area lives for the
 	# re-own of the 10000 files only), then a short wait into the copy or the re-own
 	local i=0
-	while [ ! -e "$PRIV_DIR/.$X.partial" ] && [ $i -lt 4000 ]; do sleep 0.005; i=$((i + 1)); done
+	while [ ! -e "$PRIV_DIR/.$X.partial" ] && [ ! -e "$PRIV_DIR/.$X.vzmove" ] && [ $i -lt 4000 ]; do
+		sleep 0.005
+		i=$((i + 1))
+	done
 	sleep 0.02
 	kill -INT "$CC_PID" 2>/dev/null
 	wait "$CC_PID"
@@ -220,6 +230,36 @@ check "import-vz $X (move, 10000 more files)" cc import-vz "$X" --conf "$VZ/conf
 log "import --move of the busybox tree and 10000 files: $(($(ms) - t0)) ms"
 expect_match "^$(($(conf_get "$X" uid_base) + 1000))\$" "$(stat -c %u "$PRIV_DIR/$X/data/d99/f99")" "the last file re-owned"
 check "destroy $X" cc destroy "$X"
+
+log "---- a --move killed (SIGKILL) on the way: the next create of the CTID leaves the moved tree alone"
+# (the moved tree is the only copy: it is no create's leftover, never removed as one)
+vz_private 506
+sed "s|^IP_ADDRESS=.*|IP_ADDRESS=\"192.0.2.81\"|; s|^NAME=.*|NAME=\"vz506\"|" "$VZ/conf/501.conf" > "$VZ/conf/506.conf"
+python3 -c 'import os, sys
+for d in range(100):
+	p = os.path.join(sys.argv[1], "data", "d%d" % d)
+	os.makedirs(p)
+	for f in range(100):
+		with open(os.path.join(p, "f%d" % f), "w") as fh: fh.write("x")' "$VZ/private/506"
+cc_bg import-vz "$X" --conf "$VZ/conf/506.conf" --move
+i=0
+while [ ! -e "$PRIV_DIR/.$X.vzmove" ] && [ ! -e "$PRIV_DIR/.$X.partial" ] && [ ! -e "$PRIV_DIR/$X" ] && [ $i -lt 4000 ]; do
+	sleep 0.005
+	i=$((i + 1))
+done
+kill -KILL "$CC_PID" 2>/dev/null
+wait "$CC_PID" 2>/dev/null
+if [ -e "$CONF_DIR/$X.conf" ]; then
+	log "the import finished before the kill: nothing to check"
+	check "destroy $X" cc destroy "$X"
+else
+	cc create "$X" >/dev/null 2>&1
+	moved=$(ls -d "$PRIV_DIR/.$X.vzmove/data/d99" "$PRIV_DIR/$X/data/d99" 2>/dev/null | head -1)
+	[ -n "$moved" ] && ok "the killed move's tree survived the next create" ||
+		fail "the killed move's tree survived the next create" "$(ls -la "$PRIV_DIR" 2>&1)"
+	[ -e "$CONF_DIR/$X.conf" ] && cc destroy "$X" >/dev/null 2>&1
+	rm -rf "$PRIV_DIR/.$X.vzmove" "$PRIV_DIR/$X"
+fi
 
 log "---- --move across file systems: refused (exit 3, use --copy), the tree where it was"
 SHM=""

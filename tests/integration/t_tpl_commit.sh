@@ -134,6 +134,9 @@ expect_match "^$((base1 + 1000)):$((base1 + 1001))\$" "$(stat -c '%u:%g' "$PRIV_
 # one below the block size (container-relative already, as in a mapped private area: kept)
 echo h > "$PRIV_DIR/$S1/host-far" && chown 300000:300000 "$PRIV_DIR/$S1/host-far"
 echo h > "$PRIV_DIR/$S1/host-low" && chown 5:6 "$PRIV_DIR/$S1/host-low"
+# the guest's symlinks (to host paths, as the host sees them) and special files: packed as what they
+# are, never followed, never opened (a FIFO would hang the commit)
+ln -s /etc/shadow "$PRIV_DIR/$S1/leak" && ln -s /etc "$PRIV_DIR/$S1/leakdir" && mkfifo "$PRIV_DIR/$S1/fifo"
 # what a commit killed on the way leaves (its PID gone) is removed by the next one
 sleep 0 &
 dead=$!
@@ -147,6 +150,15 @@ check_archive app "copy, userns"
 l=$(tar_list "$TPL_DIR/cache/app.tar.zst")
 expect_match '^host-far 65534:65534 ' "$l" "an owner outside the block is packed as 65534"
 expect_match '^host-low 5:6 ' "$l" "an owner below the block size is kept"
+kinds=$(zstd -dc "$TPL_DIR/cache/app.tar.zst" | python3 -c 'import sys, tarfile
+for m in tarfile.open(fileobj=sys.stdin.buffer, mode="r|"):
+    n = m.name[2:] if m.name.startswith("./") else m.name
+    if n in ("leak", "leakdir", "fifo") or n.startswith("leakdir/"):
+        print(n, "sym" if m.issym() else "fifo" if m.isfifo() else "other", m.linkname, m.size)')
+expect_match '^leak sym /etc/shadow 0$' "$kinds" "a guest symlink to a host file is packed as the symlink"
+expect_match '^fifo fifo  0$' "$kinds" "a FIFO is packed as a FIFO"
+grep -q '^leakdir/' <<< "$kinds" && fail "a symlink to a host directory is not walked" "$kinds" ||
+	ok "a symlink to a host directory is not walked"
 expect_match '^700 |^600 ' "$(stat -c '%a ' "$TPL_DIR/cache/app.tar.zst")" "the archive is private (0600)"
 expect_match "^parent = busybox\$" "$(cat "$TPL_DIR/cache/app.origin" 2>&1)" "the origin names the parent"
 expect_match "^ctid = $S1\$" "$(cat "$TPL_DIR/cache/app.origin" 2>&1)" "the origin names the container"
