@@ -264,7 +264,7 @@ int ct_clone(const struct gconf *g, unsigned src, unsigned dst, const struct clo
 		cerr_replace(EX_SYSTEM, EINTR, "clone of container %u to %u interrupted", src, dst);
 	bool placed = false;
 	if (r == 0)
-		r = ct_place_new(c, tmp, root, &placed);
+		r = ct_place_new(c, tmp, root, true, &placed);
 	if (r < 0) {
 		remove_named(g, placed ? name : partial, NULL);
 		quota_ct_remove(g, dst);

@@ -282,25 +282,9 @@ int ct_import_vz(const struct gconf *g, unsigned ctid, const struct import_opts 
 	}
 	if (r < 0 && import_cancel)
 		cerr_replace(EX_SYSTEM, EINTR, "import of container %u interrupted", ctid);
-	_cleanup_free_ char *tmarker = xasprintf("%s/" CREATING_MARKER, tmp);
-	if (r == 0 && !o->move) {
-		int mfd = open(tmarker, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-		if (mfd < 0)
-			r = cerr(EX_SYSTEM, errno, "create %s", tmarker);
-		else
-			close(mfd);
-	}
-	if (r == 0) {
-		if (rename(tmp, root) < 0)
-			r = cerr(EX_SYSTEM, errno, "rename %s to %s", tmp, root);
-		else
-			placed = true;
-	}
+	/* (a moved tree gets no marker: see tmp above) */
 	if (r == 0)
-		r = ctconf_save(c);
-	_cleanup_free_ char *marker = xasprintf("%s/" CREATING_MARKER, root);
-	if (r == 0 && !o->move && unlink(marker) < 0)
-		log_warn("remove %s: %m", marker);
+		r = ct_place_new(c, tmp, root, !o->move, &placed);
 	if (r < 0) {
 		const char *at = placed ? root : tmp;
 		bool keep = false;

@@ -192,16 +192,18 @@ int ct_reserve_block(const struct gconf *g, struct ct_config *c, unsigned ctid, 
 	return param_set(c, param_find("uid_base"), b);
 }
 
-int ct_place_new(struct ct_config *c, const char *tmp, const char *root, bool *placed)
+int ct_place_new(struct ct_config *c, const char *tmp, const char *root, bool mark, bool *placed)
 {
 	/* the private area carries a marker until its config exists: a create killed in between
 	 * leaves something the next create recognises and removes */
 	*placed = false;
-	_cleanup_free_ char *tmarker = xasprintf("%s/" CREATING_MARKER, tmp);
-	int mfd = open(tmarker, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (mfd < 0)
-		return cerr(EX_SYSTEM, errno, "create %s", tmarker);
-	close(mfd);
+	if (mark) {
+		_cleanup_free_ char *tmarker = xasprintf("%s/" CREATING_MARKER, tmp);
+		int mfd = open(tmarker, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (mfd < 0)
+			return cerr(EX_SYSTEM, errno, "create %s", tmarker);
+		close(mfd);
+	}
 	if (rename(tmp, root) < 0)
 		return cerr(EX_SYSTEM, errno, "rename %s to %s", tmp, root);
 	*placed = true;
@@ -209,7 +211,7 @@ int ct_place_new(struct ct_config *c, const char *tmp, const char *root, bool *p
 	if (r < 0)
 		return r;
 	_cleanup_free_ char *marker = xasprintf("%s/" CREATING_MARKER, root);
-	if (unlink(marker) < 0)
+	if (mark && unlink(marker) < 0)
 		log_warn("remove %s: %m", marker);
 	return 0;
 }
@@ -336,7 +338,7 @@ int ct_create(const struct gconf *g, unsigned ctid, const struct create_opts *o)
 		r = cerr(EX_BADTEMPLATE, 0, "template %s has no init (/sbin/init, /etc/init or /bin/init)", tname);
 	bool placed = false;
 	if (r == 0)
-		r = ct_place_new(c, tmp, root, &placed);
+		r = ct_place_new(c, tmp, root, true, &placed);
 	if (r < 0 && placed) {
 		_cleanup_close_ int dfd = open(g->private_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		char name[16];

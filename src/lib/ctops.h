@@ -25,11 +25,12 @@ int ct_create(const struct gconf *g, unsigned ctid, const struct create_opts *o)
  * interrupted create or destroy of ctid are removed; cerr EX_PRIVEXISTS when the container (its
  * config or its private area) exists. */
 int ct_claim_new(const struct gconf *g, unsigned ctid);
-/* The last steps of making a new container whose private area was built in tmp: mark it
- * (CREATING_MARKER, so that a kill before its config exists leaves something ct_claim_new
- * removes), rename it to root, save c's config, drop the marker. *placed: the rename happened (on
- * failure the caller removes root, else tmp). cerr EX_SYSTEM, or ctconf_save's. */
-int ct_place_new(struct ct_config *c, const char *tmp, const char *root, bool *placed);
+/* The last steps of making a new container whose private area was built in tmp: with mark, mark
+ * it (CREATING_MARKER, so that a kill before its config exists leaves something ct_claim_new
+ * removes; not for a tree that is the only copy of its data), rename it to root, save c's config,
+ * drop the marker. *placed: the rename happened (on failure the caller removes root, else tmp).
+ * cerr EX_SYSTEM, or ctconf_save's. */
+int ct_place_new(struct ct_config *c, const char *tmp, const char *root, bool mark, bool *placed);
 /* A new container with a user namespace (c->userns) gets its id block: reserved for ctid in res
  * (idmap_reserve: held until the config recording it is written, then idmap_release) and
  * recorded as c's uid_base. Without a user namespace: nothing. idmap_reserve's errors. */

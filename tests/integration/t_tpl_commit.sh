@@ -13,19 +13,7 @@ command -v python3 >/dev/null || skip "python3 missing (the archives are read wi
 command -v zstd >/dev/null || skip "zstd missing"
 need_template
 leak_snapshot
-# private_dir and template_dir on an ext4 image, as in t_clone: the same on every kernel and /tmp
-# (the VM's 6.1 cannot idmap its tmpfs /tmp for the overlay containers with a user namespace)
-command -v mkfs.ext4 >/dev/null || skip "mkfs.ext4 (e2fsprogs) missing"
-modprobe loop 2>/dev/null
-truncate -s 256M "$TMPD/ext.img"
-mkfs.ext4 -q -F "$TMPD/ext.img" >/dev/null 2>&1 || skip "mkfs.ext4 failed"
-mkdir -p "$TMPD/ext"
-mount -o loop "$TMPD/ext.img" "$TMPD/ext" || skip "cannot loop-mount an ext4 image here"
-mkdir -p "$TMPD/ext/private" "$TMPD/ext/template/cache"
-cp "$TPL_DIR"/cache/busybox.tar* "$TMPD/ext/template/cache/"
-sed -i -e "s|^private_dir *=.*|private_dir  = $TMPD/ext/private|" -e "s|^template_dir *=.*|template_dir = $TMPD/ext/template|" "$CONF"
-PRIV_DIR=$TMPD/ext/private
-TPL_DIR=$TMPD/ext/template
+ext4_dirs 256 # the same on every kernel and temp dir (lib.sh)
 
 conf_get() { sed -n "s/^[[:space:]]*$2[[:space:]]*=[[:space:]]*//p" "$CONF_DIR/$1.conf" | head -1; }
 cache_state() { ls -A "$TPL_DIR/cache" | sort | tr '\n' ' '; }
