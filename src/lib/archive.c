@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "idshift.h"
 #include "fsutil.h"
 #include "tplarchive.h"
 #include "log.h"
@@ -31,18 +32,6 @@ static char *tpl_display_name(const char *archive)
 
 /* ---- extraction ---- */
 
-static uint32_t le32_get(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void le32_put(unsigned char *p, uint32_t v)
-{
-	p[0] = (unsigned char)v;
-	p[1] = (unsigned char)(v >> 8);
-	p[2] = (unsigned char)(v >> 16);
-	p[3] = (unsigned char)(v >> 24);
-}
 
 /* How ids move. Extraction (tpl_extract_opts): ids of the template go into the container's block
  * (+shift; below size when size is set). Packing a container (tpl_pack_opts, unshift): ids in
@@ -89,13 +78,6 @@ static bool move_id(struct idmove *o, int64_t id, int64_t *out)
 
 /* vfs capability xattr layout (linux/capability.h): magic_etc, 2 x (permitted, inheritable),
  * and for revision 3 the rootid. */
-#define VFS_CAP_REV_MASK 0xFF000000u
-#define VFS_CAP_REV1 0x01000000u
-#define VFS_CAP_REV2 0x02000000u
-#define VFS_CAP_REV3 0x03000000u
-#define VFS_CAP_SZ1 12
-#define VFS_CAP_SZ2 20
-#define VFS_CAP_SZ3 24
 
 /* Rewrite a security.capability value so that it belongs to the container's root: v1/v2 (root id
  * 0) become v3 with the root id moved; a v3 gets its root id moved. out holds VFS_CAP_SZ3 bytes. */

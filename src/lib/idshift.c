@@ -31,24 +31,7 @@ uint32_t idshift_id(const struct idshift *m, uint32_t id)
 	return id;
 }
 
-static uint32_t le32_get(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
-static void le32_put(unsigned char *p, uint32_t v)
-{
-	p[0] = (unsigned char)v;
-	p[1] = (unsigned char)(v >> 8);
-	p[2] = (unsigned char)(v >> 16);
-	p[3] = (unsigned char)(v >> 24);
-}
-
-#define VFS_CAP_REV_MASK 0xFF000000u
-#define VFS_CAP_REV1 0x01000000u
-#define VFS_CAP_REV2 0x02000000u
-#define VFS_CAP_REV3 0x03000000u
-#define VFS_CAP_SZ1 12
 
 int idshift_fcaps(const struct idshift *m, unsigned char *v, size_t size, bool *changed)
 {
@@ -56,9 +39,9 @@ int idshift_fcaps(const struct idshift *m, unsigned char *v, size_t size, bool *
 	if (size < 4)
 		return -EINVAL;
 	uint32_t rev = le32_get(v) & VFS_CAP_REV_MASK;
-	if ((rev == VFS_CAP_REV1 && size == VFS_CAP_SZ1) || (rev == VFS_CAP_REV2 && size == IDSHIFT_VFS_CAP_SZ2))
+	if ((rev == VFS_CAP_REV1 && size == VFS_CAP_SZ1) || (rev == VFS_CAP_REV2 && size == VFS_CAP_SZ2))
 		return 0;
-	if (rev != VFS_CAP_REV3 || size != IDSHIFT_VFS_CAP_SZ3)
+	if (rev != VFS_CAP_REV3 || size != VFS_CAP_SZ3)
 		return -EINVAL;
 	uint32_t root = le32_get(v + 20), nroot = idshift_id(m, root);
 	if (nroot != root) {

@@ -11,6 +11,29 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* security.capability values (linux/capability.h's vfs layout): magic_etc, 2 x (permitted,
+ * inheritable), and for revision 3 the root id, all little-endian 32-bit words. */
+#define VFS_CAP_REV_MASK 0xFF000000u
+#define VFS_CAP_REV1 0x01000000u
+#define VFS_CAP_REV2 0x02000000u
+#define VFS_CAP_REV3 0x03000000u
+#define VFS_CAP_SZ1 12
+#define VFS_CAP_SZ2 20
+#define VFS_CAP_SZ3 24
+
+static inline uint32_t le32_get(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static inline void le32_put(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)v;
+	p[1] = (unsigned char)(v >> 8);
+	p[2] = (unsigned char)(v >> 16);
+	p[3] = (unsigned char)(v >> 24);
+}
+
 #define IDSHIFT_MAX_RANGES 2
 
 struct idshift {
@@ -28,10 +51,6 @@ bool idshift_moves(const struct idshift *m);
 /* id through m (unchanged when no range holds it). */
 uint32_t idshift_id(const struct idshift *m, uint32_t id);
 
-/* vfs capability xattr (security.capability, linux/capability.h): magic_etc, 2 x (permitted,
- * inheritable), and for revision 3 the rootid, the host uid that is root for these caps. */
-#define IDSHIFT_VFS_CAP_SZ2 20
-#define IDSHIFT_VFS_CAP_SZ3 24
 /* Rewrite the security.capability value v (size bytes) in place for a tree moved through m: a
  * revision 3 value's rootid is mapped (it is a host uid: it moves with the tree); revision 1 and
  * 2 values (no rootid: root of every namespace) are left as they are. *changed says whether v was

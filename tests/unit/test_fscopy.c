@@ -113,7 +113,7 @@ static void make_tree(bool root)
 		assert_int_equal(lchown(p("src/link"), 100001, 100002), 0);
 		assert_int_equal(lchown(p("src/sub"), 70000, 70000), 0);
 		/* a file capability (cap_net_raw) of the old block's root, revision 3 */
-		unsigned char cap[IDSHIFT_VFS_CAP_SZ3] = {0};
+		unsigned char cap[VFS_CAP_SZ3] = {0};
 		put32(cap, 0x03000001u);
 		put32(cap + 4, 1u << 13);
 		put32(cap + 20, 100000);
@@ -188,12 +188,12 @@ static void test_copy(void **state)
 	assert_int_equal(lst("dst/link").st_gid, 300002);
 	assert_int_equal(lst("dst/sub").st_uid, 70000); /* outside the block: left alone */
 	unsigned char cap[32];
-	assert_int_equal(lgetxattr(p("dst/sparse"), "security.capability", cap, sizeof(cap)), IDSHIFT_VFS_CAP_SZ3);
+	assert_int_equal(lgetxattr(p("dst/sparse"), "security.capability", cap, sizeof(cap)), VFS_CAP_SZ3);
 	assert_int_equal(get32(cap + 20), 300000);
 	assert_int_equal(get32(cap + 4), 1u << 13);
 	/* the source is untouched */
 	assert_int_equal(lst("src/file").st_uid, 101000);
-	assert_int_equal(lgetxattr(p("src/sparse"), "security.capability", cap, sizeof(cap)), IDSHIFT_VFS_CAP_SZ3);
+	assert_int_equal(lgetxattr(p("src/sparse"), "security.capability", cap, sizeof(cap)), VFS_CAP_SZ3);
 	assert_int_equal(get32(cap + 20), 100000);
 }
 
@@ -220,7 +220,7 @@ static void test_reown(void **state)
 	assert_int_equal(lst("src/sub").st_uid, 70000);
 	assert_int_equal(lst("src/sub/deeper/inner").st_uid, 0);
 	unsigned char cap[32];
-	assert_int_equal(lgetxattr(p("src/sparse"), "security.capability", cap, sizeof(cap)), IDSHIFT_VFS_CAP_SZ3);
+	assert_int_equal(lgetxattr(p("src/sparse"), "security.capability", cap, sizeof(cap)), VFS_CAP_SZ3);
 	assert_int_equal(get32(cap + 20), 300000);
 	/* and back: the same tree as before */
 	struct idshift b = {0};
@@ -231,7 +231,7 @@ static void test_reown(void **state)
 	close(s);
 	assert_int_equal(lst("src/file").st_uid, 101000);
 	assert_int_equal(lst("src/file").st_mode & 07777, 04755);
-	assert_int_equal(lgetxattr(p("src/sparse"), "security.capability", cap, sizeof(cap)), IDSHIFT_VFS_CAP_SZ3);
+	assert_int_equal(lgetxattr(p("src/sparse"), "security.capability", cap, sizeof(cap)), VFS_CAP_SZ3);
 	assert_int_equal(get32(cap + 20), 100000);
 }
 

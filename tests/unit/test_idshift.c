@@ -73,7 +73,7 @@ static void test_fcaps(void **state)
 	assert_int_equal(idshift_add(&m, 0, 200000, 65536), 0);
 	bool ch;
 	/* v3, rootid 0 (container-relative) -> 200000 */
-	unsigned char v3[IDSHIFT_VFS_CAP_SZ3] = {0};
+	unsigned char v3[VFS_CAP_SZ3] = {0};
 	put32(v3, 0x03000001u);
 	put32(v3 + 4, 0x2000); /* cap_net_raw permitted */
 	put32(v3 + 20, 0);
@@ -88,7 +88,7 @@ static void test_fcaps(void **state)
 	assert_false(ch);
 	assert_int_equal(get32(v3 + 20), 70000);
 	/* v2: unchanged */
-	unsigned char v2[IDSHIFT_VFS_CAP_SZ2] = {0}, v2c[IDSHIFT_VFS_CAP_SZ2];
+	unsigned char v2[VFS_CAP_SZ2] = {0}, v2c[VFS_CAP_SZ2];
 	put32(v2, 0x02000001u);
 	put32(v2 + 4, 0x2000);
 	memcpy(v2c, v2, sizeof(v2));
@@ -101,7 +101,7 @@ static void test_fcaps(void **state)
 	assert_int_equal(idshift_fcaps(&m, v1, sizeof(v1), &ch), 0);
 	assert_false(ch);
 	/* malformed: v3 of the wrong size, unknown revision, too short */
-	assert_int_equal(idshift_fcaps(&m, v3, IDSHIFT_VFS_CAP_SZ2, &ch), -EINVAL);
+	assert_int_equal(idshift_fcaps(&m, v3, VFS_CAP_SZ2, &ch), -EINVAL);
 	put32(v2, 0x04000000u);
 	assert_int_equal(idshift_fcaps(&m, v2, sizeof(v2), &ch), -EINVAL);
 	assert_int_equal(idshift_fcaps(&m, v2, 3, &ch), -EINVAL);
