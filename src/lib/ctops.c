@@ -374,25 +374,42 @@ int ct_apply_limits(const struct gconf *g, const struct cg_paths *cg, const stru
 
 /* A state file whose init is gone: wait briefly for a monitor that is still cleaning up, then
  * clean up ourselves (only the cgroups recorded in it: one that is not, e.g. of another
- * installation, is left alone with a warning, and is not this command's error). */
-static void clear_stale(const struct gconf *g, unsigned ctid)
+ * installation, is left alone with a warning, and is not this command's error). A monitor that is
+ * still alive after that is at work without the CT lock (rebooting its guest, or a cleanup that
+ * takes long): EX_LOCKED, and nothing is touched, so that no start or destroy races it. */
+static int clear_stale(const struct gconf *g, unsigned ctid)
 {
 	struct cerr_saved es;
 	cerr_save(&es);
 	struct ct_state st;
+	int r = 0;
 	if (state_read(g, ctid, &st) < 0) {
-		/* no state: only a start killed before it recorded its cgroups leaves anything */
+		/* no state: only a start killed before it recorded its cgroups leaves anything, and a
+		 * monitor killed between the two unlinks of its cleanup its socket */
 		enum cg_mode mode;
 		struct cg_paths cg;
 		if (cg_detect(&mode) == 0 && cg_resolve(g, ctid, &cg) == 0)
 			cg_remove_leftovers(&cg);
+		int k = monitor_sock_clear_stale(g, ctid);
+		if (k > 0)
+			log_info("removed the socket of a dead monitor of container %u", ctid);
+		else if (k == -EBUSY)
+			log_warn("container %u has no state file, but a process listens on its monitor socket", ctid);
 	} else {
 		for (int i = 0; i < 100 && proc_alive(st.monitor_pid, st.monitor_start); i++)
 			usleep(50000);
-		if (!proc_alive(st.monitor_pid, st.monitor_start) && ct_cleanup(g, ctid, &st.cg, NULL) < 0)
+		if (proc_alive(st.monitor_pid, st.monitor_start))
+			r = -EBUSY;
+		else if (ct_cleanup(g, ctid, &st.cg, NULL) < 0)
 			log_warn("%s", cerr_msg() ? cerr_msg() : "cannot clean up after the container's last run");
 	}
 	cerr_restore(&es);
+	if (r < 0)
+		return cerr(EX_LOCKED, 0,
+			    "container %u: its monitor (pid %d) is still at work (a reboot of the guest, or a cleanup): "
+			    "try again",
+			    ctid, (int)st.monitor_pid);
+	return 0;
 }
 
 int ct_start(const struct gconf *g, unsigned ctid, bool force)
@@ -409,7 +426,10 @@ int ct_start(const struct gconf *g, unsigned ctid, bool force)
 		return cerr(EX_DISABLED, 0, "container %u is disabled (set --disabled no, or start --force)", ctid);
 	if (ct_running(g, ctid, NULL))
 		return cerr(EX_RUNNING, 0, "container %u is already running", ctid);
-	clear_stale(g, ctid);
+	if ((r = clear_stale(g, ctid)) < 0)
+		return r;
+	if (ct_running(g, ctid, NULL)) /* its monitor finished a reboot meanwhile */
+		return cerr(EX_RUNNING, 0, "container %u is already running", ctid);
 	if ((r = ct_ownership_resume(g, c)) < 0) /* never start half converted */
 		return r;
 	if (c->nnetif && (r = ct_check_net_conflicts(g, c)) < 0)
@@ -501,8 +521,12 @@ int ct_stop(const struct gconf *g, unsigned ctid, bool fast, int timeout_s)
 	log_set_ctid(ctid);
 	struct ct_state st;
 	if (!ct_running(g, ctid, &st)) {
-		clear_stale(g, ctid);
-		return cerr(EX_NOTRUNNING, 0, "container %u is not running", ctid);
+		if ((r = clear_stale(g, ctid)) == 0)
+			return cerr(EX_NOTRUNNING, 0, "container %u is not running", ctid);
+		/* its monitor is still at work: a guest reboot that has finished by now is stopped */
+		if (!ct_running(g, ctid, &st))
+			return r;
+		cerr_clear();
 	}
 	if (timeout_s < 0) {
 		struct ct_config *c = NULL;
@@ -575,7 +599,8 @@ int ct_destroy(const struct gconf *g, unsigned ctid)
 		return cerr(EX_NOCONF, errno, "container %u does not exist (%s)", ctid, cpath);
 	if (ct_running(g, ctid, NULL))
 		return cerr(EX_RUNNING, 0, "container %u is running: stop it first", ctid);
-	clear_stale(g, ctid);
+	if ((r = clear_stale(g, ctid)) < 0)
+		return r;
 	/* in three steps, each of which a SIGKILL may end: the private area is renamed away (the
 	 * container reads as deleted from here on), the config becomes the .destroyed copy, then the
 	 * tree goes. Whatever is left, the next command for this CTID finishes (remove_partials). */

@@ -53,6 +53,29 @@ int monitor_connect(const struct gconf *g, unsigned ctid, const char *cmd)
 	return take_fd(&fd);
 }
 
+int monitor_sock_clear_stale(const struct gconf *g, unsigned ctid)
+{
+	struct sockaddr_un sa;
+	if (sock_addr(g, ctid, &sa) < 0)
+		return 0;
+	struct stat st;
+	if (lstat(sa.sun_path, &st) < 0)
+		return 0;
+	if (!S_ISSOCK(st.st_mode)) {
+		unlink(sa.sun_path);
+		return 1;
+	}
+	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return 0;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+		return -EBUSY; /* somebody listens there */
+	if (errno != ECONNREFUSED)
+		return 0;
+	unlink(sa.sun_path);
+	return 1;
+}
+
 int monitor_wait_ready(const struct gconf *g, unsigned ctid, uint64_t since_ms, int timeout_s)
 {
 	_cleanup_close_ int fd = monitor_connect(g, ctid, "wait");

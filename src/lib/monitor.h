@@ -22,6 +22,11 @@ void monitor_run(const struct gconf *g, struct ct_config *c, const struct cg_pat
  * Returns the connected socket or -errno. */
 int monitor_connect(const struct gconf *g, unsigned ctid, const char *cmd);
 
+/* Under the CT lock, with no state file: remove this CTID's monitor socket when nobody listens on
+ * it (left by a monitor killed at a bad moment). 1 when one was removed, 0 when there was none (or
+ * it cannot be told), -EBUSY when a process still listens on it. */
+int monitor_sock_clear_stale(const struct gconf *g, unsigned ctid);
+
 /* start --wait: ask the monitor of container ctid, which answers once the guest has booted
  * (READY=1 from systemd, or the boot scripts of other inits finished), or hangs up when the
  * container stops. Waits until timeout_s seconds after since_ms (now_ms() clock). 0 booted;

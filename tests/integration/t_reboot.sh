@@ -34,6 +34,27 @@ for i in 1 2 3; do
 		break
 	fi
 done
+# A destroy (or start) in the window of a reboot, when status says down because the old init is
+# gone and the monitor is starting the new one without the CT lock, must not act on the container:
+# before, it waited 5 s for the monitor, gave up and removed the private area of a running guest.
+seen=0
+for i in 1 2; do
+	timeout 30 nsenter --net="/run/netns/$NS" -- "$CELLCTL" exec "$CT" -- reboot >/dev/null 2>&1 &
+	rb=$!
+	for _ in $(seq 300); do
+		if is_down "$CT"; then
+			seen=$((seen + 1))
+			run cc destroy "$CT"
+			[ "$RC" = 9 ] || [ "$RC" = 32 ] && ok "destroy during reboot $i refused (exit $RC)" ||
+				fail "destroy during reboot $i refused with 9 or 32" "exit $RC: $OUT"
+			break
+		fi
+		sleep 0.01
+	done
+	wait "$rb" 2>/dev/null
+	wait_for 60 is_running "$CT" || fail "the container runs again after reboot $i" "$(ct_status "$CT")"
+done
+[ "$seen" -gt 0 ] || echo "# the reboot window was not seen by status: destroy during reboot not tried"
 expect_output '^CTID '"$CT"' exist running$' cc status "$CT"
 expect_output '(^|/)init' sh -c "nsenter --net=/run/netns/$NS -- $CELLCTL exec $CT -- cat /proc/1/cmdline | tr '\\0' ' '"
 expect_output '^reboot-guest$' cc exec "$CT" -- hostname
