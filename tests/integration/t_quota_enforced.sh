@@ -13,6 +13,7 @@
 #   - --diskinodes 1000:1200 stops file creation at 1200 inodes
 #   - df -P / inside shows the soft limit as the size and the usage as used (copy and overlay); the
 #     inode soft limit is the total of statfs
+#   - the same df on XFS mounted with pquota (when mkfs.xfs is there), copy and overlay
 #   - destroy clears the project's entry: a new container with the same CTID starts from zero
 # timeout: 900
 . "$(dirname "$0")/lib.sh"
@@ -198,5 +199,53 @@ if [ -n "$up_kb" ] && [ "$up_kb" -ge $((ovl_kb + bb_kb / 2)) ]; then ok "the cop
 	fail "usage after copy-up ${up_kb:-?} KB (before $ovl_kb, busybox $bb_kb KB)" "$OUT"; fi
 check "stop $C" cc stop "$C" --fast
 check "destroy $C" cc destroy "$C"
+
+# ---- XFS (pquota): df inside shows the quota too, both layouts ----
+XIMG=$TMPD/xfs.img
+XFS=$TMPD/xfs
+if ! command -v mkfs.xfs >/dev/null; then
+	log "XFS part left out: mkfs.xfs (xfsprogs) missing"
+elif ! { truncate -s 320M "$XIMG" && mkfs.xfs -q -f "$XIMG" >/dev/null 2>&1 && mkdir -p "$XFS" &&
+	mount -o loop,pquota "$XIMG" "$XFS" 2>/dev/null; }; then
+	log "XFS part left out: this kernel cannot mount XFS with pquota"
+else
+	log "XFS: $(awk -v m="$XFS" '$2 == m {print $1, $4}' /proc/mounts)"
+	mkdir -p "$XFS/private" "$XFS/template/cache"
+	cp "$TPL_DIR"/cache/busybox.tar* "$XFS/template/cache/"
+	sed -i "s|^private_dir .*|private_dir  = $XFS/private|; s|^template_dir .*|template_dir = $XFS/template|" "$CONF"
+	D=$(ctid 4)
+	E=$(ctid 5)
+	create_ct "$D" --diskspace 30M:40M
+	start_ct "$D"
+	run cc quota "$D"
+	xkb=$(printf '%s\n' "$OUT" | awk '$1 == "1k-blocks" {sub(/\*$/, "", $2); print $2}')
+	expect_match '^ *1k-blocks +[0-9]+ +30720 +40960' "$OUT" "XFS: quota shows 30720:40960 KB limits"
+	read -r df_size df_used <<< "$(df_in "$D")"
+	run cc exec "$D" -- df -h /
+	log "df -h / inside $D (XFS, copy, --diskspace 30M:40M):"; printf "%s\n" "$OUT" | sed "s/^/#   /"
+	df_size_ok "$df_size" 30720 "XFS copy: df / inside shows the soft limit 30M as the size"
+	df_size_ok "$df_used" "${xkb:-0}" "XFS copy: df used = the quota's usage (${xkb:-?} KB)"
+	check "write 8 MiB inside $D" cc exec "$D" -- dd if=/dev/zero of=/small bs=1M count=8
+	read -r _ df_used2 <<< "$(df_in "$D")"
+	if [ -n "$df_used2" ] && [ -n "$df_used" ] && [ $((df_used2 - df_used)) -ge 8000 ] && [ $((df_used2 - df_used)) -le 8400 ]; then
+		ok "XFS copy: df used grows by the 8 MiB written (${df_used} -> ${df_used2} KB)"; else
+		fail "XFS copy: df used ${df_used:-?} -> ${df_used2:-?} KB after writing 8192 KB"; fi
+	create_ct "$E" --layout overlay --diskspace 20M:25M
+	start_ct "$E"
+	read -r df_size df_used <<< "$(df_in "$E")"
+	run cc exec "$E" -- df -h /
+	log "df -h / inside $E (XFS, overlay, --diskspace 20M:25M):"; printf "%s\n" "$OUT" | sed "s/^/#   /"
+	df_size_ok "$df_size" 20480 "XFS overlay: df / inside shows the soft limit 20M as the size"
+	check "write 8 MiB inside $E" cc exec "$E" -- dd if=/dev/zero of=/small bs=1M count=8
+	read -r _ df_used2 <<< "$(df_in "$E")"
+	if [ -n "$df_used2" ] && [ -n "$df_used" ] && [ $((df_used2 - df_used)) -ge 8000 ] && [ $((df_used2 - df_used)) -le 8400 ]; then
+		ok "XFS overlay: df used grows by the 8 MiB written (${df_used} -> ${df_used2} KB)"; else
+		fail "XFS overlay: df used ${df_used:-?} -> ${df_used2:-?} KB after writing 8192 KB"; fi
+	for ct in "$D" "$E"; do
+		check "stop $ct" cc stop "$ct" --fast
+		check "destroy $ct" cc destroy "$ct"
+	done
+	umount "$XFS" || fail "umount the XFS image"
+fi
 
 finish
