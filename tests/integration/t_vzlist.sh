@@ -80,6 +80,17 @@ else
 	expect_match "^ *$A -$" "$OUT" "laverage without PSI: -"
 fi
 expect_match "^ *$B -$" "$OUT" "laverage of a stopped container: -"
+if [ "$psi" = 1 ]; then
+	# a busy loop held to 10% of a CPU waits most of the time: the pressure rises
+	check "set $A --cpulimit 10" cc set "$A" --cpulimit 10
+	cc_bg exec "$A" -- sh -c 'echo $$ > /busy.pid; while :; do :; done'
+	la_high() { cc list -H -o laverage -N alpha | awk -F/ '{exit !($1 >= 20)}'; }
+	if wait_for 30 la_high; then ok "laverage rises under a CPU limit"; else fail "laverage under a CPU limit" "$(cc list -o ctid,laverage)"; fi
+	run cc list -o ctid,laverage -N alpha
+	log "busy at --cpulimit 10:"; printf '%s\n' "$OUT" | sed 's/^/#   /'
+	check "end the busy loop" cc exec "$A" -- sh -c 'kill $(cat /busy.pid)'
+	wait "$CC_PID" 2>/dev/null
+fi
 expect_output '^ +CTID LAVERAGE$' cc list -o ctid,laverage
 check "list -s -laverage" cc list -a -s -laverage
 run cc list -a -j -o ctid,laverage
