@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "ctops.h"
 #include "error.h"
+#include "json.h"
 #include "log.h"
 #include "monitor.h"
 #include "util.h"
@@ -220,17 +221,66 @@ int cmd_restart(struct gconf *g, int argc, char **argv)
 	return 0;
 }
 
-const struct cli_cmd cli_status = {"status", cmd_status, "CTID", NULL, CLI_CTID,
+static const struct cli_opt status_opts[] = {
+	{'j', "json", 'j', NULL, "a JSON object: ctid, exist, running, name", false},
+	{0, NULL, 0, NULL, NULL, false},
+};
+const struct cli_cmd cli_status = {"status", cmd_status, "CTID", status_opts, CLI_CTID,
 				   "Say whether the container exists and runs: CTID N deleted|exist down|exist running."};
 
 int cmd_status(struct gconf *g, int argc, char **argv)
 {
 	unsigned ctid;
-	int r = one_ctid(g, argc, argv, &ctid, "status CTID");
+	int r = one_ctid(g, argc, argv, &ctid, "status CTID [-j]");
 	if (r < 0)
 		return r;
-	static const char *words[] = {"deleted", "exist down", "exist running"};
-	printf("CTID %u %s\n", ctid, words[ct_status(g, ctid)]);
+	bool json = false;
+	struct cli_parse p;
+	cli_parse_init(&p, &cli_status, argc, argv, 2);
+	const char *v;
+	while ((r = cli_next(&p, &v)) != CLI_END) {
+		switch (r) {
+		case 'j':
+			json = true;
+			break;
+		case CLI_ARG:
+			return cli_usage("status: unknown option '%s'", v);
+		default:
+			return r;
+		}
+	}
+	int st = ct_status(g, ctid);
+	if (!json) {
+		static const char *words[] = {"deleted", "exist down", "exist running"};
+		printf("CTID %u %s\n", ctid, words[st]);
+		return 0;
+	}
+	/* the name from the config; a config that does not load has none here (status still answers) */
+	struct ct_config *c = NULL;
+	struct cerr_saved es;
+	cerr_save(&es);
+	if (st != 0 && ctconf_load(g, ctid, &c) < 0)
+		c = NULL;
+	cerr_restore(&es);
+	struct json j;
+	json_init(&j);
+	json_obj(&j);
+	json_key(&j, "ctid");
+	json_u64(&j, ctid);
+	json_key(&j, "exist");
+	json_bool(&j, st != 0);
+	json_key(&j, "running");
+	json_bool(&j, st == 2);
+	json_key(&j, "name");
+	if (c && c->name)
+		json_str(&j, c->name);
+	else
+		json_null(&j);
+	json_end(&j);
+	_cleanup_free_ char *text = json_done(&j);
+	fputs(text, stdout);
+	if (c)
+		ctconf_free(c);
 	return 0;
 }
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* list: vzlist-style table or JSON */
 #include <ctype.h>
+#include <fnmatch.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -20,6 +21,8 @@ struct row {
 	bool running;
 	struct ct_state st;
 	int nproc;
+	bool have_la; /* la holds the CPU pressure (running, laverage wanted, PSI on) */
+	double la[3];
 	bool have_ub; /* ub holds the beancounters (running, and some column wants them) */
 	struct cg_stat ub[CG_RES_N];
 	/* the counters of each of c's interfaces (running, and some column wants them), read once
@@ -40,6 +43,8 @@ struct field {
 };
 static const struct field fields[] = {
 	{"ctid", "CTID", 10, true, NULL, ""},
+	{"veid", "CTID", 10, true, NULL, ""}, /* vzlist's older name of ctid */
+	{"laverage", "LAVERAGE", -14, false, NULL, ""},
 	{"numproc", "NPROC", 10, true, NULL, ""},
 	{"status", "STATUS", -9, false, NULL, ""},
 	{"private", "PRIVATE", -32, false, NULL, ""},
@@ -108,9 +113,12 @@ static void field_value(const struct row *r, const struct field *f, const struct
 			f->p->col.print(c, buf, len);
 		else
 			param_print(f->p, c, buf, len);
-	} else if (strcmp(n, "ctid") == 0)
+	} else if (strcmp(n, "ctid") == 0 || strcmp(n, "veid") == 0)
 		snprintf(buf, len, "%u", r->ctid);
-	else if (strcmp(n, "numproc") == 0) {
+	else if (strcmp(n, "laverage") == 0) {
+		if (r->have_la)
+			snprintf(buf, len, "%.2f/%.2f/%.2f", r->la[0], r->la[1], r->la[2]);
+	} else if (strcmp(n, "numproc") == 0) {
 		if (r->running)
 			snprintf(buf, len, "%d", r->nproc);
 	} else if (strcmp(n, "status") == 0)
@@ -138,6 +146,16 @@ static void field_value(const struct row *r, const struct field *f, const struct
 	}
 }
 
+/* A value that starts with a decimal number (laverage "0.25/0.10/0.05": its first average). */
+static bool lead_num(const char *s, double *v)
+{
+	if (*s < '0' || *s > '9')
+		return false;
+	char *end;
+	*v = strtod(s, &end);
+	return *end == 0 || *end == '/';
+}
+
 static const struct gconf *sort_g;
 static const struct field *sort_f;
 static bool sort_rev;
@@ -148,8 +166,11 @@ static int cmp_rows(const void *a, const void *b)
 	field_value(b, sort_f, sort_g, y, sizeof(y));
 	uint64_t nx, ny;
 	int r;
+	double dx, dy;
 	if (parse_u64(x, &nx) == 0 && parse_u64(y, &ny) == 0)
 		r = nx < ny ? -1 : nx > ny;
+	else if (lead_num(x, &dx) && lead_num(y, &dy))
+		r = dx < dy ? -1 : dx > dy;
 	else
 		r = strcmp(x, y);
 	if (r == 0)
@@ -159,7 +180,9 @@ static int cmp_rows(const void *a, const void *b)
 
 struct list_scan {
 	const struct gconf *g;
-	bool all, stopped_only, want_ub, want_ifs;
+	bool all, stopped_only, want_ub, want_ifs, want_la;
+	/* vzlist's filters: globs on the hostname, name and description (NULL: no filter) */
+	const char *f_hostname, *f_name, *f_desc;
 	struct row *rows;
 	unsigned nr, cap;
 };
@@ -180,12 +203,23 @@ static bool want_row(unsigned ctid, void *arg)
 	return !((!s->all && !s->stopped_only && !w->running) || (s->stopped_only && w->running));
 }
 
+/* Does value (NULL: unset, matches nothing) match the glob pat (NULL: no filter)? */
+static bool glob_ok(const char *pat, const char *value)
+{
+	return !pat || (value && fnmatch(pat, value, 0) == 0);
+}
+
 /* The row want_row prepared, with its config (NULL: a broken one still lists, with "-"). */
 static int add_row(unsigned ctid, struct ct_config **c, void *arg)
 {
 	(void)ctid;
 	struct list_scan *s = arg;
 	struct row *w = &s->rows[s->nr];
+	if (!glob_ok(s->f_hostname, *c ? (*c)->hostname : NULL) || !glob_ok(s->f_name, *c ? (*c)->name : NULL) ||
+	    !glob_ok(s->f_desc, *c ? (*c)->description : NULL)) {
+		cerr_clear();
+		return 0; /* filtered out: the slot is reused, ctconf_foreach_wanted frees *c */
+	}
 	w->c = *c;
 	*c = NULL; /* the row keeps it */
 	cerr_clear();
@@ -193,6 +227,8 @@ static int add_row(unsigned ctid, struct ct_config **c, void *arg)
 		const struct cg_ops *ops = cg_backend(w->st.cg.mode);
 		int k = ops->nproc(&w->st.cg);
 		w->nproc = k < 0 ? 0 : k;
+		if (s->want_la)
+			w->have_la = cg_cpu_pressure(&w->st.cg, w->la) == 0;
 		if (s->want_ub && ops->stats)
 			w->have_ub = ops->stats(&w->st.cg, w->ub) == 0;
 		for (unsigned i = 0; s->want_ifs && w->c && i < w->c->nnetif; i++)
@@ -214,6 +250,10 @@ static const struct cli_opt list_opts[] = {
 	{'a', "all", 'a', NULL, "stopped containers too", false},
 	{'S', "stopped", 'S', NULL, "only stopped containers", false},
 	{'H', "no-header", 'H', NULL, "no header line", false},
+	{'n', "name", 'n', NULL, "the name column instead of the hostname (default columns)", false},
+	{'h', "hostname", 0, "GLOB", "only containers whose hostname matches", false},
+	{'N', "name_filter", 'N', "GLOB", "only containers whose name matches", false},
+	{'d', "description", 'd', "GLOB", "only containers whose description matches", false},
 	{'o', "output", 'o', "FIELD,...", "these columns (ctid, hostname, ip, ..., parameters, beancounters)", false},
 	{'s', "sort", 's', "[-]FIELD", "sort by this column (-: descending)", false},
 	{'j', "json", 'j', NULL, "a JSON array of objects", false},
@@ -224,8 +264,8 @@ const struct cli_cmd cli_list = {"list", cmd_list, NULL, list_opts, 0, "A vzlist
 
 int cmd_list(struct gconf *g, int argc, char **argv)
 {
-	bool all = false, stopped_only = false, header = true, json = false;
-	const char *ofields = NULL, *sortf = NULL;
+	bool all = false, stopped_only = false, header = true, json = false, names = false;
+	const char *ofields = NULL, *sortf = NULL, *f_hostname = NULL, *f_name = NULL, *f_desc = NULL;
 	struct cli_parse p;
 	cli_parse_init(&p, &cli_list, argc, argv, 1);
 	const char *ov;
@@ -243,6 +283,18 @@ int cmd_list(struct gconf *g, int argc, char **argv)
 			break;
 		case 'j':
 			json = true;
+			break;
+		case 'n':
+			names = true;
+			break;
+		case 'h':
+			f_hostname = ov;
+			break;
+		case 'N':
+			f_name = ov;
+			break;
+		case 'd':
+			f_desc = ov;
 			break;
 		case '1':
 			header = false;
@@ -264,10 +316,11 @@ int cmd_list(struct gconf *g, int argc, char **argv)
 	struct field tmp[32];
 	const struct field *cols[32];
 	unsigned ncols = 0;
-	bool want_ub = false, want_ifs = false;
+	bool want_ub = false, want_ifs = false, want_la = false;
 	_cleanup_free_ char *spec = xstrdup(ofields ? ofields
 						    : json ? "ctid,hostname,name,status,ip,numproc,ostemplate,uuid,userns,onboot,private"
-							   : "ctid,numproc,status,ip,hostname");
+							   : names ? "ctid,numproc,status,ip,name"
+								   : "ctid,numproc,status,ip,hostname");
 	char *save = NULL;
 	for (char *t = strtok_r(spec, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 		if (ncols >= ARRAY_SIZE(cols))
@@ -278,6 +331,7 @@ int cmd_list(struct gconf *g, int argc, char **argv)
 		cols[ncols++] = f;
 		want_ub |= is_ubc_field(f->name);
 		want_ifs |= is_ifstat_field(f->name);
+		want_la |= strcmp(f->name, "laverage") == 0;
 	}
 	struct field stmp;
 	if (sortf) {
@@ -287,10 +341,12 @@ int cmd_list(struct gconf *g, int argc, char **argv)
 			return cerr(EX_BADSYNTAX, 0, "list: unknown sort field '%s'", sortf);
 		want_ub |= is_ubc_field(sort_f->name);
 		want_ifs |= is_ifstat_field(sort_f->name);
+		want_la |= strcmp(sort_f->name, "laverage") == 0;
 	}
 
 	struct list_scan s = {.g = g, .all = all, .stopped_only = stopped_only, .want_ub = want_ub,
-			      .want_ifs = want_ifs};
+			      .want_ifs = want_ifs, .want_la = want_la, .f_hostname = f_hostname, .f_name = f_name,
+			      .f_desc = f_desc};
 	r = ctconf_foreach_wanted(g, CTCONF_EACH_BROKEN, want_row, add_row, &s);
 	if (r < 0) {
 		free_rows(s.rows, s.nr);
@@ -316,7 +372,13 @@ int cmd_list(struct gconf *g, int argc, char **argv)
 				uint64_t num;
 				if (!val[0])
 					json_null(&j);
-				else if (cols[k]->number && parse_u64(val, &num) == 0)
+				else if (strcmp(cols[k]->name, "laverage") == 0) {
+					/* vzlist: an array of the three averages */
+					json_arr(&j);
+					for (unsigned a = 0; a < 3; a++)
+						json_numf(&j, "%.2f", rows[i].la[a]);
+					json_end(&j);
+				} else if (cols[k]->number && parse_u64(val, &num) == 0)
 					json_numf(&j, "%s", val);
 				else
 					json_str(&j, val);

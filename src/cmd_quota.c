@@ -15,17 +15,36 @@
 #include "report.h"
 #include "util.h"
 
-const struct cli_cmd cli_quota = {"quota", cmd_quota, "CTID", NULL, CLI_CTID,
+static const struct cli_opt quota_opts[] = {
+	{'j', "json", 'j', NULL, "a JSON object instead of the table", false},
+	{0, NULL, 0, NULL, NULL, false},
+};
+const struct cli_cmd cli_quota = {"quota", cmd_quota, "CTID", quota_opts, CLI_CTID,
 				  "Disk usage and limits of the container, vzquota style."};
 
 int cmd_quota(struct gconf *g, int argc, char **argv)
 {
-	if (argc != 2)
-		return cerr(argc < 2 ? EX_NOTENOUGH : EX_BADSYNTAX, 0, "usage: cellctl quota CTID");
+	if (argc < 2)
+		return cerr(EX_NOTENOUGH, 0, "usage: cellctl quota CTID [-j]");
 	unsigned ctid;
 	int r = cli_ctid(g, argv[1], &ctid);
 	if (r < 0)
 		return r;
+	bool json = false;
+	struct cli_parse p;
+	cli_parse_init(&p, &cli_quota, argc, argv, 2);
+	const char *v;
+	while ((r = cli_next(&p, &v)) != CLI_END) {
+		switch (r) {
+		case 'j':
+			json = true;
+			break;
+		case CLI_ARG:
+			return cli_usage("quota: unknown option '%s'", v);
+		default:
+			return r;
+		}
+	}
 	struct ct_config *c = NULL;
 	if ((r = ctconf_load(g, ctid, &c)) < 0)
 		return r;
@@ -34,7 +53,7 @@ int cmd_quota(struct gconf *g, int argc, char **argv)
 	ctconf_free(c);
 	if (r < 0)
 		return r;
-	_cleanup_free_ char *t = quota_format_table(&q, (int64_t)time(NULL));
+	_cleanup_free_ char *t = json ? quota_format_json(ctid, &q) : quota_format_table(&q, (int64_t)time(NULL));
 	fputs(t, stdout);
 	return 0;
 }

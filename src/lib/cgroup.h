@@ -102,6 +102,14 @@ struct cg_ops {
 	int (*stats)(const struct cg_paths *p, struct cg_stat st[CG_RES_N]);
 };
 const struct cg_ops *cg_backend(enum cg_mode mode);
+/* The CPU pressure of the container: avg10, avg60 and avg300 of the "some" line of the unified
+ * limit cgroup's cpu.pressure (PSI: the percentage of time some task waited for a CPU) into
+ * avg[3]. -ENOENT when there is none (no unified hierarchy, PSI off, container gone). Records no
+ * error. */
+int cg_cpu_pressure(const struct cg_paths *p, double avg[3]);
+/* Pure: the three averages of the line named line ("some", "full") of a PSI file's text; -ENOENT
+ * without that line, -EINVAL when it is malformed (or an average is over 100). */
+int cg_psi_parse(const char *text, const char *line, double avg[3]);
 /* Is every hierarchy's limit cgroup still the one recorded at start? 0 yes; -ENOENT one is gone;
  * -ESTALE one is another cgroup or has no recorded identity (EX_CGFOREIGN recorded, naming it).
  * For code outside this module that joins the container's cgroups (exec). */

@@ -385,3 +385,48 @@ int cg1_stats(const struct cg_paths *p, struct cg_stat st[CG_RES_N])
 	return 0;
 }
 
+
+/* ---- CPU pressure (list's laverage) ---- */
+
+int cg_psi_parse(const char *text, const char *line, double avg[3])
+{
+	static const char *const keys[3] = {"avg10=", "avg60=", "avg300="};
+	size_t ll = strlen(line);
+	for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+		if (strncmp(l, line, ll) != 0 || l[ll] != ' ')
+			continue;
+		const char *s = l + ll;
+		for (unsigned i = 0; i < 3; i++) {
+			while (*s == ' ')
+				s++;
+			size_t kl = strlen(keys[i]);
+			if (strncmp(s, keys[i], kl) != 0)
+				return -EINVAL;
+			s += kl;
+			if (*s < '0' || *s > '9')
+				return -EINVAL;
+			char *end;
+			errno = 0;
+			double v = strtod(s, &end);
+			if (errno || (*end != ' ' && *end != '\n' && *end != 0) || v > 100.0)
+				return -EINVAL;
+			avg[i] = v;
+			s = end;
+		}
+		return 0;
+	}
+	return -ENOENT;
+}
+
+int cg_cpu_pressure(const struct cg_paths *p, double avg[3])
+{
+	int hi = cg_hier_index(p, "unified");
+	if (hi < 0)
+		return -ENOENT;
+	_cleanup_close_ int dir = st_open(&p->h[hi]);
+	_cleanup_free_ char *text = NULL;
+	int r = st_read(dir, "cpu.pressure", &text);
+	if (r < 0)
+		return r;
+	return cg_psi_parse(text, "some", avg);
+}

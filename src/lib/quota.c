@@ -22,6 +22,7 @@
 
 #include "error.h"
 #include "fsutil.h"
+#include "json.h"
 #include "log.h"
 #include "util.h"
 
@@ -132,6 +133,65 @@ char *quota_format_table(const struct quota_info *q, int64_t now)
 			q->from_quota ? "from the filesystem's accounting" : "from a walk of the private area");
 	fclose(f);
 	return out;
+}
+
+static void json_limit(struct json *j, const char *key, bool known, uint64_t used, uint64_t soft, uint64_t hard,
+		       int64_t until, bool enforced)
+{
+	json_key(j, key);
+	json_obj(j);
+	json_key(j, "used");
+	if (known)
+		json_u64(j, used);
+	else
+		json_null(j);
+	json_key(j, "soft");
+	if (soft == QUOTA_NONE)
+		json_null(j);
+	else
+		json_u64(j, soft);
+	json_key(j, "hard");
+	if (hard == QUOTA_NONE)
+		json_null(j);
+	else
+		json_u64(j, hard);
+	bool ov = known && over(used, soft, hard);
+	json_key(j, "over");
+	json_bool(j, ov);
+	json_key(j, "grace_until");
+	if (ov && enforced && until > 0)
+		json_i64(j, until);
+	else
+		json_null(j);
+	json_end(j);
+}
+
+char *quota_format_json(unsigned ctid, const struct quota_info *q)
+{
+	struct json j;
+	json_init(&j);
+	json_obj(&j);
+	json_nl(&j, 2);
+	json_key(&j, "ctid");
+	json_u64(&j, ctid);
+	json_nl(&j, 2);
+	json_key(&j, "projid");
+	json_u64(&j, q->projid);
+	json_nl(&j, 2);
+	json_key(&j, "enforced");
+	json_bool(&j, q->enforced);
+	json_nl(&j, 2);
+	json_key(&j, "usage_from");
+	json_str(&j, !q->known ? NULL : q->from_quota ? "quota" : "walk");
+	json_nl(&j, 2);
+	json_key(&j, "reason");
+	json_str(&j, q->enforced || !q->reason[0] ? NULL : q->reason);
+	json_nl(&j, 2);
+	json_limit(&j, "blocks_kb", q->known, q->used_kb, q->bsoft_kb, q->bhard_kb, q->btime, q->enforced);
+	json_nl(&j, 2);
+	json_limit(&j, "inodes", q->known, q->used_inodes, q->isoft, q->ihard, q->itime, q->enforced);
+	json_end_nl(&j, 0);
+	return json_done(&j);
 }
 
 /* ---- quotactl ---- */

@@ -68,6 +68,11 @@ uint64_t quota_inodes_to_q(uint64_t n);
 uint64_t quota_from_q(uint64_t v);
 /* The vzquota-style table of `cellctl quota` (malloc'd). now: for the grace column. */
 char *quota_format_table(const struct quota_info *q, int64_t now);
+/* The same as a JSON object (malloc'd, ending in a newline): ctid, projid, enforced, usage_from
+ * ("quota", "walk", null when unknown), reason (why not enforced, else null), and blocks_kb and
+ * inodes, each {used, soft, hard, over, grace_until}: null for unknown usage, for no limit and
+ * for no grace period running (grace_until: its end in Unix time). */
+char *quota_format_json(unsigned ctid, const struct quota_info *q);
 
 /* ---- the filesystem ---- */
 /* Describe the filesystem holding path (0, fs filled; fs->enforced tells whether limits work).

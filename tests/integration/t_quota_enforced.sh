@@ -11,6 +11,9 @@
 #     5% of what is on disk, with '*' over the soft limit; quota-report exits 2 (at the hard limit)
 #   - set --diskspace 80M:100M on the running container lets the writes continue at once
 #   - --diskinodes 1000:1200 stops file creation at 1200 inodes
+#   - df -P / inside shows the soft limit as the size and the usage as used (copy and overlay); the
+#     inode soft limit is the total of statfs
+#   - the same df on XFS mounted with pquota (when mkfs.xfs is there), copy and overlay
 #   - destroy clears the project's entry: a new container with the same CTID starts from zero
 # timeout: 900
 . "$(dirname "$0")/lib.sh"
@@ -33,6 +36,18 @@ sed -i "s|^private_dir .*|private_dir  = $QFS/private|" "$CONF"
 need_template
 leak_snapshot
 
+# `df -P /` inside CT: "SIZE USED" in KB (busybox's POSIX output: 1024-blocks)
+df_in() {
+	run cc exec "$1" -- df -P /
+	printf '%s\n' "$OUT" | awk 'NR == 2 {print $2, $3}'
+}
+# df's size is the soft limit (the hard one when there is no soft limit) within one 4 KiB block
+df_size_ok() {
+	local got=$1 want=$2 what=$3
+	if [ -n "$got" ] && [ "$got" -ge $((want - 4)) ] && [ "$got" -le $((want + 4)) ]; then ok "$what"; else
+		fail "$what: df -P / shows size ${got:-?} KB, want $want" "$OUT"; fi
+}
+
 A=$(ctid 1)
 B=$(ctid 2)
 
@@ -49,6 +64,21 @@ log "usage after create: ${base_kb} KB"
 expect_match '^ *1k-blocks +[0-9]+ +40960 +51200' "$OUT" "quota shows 40960:51200 KB limits"
 expect_match '^ *inodes +[0-9]+ +unlimited +unlimited' "$OUT" "no inode limits"
 
+# ---- df inside: the quota is the size, its usage the used ----
+read -r df_size df_used <<< "$(df_in "$A")"
+log "df -P / inside $A: size ${df_size:-?} used ${df_used:-?} KB"
+run cc exec "$A" -- df -h /
+log "df -h / inside $A (copy, --diskspace 40M:50M):"; printf "%s\n" "$OUT" | sed "s/^/#   /"
+df_size_ok "$df_size" 40960 "copy: df / inside shows the soft limit 40M as the size"
+if [ -n "$df_used" ] && [ $((df_used > base_kb ? df_used - base_kb : base_kb - df_used)) -le 8 ]; then
+	ok "copy: df / used = the quota's usage ($df_used KB)"; else fail "copy: df used ${df_used:-?} KB, quota $base_kb KB"; fi
+check "write 8 MiB inside $A" cc exec "$A" -- dd if=/dev/zero of=/small bs=1M count=8
+read -r _ df_used2 <<< "$(df_in "$A")"
+if [ -n "$df_used2" ] && [ -n "$df_used" ] && [ $((df_used2 - df_used)) -ge 8000 ] && [ $((df_used2 - df_used)) -le 8400 ]; then
+	ok "copy: df used grows by the 8 MiB written (${df_used} -> ${df_used2} KB)"; else
+	fail "copy: df used ${df_used:-?} -> ${df_used2:-?} KB after writing 8192 KB"; fi
+check "remove it" cc exec "$A" -- rm /small
+
 run cc exec "$A" -- dd if=/dev/zero of=/fill bs=1M count=80
 if [ "$RC" != 0 ] && printf '%s\n' "$OUT" | grep -qi "quota exceeded"; then
 	ok "dd stops with EDQUOT inside (exit $RC)"
@@ -60,6 +90,12 @@ size=${OUT//[^0-9]/}
 size=${size:-0}
 log "written: $size bytes"
 if [ "$size" -ge $((44 << 20)) ] && [ "$size" -le $((50 << 20)) ]; then ok "about 50 MiB written ($((size >> 20)) MiB)"; else fail "written $size bytes, expected 44..50 MiB"; fi
+# over the soft limit the kernel reports the whole size used, nothing available
+read -r df_size2 df_used2 <<< "$(df_in "$A")"
+run cc exec "$A" -- df -h /
+log "df -h / inside $A after the fill:"; printf "%s\n" "$OUT" | sed "s/^/#   /"
+df_size_ok "$df_size2" 40960 "copy: df size stays 40M over the soft limit"
+df_size_ok "$df_used2" 40960 "copy: over the soft limit df shows it all used"
 run cc quota "$A"
 used_kb=$(printf '%s\n' "$OUT" | awk '$1 == "1k-blocks" {sub(/\*$/, "", $2); print $2}')
 want_kb=$((base_kb + size / 1024))
@@ -83,6 +119,8 @@ fi
 check "set $A --diskspace 80M:100M (live)" cc set "$A" --diskspace 80M:100M --save
 check "30 MiB more after the raise" cc exec "$A" -- dd if=/dev/zero of=/fill2 bs=1M count=30
 expect_output '^ *1k-blocks +[0-9]+\*? +81920 +102400' cc quota "$A"
+read -r df_size _ <<< "$(df_in "$A")"
+df_size_ok "$df_size" 81920 "copy: df size follows the live raise (80M)"
 
 # ---- inodes 1000:1200 ----
 use_ct "$B"
@@ -90,6 +128,13 @@ create_ct "$B" --diskinodes 1000:1200
 start_ct "$B"
 run cc quota "$B"
 base_ino=$(printf '%s\n' "$OUT" | awk '$1 == "inodes" {sub(/\*$/, "", $2); print $2}')
+# statfs inside: the inode soft limit as the total, the project's inodes as used
+run cc exec "$B" -- stat -f -c '%c %d' /
+read -r ino_total ino_free <<< "$OUT"
+log "statfs / inside $B: ${ino_total:-?} inodes, ${ino_free:-?} free (quota: $base_ino used)"
+if [ "${ino_total:-}" = 1000 ] && [ -n "$ino_free" ] && [ $((ino_total - ino_free)) = "$base_ino" ]; then
+	ok "statfs inside: 1000 inodes (the soft limit), $base_ino used"; else
+	fail "statfs inside: ${ino_total:-?} inodes, ${ino_free:-?} free; want 1000 and $base_ino used" "$OUT"; fi
 run cc exec "$B" -- sh -c 'mkdir /many; i=0; while true > /many/f$i 2>/dev/null; do i=$((i+1)); [ $i -gt 5000 ] && break; done; echo made=$i; true > /many/last'
 made=$(printf '%s\n' "$OUT" | sed -n 's/^made=//p')
 log "inodes before: $base_ino, files made: $made"
@@ -125,6 +170,16 @@ run cc quota "$C"
 ovl_kb=$(printf '%s\n' "$OUT" | awk '$1 == "1k-blocks" {sub(/\*$/, "", $2); print $2}')
 log "overlay usage after start: ${ovl_kb} KB (copy: ${base_kb} KB)"
 if [ -n "$ovl_kb" ] && [ "$ovl_kb" -lt 256 ]; then ok "the shared tree is not counted ($ovl_kb KB)"; else fail "overlay usage ${ovl_kb:-?} KB" "$OUT"; fi
+read -r df_size df_used <<< "$(df_in "$C")"
+run cc exec "$C" -- df -h /
+log "df -h / inside $C (overlay, --diskspace 20M:25M):"; printf "%s\n" "$OUT" | sed "s/^/#   /"
+df_size_ok "$df_size" 20480 "overlay: df / inside shows the soft limit 20M as the size"
+check "write 8 MiB inside $C" cc exec "$C" -- dd if=/dev/zero of=/small bs=1M count=8
+read -r _ df_used2 <<< "$(df_in "$C")"
+if [ -n "$df_used2" ] && [ -n "$df_used" ] && [ $((df_used2 - df_used)) -ge 8000 ] && [ $((df_used2 - df_used)) -le 8400 ]; then
+	ok "overlay: df used grows by the 8 MiB written (${df_used} -> ${df_used2} KB)"; else
+	fail "overlay: df used ${df_used:-?} -> ${df_used2:-?} KB after writing 8192 KB"; fi
+check "remove it" cc exec "$C" -- rm /small
 run cc exec "$C" -- dd if=/dev/zero of=/fill bs=1M count=40
 if [ "$RC" != 0 ] && grep -qi "quota" <<< "$OUT"; then ok "dd into the upper layer stops with EDQUOT (exit $RC)"; else
 	fail "dd of 40 MiB into a 25 MiB quota on layout overlay fails with EDQUOT (exit $RC)" "$OUT"; fi
@@ -132,6 +187,8 @@ run cc exec "$C" -- stat -c %s /fill
 sz=${OUT//[^0-9]/}
 if [ -n "$sz" ] && [ "$sz" -le $((25 * 1048576)) ] && [ "$sz" -ge $((20 * 1048576)) ]; then ok "the file stopped near 25 MiB ($sz bytes)"; else
 	fail "file size ${sz:-?} not between 20 and 25 MiB"; fi
+read -r _ df_used2 <<< "$(df_in "$C")"
+df_size_ok "$df_used2" 20480 "overlay: over the soft limit df shows it all used"
 run cc exec "$C" -- sh -c 'rm /fill; cp /bin/busybox /bin/busybox.new && mv /bin/busybox.new /bin/busybox; echo copied'
 expect_match '^copied$' "$OUT" "a template file changed inside (copied up)"
 run cc quota "$C"
@@ -142,5 +199,53 @@ if [ -n "$up_kb" ] && [ "$up_kb" -ge $((ovl_kb + bb_kb / 2)) ]; then ok "the cop
 	fail "usage after copy-up ${up_kb:-?} KB (before $ovl_kb, busybox $bb_kb KB)" "$OUT"; fi
 check "stop $C" cc stop "$C" --fast
 check "destroy $C" cc destroy "$C"
+
+# ---- XFS (pquota): df inside shows the quota too, both layouts ----
+XIMG=$TMPD/xfs.img
+XFS=$TMPD/xfs
+if ! command -v mkfs.xfs >/dev/null; then
+	log "XFS part left out: mkfs.xfs (xfsprogs) missing"
+elif ! { truncate -s 320M "$XIMG" && mkfs.xfs -q -f "$XIMG" >/dev/null 2>&1 && mkdir -p "$XFS" &&
+	mount -o loop,pquota "$XIMG" "$XFS" 2>/dev/null; }; then
+	log "XFS part left out: this kernel cannot mount XFS with pquota"
+else
+	log "XFS: $(awk -v m="$XFS" '$2 == m {print $1, $4}' /proc/mounts)"
+	mkdir -p "$XFS/private" "$XFS/template/cache"
+	cp "$TPL_DIR"/cache/busybox.tar* "$XFS/template/cache/"
+	sed -i "s|^private_dir .*|private_dir  = $XFS/private|; s|^template_dir .*|template_dir = $XFS/template|" "$CONF"
+	D=$(ctid 4)
+	E=$(ctid 5)
+	create_ct "$D" --diskspace 30M:40M
+	start_ct "$D"
+	run cc quota "$D"
+	xkb=$(printf '%s\n' "$OUT" | awk '$1 == "1k-blocks" {sub(/\*$/, "", $2); print $2}')
+	expect_match '^ *1k-blocks +[0-9]+ +30720 +40960' "$OUT" "XFS: quota shows 30720:40960 KB limits"
+	read -r df_size df_used <<< "$(df_in "$D")"
+	run cc exec "$D" -- df -h /
+	log "df -h / inside $D (XFS, copy, --diskspace 30M:40M):"; printf "%s\n" "$OUT" | sed "s/^/#   /"
+	df_size_ok "$df_size" 30720 "XFS copy: df / inside shows the soft limit 30M as the size"
+	df_size_ok "$df_used" "${xkb:-0}" "XFS copy: df used = the quota's usage (${xkb:-?} KB)"
+	check "write 8 MiB inside $D" cc exec "$D" -- dd if=/dev/zero of=/small bs=1M count=8
+	read -r _ df_used2 <<< "$(df_in "$D")"
+	if [ -n "$df_used2" ] && [ -n "$df_used" ] && [ $((df_used2 - df_used)) -ge 8000 ] && [ $((df_used2 - df_used)) -le 8400 ]; then
+		ok "XFS copy: df used grows by the 8 MiB written (${df_used} -> ${df_used2} KB)"; else
+		fail "XFS copy: df used ${df_used:-?} -> ${df_used2:-?} KB after writing 8192 KB"; fi
+	create_ct "$E" --layout overlay --diskspace 20M:25M
+	start_ct "$E"
+	read -r df_size df_used <<< "$(df_in "$E")"
+	run cc exec "$E" -- df -h /
+	log "df -h / inside $E (XFS, overlay, --diskspace 20M:25M):"; printf "%s\n" "$OUT" | sed "s/^/#   /"
+	df_size_ok "$df_size" 20480 "XFS overlay: df / inside shows the soft limit 20M as the size"
+	check "write 8 MiB inside $E" cc exec "$E" -- dd if=/dev/zero of=/small bs=1M count=8
+	read -r _ df_used2 <<< "$(df_in "$E")"
+	if [ -n "$df_used2" ] && [ -n "$df_used" ] && [ $((df_used2 - df_used)) -ge 8000 ] && [ $((df_used2 - df_used)) -le 8400 ]; then
+		ok "XFS overlay: df used grows by the 8 MiB written (${df_used} -> ${df_used2} KB)"; else
+		fail "XFS overlay: df used ${df_used:-?} -> ${df_used2:-?} KB after writing 8192 KB"; fi
+	for ct in "$D" "$E"; do
+		check "stop $ct" cc stop "$ct" --fast
+		check "destroy $ct" cc destroy "$ct"
+	done
+	umount "$XFS" || fail "umount the XFS image"
+fi
 
 finish

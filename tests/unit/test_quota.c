@@ -76,6 +76,31 @@ static void test_table(void **state)
 	assert_non_null(strstr(t2, "note: not enforced (tmpfs at /x has no project quota support); usage from a walk"));
 }
 
+static void test_json_form(void **state)
+{
+	(void)state;
+	struct quota_info q = {.projid = 7, .enforced = true, .known = true, .from_quota = true, .used_kb = 123456,
+			       .used_inodes = 45678, .bsoft_kb = 100000, .bhard_kb = 2306867, .isoft = QUOTA_NONE,
+			       .ihard = QUOTA_NONE, .btime = 5000};
+	_cleanup_free_ char *t = quota_format_json(101, &q);
+	const char *want = "{\n  \"ctid\": 101,\n  \"projid\": 7,\n  \"enforced\": true,\n  \"usage_from\": \"quota\",\n"
+			   "  \"reason\": null,\n"
+			   "  \"blocks_kb\": {\"used\": 123456, \"soft\": 100000, \"hard\": 2306867, \"over\": true, "
+			   "\"grace_until\": 5000},\n"
+			   "  \"inodes\": {\"used\": 45678, \"soft\": null, \"hard\": null, \"over\": false, "
+			   "\"grace_until\": null}\n}\n";
+	if (strcmp(t, want))
+		print_message("got:\n%s", t);
+	assert_string_equal(t, want);
+	/* unknown usage, not enforced: the reason, nulls */
+	q = (struct quota_info){.projid = 7, .bsoft_kb = QUOTA_NONE, .bhard_kb = QUOTA_NONE, .isoft = QUOTA_NONE,
+				.ihard = QUOTA_NONE};
+	snprintf(q.reason, sizeof(q.reason), "tmpfs \"x\"");
+	_cleanup_free_ char *t2 = quota_format_json(101, &q);
+	assert_non_null(strstr(t2, "\"usage_from\": null,\n  \"reason\": \"tmpfs \\\"x\\\"\",\n"));
+	assert_non_null(strstr(t2, "\"blocks_kb\": {\"used\": null, \"soft\": null, \"hard\": null, \"over\": false"));
+}
+
 static void wr(int dfd, const char *name, size_t n)
 {
 	int fd = openat(dfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -146,6 +171,7 @@ int main(void)
 		cmocka_unit_test(test_projid),
 		cmocka_unit_test(test_units),
 		cmocka_unit_test(test_table), cmocka_unit_test(test_quotactl_cmd),
+		cmocka_unit_test(test_json_form),
 		cmocka_unit_test(test_walk),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -145,6 +145,46 @@ static void test_stats_v2(void **state)
 #undef MK
 }
 
+/* ---- CPU pressure (list's laverage) ---- */
+
+static void test_psi(void **state)
+{
+	(void)state;
+	double a[3] = {-1, -1, -1};
+	const char *psi = "some avg10=1.50 avg60=0.25 avg300=12.00 total=123456\n"
+			  "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n";
+	assert_int_equal(cg_psi_parse(psi, "some", a), 0);
+	assert_true(a[0] == 1.5 && a[1] == 0.25 && a[2] == 12.0);
+	assert_int_equal(cg_psi_parse(psi, "full", a), 0);
+	assert_true(a[0] == 0 && a[1] == 0 && a[2] == 0);
+	assert_int_equal(cg_psi_parse("full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n", "some", a), -ENOENT);
+	assert_int_equal(cg_psi_parse("", "some", a), -ENOENT);
+	assert_int_equal(cg_psi_parse("someone avg10=1.00 avg60=1.00 avg300=1.00\n", "some", a), -ENOENT);
+	/* malformed: a key missing or out of order, not a number, negative, over 100, trailing junk */
+	assert_int_equal(cg_psi_parse("some avg10=1.00 avg300=1.00 avg60=1.00\n", "some", a), -EINVAL);
+	assert_int_equal(cg_psi_parse("some avg10=x avg60=1.00 avg300=1.00\n", "some", a), -EINVAL);
+	assert_int_equal(cg_psi_parse("some avg10=-1 avg60=1.00 avg300=1.00\n", "some", a), -EINVAL);
+	assert_int_equal(cg_psi_parse("some avg10=100.01 avg60=1.00 avg300=1.00\n", "some", a), -EINVAL);
+	assert_int_equal(cg_psi_parse("some avg10=1.0x avg60=1.00 avg300=1.00\n", "some", a), -EINVAL);
+	assert_int_equal(cg_psi_parse("some avg10=1.00 avg60=1.00\n", "some", a), -EINVAL);
+
+	/* read from the container's unified limit cgroup */
+	setenv("CELLCTL_CGROUP_MODE", "unified", 1);
+	mkfile("cg/cellctl/101/cpu.pressure", psi);
+	mkfile("self", "0::/\n");
+	struct cg_paths p;
+	resolve_started(NULL, 101, &p);
+	assert_int_equal(cg_cpu_pressure(&p, a), 0);
+	assert_true(a[0] == 1.5 && a[1] == 0.25 && a[2] == 12.0);
+	/* no cpu.pressure (PSI off), or the cgroup gone */
+	char f[1024];
+	snprintf(f, sizeof(f), "%s/cg/cellctl/101/cpu.pressure", tmp);
+	unlink(f);
+	assert_int_equal(cg_cpu_pressure(&p, a), -ENOENT);
+	resolve_started(NULL, 102, &p);
+	assert_int_equal(cg_cpu_pressure(&p, a), -ENOENT);
+}
+
 /* ---- hybrid (v1 counters) ---- */
 
 static void test_stats_v1(void **state)
@@ -354,6 +394,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_stats_v2, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stats_v1, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_psi, setup, teardown),
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_fields),
