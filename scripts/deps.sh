@@ -20,6 +20,8 @@ run="busybox-static iproute2 util-linux procps python3 zstd xz-utils bzip2 gzip 
 run="$run libarchive-tools"
 # iperf3: t_net_rate measures the bandwidth limits
 run="$run iperf3"
+# xfsprogs: t_quota_enforced checks df inside on XFS with project quota too (in the VM)
+run="$run xfsprogs"
 pkgs="$build $run"
 # the libFuzzer harnesses (tests/fuzz, CI stage fuzz)
 pkgs="$pkgs clang libclang-rt-dev"
