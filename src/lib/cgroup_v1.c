@@ -363,11 +363,12 @@ int cg1_kill(const struct cg_paths *p, unsigned timeout_ms)
 	if (f && cg_write(f, "freezer.state", "FROZEN") == 0) {
 		frozen = true;
 		uint64_t end = now_ms() + (timeout_ms < 1000 ? timeout_ms : 1000);
+		unsigned us = 0;
 		for (;;) {
 			_cleanup_free_ char *st = NULL;
 			if (cg_read(f, "freezer.state", &st) < 0 || strcmp(st, "FROZEN") == 0 || now_ms() >= end)
 				break;
-			cg_sleep_ms(5);
+			cg_pause(&us);
 		}
 	}
 	cg_walk(&tree, cg_kill_procs, NULL);

@@ -177,7 +177,12 @@ int cg2_kill(const struct cg_paths *p, unsigned timeout_ms)
 		return r;
 	r = cg_write(&d, "cgroup.kill", "1");
 	bool rekill = false;
-	if (r == -ENOENT) {
+	if (r == -ENODEV) {
+		/* removed meanwhile (the monitor's cleanup of a container whose init died): a removed
+		 * cgroup holds no process */
+		log_debug("%s was removed before cgroup.kill", d.path);
+		return 0;
+	} else if (r == -ENOENT) {
 		/* kernel < 5.14: no cgroup.kill; keep killing until empty (new forks get caught) */
 		log_debug("no cgroup.kill in %s, killing one by one", d.path);
 		cg_walk(&d, cg_kill_procs, NULL);
