@@ -16,7 +16,7 @@ static const struct cli_opt lxcfs_opts[] = {
 };
 const struct cli_cmd cli_lxcfs = {"lxcfs",
 				  cmd_lxcfs,
-				  "rebind CTID ...|--all",
+				  "rebind [CTID ...]",
 				  lxcfs_opts,
 				  0,
 				  "Replace stale lxcfs binds (lxcfs was restarted) in running containers."};
