@@ -269,7 +269,8 @@ struct fix {
 	int tree; /* the fresh copy, detached */
 };
 
-/* In the child, in the container's mount namespace: replace f's stale bind. 0 or -errno. */
+/* In the child, in the container's mount namespace: replace f's stale bind. 0, 1 when what is
+ * there is no longer ours (left alone), or -errno. */
 static int replace_one(int rootfd, const struct fix *f)
 {
 	_cleanup_free_ char *dir = xstrdup(f->b->path);
@@ -288,22 +289,37 @@ static int replace_one(int rootfd, const struct fix *f)
 	_cleanup_close_ int tfd = open_inside(dfd, name, O_PATH);
 	if (tfd < 0)
 		return tfd;
+	/* what is there now must be a stale lxcfs file (ENOTCONN), or a file or directory of lxcfs,
+	 * procfs or sysfs of the kind we bind: anything else (the guest mounted over its /proc) stays */
 	struct stat st;
-	if (fstat(tfd, &st) < 0 && errno != ENOTCONN)
-		return -errno;
+	struct statfs sf;
+	if (fstat(tfd, &st) < 0 || fstatfs(tfd, &sf) < 0) {
+		if (errno != ENOTCONN)
+			return -errno;
+	} else if ((f->b->dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode)) ||
+		   ((unsigned long)sf.f_type != FUSE_SUPER_MAGIC && (unsigned long)sf.f_type != PROC_SUPER_MAGIC &&
+		    (unsigned long)sf.f_type != SYSFS_MAGIC)) {
+		return 1;
+	}
 	if (move_mount(f->tree, "", tfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		return -errno;
 	return 0;
 }
 
-static int rebind_in_child(int nsfd, int rootfd, const struct fix *fx, unsigned n, int pipefd)
+/* Reports {index, result} for the first failure, or {number replaced, 0}. */
+static __attribute__((noreturn)) void rebind_in_child(int nsfd, int rootfd, const struct fix *fx, unsigned n, int pipefd)
 {
 	int res[2] = {0, 0};
 	if (setns(nsfd, CLONE_NEWNS) < 0)
 		res[1] = -errno;
 	for (unsigned i = 0; i < n && !res[1]; i++) {
-		res[1] = replace_one(rootfd, &fx[i]);
-		res[0] = (int)i;
+		int r = replace_one(rootfd, &fx[i]);
+		if (r < 0) {
+			res[0] = (int)i;
+			res[1] = r;
+		} else if (r == 0) {
+			res[0]++;
+		}
 	}
 	if (write(pipefd, res, sizeof(res)) != (ssize_t)sizeof(res))
 		_exit(1);
@@ -390,9 +406,8 @@ int lxcfs_rebind(const struct gconf *g, unsigned ctid, unsigned *fixed)
 	if (res[1] < 0) {
 		r = cerr(EX_CANTMOUNT, res[1], "container %u: replace its /%s with lxcfs's", ctid,
 			 res[0] >= 0 && (unsigned)res[0] < n ? fx[res[0]].b->path : "?");
-		*fixed = (unsigned)res[0];
 	} else {
-		*fixed = n;
+		*fixed = res[0] >= 0 ? (unsigned)res[0] : 0;
 		r = 0;
 	}
 out:

@@ -11,6 +11,7 @@ need_template
 leak_snapshot
 CT=$(ctid 1)
 CT2=$(ctid 2)
+CT3=$(ctid 3)
 LXMP=$TMPD/lxcfs
 mkdir -p "$LXMP"
 cat >> "$CONF" <<CONFEOF
@@ -122,6 +123,19 @@ expect_output "^ *$CT2 +off\$" cc list -H -o ctid,lxcfs
 for t in "free -m" uptime; do log "lxcfs no, busybox $t: $(cc exec "$CT2" -- $t | tr '\n' '|')"; done
 check "stop $CT2" cc stop "$CT2"
 
+# a privileged container (no user namespace: its binds are not locked, rebind unmounts them)
+create_ct "$CT3" --ram 128M --userns no
+start_ct "$CT3"
+expect_output '^MemTotal: +131072 kB$' cc exec "$CT3" -- grep MemTotal /proc/meminfo
+# a hostile guest mounts its own file over /proc/loadavg: rebind leaves that mount alone
+NREP=9
+if cc exec "$CT" -- sh -c 'echo guest-own > /tmp/la && mount --bind /tmp/la /proc/loadavg' > /dev/null 2>&1; then
+	NREP=8
+	ok "the guest mounted its own file over /proc/loadavg"
+else
+	log "the guest cannot mount over /proc/loadavg here: that check is left out"
+fi
+
 # ---- lxcfs dies and comes back: stale, rebind, ok ----
 for round in 1 2; do
 	lxcfs_crash
@@ -131,15 +145,22 @@ for round in 1 2; do
 	expect_exit 50 cc lxcfs rebind "$CT"
 	lxcfs_up
 	expect_output "^ *$CT +stale\$" cc list -H -o ctid,lxcfs
-	expect_output "^CT $CT: 9 lxcfs binds replaced\$" cc lxcfs rebind "$CT"
+	expect_output "^CT $CT: $NREP lxcfs binds replaced\$" cc lxcfs rebind "$CT"
 	expect_output "^ *$CT +ok\$" cc list -H -o ctid,lxcfs
+	[ "$NREP" = 8 ] && expect_output '^guest-own$' cc exec "$CT" -- cat /proc/loadavg
+	run cc lxcfs rebind --all
+	expect_match "^CT $CT: no stale lxcfs bind\$" "$OUT" "round $round: rebind --all: $CT is fresh already"
+	expect_match "^CT $CT3: 9 lxcfs binds replaced\$" "$OUT" "round $round: rebind --all: $CT3 (no user namespace) rebound"
+	expect_output '^MemTotal: +131072 kB$' cc exec "$CT3" -- grep MemTotal /proc/meminfo
+	expect_output "^ *$CT3 +ok\$" cc list -H -o ctid,lxcfs
 	expect_output '^MemTotal: +262144 kB$' cc exec "$CT" -- grep MemTotal /proc/meminfo
 	expect_output '^0$' cc exec "$CT" -- cat /sys/devices/system/cpu/online
-	expect_output "^CT $CT: no stale lxcfs bind\$" cc lxcfs rebind --all
 done
 run cc exec "$CT" -- sh -c 'grep -c " /proc/meminfo " /proc/self/mountinfo'
 log "mounts at /proc/meminfo after two rebinds: $OUT"
-[ "$OUT" -le 2 ] && ok "rebinds do not pile up" || fail "at most 2 mounts at /proc/meminfo" "$OUT"
+[ "$OUT" -le 2 ] && ok "rebinds do not pile up (locked: start's and the last rebind's)" || fail "at most 2 mounts at /proc/meminfo" "$OUT"
+expect_output '^1$' cc exec "$CT3" -- sh -c 'grep -c " /proc/meminfo " /proc/self/mountinfo'
+check "stop $CT3" cc stop "$CT3"
 
 # ---- bad input ----
 expect_exit 20 cc lxcfs frobnicate "$CT"
