@@ -264,6 +264,18 @@ const char *lxcfs_for_start(const struct gconf *g, const struct ct_config *c, bo
 
 /* ---- rebind ---- */
 
+/* Does ctid's config want lxcfs views (lxcfs yes, no nesting)? A config that cannot be read: no. */
+static bool wants_views(const struct gconf *g, unsigned ctid)
+{
+	struct ct_config *c = NULL;
+	struct cerr_saved s;
+	cerr_save(&s);
+	bool yes = ctconf_load(g, ctid, &c) == 0 && !c->lxcfs_off && !(c->userns && c->nesting);
+	ctconf_free(c);
+	cerr_restore(&s);
+	return yes;
+}
+
 struct fix {
 	const struct lxcfs_bind *b;
 	int tree; /* the fresh copy, detached */
@@ -287,6 +299,8 @@ static int replace_one(int rootfd, const struct fix *f)
 	if (umount2(name, MNT_DETACH | UMOUNT_NOFOLLOW) < 0 && errno != EINVAL)
 		return -errno;
 	_cleanup_close_ int tfd = open_inside(dfd, name, O_PATH);
+	if (tfd == -ENOENT)
+		return 1; /* the guest's kernel has no such file */
 	if (tfd < 0)
 		return tfd;
 	/* what is there now must be a stale lxcfs file (ENOTCONN), or a file or directory of lxcfs,
@@ -361,15 +375,25 @@ int lxcfs_rebind(const struct gconf *g, unsigned ctid, unsigned *fixed)
 
 	struct fix fx[ARRAY_SIZE(binds)];
 	unsigned n = 0;
+	bool add = wants_views(g, ctid), dir_bound = false;
 	for (size_t i = 0; i < ARRAY_SIZE(binds); i++) {
 		char where[64];
 		struct lxcfs_mnt m;
 		snprintf(where, sizeof(where), "/%s", binds[i].path);
-		/* only what start (or an earlier rebind) bound: an lxcfs mount on top there */
-		if (!lxcfs_mountinfo_top(mi, where, &m) || !lxcfs_mnt_is_lxcfs(&m))
+		bool top = lxcfs_mountinfo_top(mi, where, &m);
+		if (binds[i].fallback && dir_bound)
 			continue;
-		if (makedev(m.maj, m.min) == live)
-			continue; /* fresh already */
+		if (top && lxcfs_mnt_is_lxcfs(&m)) {
+			/* what start (or an earlier rebind) bound: an lxcfs mount on top there */
+			dir_bound |= binds[i].dir;
+			if (makedev(m.maj, m.min) == live)
+				continue; /* fresh already */
+		} else if (!top && add && served(mp, &binds[i])) {
+			/* started while lxcfs was not running: the kernel's file, no mount on it */
+			dir_bound |= binds[i].dir;
+		} else {
+			continue;
+		}
 		int t = clone_ro(mp, binds[i].path);
 		if (t < 0) {
 			r = cerr(EX_CANTMOUNT, t, "bind lxcfs's %s/%s", emp, binds[i].path);

@@ -60,7 +60,10 @@ const char *lxcfs_for_start(const struct gconf *g, const struct ct_config *c, bo
 
 /* lxcfs rebind: in running container ctid, replace each lxcfs bind that is not the live
  * lxcfs's (stale: its lxcfs died) with a fresh read-only one, inside the container's mount
- * namespace. Only mount points that mountinfo shows as lxcfs mounts are touched; the guest's
- * symlinks are never followed. *fixed: how many were replaced. cerr EX_NOTRUNNING, EX_CANTMOUNT
+ * namespace; when its config wants the views (lxcfs yes, no nesting), bind lxcfs's files over
+ * those that have no mount at all (it started while lxcfs was not running). Only mount points
+ * that mountinfo shows as lxcfs mounts or as no mount point are touched, and only a file or
+ * directory of lxcfs, procfs or sysfs; the guest's symlinks are never followed. *fixed: how many
+ * were bound. cerr EX_NOTRUNNING, EX_CANTMOUNT
  * (no live lxcfs at the mount point, or a bind failed). */
 int lxcfs_rebind(const struct gconf *g, unsigned ctid, unsigned *fixed);

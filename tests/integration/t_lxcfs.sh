@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Issue 15, guest views: a private lxcfs (-l --enable-cfs) on a temp mount point, named in the
 # global config ([lxcfs] mount_point). Without it start works and says so once in the log; with
-# it a container with --ram 256M --cpus 1 sees 256M, one CPU, its own uptime and lxcfs's loadavg;
+# it a container with --ram 256M --cpus 1 sees 256M, one CPU, its own uptime and lxcfs's loadavg
+# (and one that was started before lxcfs gets them from lxcfs rebind);
 # lxcfs no keeps the kernel's; live --cpus reaches lxcfs (the quota copied to init's leaf); lxcfs
 # killed and restarted leaves stale binds (list: stale) that lxcfs rebind replaces (list: ok).
 . "$(dirname "$0")/lib.sh"
@@ -71,11 +72,17 @@ for t in "free -m" nproc uptime; do log "without lxcfs, busybox $t: $(cc exec "$
 if [ -n "$HB" ]; then
 	for t in "free -m" nproc uptime; do log "without lxcfs, host's $t: $(hb "$CT" $t | tr '\n' '|')"; done
 fi
+# lxcfs comes up while the container runs: rebind gives it the views (over the kernel's files)
+lxcfs_up
+expect_output "^CT $CT: 9 lxcfs binds replaced\$" cc lxcfs rebind "$CT"
+expect_output "^ *$CT +ok\$" cc list -H -o ctid,lxcfs
+expect_output '^MemTotal: +262144 kB$' cc exec "$CT" -- grep MemTotal /proc/meminfo
+expect_output '^0$' cc exec "$CT" -- cat /sys/devices/system/cpu/online
+expect_output "^CT $CT: no stale lxcfs bind\$" cc lxcfs rebind "$CT"
 check "stop $CT" cc stop "$CT"
 expect_output "^ *$CT +-\$" cc list -a -H -o ctid,lxcfs
 
-# ---- lxcfs running ----
-lxcfs_up
+# ---- lxcfs running at start ----
 start_ct "$CT"
 expect_output '^MemTotal: +262144 kB$' cc exec "$CT" -- grep MemTotal /proc/meminfo
 for t in "free -m" nproc uptime; do log "with lxcfs, busybox $t: $(cc exec "$CT" -- $t | tr '\n' '|')"; done
@@ -119,6 +126,8 @@ create_ct "$CT2" --ram 256M --lxcfs no
 start_ct "$CT2"
 m=$(mem_total "$CT2")
 [ "$m" = "$hostmem" ] && ok "lxcfs no: free shows the host's memory ($m)" || fail "lxcfs no gives host memory" "$m"
+expect_output "^ *$CT2 +off\$" cc list -H -o ctid,lxcfs
+expect_output "^CT $CT2: no stale lxcfs bind\$" cc lxcfs rebind "$CT2"
 expect_output "^ *$CT2 +off\$" cc list -H -o ctid,lxcfs
 for t in "free -m" uptime; do log "lxcfs no, busybox $t: $(cc exec "$CT2" -- $t | tr '\n' '|')"; done
 check "stop $CT2" cc stop "$CT2"
