@@ -41,13 +41,15 @@ mem_total() { cc exec "$1" -- awk '/^MemTotal:/ {print int($2 / 1024)}' /proc/me
 # which lxcfs cannot change; procps reads /proc/meminfo, /proc/uptime and /proc/loadavg.
 HB=""
 host_tools() {
-	local d="$PRIV_DIR/$1/opt/hb" f
+	local top="$PRIV_DIR/$1" d f
+	[ -d "$top/upper" ] && top=$top/upper # layout overlay: the container's own layer
+	d=$top/opt/hb
 	command -v ldd > /dev/null && [ -x /usr/bin/free ] && [ -x /usr/bin/uptime ] || return 1
 	mkdir -p "$d" || return 1
 	for f in /usr/bin/free /usr/bin/uptime /usr/bin/nproc $(ldd /usr/bin/free /usr/bin/uptime /usr/bin/nproc | awk '/=>/ {print $3} /ld-linux/ {print $1}' | sort -u); do
 		cp -L "$f" "$d/" || return 1
 	done
-	chmod -R a+rX "$PRIV_DIR/$1/opt"
+	chmod -R a+rX "$top/opt"
 	HB=/opt/hb
 }
 hb() {
