@@ -234,7 +234,16 @@ static int apply_v1(const struct cg_paths *p, const struct ct_config *c, const c
 			snprintf(v, sizeof(v), "%" PRIu64, q);
 		else
 			snprintf(v, sizeof(v), "-1");
+		/* a copy on init's leaf, for lxcfs --enable-cfs (it reads the reader's own cgroup only);
+		 * v1 wants a child's quota within its parent's: the leaf is unlimited while the parent
+		 * changes */
+		_cleanup_cgdir_ struct cgdir leaf = CGDIR_INIT;
+		bool have_leaf = cgd_sub(&cpu, LEAF, &leaf) == 0;
+		if (have_leaf)
+			cg_write(&leaf, "cpu.cfs_quota_us", "-1");
 		TRY(cg_wlimit(w, &cpu, "cpu", "cpu.cfs_quota_us", v, q != 0, EX_RESOURCE));
+		if (have_leaf && q && cg_write(&leaf, "cpu.cfs_quota_us", v) < 0)
+			log_debug("cgroup %s/" LEAF ": cpu.cfs_quota_us %s not copied", cpu.path, v);
 	} else {
 		TRY(missing_ctrl(w, "cpu", units_set || q, EX_RESOURCE));
 	}

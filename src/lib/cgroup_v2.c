@@ -120,6 +120,13 @@ static int apply_v2(const struct cg_paths *p, const struct ct_config *c, const c
 	else
 		snprintf(v, sizeof(v), "max 100000");
 	TRY(cg_wlimit(w, &dir, "cpu", "cpu.max", v, q != 0, EX_RESOURCE));
+	{
+		/* a copy on init's leaf: lxcfs --enable-cfs reads the quota of the reader's own cgroup
+		 * only (the limit above is the one the kernel enforces) */
+		_cleanup_cgdir_ struct cgdir leaf = CGDIR_INIT;
+		if (cgd_sub(&dir, LEAF, &leaf) == 0 && cg_write(&leaf, "cpu.max", v) < 0)
+			log_debug("cgroup %s/" LEAF ": cpu.max %s not copied", dir.path, v);
+	}
 	if (c->cpumask) {
 		TRY(cg_wlimit(w, &dir, "cpuset", "cpuset.cpus", c->cpumask, true, EX_RESOURCE));
 	} else {

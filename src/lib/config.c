@@ -63,6 +63,7 @@ void gconf_free(struct gconf *g)
 	free(g->log_file);
 	free(g->cg_parent);
 	free(g->bridge);
+	free(g->lxcfs_mount);
 	free(g->bridge_address);
 	free(g->bridges);
 	free(g->uplink);
@@ -91,6 +92,7 @@ static struct gconf *gconf_defaults(void)
 	g->boot_parallel = 4;
 	g->boot_bridge_wait = 60;
 	g->shutdown_parallel = 16;
+	g->lxcfs_mount = xstrdup("/var/lib/lxcfs");
 	return g;
 }
 
@@ -155,6 +157,7 @@ static int gconf_parse(struct gconf *g, dictionary *d)
 		{"paths:sample_dir", offsetof(struct gconf, sample_dir)},
 		{"paths:run_dir", offsetof(struct gconf, run_dir)},
 		{"paths:log_file", offsetof(struct gconf, log_file)},
+		{"lxcfs:mount_point", offsetof(struct gconf, lxcfs_mount)},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(paths); i++) {
 		int r = gpath(d, path, dir, paths[i].sk, (char **)((char *)g + paths[i].off));

@@ -21,6 +21,7 @@
 #include "notify.h"
 #include "proctitle.h"
 #include "ringbuf.h"
+#include "lxcfs.h"
 #include "spawn.h"
 #include "state.h"
 #include "util.h"
@@ -133,7 +134,8 @@ struct mon {
 
 static int boot(struct mon *m)
 {
-	struct spawn_req rq = {.g = m->g, .c = m->c, .cg = m->cg, .root = m->root, .migrate = m->st.boots > 0};
+	struct spawn_req rq = {.g = m->g, .c = m->c, .cg = m->cg, .root = m->root, .migrate = m->st.boots > 0,
+			       .lxcfs = lxcfs_for_start(m->g, m->c, m->st.boots == 0)};
 	struct spawn_res res;
 	m->ready = false;
 	m->settled_ms = 0;
