@@ -23,7 +23,8 @@ run="$run iperf3"
 # xfsprogs: t_quota_enforced checks df inside on XFS with project quota too (in the VM)
 run="$run xfsprogs"
 # lxcfs, fuse3 (fusermount): t_lxcfs runs a private lxcfs of its own on a temp mount point (also in
-# the VM, which sees this root); the package's unit is disabled and stopped below
+# the VM, which sees this root). The package's own unit is left as Debian ships it (an admin wants
+# it for the guests' views); the tests never use it: lib.sh points [lxcfs] mount_point elsewhere
 run="$run lxcfs fuse3"
 pkgs="$build $run"
 # the libFuzzer harnesses (tests/fuzz, CI stage fuzz)
@@ -35,27 +36,13 @@ if [ "$(id -u)" != 0 ]; then
 	echo "scripts/deps.sh: run as root (apt-get)" >&2
 	exit 1
 fi
-# Debian's lxcfs package enables and starts its unit: no host-wide lxcfs here, the tests' own are
-# the only ones (this stops the unit's lxcfs only, never another)
-lxcfs_unit_off() {
-	if [ -d /run/systemd/system ] && systemctl is-enabled --quiet lxcfs 2>/dev/null; then
-		systemctl disable --now --quiet lxcfs || true
-	elif [ -d /run/systemd/system ] && systemctl is-active --quiet lxcfs 2>/dev/null; then
-		systemctl stop lxcfs || true
-	elif [ -f /etc/systemd/system/multi-user.target.wants/lxcfs.service ]; then
-		systemctl disable --quiet lxcfs 2>/dev/null || true
-	fi
-}
 missing=""
 for p in $pkgs; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
 		missing="$missing $p"
 	fi
 done
-if [ -z "$missing" ]; then
-	lxcfs_unit_off
-	exit 0
-fi
+[ -n "$missing" ] || exit 0
 echo "deps: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
 stamp=/var/lib/apt/periodic/cellctl-deps-update
@@ -70,4 +57,3 @@ if [ $bench = 1 ]; then
 	done
 fi
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
-lxcfs_unit_off

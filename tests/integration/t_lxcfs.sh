@@ -15,11 +15,8 @@ CT2=$(ctid 2)
 CT3=$(ctid 3)
 LXMP=$TMPD/lxcfs
 mkdir -p "$LXMP"
-cat >> "$CONF" <<CONFEOF
-
-[lxcfs]
-mount_point = $LXMP
-CONFEOF
+sed -i "s|^mount_point = .*|mount_point = $LXMP|" "$CONF"
+grep -q "^mount_point = $LXMP\$" "$CONF" || fail "the test's config names the private lxcfs" "$(cat "$CONF")"
 LXPID=""
 
 lxcfs_up() {
