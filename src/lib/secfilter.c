@@ -233,11 +233,13 @@ int sec_build(const struct ct_config *c, struct sec_prog *p)
 {
 	memset(p, 0, sizeof(*p));
 	p->nnp = c && c->no_new_privs;
-	bool sysinfo = !c || !c->sysinfo_off;
-	if (c && c->seccomp_off && !sysinfo)
+	if (c && c->seccomp_off)
 		return 0;
+	/* nesting: the guest may need a listener of its own (a container manager inside), and the
+	 * kernel allows one per filter chain */
+	bool sysinfo = !c || (!c->sysinfo_off && !c->nesting);
 #ifndef HAVE_SECCOMP
-	p->missing = !(c && c->seccomp_off);
+	p->missing = true;
 	return 0;
 #else
 	const char *allow = c ? c->seccomp_allow : NULL, *deny = c ? c->seccomp_deny : NULL;
@@ -246,9 +248,7 @@ int sec_build(const struct ct_config *c, struct sec_prog *p)
 		return cerr(EX_SYSTEM, ENOMEM, "seccomp: init");
 	add_arches(ctx);
 	int r = 0;
-	if (c && c->seccomp_off)
-		allow = deny = NULL;
-	for (size_t i = 0; i < ARRAY_SIZE(defaults) && r == 0 && !(c && c->seccomp_off); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(defaults) && r == 0; i++) {
 		const struct sec_rule *d = &defaults[i];
 		if (in_list(allow, d->name, strlen(d->name)))
 			continue;
@@ -273,7 +273,7 @@ int sec_build(const struct ct_config *c, struct sec_prog *p)
 		*colon = 0;
 		r = add_rule(ctx, norm, errno_parse(colon + 1), 0);
 	}
-	if (r == 0 && !(c && c->seccomp_off))
+	if (r == 0)
 		r = export_prog(ctx, &p->insns, &p->len);
 	if (r == 0 && sysinfo) {
 		/* every architecture of the filter: the monitor answers the native one and lets the

@@ -43,7 +43,7 @@ struct sec_prog {
 
 /* Build the program for a container config (NULL: the defaults). Pure apart from libseccomp:
  * nothing is loaded. 0 on success (p->insns NULL when the filter is off or missing; p->ninsns
- * set when the sysinfo rule applies, also with seccomp = no); a negative errno with cerr
+ * set when the sysinfo rule applies: sysinfo yes, nesting no); a negative errno with cerr
  * (EX_BADVALUE) when an entry is invalid. */
 int sec_build(const struct ct_config *c, struct sec_prog *p);
 void sec_prog_free(struct sec_prog *p);
