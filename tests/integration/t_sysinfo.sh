@@ -81,6 +81,21 @@ out=$(cat "$top/sysinfo.init" 2>/dev/null)
 log "probe run by the guest's boot script: $out"
 [ "$(echo "$out" | field total)" = "$RAM" ] && ok "init's child: totalram = 256 MiB" || fail "init's child: totalram" "$out"
 
+# exec with a terminal (the pty helper's path, as enter's)
+if command -v script > /dev/null; then
+	out=$(script -qec "nsenter --net=/run/netns/$NS -- $CELLCTL exec $CT -- /sysinfotest" /dev/null | tr -d '\r')
+	[ "$(echo "$out" | field total)" = "$RAM" ] && ok "exec on a pty: totalram = 256 MiB" || fail "exec on a pty" "$out"
+fi
+
+# each exec's listener is dropped once its command is gone: the monitor's fds do not grow
+mon=$(monitor_pid "$CT")
+fds0=$(ls /proc/"$mon"/fd | wc -l)
+for i in $(seq 10); do probe > /dev/null; done
+sleep 0.5
+fds1=$(ls /proc/"$mon"/fd | wc -l)
+[ "$fds1" -le "$fds0" ] && ok "the monitor's fds did not grow over 10 execs ($fds0 -> $fds1)" ||
+	fail "the monitor drops the listeners of finished execs" "$fds0 -> $fds1: $(ls -l /proc/"$mon"/fd)"
+
 # ---- bad pointers: EFAULT, as the kernel's own sysinfo ----
 expect_output '^null=EFAULT low=EFAULT kernel=EFAULT$' probe bad
 
@@ -121,6 +136,19 @@ log "without the view, busybox uptime: $(cc exec "$CT" -- uptime)"
 [ "$(echo "$out" | awk '/^Mem:/ {print $2}')" != 256 ] && ok "sysinfo no: busybox free shows the host's" || fail "sysinfo no: free" "$out"
 check "stop $CT" cc stop "$CT"
 check "set --sysinfo yes" cc set "$CT" --sysinfo yes --save
+
+# ---- a privileged container (no user namespace): exec runs from a sealed copy ----
+CTP=$(ctid 2)
+create_ct "$CTP" --userns no --ram 128M
+install_probe "$CTP"
+start_ct "$CTP"
+out=$(cc exec "$CTP" -- /sysinfotest)
+[ "$(echo "$out" | field total)" = $((128 * 1024 * 1024)) ] && ok "privileged container: totalram = 128 MiB" ||
+	fail "privileged container: totalram" "$out"
+wait_for 10 test -s "$PRIV_DIR/$CTP/sysinfo.init" || true
+[ "$(field total < "$PRIV_DIR/$CTP/sysinfo.init")" = $((128 * 1024 * 1024)) ] && ok "privileged container: init's child too" ||
+	fail "privileged container: init's child" "$(cat "$PRIV_DIR/$CTP/sysinfo.init")"
+check "stop $CTP" cc stop "$CTP"
 
 # ---- under another listener (as nested): the kernel's answer, one log line, start works ----
 n0=$(grep -c 'seccomp listener exists above' "$LOG_FILE" 2>/dev/null)
