@@ -36,8 +36,7 @@ void sysnotif_add(struct sysnotif *s, int fd)
 		return;
 	if (s->n >= SYSNOTIF_MAX) {
 		if (!s->full_logged)
-			log_file_only("sysinfo: %d listeners kept already: a new one is closed (its sysinfo calls fail)",
-				      SYSNOTIF_MAX);
+			log_file_only("sysinfo: %d listeners kept already: a new one is closed", SYSNOTIF_MAX);
 		s->full_logged = true;
 		close(fd);
 		return;
@@ -97,10 +96,7 @@ int sysnotif_recv_fd(int conn)
 	return got;
 }
 
-static void remove_at(int *a, unsigned *n, unsigned i)
-{
-	a[i] = a[--*n];
-}
+static void remove_at(int *a, unsigned *n, unsigned i) { a[i] = a[--*n]; }
 
 static int find(const int *a, unsigned n, int fd)
 {

@@ -5,10 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static uint64_t min_u64(uint64_t a, uint64_t b)
-{
-	return a < b ? a : b;
-}
+static uint64_t min_u64(uint64_t a, uint64_t b) { return a < b ? a : b; }
 
 /* A host's sysinfo field in bytes (mem_unit is 1 on 64-bit hosts, larger on 32-bit ones). */
 static uint64_t host_bytes(unsigned long v, unsigned unit)

@@ -168,8 +168,12 @@ static void stat_key(void **s)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(limited),  cmocka_unit_test(unlimited_and_oversized), cmocka_unit_test(usage_over_limit),
-		cmocka_unit_test(swap),     cmocka_unit_test(tasks),                   cmocka_unit_test(stat_key),
+		cmocka_unit_test(limited),
+		cmocka_unit_test(unlimited_and_oversized),
+		cmocka_unit_test(usage_over_limit),
+		cmocka_unit_test(swap),
+		cmocka_unit_test(tasks),
+		cmocka_unit_test(stat_key),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
