@@ -164,6 +164,9 @@ static int boot(struct mon *m)
 	if (res.sysinfo_fd == -EBUSY)
 		log_file_only("sysinfo: a seccomp listener exists above this container (nested?): the kernel answers "
 			      "its sysinfo calls");
+	else if (res.sysinfo_fd < -1)
+		log_file_only("sysinfo: the kernel refused a seccomp listener (%s): it answers the container's sysinfo calls",
+			      strerror(-res.sysinfo_fd));
 	m->st.boots++;
 	return state_write(m->g, m->c->ctid, &m->st);
 }

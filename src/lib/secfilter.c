@@ -301,10 +301,10 @@ int sec_load(const struct sec_prog *p, int *listener)
 			if (fd >= 0) {
 				*listener = (int)fd;
 				plain = false;
-			} else if (errno == EBUSY) {
-				*listener = -EBUSY; /* a listener exists up the chain: the plain program */
 			} else {
-				return -errno;
+				/* EBUSY: a listener exists up the chain; EINVAL: a kernel without
+				 * listeners. Either way the plain program, and the kernel's sysinfo */
+				*listener = -errno;
 			}
 		}
 	}

@@ -52,7 +52,8 @@ void sec_prog_free(struct sec_prog *p);
  * (the caller knows which exit code fits). listener non-NULL and a sysinfo program: that one is
  * loaded with a new listener, whose fd (close-on-exec) goes to *listener; when the kernel refuses
  * a second listener in the task's filter chain (EBUSY: a nested container, or cellctl itself
- * running under one) the plain program is loaded and *listener is -EBUSY. Otherwise *listener
+ * running under one) the plain program is loaded and *listener is -EBUSY (-errno likewise for
+ * any other refusal of that program, such as a kernel without listeners). Otherwise *listener
  * is -1. */
 int sec_load(const struct sec_prog *p, int *listener);
 

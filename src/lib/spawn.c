@@ -196,7 +196,7 @@ static __attribute__((noreturn)) void child_main(const struct spawn_req *rq, con
 	/* the sysinfo listener goes to the monitor, which answers the guest's sysinfo calls (code:
 	 * EBUSY when the kernel refused a second listener in our filter chain) */
 	if (filter->ninsns) {
-		if (send_msg(sock, MSG_LISTENER, listener == -EBUSY ? EBUSY : 0, NULL, listener) < 0)
+		if (send_msg(sock, MSG_LISTENER, listener < -1 ? -listener : 0, NULL, listener) < 0)
 			_exit(1);
 		if (listener >= 0)
 			close(listener);
@@ -588,7 +588,7 @@ int spawn_init(const struct spawn_req *rq, struct spawn_res *out)
 		int fds[MSG_MAXFDS];
 		r = recv_msgv(sock, &m, fds);
 		if (r == 1 && m.type == MSG_LISTENER && listener == -1) {
-			listener = fds[0] >= 0 ? fds[0] : m.code == EBUSY ? -EBUSY : -1;
+			listener = fds[0] >= 0 ? fds[0] : m.code > 0 ? -m.code : -1;
 			continue;
 		}
 		for (int i = 0; r == 1 && i < MSG_MAXFDS; i++)
