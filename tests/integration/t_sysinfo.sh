@@ -6,7 +6,8 @@
 # uptime and the container's task count; a bad pointer gets EFAULT; a guest calling sysinfo in a
 # loop does not keep stop from working; a guest reboot's new init is answered too; sysinfo no
 # gives the host's values; cellctl run under another seccomp listener (as in a nested
-# container) starts the container with the kernel's sysinfo and says so once in the log.
+# container) starts the container with the kernel's sysinfo and says so once in the log; so does
+# nesting yes (no rule: the guest may need a listener of its own).
 . "$(dirname "$0")/lib.sh"
 need_template
 leak_snapshot
@@ -136,6 +137,13 @@ log "without the view, busybox uptime: $(cc exec "$CT" -- uptime)"
 [ "$(echo "$out" | awk '/^Mem:/ {print $2}')" != 256 ] && ok "sysinfo no: busybox free shows the host's" || fail "sysinfo no: free" "$out"
 check "stop $CT" cc stop "$CT"
 check "set --sysinfo yes" cc set "$CT" --sysinfo yes --save
+# nesting yes: no rule (the guest may need a listener of its own), the kernel's answer
+check "set --nesting yes" cc set "$CT" --nesting yes --save
+start_ct "$CT"
+out=$(probe)
+[ "$(echo "$out" | field total)" = "$HOST_TOTAL" ] && ok "nesting yes: the kernel answers (host totalram)" || fail "nesting yes: host totalram" "$out"
+check "stop $CT" cc stop "$CT"
+check "set --nesting no" cc set "$CT" --nesting no --save
 
 # ---- a privileged container (no user namespace): exec runs from a sealed copy ----
 CTP=$(ctid 2)
