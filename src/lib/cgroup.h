@@ -102,6 +102,16 @@ struct cg_ops {
 	int (*stats)(const struct cg_paths *p, struct cg_stat st[CG_RES_N]);
 };
 const struct cg_ops *cg_backend(enum cg_mode mode);
+/* The memory view of a container (sysinfo interception, sysnotif.c), in bytes: the limit cgroup's
+ * memory limit and usage, swap limit and usage (v1: memory+swap minus memory), tasks
+ * (pids.current) and memory.stat's text (malloc'd, NULL when unreadable; the caller frees it).
+ * CG_STAT_NONE for what is unknown or unlimited. -ENOENT when the cgroup is gone; records no
+ * error. */
+struct cg_memview {
+	uint64_t limit, usage, swap_limit, swap_usage, tasks;
+	char *memstat;
+};
+int cg_memview(const struct cg_paths *p, struct cg_memview *mv);
 /* The CPU pressure of the container: avg10, avg60 and avg300 of the "some" line of the unified
  * limit cgroup's cpu.pressure (PSI: the percentage of time some task waited for a CPU) into
  * avg[3]. -ENOENT when there is none (no unified hierarchy, PSI off, container gone). Records no

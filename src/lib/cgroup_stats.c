@@ -430,3 +430,45 @@ int cg_cpu_pressure(const struct cg_paths *p, double avg[3])
 		return r;
 	return cg_psi_parse(text, "some", avg);
 }
+
+/* ---- the memory view (sysinfo interception) ---- */
+static uint64_t mv_val(int dfd, const char *file)
+{
+	uint64_t v = st_val(dfd, file);
+	return v == CG_STAT_UNLIMITED || (v != CG_STAT_NONE && v >= V1_UNLIMITED_BYTES) ? CG_STAT_NONE : v;
+}
+
+int cg_memview(const struct cg_paths *p, struct cg_memview *mv)
+{
+	mv->limit = mv->usage = mv->swap_limit = mv->swap_usage = mv->tasks = CG_STAT_NONE;
+	mv->memstat = NULL;
+	if (p->mode == CG_UNIFIED) {
+		int hi = cg_hier_index(p, "unified");
+		_cleanup_close_ int dir = hi < 0 ? -1 : st_open(&p->h[hi]);
+		if (dir < 0)
+			return -ENOENT;
+		mv->usage = st_val(dir, "memory.current");
+		mv->limit = mv_val(dir, "memory.max");
+		mv->swap_usage = st_val(dir, "memory.swap.current");
+		mv->swap_limit = mv_val(dir, "memory.swap.max");
+		mv->tasks = st_val(dir, "pids.current");
+		if (st_read(dir, "memory.stat", &mv->memstat) < 0)
+			mv->memstat = NULL;
+		return 0;
+	}
+	_cleanup_close_ int mem = v1_fd(p, "memory"), pids = v1_fd(p, "pids");
+	if (mem < 0)
+		return -ENOENT;
+	mv->usage = st_val(mem, "memory.usage_in_bytes");
+	mv->limit = mv_val(mem, "memory.limit_in_bytes");
+	uint64_t swu = st_val(mem, "memory.memsw.usage_in_bytes");
+	uint64_t swl = mv_val(mem, "memory.memsw.limit_in_bytes");
+	if (swu != CG_STAT_NONE && mv->usage != CG_STAT_NONE)
+		mv->swap_usage = swu > mv->usage ? swu - mv->usage : 0;
+	if (swl != CG_STAT_NONE && mv->limit != CG_STAT_NONE)
+		mv->swap_limit = swl > mv->limit ? swl - mv->limit : 0;
+	mv->tasks = st_val(pids, "pids.current");
+	if (st_read(mem, "memory.stat", &mv->memstat) < 0)
+		mv->memstat = NULL;
+	return 0;
+}

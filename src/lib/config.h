@@ -118,6 +118,7 @@ struct ct_config {
 	bool no_new_privs;        /* no_new_privs = yes */
 	bool nesting;             /* [security] nesting = yes: unlocked /proc masks (mounts.c) */
 	bool lxcfs_off;           /* [container] lxcfs = no: the kernel's /proc files, not lxcfs's (lxcfs.h) */
+	bool sysinfo_off;         /* [container] sysinfo = no: the kernel answers sysinfo(2) (sysnotif.h) */
 	char seccomp_allow[512];  /* names taken off the default deny-list, "keyctl,bpf" */
 	char seccomp_deny[1024];  /* extra denied calls, "ptrace:EACCES,personality:EPERM" */
 };

@@ -24,6 +24,7 @@
 #include "lxcfs.h"
 #include "spawn.h"
 #include "state.h"
+#include "sysnotif.h"
 #include "util.h"
 
 /* ---- client side ---- */
@@ -128,6 +129,7 @@ struct mon {
 	uint64_t boot_ms;               /* when this boot's init was exec'd */
 	bool stopping;
 	struct cg_origin origin; /* the cgroups start ran in, which the monitor left */
+	struct sysnotif sn;      /* the sysinfo listeners: init's, one per exec */
 	char ring_data[RING_SIZE];
 	struct ringbuf ring; /* the console's last RING_SIZE bytes, for a client that attaches */
 };
@@ -157,6 +159,14 @@ static int boot(struct mon *m)
 		fcntl(m->master, F_SETFL, O_NONBLOCK);
 	m->st.init_pid = res.pid;
 	proc_starttime(res.pid, &m->st.init_start);
+	m->sn.init_start = m->st.init_start;
+	sysnotif_add(&m->sn, res.sysinfo_fd); /* the last boot's, if any, hangs up once its tasks are gone */
+	if (res.sysinfo_fd == -EBUSY)
+		log_file_only("sysinfo: a seccomp listener exists above this container (nested?): the kernel answers "
+			      "its sysinfo calls");
+	else if (res.sysinfo_fd < -1)
+		log_file_only("sysinfo: the kernel refused a seccomp listener (%s): it answers the container's sysinfo calls",
+			      strerror(-res.sysinfo_fd));
 	m->st.boots++;
 	return state_write(m->g, m->c->ctid, &m->st);
 }
@@ -183,11 +193,47 @@ static void handle_accept(struct mon *m)
 	struct pollfd p = {.fd = fd, .events = POLLIN};
 	if (poll(&p, 1, 1000) <= 0)
 		goto out;
-	n = read(fd, line, sizeof(line) - 1);
+	/* recvmsg: an exec client's listener may come in the same read as its command line */
+	int passed = -1;
+	{
+		union {
+			char c[CMSG_SPACE(sizeof(int) * 4)];
+			struct cmsghdr align;
+		} u;
+		struct iovec iov = {.iov_base = line, .iov_len = sizeof(line) - 1};
+		struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.c, .msg_controllen = sizeof(u.c)};
+		n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+		for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); n > 0 && cm; cm = CMSG_NXTHDR(&mh, cm)) {
+			if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+				continue;
+			size_t cnt = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+			for (size_t i = 0; i < cnt; i++) {
+				int x;
+				memcpy(&x, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+				if (passed < 0)
+					passed = x;
+				else
+					close(x);
+			}
+		}
+	}
 	if (n <= 0)
 		goto out;
 	line[n] = 0;
 	line[strcspn(line, "\r\n")] = 0;
+	if (strcmp(line, "sysinfo-listener") == 0) {
+		/* exec/enter: "ok", then its listener (one byte with the fd) once its filter is loaded */
+		if (passed >= 0) {
+			sysnotif_add(&m->sn, passed);
+			goto out;
+		}
+		if (write_full(fd, "ok\n", 3) < 0)
+			goto out;
+		sysnotif_add_client(&m->sn, fd);
+		return;
+	}
+	if (passed >= 0)
+		close(passed);
 	if (strcmp(line, "stop") == 0) {
 		m->stopping = true;
 		for (int i = 0; i < MAX_WAITERS; i++)
@@ -438,7 +484,7 @@ static void monitor_loop(struct mon *m)
 {
 	uint64_t hup_until = 0; /* console hung up (no guest process has it open): look again later */
 	for (;;) {
-		struct pollfd p[5];
+		struct pollfd p[5 + SYSNOTIF_MAX + SYSNOTIF_PENDING];
 		int n = 0, ipid = -1, imaster = -1, ilisten = -1, iclient = -1, inotify = -1, timeout = -1;
 		if (m->pidfd >= 0)
 			p[ipid = n++] = (struct pollfd){.fd = m->pidfd, .events = POLLIN};
@@ -451,6 +497,8 @@ static void monitor_loop(struct mon *m)
 			p[iclient = n++] = (struct pollfd){.fd = m->client, .events = POLLIN};
 		if (m->notify_fd >= 0)
 			p[inotify = n++] = (struct pollfd){.fd = m->notify_fd, .events = POLLIN};
+		int isn = n;
+		n += (int)sysnotif_pollfds(&m->sn, p + n, ARRAY_SIZE(p) - (size_t)n);
 		bool polling = !m->ready && any_ready_waiter(m);
 		if (polling && (timeout < 0 || timeout > 100))
 			timeout = 100;
@@ -472,6 +520,7 @@ static void monitor_loop(struct mon *m)
 			handle_accept(m);
 		if (inotify >= 0 && p[inotify].revents)
 			notify_input(m);
+		sysnotif_handle(&m->sn, p + isn, (size_t)(n - isn));
 		if (polling)
 			poll_ready(m);
 		if (ipid >= 0 && p[ipid].revents && !init_exited(m))
@@ -514,6 +563,7 @@ static __attribute__((noreturn)) void monitor_main(struct mon *m, int report)
 	ringbuf_init(&m->ring, m->ring_data, sizeof(m->ring_data));
 	m->pidfd = m->master = m->listen_fd = m->client = -1;
 	m->notify_fd = -1;
+	sysnotif_init(&m->sn, m->cg);
 	for (int i = 0; i < MAX_WAITERS; i++)
 		m->waiters[i] = m->ready_waiters[i] = -1;
 	m->st.monitor_pid = getpid();
@@ -562,6 +612,7 @@ static __attribute__((noreturn)) void monitor_main(struct mon *m, int report)
 		close(MONITOR_LOCK_FD); /* started: the CT lock goes back to whoever takes it next */
 	log_file_only("Container started");
 	monitor_loop(m);
+	sysnotif_close(&m->sn);
 	if (m->stopping && any_waiter(m))
 		cg_origin_drop(&m->origin); /* the stop that waits for our exit removes the cgroups */
 	else

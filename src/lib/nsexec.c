@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <link.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -50,6 +51,7 @@ struct target {
 	unsigned ctid;
 	struct ct_state st;
 	int pidfd, rootfd;
+	int sysconn; /* to the monitor, which takes our sysinfo listener (sysnotif.h), or -1 */
 	uint64_t capdrop;
 	char *procs[CG_MAX_HIER]; /* cgroup.procs files to join */
 };
@@ -60,7 +62,9 @@ static void target_free(struct target *t)
 		close(t->pidfd);
 	if (t->rootfd >= 0)
 		close(t->rootfd);
-	t->pidfd = t->rootfd = -1;
+	if (t->sysconn >= 0)
+		close(t->sysconn);
+	t->pidfd = t->rootfd = t->sysconn = -1;
 	for (unsigned i = 0; i < CG_MAX_HIER; i++) {
 		free(t->procs[i]);
 		t->procs[i] = NULL;
@@ -93,11 +97,26 @@ static char *init_unified_cgroup(pid_t init, const char *rel)
 	return NULL;
 }
 
+/* A connection over which the monitor takes the sysinfo listener of our filter, once it said
+ * "ok" (-1 when it cannot: the command then gets the filter without the sysinfo rule, and the
+ * kernel's sysinfo). */
+static int sysinfo_connect(const struct gconf *g, unsigned ctid)
+{
+	_cleanup_close_ int fd = monitor_connect(g, ctid, "sysinfo-listener");
+	if (fd < 0)
+		return -1;
+	char buf[4];
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	if (poll(&p, 1, 2000) <= 0 || read(fd, buf, sizeof(buf)) != 3 || memcmp(buf, "ok\n", 3) != 0)
+		return -1;
+	return take_fd(&fd);
+}
+
 static int target_open(const struct gconf *g, unsigned ctid, struct target *t)
 {
 	memset(t, 0, sizeof(*t));
 	t->ctid = ctid;
-	t->pidfd = t->rootfd = -1;
+	t->pidfd = t->rootfd = t->sysconn = -1;
 	if (!ct_running(g, ctid, &t->st))
 		return cerr(EX_NOTRUNNING, 0, "container %u is not running", ctid);
 	t->pidfd = proc_pidfd(t->st.init_pid, t->st.init_start);
@@ -122,6 +141,8 @@ static int target_open(const struct gconf *g, unsigned ctid, struct target *t)
 		return cerr(EX_CAPS, 0, "invalid capability list in the config of container %u", ctid);
 	if (sr < 0)
 		return sr;
+	if (sec_exec_wants_listener())
+		t->sysconn = sysinfo_connect(g, ctid);
 	for (unsigned i = 0; i < t->st.cg.n && i < CG_MAX_HIER; i++) {
 		const struct cg_hier *h = &t->st.cg.h[i];
 		_cleanup_free_ char *own = NULL;
@@ -186,16 +207,26 @@ static int join_container(struct target *t)
 /* The one point where the joined process becomes the guest's root: credentials, no supplementary
  * groups, the container's capability bounding set, a clean environment. Runs before the command's
  * process exists, so that process never has anything of the host's. */
-static int become_guest_root(const struct target *t)
+static int become_guest_root(struct target *t)
 {
 	if (t->st.userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
 		return cerr(EX_EXECFAIL, errno, "become root in the container");
 	if (setgroups(0, NULL) < 0)
 		return cerr(EX_EXECFAIL, errno, "drop the supplementary groups");
-	/* the container's syscall filter, before the bounding set drops CAP_SYS_ADMIN */
-	int r = sec_exec_apply();
+	/* the container's syscall filter, before the bounding set drops CAP_SYS_ADMIN; its sysinfo
+	 * listener goes to the monitor (with no way to it: the filter without the sysinfo rule) */
+	int listener = -1;
+	int r = sec_exec_apply(t->sysconn >= 0 ? &listener : NULL);
 	if (r < 0)
 		return r;
+	if (listener >= 0) {
+		if (fd_send(t->sysconn, "L", 1, listener) < 0)
+			log_debug("hand the sysinfo listener to the monitor: %m");
+		close(listener);
+	}
+	if (t->sysconn >= 0)
+		close(t->sysconn);
+	t->sysconn = -1;
 	r = caps_apply_bound(t->capdrop);
 	if (r < 0)
 		return cerr(EX_EXECFAIL, r, "apply the capability bounding set");
@@ -429,7 +460,7 @@ static void __attribute__((noreturn)) pty_helper(struct target *t, const struct 
 	for (int i = 0; i < 3; i++)
 		if (req->pty[i])
 			dup2(devnull, i);
-	int keep[] = {sock, t->pidfd, t->rootfd};
+	int keep[] = {sock, t->pidfd, t->rootfd, t->sysconn};
 	close_all_but(keep, ARRAY_SIZE(keep));
 	log_set_file(NULL); /* the log path means something else inside */
 	int slave = -1, master = -1;

@@ -728,6 +728,8 @@ static const struct param params[] = {
 	 .help = "no_new_privs for init and exec: yes|no", .form = BOOL_FORM},
 	{CONTAINER(lxcfs), CS, EX_BADVALUE, T(NBOOL, lxcfs_off),
 	 .help = "lxcfs's /proc files over the container's own, when lxcfs runs (default yes): yes|no", .form = BOOL_FORM},
+	{CONTAINER(sysinfo), CS, EX_BADVALUE, T(NBOOL, sysinfo_off),
+	 .help = "sysinfo(2) answered from the container's cgroup (default yes): yes|no", .form = BOOL_FORM},
 	{SEC(nesting), CS | PF_LIST, EX_BADVALUE, T(BOOL, nesting),
 	 .help = "unlocked /proc masks, for nested containers: yes|no", .form = BOOL_FORM},
 	{NET(nameserver), CS | PF_LIVE | PF_JOIN | PF_LIST, EX_BADDNS, T(WORDS, nameserver), .ok = ok_ns,

@@ -143,8 +143,9 @@ bool sec_available(void)
 void sec_prog_free(struct sec_prog *p)
 {
 	free(p->insns);
-	p->insns = NULL;
-	p->len = 0;
+	free(p->ninsns);
+	p->insns = p->ninsns = NULL;
+	p->len = p->nlen = 0;
 }
 
 #ifdef HAVE_SECCOMP
@@ -200,7 +201,7 @@ static int add_rule(scmp_filter_ctx ctx, const char *name, int err, unsigned lon
 	return 0;
 }
 
-static int export_prog(scmp_filter_ctx ctx, struct sec_prog *p)
+static int export_prog(scmp_filter_ctx ctx, struct sock_filter **insns, unsigned short *len)
 {
 	_cleanup_close_ int fd = memfd_create("cellctl-seccomp", MFD_CLOEXEC);
 	if (fd < 0)
@@ -211,18 +212,19 @@ static int export_prog(scmp_filter_ctx ctx, struct sec_prog *p)
 	off_t size = lseek(fd, 0, SEEK_END);
 	if (size <= 0 || size % (off_t)sizeof(struct sock_filter) || size / (off_t)sizeof(struct sock_filter) > BPF_MAXINSNS)
 		return cerr(EX_SYSTEM, EINVAL, "seccomp: the filter has a bad size (%lld bytes)", (long long)size);
-	p->insns = xmalloc((size_t)size);
+	*insns = xmalloc((size_t)size);
 	for (off_t done = 0; done < size;) {
-		ssize_t n = pread(fd, (char *)p->insns + done, (size_t)(size - done), done);
+		ssize_t n = pread(fd, (char *)*insns + done, (size_t)(size - done), done);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			sec_prog_free(p);
+			free(*insns);
+			*insns = NULL;
 			return cerr(EX_SYSTEM, n < 0 ? errno : EIO, "seccomp: read the filter");
 		}
 		done += n;
 	}
-	p->len = (unsigned short)(size / (off_t)sizeof(struct sock_filter));
+	*len = (unsigned short)(size / (off_t)sizeof(struct sock_filter));
 	return 0;
 }
 #endif
@@ -233,6 +235,9 @@ int sec_build(const struct ct_config *c, struct sec_prog *p)
 	p->nnp = c && c->no_new_privs;
 	if (c && c->seccomp_off)
 		return 0;
+	/* nesting: the guest may need a listener of its own (a container manager inside), and the
+	 * kernel allows one per filter chain */
+	bool sysinfo = !c || (!c->sysinfo_off && !c->nesting);
 #ifndef HAVE_SECCOMP
 	p->missing = true;
 	return 0;
@@ -269,15 +274,41 @@ int sec_build(const struct ct_config *c, struct sec_prog *p)
 		r = add_rule(ctx, norm, errno_parse(colon + 1), 0);
 	}
 	if (r == 0)
-		r = export_prog(ctx, p);
+		r = export_prog(ctx, &p->insns, &p->len);
+	if (r == 0 && sysinfo) {
+		/* every architecture of the filter: the monitor answers the native one and lets the
+		 * kernel answer the others (their struct sysinfo differs) */
+		if (seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, seccomp_syscall_resolve_name("sysinfo"), 0) < 0)
+			log_file_only("seccomp: this libseccomp or kernel has no user notification: no sysinfo view");
+		else
+			r = export_prog(ctx, &p->ninsns, &p->nlen);
+	}
+	if (r < 0)
+		sec_prog_free(p);
 	seccomp_release(ctx);
 	return r;
 #endif
 }
 
-int sec_load(const struct sec_prog *p)
+int sec_load(const struct sec_prog *p, int *listener)
 {
-	if (p->insns) {
+	bool plain = true;
+	if (listener) {
+		*listener = -1;
+		if (p->ninsns) {
+			struct sock_fprog fp = {.len = p->nlen, .filter = p->ninsns};
+			long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &fp);
+			if (fd >= 0) {
+				*listener = (int)fd;
+				plain = false;
+			} else {
+				/* EBUSY: a listener exists up the chain; EINVAL: a kernel without
+				 * listeners. Either way the plain program, and the kernel's sysinfo */
+				*listener = -errno;
+			}
+		}
+	}
+	if (plain && p->insns) {
 		struct sock_fprog fp = {.len = p->len, .filter = p->insns};
 		if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp) < 0)
 			return -errno;
@@ -304,12 +335,17 @@ int sec_exec_prepare(const struct ct_config *c)
 	return 0;
 }
 
-int sec_exec_apply(void)
+bool sec_exec_wants_listener(void)
+{
+	return exec_ready && exec_prog.ninsns;
+}
+
+int sec_exec_apply(int *listener)
 {
 	int r;
 	if (!exec_ready && (r = sec_exec_prepare(NULL)) < 0)
 		return r;
-	r = sec_load(&exec_prog);
+	r = sec_load(&exec_prog, listener);
 	if (r < 0)
 		return cerr(EX_EXECFAIL, r, "apply the container's syscall filter (seccomp, no_new_privs)");
 	return 0;

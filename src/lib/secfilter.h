@@ -33,22 +33,34 @@ char *sec_norm_deny(const char *entry);
 struct sec_prog {
 	struct sock_filter *insns; /* NULL: no filter */
 	unsigned short len;
+	/* the same program plus the sysinfo rule (SECCOMP_RET_USER_NOTIF, answered by the monitor:
+	 * sysnotif.h) when the config says sysinfo = yes; NULL otherwise */
+	struct sock_filter *ninsns;
+	unsigned short nlen;
 	bool nnp;      /* also set no_new_privs */
 	bool missing;  /* the config asks for a filter, but cellctl was built without libseccomp */
 };
 
 /* Build the program for a container config (NULL: the defaults). Pure apart from libseccomp:
- * nothing is loaded. 0 on success (p->insns NULL when the filter is off or missing); a negative
- * errno with cerr (EX_BADVALUE) when an entry is invalid. */
+ * nothing is loaded. 0 on success (p->insns NULL when the filter is off or missing; p->ninsns
+ * set when the sysinfo rule applies: sysinfo yes, nesting no); a negative errno with cerr
+ * (EX_BADVALUE) when an entry is invalid. */
 int sec_build(const struct ct_config *c, struct sec_prog *p);
 void sec_prog_free(struct sec_prog *p);
 /* Load the program into the calling thread and set no_new_privs when asked. Needs
  * CAP_SYS_ADMIN in the caller's user namespace (or no_new_privs already set). -errno, no cerr
- * (the caller knows which exit code fits). */
-int sec_load(const struct sec_prog *p);
+ * (the caller knows which exit code fits). listener non-NULL and a sysinfo program: that one is
+ * loaded with a new listener, whose fd (close-on-exec) goes to *listener; when the kernel refuses
+ * a second listener in the task's filter chain (EBUSY: a nested container, or cellctl itself
+ * running under one) the plain program is loaded and *listener is -EBUSY (-errno likewise for
+ * any other refusal of that program, such as a kernel without listeners). Otherwise *listener
+ * is -1. */
+int sec_load(const struct sec_prog *p, int *listener);
 
 /* exec/enter: build the container's program before joining it (the config is read on the host),
  * then load it in the child that becomes the guest's root. Apply without a prepare uses the
- * defaults. */
+ * defaults. sec_exec_wants_listener: the prepared program has the sysinfo rule. listener as for
+ * sec_load (NULL: the plain program). */
 int sec_exec_prepare(const struct ct_config *c);
-int sec_exec_apply(void);
+bool sec_exec_wants_listener(void);
+int sec_exec_apply(int *listener);

@@ -29,7 +29,7 @@
 #include "util.h"
 
 /* handshake messages (monitor <-> init, and mount helper -> monitor) */
-enum { MSG_GO = 1, MSG_CONSOLE = 2, MSG_ERROR = 3, MSG_NOTIFY = 4, MSG_NSREADY = 5, MSG_MOUNTS = 6 };
+enum { MSG_GO = 1, MSG_CONSOLE = 2, MSG_ERROR = 3, MSG_NOTIFY = 4, MSG_NSREADY = 5, MSG_MOUNTS = 6, MSG_LISTENER = 7 };
 #define MSG_MAXFDS 2
 struct sync_msg {
 	int type;
@@ -187,10 +187,19 @@ static __attribute__((noreturn)) void child_main(const struct spawn_req *rq, con
 	}
 	/* the syscall filter: while we still hold CAP_SYS_ADMIN (a config may drop it), so that
 	 * init need not have no_new_privs (its setuid programs keep working) */
-	int r = sec_load(filter);
+	int listener;
+	int r = sec_load(filter, &listener);
 	if (r < 0) {
 		cerr(EX_ENVCREATE, r, "apply the syscall filter (seccomp, no_new_privs)");
 		child_fail(sock);
+	}
+	/* the sysinfo listener goes to the monitor, which answers the guest's sysinfo calls (code:
+	 * EBUSY when the kernel refused a second listener in our filter chain) */
+	if (filter->ninsns) {
+		if (send_msg(sock, MSG_LISTENER, listener < -1 ? -listener : 0, NULL, listener) < 0)
+			_exit(1);
+		if (listener >= 0)
+			close(listener);
 	}
 	r = caps_apply_bound(drop);
 	if (r < 0) {
@@ -542,7 +551,7 @@ int spawn_init(const struct spawn_req *rq, struct spawn_res *out)
 	}
 	close(sv[1]);
 	sec_prog_free(&filter);
-	int sock = sv[0], master = -1, notify = -1, ns[MSG_MAXFDS] = {-1, -1};
+	int sock = sv[0], master = -1, notify = -1, ns[MSG_MAXFDS] = {-1, -1}, listener = -1;
 	pid_t helper = -1;
 	if (c->userns) {
 		if ((r = write_idmap(pid, "uid_map", c->uid_base, c->uid_size)) < 0 ||
@@ -576,7 +585,15 @@ int spawn_init(const struct spawn_req *rq, struct spawn_res *out)
 	}
 	for (;;) {
 		struct sync_msg m;
-		r = recv_msgv(sock, &m, NULL);
+		int fds[MSG_MAXFDS];
+		r = recv_msgv(sock, &m, fds);
+		if (r == 1 && m.type == MSG_LISTENER && listener == -1) {
+			listener = fds[0] >= 0 ? fds[0] : m.code > 0 ? -m.code : -1;
+			continue;
+		}
+		for (int i = 0; r == 1 && i < MSG_MAXFDS; i++)
+			if (fds[i] >= 0)
+				close(fds[i]);
 		if (r == 0)
 			break; /* EOF: init exec'd, or the child died */
 		if (r < 0) {
@@ -623,6 +640,7 @@ int spawn_init(const struct spawn_req *rq, struct spawn_res *out)
 	out->pidfd = pidfd;
 	out->console_master = master;
 	out->notify_fd = notify;
+	out->sysinfo_fd = listener;
 	return 0;
 fail:
 	close(sock);
@@ -634,6 +652,8 @@ fail:
 		close(master);
 	if (notify >= 0)
 		close(notify);
+	if (listener >= 0)
+		close(listener);
 	for (int i = 0; i < MSG_MAXFDS; i++)
 		if (ns[i] >= 0)
 			close(ns[i]);

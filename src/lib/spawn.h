@@ -24,6 +24,8 @@ struct spawn_res {
 	int pidfd;
 	int console_master;
 	int notify_fd; /* the guest's /run/host/notify socket (NOTIFY_SOCKET of init), or -1 */
+	int sysinfo_fd; /* init's seccomp listener for sysinfo (sysnotif.h); -1 none, -errno refused
+			 * (-EBUSY: a listener exists above) */
 };
 
 /* Returns 0 once init has been exec'd; on failure the child is reaped and cerr says why

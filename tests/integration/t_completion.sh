@@ -60,6 +60,7 @@ expect_candidates "rebind" cellctl lxcfs ""
 expect_candidates "" cellctl lxcfs rebind ""
 expect_candidates "--all" cellctl lxcfs rebind --
 expect_candidates "yes no" cellctl set "$A" --lxcfs ""
+expect_candidates "yes no" cellctl set "$A" --sysinfo ""
 # parameters from the table: create and set take --ram; only set has --save; only create --userns
 expect_has --ram cellctl set "$A" --r
 expect_has --save cellctl set "$A" --

@@ -422,11 +422,52 @@ static void test_params(void **state)
 	gconf_free(g);
 }
 
+/* sysinfo = yes (and nesting no): a second program, the first plus SECCOMP_RET_USER_NOTIF for sysinfo
+ * (99 on x86_64, 116 on i386, 99 | x32 bit) and nothing else changed; sysinfo no, nesting yes and
+ * seccomp no give none. */
+#define RET_NOTIFY 0x7fc00000U
+static void test_sysinfo_rule(void **state)
+{
+	(void)state;
+	if (!sec_available())
+		return;
+	struct ct_config *c = blank();
+	struct sec_prog p;
+	assert_int_equal(sec_build(c, &p), 0);
+	assert_non_null(p.insns);
+	assert_non_null(p.ninsns);
+	struct sec_prog n = {.insns = p.ninsns, .len = p.nlen};
+	assert_int_equal(call(&n, AUDIT_ARCH_X86_64, 99, 0, 0), RET_NOTIFY);
+	assert_int_equal(call(&n, AUDIT_ARCH_I386, 116, 0, 0), RET_NOTIFY);
+	assert_int_equal(call(&n, AUDIT_ARCH_X86_64, 99 | X32, 0, 0), RET_NOTIFY);
+	assert_int_equal(call(&n, AUDIT_ARCH_X86_64, GETPID_64, 0, 0), ALLOW);
+	assert_int_equal(call(&n, AUDIT_ARCH_X86_64, 246, 0, 0), ERR(EPERM)); /* kexec_load still denied */
+	assert_int_equal(call(&p, AUDIT_ARCH_X86_64, 99, 0, 0), ALLOW);       /* the plain one lets it by */
+	sec_prog_free(&p);
+	assert_null(p.ninsns);
+	c->sysinfo_off = true;
+	assert_int_equal(sec_build(c, &p), 0);
+	assert_non_null(p.insns);
+	assert_null(p.ninsns);
+	sec_prog_free(&p);
+	c->sysinfo_off = false;
+	c->nesting = true;
+	assert_int_equal(sec_build(c, &p), 0);
+	assert_null(p.ninsns);
+	sec_prog_free(&p);
+	c->nesting = false;
+	c->seccomp_off = true;
+	assert_int_equal(sec_build(c, &p), 0);
+	assert_null(p.insns);
+	assert_null(p.ninsns);
+	free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults), cmocka_unit_test(test_adjusted), cmocka_unit_test(test_bad_entry),
-		cmocka_unit_test(test_norm),     cmocka_unit_test(test_params),
+		cmocka_unit_test(test_norm),     cmocka_unit_test(test_params), cmocka_unit_test(test_sysinfo_rule),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
