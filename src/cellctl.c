@@ -18,6 +18,7 @@ static const struct cli_cmd *const commands[] = {
 	&cli_template, &cli_boot, &cli_shutdown,
 	&cli_clone, &cli_flatten,
 	&cli_import_vz,
+	&cli_suspend, &cli_resume,
 };
 
 static void usage(FILE *f)

@@ -35,6 +35,10 @@ expect_output '^usage: cellctl start CTID \[--wait\] \[--timeout S\] \[--force\]
 expect_match '^  --timeout S +with --wait' "$OUT" "start --help describes --timeout"
 expect_output '^  -o\|--output FIELD,\.\.\. ' cc list -h
 expect_output '^  set CTID \[--save\] \[--ifname NAME\] \[--userpasswd USER:PASSWORD\] \[--ssh-key FILE\] \[--ssh-user USER\] \[--ownership MODE\] \[--PARAM VALUE \.\.\.\]$' cc --help
+# suspend and resume (issue 16): in the command list, with their usage
+expect_output '^  suspend CTID$' cc --help
+expect_output '^  resume CTID$' cc --help
+expect_output '^usage: cellctl suspend CTID$' cc suspend --help
 is_down "$CT" && ok "--help does nothing" || fail "--help does nothing" "$(ct_status "$CT")"
 
 # ---- list -o with nine or more parameter columns ------------------------------------------

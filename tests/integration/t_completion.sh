@@ -46,6 +46,8 @@ expect_has() {
 
 expect_candidates "start status stop" cellctl st
 expect_candidates "stop" cellctl -v sto
+expect_candidates "suspend" cellctl sus
+expect_has "$A" cellctl resume ""
 expect_candidates "--force --timeout --wait" cellctl start "$A" --
 expect_candidates "-1 -H -N -S -a -d -j -n -o -s --all --description --hostname --json --name --name_filter --no-header --output --sort --stopped" cellctl list -
 expect_candidates "list build prune commit remove" cellctl template ""
