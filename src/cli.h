@@ -43,6 +43,7 @@ extern const struct cli_cmd cli_create, cli_start, cli_stop, cli_restart, cli_st
 extern const struct cli_cmd cli_clone, cli_flatten;
 extern const struct cli_cmd cli_import_vz;
 extern const struct cli_cmd cli_suspend, cli_resume;
+extern const struct cli_cmd cli_backup, cli_restore_backup;
 
 /* Walking a command's argv by its table. */
 struct cli_parse {
@@ -77,6 +78,8 @@ int cmd_import_vz(struct gconf *g, int argc, char **argv);
 int cmd_flatten(struct gconf *g, int argc, char **argv);
 int cmd_start(struct gconf *g, int argc, char **argv);
 int cmd_suspend(struct gconf *g, int argc, char **argv);
+int cmd_backup(struct gconf *g, int argc, char **argv);
+int cmd_restore_backup(struct gconf *g, int argc, char **argv);
 int cmd_resume(struct gconf *g, int argc, char **argv);
 int cmd_stop(struct gconf *g, int argc, char **argv);
 int cmd_restart(struct gconf *g, int argc, char **argv);

@@ -48,6 +48,7 @@ enum {
 	EX_TIMEOUT = 15,      /* timed out waiting (start --wait, exec) */
 	EX_LAYOUT = 89,       /* the container's layout does not allow it (flatten of a copy, clone of a copy to overlay) */
 	EX_FREEZE = 16,       /* suspend or resume failed (vzctl: checkpoint failed) */
+	EX_RESTORE = 17,      /* restore-backup failed: not a backup, corrupt, truncated, newer format, bad checksum */
 	EX_SUSPENDED = 18,    /* the container is suspended (exec, enter, a second suspend) */
 };
 
