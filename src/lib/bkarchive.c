@@ -6,6 +6,7 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -59,6 +60,15 @@ int bk_archive_write(const char *path, const char *compress, const char *manifes
 	int f = !strcmp(compress, "zstd") ? archive_write_add_filter_zstd(w)
 		: !strcmp(compress, "gzip") ? archive_write_add_filter_gzip(w)
 					      : archive_write_add_filter_none(w);
+	/* zstd in worker threads (one per CPU) while this one reads the tree and hashes: where
+	 * libarchive or libzstd cannot, one thread does it all */
+	if (f == ARCHIVE_OK && !strcmp(compress, "zstd")) {
+		char n[24];
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		snprintf(n, sizeof(n), "%ld", cpus > 1 ? cpus : 1);
+		if (archive_write_set_filter_option(w, "zstd", "threads", n) < ARCHIVE_WARN)
+			log_debug("backup %s: zstd without threads: %s", path, archive_error_string(w));
+	}
 	if (archive_write_set_format_pax_restricted(w) != ARCHIVE_OK || f != ARCHIVE_OK ||
 	    archive_write_open_fd(w, fd) != ARCHIVE_OK) {
 		r = cerr(EX_SYSTEM, archive_errno(w), "write %s: %s", path, archive_error_string(w));

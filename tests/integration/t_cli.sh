@@ -39,6 +39,8 @@ expect_output '^  set CTID \[--save\] \[--ifname NAME\] \[--userpasswd USER:PASS
 expect_output '^  suspend CTID$' cc --help
 expect_output '^  resume CTID$' cc --help
 expect_output '^usage: cellctl suspend CTID$' cc suspend --help
+expect_output '^  backup CTID \[--mode stop\|suspend\|live\] \[--dumpdir DIR\] \[-o\|--output FILE\] \[--compress zstd\|gzip\|none\] \[-j\|--json\]$' cc --help
+expect_output '^usage: cellctl restore-backup FILE CTID \[--force\] \[--name N\]$' cc restore-backup --help
 is_down "$CT" && ok "--help does nothing" || fail "--help does nothing" "$(ct_status "$CT")"
 
 # ---- list -o with nine or more parameter columns ------------------------------------------
