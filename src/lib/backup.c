@@ -39,8 +39,10 @@ char *bk_manifest_format(const struct bk_manifest *m)
 	json_str(&j, m->mode);
 	json_key(&j, "created");
 	json_str(&j, m->created);
-	json_key(&j, "private_bytes");
-	json_u64(&j, m->private_bytes);
+	json_key(&j, "disk_kib");
+	json_u64(&j, m->disk_kib);
+	json_key(&j, "entries");
+	json_u64(&j, m->entries);
 	json_key(&j, "payload");
 	json_str(&j, "sha256 in " BK_CHECKSUM);
 	json_end(&j);
@@ -122,7 +124,8 @@ int bk_manifest_parse(const char *text, struct bk_manifest *m)
 		{"created", m->created, sizeof(m->created), NULL, NULL},
 		{"format", NULL, 0, &format, NULL},
 		{"ctid", NULL, 0, &ctid, NULL},
-		{"private_bytes", NULL, 0, &m->private_bytes, NULL},
+		{"disk_kib", NULL, 0, &m->disk_kib, NULL},
+		{"entries", NULL, 0, &m->entries, NULL},
 		{"userns", NULL, 0, NULL, &m->userns},
 	};
 	const char *p = ws(text);

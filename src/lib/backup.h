@@ -34,7 +34,8 @@ struct bk_manifest {
 	bool userns;
 	char mode[16];         /* "stop", "suspend" or "live" */
 	char created[32];      /* UTC, 2026-12-07T03:00:00Z */
-	uint64_t private_bytes; /* the private area's size when written (du-like, in bytes; 0 unknown) */
+	uint64_t disk_kib;     /* the tree's disk usage when written (KiB, as du counts it) */
+	uint64_t entries;      /* its number of files, directories and other entries */
 };
 
 /* The manifest as one JSON object and a newline (malloc'd). */

@@ -35,9 +35,12 @@ static const char *const mode_names[] = {"stop", "suspend", "live"};
 
 struct bkjob {
 	const struct ct_config *c;
-	const char *partial, *compress, *manifest, *confpath;
+	const char *partial, *compress, *confpath;
+	enum bk_mode mode;
 	bool progress;
 };
+
+static char *manifest_text(const struct ct_config *c, enum bk_mode mode, uint64_t kib, uint64_t entries);
 
 static int write_root(int rootfd, void *arg)
 {
@@ -49,7 +52,12 @@ static int write_root(int rootfd, void *arg)
 				   .id_size = j->c->userns ? j->c->uid_size : 0,
 				   .low_kept = true,
 				   .srcfd = rootfd};
-	return tpl_backup_write(j->partial, j->compress, j->manifest, j->confpath, &po);
+	/* the sizes for the manifest: one walk of the metadata before the archive reads it all */
+	uint64_t kib = 0, entries = 0;
+	if (quota_walk_usage(rootfd, &kib, &entries) < 0)
+		kib = entries = 0; /* (records nothing) */
+	_cleanup_free_ char *manifest = manifest_text(j->c, j->mode, kib, entries);
+	return tpl_backup_write(j->partial, j->compress, manifest, j->confpath, &po);
 }
 
 /* The archive of c's root: ctroot's whole root when it is stopped, the private area itself while it
@@ -70,9 +78,10 @@ static int archive_locked(const struct gconf *g, const struct ct_config *c, bool
 	return write_root(fd, j);
 }
 
-static char *manifest_text(const struct ct_config *c, enum bk_mode mode)
+static char *manifest_text(const struct ct_config *c, enum bk_mode mode, uint64_t kib, uint64_t entries)
 {
-	struct bk_manifest m = {.format = BK_FORMAT, .ctid = c->ctid, .userns = c->userns};
+	struct bk_manifest m = {.format = BK_FORMAT, .ctid = c->ctid, .userns = c->userns, .disk_kib = kib,
+				.entries = entries};
 	snprintf(m.version, sizeof(m.version), "%s", PACKAGE_VERSION);
 	snprintf(m.uuid, sizeof(m.uuid), "%s", c->uuid ? c->uuid : "");
 	snprintf(m.name, sizeof(m.name), "%s", c->name ? c->name : "");
@@ -138,10 +147,9 @@ int ct_backup(const struct gconf *g, unsigned ctid, const struct backup_opts *o,
 	if (access(path, F_OK) == 0)
 		return cerr(EX_PRIVEXISTS, 0, "%s exists", path);
 	_cleanup_free_ char *partial = xasprintf("%s.partial", path);
-	_cleanup_free_ char *manifest = manifest_text(c, o->mode);
 	_cleanup_free_ char *confpath = ctconf_path(g, ctid);
-	struct bkjob j = {.c = c, .partial = partial, .compress = compress, .manifest = manifest,
-			  .confpath = confpath, .progress = o->progress};
+	struct bkjob j = {.c = c, .partial = partial, .compress = compress, .confpath = confpath, .mode = o->mode,
+			  .progress = o->progress};
 	unlink(partial); /* one left by a backup that was killed */
 	log_set_ctid(ctid);
 

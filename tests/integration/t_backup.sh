@@ -138,6 +138,50 @@ check "restore-backup into $A again" cc restore-backup "$TMPD/st.tar" "$A"
 grep -q "uuid[[:space:]]*=[[:space:]]*$uuidA" "$CONF_DIR/$A.conf" && ok "the same CTID keeps the archive's UUID" || fail "the same CTID keeps its UUID"
 grep -q 'name[[:space:]]*=[[:space:]]*bk-src' "$CONF_DIR/$A.conf" && ok "and its name" || fail "the same CTID keeps its name"
 
+# ---- ownership mapped: the private area is container-relative on disk; so is the restored one ----
+F=$(ctid 4)
+G=$(ctid 5)
+create_ct "$F" --ownership mapped
+chown 1000:1001 "$PRIV_DIR/$F/etc/hostname" 2>/dev/null
+python3 "$LIST" -b "$PRIV_DIR/$F" 0 > "$TMPD/list.F"
+check "backup the mapped $F (stopped)" cc backup "$F" -o "$TMPD/mapped.tar.zst"
+check "restore-backup it as $G" cc restore-backup "$TMPD/mapped.tar.zst" "$G"
+use_ct "$G"
+grep -q 'ownership[[:space:]]*=[[:space:]]*mapped' "$CONF_DIR/$G.conf" && ok "$G keeps ownership mapped" || fail "$G keeps ownership mapped" "$(cat "$CONF_DIR/$G.conf")"
+python3 "$LIST" -b "$PRIV_DIR/$G" 0 > "$TMPD/list.G"
+diff -u "$TMPD/list.F" "$TMPD/list.G" > "$TMPD/diff.G" && ok "mapped: the restored tree is the same, container-relative on disk" ||
+	fail "mapped: the restored tree is the same" "$(head -20 "$TMPD/diff.G")"
+start_ct "$G"
+expect_output '^1000 1001$' cc exec "$G" -- stat -c '%u %g' /etc/hostname
+check "stop $G" cc stop "$G"
+for ct in "$F" "$G"; do check "destroy $ct" cc destroy "$ct"; done
+
+# ---- layout overlay: the merged tree is archived and restores as a standalone copy ----
+D=$(ctid 6)
+E=$(ctid 7)
+create_ct "$D" --layout overlay
+start_ct "$D"
+check "write into the overlay's upper layer" cc exec "$D" -- sh -c 'echo upper > /ovl-file; chown 1000:1001 /ovl-file'
+expect_exit 89 cc backup "$D" --mode live -o "$TMPD/ovl-live.tar.zst"
+[ ! -e "$TMPD/ovl-live.tar.zst" ] && [ ! -e "$TMPD/ovl-live.tar.zst.partial" ] && ok "a refused backup leaves no file" || fail "a refused backup leaves no file"
+check "stop $D" cc stop "$D"
+check "backup the stopped overlay $D" cc backup "$D" -o "$TMPD/ovl.tar.zst"
+man=$(zstd -dc "$TMPD/ovl.tar.zst" | tar -xO cellctl-backup/manifest.json)
+expect_match '"layout": "overlay"' "$man" "the manifest says layout overlay"
+expect_match '"entries": [1-9][0-9]*' "$man" "the manifest counts the entries"
+check "restore-backup the overlay archive as $E" cc restore-backup "$TMPD/ovl.tar.zst" "$E"
+use_ct "$E"
+grep -q 'layout[[:space:]]*=[[:space:]]*copy' "$CONF_DIR/$E.conf" && ! grep -q template_tree "$CONF_DIR/$E.conf" &&
+	ok "$E is a standalone copy (no template tree)" || fail "$E is a standalone copy" "$(cat "$CONF_DIR/$E.conf")"
+python3 "$LIST" "$PRIV_DIR/$E" "$(disk_root "$E")" > "$TMPD/list.E"
+grep -q '^bin/busybox 100755 0 0 ' "$TMPD/list.E" && grep -q '^ovl-file 100644 1000 1001 ' "$TMPD/list.E" &&
+	ok "the lower layer's files (root's) and the upper's (1000) are in it, container-relative" ||
+	fail "lower and upper files in the copy" "$(grep -E '^(bin/busybox|ovl-file) ' "$TMPD/list.E")"
+start_ct "$E"
+expect_output '^upper$' cc exec "$E" -- cat /ovl-file
+check "stop $E" cc stop "$E"
+for ct in "$D" "$E"; do check "destroy $ct" cc destroy "$ct"; done
+
 # ---- bad archives: refused (17), nothing left ----
 before=$(ls -A "$PRIV_DIR" "$CONF_DIR" | sort)
 bad_restore() {

@@ -60,7 +60,7 @@ static void test_sha256_million(void **state)
 static void test_manifest_roundtrip(void **state)
 {
 	(void)state;
-	struct bk_manifest m = {.format = BK_FORMAT, .ctid = 4242, .userns = true, .private_bytes = 123456789};
+	struct bk_manifest m = {.format = BK_FORMAT, .ctid = 4242, .userns = true, .disk_kib = 123456789, .entries = 9588};
 	strcpy(m.version, "0.9");
 	strcpy(m.uuid, "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0");
 	strcpy(m.name, "web \"one\"\n");
@@ -77,7 +77,8 @@ static void test_manifest_roundtrip(void **state)
 	assert_int_equal(b.format, 1);
 	assert_int_equal(b.ctid, 4242);
 	assert_true(b.userns);
-	assert_int_equal(b.private_bytes, 123456789);
+	assert_int_equal(b.disk_kib, 123456789);
+	assert_int_equal(b.entries, 9588);
 	assert_string_equal(b.uuid, m.uuid);
 	assert_string_equal(b.name, m.name);
 	assert_string_equal(b.layout, "overlay");
