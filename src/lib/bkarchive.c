@@ -54,6 +54,14 @@ int bk_archive_write(const char *path, const char *compress, const char *manifes
 	_cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return cerr(EX_SYSTEM, errno, "create %s", path);
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	/* the tree open at srcfd becomes this process's root: whatever a running guest does to its
+	 * tree meanwhile (a file swapped for a symlink between two looks), no name leads out of it */
+	if (o->srcfd > 0) {
+		if (fchdir(o->srcfd) < 0 || chroot(".") < 0)
+			return cerr(EX_SYSTEM, errno, "enter the tree to back up");
+		top = ".";
+	}
 	struct archive *w = archive_write_new();
 	if (!w)
 		abort();
@@ -64,7 +72,6 @@ int bk_archive_write(const char *path, const char *compress, const char *manifes
 	 * libarchive or libzstd cannot, one thread does it all */
 	if (f == ARCHIVE_OK && !strcmp(compress, "zstd")) {
 		char n[24];
-		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 		snprintf(n, sizeof(n), "%ld", cpus > 1 ? cpus : 1);
 		if (archive_write_set_filter_option(w, "zstd", "threads", n) < ARCHIVE_WARN)
 			log_debug("backup %s: zstd without threads: %s", path, archive_error_string(w));
@@ -247,21 +254,13 @@ out:
 	return r;
 }
 
-/* tpl_archiver.backup: the tree open at o->srcfd, packed as "." from it */
+/* tpl_archiver.backup: the tree open at o->srcfd (this process chroots into it: cellctl-archive) */
 static int write_fd(const char *path, const char *compress, const char *manifest, const char *confpath,
 		    const struct tpl_pack_opts *o)
 {
-	if (path[0] != '/' || confpath[0] != '/')
-		return cerr(EX_SYSTEM, EINVAL, "backup %s: absolute paths only", path);
-	_cleanup_close_ int oldcwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (oldcwd < 0)
-		return cerr(EX_SYSTEM, errno, "open the current directory");
-	if (fchdir(o->srcfd) < 0)
-		return cerr(EX_SYSTEM, errno, "enter the directory to back up (fd %d)", o->srcfd);
-	int r = bk_archive_write(path, compress, manifest, confpath, ".", o);
-	if (fchdir(oldcwd) < 0)
-		log_warn("cannot return to the previous working directory: %s", strerror(errno));
-	return r;
+	if (path[0] != '/' || confpath[0] != '/' || o->srcfd <= 0)
+		return cerr(EX_SYSTEM, EINVAL, "backup %s: absolute paths and a tree's descriptor only", path);
+	return bk_archive_write(path, compress, manifest, confpath, NULL, o);
 }
 
 const struct tpl_archiver tpl_archive_local = {.extract = tpl_archive_extract,

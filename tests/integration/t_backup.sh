@@ -24,7 +24,7 @@ check "make the guest's files" cc exec "$A" -- sh -c '
 	echo data > /owned; chown 1000:1001 /owned
 	echo pair > /hl1; ln /hl1 /hl2
 	dd if=/dev/zero of=/sparse bs=1 count=1 seek=67108863 2>/dev/null
-	mkdir -p /srv/d; echo x > /srv/d/f; ln -s ../owned /srv/link'
+	mkdir -p /srv/d; echo x > /srv/d/f; ln -s ../owned /srv/link; ln -s /etc/passwd /srv/abs'
 # host side: an xattr, an ACL and a file capability (raw: no acl tools needed), all of the
 # container's ids (the disk root of its ownership)
 ROOTA=$PRIV_DIR/$A
@@ -40,6 +40,7 @@ cap = struct.pack("<IIIIII", 0x03000000 | 1, 1 << 13, 0, 0, 0, base)  # cap_net_
 os.setxattr(root + "/srv/d/f", "security.capability", cap)
 PY
 python3 "$LIST" -b "$ROOTA" "$BASEA" > "$TMPD/list.A" || fail "list the tree of $A"
+grep -q '^srv/abs 120777 0 0 11  /etc/passwd' "$TMPD/list.A" && ok "an absolute symlink in the guest" || fail "an absolute symlink in the guest" "$(grep ^srv/abs "$TMPD/list.A")"
 grep -q '^sparse .* blocks=small' "$TMPD/list.A" && ok "the source's sparse file is sparse" || fail "the source's sparse file is sparse" "$(grep ^sparse "$TMPD/list.A")"
 grep -q 'security.capability=caps=.* root=0' "$TMPD/list.A" && grep -q 'posix_acl_access=.*2:4:1000' "$TMPD/list.A" &&
 	ok "the listing sees the capability and the ACL container-relative" || fail "listing sees capability and ACL" "$(grep srv/d/f "$TMPD/list.A")"
