@@ -18,14 +18,17 @@ static const struct cli_opt backup_opts[] = {
 	{'j', "json", 'j', NULL, "print a JSON line: file, bytes, seconds, ctid", false},
 	{0, NULL, 0, NULL, NULL, false},
 };
-const struct cli_cmd cli_backup = {"backup", cmd_backup, "CTID", backup_opts, CLI_CTID,
-				   "Write the container (config and whole tree, container-relative owners) to one archive."};
+const struct cli_cmd cli_backup =
+	{"backup", cmd_backup,
+	 "CTID",   backup_opts,
+	 CLI_CTID, "Write the container (config and whole tree, container-relative owners) to one archive."};
 
 int cmd_backup(struct gconf *g, int argc, char **argv)
 {
 	if (argc < 2)
-		return cerr(EX_NOTENOUGH, 0, "usage: cellctl backup CTID [--mode stop|suspend|live] [--dumpdir DIR | -o FILE] "
-					     "[--compress zstd|gzip|none] [-j]");
+		return cerr(EX_NOTENOUGH, 0,
+			    "usage: cellctl backup CTID [--mode stop|suspend|live] [--dumpdir DIR | -o FILE] "
+			    "[--compress zstd|gzip|none] [-j]");
 	unsigned ctid;
 	int r = cli_ctid(g, argv[1], &ctid);
 	if (r < 0)
@@ -97,7 +100,11 @@ static const struct cli_opt restore_opts[] = {
 	{'n', "name", 0, "N", "the restored container's name", false},
 	{0, NULL, 0, NULL, NULL, false},
 };
-const struct cli_cmd cli_restore_backup = {"restore-backup", cmd_restore_backup, "FILE CTID", restore_opts, 0,
+const struct cli_cmd cli_restore_backup = {"restore-backup",
+					   cmd_restore_backup,
+					   "FILE CTID",
+					   restore_opts,
+					   0,
 					   "Make container CTID from a backup archive (layout copy, a new id block)."};
 
 int cmd_restore_backup(struct gconf *g, int argc, char **argv)

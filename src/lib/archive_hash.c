@@ -11,7 +11,7 @@
 void tpl_archive_hash_zeros(struct sha256 *h, uint64_t n)
 {
 	static const char zeros[16384];
-	for (; n; ) {
+	for (; n;) {
 		size_t k = n < sizeof(zeros) ? (size_t)n : sizeof(zeros);
 		sha256_update(h, zeros, k);
 		n -= k;
@@ -26,8 +26,8 @@ void tpl_archive_hash_entry(struct sha256 *h, struct archive_entry *e)
 	char line[96];
 	/* a hard link's type is the link (tar's readers do not all give it the target's type bits) */
 	unsigned mode = hard ? (unsigned)archive_entry_perm(e) : (unsigned)archive_entry_mode(e);
-	int n = snprintf(line, sizeof(line), "%o %lld %lld %lld\n", mode,
-			 (long long)archive_entry_uid(e), (long long)archive_entry_gid(e),
+	int n = snprintf(line, sizeof(line), "%o %lld %lld %lld\n", mode, (long long)archive_entry_uid(e),
+			 (long long)archive_entry_gid(e),
 			 (long long)(!hard && archive_entry_filetype(e) == AE_IFREG ? archive_entry_size(e) : 0));
 	/* a directory's name as the tar writer stores it ("d/") or as it was given ("d"): without it */
 	size_t nl = name ? strlen(name) : 0;

@@ -72,24 +72,41 @@ static const char *str_at(const char *p, char *out, size_t len)
 		if (c == '\\') {
 			char e = *p++;
 			switch (e) {
-			case '"': case '\\': case '/': c = e; break;
-			case 'b': c = '\b'; break;
-			case 'f': c = '\f'; break;
-			case 'n': c = '\n'; break;
-			case 'r': c = '\r'; break;
-			case 't': c = '\t'; break;
+			case '"':
+			case '\\':
+			case '/':
+				c = e;
+				break;
+			case 'b':
+				c = '\b';
+				break;
+			case 'f':
+				c = '\f';
+				break;
+			case 'n':
+				c = '\n';
+				break;
+			case 'r':
+				c = '\r';
+				break;
+			case 't':
+				c = '\t';
+				break;
 			case 'u': {
 				unsigned v = 0;
 				for (int i = 0; i < 4; i++) {
 					if (!isxdigit((unsigned char)p[i]))
 						return NULL;
-					v = v * 16 + (unsigned)(isdigit((unsigned char)p[i]) ? p[i] - '0' : (tolower((unsigned char)p[i]) - 'a' + 10));
+					v = v * 16 + (unsigned)(isdigit((unsigned char)p[i])
+									? p[i] - '0'
+									: (tolower((unsigned char)p[i]) - 'a' + 10));
 				}
 				p += 4;
 				c = v && v < 0x80 ? (char)v : '?';
 				break;
 			}
-			default: return NULL;
+			default:
+				return NULL;
 			}
 		}
 		if (n + 1 < len)
@@ -102,10 +119,10 @@ static const char *str_at(const char *p, char *out, size_t len)
 
 struct field {
 	const char *key;
-	char *s;         /* a string member into s (len) */
+	char *s; /* a string member into s (len) */
 	size_t len;
-	uint64_t *u;     /* a number member */
-	bool *b;         /* a boolean member */
+	uint64_t *u; /* a number member */
+	bool *b;     /* a boolean member */
 };
 
 int bk_manifest_parse(const char *text, struct bk_manifest *m)

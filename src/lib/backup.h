@@ -25,17 +25,17 @@
 #define BK_FORMAT 1u
 
 struct bk_manifest {
-	unsigned format;       /* BK_FORMAT when written */
-	char version[32];      /* the cellctl that wrote it */
+	unsigned format;  /* BK_FORMAT when written */
+	char version[32]; /* the cellctl that wrote it */
 	unsigned ctid;
 	char uuid[40], name[256], ostemplate[256];
-	char layout[16];       /* of the container backed up: "copy" or "overlay" (the tree is merged) */
-	char ownership[16];    /* "mapped", "shifted" or "none" (no user namespace) */
+	char layout[16];    /* of the container backed up: "copy" or "overlay" (the tree is merged) */
+	char ownership[16]; /* "mapped", "shifted" or "none" (no user namespace) */
 	bool userns;
-	char mode[16];         /* "stop", "suspend" or "live" */
-	char created[32];      /* UTC, 2026-12-07T03:00:00Z */
-	uint64_t disk_kib;     /* the tree's disk usage when written (KiB, as du counts it) */
-	uint64_t entries;      /* its number of files, directories and other entries */
+	char mode[16];     /* "stop", "suspend" or "live" */
+	char created[32];  /* UTC, 2026-12-07T03:00:00Z */
+	uint64_t disk_kib; /* the tree's disk usage when written (KiB, as du counts it) */
+	uint64_t entries;  /* its number of files, directories and other entries */
 };
 
 /* The manifest as one JSON object and a newline (malloc'd). */

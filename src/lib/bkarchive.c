@@ -65,9 +65,9 @@ int bk_archive_write(const char *path, const char *compress, const char *manifes
 	struct archive *w = archive_write_new();
 	if (!w)
 		abort();
-	int f = !strcmp(compress, "zstd") ? archive_write_add_filter_zstd(w)
+	int f = !strcmp(compress, "zstd")   ? archive_write_add_filter_zstd(w)
 		: !strcmp(compress, "gzip") ? archive_write_add_filter_gzip(w)
-					      : archive_write_add_filter_none(w);
+					    : archive_write_add_filter_none(w);
 	/* zstd in worker threads (one per CPU) while this one reads the tree and hashes: where
 	 * libarchive or libzstd cannot, one thread does it all */
 	if (f == ARCHIVE_OK && !strcmp(compress, "zstd")) {
@@ -109,7 +109,7 @@ out:
 
 /* ---- reading ---- */
 
-#define bad(path, fmt, ...) \
+#define bad(path, fmt, ...)                                                                                            \
 	cerr(EX_RESTORE, 0, "%s is not a cellctl backup archive, or a damaged one: " fmt, path, __VA_ARGS__)
 
 static int corrupt(struct archive *rd, const char *path)
@@ -172,8 +172,8 @@ static int check_manifest(const char *path, const char *text)
 	struct bk_manifest m;
 	int r = bk_manifest_parse(text, &m);
 	if (r == -EPROTONOSUPPORT)
-		return cerr(EX_RESTORE, 0,
-			    "backup %s has format %u, newer than this cellctl reads (%u): restore it with a newer cellctl",
+		return cerr(EX_RESTORE,
+			    0, "backup %s has format %u, newer than this cellctl reads (%u): restore it with a newer cellctl",
 			    path, m.format, BK_FORMAT);
 	if (r < 0)
 		return bad(path, "%s", "its manifest is malformed");
@@ -238,8 +238,8 @@ int bk_archive_restore(const char *path, const char *destdir, const struct tpl_e
 	char got[SHA256_HEX_LEN];
 	sha256_hex(&h, got);
 	if (strcmp(want, got)) {
-		r = cerr(EX_RESTORE, 0, "backup %s: the payload's checksum is wrong (sha256 %s, the archive says %s)", path,
-			 got, want);
+		r = cerr(EX_RESTORE, 0, "backup %s: the payload's checksum is wrong (sha256 %s, the archive says %s)",
+			 path, got, want);
 		goto out;
 	}
 	struct archive_entry *e;

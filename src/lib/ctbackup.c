@@ -80,8 +80,7 @@ static int archive_locked(const struct gconf *g, const struct ct_config *c, bool
 
 static char *manifest_text(const struct ct_config *c, enum bk_mode mode, uint64_t kib, uint64_t entries)
 {
-	struct bk_manifest m = {.format = BK_FORMAT, .ctid = c->ctid, .userns = c->userns, .disk_kib = kib,
-				.entries = entries};
+	struct bk_manifest m = {.format = BK_FORMAT, .ctid = c->ctid, .userns = c->userns, .disk_kib = kib, .entries = entries};
 	snprintf(m.version, sizeof(m.version), "%s", PACKAGE_VERSION);
 	snprintf(m.uuid, sizeof(m.uuid), "%s", c->uuid ? c->uuid : "");
 	snprintf(m.name, sizeof(m.name), "%s", c->name ? c->name : "");
@@ -148,7 +147,11 @@ int ct_backup(const struct gconf *g, unsigned ctid, const struct backup_opts *o,
 		return cerr(EX_PRIVEXISTS, 0, "%s exists", path);
 	_cleanup_free_ char *partial = xasprintf("%s.partial", path);
 	_cleanup_free_ char *confpath = ctconf_path(g, ctid);
-	struct bkjob j = {.c = c, .partial = partial, .compress = compress, .confpath = confpath, .mode = o->mode,
+	struct bkjob j = {.c = c,
+			  .partial = partial,
+			  .compress = compress,
+			  .confpath = confpath,
+			  .mode = o->mode,
 			  .progress = o->progress};
 	unlink(partial); /* one left by a backup that was killed */
 	log_set_ctid(ctid);
@@ -187,8 +190,7 @@ int ct_backup(const struct gconf *g, unsigned ctid, const struct backup_opts *o,
 		int s = ct_start(g, ctid, false);
 		if (s < 0 && r == 0) {
 			cerr_restore(&es);
-			return cerr_wrap(s, 0, "the backup %s was written, but container %u did not start again", path,
-					 ctid);
+			return cerr_wrap(s, 0, "the backup %s was written, but container %u did not start again", path, ctid);
 		}
 		if (s < 0)
 			log_warn("container %u did not start again after the failed backup: %s", ctid, cerr_msg());

@@ -17,9 +17,9 @@ struct backup_opts {
 	bool progress;        /* a progress line on a terminal */
 };
 struct backup_result {
-	char *file;      /* the archive written (malloc'd; the caller frees) */
-	uint64_t bytes;  /* its size */
-	double seconds;  /* the whole backup, downtime of mode stop included */
+	char *file;     /* the archive written (malloc'd; the caller frees) */
+	uint64_t bytes; /* its size */
+	double seconds; /* the whole backup, downtime of mode stop included */
 };
 /* Back container ctid up (see cellctl(8), BACKUP AND RESTORE). Written to FILE.partial and renamed
  * once complete; removed on failure. Mode stop stops a running container and starts it again

@@ -15,8 +15,7 @@ bool ct_suspended(const struct ct_state *st)
 }
 
 /* Take ctid's lock and its run state: cerr EX_NOTRUNNING when it does not run. */
-static int running_locked(const struct gconf *g, unsigned ctid, const char *op, struct ct_lock *lk,
-			  struct ct_state *st)
+static int running_locked(const struct gconf *g, unsigned ctid, const char *op, struct ct_lock *lk, struct ct_state *st)
 {
 	int r = ct_lock_take(g, ctid, op, lk);
 	if (r < 0)

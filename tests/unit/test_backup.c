@@ -33,7 +33,8 @@ static void test_sha256_vectors(void **state)
 	const char *m448 = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
 	hex_of(m448, strlen(m448), h);
 	assert_string_equal(h, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
-	const char *m896 = "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu";
+	const char *m896 = "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmn"
+			   "opqrsmnopqrstnopqrstu";
 	hex_of(m896, strlen(m896), h);
 	assert_string_equal(h, "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1");
 }
@@ -139,7 +140,7 @@ static void test_default_name(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sha256_vectors),   cmocka_unit_test(test_sha256_million),
+		cmocka_unit_test(test_sha256_vectors),     cmocka_unit_test(test_sha256_million),
 		cmocka_unit_test(test_manifest_roundtrip), cmocka_unit_test(test_manifest_versions),
 		cmocka_unit_test(test_default_name),
 	};
