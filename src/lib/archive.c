@@ -949,8 +949,11 @@ int tpl_archive_pack_into(struct archive *w, const char *top, const struct tpl_p
 	struct archive *d = archive_read_disk_new();
 	if (!d)
 		abort();
-	struct pack_progress p = {.on = o->progress && isatty(STDERR_FILENO), .name = top, .start_ms = now_ms(),
-				  .prefix = prefix, .hash = hash};
+	struct pack_progress p = {.on = o->progress && isatty(STDERR_FILENO),
+				  .name = prefix ? prefix : top,
+				  .start_ms = now_ms(),
+				  .prefix = prefix,
+				  .hash = hash};
 	int r;
 	archive_read_disk_set_symlink_physical(d);
 	archive_read_disk_set_behavior(d, ARCHIVE_READDISK_NO_TRAVERSE_MOUNTS | ARCHIVE_READDISK_NO_FFLAGS);

@@ -64,6 +64,7 @@ compare() {
 # ---- mode live (the container runs on) ----
 run cc backup "$A" --mode live --dumpdir "$DUMP" -j
 [ "$RC" = 0 ] && ok "backup --mode live" || fail "backup --mode live" "$OUT"
+JOUT=$OUT
 expect_match '^\{"ctid": '"$A"', "file": "'"$DUMP"'/cellctl-'"$A"'-[0-9]{8}-[0-9]{6}\.tar\.zst", "bytes": [0-9]+, "seconds": [0-9.]+\}$' "$OUT" "the JSON line"
 F1=$(ls "$DUMP"/cellctl-"$A"-*.tar.zst | head -1)
 [ -z "$(ls "$DUMP"/*.partial 2>/dev/null)" ] && ok "no .partial left" || fail "no .partial left"
@@ -97,6 +98,14 @@ expect_output '^data$' cc exec "$B" -- cat /owned
 expect_output '^1000 1001$' cc exec "$B" -- stat -c '%u %g' /owned
 check "stop $B" cc stop "$B"
 check "destroy $B" cc destroy "$B"
+
+# progress on a terminal only: a line on a pty's stderr, none into a pipe (the -j run above)
+if command -v script >/dev/null; then
+	script -qec "nsenter --net=/run/netns/$NS -- env CELLCTL_CONF=$CONF $CELLCTL backup $A --mode live -o $TMPD/tty.tar.zst" /dev/null > "$TMPD/tty.out" 2>&1
+	grep -q 'packing root: [0-9]* files' "$TMPD/tty.out" && ok "a progress line on a terminal" || fail "a progress line on a terminal" "$(tr '\r' '\n' < "$TMPD/tty.out" | tail -3)"
+	rm -f "$TMPD/tty.tar.zst"
+fi
+[ -z "$(grep -F packing <<< "$JOUT")" ] && ok "no progress line into a pipe" || fail "no progress line into a pipe" "$OUT"
 
 # ---- mode suspend: frozen while archived (the counter stands still), thawed after ----
 c0=$(cat "$ROOTA/run.cnt")
