@@ -20,7 +20,8 @@ expect_exit 31 cc resume "$(ctid 2)"
 # a counter loop in the guest, detached from the exec
 check "start a counter loop in the guest" cc exec "$CT" -- sh -c \
 	'i=0; (while :; do i=$((i+1)); echo $i > /cnt.new; mv /cnt.new /cnt; sleep 0.05; done) </dev/null >/dev/null 2>&1 &'
-wait_for 10 test -s "$CNT" || fail "the counter counts" "$(ls -la "$PRIV_DIR/$CT")"
+counted() { [ "$(count)" -ge "$1" ] 2>/dev/null; }
+wait_for 10 counted 5 && ok "the counter counts ($(count))" || fail "the counter counts" "$(ls -la "$PRIV_DIR/$CT")"
 expect_exit 16 cc resume "$CT"
 expect_output "^Container $CT suspended\$" cc suspend "$CT"
 expect_output "^CTID $CT exist running suspended\$" cc status "$CT"
