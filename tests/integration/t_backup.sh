@@ -199,6 +199,7 @@ bad_restore() {
 	local f=$1 what=$2
 	expect_exit 17 cc restore-backup "$f" "$C"
 	expect_match "$3" "$OUT" "$what: the message"
+	log "$OUT"
 	[ "$(ls -A "$PRIV_DIR" "$CONF_DIR" | sort)" = "$before" ] && is_deleted "$C" && ok "$what: nothing left behind" ||
 		fail "$what: nothing left behind" "$(ls -A "$PRIV_DIR" "$CONF_DIR")"
 }
@@ -222,6 +223,32 @@ mkdir -p "$TMPD/v2" && (cd "$TMPD/v2" && tar -xf "$TMPD/st.tar" cellctl-backup) 
 	sed -i 's/"format": 1,/"format": 2,/' "$TMPD/v2/cellctl-backup/manifest.json" &&
 	(cd "$TMPD/v2" && tar -cf "$TMPD/v2.tar" cellctl-backup/manifest.json cellctl-backup/ct.conf)
 bad_restore "$TMPD/v2.tar" "a newer format" "format 2, newer than this cellctl"
+# hostile trees, extracted as confined as templates: a name out of the tree, a hard link out of it,
+# a device node outside /dev
+hostile() {
+	python3 - "$TMPD/v2/cellctl-backup" "$1" "$2" <<'PY'
+import io, sys, tarfile
+meta, out, kind = sys.argv[1], sys.argv[2], sys.argv[3]
+with tarfile.open(out, "w", format=tarfile.PAX_FORMAT) as t:
+    for n in ("manifest.json", "ct.conf"):
+        data = open(meta + "/" + n, "rb").read().replace(b'"format": 2,', b'"format": 1,')
+        i = tarfile.TarInfo("cellctl-backup/" + n); i.size = len(data); t.addfile(i, io.BytesIO(data))
+    d = tarfile.TarInfo("root"); d.type = tarfile.DIRTYPE; d.mode = 0o755; t.addfile(d)
+    if kind == "dotdot":
+        i = tarfile.TarInfo("root/../evil"); i.size = 4; t.addfile(i, io.BytesIO(b"evil"))
+    elif kind == "hardlink":
+        i = tarfile.TarInfo("root/pw"); i.type = tarfile.LNKTYPE; i.linkname = "cellctl-backup/ct.conf"; t.addfile(i)
+    elif kind == "device":
+        i = tarfile.TarInfo("root/etc/mem"); i.type = tarfile.CHRTYPE; i.devmajor, i.devminor = 1, 1; t.addfile(i)
+PY
+}
+hostile "$TMPD/dotdot.tar" dotdot
+bad_restore "$TMPD/dotdot.tar" "a name out of the tree" "unsafe entry"
+[ ! -e "$PRIV_DIR/evil" ] && [ ! -e "$PRIV_DIR/.$C.partial/../evil" ] && ok "nothing written out of the tree" || fail "nothing written out of the tree"
+hostile "$TMPD/hardlink.tar" hardlink
+bad_restore "$TMPD/hardlink.tar" "a hard link out of the tree" "hard link out of the tree"
+hostile "$TMPD/device.tar" device
+bad_restore "$TMPD/device.tar" "a device node outside /dev" "outside /dev"
 # not a backup at all (a template)
 bad_restore "$BUSYBOX_TPL" "a template archive" "not a cellctl backup"
 expect_exit 14 cc restore-backup "$TMPD/none.tar" "$C"
