@@ -12,6 +12,7 @@
 #include "error.h"
 #include "ifstats.h"
 #include "json.h"
+#include "lxcfs.h"
 #include "state.h"
 #include "ubc.h"
 #include "util.h"
@@ -50,6 +51,7 @@ static const struct field fields[] = {
 	{"numproc", "NPROC", 10, true, NULL, ""},
 	{"status", "STATUS", -9, false, NULL, ""},
 	{"private", "PRIVATE", -32, false, NULL, ""},
+	{"lxcfs", "LXCFS", -5, false, NULL, ""},
 };
 
 /* A field made in tmp, its header hdr in capitals. */
@@ -127,6 +129,8 @@ static void field_value(const struct row *r, const struct field *f, const struct
 		snprintf(buf, len, "%s", r->running ? (r->suspended ? "suspended" : "running") : "stopped");
 	else if (strcmp(n, "private") == 0)
 		snprintf(buf, len, "%s/%u", g->private_dir, r->ctid);
+	else if (strcmp(n, "lxcfs") == 0)
+		snprintf(buf, len, "%s", r->running ? lxcfs_state_name(g, r->st.init_pid) : "-");
 	else if (ifstat_field_parse(n, &key, ifname)) {
 		/* one interface's, or the sum over those whose counters could be read */
 		uint64_t sum = 0;

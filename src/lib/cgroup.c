@@ -557,6 +557,14 @@ void cg_monitor_leave(const struct cg_paths *p, struct cg_origin *from)
 		cg_monitor_remove(p);
 }
 
+void cg_origin_drop(struct cg_origin *from)
+{
+	for (unsigned i = 0; i < from->n && i < CG_MAX_HIER; i++)
+		if (from->fd[i] >= 0)
+			close(from->fd[i]);
+	from->n = 0;
+}
+
 void cg_monitor_remove(const struct cg_paths *p)
 {
 	for (unsigned i = 0; i < p->n; i++)

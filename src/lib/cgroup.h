@@ -163,6 +163,10 @@ int cg_monitor_enter(const struct cg_paths *p, struct cg_origin *from);
  * cannot rmdir the cgroup it is in), then the monitors' cgroup and the parent go when empty
  * (cg_monitor_remove). Where it cannot go back it stays, and whoever comes next removes them. */
 void cg_monitor_leave(const struct cg_paths *p, struct cg_origin *from);
+/* At the end of a monitor whose container a `cellctl stop` stops: stay where it is (the stop
+ * waits for its exit, then removes the cgroups: cg_monitor_remove), which spares the move back,
+ * whose first write waits for an RCU grace period on a hybrid host (about 10 ms). */
+void cg_origin_drop(struct cg_origin *from);
 /* Remove the monitors' cgroup and the shared parent where they are empty (quietly): after a
  * monitor has exited (stop) or died. */
 void cg_monitor_remove(const struct cg_paths *p);

@@ -11,10 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysinfo.h>
 #include <sys/sysmacros.h>
 #include <time.h>
+#include <linux/magic.h>
 #include <unistd.h>
 
 #include "error.h"
@@ -38,13 +41,6 @@ const char *cg_sysfs_root(void)
 {
 	const char *r = getenv("CELLCTL_SYSFS_ROOT");
 	return r && *r ? r : "/sys";
-}
-
-void cg_sleep_ms(unsigned ms)
-{
-	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
 }
 
 /* Is controller ctrl one of the comma separated names in list? */
@@ -353,23 +349,70 @@ bool cg_tree_empty(const struct cgdir *d)
 	return tree_procs(d) == 0;
 }
 
+void cg_pause(unsigned *us)
+{
+	unsigned cur = *us ? *us : 200;
+	*us = cur >= 5000 ? 10000 : cur * 2;
+	struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)cur * 1000L};
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* cgroup2's cgroup.events of d, open for poll(POLLPRI) (which fires when "populated" changes), or
+ * -1 (v1, or not a cgroup2 file system: a test's fake tree) */
+static int open_events(const struct cgdir *d)
+{
+	if (d->fd < 0)
+		return -1;
+	int fd = openat(d->fd, "cgroup.events", O_RDONLY | O_CLOEXEC);
+	struct statfs sf;
+	if (fd >= 0 && (fstatfs(fd, &sf) < 0 || sf.f_type != CGROUP2_SUPER_MAGIC)) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* "populated 0" in the events file (reading it also re-arms its poll); -1 when unreadable */
+static int events_empty(int ev)
+{
+	char buf[256];
+	ssize_t n = pread(ev, buf, sizeof(buf) - 1, 0);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	const char *pop = strstr(buf, "populated ");
+	return pop ? pop[10] == '0' : -1;
+}
+
 int cg_wait_empty(const struct cgdir *d, unsigned timeout_ms, bool rekill)
 {
 	uint64_t end = now_ms() + timeout_ms;
+	_cleanup_close_ int ev = rekill ? -1 : open_events(d);
+	unsigned us = 0;
 	for (;;) {
-		if (cg_tree_empty(d))
+		int e = ev >= 0 ? events_empty(ev) : -1;
+		if (e == 1 || (e < 0 && cg_tree_empty(d)))
 			return 0;
-		if (now_ms() >= end)
+		uint64_t now = now_ms();
+		if (now >= end)
 			return cerr(EX_SYSTEM, ETIMEDOUT, "processes left in %s after %u ms", d->path, timeout_ms);
 		if (rekill)
 			cg_walk(d, cg_kill_procs, NULL);
-		cg_sleep_ms(10);
+		if (e >= 0) {
+			struct pollfd p = {.fd = ev, .events = POLLPRI};
+			int left = (int)(end - now);
+			poll(&p, 1, left > 100 ? 100 : left);
+		} else {
+			cg_pause(&us);
+		}
 	}
 }
 
 /* rmdir name below d, retried briefly on EBUSY (its last process may still be exiting). */
 static int rmdir_at(const struct cgdir *d, const char *name)
 {
+	unsigned us = 0;
 	for (int i = 0;; i++) {
 		if (unlinkat(d->fd, name, AT_REMOVEDIR) == 0) {
 			log_debug("cgroup rmdir %s/%s", d->path, name);
@@ -377,9 +420,9 @@ static int rmdir_at(const struct cgdir *d, const char *name)
 		}
 		if (errno == ENOENT)
 			return 0;
-		if (errno != EBUSY || i >= 20)
+		if (errno != EBUSY || i >= 40)
 			return cerr(EX_SYSTEM, errno, "remove cgroup %s/%s", d->path, name);
-		cg_sleep_ms(10);
+		cg_pause(&us);
 	}
 }
 

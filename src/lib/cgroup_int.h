@@ -24,7 +24,10 @@ const char *cg_root(void);
 bool cg_root_overridden(void);
 /* CELLCTL_SYSFS_ROOT, else /sys. */
 const char *cg_sysfs_root(void);
-void cg_sleep_ms(unsigned ms);
+/* One pause of a wait that polls, *us (0 at first) keeping its state: 0.2 ms doubling to 10 ms, so
+ * that what ends at once (a killed cgroup usually empties within a millisecond) is seen at once and
+ * what takes long costs few wake-ups. */
+void cg_pause(unsigned *us);
 
 /* ---- hierarchies and cgroup directories ---- */
 

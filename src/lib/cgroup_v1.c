@@ -234,7 +234,16 @@ static int apply_v1(const struct cg_paths *p, const struct ct_config *c, const c
 			snprintf(v, sizeof(v), "%" PRIu64, q);
 		else
 			snprintf(v, sizeof(v), "-1");
+		/* a copy on init's leaf, for lxcfs --enable-cfs (it reads the reader's own cgroup only);
+		 * v1 wants a child's quota within its parent's: the leaf is unlimited while the parent
+		 * changes */
+		_cleanup_cgdir_ struct cgdir leaf = CGDIR_INIT;
+		bool have_leaf = cgd_sub(&cpu, LEAF, &leaf) == 0;
+		if (have_leaf)
+			cg_write(&leaf, "cpu.cfs_quota_us", "-1");
 		TRY(cg_wlimit(w, &cpu, "cpu", "cpu.cfs_quota_us", v, q != 0, EX_RESOURCE));
+		if (have_leaf && q && cg_write(&leaf, "cpu.cfs_quota_us", v) < 0)
+			log_debug("cgroup %s/" LEAF ": cpu.cfs_quota_us %s not copied", cpu.path, v);
 	} else {
 		TRY(missing_ctrl(w, "cpu", units_set || q, EX_RESOURCE));
 	}
@@ -363,11 +372,12 @@ int cg1_kill(const struct cg_paths *p, unsigned timeout_ms)
 	if (f && cg_write(f, "freezer.state", "FROZEN") == 0) {
 		frozen = true;
 		uint64_t end = now_ms() + (timeout_ms < 1000 ? timeout_ms : 1000);
+		unsigned us = 0;
 		for (;;) {
 			_cleanup_free_ char *st = NULL;
 			if (cg_read(f, "freezer.state", &st) < 0 || strcmp(st, "FROZEN") == 0 || now_ms() >= end)
 				break;
-			cg_sleep_ms(5);
+			cg_pause(&us);
 		}
 	}
 	cg_walk(&tree, cg_kill_procs, NULL);
@@ -407,6 +417,7 @@ int cg1_freeze(const struct cg_paths *p, bool on, unsigned timeout_ms)
 		return cerr(EX_FREEZE, r, "write %s/freezer.state", d.path);
 	/* FREEZING until every task is frozen */
 	uint64_t end = now_ms() + timeout_ms;
+	unsigned us = 0;
 	for (;;) {
 		_cleanup_free_ char *st = NULL;
 		if ((r = cg_read(&d, "freezer.state", &st)) < 0)
@@ -415,7 +426,7 @@ int cg1_freeze(const struct cg_paths *p, bool on, unsigned timeout_ms)
 			return 0;
 		if (now_ms() >= end)
 			break;
-		cg_sleep_ms(5);
+		cg_pause(&us);
 	}
 	if (on) {
 		cg_write(&d, "freezer.state", "THAWED");

@@ -120,6 +120,13 @@ static int apply_v2(const struct cg_paths *p, const struct ct_config *c, const c
 	else
 		snprintf(v, sizeof(v), "max 100000");
 	TRY(cg_wlimit(w, &dir, "cpu", "cpu.max", v, q != 0, EX_RESOURCE));
+	{
+		/* a copy on init's leaf: lxcfs --enable-cfs reads the quota of the reader's own cgroup
+		 * only (the limit above is the one the kernel enforces) */
+		_cleanup_cgdir_ struct cgdir leaf = CGDIR_INIT;
+		if (cgd_sub(&dir, LEAF, &leaf) == 0 && cg_write(&leaf, "cpu.max", v) < 0)
+			log_debug("cgroup %s/" LEAF ": cpu.max %s not copied", dir.path, v);
+	}
 	if (c->cpumask) {
 		TRY(cg_wlimit(w, &dir, "cpuset", "cpuset.cpus", c->cpumask, true, EX_RESOURCE));
 	} else {
@@ -177,7 +184,12 @@ int cg2_kill(const struct cg_paths *p, unsigned timeout_ms)
 		return r;
 	r = cg_write(&d, "cgroup.kill", "1");
 	bool rekill = false;
-	if (r == -ENOENT) {
+	if (r == -ENODEV) {
+		/* removed meanwhile (the monitor's cleanup of a container whose init died): a removed
+		 * cgroup holds no process */
+		log_debug("%s was removed before cgroup.kill", d.path);
+		return 0;
+	} else if (r == -ENOENT) {
 		/* kernel < 5.14: no cgroup.kill; keep killing until empty (new forks get caught) */
 		log_debug("no cgroup.kill in %s, killing one by one", d.path);
 		cg_walk(&d, cg_kill_procs, NULL);
@@ -237,6 +249,7 @@ int cg2_freeze(const struct cg_paths *p, bool on, unsigned timeout_ms)
 		return cerr(EX_FREEZE, r, "write %s/cgroup.freeze", d.path);
 	/* the write returns at once; the cgroup is frozen when cgroup.events says so */
 	uint64_t end = now_ms() + timeout_ms;
+	unsigned us = 0;
 	for (;;) {
 		_cleanup_free_ char *ev = NULL;
 		if ((r = cg_read(&d, "cgroup.events", &ev)) < 0)
@@ -245,7 +258,7 @@ int cg2_freeze(const struct cg_paths *p, bool on, unsigned timeout_ms)
 			return 0;
 		if (now_ms() >= end)
 			break;
-		cg_sleep_ms(5);
+		cg_pause(&us);
 	}
 	if (on) {
 		cg_write(&d, "cgroup.freeze", "0");

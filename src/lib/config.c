@@ -64,6 +64,7 @@ void gconf_free(struct gconf *g)
 	free(g->log_file);
 	free(g->cg_parent);
 	free(g->bridge);
+	free(g->lxcfs_mount);
 	free(g->bridge_address);
 	free(g->bridges);
 	free(g->uplink);
@@ -93,6 +94,7 @@ static struct gconf *gconf_defaults(void)
 	g->boot_parallel = 4;
 	g->boot_bridge_wait = 60;
 	g->shutdown_parallel = 16;
+	g->lxcfs_mount = xstrdup("/var/lib/lxcfs");
 	return g;
 }
 
@@ -158,6 +160,7 @@ static int gconf_parse(struct gconf *g, dictionary *d)
 		{"backup:dumpdir", offsetof(struct gconf, dumpdir)},
 		{"paths:run_dir", offsetof(struct gconf, run_dir)},
 		{"paths:log_file", offsetof(struct gconf, log_file)},
+		{"lxcfs:mount_point", offsetof(struct gconf, lxcfs_mount)},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(paths); i++) {
 		int r = gpath(d, path, dir, paths[i].sk, (char **)((char *)g + paths[i].off));

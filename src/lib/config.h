@@ -48,6 +48,7 @@ struct gconf {
 	                         * routed addresses (space/comma list), may be NULL (none) */
 	bool layout_copy;       /* [defaults] layout = copy: create makes full copies unless told
 	                         * otherwise (default overlay, where the host supports it) */
+	char *lxcfs_mount;      /* [lxcfs] mount_point: where the host's lxcfs is mounted (default /var/lib/lxcfs) */
 };
 
 /* Load the global config: path from $CELLCTL_CONF, else /etc/cellctl/cellctl.conf. A missing
@@ -117,6 +118,7 @@ struct ct_config {
 	bool seccomp_off;         /* seccomp = no */
 	bool no_new_privs;        /* no_new_privs = yes */
 	bool nesting;             /* [security] nesting = yes: unlocked /proc masks (mounts.c) */
+	bool lxcfs_off;           /* [container] lxcfs = no: the kernel's /proc files, not lxcfs's (lxcfs.h) */
 	char seccomp_allow[512];  /* names taken off the default deny-list, "keyctl,bpf" */
 	char seccomp_deny[1024];  /* extra denied calls, "ptrace:EACCES,personality:EPERM" */
 };

@@ -396,7 +396,9 @@ static int clear_stale(const struct gconf *g, unsigned ctid)
 		else if (k == -EBUSY)
 			log_warn("container %u has no state file, but a process listens on its monitor socket", ctid);
 	} else {
-		for (int i = 0; i < 100 && proc_alive(st.monitor_pid, st.monitor_start); i++)
+		/* until it exits, or has booted the guest again (a reboot from inside) */
+		for (int i = 0; i < 100 && proc_alive(st.monitor_pid, st.monitor_start) && !ct_running(g, ctid, NULL);
+		     i++)
 			usleep(50000);
 		if (proc_alive(st.monitor_pid, st.monitor_start))
 			r = -EBUSY;
@@ -404,6 +406,8 @@ static int clear_stale(const struct gconf *g, unsigned ctid)
 			log_warn("%s", cerr_msg() ? cerr_msg() : "cannot clean up after the container's last run");
 	}
 	cerr_restore(&es);
+	if (r < 0 && ct_running(g, ctid, NULL))
+		return cerr(EX_RUNNING, 0, "container %u is running (its guest rebooted meanwhile)", ctid);
 	if (r < 0)
 		return cerr(EX_LOCKED, 0,
 			    "container %u: its monitor (pid %d) is still at work (a reboot of the guest, or a cleanup): "
@@ -428,8 +432,6 @@ int ct_start(const struct gconf *g, unsigned ctid, bool force)
 		return cerr(EX_RUNNING, 0, "container %u is already running", ctid);
 	if ((r = clear_stale(g, ctid)) < 0)
 		return r;
-	if (ct_running(g, ctid, NULL)) /* its monitor finished a reboot meanwhile */
-		return cerr(EX_RUNNING, 0, "container %u is already running", ctid);
 	if ((r = ct_ownership_resume(g, c)) < 0) /* never start half converted */
 		return r;
 	if (c->nnetif && (r = ct_check_net_conflicts(g, c)) < 0)

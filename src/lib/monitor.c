@@ -21,6 +21,7 @@
 #include "notify.h"
 #include "proctitle.h"
 #include "ringbuf.h"
+#include "lxcfs.h"
 #include "spawn.h"
 #include "state.h"
 #include "util.h"
@@ -133,7 +134,8 @@ struct mon {
 
 static int boot(struct mon *m)
 {
-	struct spawn_req rq = {.g = m->g, .c = m->c, .cg = m->cg, .root = m->root, .migrate = m->st.boots > 0};
+	struct spawn_req rq = {.g = m->g, .c = m->c, .cg = m->cg, .root = m->root, .migrate = m->st.boots > 0,
+			       .lxcfs = lxcfs_for_start(m->g, m->c, m->st.boots == 0)};
 	struct spawn_res res;
 	m->ready = false;
 	m->settled_ms = 0;
@@ -242,6 +244,17 @@ static void client_input(struct mon *m)
 	}
 	if (m->master >= 0)
 		write_full(m->master, buf, (size_t)n);
+}
+
+/* A `cellctl stop` still waits for our exit (its connection is open at its end)? */
+static bool any_waiter(const struct mon *m)
+{
+	for (int i = 0; i < MAX_WAITERS; i++) {
+		struct pollfd p = {.fd = m->waiters[i], .events = POLLRDHUP};
+		if (m->waiters[i] >= 0 && poll(&p, 1, 0) == 0)
+			return true;
+	}
+	return false;
 }
 
 /* ---- readiness: `start --wait` ---- */
@@ -549,7 +562,10 @@ static __attribute__((noreturn)) void monitor_main(struct mon *m, int report)
 		close(MONITOR_LOCK_FD); /* started: the CT lock goes back to whoever takes it next */
 	log_file_only("Container started");
 	monitor_loop(m);
-	cg_monitor_leave(m->cg, &m->origin);
+	if (m->stopping && any_waiter(m))
+		cg_origin_drop(&m->origin); /* the stop that waits for our exit removes the cgroups */
+	else
+		cg_monitor_leave(m->cg, &m->origin);
 	_exit(0);
 }
 

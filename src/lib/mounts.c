@@ -18,6 +18,7 @@
 #include "config.h"
 #include "error.h"
 #include "log.h"
+#include "lxcfs.h"
 #include "util.h"
 
 static int do_mount(const char *src, const char *dst, const char *type, unsigned long flags, const char *data)
@@ -357,7 +358,8 @@ int mnt_populate(const struct mnt_opts *o, int *console_master, int *notify_fd)
 	int r;
 	*notify_fd = -1;
 	*console_master = -1;
-	if ((r = setup_proc(o)) < 0 || (r = setup_sys(o)) < 0 || (r = setup_dev(o, console_master)) < 0 ||
+	if ((r = setup_proc(o)) < 0 || (r = setup_sys(o)) < 0 || (r = lxcfs_bind_all(o->lxcfs)) < 0 ||
+	    (r = setup_dev(o, console_master)) < 0 ||
 	    (!o->nesting && (r = setup_boot_id(o)) < 0) || (r = setup_run(o, notify_fd)) < 0) {
 		if (*console_master >= 0)
 			close(*console_master);

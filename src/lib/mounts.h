@@ -21,6 +21,7 @@ struct mnt_opts {
 	gid_t gid;
 	bool nesting; /* leave the /proc masks and the boot id to mnt_late_masks (unlocked) */
 	const char *tree; /* layout overlay: the template tree under the private area's upper layer */
+	const char *lxcfs; /* the live lxcfs's mount point to bind its files from, or NULL */
 	int userns_fd;    /* with a user namespace, layout overlay or ownership mapped: the container's (idmaps the
 			   tree, or the private area), else -1 */
 };
@@ -37,7 +38,7 @@ int mnt_bind_root(const struct mnt_opts *o);
 /* Step 2 (cwd is the new root): /proc (read-only sys, masked files), /sys read-only, cgroup2,
  * /dev tmpfs with the basic nodes, devpts, console (master returned), /dev/shm, /run with
  * /run/host/container-manager, and an sd_notify socket bound at /run/host/notify (*notify_fd,
- * -1 when the guest has no /run). What it creates belongs to the container's root (o->uid). */
+ * -1 when the guest has no /run); with o->lxcfs, lxcfs's files over /proc's and /sys's (lxcfs.h). What it creates belongs to the container's root (o->uid). */
 int mnt_populate(const struct mnt_opts *o, int *console_master, int *notify_fd);
 /* Step 3: pivot_root into cwd and detach the old root. */
 int mnt_pivot(void);

@@ -726,6 +726,8 @@ static const struct param params[] = {
 		 "or none"},
 	{SEC(no_new_privs), CS | PF_LIST, EX_BADVALUE, T(BOOL, no_new_privs),
 	 .help = "no_new_privs for init and exec: yes|no", .form = BOOL_FORM},
+	{CONTAINER(lxcfs), CS, EX_BADVALUE, T(NBOOL, lxcfs_off),
+	 .help = "lxcfs's /proc files over the container's own, when lxcfs runs (default yes): yes|no", .form = BOOL_FORM},
 	{SEC(nesting), CS | PF_LIST, EX_BADVALUE, T(BOOL, nesting),
 	 .help = "unlocked /proc masks, for nested containers: yes|no", .form = BOOL_FORM},
 	{NET(nameserver), CS | PF_LIVE | PF_JOIN | PF_LIST, EX_BADDNS, T(WORDS, nameserver), .ok = ok_ns,

@@ -282,6 +282,7 @@ static __attribute__((noreturn)) void builder_main(const struct spawn_req *rq, i
 			      .gid = c->userns ? c->uid_base : 0,
 			      .nesting = c->userns && c->nesting,
 			      .tree = tree,
+			      .lxcfs = rq->lxcfs,
 			      .userns_fd = -1};
 	int master = -1, notify = -1;
 	if ((tree && c->userns) || ctconf_mapped(c)) {

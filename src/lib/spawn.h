@@ -16,6 +16,7 @@ struct spawn_req {
 	/* Migrate instead of CLONE_INTO_CGROUP: a fork into a cgroup that has seen cgroup.kill is
 	 * killed by the kernel (observed on 6.18), so a reboot in the same cgroup must migrate. */
 	bool migrate;
+	const char *lxcfs; /* the live lxcfs to bind from (lxcfs_for_start), or NULL */
 };
 
 struct spawn_res {

@@ -454,6 +454,10 @@ size    = $USERNS_SIZE
 [defaults]
 ostemplate = busybox
 layout     = ${LAYOUT:-copy}
+
+[lxcfs]
+; never the host's lxcfs (/var/lib/lxcfs): guest views off unless a test starts its own (t_lxcfs)
+mount_point = $TMPD/no-lxcfs
 EOF
 export CELLCTL_CONF=$CONF
 

@@ -66,6 +66,11 @@ expect_candidates "copy overlay" cellctl create "$A" --layout ""
 expect_candidates "mapped shifted" cellctl create "$A" --ownership ""
 expect_candidates "mapped shifted" cellctl set "$A" --ownership ""
 expect_candidates "text json prom" cellctl quota-report --format ""
+# lxcfs rebind: the subcommand, then running containers (none here), --all; set --lxcfs yes|no
+expect_candidates "rebind" cellctl lxcfs ""
+expect_candidates "" cellctl lxcfs rebind ""
+expect_candidates "--all" cellctl lxcfs rebind --
+expect_candidates "yes no" cellctl set "$A" --lxcfs ""
 # parameters from the table: create and set take --ram; only set has --save; only create --userns
 expect_has --ram cellctl set "$A" --r
 expect_has --save cellctl set "$A" --
