@@ -3,6 +3,10 @@
  *   cellctl-archive extract ARCHIVE DESTDIR UID_SHIFT UID_SIZE
  *   cellctl-archive pack SRCDIR ARCHIVE PROGRESS(0|1) [ID_BASE ID_SIZE LOW_KEPT(0|1)]
  *     (SRCDIR "-": the directory open at fd 4, HELPER_PASS_FD)
+ *   cellctl-archive backup PATH COMPRESS MANIFEST CONFPATH PROGRESS(0|1) ID_BASE ID_SIZE LOW_KEPT(0|1)
+ *     (the tree: the directory open at fd 4)
+ *   cellctl-archive backup-info PATH OUTDIR
+ *   cellctl-archive restore-backup PATH DESTDIR UID_SHIFT UID_SIZE
  * Reports "0 ok" or "CODE message" on fd 3.
  * An extraction parses an untrusted archive as root, so it is confined first: an address-space
  * limit (TPL_EXTRACT_MEMORY_MIB, in the caller's own cgroup: no cgroup is made for it) and a
@@ -20,6 +24,7 @@
 #include <sys/syscall.h>
 
 #include "error.h"
+#include "bkarchive.h"
 #include "helper.h"
 #include "log.h"
 #include "tplarchive.h"
@@ -122,6 +127,28 @@ int main(int argc, char **argv)
 			o.low_kept = argc == 8 && strcmp(argv[7], "1") == 0;
 			o.srcfd = strcmp(argv[2], "-") == 0 ? HELPER_PASS_FD : 0;
 			r = tpl_archive_pack(argv[2], argv[3], &o);
+		}
+	} else if (argc == 10 && strcmp(argv[1], "backup") == 0) {
+		struct tpl_pack_opts o = {.progress = strcmp(argv[6], "1") == 0, .srcfd = HELPER_PASS_FD};
+		unsigned base = 0, size = 0;
+		if (parse_uint(argv[7], 0, UINT32_MAX, &base) < 0 || parse_uint(argv[8], 0, UINT32_MAX, &size) < 0)
+			r = cerr(EX_BADSYNTAX, 0, "cellctl-archive: bad id numbers");
+		else {
+			o.id_base = base;
+			o.id_size = size;
+			o.low_kept = strcmp(argv[9], "1") == 0;
+			r = tpl_archive_local.backup(argv[2], argv[3], argv[4], argv[5], &o);
+		}
+	} else if (argc == 4 && strcmp(argv[1], "backup-info") == 0) {
+		if ((r = confine_extractor()) == 0)
+			r = bk_archive_info(argv[2], argv[3]);
+	} else if (argc == 6 && strcmp(argv[1], "restore-backup") == 0) {
+		unsigned shift, size;
+		if (parse_uint(argv[4], 0, UINT32_MAX, &shift) < 0 || parse_uint(argv[5], 0, UINT32_MAX, &size) < 0)
+			r = cerr(EX_BADSYNTAX, 0, "cellctl-archive: bad id numbers");
+		else if ((r = confine_extractor()) == 0) {
+			struct tpl_extract_opts o = {.uid_shift = shift, .uid_size = size, .cancel = &cancelled};
+			r = bk_archive_restore(argv[2], argv[3], &o);
 		}
 	} else {
 		fprintf(stderr, "cellctl-archive is a helper of cellctl\n");

@@ -18,6 +18,7 @@ static const struct cli_cmd *const commands[] = {
 	&cli_template, &cli_boot, &cli_shutdown,
 	&cli_clone, &cli_flatten,
 	&cli_import_vz,
+	&cli_suspend, &cli_resume, &cli_backup, &cli_restore_backup,
 	&cli_lxcfs,
 };
 

@@ -42,6 +42,8 @@ extern const struct cli_cmd cli_create, cli_start, cli_stop, cli_restart, cli_st
 	cli_template, cli_boot, cli_shutdown;
 extern const struct cli_cmd cli_clone, cli_flatten;
 extern const struct cli_cmd cli_import_vz;
+extern const struct cli_cmd cli_suspend, cli_resume;
+extern const struct cli_cmd cli_backup, cli_restore_backup;
 extern const struct cli_cmd cli_lxcfs;
 
 /* Walking a command's argv by its table. */
@@ -76,6 +78,10 @@ int cmd_clone(struct gconf *g, int argc, char **argv);
 int cmd_import_vz(struct gconf *g, int argc, char **argv);
 int cmd_flatten(struct gconf *g, int argc, char **argv);
 int cmd_start(struct gconf *g, int argc, char **argv);
+int cmd_suspend(struct gconf *g, int argc, char **argv);
+int cmd_backup(struct gconf *g, int argc, char **argv);
+int cmd_restore_backup(struct gconf *g, int argc, char **argv);
+int cmd_resume(struct gconf *g, int argc, char **argv);
 int cmd_stop(struct gconf *g, int argc, char **argv);
 int cmd_restart(struct gconf *g, int argc, char **argv);
 int cmd_status(struct gconf *g, int argc, char **argv);

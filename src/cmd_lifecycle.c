@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* create, start, stop, restart, status, destroy */
+/* create, start, stop, restart, status, destroy, suspend, resume */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
+#include "ctfreeze.h"
 #include "ctops.h"
 #include "error.h"
 #include "json.h"
@@ -222,11 +223,11 @@ int cmd_restart(struct gconf *g, int argc, char **argv)
 }
 
 static const struct cli_opt status_opts[] = {
-	{'j', "json", 'j', NULL, "a JSON object: ctid, exist, running, name", false},
+	{'j', "json", 'j', NULL, "a JSON object: ctid, exist, running, suspended, name", false},
 	{0, NULL, 0, NULL, NULL, false},
 };
 const struct cli_cmd cli_status = {"status", cmd_status, "CTID", status_opts, CLI_CTID,
-				   "Say whether the container exists and runs: CTID N deleted|exist down|exist running."};
+				   "Say whether the container exists and runs: CTID N deleted|exist down|exist running [suspended]."};
 
 int cmd_status(struct gconf *g, int argc, char **argv)
 {
@@ -250,9 +251,11 @@ int cmd_status(struct gconf *g, int argc, char **argv)
 		}
 	}
 	int st = ct_status(g, ctid);
+	struct ct_state rs;
+	bool suspended = st == 2 && ct_running(g, ctid, &rs) && ct_suspended(&rs);
 	if (!json) {
 		static const char *words[] = {"deleted", "exist down", "exist running"};
-		printf("CTID %u %s\n", ctid, words[st]);
+		printf("CTID %u %s%s\n", ctid, words[st], suspended ? " suspended" : "");
 		return 0;
 	}
 	/* the name from the config; a config that does not load has none here (status still answers) */
@@ -271,6 +274,8 @@ int cmd_status(struct gconf *g, int argc, char **argv)
 	json_bool(&j, st != 0);
 	json_key(&j, "running");
 	json_bool(&j, st == 2);
+	json_key(&j, "suspended");
+	json_bool(&j, suspended);
 	json_key(&j, "name");
 	if (c && c->name)
 		json_str(&j, c->name);
@@ -299,5 +304,38 @@ int cmd_destroy(struct gconf *g, int argc, char **argv)
 	if ((r = ct_destroy(g, ctid)) < 0)
 		return r;
 	printf("Container %u destroyed\n", ctid);
+	return 0;
+}
+
+const struct cli_cmd cli_suspend = {"suspend", cmd_suspend, "CTID", NULL, CLI_CTID,
+				    "Freeze every process of a running container (its cgroup freezer)."};
+const struct cli_cmd cli_resume = {"resume", cmd_resume, "CTID", NULL, CLI_CTID,
+				   "Thaw a suspended container: its processes run on where they were."};
+
+int cmd_suspend(struct gconf *g, int argc, char **argv)
+{
+	unsigned ctid;
+	int r = one_ctid(g, argc, argv, &ctid, "suspend CTID");
+	if (r < 0)
+		return r;
+	if (argc > 2)
+		return cli_usage("suspend: unknown option '%s'", argv[2]);
+	if ((r = ct_suspend(g, ctid)) < 0)
+		return r;
+	printf("Container %u suspended\n", ctid);
+	return 0;
+}
+
+int cmd_resume(struct gconf *g, int argc, char **argv)
+{
+	unsigned ctid;
+	int r = one_ctid(g, argc, argv, &ctid, "resume CTID");
+	if (r < 0)
+		return r;
+	if (argc > 2)
+		return cli_usage("resume: unknown option '%s'", argv[2]);
+	if ((r = ct_resume(g, ctid)) < 0)
+		return r;
+	printf("Container %u resumed\n", ctid);
 	return 0;
 }

@@ -8,6 +8,7 @@
 
 #include "cgroup.h"
 #include "cli.h"
+#include "ctfreeze.h"
 #include "error.h"
 #include "ifstats.h"
 #include "json.h"
@@ -20,6 +21,7 @@ struct row {
 	unsigned ctid;
 	struct ct_config *c;
 	bool running;
+	bool suspended; /* running, and its cgroup frozen (suspend) */
 	struct ct_state st;
 	int nproc;
 	bool have_la; /* la holds the CPU pressure (running, laverage wanted, PSI on) */
@@ -124,7 +126,7 @@ static void field_value(const struct row *r, const struct field *f, const struct
 		if (r->running)
 			snprintf(buf, len, "%d", r->nproc);
 	} else if (strcmp(n, "status") == 0)
-		snprintf(buf, len, "%s", r->running ? "running" : "stopped");
+		snprintf(buf, len, "%s", r->running ? (r->suspended ? "suspended" : "running") : "stopped");
 	else if (strcmp(n, "private") == 0)
 		snprintf(buf, len, "%s/%u", g->private_dir, r->ctid);
 	else if (strcmp(n, "lxcfs") == 0)
@@ -231,6 +233,7 @@ static int add_row(unsigned ctid, struct ct_config **c, void *arg)
 		const struct cg_ops *ops = cg_backend(w->st.cg.mode);
 		int k = ops->nproc(&w->st.cg);
 		w->nproc = k < 0 ? 0 : k;
+		w->suspended = ct_suspended(&w->st);
 		if (s->want_la)
 			w->have_la = cg_cpu_pressure(&w->st.cg, w->la) == 0;
 		if (s->want_ub && ops->stats)

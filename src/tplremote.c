@@ -57,4 +57,36 @@ static int remote_pack(const char *srcdir, const char *archive, const struct tpl
 	return run_helper(argv, fd ? o->srcfd : -1, NULL, "packing");
 }
 
-const struct tpl_archiver tpl_archive_helper = {remote_extract, remote_pack};
+static int remote_backup(const char *path, const char *compress, const char *manifest, const char *confpath,
+			 const struct tpl_pack_opts *o)
+{
+	char base[16], size[16];
+	snprintf(base, sizeof(base), "%u", o->id_base);
+	snprintf(size, sizeof(size), "%u", o->id_size);
+	char *argv[] = {UNCONST("cellctl-archive"), UNCONST("backup"), UNCONST(path), UNCONST(compress),
+			UNCONST(manifest), UNCONST(confpath), UNCONST(o->progress ? "1" : "0"), base, size,
+			UNCONST(o->low_kept ? "1" : "0"), NULL};
+	return run_helper(argv, o->srcfd, NULL, "writing a backup");
+}
+
+static int remote_backup_info(const char *path, const char *outdir)
+{
+	char *argv[] = {UNCONST("cellctl-archive"), UNCONST("backup-info"), UNCONST(path), UNCONST(outdir), NULL};
+	return run_helper(argv, -1, NULL, "reading a backup");
+}
+
+static int remote_restore(const char *path, const char *destdir, const struct tpl_extract_opts *o)
+{
+	char shift[16], size[16];
+	snprintf(shift, sizeof(shift), "%u", o ? o->uid_shift : 0);
+	snprintf(size, sizeof(size), "%u", o ? o->uid_size : 0);
+	char *argv[] = {UNCONST("cellctl-archive"), UNCONST("restore-backup"), UNCONST(path), UNCONST(destdir), shift,
+			size, NULL};
+	return run_helper(argv, -1, o ? o->cancel : NULL, "extracting");
+}
+
+const struct tpl_archiver tpl_archive_helper = {.extract = remote_extract,
+						.pack = remote_pack,
+						.backup = remote_backup,
+						.backup_info = remote_backup_info,
+						.restore = remote_restore};

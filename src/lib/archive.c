@@ -19,6 +19,7 @@
 #include "fsutil.h"
 #include "tplarchive.h"
 #include "log.h"
+#include "sha256.h"
 #include "template.h"
 #include "util.h"
 
@@ -270,12 +271,37 @@ struct xctx {
 	const struct tpl_extract_opts *o;
 	uint64_t sparse_total;
 	char last[ESC_LEN]; /* the last entry read (escaped), for errors found before the next name */
+	const char *strip;  /* a backup's tree: only names under strip ("root"), extracted without it; the
+			     * first other name ends the extraction (its entry in stop) */
+	struct sha256 *hash;
+	struct archive_entry *stop;
 };
 
 static int unsafe(const struct xctx *x, const char *path, const char *why)
 {
 	char b[ESC_LEN];
 	return cerr(EX_BADTEMPLATE, 0, "template %s: unsafe entry '%s'%s", x->tname, esc(path, b), why);
+}
+
+/* A backup's entry: hashed, then its name (and a hard link's target) taken out of x->strip.
+ * 1 when it is outside (the end of the tree), -errno on an unsafe link. */
+static int strip_entry(struct xctx *x, struct archive_entry *e)
+{
+	size_t n = strlen(x->strip);
+	const char *path = archive_entry_pathname(e);
+	if (!path || strncmp(path, x->strip, n) || (path[n] && path[n] != '/'))
+		return 1;
+	tpl_archive_hash_entry(x->hash, e);
+	_cleanup_free_ char *np = xasprintf(".%s", path + n);
+	archive_entry_copy_pathname(e, np);
+	const char *link = archive_entry_hardlink(e);
+	if (link) {
+		if (strncmp(link, x->strip, n) || link[n] != '/')
+			return unsafe(x, link, " (a hard link out of the tree)");
+		_cleanup_free_ char *nl = xasprintf(".%s", link + n);
+		archive_entry_copy_hardlink(e, nl);
+	}
+	return 0;
 }
 
 /* Split a canonical name into its directory ("" for the top) and last component (in place). */
@@ -506,6 +532,12 @@ static int extract_all(struct archive *rd, struct archive *w, struct xctx *x)
 			log_warn("template %s: %s", x->tname, esc(archive_error_string(rd), m));
 		else if (r != ARCHIVE_OK)
 			return corrupt(rd, x);
+		if (x->strip && (r = strip_entry(x, e)) != 0) {
+			if (r < 0)
+				return r;
+			x->stop = e;
+			break;
+		}
 		const char *path = archive_entry_pathname(e);
 		const char *link = archive_entry_hardlink(e);
 		esc(path, x->last);
@@ -532,6 +564,7 @@ static int extract_all(struct archive *rd, struct archive *w, struct xctx *x)
 			log_warn("template %s: '%s': %s", x->tname, esc(path, b), esc(archive_error_string(w), m));
 		else if (r != ARCHIVE_OK)
 			return write_fail(w, x, path);
+		la_int64_t hdone = 0;
 		for (;;) {
 			const void *buf;
 			size_t size;
@@ -541,11 +574,18 @@ static int extract_all(struct archive *rd, struct archive *w, struct xctx *x)
 				break;
 			if (r < ARCHIVE_WARN)
 				return corrupt(rd, x);
+			if (x->hash) {
+				tpl_archive_hash_zeros(x->hash, off > hdone ? (uint64_t)(off - hdone) : 0);
+				sha256_update(x->hash, buf, size);
+				hdone = off + (la_int64_t)size;
+			}
 			if (o && o->cancel && *o->cancel)
 				return -EINTR;
 			if (archive_write_data_block(w, buf, size, off) < ARCHIVE_WARN)
 				return write_fail(w, x, path);
 		}
+		if (x->hash && archive_entry_filetype(e) == AE_IFREG && archive_entry_size(e) > hdone)
+			tpl_archive_hash_zeros(x->hash, (uint64_t)(archive_entry_size(e) - hdone));
 		r = archive_write_finish_entry(w);
 		if (r == ARCHIVE_WARN)
 			log_warn("template %s: '%s': %s", x->tname, esc(path, b), esc(archive_error_string(w), m));
@@ -560,26 +600,8 @@ static int extract_all(struct archive *rd, struct archive *w, struct xctx *x)
 	return 0;
 }
 
-int tpl_archive_extract(const char *archive, const char *destdir, const struct tpl_extract_opts *o)
+void tpl_archive_read_setup(struct archive *rd)
 {
-	_cleanup_free_ char *tname = tpl_display_name(archive);
-	_cleanup_close_ int afd = open(archive, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (afd < 0) {
-		if (errno == ENOENT)
-			return cerr(EX_NOTEMPLATE, errno, "open template %s", archive);
-		return cerr(EX_SYSTEM, errno, "open template %s", archive);
-	}
-	_cleanup_close_ int dfd = open(destdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return cerr(EX_SYSTEM, errno, "open %s", destdir);
-	_cleanup_close_ int oldcwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (oldcwd < 0)
-		return cerr(EX_SYSTEM, errno, "open the current directory");
-
-	struct archive *rd = archive_read_new();
-	struct archive *w = archive_write_disk_new();
-	if (!rd || !w)
-		abort();
 	/* the compressions the cache names: libarchive's own code, never an external program */
 	archive_read_support_filter_none(rd);
 	archive_read_support_filter_gzip(rd);
@@ -587,12 +609,23 @@ int tpl_archive_extract(const char *archive, const char *destdir, const struct t
 	archive_read_support_filter_xz(rd);
 	archive_read_support_filter_zstd(rd);
 	archive_read_support_format_tar(rd);
-	struct xctx x = {.rootfd = dfd, .archive = archive, .tname = tname, .o = o};
-	int r;
-	if (archive_read_open_fd(rd, afd, 64 * 1024) != ARCHIVE_OK) {
-		r = corrupt(rd, &x);
-		goto out;
-	}
+}
+
+int tpl_archive_extract_from(struct archive *rd, const char *archive, const char *destdir,
+			     const struct tpl_extract_opts *o, const char *strip, struct sha256 *hash,
+			     struct archive_entry **stop)
+{
+	_cleanup_free_ char *tname = tpl_display_name(archive);
+	_cleanup_close_ int dfd = open(destdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return cerr(EX_SYSTEM, errno, "open %s", destdir);
+	_cleanup_close_ int oldcwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (oldcwd < 0)
+		return cerr(EX_SYSTEM, errno, "open the current directory");
+	struct archive *w = archive_write_disk_new();
+	if (!w)
+		abort();
+	struct xctx x = {.rootfd = dfd, .archive = archive, .tname = tname, .o = o, .strip = strip, .hash = hash};
 	/* no archive_write_disk_set_standard_lookup(): owners stay numeric, names never mapped.
 	 * Not ARCHIVE_EXTRACT_SECURE_SYMLINKS: entry_prepare does its job with one openat2 per entry
 	 * and removes a symlink at the name itself, as libarchive would (libarchive's own walk costs
@@ -606,18 +639,39 @@ int tpl_archive_extract(const char *archive, const char *destdir, const struct t
 		log_warn("extracting %s without root: the uid shift cannot be applied", archive);
 	archive_write_disk_set_options(w, flags);
 	if (fchdir(dfd) < 0) {
-		r = cerr(EX_SYSTEM, errno, "enter %s", destdir);
-		goto out;
+		archive_write_free(w);
+		return cerr(EX_SYSTEM, errno, "enter %s", destdir);
 	}
 	log_debug("extracting %s into %s (uid shift %u)", archive, destdir, o ? o->uid_shift : 0);
-	r = extract_all(rd, w, &x);
+	int r = extract_all(rd, w, &x);
 	archive_write_free(w); /* after an error this runs the deferred fixups: they need the cwd */
-	w = NULL;
 	if (fchdir(oldcwd) < 0)
 		log_warn("cannot return to the previous working directory: %s", strerror(errno));
-out:
-	if (w)
-		archive_write_free(w);
+	if (stop)
+		*stop = x.stop;
+	return r;
+}
+
+int tpl_archive_extract(const char *archive, const char *destdir, const struct tpl_extract_opts *o)
+{
+	_cleanup_close_ int afd = open(archive, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (afd < 0) {
+		if (errno == ENOENT)
+			return cerr(EX_NOTEMPLATE, errno, "open template %s", archive);
+		return cerr(EX_SYSTEM, errno, "open template %s", archive);
+	}
+	struct archive *rd = archive_read_new();
+	if (!rd)
+		abort();
+	tpl_archive_read_setup(rd);
+	int r;
+	if (archive_read_open_fd(rd, afd, 64 * 1024) != ARCHIVE_OK) {
+		_cleanup_free_ char *tname = tpl_display_name(archive);
+		struct xctx x = {.archive = archive, .tname = tname};
+		r = corrupt(rd, &x);
+	} else {
+		r = tpl_archive_extract_from(rd, archive, destdir, o, NULL, NULL, NULL);
+	}
 	archive_read_free(rd);
 	return r;
 }
@@ -645,6 +699,8 @@ struct pack_progress {
 	const char *name;
 	unsigned long files;
 	uint64_t bytes, start_ms, last_ms;
+	const char *prefix;  /* entry names: prefix for the top, prefix/x/y below ("." when NULL) */
+	struct sha256 *hash; /* non-NULL: the payload hashed (tpl_archive_hash_entry, data) */
 };
 
 static void pack_progress_show(struct pack_progress *p, bool force)
@@ -677,7 +733,7 @@ static void pack_progress_done(struct pack_progress *p, int fd, bool ok)
 
 /* Copy the current entry's data from the disk reader, filling holes with zeros (the pax writer
  * skips them again for sparse entries). */
-static int pack_data(struct archive *d, struct archive *w, const char *srcpath, struct pack_progress *p)
+static int pack_data(struct archive *d, struct archive *w, const char *srcpath, struct pack_progress *p, la_int64_t total)
 {
 	static const char zeros[16384];
 	la_int64_t done = 0;
@@ -686,8 +742,11 @@ static int pack_data(struct archive *d, struct archive *w, const char *srcpath, 
 		size_t size;
 		la_int64_t off;
 		int r = archive_read_data_block(d, &buf, &size, &off);
-		if (r == ARCHIVE_EOF)
+		if (r == ARCHIVE_EOF) {
+			if (p->hash && done < total)
+				tpl_archive_hash_zeros(p->hash, (uint64_t)(total - done));
 			return 0;
+		}
 		if (r < ARCHIVE_WARN) {
 			char b[ESC_LEN], m[ESC_LEN];
 			return cerr(EX_SYSTEM, archive_errno(d), "read %s: %s", esc(srcpath, b), esc(archive_error_string(d), m));
@@ -696,23 +755,29 @@ static int pack_data(struct archive *d, struct archive *w, const char *srcpath, 
 			size_t n = (size_t)(off - done) < sizeof(zeros) ? (size_t)(off - done) : sizeof(zeros);
 			if (archive_write_data(w, zeros, n) < 0)
 				return cerr(EX_SYSTEM, archive_errno(w), "write archive: %s", archive_error_string(w));
+			if (p->hash)
+				sha256_update(p->hash, zeros, n);
 			done += (la_int64_t)n;
 		}
 		if (size && archive_write_data(w, buf, size) < 0)
 			return cerr(EX_SYSTEM, archive_errno(w), "write archive: %s", archive_error_string(w));
+		if (p->hash)
+			sha256_update(p->hash, buf, size);
 		done = off + (la_int64_t)size;
 		p->bytes += size;
 	}
 }
 
-/* Name an entry relative to the packed tree: "." for the top, "./x/y" below it. */
-static char *pack_entry_name(const char *top, const char *path)
+/* Name an entry relative to the packed tree: prefix (".") for the top, "prefix/x/y" below it. */
+static char *pack_entry_name(const char *top, const char *path, const char *prefix)
 {
 	size_t n = strlen(top);
+	if (!prefix)
+		prefix = ".";
 	if (!strcmp(path, top))
-		return xstrdup(".");
+		return xstrdup(prefix);
 	if (!strncmp(path, top, n) && path[n] == '/')
-		return xasprintf(".%s", path + n);
+		return xasprintf("%s%s", prefix, path + n);
 	return NULL;
 }
 
@@ -746,7 +811,7 @@ static int pack_tree(struct archive *d, struct archive *w, const char *top, stru
 		}
 		archive_read_disk_descend(d);
 		_cleanup_free_ char *srcpath = xstrdup(archive_entry_pathname(e));
-		_cleanup_free_ char *name = pack_entry_name(top, srcpath);
+		_cleanup_free_ char *name = pack_entry_name(top, srcpath, p->prefix);
 		if (!name) {
 			ret = cerr(EX_SYSTEM, 0, "pack %s: unexpected path %s", top, esc(srcpath, wb));
 			archive_entry_free(e);
@@ -763,6 +828,8 @@ static int pack_tree(struct archive *d, struct archive *w, const char *top, stru
 
 		struct archive_entry *sparse = NULL;
 		archive_entry_linkify(lr, &e, &sparse);
+		if (e && p->hash)
+			tpl_archive_hash_entry(p->hash, e);
 		if (e) {
 			r = archive_write_header(w, e);
 			if (r == ARCHIVE_WARN) {
@@ -777,7 +844,7 @@ static int pack_tree(struct archive *d, struct archive *w, const char *top, stru
 				archive_entry_free(e);
 				break;
 			}
-			if (archive_entry_size(e) > 0 && (ret = pack_data(d, w, srcpath, p)) < 0) {
+			if (archive_entry_size(e) > 0 && (ret = pack_data(d, w, srcpath, p, archive_entry_size(e))) < 0) {
 				archive_entry_free(e);
 				break;
 			}
@@ -872,6 +939,39 @@ out:
 	return r;
 }
 
+int tpl_archive_pack_into(struct archive *w, const char *top, const struct tpl_pack_opts *o, const char *prefix,
+			  struct sha256 *hash, unsigned long *files, uint64_t *bytes)
+{
+	struct idmove mv = {.shift = o->id_base, .size = o->id_size, .unshift = true, .low_kept = o->low_kept};
+	if (mv.size && mv.low_kept && mv.shift < mv.size)
+		return cerr(EX_SYSTEM, EINVAL, "pack %s: the id block %u+%u overlaps the container-relative ids", top,
+			    mv.shift, mv.size);
+	struct archive *d = archive_read_disk_new();
+	if (!d)
+		abort();
+	struct pack_progress p = {.on = o->progress && isatty(STDERR_FILENO),
+				  .name = prefix ? prefix : top,
+				  .start_ms = now_ms(),
+				  .prefix = prefix,
+				  .hash = hash};
+	int r;
+	archive_read_disk_set_symlink_physical(d);
+	archive_read_disk_set_behavior(d, ARCHIVE_READDISK_NO_TRAVERSE_MOUNTS | ARCHIVE_READDISK_NO_FFLAGS);
+	if (archive_read_disk_open(d, top) != ARCHIVE_OK)
+		r = cerr(EX_SYSTEM, archive_errno(d), "read %s: %s", top, archive_error_string(d));
+	else
+		r = pack_tree(d, w, top, mv.size ? &mv : NULL, &p);
+	if (mv.outside)
+		log_warn("pack %s: %lu owners or ACL ids outside the container's ids became %u", top, mv.outside,
+			 TPL_OVERFLOW_ID);
+	if (p.on)
+		fputs(r == 0 ? "\r\033[K" : "\n", stderr);
+	archive_read_free(d);
+	*files = p.files;
+	*bytes = p.bytes;
+	return r;
+}
+
 int tpl_archive_pack(const char *srcdir, const char *archive, const struct tpl_pack_opts *o)
 {
 	if (!o || o->srcfd <= 0)
@@ -895,4 +995,3 @@ int tpl_archive_pack(const char *srcdir, const char *archive, const struct tpl_p
 	return r;
 }
 
-const struct tpl_archiver tpl_archive_local = {tpl_archive_extract, tpl_archive_pack};

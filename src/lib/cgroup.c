@@ -747,6 +747,8 @@ static const struct cg_ops ops_v2 = {
 	.attach = be_attach,
 	.kill = cg2_kill,
 	.nproc = cg2_nproc,
+	.freeze = cg2_freeze,
+	.frozen = cg2_frozen,
 	.destroy = be_destroy,
 	.stats = cg2_stats,
 };
@@ -760,6 +762,8 @@ static const struct cg_ops ops_hybrid = {
 	.attach = be_attach,
 	.kill = cg2_kill,
 	.nproc = cg2_nproc,
+	.freeze = cg2_freeze,
+	.frozen = cg2_frozen,
 	.destroy = be_destroy,
 	.stats = cg1_stats,
 };
@@ -772,6 +776,8 @@ static const struct cg_ops ops_legacy = {
 	.attach = be_attach,
 	.kill = cg1_kill,
 	.nproc = cg1_nproc,
+	.freeze = cg1_freeze,
+	.frozen = cg1_frozen,
 	.destroy = be_destroy,
 	.stats = cg1_stats,
 };

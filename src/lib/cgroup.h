@@ -95,6 +95,15 @@ struct cg_ops {
 	int (*kill)(const struct cg_paths *p, unsigned timeout_ms);
 	/* Number of processes in the container (0 when none). */
 	int (*nproc)(const struct cg_paths *p);
+	/* Freeze (on) or thaw (!on) every process of the container: cgroup.freeze on the unified
+	 * limit cgroup, waiting for cgroup.events "frozen 1" (v2, hybrid); freezer.state FROZEN /
+	 * THAWED (legacy v1). Freezing waits up to timeout_ms: a container that does not get frozen
+	 * by then is thawed again and EX_FREEZE recorded. EX_FREEZE too when the kernel has no
+	 * freezer (no cgroup.freeze, no freezer hierarchy). */
+	int (*freeze)(const struct cg_paths *p, bool on, unsigned timeout_ms);
+	/* 1 when the container is frozen (or being frozen: the freeze was asked for), 0 when not,
+	 * -errno when that cannot be read (no freezer, the cgroup is gone). Records nothing. */
+	int (*frozen)(const struct cg_paths *p);
 	/* Remove the leaf and the limit cgroup (rmdir, retry briefly on EBUSY). Missing is fine. */
 	int (*destroy)(const struct cg_paths *p);
 	/* Fill st[CG_RES_N] from the counters (missing ones CG_STAT_NONE). -ENOENT when the limit

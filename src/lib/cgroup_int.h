@@ -144,6 +144,11 @@ int cg1_devices(const struct cg_paths *p, const struct ct_config *c, bool live);
 /* cg_ops.kill: cgroup.kill on the unified hierarchy (v2, hybrid); freeze and kill (legacy). */
 int cg2_kill(const struct cg_paths *p, unsigned timeout_ms);
 int cg1_kill(const struct cg_paths *p, unsigned timeout_ms);
+/* cg_ops.freeze and cg_ops.frozen: cgroup.freeze (v2, hybrid); freezer.state (legacy). */
+int cg2_freeze(const struct cg_paths *p, bool on, unsigned timeout_ms);
+int cg1_freeze(const struct cg_paths *p, bool on, unsigned timeout_ms);
+int cg2_frozen(const struct cg_paths *p);
+int cg1_frozen(const struct cg_paths *p);
 /* cg_ops.nproc */
 int cg2_nproc(const struct cg_paths *p);
 int cg1_nproc(const struct cg_paths *p);

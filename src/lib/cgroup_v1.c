@@ -401,3 +401,51 @@ int cg1_nproc(const struct cg_paths *p)
 	return cg_nproc_at(&p->h[hi], false);
 }
 
+
+/* ---- freeze ---- */
+
+int cg1_freeze(const struct cg_paths *p, bool on, unsigned timeout_ms)
+{
+	_cleanup_cgdir_ struct cgdir d = CGDIR_INIT;
+	int r = cg_open_ctrl(p, "freezer", &d);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return cerr(EX_FREEZE, ENOENT, "no freezer cgroup hierarchy: cannot %s", on ? "freeze" : "thaw");
+	const char *want = on ? "FROZEN" : "THAWED";
+	if ((r = cg_write(&d, "freezer.state", want)) < 0)
+		return cerr(EX_FREEZE, r, "write %s/freezer.state", d.path);
+	/* FREEZING until every task is frozen */
+	uint64_t end = now_ms() + timeout_ms;
+	unsigned us = 0;
+	for (;;) {
+		_cleanup_free_ char *st = NULL;
+		if ((r = cg_read(&d, "freezer.state", &st)) < 0)
+			return cerr(EX_FREEZE, r, "read %s/freezer.state", d.path);
+		if (strcmp(st, want) == 0)
+			return 0;
+		if (now_ms() >= end)
+			break;
+		cg_pause(&us);
+	}
+	if (on) {
+		cg_write(&d, "freezer.state", "THAWED");
+		return cerr(EX_FREEZE, ETIMEDOUT, "%s did not get frozen within %u ms (thawed again)", d.path, timeout_ms);
+	}
+	return cerr(EX_FREEZE, ETIMEDOUT, "%s did not thaw within %u ms", d.path, timeout_ms);
+}
+
+int cg1_frozen(const struct cg_paths *p)
+{
+	int hi = cg_hier_index(p, "freezer");
+	if (hi < 0)
+		return -ENOENT;
+	_cleanup_cgdir_ struct cgdir d = CGDIR_INIT;
+	int r = cg_open_limit(&p->h[hi], &d);
+	if (r < 0)
+		return r;
+	_cleanup_free_ char *v = NULL;
+	if ((r = cg_read(&d, "freezer.state", &v)) < 0)
+		return r;
+	return strcmp(v, "THAWED") != 0;
+}

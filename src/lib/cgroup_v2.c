@@ -220,3 +220,64 @@ int cg2_devices(const struct cg_paths *p, const struct ct_config *c, bool live)
 	return devbpf_apply(lim.fd, c->devices, c->devnodes);
 }
 
+
+/* ---- freeze ---- */
+
+/* The value of key in a flat-keyed file's text ("populated 1\nfrozen 0\n"), -1 when missing. */
+static int keyed_int(const char *text, const char *key)
+{
+	size_t l = strlen(key);
+	for (const char *s = text; s && *s; s = strchr(s, '\n'), s = s ? s + 1 : NULL)
+		if (strncmp(s, key, l) == 0 && s[l] == ' ')
+			return atoi(s + l + 1);
+	return -1;
+}
+
+int cg2_freeze(const struct cg_paths *p, bool on, unsigned timeout_ms)
+{
+	_cleanup_cgdir_ struct cgdir d = CGDIR_INIT;
+	int r = cg_open_ctrl(p, "unified", &d);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return cerr(EX_FREEZE, ENOENT, "no unified cgroup hierarchy: cannot %s", on ? "freeze" : "thaw");
+	r = cg_write(&d, "cgroup.freeze", on ? "1" : "0");
+	if (r == -ENOENT)
+		return cerr(EX_FREEZE, EOPNOTSUPP, "%s/cgroup.freeze: this kernel has no cgroup v2 freezer (5.2 and later)",
+			    d.path);
+	if (r < 0)
+		return cerr(EX_FREEZE, r, "write %s/cgroup.freeze", d.path);
+	/* the write returns at once; the cgroup is frozen when cgroup.events says so */
+	uint64_t end = now_ms() + timeout_ms;
+	unsigned us = 0;
+	for (;;) {
+		_cleanup_free_ char *ev = NULL;
+		if ((r = cg_read(&d, "cgroup.events", &ev)) < 0)
+			return cerr(EX_FREEZE, r, "read %s/cgroup.events", d.path);
+		if (keyed_int(ev, "frozen") == (on ? 1 : 0))
+			return 0;
+		if (now_ms() >= end)
+			break;
+		cg_pause(&us);
+	}
+	if (on) {
+		cg_write(&d, "cgroup.freeze", "0");
+		return cerr(EX_FREEZE, ETIMEDOUT, "%s did not get frozen within %u ms (thawed again)", d.path, timeout_ms);
+	}
+	return cerr(EX_FREEZE, ETIMEDOUT, "%s did not thaw within %u ms", d.path, timeout_ms);
+}
+
+int cg2_frozen(const struct cg_paths *p)
+{
+	int hi = cg_hier_index(p, "unified");
+	if (hi < 0)
+		return -ENOENT;
+	_cleanup_cgdir_ struct cgdir d = CGDIR_INIT;
+	int r = cg_open_limit(&p->h[hi], &d);
+	if (r < 0)
+		return r;
+	_cleanup_free_ char *v = NULL;
+	if ((r = cg_read(&d, "cgroup.freeze", &v)) < 0)
+		return r;
+	return strcmp(v, "1") == 0;
+}

@@ -59,6 +59,7 @@ void gconf_free(struct gconf *g)
 	free(g->template_dir);
 	free(g->recipe_dir);
 	free(g->sample_dir);
+	free(g->dumpdir);
 	free(g->run_dir);
 	free(g->log_file);
 	free(g->cg_parent);
@@ -80,6 +81,7 @@ static struct gconf *gconf_defaults(void)
 	g->template_dir = xstrdup("/var/lib/cellctl/template");
 	g->recipe_dir = xstrdup(DATADIR "/templates");
 	g->sample_dir = xstrdup("/etc/cellctl/samples");
+	g->dumpdir = xstrdup("/var/lib/cellctl/dump");
 	g->run_dir = xstrdup("/run/cellctl");
 	g->log_file = xstrdup("/var/log/cellctl.log");
 	g->cg_parent = xstrdup("cellctl");
@@ -155,6 +157,7 @@ static int gconf_parse(struct gconf *g, dictionary *d)
 		{"paths:template_dir", offsetof(struct gconf, template_dir)},
 		{"paths:recipe_dir", offsetof(struct gconf, recipe_dir)},
 		{"paths:sample_dir", offsetof(struct gconf, sample_dir)},
+		{"backup:dumpdir", offsetof(struct gconf, dumpdir)},
 		{"paths:run_dir", offsetof(struct gconf, run_dir)},
 		{"paths:log_file", offsetof(struct gconf, log_file)},
 		{"lxcfs:mount_point", offsetof(struct gconf, lxcfs_mount)},

@@ -26,6 +26,7 @@ struct gconf {
 	char *template_dir; /* [paths] template_dir: cache in template_dir/cache */
 	char *recipe_dir;   /* [paths] recipe_dir: template recipes (default DATADIR/cellctl/templates) */
 	char *sample_dir;   /* [paths] sample_dir: ve-NAME.conf-sample files (default /etc/cellctl/samples) */
+	char *dumpdir;      /* [backup] dumpdir: where backup writes by default (default /var/lib/cellctl/dump) */
 	char *run_dir;      /* [paths] run_dir */
 	char *log_file;     /* [paths] log_file */
 	char *cg_parent;    /* [cgroup] parent: "cellctl" or "self" */

@@ -541,6 +541,17 @@ int ct_stop(const struct gconf *g, unsigned ctid, bool fast, int timeout_s)
 		}
 		cerr_restore(&es);
 	}
+	/* a suspended container is thawed first: frozen, its init would never see the power-off
+	 * signal, nor its processes their SIGTERM */
+	const struct cg_ops *fops = cg_backend(st.cg.mode);
+	if (fops->frozen && fops->frozen(&st.cg) == 1) {
+		log_info("container %u is suspended: resuming it to stop it", ctid);
+		struct cerr_saved fes;
+		cerr_save(&fes); /* a thaw that fails still stops (by kill) */
+		if (fops->freeze(&st.cg, false, 5000) < 0)
+			log_warn("%s", cerr_msg());
+		cerr_restore(&fes);
+	}
 	/* tell the monitor this is a stop, not a reboot; its socket closes when it is done */
 	_cleanup_close_ int monpid = proc_pidfd(st.monitor_pid, st.monitor_start);
 	_cleanup_close_ int mon = monitor_connect(g, ctid, "stop");

@@ -47,6 +47,9 @@ enum {
 	EX_IOLIMIT = 148,
 	EX_TIMEOUT = 15,      /* timed out waiting (start --wait, exec) */
 	EX_LAYOUT = 89,       /* the container's layout does not allow it (flatten of a copy, clone of a copy to overlay) */
+	EX_FREEZE = 16,       /* suspend or resume failed (vzctl: checkpoint failed) */
+	EX_RESTORE = 17,      /* restore-backup failed: not a backup, corrupt, truncated, newer format, bad checksum */
+	EX_SUSPENDED = 18,    /* the container is suspended (exec, enter, a second suspend) */
 };
 
 /* Record an error. errnum is a positive or negative errno (0: none, no strerror appended).

@@ -33,6 +33,7 @@
 #include <termios.h>
 
 #include "caps.h"
+#include "ctfreeze.h"
 #include "error.h"
 #include "log.h"
 #include "monitor.h"
@@ -127,6 +128,8 @@ static int target_open(const struct gconf *g, unsigned ctid, struct target *t)
 	int vr = cg_verify(&t->st.cg);
 	if (vr < 0)
 		return vr == -ENOENT ? cerr(EX_NOTRUNNING, 0, "container %u is not running (its cgroup is gone)", ctid) : vr;
+	if (ct_suspended(&t->st))
+		return cerr(EX_SUSPENDED, 0, "container %u is suspended: resume it first", ctid);
 	/* a command never gets more than the container's configured capabilities: no config, no
 	 * command */
 	struct ct_config *c = NULL;

@@ -218,6 +218,28 @@ int tpl_pack_opts(const char *srcdir, const char *archive, const struct tpl_pack
 	return archiver->pack(srcdir, archive, o);
 }
 
+int tpl_backup_write(const char *path, const char *compress, const char *manifest, const char *confpath,
+		     const struct tpl_pack_opts *o)
+{
+	if (!archiver || !archiver->backup)
+		return cerr(EX_SYSTEM, 0, "backup %s: no archiver set (tpl_set_archiver)", path);
+	return archiver->backup(path, compress, manifest, confpath, o);
+}
+
+int tpl_backup_info(const char *path, const char *outdir)
+{
+	if (!archiver || !archiver->backup_info)
+		return cerr(EX_SYSTEM, 0, "read backup %s: no archiver set (tpl_set_archiver)", path);
+	return archiver->backup_info(path, outdir);
+}
+
+int tpl_backup_restore(const char *path, const char *destdir, const struct tpl_extract_opts *o)
+{
+	if (!archiver || !archiver->restore)
+		return cerr(EX_SYSTEM, 0, "restore backup %s: no archiver set (tpl_set_archiver)", path);
+	return archiver->restore(path, destdir, o);
+}
+
 int tpl_pack(const char *srcdir, const char *archive, bool progress)
 {
 	struct tpl_pack_opts o = {.progress = progress};

@@ -67,7 +67,19 @@ int tpl_pack_opts(const char *srcdir, const char *archive, const struct tpl_pack
 struct tpl_archiver {
 	int (*extract)(const char *archive, const char *destdir, const struct tpl_extract_opts *o);
 	int (*pack)(const char *srcdir, const char *archive, const struct tpl_pack_opts *o);
+	/* backups (backup.h): tpl_backup_write, tpl_backup_info, tpl_backup_restore */
+	int (*backup)(const char *path, const char *compress, const char *manifest, const char *confpath,
+		      const struct tpl_pack_opts *o);
+	int (*backup_info)(const char *path, const char *outdir);
+	int (*restore)(const char *path, const char *destdir, const struct tpl_extract_opts *o);
 };
+/* Write backup archive path (absolute; created, mode 0600): the manifest text, the config file
+ * confpath and the tree open at o->srcfd with o's ids moved back (bkarchive.h: bk_archive_write). */
+int tpl_backup_write(const char *path, const char *compress, const char *manifest, const char *confpath,
+		     const struct tpl_pack_opts *o);
+/* bk_archive_info and bk_archive_restore, by the program's archiver. */
+int tpl_backup_info(const char *path, const char *outdir);
+int tpl_backup_restore(const char *path, const char *destdir, const struct tpl_extract_opts *o);
 void tpl_set_archiver(const struct tpl_archiver *a);
 /* Names of the templates in the cache, sorted, malloc'd array of malloc'd strings. */
 int tpl_list(const struct gconf *g, char ***names, unsigned *n);

@@ -4,6 +4,7 @@
  * through that helper (src/tplremote.h). */
 #pragma once
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "template.h"
 
@@ -13,3 +14,28 @@ int tpl_archive_extract(const char *archive, const char *destdir, const struct t
 int tpl_archive_pack(const char *srcdir, const char *archive, const struct tpl_pack_opts *o);
 /* Both, for tpl_set_archiver. */
 extern const struct tpl_archiver tpl_archive_local;
+
+/* The halves a backup (bkarchive.c) puts together with its own entries around them. */
+struct archive;
+struct archive_entry;
+struct sha256;
+/* The read filters and format of tpl_archive_extract (libarchive's own code for every
+ * compression, tar only). */
+void tpl_archive_read_setup(struct archive *rd);
+/* Extract the entries of rd (opened by the caller, archive names it in messages) into destdir as
+ * tpl_archive_extract does. strip non-NULL (a backup's tree): only entries named strip or
+ * strip/..., each hashed into hash first (the payload, backup.h) and extracted without strip; the
+ * first entry outside ends it, returned in *stop (rd's, valid until its next header; NULL at the
+ * end of the archive). */
+int tpl_archive_extract_from(struct archive *rd, const char *archive, const char *destdir,
+			     const struct tpl_extract_opts *o, const char *strip, struct sha256 *hash,
+			     struct archive_entry **stop);
+/* Pack the tree at top (a path, or "." in the directory the caller entered) into w as template
+ * packing does (o's ids, progress on a terminal), the entry names under prefix, each entry and
+ * its data hashed into hash when non-NULL; the number of entries and data bytes packed. */
+int tpl_archive_pack_into(struct archive *w, const char *top, const struct tpl_pack_opts *o, const char *prefix,
+			  struct sha256 *hash, unsigned long *files, uint64_t *bytes);
+/* The payload hash of one entry's header (backup.h: name, mode, owner, size, link target) and of
+ * n zero bytes (a hole). */
+void tpl_archive_hash_entry(struct sha256 *h, struct archive_entry *e);
+void tpl_archive_hash_zeros(struct sha256 *h, uint64_t n);

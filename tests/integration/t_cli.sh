@@ -35,6 +35,12 @@ expect_output '^usage: cellctl start CTID \[--wait\] \[--timeout S\] \[--force\]
 expect_match '^  --timeout S +with --wait' "$OUT" "start --help describes --timeout"
 expect_output '^  -o\|--output FIELD,\.\.\. ' cc list -h
 expect_output '^  set CTID \[--save\] \[--ifname NAME\] \[--userpasswd USER:PASSWORD\] \[--ssh-key FILE\] \[--ssh-user USER\] \[--ownership MODE\] \[--PARAM VALUE \.\.\.\]$' cc --help
+# suspend and resume (issue 16): in the command list, with their usage
+expect_output '^  suspend CTID$' cc --help
+expect_output '^  resume CTID$' cc --help
+expect_output '^usage: cellctl suspend CTID$' cc suspend --help
+expect_output '^  backup CTID \[--mode stop\|suspend\|live\] \[--dumpdir DIR\] \[-o\|--output FILE\] \[--compress zstd\|gzip\|none\] \[-j\|--json\]$' cc --help
+expect_output '^usage: cellctl restore-backup FILE CTID \[--force\] \[--name N\]$' cc restore-backup --help
 is_down "$CT" && ok "--help does nothing" || fail "--help does nothing" "$(ct_status "$CT")"
 
 # ---- list -o with nine or more parameter columns ------------------------------------------

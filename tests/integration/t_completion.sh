@@ -46,6 +46,17 @@ expect_has() {
 
 expect_candidates "start status stop" cellctl st
 expect_candidates "stop" cellctl -v sto
+expect_candidates "suspend" cellctl sus
+expect_has "$A" cellctl resume ""
+# backup and restore-backup (issue 16): their options and values, a CTID, a file
+expect_candidates "--compress --dumpdir --json --mode --output -j -o" cellctl backup "$A" -
+expect_candidates "stop suspend live" cellctl backup "$A" --mode ""
+expect_candidates "zstd gzip none" cellctl backup "$A" --compress ""
+expect_has "$A" cellctl backup ""
+mkdir -p "$TMPD/bk" && touch "$TMPD/bk/cellctl-1-x.tar.zst"
+expect_candidates "$TMPD/bk/cellctl-1-x.tar.zst" cellctl restore-backup "$TMPD/bk/c"
+expect_candidates "$TMPD/bk" cellctl backup "$A" --dumpdir "$TMPD/b"
+expect_candidates "--force --name" cellctl restore-backup --
 expect_candidates "--force --timeout --wait" cellctl start "$A" --
 expect_candidates "-1 -H -N -S -a -d -j -n -o -s --all --description --hostname --json --name --name_filter --no-header --output --sort --stopped" cellctl list -
 expect_candidates "list build prune commit remove" cellctl template ""

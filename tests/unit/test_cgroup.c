@@ -728,6 +728,70 @@ static void fake_v1_tree(void)
 	cgfs = true;
 }
 
+/* The v2 freezer: cgroup.freeze written, cgroup.events waited on; a freeze that does not take
+ * (events keep "frozen 0") times out, is undone and says so (16); no cgroup.freeze: 16. */
+static void test_v2_freeze(void **state)
+{
+	(void)state;
+	setenv("CELLCTL_CGROUP_MODE", "unified", 1);
+	fake_v2_root();
+	struct cg_paths p;
+	assert_int_equal(cg_resolve(NULL, 101, &p), 0);
+	const struct cg_ops *ops = cg_backend(p.mode);
+	assert_int_equal(ops->create(&p), 0);
+	/* plain files: no cgroup.freeze yet (a kernel before 5.2) */
+	assert_true(ops->freeze(&p, true, 50) < 0);
+	assert_int_equal(cerr_exit(), EX_FREEZE);
+	cerr_clear();
+	assert_true(ops->frozen(&p) < 0);
+	mkfile("cg/cellctl/101/cgroup.freeze", "0\n");
+	mkfile("cg/cellctl/101/cgroup.events", "populated 1\nfrozen 1\n");
+	assert_int_equal(ops->freeze(&p, true, 50), 0);
+	assert_string_equal(slurp("cg/cellctl/101/cgroup.freeze"), "1");
+	assert_int_equal(ops->frozen(&p), 1);
+	/* thaw waits for "frozen 0" */
+	mkfile("cg/cellctl/101/cgroup.events", "populated 1\nfrozen 0\n");
+	assert_int_equal(ops->freeze(&p, false, 50), 0);
+	assert_string_equal(slurp("cg/cellctl/101/cgroup.freeze"), "0");
+	assert_int_equal(ops->frozen(&p), 0);
+	/* the kernel never reports it frozen: timed out, thawed again */
+	assert_true(ops->freeze(&p, true, 50) < 0);
+	assert_int_equal(cerr_exit(), EX_FREEZE);
+	assert_non_null(strstr(cerr_msg(), "did not get frozen"));
+	cerr_clear();
+	assert_string_equal(slurp("cg/cellctl/101/cgroup.freeze"), "0");
+	assert_int_equal(ops->frozen(&p), 0);
+}
+
+/* The legacy v1 freezer: freezer.state FROZEN / THAWED in the freezer hierarchy's limit cgroup. */
+static void test_v1_freeze(void **state)
+{
+	(void)state;
+	setenv("CELLCTL_CGROUP_MODE", "legacy", 1);
+	fake_v1_tree();
+	struct cg_paths p;
+	assert_int_equal(cg_resolve(NULL, 101, &p), 0);
+	const struct cg_ops *ops = cg_backend(p.mode);
+	assert_true(ops->freeze != cg_backend(CG_HYBRID)->freeze); /* hybrid uses the unified one */
+	assert_int_equal(ops->create(&p), 0);
+	mkfile("cg/freezer/cellctl/101/freezer.state", "THAWED\n");
+	assert_int_equal(ops->frozen(&p), 0);
+	assert_int_equal(ops->freeze(&p, true, 50), 0);
+	assert_string_equal(slurp("cg/freezer/cellctl/101/freezer.state"), "FROZEN");
+	assert_int_equal(ops->frozen(&p), 1);
+	assert_int_equal(ops->freeze(&p, false, 50), 0);
+	assert_string_equal(slurp("cg/freezer/cellctl/101/freezer.state"), "THAWED");
+	assert_int_equal(ops->frozen(&p), 0);
+	/* no freezer hierarchy */
+	struct cg_paths q = p;
+	for (unsigned i = 0; i < q.n; i++)
+		if (!strcmp(q.h[i].name, "freezer"))
+			snprintf(q.h[i].name, sizeof(q.h[i].name), "nofreezer");
+	assert_true(ops->freeze(&q, true, 50) < 0);
+	assert_int_equal(cerr_exit(), EX_FREEZE);
+	cerr_clear();
+}
+
 static void test_v1_backend(void **state)
 {
 	(void)state;
@@ -1088,6 +1152,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reset_leaf, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v1_backend, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v1_devices, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_v2_freeze, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_v1_freeze, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_create_refuses_busy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_create_replaces_stale, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_identity, setup, teardown),

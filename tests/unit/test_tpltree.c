@@ -95,7 +95,7 @@ static int racing_extract(const char *archive, const char *destdir, const struct
 		r = tpl_archive_pack(race_src, archive, NULL);
 	return r;
 }
-static const struct tpl_archiver racing = {racing_extract, tpl_archive_pack};
+static const struct tpl_archiver racing = {.extract = racing_extract, .pack = tpl_archive_pack};
 
 /* as root: ensure extracts once, in container-relative ownership, into a 0700 trees dir; prune
  * removes only what no config names */

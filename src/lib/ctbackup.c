@@ -1,0 +1,386 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* backup and restore-backup (ctbackup.h). */
+#include "ctbackup.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <uuid/uuid.h>
+
+#include "backup.h"
+#include "cgroup.h"
+#include "ctfreeze.h"
+#include "ctname.h"
+#include "ctnet.h"
+#include "ctops.h"
+#include "ctown.h"
+#include "ctroot.h"
+#include "error.h"
+#include "fsutil.h"
+#include "idmap.h"
+#include "ini.h"
+#include "lock.h"
+#include "log.h"
+#include "quota.h"
+#include "state.h"
+#include "template.h"
+#include "util.h"
+
+static const char *const mode_names[] = {"stop", "suspend", "live"};
+
+struct bkjob {
+	const struct ct_config *c;
+	const char *partial, *compress, *confpath;
+	enum bk_mode mode;
+	bool progress;
+};
+
+static char *manifest_text(const struct ct_config *c, enum bk_mode mode, uint64_t kib, uint64_t entries);
+
+static int write_root(int rootfd, void *arg)
+{
+	const struct bkjob *j = arg;
+	/* container-relative ids as template commit packs them: the block moves back to 0, ids below
+	 * the block size (a mapped area, an overlay's lower layer) stay */
+	struct tpl_pack_opts po = {.progress = j->progress,
+				   .id_base = j->c->userns ? j->c->uid_base : 0,
+				   .id_size = j->c->userns ? j->c->uid_size : 0,
+				   .low_kept = true,
+				   .srcfd = rootfd};
+	/* the sizes for the manifest: one walk of the metadata before the archive reads it all */
+	uint64_t kib = 0, entries = 0;
+	if (quota_walk_usage(rootfd, &kib, &entries) < 0)
+		kib = entries = 0; /* (records nothing) */
+	_cleanup_free_ char *manifest = manifest_text(j->c, j->mode, kib, entries);
+	return tpl_backup_write(j->partial, j->compress, manifest, j->confpath, &po);
+}
+
+/* The archive of c's root: ctroot's whole root when it is stopped, the private area itself while it
+ * runs (layout copy only). Under ctid's lock. */
+static int archive_locked(const struct gconf *g, const struct ct_config *c, bool running, struct bkjob *j)
+{
+	if (!running)
+		return ctroot_run(g, c, write_root, j);
+	if (ctconf_overlay(c))
+		return cerr(EX_LAYOUT, 0,
+			    "container %u has layout overlay: a running one cannot be backed up (its merged root is "
+			    "the container's own mount): use --mode stop",
+			    c->ctid);
+	_cleanup_free_ char *root = xasprintf("%s/%u", g->private_dir, c->ctid);
+	_cleanup_close_ int fd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return cerr(EX_NOPRIVATE, errno, "private area %s", root);
+	return write_root(fd, j);
+}
+
+static char *manifest_text(const struct ct_config *c, enum bk_mode mode, uint64_t kib, uint64_t entries)
+{
+	struct bk_manifest m = {.format = BK_FORMAT, .ctid = c->ctid, .userns = c->userns, .disk_kib = kib, .entries = entries};
+	snprintf(m.version, sizeof(m.version), "%s", PACKAGE_VERSION);
+	snprintf(m.uuid, sizeof(m.uuid), "%s", c->uuid ? c->uuid : "");
+	snprintf(m.name, sizeof(m.name), "%s", c->name ? c->name : "");
+	snprintf(m.ostemplate, sizeof(m.ostemplate), "%s", c->ostemplate ? c->ostemplate : "");
+	snprintf(m.layout, sizeof(m.layout), "%s", ctconf_overlay(c) ? "overlay" : "copy");
+	snprintf(m.ownership, sizeof(m.ownership), "%s", !c->userns ? "none" : ctconf_mapped(c) ? "mapped" : "shifted");
+	snprintf(m.mode, sizeof(m.mode), "%s", mode_names[mode]);
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(m.created, sizeof(m.created), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return bk_manifest_format(&m);
+}
+
+/* The archive's path: o->output (made absolute) or dumpdir/the default name (dumpdir made). */
+static int out_path(const struct gconf *g, unsigned ctid, const struct backup_opts *o, const char *compress, char **out)
+{
+	if (o->output) {
+		if (!o->output[0])
+			return cerr(EX_BADVALUE, 0, "an empty -o file name");
+		if (o->output[0] == '/') {
+			*out = xstrdup(o->output);
+			return 0;
+		}
+		char cwd[PATH_MAX];
+		if (!getcwd(cwd, sizeof(cwd)))
+			return cerr(EX_SYSTEM, errno, "the current directory");
+		*out = xasprintf("%s/%s", cwd, o->output);
+		return 0;
+	}
+	const char *dir = o->dumpdir ? o->dumpdir : g->dumpdir;
+	if (!dir || !dir[0])
+		return cerr(EX_BADVALUE, 0, "no dump directory: --dumpdir DIR or [backup] dumpdir");
+	int r = mkdir_p(dir, 0700);
+	if (r < 0)
+		return cerr(EX_SYSTEM, r, "create %s", dir);
+	_cleanup_free_ char *name = bk_default_name(ctid, time(NULL), compress);
+	if (dir[0] == '/') {
+		*out = xasprintf("%s/%s", dir, name);
+		return 0;
+	}
+	char cwd[PATH_MAX];
+	if (!getcwd(cwd, sizeof(cwd)))
+		return cerr(EX_SYSTEM, errno, "the current directory");
+	*out = xasprintf("%s/%s/%s", cwd, dir, name);
+	return 0;
+}
+
+int ct_backup(const struct gconf *g, unsigned ctid, const struct backup_opts *o, struct backup_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	uint64_t t0 = now_ms();
+	const char *compress = o->compress ? o->compress : "zstd";
+	if (!bk_compress_ok(compress))
+		return cerr(EX_BADVALUE, 0, "invalid --compress '%s' (zstd, gzip or none)", compress);
+	_cleanup_conf_ struct ct_config *c = NULL;
+	int r = ctconf_load(g, ctid, &c);
+	if (r < 0)
+		return r;
+	_cleanup_free_ char *path = NULL;
+	if ((r = out_path(g, ctid, o, compress, &path)) < 0)
+		return r;
+	if (access(path, F_OK) == 0)
+		return cerr(EX_PRIVEXISTS, 0, "%s exists", path);
+	_cleanup_free_ char *partial = xasprintf("%s.partial", path);
+	_cleanup_free_ char *confpath = ctconf_path(g, ctid);
+	struct bkjob j = {.c = c,
+			  .partial = partial,
+			  .compress = compress,
+			  .confpath = confpath,
+			  .mode = o->mode,
+			  .progress = o->progress};
+	unlink(partial); /* one left by a backup that was killed */
+	log_set_ctid(ctid);
+
+	bool was_running = ct_running(g, ctid, NULL);
+	if (o->mode == BK_STOP && was_running && (r = ct_stop(g, ctid, false, -1)) < 0)
+		return r;
+	_cleanup_lock_ struct ct_lock lk = CT_LOCK_INIT;
+	if ((r = ct_lock_take(g, ctid, "backup", &lk)) == 0) {
+		struct ct_state st;
+		bool running = ct_running(g, ctid, &st);
+		const struct cg_ops *ops = running ? cg_backend(st.cg.mode) : NULL;
+		bool froze = false;
+		if (running && o->mode == BK_SUSPEND && !ct_suspended(&st)) {
+			if ((r = ops->freeze(&st.cg, true, CT_FREEZE_TIMEOUT_MS)) == 0)
+				froze = true;
+		}
+		if (r == 0)
+			r = archive_locked(g, c, running, &j);
+		if (froze) {
+			struct cerr_saved es;
+			cerr_save(&es);
+			if (ops->freeze(&st.cg, false, CT_FREEZE_TIMEOUT_MS) < 0)
+				log_warn("backup of container %u: cannot thaw it: %s", ctid, cerr_msg());
+			cerr_restore(&es);
+		}
+	}
+	ct_lock_release(&lk);
+	if (r == 0 && rename(partial, path) < 0)
+		r = cerr(EX_SYSTEM, errno, "rename %s to %s", partial, path);
+	if (r < 0)
+		unlink(partial);
+	if (o->mode == BK_STOP && was_running) {
+		struct cerr_saved es;
+		cerr_save(&es);
+		int s = ct_start(g, ctid, false);
+		if (s < 0 && r == 0) {
+			cerr_restore(&es);
+			return cerr_wrap(s, 0, "the backup %s was written, but container %u did not start again", path, ctid);
+		}
+		if (s < 0)
+			log_warn("container %u did not start again after the failed backup: %s", ctid, cerr_msg());
+		cerr_restore(&es);
+	}
+	if (r < 0)
+		return r;
+	struct stat sb;
+	res->bytes = stat(path, &sb) == 0 ? (uint64_t)sb.st_size : 0;
+	res->seconds = (double)(now_ms() - t0) / 1000.0;
+	res->file = TAKE_PTR(path);
+	log_file_only("Container backed up (mode %s) to %s: %llu bytes in %.1f s", mode_names[o->mode], res->file,
+		      (unsigned long long)res->bytes, res->seconds);
+	return 0;
+}
+
+/* ---- restore ---- */
+
+/* Remove private_dir/name when it exists, quietly. */
+static void remove_named(const struct gconf *g, const char *name)
+{
+	_cleanup_close_ int dfd = open(g->private_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || faccessat(dfd, name, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+		return;
+	struct cerr_saved es;
+	cerr_save(&es);
+	if (fs_remove_tree(dfd, name) < 0)
+		log_warn("cannot remove %s/%s: %s", g->private_dir, name, cerr_msg() ? cerr_msg() : "error");
+	cerr_restore(&es);
+}
+
+/* The archive's manifest and config, read by the helper into a directory of our own. */
+static int read_info(const struct gconf *g, const char *file, struct bk_manifest *m, char **conf)
+{
+	int r = mkdir_p(g->run_dir, 0755);
+	if (r < 0)
+		return cerr(EX_SYSTEM, r, "create %s", g->run_dir);
+	_cleanup_free_ char *dir = xasprintf("%s/.restore-XXXXXX", g->run_dir);
+	if (!mkdtemp(dir))
+		return cerr(EX_SYSTEM, errno, "create a directory in %s", g->run_dir);
+	_cleanup_free_ char *mp = xasprintf("%s/manifest.json", dir), *cp = xasprintf("%s/ct.conf", dir);
+	_cleanup_free_ char *mtext = NULL;
+	size_t len;
+	r = tpl_backup_info(file, dir);
+	if (r == 0 && (r = read_file_at(AT_FDCWD, mp, &mtext, &len)) < 0)
+		r = cerr(EX_SYSTEM, r, "read %s", mp);
+	if (r == 0 && (r = read_file_at(AT_FDCWD, cp, conf, &len)) < 0)
+		r = cerr(EX_SYSTEM, r, "read %s", cp);
+	unlink(mp);
+	unlink(cp);
+	rmdir(dir);
+	if (r < 0)
+		return r;
+	if ((r = bk_manifest_parse(mtext, m)) < 0)
+		return cerr(EX_RESTORE, 0, "%s: its manifest cannot be read%s", file,
+			    r == -EPROTONOSUPPORT ? " (a newer format)" : "");
+	return 0;
+}
+
+/* The new container's config: the archive's, without what belongs to the old container's place on
+ * this host (its id block, layout, quota id; for another CTID also its UUID, name and MACs). */
+static int restore_config(const struct gconf *g, unsigned ctid, const struct bk_manifest *m, const char *text,
+			  const struct restore_opts *o, struct ct_config **out)
+{
+	struct ini_doc *doc = ini_parse(text);
+	if (!doc)
+		return cerr(EX_RESTORE, 0, "the config in the backup cannot be read");
+	const bool same = ctid == m->ctid;
+	static const char *drop[] = {"uid_base", "layout", "template_tree", "quota_id"};
+	for (size_t i = 0; i < ARRAY_SIZE(drop); i++)
+		while (ini_unset(doc, "container", drop[i]) == 1)
+			;
+	if (!same) {
+		static const char *cdrop[] = {"uuid", "name"};
+		for (size_t i = 0; i < ARRAY_SIZE(cdrop); i++)
+			while (ini_unset(doc, "container", cdrop[i]) == 1)
+				;
+		const char *sec;
+		static const char *nkeys[] = {"mac", "host_mac", "host_ifname"};
+		for (size_t i = 0; ini_section_at(doc, i, &sec) == 0; i++) {
+			if (strncmp(sec, "netif.", 6))
+				continue;
+			_cleanup_free_ char *name = xstrdup(sec);
+			for (size_t k = 0; k < ARRAY_SIZE(nkeys); k++)
+				while (ini_unset(doc, name, nkeys[k]) == 1)
+					;
+		}
+	}
+	int r = ctconf_from_doc(g, ctid, doc, out);
+	if (r < 0)
+		return cerr_wrap(r, EX_RESTORE, "the config in the backup");
+	struct ct_config *c = *out;
+	if (!same || !c->uuid) {
+		uuid_t u;
+		char ustr[40];
+		uuid_generate(u);
+		uuid_unparse_lower(u, ustr);
+		if ((r = param_set(c, param_find("uuid"), ustr)) < 0)
+			return r;
+	}
+	if ((r = param_set(c, param_find("layout"), "copy")) < 0)
+		return r;
+	/* an overlay's merged tree is restored with the ownership a copy gets by default */
+	if (c->userns && !c->ownership && (r = param_set(c, param_find("ownership"), "shifted")) < 0)
+		return r;
+	if (o->name && (r = param_set(c, param_find("name"), o->name)) < 0)
+		return r;
+	return 0;
+}
+
+int ct_restore_backup(const struct gconf *g, const char *file, unsigned ctid, const struct restore_opts *o)
+{
+	uint64_t t0 = now_ms();
+	_cleanup_free_ char *abs = NULL;
+	if (file[0] != '/') {
+		char cwd[PATH_MAX];
+		if (!getcwd(cwd, sizeof(cwd)))
+			return cerr(EX_SYSTEM, errno, "the current directory");
+		file = abs = xasprintf("%s/%s", cwd, file);
+	}
+	if (access(file, R_OK) < 0)
+		return cerr(errno == ENOENT ? EX_NOCONF : EX_SYSTEM, errno, "backup %s", file);
+	struct bk_manifest m;
+	_cleanup_free_ char *conftext = NULL;
+	int r = read_info(g, file, &m, &conftext);
+	if (r < 0)
+		return r;
+	_cleanup_lock_ struct ct_lock lk = CT_LOCK_INIT;
+	if ((r = ct_lock_take(g, ctid, "create", &lk)) < 0)
+		return r;
+	_cleanup_free_ char *cpath = ctconf_path(g, ctid);
+	bool replace = false;
+	if (o->force && access(cpath, F_OK) == 0) {
+		if (ct_running(g, ctid, NULL))
+			return cerr(EX_RUNNING, 0, "container %u is running: stop it before it is replaced", ctid);
+		replace = true;
+	} else if ((r = ct_claim_new(g, ctid)) < 0) {
+		return r;
+	}
+	_cleanup_conf_ struct ct_config *c = NULL;
+	if ((r = restore_config(g, ctid, &m, conftext, o, &c)) < 0)
+		return r;
+	if (c->name && (r = ct_name_check(g, ctid, c->name)) < 0)
+		return r;
+	quota_ct_assign(c);
+	_cleanup_(idmap_release) struct idmap_res idres = IDMAP_RES_INIT;
+	if ((r = ct_reserve_block(g, c, ctid, &idres)) < 0)
+		return r;
+	if ((r = mkdir_p(g->config_dir, 0755)) < 0)
+		return cerr(EX_SYSTEM, r, "create %s", g->config_dir);
+	if ((r = mkdir_p(g->private_dir, 0755)) < 0)
+		return cerr(EX_SYSTEM, r, "create %s", g->private_dir);
+	char partial[32], name[16], old[40];
+	snprintf(partial, sizeof(partial), ".%u.partial", ctid);
+	snprintf(name, sizeof(name), "%u", ctid);
+	snprintf(old, sizeof(old), ".%u.destroying", ctid); /* what an interrupted destroy leaves: swept */
+	remove_named(g, partial);
+	_cleanup_free_ char *tmp = xasprintf("%s/%s", g->private_dir, partial);
+	_cleanup_free_ char *root = xasprintf("%s/%s", g->private_dir, name);
+	_cleanup_free_ char *oldpath = xasprintf("%s/%s", g->private_dir, old);
+	if (mkdir(tmp, 0755) < 0)
+		return cerr(EX_SYSTEM, errno, "create %s", tmp);
+	r = quota_ct_setup(g, c, tmp);
+	struct tpl_extract_opts xo = {.uid_shift = ctconf_disk_root(c), .uid_size = c->userns ? c->uid_size : 0};
+	if (r == 0)
+		r = tpl_backup_restore(file, tmp, &xo);
+	/* the new tree is complete: only now does the old one go (renamed away, then removed) */
+	bool moved = false, placed = false;
+	if (r == 0 && replace) {
+		remove_named(g, old);
+		if (rename(root, oldpath) < 0 && errno != ENOENT)
+			r = cerr(EX_SYSTEM, errno, "rename %s", root);
+		else
+			moved = true;
+	}
+	if (r == 0)
+		r = ct_place_new(c, tmp, root, true, &placed);
+	if (r < 0) {
+		remove_named(g, placed ? name : partial);
+		if (moved && rename(oldpath, root) < 0)
+			log_warn("cannot put the old private area back: %s stays", oldpath);
+		if (!replace)
+			quota_ct_remove(g, ctid);
+		return r;
+	}
+	if (moved)
+		remove_named(g, old);
+	ct_ownership_forget(g, ctid);
+	log_set_ctid(ctid);
+	log_file_only("Container restored from %s (container %u of %s, mode %s) in %llu ms", file, m.ctid, m.created,
+		      m.mode, (unsigned long long)(now_ms() - t0));
+	return 0;
+}
