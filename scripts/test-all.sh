@@ -7,7 +7,7 @@
 #   4. asan        the unit tests again, built with configure --enable-sanitizers (ASan+UBSan) in
 #                  ./_build-asan
 #   4b. fuzz       the libFuzzer harnesses (tests/fuzz), built with clang in ./_build-fuzz, each
-#                  replaying its corpus and fuzzing FUZZ_SECONDS (default 20); FUZZ=0 skips
+#                  replaying its corpus and fuzzing FUZZ_SECONDS (default 12); FUZZ=0 skips
 #   5. distcheck   make distcheck (skip with DISTCHECK=0)
 #   6. templates   the Debian guests' templates (debian-12, debian-12-sysvinit), built once with
 #                  `cellctl template build` (mmdebstrap from the host's apt mirror) into
@@ -146,7 +146,7 @@ else
 		"$top/configure" -q $werror --enable-fuzzers CC=clang
 		make -j2
 		cd "$top"
-		tests/fuzz/run -t "${FUZZ_SECONDS:-20}" "$BF"
+		tests/fuzz/run -t "${FUZZ_SECONDS:-12}" "$BF"
 	)
 	run_stage fuzz fuzz
 	read -r p f s <<< "$(suite_counts "$LOGS/fuzz.log")"
@@ -228,8 +228,9 @@ else
 	# the VM (software emulation) is slow: it runs the tests that need pure cgroup2 to prove
 	# something (VM_TESTS overrides; VM_TESTS=all runs everything). t_guest_sysvinit passes there
 	# too (about 200 s under TCG) but is left out to keep CI under 30 minutes; so is t_vzlist
-	# (laverage from cpu.pressure on pure cgroup2: passes there, run by hand with VM_TESTS=t_vzlist)
-	vt=${VM_TESTS:-"t_lifecycle t_userns t_limits_memory t_limits_numproc t_limits_cpu t_limits_cpuweight t_limits_io t_limits_live t_limits_devices t_limits_containment t_limits_badinput t_quota_enforced t_guest_debian t_sec_masks t_sec_worlds t_sec_seccomp t_net_spoof t_monitor_cgroup t_net_routed t_layout_default t_suspend t_lxcfs t_sysinfo"}
+	# (laverage from cpu.pressure on pure cgroup2: passes there, run by hand with VM_TESTS=t_vzlist),
+	# t_suspend (cgroup.freeze: the hybrid host uses the same unified file) and t_backup (230 s)
+	vt=${VM_TESTS:-"t_lifecycle t_userns t_limits_memory t_limits_numproc t_limits_cpu t_limits_cpuweight t_limits_io t_limits_live t_limits_devices t_limits_containment t_limits_badinput t_quota_enforced t_guest_debian t_sec_masks t_sec_worlds t_sec_seccomp t_net_spoof t_monitor_cgroup t_net_routed t_layout_default t_lxcfs t_sysinfo"}
 	[ "$vt" = all ] && vt=""
 	echo "    vm tests: ${vt:-all}"
 	TESTS="$vt" QUICK=$vq CCT_LOGDIR=/tmp/cct-vm-logs tests/vm/run -t 2400 -- tests/integration/run "$B/cellctl" 2>&1 | tee "$LOGS/vm.log"

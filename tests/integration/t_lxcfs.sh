@@ -145,7 +145,11 @@ else
 fi
 
 # ---- lxcfs dies and comes back: stale, rebind, ok ----
-for round in 1 2; do
+# two rounds show that rebinds do not pile up; under the VM's emulation (TIMEOUT_SCALE > 1), where
+# each round costs a minute, one shows the rest (the host runs both)
+rounds="1 2"
+[ "${TIMEOUT_SCALE:-1}" -gt 1 ] && rounds=1
+for round in $rounds; do
 	lxcfs_crash
 	run cc exec "$CT" -- cat /proc/meminfo
 	expect_match 'not connected' "$OUT" "round $round: lxcfs dead: /proc/meminfo gives ENOTCONN"
@@ -165,7 +169,7 @@ for round in 1 2; do
 	expect_output '^0$' cc exec "$CT" -- cat /sys/devices/system/cpu/online
 done
 run cc exec "$CT" -- sh -c 'grep -c " /proc/meminfo " /proc/self/mountinfo'
-log "mounts at /proc/meminfo after two rebinds: $OUT"
+log "mounts at /proc/meminfo after rebinds (rounds: $rounds): $OUT"
 [ "$OUT" -le 2 ] && ok "rebinds do not pile up (locked: start's and the last rebind's)" || fail "at most 2 mounts at /proc/meminfo" "$OUT"
 expect_output '^1$' cc exec "$CT3" -- sh -c 'grep -c " /proc/meminfo " /proc/self/mountinfo'
 check "stop $CT3" cc stop "$CT3"
