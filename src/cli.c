@@ -210,6 +210,24 @@ int cli_next(struct cli_parse *p, const char **value)
 	return o->id;
 }
 
+int cli_json_only(const struct cli_cmd *cmd, int argc, char **argv, int first, bool *json)
+{
+	struct cli_parse p;
+	const char *v;
+	int r;
+	*json = false;
+	cli_parse_init(&p, cmd, argc, argv, first);
+	while ((r = cli_next(&p, &v)) != CLI_END) {
+		if (r == 'j')
+			*json = true;
+		else if (r == CLI_ARG)
+			return cli_usage("%s: unknown option '%s'", cmd->name, v);
+		else if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 bool cli_prepare(const struct cli_cmd *cmd, int argc, char **argv)
 {
 	bool help = false;

@@ -64,6 +64,9 @@ void cli_parse_init(struct cli_parse *p, const struct cli_cmd *cmd, int argc, ch
  * word is taken as its value, in p->other_value: every parameter takes one);
  * CLI_END at the end. <0: an unknown option or a missing value (cerr EX_BADSYNTAX). */
 int cli_next(struct cli_parse *p, const char **value);
+/* For a command whose only option is -j/--json (id 'j'), from argv[first] on: *json set when it is
+ * given; any argument is "NAME: unknown option" (cerr EX_BADSYNTAX), as is an unknown option. */
+int cli_json_only(const struct cli_cmd *cmd, int argc, char **argv, int first, bool *json);
 
 /* For main: whether argv (argv[0] the command) asks for --help, and, for a CLI_CTID command
  * whose argv[1] is an option, the CTID written after the options moved to argv[1] ("start --wait

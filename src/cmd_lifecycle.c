@@ -235,21 +235,9 @@ int cmd_status(struct gconf *g, int argc, char **argv)
 	int r = one_ctid(g, argc, argv, &ctid, "status CTID [-j]");
 	if (r < 0)
 		return r;
-	bool json = false;
-	struct cli_parse p;
-	cli_parse_init(&p, &cli_status, argc, argv, 2);
-	const char *v;
-	while ((r = cli_next(&p, &v)) != CLI_END) {
-		switch (r) {
-		case 'j':
-			json = true;
-			break;
-		case CLI_ARG:
-			return cli_usage("status: unknown option '%s'", v);
-		default:
-			return r;
-		}
-	}
+	bool json;
+	if ((r = cli_json_only(&cli_status, argc, argv, 2, &json)) < 0)
+		return r;
 	int st = ct_status(g, ctid);
 	struct ct_state rs;
 	bool suspended = st == 2 && ct_running(g, ctid, &rs) && ct_suspended(&rs);

@@ -30,21 +30,9 @@ int cmd_quota(struct gconf *g, int argc, char **argv)
 	int r = cli_ctid(g, argv[1], &ctid);
 	if (r < 0)
 		return r;
-	bool json = false;
-	struct cli_parse p;
-	cli_parse_init(&p, &cli_quota, argc, argv, 2);
-	const char *v;
-	while ((r = cli_next(&p, &v)) != CLI_END) {
-		switch (r) {
-		case 'j':
-			json = true;
-			break;
-		case CLI_ARG:
-			return cli_usage("quota: unknown option '%s'", v);
-		default:
-			return r;
-		}
-	}
+	bool json;
+	if ((r = cli_json_only(&cli_quota, argc, argv, 2, &json)) < 0)
+		return r;
 	struct ct_config *c = NULL;
 	if ((r = ctconf_load(g, ctid, &c)) < 0)
 		return r;
