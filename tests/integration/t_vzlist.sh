@@ -105,13 +105,13 @@ fi
 # ---- status -j ----
 run cc status "$A" -j
 json_ok "status -j"
-json_check "status -j of a running one" "d == {'ctid': $A, 'exist': True, 'running': True, 'name': 'alpha'}"
+json_check "status -j of a running one" "d == {'ctid': $A, 'exist': True, 'running': True, 'suspended': False, 'name': 'alpha'}"
 run cc status --json "$B"
-json_check "status --json of a stopped one" "d == {'ctid': $B, 'exist': True, 'running': False, 'name': 'beta'}"
+json_check "status --json of a stopped one" "d == {'ctid': $B, 'exist': True, 'running': False, 'suspended': False, 'name': 'beta'}"
 run cc status "$C" -j
-json_check "status -j without a name" "d == {'ctid': $C, 'exist': True, 'running': False, 'name': None}"
+json_check "status -j without a name" "d == {'ctid': $C, 'exist': True, 'running': False, 'suspended': False, 'name': None}"
 run cc status -j "$N"
-json_check "status -j of a deleted one" "d == {'ctid': $N, 'exist': False, 'running': False, 'name': None}"
+json_check "status -j of a deleted one" "d == {'ctid': $N, 'exist': False, 'running': False, 'suspended': False, 'name': None}"
 run cc status beta -j
 json_check "status -j by name" "d['ctid'] == $B"
 expect_output "^CTID $A exist running\$" cc status "$A"
