@@ -171,6 +171,20 @@ int fs_remove_tree(int dirfd, const char *name)
 	return 0;
 }
 
+/* openat2, retried where the kernel asks (EAGAIN: a concurrent rename or mount made the in-root
+ * resolution unsafe) */
+static int openat2_retry(int dirfd, const char *path, struct open_how *how)
+{
+	for (int tries = 0;; tries++) {
+		long fd = syscall(SYS_openat2, dirfd, path, how, sizeof(*how));
+		if (fd >= 0)
+			return (int)fd;
+		if ((errno == EAGAIN || errno == EINTR) && tries < 16)
+			continue;
+		return -errno;
+	}
+}
+
 int guest_open(int rootfd, const char *path, int flags, mode_t mode)
 {
 	struct open_how how = {
@@ -182,15 +196,14 @@ int guest_open(int rootfd, const char *path, int flags, mode_t mode)
 		return -EBADF;
 	if (!path || !*path)
 		path = "/";
-	for (int tries = 0;; tries++) {
-		long fd = syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
-		if (fd >= 0)
-			return (int)fd;
-		/* EAGAIN: a concurrent rename or mount made the in-root resolution unsafe; retry */
-		if ((errno == EAGAIN || errno == EINTR) && tries < 16)
-			continue;
-		return -errno;
-	}
+	return openat2_retry(rootfd, path, &how);
+}
+
+int guest_open_nofollow(int rootfd, const char *path, int flags)
+{
+	struct open_how how = {.flags = (uint64_t)(unsigned)(flags | O_CLOEXEC | O_NOFOLLOW),
+			       .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS};
+	return openat2_retry(rootfd, path, &how);
 }
 
 bool guest_exists(int rootfd, const char *path)
@@ -259,14 +272,7 @@ int fs_open_beneath(int dirfd, const char *path, int flags)
 	};
 	if (!path || !*path)
 		path = ".";
-	for (int tries = 0;; tries++) {
-		long fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
-		if (fd >= 0)
-			return (int)fd;
-		if ((errno == EAGAIN || errno == EINTR) && tries < 16)
-			continue;
-		return -errno;
-	}
+	return openat2_retry(dirfd, path, &how);
 }
 
 /* Open for real (flags) what the O_PATH descriptor pfd refers to, when it is a regular file: a

@@ -12,6 +12,9 @@ int fs_remove_tree(int dirfd, const char *name);
 /* Open path inside root (dirfd of a private area) with openat2 RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS.
  * flags as for openat (O_CLOEXEC added). */
 int guest_open(int rootfd, const char *path, int flags, mode_t mode);
+/* The same, following no symlink at all (not even one that stays inside), for paths cellctl
+ * itself made there (mount points); mount points are crossed. */
+int guest_open_nofollow(int rootfd, const char *path, int flags);
 /* Does path exist inside root (resolved as the guest would, symlinks kept inside)? */
 bool guest_exists(int rootfd, const char *path);
 /* Atomically replace a regular file inside the guest: opens the parent dir in-root (a symlinked

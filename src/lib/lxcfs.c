@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "fsutil.h"
 #include "log.h"
 #include "state.h"
 #include "util.h"
@@ -201,22 +202,6 @@ bool lxcfs_mnt_is_lxcfs(const struct lxcfs_mnt *m)
 
 /* ---- a running container ---- */
 
-/* Open path (relative) below dirfd, staying inside it, never following a symlink or a magic
- * link; mount points are crossed (the container's /proc is one). */
-static int open_inside(int dirfd, const char *path, int flags)
-{
-	struct open_how how = {.flags = (uint64_t)(unsigned)(flags | O_CLOEXEC | O_NOFOLLOW),
-			       .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS};
-	for (int tries = 0;; tries++) {
-		long fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
-		if (fd >= 0)
-			return (int)fd;
-		if ((errno == EAGAIN || errno == EINTR) && tries < 16)
-			continue;
-		return -errno;
-	}
-}
-
 const char *lxcfs_state_name(const struct gconf *g, pid_t init_pid)
 {
 	char rp[64];
@@ -224,7 +209,7 @@ const char *lxcfs_state_name(const struct gconf *g, pid_t init_pid)
 	_cleanup_close_ int root = open(rp, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root < 0)
 		return "-";
-	_cleanup_close_ int fd = open_inside(root, "proc/meminfo", O_PATH);
+	_cleanup_close_ int fd = guest_open_nofollow(root, "proc/meminfo", O_PATH);
 	struct statfs sf;
 	struct stat st;
 	if (fd < 0)
@@ -289,7 +274,7 @@ static int replace_one(int rootfd, const struct fix *f)
 	char *slash = strrchr(dir, '/');
 	*slash = 0;
 	const char *name = slash + 1;
-	_cleanup_close_ int dfd = open_inside(rootfd, dir, O_PATH | O_DIRECTORY);
+	_cleanup_close_ int dfd = guest_open_nofollow(rootfd, dir, O_PATH | O_DIRECTORY);
 	if (dfd < 0)
 		return dfd;
 	if (fchdir(dfd) < 0)
@@ -298,7 +283,7 @@ static int replace_one(int rootfd, const struct fix *f)
 	 * locked in a container with a user namespace (EINVAL): the fresh one goes on top */
 	if (umount2(name, MNT_DETACH | UMOUNT_NOFOLLOW) < 0 && errno != EINVAL)
 		return -errno;
-	_cleanup_close_ int tfd = open_inside(dfd, name, O_PATH);
+	_cleanup_close_ int tfd = guest_open_nofollow(dfd, name, O_PATH);
 	if (tfd == -ENOENT)
 		return 1; /* the guest's kernel has no such file */
 	if (tfd < 0)
