@@ -203,19 +203,8 @@ static void handle_accept(struct mon *m)
 		struct iovec iov = {.iov_base = line, .iov_len = sizeof(line) - 1};
 		struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.c, .msg_controllen = sizeof(u.c)};
 		n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
-		for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); n > 0 && cm; cm = CMSG_NXTHDR(&mh, cm)) {
-			if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
-				continue;
-			size_t cnt = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-			for (size_t i = 0; i < cnt; i++) {
-				int x;
-				memcpy(&x, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
-				if (passed < 0)
-					passed = x;
-				else
-					close(x);
-			}
-		}
+		if (n > 0)
+			cmsg_take_fds(&mh, &passed, 1);
 	}
 	if (n <= 0)
 		goto out;

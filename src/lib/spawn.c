@@ -91,20 +91,7 @@ static int recv_msgv(int sock, struct sync_msg *m, int *fds)
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -errno;
-	int k = 0;
-	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
-		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
-			continue;
-		size_t cnt = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (size_t i = 0; i < cnt; i++) {
-			int fd;
-			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
-			if (fds && k < MSG_MAXFDS)
-				fds[k++] = fd;
-			else
-				close(fd);
-		}
-	}
+	cmsg_take_fds(&mh, fds, fds ? MSG_MAXFDS : 0);
 	if (n == 0)
 		return 0;
 	if ((size_t)n != sizeof(*m) || (mh.msg_flags & MSG_CTRUNC)) {

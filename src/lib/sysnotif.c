@@ -78,19 +78,7 @@ int sysnotif_recv_fd(int conn)
 	if (n < 0)
 		return -errno;
 	int got = -1;
-	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
-		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
-			continue;
-		size_t cnt = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (size_t i = 0; i < cnt; i++) {
-			int fd;
-			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
-			if (got < 0)
-				got = fd;
-			else
-				close(fd);
-		}
-	}
+	cmsg_take_fds(&mh, &got, 1);
 	if (n == 0 && got < 0)
 		return -EPIPE;
 	return got;

@@ -73,6 +73,25 @@ ssize_t read_full(int fd, void *buf, size_t len)
 	return (ssize_t)done;
 }
 
+int cmsg_take_fds(struct msghdr *mh, int *fds, int max)
+{
+	int k = 0;
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		size_t cnt = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < cnt; i++) {
+			int fd;
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+			if (fds && k < max)
+				fds[k++] = fd;
+			else
+				close(fd);
+		}
+	}
+	return k;
+}
+
 int fd_send(int sock, const void *buf, size_t len, int fd)
 {
 	struct iovec iov = {.iov_base = UNCONST(buf), .iov_len = len};

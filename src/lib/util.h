@@ -72,6 +72,10 @@ int write_full(int fd, const void *buf, size_t len);
 /* One message of len bytes (at least 1) on the unix socket sock carrying the descriptor fd
  * (SCM_RIGHTS); retried on EINTR, never SIGPIPE. 0 or -errno. */
 int fd_send(int sock, const void *buf, size_t len, int fd);
+struct msghdr;
+/* After a recvmsg(..., MSG_CMSG_CLOEXEC): the SCM_RIGHTS descriptors of mh, the first max in fds
+ * (the rest closed, fds may be NULL with max 0). Returns how many were stored. */
+int cmsg_take_fds(struct msghdr *mh, int *fds, int max);
 /* Read a whole (small) file relative to dirfd (AT_FDCWD allowed); NUL-terminated; -errno on failure. */
 int read_file_at(int dirfd, const char *path, char **out, size_t *len);
 /* Open an existing file O_WRONLY (never O_CREAT) and write s; used for cgroup and proc files. */
