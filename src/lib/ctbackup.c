@@ -333,11 +333,10 @@ int ct_restore_backup(const struct gconf *g, const char *file, unsigned ctid, co
 	_cleanup_conf_ struct ct_config *c = NULL;
 	if ((r = restore_config(g, ctid, &m, conftext, o, &c)) < 0)
 		return r;
-	if (c->name && (r = ct_name_check(g, ctid, c->name)) < 0)
-		return r;
-	quota_ct_assign(c);
+	/* addresses are not checked: a restore beside its running original is usual (a clash is
+	 * refused at start) */
 	_cleanup_(idmap_release) struct idmap_res idres = IDMAP_RES_INIT;
-	if ((r = ct_reserve_block(g, c, ctid, &idres)) < 0)
+	if ((r = ct_claim_identity(g, c, ctid, &idres, false)) < 0)
 		return r;
 	if ((r = mkdir_p(g->config_dir, 0755)) < 0)
 		return cerr(EX_SYSTEM, r, "create %s", g->config_dir);

@@ -232,13 +232,8 @@ int ct_clone(const struct gconf *g, unsigned src, unsigned dst, const struct clo
 		return r;
 	if (o->apply && (r = o->apply(c, o->arg)) < 0)
 		return r;
-	if (c->name && (r = ct_name_check(g, dst, c->name)) < 0)
-		return r;
-	quota_ct_assign(c);
 	_cleanup_(idmap_release) struct idmap_res idres = IDMAP_RES_INIT;
-	if ((r = ct_reserve_block(g, c, dst, &idres)) < 0)
-		return r;
-	if ((r = ct_check_net_conflicts(g, c)) < 0 || (r = net_check_bridges(g, c)) < 0)
+	if ((r = ct_claim_identity(g, c, dst, &idres, true)) < 0)
 		return r;
 	if ((r = mkdir_p(g->config_dir, 0755)) < 0)
 		return cerr(EX_SYSTEM, r, "create %s", g->config_dir);

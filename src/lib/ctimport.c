@@ -218,8 +218,6 @@ int ct_import_vz(const struct gconf *g, unsigned ctid, const struct import_opts 
 	_cleanup_lock_ struct ct_lock lk = CT_LOCK_INIT;
 	if ((r = ct_lock_take(g, ctid, "create", &lk)) < 0 || (r = ct_claim_new(g, ctid)) < 0)
 		return r;
-	if (c->name && (r = ct_name_check(g, ctid, c->name)) < 0)
-		return r;
 	uuid_t u;
 	char ustr[40];
 	uuid_generate(u);
@@ -227,11 +225,8 @@ int ct_import_vz(const struct gconf *g, unsigned ctid, const struct import_opts 
 	if ((r = param_set(c, param_find("uuid"), ustr)) < 0 || (r = param_set(c, param_find("layout"), "copy")) < 0 ||
 	    (r = param_set(c, param_find("userns"), c->userns ? "yes" : "no")) < 0)
 		return r;
-	quota_ct_assign(c);
 	_cleanup_(idmap_release) struct idmap_res idres = IDMAP_RES_INIT;
-	if ((r = ct_reserve_block(g, c, ctid, &idres)) < 0)
-		return r;
-	if ((r = ct_check_net_conflicts(g, c)) < 0 || (r = net_check_bridges(g, c)) < 0)
+	if ((r = ct_claim_identity(g, c, ctid, &idres, true)) < 0)
 		return r;
 	if ((r = mkdir_p(g->private_dir, 0700)) < 0)
 		return cerr(EX_SYSTEM, r, "create %s", g->private_dir);

@@ -179,7 +179,8 @@ static int choose_layout(const struct gconf *g, struct ct_config *c)
 	return param_set(c, param_find("layout"), ovl ? "overlay" : "copy");
 }
 
-int ct_reserve_block(const struct gconf *g, struct ct_config *c, unsigned ctid, struct idmap_res *res)
+/* c's id block, reserved for ctid in res and recorded as its uid_base (none without userns) */
+static int ct_reserve_block(const struct gconf *g, struct ct_config *c, unsigned ctid, struct idmap_res *res)
 {
 	if (!c->userns)
 		return 0;
@@ -190,6 +191,19 @@ int ct_reserve_block(const struct gconf *g, struct ct_config *c, unsigned ctid, 
 	char b[16];
 	snprintf(b, sizeof(b), "%u", base);
 	return param_set(c, param_find("uid_base"), b);
+}
+
+int ct_claim_identity(const struct gconf *g, struct ct_config *c, unsigned ctid, struct idmap_res *res, bool net)
+{
+	int r;
+	if (c->name && (r = ct_name_check(g, ctid, c->name)) < 0)
+		return r;
+	quota_ct_assign(c); /* [container] quota_id: the project ID */
+	if ((r = ct_reserve_block(g, c, ctid, res)) < 0)
+		return r;
+	if (net && ((r = ct_check_net_conflicts(g, c)) < 0 || (r = net_check_bridges(g, c)) < 0))
+		return r;
+	return 0;
 }
 
 int ct_place_new(struct ct_config *c, const char *tmp, const char *root, bool mark, bool *placed)
@@ -277,17 +291,10 @@ int ct_create(const struct gconf *g, unsigned ctid, const struct create_opts *o)
 		return r;
 	if (o->apply && (r = o->apply(c, o->arg)) < 0)
 		return r;
-	if (c->name && (r = ct_name_check(g, ctid, c->name)) < 0)
-		return r;
-	quota_ct_assign(c); /* [container] quota_id: the project ID */
-
 	/* the id block stays ours from allocation until the config is written: reserved under the
 	 * global idmap lock, which is not held while the template unpacks */
 	_cleanup_(idmap_release) struct idmap_res idres = IDMAP_RES_INIT;
-	if ((r = ct_reserve_block(g, c, ctid, &idres)) < 0)
-		return r;
-
-	if ((r = ct_check_net_conflicts(g, c)) < 0 || (r = net_check_bridges(g, c)) < 0)
+	if ((r = ct_claim_identity(g, c, ctid, &idres, true)) < 0)
 		return r;
 	if (!c->layout && (r = choose_layout(g, c)) < 0)
 		return r;

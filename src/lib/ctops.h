@@ -31,10 +31,12 @@ int ct_claim_new(const struct gconf *g, unsigned ctid);
  * drop the marker. *placed: the rename happened (on failure the caller removes root, else tmp).
  * cerr EX_SYSTEM, or ctconf_save's. */
 int ct_place_new(struct ct_config *c, const char *tmp, const char *root, bool mark, bool *placed);
-/* A new container with a user namespace (c->userns) gets its id block: reserved for ctid in res
- * (idmap_reserve: held until the config recording it is written, then idmap_release) and
- * recorded as c's uid_base. Without a user namespace: nothing. idmap_reserve's errors. */
-int ct_reserve_block(const struct gconf *g, struct ct_config *c, unsigned ctid, struct idmap_res *res);
+/* What a new container ctid (create, clone, import-vz, restore-backup) takes on this host, checked
+ * or taken in this order: its name (free), its quota project (quota_id), its user-ID block
+ * (with a user namespace: reserved for ctid in res by idmap_reserve, held until the config
+ * recording it as uid_base is written, then idmap_release) and, with net, its addresses and
+ * bridges (free, existing). */
+int ct_claim_identity(const struct gconf *g, struct ct_config *c, unsigned ctid, struct idmap_res *res, bool net);
 /* Does the tree at root have an init (/sbin/init, /etc/init or /bin/init, looked up inside it)? */
 bool ct_has_init(const char *root);
 /* Write the limits of c to the container's cgroups cg and put its device rules in force (the BPF
