@@ -358,6 +358,29 @@ void cg_pause(unsigned *us)
 		;
 }
 
+int cg_freeze_settle(const struct cgdir *d, const char *state_file, const char *ctl_file, const char *thaw_value,
+		     bool (*settled)(const char *text, bool on), bool on, unsigned timeout_ms)
+{
+	uint64_t end = now_ms() + timeout_ms;
+	unsigned us = 0;
+	for (;;) {
+		_cleanup_free_ char *st = NULL;
+		int r = cg_read(d, state_file, &st);
+		if (r < 0)
+			return cerr(EX_FREEZE, r, "read %s/%s", d->path, state_file);
+		if (settled(st, on))
+			return 0;
+		if (now_ms() >= end)
+			break;
+		cg_pause(&us);
+	}
+	if (on) {
+		cg_write(d, ctl_file, thaw_value);
+		return cerr(EX_FREEZE, ETIMEDOUT, "%s did not get frozen within %u ms (thawed again)", d->path, timeout_ms);
+	}
+	return cerr(EX_FREEZE, ETIMEDOUT, "%s did not thaw within %u ms", d->path, timeout_ms);
+}
+
 /* cgroup2's cgroup.events of d, open for poll(POLLPRI) (which fires when "populated" changes), or
  * -1 (v1, or not a cgroup2 file system: a test's fake tree) */
 static int open_events(const struct cgdir *d)

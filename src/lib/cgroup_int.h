@@ -88,6 +88,11 @@ int cg_kill_procs(const struct cgdir *d, void *arg);
 bool cg_tree_empty(const struct cgdir *d);
 /* Wait up to timeout_ms until d's tree is empty, killing what is left on each round when rekill. */
 int cg_wait_empty(const struct cgdir *d, unsigned timeout_ms, bool rekill);
+/* After a freeze (on) or thaw written to d: wait until settled(text of d's state file, on), for up
+ * to timeout_ms (pauses of cg_pause). A freeze that does not settle in time is undone (thaw_value
+ * written to ctl_file). 0, or cerr EX_FREEZE. */
+int cg_freeze_settle(const struct cgdir *d, const char *state_file, const char *ctl_file, const char *thaw_value,
+		     bool (*settled)(const char *text, bool on), bool on, unsigned timeout_ms);
 /* Processes in h's limit cgroup and below (pids_current: pids.current where it exists, which counts
  * threads too); 0 when it is gone, -ESTALE when it is another cgroup (nothing recorded). */
 int cg_nproc_at(const struct cg_hier *h, bool pids_current);

@@ -404,6 +404,8 @@ int cg1_nproc(const struct cg_paths *p)
 
 /* ---- freeze ---- */
 
+static bool v1_settled(const char *state, bool on) { return strcmp(state, on ? "FROZEN" : "THAWED") == 0; }
+
 int cg1_freeze(const struct cg_paths *p, bool on, unsigned timeout_ms)
 {
 	_cleanup_cgdir_ struct cgdir d = CGDIR_INIT;
@@ -416,23 +418,7 @@ int cg1_freeze(const struct cg_paths *p, bool on, unsigned timeout_ms)
 	if ((r = cg_write(&d, "freezer.state", want)) < 0)
 		return cerr(EX_FREEZE, r, "write %s/freezer.state", d.path);
 	/* FREEZING until every task is frozen */
-	uint64_t end = now_ms() + timeout_ms;
-	unsigned us = 0;
-	for (;;) {
-		_cleanup_free_ char *st = NULL;
-		if ((r = cg_read(&d, "freezer.state", &st)) < 0)
-			return cerr(EX_FREEZE, r, "read %s/freezer.state", d.path);
-		if (strcmp(st, want) == 0)
-			return 0;
-		if (now_ms() >= end)
-			break;
-		cg_pause(&us);
-	}
-	if (on) {
-		cg_write(&d, "freezer.state", "THAWED");
-		return cerr(EX_FREEZE, ETIMEDOUT, "%s did not get frozen within %u ms (thawed again)", d.path, timeout_ms);
-	}
-	return cerr(EX_FREEZE, ETIMEDOUT, "%s did not thaw within %u ms", d.path, timeout_ms);
+	return cg_freeze_settle(&d, "freezer.state", "freezer.state", "THAWED", v1_settled, on, timeout_ms);
 }
 
 int cg1_frozen(const struct cg_paths *p)

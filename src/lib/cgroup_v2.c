@@ -233,6 +233,8 @@ static int keyed_int(const char *text, const char *key)
 	return -1;
 }
 
+static bool v2_settled(const char *events, bool on) { return keyed_int(events, "frozen") == (on ? 1 : 0); }
+
 int cg2_freeze(const struct cg_paths *p, bool on, unsigned timeout_ms)
 {
 	_cleanup_cgdir_ struct cgdir d = CGDIR_INIT;
@@ -248,23 +250,7 @@ int cg2_freeze(const struct cg_paths *p, bool on, unsigned timeout_ms)
 	if (r < 0)
 		return cerr(EX_FREEZE, r, "write %s/cgroup.freeze", d.path);
 	/* the write returns at once; the cgroup is frozen when cgroup.events says so */
-	uint64_t end = now_ms() + timeout_ms;
-	unsigned us = 0;
-	for (;;) {
-		_cleanup_free_ char *ev = NULL;
-		if ((r = cg_read(&d, "cgroup.events", &ev)) < 0)
-			return cerr(EX_FREEZE, r, "read %s/cgroup.events", d.path);
-		if (keyed_int(ev, "frozen") == (on ? 1 : 0))
-			return 0;
-		if (now_ms() >= end)
-			break;
-		cg_pause(&us);
-	}
-	if (on) {
-		cg_write(&d, "cgroup.freeze", "0");
-		return cerr(EX_FREEZE, ETIMEDOUT, "%s did not get frozen within %u ms (thawed again)", d.path, timeout_ms);
-	}
-	return cerr(EX_FREEZE, ETIMEDOUT, "%s did not thaw within %u ms", d.path, timeout_ms);
+	return cg_freeze_settle(&d, "cgroup.events", "cgroup.freeze", "0", v2_settled, on, timeout_ms);
 }
 
 int cg2_frozen(const struct cg_paths *p)
