@@ -48,6 +48,23 @@ df_size_ok() {
 		fail "$what: df -P / shows size ${got:-?} KB, want $want" "$OUT"; fi
 }
 
+# df_show CT LABEL SIZE_KB DESC: df inside CT (df_size, df_used set), logged with df -h, and its
+# size checked to be SIZE_KB (the soft limit)
+df_show() {
+	read -r df_size df_used <<< "$(df_in "$1")"
+	run cc exec "$1" -- df -h /
+	log "df -h / inside $1 ($4):"; printf "%s\n" "$OUT" | sed "s/^/#   /"
+	df_size_ok "$df_size" "$3" "$2: df / inside shows the soft limit as the size ($3 KB)"
+}
+# df_grows CT LABEL: 8 MiB written inside CT raise df's used by as much (df_used from df_show)
+df_grows() {
+	check "write 8 MiB inside $1" cc exec "$1" -- dd if=/dev/zero of=/small bs=1M count=8
+	read -r _ df_used2 <<< "$(df_in "$1")"
+	if [ -n "$df_used2" ] && [ -n "$df_used" ] && [ $((df_used2 - df_used)) -ge 8000 ] && [ $((df_used2 - df_used)) -le 8400 ]; then
+		ok "$2: df used grows by the 8 MiB written (${df_used} -> ${df_used2} KB)"; else
+		fail "$2: df used ${df_used:-?} -> ${df_used2:-?} KB after writing 8192 KB"; fi
+}
+
 A=$(ctid 1)
 B=$(ctid 2)
 
@@ -65,18 +82,10 @@ expect_match '^ *1k-blocks +[0-9]+ +40960 +51200' "$OUT" "quota shows 40960:5120
 expect_match '^ *inodes +[0-9]+ +unlimited +unlimited' "$OUT" "no inode limits"
 
 # ---- df inside: the quota is the size, its usage the used ----
-read -r df_size df_used <<< "$(df_in "$A")"
-log "df -P / inside $A: size ${df_size:-?} used ${df_used:-?} KB"
-run cc exec "$A" -- df -h /
-log "df -h / inside $A (copy, --diskspace 40M:50M):"; printf "%s\n" "$OUT" | sed "s/^/#   /"
-df_size_ok "$df_size" 40960 "copy: df / inside shows the soft limit 40M as the size"
+df_show "$A" copy 40960 "copy, --diskspace 40M:50M"
 if [ -n "$df_used" ] && [ $((df_used > base_kb ? df_used - base_kb : base_kb - df_used)) -le 8 ]; then
 	ok "copy: df / used = the quota's usage ($df_used KB)"; else fail "copy: df used ${df_used:-?} KB, quota $base_kb KB"; fi
-check "write 8 MiB inside $A" cc exec "$A" -- dd if=/dev/zero of=/small bs=1M count=8
-read -r _ df_used2 <<< "$(df_in "$A")"
-if [ -n "$df_used2" ] && [ -n "$df_used" ] && [ $((df_used2 - df_used)) -ge 8000 ] && [ $((df_used2 - df_used)) -le 8400 ]; then
-	ok "copy: df used grows by the 8 MiB written (${df_used} -> ${df_used2} KB)"; else
-	fail "copy: df used ${df_used:-?} -> ${df_used2:-?} KB after writing 8192 KB"; fi
+df_grows "$A" copy
 check "remove it" cc exec "$A" -- rm /small
 
 run cc exec "$A" -- dd if=/dev/zero of=/fill bs=1M count=80
@@ -170,15 +179,8 @@ run cc quota "$C"
 ovl_kb=$(printf '%s\n' "$OUT" | awk '$1 == "1k-blocks" {sub(/\*$/, "", $2); print $2}')
 log "overlay usage after start: ${ovl_kb} KB (copy: ${base_kb} KB)"
 if [ -n "$ovl_kb" ] && [ "$ovl_kb" -lt 256 ]; then ok "the shared tree is not counted ($ovl_kb KB)"; else fail "overlay usage ${ovl_kb:-?} KB" "$OUT"; fi
-read -r df_size df_used <<< "$(df_in "$C")"
-run cc exec "$C" -- df -h /
-log "df -h / inside $C (overlay, --diskspace 20M:25M):"; printf "%s\n" "$OUT" | sed "s/^/#   /"
-df_size_ok "$df_size" 20480 "overlay: df / inside shows the soft limit 20M as the size"
-check "write 8 MiB inside $C" cc exec "$C" -- dd if=/dev/zero of=/small bs=1M count=8
-read -r _ df_used2 <<< "$(df_in "$C")"
-if [ -n "$df_used2" ] && [ -n "$df_used" ] && [ $((df_used2 - df_used)) -ge 8000 ] && [ $((df_used2 - df_used)) -le 8400 ]; then
-	ok "overlay: df used grows by the 8 MiB written (${df_used} -> ${df_used2} KB)"; else
-	fail "overlay: df used ${df_used:-?} -> ${df_used2:-?} KB after writing 8192 KB"; fi
+df_show "$C" overlay 20480 "overlay, --diskspace 20M:25M"
+df_grows "$C" overlay
 check "remove it" cc exec "$C" -- rm /small
 run cc exec "$C" -- dd if=/dev/zero of=/fill bs=1M count=40
 if [ "$RC" != 0 ] && grep -qi "quota" <<< "$OUT"; then ok "dd into the upper layer stops with EDQUOT (exit $RC)"; else
@@ -220,27 +222,13 @@ else
 	run cc quota "$D"
 	xkb=$(printf '%s\n' "$OUT" | awk '$1 == "1k-blocks" {sub(/\*$/, "", $2); print $2}')
 	expect_match '^ *1k-blocks +[0-9]+ +30720 +40960' "$OUT" "XFS: quota shows 30720:40960 KB limits"
-	read -r df_size df_used <<< "$(df_in "$D")"
-	run cc exec "$D" -- df -h /
-	log "df -h / inside $D (XFS, copy, --diskspace 30M:40M):"; printf "%s\n" "$OUT" | sed "s/^/#   /"
-	df_size_ok "$df_size" 30720 "XFS copy: df / inside shows the soft limit 30M as the size"
+	df_show "$D" "XFS copy" 30720 "XFS, copy, --diskspace 30M:40M"
 	df_size_ok "$df_used" "${xkb:-0}" "XFS copy: df used = the quota's usage (${xkb:-?} KB)"
-	check "write 8 MiB inside $D" cc exec "$D" -- dd if=/dev/zero of=/small bs=1M count=8
-	read -r _ df_used2 <<< "$(df_in "$D")"
-	if [ -n "$df_used2" ] && [ -n "$df_used" ] && [ $((df_used2 - df_used)) -ge 8000 ] && [ $((df_used2 - df_used)) -le 8400 ]; then
-		ok "XFS copy: df used grows by the 8 MiB written (${df_used} -> ${df_used2} KB)"; else
-		fail "XFS copy: df used ${df_used:-?} -> ${df_used2:-?} KB after writing 8192 KB"; fi
+	df_grows "$D" "XFS copy"
 	create_ct "$E" --layout overlay --diskspace 20M:25M
 	start_ct "$E"
-	read -r df_size df_used <<< "$(df_in "$E")"
-	run cc exec "$E" -- df -h /
-	log "df -h / inside $E (XFS, overlay, --diskspace 20M:25M):"; printf "%s\n" "$OUT" | sed "s/^/#   /"
-	df_size_ok "$df_size" 20480 "XFS overlay: df / inside shows the soft limit 20M as the size"
-	check "write 8 MiB inside $E" cc exec "$E" -- dd if=/dev/zero of=/small bs=1M count=8
-	read -r _ df_used2 <<< "$(df_in "$E")"
-	if [ -n "$df_used2" ] && [ -n "$df_used" ] && [ $((df_used2 - df_used)) -ge 8000 ] && [ $((df_used2 - df_used)) -le 8400 ]; then
-		ok "XFS overlay: df used grows by the 8 MiB written (${df_used} -> ${df_used2} KB)"; else
-		fail "XFS overlay: df used ${df_used:-?} -> ${df_used2:-?} KB after writing 8192 KB"; fi
+	df_show "$E" "XFS overlay" 20480 "XFS, overlay, --diskspace 20M:25M"
+	df_grows "$E" "XFS overlay"
 	for ct in "$D" "$E"; do
 		check "stop $ct" cc stop "$ct" --fast
 		check "destroy $ct" cc destroy "$ct"
