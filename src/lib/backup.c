@@ -58,8 +58,10 @@ static const char *ws(const char *p)
 	return p;
 }
 
-/* A JSON string at p (after its opening quote) into out (truncated to len-1; \u escapes beyond
- * ASCII and \u0000 become '?'); the position after the closing quote, NULL when malformed. */
+/* A JSON string at p (after its opening quote) into out (truncated to len-1); the position after
+ * the closing quote, NULL when malformed. ASCII only: \u escapes beyond it, \u0000 and raw bytes
+ * of 0x80 and above become '?' (so that what is read formats back to the same text). Control
+ * characters from escapes are kept: whoever prints a manifest's string escapes it. */
 static const char *str_at(const char *p, char *out, size_t len)
 {
 	size_t n = 0;
@@ -109,6 +111,8 @@ static const char *str_at(const char *p, char *out, size_t len)
 				return NULL;
 			}
 		}
+		if ((unsigned char)c >= 0x80)
+			c = '?';
 		if (n + 1 < len)
 			out[n++] = c;
 	}

@@ -379,7 +379,9 @@ int ct_restore_backup(const struct gconf *g, const char *file, unsigned ctid, co
 		remove_named(g, old);
 	ct_ownership_forget(g, ctid);
 	log_set_ctid(ctid);
-	log_file_only("Container restored from %s (container %u of %s, mode %s) in %llu ms", file, m.ctid, m.created,
-		      m.mode, (unsigned long long)(now_ms() - t0));
+	/* the manifest's strings are the archive's: escaped in the log */
+	_cleanup_free_ char *efile = str_escape(file), *ecreated = str_escape(m.created), *emode = str_escape(m.mode);
+	log_file_only("Container restored from %s (container %u of %s, mode %s) in %llu ms", efile, m.ctid, ecreated,
+		      emode, (unsigned long long)(now_ms() - t0));
 	return 0;
 }
