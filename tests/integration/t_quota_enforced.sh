@@ -206,10 +206,10 @@ check "destroy $C" cc destroy "$C"
 XIMG=$TMPD/xfs.img
 XFS=$TMPD/xfs
 if ! command -v mkfs.xfs >/dev/null; then
-	log "XFS part left out: mkfs.xfs (xfsprogs) missing"
+	warn "XFS part left out: mkfs.xfs (xfsprogs) missing"
 elif ! { truncate -s 320M "$XIMG" && mkfs.xfs -q -f "$XIMG" >/dev/null 2>&1 && mkdir -p "$XFS" &&
 	mount -o loop,pquota "$XIMG" "$XFS" 2>/dev/null; }; then
-	log "XFS part left out: this kernel cannot mount XFS with pquota"
+	warn "XFS part left out: this kernel cannot mount XFS with pquota"
 else
 	log "XFS: $(awk -v m="$XFS" '$2 == m {print $1, $4}' /proc/mounts)"
 	mkdir -p "$XFS/private" "$XFS/template/cache"
