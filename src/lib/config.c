@@ -65,6 +65,9 @@ void gconf_free(struct gconf *g)
 	free(g->cg_parent);
 	free(g->bridge);
 	free(g->lxcfs_mount);
+	free(g->migrate_ssh);
+	free(g->migrate_ssh_options);
+	free(g->migrate_remote);
 	free(g->bridge_address);
 	free(g->bridges);
 	free(g->uplink);
@@ -95,6 +98,9 @@ static struct gconf *gconf_defaults(void)
 	g->boot_bridge_wait = 60;
 	g->shutdown_parallel = 16;
 	g->lxcfs_mount = xstrdup("/var/lib/lxcfs");
+	g->migrate_ssh = xstrdup("ssh");
+	g->migrate_ssh_options = xstrdup("-o BatchMode=yes");
+	g->migrate_remote = xstrdup("cellctl");
 	return g;
 }
 
@@ -220,6 +226,13 @@ static int gconf_parse(struct gconf *g, dictionary *d)
 		return bad_gkey(path, "boot:shutdown_parallel", v);
 	if ((v = iniparser_getstring(d, "boot:bridge_wait", NULL)) && parse_uint(v, 0, 3600, &g->boot_bridge_wait) < 0)
 		return bad_gkey(path, "boot:bridge_wait", v);
+	gstr(d, "migrate:ssh", &g->migrate_ssh);
+	if (!g->migrate_ssh)
+		return bad_gkey(path, "migrate:ssh", "");
+	gstr(d, "migrate:ssh_options", &g->migrate_ssh_options);
+	gstr(d, "migrate:remote_command", &g->migrate_remote);
+	if (!g->migrate_remote || !g->migrate_remote[strspn(g->migrate_remote, " \t")])
+		return bad_gkey(path, "migrate:remote_command", "");
 	return 0;
 }
 

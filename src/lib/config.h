@@ -49,6 +49,11 @@ struct gconf {
 	bool layout_copy;       /* [defaults] layout = copy: create makes full copies unless told
 	                         * otherwise (default overlay, where the host supports it) */
 	char *lxcfs_mount;      /* [lxcfs] mount_point: where the host's lxcfs is mounted (default /var/lib/lxcfs) */
+	char *migrate_ssh;      /* [migrate] ssh: the ssh client migrate runs (default "ssh", looked up in PATH) */
+	char *migrate_ssh_options; /* [migrate] ssh_options: its options, words split at blanks (default
+	                            * "-o BatchMode=yes"), may be NULL */
+	char *migrate_remote;   /* [migrate] remote_command: the destination's cellctl, words split at blanks
+	                         * (default "cellctl") */
 };
 
 /* Load the global config: path from $CELLCTL_CONF, else /etc/cellctl/cellctl.conf. A missing
