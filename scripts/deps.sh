@@ -26,6 +26,9 @@ run="$run xfsprogs"
 # the VM, which sees this root). The package's own unit is left as Debian ships it (an admin wants
 # it for the guests' views); the tests never use it: lib.sh points [lxcfs] mount_point elsewhere
 run="$run lxcfs fuse3"
+# openssh-server, openssh-client: t_migrate runs a real sshd of its own inside a test netns (the
+# package's own service is not used)
+run="$run openssh-server openssh-client"
 pkgs="$build $run"
 # the libFuzzer harnesses (tests/fuzz, CI stage fuzz)
 pkgs="$pkgs clang libclang-rt-dev"

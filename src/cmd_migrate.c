@@ -98,8 +98,8 @@ int cmd_migrate(struct gconf *g, int argc, char **argv)
 		_cleanup_free_ char *text = json_done(&j);
 		fputs(text, stdout);
 	} else {
-		printf("Container %u migrated to %s%s; %s here\n", ctid, dest, res.was_running ? " and started" : "",
-		       res.src_kept ? "kept, stopped and disabled," : "destroyed");
+		printf("Container %u migrated to %s%s; the source is %s\n", ctid, dest, res.was_running ? " and started" : "",
+		       res.src_kept ? "kept here, stopped and disabled" : "destroyed");
 		if (res.was_running)
 			printf("Downtime: %.3f s (stopped here to running there); %.3f s in all\n", res.downtime,
 			       res.seconds);

@@ -79,6 +79,10 @@ int bk_archive_write(const char *path, const char *compress, const char *manifes
 		if (archive_write_set_filter_option(w, "zstd", "threads", n) < ARCHIVE_WARN)
 			log_debug("backup %s: zstd without threads: %s", path, archive_error_string(w));
 	}
+	/* to a pipe, libarchive would pad the compressed stream to a whole block with zeros, which
+	 * zstd's reader takes for a bad frame: no padding */
+	if (out)
+		archive_write_set_bytes_in_last_block(w, 1);
 	if (archive_write_set_format_pax_restricted(w) != ARCHIVE_OK || f != ARCHIVE_OK ||
 	    archive_write_open_fd(w, fd) != ARCHIVE_OK) {
 		r = cerr(EX_SYSTEM, archive_errno(w), "write %s: %s", path, archive_error_string(w));
