@@ -41,6 +41,11 @@ expect_output '^  resume CTID$' cc --help
 expect_output '^usage: cellctl suspend CTID$' cc suspend --help
 expect_output '^  backup CTID \[--mode stop\|suspend\|live\] \[--dumpdir DIR\] \[-o\|--output FILE\] \[--compress zstd\|gzip\|none\] \[-j\|--json\]$' cc --help
 expect_output '^usage: cellctl restore-backup FILE CTID \[--force\] \[--name N\]$' cc restore-backup --help
+# migrate (issue 16): in the command list; its destination's half migrate-check is plumbing, not listed
+expect_output '^  migrate CTID DEST \[--remove-src\] \[--keep-src\] \[--keep-dst\] \[--online\] \[-j\|--json\]$' cc --help
+run cc --help
+! grep -q 'migrate-check' <<< "$OUT" && ok "migrate-check is not in the command list" || fail "migrate-check is not in the command list" "$OUT"
+expect_output '^usage: cellctl migrate-check CTID \[CONF\|-\] \[-j\|--json\]$' cc migrate-check --help
 is_down "$CT" && ok "--help does nothing" || fail "--help does nothing" "$(ct_status "$CT")"
 
 # ---- list -o with nine or more parameter columns ------------------------------------------

@@ -57,6 +57,10 @@ mkdir -p "$TMPD/bk" && touch "$TMPD/bk/cellctl-1-x.tar.zst"
 expect_candidates "$TMPD/bk/cellctl-1-x.tar.zst" cellctl restore-backup "$TMPD/bk/c"
 expect_candidates "$TMPD/bk" cellctl backup "$A" --dumpdir "$TMPD/b"
 expect_candidates "--force --name" cellctl restore-backup --
+# migrate (issue 16): its options, a CTID; migrate-check (plumbing) is not offered
+expect_candidates "--json --keep-dst --keep-src --online --remove-src -j" cellctl migrate "$A" -
+expect_has "$A" cellctl migrate ""
+expect_candidates "migrate" cellctl migr
 expect_candidates "--force --timeout --wait" cellctl start "$A" --
 expect_candidates "-1 -H -N -S -a -d -j -n -o -s --all --description --hostname --json --name --name_filter --no-header --output --sort --stopped" cellctl list -
 expect_candidates "list build prune commit remove" cellctl template ""

@@ -62,7 +62,7 @@ mig_cleanup() {
 	[ -n "$SSHD_PID" ] && kill -9 "$SSHD_PID" 2>/dev/null && wait "$SSHD_PID" 2>/dev/null
 	SSHD_PID=""
 	if [ -e "/run/netns/$NSB" ]; then
-		for c in "$CT1" "$CT2" "$CT3"; do
+		for c in "$CT1" "$CT2" "$CT3" "$(ctid 4)"; do
 			[ -e "$HB/ct/$c.conf" ] || continue
 			timeout 30 env CELLCTL_CONF="$HB/cellctl.conf" nsenter --net="/run/netns/$NSB" -- "$CELLCTL" stop "$c" --fast >/dev/null 2>&1
 			timeout 30 env CELLCTL_CONF="$HB/cellctl.conf" nsenter --net="/run/netns/$NSB" -- "$CELLCTL" destroy "$c" >/dev/null 2>&1
@@ -99,6 +99,10 @@ if [ -n "\${MIG_KILL_AFTER:-}" ] && [[ " \$* " == *" restore-backup "* ]]; then
 	rm -f "\$fifo"
 	echo "fakessh: the receiver died after \$MIG_KILL_AFTER bytes" >&2
 	exit 255
+fi
+if [ -n "\${MIG_FAIL_START:-}" ] && [ "\$2" = start ]; then
+	echo "fakessh: start refused for the test" >&2
+	exit 1
 fi
 run "\$@"
 EOF
@@ -194,6 +198,42 @@ is_running "$CT3" && ok "the source runs again" || fail "the source runs again" 
 [ ! -e "$HB/ct/$CT3.conf" ] && [ -z "$(ls -A "$HB/private" | grep -v "^$CT1\$")" ] && ok "nothing of $CT3 on B (config, private, spool)" ||
 	fail "nothing of $CT3 on B" "$(ls -la "$HB/ct" "$HB/private")"
 
+# ---- 3b. the start there fails: the destination's container goes (or stays with --keep-dst) ---
+MIG_FAIL_START=1 run cc migrate "$CT3" hostb
+[ "$RC" = 160 ] && ok "start refused on B: exit 160" || fail "start refused on B: exit 160, got $RC" "$OUT"
+expect_match "did not start on hostb" "$OUT" "the message says it did not start there"
+wait_for 10 cc exec "$CT3" -- true
+[ "$(view cc "$CT3")" = "$VIEW3" ] && ok "the source runs again as before" || fail "the source runs again as before" "$(ct_status "$CT3")"
+[ ! -e "$HB/ct/$CT3.conf" ] && [ -z "$(ls -A "$HB/private" | grep -v "^$CT1\$")" ] && ok "B's restored $CT3 was destroyed" ||
+	fail "B's restored $CT3 was destroyed" "$(ls -la "$HB/ct" "$HB/private")"
+MIG_FAIL_START=1 run cc migrate "$CT3" hostb --keep-dst
+[ "$RC" = 160 ] && [ "$(ccb status "$CT3" 2>&1)" = "CTID $CT3 exist down" ] && ok "--keep-dst: B keeps it, stopped" ||
+	fail "--keep-dst: B keeps it, stopped (exit $RC)" "$OUT" "$(ccb status "$CT3" 2>&1)"
+wait_for 10 cc exec "$CT3" -- true
+is_running "$CT3" && ok "... and the source runs again" || fail "the source runs again (--keep-dst)" "$(ct_status "$CT3")"
+check "B's kept $CT3 destroyed" ccb destroy "$CT3"
+
+# ---- 3c. a stopped container: no start there, no downtime; backup -o - and restore-backup - -----
+CT4=$(ctid 4)
+create_ct "$CT4" --hostname mig4
+check "migrate a stopped container" cc migrate "$CT4" hostb -j
+expect_match '"was_running": ?false' "$OUT" "JSON: was_running false"
+expect_match '"downtime": ?0\.000' "$OUT" "JSON: no downtime"
+[ "$(ccb status "$CT4" 2>&1)" = "CTID $CT4 exist down" ] && ok "$CT4 on B, stopped" || fail "$CT4 on B, stopped" "$(ccb status "$CT4" 2>&1)"
+expect_exit 20 ccb backup "$CT4" -o - -j
+run bash -c "CELLCTL_CONF=$HB/cellctl.conf nsenter --net=/run/netns/$NSB -- $CELLCTL backup $CT4 -o - > $TMPD/pipe.tar.zst"
+[ "$RC" = 0 ] && [ "$(head -c 4 "$TMPD/pipe.tar.zst" | od -An -tx1 | tr -d ' ')" = 28b52ffd ] && ok "backup -o -: a zstd stream on stdout" ||
+	fail "backup -o -" "$OUT"
+check "B's $CT4 destroyed" ccb destroy "$CT4"
+run bash -c "CELLCTL_CONF=$CONF nsenter --net=/run/netns/$NS -- $CELLCTL restore-backup - $CT4 < $TMPD/pipe.tar.zst"
+[ "$RC" = 0 ] && is_down "$CT4" && ok "restore-backup - reads it from stdin" || fail "restore-backup - reads stdin" "$OUT"
+[ "$(conf_val "$CONF_DIR/$CT4.conf" hostname)" = mig4 ] && ok "... the same container" || fail "restored from stdin: hostname" "$(cat "$CONF_DIR/$CT4.conf")"
+check "destroy $CT4" cc destroy "$CT4"
+head -c 100000 "$TMPD/pipe.tar.zst" > "$TMPD/cut.tar.zst"
+run bash -c "CELLCTL_CONF=$CONF nsenter --net=/run/netns/$NS -- $CELLCTL restore-backup - $CT4 < $TMPD/cut.tar.zst"
+[ "$RC" = 17 ] && is_deleted "$CT4" && [ -z "$(ls -A "$PRIV_DIR" | grep -v -e "^$CT3\$")" ] && ok "a cut stream on stdin: exit 17, nothing left" ||
+	fail "a cut stream on stdin: exit 17, nothing left (exit $RC)" "$OUT" "$(ls -la "$PRIV_DIR")"
+
 # ---- 4. over a real sshd in B's netns, --keep-src --------------------------------------------
 SSHD=$(command -v sshd || echo /usr/sbin/sshd)
 if [ ! -x "$SSHD" ] || ! command -v ssh-keygen >/dev/null || ! command -v ssh >/dev/null; then
@@ -244,7 +284,8 @@ EOF
 	else
 		fail "sshd listens in B's netns" "$(cat "$K/sshd.log")"
 	fi
-	! bash -c "echo > /dev/tcp/192.168.251.2/$PORT" 2>/dev/null && ok "... and not in the host's" || fail "sshd reachable from the host's netns"
+	! ss -Hltn "sport = :$PORT" | grep -q . && nsenter --net="/run/netns/$NSB" -- ss -Hltn "sport = :$PORT" | grep -q 192.168.251.2 &&
+		ok "... its socket is in B's netns, none in the host's" || fail "sshd's socket only in B's netns" "$(ss -Hltn "sport = :$PORT")"
 	sed -e '/^\[migrate\]/,$d' "$CONF" > "$TMPD/conf-ssh"
 	cat >> "$TMPD/conf-ssh" <<EOF
 [migrate]
