@@ -90,6 +90,12 @@ int cmd_migrate(struct gconf *g, int argc, char **argv)
 		json_numf(&j, "%.3f", res.downtime);
 		json_key(&j, "seconds");
 		json_numf(&j, "%.3f", res.seconds);
+		json_key(&j, "stop");
+		json_numf(&j, "%.3f", res.t_stop);
+		json_key(&j, "copy");
+		json_numf(&j, "%.3f", res.t_copy);
+		json_key(&j, "start");
+		json_numf(&j, "%.3f", res.t_start);
 		json_key(&j, "usage_kib");
 		json_u64(&j, res.usage_kib);
 		json_key(&j, "source");
@@ -101,8 +107,9 @@ int cmd_migrate(struct gconf *g, int argc, char **argv)
 		printf("Container %u migrated to %s%s; the source is %s\n", ctid, dest, res.was_running ? " and started" : "",
 		       res.src_kept ? "kept here, stopped and disabled" : "destroyed");
 		if (res.was_running)
-			printf("Downtime: %.3f s (stopped here to running there); %.3f s in all\n", res.downtime,
-			       res.seconds);
+			printf("Downtime: %.3f s (stopped here to running there: stop %.3f, copy %.3f, start %.3f); %.3f s in "
+			       "all\n",
+			       res.downtime, res.t_stop, res.t_copy, res.t_start, res.seconds);
 	}
 	return 0;
 }

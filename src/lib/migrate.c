@@ -416,8 +416,12 @@ int ct_migrate(const struct gconf *g, unsigned ctid, const char *dest, const str
 	uint64_t tstop = now_ms();
 	if (res->was_running && (r = ct_stop(g, ctid, false, -1)) < 0)
 		return cerr_wrap(r, 0, "migrate: stop container %u", ctid);
+	uint64_t tcopy = now_ms();
+	res->t_stop = (double)(tcopy - tstop) / 1000.0;
 	bool made = false;
 	r = transfer(g, &d, dest, ctid, &made);
+	uint64_t tstart = now_ms();
+	res->t_copy = (double)(tstart - tcopy) / 1000.0;
 	char id[16];
 	snprintf(id, sizeof(id), "%u", ctid);
 	if (r == 0 && res->was_running) {
@@ -445,6 +449,7 @@ int ct_migrate(const struct gconf *g, unsigned ctid, const char *dest, const str
 	/* running there: downtime ends */
 	uint64_t tup = now_ms();
 	res->downtime = res->was_running ? (double)(tup - tstop) / 1000.0 : 0;
+	res->t_start = (double)(tup - tstart) / 1000.0;
 	if (o->keep_src) {
 		struct set_opts so = {.apply = disable_apply};
 		enum ct_set_result sr;

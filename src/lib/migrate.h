@@ -47,6 +47,7 @@ struct migrate_result {
 	bool was_running;   /* the container ran: it was stopped here and started there */
 	double downtime;    /* seconds from the stop here to running there (0 when it was stopped) */
 	double seconds;     /* the whole migration */
+	double t_stop, t_copy, t_start; /* its parts: the stop here, the copy, the start there (seconds) */
 	uint64_t usage_kib; /* the private area's size here */
 	bool src_kept;      /* the source is kept (stopped, disabled); else destroyed */
 };

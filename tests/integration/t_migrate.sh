@@ -139,7 +139,8 @@ BASEA=$(conf_val "$CONF_DIR/$CT1.conf" uid_base)
 run cc migrate "$CT1" hostb -j
 if [ "$RC" = 0 ]; then ok "migrate $CT1 hostb -j"; else fail "migrate $CT1 hostb -j (exit $RC)" "$OUT" "$(cat "$TMPD/fakessh.log" 2>/dev/null)"; fi
 JSON=$(grep '^{' <<< "$OUT" | tail -1)
-DOWN1=$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["was_running"] and d["source"]=="destroyed" and d["mode"]=="offline"; print(d["downtime"])' "$JSON" 2>/dev/null) &&
+DOWN1=$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["was_running"] and d["source"]=="destroyed" and d["mode"]=="offline"
+assert abs(d["stop"] + d["copy"] + d["start"] - d["downtime"]) < 0.01; print(d["downtime"])' "$JSON" 2>/dev/null) &&
 	ok "JSON: was_running, source destroyed, downtime $DOWN1 s" || fail "the JSON line" "$OUT"
 log "downtime (busybox, wrapper): $DOWN1 s"
 check "the destination's check and restore went through ssh words" grep -q "^hostb $CELLCTL migrate-check $CT1 - --json\$" "$TMPD/fakessh.log"
