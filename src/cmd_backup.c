@@ -146,6 +146,8 @@ int cmd_restore_backup(struct gconf *g, int argc, char **argv)
 	unsigned ctid;
 	if ((r = cli_ctid(NULL, args[1], &ctid)) < 0)
 		return r;
+	if (!strcmp(args[0], "-") && isatty(STDIN_FILENO))
+		return cerr(EX_BADVALUE, 0, "restore-backup: FILE - reads the archive from standard input, a terminal here");
 	if ((r = ct_restore_backup(g, args[0], ctid, &o)) < 0)
 		return r;
 	printf("Container %u restored from %s\n", ctid, strcmp(args[0], "-") ? args[0] : "standard input");

@@ -175,6 +175,8 @@ int cmd_migrate_check(struct gconf *g, int argc, char **argv)
 		}
 	}
 	_cleanup_free_ char *text = NULL;
+	if (conf && !strcmp(conf, "-") && isatty(STDIN_FILENO))
+		return cerr(EX_BADVALUE, 0, "migrate-check: CONF - reads the config from standard input, a terminal here");
 	if (conf) {
 		_cleanup_close_ int fd = strcmp(conf, "-") ? open(conf, O_RDONLY | O_CLOEXEC) : dup(STDIN_FILENO);
 		if (fd < 0)

@@ -230,6 +230,15 @@ run bash -c "CELLCTL_CONF=$CONF nsenter --net=/run/netns/$NS -- $CELLCTL restore
 [ "$RC" = 0 ] && is_down "$CT4" && ok "restore-backup - reads it from stdin" || fail "restore-backup - reads stdin" "$OUT"
 [ "$(conf_val "$CONF_DIR/$CT4.conf" hostname)" = mig4 ] && ok "... the same container" || fail "restored from stdin: hostname" "$(cat "$CONF_DIR/$CT4.conf")"
 check "destroy $CT4" cc destroy "$CT4"
+if command -v script >/dev/null; then
+	# a terminal as stdin or stdout: refused, nothing read or written
+	script -qec "nsenter --net=/run/netns/$NS -- env CELLCTL_CONF=$CONF $CELLCTL restore-backup - $CT4; echo rc=\$?" /dev/null > "$TMPD/tty.out" 2>&1 < /dev/null
+	grep -q 'rc=21' "$TMPD/tty.out" && is_deleted "$CT4" && ok "restore-backup - from a terminal: exit 21" || fail "restore-backup - from a terminal" "$(cat "$TMPD/tty.out")"
+	script -qec "nsenter --net=/run/netns/$NS -- env CELLCTL_CONF=$CONF $CELLCTL backup $CT3 -o -; echo rc=\$?" /dev/null > "$TMPD/tty.out" 2>&1 < /dev/null
+	grep -q 'rc=21' "$TMPD/tty.out" && ok "backup -o - to a terminal: exit 21" || fail "backup -o - to a terminal" "$(head -c 300 "$TMPD/tty.out")"
+	script -qec "nsenter --net=/run/netns/$NS -- env CELLCTL_CONF=$CONF $CELLCTL migrate-check $CT4 -; echo rc=\$?" /dev/null > "$TMPD/tty.out" 2>&1 < /dev/null
+	grep -q 'rc=21' "$TMPD/tty.out" && ok "migrate-check - from a terminal: exit 21" || fail "migrate-check - from a terminal" "$(cat "$TMPD/tty.out")"
+fi
 head -c 100000 "$TMPD/pipe.tar.zst" > "$TMPD/cut.tar.zst"
 run bash -c "CELLCTL_CONF=$CONF nsenter --net=/run/netns/$NS -- $CELLCTL restore-backup - $CT4 < $TMPD/cut.tar.zst"
 [ "$RC" = 17 ] && is_deleted "$CT4" && [ -z "$(ls -A "$PRIV_DIR" | grep -v -e "^$CT3\$")" ] && ok "a cut stream on stdin: exit 17, nothing left" ||
