@@ -401,13 +401,15 @@ int ct_migrate(const struct gconf *g, unsigned ctid, const char *dest, const str
 	if (r < 0)
 		return r;
 	log_set_ctid(ctid);
-	_cleanup_free_ char *root = xasprintf("%s/%u", g->private_dir, ctid);
-	_cleanup_close_ int rfd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	uint64_t inodes;
-	if (rfd < 0)
-		return cerr(EX_NOPRIVATE, errno, "private area %s", root);
-	if (quota_walk_usage(rfd, &res->usage_kib, &inodes) < 0)
-		res->usage_kib = 0;
+	{
+		_cleanup_free_ char *root = xasprintf("%s/%u", g->private_dir, ctid);
+		_cleanup_close_ int rfd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		uint64_t inodes;
+		if (rfd < 0)
+			return cerr(EX_NOPRIVATE, errno, "private area %s", root);
+		if (quota_walk_usage(rfd, &res->usage_kib, &inodes) < 0)
+			res->usage_kib = 0;
+	}
 	if ((r = precheck(g, &d, dest, ctid, res->usage_kib)) < 0)
 		return r;
 
