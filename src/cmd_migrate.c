@@ -107,8 +107,8 @@ int cmd_migrate(struct gconf *g, int argc, char **argv)
 		printf("Container %u migrated to %s%s; the source is %s\n", ctid, dest, res.was_running ? " and started" : "",
 		       res.src_kept ? "kept here, stopped and disabled" : "destroyed");
 		if (res.was_running)
-			printf("Downtime: %.3f s (stopped here to running there: stop %.3f, copy %.3f, start %.3f); %.3f s in "
-			       "all\n",
+			printf("Downtime: %.3f s (stopped here to running there: stop %.3f, copy %.3f, start %.3f); "
+			       "%.3f s in all\n",
 			       res.downtime, res.t_stop, res.t_copy, res.t_start, res.seconds);
 	}
 	return 0;
@@ -118,9 +118,13 @@ static const struct cli_opt check_opts[] = {
 	{'j', "json", 'j', NULL, "print the answer as JSON (what migrate reads)", false},
 	{0, NULL, 0, NULL, NULL, false},
 };
-const struct cli_cmd cli_migrate_check = {
-	"migrate-check", cmd_migrate_check, "CTID [CONF|-]", check_opts, CLI_CTID | CLI_HIDDEN,
-	"(plumbing, run by migrate on the destination) may container CTID, with config CONF, come here?"};
+const struct cli_cmd cli_migrate_check =
+	{"migrate-check",
+	 cmd_migrate_check,
+	 "CTID [CONF|-]",
+	 check_opts,
+	 CLI_CTID | CLI_HIDDEN,
+	 "(plumbing, run by migrate on the destination) may container CTID, with config CONF, come here?"};
 
 /* All of fd (at most 1 MiB). */
 static int slurp(int fd, char **out)
@@ -203,8 +207,8 @@ int cmd_migrate_check(struct gconf *g, int argc, char **argv)
 		_cleanup_free_ char *out = json_done(&j);
 		fputs(out, stdout);
 	} else {
-		printf("Container %u may come here: cellctl %s, backup format %u, %llu KiB free\n", ctid, PACKAGE_VERSION,
-		       mc.format, (unsigned long long)mc.free_kib);
+		printf("Container %u may come here: cellctl %s, backup format %u, %llu KiB free\n", ctid,
+		       PACKAGE_VERSION, mc.format, (unsigned long long)mc.free_kib);
 	}
 	return 0;
 }

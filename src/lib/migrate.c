@@ -216,8 +216,7 @@ static int run(char **argv, int in, bool err, char **text)
 	if (pid == 0) {
 		signal(SIGPIPE, SIG_DFL);
 		int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-		if (dup2(in >= 0 ? in : devnull, 0) < 0 || dup2(text ? p[1] : devnull, 1) < 0 ||
-		    (err && dup2(p[1], 2) < 0))
+		if (dup2(in >= 0 ? in : devnull, 0) < 0 || dup2(text ? p[1] : devnull, 1) < 0 || (err && dup2(p[1], 2) < 0))
 			_exit(126);
 		execvp(argv[0], argv);
 		dprintf(2, "cellctl: cannot execute %s: %s\n", argv[0], strerror(errno));
@@ -250,8 +249,7 @@ static int run(char **argv, int in, bool err, char **text)
 }
 
 /* `ssh DEST cellctl WORDS...` (see run). */
-static int remote(const struct gconf *g, const struct mig_dest *d, const char *const *words, int in, bool err,
-		  char **text)
+static int remote(const struct gconf *g, const struct mig_dest *d, const char *const *words, int in, bool err, char **text)
 {
 	char **argv = mig_ssh_argv(g, d, words);
 	int r = run(argv, in, err, text);
@@ -271,8 +269,7 @@ static char *last_line(const char *text)
 }
 
 /* The pre-check: migrate-check on the destination with our config on its stdin. */
-static int precheck(const struct gconf *g, const struct mig_dest *d, const char *dest, unsigned ctid,
-		    uint64_t usage_kib)
+static int precheck(const struct gconf *g, const struct mig_dest *d, const char *dest, unsigned ctid, uint64_t usage_kib)
 {
 	_cleanup_free_ char *cpath = ctconf_path(g, ctid), *conf = NULL;
 	size_t len;
@@ -304,7 +301,8 @@ static int precheck(const struct gconf *g, const struct mig_dest *d, const char 
 	/* the tree and, while it is read, the archive (at most the tree's size) */
 	if (avail < 2 * usage_kib)
 		return cerr(EX_MIGREFUSED, 0,
-			    "%s has %llu KiB free in its private directory; container %u needs %llu (twice its %llu KiB: "
+			    "%s has %llu KiB free in its private directory; container %u needs %llu (twice its %llu "
+			    "KiB: "
 			    "the tree and the archive)",
 			    dest, (unsigned long long)avail, ctid, (unsigned long long)(2 * usage_kib),
 			    (unsigned long long)usage_kib);
@@ -440,8 +438,9 @@ int ct_migrate(const struct gconf *g, unsigned ctid, const char *dest, const str
 			const char *words[] = {"destroy", id, NULL};
 			int st = remote(g, &d, words, -1, false, NULL);
 			if (st)
-				log_warn("migrate: container %u could not be destroyed on %s (exit %d): remove it there", ctid,
-					 dest, st);
+				log_warn("migrate: container %u could not be destroyed on %s (exit %d): remove it "
+					 "there",
+					 ctid, dest, st);
 		}
 		if (res->was_running && ct_start(g, ctid, false) < 0)
 			log_warn("migrate: container %u did not start again here: %s", ctid, cerr_msg());

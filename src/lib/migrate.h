@@ -39,17 +39,17 @@ struct mig_check {
 int mig_check_local(const struct gconf *g, unsigned ctid, const char *conftext, struct mig_check *out);
 
 struct migrate_opts {
-	bool online;    /* refused (EX_MIGONLINE): needs CRIU */
-	bool keep_dst;  /* a destination container that did not start stays there */
-	bool keep_src;  /* the source is kept (stopped, disabled) instead of destroyed */
+	bool online;   /* refused (EX_MIGONLINE): needs CRIU */
+	bool keep_dst; /* a destination container that did not start stays there */
+	bool keep_src; /* the source is kept (stopped, disabled) instead of destroyed */
 };
 struct migrate_result {
-	bool was_running;   /* the container ran: it was stopped here and started there */
-	double downtime;    /* seconds from the stop here to running there (0 when it was stopped) */
-	double seconds;     /* the whole migration */
+	bool was_running;               /* the container ran: it was stopped here and started there */
+	double downtime;                /* seconds from the stop here to running there (0 when it was stopped) */
+	double seconds;                 /* the whole migration */
 	double t_stop, t_copy, t_start; /* its parts: the stop here, the copy, the start there (seconds) */
-	uint64_t usage_kib; /* the private area's size here */
-	bool src_kept;      /* the source is kept (stopped, disabled); else destroyed */
+	uint64_t usage_kib;             /* the private area's size here */
+	bool src_kept;                  /* the source is kept (stopped, disabled); else destroyed */
 };
 /* Migrate container ctid to dest (see cellctl(8), MIGRATION). Before the source stops: cerr
  * EX_BADVALUE (dest), EX_MIGONLINE (online), EX_NOCONF, EX_MIGREFUSED (the destination's check

@@ -78,8 +78,9 @@ static void test_argv(void **state)
 	assert_int_equal(mig_dest_parse("root@hostb:2222", &d), 0);
 	const char *words[] = {"restore-backup", "-", "101", NULL};
 	char **v = mig_ssh_argv(&g, &d, words);
-	const char *want[] = {"/usr/bin/ssh", "-o", "BatchMode=yes", "-i", "/k", "-p", "2222", "root@hostb", "env",
-			      "CELLCTL_CONF=/x", "cellctl", "restore-backup", "-", "101", NULL};
+	const char *want[] =
+		{"/usr/bin/ssh",    "-o",      "BatchMode=yes",  "-i", "/k",  "-p", "2222", "root@hostb", "env",
+		 "CELLCTL_CONF=/x", "cellctl", "restore-backup", "-",  "101", NULL};
 	for (size_t i = 0; want[i]; i++) {
 		assert_non_null(v[i]);
 		assert_string_equal(v[i], want[i]);
