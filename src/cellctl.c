@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "error.h"
 #include "log.h"
+#include "phase.h"
 #include "proctitle.h"
 #include "monitor.h"
 #include "tplremote.h"
@@ -37,6 +38,7 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+	phase_mark("cellctl.main");
 	proc_title_init(argc, argv);
 	tpl_set_archiver(&tpl_archive_helper); /* libarchive only in the cellctl-archive helper */
 	int verbosity = LOG_WARN_L, i = 1;
@@ -78,7 +80,9 @@ int main(int argc, char **argv)
 		int r = gconf_load(&g);
 		if (r == 0) {
 			log_set_file(g->log_file);
+			phase_mark("cellctl.gconf");
 			r = cmd->fn(g, argc - i, argv + i);
+			phase_mark("cellctl.done");
 			gconf_free(g);
 		}
 		fflush(stdout);

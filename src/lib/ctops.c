@@ -24,6 +24,7 @@
 #include "log.h"
 #include "monitor.h"
 #include "netlink.h"
+#include "phase.h"
 #include "state.h"
 #include "template.h"
 #include "tpltree.h"
@@ -429,10 +430,12 @@ int ct_start(const struct gconf *g, unsigned ctid, bool force)
 	int r = ct_lock_take(g, ctid, "start", &lk);
 	if (r < 0)
 		return r;
+	phase_mark("start.lock");
 	remove_partials(g, ctid); /* a half-done destroy is finished: then there is nothing to start */
 	_cleanup_conf_ struct ct_config *c = NULL;
 	if ((r = ctconf_load(g, ctid, &c)) < 0)
 		return r;
+	phase_mark("start.config");
 	if (c->disabled && !force)
 		return cerr(EX_DISABLED, 0, "container %u is disabled (set --disabled no, or start --force)", ctid);
 	if (ct_running(g, ctid, NULL))
@@ -456,8 +459,10 @@ int ct_start(const struct gconf *g, unsigned ctid, bool force)
 			return cerr(EX_NOPRIVATE, errno ? errno : ENOTDIR, "the template tree %s of container %u", tree,
 				    ctid);
 	}
+	phase_mark("start.checks");
 	if ((r = quota_ct_ensure(g, c)) < 0)
 		return r;
+	phase_mark("start.quota");
 	if ((r = mkdir_p(g->run_dir, 0700)) < 0)
 		return cerr(EX_SYSTEM, r, "create %s", g->run_dir);
 
@@ -468,6 +473,7 @@ int ct_start(const struct gconf *g, unsigned ctid, bool force)
 	const struct cg_ops *ops = cg_backend(cg.mode);
 	if ((r = ops->create(&cg)) < 0)
 		goto fail;
+	phase_mark("start.cgcreate");
 	/* from here on a state file records what this start made (its cgroups, by identity), naming
 	 * this process until the monitor takes over: a start killed now leaves something the next
 	 * command for this CTID cleans up (clear_stale), not cgroups nobody knows about */
@@ -477,14 +483,18 @@ int ct_start(const struct gconf *g, unsigned ctid, bool force)
 		if ((r = state_write(g, ctid, &early)) < 0)
 			goto fail;
 	}
+	phase_mark("start.state");
 	if ((r = ct_apply_limits(g, &cg, c, false)) < 0)
 		goto fail;
+	phase_mark("start.limits");
 	if (c->userns && (r = cg_delegate(&cg, c->uid_base, c->uid_base)) < 0)
 		goto fail;
+	phase_mark("start.delegate");
 	log_set_ctid(ctid);
 	uint64_t t0 = now_ms();
 	if ((r = monitor_launch(g, c, &cg, root, lk.fd)) < 0)
-		goto undo; /* the monitor has undone its part already (unless it died): its error stands */
+		goto undo;
+	phase_mark("start.reported"); /* the monitor has undone its part already (unless it died): its error stands */
 	log_debug("container %u started in %llu ms", ctid, (unsigned long long)(now_ms() - t0));
 	return 0;
 fail:
@@ -527,6 +537,7 @@ int ct_stop(const struct gconf *g, unsigned ctid, bool fast, int timeout_s)
 	int r = ct_lock_take(g, ctid, "stop", &lk);
 	if (r < 0)
 		return r;
+	phase_mark("stop.lock");
 	log_set_ctid(ctid);
 	struct ct_state st;
 	if (!ct_running(g, ctid, &st)) {
@@ -568,6 +579,7 @@ int ct_stop(const struct gconf *g, unsigned ctid, bool fast, int timeout_s)
 		if (poll(&p, 1, 2000) > 0)
 			(void)!read(mon, ok, sizeof(ok));
 	}
+	phase_mark("stop.told");
 	_cleanup_close_ int pidfd = proc_pidfd(st.init_pid, st.init_start);
 	const struct cg_ops *ops = cg_backend(st.cg.mode);
 	bool clean = false;
@@ -586,8 +598,10 @@ int ct_stop(const struct gconf *g, unsigned ctid, bool fast, int timeout_s)
 		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
 	if (!clean && (r = ops->kill(&st.cg, 5000)) < 0)
 		return cerr(EX_STOPERR, r, "kill the processes of container %u", ctid);
+	phase_mark("stop.killed");
 	if (pidfd >= 0)
 		wait_pidfd(pidfd, 5000);
+	phase_mark("stop.initgone");
 	if (mon >= 0) {
 		/* the monitor cleans up and exits: wait for the EOF */
 		struct pollfd p = {.fd = mon, .events = POLLIN};
@@ -596,6 +610,7 @@ int ct_stop(const struct gconf *g, unsigned ctid, bool fast, int timeout_s)
 		while (now_ms() < end && poll(&p, 1, (int)(end - now_ms())) > 0 && read(mon, buf, sizeof(buf)) > 0)
 			;
 	}
+	phase_mark("stop.monitoreof");
 	if (!proc_alive(st.monitor_pid, st.monitor_start))
 		ct_cleanup(g, ctid, &st.cg, NULL); /* no monitor (it died): do its work; idempotent otherwise */
 	/* the monitors' cgroup and the parent, when this was the last: once the monitor has left */
