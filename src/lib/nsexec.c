@@ -522,6 +522,12 @@ int ct_exec_spawn(const struct gconf *g, unsigned ctid, const struct ct_exec_req
 	int r = check_stdio(req);
 	if (r < 0)
 		return r;
+	/* a privileged container's command runs from a sealed copy: re-execute before anything else
+	 * (the checks below run once, in the copy; a container that restarted meanwhile with another
+	 * user namespace setting is caught after them) */
+	struct ct_state st0;
+	if (req->reexec_argv && ct_running(g, ctid, &st0) && !st0.userns && !running_sealed())
+		return reexec_sealed(req->reexec_argv);
 	struct target t;
 	r = target_open(g, ctid, &t);
 	if (r < 0) {
