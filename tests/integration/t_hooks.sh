@@ -18,6 +18,8 @@ mkhook() {
 	printf '#!/bin/sh\n%s\n' "$2" > "$CONF_DIR/$1"
 	chmod 755 "$CONF_DIR/$1"
 }
+# pfile PATH: a file of the guest's tree in its private area (layout overlay: the upper layer)
+pfile() { if [ -d "$PRIV_DIR/$CT/upper" ]; then echo "$PRIV_DIR/$CT/upper/$1"; else echo "$PRIV_DIR/$CT/$1"; fi; }
 rmhooks() { rm -f "$CONF_DIR"/vps.* "$CONF_DIR/$CT".{premount,mount,start,stop,umount,postumount}; }
 # one line per host script: phase, then the variables, then the names of everything in its env
 HOSTREC='echo "$CELLCTL_HOOK|$VEID|$CTID|$VE_CONFFILE|$VE_PRIVATE|$VE_STATE|$PATH|$(env | cut -d= -f1 | sort | tr "\n" ,)" >> '"$REC"
@@ -47,7 +49,7 @@ start_ct "$CT"
 run cc exec "$CT" -- cat /hooks-inside.log
 expect_match "^start\|$CT\|starting\|start\|/\|[^|]+\|init\|none$" "$OUT" "the start script ran inside the guest, with its environment and not the caller's"
 check "stop $CT" cc stop "$CT"
-inside=$(cat "$PRIV_DIR/$CT/hooks-inside.log" 2>&1)
+inside=$(cat "$(pfile hooks-inside.log)" 2>&1)
 expect_match "^stop\|$CT\|stopping\|stop$" "$inside" "the stop script ran inside the guest before the stop"
 [ "$(grep -c . <<< "$inside")" = 2 ] && ok "the inside scripts ran once each" || fail "the inside scripts ran once each" "$inside"
 order=$(cut -d'|' -f1 "$REC" | tr '\n' ' ')
@@ -71,6 +73,18 @@ grep -a 'says' "$LOG_FILE" | grep -q $'\033' && fail "the scripts' output is esc
 	ok "the scripts' output is escaped in the log (no raw ESC)"
 leak_check "after a run with every script"
 
+# ---- a privileged container (no user namespace): the inside scripts run there too -----------
+CT2=$(ctid 2)
+create_ct "$CT2" --userns no
+mkhook "$CT2.start" 'echo "start|$VEID|$(id -u)|$(cat /proc/1/comm)" > /hooks-inside.log'
+mkhook "$CT2.stop" 'echo "stop|$VEID" >> /hooks-inside.log'
+start_ct "$CT2"
+expect_output "^start\|$CT2\|0\|init$" cc exec "$CT2" -- cat /hooks-inside.log
+check "stop $CT2" cc stop "$CT2"
+expect_match "^stop\|$CT2$" "$(cat "$PRIV_DIR/$CT2/hooks-inside.log" "$PRIV_DIR/$CT2/upper/hooks-inside.log" 2>/dev/null)" "privileged: the stop script ran inside"
+rm -f "$CONF_DIR/$CT2".{start,stop}
+check "destroy $CT2" cc destroy "$CT2"
+
 # ---- failures before the start abort it, and leave nothing ----------------------------------
 rmhooks
 : > "$REC"
@@ -86,11 +100,11 @@ leak_check "after a premount failure"
 mkhook "$CT.premount" "echo premount >> $REC"
 mkhook "$CT.mount" "echo mount >> $REC; exit 1"
 mkhook "$CT.start" "echo start-ran > /start-ran"
-rm -f "$PRIV_DIR/$CT/start-ran"
+rm -f "$(pfile start-ran)"
 expect_exit 79 cc start "$CT"
 expect_match 'action script .*mount failed' "$OUT" "mount failure: the message names the script"
 is_down "$CT" && ok "mount failure: the container is down" || fail "mount failure: the container is down" "$(ct_status "$CT")"
-[ ! -e "$PRIV_DIR/$CT/start-ran" ] && [ "$(tr '\n' ' ' < "$REC")" = "premount mount " ] &&
+[ ! -e "$(pfile start-ran)" ] && [ "$(tr '\n' ' ' < "$REC")" = "premount mount " ] &&
 	ok "mount failure: the start script did not run" || fail "mount failure: the start script did not run" "$(cat "$REC")"
 leak_check "after a mount failure"
 
