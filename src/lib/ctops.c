@@ -659,8 +659,7 @@ static int stop_locked(const struct gconf *g, unsigned ctid, bool fast, int time
 	cg_monitor_remove(&st.cg);
 	log_file_only("Container stopped %s in %llu ms", clean ? "cleanly" : (fast ? "by kill (--fast)" : "by kill after timeout"),
 		      (unsigned long long)(now_ms() - t0));
-	if (pin >= 0)
-		stop_hook(g, c, HOOK_UMOUNT, pin);
+	stop_hook(g, c, HOOK_UMOUNT, pin); /* without the pin (init was gone): VE_ROOT the private area */
 	if (pin >= 0)
 		close(pin);
 	pin = -1;

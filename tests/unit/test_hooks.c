@@ -206,13 +206,42 @@ static void test_exec(void **state)
 	rm_rf(dir);
 }
 
+/* The global key: [defaults] action_script_timeout, 1 to 86400 s, default 60. */
+static void test_timeout_key(void **state)
+{
+	(void)state;
+	char dir[256];
+	fx_tmpdir(dir, sizeof(dir), "hooks-conf");
+	_cleanup_free_ char *p = xasprintf("%s/cellctl.conf", dir);
+	setenv("CELLCTL_CONF", p, 1);
+	const char *texts[] = {"[paths]\nconfig_dir = ct\n",
+			       "[paths]\nconfig_dir = ct\n[defaults]\naction_script_timeout = 5\n",
+			       "[paths]\nconfig_dir = ct\n[defaults]\naction_script_timeout = 0\n"};
+	unsigned want[] = {60, 5, 0};
+	for (size_t i = 0; i < ARRAY_SIZE(texts); i++) {
+		fx_write(NULL, p, texts[i]);
+		struct gconf *g = NULL;
+		cerr_clear();
+		int r = gconf_load(&g);
+		if (want[i]) {
+			assert_int_equal(r, 0);
+			assert_int_equal(g->hook_timeout, want[i]);
+			gconf_free(g);
+		} else {
+			assert_true(r < 0);
+			assert_non_null(strstr(cerr_msg(), "action_script_timeout"));
+		}
+	}
+	cerr_clear();
+	unsetenv("CELLCTL_CONF");
+	rm_rf(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_env),
-		cmocka_unit_test(test_env_shell),
-		cmocka_unit_test(test_check),
-		cmocka_unit_test(test_exec),
+		cmocka_unit_test(test_env),  cmocka_unit_test(test_env_shell),   cmocka_unit_test(test_check),
+		cmocka_unit_test(test_exec), cmocka_unit_test(test_timeout_key),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
