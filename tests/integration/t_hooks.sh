@@ -71,6 +71,7 @@ grep -q "action script $CT.mount: host-says" "$LOG_FILE" && grep -q "action scri
 	ok "the scripts' output is in the log" || fail "the scripts' output is in the log" "$(grep 'action script' "$LOG_FILE")"
 grep -a 'says' "$LOG_FILE" | grep -q $'\033' && fail "the scripts' output is escaped in the log" "$(grep -a says "$LOG_FILE" | cat -A)" ||
 	ok "the scripts' output is escaped in the log (no raw ESC)"
+grep -a 'action script' "$LOG_FILE" | sed 's/^/# log: /'
 leak_check "after a run with every script"
 
 # ---- a privileged container (no user namespace): the inside scripts run there too -----------
