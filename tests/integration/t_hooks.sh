@@ -48,6 +48,18 @@ mkhook "$CT.postumount" "$HOSTREC"
 start_ct "$CT"
 run cc exec "$CT" -- cat /hooks-inside.log
 expect_match "^start\|$CT\|starting\|start\|/\|[^|]+\|init\|none$" "$OUT" "the start script ran inside the guest, with its environment and not the caller's"
+# a reboot from inside runs no script (the container is neither stopped nor started by cellctl)
+init_start() { cc exec "$CT" -- cat /proc/1/stat 2>/dev/null | awk '{print $22}'; }
+booted_again() { is_running "$CT" && s=$(init_start) && [ -n "$s" ] && [ "$s" != "$1" ]; }
+s0=$(init_start)
+nrec=$(wc -l < "$REC")
+timeout 30 nsenter --net="/run/netns/$NS" -- "$CELLCTL" exec "$CT" -- reboot >/dev/null 2>&1
+if wait_for 60 booted_again "$s0"; then
+	[ "$(wc -l < "$REC")" = "$nrec" ] && [ "$(cc exec "$CT" -- cat /hooks-inside.log | wc -l)" = 1 ] &&
+		ok "a reboot from inside runs no action script" || fail "a reboot from inside runs no action script" "$(cat "$REC")"
+else
+	fail "the guest rebooted" "$(ct_status "$CT")"
+fi
 check "stop $CT" cc stop "$CT"
 inside=$(cat "$(pfile hooks-inside.log)" 2>&1)
 expect_match "^stop\|$CT\|stopping\|stop$" "$inside" "the stop script ran inside the guest before the stop"
