@@ -18,6 +18,8 @@
 #include "ctnet.h"
 #include "ctown.h"
 #include "error.h"
+#include "hooks.h"
+#include "hooks_guest.h"
 #include "fsutil.h"
 #include "idmap.h"
 #include "lock.h"
@@ -424,6 +426,8 @@ static int clear_stale(const struct gconf *g, unsigned ctid)
 	return 0;
 }
 
+static int stop_locked(const struct gconf *g, unsigned ctid, bool fast, int timeout_s);
+
 int ct_start(const struct gconf *g, unsigned ctid, bool force)
 {
 	_cleanup_lock_ struct ct_lock lk = CT_LOCK_INIT;
@@ -465,6 +469,10 @@ int ct_start(const struct gconf *g, unsigned ctid, bool force)
 	phase_mark("start.quota");
 	if ((r = mkdir_p(g->run_dir, 0700)) < 0)
 		return cerr(EX_SYSTEM, r, "create %s", g->run_dir);
+	/* before anything of the run exists: a failure leaves nothing to undo */
+	log_set_ctid(ctid);
+	if ((r = hooks_run_host(g, c, HOOK_PREMOUNT, -1)) < 0)
+		return r;
 
 	enum cg_mode mode;
 	static struct cg_paths cg; /* the monitor keeps pointing at it */
@@ -496,6 +504,17 @@ int ct_start(const struct gconf *g, unsigned ctid, bool force)
 		goto undo;
 	phase_mark("start.reported"); /* the monitor has undone its part already (unless it died): its error stands */
 	log_debug("container %u started in %llu ms", ctid, (unsigned long long)(now_ms() - t0));
+	if (hooks_present(g, ctid, HOOK_START) && (r = hooks_run_guest(g, c, HOOK_START)) < 0) {
+		/* as vzctl: the start fails, and the container is stopped (by kill, with its umount
+		 * and postumount scripts) */
+		struct cerr_saved es;
+		cerr_save(&es);
+		log_warn("container %u: its start script failed: stopping it", ctid);
+		if (stop_locked(g, ctid, true, 0) < 0)
+			log_warn("%s", cerr_msg() ? cerr_msg() : "cannot stop the container");
+		cerr_restore(&es);
+		return r;
+	}
 	return 0;
 fail:
 	/* whatever step noticed it: another start of this CTID in the same place removed our cgroups
@@ -539,6 +558,25 @@ int ct_stop(const struct gconf *g, unsigned ctid, bool fast, int timeout_s)
 		return r;
 	phase_mark("stop.lock");
 	log_set_ctid(ctid);
+	return stop_locked(g, ctid, fast, timeout_s);
+}
+
+/* A failing stop, umount or postumount script is logged, never the stop's error. */
+static void stop_hook(const struct gconf *g, const struct ct_config *c, enum hook_phase ph, int rootfd)
+{
+	if (!c || !hooks_present(g, c->ctid, ph))
+		return;
+	struct cerr_saved es;
+	cerr_save(&es);
+	int r = hook_inside(ph) ? hooks_run_guest(g, c, ph) : hooks_run_host(g, c, ph, rootfd);
+	if (r < 0)
+		log_warn("%s", cerr_msg() ? cerr_msg() : "action script failed");
+	cerr_restore(&es);
+}
+
+static int stop_locked(const struct gconf *g, unsigned ctid, bool fast, int timeout_s)
+{
+	int r;
 	struct ct_state st;
 	if (!ct_running(g, ctid, &st)) {
 		if ((r = clear_stale(g, ctid)) == 0)
@@ -548,17 +586,17 @@ int ct_stop(const struct gconf *g, unsigned ctid, bool fast, int timeout_s)
 			return r;
 		cerr_clear();
 	}
-	if (timeout_s < 0) {
-		struct ct_config *c = NULL;
-		timeout_s = (int)g->stop_timeout;
+	/* an unreadable config still stops, with the global timeout and no action scripts */
+	_cleanup_conf_ struct ct_config *c = NULL;
+	{
 		struct cerr_saved es;
-		cerr_save(&es); /* an unreadable config still stops, with the global timeout */
-		if (ctconf_load(g, ctid, &c) == 0) {
-			timeout_s = (int)c->stop_timeout;
-			ctconf_free(c);
-		}
+		cerr_save(&es);
+		if (ctconf_load(g, ctid, &c) < 0)
+			c = NULL;
 		cerr_restore(&es);
 	}
+	if (timeout_s < 0)
+		timeout_s = c ? (int)c->stop_timeout : (int)g->stop_timeout;
 	/* a suspended container is thawed first: frozen, its init would never see the power-off
 	 * signal, nor its processes their SIGTERM */
 	const struct cg_ops *fops = cg_backend(st.cg.mode);
@@ -569,6 +607,23 @@ int ct_stop(const struct gconf *g, unsigned ctid, bool fast, int timeout_s)
 		if (fops->freeze(&st.cg, false, 5000) < 0)
 			log_warn("%s", cerr_msg());
 		cerr_restore(&fes);
+	}
+	if (!fast)
+		stop_hook(g, c, HOOK_STOP, -1);
+	/* the umount script's view of the root: init's, held open past init's end (the mount
+	 * namespace goes with init; this keeps its root mount, detached, until the script has run) */
+	_cleanup_close_ int pin = -1;
+	if (c && hooks_present(g, ctid, HOOK_UMOUNT)) {
+		_cleanup_close_ int ipf = proc_pidfd(st.init_pid, st.init_start);
+		char rp[64];
+		snprintf(rp, sizeof(rp), "/proc/%d/root", (int)st.init_pid);
+		if (ipf >= 0)
+			pin = open(rp, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		struct pollfd pp = {.fd = ipf, .events = POLLIN};
+		if (pin >= 0 && poll(&pp, 1, 0) != 0) { /* init was gone: that root may be another's */
+			close(pin);
+			pin = -1;
+		}
 	}
 	/* tell the monitor this is a stop, not a reboot; its socket closes when it is done */
 	_cleanup_close_ int monpid = proc_pidfd(st.monitor_pid, st.monitor_start);
@@ -619,6 +674,11 @@ int ct_stop(const struct gconf *g, unsigned ctid, bool fast, int timeout_s)
 	cg_monitor_remove(&st.cg);
 	log_file_only("Container stopped %s in %llu ms", clean ? "cleanly" : (fast ? "by kill (--fast)" : "by kill after timeout"),
 		      (unsigned long long)(now_ms() - t0));
+	stop_hook(g, c, HOOK_UMOUNT, pin); /* without the pin (init was gone): VE_ROOT the private area */
+	if (pin >= 0)
+		close(pin);
+	pin = -1;
+	stop_hook(g, c, HOOK_POSTUMOUNT, -1);
 	return 0;
 }
 

@@ -20,6 +20,7 @@
 #include "fsutil.h"
 #include "log.h"
 #include "guestnet.h"
+#include "hooks.h"
 #include "mounts.h"
 #include "netlink.h"
 #include "phase.h"
@@ -601,6 +602,10 @@ int spawn_init(const struct spawn_req *rq, struct spawn_res *out)
 			if ((r = build_mounts(rq, pid, pidfd, &master, &notify, ns, &helper)) < 0)
 				goto fail;
 			phase_mark("spawn.mounts");
+			/* the mount action scripts: the root is built, init waits for it. Only at the
+			 * start (a reboot from inside migrates: no scripts, as none ran at its end) */
+			if (!rq->migrate && (r = hooks_run_host(rq->g, c, HOOK_MOUNT, ns[1])) < 0)
+				goto fail;
 			r = send_msgv(sock, MSG_MOUNTS, 0, NULL, ns, 2);
 			close(ns[0]);
 			close(ns[1]);
