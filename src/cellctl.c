@@ -20,7 +20,7 @@ static const struct cli_cmd *const commands[] = {
 	&cli_clone, &cli_flatten,
 	&cli_import_vz,
 	&cli_suspend, &cli_resume, &cli_backup, &cli_restore_backup,
-	&cli_lxcfs,
+	&cli_lxcfs, &cli_hook_exec,
 };
 
 static void usage(FILE *f)

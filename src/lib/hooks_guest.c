@@ -45,13 +45,11 @@ static int script_memfd(const char *esc, int fd, const struct hook_info *hi)
 	return mfd;
 }
 
-/* The runner: joins the container through ct_exec_spawn (its fd 0 the script, 1 and 2 the log
- * pipe), waits for the shell, and on timeout kills the shell's process group and itself (the
- * parent tells a timeout by that SIGKILL). */
-static __attribute__((noreturn)) void runner(const struct gconf *g, unsigned ctid, unsigned timeout_s)
+/* The runner (see the header): the parent tells a timeout by its SIGKILL. */
+void hooks_guest_runner(const struct gconf *g, unsigned ctid, unsigned timeout_s, char *const *reexec_argv)
 {
 	char *argv[] = {UNCONST("/bin/sh"), NULL};
-	struct ct_exec_req req = {.argv = argv};
+	struct ct_exec_req req = {.argv = argv, .reexec_argv = reexec_argv};
 	struct ct_proc p;
 	cerr_clear();
 	if (ct_exec_spawn(g, ctid, &req, &p) < 0) {
@@ -105,7 +103,11 @@ static int run_one(const struct gconf *g, const struct ct_config *c, enum hook_p
 		if (dup2(mfd, 0) < 0 || dup2(out[1], 1) < 0 || dup2(out[1], 2) < 0)
 			_exit(126);
 		syscall(SYS_close_range, 3, ~0U, 0);
-		runner(g, c->ctid, g->hook_timeout);
+		char id[16], tmo[16];
+		snprintf(id, sizeof(id), "%u", c->ctid);
+		snprintf(tmo, sizeof(tmo), "%u", g->hook_timeout);
+		char *reexec[] = {UNCONST("cellctl"), UNCONST("hook-exec"), id, tmo, NULL};
+		hooks_guest_runner(g, c->ctid, g->hook_timeout, reexec);
 	}
 	int e = errno;
 	close(out[1]);

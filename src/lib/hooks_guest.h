@@ -12,3 +12,12 @@
  * Output to the log, escaped; after the global timeout the command's process group is killed.
  * 0 when none failed (or there were none), else cerr EX_ACTIONSCRIPT for the first failure. */
 int hooks_run_guest(const struct gconf *g, const struct ct_config *c, enum hook_phase ph);
+
+/* The runner of one inside script, in a process whose fd 0 is the script (sealed memfd) and fds 1
+ * and 2 the log pipe: joins container ctid as `cellctl exec` does, runs the guest's /bin/sh on it,
+ * kills the shell's process group after timeout_s, and exits with the shell's status (raising
+ * SIGKILL on a timeout). For a privileged container it first re-executes argv (the hidden command
+ * `cellctl hook-exec CTID TIMEOUT`) from a sealed copy of the binary, as exec does: the process
+ * that joins the container is never the host's cellctl file. Never returns. */
+__attribute__((noreturn)) void hooks_guest_runner(const struct gconf *g, unsigned ctid, unsigned timeout_s,
+						  char *const *reexec_argv);
