@@ -45,6 +45,7 @@ extern const struct cli_cmd cli_import_vz;
 extern const struct cli_cmd cli_suspend, cli_resume;
 extern const struct cli_cmd cli_backup, cli_restore_backup;
 extern const struct cli_cmd cli_lxcfs;
+extern const struct cli_cmd cli_hook_exec;
 extern const struct cli_cmd cli_migrate, cli_migrate_check;
 
 /* Walking a command's argv by its table. */

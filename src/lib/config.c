@@ -94,6 +94,7 @@ static struct gconf *gconf_defaults(void)
 	g->userns_base = 100000;
 	g->userns_size = 65536;
 	g->stop_timeout = 120;
+	g->hook_timeout = 60;
 	g->boot_parallel = 4;
 	g->boot_bridge_wait = 60;
 	g->shutdown_parallel = 16;
@@ -219,6 +220,9 @@ static int gconf_parse(struct gconf *g, dictionary *d)
 	if ((v = iniparser_getstring(d, "defaults:stop_timeout", NULL)) &&
 	    parse_uint(v, 1, 86400 * 7, &g->stop_timeout) < 0)
 		return bad_gkey(path, "defaults:stop_timeout", v);
+	if ((v = iniparser_getstring(d, "defaults:action_script_timeout", NULL)) &&
+	    parse_uint(v, 1, 86400, &g->hook_timeout) < 0)
+		return bad_gkey(path, "defaults:action_script_timeout", v);
 	if ((v = iniparser_getstring(d, "boot:parallel", NULL)) && parse_uint(v, 1, 256, &g->boot_parallel) < 0)
 		return bad_gkey(path, "boot:parallel", v);
 	if ((v = iniparser_getstring(d, "boot:shutdown_parallel", NULL)) &&

@@ -38,6 +38,7 @@ struct gconf {
 	uint32_t userns_base;   /* [userns] base */
 	uint32_t userns_size;   /* [userns] size */
 	unsigned stop_timeout;  /* [defaults] stop_timeout, seconds (default 120) */
+	unsigned hook_timeout;  /* [defaults] action_script_timeout: each action script's, seconds (default 60) */
 	unsigned boot_parallel; /* [boot] parallel: starts at a time of boot (default 4) */
 	unsigned shutdown_parallel; /* [boot] shutdown_parallel: stops at a time of shutdown (default 16) */
 	unsigned boot_bridge_wait; /* [boot] bridge_wait: seconds boot waits for the bridges it does not make (default 60) */

@@ -36,6 +36,7 @@ enum {
 	EX_BADDNS = 72,
 	EX_BADSEARCH = 73,
 	EX_IPINUSE = 78,
+	EX_ACTIONSCRIPT = 79, /* an action script failed, timed out or was refused (unsafe file) */
 	EX_BADCONFIG = 85,    /* malformed config file */
 	EX_DEVICES = 86,      /* cannot set devices */
 	EX_NOTEMPLATE = 91,   /* template not found */

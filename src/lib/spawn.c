@@ -20,8 +20,10 @@
 #include "fsutil.h"
 #include "log.h"
 #include "guestnet.h"
+#include "hooks.h"
 #include "mounts.h"
 #include "netlink.h"
+#include "phase.h"
 #include "routed.h"
 #include "runconf.h"
 #include "secfilter.h"
@@ -488,9 +490,11 @@ int spawn_init(const struct spawn_req *rq, struct spawn_res *out)
 	const struct ct_config *c = rq->c;
 	/* the filter is built here, before the clone: init only loads it */
 	struct sec_prog filter;
+	phase_mark("spawn.begin");
 	int r = sec_build(c, &filter);
 	if (r < 0)
 		return r;
+	phase_mark("spawn.seccomp");
 	if (filter.missing)
 		log_warn("cellctl was built without libseccomp: container %u starts without a syscall filter", c->ctid);
 	int sv[2];
@@ -536,6 +540,7 @@ int spawn_init(const struct spawn_req *rq, struct spawn_res *out)
 		close(sv[0]);
 		child_main(rq, &filter, sv[1]);
 	}
+	phase_mark("spawn.clone");
 	close(sv[1]);
 	sec_prog_free(&filter);
 	int sock = sv[0], master = -1, notify = -1, ns[MSG_MAXFDS] = {-1, -1}, listener = -1;
@@ -545,9 +550,11 @@ int spawn_init(const struct spawn_req *rq, struct spawn_res *out)
 		    (r = write_idmap(pid, "gid_map", c->uid_base, c->uid_size)) < 0)
 			goto fail;
 	}
+	phase_mark("spawn.idmap");
 	r = cg_backend(rq->cg->mode)->attach(rq->cg, pid);
 	if (r < 0)
 		goto fail;
+	phase_mark("spawn.attach");
 	/* the guest's files and network, before its init runs (layout overlay: its merged tree
 	 * exists only in the mount helper, which writes the files there: overlay_guest_files) */
 	if (!ctconf_overlay(c)) {
@@ -560,12 +567,15 @@ int spawn_init(const struct spawn_req *rq, struct spawn_res *out)
 		if ((r = gnet_write_files(rootfd, c, owner, owner)) < 0 || (r = guest_machine_id(rootfd, c, owner)) < 0)
 			goto fail;
 	}
+	phase_mark("spawn.files");
 	if (c->nnetif && (r = net_setup_container(rq->g, c, pid)) < 0)
 		goto fail;
+	phase_mark("spawn.net");
 	if (c->venet.nips && (r = routed_setup(rq->g, c, pid)) < 0)
 		goto fail;
 	if ((r = runconf_save(rq->g, c)) < 0) /* what live changes are computed against */
 		goto fail;
+	phase_mark("spawn.runconf");
 	if ((r = send_msg(sock, MSG_GO, 0, NULL, -1)) < 0) {
 		cerr(EX_ENVCREATE, r, "start the container's init");
 		goto fail;
@@ -588,7 +598,13 @@ int spawn_init(const struct spawn_req *rq, struct spawn_res *out)
 			goto fail;
 		}
 		if (m.type == MSG_NSREADY && helper < 0) {
+			phase_mark("spawn.nsready");
 			if ((r = build_mounts(rq, pid, pidfd, &master, &notify, ns, &helper)) < 0)
+				goto fail;
+			phase_mark("spawn.mounts");
+			/* the mount action scripts: the root is built, init waits for it. Only at the
+			 * start (a reboot from inside migrates: no scripts, as none ran at its end) */
+			if (!rq->migrate && (r = hooks_run_host(rq->g, c, HOOK_MOUNT, ns[1])) < 0)
 				goto fail;
 			r = send_msgv(sock, MSG_MOUNTS, 0, NULL, ns, 2);
 			close(ns[0]);
@@ -621,6 +637,7 @@ int spawn_init(const struct spawn_req *rq, struct spawn_res *out)
 		r = -EPROTO;
 		goto fail;
 	}
+	phase_mark("spawn.exec");
 	close(sock);
 	reap(&helper);
 	out->pid = pid;
