@@ -373,11 +373,18 @@ static int transfer(const struct gconf *g, const struct mig_dest *d, const char 
 	return 0;
 }
 
+/* arg: "yes" or "no" */
 static int disable_apply(struct ct_config *c, void *arg, bool *save)
 {
-	(void)arg;
 	*save = true;
-	return param_set(c, param_find("disabled"), "yes");
+	return param_set(c, param_find("disabled"), arg);
+}
+
+static int set_disabled(const struct gconf *g, unsigned ctid, bool on)
+{
+	struct set_opts so = {.apply = disable_apply, .arg = UNCONST(on ? "yes" : "no")};
+	enum ct_set_result sr;
+	return ct_set(g, ctid, &so, &sr);
 }
 
 int ct_migrate(const struct gconf *g, unsigned ctid, const char *dest, const struct migrate_opts *o,
@@ -411,11 +418,22 @@ int ct_migrate(const struct gconf *g, unsigned ctid, const char *dest, const str
 	if ((r = precheck(g, &d, dest, ctid, res->usage_kib)) < 0)
 		return r;
 
+	/* from here until the end the source is disabled: a start (boot's, an admin's) between the
+	 * stop and the destroy would run a second copy with the same addresses */
+	bool disabled_here = false;
+	if (!c->disabled) {
+		if ((r = set_disabled(g, ctid, true)) < 0)
+			return cerr_wrap(r, 0, "migrate: disable container %u for the migration", ctid);
+		disabled_here = true;
+	}
 	/* downtime starts */
 	res->was_running = ct_running(g, ctid, NULL);
 	uint64_t tstop = now_ms();
-	if (res->was_running && (r = ct_stop(g, ctid, false, -1)) < 0)
+	if (res->was_running && (r = ct_stop(g, ctid, false, -1)) < 0) {
+		if (disabled_here)
+			set_disabled(g, ctid, false);
 		return cerr_wrap(r, 0, "migrate: stop container %u", ctid);
+	}
 	uint64_t tcopy = now_ms();
 	res->t_stop = (double)(tcopy - tstop) / 1000.0;
 	bool made = false;
@@ -424,6 +442,14 @@ int ct_migrate(const struct gconf *g, unsigned ctid, const char *dest, const str
 	res->t_copy = (double)(tstart - tcopy) / 1000.0;
 	char id[16];
 	snprintf(id, sizeof(id), "%u", ctid);
+	if (r == 0 && disabled_here) {
+		/* the config travelled disabled: the destination's copy is as it was here before */
+		const char *words[] = {"set", id, "--disabled", "no", "--save", NULL};
+		int st = remote(g, &d, words, -1, false, NULL);
+		if (st)
+			r = st < 0 ? cerr_wrap(st, EX_MIGRATE, "enable container %u on %s", ctid, dest)
+				   : cerr(EX_MIGRATE, 0, "container %u could not be enabled on %s (exit %d)", ctid, dest, st);
+	}
 	if (r == 0 && res->was_running) {
 		const char *words[] = {"start", id, NULL};
 		int st = remote(g, &d, words, -1, false, NULL);
@@ -442,6 +468,8 @@ int ct_migrate(const struct gconf *g, unsigned ctid, const char *dest, const str
 					 "there",
 					 ctid, dest, st);
 		}
+		if (disabled_here && set_disabled(g, ctid, false) < 0)
+			log_warn("migrate: container %u stays disabled here: %s", ctid, cerr_msg());
 		if (res->was_running && ct_start(g, ctid, false) < 0)
 			log_warn("migrate: container %u did not start again here: %s", ctid, cerr_msg());
 		cerr_restore(&es);
@@ -452,14 +480,7 @@ int ct_migrate(const struct gconf *g, unsigned ctid, const char *dest, const str
 	res->downtime = res->was_running ? (double)(tup - tstop) / 1000.0 : 0;
 	res->t_start = (double)(tup - tstart) / 1000.0;
 	if (o->keep_src) {
-		struct set_opts so = {.apply = disable_apply};
-		enum ct_set_result sr;
-		struct cerr_saved es;
-		cerr_save(&es);
-		if (ct_set(g, ctid, &so, &sr) < 0)
-			log_warn("migrate: the kept container %u could not be disabled: %s", ctid, cerr_msg());
-		cerr_restore(&es);
-		res->src_kept = true;
+		res->src_kept = true; /* disabled since the stop */
 	} else if ((r = ct_destroy(g, ctid)) < 0) {
 		res->src_kept = true;
 		return cerr_wrap(r, EX_MIGRATE, "container %u runs on %s, but could not be destroyed here", ctid, dest);

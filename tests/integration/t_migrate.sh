@@ -76,6 +76,7 @@ trap 'rc=$?; mig_cleanup; (exit $rc); cleanup' EXIT
 
 # the wrapper as ssh: [options] HOST WORDS... -> the words run by a shell (as sshd does) in B's
 # netns with B's config. MIG_KILL_AFTER=N: the receiver of restore-backup gets N bytes, then dies.
+# MIG_HOLD=FILE: the copy waits until FILE exists (the source is stopped meanwhile).
 cat > "$TMPD/fakessh" <<EOF
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
@@ -84,6 +85,9 @@ host=\$1
 shift
 echo "\$host \$*" >> "$TMPD/fakessh.log"
 run() { exec nsenter --net=/run/netns/$NSB env CELLCTL_CONF=$HB/cellctl.conf sh -c "exec \$*"; }
+if [ -n "\${MIG_HOLD:-}" ] && [[ " \$* " == *" restore-backup "* ]]; then
+	for _ in \$(seq 1 300); do [ -e "\$MIG_HOLD" ] && break; sleep 0.1; done
+fi
 if [ -n "\${MIG_KILL_AFTER:-}" ] && [[ " \$* " == *" restore-backup "* ]]; then
 	fifo=$TMPD/fakessh.fifo
 	rm -f "\$fifo"
@@ -198,6 +202,34 @@ is_running "$CT3" && ok "the source runs again" || fail "the source runs again" 
 [ "$(view cc "$CT3")" = "$VIEW3" ] && ok "the source as before (address, MAC, hostname, file, owners)" || fail "the source as before" "$(view cc "$CT3")"
 [ ! -e "$HB/ct/$CT3.conf" ] && [ -z "$(ls -A "$HB/private" | grep -v "^$CT1\$")" ] && ok "nothing of $CT3 on B (config, private, spool)" ||
 	fail "nothing of $CT3 on B" "$(ls -la "$HB/ct" "$HB/private")"
+
+# ---- 3a. while the copy runs, the stopped source does not start (it is disabled meanwhile) -----
+rm -f "$TMPD/hold" "$TMPD/held.rc"
+: > "$TMPD/fakessh.log"
+(
+	MIG_HOLD=$TMPD/hold MIG_FAIL_START=1 cc migrate "$CT3" hostb > "$TMPD/held.out" 2>&1
+	echo $? > "$TMPD/held.rc"
+) &
+wait_for 30 grep -q "restore-backup - $CT3" "$TMPD/fakessh.log"
+[ "$(conf_val "$CONF_DIR/$CT3.conf" disabled)" = yes ] && ok "the source is disabled during the copy" ||
+	fail "the source is disabled during the copy" "$(grep -n disabled "$CONF_DIR/$CT3.conf")"
+run cc start "$CT3"
+case "$RC" in
+9 | 105) ok "a start of the source during the copy is refused (exit $RC)" ;;
+*) fail "a start of the source during the copy is refused (exit 9 or 105)" "exit $RC: $OUT" ;;
+esac
+is_down "$CT3" && ok "the source stays down during the copy" || fail "the source stays down during the copy" "$(ct_status "$CT3")"
+touch "$TMPD/hold"
+wait_for 60 test -s "$TMPD/held.rc"
+[ "$(cat "$TMPD/held.rc" 2>/dev/null)" = 160 ] && ok "the held migration failed at B's start: exit 160" ||
+	fail "the held migration: exit 160" "$(cat "$TMPD/held.rc" "$TMPD/held.out" 2>&1)"
+wait_for 10 cc exec "$CT3" -- true
+is_running "$CT3" && ok "the source runs again" || fail "the source runs again after the held migration" "$(ct_status "$CT3")"
+case "$(conf_val "$CONF_DIR/$CT3.conf" disabled)" in
+"" | no) ok "the source is enabled again" ;;
+*) fail "the source is enabled again" "$(grep -n disabled "$CONF_DIR/$CT3.conf")" ;;
+esac
+[ ! -e "$HB/ct/$CT3.conf" ] && ok "B's restored $CT3 was destroyed (held run)" || fail "B's restored $CT3 was destroyed (held run)"
 
 # ---- 3b. the start there fails: the destination's container goes (or stays with --keep-dst) ---
 MIG_FAIL_START=1 run cc migrate "$CT3" hostb
