@@ -55,7 +55,8 @@ int bmnt_check(const struct gconf *g, const struct ct_config *c, const struct ct
 	_cleanup_free_ char *eh = str_escape(b->host);
 	if (b->prop == BIND_SHARED && c->userns)
 		return cerr(code, 0,
-			    "bind mount %s: propagation=shared needs a container without a user namespace (its mounts would "
+			    "bind mount %s: propagation=shared needs a container without a user namespace (its mounts "
+			    "would "
 			    "reach the host): use slave or private",
 			    eh);
 	if (b->idmap && !c->userns)
@@ -73,10 +74,10 @@ int bmnt_check(const struct gconf *g, const struct ct_config *c, const struct ct
 	close(fd);
 	char priv[PATH_MAX];
 	if (g->private_dir && realpath(g->private_dir, priv) &&
-	    (under(b->host, priv) || under(priv, b->host) || under(b->host, g->private_dir) ||
-	     under(g->private_dir, b->host)))
+	    (under(b->host, priv) || under(priv, b->host) || under(b->host, g->private_dir) || under(g->private_dir, b->host)))
 		return cerr(code, 0,
-			    "bind mount: host directory %s is in or above the containers' private areas (%s): a container "
+			    "bind mount: host directory %s is in or above the containers' private areas (%s): a "
+			    "container "
 			    "could change it",
 			    eh, g->private_dir);
 	return 0;
@@ -115,7 +116,9 @@ static int prepare(const struct ct_bind *b, int userns_fd, int code)
 		return cerr(EX_CANTMOUNT, errno, "bind mount: clone host directory %s", eh);
 	/* slave: the clone is a peer of the host's mount when that is shared, now its slave */
 	struct mount_attr a = {.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (b->ro ? MOUNT_ATTR_RDONLY : 0),
-			       .propagation = b->prop == BIND_PRIVATE ? MS_PRIVATE : b->prop == BIND_SLAVE ? MS_SLAVE : 0};
+			       .propagation = b->prop == BIND_PRIVATE ? MS_PRIVATE
+					      : b->prop == BIND_SLAVE ? MS_SLAVE
+								      : 0};
 	if (mount_setattr(t, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof(a)) < 0) {
 		int e = errno;
 		close(t);
@@ -142,10 +145,11 @@ static __attribute__((noreturn)) void lock_child(int tree, int userns_fd, int so
 	int r = 0;
 	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
 	    mount("tmpfs", "/proc", "tmpfs", MS_NOSUID | MS_NODEV, "mode=700") < 0 || mkdir("/proc/b", 0700) < 0 ||
-	    move_mount(tree, "", AT_FDCWD, "/proc/b", MOVE_MOUNT_F_EMPTY_PATH) < 0 || setns(userns_fd, CLONE_NEWUSER) < 0 ||
-	    unshare(CLONE_NEWNS) < 0)
+	    move_mount(tree, "", AT_FDCWD, "/proc/b", MOVE_MOUNT_F_EMPTY_PATH) < 0 ||
+	    setns(userns_fd, CLONE_NEWUSER) < 0 || unshare(CLONE_NEWNS) < 0)
 		r = errno;
-	int t = r ? -1 : (int)syscall(SYS_open_tree, AT_FDCWD, "/proc/b", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+	int t = r ? -1
+		  : (int)syscall(SYS_open_tree, AT_FDCWD, "/proc/b", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
 	if (!r && t < 0)
 		r = errno;
 	if (r) {
@@ -331,8 +335,8 @@ int bmnt_attach_all(const struct ct_config *c, int *trees)
 
 struct live {
 	const struct ct_config *old, *c;
-	bool *del, *add; /* per bind of old / of c */
-	int *trees;      /* per bind of c, for add */
+	bool *del, *add;  /* per bind of old / of c */
+	int *trees;       /* per bind of c, for add */
 	struct stat *src; /* per bind of old: its host directory (st_ino 0: gone) */
 	int rootfd, procfd, nsfd, usernsfd;
 };
@@ -354,7 +358,8 @@ static int detach_one(const struct live *l, const struct ct_bind *b, const struc
 		return 1;
 	if (src->st_ino && (sx.stx_ino != src->st_ino || makedev(sx.stx_dev_major, sx.stx_dev_minor) != src->st_dev))
 		return cerr(EX_CANTMOUNT, 0,
-			    "bind mount: what is mounted on the guest's %s is not the bind of %s (the guest's own mount?): "
+			    "bind mount: what is mounted on the guest's %s is not the bind of %s (the guest's own "
+			    "mount?): "
 			    "left alone",
 			    eg, b->host);
 	char p[32];
@@ -431,7 +436,8 @@ static int run_live(struct live *l)
 	if (res.r < 0)
 		return cerr(res.code ? res.code : EX_CANTMOUNT, 0, "%s", res.msg);
 	if (res.locked)
-		log_warn("%d bind mount(s) made at start stay mounted until the container's next start: the kernel locks "
+		log_warn("%d bind mount(s) made at start stay mounted until the container's next start: the kernel "
+			 "locks "
 			 "them in a container with a user namespace",
 			 res.locked);
 	return 0;
