@@ -11,6 +11,9 @@
 # alone; with a user namespace the host's files show as nobody, and idmap shows host uid N as N.
 . "$(dirname "$0")/lib.sh"
 need_template
+leak_snapshot
+# private areas on ext4, the same on every kernel (lib.sh: the VM's /tmp cannot be idmapped)
+ext4_dirs 200
 RO=$TMPD/share-ro
 RW=$TMPD/share-rw
 PROP=$TMPD/share-prop
@@ -20,7 +23,6 @@ chmod 1777 "$RW"
 # the propagation source: a shared mount of the test's own (the host's / here is private)
 mount -t tmpfs -o size=4m cct-bind "$PROP" && mount --make-shared "$PROP" || fail "a shared tmpfs for propagation"
 mkdir -p "$PROP/sub" "$PROP/in"
-leak_snapshot
 
 in_mountinfo() { cc exec "$1" -- sh -c "grep -c ' $2 ' /proc/self/mountinfo || true"; }
 
@@ -51,12 +53,15 @@ grep -q '^mp' "$CONF_DIR/$C0.conf" && fail "no mp key left" "$(cat "$CONF_DIR/$C
 check "destroy $C0" cc destroy "$C0"
 
 n=0
-for userns in no yes; do
+for mode in no yes mapped; do
 	n=$((n + 1))
+	userns=yes own=""
+	[ $mode = no ] && userns=no
+	[ $mode = mapped ] && own="--layout copy --ownership mapped"
 	A=$(ctid $((n * 10 + 1)))
 	B=$(ctid $((n * 10 + 2)))
-	log "---- userns $userns: $A and $B ----"
-	create_ct "$A" --userns $userns --bindmount "$RO:/mnt/ro:ro" --bindmount "$RW:/mnt/share" \
+	log "---- userns $mode: $A and $B ----"
+	create_ct "$A" --userns $userns $own --bindmount "$RO:/mnt/ro:ro" --bindmount "$RW:/mnt/share" \
 		--bindmount "$PROP:/mnt/prop,propagation=slave"
 	create_ct "$B" --userns $userns --bindmount "$RW:/srv/share" --bindmount "$PROP:/mnt/priv"
 	start_ct "$A"
@@ -125,7 +130,7 @@ for userns in no yes; do
 	[ -e /etc/bound$n ] && fail "the host's /etc got bound$n" || ok "the host's /etc untouched"
 	# idmap: host uid 1000 shows as 1000 inside, root inside writes as host root
 	if [ $userns = yes ]; then
-		ID=$TMPD/share-id
+		ID=$TMPD/ext/share-id$n # ext4: idmappable on every kernel
 		mkdir -p "$ID"
 		echo mine > "$ID/owned"
 		chown 1000:1000 "$ID/owned"
@@ -156,4 +161,6 @@ for userns in no yes; do
 	check "destroy $B" cc destroy "$B"
 	[ "$(cat "$RO/file")" = hello ] && [ -f "$RW/f$n" ] && ok "destroy left the host directories alone" || fail "host dirs after destroy"
 done
+umount "$PROP"
+umount "$TMPD/ext"
 finish
