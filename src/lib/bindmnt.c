@@ -56,8 +56,7 @@ int bmnt_check(const struct gconf *g, const struct ct_config *c, const struct ct
 	if (b->prop == BIND_SHARED && c->userns)
 		return cerr(code, 0,
 			    "bind mount %s: propagation=shared needs a container without a user namespace (its mounts "
-			    "would "
-			    "reach the host): use slave or private",
+			    "would reach the host): use slave or private",
 			    eh);
 	if (b->idmap && !c->userns)
 		return cerr(code, 0, "bind mount %s: idmap needs a container with a user namespace", eh);
@@ -72,14 +71,22 @@ int bmnt_check(const struct gconf *g, const struct ct_config *c, const struct ct
 		return cerr(code, fd, "bind mount: open host directory %s", eh);
 	}
 	close(fd);
-	char priv[PATH_MAX];
-	if (g->private_dir && realpath(g->private_dir, priv) &&
-	    (under(b->host, priv) || under(priv, b->host) || under(b->host, g->private_dir) || under(g->private_dir, b->host)))
-		return cerr(code, 0,
-			    "bind mount: host directory %s is in or above the containers' private areas (%s): a "
-			    "container "
-			    "could change it",
-			    eh, g->private_dir);
+	/* the private areas and the template trees (the lower layers of layout overlay) are
+	 * containers' roots: a container could swap a directory there, or write another's files */
+	const char *dirs[] = {g->private_dir, g->template_dir};
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+		char real[PATH_MAX];
+		if (!dirs[i])
+			continue;
+		bool clash = under(b->host, dirs[i]) || under(dirs[i], b->host);
+		if (!clash && realpath(dirs[i], real))
+			clash = under(b->host, real) || under(real, b->host);
+		if (clash)
+			return cerr(code, 0,
+				    "bind mount: host directory %s is in or above the containers' %s (%s): a container could "
+				    "change it",
+				    eh, i ? "templates" : "private areas", dirs[i]);
+	}
 	return 0;
 }
 

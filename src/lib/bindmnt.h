@@ -11,7 +11,7 @@
 #include "config.h"
 
 /* Is b usable for c on this host: its host directory exists, is a directory reached through no
- * symbolic link, is neither in nor above private_dir (a container's private area); shared
+ * symbolic link, is neither in nor above private_dir or template_dir (containers' roots); shared
  * propagation without a user namespace only; idmap with a user namespace only. 0 or cerr code
  * (EX_BADVALUE at set, EX_CANTMOUNT at start). */
 int bmnt_check(const struct gconf *g, const struct ct_config *c, const struct ct_bind *b, int code);

@@ -36,6 +36,10 @@ expect_exit 21 cc set "$C0" --bindmount "$TMPD/link:/mnt/x" --save
 expect_match 'symbolic link' "$OUT" "symlinked host path: said so"
 expect_exit 21 cc set "$C0" --bindmount "$PRIV_DIR:/mnt/x" --save
 expect_match 'private areas' "$OUT" "host path in the private areas: said so"
+expect_exit 21 cc set "$C0" --bindmount "$TPL_DIR:/mnt/x" --save
+expect_match 'templates' "$OUT" "host path in the templates: said so"
+expect_exit 21 cc set "$C0" --bindmount "$TMPD:/mnt/x" --save
+expect_match 'in or above' "$OUT" "host path above the private areas: said so"
 for bad in "rel:/mnt/x" "$RW:mnt" "$RW:/mnt/../etc" "$RW:/proc/x" "$RW:/" "$RW:/mnt/x:rx" "$RW:/mnt/x,propagation=up" \
 	"$RW:/mnt/x,bogus" "$RW" "$RW:/mnt/a b"; do
 	expect_exit 21 cc set "$C0" --bindmount "$bad" --save
@@ -97,6 +101,19 @@ for mode in no yes mapped; do
 		cc exec "$A" -- umount /mnt/prop/in
 	else
 		warn "cannot mount inside $A: $OUT"
+	fi
+	# shared, without a user namespace only: a mount inside reaches the host
+	if [ $userns = no ]; then
+		check "live add a shared bind" cc set "$A" --bindmount "$PROP:/mnt/shr,propagation=shared"
+		if cc exec "$A" -- mount -t tmpfs inside-shared /mnt/shr/in; then
+			mountpoint -q "$PROP/in" && ok "shared: a mount inside reaches the host" || fail "shared: the mount inside is not on the host"
+			cc exec "$A" -- umount /mnt/shr/in
+			mountpoint -q "$PROP/in" && { fail "shared: the unmount inside reaches the host"; umount "$PROP/in"; } ||
+				ok "shared: the unmount inside reaches the host"
+		else
+			warn "cannot mount inside $A: $OUT"
+		fi
+		check "remove the shared bind" cc set "$A" --bindmount-del /mnt/shr
 	fi
 	# live add and remove
 	check "live add (no --save)" cc set "$A" --bindmount "$RW:/opt/live"
