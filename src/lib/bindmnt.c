@@ -180,9 +180,9 @@ static int lock_tree(int tree, int userns_fd, const struct ct_bind *b)
 		close(sv[0]);
 		lock_child(tree, userns_fd, sv[1]);
 	}
+	int e = pid < 0 ? errno : EPROTO, fd = -1;
 	close(sv[1]);
 	close(tree);
-	int e = EPROTO, fd = -1;
 	if (pid > 0) {
 		union {
 			char buf[CMSG_SPACE(sizeof(int))];
@@ -200,8 +200,6 @@ static int lock_tree(int tree, int userns_fd, const struct ct_bind *b)
 		int st;
 		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 			;
-	} else {
-		e = errno;
 	}
 	close(sv[0]);
 	if (e || fd < 0) {
