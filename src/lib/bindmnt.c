@@ -83,11 +83,54 @@ int bmnt_check(const struct gconf *g, const struct ct_config *c, const struct ct
 			clash = under(b->host, real) || under(real, b->host);
 		if (clash)
 			return cerr(code, 0,
-				    "bind mount: host directory %s is in or above the containers' %s (%s): a container could "
+				    "bind mount: host directory %s is in or above the containers' %s (%s): a container "
+				    "could "
 				    "change it",
 				    eh, i ? "templates" : "private areas", dirs[i]);
 	}
 	return 0;
+}
+
+/* Is the host's mount that holds fd shared (a "shared:N" tag in mountinfo)? true when unknown. */
+static bool host_mount_shared(int fd)
+{
+	struct statx sx;
+	if (statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &sx) < 0 || !(sx.stx_mask & STATX_MNT_ID))
+		return true;
+	_cleanup_free_ char *mi = NULL;
+	size_t len;
+	if (read_file_at(AT_FDCWD, "/proc/self/mountinfo", &mi, &len) < 0)
+		return true;
+	for (char *l = mi; l && *l;) {
+		char *e = strchr(l, '\n');
+		if (e)
+			*e = 0;
+		unsigned long long id;
+		char *end;
+		id = strtoull(l, &end, 10);
+		if (end != l && id == sx.stx_mnt_id) {
+			char *dash = strstr(l, " - ");
+			char *tag = strstr(l, " shared:");
+			return tag && (!dash || tag < dash);
+		}
+		l = e ? e + 1 : NULL;
+	}
+	return true;
+}
+
+/* What set and create say about b beyond refusing it: a slave or shared bind of a host directory
+ * whose mount is private propagates nothing. */
+static void warn_propagation(const struct ct_bind *b)
+{
+	if (b->prop == BIND_PRIVATE)
+		return;
+	_cleanup_close_ int fd = open_host(b);
+	if (fd < 0 || host_mount_shared(fd))
+		return;
+	_cleanup_free_ char *eh = str_escape(b->host);
+	log_warn("bind mount %s: propagation=%s, but the host's mount of it is private: nothing propagates (make "
+		 "that mount shared: mount --make-shared)",
+		 eh, bind_prop_name(b->prop));
 }
 
 static bool has_same(const struct ct_config *c, const struct ct_bind *b)
@@ -98,12 +141,16 @@ static bool has_same(const struct ct_config *c, const struct ct_bind *b)
 	return false;
 }
 
-int bmnt_check_new(const struct gconf *g, const struct ct_config *old, const struct ct_config *c)
+int bmnt_check_new(const struct gconf *g, const struct ct_config *old, const struct ct_config *c, bool warn)
 {
 	for (unsigned i = 0; i < c->nbinds; i++) {
 		int r;
-		if (!has_same(old, &c->binds[i]) && (r = bmnt_check(g, c, &c->binds[i], EX_BADVALUE)) < 0)
+		if (has_same(old, &c->binds[i]))
+			continue;
+		if ((r = bmnt_check(g, c, &c->binds[i], EX_BADVALUE)) < 0)
 			return r;
+		if (warn)
+			warn_propagation(&c->binds[i]);
 	}
 	return 0;
 }
@@ -457,7 +504,7 @@ int bmnt_live(const struct gconf *g, const struct ct_config *old, const struct c
 		any |= add[i] = !has_same(old, &c->binds[i]);
 	if (!any)
 		return 0;
-	int r = bmnt_check_new(g, old, c);
+	int r = bmnt_check_new(g, old, c, false); /* set warned already */
 	if (r < 0)
 		return r;
 	int trees[BIND_MAX];

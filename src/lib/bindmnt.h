@@ -15,8 +15,10 @@
  * propagation without a user namespace only; idmap with a user namespace only. 0 or cerr code
  * (EX_BADVALUE at set, EX_CANTMOUNT at start). */
 int bmnt_check(const struct gconf *g, const struct ct_config *c, const struct ct_bind *b, int code);
-/* Check every bind of c that old lacks (old NULL: every one) with code EX_BADVALUE. */
-int bmnt_check_new(const struct gconf *g, const struct ct_config *old, const struct ct_config *c);
+/* Check every bind of c that old lacks (old NULL: every one) with code EX_BADVALUE; with warn, a
+ * slave or shared one whose host directory's mount is not shared gets a warning (it propagates
+ * nothing). */
+int bmnt_check_new(const struct gconf *g, const struct ct_config *old, const struct ct_config *c, bool warn);
 
 /* At start, in the mount builder while it is still in the host's mount namespace and user
  * namespace: the detached trees of c's binds, in the order they are attached (shorter guest

@@ -202,7 +202,7 @@ int ct_claim_identity(const struct gconf *g, struct ct_config *c, unsigned ctid,
 	int r;
 	if (c->name && (r = ct_name_check(g, ctid, c->name)) < 0)
 		return r;
-	if ((r = bmnt_check_new(g, NULL, c)) < 0) /* bind mounts: their host directories */
+	if ((r = bmnt_check_new(g, NULL, c, true)) < 0) /* bind mounts: their host directories */
 		return r;
 	quota_ct_assign(c); /* [container] quota_id: the project ID */
 	if ((r = ct_reserve_block(g, c, ctid, res)) < 0)

@@ -52,6 +52,13 @@ expect_match "mp1 = $RO:/mnt/y" "$(cat "$CONF_DIR/$C0.conf")" "config: mp1"
 check "same guest path replaces" cc set "$C0" --bindmount "$RW:/mnt/x:rw" --save
 run grep -c '^mp' "$CONF_DIR/$C0.conf"
 [ "$OUT" = 2 ] && ok "still two binds" || fail "two mp keys" "$(cat "$CONF_DIR/$C0.conf")"
+# slave (or shared) of a host directory whose mount is private propagates nothing: a warning
+if [ "$(findmnt -n -o PROPAGATION -T "$RW")" = private ]; then
+	check "a slave bind of a directory on a private mount" cc set "$C0" --bindmount "$RW:/mnt/w,propagation=slave" --save
+	expect_match 'private: nothing propagates' "$OUT" "slave of a private host mount: a warning"
+fi
+check "a slave bind of a shared mount" cc set "$C0" --bindmount "$PROP:/mnt/p,propagation=slave" --save
+grep -q 'nothing propagates' <<< "$OUT" && fail "no warning for a shared host mount" "$OUT" || ok "slave of a shared host mount: no warning"
 check "bindmount-del all" cc set "$C0" --bindmount-del all --save
 grep -q '^mp' "$CONF_DIR/$C0.conf" && fail "no mp key left" "$(cat "$CONF_DIR/$C0.conf")" || ok "bindmount-del all: no mp key left"
 check "destroy $C0" cc destroy "$C0"
