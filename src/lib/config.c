@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bindmount.h"
 #include "cgroup.h"
 #include "error.h"
 #include "log.h"
@@ -318,6 +319,7 @@ void ctconf_free(struct ct_config *c)
 			free(c->netif[i].ips[j]);
 	for (unsigned j = 0; j < c->venet.nips; j++)
 		free(c->venet.ips[j]);
+	bind_free(c);
 	free(c);
 }
 

@@ -79,6 +79,17 @@ struct ct_netif {
 	uint64_t rate_out; /* from the container: its upload */
 };
 
+/* A bind mount from the host (bindmount.h): [bindmount] mpN = HOST:GUEST[:ro][,propagation=X][,idmap] */
+enum { BIND_PRIVATE, BIND_SLAVE, BIND_SHARED };
+#define BIND_PATH_MAX 480
+struct ct_bind {
+	char host[BIND_PATH_MAX];  /* absolute, clean */
+	char guest[BIND_PATH_MAX]; /* absolute, clean, in the guest's tree */
+	bool ro;                   /* read-only (default read-write) */
+	bool idmap;                /* idmapped through the container's user namespace */
+	int prop;                  /* BIND_PRIVATE (default), BIND_SLAVE, BIND_SHARED */
+};
+
 struct ct_config {
 	unsigned ctid;
 	char *path;           /* config_dir/CTID.conf */
@@ -128,6 +139,9 @@ struct ct_config {
 	bool sysinfo_off;         /* [container] sysinfo = no: the kernel answers sysinfo(2) (sysnotif.h) */
 	char seccomp_allow[512];  /* names taken off the default deny-list, "keyctl,bpf" */
 	char seccomp_deny[1024];  /* extra denied calls, "ptrace:EACCES,personality:EPERM" */
+	/* [bindmount] mpN: bind mounts from the host (bindmount.h), malloc'd */
+	struct ct_bind *binds;
+	unsigned nbinds;
 };
 
 #include "conftext.h"

@@ -12,6 +12,7 @@
 #include <sys/syscall.h>
 #include <uuid/uuid.h>
 
+#include "bindmnt.h"
 #include "cgroup.h"
 #include "ctcleanup.h"
 #include "ctname.h"
@@ -200,6 +201,8 @@ int ct_claim_identity(const struct gconf *g, struct ct_config *c, unsigned ctid,
 {
 	int r;
 	if (c->name && (r = ct_name_check(g, ctid, c->name)) < 0)
+		return r;
+	if ((r = bmnt_check_new(g, NULL, c, true)) < 0) /* bind mounts: their host directories */
 		return r;
 	quota_ct_assign(c); /* [container] quota_id: the project ID */
 	if ((r = ct_reserve_block(g, c, ctid, res)) < 0)
@@ -450,6 +453,9 @@ int ct_start(const struct gconf *g, unsigned ctid, bool force)
 		return r;
 	if (c->nnetif && (r = ct_check_net_conflicts(g, c)) < 0)
 		return r;
+	for (unsigned i = 0; i < c->nbinds; i++) /* before anything is made: a clean refusal */
+		if ((r = bmnt_check(g, c, &c->binds[i], EX_CANTMOUNT)) < 0)
+			return r;
 	_cleanup_free_ char *root = private_path(g, ctid);
 	struct stat st;
 	if (stat(root, &st) < 0 || !S_ISDIR(st.st_mode))

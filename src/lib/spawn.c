@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <grp.h>
 
+#include "bindmnt.h"
 #include "caps.h"
 #include "error.h"
 #include "fsutil.h"
@@ -292,6 +293,17 @@ static __attribute__((noreturn)) void builder_main(const struct spawn_req *rq, i
 			child_fail(sock);
 		}
 	}
+	/* bind mounts from the host: cloned while we are still in the host's mount namespace (a
+	 * slave's master is the host's mount) */
+	int *binds = NULL;
+	if (c->nbinds) {
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)init);
+		_cleanup_close_ int ufd = c->userns ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+		if ((c->userns && ufd < 0 && cerr(EX_CANTMOUNT, errno, "open the container's user namespace") < 0) ||
+		    bmnt_open_all(rq->g, c, ufd, &binds) < 0)
+			child_fail(sock);
+	}
 	if (unshare(CLONE_NEWNS) < 0) {
 		cerr(EX_CANTMOUNT, errno, "create a mount namespace");
 		child_fail(sock);
@@ -318,6 +330,9 @@ static __attribute__((noreturn)) void builder_main(const struct spawn_req *rq, i
 			child_fail(sock);
 		}
 	}
+	/* in the namespace init gets: not locked there, so set can remove them live */
+	if (bmnt_attach_all(c, binds) < 0)
+		child_fail(sock);
 	/* our /proc is the container's now, and we are in its pid namespace */
 	int fds[2] = {open("/proc/thread-self/ns/mnt", O_RDONLY | O_CLOEXEC),
 		      open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)};

@@ -46,6 +46,10 @@ expect_output '^  migrate CTID DEST \[--remove-src\] \[--keep-src\] \[--keep-dst
 run cc --help
 ! grep -q 'migrate-check' <<< "$OUT" && ok "migrate-check is not in the command list" || fail "migrate-check is not in the command list" "$OUT"
 expect_output '^usage: cellctl migrate-check CTID \[CONF\|-\] \[-j\|--json\]$' cc migrate-check --help
+run cc set --help
+expect_match ' --bindmount --bindmount_del' "$OUT" "set --help lists --bindmount and --bindmount_del"
+run cc create --help
+expect_match ' --bindmount' "$OUT" "create --help lists --bindmount"
 is_down "$CT" && ok "--help does nothing" || fail "--help does nothing" "$(ct_status "$CT")"
 
 # ---- list -o with nine or more parameter columns ------------------------------------------

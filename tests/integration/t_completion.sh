@@ -83,6 +83,12 @@ expect_has --ownership cellctl set "$A" --
 expect_has --ownership cellctl create "$A" --
 expect_has --cpulimit cellctl create "$A" --
 expect_has --userns cellctl create "$A" --
+# bind mounts (issue 18): create and set take --bindmount; only set has --bindmount_del
+expect_has --bindmount cellctl create "$A" --bindm
+expect_has --bindmount cellctl set "$A" --bindm
+expect_has --bindmount_del cellctl set "$A" --bindm
+complete_words cellctl create "$A" --bindm | grep -qx -- --bindmount_del && fail "create does not offer --bindmount_del" ||
+	ok "create does not offer --bindmount_del (set only)"
 complete_words cellctl set "$A" -- | grep -qx -- --userns && fail "set does not offer --userns (create only)" ||
 	ok "set does not offer --userns (create only)"
 # CTIDs of this world, and templates of its cache
