@@ -22,6 +22,7 @@
 
 #include "bindmount.h"
 #include "error.h"
+#include "idmap.h"
 #include "log.h"
 #include "util.h"
 
@@ -158,8 +159,12 @@ int bmnt_check_new(const struct gconf *g, const struct ct_config *old, const str
 /* ---- the detached trees ---- */
 
 /* A detached recursive clone of b's host directory: nosuid, nodev, read-only when asked, its
- * propagation, idmapped through userns_fd when asked. */
-static int prepare(const struct ct_bind *b, int userns_fd, int code)
+ * propagation, idmapped when asked: on-disk ids 1 to size-1 become the container's same ids (host
+ * uid N shows as N inside), and 0 stays out of the map, so that host root's files show as nobody
+ * (no capability of the guest's root reaches them) and nothing written through the share is ever
+ * owned by host root (the guest's root cannot write there as root: no setuid-root file of a
+ * guest's making on the host). */
+static int prepare(const struct ct_bind *b, const struct ct_config *c, int code)
 {
 	_cleanup_free_ char *eh = str_escape(b->host);
 	_cleanup_close_ int fd = open_host(b);
@@ -179,9 +184,10 @@ static int prepare(const struct ct_bind *b, int userns_fd, int code)
 		return cerr(EX_CANTMOUNT, e, "bind mount: set the attributes of %s", eh);
 	}
 	if (b->idmap) {
-		struct mount_attr m = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)userns_fd};
-		if (userns_fd < 0 || mount_setattr(t, "", AT_EMPTY_PATH | AT_RECURSIVE, &m, sizeof(m)) < 0) {
-			int e = userns_fd < 0 ? EINVAL : errno;
+		_cleanup_close_ int ns = c->uid_size > 1 ? idmap_userns_fd(1, c->uid_base + 1, c->uid_size - 1) : -1;
+		struct mount_attr m = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)ns};
+		if (ns < 0 || mount_setattr(t, "", AT_EMPTY_PATH | AT_RECURSIVE, &m, sizeof(m)) < 0) {
+			int e = ns < 0 ? EINVAL : errno;
 			close(t);
 			return cerr(EX_CANTMOUNT, e, "bind mount: idmap %s%s", eh,
 				    e == EINVAL ? " (its filesystem cannot be idmapped on this kernel)" : "");
@@ -261,7 +267,7 @@ static int lock_tree(int tree, int userns_fd, const struct ct_bind *b)
 /* The tree to attach for b: prepared, and locked with a user namespace. */
 static int open_one(const struct ct_config *c, const struct ct_bind *b, int userns_fd, int code)
 {
-	int t = prepare(b, userns_fd, code);
+	int t = prepare(b, c, code);
 	if (t < 0 || !c->userns)
 		return t;
 	return lock_tree(t, userns_fd, b);

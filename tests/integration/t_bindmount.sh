@@ -152,16 +152,31 @@ for mode in no yes mapped; do
 	check "bind through the guest's symlink" cc set "$A" --bindmount "$RW:/mnt/esc/bound$n"
 	expect_output "^from-$A\$" cc exec "$A" -- cat /etc/bound$n/f$n
 	[ -e /etc/bound$n ] && fail "the host's /etc got bound$n" || ok "the host's /etc untouched"
-	# idmap: host uid 1000 shows as 1000 inside, root inside writes as host root
+	# idmap: host uid 1000 shows as 1000 inside and writes as 1000; host root's files show as
+	# nobody, out of the guest root's reach, and nothing written there is ever host root's
 	if [ $userns = yes ]; then
 		ID=$TMPD/ext/share-id$n # ext4: idmappable on every kernel
 		mkdir -p "$ID"
+		chown 1000:1000 "$ID"
 		echo mine > "$ID/owned"
 		chown 1000:1000 "$ID/owned"
+		echo host-root > "$ID/rootfile"
+		chmod 666 "$ID/rootfile"
 		if cc set "$A" --bindmount "$ID:/mnt/id,idmap" --save; then
 			expect_output '^1000$' cc exec "$A" -- stat -c %u /mnt/id/owned
-			check "root writes the idmapped share" cc exec "$A" -- sh -c 'echo w > /mnt/id/new'
-			[ "$(stat -c %u "$ID/new")" = 0 ] && ok "idmap: written as host root" || fail "idmap owner" "$(stat -c %u "$ID/new")"
+			expect_output '^65534$' cc exec "$A" -- stat -c %u /mnt/id/rootfile
+			run cc exec "$A" -- sh -c 'echo w > /mnt/id/new'
+			[ "$RC" != 0 ] && ok "idmap: root inside cannot create a file (exit $RC)" || fail "idmap: root inside created a file" "$OUT"
+			[ ! -e "$ID/new" ] && ok "idmap: root inside creates nothing (it would be host root's)" ||
+				fail "idmap: root inside created a file" "$(stat -c %u "$ID/new")"
+			run cc exec "$A" -- sh -c 'chmod 4755 /mnt/id/rootfile'
+			[ "$RC" != 0 ] && ok "idmap: root inside cannot chmod host root's file (exit $RC)" || fail "idmap: chmod of host root's file" "$OUT"
+			[ "$(stat -c %a "$ID/rootfile")" = 666 ] && ok "idmap: host root's file keeps its mode" ||
+				fail "idmap: host root's file changed" "$(stat -c %a "$ID/rootfile")"
+			check "a guest user of uid 1000" cc exec "$A" -- sh -c 'grep -q "^app:" /etc/passwd || echo "app:x:1000:1000::/:/bin/sh" >> /etc/passwd'
+			check "uid 1000 writes the idmapped share" cc exec "$A" -- su app -s /bin/sh -c 'echo u > /mnt/id/byuser'
+			[ "$(stat -c %u:%g "$ID/byuser" 2>/dev/null)" = 1000:1000 ] && ok "idmap: written as host uid 1000" ||
+				fail "idmap owner of a guest user's file" "$(stat -c %u:%g "$ID/byuser" 2>&1)"
 		else
 			warn "idmap refused here: $OUT"
 			cc set "$A" --bindmount-del /mnt/id --save > /dev/null 2>&1
