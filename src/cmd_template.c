@@ -68,6 +68,10 @@ static void list_json(const struct tpl_info *v, unsigned n)
 			json_str(&j, t->origin.created[0] ? t->origin.created : NULL);
 			json_key(&j, "layout");
 			json_str(&j, t->origin.layout[0] ? t->origin.layout : NULL);
+			json_key(&j, "layer");
+			json_bool(&j, t->origin.layer);
+			json_key(&j, "parent_tree");
+			json_str(&j, t->origin.parent_tree[0] ? t->origin.parent_tree : NULL);
 			json_end(&j);
 		} else {
 			json_null(&j);

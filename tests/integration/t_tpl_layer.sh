@@ -150,6 +150,12 @@ round() {
 	run cc template list
 	expect_match "^$L1 +base +[0-9.]+[BKMG] +$C1,$C2\$" "$OUT" "$u: list: the layer's parent and users"
 	expect_match "^$L2 +$L1 +" "$OUT" "$u: list: the second layer's parent"
+	run cc template list -j
+	expect_match "^True $ptree base$" "$(python3 -c '
+import json, sys
+d = {t["name"]: t for t in json.loads(sys.stdin.read())}
+o = d[sys.argv[1]]
+print(o["origin"]["layer"], o["origin"]["parent_tree"], o["parent"])' "$L1" <<< "$OUT" 2>&1)" "$u: list -j: layer, parent tree, parent"
 	expect_exit 92 cc template remove base
 	expect_exit 92 cc template remove "$L1"
 	expect_match "parent of $L2|$C1" "$OUT" "$u: remove of a layer's parent names why"
