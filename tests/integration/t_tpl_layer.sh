@@ -142,6 +142,25 @@ round() {
 	expect_match 'lowerdir=lower:lower\.1:lower\.2' "$(cc exec "$C3" -- cat /proc/self/mountinfo 2>&1 | grep ' / / ')" \
 		"$u: the root is an overlay of three trees"
 	check "stop $C3" cc stop "$C3"
+	# clone and flatten of a container on a stack; a full template of its merged root
+	local C5
+	C5=$(ctid $((n + 6)))
+	use_ct "$C5"
+	check "$u: clone $C3 (overlay, a stack of three)" cc clone "$C3" "$C5"
+	expect_match "^$t2\$" "$(conf_get "$C5" template_tree)" "$u: the clone lies on the same stack"
+	start_ct "$C5"
+	expect_output '^second gone$' cc exec "$C5" -- sh -c 'echo $(cat /second) $(test -e /added || echo gone)'
+	check "stop $C5" cc stop "$C5"
+	check "$u: flatten $C5" cc flatten "$C5"
+	[ -f "$PRIV_DIR/$C5/second" ] && [ ! -e "$PRIV_DIR/$C5/added" ] && [ "$(ls "$PRIV_DIR/$C5/opt/old")" = only ] &&
+		ok "$u: flatten: the merged stack" || fail "$u: flatten: the merged stack" "$(ls "$PRIV_DIR/$C5")"
+	check "destroy $C5" cc destroy "$C5"
+	check "$u: a full template of $C3's merged root" cc template commit "$C3" "full-$u"
+	l=$(tar_kinds "$TPL_DIR/cache/full-$u.tar.zst")
+	expect_match '^bin/busybox f ' "$l" "$u: the full template holds the base's files"
+	grep -qE '^(added|etc/shells) ' <<< "$l" && fail "$u: the full template has no deleted file" ||
+		ok "$u: the full template has no deleted file (nor a whiteout)"
+	check "$u: remove full-$u" cc template remove "full-$u"
 	create_ct "$C4" --ostemplate "$L2" --layout copy --userns "$u"
 	[ -f "$PRIV_DIR/$C4/second" ] && [ ! -e "$PRIV_DIR/$C4/added" ] && [ ! -e "$PRIV_DIR/$C4/etc/shells" ] &&
 		ok "$u: copy of the second layer: the merged tree of three" || fail "$u: copy of the second layer" "$(ls "$PRIV_DIR/$C4")"
