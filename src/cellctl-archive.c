@@ -108,12 +108,17 @@ int main(int argc, char **argv)
 	int r;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	if ((argc == 6 || (argc == 7 && !strcmp(argv[6], "layer"))) && strcmp(argv[1], "extract") == 0) {
+	if ((argc == 6 || (argc == 7 && (!strcmp(argv[6], "layer") || !strcmp(argv[6], "lower")))) &&
+	    strcmp(argv[1], "extract") == 0) {
 		unsigned shift, size;
 		if (parse_uint(argv[4], 0, UINT32_MAX, &shift) < 0 || parse_uint(argv[5], 0, UINT32_MAX, &size) < 0)
 			r = cerr(EX_BADSYNTAX, 0, "cellctl-archive: bad id numbers");
 		else if ((r = confine_extractor()) == 0) {
-			struct tpl_extract_opts o = {.uid_shift = shift, .uid_size = size, .cancel = &cancelled, .layer = argc == 7};
+			struct tpl_extract_opts o = {.uid_shift = shift,
+						     .uid_size = size,
+						     .cancel = &cancelled,
+						     .lower = argc == 7,
+						     .layer = argc == 7 && !strcmp(argv[6], "layer")};
 			r = tpl_archive_extract(argv[2], argv[3], &o);
 		}
 	} else if ((argc == 5 || argc == 8 || (argc == 9 && !strcmp(argv[8], "layer"))) && strcmp(argv[1], "pack") == 0) {

@@ -41,9 +41,10 @@ static int remote_extract(const char *archive, const char *destdir, const struct
 	char shift[16], size[16];
 	snprintf(shift, sizeof(shift), "%u", o ? o->uid_shift : 0);
 	snprintf(size, sizeof(size), "%u", o ? o->uid_size : 0);
-	/* a layer template: a seventh argument "layer" (whiteouts and opaque marks kept) */
+	/* into a template tree: a seventh argument "lower", or "layer" for a layer template's */
+	const char *tree = o && o->lower ? (o->layer ? "layer" : "lower") : NULL;
 	char *argv[] = {UNCONST("cellctl-archive"), UNCONST("extract"), UNCONST(archive), UNCONST(destdir), shift, size,
-			o && o->layer ? UNCONST("layer") : NULL, NULL};
+			UNCONST(tree), NULL};
 	return run_helper(argv, -1, o ? o->cancel : NULL, "extracting");
 }
 

@@ -396,7 +396,7 @@ static int entry_prepare(struct xctx *x, struct archive_entry *e, const char *pa
 			return unsafe(x, path, " (the top of the template must be a directory)");
 		return 0;
 	}
-	if (dev && !tpl_path_in_dev(rel) && !(x->o && x->o->layer && tpl_archive_whiteout(e))) {
+	if (dev && !tpl_path_in_dev(rel) && !(x->o && x->o->lower && x->o->layer && tpl_archive_whiteout(e))) {
 		char b[ESC_LEN];
 		return cerr(EX_BADTEMPLATE, 0, "template %s: device node '%s' outside /dev (refused)", x->tname,
 			    esc(path, b));
@@ -550,7 +550,8 @@ static int extract_all(struct archive *rd, struct archive *w, struct xctx *x)
 		/* mapped ownership extracts with no shift, its ids still checked against the block */
 		if (o && (o->uid_shift || o->uid_size) && (r = shift_entry(e, &mv, x->tname, esc(path, b))) < 0)
 			return r;
-		tpl_archive_ovl_extract(e, o && o->layer, x->tname, esc(path, b));
+		if (o && o->lower)
+			tpl_archive_ovl_extract(e, o->layer, x->tname, esc(path, b));
 		bool done;
 		if ((r = entry_prepare(x, e, path, link, &done)) < 0)
 			return r;

@@ -104,6 +104,8 @@ static int overlay_open(const struct mnt_opts *mo, int *rootfd)
 	return r;
 }
 
+_Static_assert(TPL_LAYERS_MAX == MNT_LOWERS_MAX, "a template stack is one overlay mount");
+
 static void paths_free(char **v, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++)

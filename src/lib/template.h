@@ -34,9 +34,10 @@ struct tpl_extract_opts {
 	uint32_t uid_size;  /* ids must be < uid_size (0 = no check); with a size and no shift (a mapped
 			       private area) the ids stay and file capabilities become v3 with rootid 0 */
 	volatile int *cancel; /* checked per entry: non-zero aborts with -EINTR */
-	bool layer;           /* a layer template (template commit --layer): overlayfs's whiteouts (character
-			       * devices 0:0) anywhere and trusted.overlay.opaque "y" are extracted; other
-			       * templates lose every trusted.overlay.* xattr (a lower layer must not carry them) */
+	bool lower;           /* destdir is a template tree (an overlayfs lower layer): every trusted.overlay.*
+			       * xattr is dropped (a private copy and a backup keep them: the guest's own) */
+	bool layer;           /* with lower, a layer template (template commit --layer): overlayfs's whiteouts
+			       * (character devices 0:0) anywhere and trusted.overlay.opaque "y" are kept */
 };
 /* Extract archive file into directory destdir (which must exist and be empty). Secure flags,
  * numeric owners, modes, hard links, symlinks, device nodes (in dev/ only, created with mode 0

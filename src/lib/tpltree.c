@@ -249,7 +249,7 @@ int tpl_tree_ensure_layer(const struct gconf *g, const char *tname, const char *
 	if (mkdirat(dfd, tmp, 0755) < 0)
 		return cerr(EX_SYSTEM, errno, "create %s/trees/%s", g->template_dir, tmp);
 	_cleanup_free_ char *tpath = tpl_tree_path(g, tmp);
-	struct tpl_extract_opts xo = {.uid_shift = 0, .uid_size = 0, .cancel = cancel, .layer = parent != NULL};
+	struct tpl_extract_opts xo = {.uid_shift = 0, .uid_size = 0, .cancel = cancel, .lower = true, .layer = parent != NULL};
 	uint64_t t0 = now_ms();
 	int r = tpl_extract(archive, tpath, &xo);
 	if (r == -EINTR)

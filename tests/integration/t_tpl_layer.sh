@@ -266,7 +266,11 @@ run cc create "$E" --ostemplate evil-opq2 --layout overlay
 [ "$RC" = 0 ] && ok "a plain template with overlay xattrs is created" || fail "create from evil-opq2" "$OUT"
 t=$(conf_get "$E" template_tree)
 [ "$(xattr_get "$TPL_DIR/trees/$t/evil" trusted.overlay.opaque)" != none ] &&
-	fail "a plain template loses trusted.overlay.opaque" || ok "a plain template loses trusted.overlay.opaque"
+	fail "a plain template's tree loses trusted.overlay.opaque" || ok "a plain template's tree loses trusted.overlay.opaque"
+check "destroy $E" cc destroy "$E"
+create_ct "$E" --ostemplate evil-opq2 --layout copy --userns no
+expect_match '^y$' "$(xattr_get "$PRIV_DIR/$E/evil" trusted.overlay.opaque)" \
+	"a private copy keeps the guest's trusted.overlay.* (not a lower layer)"
 check "destroy $E" cc destroy "$E"
 check "destroy $P" cc destroy "$P"
 umount "$TMPD/ext"
