@@ -20,10 +20,7 @@ bool tpl_archive_whiteout(struct archive_entry *e)
 
 /* An xattr cellctl's overlayfs mounts read from a layer: trusted.overlay.* (they are not userxattr
  * mounts: user.overlay.* is the guest's own, for its own overlays, and stays) */
-static bool ovl_xattr(const char *name)
-{
-	return !strncmp(name, "trusted.overlay.", 16);
-}
+static bool ovl_xattr(const char *name) { return !strncmp(name, "trusted.overlay.", 16); }
 
 struct kept {
 	char *name;
@@ -32,8 +29,8 @@ struct kept {
 };
 
 /* Rebuild e's xattrs without those keep() refuses; the number dropped. */
-static unsigned filter_xattrs(struct archive_entry *e, bool (*keep)(struct archive_entry *, const char *, const void *,
-								      size_t))
+static unsigned filter_xattrs(struct archive_entry *e,
+			      bool (*keep)(struct archive_entry *, const char *, const void *, size_t))
 {
 	if (archive_entry_xattr_reset(e) <= 0)
 		return 0;
@@ -70,8 +67,7 @@ static unsigned filter_xattrs(struct archive_entry *e, bool (*keep)(struct archi
 
 static bool opaque_mark(struct archive_entry *e, const char *name, const void *value, size_t size)
 {
-	return !strcmp(name, OVL_OPAQUE) && archive_entry_filetype(e) == AE_IFDIR && size == 1 &&
-	       *(const char *)value == 'y';
+	return !strcmp(name, OVL_OPAQUE) && archive_entry_filetype(e) == AE_IFDIR && size == 1 && *(const char *)value == 'y';
 }
 
 static bool keep_layer(struct archive_entry *e, const char *name, const void *value, size_t size)
@@ -104,7 +100,8 @@ int tpl_archive_ovl_pack(struct archive_entry *e, const char *top, const char *p
 		while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK)
 			if (!strcmp(name, "trusted.overlay.redirect") || !strcmp(name, "trusted.overlay.metacopy"))
 				return cerr(EX_LAYOUT, 0,
-					    "pack the upper layer %s: '%s' carries %s (overlayfs redirect_dir or metacopy "
+					    "pack the upper layer %s: '%s' carries %s (overlayfs redirect_dir or "
+					    "metacopy "
 					    "is on): it cannot be a layer; commit without --layer",
 					    top, path, name);
 	}
