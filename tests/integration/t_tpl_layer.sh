@@ -73,7 +73,11 @@ round() {
 	check "write, delete and replace a directory inside $S" cc exec "$S" -- sh -c "$WRITE"
 	check "stop $S" cc stop "$S"
 	ptree=$(conf_get "$S" template_tree)
+	local ta tb
+	ta=$(date +%s%N)
 	expect_output "^Template $L1 committed from container $S \\(a layer\\)\$" cc template commit "$S" "$L1" --layer
+	tb=$(date +%s%N)
+	log "$u: commit --layer: $(((tb - ta) / 1000000)) ms"
 	l=$(tar_kinds "$TPL_DIR/cache/$L1.tar.zst")
 	expect_match '^\. d 0:0$' "$l" "$u: the layer's top is root's (container-relative)"
 	expect_match '^added f 0:0$' "$l" "$u: the added file is in the layer"
@@ -94,7 +98,10 @@ round() {
 	expect_match "^parent_tree = $ptree\$" "$o" "$u: the origin names the parent's tree version ($ptree)"
 
 	# overlay: a stack of the layer over base
+	ta=$(date +%s%N)
 	create_ct "$C1" --ostemplate "$L1" --layout overlay --userns "$u"
+	tb=$(date +%s%N)
+	log "$u: the first create from the layer (overlay, its tree extracted): $(((tb - ta) / 1000000)) ms"
 	t1=$(conf_get "$C1" template_tree)
 	expect_match "^$L1\\.[0-9a-f]{16}\$" "$t1" "$u: overlay: the layer's own tree ($t1)"
 	expect_match "^$ptree\$" "$(cat "$TPL_DIR/trees/$t1.parent" 2>&1)" "$u: the layer's tree records its parent tree"
@@ -112,7 +119,10 @@ round() {
 	check "stop $C1" cc stop "$C1"
 
 	# copy: the merged tree, no whiteouts or opaque marks
+	ta=$(date +%s%N)
 	create_ct "$C2" --ostemplate "$L1" --layout copy --userns "$u"
+	tb=$(date +%s%N)
+	log "$u: create from the layer (copy: the merged stack copied): $(((tb - ta) / 1000000)) ms"
 	local root=0
 	[ "$u" = yes ] && root=$(disk_root "$C2")
 	[ -f "$PRIV_DIR/$C2/added" ] && [ ! -e "$PRIV_DIR/$C2/etc/shells" ] && [ "$(ls "$PRIV_DIR/$C2/opt/old")" = only ] &&
@@ -133,7 +143,10 @@ round() {
 	# a second layer over the first
 	check "$u: commit a second layer" cc template commit "$C1" "$L2" --layer
 	expect_match "^parent_tree = $t1\$" "$(cat "$TPL_DIR/cache/$L2.origin")" "$u: the second layer lies on the first's tree"
+	ta=$(date +%s%N)
 	create_ct "$C3" --ostemplate "$L2" --layout overlay --userns "$u"
+	tb=$(date +%s%N)
+	log "$u: the first create from the second layer (overlay): $(((tb - ta) / 1000000)) ms"
 	t2=$(conf_get "$C3" template_tree)
 	start_ct "$C3"
 	expect_output '^second$' cc exec "$C3" -- cat /second
