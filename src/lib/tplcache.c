@@ -414,10 +414,11 @@ int tpl_prune(const struct gconf *g, char ***removed, unsigned *n)
 
 /* ---- who uses what ---- */
 
-
 struct ctuse {
 	unsigned ctid;
 	char *ostemplate, *tree_tpl, *tree;
+	char **below; /* the templates of the trees below tree (a layer's stack), nbelow of them */
+	unsigned nbelow;
 };
 struct uses {
 	struct ctuse *v;
@@ -437,7 +438,7 @@ static int note_use(unsigned ctid, struct ct_config **c, void *arg)
 	}
 	u->v = xrealloc(u->v, (u->n + 1) * sizeof(*u->v));
 	struct ctuse *e = &u->v[u->n++];
-	e->ctid = ctid;
+	*e = (struct ctuse){.ctid = ctid};
 	e->ostemplate = (*c)->ostemplate ? xstrdup((*c)->ostemplate) : NULL;
 	bool tree = ctconf_overlay(*c) && (*c)->template_tree && *(*c)->template_tree;
 	e->tree = tree ? xstrdup((*c)->template_tree) : NULL;
@@ -451,8 +452,42 @@ static void uses_free(struct uses *u)
 		free(u->v[i].ostemplate);
 		free(u->v[i].tree_tpl);
 		free(u->v[i].tree);
+		names_free(u->v[i].below, u->v[i].nbelow);
 	}
 	free(u->v);
+}
+
+/* Each container's trees below its own (a stack it cannot be read is left out: its top tree
+ * alone is known) */
+static void note_stacks(const struct gconf *g, struct uses *u)
+{
+	struct cerr_saved sv;
+	cerr_save(&sv);
+	for (unsigned k = 0; k < u->n; k++) {
+		struct ctuse *e = &u->v[k];
+		char **chain = NULL;
+		unsigned nc = 0;
+		if (!e->tree || tpl_tree_chain(g, e->tree, &chain, &nc) < 0)
+			continue;
+		for (unsigned i = 1; i < nc; i++) {
+			char *t = tree_template(chain[i]);
+			if (!t)
+				continue;
+			e->below = xrealloc(e->below, (e->nbelow + 1) * sizeof(*e->below));
+			e->below[e->nbelow++] = t;
+		}
+		names_free(chain, nc);
+	}
+	cerr_restore(&sv);
+}
+
+/* Does container e's root lie on a tree of template name (its own, or one below a layer's)? */
+static bool uses_tree_of(const struct ctuse *e, const char *name)
+{
+	bool r = e->tree_tpl && !strcmp(e->tree_tpl, name);
+	for (unsigned i = 0; !r && i < e->nbelow; i++)
+		r = !strcmp(e->below[i], name);
+	return r;
 }
 
 void tpl_info_free(struct tpl_info *v, unsigned n)
@@ -484,6 +519,7 @@ int tpl_info_list(const struct gconf *g, struct tpl_info **out, unsigned *n)
 		free(names);
 		return r;
 	}
+	note_stacks(g, &u);
 	struct tpl_info *v = xcalloc(cnt ? cnt : 1, sizeof(*v));
 	for (unsigned i = 0; i < cnt; i++) {
 		struct tpl_info *t = &v[i];
@@ -495,7 +531,7 @@ int tpl_info_list(const struct gconf *g, struct tpl_info **out, unsigned *n)
 		t->has_origin = tpl_origin_read(g, t->name, &t->origin) == 0;
 		for (unsigned k = 0; k < u.n; k++) {
 			const struct ctuse *e = &u.v[k];
-			if ((e->ostemplate && !strcmp(e->ostemplate, t->name)) || (e->tree_tpl && !strcmp(e->tree_tpl, t->name))) {
+			if ((e->ostemplate && !strcmp(e->ostemplate, t->name)) || uses_tree_of(e, t->name)) {
 				t->users = xrealloc(t->users, (t->nusers + 1) * sizeof(*t->users));
 				t->users[t->nusers++] = e->ctid; /* (ctconf_foreach goes in CTID order) */
 			}
@@ -541,24 +577,10 @@ int tpl_remove(const struct gconf *g, const char *name, char ***trees, unsigned 
 	if ((r = ctconf_foreach(g, CTCONF_EACH_BROKEN, note_use, &u)) < 0)
 		return r;
 	struct strbuf users = {0}, kids = {0};
-	for (unsigned k = 0; k < u.n; k++) {
-		bool uses = u.v[k].tree_tpl && !strcmp(u.v[k].tree_tpl, name);
-		/* a layer's tree: the trees below it are the container's too */
-		char **chain = NULL;
-		unsigned nc = 0;
-		struct cerr_saved sv;
-		cerr_save(&sv);
-		if (!uses && u.v[k].tree && tpl_tree_chain(g, u.v[k].tree, &chain, &nc) == 0) {
-			for (unsigned i = 1; i < nc; i++) {
-				_cleanup_free_ char *t = tree_template(chain[i]);
-				uses = uses || (t && !strcmp(t, name));
-			}
-		}
-		cerr_restore(&sv);
-		names_free(chain, nc);
-		if (uses)
+	note_stacks(g, &u); /* a layer's tree: the trees below it are the container's too */
+	for (unsigned k = 0; k < u.n; k++)
+		if (uses_tree_of(&u.v[k], name))
 			sb_printf(&users, "%s%u", users.len ? ", " : "", u.v[k].ctid);
-	}
 	char **names = NULL;
 	unsigned cnt = 0;
 	if (tpl_list(g, &names, &cnt) == 0) {

@@ -72,7 +72,8 @@ struct tpl_info {
 	uint64_t size;    /* its size in bytes */
 	bool has_origin;  /* made by template commit: origin holds where from */
 	struct tpl_origin origin;
-	unsigned *users;  /* the containers whose ostemplate or template_tree names it, sorted */
+	unsigned *users;  /* the containers whose ostemplate or template_tree names it, or whose template
+			   * tree lies on one of its trees (a layer's stack), sorted */
 	unsigned nusers;
 	char **children;  /* the templates whose origin names it as parent, sorted */
 	unsigned nchildren;

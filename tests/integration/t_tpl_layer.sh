@@ -180,7 +180,8 @@ round() {
 
 	# list, remove and prune
 	run cc template list
-	expect_match "^$L1 +base +[0-9.]+[BKMG] +$C1,$C2\$" "$OUT" "$u: list: the layer's parent and users"
+	expect_match "^$L1 +base +[0-9.]+[BKMG] +$C1,$C2,$C3\$" "$OUT" "$u: list: the layer's parent and users (the second layer's $C3 too)"
+	expect_match "^base +- +[0-9.]+[BKMG] +$S,$C1,$C3\$" "$OUT" "$u: list: base is used by the containers on its stacks"
 	expect_match "^$L2 +$L1 +" "$OUT" "$u: list: the second layer's parent"
 	run cc template list -j
 	expect_match "^True $ptree base$" "$(python3 -c '
