@@ -473,6 +473,14 @@ int ct_start(const struct gconf *g, unsigned ctid, bool force)
 		if (stat(tree, &st) < 0 || !S_ISDIR(st.st_mode))
 			return cerr(EX_NOPRIVATE, errno ? errno : ENOTDIR, "the template tree %s of container %u", tree,
 				    ctid);
+		/* a layer's tree: the trees below it too (tpl_tree_chain names a missing one) */
+		char **stack = NULL;
+		unsigned n = 0;
+		if ((r = tpl_tree_chain(g, c->template_tree, &stack, &n)) < 0)
+			return cerr_wrap(r, 0, "container %u", ctid);
+		for (unsigned i = 0; i < n; i++)
+			free(stack[i]);
+		free(stack);
 	}
 	if ((r = quota_ct_ensure(g, c)) < 0)
 		return r;

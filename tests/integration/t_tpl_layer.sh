@@ -117,6 +117,10 @@ round() {
 	expect_output '^0 0$' cc exec "$C1" -- stat -c '%u %g' /bin/busybox
 	check "$u: write a second layer inside $C1" cc exec "$C1" -- sh -c 'echo second > /second && rm /added'
 	check "stop $C1" cc stop "$C1"
+	mv "$TPL_DIR/trees/$ptree" "$TPL_DIR/moved-tree"
+	expect_exit 91 cc start "$C1"
+	expect_match "$ptree.*the layer $t1 lies on it" "$OUT" "$u: start with a tree of the stack missing: refused, named"
+	mv "$TPL_DIR/moved-tree" "$TPL_DIR/trees/$ptree"
 
 	# copy: the merged tree, no whiteouts or opaque marks
 	ta=$(date +%s%N)
