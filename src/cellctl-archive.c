@@ -108,23 +108,29 @@ int main(int argc, char **argv)
 	int r;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	if (argc == 6 && strcmp(argv[1], "extract") == 0) {
+	if ((argc == 6 || (argc == 7 && (!strcmp(argv[6], "layer") || !strcmp(argv[6], "lower")))) &&
+	    strcmp(argv[1], "extract") == 0) {
 		unsigned shift, size;
 		if (parse_uint(argv[4], 0, UINT32_MAX, &shift) < 0 || parse_uint(argv[5], 0, UINT32_MAX, &size) < 0)
 			r = cerr(EX_BADSYNTAX, 0, "cellctl-archive: bad id numbers");
 		else if ((r = confine_extractor()) == 0) {
-			struct tpl_extract_opts o = {.uid_shift = shift, .uid_size = size, .cancel = &cancelled};
+			struct tpl_extract_opts o = {.uid_shift = shift,
+						     .uid_size = size,
+						     .cancel = &cancelled,
+						     .lower = argc == 7,
+						     .layer = argc == 7 && !strcmp(argv[6], "layer")};
 			r = tpl_archive_extract(argv[2], argv[3], &o);
 		}
-	} else if ((argc == 5 || argc == 8) && strcmp(argv[1], "pack") == 0) {
+	} else if ((argc == 5 || argc == 8 || (argc == 9 && !strcmp(argv[8], "layer"))) && strcmp(argv[1], "pack") == 0) {
 		struct tpl_pack_opts o = {.progress = strcmp(argv[4], "1") == 0};
 		unsigned base = 0, size = 0;
-		if (argc == 8 && (parse_uint(argv[5], 0, UINT32_MAX, &base) < 0 || parse_uint(argv[6], 0, UINT32_MAX, &size) < 0))
+		if (argc >= 8 && (parse_uint(argv[5], 0, UINT32_MAX, &base) < 0 || parse_uint(argv[6], 0, UINT32_MAX, &size) < 0))
 			r = cerr(EX_BADSYNTAX, 0, "cellctl-archive: bad id numbers");
 		else {
 			o.id_base = base;
 			o.id_size = size;
-			o.low_kept = argc == 8 && strcmp(argv[7], "1") == 0;
+			o.low_kept = argc >= 8 && strcmp(argv[7], "1") == 0;
+			o.layer = argc == 9;
 			o.srcfd = strcmp(argv[2], "-") == 0 ? HELPER_PASS_FD : 0;
 			r = tpl_archive_pack(argv[2], argv[3], &o);
 		}

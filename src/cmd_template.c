@@ -13,6 +13,8 @@
 
 static const struct cli_opt template_opts[] = {
 	{'f', "force", 0, NULL, "commit: replace a template of that name", false},
+	{'L', "layer", 0, NULL, "commit: only the container's upper layer, as a layer over its template (layout overlay)",
+	 false},
 	{'H', "no-header", 'H', NULL, "list: no header line", false},
 	{'j', "json", 'j', NULL, "list: a JSON array of objects", false},
 	{'1', NULL, '1', NULL, "list: the names only", false},
@@ -20,14 +22,14 @@ static const struct cli_opt template_opts[] = {
 };
 const struct cli_cmd cli_template = {
 	"template", cmd_template,
-	"list | build NAME | prune | commit CTID NAME | remove NAME",
+	"list | build NAME | prune | commit CTID NAME [--layer] | remove NAME",
 	template_opts, 0,
 	"List the template cache, build a template from its recipe, make one from a stopped container, remove one "
 	"nobody uses, or remove the template trees no container uses."};
 
 #define USAGE                                                                                                         \
 	"usage: cellctl template list [-H] [-j] [-1] | cellctl template build NAME | cellctl template prune | "        \
-	"cellctl template commit CTID NAME [--force] | cellctl template remove NAME"
+	"cellctl template commit CTID NAME [--force] [--layer] | cellctl template remove NAME"
 
 /* A size for people: 812K, 1.3M, 2.0G. */
 static void human(uint64_t v, char *buf, size_t len)
@@ -66,6 +68,10 @@ static void list_json(const struct tpl_info *v, unsigned n)
 			json_str(&j, t->origin.created[0] ? t->origin.created : NULL);
 			json_key(&j, "layout");
 			json_str(&j, t->origin.layout[0] ? t->origin.layout : NULL);
+			json_key(&j, "layer");
+			json_bool(&j, t->origin.layer);
+			json_key(&j, "parent_tree");
+			json_str(&j, t->origin.parent_tree[0] ? t->origin.parent_tree : NULL);
 			json_end(&j);
 		} else {
 			json_null(&j);
@@ -134,7 +140,7 @@ static void print_trees(char **names, unsigned n)
 
 int cmd_template(struct gconf *g, int argc, char **argv)
 {
-	bool force = false, header = true, json = false, names_only = false;
+	bool force = false, header = true, json = false, names_only = false, layer = false;
 	const char *args[4];
 	unsigned nargs = 0;
 	struct cli_parse p;
@@ -145,6 +151,9 @@ int cmd_template(struct gconf *g, int argc, char **argv)
 		switch (r) {
 		case 'f':
 			force = true;
+			break;
+		case 'L':
+			layer = true;
 			break;
 		case 'H':
 			header = false;
@@ -166,7 +175,7 @@ int cmd_template(struct gconf *g, int argc, char **argv)
 	}
 	const char *sub = nargs ? args[0] : "";
 	bool listing = !strcmp(sub, "list");
-	if ((!listing && (!header || json || names_only)) || (strcmp(sub, "commit") != 0 && force))
+	if ((!listing && (!header || json || names_only)) || (strcmp(sub, "commit") != 0 && (force || layer)))
 		return cerr(EX_BADSYNTAX, 0, "%s: option not taken by 'template %s'", USAGE, sub);
 	if (listing && nargs == 1)
 		return template_list(g, header, json, names_only);
@@ -179,7 +188,7 @@ int cmd_template(struct gconf *g, int argc, char **argv)
 	if (!strcmp(sub, "prune") && nargs == 1) {
 		char **names = NULL;
 		unsigned n = 0;
-		r = tpl_tree_prune(g, &names, &n);
+		r = tpl_prune(g, &names, &n);
 		print_trees(names, n);
 		return r;
 	}
@@ -187,10 +196,10 @@ int cmd_template(struct gconf *g, int argc, char **argv)
 		unsigned ctid;
 		if ((r = cli_ctid(g, args[1], &ctid)) < 0)
 			return r;
-		struct tpl_commit_opts o = {.force = force, .progress = true};
+		struct tpl_commit_opts o = {.force = force, .progress = true, .layer = layer};
 		if ((r = tpl_commit(g, ctid, args[2], &o)) < 0)
 			return r;
-		printf("Template %s committed from container %u\n", args[2], ctid);
+		printf("Template %s committed from container %u%s\n", args[2], ctid, layer ? " (a layer)" : "");
 		return 0;
 	}
 	if ((!strcmp(sub, "remove") || !strcmp(sub, "rm")) && nargs == 2) {

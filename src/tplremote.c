@@ -41,7 +41,10 @@ static int remote_extract(const char *archive, const char *destdir, const struct
 	char shift[16], size[16];
 	snprintf(shift, sizeof(shift), "%u", o ? o->uid_shift : 0);
 	snprintf(size, sizeof(size), "%u", o ? o->uid_size : 0);
-	char *argv[] = {UNCONST("cellctl-archive"), UNCONST("extract"), UNCONST(archive), UNCONST(destdir), shift, size, NULL};
+	/* into a template tree: a seventh argument "lower", or "layer" for a layer template's */
+	const char *tree = o && o->lower ? (o->layer ? "layer" : "lower") : NULL;
+	char *argv[] = {UNCONST("cellctl-archive"), UNCONST("extract"), UNCONST(archive), UNCONST(destdir), shift, size,
+			UNCONST(tree), NULL};
 	return run_helper(argv, -1, o ? o->cancel : NULL, "extracting");
 }
 
@@ -53,7 +56,8 @@ static int remote_pack(const char *srcdir, const char *archive, const struct tpl
 	/* a directory open at srcfd is handed over: the helper finds it at HELPER_PASS_FD ("-") */
 	bool fd = o && o->srcfd > 0;
 	char *argv[] = {UNCONST("cellctl-archive"), UNCONST("pack"), UNCONST(fd ? "-" : srcdir), UNCONST(archive),
-			UNCONST(o && o->progress ? "1" : "0"), base, size, UNCONST(o && o->low_kept ? "1" : "0"), NULL};
+			UNCONST(o && o->progress ? "1" : "0"), base, size, UNCONST(o && o->low_kept ? "1" : "0"),
+			o && o->layer ? UNCONST("layer") : NULL, NULL};
 	return run_helper(argv, fd ? o->srcfd : -1, NULL, "packing");
 }
 

@@ -33,7 +33,6 @@ static char *tpl_display_name(const char *archive)
 
 /* ---- extraction ---- */
 
-
 /* How ids move. Extraction (tpl_extract_opts): ids of the template go into the container's block
  * (+shift; below size when size is set). Packing a container (tpl_pack_opts, unshift): ids in
  * [shift, shift+size) come back to id - shift, ids below size stay when low_kept (the overlay's
@@ -397,7 +396,7 @@ static int entry_prepare(struct xctx *x, struct archive_entry *e, const char *pa
 			return unsafe(x, path, " (the top of the template must be a directory)");
 		return 0;
 	}
-	if (dev && !tpl_path_in_dev(rel)) {
+	if (dev && !tpl_path_in_dev(rel) && !(x->o && x->o->lower && x->o->layer && tpl_archive_whiteout(e))) {
 		char b[ESC_LEN];
 		return cerr(EX_BADTEMPLATE, 0, "template %s: device node '%s' outside /dev (refused)", x->tname,
 			    esc(path, b));
@@ -551,6 +550,8 @@ static int extract_all(struct archive *rd, struct archive *w, struct xctx *x)
 		/* mapped ownership extracts with no shift, its ids still checked against the block */
 		if (o && (o->uid_shift || o->uid_size) && (r = shift_entry(e, &mv, x->tname, esc(path, b))) < 0)
 			return r;
+		if (o && o->lower)
+			tpl_archive_ovl_extract(e, o->layer, x->tname, esc(path, b));
 		bool done;
 		if ((r = entry_prepare(x, e, path, link, &done)) < 0)
 			return r;
@@ -678,21 +679,6 @@ int tpl_archive_extract(const char *archive, const char *destdir, const struct t
 
 /* ---- packing ---- */
 
-static int add_filter(struct archive *w, const char *archive)
-{
-	if (str_endswith(archive, ".tar.zst"))
-		return archive_write_add_filter_zstd(w);
-	if (str_endswith(archive, ".tar.xz"))
-		return archive_write_add_filter_xz(w);
-	if (str_endswith(archive, ".tar.gz"))
-		return archive_write_add_filter_gzip(w);
-	if (str_endswith(archive, ".tar.bz2"))
-		return archive_write_add_filter_bzip2(w);
-	if (str_endswith(archive, ".tar"))
-		return archive_write_add_filter_none(w);
-	return ARCHIVE_FATAL - 1;
-}
-
 /* An updating "packing NAME: N files, M MiB" line on a terminal (stderr), nothing otherwise. */
 struct pack_progress {
 	bool on;
@@ -701,6 +687,7 @@ struct pack_progress {
 	uint64_t bytes, start_ms, last_ms;
 	const char *prefix;  /* entry names: prefix for the top, prefix/x/y below ("." when NULL) */
 	struct sha256 *hash; /* non-NULL: the payload hashed (tpl_archive_hash_entry, data) */
+	bool layer;          /* an upper layer (tpl_pack_opts.layer) */
 };
 
 static void pack_progress_show(struct pack_progress *p, bool force)
@@ -821,7 +808,9 @@ static int pack_tree(struct archive *d, struct archive *w, const char *top, stru
 		archive_entry_set_uname(e, NULL);
 		archive_entry_set_gname(e, NULL);
 		char eb[ESC_LEN]; /* (names in a container's tree are the guest's) */
-		if (mv && (ret = shift_entry(e, mv, top, esc(name, eb))) < 0) {
+		/* (a whiteout of an upper layer is host root's: tpl_archive_ovl_pack makes it 0:0) */
+		if ((mv && !(p->layer && tpl_archive_whiteout(e)) && (ret = shift_entry(e, mv, top, esc(name, eb))) < 0) ||
+		    (p->layer && (ret = tpl_archive_ovl_pack(e, top, esc(name, eb))) < 0)) {
 			archive_entry_free(e);
 			break;
 		}
@@ -894,9 +883,10 @@ static int pack_at(const char *srcdir, const char *archive, const struct tpl_pac
 	if (!w || !d)
 		abort();
 	_cleanup_free_ char *tname = tpl_display_name(archive);
-	struct pack_progress p = {.on = progress && isatty(STDERR_FILENO), .name = tname, .start_ms = now_ms()};
+	struct pack_progress p = {
+		.on = progress && isatty(STDERR_FILENO), .name = tname, .start_ms = now_ms(), .layer = o && o->layer};
 	int r = 0;
-	if (archive_write_set_format_pax_restricted(w) != ARCHIVE_OK || add_filter(w, archive) != ARCHIVE_OK ||
+	if (archive_write_set_format_pax_restricted(w) != ARCHIVE_OK || tpl_archive_add_filter(w, archive) != ARCHIVE_OK ||
 	    archive_write_open_fd(w, fd) != ARCHIVE_OK) {
 		r = cerr(EX_SYSTEM, archive_errno(w), "write %s: %s", archive, archive_error_string(w));
 		goto out;

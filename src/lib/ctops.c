@@ -23,6 +23,7 @@
 #include "hooks_guest.h"
 #include "fsutil.h"
 #include "idmap.h"
+#include "idshift.h"
 #include "lock.h"
 #include "log.h"
 #include "monitor.h"
@@ -30,6 +31,7 @@
 #include "phase.h"
 #include "state.h"
 #include "template.h"
+#include "tplcache.h"
 #include "tpltree.h"
 #include "util.h"
 
@@ -166,6 +168,20 @@ static int choose_ownership(const struct gconf *g, struct ct_config *c, const ch
 			 "users' ids too",
 			 g->private_dir);
 	return param_set(c, param_find("ownership"), "mapped");
+}
+
+/* Layout copy from a layer template: the merged tree of its stack, copied into dir with the
+ * template's container-relative ids moved by shift (tplcache.h: tpl_layer_copy). */
+static int layer_copy(const struct gconf *g, const struct ct_config *c, const char *tname, const char *archive,
+		      const char *dir, uint32_t shift)
+{
+	_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return cerr(EX_SYSTEM, errno, "open %s", dir);
+	struct idshift m = {0};
+	if (shift && idshift_add(&m, 0, shift, c->uid_size) < 0)
+		return cerr(EX_SYSTEM, EINVAL, "the id block %u+%u", shift, c->uid_size);
+	return tpl_layer_copy(g, tname, archive, dfd, shift ? &m : NULL, &create_cancel);
 }
 
 /* Neither --layout nor the sample chose: overlay where this host can ([defaults] layout), else a
@@ -335,13 +351,15 @@ int ct_create(const struct gconf *g, unsigned ctid, const struct create_opts *o)
 		_cleanup_free_ char *tree = NULL;
 		bool made = false;
 		uint64_t tx = now_ms();
-		r = tpl_tree_ensure(g, tname, archive, &create_cancel, &tree, &made);
+		r = tpl_tree_for(g, tname, archive, &create_cancel, &tree, &made);
 		if (r == 0)
 			r = param_set(c, param_find("template_tree"), tree);
 		if (r == 0 && made)
 			t0 += now_ms() - tx; /* the extraction is reported by itself: not counted below */
 		if (r == 0)
 			r = overlay_private(g, c, tmp);
+	} else if (r == 0 && tpl_is_layer(g, tname)) {
+		r = layer_copy(g, c, tname, archive, tmp, xo.uid_shift);
 	} else if (r == 0) {
 		r = tpl_extract(archive, tmp, &xo);
 	}
@@ -468,6 +486,14 @@ int ct_start(const struct gconf *g, unsigned ctid, bool force)
 		if (stat(tree, &st) < 0 || !S_ISDIR(st.st_mode))
 			return cerr(EX_NOPRIVATE, errno ? errno : ENOTDIR, "the template tree %s of container %u", tree,
 				    ctid);
+		/* a layer's tree: the trees below it too (tpl_tree_chain names a missing one) */
+		char **stack = NULL;
+		unsigned n = 0;
+		if ((r = tpl_tree_chain(g, c->template_tree, &stack, &n)) < 0)
+			return cerr_wrap(r, 0, "container %u", ctid);
+		for (unsigned i = 0; i < n; i++)
+			free(stack[i]);
+		free(stack);
 	}
 	phase_mark("start.checks");
 	if ((r = quota_ct_ensure(g, c)) < 0)

@@ -42,13 +42,12 @@ static int recv_fd(int sock)
 }
 
 /* In the child: mount the overlay in a mount namespace of its own and pass root/'s descriptor on. */
-static int overlay_child(const char *priv, const char *tree, int sock)
+static int overlay_child(const struct mnt_opts *mo, int sock)
 {
+	const char *priv = mo->root;
 	if (unshare(CLONE_NEWNS) < 0)
 		return cerr(EX_CANTMOUNT, errno, "unshare the mount namespace");
-	/* userns_fd -1: a plain read-only bind of the tree, its owners as they are on disk */
-	const struct mnt_opts mo = {.root = priv, .tree = tree, .userns_fd = -1};
-	int r = mnt_bind_root(&mo);
+	int r = mnt_bind_root(mo);
 	if (r < 0)
 		return r;
 	_cleanup_close_ int fd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -59,8 +58,9 @@ static int overlay_child(const char *priv, const char *tree, int sock)
 	return 0;
 }
 
-static int overlay_open(const char *priv, const char *tree, int *rootfd)
+static int overlay_open(const struct mnt_opts *mo, int *rootfd)
 {
+	const char *priv = mo->root;
 	int sv[2], rp[2];
 	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) < 0)
 		return cerr(EX_SYSTEM, errno, "socketpair");
@@ -74,7 +74,7 @@ static int overlay_open(const char *priv, const char *tree, int *rootfd)
 	if (pid == 0) {
 		close(sv[0]);
 		close(rp[0]);
-		int r = overlay_child(priv, tree, sv[1]);
+		int r = overlay_child(mo, sv[1]);
 		cerr_report_write(rp[1], r);
 		_exit(r < 0 ? 1 : 0);
 	}
@@ -104,6 +104,45 @@ static int overlay_open(const char *priv, const char *tree, int *rootfd)
 	return r;
 }
 
+_Static_assert(TPL_LAYERS_MAX == MNT_LOWERS_MAX, "a template stack is one overlay mount");
+
+static void paths_free(char **v, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* The overlay of tree's stack (a layer's trees below it too) on dir (a private area, or scratch
+ * space with rdonly), its descriptor into *rootfd. */
+static int stack_open(const struct gconf *g, const char *tree, const char *dir, bool rdonly, int *rootfd)
+{
+	char **chain = NULL;
+	unsigned n = 0;
+	int r = tpl_tree_chain(g, tree, &chain, &n);
+	if (r < 0)
+		return r;
+	if (rdonly && n < 2) {
+		paths_free(chain, n);
+		return cerr(EX_SYSTEM, EINVAL, "the template tree %s is no layer", tree);
+	}
+	for (unsigned i = 0; i < n; i++) {
+		char *p = tpl_tree_path(g, chain[i]);
+		free(chain[i]);
+		chain[i] = p;
+	}
+	/* userns_fd -1: plain read-only binds of the trees, their owners as they are on disk */
+	const struct mnt_opts mo = {.root = dir,
+				    .tree = chain[0],
+				    .userns_fd = -1,
+				    .lowers = (const char *const *)(chain + 1),
+				    .nlowers = n - 1,
+				    .rdonly = rdonly};
+	r = overlay_open(&mo, rootfd);
+	paths_free(chain, n);
+	return r;
+}
+
 int ctroot_open(const struct gconf *g, const struct ct_config *c, int *rootfd)
 {
 	*rootfd = -1;
@@ -126,7 +165,13 @@ int ctroot_open(const struct gconf *g, const struct ct_config *c, int *rootfd)
 	_cleanup_free_ char *tree = tpl_tree_path(g, c->template_tree);
 	if (stat(tree, &st) < 0 || !S_ISDIR(st.st_mode))
 		return cerr(EX_NOPRIVATE, errno ? errno : ENOTDIR, "the template tree %s of container %u", tree, c->ctid);
-	return overlay_open(priv, tree, rootfd);
+	return stack_open(g, c->template_tree, priv, false, rootfd);
+}
+
+int ctroot_open_stack(const struct gconf *g, const char *tree, const char *scratch, int *rootfd)
+{
+	*rootfd = -1;
+	return stack_open(g, tree, scratch, true, rootfd);
 }
 
 int ctroot_run(const struct gconf *g, const struct ct_config *c, int (*fn)(int rootfd, void *arg), void *arg)

@@ -16,5 +16,11 @@
  * because its lock is held. cerr EX_BADCONFIG (overlay without template_tree), EX_NOPRIVATE (the
  * private area or the tree missing), EX_CANTMOUNT, EX_SYSTEM. */
 int ctroot_open(const struct gconf *g, const struct ct_config *c, int *rootfd);
+/* *rootfd gets an O_DIRECTORY descriptor of the merged tree of a layer template's stack (tree,
+ * a layer, and the trees below it: tpl_tree_chain), a read-only overlay with no upper layer, its
+ * owners as on disk (container-relative), mounted as ctroot_open's in a private mount namespace on
+ * mount points made in scratch (an empty directory of host root's, removed by the caller once
+ * *rootfd is closed). cerr EX_NOTEMPLATE (a tree missing), EX_CANTMOUNT, EX_SYSTEM. */
+int ctroot_open_stack(const struct gconf *g, const char *tree, const char *scratch, int *rootfd);
 /* Run fn(rootfd, arg) with the descriptor of ctroot_open, closed afterwards; returns fn's result. */
 int ctroot_run(const struct gconf *g, const struct ct_config *c, int (*fn)(int rootfd, void *arg), void *arg);

@@ -46,29 +46,76 @@ static int attach_clone(int t, struct mount_attr *a, unsigned flags, const char 
 	return r;
 }
 
+char *mnt_lowerdir(const char *const *dirs, unsigned n)
+{
+	if (n == 0 || n > MNT_LOWERS_MAX)
+		return NULL;
+	struct strbuf b = {0};
+	for (unsigned i = 0; i < n; i++) {
+		if (!dirs[i] || !*dirs[i]) {
+			free(sb_done(&b));
+			return NULL;
+		}
+		if (i)
+			sb_add(&b, ":");
+		for (const char *p = dirs[i]; *p; p++) {
+			if (*p == ':' || *p == ',' || *p == '\\')
+				sb_add(&b, "\\");
+			sb_printf(&b, "%c", *p);
+		}
+	}
+	return sb_done(&b);
+}
+
+/* The mount point of the i-th tree of an overlay stack in the private area: lower, lower.1 ... */
+static void lower_point(unsigned i, char buf[32])
+{
+	if (i == 0)
+		snprintf(buf, 32, "%s", CT_OVL_LOWER);
+	else
+		snprintf(buf, 32, "%s.%u", CT_OVL_LOWER, i);
+}
+
 /* The overlay root of layout overlay (see mnt_bind_root); / is private already. The private area
  * (o->root) is host root's: the names below are ours, never the guest's. */
 static int overlay_root(const struct mnt_opts *o)
 {
 	if (chdir(o->root) < 0)
 		return cerr(EX_CANTMOUNT, errno, "chdir %s", o->root);
-	int t = open_tree(AT_FDCWD, o->tree, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-	if (t < 0)
-		return cerr(EX_CANTMOUNT, errno, "bind the template tree %s", o->tree);
-	/* read-only: overlayfs never writes a lower layer, and nothing else can reach this one */
-	struct mount_attr a = {.attr_set = MOUNT_ATTR_RDONLY};
-	if (o->userns_fd >= 0) {
-		a.attr_set |= MOUNT_ATTR_IDMAP;
-		a.userns_fd = (uint64_t)o->userns_fd;
+	if (o->nlowers >= MNT_LOWERS_MAX)
+		return cerr(EX_CANTMOUNT, 0, "a stack of %u template trees (at most %u)", o->nlowers + 1, MNT_LOWERS_MAX);
+	char points[MNT_LOWERS_MAX][32];
+	const char *names[MNT_LOWERS_MAX];
+	int r = 0;
+	for (unsigned i = 0; i <= o->nlowers && r == 0; i++) {
+		const char *tree = i ? o->lowers[i - 1] : o->tree;
+		lower_point(i, points[i]);
+		names[i] = points[i];
+		/* lower is made with the private area; the mount points of a stack's deeper trees as needed */
+		if ((i || o->rdonly) && mkdir(points[i], 0700) < 0 && errno != EEXIST)
+			return cerr(EX_CANTMOUNT, errno, "mkdir %s/%s", o->root, points[i]);
+		int t = open_tree(AT_FDCWD, tree, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+		if (t < 0)
+			return cerr(EX_CANTMOUNT, errno, "bind the template tree %s", tree);
+		/* read-only: overlayfs never writes a lower layer, and nothing else can reach this one */
+		struct mount_attr a = {.attr_set = MOUNT_ATTR_RDONLY};
+		if (o->userns_fd >= 0) {
+			a.attr_set |= MOUNT_ATTR_IDMAP;
+			a.userns_fd = (uint64_t)o->userns_fd;
+		}
+		r = attach_clone(t, &a, 0, points[i], "the template tree", tree,
+				 " (its filesystem does not support idmapped mounts: use --layout copy, or keep "
+				 "template_dir on ext4, XFS or btrfs)");
 	}
-	int r = attach_clone(t, &a, 0, CT_OVL_LOWER, "the template tree", o->tree,
-			     " (its filesystem does not support idmapped mounts: use --layout copy, or keep "
-			     "template_dir on ext4, XFS or btrfs)");
 	if (r < 0)
 		return r;
 	/* relative names: resolved from our cwd, whatever characters the private area's path has */
-	if ((r = do_mount("overlay", CT_OVL_ROOT, "overlay", 0,
-			  "lowerdir=" CT_OVL_LOWER ",upperdir=" CT_OVL_UPPER ",workdir=" CT_OVL_WORK)) < 0)
+	_cleanup_free_ char *lower = mnt_lowerdir(names, o->nlowers + 1);
+	_cleanup_free_ char *data = o->rdonly ? xasprintf("lowerdir=%s", lower)
+					      : xasprintf("lowerdir=%s,upperdir=" CT_OVL_UPPER ",workdir=" CT_OVL_WORK, lower);
+	if (o->rdonly && mkdir(CT_OVL_ROOT, 0700) < 0 && errno != EEXIST)
+		return cerr(EX_CANTMOUNT, errno, "mkdir %s/" CT_OVL_ROOT, o->root);
+	if ((r = do_mount("overlay", CT_OVL_ROOT, "overlay", o->rdonly ? MS_RDONLY : 0, data)) < 0)
 		return r;
 	if (chdir(CT_OVL_ROOT) < 0)
 		return cerr(EX_CANTMOUNT, errno, "chdir %s/" CT_OVL_ROOT, o->root);

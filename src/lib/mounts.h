@@ -24,13 +24,24 @@ struct mnt_opts {
 	const char *lxcfs; /* the live lxcfs's mount point to bind its files from, or NULL */
 	int userns_fd;    /* with a user namespace, layout overlay or ownership mapped: the container's (idmaps the
 			   tree, or the private area), else -1 */
+	const char *const *lowers; /* layout overlay over a layer template: the trees below o->tree, nearest first */
+	unsigned nlowers;
+	bool rdonly; /* o->tree (and lowers) only, no upper layer: a read-only overlay (at least 2 trees) */
 };
+
+/* The most trees an overlay stack of mnt_bind_root takes (tpltree.h: TPL_LAYERS_MAX). */
+#define MNT_LOWERS_MAX 8u
+/* overlayfs's lowerdir value for dirs (n of them, the top first): joined with ':', each ':', ','
+ * and '\\' in a name escaped with a backslash (malloc'd). NULL for no dirs, more than
+ * MNT_LOWERS_MAX, or an empty name. Pure. */
+char *mnt_lowerdir(const char *const *dirs, unsigned n);
 
 /* Step 1 (in a fresh mount namespace): make every mount private, bind the private area onto
  * itself, then chdir into it. Layout overlay (o->tree): bind the tree read-only onto the private
  * area's lower/ (idmapped through o->userns_fd when >= 0: the tree's container-relative ids appear
- * as the container's host ids), mount an overlayfs of it under upper/ (work/) on root/, and chdir
- * into that. Ownership mapped (no o->tree, o->userns_fd >= 0): the private area is bound onto itself
+ * as the container's host ids), and each of o->lowers the same way onto lower.1/, lower.2/ ...
+ * (made when missing), mount an overlayfs of them (lowerdir=lower:lower.1:...) under upper/
+ * (work/) on root/, and chdir into that; o->rdonly: no upper, a read-only overlay. Ownership mapped (no o->tree, o->userns_fd >= 0): the private area is bound onto itself
  * idmapped through o->userns_fd (its container-relative ids appear as the block's host ids); the
  * mount points proc, sys and dev are made on disk first when missing (owned by 0). cerr
  * EX_CANTMOUNT, saying when the filesystem cannot be idmapped. */

@@ -273,8 +273,15 @@ static int overlay_guest_files(const struct ct_config *c)
 static __attribute__((noreturn)) void builder_main(const struct spawn_req *rq, int pidfd, int sock, pid_t init)
 {
 	const struct ct_config *c = rq->c;
-	_cleanup_free_ char *tree = ctconf_overlay(c) ? tpl_tree_path(rq->g, c->template_tree) : NULL;
+	/* layout overlay: the container's template tree, and the trees below it when that is a layer's */
+	char **stack = NULL;
+	unsigned nstack = 0;
+	if (ctconf_overlay(c) && tpl_tree_stack_paths(rq->g, c->template_tree, &stack, &nstack) < 0)
+		child_fail(sock);
+	const char *tree = nstack ? stack[0] : NULL;
 	struct mnt_opts mo = {.root = rq->root,
+			      .lowers = nstack ? (const char *const *)(stack + 1) : NULL,
+			      .nlowers = nstack ? nstack - 1 : 0,
 			      .userns = c->userns,
 			      .cgmode = rq->cg->mode,
 			      .uid = c->userns ? c->uid_base : 0,

@@ -34,6 +34,10 @@ struct tpl_extract_opts {
 	uint32_t uid_size;  /* ids must be < uid_size (0 = no check); with a size and no shift (a mapped
 			       private area) the ids stay and file capabilities become v3 with rootid 0 */
 	volatile int *cancel; /* checked per entry: non-zero aborts with -EINTR */
+	bool lower;           /* destdir is a template tree (an overlayfs lower layer): every trusted.overlay.*
+			       * xattr is dropped (a private copy and a backup keep them: the guest's own) */
+	bool layer;           /* with lower, a layer template (template commit --layer): overlayfs's whiteouts
+			       * (character devices 0:0) anywhere and trusted.overlay.opaque "y" are kept */
 };
 /* Extract archive file into directory destdir (which must exist and be empty). Secure flags,
  * numeric owners, modes, hard links, symlinks, device nodes (in dev/ only, created with mode 0
@@ -53,6 +57,9 @@ struct tpl_pack_opts {
 			    * a merged overlay root; the block must not overlap them); any other id becomes
 			    * TPL_OVERFLOW_ID, a file capability of another root is dropped */
 	int srcfd;         /* > 0: pack the directory open at srcfd (srcdir only names it in messages) */
+	bool layer;        /* an overlay upper layer (template commit --layer): of overlayfs's xattrs only
+			    * trusted.overlay.opaque "y" is kept, a redirect or metacopy is refused, and a
+			    * whiteout is packed as a device of its own (never a hard link) */
 };
 /* Pack directory srcdir into archive path (format by suffix: .tar.zst/.gz/.xz/.bz2/.tar) with
  * libarchive, written atomically (tmp + rename). progress: print a progress line on a tty. */

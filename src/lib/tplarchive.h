@@ -39,3 +39,19 @@ int tpl_archive_pack_into(struct archive *w, const char *top, const struct tpl_p
  * n zero bytes (a hole). */
 void tpl_archive_hash_entry(struct sha256 *h, struct archive_entry *e);
 void tpl_archive_hash_zeros(struct sha256 *h, uint64_t n);
+
+/* archive_ovl.c: the overlayfs marks of layer templates. Is e a whiteout (a character device 0:0,
+ * not a hard link)? */
+bool tpl_archive_whiteout(struct archive_entry *e);
+/* An entry being extracted into a template tree (tpl_extract_opts.lower): with layer,
+ * trusted.overlay.opaque "y" on a directory stays and every other trusted.overlay.* xattr goes
+ * (user.overlay.* is the guest's); without, all of them go (a warning names the entry: path,
+ * escaped by the caller). */
+void tpl_archive_ovl_extract(struct archive_entry *e, bool layer, const char *tname, const char *path);
+/* An entry of an upper layer being packed (tpl_pack_opts.layer): its overlayfs xattrs but the
+ * opaque mark dropped, a whiteout made a node of its own (nlink 1). cerr EX_LAYOUT for a redirect
+ * or metacopy xattr (a layer cannot hold them). */
+int tpl_archive_ovl_pack(struct archive_entry *e, const char *top, const char *path);
+/* The compression filter of archive's suffix (.tar.zst ...) on w: libarchive's result, below
+ * ARCHIVE_FATAL for an unknown suffix. */
+int tpl_archive_add_filter(struct archive *w, const char *archive);

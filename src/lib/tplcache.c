@@ -14,6 +14,7 @@
 
 #include "ctroot.h"
 #include "error.h"
+#include "fscopy.h"
 #include "fsutil.h"
 #include "lock.h"
 #include "log.h"
@@ -52,6 +53,10 @@ void tpl_origin_parse(const char *text, struct tpl_origin *o)
 			unsigned id;
 			if (parse_uint(v, 0, UINT32_MAX, &id) == 0)
 				o->ctid = id;
+		} else if (!strcmp(k, "layer")) {
+			o->layer = !strcmp(v, "yes");
+		} else if (!strcmp(k, "parent_tree") && tpl_tree_name_ok(v)) {
+			copy_field(o->parent_tree, sizeof(o->parent_tree), v);
 		} else if (!strcmp(k, "created") || !strcmp(k, "layout")) {
 			bool ok = true;
 			for (const char *p = v; *p; p++)
@@ -76,6 +81,10 @@ char *tpl_origin_format(const struct tpl_origin *o)
 		sb_printf(&b, "created = %s\n", o->created);
 	if (o->layout[0])
 		sb_printf(&b, "layout = %s\n", o->layout);
+	if (o->layer)
+		sb_add(&b, "layer = yes\n");
+	if (o->parent_tree[0])
+		sb_printf(&b, "parent_tree = %s\n", o->parent_tree);
 	return sb_done(&b);
 }
 
@@ -106,6 +115,66 @@ int tpl_origin_read(const struct gconf *g, const char *name, struct tpl_origin *
 }
 
 /* ---- commit ---- */
+
+/* The template name of a tree name (NAME.ID), malloc'd; NULL when it is none. */
+static char *tree_template(const char *tree)
+{
+	if (!tpl_tree_name_ok(tree))
+		return NULL;
+	return xstrndup(tree, strlen(tree) - 17);
+}
+
+static void names_free(char **v, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* --layer: the checks, and the layer's origin (its parent, the tree it lies on) */
+static int layer_origin(const struct gconf *g, const struct ct_config *c, const char *name, struct tpl_origin *org)
+{
+	if (!ctconf_overlay(c))
+		return cerr(EX_LAYOUT, 0,
+			    "container %u has layout copy: --layer packs the upper layer of a layout overlay container "
+			    "(commit it without --layer for a full template)",
+			    c->ctid);
+	_cleanup_free_ char *parent = c->template_tree ? tree_template(c->template_tree) : NULL;
+	if (!parent)
+		return cerr(EX_BADCONFIG, 0, "container %u has layout overlay but no valid template_tree in %s", c->ctid,
+			    c->path ? c->path : "its config");
+	if (!strcmp(parent, name))
+		return cerr(EX_BADVALUE, 0, "template %s: a layer cannot replace the template it lies on (give it another name)",
+			    name);
+	char **chain = NULL;
+	unsigned n = 0;
+	int r = tpl_tree_chain(g, c->template_tree, &chain, &n);
+	if (r < 0)
+		return r;
+	names_free(chain, n);
+	if (n >= TPL_LAYERS_MAX)
+		return cerr(EX_LAYOUT, 0,
+			    "container %u lies on a stack of %u template trees: a layer over it passes the depth limit (%u)",
+			    c->ctid, n, TPL_LAYERS_MAX);
+	org->layer = true;
+	copy_field(org->parent, sizeof(org->parent), parent);
+	copy_field(org->parent_tree, sizeof(org->parent_tree), c->template_tree);
+	return 0;
+}
+
+/* Pack the upper layer alone (the private area is host root's: its names are ours). */
+static int pack_upper(const char *root, const char *archive, struct tpl_pack_opts *po)
+{
+	_cleanup_close_ int pfd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_close_ int ufd = pfd < 0 ? -1 : openat(pfd, CT_OVL_UPPER, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (ufd < 0)
+		return cerr(EX_NOPRIVATE, errno, "open the upper layer %s/" CT_OVL_UPPER, root);
+	_cleanup_free_ char *upper = xasprintf("%s/" CT_OVL_UPPER, root);
+	po->srcfd = ufd;
+	po->low_kept = false; /* an upper layer holds the block's ids only: any other is the overflow id */
+	po->layer = true;
+	return tpl_pack_opts(upper, archive, po);
+}
 
 /* Every archive of template name in the cache but keep (all when keep is NULL): removed. */
 static void remove_archives(const struct gconf *g, const char *name, const char *keep)
@@ -187,12 +256,16 @@ int tpl_commit(const struct gconf *g, unsigned ctid, const char *name, const str
 		return cerr(EX_RUNNING, 0, "container %u is running: stop it first (a template is made from a stopped "
 					   "container)",
 			    ctid);
+	struct tpl_origin org = {.ctid = ctid};
+	if (o->layer && (r = layer_origin(g, c, name, &org)) < 0)
+		return r;
 	_cleanup_free_ char *existing = tpl_find(g, name);
 	if (existing && !o->force)
 		return cerr(EX_PRIVEXISTS, 0, "template %s exists (%s): --force replaces it", name, existing);
 
-	struct tpl_origin org = {.ctid = ctid};
-	if (c->ostemplate && tpl_name_ok(c->ostemplate)) {
+	if (o->layer) {
+		/* (the parent and its tree: layer_origin) */
+	} else if (c->ostemplate && tpl_name_ok(c->ostemplate)) {
 		if (strcmp(c->ostemplate, name) != 0) {
 			copy_field(org.parent, sizeof(org.parent), c->ostemplate);
 		} else {
@@ -226,7 +299,7 @@ int tpl_commit(const struct gconf *g, unsigned ctid, const char *name, const str
 				    .id_size = c->userns ? c->uid_size : 0,
 				    .low_kept = true}};
 	uint64_t t0 = now_ms();
-	if ((r = ctroot_run(g, c, pack_fd, &pa)) < 0) {
+	if ((r = o->layer ? pack_upper(root, tmp, &pa.po) : ctroot_run(g, c, pack_fd, &pa)) < 0) {
 		unlink(tmp);
 		return r;
 	}
@@ -257,24 +330,95 @@ int tpl_commit(const struct gconf *g, unsigned ctid, const char *name, const str
 		if (unlink(opath) < 0 && errno != ENOENT)
 			log_warn("cannot remove %s: %m", opath);
 	}
-	log_file_only("Template %s committed from container %u in %llu ms", name, ctid,
-		      (unsigned long long)(now_ms() - t0));
+	log_file_only("Template %s committed from container %u in %llu ms%s%s", name, ctid,
+		      (unsigned long long)(now_ms() - t0), o->layer ? ", a layer over " : "", o->layer ? org.parent_tree : "");
 	return 0;
+}
+
+/* ---- layers ---- */
+
+bool tpl_is_layer(const struct gconf *g, const char *name)
+{
+	struct tpl_origin o;
+	return tpl_origin_read(g, name, &o) == 0 && o.layer;
+}
+
+int tpl_tree_for(const struct gconf *g, const char *tname, const char *archive, volatile int *cancel, char **tree,
+		 bool *made)
+{
+	struct tpl_origin o;
+	if (tpl_origin_read(g, tname, &o) < 0 || !o.layer)
+		return tpl_tree_ensure(g, tname, archive, cancel, tree, made);
+	if (!o.parent_tree[0])
+		return cerr(EX_BADTEMPLATE, 0, "template %s is a layer, but its origin names no parent tree", tname);
+	return tpl_tree_ensure_layer(g, tname, archive, o.parent_tree, cancel, tree, made);
+}
+
+int tpl_layer_copy(const struct gconf *g, const char *tname, const char *archive, int dstfd, const struct idshift *map,
+		   volatile int *cancel)
+{
+	_cleanup_(ct_lock_release) struct ct_lock tlk = CT_LOCK_INIT;
+	int r = tpl_tree_lock(g, &tlk); /* held throughout: no prune removes the trees being read */
+	if (r < 0)
+		return r;
+	_cleanup_free_ char *tree = NULL;
+	bool made;
+	if ((r = tpl_tree_for(g, tname, archive, cancel, &tree, &made)) < 0)
+		return r;
+	_cleanup_close_ int pfd = open(g->private_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (pfd < 0)
+		return cerr(EX_SYSTEM, errno, "open %s", g->private_dir);
+	char name[48];
+	snprintf(name, sizeof(name), ".layers.%d", (int)getpid());
+	if (faccessat(pfd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		fs_remove_tree(pfd, name);
+	if (mkdirat(pfd, name, 0700) < 0)
+		return cerr(EX_SYSTEM, errno, "create %s/%s", g->private_dir, name);
+	_cleanup_free_ char *scratch = xasprintf("%s/%s", g->private_dir, name);
+	int rootfd = -1;
+	r = ctroot_open_stack(g, tree, scratch, &rootfd);
+	if (r == 0) {
+		struct fscopy_opts fo = {.map = map, .cancel = cancel};
+		r = fscopy_tree(rootfd, dstfd, &fo);
+		close(rootfd);
+	}
+	if (fs_remove_tree(pfd, name) < 0)
+		log_warn("cannot remove %s", scratch);
+	return r;
+}
+
+/* prune's keep: the tree every layer template lies on */
+static int keep_parents(const struct gconf *g, void *arg, char ***names, unsigned *n)
+{
+	(void)arg;
+	char **t = NULL;
+	unsigned cnt = 0;
+	int r = tpl_list(g, &t, &cnt);
+	if (r < 0)
+		return r;
+	for (unsigned i = 0; i < cnt; i++) {
+		struct tpl_origin o;
+		if (tpl_origin_read(g, t[i], &o) == 0 && o.layer && o.parent_tree[0]) {
+			*names = xrealloc(*names, (*n + 1) * sizeof(**names));
+			(*names)[(*n)++] = xstrdup(o.parent_tree);
+		}
+	}
+	names_free(t, cnt);
+	return 0;
+}
+
+int tpl_prune(const struct gconf *g, char ***removed, unsigned *n)
+{
+	return tpl_tree_prune_keep(g, keep_parents, NULL, removed, n);
 }
 
 /* ---- who uses what ---- */
 
-/* The template name of a tree name (NAME.ID), malloc'd; NULL when it is none. */
-static char *tree_template(const char *tree)
-{
-	if (!tpl_tree_name_ok(tree))
-		return NULL;
-	return xstrndup(tree, strlen(tree) - 17);
-}
-
 struct ctuse {
 	unsigned ctid;
 	char *ostemplate, *tree_tpl, *tree;
+	char **below; /* the templates of the trees below tree (a layer's stack), nbelow of them */
+	unsigned nbelow;
 };
 struct uses {
 	struct ctuse *v;
@@ -294,7 +438,7 @@ static int note_use(unsigned ctid, struct ct_config **c, void *arg)
 	}
 	u->v = xrealloc(u->v, (u->n + 1) * sizeof(*u->v));
 	struct ctuse *e = &u->v[u->n++];
-	e->ctid = ctid;
+	*e = (struct ctuse){.ctid = ctid};
 	e->ostemplate = (*c)->ostemplate ? xstrdup((*c)->ostemplate) : NULL;
 	bool tree = ctconf_overlay(*c) && (*c)->template_tree && *(*c)->template_tree;
 	e->tree = tree ? xstrdup((*c)->template_tree) : NULL;
@@ -308,8 +452,42 @@ static void uses_free(struct uses *u)
 		free(u->v[i].ostemplate);
 		free(u->v[i].tree_tpl);
 		free(u->v[i].tree);
+		names_free(u->v[i].below, u->v[i].nbelow);
 	}
 	free(u->v);
+}
+
+/* Each container's trees below its own (a stack it cannot be read is left out: its top tree
+ * alone is known) */
+static void note_stacks(const struct gconf *g, struct uses *u)
+{
+	struct cerr_saved sv;
+	cerr_save(&sv);
+	for (unsigned k = 0; k < u->n; k++) {
+		struct ctuse *e = &u->v[k];
+		char **chain = NULL;
+		unsigned nc = 0;
+		if (!e->tree || tpl_tree_chain(g, e->tree, &chain, &nc) < 0)
+			continue;
+		for (unsigned i = 1; i < nc; i++) {
+			char *t = tree_template(chain[i]);
+			if (!t)
+				continue;
+			e->below = xrealloc(e->below, (e->nbelow + 1) * sizeof(*e->below));
+			e->below[e->nbelow++] = t;
+		}
+		names_free(chain, nc);
+	}
+	cerr_restore(&sv);
+}
+
+/* Does container e's root lie on a tree of template name (its own, or one below a layer's)? */
+static bool uses_tree_of(const struct ctuse *e, const char *name)
+{
+	bool r = e->tree_tpl && !strcmp(e->tree_tpl, name);
+	for (unsigned i = 0; !r && i < e->nbelow; i++)
+		r = !strcmp(e->below[i], name);
+	return r;
 }
 
 void tpl_info_free(struct tpl_info *v, unsigned n)
@@ -341,6 +519,7 @@ int tpl_info_list(const struct gconf *g, struct tpl_info **out, unsigned *n)
 		free(names);
 		return r;
 	}
+	note_stacks(g, &u);
 	struct tpl_info *v = xcalloc(cnt ? cnt : 1, sizeof(*v));
 	for (unsigned i = 0; i < cnt; i++) {
 		struct tpl_info *t = &v[i];
@@ -352,7 +531,7 @@ int tpl_info_list(const struct gconf *g, struct tpl_info **out, unsigned *n)
 		t->has_origin = tpl_origin_read(g, t->name, &t->origin) == 0;
 		for (unsigned k = 0; k < u.n; k++) {
 			const struct ctuse *e = &u.v[k];
-			if ((e->ostemplate && !strcmp(e->ostemplate, t->name)) || (e->tree_tpl && !strcmp(e->tree_tpl, t->name))) {
+			if ((e->ostemplate && !strcmp(e->ostemplate, t->name)) || uses_tree_of(e, t->name)) {
 				t->users = xrealloc(t->users, (t->nusers + 1) * sizeof(*t->users));
 				t->users[t->nusers++] = e->ctid; /* (ctconf_foreach goes in CTID order) */
 			}
@@ -398,8 +577,9 @@ int tpl_remove(const struct gconf *g, const char *name, char ***trees, unsigned 
 	if ((r = ctconf_foreach(g, CTCONF_EACH_BROKEN, note_use, &u)) < 0)
 		return r;
 	struct strbuf users = {0}, kids = {0};
+	note_stacks(g, &u); /* a layer's tree: the trees below it are the container's too */
 	for (unsigned k = 0; k < u.n; k++)
-		if (u.v[k].tree_tpl && !strcmp(u.v[k].tree_tpl, name))
+		if (uses_tree_of(&u.v[k], name))
 			sb_printf(&users, "%s%u", users.len ? ", " : "", u.v[k].ctid);
 	char **names = NULL;
 	unsigned cnt = 0;
@@ -441,6 +621,9 @@ int tpl_remove(const struct gconf *g, const char *name, char ***trees, unsigned 
 			r = cerr(EX_SYSTEM, r, "remove the template tree %s/%s", dir, e->d_name);
 			break;
 		}
+		_cleanup_free_ char *rec = xasprintf("%s" TPL_TREE_PARENT, e->d_name);
+		if (unlinkat(dfd, rec, 0) < 0 && errno != ENOENT)
+			log_warn("cannot remove %s/%s: %m", dir, rec);
 		*trees = xrealloc(*trees, (*n + 1) * sizeof(**trees));
 		(*trees)[(*n)++] = xstrdup(e->d_name);
 	}

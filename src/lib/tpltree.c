@@ -19,6 +19,7 @@
 #include "util.h"
 
 #define TREE_PARTIAL ".partial"
+#define TREE_PARENT TPL_TREE_PARENT
 
 static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
 {
@@ -98,8 +99,112 @@ static bool tree_has_init(int dfd, const char *name)
 	return guest_exists(fd, "/sbin/init") || guest_exists(fd, "/etc/init") || guest_exists(fd, "/bin/init");
 }
 
+/* The parent recorded beside tree name (trees/NAME.ParentFile): 0 and *parent (malloc'd), -ENOENT when
+ * it has none (a full template's tree), -EBADMSG when the record is no tree name. */
+static int read_parent(int dfd, const char *name, char **parent)
+{
+	*parent = NULL;
+	_cleanup_free_ char *rec = xasprintf("%s" TREE_PARENT, name);
+	_cleanup_close_ int fd = openat(dfd, rec, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	char buf[256];
+	ssize_t n = read_full(fd, buf, sizeof(buf) - 1);
+	if (n < 0)
+		return (int)n;
+	buf[n] = '\0';
+	char *nl = strchr(buf, '\n');
+	if (nl)
+		*nl = '\0';
+	if (!tpl_tree_name_ok(buf))
+		return -EBADMSG;
+	*parent = xstrdup(buf);
+	return 0;
+}
+
+static void chain_free(char **v, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* The chain below dfd's tree name, name first (tpl_tree_chain); cerr as that. */
+static int chain_at(const struct gconf *g, int dfd, const char *name, char ***out, unsigned *n)
+{
+	char **v = NULL;
+	unsigned k = 0;
+	int r = 0;
+	_cleanup_free_ char *cur = xstrdup(name);
+	for (;;) {
+		struct stat st;
+		int e = fstatat(dfd, cur, &st, AT_SYMLINK_NOFOLLOW) < 0 ? errno : S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+		if (e) {
+			r = cerr(EX_NOTEMPLATE, e, "the template tree %s/trees/%s%s%s%s", g->template_dir, cur,
+				 k ? " (the layer " : "", k ? v[k - 1] : "", k ? " lies on it)" : "");
+			break;
+		}
+		if (k == TPL_LAYERS_MAX) {
+			r = cerr(EX_BADTEMPLATE, 0, "the template tree %s/trees/%s lies on more than %u trees (the depth limit)",
+				 g->template_dir, name, TPL_LAYERS_MAX);
+			break;
+		}
+		v = xrealloc(v, (k + 1) * sizeof(*v));
+		v[k++] = xstrdup(cur);
+		char *parent;
+		e = read_parent(dfd, cur, &parent);
+		if (e == -ENOENT)
+			break;
+		if (e < 0) {
+			r = cerr(EX_BADTEMPLATE, -e, "read the parent of the template tree %s/trees/%s", g->template_dir, cur);
+			break;
+		}
+		free(cur);
+		cur = parent;
+	}
+	if (r < 0) {
+		chain_free(v, k);
+		return r;
+	}
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+int tpl_tree_chain(const struct gconf *g, const char *tree, char ***chain, unsigned *n)
+{
+	*chain = NULL;
+	*n = 0;
+	if (!tpl_tree_name_ok(tree)) {
+		_cleanup_free_ char *e = str_escape(tree ? tree : "");
+		return cerr(EX_BADCONFIG, 0, "invalid template tree name '%s'", e);
+	}
+	_cleanup_free_ char *dir = tpl_trees_dir(g);
+	_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return cerr(EX_NOTEMPLATE, errno, "open %s", dir);
+	return chain_at(g, dfd, tree, chain, n);
+}
+
+int tpl_tree_stack_paths(const struct gconf *g, const char *tree, char ***paths, unsigned *n)
+{
+	int r = tpl_tree_chain(g, tree, paths, n);
+	for (unsigned i = 0; r == 0 && i < *n; i++) {
+		char *p = tpl_tree_path(g, (*paths)[i]);
+		free((*paths)[i]);
+		(*paths)[i] = p;
+	}
+	return r;
+}
+
 int tpl_tree_ensure(const struct gconf *g, const char *tname, const char *archive, volatile int *cancel, char **tree,
 		    bool *made)
+{
+	return tpl_tree_ensure_layer(g, tname, archive, NULL, cancel, tree, made);
+}
+
+int tpl_tree_ensure_layer(const struct gconf *g, const char *tname, const char *archive, const char *parent,
+			  volatile int *cancel, char **tree, bool *made)
 {
 	*tree = NULL;
 	*made = false;
@@ -110,6 +215,26 @@ int tpl_tree_ensure(const struct gconf *g, const char *tname, const char *archiv
 	_cleanup_close_ int dfd = trees_dir_open(g);
 	if (dfd < 0)
 		return dfd;
+	/* a layer: the trees below it are all there, and it fits the depth limit */
+	char **below = NULL;
+	unsigned nbelow = 0;
+	if (parent) {
+		if (!tpl_tree_name_ok(parent))
+			return cerr(EX_BADTEMPLATE, 0, "template %s: its parent tree is no tree name", tname);
+		int r = chain_at(g, dfd, parent, &below, &nbelow);
+		if (r < 0)
+			return cerr_wrap(r, 0, "template %s is a layer over %s", tname, parent);
+		if (nbelow >= TPL_LAYERS_MAX) {
+			chain_free(below, nbelow);
+			return cerr(EX_BADTEMPLATE, 0,
+				    "template %s: a layer over %u trees passes the depth limit (%u trees in a stack)", tname,
+				    nbelow, TPL_LAYERS_MAX);
+		}
+	}
+	bool below_init = false;
+	for (unsigned i = 0; i < nbelow; i++)
+		below_init = below_init || tree_has_init(dfd, below[i]);
+	chain_free(below, nbelow);
 	struct stat ts;
 	if (fstatat(dfd, name, &ts, AT_SYMLINK_NOFOLLOW) == 0) {
 		if (!S_ISDIR(ts.st_mode))
@@ -124,12 +249,12 @@ int tpl_tree_ensure(const struct gconf *g, const char *tname, const char *archiv
 	if (mkdirat(dfd, tmp, 0755) < 0)
 		return cerr(EX_SYSTEM, errno, "create %s/trees/%s", g->template_dir, tmp);
 	_cleanup_free_ char *tpath = tpl_tree_path(g, tmp);
-	struct tpl_extract_opts xo = {.uid_shift = 0, .uid_size = 0, .cancel = cancel};
+	struct tpl_extract_opts xo = {.uid_shift = 0, .uid_size = 0, .cancel = cancel, .lower = true, .layer = parent != NULL};
 	uint64_t t0 = now_ms();
 	int r = tpl_extract(archive, tpath, &xo);
 	if (r == -EINTR)
 		cerr_replace(EX_SYSTEM, EINTR, "extraction of template %s interrupted", tname);
-	if (r == 0 && !tree_has_init(dfd, tmp))
+	if (r == 0 && !tree_has_init(dfd, tmp) && !below_init)
 		r = cerr(EX_BADTEMPLATE, 0, "template %s has no init (/sbin/init, /etc/init or /bin/init)", tname);
 	/* the archive replaced meanwhile (template build renames a new one into place): what was
 	 * extracted may be the new one, which must not carry the old one's ID */
@@ -137,10 +262,22 @@ int tpl_tree_ensure(const struct gconf *g, const char *tname, const char *archiv
 	if (r == 0 && (stat(archive, &now) < 0 || now.st_ino != st.st_ino || now.st_size != st.st_size ||
 		       now.st_mtim.tv_sec != st.st_mtim.tv_sec || now.st_mtim.tv_nsec != st.st_mtim.tv_nsec))
 		r = cerr(EX_SYSTEM, EAGAIN, "template %s changed during its extraction: try again", tname);
+	/* a layer's parent is recorded before the tree appears: no layer tree exists without it */
+	_cleanup_free_ char *rec = xasprintf("%s" TREE_PARENT, name);
+	if (r == 0 && parent) {
+		_cleanup_free_ char *rpath = tpl_tree_path(g, rec), *text = xasprintf("%s\n", parent);
+		int e = write_file_atomic(rpath, text, strlen(text), 0600);
+		if (e < 0)
+			r = cerr(EX_SYSTEM, -e, "write %s", rpath);
+	} else if (r == 0 && unlinkat(dfd, rec, 0) < 0 && errno != ENOENT) {
+		r = cerr(EX_SYSTEM, errno, "remove %s/trees/%s", g->template_dir, rec);
+	}
 	if (r == 0 && renameat(dfd, tmp, dfd, name) < 0)
 		r = cerr(EX_SYSTEM, errno, "rename %s to %s in %s/trees", tmp, name, g->template_dir);
 	if (r < 0) {
 		fs_remove_tree(dfd, tmp);
+		if (parent)
+			unlinkat(dfd, rec, 0);
 		return r;
 	}
 	fsync(dfd);
@@ -182,7 +319,30 @@ static bool in_use(const struct used *u, const char *name)
 	return false;
 }
 
+/* Add the trees below every name of u (their parents' chains) to u. */
+static void close_chains(int dfd, struct used *u)
+{
+	for (unsigned i = 0; i < u->n; i++) {
+		char *parent;
+		unsigned depth = 0;
+		_cleanup_free_ char *cur = xstrdup(u->names[i]);
+		while (depth++ < TPL_LAYERS_MAX && read_parent(dfd, cur, &parent) == 0) {
+			free(cur);
+			cur = parent;
+			if (!in_use(u, cur)) {
+				u->names = xrealloc(u->names, (u->n + 1) * sizeof(*u->names));
+				u->names[u->n++] = xstrdup(cur);
+			}
+		}
+	}
+}
+
 int tpl_tree_prune(const struct gconf *g, char ***removed, unsigned *n)
+{
+	return tpl_tree_prune_keep(g, NULL, NULL, removed, n);
+}
+
+int tpl_tree_prune_keep(const struct gconf *g, tpl_tree_keep_fn keep, void *arg, char ***removed, unsigned *n)
 {
 	*removed = NULL;
 	*n = 0;
@@ -196,6 +356,10 @@ int tpl_tree_prune(const struct gconf *g, char ***removed, unsigned *n)
 		return errno == ENOENT ? 0 : cerr(EX_SYSTEM, errno, "open %s", dir);
 	struct used u = {0};
 	r = ctconf_foreach(g, CTCONF_EACH_BROKEN, note_tree, &u);
+	if (r == 0 && keep)
+		r = keep(g, arg, &u.names, &u.n);
+	if (r == 0)
+		close_chains(dfd, &u);
 	if (r == 0 && u.broken)
 		r = cerr(EX_BADCONFIG, 0,
 			 "the config of container %u does not load: it may use a template tree, none is removed",
@@ -207,12 +371,22 @@ int tpl_tree_prune(const struct gconf *g, char ***removed, unsigned *n)
 	for (struct dirent *e; r == 0 && (e = readdir(d));) {
 		const char *nm = e->d_name;
 		bool partial = nm[0] == '.' && str_endswith(nm, TREE_PARTIAL) && strlen(nm) > 1 + strlen(TREE_PARTIAL);
+		if (str_endswith(nm, TREE_PARENT)) { /* a record whose tree is gone goes too */
+			_cleanup_free_ char *t = xstrndup(nm, strlen(nm) - strlen(TREE_PARENT));
+			struct stat ts;
+			if (tpl_tree_name_ok(t) && fstatat(dfd, t, &ts, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
+				unlinkat(dfd, nm, 0);
+			continue;
+		}
 		if (!partial && (!tpl_tree_name_ok(nm) || in_use(&u, nm)))
 			continue;
 		if ((r = fs_remove_tree(dfd, nm)) < 0) {
 			r = cerr(EX_SYSTEM, r, "remove the template tree %s/%s", dir, nm);
 			break;
 		}
+		_cleanup_free_ char *rec = xasprintf("%s" TREE_PARENT, nm);
+		if (!partial && unlinkat(dfd, rec, 0) < 0 && errno != ENOENT)
+			log_warn("cannot remove %s/%s: %m", dir, rec);
 		log_info("removed the template tree %s/%s", dir, nm);
 		*removed = xrealloc(*removed, (*n + 1) * sizeof(**removed));
 		(*removed)[(*n)++] = xstrdup(nm);

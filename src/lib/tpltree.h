@@ -11,6 +11,12 @@
 #include "config.h"
 #include "lock.h"
 
+/* The most trees in one overlay stack: a template and up to 7 layers over it (template commit
+ * --layer); a container's lowerdir names them all. */
+#define TPL_LAYERS_MAX 8u
+/* A layer's tree records the tree it lies on in trees/TREE + this (one line, the parent's name). */
+#define TPL_TREE_PARENT ".parent"
+
 /* The ID of the tree of an archive whose stat is st: 16 lowercase hex digits (FNV-1a of its
  * inode, size and modification time) into buf (at least 17 bytes). Pure. */
 void tpl_tree_id(const struct stat *st, char buf[17]);
@@ -34,11 +40,33 @@ int tpl_tree_lock(const struct gconf *g, struct ct_lock *l);
  * cerr EX_BADTEMPLATE for a bad archive, EX_SYSTEM else. */
 int tpl_tree_ensure(const struct gconf *g, const char *tname, const char *archive, volatile int *cancel, char **tree,
 		    bool *made);
+/* The same for a layer template (template commit --layer) over the tree parent (NULL: a full
+ * template, as tpl_tree_ensure): every tree below parent must be there (cerr EX_NOTEMPLATE naming
+ * the missing one) and the stack must stay within TPL_LAYERS_MAX (EX_BADTEMPLATE); the archive is
+ * extracted with its whiteouts and opaque marks (tpl_extract_opts.layer), needs no init of its own
+ * when a tree below has one, and its parent is recorded beside it (trees/TREE.parent) before the
+ * tree is renamed into place. */
+int tpl_tree_ensure_layer(const struct gconf *g, const char *tname, const char *archive, const char *parent,
+			  volatile int *cancel, char **tree, bool *made);
+/* The stack of tree: tree itself, then the tree it lies on (its recorded parent), down to a full
+ * template's tree (*n of them, at most TPL_LAYERS_MAX; malloc'd array of malloc'd names). cerr
+ * EX_NOTEMPLATE when one of them is missing, EX_BADTEMPLATE for a broken record or a stack over
+ * the limit, EX_BADCONFIG for a tree name that is none. */
+int tpl_tree_chain(const struct gconf *g, const char *tree, char ***chain, unsigned *n);
+/* tpl_tree_chain as paths (tpl_tree_path of each). */
+int tpl_tree_stack_paths(const struct gconf *g, const char *tree, char ***paths, unsigned *n);
 /* Remove every tree that no container's config names (layout overlay, template_tree), and
  * leftovers of interrupted extractions; takes the lock itself. *removed gets the names removed
  * (malloc'd array of malloc'd strings, *n of them). A config that does not load makes it refuse
  * (cerr EX_BADCONFIG): its tree might be in use. */
 int tpl_tree_prune(const struct gconf *g, char ***removed, unsigned *n);
+/* Adds the names of more trees that must stay to (*names, *n) (realloc'd; malloc'd strings), called
+ * with the lock held: 0, or a negative errno with cerr set. */
+typedef int (*tpl_tree_keep_fn)(const struct gconf *g, void *arg, char ***names, unsigned *n);
+/* tpl_tree_prune, keeping the trees keep(arg) names too (NULL: none). The trees below every tree
+ * kept (a layer's parents, tpl_tree_chain) are kept with it, and the parent records of removed
+ * trees go. */
+int tpl_tree_prune_keep(const struct gconf *g, tpl_tree_keep_fn keep, void *arg, char ***removed, unsigned *n);
 
 /* May a create use layout overlay on this host, for a container with userns (block base, size)
  * or without? The private area's filesystem must take an overlay upper layer (ext4, XFS, btrfs,

@@ -107,6 +107,7 @@ expect_has busybox cellctl create "$A" --ostemplate ""
 expect_candidates "busybox" cellctl template remove ""
 expect_candidates "$A $B" cellctl template commit ""
 expect_has --force cellctl template commit "$A" x --
+expect_has --layer cellctl template commit "$A" x --
 # clone: an existing SRC, nothing for the new DST, its options and layouts; flatten: a CTID
 expect_candidates "$A $B" cellctl clone ""
 expect_candidates "" cellctl clone "$A" ""

@@ -740,6 +740,21 @@ static void test_origin_parse(void **state)
 	assert_string_equal(b.layout, "copy");
 	tpl_origin_parse(NULL, &b);
 	assert_string_equal(b.parent, "");
+	assert_false(b.layer);
+	/* a layer: its flag and the parent's tree version come back; a parent tree that is no tree
+	 * name is left empty */
+	o.layer = true;
+	strcpy(o.parent_tree, "debian-12.0123456789abcdef");
+	_cleanup_free_ char *t2 = tpl_origin_format(&o);
+	tpl_origin_parse(t2, &b);
+	assert_true(b.layer);
+	assert_string_equal(b.parent_tree, "debian-12.0123456789abcdef");
+	tpl_origin_parse("layer = yes\nparent_tree = ../trees/x.0123456789abcdef\n", &b);
+	assert_true(b.layer);
+	assert_string_equal(b.parent_tree, "");
+	tpl_origin_parse("layer = no\nparent_tree = x.0123456789ABCDEF\n", &b);
+	assert_false(b.layer);
+	assert_string_equal(b.parent_tree, "");
 }
 
 static void test_devices_fifo(void **state)

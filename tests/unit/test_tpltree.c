@@ -228,12 +228,80 @@ static void test_tree_ensure_prune(void **state)
 	free(arch);
 }
 
+/* The stack of a layer's tree: its recorded parents, down to a full template's tree; a missing
+ * tree, a bad record and a loop past the depth limit are errors (no root needed: no extraction). */
+static void test_tree_chain(void **state)
+{
+	(void)state;
+	char base[128];
+	cerr_clear(); /* (what the test before left) */
+	fx_tmpdir(base, sizeof(base), "tplchain");
+	struct gconf g = {.template_dir = base};
+	const char *t0 = "base.0000000000000001", *t1 = "lay.0000000000000002", *t2 = "lay2.0000000000000003";
+	char *d = xasprintf("%s/trees", base);
+	for (const char *const *t = (const char *const[]){t0, t1, t2, NULL}; *t; t++) {
+		char *p = xasprintf("%s/x", *t);
+		fx_write(d, p, "");
+		free(p);
+	}
+	char *r1 = xasprintf("%s" TPL_TREE_PARENT, t1), *r2 = xasprintf("%s" TPL_TREE_PARENT, t2);
+	char *c1 = xasprintf("%s\n", t0), *c2 = xasprintf("%s\n", t1);
+	fx_write(d, r1, c1);
+	fx_write(d, r2, c2);
+	char **v = NULL;
+	unsigned n = 0;
+	assert_int_equal(tpl_tree_chain(&g, t2, &v, &n), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(v[0], t2);
+	assert_string_equal(v[1], t1);
+	assert_string_equal(v[2], t0);
+	for (unsigned i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+	assert_int_equal(tpl_tree_chain(&g, t0, &v, &n), 0);
+	assert_int_equal(n, 1);
+	free(v[0]);
+	free(v);
+	/* the parent gone: the error names it */
+	char *p0 = xasprintf("%s/%s", d, t0), *moved = xasprintf("%s/gone", base);
+	assert_int_equal(rename(p0, moved), 0);
+	assert_true(tpl_tree_chain(&g, t2, &v, &n) < 0);
+	assert_int_equal(cerr_exit(), EX_NOTEMPLATE);
+	assert_non_null(strstr(cerr_msg(), t0));
+	cerr_clear();
+	assert_int_equal(rename(moved, p0), 0);
+	/* a record that is no tree name */
+	fx_write(d, r1, "../../etc\n");
+	assert_true(tpl_tree_chain(&g, t1, &v, &n) < 0);
+	assert_int_equal(cerr_exit(), EX_BADTEMPLATE);
+	cerr_clear();
+	/* a loop: stopped at the depth limit */
+	char *back = xasprintf("%s\n", t2);
+	fx_write(d, r1, back);
+	assert_true(tpl_tree_chain(&g, t2, &v, &n) < 0);
+	assert_int_equal(cerr_exit(), EX_BADTEMPLATE);
+	assert_non_null(strstr(cerr_msg(), "depth limit"));
+	cerr_clear();
+	assert_true(tpl_tree_chain(&g, "../x", &v, &n) < 0);
+	cerr_clear();
+	rm_rf(base);
+	free(back);
+	free(p0);
+	free(moved);
+	free(r1);
+	free(r2);
+	free(c1);
+	free(c2);
+	free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tree_id),
 		cmocka_unit_test(test_tree_name),
 		cmocka_unit_test(test_tree_ensure_prune),
+		cmocka_unit_test(test_tree_chain),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
