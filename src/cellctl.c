@@ -20,6 +20,7 @@ static const struct cli_cmd *const commands[] = {
 	&cli_import_vz,
 	&cli_suspend, &cli_resume, &cli_backup, &cli_restore_backup,
 	&cli_lxcfs,
+	&cli_chkpnt, &cli_restore,
 };
 
 static void usage(FILE *f)

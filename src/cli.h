@@ -45,6 +45,7 @@ extern const struct cli_cmd cli_import_vz;
 extern const struct cli_cmd cli_suspend, cli_resume;
 extern const struct cli_cmd cli_backup, cli_restore_backup;
 extern const struct cli_cmd cli_lxcfs;
+extern const struct cli_cmd cli_chkpnt, cli_restore;
 
 /* Walking a command's argv by its table. */
 struct cli_parse {
@@ -97,6 +98,8 @@ int cmd_list(struct gconf *g, int argc, char **argv);
 int cmd_template(struct gconf *g, int argc, char **argv);
 int cmd_ubc(struct gconf *g, int argc, char **argv);
 int cmd_lxcfs(struct gconf *g, int argc, char **argv);
+int cmd_chkpnt(struct gconf *g, int argc, char **argv);
+int cmd_restore(struct gconf *g, int argc, char **argv);
 int cmd_netstat(struct gconf *g, int argc, char **argv);
 int cmd_quota(struct gconf *g, int argc, char **argv);
 int cmd_quota_report(struct gconf *g, int argc, char **argv);
