@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* criu: the version and kernel gate of checkpoint/restore, and the argv of `criu dump|restore`
- * (the console as an external tty, the veths, the options that must and must not be there). */
+/* criu, criutar: the version and kernel gate of checkpoint/restore, the argv of `criu dump|restore`
+ * (the console as an external tty, the veths, the options that must and must not be there), the
+ * checkpoint's record, and the device nodes of its tmpfs archives made empty files. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,7 +14,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <zlib.h>
+
 #include "criu.h"
+#include "criutar.h"
 #include "fixtures.h"
 #include "util.h"
 
@@ -193,11 +197,101 @@ static void meta_round_trip(void **state)
 	rm_rf(dir);
 }
 
+/* a ustar header: name, type, size, device numbers; checksum filled in */
+static void tar_hdr(unsigned char *b, const char *name, char type, unsigned size, unsigned maj, unsigned min)
+{
+	memset(b, 0, 512);
+	snprintf((char *)b, 100, "%s", name);
+	snprintf((char *)b + 100, 8, "%07o", 0644);
+	snprintf((char *)b + 108, 8, "%07o", 0);
+	snprintf((char *)b + 116, 8, "%07o", 0);
+	snprintf((char *)b + 124, 12, "%011o", size);
+	snprintf((char *)b + 136, 12, "%011o", 0);
+	b[156] = (unsigned char)type;
+	memcpy(b + 257, "ustar  ", 8);
+	snprintf((char *)b + 329, 8, "%07o", maj);
+	snprintf((char *)b + 337, 8, "%07o", min);
+	memset(b + 148, ' ', 8);
+	unsigned sum = 0;
+	for (int i = 0; i < 512; i++)
+		sum += b[i];
+	snprintf((char *)b + 148, 8, "%06o", sum);
+	b[155] = ' ';
+}
+
+static bool sum_ok(const unsigned char *h)
+{
+	unsigned char c[512];
+	memcpy(c, h, 512);
+	memset(c + 148, ' ', 8);
+	unsigned sum = 0;
+	for (int i = 0; i < 512; i++)
+		sum += c[i];
+	return strtoul((const char *)h + 148, NULL, 8) == sum;
+}
+
+static void tar_nodes(void **state)
+{
+	(void)state;
+	char buf[256];
+	char *dir = fx_tmpdir(buf, sizeof(buf), "criutar");
+	char *in = xasprintf("%s/tmpfs-dev-34.tar.gz.img", dir), *out = xasprintf("%s/out", dir);
+	/* ./null (a character device), ./a (a regular file of 2 bytes: a data block), ./sda (block) */
+	unsigned char t[7][512];
+	tar_hdr(t[0], "./null", '3', 0, 1, 3);
+	tar_hdr(t[1], "./a", '0', 2, 0, 0);
+	memset(t[2], 0, 512);
+	memcpy(t[2], "hi", 2);
+	tar_hdr(t[3], "./sda", '4', 0, 8, 0);
+	tar_hdr(t[4], "./pts", '5', 0, 0, 0);
+	memset(t[5], 0, 512);
+	memset(t[6], 0, 512);
+	gzFile g = gzopen(in, "wb");
+	assert_int_equal(gzwrite(g, t, sizeof(t)), (int)sizeof(t));
+	gzclose(g);
+	assert_int_equal(criutar_fix_nodes(in, out), 2);
+	unsigned char r[7][512];
+	g = gzopen(out, "rb");
+	assert_int_equal(gzread(g, r, sizeof(r)), (int)sizeof(r));
+	gzclose(g);
+	assert_int_equal(r[0][156], '0');
+	assert_string_equal((char *)r[0], "./null");
+	assert_int_equal(strtoul((char *)r[0] + 124, NULL, 8), 0);
+	assert_int_equal(strtoul((char *)r[0] + 329, NULL, 8), 0);
+	assert_true(sum_ok(r[0]));
+	assert_memory_equal(r[1], t[1], 512); /* the file and its data untouched */
+	assert_memory_equal(r[2], t[2], 512);
+	assert_int_equal(r[3][156], '0');
+	assert_true(sum_ok(r[3]));
+	assert_memory_equal(r[4], t[4], 512);
+	/* in place over a checkpoint directory */
+	assert_int_equal(criutar_fix_dir(dir), 2);
+	assert_int_equal(criutar_fix_dir(dir), 0);
+	/* not a tar, and one cut short in a file's data */
+	g = gzopen(in, "wb");
+	gzwrite(g, "not a tar", 9);
+	gzclose(g);
+	assert_int_equal(criutar_fix_nodes(in, out), -EINVAL);
+	g = gzopen(in, "wb");
+	gzwrite(g, t, 2 * 512);
+	gzclose(g);
+	assert_int_equal(criutar_fix_nodes(in, out), -EINVAL);
+	memcpy(t[1] + 257, "xxxxx", 5);
+	g = gzopen(in, "wb");
+	gzwrite(g, t, sizeof(t));
+	gzclose(g);
+	assert_int_equal(criutar_fix_nodes(in, out), -EINVAL);
+	assert_true(criutar_fix_dir("/nonexistent-cellctl") < 0);
+	free(in);
+	free(out);
+	rm_rf(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(version_parse), cmocka_unit_test(gate),           cmocka_unit_test(argv_dump),
-		cmocka_unit_test(argv_restore),  cmocka_unit_test(meta_round_trip),
+		cmocka_unit_test(argv_restore),  cmocka_unit_test(meta_round_trip), cmocka_unit_test(tar_nodes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
