@@ -177,19 +177,23 @@ char *criu_binary(void)
 
 int criu_run(char **argv, const int *keep, unsigned nkeep, char **out)
 {
-	int pfd[2];
-	if (pipe2(pfd, O_CLOEXEC) < 0)
+	int pfd[2] = {-1, -1};
+	/* without out, no pipe: a process CRIU leaves behind (the restored tree) could hold it open */
+	if (out && pipe2(pfd, O_CLOEXEC) < 0)
 		return -errno;
 	pid_t pid = fork();
 	if (pid < 0) {
 		int e = errno;
-		close(pfd[0]);
-		close(pfd[1]);
+		if (out) {
+			close(pfd[0]);
+			close(pfd[1]);
+		}
 		return -e;
 	}
 	if (pid == 0) {
-		int null = open("/dev/null", O_RDONLY);
-		if (null < 0 || dup2(null, 0) < 0 || dup2(pfd[1], 1) < 0 || dup2(pfd[1], 2) < 0)
+		int null = open("/dev/null", O_RDWR);
+		int o = out ? pfd[1] : null;
+		if (null < 0 || dup2(null, 0) < 0 || dup2(o, 1) < 0 || dup2(o, 2) < 0)
 			_exit(127);
 		for (unsigned i = 0; i < nkeep; i++)
 			if (keep[i] > 2)
@@ -198,11 +202,12 @@ int criu_run(char **argv, const int *keep, unsigned nkeep, char **out)
 		execv(argv[0], argv);
 		_exit(127);
 	}
-	close(pfd[1]);
 	struct strbuf b = {0};
 	char buf[4096];
 	size_t total = 0;
-	for (;;) {
+	if (out)
+		close(pfd[1]);
+	for (; out;) {
 		ssize_t n = read(pfd[0], buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -212,16 +217,14 @@ int criu_run(char **argv, const int *keep, unsigned nkeep, char **out)
 			sb_addn(&b, buf, (size_t)n < OUT_MAX - total ? (size_t)n : OUT_MAX - total);
 		total += (size_t)n;
 	}
-	close(pfd[0]);
+	if (out)
+		close(pfd[0]);
 	int st = 0;
 	while (waitpid(pid, &st, 0) < 0)
 		if (errno != EINTR)
 			break;
-	char *text = sb_done(&b);
 	if (out)
-		*out = text;
-	else
-		free(text);
+		*out = sb_done(&b);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
 }
 
@@ -363,7 +366,7 @@ int criu_restore_tree(const struct gconf *g, const struct ct_config *c, const ch
 		return cerr(EX_BADKERNEL, 0, "no criu binary");
 	int master = -1, slave = -1;
 	_cleanup_close_ int dfd = -1;
-	_cleanup_free_ char *out = NULL, *text = NULL;
+	_cleanup_free_ char *text = NULL;
 	char cpath[32] = "";
 	if (*tty && (r = new_console(c, &master, &slave, cpath, sizeof(cpath))) < 0)
 		return r;
@@ -393,7 +396,7 @@ int criu_restore_tree(const struct gconf *g, const struct ct_config *c, const ch
 		r = cerr(EX_RESTORE, EINVAL, "cannot name the restore's resources to CRIU");
 		goto out;
 	}
-	int st = criu_run(argv, &slave, slave >= 0 ? 1 : 0, &out);
+	int st = criu_run(argv, &slave, slave >= 0 ? 1 : 0, NULL);
 	criu_argv_free(argv);
 	if (st != 0) {
 		_cleanup_free_ char *why = log_errors(dir, "restore.log");

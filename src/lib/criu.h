@@ -60,8 +60,8 @@ char *criu_binary(void);
 int criu_host_check(char **bin);
 
 /* Run argv (a criu command): fds in keep stay open in it (at their numbers), stdin is /dev/null,
- * stdout and stderr are collected into *out (malloc'd, at most 16 KiB, may be NULL). Returns its
- * exit status (0 and up), or -errno when it could not run. */
+ * stdout and stderr are collected into *out (malloc'd, at most 16 KiB), or go to /dev/null when
+ * out is NULL. Returns its exit status (0 and up), or -errno when it could not run. */
 int criu_run(char **argv, const int *keep, unsigned nkeep, char **out);
 
 /* The checkpoint's record of what the restore must hand back (in DIR/cellctl-checkpoint):

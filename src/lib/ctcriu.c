@@ -97,8 +97,12 @@ int ct_chkpnt(const struct gconf *g, unsigned ctid, const struct chkpnt_opts *o)
 	_cleanup_free_ char *want = ct_chkpnt_dir(g, ctid, o);
 	if (has_checkpoint(want))
 		return cerr(EX_BADVALUE, 0, "%s holds a checkpoint already (restore it, or remove it)", want);
-	if ((r = mkdir_p(want, 0700)) < 0)
-		return cerr(EX_FREEZE, r, "create the checkpoint directory %s", want);
+	/* the parents private (CRIU writes the images 0644); the directory itself searchable: CRIU's
+	 * restore opens images in it from inside the container's user namespace (as "others") */
+	_cleanup_free_ char *parent = xstrdup(want);
+	if ((r = mkdir_p(dirname(parent), 0700)) < 0 || (mkdir(want, 0711) < 0 && errno != EEXIST) ||
+	    chmod(want, 0711) < 0)
+		return cerr(EX_FREEZE, r < 0 ? r : errno, "create the checkpoint directory %s", want);
 	char dir[PATH_MAX];
 	if (!realpath(want, dir))
 		return cerr(EX_FREEZE, errno, "the checkpoint directory %s", want);
@@ -114,8 +118,7 @@ int ct_chkpnt(const struct gconf *g, unsigned ctid, const struct chkpnt_opts *o)
 	if (!argv)
 		return cerr(EX_FREEZE, EINVAL, "cannot name the container's resources to CRIU");
 	uint64_t t0 = now_ms();
-	_cleanup_free_ char *out = NULL;
-	int rc = criu_run(argv, NULL, 0, &out);
+	int rc = criu_run(argv, NULL, 0, NULL);
 	criu_argv_free(argv);
 	if (rc != 0) {
 		_cleanup_free_ char *p = xasprintf("%s/inventory.img", dir);
