@@ -9,9 +9,11 @@
 # namespace and a bridged veth runs a counter loop; chkpnt stops it (status down, no host veth,
 # the counter stands still); restore brings it back: running, the same counter process (its pid in
 # the container) counting on from where it was, the same IP and MACs (guest and host side, the
-# host veth ours again: its group), the host reaches it, the checkpoint directory is gone; a stop
-# afterwards is clean, and nothing leaks. restore without a checkpoint: 17; chkpnt of a stopped
-# container: 31; restore of a running one: 32.
+# host veth ours again: its group), the host reaches it, the checkpoint directory is gone; a TCP
+# connection from the host held open across a second checkpoint (--tcp-established) carries data
+# afterwards; a stop afterwards is clean, and nothing leaks. restore without a checkpoint: 17;
+# chkpnt of a stopped container: 31; restore of a running one: 32. A shell on the console (the
+# template's own inittab) fails the dump (16) and that container runs on.
 # long
 . "$(dirname "$0")/lib.sh"
 
@@ -119,6 +121,41 @@ wait_for 10 host_ping 10.77.0.101 && ok "restored: the host pings the container"
 [ ! -e "$DUMPS/Dump.$CT" ] && ok "the spent checkpoint is removed" || fail "the spent checkpoint is removed" "$(ls "$DUMPS/Dump.$CT" | head)"
 check "exec in the restored container" cc exec "$CT" -- true
 log "after: counter $(cat "$CNT"), guest MAC $(gmac), host MAC $(hmac)"
+
+# a TCP connection from the host, held open across a checkpoint with --tcp-established
+TCPOUT=$PRIV_DIR/$CT/tcp.out
+check "a listener in the guest" cc exec "$CT" -- sh -c '(nc -l -p 5000 > /tcp.out &) </dev/null >/dev/null 2>&1'
+sleep 1
+nsenter --net="/run/netns/$NS" -- python3 -c '
+import os, socket, sys, time
+s = socket.create_connection(("10.77.0.101", 5000), timeout=10)
+s.sendall(b"before\n")
+t = time.time() + 600
+while not os.path.exists(sys.argv[1]) and time.time() < t:
+    time.sleep(0.2)
+s.settimeout(60)
+s.sendall(b"after\n")
+time.sleep(2)
+s.close()
+print("sent")
+' "$TMPD/go" > "$TMPD/tcp.client" 2>&1 &
+BG_PIDS+=($!)
+TCPC=$!
+sent_before() { grep -qx before "$TCPOUT" 2>/dev/null; }
+wait_for 20 sent_before && ok "the host's connection reached the guest" || fail "the host's connection reached the guest" "$(cat "$TMPD/tcp.client")"
+run cc chkpnt "$CT" --dumpdir "$DUMPS" --tcp-established
+[ "$RC" = 0 ] && ok "chkpnt --tcp-established with a connection open" ||
+	fail "chkpnt --tcp-established (exit $RC)" "$OUT" "$(grep Error "$DUMPS/Dump.$CT/dump.log" | head)"
+run cc restore "$CT" --dumpdir "$DUMPS"
+[ "$RC" = 0 ] && ok "restore the connection's container" ||
+	fail "restore the connection's container (exit $RC)" "$OUT" "$(grep Error "$DUMPS/Dump.$CT/restore.log" | head)"
+touch "$TMPD/go"
+sent_after() { grep -qx after "$TCPOUT" 2>/dev/null; }
+wait_for 60 sent_after && ok "the connection survived the checkpoint: 'after' arrived on it" ||
+	fail "the connection survived the checkpoint" "$(cat "$TMPD/tcp.client"; cat "$TCPOUT")"
+wait "$TCPC" 2>/dev/null
+[ "$(cval)" -gt "$V2" ] 2>/dev/null && [ "$(cpid)" = "$P1" ] && ok "the counter counts on after the second restore ($(cat "$CNT"))" ||
+	fail "the counter counts on after the second restore" "$(cat "$CNT")"
 
 check "stop the restored container" cc stop "$CT" --timeout 30
 expect_output "^CTID $CT exist down\$" cc status "$CT"
