@@ -153,6 +153,8 @@ int ct_restore(const struct gconf *g, unsigned ctid, const struct chkpnt_opts *o
 	int r = criu_host_check(NULL);
 	if (r < 0)
 		return r;
+	if (ct_running(g, ctid, NULL))
+		return cerr(EX_RUNNING, 0, "container %u is running", ctid);
 	_cleanup_free_ char *want = ct_chkpnt_dir(g, ctid, o);
 	char dir[PATH_MAX];
 	if (!realpath(want, dir) || !has_checkpoint(dir))

@@ -171,6 +171,6 @@ expect_match "criu dump of container $CT2 failed .*dump.log.*keeps running" "$OU
 expect_output "^CTID $CT2 exist running\$" cc status "$CT2"
 check "exec in the container whose dump failed" cc exec "$CT2" -- true
 [ ! -e "$DUMPS/Dump.$CT2/inventory.img" ] && ok "no checkpoint left to restore" || fail "no checkpoint left to restore"
-expect_exit 17 cc restore "$CT2" --dumpdir "$DUMPS" # (running: 32 only once there is a checkpoint)
+expect_exit 32 cc restore "$CT2" --dumpdir "$DUMPS"
 check "stop $CT2" cc stop "$CT2"
 finish
