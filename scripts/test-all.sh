@@ -233,7 +233,7 @@ else
 	# t_suspend (cgroup.freeze: the hybrid host uses the same unified file), t_backup (230 s) and
 	# t_lxcfs (230 s: lxcfs on pure cgroup2; run by hand with VM_TESTS=t_lxcfs) and t_net_routed
 	# (90 s; routing needs no cgroup: the host runs it). t_criu's round trip (chkpnt/restore) runs
-	# only there (CRIU 3.17 cannot work on kernels >= 6.13) but takes about 10 minutes under TCG:
+	# only there (CRIU 3.17 cannot work on kernels >= 6.13) but takes 330-600 s under TCG:
 	# run it by hand with VM_TESTS=t_criu (the host runs its early-refusal half)
 	vt=${VM_TESTS:-"t_lifecycle t_userns t_limits_memory t_limits_numproc t_limits_cpu t_limits_cpuweight t_limits_io t_limits_live t_limits_devices t_limits_containment t_limits_badinput t_quota_enforced t_guest_debian t_sec_masks t_sec_worlds t_sec_seccomp t_net_spoof t_monitor_cgroup t_layout_default t_sysinfo"}
 	[ "$vt" = all ] && vt=""

@@ -67,10 +67,7 @@ const char *criu_gate(const struct criu_version *v, unsigned kmajor, unsigned km
 }
 
 /* ---- pure: the argv ---- */
-static bool plain(const char *s)
-{
-	return s && *s && !strpbrk(s, ":@[],=\n");
-}
+static bool plain(const char *s) { return s && *s && !strpbrk(s, ":@[],=\n"); }
 
 static void add(char ***v, size_t *n, char *s)
 {
@@ -256,8 +253,9 @@ int criu_host_check(char **bin_out)
 	if (uname(&u) == 0 && criu_kernel_parse(u.release, &km, &kn) == 0) {
 		const char *why = criu_gate(&v, km, kn);
 		if (why)
-			return cerr(EX_BADKERNEL, 0, "checkpoint and restore are not possible here: %s (CRIU %u.%u.%u, kernel %s)",
-				    why, v.major, v.minor, v.sub, u.release);
+			return cerr(EX_BADKERNEL, 0,
+				    "checkpoint and restore are not possible here: %s (CRIU %u.%u.%u, kernel %s)", why,
+				    v.major, v.minor, v.sub, u.release);
 	}
 	char *cargv[] = {bin, UNCONST("check"), NULL};
 	_cleanup_free_ char *cout = NULL;

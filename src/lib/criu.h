@@ -37,10 +37,10 @@ struct criu_req {
 	int tty_fd;               /* restore: the new console's slave, inherited as the tty above */
 	const char *console_path; /* restore: the new console's slave as a path (bound on /dev/console) */
 	const struct criu_veth *veths;
-	unsigned nveth;           /* restore: the veths CRIU recreates */
-	const char *pidfile;      /* restore: where CRIU writes the restored init's pid */
+	unsigned nveth;            /* restore: the veths CRIU recreates */
+	const char *pidfile;       /* restore: where CRIU writes the restored init's pid */
 	const char *freeze_cgroup; /* dump: freeze through this cgroup (the container's), or NULL */
-	bool tcp_established;     /* checkpoint established TCP connections (--tcp-established) */
+	bool tcp_established;      /* checkpoint established TCP connections (--tcp-established) */
 };
 
 /* Pure: the argv (argv[0] = bin) of `criu dump|restore` for req; free with criu_argv_free. NULL when

@@ -100,8 +100,7 @@ int ct_chkpnt(const struct gconf *g, unsigned ctid, const struct chkpnt_opts *o)
 	/* the parents private (CRIU writes the images 0644); the directory itself searchable: CRIU's
 	 * restore opens images in it from inside the container's user namespace (as "others") */
 	_cleanup_free_ char *parent = xstrdup(want);
-	if ((r = mkdir_p(dirname(parent), 0700)) < 0 || (mkdir(want, 0711) < 0 && errno != EEXIST) ||
-	    chmod(want, 0711) < 0)
+	if ((r = mkdir_p(dirname(parent), 0700)) < 0 || (mkdir(want, 0711) < 0 && errno != EEXIST) || chmod(want, 0711) < 0)
 		return cerr(EX_FREEZE, r < 0 ? r : errno, "create the checkpoint directory %s", want);
 	char dir[PATH_MAX];
 	if (!realpath(want, dir))
@@ -125,17 +124,19 @@ int ct_chkpnt(const struct gconf *g, unsigned ctid, const struct chkpnt_opts *o)
 		unlink(p); /* not a checkpoint to restore */
 		_cleanup_free_ char *why = log_tail(dir, "dump.log");
 		if (!ct_running(g, ctid, NULL))
-			return cerr(EX_FREEZE, 0, "criu dump of container %u failed (exit %d): %s (log: %s/dump.log); "
-						  "the container is no longer running",
+			return cerr(EX_FREEZE, 0,
+				    "criu dump of container %u failed (exit %d): %s (log: %s/dump.log); "
+				    "the container is no longer running",
 				    ctid, rc, why, dir);
-		return cerr(EX_FREEZE, 0, "criu dump of container %u failed (exit %d): %s (log: %s/dump.log); it keeps running",
-			    ctid, rc, why, dir);
+		return cerr(EX_FREEZE, 0,
+			    "criu dump of container %u failed (exit %d): %s (log: %s/dump.log); it keeps running", ctid,
+			    rc, why, dir);
 	}
 	log_info("checkpointed container %u to %s in %llu ms", ctid, dir, (unsigned long long)(now_ms() - t0));
 	int fixed = criutar_fix_dir(dir);
 	if (fixed < 0)
-		return cerr(EX_FREEZE, fixed, "container %u (stopped): rewrite the tmpfs archives of the checkpoint in %s",
-			    ctid, dir);
+		return cerr(EX_FREEZE, fixed,
+			    "container %u (stopped): rewrite the tmpfs archives of the checkpoint in %s", ctid, dir);
 	log_debug("checkpoint %s: %d device nodes of its tmpfs archives made empty files", dir, fixed);
 	if ((r = criu_meta_write(dir, *tty ? tty : NULL, o->tcp_established)) < 0)
 		return r;

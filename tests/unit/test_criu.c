@@ -152,8 +152,7 @@ static void argv_restore(void **state)
 	assert_true(find(v, "--network-lock") < 0); /* a dump option: criu restore warns about it */
 	criu_argv_free(v);
 	/* names that would change CRIU's syntax, and what a restore cannot do without */
-	struct criu_veth bad[3] = {{"eth0", "veth101.0@x", "br0"}, {"eth0]", "veth101.0", "br0"},
-				   {"eth0", "veth101.0", "br:0"}};
+	struct criu_veth bad[3] = {{"eth0", "veth101.0@x", "br0"}, {"eth0]", "veth101.0", "br0"}, {"eth0", "veth101.0", "br:0"}};
 	for (int i = 0; i < 3; i++) {
 		r.veths = &bad[i];
 		r.nveth = 1;
@@ -290,8 +289,9 @@ static void tar_nodes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(version_parse), cmocka_unit_test(gate),           cmocka_unit_test(argv_dump),
-		cmocka_unit_test(argv_restore),  cmocka_unit_test(meta_round_trip), cmocka_unit_test(tar_nodes),
+		cmocka_unit_test(version_parse),   cmocka_unit_test(gate),
+		cmocka_unit_test(argv_dump),       cmocka_unit_test(argv_restore),
+		cmocka_unit_test(meta_round_trip), cmocka_unit_test(tar_nodes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
