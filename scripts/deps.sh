@@ -29,6 +29,10 @@ run="$run lxcfs fuse3"
 # criu, iptables: chkpnt and restore (t_criu: the round trip in the VM; CRIU's network lock runs
 # iptables-restore)
 run="$run criu iptables"
+# openssh-server, openssh-client: t_migrate runs a real sshd of its own inside a test netns (the
+# package's own service is not used). Installed here (it was missing), its service is neither
+# started nor enabled: a test run must not open port 22 on the host (see below)
+run="$run openssh-server openssh-client"
 pkgs="$build $run"
 # the libFuzzer harnesses (tests/fuzz, CI stage fuzz)
 pkgs="$pkgs clang libclang-rt-dev"
@@ -59,4 +63,26 @@ if [ $bench = 1 ]; then
 		apt-cache show "$p" >/dev/null 2>&1 || missing=${missing// $p/}
 	done
 fi
-apt-get install -y -qq --no-install-recommends $missing >/dev/null
+# a package this run installs starts no service (policy-rc.d), and the sshd that openssh-server
+# would enable at boot is disabled again: the tests run their own, inside a test netns
+newsshd=0
+case " $missing " in *" openssh-server "*) newsshd=1 ;; esac
+policy=/usr/sbin/policy-rc.d
+ownpolicy=0
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\n# cellctl scripts/deps.sh: no service starts while it installs packages\nexit 101\n' > "$policy"
+	chmod 755 "$policy"
+	ownpolicy=1
+fi
+rc=0
+apt-get install -y -qq --no-install-recommends $missing >/dev/null || rc=$?
+[ $ownpolicy = 1 ] && rm -f "$policy"
+if [ $newsshd = 1 ] && [ -d /etc/systemd/system ]; then
+	if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+		systemctl disable --quiet ssh.service ssh.socket 2>/dev/null || true
+	else
+		rm -f /etc/systemd/system/multi-user.target.wants/ssh.service /etc/systemd/system/sshd.service \
+			/etc/systemd/system/sockets.target.wants/ssh.socket
+	fi
+fi
+[ $rc = 0 ] || exit $rc

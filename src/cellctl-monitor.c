@@ -11,6 +11,7 @@
 #include "error.h"
 #include "log.h"
 #include "monitor.h"
+#include "phase.h"
 #include "proctitle.h"
 #include "util.h"
 
@@ -44,6 +45,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "cellctl-monitor is started by cellctl start\n");
 		return 2;
 	}
+	phase_mark("monitor.main");
 	log_init(NULL, LOG_WARN_L);
 	char *cgtext = xstrdup(argv[2]); /* argv is overwritten by the process title */
 	if (argc == 4)
@@ -63,6 +65,7 @@ int main(int argc, char **argv)
 		cerr(EX_SYSTEM, 0, "monitor: bad cgroup paths");
 		fail();
 	}
+	phase_mark("monitor.configs");
 	log_set_file(g->log_file);
 	log_set_ctid(ctid);
 	char *root = xasprintf("%s/%u", g->private_dir, ctid);

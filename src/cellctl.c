@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "error.h"
 #include "log.h"
+#include "phase.h"
 #include "proctitle.h"
 #include "monitor.h"
 #include "tplremote.h"
@@ -19,7 +20,8 @@ static const struct cli_cmd *const commands[] = {
 	&cli_clone, &cli_flatten,
 	&cli_import_vz,
 	&cli_suspend, &cli_resume, &cli_backup, &cli_restore_backup,
-	&cli_lxcfs,
+	&cli_lxcfs, &cli_hook_exec,
+	&cli_migrate, &cli_migrate_check,
 	&cli_chkpnt, &cli_restore,
 };
 
@@ -38,6 +40,7 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+	phase_mark("cellctl.main");
 	proc_title_init(argc, argv);
 	tpl_set_archiver(&tpl_archive_helper); /* libarchive only in the cellctl-archive helper */
 	int verbosity = LOG_WARN_L, i = 1;
@@ -79,7 +82,9 @@ int main(int argc, char **argv)
 		int r = gconf_load(&g);
 		if (r == 0) {
 			log_set_file(g->log_file);
+			phase_mark("cellctl.gconf");
 			r = cmd->fn(g, argc - i, argv + i);
+			phase_mark("cellctl.done");
 			gconf_free(g);
 		}
 		fflush(stdout);

@@ -70,6 +70,13 @@ int cmd_backup(struct gconf *g, int argc, char **argv)
 	}
 	if (o.dumpdir && o.output)
 		return cli_usage("backup: --dumpdir and -o exclude each other");
+	if (o.output && !strcmp(o.output, "-")) {
+		if (json)
+			return cli_usage("backup: -j and -o - exclude each other (the archive is the output)");
+		if (isatty(STDOUT_FILENO))
+			return cerr(EX_BADVALUE, 0, "backup: -o - would write the archive to a terminal");
+		o.progress = false;
+	}
 	struct backup_result res;
 	if ((r = ct_backup(g, ctid, &o, &res)) < 0)
 		return r;
@@ -88,6 +95,8 @@ int cmd_backup(struct gconf *g, int argc, char **argv)
 		json_end(&j);
 		_cleanup_free_ char *text = json_done(&j);
 		fputs(text, stdout);
+	} else if (!strcmp(res.file, "-")) {
+		fprintf(stderr, "Container %u backed up to standard output\n", ctid);
 	} else {
 		printf("Container %u backed up to %s\n", ctid, res.file);
 	}
@@ -137,8 +146,10 @@ int cmd_restore_backup(struct gconf *g, int argc, char **argv)
 	unsigned ctid;
 	if ((r = cli_ctid(NULL, args[1], &ctid)) < 0)
 		return r;
+	if (!strcmp(args[0], "-") && isatty(STDIN_FILENO))
+		return cerr(EX_BADVALUE, 0, "restore-backup: FILE - reads the archive from standard input, a terminal here");
 	if ((r = ct_restore_backup(g, args[0], ctid, &o)) < 0)
 		return r;
-	printf("Container %u restored from %s\n", ctid, args[0]);
+	printf("Container %u restored from %s\n", ctid, strcmp(args[0], "-") ? args[0] : "standard input");
 	return 0;
 }

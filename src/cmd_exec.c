@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* exec, enter, console: the command layer. The library starts the command (src/lib/nsexec.c);
  * this file owns the caller's terminal: raw mode, the relay, window size, signal forwarding. */
+#include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/wait.h>
@@ -13,6 +15,7 @@
 #include "cli.h"
 #include "error.h"
 #include "log.h"
+#include "hooks_guest.h"
 #include "nsexec.h"
 #include "util.h"
 
@@ -352,3 +355,27 @@ int cmd_console(struct gconf *g, int argc, char **argv)
 	fprintf(stderr, "\nDetached from CT %u console\n", ctid);
 	return 0;
 }
+
+/* hook-exec CTID TIMEOUT: plumbing, not for users. The runner of an inside action script (fd 0 the
+ * script, 1 and 2 the log pipe), which a privileged container's script re-executes from a sealed
+ * copy of the binary (see hooks_guest_runner). */
+static int cmd_hook_exec(struct gconf *g, int argc, char **argv)
+{
+	unsigned ctid, timeout;
+	char *end;
+	if (argc != 3 || ctid_parse(argv[1], &ctid) < 0)
+		return cerr(EX_BADSYNTAX, 0, "usage: cellctl hook-exec CTID TIMEOUT (run by the action scripts)");
+	errno = 0;
+	unsigned long t = strtoul(argv[2], &end, 10);
+	if (errno || *end || end == argv[2] || t == 0 || t > 86400)
+		return cerr(EX_BADSYNTAX, 0, "hook-exec: bad timeout '%s'", argv[2]);
+	timeout = (unsigned)t;
+	char id[16], tmo[16];
+	snprintf(id, sizeof(id), "%u", ctid);
+	snprintf(tmo, sizeof(tmo), "%u", timeout);
+	char *reexec[] = {UNCONST("cellctl"), UNCONST("hook-exec"), id, tmo, NULL};
+	hooks_guest_runner(g, ctid, timeout, reexec);
+}
+
+const struct cli_cmd cli_hook_exec = {"hook-exec", cmd_hook_exec, "CTID TIMEOUT", NULL, CLI_CMDLINE | CLI_HIDDEN,
+				      "Plumbing: the runner of an action script inside a container."};

@@ -51,7 +51,10 @@ int bk_archive_write(const char *path, const char *compress, const char *manifes
 	int r = read_file_at(AT_FDCWD, confpath, &conf, &clen);
 	if (r < 0)
 		return cerr(EX_SYSTEM, r, "read %s", confpath);
-	_cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	/* "-": our standard output (a pipe to migrate's ssh, or backup -o -) */
+	const bool out = !strcmp(path, "-");
+	_cleanup_close_ int fd = out ? fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3)
+				     : open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return cerr(EX_SYSTEM, errno, "create %s", path);
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -76,6 +79,10 @@ int bk_archive_write(const char *path, const char *compress, const char *manifes
 		if (archive_write_set_filter_option(w, "zstd", "threads", n) < ARCHIVE_WARN)
 			log_debug("backup %s: zstd without threads: %s", path, archive_error_string(w));
 	}
+	/* to a pipe, libarchive would pad the compressed stream to a whole block with zeros, which
+	 * zstd's reader takes for a bad frame: no padding */
+	if (out)
+		archive_write_set_bytes_in_last_block(w, 1);
 	if (archive_write_set_format_pax_restricted(w) != ARCHIVE_OK || f != ARCHIVE_OK ||
 	    archive_write_open_fd(w, fd) != ARCHIVE_OK) {
 		r = cerr(EX_SYSTEM, archive_errno(w), "write %s: %s", path, archive_error_string(w));
@@ -98,7 +105,8 @@ int bk_archive_write(const char *path, const char *compress, const char *manifes
 		r = cerr(EX_SYSTEM, archive_errno(w), "write %s: %s", path, archive_error_string(w));
 		goto out;
 	}
-	if (fsync(fd) < 0)
+	struct stat sb;
+	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && fsync(fd) < 0)
 		r = cerr(EX_SYSTEM, errno, "write %s", path);
 	log_debug("backup %s: %lu entries, %llu bytes of data, payload sha256 %.64s", path, files,
 		  (unsigned long long)bytes, hex);
@@ -258,7 +266,7 @@ out:
 static int write_fd(const char *path, const char *compress, const char *manifest, const char *confpath,
 		    const struct tpl_pack_opts *o)
 {
-	if (path[0] != '/' || confpath[0] != '/' || o->srcfd <= 0)
+	if ((path[0] != '/' && strcmp(path, "-")) || confpath[0] != '/' || o->srcfd <= 0)
 		return cerr(EX_SYSTEM, EINVAL, "backup %s: absolute paths and a tree's descriptor only", path);
 	return bk_archive_write(path, compress, manifest, confpath, NULL, o);
 }

@@ -9,7 +9,8 @@
 
 /* Write the backup archive path (created, O_EXCL, mode 0600; compress "zstd", "gzip" or "none"):
  * the manifest text, the config file confpath, the tree at top with o's ids moved back, the
- * checksum. The caller removes path on failure. o->srcfd > 0: the tree is the directory open
+ * checksum. The caller removes path on failure. Path "-": to standard output instead (a pipe:
+ * nothing is created, no fsync). o->srcfd > 0: the tree is the directory open
  * there instead, and this process chroots into it first (cellctl-archive only: no symlink a
  * running guest swaps in leads out of its tree; the process is spent afterwards). */
 int bk_archive_write(const char *path, const char *compress, const char *manifest, const char *confpath,

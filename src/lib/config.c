@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bindmount.h"
 #include "cgroup.h"
 #include "error.h"
 #include "log.h"
@@ -65,6 +66,9 @@ void gconf_free(struct gconf *g)
 	free(g->cg_parent);
 	free(g->bridge);
 	free(g->lxcfs_mount);
+	free(g->migrate_ssh);
+	free(g->migrate_ssh_options);
+	free(g->migrate_remote);
 	free(g->bridge_address);
 	free(g->bridges);
 	free(g->uplink);
@@ -91,10 +95,14 @@ static struct gconf *gconf_defaults(void)
 	g->userns_base = 100000;
 	g->userns_size = 65536;
 	g->stop_timeout = 120;
+	g->hook_timeout = 60;
 	g->boot_parallel = 4;
 	g->boot_bridge_wait = 60;
 	g->shutdown_parallel = 16;
 	g->lxcfs_mount = xstrdup("/var/lib/lxcfs");
+	g->migrate_ssh = xstrdup("ssh");
+	g->migrate_ssh_options = xstrdup("-o BatchMode=yes");
+	g->migrate_remote = xstrdup("cellctl");
 	return g;
 }
 
@@ -213,6 +221,9 @@ static int gconf_parse(struct gconf *g, dictionary *d)
 	if ((v = iniparser_getstring(d, "defaults:stop_timeout", NULL)) &&
 	    parse_uint(v, 1, 86400 * 7, &g->stop_timeout) < 0)
 		return bad_gkey(path, "defaults:stop_timeout", v);
+	if ((v = iniparser_getstring(d, "defaults:action_script_timeout", NULL)) &&
+	    parse_uint(v, 1, 86400, &g->hook_timeout) < 0)
+		return bad_gkey(path, "defaults:action_script_timeout", v);
 	if ((v = iniparser_getstring(d, "boot:parallel", NULL)) && parse_uint(v, 1, 256, &g->boot_parallel) < 0)
 		return bad_gkey(path, "boot:parallel", v);
 	if ((v = iniparser_getstring(d, "boot:shutdown_parallel", NULL)) &&
@@ -220,6 +231,13 @@ static int gconf_parse(struct gconf *g, dictionary *d)
 		return bad_gkey(path, "boot:shutdown_parallel", v);
 	if ((v = iniparser_getstring(d, "boot:bridge_wait", NULL)) && parse_uint(v, 0, 3600, &g->boot_bridge_wait) < 0)
 		return bad_gkey(path, "boot:bridge_wait", v);
+	gstr(d, "migrate:ssh", &g->migrate_ssh);
+	if (!g->migrate_ssh)
+		return bad_gkey(path, "migrate:ssh", "");
+	gstr(d, "migrate:ssh_options", &g->migrate_ssh_options);
+	gstr(d, "migrate:remote_command", &g->migrate_remote);
+	if (!g->migrate_remote || !g->migrate_remote[strspn(g->migrate_remote, " \t")])
+		return bad_gkey(path, "migrate:remote_command", "");
 	return 0;
 }
 
@@ -301,6 +319,7 @@ void ctconf_free(struct ct_config *c)
 			free(c->netif[i].ips[j]);
 	for (unsigned j = 0; j < c->venet.nips; j++)
 		free(c->venet.ips[j]);
+	bind_free(c);
 	free(c);
 }
 

@@ -38,6 +38,7 @@ struct gconf {
 	uint32_t userns_base;   /* [userns] base */
 	uint32_t userns_size;   /* [userns] size */
 	unsigned stop_timeout;  /* [defaults] stop_timeout, seconds (default 120) */
+	unsigned hook_timeout;  /* [defaults] action_script_timeout: each action script's, seconds (default 60) */
 	unsigned boot_parallel; /* [boot] parallel: starts at a time of boot (default 4) */
 	unsigned shutdown_parallel; /* [boot] shutdown_parallel: stops at a time of shutdown (default 16) */
 	unsigned boot_bridge_wait; /* [boot] bridge_wait: seconds boot waits for the bridges it does not make (default 60) */
@@ -49,6 +50,11 @@ struct gconf {
 	bool layout_copy;       /* [defaults] layout = copy: create makes full copies unless told
 	                         * otherwise (default overlay, where the host supports it) */
 	char *lxcfs_mount;      /* [lxcfs] mount_point: where the host's lxcfs is mounted (default /var/lib/lxcfs) */
+	char *migrate_ssh;      /* [migrate] ssh: the ssh client migrate runs (default "ssh", looked up in PATH) */
+	char *migrate_ssh_options; /* [migrate] ssh_options: its options, words split at blanks (default
+	                            * "-o BatchMode=yes"), may be NULL */
+	char *migrate_remote;   /* [migrate] remote_command: the destination's cellctl, words split at blanks
+	                         * (default "cellctl") */
 };
 
 /* Load the global config: path from $CELLCTL_CONF, else /etc/cellctl/cellctl.conf. A missing
@@ -71,6 +77,17 @@ struct ct_netif {
 	/* bandwidth limits in bits/s, 0 = unlimited (netlink.h: the shapers on the host side) */
 	uint64_t rate_in;  /* to the container: its download */
 	uint64_t rate_out; /* from the container: its upload */
+};
+
+/* A bind mount from the host (bindmount.h): [bindmount] mpN = HOST:GUEST[:ro][,propagation=X][,idmap] */
+enum { BIND_PRIVATE, BIND_SLAVE, BIND_SHARED };
+#define BIND_PATH_MAX 480
+struct ct_bind {
+	char host[BIND_PATH_MAX];  /* absolute, clean */
+	char guest[BIND_PATH_MAX]; /* absolute, clean, in the guest's tree */
+	bool ro;                   /* read-only (default read-write) */
+	bool idmap;                /* idmapped through the container's user namespace */
+	int prop;                  /* BIND_PRIVATE (default), BIND_SLAVE, BIND_SHARED */
 };
 
 struct ct_config {
@@ -122,6 +139,9 @@ struct ct_config {
 	bool sysinfo_off;         /* [container] sysinfo = no: the kernel answers sysinfo(2) (sysnotif.h) */
 	char seccomp_allow[512];  /* names taken off the default deny-list, "keyctl,bpf" */
 	char seccomp_deny[1024];  /* extra denied calls, "ptrace:EACCES,personality:EPERM" */
+	/* [bindmount] mpN: bind mounts from the host (bindmount.h), malloc'd */
+	struct ct_bind *binds;
+	unsigned nbinds;
 };
 
 #include "conftext.h"

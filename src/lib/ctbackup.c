@@ -141,11 +141,15 @@ int ct_backup(const struct gconf *g, unsigned ctid, const struct backup_opts *o,
 	if (r < 0)
 		return r;
 	_cleanup_free_ char *path = NULL;
-	if ((r = out_path(g, ctid, o, compress, &path)) < 0)
+	/* "-": the archive goes to standard output (migrate's pipe): no file, no rename */
+	const bool to_out = o->output && !strcmp(o->output, "-");
+	if (to_out)
+		path = xstrdup("-");
+	else if ((r = out_path(g, ctid, o, compress, &path)) < 0)
 		return r;
-	if (access(path, F_OK) == 0)
+	if (!to_out && access(path, F_OK) == 0)
 		return cerr(EX_PRIVEXISTS, 0, "%s exists", path);
-	_cleanup_free_ char *partial = xasprintf("%s.partial", path);
+	_cleanup_free_ char *partial = to_out ? xstrdup("-") : xasprintf("%s.partial", path);
 	_cleanup_free_ char *confpath = ctconf_path(g, ctid);
 	struct bkjob j = {.c = c,
 			  .partial = partial,
@@ -153,7 +157,8 @@ int ct_backup(const struct gconf *g, unsigned ctid, const struct backup_opts *o,
 			  .confpath = confpath,
 			  .mode = o->mode,
 			  .progress = o->progress};
-	unlink(partial); /* one left by a backup that was killed */
+	if (!to_out)
+		unlink(partial); /* one left by a backup that was killed */
 	log_set_ctid(ctid);
 
 	bool was_running = ct_running(g, ctid, NULL);
@@ -180,9 +185,9 @@ int ct_backup(const struct gconf *g, unsigned ctid, const struct backup_opts *o,
 		}
 	}
 	ct_lock_release(&lk);
-	if (r == 0 && rename(partial, path) < 0)
+	if (r == 0 && !to_out && rename(partial, path) < 0)
 		r = cerr(EX_SYSTEM, errno, "rename %s to %s", partial, path);
-	if (r < 0)
+	if (r < 0 && !to_out)
 		unlink(partial);
 	if (o->mode == BK_STOP && was_running) {
 		struct cerr_saved es;
@@ -199,7 +204,7 @@ int ct_backup(const struct gconf *g, unsigned ctid, const struct backup_opts *o,
 	if (r < 0)
 		return r;
 	struct stat sb;
-	res->bytes = stat(path, &sb) == 0 ? (uint64_t)sb.st_size : 0;
+	res->bytes = !to_out && stat(path, &sb) == 0 ? (uint64_t)sb.st_size : 0;
 	res->seconds = (double)(now_ms() - t0) / 1000.0;
 	res->file = TAKE_PTR(path);
 	log_file_only("Container backed up (mode %s) to %s: %llu bytes in %.1f s", mode_names[o->mode], res->file,
@@ -301,7 +306,51 @@ static int restore_config(const struct gconf *g, unsigned ctid, const struct bk_
 	return 0;
 }
 
+static int restore_file(const struct gconf *g, const char *file, unsigned ctid, const struct restore_opts *o);
+
+/* Standard input copied to a file in private_dir (the archive is read twice: its config, then its
+ * tree) whose name is removed at once: nothing is left whatever happens to this process. *fdp is
+ * open on it, *out names it for the helper (/proc/PID/fd/N). */
+static int spool_stdin(const struct gconf *g, int *fdp, char **out)
+{
+	int r = mkdir_p(g->private_dir, 0755);
+	if (r < 0)
+		return cerr(EX_SYSTEM, r, "create %s", g->private_dir);
+	_cleanup_free_ char *path = xasprintf("%s/.incoming-XXXXXX", g->private_dir);
+	_cleanup_close_ int fd = mkostemp(path, O_CLOEXEC);
+	if (fd < 0)
+		return cerr(EX_SYSTEM, errno, "create a file in %s", g->private_dir);
+	unlink(path);
+	char buf[64 * 1024];
+	for (;;) {
+		ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return cerr(EX_RESTORE, errno, "read the backup from standard input");
+		if (n == 0)
+			break;
+		if (write_full(fd, buf, (size_t)n) < 0)
+			return cerr(EX_SYSTEM, errno, "write the backup read from standard input in %s", g->private_dir);
+	}
+	*out = xasprintf("/proc/%d/fd/%d", (int)getpid(), fd);
+	*fdp = take_fd(&fd);
+	return 0;
+}
+
 int ct_restore_backup(const struct gconf *g, const char *file, unsigned ctid, const struct restore_opts *o)
+{
+	if (strcmp(file, "-"))
+		return restore_file(g, file, ctid, o);
+	_cleanup_free_ char *spool = NULL;
+	_cleanup_close_ int fd = -1;
+	int r = spool_stdin(g, &fd, &spool);
+	if (r < 0)
+		return r;
+	return restore_file(g, spool, ctid, o);
+}
+
+static int restore_file(const struct gconf *g, const char *file, unsigned ctid, const struct restore_opts *o)
 {
 	uint64_t t0 = now_ms();
 	_cleanup_free_ char *abs = NULL;

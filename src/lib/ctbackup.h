@@ -12,7 +12,7 @@ enum bk_mode { BK_STOP, BK_SUSPEND, BK_LIVE };
 struct backup_opts {
 	enum bk_mode mode;
 	const char *dumpdir;  /* NULL: [backup] dumpdir; the archive gets its default name there */
-	const char *output;   /* the archive's path instead (NULL: in dumpdir) */
+	const char *output;   /* the archive's path instead (NULL: in dumpdir; "-": standard output) */
 	const char *compress; /* "zstd" (NULL), "gzip", "none" */
 	bool progress;        /* a progress line on a terminal */
 };
@@ -38,5 +38,7 @@ struct restore_opts {
  * manifest's format and the payload's checksum; nothing is left on failure. The archive's UUID is
  * kept when ctid is the CTID it was taken from, else a new one is made. cerr EX_RESTORE (not a
  * backup, corrupt, truncated, newer format, wrong checksum), EX_PRIVEXISTS (ctid exists, no
- * force), EX_RUNNING (force on a running one), EX_NOCONF (no such file), and create's errors. */
+ * force), EX_RUNNING (force on a running one), EX_NOCONF (no such file), and create's errors.
+ * File "-": the archive is read from standard input into a file in private_dir first (its name
+ * removed at once: nothing of it outlives this process). */
 int ct_restore_backup(const struct gconf *g, const char *file, unsigned ctid, const struct restore_opts *o);

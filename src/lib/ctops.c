@@ -12,18 +12,22 @@
 #include <sys/syscall.h>
 #include <uuid/uuid.h>
 
+#include "bindmnt.h"
 #include "cgroup.h"
 #include "ctcleanup.h"
 #include "ctname.h"
 #include "ctnet.h"
 #include "ctown.h"
 #include "error.h"
+#include "hooks.h"
+#include "hooks_guest.h"
 #include "fsutil.h"
 #include "idmap.h"
 #include "lock.h"
 #include "log.h"
 #include "monitor.h"
 #include "netlink.h"
+#include "phase.h"
 #include "state.h"
 #include "template.h"
 #include "tpltree.h"
@@ -197,6 +201,8 @@ int ct_claim_identity(const struct gconf *g, struct ct_config *c, unsigned ctid,
 {
 	int r;
 	if (c->name && (r = ct_name_check(g, ctid, c->name)) < 0)
+		return r;
+	if ((r = bmnt_check_new(g, NULL, c, true)) < 0) /* bind mounts: their host directories */
 		return r;
 	quota_ct_assign(c); /* [container] quota_id: the project ID */
 	if ((r = ct_reserve_block(g, c, ctid, res)) < 0)
@@ -423,16 +429,20 @@ static int clear_stale(const struct gconf *g, unsigned ctid)
 	return 0;
 }
 
+static int stop_locked(const struct gconf *g, unsigned ctid, bool fast, int timeout_s);
+
 int ct_start(const struct gconf *g, unsigned ctid, bool force)
 {
 	_cleanup_lock_ struct ct_lock lk = CT_LOCK_INIT;
 	int r = ct_lock_take(g, ctid, "start", &lk);
 	if (r < 0)
 		return r;
+	phase_mark("start.lock");
 	remove_partials(g, ctid); /* a half-done destroy is finished: then there is nothing to start */
 	_cleanup_conf_ struct ct_config *c = NULL;
 	if ((r = ctconf_load(g, ctid, &c)) < 0)
 		return r;
+	phase_mark("start.config");
 	if (c->disabled && !force)
 		return cerr(EX_DISABLED, 0, "container %u is disabled (set --disabled no, or start --force)", ctid);
 	if (ct_running(g, ctid, NULL))
@@ -443,6 +453,9 @@ int ct_start(const struct gconf *g, unsigned ctid, bool force)
 		return r;
 	if (c->nnetif && (r = ct_check_net_conflicts(g, c)) < 0)
 		return r;
+	for (unsigned i = 0; i < c->nbinds; i++) /* before anything is made: a clean refusal */
+		if ((r = bmnt_check(g, c, &c->binds[i], EX_CANTMOUNT)) < 0)
+			return r;
 	_cleanup_free_ char *root = private_path(g, ctid);
 	struct stat st;
 	if (stat(root, &st) < 0 || !S_ISDIR(st.st_mode))
@@ -456,10 +469,16 @@ int ct_start(const struct gconf *g, unsigned ctid, bool force)
 			return cerr(EX_NOPRIVATE, errno ? errno : ENOTDIR, "the template tree %s of container %u", tree,
 				    ctid);
 	}
+	phase_mark("start.checks");
 	if ((r = quota_ct_ensure(g, c)) < 0)
 		return r;
+	phase_mark("start.quota");
 	if ((r = mkdir_p(g->run_dir, 0700)) < 0)
 		return cerr(EX_SYSTEM, r, "create %s", g->run_dir);
+	/* before anything of the run exists: a failure leaves nothing to undo */
+	log_set_ctid(ctid);
+	if ((r = hooks_run_host(g, c, HOOK_PREMOUNT, -1)) < 0)
+		return r;
 
 	enum cg_mode mode;
 	static struct cg_paths cg; /* the monitor keeps pointing at it */
@@ -468,6 +487,7 @@ int ct_start(const struct gconf *g, unsigned ctid, bool force)
 	const struct cg_ops *ops = cg_backend(cg.mode);
 	if ((r = ops->create(&cg)) < 0)
 		goto fail;
+	phase_mark("start.cgcreate");
 	/* from here on a state file records what this start made (its cgroups, by identity), naming
 	 * this process until the monitor takes over: a start killed now leaves something the next
 	 * command for this CTID cleans up (clear_stale), not cgroups nobody knows about */
@@ -477,15 +497,30 @@ int ct_start(const struct gconf *g, unsigned ctid, bool force)
 		if ((r = state_write(g, ctid, &early)) < 0)
 			goto fail;
 	}
+	phase_mark("start.state");
 	if ((r = ct_apply_limits(g, &cg, c, false)) < 0)
 		goto fail;
+	phase_mark("start.limits");
 	if (c->userns && (r = cg_delegate(&cg, c->uid_base, c->uid_base)) < 0)
 		goto fail;
+	phase_mark("start.delegate");
 	log_set_ctid(ctid);
 	uint64_t t0 = now_ms();
 	if ((r = monitor_launch(g, c, &cg, root, lk.fd)) < 0)
-		goto undo; /* the monitor has undone its part already (unless it died): its error stands */
+		goto undo;
+	phase_mark("start.reported"); /* the monitor has undone its part already (unless it died): its error stands */
 	log_debug("container %u started in %llu ms", ctid, (unsigned long long)(now_ms() - t0));
+	if (hooks_present(g, ctid, HOOK_START) && (r = hooks_run_guest(g, c, HOOK_START)) < 0) {
+		/* as vzctl: the start fails, and the container is stopped (by kill, with its umount
+		 * and postumount scripts) */
+		struct cerr_saved es;
+		cerr_save(&es);
+		log_warn("container %u: its start script failed: stopping it", ctid);
+		if (stop_locked(g, ctid, true, 0) < 0)
+			log_warn("%s", cerr_msg() ? cerr_msg() : "cannot stop the container");
+		cerr_restore(&es);
+		return r;
+	}
 	return 0;
 fail:
 	/* whatever step noticed it: another start of this CTID in the same place removed our cgroups
@@ -527,7 +562,27 @@ int ct_stop(const struct gconf *g, unsigned ctid, bool fast, int timeout_s)
 	int r = ct_lock_take(g, ctid, "stop", &lk);
 	if (r < 0)
 		return r;
+	phase_mark("stop.lock");
 	log_set_ctid(ctid);
+	return stop_locked(g, ctid, fast, timeout_s);
+}
+
+/* A failing stop, umount or postumount script is logged, never the stop's error. */
+static void stop_hook(const struct gconf *g, const struct ct_config *c, enum hook_phase ph, int rootfd)
+{
+	if (!c || !hooks_present(g, c->ctid, ph))
+		return;
+	struct cerr_saved es;
+	cerr_save(&es);
+	int r = hook_inside(ph) ? hooks_run_guest(g, c, ph) : hooks_run_host(g, c, ph, rootfd);
+	if (r < 0)
+		log_warn("%s", cerr_msg() ? cerr_msg() : "action script failed");
+	cerr_restore(&es);
+}
+
+static int stop_locked(const struct gconf *g, unsigned ctid, bool fast, int timeout_s)
+{
+	int r;
 	struct ct_state st;
 	if (!ct_running(g, ctid, &st)) {
 		if ((r = clear_stale(g, ctid)) == 0)
@@ -537,17 +592,17 @@ int ct_stop(const struct gconf *g, unsigned ctid, bool fast, int timeout_s)
 			return r;
 		cerr_clear();
 	}
-	if (timeout_s < 0) {
-		struct ct_config *c = NULL;
-		timeout_s = (int)g->stop_timeout;
+	/* an unreadable config still stops, with the global timeout and no action scripts */
+	_cleanup_conf_ struct ct_config *c = NULL;
+	{
 		struct cerr_saved es;
-		cerr_save(&es); /* an unreadable config still stops, with the global timeout */
-		if (ctconf_load(g, ctid, &c) == 0) {
-			timeout_s = (int)c->stop_timeout;
-			ctconf_free(c);
-		}
+		cerr_save(&es);
+		if (ctconf_load(g, ctid, &c) < 0)
+			c = NULL;
 		cerr_restore(&es);
 	}
+	if (timeout_s < 0)
+		timeout_s = c ? (int)c->stop_timeout : (int)g->stop_timeout;
 	/* a suspended container is thawed first: frozen, its init would never see the power-off
 	 * signal, nor its processes their SIGTERM */
 	const struct cg_ops *fops = cg_backend(st.cg.mode);
@@ -559,6 +614,23 @@ int ct_stop(const struct gconf *g, unsigned ctid, bool fast, int timeout_s)
 			log_warn("%s", cerr_msg());
 		cerr_restore(&fes);
 	}
+	if (!fast)
+		stop_hook(g, c, HOOK_STOP, -1);
+	/* the umount script's view of the root: init's, held open past init's end (the mount
+	 * namespace goes with init; this keeps its root mount, detached, until the script has run) */
+	_cleanup_close_ int pin = -1;
+	if (c && hooks_present(g, ctid, HOOK_UMOUNT)) {
+		_cleanup_close_ int ipf = proc_pidfd(st.init_pid, st.init_start);
+		char rp[64];
+		snprintf(rp, sizeof(rp), "/proc/%d/root", (int)st.init_pid);
+		if (ipf >= 0)
+			pin = open(rp, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		struct pollfd pp = {.fd = ipf, .events = POLLIN};
+		if (pin >= 0 && poll(&pp, 1, 0) != 0) { /* init was gone: that root may be another's */
+			close(pin);
+			pin = -1;
+		}
+	}
 	/* tell the monitor this is a stop, not a reboot; its socket closes when it is done */
 	_cleanup_close_ int monpid = proc_pidfd(st.monitor_pid, st.monitor_start);
 	_cleanup_close_ int mon = monitor_connect(g, ctid, "stop");
@@ -568,6 +640,7 @@ int ct_stop(const struct gconf *g, unsigned ctid, bool fast, int timeout_s)
 		if (poll(&p, 1, 2000) > 0)
 			(void)!read(mon, ok, sizeof(ok));
 	}
+	phase_mark("stop.told");
 	_cleanup_close_ int pidfd = proc_pidfd(st.init_pid, st.init_start);
 	const struct cg_ops *ops = cg_backend(st.cg.mode);
 	bool clean = false;
@@ -586,8 +659,10 @@ int ct_stop(const struct gconf *g, unsigned ctid, bool fast, int timeout_s)
 		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
 	if (!clean && (r = ops->kill(&st.cg, 5000)) < 0)
 		return cerr(EX_STOPERR, r, "kill the processes of container %u", ctid);
+	phase_mark("stop.killed");
 	if (pidfd >= 0)
 		wait_pidfd(pidfd, 5000);
+	phase_mark("stop.initgone");
 	if (mon >= 0) {
 		/* the monitor cleans up and exits: wait for the EOF */
 		struct pollfd p = {.fd = mon, .events = POLLIN};
@@ -596,6 +671,7 @@ int ct_stop(const struct gconf *g, unsigned ctid, bool fast, int timeout_s)
 		while (now_ms() < end && poll(&p, 1, (int)(end - now_ms())) > 0 && read(mon, buf, sizeof(buf)) > 0)
 			;
 	}
+	phase_mark("stop.monitoreof");
 	if (!proc_alive(st.monitor_pid, st.monitor_start))
 		ct_cleanup(g, ctid, &st.cg, NULL); /* no monitor (it died): do its work; idempotent otherwise */
 	/* the monitors' cgroup and the parent, when this was the last: once the monitor has left */
@@ -604,6 +680,11 @@ int ct_stop(const struct gconf *g, unsigned ctid, bool fast, int timeout_s)
 	cg_monitor_remove(&st.cg);
 	log_file_only("Container stopped %s in %llu ms", clean ? "cleanly" : (fast ? "by kill (--fast)" : "by kill after timeout"),
 		      (unsigned long long)(now_ms() - t0));
+	stop_hook(g, c, HOOK_UMOUNT, pin); /* without the pin (init was gone): VE_ROOT the private area */
+	if (pin >= 0)
+		close(pin);
+	pin = -1;
+	stop_hook(g, c, HOOK_POSTUMOUNT, -1);
 	return 0;
 }
 

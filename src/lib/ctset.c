@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <string.h>
 
+#include "bindmnt.h"
 #include "ctname.h"
 #include "ctnet.h"
 #include "ctops.h"
@@ -233,9 +234,14 @@ static int set_running(const struct gconf *g, unsigned ctid, const struct set_op
 		goto out;
 	if ((r = check_net(g, run.old, run.c)) < 0)
 		goto out;
+	if ((r = bmnt_check_new(g, run.old, run.c, true)) < 0 ||
+	    (save && (r = bmnt_check_new(g, saved.old, saved.c, false)) < 0))
+		goto out;
 	if ((r = ct_apply_limits(g, &st->cg, run.c, true)) < 0)
 		goto out;
 	if ((r = apply_net_live(g, run.old, run.c, st)) < 0)
+		goto out;
+	if ((r = bmnt_live(g, run.old, run.c, st->init_pid)) < 0)
 		goto out;
 	if ((r = quota_ct_update(g, run.old, run.c)) < 0)
 		goto out;
@@ -268,7 +274,7 @@ static int set_stopped(const struct gconf *g, unsigned ctid, const struct set_op
 			 ctid);
 		goto out;
 	}
-	if ((r = check_net(g, saved.old, saved.c)) < 0)
+	if ((r = check_net(g, saved.old, saved.c)) < 0 || (r = bmnt_check_new(g, saved.old, saved.c, true)) < 0)
 		goto out;
 	/* the quota lives on the filesystem: applied at --save when stopped */
 	if ((r = quota_ct_update(g, saved.old, saved.c)) < 0)

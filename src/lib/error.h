@@ -36,6 +36,7 @@ enum {
 	EX_BADDNS = 72,
 	EX_BADSEARCH = 73,
 	EX_IPINUSE = 78,
+	EX_ACTIONSCRIPT = 79, /* an action script failed, timed out or was refused (unsafe file) */
 	EX_BADCONFIG = 85,    /* malformed config file */
 	EX_DEVICES = 86,      /* cannot set devices */
 	EX_NOTEMPLATE = 91,   /* template not found */
@@ -50,6 +51,9 @@ enum {
 	EX_FREEZE = 16,       /* suspend or resume failed (vzctl: checkpoint failed) */
 	EX_RESTORE = 17,      /* restore-backup failed: not a backup, corrupt, truncated, newer format, bad checksum */
 	EX_SUSPENDED = 18,    /* the container is suspended (exec, enter, a second suspend) */
+	EX_MIGRATE = 160,     /* migrate: the copy or the start on the destination failed (source as before) */
+	EX_MIGREFUSED = 161,  /* migrate: the destination refused or was not reached (source untouched) */
+	EX_MIGONLINE = 162,   /* migrate --online: not available yet (needs CRIU) */
 };
 
 /* Record an error. errnum is a positive or negative errno (0: none, no strerror appended).

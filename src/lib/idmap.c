@@ -169,40 +169,63 @@ void idmap_release(struct idmap_res *res)
 	res->path = NULL;
 }
 
-/* A user namespace mapping 0 to base for size ids, held by a child that waits on a pipe: its fd,
- * or -1. The child exists only until this returns. */
-static int throwaway_userns(uint32_t base, uint32_t size)
+int idmap_userns_fd(uint32_t inside, uint32_t outside, uint32_t count)
 {
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0)
+	/* go: parent -> child (its end means "exit"); who: child -> parent, the child's pid as this
+	 * /proc names it (the caller may be in another pid namespace than its /proc, as the mount
+	 * builder is: clone's pid would name another process there) */
+	int go[2], who[2];
+	if (pipe2(go, O_CLOEXEC) < 0)
 		return -1;
+	if (pipe2(who, O_CLOEXEC) < 0) {
+		close(go[0]);
+		close(go[1]);
+		return -1;
+	}
 	/* raw clone: the child is born in the new namespace and only waits, no fork handlers needed */
 	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, NULL, NULL, NULL, NULL);
 	if (pid == 0) {
-		char ch;
-		close(p[1]);
-		while (read(p[0], &ch, 1) < 0 && errno == EINTR)
+		char self[32], ch;
+		close(go[1]);
+		close(who[0]);
+		ssize_t n = readlink("/proc/self", self, sizeof(self) - 1);
+		if (n > 0 && write(who[1], self, (size_t)n) != n)
+			_exit(1);
+		close(who[1]);
+		while (read(go[0], &ch, 1) < 0 && errno == EINTR)
 			;
 		_exit(0);
 	}
-	close(p[0]);
+	close(go[0]);
+	close(who[1]);
 	int fd = -1;
-	if (pid > 0) {
+	char self[32];
+	ssize_t k = pid > 0 ? read(who[0], self, sizeof(self) - 1) : -1;
+	close(who[0]);
+	unsigned long procpid = 0;
+	if (k > 0) {
+		self[k] = 0;
+		char *end;
+		procpid = strtoul(self, &end, 10);
+		if (*end || procpid == 0 || procpid > INT32_MAX)
+			procpid = 0;
+	}
+	if (procpid) {
 		char path[64], map[64];
-		int n = snprintf(map, sizeof(map), "0 %u %u\n", base, size);
+		int n = snprintf(map, sizeof(map), "%u %u %u\n", inside, outside, count);
 		bool ok = true;
 		for (int i = 0; i < 2 && ok; i++) {
-			snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, i ? "gid_map" : "uid_map");
+			snprintf(path, sizeof(path), "/proc/%lu/%s", procpid, i ? "gid_map" : "uid_map");
 			int m = open(path, O_WRONLY | O_CLOEXEC);
 			ok = m >= 0 && write(m, map, (size_t)n) == n;
 			if (m >= 0)
 				close(m);
 		}
-		snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+		snprintf(path, sizeof(path), "/proc/%lu/ns/user", procpid);
 		if (ok)
 			fd = open(path, O_RDONLY | O_CLOEXEC);
 	}
-	close(p[1]);
+	close(go[1]);
 	if (pid > 0)
 		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 			;
@@ -211,7 +234,7 @@ static int throwaway_userns(uint32_t base, uint32_t size)
 
 int idmap_probe(const char *dir, uint32_t base, uint32_t size, const char **why)
 {
-	int ns = throwaway_userns(base, size);
+	int ns = idmap_userns_fd(0, base, size);
 	if (ns < 0) {
 		*why = "no user namespace could be made to test it";
 		return 0;

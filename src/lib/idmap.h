@@ -23,6 +23,12 @@ int idmap_reserve(const struct gconf *g, unsigned ctid, uint32_t *base, struct i
  * Safe on an unused one. */
 void idmap_release(struct idmap_res *res);
 
+/* A user namespace whose uid and gid maps are the one line "inside outside count" (for an idmapped
+ * mount: on-disk ids [inside, inside + count) become kernel ids from outside on; any other on-disk
+ * id shows as the overflow id and cannot be written). It is held by a child that exists only until
+ * this returns: an O_CLOEXEC fd of it, or -1 (errno not kept). */
+int idmap_userns_fd(uint32_t inside, uint32_t outside, uint32_t count);
+
 /* Can the filesystem of dir be mounted idmapped (MOUNT_ATTR_IDMAP) through a user namespace that
  * maps 0 to base for size ids? A throwaway user namespace with that map is made (a child that
  * waits), a detached clone of dir is given the idmap, and both are dropped: nothing is mounted.

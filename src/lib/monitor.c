@@ -20,6 +20,7 @@
 #include "ctcleanup.h"
 #include "netlink.h"
 #include "notify.h"
+#include "phase.h"
 #include "proctitle.h"
 #include "ringbuf.h"
 #include "runconf.h"
@@ -565,6 +566,7 @@ static __attribute__((noreturn)) void monitor_main(struct mon *m, int report)
 	}
 	bool have_lock = ct_lock_is(m->g, m->c->ctid, MONITOR_LOCK_FD) && fcntl(MONITOR_LOCK_FD, F_SETFD, FD_CLOEXEC) == 0;
 	syscall(SYS_close_range, MONITOR_LOCK_FD + 1, ~0U, 0);
+	phase_reopen();
 	if (have_lock) {
 		char buf[64];
 		int n = lock_format(getpid(), "start", buf, sizeof(buf));
@@ -603,8 +605,10 @@ static __attribute__((noreturn)) void monitor_main(struct mon *m, int report)
 	int r = state_write(m->g, m->c->ctid, &m->st);
 	if (r == 0)
 		r = make_listener(m);
+	phase_mark("monitor.listener");
 	if (r == 0)
 		r = restore_dir ? restore_boot(m) : boot(m);
+	phase_mark("monitor.booted");
 	if (r < 0) {
 		/* undo everything of this start before answering: its cellctl may be gone */
 		if (m->listen_fd >= 0)
@@ -628,6 +632,7 @@ static __attribute__((noreturn)) void monitor_main(struct mon *m, int report)
 	if (cg_monitor_enter(m->cg, &m->origin) < 0)
 		log_warn("container %u: %s (the monitor stays where start ran)", m->c->ctid, cerr_msg());
 	cerr_restore(&es);
+	phase_mark("monitor.cgenter");
 	cerr_report_write(report, r);
 	close(report);
 	if (have_lock)

@@ -37,6 +37,7 @@
 #include "error.h"
 #include "log.h"
 #include "monitor.h"
+#include "phase.h"
 #include "secfilter.h"
 #include "state.h"
 #include "util.h"
@@ -538,12 +539,19 @@ int ct_exec_spawn(const struct gconf *g, unsigned ctid, const struct ct_exec_req
 	int r = check_stdio(req);
 	if (r < 0)
 		return r;
+	/* a privileged container's command runs from a sealed copy: re-execute before anything else
+	 * (the checks below run once, in the copy; a container that restarted meanwhile with another
+	 * user namespace setting is caught after them) */
+	struct ct_state st0;
+	if (req->reexec_argv && ct_running(g, ctid, &st0) && !st0.userns && !running_sealed())
+		return reexec_sealed(req->reexec_argv);
 	struct target t;
 	r = target_open(g, ctid, &t);
 	if (r < 0) {
 		target_free(&t);
 		return r;
 	}
+	phase_mark("exec.target");
 	if (!t.st.userns) {
 		if (running_sealed()) {
 			prctl(PR_SET_NAME, "cellctl", 0, 0, 0); /* not "memfd:cellctl" */
@@ -561,8 +569,10 @@ int ct_exec_spawn(const struct gconf *g, unsigned ctid, const struct ct_exec_req
 		/* no terminal to relay: join in this process and fork the command from it */
 		log_set_file(NULL);
 		r = join_container(&t);
+		phase_mark("exec.joined");
 		if (r >= 0)
 			r = become_guest_root(&t);
+		phase_mark("exec.guestroot");
 		target_free(&t);
 		if (r < 0)
 			return r;

@@ -8,6 +8,7 @@
 #include <strings.h>
 #include <sys/capability.h>
 
+#include "bindmount.h"
 #include "error.h"
 #include "log.h"
 #include "params_int.h"
@@ -762,6 +763,12 @@ static const struct param params[] = {
 		 "names, unicast MAC addresses; at most " STR(MAX_NETIF) " interfaces"},
 	{IF(netif_del), NULL, PF_SET | PF_LIVE | PF_REPEAT, EX_BADVALUE, .fn_apply = netif_ap_del,
 	 .help = "remove ifname|all", .form = "the name of an interface of the container, or all"},
+	{"bindmount", BIND_SECTION, NULL, CS | PF_LIVE | PF_REPEAT, EX_BADVALUE, .fn_apply = bind_ap_add,
+	 .fn_print = bind_pr_all, .help = "bind HOSTDIR:GUESTDIR[:ro|rw][,propagation=private|slave|shared][,idmap]",
+	 .form = BIND_FORM},
+	{"bindmount_del", BIND_SECTION, NULL, PF_SET | PF_LIVE | PF_REPEAT, EX_BADVALUE, .fn_apply = bind_ap_del,
+	 .help = "remove the bind mount at GUESTDIR|all",
+	 .form = "the guest directory of one of the container's bind mounts, or all"},
 };
 
 const struct param *param_table(unsigned *n)
@@ -816,6 +823,10 @@ int param_set(struct ct_config *c, const struct param *p, const char *value)
 		netif_sync(c);
 		return 0;
 	}
+	if (p->section && !strcmp(p->section, BIND_SECTION)) {
+		bind_sync(c);
+		return 0;
+	}
 	char buf[4096];
 	if (!p->section || !p->key || !param_print(p, c, buf, sizeof(buf)))
 		return 0;
@@ -838,7 +849,8 @@ int param_load(struct ct_config *c, const struct conf_text *t, const char *name)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(params); i++) {
 		const struct param *p = &params[i];
-		if (!can_apply(p) || !p->section || !p->key || !strcmp(p->section, NETIF_SECTION))
+		if (!can_apply(p) || !p->section || !p->key || !strcmp(p->section, NETIF_SECTION) ||
+		    !strcmp(p->section, BIND_SECTION))
 			continue;
 		const char *v = conf_get(t, p->section, p->key);
 		if (!v || !*v)
@@ -855,5 +867,5 @@ int param_load(struct ct_config *c, const struct conf_text *t, const char *name)
 		if (r < 0)
 			return r;
 	}
-	return 0;
+	return bind_load(c, t, name);
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Internals shared by the parameter table (params.c) and the per-interface parameters
- * (params_netif.c); not for use outside those two files. */
+/* Internals shared by the parameter table (params.c), the per-interface parameters
+ * (params_netif.c) and the bind mounts' config half (bindmount.c); not for use outside them. */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
@@ -19,6 +19,10 @@
 	"from 8k to 16G; 0 or empty for no limit"
 #define VENET_FORM                                                                                       \
 	"an IPv4 or IPv6 address without prefix (or with /32, /128), such as 203.0.113.5 or 2001:db8::5"
+#define BIND_FORM                                                                                        \
+	"HOSTDIR:GUESTDIR[:ro|rw][,propagation=private|slave|shared][,idmap] with absolute paths without . or .. "  \
+	"components, colons, commas, quotes or white space, such as /srv/share:/mnt/share:ro; GUESTDIR not /, not "  \
+	"under /proc, /sys or /dev; at most 32"
 #define CIDR_FORM "an IPv4 or IPv6 address with an optional /prefix, such as 10.77.0.101/24 or fd00::65/64"
 
 /* ---- params_util.c: helpers both halves call (never each other) ---- */

@@ -28,7 +28,7 @@ int runconf_save(const struct gconf *g, const struct ct_config *c)
 		ini_free(empty);
 	if (r < 0)
 		return r;
-	r = write_file_atomic(path, text ? text : "", text ? strlen(text) : 0, 0600);
+	r = write_file_replace(path, text ? text : "", text ? strlen(text) : 0, 0600);
 	if (r < 0)
 		return cerr(EX_SYSTEM, r, "write the running configuration %s", path);
 	log_debug("wrote the running configuration %s", path);

@@ -15,13 +15,16 @@
 #include <sys/wait.h>
 #include <grp.h>
 
+#include "bindmnt.h"
 #include "caps.h"
 #include "error.h"
 #include "fsutil.h"
 #include "log.h"
 #include "guestnet.h"
+#include "hooks.h"
 #include "mounts.h"
 #include "netlink.h"
+#include "phase.h"
 #include "routed.h"
 #include "runconf.h"
 #include "secfilter.h"
@@ -290,6 +293,17 @@ static __attribute__((noreturn)) void builder_main(const struct spawn_req *rq, i
 			child_fail(sock);
 		}
 	}
+	/* bind mounts from the host: cloned while we are still in the host's mount namespace (a
+	 * slave's master is the host's mount) */
+	int *binds = NULL;
+	if (c->nbinds) {
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)init);
+		_cleanup_close_ int ufd = c->userns ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+		if ((c->userns && ufd < 0 && cerr(EX_CANTMOUNT, errno, "open the container's user namespace") < 0) ||
+		    bmnt_open_all(rq->g, c, ufd, &binds) < 0)
+			child_fail(sock);
+	}
 	if (unshare(CLONE_NEWNS) < 0) {
 		cerr(EX_CANTMOUNT, errno, "create a mount namespace");
 		child_fail(sock);
@@ -316,6 +330,9 @@ static __attribute__((noreturn)) void builder_main(const struct spawn_req *rq, i
 			child_fail(sock);
 		}
 	}
+	/* in the namespace init gets: not locked there, so set can remove them live */
+	if (bmnt_attach_all(c, binds) < 0)
+		child_fail(sock);
 	/* our /proc is the container's now, and we are in its pid namespace */
 	int fds[2] = {open("/proc/thread-self/ns/mnt", O_RDONLY | O_CLOEXEC),
 		      open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)};
@@ -488,9 +505,11 @@ int spawn_init(const struct spawn_req *rq, struct spawn_res *out)
 	const struct ct_config *c = rq->c;
 	/* the filter is built here, before the clone: init only loads it */
 	struct sec_prog filter;
+	phase_mark("spawn.begin");
 	int r = sec_build(c, &filter);
 	if (r < 0)
 		return r;
+	phase_mark("spawn.seccomp");
 	if (filter.missing)
 		log_warn("cellctl was built without libseccomp: container %u starts without a syscall filter", c->ctid);
 	int sv[2];
@@ -536,6 +555,7 @@ int spawn_init(const struct spawn_req *rq, struct spawn_res *out)
 		close(sv[0]);
 		child_main(rq, &filter, sv[1]);
 	}
+	phase_mark("spawn.clone");
 	close(sv[1]);
 	sec_prog_free(&filter);
 	int sock = sv[0], master = -1, notify = -1, ns[MSG_MAXFDS] = {-1, -1}, listener = -1;
@@ -545,9 +565,11 @@ int spawn_init(const struct spawn_req *rq, struct spawn_res *out)
 		    (r = write_idmap(pid, "gid_map", c->uid_base, c->uid_size)) < 0)
 			goto fail;
 	}
+	phase_mark("spawn.idmap");
 	r = cg_backend(rq->cg->mode)->attach(rq->cg, pid);
 	if (r < 0)
 		goto fail;
+	phase_mark("spawn.attach");
 	/* the guest's files and network, before its init runs (layout overlay: its merged tree
 	 * exists only in the mount helper, which writes the files there: overlay_guest_files) */
 	if (!ctconf_overlay(c)) {
@@ -560,12 +582,15 @@ int spawn_init(const struct spawn_req *rq, struct spawn_res *out)
 		if ((r = gnet_write_files(rootfd, c, owner, owner)) < 0 || (r = guest_machine_id(rootfd, c, owner)) < 0)
 			goto fail;
 	}
+	phase_mark("spawn.files");
 	if (c->nnetif && (r = net_setup_container(rq->g, c, pid)) < 0)
 		goto fail;
+	phase_mark("spawn.net");
 	if (c->venet.nips && (r = routed_setup(rq->g, c, pid)) < 0)
 		goto fail;
 	if ((r = runconf_save(rq->g, c)) < 0) /* what live changes are computed against */
 		goto fail;
+	phase_mark("spawn.runconf");
 	if ((r = send_msg(sock, MSG_GO, 0, NULL, -1)) < 0) {
 		cerr(EX_ENVCREATE, r, "start the container's init");
 		goto fail;
@@ -588,7 +613,13 @@ int spawn_init(const struct spawn_req *rq, struct spawn_res *out)
 			goto fail;
 		}
 		if (m.type == MSG_NSREADY && helper < 0) {
+			phase_mark("spawn.nsready");
 			if ((r = build_mounts(rq, pid, pidfd, &master, &notify, ns, &helper)) < 0)
+				goto fail;
+			phase_mark("spawn.mounts");
+			/* the mount action scripts: the root is built, init waits for it. Only at the
+			 * start (a reboot from inside migrates: no scripts, as none ran at its end) */
+			if (!rq->migrate && (r = hooks_run_host(rq->g, c, HOOK_MOUNT, ns[1])) < 0)
 				goto fail;
 			r = send_msgv(sock, MSG_MOUNTS, 0, NULL, ns, 2);
 			close(ns[0]);
@@ -621,6 +652,7 @@ int spawn_init(const struct spawn_req *rq, struct spawn_res *out)
 		r = -EPROTO;
 		goto fail;
 	}
+	phase_mark("spawn.exec");
 	close(sock);
 	reap(&helper);
 	out->pid = pid;

@@ -46,7 +46,7 @@ int state_write(const struct gconf *g, unsigned ctid, const struct ct_state *s)
 {
 	_cleanup_free_ char *path = state_path(g, ctid, ".state");
 	_cleanup_free_ char *text = state_format(s);
-	int r = write_file_atomic(path, text, strlen(text), 0600);
+	int r = write_file_replace(path, text, strlen(text), 0600);
 	if (r < 0)
 		return cerr(EX_SYSTEM, r, "write %s", path);
 	return 0;

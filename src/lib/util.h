@@ -82,6 +82,10 @@ int read_file_at(int dirfd, const char *path, char **out, size_t *len);
 int write_file_at(int dirfd, const char *path, const char *s);
 /* Write a file atomically: temp file beside it, fsync, rename, fsync dir. */
 int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
+/* The same without the fsyncs, for the run-time state (run_dir): a reader sees the old file or the
+ * new one, never a part, but nothing there has to outlive a crash of the host, which ends every
+ * container it describes. */
+int write_file_replace(const char *path, const void *data, size_t len, mode_t mode);
 int mkdir_p(const char *path, mode_t mode);
 
 /* Trim leading and trailing white space in place; returns s. */

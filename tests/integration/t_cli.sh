@@ -44,6 +44,15 @@ expect_output '^usage: cellctl restore-backup FILE CTID \[--force\] \[--name N\]
 # chkpnt and restore (issue 16): in the command list, with their usage
 expect_output '^  chkpnt CTID \[--dumpfile DIR\] \[--dumpdir DIR\] \[--tcp-established\]$' cc --help
 expect_output '^usage: cellctl restore CTID \[--dumpfile DIR\] \[--dumpdir DIR\]$' cc restore --help
+# migrate (issue 16): in the command list; its destination's half migrate-check is plumbing, not listed
+expect_output '^  migrate CTID DEST \[--remove-src\] \[--keep-src\] \[--keep-dst\] \[--online\] \[-j\|--json\]$' cc --help
+run cc --help
+! grep -q 'migrate-check' <<< "$OUT" && ok "migrate-check is not in the command list" || fail "migrate-check is not in the command list" "$OUT"
+expect_output '^usage: cellctl migrate-check CTID \[CONF\|-\] \[-j\|--json\]$' cc migrate-check --help
+run cc set --help
+expect_match ' --bindmount --bindmount_del' "$OUT" "set --help lists --bindmount and --bindmount_del"
+run cc create --help
+expect_match ' --bindmount' "$OUT" "create --help lists --bindmount"
 is_down "$CT" && ok "--help does nothing" || fail "--help does nothing" "$(ct_status "$CT")"
 
 # ---- list -o with nine or more parameter columns ------------------------------------------

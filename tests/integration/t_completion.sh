@@ -62,6 +62,10 @@ expect_candidates "--dumpdir --dumpfile" cellctl chkpnt "$A" --dump
 expect_candidates "--dumpdir --dumpfile" cellctl restore "$A" --dump
 expect_candidates "--tcp-established" cellctl chkpnt "$A" --tcp
 expect_candidates "$TMPD/bk" cellctl chkpnt "$A" --dumpdir "$TMPD/b"
+# migrate (issue 16): its options, a CTID; migrate-check (plumbing) is not offered
+expect_candidates "--json --keep-dst --keep-src --online --remove-src -j" cellctl migrate "$A" -
+expect_has "$A" cellctl migrate ""
+expect_candidates "migrate" cellctl migr
 expect_candidates "--force --timeout --wait" cellctl start "$A" --
 expect_candidates "-1 -H -N -S -a -d -j -n -o -s --all --description --hostname --json --name --name_filter --no-header --output --sort --stopped" cellctl list -
 expect_candidates "list build prune commit remove" cellctl template ""
@@ -84,6 +88,12 @@ expect_has --ownership cellctl set "$A" --
 expect_has --ownership cellctl create "$A" --
 expect_has --cpulimit cellctl create "$A" --
 expect_has --userns cellctl create "$A" --
+# bind mounts (issue 18): create and set take --bindmount; only set has --bindmount_del
+expect_has --bindmount cellctl create "$A" --bindm
+expect_has --bindmount cellctl set "$A" --bindm
+expect_has --bindmount_del cellctl set "$A" --bindm
+complete_words cellctl create "$A" --bindm | grep -qx -- --bindmount_del && fail "create does not offer --bindmount_del" ||
+	ok "create does not offer --bindmount_del (set only)"
 complete_words cellctl set "$A" -- | grep -qx -- --userns && fail "set does not offer --userns (create only)" ||
 	ok "set does not offer --userns (create only)"
 # CTIDs of this world, and templates of its cache

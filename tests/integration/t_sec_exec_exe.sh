@@ -47,6 +47,36 @@ attack() {
 attack "$CTP" privileged
 attack "$CTU" userns
 
+# The same route through an inside action script (issue 18): the guest's /bin/sh becomes the
+# "#!/proc/self/exe" script, and the admin's next start runs the container's start script with
+# it. The script's runner must join the privileged container from a sealed copy too.
+hook_attack() {
+	local ct=$1 label=$2 v
+	copy_cellctl
+	check "$label: make /bin/sh a #!/proc/self/exe script" cc exec "$ct" -- /bin/busybox sh -c \
+		'rm -f /exe_writer.log /bin/sh && printf "#!/proc/self/exe\n" > /bin/sh && chmod 755 /bin/sh'
+	check "$label: stop" cc stop "$ct" --fast
+	printf 'true\n' > "$CONF_DIR/$ct.start"
+	chmod 644 "$CONF_DIR/$ct.start"
+	run ccopy start "$ct"
+	log "$label: start with a start script: exit $RC: $OUT"
+	if wait_for $((30 * SCALE)) grep -q -e '^WROTE' -e '^WRITE-FAILED' "$PRIV_DIR/$ct/exe_writer.log"; then
+		v=$(cat "$PRIV_DIR/$ct/exe_writer.log")
+		log "$label: second stage: $(tr '\n' ' ' <<< "$v")"
+		expect_match '^TARGET ' "$v" "$label: the attack ran (it got the binary the script's runner ran from)"
+		if grep -q '^WROTE' <<< "$v"; then
+			fail "$label: the guest wrote through /proc/self/exe of the action script's runner" "$v"
+		else
+			ok "$label: writing through /proc/self/exe of the script's runner failed ($(sed -n 's/^WRITE-FAILED //p' <<< "$v"))"
+		fi
+	else
+		fail "$label: the attack's second stage reported" "$(cat "$PRIV_DIR/$ct/exe_writer.log" 2>&1)"
+	fi
+	copy_intact && ok "$label: the binary is byte-identical" || fail "$label: the binary was changed" "$(cmp "$COPY" "$TMPD/cellctl.orig" 2>&1)"
+	rm -f "$CONF_DIR/$ct.start"
+}
+hook_attack "$CTP" "privileged, start script"
+
 check "stop $CTU" cc stop "$CTU" --fast
 check "stop $CTP" cc stop "$CTP" --fast
 finish

@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* migrate, and its destination's half migrate-check */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "error.h"
+#include "json.h"
+#include "migrate.h"
+#include "util.h"
+
+static const struct cli_opt migrate_opts[] = {
+	{'r', "remove-src", 0, NULL, "destroy the source container once it runs there (the default)", false},
+	{'k', "keep-src", 0, NULL, "keep the source container, stopped and disabled", false},
+	{'K', "keep-dst", 0, NULL, "keep the destination's container when it did not start there", false},
+	{'o', "online", 0, NULL, "online migration (not available yet: needs CRIU)", false},
+	{'j', "json", 'j', NULL, "print a JSON line: ctid, dest, was_running, downtime, seconds, source", false},
+	{0, NULL, 0, NULL, NULL, false},
+};
+const struct cli_cmd cli_migrate = {"migrate",
+				    cmd_migrate,
+				    "CTID DEST",
+				    migrate_opts,
+				    CLI_CTID,
+				    "Move the container to host DEST ([user@]host[:port]) over ssh, offline."};
+
+int cmd_migrate(struct gconf *g, int argc, char **argv)
+{
+	static const char use[] = "usage: cellctl migrate CTID DEST [--keep-src|--remove-src] [--keep-dst] [-j]";
+	if (argc < 2)
+		return cerr(EX_NOTENOUGH, 0, use);
+	unsigned ctid;
+	int r = cli_ctid(g, argv[1], &ctid);
+	if (r < 0)
+		return r;
+	struct migrate_opts o = {0};
+	const char *dest = NULL;
+	bool json = false;
+	struct cli_parse p;
+	cli_parse_init(&p, &cli_migrate, argc, argv, 2);
+	const char *v;
+	while ((r = cli_next(&p, &v)) != CLI_END) {
+		switch (r) {
+		case 'r':
+			o.keep_src = false;
+			break;
+		case 'k':
+			o.keep_src = true;
+			break;
+		case 'K':
+			o.keep_dst = true;
+			break;
+		case 'o':
+			o.online = true;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case CLI_ARG:
+			if (dest)
+				return cli_usage("migrate: one DEST ('%s' is one too many)", v);
+			dest = v;
+			break;
+		default:
+			return r;
+		}
+	}
+	if (!dest)
+		return cerr(EX_NOTENOUGH, 0, use);
+	struct migrate_result res;
+	if ((r = ct_migrate(g, ctid, dest, &o, &res)) < 0)
+		return r;
+	if (json) {
+		struct json j;
+		json_init(&j);
+		json_obj(&j);
+		json_key(&j, "ctid");
+		json_u64(&j, ctid);
+		json_key(&j, "dest");
+		json_str(&j, dest);
+		json_key(&j, "mode");
+		json_str(&j, "offline");
+		json_key(&j, "was_running");
+		json_bool(&j, res.was_running);
+		json_key(&j, "downtime");
+		json_numf(&j, "%.3f", res.downtime);
+		json_key(&j, "seconds");
+		json_numf(&j, "%.3f", res.seconds);
+		json_key(&j, "stop");
+		json_numf(&j, "%.3f", res.t_stop);
+		json_key(&j, "copy");
+		json_numf(&j, "%.3f", res.t_copy);
+		json_key(&j, "start");
+		json_numf(&j, "%.3f", res.t_start);
+		json_key(&j, "usage_kib");
+		json_u64(&j, res.usage_kib);
+		json_key(&j, "source");
+		json_str(&j, res.src_kept ? "kept" : "destroyed");
+		json_end(&j);
+		_cleanup_free_ char *text = json_done(&j);
+		fputs(text, stdout);
+	} else {
+		printf("Container %u migrated to %s%s; the source is %s\n", ctid, dest, res.was_running ? " and started" : "",
+		       res.src_kept ? "kept here, stopped and disabled" : "destroyed");
+		if (res.was_running)
+			printf("Downtime: %.3f s (stopped here to running there: stop %.3f, copy %.3f, start %.3f); "
+			       "%.3f s in all\n",
+			       res.downtime, res.t_stop, res.t_copy, res.t_start, res.seconds);
+	}
+	return 0;
+}
+
+static const struct cli_opt check_opts[] = {
+	{'j', "json", 'j', NULL, "print the answer as JSON (what migrate reads)", false},
+	{0, NULL, 0, NULL, NULL, false},
+};
+const struct cli_cmd cli_migrate_check =
+	{"migrate-check",
+	 cmd_migrate_check,
+	 "CTID [CONF|-]",
+	 check_opts,
+	 CLI_CTID | CLI_HIDDEN,
+	 "(plumbing, run by migrate on the destination) may container CTID, with config CONF, come here?"};
+
+/* All of fd (at most 1 MiB). */
+static int slurp(int fd, char **out)
+{
+	struct strbuf sb = {0};
+	char buf[4096];
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			free(sb_done(&sb));
+			return cerr(EX_SYSTEM, errno, "read the config");
+		}
+		if (n == 0)
+			break;
+		if (sb.len + (size_t)n > (1u << 20)) {
+			free(sb_done(&sb));
+			return cerr(EX_BADCONFIG, 0, "the config is over 1 MiB");
+		}
+		sb_addn(&sb, buf, (size_t)n);
+	}
+	*out = sb_done(&sb);
+	return 0;
+}
+
+int cmd_migrate_check(struct gconf *g, int argc, char **argv)
+{
+	if (argc < 2)
+		return cerr(EX_NOTENOUGH, 0, "usage: cellctl migrate-check CTID [CONF|-] [-j]");
+	unsigned ctid;
+	int r = cli_ctid(NULL, argv[1], &ctid);
+	if (r < 0)
+		return r;
+	const char *conf = NULL;
+	bool json = false;
+	struct cli_parse p;
+	cli_parse_init(&p, &cli_migrate_check, argc, argv, 2);
+	const char *v;
+	while ((r = cli_next(&p, &v)) != CLI_END) {
+		switch (r) {
+		case 'j':
+			json = true;
+			break;
+		case CLI_ARG:
+			if (conf)
+				return cli_usage("migrate-check: one CONF ('%s' is one too many)", v);
+			conf = v;
+			break;
+		default:
+			return r;
+		}
+	}
+	_cleanup_free_ char *text = NULL;
+	if (conf && !strcmp(conf, "-") && isatty(STDIN_FILENO))
+		return cerr(EX_BADVALUE, 0, "migrate-check: CONF - reads the config from standard input, a terminal here");
+	if (conf) {
+		_cleanup_close_ int fd = strcmp(conf, "-") ? open(conf, O_RDONLY | O_CLOEXEC) : dup(STDIN_FILENO);
+		if (fd < 0)
+			return cerr(EX_NOCONF, errno, "%s", conf);
+		if ((r = slurp(fd, &text)) < 0)
+			return r;
+	}
+	struct mig_check mc;
+	if ((r = mig_check_local(g, ctid, text ? text : "", &mc)) < 0)
+		return r;
+	if (json) {
+		struct json j;
+		json_init(&j);
+		json_obj(&j);
+		json_key(&j, "version");
+		json_str(&j, PACKAGE_VERSION);
+		json_key(&j, "format");
+		json_u64(&j, mc.format);
+		json_key(&j, "ctid");
+		json_u64(&j, ctid);
+		json_key(&j, "free_kib");
+		json_u64(&j, mc.free_kib);
+		json_end(&j);
+		_cleanup_free_ char *out = json_done(&j);
+		fputs(out, stdout);
+	} else {
+		printf("Container %u may come here: cellctl %s, backup format %u, %llu KiB free\n", ctid,
+		       PACKAGE_VERSION, mc.format, (unsigned long long)mc.free_kib);
+	}
+	return 0;
+}

@@ -1,0 +1,492 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* migrate (migrate.h). */
+#include "migrate.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "backup.h"
+#include "ctbackup.h"
+#include "ctname.h"
+#include "ctnet.h"
+#include "ctops.h"
+#include "ctset.h"
+#include "error.h"
+#include "log.h"
+#include "quota.h"
+#include "state.h"
+#include "util.h"
+
+/* ---- pure parts ---- */
+
+static bool user_char(char c) { return isalnum((unsigned char)c) || c == '.' || c == '_' || c == '-'; }
+static bool host_char(char c) { return isalnum((unsigned char)c) || c == '.' || c == '-'; }
+
+int mig_dest_parse(const char *s, struct mig_dest *d)
+{
+	memset(d, 0, sizeof(*d));
+	if (!s || !*s || s[0] == '-')
+		return -EINVAL;
+	const char *at = strchr(s, '@'), *h = s;
+	if (at) {
+		size_t n = (size_t)(at - s);
+		if (!n || n >= sizeof(d->user))
+			return -EINVAL;
+		for (size_t i = 0; i < n; i++)
+			if (!user_char(s[i]))
+				return -EINVAL;
+		memcpy(d->user, s, n);
+		h = at + 1;
+	}
+	const char *end, *port = NULL;
+	if (h[0] == '[') { /* [IPv6] */
+		const char *cl = strchr(h, ']');
+		if (!cl || cl == h + 1)
+			return -EINVAL;
+		for (const char *p = h + 1; p < cl; p++)
+			if (!isxdigit((unsigned char)*p) && *p != ':' && *p != '.')
+				return -EINVAL;
+		if ((size_t)(cl - h - 1) >= sizeof(d->host))
+			return -EINVAL;
+		memcpy(d->host, h + 1, (size_t)(cl - h - 1));
+		end = cl + 1;
+		if (*end == ':')
+			port = end + 1;
+		else if (*end)
+			return -EINVAL;
+	} else {
+		end = h;
+		while (*end && *end != ':')
+			end++;
+		size_t n = (size_t)(end - h);
+		if (!n || n >= sizeof(d->host) || h[0] == '-' || h[0] == '.')
+			return -EINVAL;
+		for (size_t i = 0; i < n; i++)
+			if (!host_char(h[i]))
+				return -EINVAL;
+		memcpy(d->host, h, n);
+		if (*end == ':')
+			port = end + 1;
+	}
+	if (port && parse_uint(port, 1, 65535, &d->port) < 0)
+		return -EINVAL;
+	return 0;
+}
+
+static void add_words(char ***v, size_t *n, const char *text)
+{
+	if (!text)
+		return;
+	_cleanup_free_ char *s = xstrdup(text);
+	char *save = NULL;
+	for (char *t = strtok_r(s, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
+		*v = xrealloc(*v, (*n + 2) * sizeof(**v));
+		(*v)[(*n)++] = xstrdup(t);
+		(*v)[*n] = NULL;
+	}
+}
+
+char **mig_ssh_argv(const struct gconf *g, const struct mig_dest *d, const char *const *words)
+{
+	char **v = NULL;
+	size_t n = 0;
+	add_words(&v, &n, g->migrate_ssh);
+	add_words(&v, &n, g->migrate_ssh_options);
+	if (d->port) {
+		char p[16];
+		snprintf(p, sizeof(p), "%u", d->port);
+		add_words(&v, &n, "-p");
+		add_words(&v, &n, p);
+	}
+	_cleanup_free_ char *target = d->user[0] ? xasprintf("%s@%s", d->user, d->host) : xstrdup(d->host);
+	add_words(&v, &n, target);
+	add_words(&v, &n, g->migrate_remote);
+	for (size_t i = 0; words && words[i]; i++)
+		add_words(&v, &n, words[i]);
+	return v;
+}
+
+void mig_argv_free(char **argv)
+{
+	for (size_t i = 0; argv && argv[i]; i++)
+		free(argv[i]);
+	free(argv);
+}
+
+int mig_json_u64(const char *text, const char *key, uint64_t *out)
+{
+	size_t kl = strlen(key);
+	for (const char *p = text; p && (p = strchr(p, '"')); p++) {
+		if (strncmp(p + 1, key, kl) || p[kl + 1] != '"')
+			continue;
+		const char *q = p + kl + 2;
+		while (*q == ' ' || *q == '\t')
+			q++;
+		if (*q != ':')
+			continue;
+		q++;
+		while (*q == ' ' || *q == '\t')
+			q++;
+		if (!isdigit((unsigned char)*q))
+			return -ENOENT;
+		char num[24];
+		size_t i = 0;
+		while (isdigit((unsigned char)q[i]) && i < sizeof(num) - 1) {
+			num[i] = q[i];
+			i++;
+		}
+		num[i] = '\0';
+		return parse_u64(num, out) < 0 ? -ENOENT : 0;
+	}
+	return -ENOENT;
+}
+
+/* ---- the destination's check ---- */
+
+/* statvfs of path or of its nearest existing parent */
+static int free_kib(const char *path, uint64_t *out)
+{
+	_cleanup_free_ char *p = xstrdup(path);
+	for (;;) {
+		struct statvfs sv;
+		if (statvfs(p, &sv) == 0) {
+			*out = (uint64_t)sv.f_bavail * sv.f_frsize / 1024;
+			return 0;
+		}
+		char *slash = strrchr(p, '/');
+		if (errno != ENOENT || !slash)
+			return cerr(EX_SYSTEM, errno, "statvfs %s", p);
+		if (slash == p)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+	}
+}
+
+int mig_check_local(const struct gconf *g, unsigned ctid, const char *conftext, struct mig_check *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->format = BK_FORMAT;
+	_cleanup_free_ char *cpath = ctconf_path(g, ctid);
+	_cleanup_free_ char *root = xasprintf("%s/%u", g->private_dir, ctid);
+	if (access(cpath, F_OK) == 0)
+		return cerr(EX_PRIVEXISTS, 0, "container %u exists here (%s)", ctid, cpath);
+	if (access(root, F_OK) == 0)
+		return cerr(EX_PRIVEXISTS, 0, "container %u exists here (its private area %s)", ctid, root);
+	_cleanup_conf_ struct ct_config *c = NULL;
+	int r = ctconf_from_text(g, ctid, "the source's config", conftext, &c);
+	if (r < 0)
+		return r;
+	if (c->name && (r = ct_name_check(g, ctid, c->name)) < 0)
+		return r;
+	if ((r = ct_check_net_conflicts(g, c)) < 0)
+		return r;
+	return free_kib(g->private_dir, &out->free_kib);
+}
+
+/* ---- the source ---- */
+
+/* Run argv with stdin from in (-1: /dev/null); its stdout (and with err, its stderr) into *text
+ * when text (up to 64 KiB kept), else to /dev/null. Returns its exit status (0..255, 128+signal)
+ * or a negative errno (cerr). */
+static int run(char **argv, int in, bool err, char **text)
+{
+	int p[2] = {-1, -1};
+	if (text && pipe2(p, O_CLOEXEC) < 0)
+		return cerr(EX_SYSTEM, errno, "pipe");
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		if (text) {
+			close(p[0]);
+			close(p[1]);
+		}
+		return cerr(EX_SYSTEM, e, "fork");
+	}
+	if (pid == 0) {
+		signal(SIGPIPE, SIG_DFL);
+		int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (dup2(in >= 0 ? in : devnull, 0) < 0 || dup2(text ? p[1] : devnull, 1) < 0 || (err && dup2(p[1], 2) < 0))
+			_exit(126);
+		execvp(argv[0], argv);
+		dprintf(2, "cellctl: cannot execute %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	struct strbuf sb = {0};
+	if (text) {
+		close(p[1]);
+		char buf[4096];
+		ssize_t n;
+		while ((n = read(p[0], buf, sizeof(buf))) != 0) {
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0)
+				break;
+			if (sb.len < 64 * 1024)
+				sb_addn(&sb, buf, (size_t)n);
+		}
+		close(p[0]);
+	}
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR) {
+			free(sb_done(&sb));
+			return cerr(EX_SYSTEM, errno, "wait for %s", argv[0]);
+		}
+	if (text)
+		*text = sb_done(&sb);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* `ssh DEST cellctl WORDS...` (see run). */
+static int remote(const struct gconf *g, const struct mig_dest *d, const char *const *words, int in, bool err, char **text)
+{
+	char **argv = mig_ssh_argv(g, d, words);
+	int r = run(argv, in, err, text);
+	mig_argv_free(argv);
+	return r;
+}
+
+/* The last non-empty line of a command's output, escaped, for a message. */
+static char *last_line(const char *text)
+{
+	_cleanup_free_ char *s = xstrdup(text ? text : "");
+	char *e = s + strlen(s);
+	while (e > s && (e[-1] == '\n' || e[-1] == '\r' || e[-1] == ' '))
+		*--e = '\0';
+	char *nl = strrchr(s, '\n');
+	return str_escape(nl ? nl + 1 : s);
+}
+
+/* The pre-check: migrate-check on the destination with our config on its stdin. */
+static int precheck(const struct gconf *g, const struct mig_dest *d, const char *dest, unsigned ctid, uint64_t usage_kib)
+{
+	_cleanup_free_ char *cpath = ctconf_path(g, ctid), *conf = NULL;
+	size_t len;
+	int r = read_file_at(AT_FDCWD, cpath, &conf, &len);
+	if (r < 0)
+		return cerr(EX_NOCONF, r, "read %s", cpath);
+	_cleanup_close_ int mfd = memfd_create("cellctl-migrate-conf", MFD_CLOEXEC);
+	if (mfd < 0 || write_full(mfd, conf, len) < 0 || lseek(mfd, 0, SEEK_SET) < 0)
+		return cerr(EX_SYSTEM, errno, "a memory file for the config");
+	char id[16];
+	snprintf(id, sizeof(id), "%u", ctid);
+	const char *words[] = {"migrate-check", id, "-", "--json", NULL};
+	_cleanup_free_ char *out = NULL;
+	int st = remote(g, d, words, mfd, true, &out);
+	if (st < 0)
+		return cerr_wrap(st, EX_MIGREFUSED, "check %s", dest);
+	_cleanup_free_ char *why = last_line(out);
+	if (st == 255)
+		return cerr(EX_MIGREFUSED, 0, "cannot reach %s with %s (exit 255): %s", dest, g->migrate_ssh, why);
+	if (st)
+		return cerr(EX_MIGREFUSED, 0, "%s refuses container %u (its check exited %d): %s", dest, ctid, st, why);
+	const char *j = out ? strrchr(out, '{') : NULL;
+	uint64_t fmt = 0, avail = 0;
+	if (!j || mig_json_u64(j, "format", &fmt) < 0 || mig_json_u64(j, "free_kib", &avail) < 0)
+		return cerr(EX_MIGREFUSED, 0, "%s: its check's reply cannot be read: %s", dest, why);
+	if (fmt < BK_FORMAT)
+		return cerr(EX_MIGREFUSED, 0, "%s reads backup format %llu, older than this one's (%u): upgrade its cellctl",
+			    dest, (unsigned long long)fmt, BK_FORMAT);
+	/* the tree and, while it is read, the archive (at most the tree's size) */
+	if (avail < 2 * usage_kib)
+		return cerr(EX_MIGREFUSED, 0,
+			    "%s has %llu KiB free in its private directory; container %u needs %llu (twice its %llu "
+			    "KiB: "
+			    "the tree and the archive)",
+			    dest, (unsigned long long)avail, ctid, (unsigned long long)(2 * usage_kib),
+			    (unsigned long long)usage_kib);
+	log_debug("migrate %u: %s accepts it (format %llu, %llu KiB free)", ctid, dest, (unsigned long long)fmt,
+		  (unsigned long long)avail);
+	return 0;
+}
+
+/* The copy: our backup to a pipe into `ssh DEST cellctl restore-backup - CTID`. *made: the
+ * destination's restore succeeded (its container exists). */
+static int transfer(const struct gconf *g, const struct mig_dest *d, const char *dest, unsigned ctid, bool *made)
+{
+	*made = false;
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return cerr(EX_SYSTEM, errno, "pipe");
+	char id[16];
+	snprintf(id, sizeof(id), "%u", ctid);
+	const char *words[] = {"restore-backup", "-", id, NULL};
+	char **argv = mig_ssh_argv(g, d, words);
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		close(p[0]);
+		close(p[1]);
+		mig_argv_free(argv);
+		return cerr(EX_SYSTEM, e, "fork");
+	}
+	if (pid == 0) {
+		signal(SIGPIPE, SIG_DFL);
+		int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (dup2(p[0], 0) < 0 || dup2(devnull, 1) < 0)
+			_exit(126);
+		execvp(argv[0], argv);
+		dprintf(2, "cellctl: cannot execute %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	mig_argv_free(argv);
+	close(p[0]);
+	/* the archiver writes to its standard output: ours, for the time of the backup, is the pipe */
+	int saved = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+	int r = 0;
+	if (saved < 0 || dup2(p[1], STDOUT_FILENO) < 0)
+		r = cerr(EX_SYSTEM, errno, "redirect the archive to ssh");
+	close(p[1]);
+	struct backup_opts bo = {.mode = BK_STOP, .output = "-"};
+	struct backup_result br = {0};
+	if (r == 0)
+		r = ct_backup(g, ctid, &bo, &br);
+	free(br.file);
+	if (saved >= 0) {
+		dup2(saved, STDOUT_FILENO); /* the pipe's last write end of ours closes: ssh sees the end */
+		close(saved);
+	}
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR) {
+			st = -1;
+			break;
+		}
+	int code = st < 0 ? -1 : WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	*made = code == 0;
+	if (r < 0)
+		return cerr_wrap(r, EX_MIGRATE, "stream container %u to %s", ctid, dest);
+	if (code)
+		return cerr(EX_MIGRATE, 0, "the restore on %s failed (exit %d): see its message above", dest, code);
+	return 0;
+}
+
+/* arg: "yes" or "no" */
+static int disable_apply(struct ct_config *c, void *arg, bool *save)
+{
+	*save = true;
+	return param_set(c, param_find("disabled"), arg);
+}
+
+static int set_disabled(const struct gconf *g, unsigned ctid, bool on)
+{
+	struct set_opts so = {.apply = disable_apply, .arg = UNCONST(on ? "yes" : "no")};
+	enum ct_set_result sr;
+	return ct_set(g, ctid, &so, &sr);
+}
+
+int ct_migrate(const struct gconf *g, unsigned ctid, const char *dest, const struct migrate_opts *o,
+	       struct migrate_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	uint64_t t0 = now_ms();
+	struct mig_dest d;
+	if (mig_dest_parse(dest, &d) < 0) {
+		_cleanup_free_ char *e = str_escape(dest ? dest : "");
+		return cerr(EX_BADVALUE, 0, "invalid destination '%s': [user@]host[:port] (host a name or an address)", e);
+	}
+	if (o->online)
+		return cerr(EX_MIGONLINE, 0,
+			    "online migration needs checkpoint and restore (CRIU), which this cellctl does not do yet: "
+			    "migrate without --online (the container is stopped for the copy)");
+	_cleanup_conf_ struct ct_config *c = NULL;
+	int r = ctconf_load(g, ctid, &c);
+	if (r < 0)
+		return r;
+	log_set_ctid(ctid);
+	{
+		_cleanup_free_ char *root = xasprintf("%s/%u", g->private_dir, ctid);
+		_cleanup_close_ int rfd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		uint64_t inodes;
+		if (rfd < 0)
+			return cerr(EX_NOPRIVATE, errno, "private area %s", root);
+		if (quota_walk_usage(rfd, &res->usage_kib, &inodes) < 0)
+			res->usage_kib = 0;
+	}
+	if ((r = precheck(g, &d, dest, ctid, res->usage_kib)) < 0)
+		return r;
+
+	/* from here until the end the source is disabled: a start (boot's, an admin's) between the
+	 * stop and the destroy would run a second copy with the same addresses */
+	bool disabled_here = false;
+	if (!c->disabled) {
+		if ((r = set_disabled(g, ctid, true)) < 0)
+			return cerr_wrap(r, 0, "migrate: disable container %u for the migration", ctid);
+		disabled_here = true;
+	}
+	/* downtime starts */
+	res->was_running = ct_running(g, ctid, NULL);
+	uint64_t tstop = now_ms();
+	if (res->was_running && (r = ct_stop(g, ctid, false, -1)) < 0) {
+		if (disabled_here)
+			set_disabled(g, ctid, false);
+		return cerr_wrap(r, 0, "migrate: stop container %u", ctid);
+	}
+	uint64_t tcopy = now_ms();
+	res->t_stop = (double)(tcopy - tstop) / 1000.0;
+	bool made = false;
+	r = transfer(g, &d, dest, ctid, &made);
+	uint64_t tstart = now_ms();
+	res->t_copy = (double)(tstart - tcopy) / 1000.0;
+	char id[16];
+	snprintf(id, sizeof(id), "%u", ctid);
+	if (r == 0 && disabled_here) {
+		/* the config travelled disabled: the destination's copy is as it was here before */
+		const char *words[] = {"set", id, "--disabled", "no", "--save", NULL};
+		int st = remote(g, &d, words, -1, false, NULL);
+		if (st)
+			r = st < 0 ? cerr_wrap(st, EX_MIGRATE, "enable container %u on %s", ctid, dest)
+				   : cerr(EX_MIGRATE, 0, "container %u could not be enabled on %s (exit %d)", ctid, dest, st);
+	}
+	if (r == 0 && res->was_running) {
+		const char *words[] = {"start", id, NULL};
+		int st = remote(g, &d, words, -1, false, NULL);
+		if (st)
+			r = st < 0 ? cerr_wrap(st, EX_MIGRATE, "start container %u on %s", ctid, dest)
+				   : cerr(EX_MIGRATE, 0, "container %u did not start on %s (exit %d)", ctid, dest, st);
+	}
+	if (r < 0) {
+		struct cerr_saved es;
+		cerr_save(&es);
+		if (made && !o->keep_dst) {
+			const char *words[] = {"destroy", id, NULL};
+			int st = remote(g, &d, words, -1, false, NULL);
+			if (st)
+				log_warn("migrate: container %u could not be destroyed on %s (exit %d): remove it "
+					 "there",
+					 ctid, dest, st);
+		}
+		if (disabled_here && set_disabled(g, ctid, false) < 0)
+			log_warn("migrate: container %u stays disabled here: %s", ctid, cerr_msg());
+		if (res->was_running && ct_start(g, ctid, false) < 0)
+			log_warn("migrate: container %u did not start again here: %s", ctid, cerr_msg());
+		cerr_restore(&es);
+		return r;
+	}
+	/* running there: downtime ends */
+	uint64_t tup = now_ms();
+	res->downtime = res->was_running ? (double)(tup - tstop) / 1000.0 : 0;
+	res->t_start = (double)(tup - tstart) / 1000.0;
+	if (o->keep_src) {
+		res->src_kept = true; /* disabled since the stop */
+	} else if ((r = ct_destroy(g, ctid)) < 0) {
+		res->src_kept = true;
+		return cerr_wrap(r, EX_MIGRATE, "container %u runs on %s, but could not be destroyed here", ctid, dest);
+	}
+	res->seconds = (double)(now_ms() - t0) / 1000.0;
+	log_file_only("Container migrated to %s (offline, %s): downtime %.3f s, %.3f s in all", dest,
+		      res->src_kept ? "source kept, disabled" : "source destroyed", res->downtime, res->seconds);
+	return 0;
+}
