@@ -14,7 +14,7 @@ for a in "$@"; do
 	esac
 done
 build="autoconf automake libtool pkg-config make gcc libc6-dev libnl-3-dev libnl-route-3-dev libcap-dev
- uuid-dev libiniparser-dev libarchive-dev libcmocka-dev libseccomp-dev libcrypt-dev"
+ uuid-dev libiniparser-dev libarchive-dev libcmocka-dev libseccomp-dev libcrypt-dev zlib1g-dev"
 run="busybox-static iproute2 util-linux procps python3 zstd xz-utils bzip2 gzip tar cpio mmdebstrap"
 # bsdtar: t_tpl_hostile_deep prints libarchive's own times beside cellctl's
 run="$run libarchive-tools"
@@ -26,6 +26,9 @@ run="$run xfsprogs"
 # the VM, which sees this root). The package's own unit is left as Debian ships it (an admin wants
 # it for the guests' views); the tests never use it: lib.sh points [lxcfs] mount_point elsewhere
 run="$run lxcfs fuse3"
+# criu, iptables: chkpnt and restore (t_criu: the round trip in the VM; CRIU's network lock runs
+# iptables-restore)
+run="$run criu iptables"
 # openssh-server, openssh-client: t_migrate runs a real sshd of its own inside a test netns (the
 # package's own service is not used). Installed here (it was missing), its service is neither
 # started nor enabled: a test run must not open port 22 on the host (see below)

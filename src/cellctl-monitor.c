@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cellctl-monitor: the per-container monitor as a small static program, so that each running
  * container costs little host memory. Started by `cellctl start` (argv: title, CTID, cgroup
- * paths); fd 3 is the report pipe. Reads the same configs as cellctl. */
+ * paths, and for `cellctl restore` the checkpoint's directory); fd 3 is the report pipe. Reads the same configs as cellctl. */
 #include <netdb.h>
 #include <stdio.h>
 #include <string.h>
@@ -41,13 +41,15 @@ static void fail(void)
 
 int main(int argc, char **argv)
 {
-	if (argc != 3) {
+	if (argc != 3 && argc != 4) {
 		fprintf(stderr, "cellctl-monitor is started by cellctl start\n");
 		return 2;
 	}
 	phase_mark("monitor.main");
 	log_init(NULL, LOG_WARN_L);
 	char *cgtext = xstrdup(argv[2]); /* argv is overwritten by the process title */
+	if (argc == 4)
+		monitor_set_restore(xstrdup(argv[3])); /* restore: the checkpoint's directory */
 	proc_title_init(argc, argv);
 	unsigned ctid;
 	struct gconf *g = NULL;

@@ -22,6 +22,7 @@ static const struct cli_cmd *const commands[] = {
 	&cli_suspend, &cli_resume, &cli_backup, &cli_restore_backup,
 	&cli_lxcfs, &cli_hook_exec,
 	&cli_migrate, &cli_migrate_check,
+	&cli_chkpnt, &cli_restore,
 };
 
 static void usage(FILE *f)

@@ -45,6 +45,7 @@ extern const struct cli_cmd cli_import_vz;
 extern const struct cli_cmd cli_suspend, cli_resume;
 extern const struct cli_cmd cli_backup, cli_restore_backup;
 extern const struct cli_cmd cli_lxcfs;
+extern const struct cli_cmd cli_chkpnt, cli_restore;
 extern const struct cli_cmd cli_hook_exec;
 extern const struct cli_cmd cli_migrate, cli_migrate_check;
 
@@ -101,6 +102,8 @@ int cmd_list(struct gconf *g, int argc, char **argv);
 int cmd_template(struct gconf *g, int argc, char **argv);
 int cmd_ubc(struct gconf *g, int argc, char **argv);
 int cmd_lxcfs(struct gconf *g, int argc, char **argv);
+int cmd_chkpnt(struct gconf *g, int argc, char **argv);
+int cmd_restore(struct gconf *g, int argc, char **argv);
 int cmd_netstat(struct gconf *g, int argc, char **argv);
 int cmd_quota(struct gconf *g, int argc, char **argv);
 int cmd_quota_report(struct gconf *g, int argc, char **argv);

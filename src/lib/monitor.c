@@ -16,12 +16,14 @@
 #include "helper.h"
 #include "lock.h"
 #include "log.h"
+#include "criu.h"
 #include "ctcleanup.h"
 #include "netlink.h"
 #include "notify.h"
 #include "phase.h"
 #include "proctitle.h"
 #include "ringbuf.h"
+#include "runconf.h"
 #include "lxcfs.h"
 #include "spawn.h"
 #include "state.h"
@@ -168,6 +170,37 @@ static int boot(struct mon *m)
 	else if (res.sysinfo_fd < -1)
 		log_file_only("sysinfo: the kernel refused a seccomp listener (%s): it answers the container's sysinfo calls",
 			      strerror(-res.sysinfo_fd));
+	m->st.boots++;
+	return state_write(m->g, m->c->ctid, &m->st);
+}
+
+static const char *restore_dir; /* monitor_set_restore: restore from this checkpoint instead of booting */
+
+void monitor_set_restore(const char *dir) { restore_dir = dir; }
+
+/* The first "boot" of a restore: CRIU brings the checkpointed tree back as our child, with a new
+ * console pty; the host veths it made get their MAC, group and filters back. */
+static int restore_boot(struct mon *m)
+{
+	pid_t pid = 0;
+	int master = -1;
+	m->boot_ms = now_ms();
+	int r = criu_restore_tree(m->g, m->c, restore_dir, m->root, &pid, &master);
+	if (r < 0)
+		return r;
+	m->master = master;
+	fcntl(m->master, F_SETFL, O_NONBLOCK);
+	m->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (m->pidfd < 0)
+		return cerr(EX_RESTORE, errno, "the restored init %d", (int)pid);
+	m->st.init_pid = pid;
+	proc_starttime(pid, &m->st.init_start);
+	m->sn.init_start = m->st.init_start;
+	m->ready = true; /* it had booted when it was checkpointed */
+	if (m->c->nnetif && (r = net_adopt_restored(m->g, m->c)) < 0)
+		return r;
+	if ((r = runconf_save(m->g, m->c)) < 0)
+		return r;
 	m->st.boots++;
 	return state_write(m->g, m->c->ctid, &m->st);
 }
@@ -574,7 +607,7 @@ static __attribute__((noreturn)) void monitor_main(struct mon *m, int report)
 		r = make_listener(m);
 	phase_mark("monitor.listener");
 	if (r == 0)
-		r = boot(m);
+		r = restore_dir ? restore_boot(m) : boot(m);
 	phase_mark("monitor.booted");
 	if (r < 0) {
 		/* undo everything of this start before answering: its cellctl may be gone */
@@ -604,7 +637,7 @@ static __attribute__((noreturn)) void monitor_main(struct mon *m, int report)
 	close(report);
 	if (have_lock)
 		close(MONITOR_LOCK_FD); /* started: the CT lock goes back to whoever takes it next */
-	log_file_only("Container started");
+	log_file_only(restore_dir ? "Container restored" : "Container started");
 	monitor_loop(m);
 	sysnotif_close(&m->sn);
 	if (m->stopping && any_waiter(m))
@@ -647,7 +680,7 @@ int monitor_launch(const struct gconf *g, struct ct_config *c, const struct cg_p
 	_cleanup_free_ char *title = xasprintf("cellctl-monitor %u", c->ctid);
 	_cleanup_free_ char *ctid = xasprintf("%u", c->ctid);
 	_cleanup_free_ char *cgtext = cg_paths_format(cg);
-	char *argv[] = {title, ctid, cgtext, NULL};
+	char *argv[] = {title, ctid, cgtext, UNCONST(restore_dir), NULL};
 	struct launch l = {g, c, cg, root};
 	/* the report pipe becomes fd 3 of the monitor, the CT lock fd MONITOR_LOCK_FD (both kept
 	 * across its exec) */

@@ -10,6 +10,9 @@
  * the state file is written, or the error the monitor reported. */
 int monitor_launch(const struct gconf *g, struct ct_config *c, const struct cg_paths *cg, const char *root,
 		   int lock_fd);
+/* Have the next monitor_launch (or monitor_run) restore the container from the CRIU checkpoint in
+ * dir instead of booting it (NULL: boot). */
+void monitor_set_restore(const char *dir);
 /* The fd at which a monitor finds the start's CT lock (flock'd), held until start is done. */
 #define MONITOR_LOCK_FD 4
 

@@ -268,10 +268,21 @@ static int setup_dev(const struct mnt_opts *o, int *console_master)
 	if ((r = ensure_dir(o, "dev", 0755)) < 0 || (r = do_mount("tmpfs", "dev", "tmpfs", MS_NOSUID | MS_NOEXEC, opts)) < 0)
 		return r;
 	char path[64], src[64];
-	/* We are the host's root on a tmpfs the host's user namespace owns, so mknod works with or
-	 * without a user namespace, and the nodes are usable (the devices program is the policy). */
+	/* The host's own node bound over an empty file, where the host has it (as LXC does): CRIU
+	 * restores a bind mount, but cannot make a device node in a tmpfs from inside the container's
+	 * user namespace (chkpnt, restore). Else a node of our own: we are the host's root on a tmpfs
+	 * the host's user namespace owns, so mknod works with or without a user namespace, and the
+	 * nodes are usable (the devices program is the policy). */
 	for (size_t i = 0; i < ARRAY_SIZE(devnodes); i++) {
 		snprintf(path, sizeof(path), "dev/%s", devnodes[i].name);
+		snprintf(src, sizeof(src), "/dev/%s", devnodes[i].name);
+		struct stat hs;
+		if (lstat(src, &hs) == 0 && S_ISCHR(hs.st_mode) && hs.st_rdev == makedev(devnodes[i].maj, devnodes[i].min)) {
+			if ((r = ensure_file(path)) < 0 || (r = give(o, path, o->gid)) < 0 ||
+			    (r = do_mount(src, path, NULL, MS_BIND, NULL)) < 0)
+				return r;
+			continue;
+		}
 		if (mknod(path, S_IFCHR | 0666, makedev(devnodes[i].maj, devnodes[i].min)) < 0)
 			return cerr(EX_CANTMOUNT, errno, "mknod %s", path);
 		if (chmod(path, 0666) < 0)

@@ -921,3 +921,57 @@ int net_spoof_set(struct nlc *hc, const struct ct_netif *n, const struct net_ifr
 }
 
 void net_link_del_ours(struct nlc *hc, const char *name, const struct ct_config *c) { del_if_ours(hc, name, c); }
+
+int net_adopt_restored(const struct gconf *g, const struct ct_config *c)
+{
+	struct nlc hc = {0};
+	int r = nlc_open(&hc);
+	if (r < 0)
+		return r;
+	struct net_owner o;
+	net_link_owner(c, &o);
+	for (unsigned i = 0; r >= 0 && i < c->nnetif; i++) {
+		struct net_ifres res;
+		struct rtnl_link *l = NULL;
+		if (net_resolve_netif(g, c, i, &res) < 0) {
+			r = cerr(EX_VETH, EINVAL, "CT %u: cannot name interface %u", c->ctid, i);
+			break;
+		}
+		if ((r = nlc_link_get(&hc, res.host_ifname, &l)) < 0) {
+			r = cerr(EX_VETH, r, "find the restored host interface %s", res.host_ifname);
+			break;
+		}
+		const char *type = rtnl_link_get_type(l);
+		if (!type || strcmp(type, "veth")) {
+			rtnl_link_put(l);
+			r = cerr(EX_VETH, 0, "the restored host interface %s is not a veth", res.host_ifname);
+			break;
+		}
+		/* CRIU made it with a random MAC and no group: ours again, as start makes it */
+		struct rtnl_link *ch = rtnl_link_alloc();
+		if (!ch)
+			abort();
+		struct nl_addr *ll = nlc_lladdr(res.host_mac[0] ? res.host_mac : NULL);
+		if (ll)
+			rtnl_link_set_addr(ch, ll);
+		rtnl_link_set_group(ch, o.group);
+		r = nlc_err(&hc, rtnl_link_change(hc.sk, l, ch, 0));
+		if (ll)
+			nl_addr_put(ll);
+		rtnl_link_put(ch);
+		rtnl_link_put(l);
+		if (r < 0 || (r = nlc_link_claim(&hc, res.host_ifname, &o)) < 0) {
+			r = cerr(EX_VETH, r, "set the MAC and group of the restored %s", res.host_ifname);
+			break;
+		}
+		if ((r = spoof_install(&hc, &c->netif[i], &res)) < 0)
+			break;
+		const struct ct_netif *n = &c->netif[i];
+		if ((n->rate_in || n->rate_out) &&
+		    (r = shape_apply(&hc, (int)if_nametoindex(res.host_ifname), res.host_ifname, &o, n->rate_in,
+				     n->rate_out)) < 0)
+			break;
+	}
+	nlc_close(&hc);
+	return r < 0 ? r : 0;
+}

@@ -85,6 +85,11 @@ int net_teardown_container(const struct gconf *g, const struct ct_config *c);
  * (counters all zero), -ENODEV when the interface is missing, other -errno on errors (no cerr). */
 int net_spoof_counters(const char *host_ifname, uint64_t out[SPOOF_NREASONS]);
 
+/* After a CRIU restore: the host side of each bridged interface, recreated by CRIU with a random
+ * MAC and no group, gets its MAC, link group and alias back, and its anti-spoofing filter and rate
+ * limits (as start gives them). cerr(EX_VETH/EX_NETDEV). */
+int net_adopt_restored(const struct gconf *g, const struct ct_config *c);
+
 /* ---- for routed.c (the routed interface): the operations above, on its socket hc ---- */
 
 /* The veth pair res->host_ifname <-> res->ifname (MACs of res, no bridge), the host side c's

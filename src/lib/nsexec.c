@@ -185,6 +185,21 @@ static void close_all_but(const int *keep, size_t n)
 	}
 }
 
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+/* Is init in a time namespace other than ours? A container restored by CRIU is (cellctl itself
+ * never makes one): exec and enter join it then, or a later checkpoint finds the command's
+ * processes in another namespace than init's and fails. */
+static bool other_timens(pid_t init)
+{
+	char path[64];
+	struct stat a, b;
+	snprintf(path, sizeof(path), "/proc/%d/ns/time", (int)init);
+	return stat("/proc/self/ns/time", &a) == 0 && stat(path, &b) == 0 && (a.st_ino != b.st_ino || a.st_dev != b.st_dev);
+}
+
 /* Join the container's cgroups (on the host, by path), then all its namespaces and its root. */
 static int join_container(struct target *t)
 {
@@ -198,6 +213,8 @@ static int join_container(struct target *t)
 	int flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP;
 	if (t->st.userns)
 		flags |= CLONE_NEWUSER;
+	if (other_timens(t->st.init_pid))
+		flags |= CLONE_NEWTIME;
 	if (setns(t->pidfd, flags) < 0)
 		return cerr(EX_SYSTEM, errno, "enter the namespaces of init (pid %d)", (int)t->st.init_pid);
 	if (fchdir(t->rootfd) < 0 || chroot(".") < 0 || chdir("/") < 0)
