@@ -11,8 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "config.h"
+#include "conftext.h"
 #include "error.h"
 #include "fixtures.h"
 #include "ini.h"
@@ -1243,6 +1246,53 @@ static void test_ctconf_foreach(void **state)
 	gconf_free(g);
 }
 
+/* The reader's memory file is made once and emptied for each text: a short text after a long one
+ * reads as itself (no tail of the long one), and after every fd was closed and another file got
+ * the number, a parse neither writes into that file nor fails. */
+static const char *parsed(const char *text, const char *key)
+{
+	static char out[256];
+	struct conf_text t;
+	if (conf_parse("t.conf", text, strlen(text), &t) < 0)
+		return NULL;
+	const char *v = conf_get(&t, "container", key);
+	snprintf(out, sizeof(out), "%s", v ? v : "(none)");
+	conf_text_free(&t);
+	return out;
+}
+
+static void test_conftext_memfile(void **state)
+{
+	(void)state;
+	assert_string_equal(parsed("[container]\nhostname = a-long-host-name\nram = 1G\nswap = 2G\n", "hostname"),
+			    "a-long-host-name");
+	assert_string_equal(parsed("[container]\nhostname = b\n", "hostname"), "b");
+	assert_string_equal(parsed("[container]\nhostname = b\n", "swap"), "(none)");
+	pid_t pid = fork();
+	if (pid == 0) {
+		/* the child: every fd closed, a file takes the lowest numbers, then a parse */
+		for (int fd = 3; fd < 256; fd++)
+			close(fd);
+		char path[] = "/tmp/test_conftext.XXXXXX";
+		int o = mkstemp(path);
+		if (o < 0)
+			_exit(2);
+		for (int i = 0; i < 8; i++)
+			if (dup(o) < 0)
+				_exit(2);
+		const char *v = parsed("[container]\nhostname = child\n", "hostname");
+		struct stat st;
+		int bad = !v || strcmp(v, "child") != 0 || fstat(o, &st) < 0 || st.st_size != 0;
+		unlink(path);
+		_exit(bad ? 1 : 0);
+	}
+	int st;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	assert_string_equal(parsed("[container]\nhostname = parent\n", "hostname"), "parent");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1265,6 +1315,7 @@ int main(void)
 		cmocka_unit_test(test_param_ipadd),
 		cmocka_unit_test(test_param_ipadd_routed),
 		cmocka_unit_test(test_shipped_conf),
+		cmocka_unit_test(test_conftext_memfile),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
