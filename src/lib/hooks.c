@@ -251,6 +251,35 @@ bool hook_pump(const char *name, int fd, int pidfd, unsigned long long deadline)
 	return ended;
 }
 
+int hook_collect(const char *path, int out[2], pid_t pid, int fork_errno, int pidfd, unsigned timeout_s,
+		 unsigned extra_ms, bool group, int *status, unsigned long long *ms)
+{
+	_cleanup_free_ char *esc = str_escape(path);
+	close(out[1]);
+	if (pid < 0) {
+		close(out[0]);
+		return cerr(EX_ACTIONSCRIPT, fork_errno, "action script %s: fork", esc);
+	}
+	fcntl(out[0], F_SETFL, O_NONBLOCK);
+	const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	uint64_t t0 = now_ms();
+	bool ended = hook_pump(name, out[0], pidfd, t0 + (uint64_t)timeout_s * 1000 + extra_ms);
+	close(out[0]);
+	if (!ended) {
+		if (group)
+			kill(-pid, SIGKILL); /* its group: whatever it started and left there */
+		kill(pid, SIGKILL);
+	}
+	*status = 0;
+	while (waitpid(pid, status, 0) < 0 && errno == EINTR)
+		;
+	close(pidfd);
+	*ms = (unsigned long long)(now_ms() - t0);
+	if (!ended)
+		return cerr(EX_ACTIONSCRIPT, 0, "action script %s timed out after %u s (killed)", esc, timeout_s);
+	return 0;
+}
+
 int hook_exec_host(const char *path, char *const env[], int rootfd, unsigned timeout_s)
 {
 	_cleanup_free_ char *esc = str_escape(path);
@@ -303,28 +332,14 @@ int hook_exec_host(const char *path, char *const env[], int rootfd, unsigned tim
 	int ce = errno;
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	free(e2);
-	close(out[1]);
-	if (pid < 0) {
-		close(out[0]);
-		return cerr(EX_ACTIONSCRIPT, ce, "action script %s: fork", esc);
-	}
-	fcntl(out[0], F_SETFL, O_NONBLOCK);
-	const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-	uint64_t t0 = now_ms();
-	bool ended = hook_pump(name, out[0], pidfd, t0 + (uint64_t)timeout_s * 1000);
-	close(out[0]);
-	if (!ended) {
-		kill(-pid, SIGKILL); /* its group: whatever it started and left there */
-		kill(pid, SIGKILL);
-	}
 	int st = 0;
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	close(pidfd);
-	if (!ended)
-		return cerr(EX_ACTIONSCRIPT, 0, "action script %s timed out after %u s (killed)", esc, timeout_s);
+	unsigned long long ms = 0;
+	int r = hook_collect(path, out, pid, ce, pidfd, timeout_s, 0, true, &st, &ms);
+	if (r < 0)
+		return r;
+	const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 	log_file_only("action script %s: exit status %d, %llu ms", name,
-		      WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), (unsigned long long)(now_ms() - t0));
+		      WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), ms);
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
 		return 0;
 	if (WIFSIGNALED(st))

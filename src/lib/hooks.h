@@ -57,6 +57,14 @@ int hook_exec_host(const char *path, char *const env[], int rootfd, unsigned tim
  * as "action script NAME: LINE", escaped. true when the process ended before the deadline. */
 bool hook_pump(const char *name, int fd, int pidfd, unsigned long long deadline);
 
+/* The parent's side of one script's run, host or inside: fork_errno is clone's errno when pid < 0
+ * (an error then, the pipe closed). Else out[1] is closed, the output pumped (hook_pump) until the
+ * script ends or extra_ms after timeout_s, the script killed past that (its process group too
+ * with group), and reaped. 0 with *status its wait status and *ms its run time, or cerr
+ * EX_ACTIONSCRIPT: the fork, or the timeout. */
+int hook_collect(const char *path, int out[2], pid_t pid, int fork_errno, int pidfd, unsigned timeout_s,
+		 unsigned extra_ms, bool group, int *status, unsigned long long *ms);
+
 /* Run the phase's host-side scripts (global first, then the container's) for container c: for
  * mount and umount rootfd is the container's root (see hook_exec_host), else -1; VE_ROOT is then
  * the private area. 0 when none failed (or there were none), else the first failure (cerr

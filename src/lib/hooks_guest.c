@@ -110,27 +110,16 @@ static int run_one(const struct gconf *g, const struct ct_config *c, enum hook_p
 		hooks_guest_runner(g, c->ctid, g->hook_timeout, reexec);
 	}
 	int e = errno;
-	close(out[1]);
-	if (pid < 0) {
-		close(out[0]);
-		return cerr(EX_ACTIONSCRIPT, e, "action script %s: fork", esc);
-	}
-	fcntl(out[0], F_SETFL, O_NONBLOCK);
-	const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-	uint64_t t0 = now_ms();
-	/* the runner keeps the timeout; this one is the backstop for a runner that hangs */
-	bool ended = hook_pump(name, out[0], pidfd, t0 + (uint64_t)g->hook_timeout * 1000 + 5000);
-	close(out[0]);
-	if (!ended)
-		kill(pid, SIGKILL);
 	int st = 0;
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	close(pidfd);
-	if (!ended || (WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL))
+	unsigned long long ms = 0;
+	/* the runner keeps the timeout; this one (5 s later) is the backstop for a runner that hangs */
+	if ((r = hook_collect(path, out, pid, e, pidfd, g->hook_timeout, 5000, false, &st, &ms)) < 0)
+		return r;
+	if (WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL)
 		return cerr(EX_ACTIONSCRIPT, 0, "action script %s timed out after %u s (killed)", esc, g->hook_timeout);
+	const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 	int code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-	log_file_only("action script %s: exit status %d, %llu ms", name, code, (unsigned long long)(now_ms() - t0));
+	log_file_only("action script %s: exit status %d, %llu ms", name, code, ms);
 	if (code == 0)
 		return 0;
 	return cerr(EX_ACTIONSCRIPT, 0, "action script %s failed inside the container (exit status %d)", esc, code);

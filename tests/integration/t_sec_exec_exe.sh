@@ -20,28 +20,34 @@ gcc -O2 -static-pie -nostdlib -fno-stack-protector -fPIE -o "$HELPERS/fake_ld" "
 leak_snapshot
 make_cts
 
+# verdict CT LABEL WHAT: wait for the second stage's report; WHAT is what the binary ran as
+verdict() {
+	local ct=$1 label=$2 what=$3 v
+	if wait_for $((30 * SCALE)) grep -q -e '^WROTE' -e '^WRITE-FAILED' "$PRIV_DIR/$ct/exe_writer.log"; then
+		v=$(cat "$PRIV_DIR/$ct/exe_writer.log")
+		log "$label: second stage: $(tr '\n' ' ' <<< "$v")"
+		expect_match '^TARGET ' "$v" "$label: the attack ran (it got the binary $what ran from)"
+		if grep -q '^WROTE' <<< "$v"; then
+			fail "$label: the guest wrote through /proc/self/exe of $what's binary" "$v"
+		else
+			ok "$label: writing through /proc/self/exe of $what's binary failed ($(sed -n 's/^WRITE-FAILED //p' <<< "$v"))"
+		fi
+	else
+		fail "$label: the attack's second stage reported" "$(cat "$PRIV_DIR/$ct/exe_writer.log" 2>&1)"
+	fi
+	copy_intact && ok "$label: the binary is byte-identical" || fail "$label: the binary was changed" "$(cmp "$COPY" "$TMPD/cellctl.orig" 2>&1)"
+}
+
 # attack CT LABEL: plant, run /evil through the copied cellctl, wait for the second stage's verdict
 attack() {
-	local ct=$1 label=$2 v
+	local ct=$1 label=$2
 	copy_cellctl
 	check "$label: plant the interpreter" put_in "$ct" "$HELPERS/fake_ld" /lib64/ld-linux-x86-64.so.2
 	check "$label: plant the second stage" put_in "$ct" "$HELPERS/exe_writer" /exe_writer
 	check "$label: make /evil a #!/proc/self/exe script" cc exec "$ct" -- sh -c 'printf "#!/proc/self/exe\n" > /evil && chmod 755 /evil && rm -f /exe_writer.log'
 	run ccopy exec "$ct" -- /evil
 	log "$label: exec /evil: exit $RC: $OUT"
-	if wait_for $((30 * SCALE)) grep -q -e '^WROTE' -e '^WRITE-FAILED' "$PRIV_DIR/$ct/exe_writer.log"; then
-		v=$(cat "$PRIV_DIR/$ct/exe_writer.log")
-		log "$label: second stage: $(tr '\n' ' ' <<< "$v")"
-		expect_match '^TARGET ' "$v" "$label: the attack ran (it got the binary exec ran from)"
-		if grep -q '^WROTE' <<< "$v"; then
-			fail "$label: the guest wrote through /proc/self/exe of exec's binary" "$v"
-		else
-			ok "$label: writing through /proc/self/exe of exec's binary failed ($(sed -n 's/^WRITE-FAILED //p' <<< "$v"))"
-		fi
-	else
-		fail "$label: the attack's second stage reported" "$(cat "$PRIV_DIR/$ct/exe_writer.log" 2>&1)"
-	fi
-	copy_intact && ok "$label: the binary is byte-identical" || fail "$label: the binary was changed" "$(cmp "$COPY" "$TMPD/cellctl.orig" 2>&1)"
+	verdict "$ct" "$label" exec
 }
 
 attack "$CTP" privileged
@@ -51,7 +57,7 @@ attack "$CTU" userns
 # "#!/proc/self/exe" script, and the admin's next start runs the container's start script with
 # it. The script's runner must join the privileged container from a sealed copy too.
 hook_attack() {
-	local ct=$1 label=$2 v
+	local ct=$1 label=$2
 	copy_cellctl
 	check "$label: make /bin/sh a #!/proc/self/exe script" cc exec "$ct" -- /bin/busybox sh -c \
 		'rm -f /exe_writer.log /bin/sh && printf "#!/proc/self/exe\n" > /bin/sh && chmod 755 /bin/sh'
@@ -60,19 +66,7 @@ hook_attack() {
 	chmod 644 "$CONF_DIR/$ct.start"
 	run ccopy start "$ct"
 	log "$label: start with a start script: exit $RC: $OUT"
-	if wait_for $((30 * SCALE)) grep -q -e '^WROTE' -e '^WRITE-FAILED' "$PRIV_DIR/$ct/exe_writer.log"; then
-		v=$(cat "$PRIV_DIR/$ct/exe_writer.log")
-		log "$label: second stage: $(tr '\n' ' ' <<< "$v")"
-		expect_match '^TARGET ' "$v" "$label: the attack ran (it got the binary the script's runner ran from)"
-		if grep -q '^WROTE' <<< "$v"; then
-			fail "$label: the guest wrote through /proc/self/exe of the action script's runner" "$v"
-		else
-			ok "$label: writing through /proc/self/exe of the script's runner failed ($(sed -n 's/^WRITE-FAILED //p' <<< "$v"))"
-		fi
-	else
-		fail "$label: the attack's second stage reported" "$(cat "$PRIV_DIR/$ct/exe_writer.log" 2>&1)"
-	fi
-	copy_intact && ok "$label: the binary is byte-identical" || fail "$label: the binary was changed" "$(cmp "$COPY" "$TMPD/cellctl.orig" 2>&1)"
+	verdict "$ct" "$label" "the script's runner"
 	rm -f "$CONF_DIR/$ct.start"
 }
 hook_attack "$CTP" "privileged, start script"
