@@ -454,14 +454,21 @@ static __attribute__((noreturn)) void live_child(const struct live *l, int fd)
 		else if (r < 0)
 			res.r = r;
 	}
-	unsigned ord[BIND_MAX];
+	unsigned ord[BIND_MAX], k = 0;
 	attach_order(l->c, ord);
-	for (unsigned k = 0; k < l->c->nbinds && !res.r; k++)
+	for (; k < l->c->nbinds && !res.r; k++)
 		if (l->add[ord[k]])
 			res.r = attach_one(l->rootfd, &l->c->binds[ord[k]], l->trees[ord[k]]);
 	if (res.r < 0) {
 		res.code = cerr_exit();
 		snprintf(res.msg, sizeof(res.msg), "%s", cerr_msg() ? cerr_msg() : "bind mount failed");
+		/* the set fails and the running config stays as it was: the binds this call attached
+		 * before the failure go again (each only if it is still ours at its guest path) */
+		for (unsigned j = k ? k - 1 : 0; j-- > 0;) { /* k: one past the failed one; 0 when a detach failed */
+			struct stat ts;
+			if (l->add[ord[j]] && fstat(l->trees[ord[j]], &ts) == 0)
+				detach_one(l, &l->c->binds[ord[j]], &ts);
+		}
 	}
 	_exit(write(fd, &res, sizeof(res)) == (ssize_t)sizeof(res) ? 0 : 1);
 }

@@ -128,6 +128,13 @@ for mode in no yes mapped; do
 	grep -q /opt/live "$CONF_DIR/$A.conf" && fail "live-only add is not saved" || ok "live-only add is not saved"
 	check "live remove" cc set "$A" --bindmount-del /opt/live
 	expect_exit 1 cc exec "$A" -- test -e /opt/live/f$n
+	# a live set of two binds whose second fails (its guest path is a file): the first goes again
+	check "a file where a bind would go" cc exec "$A" -- sh -c 'echo f > /opt/zzfile'
+	run cc set "$A" --bindmount "$RW:/opt/a" --bindmount "$RW:/opt/zzfile"
+	[ "$RC" != 0 ] && ok "a live set whose second bind fails fails (exit $RC)" || fail "a live set with a failing bind" "$OUT"
+	expect_exit 1 cc exec "$A" -- test -e /opt/a/f$n
+	run cc exec "$A" -- grep -c " /opt/a " /proc/self/mountinfo
+	[ "$OUT" = 0 ] && ok "the first bind of the failed set is gone again" || fail "the first bind of the failed set stays" "$OUT"
 	check "live add --save" cc set "$A" --bindmount "$RW:/opt/saved:ro" --save
 	expect_output "^from-$A\$" cc exec "$A" -- cat /opt/saved/f$n
 	expect_match "$RW:/opt/saved:ro" "$(cat "$CONF_DIR/$A.conf")" "live add --save is saved"
