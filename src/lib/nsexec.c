@@ -114,13 +114,15 @@ static int sysinfo_connect(const struct gconf *g, unsigned ctid)
 	return take_fd(&fd);
 }
 
-static int target_open(const struct gconf *g, unsigned ctid, struct target *t)
+/* What a command joins: container ctid, whose state st is as ct_running read it (NULL: not running). */
+static int target_open(const struct gconf *g, unsigned ctid, const struct ct_state *st, struct target *t)
 {
 	memset(t, 0, sizeof(*t));
 	t->ctid = ctid;
 	t->pidfd = t->rootfd = t->sysconn = -1;
-	if (!ct_running(g, ctid, &t->st))
+	if (!st)
 		return cerr(EX_NOTRUNNING, 0, "container %u is not running", ctid);
+	t->st = *st;
 	t->pidfd = proc_pidfd(t->st.init_pid, t->st.init_start);
 	if (t->pidfd < 0)
 		return cerr(EX_NOTRUNNING, 0, "container %u is not running", ctid);
@@ -543,10 +545,11 @@ int ct_exec_spawn(const struct gconf *g, unsigned ctid, const struct ct_exec_req
 	 * (the checks below run once, in the copy; a container that restarted meanwhile with another
 	 * user namespace setting is caught after them) */
 	struct ct_state st0;
-	if (req->reexec_argv && ct_running(g, ctid, &st0) && !st0.userns && !running_sealed())
+	bool running = ct_running(g, ctid, &st0); /* the one read of its state */
+	if (req->reexec_argv && running && !st0.userns && !running_sealed())
 		return reexec_sealed(req->reexec_argv);
 	struct target t;
-	r = target_open(g, ctid, &t);
+	r = target_open(g, ctid, running ? &st0 : NULL, &t);
 	if (r < 0) {
 		target_free(&t);
 		return r;
