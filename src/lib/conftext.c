@@ -53,13 +53,13 @@ static struct {
 static int memf_get(char *p, size_t plen)
 {
 	struct stat st;
-	if (memf.fd >= 0 && memf.owner == getpid() && fstat(memf.fd, &st) == 0 && st.st_dev == memf.dev &&
-	    st.st_ino == memf.ino && ftruncate(memf.fd, 0) == 0) {
+	bool mine = memf.fd >= 0 && memf.owner == getpid() && fstat(memf.fd, &st) == 0 && st.st_dev == memf.dev &&
+		    st.st_ino == memf.ino;
+	if (mine && ftruncate(memf.fd, 0) == 0) {
 		snprintf(p, plen, "/proc/self/fd/%d", memf.fd);
 		return memf.fd;
 	}
-	if (memf.fd >= 0 && memf.owner == getpid() && fstat(memf.fd, &st) == 0 && st.st_dev == memf.dev &&
-	    st.st_ino == memf.ino)
+	if (mine)
 		close(memf.fd); /* ours, but it cannot be emptied */
 	/* else the fd is a parent's copy, or no longer ours at all: left as it is */
 	memf.fd = -1;
