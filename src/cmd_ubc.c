@@ -34,16 +34,23 @@ int cmd_ubc(struct gconf *g, int argc, char **argv)
 	/* without names: every container that runs. The beancounters need no config, so none is
 	 * loaded (a broken one is listed as well). */
 	bool named = n > 0;
+	/* and of those only the ones with a state file can run: the others' are not opened */
+	_cleanup_free_ unsigned *run = NULL;
+	unsigned nrun = 0;
+	bool have_run = false;
 	if (!named) {
 		free(ids);
 		ids = NULL;
 		if ((r = ctconf_list(g, &ids, &n)) < 0)
 			return r;
+		have_run = state_ids(g, &run, &nrun) == 0;
 	}
 	struct ubc_ct *cts = xcalloc(n + 1, sizeof(*cts));
 	unsigned nc = 0;
 	r = 0;
 	for (unsigned i = 0; i < n; i++) {
+		if (have_run && !ctid_in(run, nrun, ids[i]))
+			continue;
 		struct cerr_saved es;
 		cerr_save(&es);
 		int k = ubc_collect(g, ids[i], &cts[nc]);

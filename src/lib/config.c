@@ -410,28 +410,29 @@ static int cmp_uint(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-int ctconf_list(const struct gconf *g, unsigned **ids, unsigned *n)
+int ctid_dir_list(const char *dirpath, const char *suffix, unsigned **ids, unsigned *n)
 {
 	*ids = NULL;
 	*n = 0;
-	DIR *dir = opendir(g->config_dir);
+	DIR *dir = opendir(dirpath);
 	if (!dir) {
 		if (errno == ENOENT)
 			return 0;
-		return cerr(EX_SYSTEM, errno, "open config dir %s", g->config_dir);
+		return -errno;
 	}
+	size_t sl = strlen(suffix);
 	unsigned *v = NULL, cnt = 0, cap = 0;
 	struct dirent *de;
 	while ((de = readdir(dir))) {
 		const char *name = de->d_name;
 		size_t len = strlen(name);
-		if (len <= 5 || strcmp(name + len - 5, ".conf") != 0)
+		if (len <= sl || strcmp(name + len - sl, suffix) != 0)
 			continue;
 		char num[16];
-		if (len - 5 >= sizeof(num))
+		if (len - sl >= sizeof(num))
 			continue;
-		memcpy(num, name, len - 5);
-		num[len - 5] = 0;
+		memcpy(num, name, len - sl);
+		num[len - sl] = 0;
 		unsigned id;
 		if (num[0] == '0' || ctid_parse(num, &id) < 0) /* canonical names only: not 0101.conf */
 			continue;
@@ -446,6 +447,19 @@ int ctconf_list(const struct gconf *g, unsigned **ids, unsigned *n)
 		qsort(v, cnt, sizeof(*v), cmp_uint);
 	*ids = v;
 	*n = cnt;
+	return 0;
+}
+
+bool ctid_in(const unsigned *ids, unsigned n, unsigned id)
+{
+	return n && bsearch(&id, ids, n, sizeof(*ids), cmp_uint) != NULL;
+}
+
+int ctconf_list(const struct gconf *g, unsigned **ids, unsigned *n)
+{
+	int r = ctid_dir_list(g->config_dir, ".conf", ids, n);
+	if (r < 0)
+		return cerr(EX_SYSTEM, r, "open config dir %s", g->config_dir);
 	return 0;
 }
 

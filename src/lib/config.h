@@ -199,6 +199,12 @@ char *ctconf_path(const struct gconf *g, unsigned ctid);
 int ctconf_save(struct ct_config *c);
 /* List existing CTIDs (numeric NAME.conf files in config_dir), sorted. Caller frees *ids. */
 int ctconf_list(const struct gconf *g, unsigned **ids, unsigned *n);
+/* The CTIDs of the canonically named files NAME<suffix> in dir (one readdir: "101.conf", not
+ * "0101.conf"), sorted; none when dir does not exist. Caller frees *ids. -errno (no cerr) when
+ * dir cannot be read. */
+int ctid_dir_list(const char *dir, const char *suffix, unsigned **ids, unsigned *n);
+/* Is id among the n sorted ids (ctid_dir_list's)? */
+bool ctid_in(const unsigned *ids, unsigned n, unsigned id);
 /* The walk over every container config (ctconf_list order, each loaded with ctconf_load): fn gets
  * the CTID and *c, the loaded config, which ctconf_foreach frees after fn returns unless fn took
  * it (set *c = NULL). A config that does not load is skipped, logged at debug level; with

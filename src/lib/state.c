@@ -121,6 +121,11 @@ int proc_pidfd(pid_t pid, unsigned long long start)
 	return fd;
 }
 
+int state_ids(const struct gconf *g, unsigned **ids, unsigned *n)
+{
+	return ctid_dir_list(g->run_dir, ".state", ids, n);
+}
+
 bool ct_running(const struct gconf *g, unsigned ctid, struct ct_state *s)
 {
 	struct ct_state tmp;

@@ -41,3 +41,8 @@ int ct_poweroff_signal(pid_t init_pid);
 int proc_pidfd(pid_t pid, unsigned long long start);
 /* Container running: a state file whose init is alive. Fills s when non-NULL. */
 bool ct_running(const struct gconf *g, unsigned ctid, struct ct_state *s);
+/* The containers that may run, for a walk over many (list, ubc): the CTIDs with a state file in
+ * run_dir, read with one readdir, sorted (*ids NULL and *n 0 when none). A container absent from it
+ * is not running (and needs no open of its state file); one in it is checked with ct_running.
+ * -errno (no cerr) when the run dir cannot be read: the caller then asks ct_running of each. */
+int state_ids(const struct gconf *g, unsigned **ids, unsigned *n);
