@@ -50,18 +50,20 @@ static struct {
 	ino_t ino;
 } memf = {-1, 0, 0, 0};
 
-static int memf_get(char *p, size_t plen)
+/* The memory file's fd and, in *size, the length of what it holds (the caller writes its text over
+ * it and cuts it to that text's length: a file emptied for each text freed and took a page again
+ * each time). */
+static int memf_get(char *p, size_t plen, off_t *size)
 {
 	struct stat st;
 	bool mine = memf.fd >= 0 && memf.owner == getpid() && fstat(memf.fd, &st) == 0 && st.st_dev == memf.dev &&
 		    st.st_ino == memf.ino;
-	if (mine && ftruncate(memf.fd, 0) == 0) {
+	if (mine) {
 		snprintf(p, plen, "/proc/self/fd/%d", memf.fd);
+		*size = st.st_size;
 		return memf.fd;
 	}
-	if (mine)
-		close(memf.fd); /* ours, but it cannot be emptied */
-	/* else the fd is a parent's copy, or no longer ours at all: left as it is */
+	/* the fd is a parent's copy, or no longer ours at all: left as it is */
 	memf.fd = -1;
 	int fd = memfd_create("cellctl-config", MFD_CLOEXEC);
 	if (fd < 0)
@@ -75,6 +77,7 @@ static int memf_get(char *p, size_t plen)
 	memf.owner = getpid();
 	memf.dev = st.st_dev;
 	memf.ino = st.st_ino;
+	*size = 0;
 	return fd;
 }
 
@@ -84,7 +87,8 @@ static int memf_get(char *p, size_t plen)
 static dictionary *ip_parse_text(const char *text, size_t len)
 {
 	char p[PATH_MAX];
-	int fd = memf_get(p, sizeof(p));
+	off_t size = 0;
+	int fd = memf_get(p, sizeof(p), &size);
 	bool tmp = false;
 	if (fd < 0) {
 		const char *dir = getenv("TMPDIR");
@@ -107,6 +111,13 @@ static dictionary *ip_parse_text(const char *text, size_t len)
 	}
 	if (off < len) {
 		snprintf(ip_err, sizeof(ip_err), "write the text to read: %s", strerror(errno));
+	} else if (size > (off_t)len && ftruncate(fd, (off_t)len) < 0) {
+		/* the end of a longer text before it would be read as this one's */
+		snprintf(ip_err, sizeof(ip_err), "cut the text to read: %s", strerror(errno));
+		if (!tmp) {
+			close(fd);
+			memf.fd = -1;
+		}
 	} else {
 		ip_err[0] = 0;
 		iniparser_set_error_callback(ip_errback);
@@ -180,7 +191,16 @@ void conf_text_free(struct conf_text *t)
 
 const char *conf_get(const struct conf_text *t, const char *section, const char *key)
 {
-	_cleanup_free_ char *sk = xasprintf("%s:%s", section, key);
+	/* "section:key" on the stack (a malloc per key was a tenth of a config's parse); a longer one made */
+	char sk[1100];
+	size_t sl = strlen(section), kl = strlen(key);
+	if (sl + kl + 2 > sizeof(sk)) {
+		_cleanup_free_ char *big = xasprintf("%s:%s", section, key);
+		return iniparser_getstring(t->dict, big, NULL);
+	}
+	memcpy(sk, section, sl);
+	sk[sl] = ':';
+	memcpy(sk + sl + 1, key, kl + 1);
 	return iniparser_getstring(t->dict, sk, NULL);
 }
 

@@ -1268,6 +1268,26 @@ static void test_conftext_memfile(void **state)
 			    "a-long-host-name");
 	assert_string_equal(parsed("[container]\nhostname = b\n", "hostname"), "b");
 	assert_string_equal(parsed("[container]\nhostname = b\n", "swap"), "(none)");
+	/* the memory file is cut to each text, not emptied: a text of the same length, an empty one,
+	 * then a longer one each read as themselves */
+	assert_string_equal(parsed("[container]\nhostname = c\n", "hostname"), "c");
+	assert_string_equal(parsed("", "hostname"), "(none)");
+	assert_string_equal(parsed("[container]\nhostname = d\nram = 2G\nswap = 4G\nname = longer-than-all\n", "name"),
+			    "longer-than-all");
+	assert_string_equal(parsed("[container]\nname = e\n", "hostname"), "(none)");
+	/* a section and key longer than conf_get's stack buffer */
+	{
+		char big[1200], text[1400];
+		memset(big, 'k', sizeof(big) - 1);
+		big[sizeof(big) - 1] = 0;
+		snprintf(text, sizeof(text), "[container]\nhostname = f\n");
+		struct conf_text t;
+		assert_int_equal(conf_parse("t.conf", text, strlen(text), &t), 0);
+		assert_null(conf_get(&t, "container", big));
+		assert_string_equal(conf_get(&t, "container", "hostname"), "f");
+		assert_string_equal(conf_get(&t, "CONTAINER", "HOSTNAME"), "f"); /* iniparser's case folding */
+		conf_text_free(&t);
+	}
 	pid_t pid = fork();
 	if (pid == 0) {
 		/* the child: every fd closed, a file takes the lowest numbers, then a parse */

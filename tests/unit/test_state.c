@@ -256,11 +256,52 @@ static void starttime_of_self(void **s)
 	assert_int_equal(proc_pidfd(getpid(), st + 1), -ESRCH);
 }
 
+/* state_ids: the CTIDs of the canonically named CTID.state files of the run dir, sorted, one
+ * readdir; a container not among them is not running, and list and ubc open no state of it. */
+static void ids_of_run_dir(void **s)
+{
+	(void)s;
+	char dir[64];
+	fx_tmpdir(dir, sizeof(dir), "stateids");
+	struct gconf g = {.run_dir = dir};
+	unsigned *ids = NULL, n = 9;
+	assert_int_equal(state_ids(&g, &ids, &n), 0); /* an empty run dir */
+	assert_null(ids);
+	assert_int_equal(n, 0);
+	assert_false(ctid_in(ids, n, 101));
+	const char *names[] = {"205.state", "101.state", "0102.state", "103.sock", "104.state.tmp", "99.state",
+			       "1970000001.state", "x.state", ".state", "106.lock"};
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		_cleanup_free_ char *p = xasprintf("%s/%s", dir, names[i]);
+		fx_write(NULL, p, "");
+	}
+	assert_int_equal(state_ids(&g, &ids, &n), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(ids[0], 101);
+	assert_int_equal(ids[1], 205);
+	assert_int_equal(ids[2], 1970000001u);
+	assert_true(ctid_in(ids, n, 101) && ctid_in(ids, n, 205) && ctid_in(ids, n, 1970000001u));
+	assert_false(ctid_in(ids, n, 102) || ctid_in(ids, n, 103) || ctid_in(ids, n, 104) || ctid_in(ids, n, 99));
+	free(ids);
+	rm_rf(dir);
+	/* no run dir yet: nothing runs */
+	assert_int_equal(state_ids(&g, &ids, &n), 0);
+	assert_int_equal(n, 0);
+	/* a run dir that is no directory: an error, the caller looks at each */
+	char notdir[80];
+	snprintf(notdir, sizeof(notdir), "%s.f", dir);
+	fx_write(NULL, notdir, "");
+	g.run_dir = notdir;
+	assert_int_equal(state_ids(&g, &ids, &n), -ENOTDIR);
+	unlink(notdir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(text_round_trip), cmocka_unit_test(file_round_trip), cmocka_unit_test(truncated),
 		cmocka_unit_test(hostile),         cmocka_unit_test(not_running),     cmocka_unit_test(starttime_of_self),
+		cmocka_unit_test(ids_of_run_dir),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
