@@ -55,6 +55,12 @@ int state_write(const struct gconf *g, unsigned ctid, const struct ct_state *s)
 int state_read(const struct gconf *g, unsigned ctid, struct ct_state *s)
 {
 	_cleanup_free_ char *path = state_path(g, ctid, ".state");
+	char buf[4096]; /* one read: list and ubc read one per running container */
+	ssize_t n = read_small_at(AT_FDCWD, path, buf, sizeof(buf));
+	if (n >= 0)
+		return state_parse(buf, s);
+	if (n != -EFBIG)
+		return (int)n;
 	_cleanup_free_ char *text = NULL;
 	int r = read_file_at(AT_FDCWD, path, &text, NULL);
 	if (r < 0)
@@ -72,15 +78,11 @@ void state_remove(const struct gconf *g, unsigned ctid)
 
 int proc_stat_field(pid_t pid, int field, unsigned long long *out)
 {
-	char path[64], buf[1024];
+	char path[64], buf[2048]; /* the longest possible line fits, in one read */
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -ESRCH;
-	ssize_t n = read_full(fd, buf, sizeof(buf) - 1);
+	ssize_t n = read_small_at(AT_FDCWD, path, buf, sizeof(buf));
 	if (n <= 0)
 		return -ESRCH;
-	buf[n] = 0;
 	/* comm may hold spaces and parens: fields restart after the last ')' */
 	char *p = strrchr(buf, ')');
 	if (!p || field < 4)

@@ -158,6 +158,41 @@ int read_file_at(int dirfd, const char *path, char **out, size_t *len)
 	return 0;
 }
 
+ssize_t read_small_at(int dirfd, const char *path, char *buf, size_t size)
+{
+	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	size_t n = 0;
+	for (;;) {
+		if (n + 1 >= size) {
+			/* full: the file is larger, unless it ends exactly here */
+			char c;
+			ssize_t r;
+			while ((r = read(fd, &c, 1)) < 0 && errno == EINTR)
+				;
+			if (r < 0)
+				return -errno;
+			if (r > 0)
+				return -EFBIG;
+			break;
+		}
+		ssize_t r = read(fd, buf + n, size - n - 1);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+		if (n <= (size - 1) / 2)
+			break; /* a short read: the whole file */
+	}
+	buf[n] = 0;
+	return (ssize_t)n;
+}
+
 int write_file_at(int dirfd, const char *path, const char *s)
 {
 	_cleanup_close_ int fd = openat(dirfd, path, O_WRONLY | O_CLOEXEC | O_NOCTTY);

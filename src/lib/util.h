@@ -78,6 +78,13 @@ struct msghdr;
 int cmsg_take_fds(struct msghdr *mh, int *fds, int max);
 /* Read a whole (small) file relative to dirfd (AT_FDCWD allowed); NUL-terminated; -errno on failure. */
 int read_file_at(int dirfd, const char *path, char **out, size_t *len);
+/* Read a small file relative to dirfd (AT_FDCWD allowed) into buf (size bytes, at least 2),
+ * NUL-terminated, usually with open, one read and close: a read that leaves at least half of buf
+ * unused is taken as the whole file (a regular file's short read is its end; a cgroup or proc file
+ * gives a whole record per read, and no control file has a line near half a page long), else it
+ * reads on to the end. Its length, or -EFBIG when the file does not fit (read it with
+ * read_file_at), or -errno. */
+ssize_t read_small_at(int dirfd, const char *path, char *buf, size_t size);
 /* Open an existing file O_WRONLY (never O_CREAT) and write s; used for cgroup and proc files. */
 int write_file_at(int dirfd, const char *path, const char *s);
 /* Write a file atomically: temp file beside it, fsync, rename, fsync dir. */
