@@ -379,14 +379,19 @@ int ctconf_load(const struct gconf *g, unsigned ctid, struct ct_config **out)
 	_cleanup_free_ char *path = ctconf_path(g, ctid);
 	_cleanup_free_ char *text = NULL;
 	size_t len = 0;
-	int r = read_file_at(AT_FDCWD, path, &text, &len);
+	/* one read for the usual config (list reads a thousand), a larger one read whole */
+	char buf[8192];
+	ssize_t n = read_small_at(AT_FDCWD, path, buf, sizeof(buf));
+	int r = n < 0 ? (int)n : 0;
+	if (n == -EFBIG)
+		r = read_file_at(AT_FDCWD, path, &text, &len);
 	if (r == -ENOENT) {
 		cerr(EX_NOCONF, 0, "container %u config %s not found", ctid, path);
 		return -ENOENT;
 	}
 	if (r < 0)
 		return cerr(EX_NOCONF, r, "read container %u config %s", ctid, path);
-	return from_text(g, ctid, path, text, len, out);
+	return text ? from_text(g, ctid, path, text, len, out) : from_text(g, ctid, path, buf, (size_t)n, out);
 }
 
 int ctconf_save(struct ct_config *c)

@@ -1246,6 +1246,48 @@ static void test_ctconf_foreach(void **state)
 	gconf_free(g);
 }
 
+/* ctconf_load reads a config of any size: in one read when small, read on to the end around the
+ * stack buffer's half and its whole size, and whole beyond it; the key after the padding counts. */
+static void test_ctconf_load_sizes(void **state)
+{
+	(void)state;
+	struct gconf *g = test_gconf();
+	const size_t sizes[] = {40, 4000, 4095, 4096, 4097, 5000, 8190, 8191, 8192, 8193, 20000};
+	for (size_t i = 0; i < ARRAY_SIZE(sizes); i++) {
+		const char *head = "[container]\n", *tail = "hostname = last.example\n";
+		size_t want = sizes[i], fixed = strlen(head) + strlen(tail);
+		_cleanup_free_ char *text = xmalloc(want + 1024);
+		strcpy(text, head);
+		size_t n = strlen(text);
+		/* comment lines of at most 99 characters up to the wanted size */
+		while (n + fixed < want) {
+			size_t line = want - n - fixed > 100 ? 100 : want - n - fixed;
+			if (line < 2)
+				line = 2;
+			memset(text + n, '#', line - 1);
+			text[n + line - 1] = '\n';
+			n += line;
+		}
+		strcpy(text + n, tail);
+		put("ct/101.conf", text);
+		struct ct_config *c = NULL;
+		assert_int_equal(ctconf_load(g, 101, &c), 0);
+		assert_string_equal(c->hostname, "last.example");
+		ctconf_free(c);
+	}
+	/* a NUL byte in a small one is still refused */
+	_cleanup_free_ char *p = xasprintf("%s/ct/101.conf", tmpdir);
+	FILE *f = fopen(p, "w");
+	assert_non_null(f);
+	fwrite("[container]\nhost\0name = x\n", 1, 27, f);
+	fclose(f);
+	struct ct_config *c = NULL;
+	assert_true(ctconf_load(g, 101, &c) < 0);
+	assert_non_null(strstr(cerr_msg(), "NUL"));
+	cerr_clear();
+	gconf_free(g);
+}
+
 /* The reader's memory file is made once and emptied for each text: a short text after a long one
  * reads as itself (no tail of the long one), and after every fd was closed and another file got
  * the number, a parse neither writes into that file nor fails. */
@@ -1336,6 +1378,7 @@ int main(void)
 		cmocka_unit_test(test_param_ipadd_routed),
 		cmocka_unit_test(test_shipped_conf),
 		cmocka_unit_test(test_conftext_memfile),
+		cmocka_unit_test_setup_teardown(test_ctconf_load_sizes, setup_dir, teardown_dir),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
