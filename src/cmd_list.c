@@ -13,6 +13,7 @@
 #include "ifstats.h"
 #include "json.h"
 #include "lxcfs.h"
+#include "phase.h"
 #include "state.h"
 #include "ubc.h"
 #include "util.h"
@@ -401,8 +402,10 @@ int cmd_list(struct gconf *g, int argc, char **argv)
 			      .want_ifs = want_ifs, .want_la = want_la, .f_hostname = f_hostname, .f_name = f_name,
 			      .f_desc = f_desc, .cols = cols, .ncols = ncols};
 	s.have_run = state_ids(g, &s.run, &s.nrun) == 0;
+	phase_mark("list.states");
 	r = ctconf_foreach_wanted(g, CTCONF_EACH_BROKEN, want_row, add_row, &s);
 	free(s.run);
+	phase_mark("list.rows");
 	if (r < 0) {
 		free_lines(s.lines, s.nr);
 		return r;
@@ -411,6 +414,7 @@ int cmd_list(struct gconf *g, int argc, char **argv)
 	unsigned nr = s.nr;
 	if (sort_f)
 		qsort(rows, nr, sizeof(*rows), cmp_lines);
+	phase_mark("list.sorted");
 	if (json) {
 		struct json j;
 		json_init(&j);

@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "error.h"
+#include "phase.h"
 #include "state.h"
 #include "ubc.h"
 #include "util.h"
@@ -45,6 +46,7 @@ int cmd_ubc(struct gconf *g, int argc, char **argv)
 			return r;
 		have_run = state_ids(g, &run, &nrun) == 0;
 	}
+	phase_mark("ubc.ids");
 	struct ubc_ct *cts = xcalloc(n + 1, sizeof(*cts));
 	unsigned nc = 0;
 	r = 0;
@@ -62,6 +64,7 @@ int cmd_ubc(struct gconf *g, int argc, char **argv)
 		}
 		cerr_restore(&es); /* stopped (or stopped meanwhile): not listed */
 	}
+	phase_mark("ubc.collected");
 	if (r == 0) {
 		_cleanup_free_ char *text = json ? ubc_format_json(cts, nc) : ubc_format_table(cts, nc);
 		fputs(text, stdout);

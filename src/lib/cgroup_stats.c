@@ -29,11 +29,6 @@ static int st_open(const struct cg_hier *h)
 	return cg_open_limit(h, &d) == 0 ? take_fd(&d.fd) : -1;
 }
 
-static int st_sub(int dfd, const char *name)
-{
-	return dfd < 0 ? -1 : openat(dfd, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
-}
-
 /* A control file's text, trimmed: one read into a page on the stack (ubc reads some 25 files per
  * container), a larger file read whole. */
 static int st_read(int dfd, const char *file, char **out)
@@ -72,9 +67,16 @@ static uint64_t st_val(int dfd, const char *file)
 /* "key value" line of a flat keyed file (memory.events, cpu.stat, pids.events); NONE when absent. */
 static uint64_t st_key(int dfd, const char *file, const char *key)
 {
-	_cleanup_free_ char *text = NULL;
-	if (st_read(dfd, file, &text) < 0)
+	char buf[4096];
+	_cleanup_free_ char *big = NULL;
+	char *text = buf;
+	ssize_t got = dfd < 0 ? -ENOENT : read_small_at(dfd, file, buf, sizeof(buf));
+	if (got == -EFBIG && st_read(dfd, file, &big) == 0)
+		text = big;
+	else if (got < 0)
 		return CG_STAT_NONE;
+	else
+		text = strtrim(buf);
 	size_t kl = strlen(key);
 	for (char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
 		uint64_t v;
@@ -118,8 +120,9 @@ static void st_none(struct cg_stat *s)
  * walked, to keep ubc cheap. */
 static uint64_t st_key_leaf(int dfd, const char *file, const char *key)
 {
-	_cleanup_close_ int leaf = st_sub(dfd, LEAF);
-	return st_add(st_key(dfd, file, key), st_key(leaf, file, key));
+	char leaf[64]; /* LEAF/file, opened in one openat (no fd of the leaf directory) */
+	snprintf(leaf, sizeof(leaf), LEAF "/%s", file);
+	return st_add(st_key(dfd, file, key), st_key(dfd, leaf, key));
 }
 
 /* pids.events "max" is hierarchical when the kernel also has pids.events.local (v2, 6.12+). */
