@@ -17,6 +17,7 @@
 #include "cgroup.h"
 #include "error.h"
 #include "fixtures.h"
+#include "state.h"
 #include "ubc.h"
 #include "util.h"
 
@@ -389,6 +390,82 @@ static void test_fields(void **state)
 	assert_string_equal(cg_res_name(CG_RES_IOOPS), "ioops");
 }
 
+/* ubc_collect_running: of 40 containers (enough for its threads), the 20 with a state file whose
+ * init lives, in order, each with its own counters; a state whose init is gone, none, or a cgroup
+ * gone are left out, and nothing is recorded. A control file larger than the one-read buffer is
+ * read whole. */
+static void test_collect_running(void **state)
+{
+	(void)state;
+	setenv("CELLCTL_CGROUP_MODE", "unified", 1);
+	mkfile("self", "0::/\n");
+	char run[300];
+	snprintf(run, sizeof(run), "%s/run", tmp);
+	assert_int_equal(mkdir_p(run, 0755), 0);
+	struct gconf g = {.run_dir = run};
+	unsigned long long me;
+	assert_int_equal(proc_starttime(getpid(), &me), 0);
+	unsigned ids[40];
+	for (unsigned i = 0; i < 40; i++) {
+		unsigned id = ids[i] = 101 + i;
+		char f[300], v[64];
+		snprintf(v, sizeof(v), "%u\n", id);
+		snprintf(f, sizeof(f), "cg/cellctl/%u/pids.current", id);
+		mkfile(f, v);
+		snprintf(f, sizeof(f), "cg/cellctl/%u/memory.current", id);
+		mkfile(f, "40960\n");
+		if (i % 2)
+			continue; /* no state: not running */
+		struct ct_state st = {.monitor_pid = getpid(), .monitor_start = me, .init_pid = getpid(),
+				      .init_start = me + (i == 10), .boots = 1}; /* 111: its init is gone */
+		resolve_started(NULL, id, &st.cg);
+		assert_int_equal(state_write(&g, id, &st), 0);
+	}
+	/* 113's cgroup is gone */
+	char gone[300];
+	snprintf(gone, sizeof(gone), "%s/cg/cellctl/113", tmp);
+	rm_rf(gone);
+	/* 115's io.stat is larger than a page: 300 devices */
+	_cleanup_free_ char *io = xstrdup("");
+	for (unsigned k = 0; k < 300; k++) {
+		char *more = xasprintf("%s%u:%u rbytes=10 wbytes=1 rios=1 wios=0 dbytes=0 dios=0\n", io, 8, k);
+		free(io);
+		io = more;
+	}
+	assert_true(strlen(io) > 8192);
+	mkfile("cg/cellctl/115/io.stat", io);
+
+	struct ubc_ct out[40];
+	cerr_clear();
+	unsigned n = ubc_collect_running(&g, ids, 40, out);
+	assert_null(cerr_msg());
+	assert_int_equal(n, 18); /* 101, 103 ... 139 but 111 and 113 */
+	unsigned k = 0;
+	for (unsigned i = 0; i < 40; i += 2) {
+		unsigned id = 101 + i;
+		if (id == 111 || id == 113)
+			continue;
+		assert_int_equal(out[k].ctid, id);
+		assert_int_equal(out[k].st[CG_RES_NUMPROC].held, id);
+		assert_int_equal(out[k].st[CG_RES_PHYSPAGES].held, 10);
+		assert_int_equal(out[k].st[CG_RES_IOBYTES].held, id == 115 ? 3300 : NA);
+		assert_int_equal(out[k].st[CG_RES_IOOPS].held, id == 115 ? 300 : NA);
+		/* as the one-container call reads it */
+		struct ubc_ct one;
+		assert_int_equal(ubc_collect(&g, id, &one), 0);
+		assert_memory_equal(&one, &out[k], sizeof(one));
+		k++;
+	}
+	assert_int_equal(ubc_collect(&g, 111, &out[0]), -ESRCH);
+	assert_int_equal(cerr_exit(), EX_NOTRUNNING);
+	cerr_clear();
+	/* few containers: no thread; none: 0 */
+	assert_int_equal(ubc_collect_running(&g, ids, 3, out), 2);
+	assert_int_equal(out[0].ctid, 101);
+	assert_int_equal(out[1].ctid, 103);
+	assert_int_equal(ubc_collect_running(&g, ids, 0, out), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -398,6 +475,7 @@ int main(void)
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_fields),
+		cmocka_unit_test_setup_teardown(test_collect_running, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
