@@ -20,7 +20,7 @@ B=$(ctid 2)
 C=$(ctid 3)
 D=$(ctid 4) # broken config
 E=$(ctid 5) # a state file whose init is gone
-create_ct "$A" --hostname aaa.example --name alpha --description "first one" --ram 256M
+create_ct "$A" --hostname aaa.example --name alpha --description first-one --ram 256M
 create_ct "$B" --hostname bbb.example --name beta
 create_ct "$C"
 create_ct "$E" --hostname eee.example
@@ -50,7 +50,7 @@ run cc ubc
 	ok "ubc: $A and $B, not $E (init gone) nor $C" || fail "ubc: $A and $B only" "$OUT"
 run cc ubc -j
 json_check "ubc -j: $A and $B" "sorted(r['ctid'] for r in d) == [$A, $B]"
-expect_exit 3 cc ubc "$E"
+expect_exit 31 cc ubc "$E"
 rm -f "$RUN_DIR/$E.state" "$RUN_DIR/0$C.state"
 
 # ---- every field, text and JSON, on running, stopped and broken rows ----
@@ -80,7 +80,7 @@ json_check "JSON: $A's values, $D's null" \
 
 # ---- sorts and filters ----
 run cc list -a -H -o ctid -s -hostname
-[ "$(tr -s ' \n' ' ' <<< "$OUT" | sed 's/^ //')" = "$E $B $A $C $D " ] && ok "-s -hostname: $E $B $A, then no hostname by CTID" ||
+[ "$(tr -s ' \n' ' ' <<< "$OUT" | sed 's/^ //')" = "$E $B $A $D $C " ] && ok "-s -hostname: $E $B $A, then no hostname (descending CTIDs)" ||
 	fail "-s -hostname" "$OUT"
 run cc list -a -H -o ctid -s status
 [ "$(tr -s ' \n' ' ' <<< "$OUT" | sed 's/^ //')" = "$A $B $C $D $E " ] && ok "-s status: running, then stopped, by CTID" ||
