@@ -237,19 +237,8 @@ static int lock_tree(int tree, int userns_fd, const struct ct_bind *b)
 	close(sv[1]);
 	close(tree);
 	if (pid > 0) {
-		union {
-			char buf[CMSG_SPACE(sizeof(int))];
-			struct cmsghdr align;
-		} u;
-		struct iovec iov = {.iov_base = &e, .iov_len = sizeof(e)};
-		struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
-		ssize_t n;
-		while ((n = recvmsg(sv[0], &mh, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
-			;
-		if (n != (ssize_t)sizeof(e))
+		if (fd_recv(sv[0], &e, sizeof(e), 0, &fd) != (ssize_t)sizeof(e))
 			e = EPROTO;
-		if (cmsg_take_fds(&mh, &fd, 1) != 1)
-			fd = -1;
 		int st;
 		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 			;
