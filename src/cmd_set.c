@@ -64,6 +64,7 @@ static void note_next_start(unsigned ctid, int argc, char **argv, bool save)
 /* The provisioning options, taken out of the command line before anything else. */
 struct prov_args {
 	char *user, *password; /* --userpasswd */
+	bool save;             /* --save */
 	const char *key_file;  /* --ssh-key */
 	const char *key_user;  /* --ssh-user */
 	const char *ownership; /* --ownership: a conversion, alone */
@@ -150,6 +151,7 @@ static int split_args(int argc, char **argv, char **rest, int *nrest, struct pro
 			a->key_user = v;
 			break;
 		case 's':
+			a->save = true;
 			rest[(*nrest)++] = UNCONST("--save");
 			break;
 		case 'i':
@@ -269,8 +271,13 @@ int cmd_set(struct gconf *g, int argc, char **argv)
 		r = read_password(&pa);
 	if (r >= 0 && (params || !prov))
 		r = set_params(g, ctid, nrest, rest);
-	if (r >= 0 && prov)
+	if (r >= 0 && prov) {
 		r = set_prov(g, ctid, &pa, line);
+		if (r < 0 && params) /* no half-success without saying so */
+			fprintf(stderr, "cellctl: CT %u: the other parameters of this set were applied%s; the account "
+					"change failed:\n",
+				ctid, pa.save ? " and saved" : "");
+	}
 	prov_args_free(&pa);
 	return r;
 }

@@ -237,19 +237,8 @@ static int lock_tree(int tree, int userns_fd, const struct ct_bind *b)
 	close(sv[1]);
 	close(tree);
 	if (pid > 0) {
-		union {
-			char buf[CMSG_SPACE(sizeof(int))];
-			struct cmsghdr align;
-		} u;
-		struct iovec iov = {.iov_base = &e, .iov_len = sizeof(e)};
-		struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
-		ssize_t n;
-		while ((n = recvmsg(sv[0], &mh, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
-			;
-		if (n != (ssize_t)sizeof(e))
+		if (fd_recv(sv[0], &e, sizeof(e), 0, &fd) != (ssize_t)sizeof(e))
 			e = EPROTO;
-		if (cmsg_take_fds(&mh, &fd, 1) != 1)
-			fd = -1;
 		int st;
 		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 			;
@@ -395,6 +384,7 @@ struct live {
 	const struct ct_config *old, *c;
 	bool *del, *add;  /* per bind of old / of c */
 	int *trees;       /* per bind of c, for add */
+	int *otrees;      /* per bind of old, for del: a tree to put it back with when the set fails (-1: none) */
 	struct stat *src; /* per bind of old: its host directory (st_ino 0: gone) */
 	int rootfd, procfd, nsfd, usernsfd;
 };
@@ -445,6 +435,7 @@ static __attribute__((noreturn)) void live_child(const struct live *l, int fd)
 	else if (l->usernsfd >= 0 && (setns(l->usernsfd, CLONE_NEWUSER) < 0 || setgroups(0, NULL) < 0 ||
 				      setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
 		res.r = cerr(EX_CANTMOUNT, errno, "become the container's root");
+	bool gone[BIND_MAX] = {false}; /* binds of old this call detached */
 	for (unsigned i = 0; i < l->old->nbinds && !res.r; i++) {
 		if (!l->del[i])
 			continue;
@@ -453,6 +444,8 @@ static __attribute__((noreturn)) void live_child(const struct live *l, int fd)
 			res.locked++;
 		else if (r < 0)
 			res.r = r;
+		else if (r == 0)
+			gone[i] = true;
 	}
 	unsigned ord[BIND_MAX], k = 0;
 	attach_order(l->c, ord);
@@ -469,6 +462,22 @@ static __attribute__((noreturn)) void live_child(const struct live *l, int fd)
 			if (l->add[ord[j]] && fstat(l->trees[ord[j]], &ts) == 0)
 				detach_one(l, &l->c->binds[ord[j]], &ts);
 		}
+		/* and the binds it detached come back, parents first */
+		unsigned oord[BIND_MAX];
+		attach_order(l->old, oord);
+		struct cerr_saved saved;
+		cerr_save(&saved);
+		size_t n = strlen(res.msg);
+		for (unsigned j = 0; j < l->old->nbinds; j++) {
+			unsigned i = oord[j];
+			if (gone[i] && (l->otrees[i] < 0 || attach_one(l->rootfd, &l->old->binds[i], l->otrees[i]) < 0) &&
+			    n < sizeof(res.msg) - 1) {
+				_cleanup_free_ char *eg = str_escape(l->old->binds[i].guest);
+				n += (size_t)snprintf(res.msg + n, sizeof(res.msg) - n,
+						      " (the removed bind on %s could not be put back)", eg);
+			}
+		}
+		cerr_restore(&saved);
 	}
 	_exit(write(fd, &res, sizeof(res)) == (ssize_t)sizeof(res) ? 0 : 1);
 }
@@ -520,11 +529,18 @@ int bmnt_live(const struct gconf *g, const struct ct_config *old, const struct c
 	int r = bmnt_check_new(g, old, c, false); /* set warned already */
 	if (r < 0)
 		return r;
-	int trees[BIND_MAX];
+	int trees[BIND_MAX], otrees[BIND_MAX];
 	struct stat src[BIND_MAX];
-	struct live l = {.old = old, .c = c, .del = del, .add = add, .trees = trees, .src = src, .usernsfd = -1};
+	struct live l = {.old = old,
+			 .c = c,
+			 .del = del,
+			 .add = add,
+			 .trees = trees,
+			 .otrees = otrees,
+			 .src = src,
+			 .usernsfd = -1};
 	for (unsigned i = 0; i < BIND_MAX; i++)
-		trees[i] = -1;
+		trees[i] = otrees[i] = -1;
 	char p[64];
 	snprintf(p, sizeof(p), "/proc/%d/ns/mnt", (int)init_pid);
 	l.nsfd = open(p, O_RDONLY | O_CLOEXEC);
@@ -547,15 +563,23 @@ int bmnt_live(const struct gconf *g, const struct ct_config *old, const struct c
 			memset(&src[i], 0, sizeof(src[i]));
 		if (fd >= 0)
 			close(fd);
+		/* best effort: a bind whose host directory is gone cannot be put back */
+		struct cerr_saved saved;
+		cerr_save(&saved);
+		otrees[i] = open_one(old, &old->binds[i], l.usernsfd, EX_BADVALUE);
+		cerr_restore(&saved);
 	}
 	for (unsigned i = 0; i < c->nbinds; i++)
 		if (add[i] && (r = trees[i] = open_one(c, &c->binds[i], l.usernsfd, EX_BADVALUE)) < 0)
 			goto out;
 	r = run_live(&l);
 out:
-	for (unsigned i = 0; i < BIND_MAX; i++)
+	for (unsigned i = 0; i < BIND_MAX; i++) {
 		if (trees[i] >= 0)
 			close(trees[i]);
+		if (otrees[i] >= 0)
+			close(otrees[i]);
+	}
 	if (l.nsfd >= 0)
 		close(l.nsfd);
 	if (l.rootfd >= 0)

@@ -17,25 +17,13 @@
 static int recv_fd(int sock)
 {
 	char b;
-	struct iovec iov = {.iov_base = &b, .iov_len = 1};
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
-	ssize_t n;
-	do
-		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -errno;
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-	if (!cm || cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS || cm->cmsg_len != CMSG_LEN(sizeof(int)))
-		return -EPROTO;
 	int fd;
-	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
-	if (n != 1) { /* not our child's message: the descriptor is not kept */
-		close(fd);
+	ssize_t n = fd_recv(sock, &b, 1, MSG_DONTWAIT, &fd);
+	if (n < 0)
+		return (int)n;
+	if (n != 1 || fd < 0) { /* not our child's message: the descriptor is not kept */
+		if (fd >= 0)
+			close(fd);
 		return -EPROTO;
 	}
 	return fd;

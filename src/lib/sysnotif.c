@@ -68,17 +68,10 @@ size_t sysnotif_pollfds(const struct sysnotif *s, struct pollfd *p, size_t max)
 int sysnotif_recv_fd(int conn)
 {
 	char b;
-	union {
-		char c[CMSG_SPACE(sizeof(int) * 4)];
-		struct cmsghdr align;
-	} u;
-	struct iovec iov = {.iov_base = &b, .iov_len = 1};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.c, .msg_controllen = sizeof(u.c)};
-	ssize_t n = recvmsg(conn, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	int got;
+	ssize_t n = fd_recv(conn, &b, 1, MSG_DONTWAIT, &got);
 	if (n < 0)
-		return -errno;
-	int got = -1;
-	cmsg_take_fds(&mh, &got, 1);
+		return (int)n;
 	if (n == 0 && got < 0)
 		return -EPIPE;
 	return got;

@@ -354,6 +354,23 @@ int tpl_tree_for(const struct gconf *g, const char *tname, const char *archive, 
 	return tpl_tree_ensure_layer(g, tname, archive, o.parent_tree, cancel, tree, made);
 }
 
+/* Remove every .layers.* scratch directory in the private directory pfd (named dir). */
+static void sweep_layer_scratch(int pfd, const char *dir)
+{
+	int dfd = dup(pfd);
+	DIR *d = dfd < 0 ? NULL : fdopendir(dfd);
+	if (!d) {
+		if (dfd >= 0)
+			close(dfd);
+		return;
+	}
+	struct dirent *e;
+	while ((e = readdir(d)))
+		if (!strncmp(e->d_name, ".layers.", 8) && e->d_type == DT_DIR && fs_remove_tree(pfd, e->d_name) < 0)
+			log_warn("cannot remove %s/%s", dir, e->d_name);
+	closedir(d);
+}
+
 int tpl_layer_copy(const struct gconf *g, const char *tname, const char *archive, int dstfd, const struct idshift *map,
 		   volatile int *cancel)
 {
@@ -368,10 +385,10 @@ int tpl_layer_copy(const struct gconf *g, const char *tname, const char *archive
 	_cleanup_close_ int pfd = open(g->private_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (pfd < 0)
 		return cerr(EX_SYSTEM, errno, "open %s", g->private_dir);
+	/* the lock is exclusive: any scratch directory here is one a killed copy left */
+	sweep_layer_scratch(pfd, g->private_dir);
 	char name[48];
 	snprintf(name, sizeof(name), ".layers.%d", (int)getpid());
-	if (faccessat(pfd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
-		fs_remove_tree(pfd, name);
 	if (mkdirat(pfd, name, 0700) < 0)
 		return cerr(EX_SYSTEM, errno, "create %s/%s", g->private_dir, name);
 	_cleanup_free_ char *scratch = xasprintf("%s/%s", g->private_dir, name);

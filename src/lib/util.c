@@ -92,6 +92,23 @@ int cmsg_take_fds(struct msghdr *mh, int *fds, int max)
 	return k;
 }
 
+ssize_t fd_recv(int sock, void *buf, size_t len, int flags, int *fd)
+{
+	struct iovec iov = {.iov_base = buf, .iov_len = len};
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * 4)];
+		struct cmsghdr align;
+	} u;
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
+	*fd = -1;
+	ssize_t n;
+	while ((n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC | flags)) < 0)
+		if (errno != EINTR)
+			return -errno;
+	cmsg_take_fds(&mh, fd, 1);
+	return n;
+}
+
 int fd_send(int sock, const void *buf, size_t len, int fd)
 {
 	struct iovec iov = {.iov_base = UNCONST(buf), .iov_len = len};

@@ -72,6 +72,10 @@ int write_full(int fd, const void *buf, size_t len);
 /* One message of len bytes (at least 1) on the unix socket sock carrying the descriptor fd
  * (SCM_RIGHTS); retried on EINTR, never SIGPIPE. 0 or -errno. */
 int fd_send(int sock, const void *buf, size_t len, int fd);
+/* Receive one message of up to len bytes into buf and the one descriptor passed with it (close-on-exec;
+ * any further descriptor is closed) into *fd (-1 when none). flags: extra recvmsg flags (MSG_DONTWAIT).
+ * Returns the bytes read (0 at end of file), or -errno; retries on EINTR. */
+ssize_t fd_recv(int sock, void *buf, size_t len, int flags, int *fd);
 struct msghdr;
 /* After a recvmsg(..., MSG_CMSG_CLOEXEC): the SCM_RIGHTS descriptors of mh, the first max in fds
  * (the rest closed, fds may be NULL with max 0). Returns how many were stored. */

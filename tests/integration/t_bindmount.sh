@@ -135,6 +135,13 @@ for mode in no yes mapped; do
 	expect_exit 1 cc exec "$A" -- test -e /opt/a/f$n
 	run cc exec "$A" -- grep -c " /opt/a " /proc/self/mountinfo
 	[ "$OUT" = 0 ] && ok "the first bind of the failed set is gone again" || fail "the first bind of the failed set stays" "$OUT"
+	# a live set that removes a bind and then fails at a new one: the removed bind comes back
+	check "live add /opt/back" cc set "$A" --bindmount "$RW:/opt/back"
+	run cc set "$A" --bindmount-del /opt/back --bindmount "$RW:/opt/zzfile"
+	[ "$RC" != 0 ] && ok "a live set that removes one bind and fails at another fails (exit $RC)" ||
+		fail "a live set with a removal and a failing bind" "$OUT"
+	expect_output "^from-$A\$" cc exec "$A" -- cat /opt/back/f$n
+	check "live remove /opt/back" cc set "$A" --bindmount-del /opt/back
 	check "live add --save" cc set "$A" --bindmount "$RW:/opt/saved:ro" --save
 	expect_output "^from-$A\$" cc exec "$A" -- cat /opt/saved/f$n
 	expect_match "$RW:/opt/saved:ro" "$(cat "$CONF_DIR/$A.conf")" "live add --save is saved"

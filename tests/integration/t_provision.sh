@@ -69,6 +69,11 @@ rm -f "$PRIV_DIR/$A/etc/login.defs"
 
 expect_exit 12 cc set "$A" --userpasswd "nosuch:$PW1"
 expect_match 'no user nosuch' "$OUT" "a missing user is named: $OUT"
+# parameters with a failing account change: applied, and the output says so
+expect_exit 12 cc set "$A" --hostname halfway.example --userpasswd "nosuch:$PW1" --save
+expect_match 'other parameters of this set were applied and saved' "$OUT" "a half-done set says what was applied"
+expect_match 'halfway.example' "$(grep -i hostname "$CONF_DIR/$A.conf")" "the parameters of a half-done set are saved"
+check "hostname back" cc set "$A" --hostname prov-a --save
 expect_exit 21 cc set "$A" --userpasswd "rootPW-no-colon"
 expect_exit 21 cc set "$A" --userpasswd "root:"
 expect_exit 21 cc set "$A" --userpasswd "bad user:x$PW1"

@@ -122,11 +122,16 @@ round() {
 	expect_match "$ptree.*the layer $t1 lies on it" "$OUT" "$u: start with a tree of the stack missing: refused, named"
 	mv "$TPL_DIR/moved-tree" "$TPL_DIR/trees/$ptree"
 
-	# copy: the merged tree, no whiteouts or opaque marks
+	# copy: the merged tree, no whiteouts or opaque marks; the scratch of a killed copy goes
+	mkdir -p "$PRIV_DIR/.layers.4194305/w/x" && touch "$PRIV_DIR/.layers.4194305/w/x/f"
 	ta=$(date +%s%N)
 	create_ct "$C2" --ostemplate "$L1" --layout copy --userns "$u"
 	tb=$(date +%s%N)
 	log "$u: create from the layer (copy: the merged stack copied): $(((tb - ta) / 1000000)) ms"
+	[ ! -e "$PRIV_DIR/.layers.4194305" ] && ok "$u: copy: a killed copy's scratch directory is removed" ||
+		fail "$u: copy: a killed copy's scratch directory stays" "$(ls -la "$PRIV_DIR")"
+	l=$(ls -a "$PRIV_DIR" | grep '^\.layers\.')
+	[ -z "$l" ] && ok "$u: copy: no scratch directory left" || fail "$u: copy: scratch left" "$l"
 	local root=0
 	[ "$u" = yes ] && root=$(disk_root "$C2")
 	[ -f "$PRIV_DIR/$C2/added" ] && [ ! -e "$PRIV_DIR/$C2/etc/shells" ] && [ "$(ls "$PRIV_DIR/$C2/opt/old")" = only ] &&

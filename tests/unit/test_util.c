@@ -9,7 +9,9 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "error.h"
 #include "util.h"
@@ -276,6 +278,60 @@ static void test_report_protocol(void **state)
 	close(p[0]);
 }
 
+/* fd_recv: the one descriptor and the bytes; extra descriptors closed; none; end of file */
+static void test_fd_recv(void **state)
+{
+	(void)state;
+	int sv[2], fd, p[2];
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	assert_int_equal(fd_send(sv[0], "abc", 3, p[1]), 0);
+	char buf[8] = {0};
+	assert_int_equal(fd_recv(sv[1], buf, sizeof(buf), 0, &fd), 3);
+	assert_string_equal(buf, "abc");
+	assert_true(fd >= 0 && fd != p[1]);
+	assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	assert_int_equal(write(fd, "x", 1), 1); /* the pipe's write end */
+	assert_int_equal(read(p[0], buf, 1), 1);
+	close(fd);
+
+	/* two descriptors: the first kept, the second closed (not leaked) */
+	union {
+		char b[CMSG_SPACE(sizeof(int) * 2)];
+		struct cmsghdr align;
+	} u;
+	memset(&u, 0, sizeof(u));
+	int two[2] = {p[0], p[1]};
+	struct iovec iov = {.iov_base = UNCONST("y"), .iov_len = 1};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof(u.b)};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(two));
+	memcpy(CMSG_DATA(cm), two, sizeof(two));
+	assert_true(sendmsg(sv[0], &mh, 0) == 1);
+	int before = open("/dev/null", O_RDONLY | O_CLOEXEC); /* the lowest free number now */
+	close(before);
+	assert_int_equal(fd_recv(sv[1], buf, sizeof(buf), 0, &fd), 1);
+	assert_int_equal(fd, before);
+	int after = open("/dev/null", O_RDONLY | O_CLOEXEC); /* the second one's number is free again */
+	assert_int_equal(after, before + 1);
+	close(after);
+	close(fd);
+
+	/* no descriptor; nothing there with MSG_DONTWAIT; end of file */
+	assert_int_equal(write(sv[0], "z", 1), 1);
+	assert_int_equal(fd_recv(sv[1], buf, sizeof(buf), 0, &fd), 1);
+	assert_int_equal(fd, -1);
+	assert_int_equal(fd_recv(sv[1], buf, sizeof(buf), MSG_DONTWAIT, &fd), -EAGAIN);
+	close(sv[0]);
+	assert_int_equal(fd_recv(sv[1], buf, sizeof(buf), 0, &fd), 0);
+	assert_int_equal(fd, -1);
+	close(sv[1]);
+	close(p[0]);
+	close(p[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -283,6 +339,7 @@ int main(void)
 		cmocka_unit_test(test_parse_uint),   cmocka_unit_test(test_parse_bool),
 		cmocka_unit_test(test_strtrim),      cmocka_unit_test(test_write_file_atomic),
 		cmocka_unit_test(test_report_protocol), cmocka_unit_test(test_str_escape),
+		cmocka_unit_test(test_fd_recv),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
