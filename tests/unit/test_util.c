@@ -332,6 +332,46 @@ static void test_fd_recv(void **state)
 	close(p[1]);
 }
 
+/* read_small_at: a file read whole into the buffer at every size up to it (one read below half of
+ * it, reads on above), -EFBIG beyond, -errno when it cannot be opened; NUL-terminated, NULs kept. */
+static void test_read_small_at(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/test_read_small.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	assert_true(dfd >= 0);
+	char want[300], buf[128];
+	for (size_t i = 0; i < sizeof(want); i++)
+		want[i] = (char)('a' + i % 26);
+	want[5] = 0; /* a NUL is kept, and counted */
+	const size_t sizes[] = {0, 1, 62, 63, 64, 65, 100, 126, 127, 128, 129, 299};
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		size_t n = sizes[k];
+		int fd = openat(dfd, "f", O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		assert_true(fd >= 0);
+		assert_int_equal(write(fd, want, n), (ssize_t)n);
+		close(fd);
+		memset(buf, 'X', sizeof(buf));
+		ssize_t r = read_small_at(dfd, "f", buf, sizeof(buf));
+		if (n < sizeof(buf)) {
+			assert_int_equal(r, (ssize_t)n);
+			assert_memory_equal(buf, want, n);
+			assert_int_equal(buf[n], 0);
+		} else {
+			assert_int_equal(r, -EFBIG);
+		}
+	}
+	assert_int_equal(read_small_at(dfd, "missing", buf, sizeof(buf)), -ENOENT);
+	/* a kernel file, whole: its last field ends the line */
+	char big[2048];
+	ssize_t r = read_small_at(AT_FDCWD, "/proc/self/stat", big, sizeof(big));
+	assert_true(r > 0 && big[r - 1] == '\n' && strchr(big, ')') != NULL);
+	unlinkat(dfd, "f", 0);
+	close(dfd);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -340,6 +380,7 @@ int main(void)
 		cmocka_unit_test(test_strtrim),      cmocka_unit_test(test_write_file_atomic),
 		cmocka_unit_test(test_report_protocol), cmocka_unit_test(test_str_escape),
 		cmocka_unit_test(test_fd_recv),
+		cmocka_unit_test(test_read_small_at),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
