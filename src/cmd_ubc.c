@@ -50,16 +50,9 @@ int cmd_ubc(struct gconf *g, int argc, char **argv)
 	struct ubc_ct *cts = xcalloc(n + 1, sizeof(*cts));
 	unsigned nc = 0;
 	r = 0;
-	if (!named) {
-		/* those with a state file, all at once */
-		unsigned k = 0;
-		for (unsigned i = 0; i < n; i++)
-			if (!have_run || ctid_in(run, nrun, ids[i]))
-				ids[k++] = ids[i];
-		nc = ubc_collect_running(g, ids, k, cts);
-		n = 0;
-	}
 	for (unsigned i = 0; i < n; i++) {
+		if (have_run && !ctid_in(run, nrun, ids[i]))
+			continue;
 		struct cerr_saved es;
 		cerr_save(&es);
 		int k = ubc_collect(g, ids[i], &cts[nc]);

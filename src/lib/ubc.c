@@ -4,92 +4,33 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "error.h"
 #include "json.h"
 #include "state.h"
 #include "util.h"
 
-/* The statistics of ctid, recording nothing (the walk below runs it in several threads): 0;
- * -ESRCH not running (or stopped while being read); another -errno. */
-static int collect(const struct gconf *g, unsigned ctid, struct ubc_ct *out)
+int ubc_collect(const struct gconf *g, unsigned ctid, struct ubc_ct *out)
 {
 	struct ct_state st;
 	memset(out, 0, sizeof(*out));
 	out->ctid = ctid;
-	if (!ct_running(g, ctid, &st))
+	if (!ct_running(g, ctid, &st)) {
+		cerr(EX_NOTRUNNING, 0, "container %u is not running", ctid);
 		return -ESRCH;
+	}
 	const struct cg_ops *ops = cg_backend(st.cg.mode);
 	int r = ops && ops->stats ? ops->stats(&st.cg, out->st) : -ENOENT;
-	return r == -ENOENT ? -ESRCH : r;
-}
-
-int ubc_collect(const struct gconf *g, unsigned ctid, struct ubc_ct *out)
-{
-	int r = collect(g, ctid, out);
-	if (r == -ESRCH) {
+	if (r == -ENOENT) {
 		cerr(EX_NOTRUNNING, 0, "container %u is not running", ctid);
 		return -ESRCH;
 	}
 	if (r < 0)
 		return cerr(EX_SYSTEM, r, "read the beancounters of container %u", ctid);
 	return 0;
-}
-
-/* The walk over many: each worker takes the next index until none is left. */
-struct walk {
-	const struct gconf *g;
-	const unsigned *ids;
-	unsigned n;
-	unsigned next; /* the next index to take (atomic) */
-	struct ubc_ct *out;
-	bool *ok;
-};
-
-static void *walk_worker(void *arg)
-{
-	struct walk *w = arg;
-	for (;;) {
-		unsigned i = __atomic_fetch_add(&w->next, 1, __ATOMIC_RELAXED);
-		if (i >= w->n)
-			break;
-		w->ok[i] = collect(w->g, w->ids[i], &w->out[i]) == 0;
-	}
-	return NULL;
-}
-
-#define UBC_THREADS_MAX 4 /* threads of a walk, the caller's included */
-#define UBC_PER_THREAD 8  /* containers a thread must have at least */
-
-unsigned ubc_collect_running(const struct gconf *g, const unsigned *ids, unsigned n, struct ubc_ct *out)
-{
-	struct walk w = {g, ids, n, 0, out, xcalloc(n + 1, sizeof(bool))};
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	unsigned want = cpus < 1 ? 1 : cpus > UBC_THREADS_MAX ? UBC_THREADS_MAX : (unsigned)cpus;
-	if (want > n / UBC_PER_THREAD)
-		want = n / UBC_PER_THREAD ? n / UBC_PER_THREAD : 1;
-	pthread_t th[UBC_THREADS_MAX];
-	unsigned started = 0;
-	while (started + 1 < want && pthread_create(&th[started], NULL, walk_worker, &w) == 0)
-		started++; /* a thread that cannot be made: the others (and this one) do its share */
-	walk_worker(&w);
-	for (unsigned t = 0; t < started; t++)
-		pthread_join(th[t], NULL);
-	unsigned k = 0;
-	for (unsigned i = 0; i < n; i++)
-		if (w.ok[i]) {
-			if (k != i)
-				out[k] = out[i];
-			k++;
-		}
-	free(w.ok);
-	return k;
 }
 
 uint64_t ubc_col_value(const struct cg_stat *s, enum ubc_col c)

@@ -22,11 +22,6 @@ struct ubc_ct {
 /* Statistics of a running container. Records cerr(EX_NOTRUNNING) and returns -ESRCH when it is
  * not running (or stopped while being read). */
 int ubc_collect(const struct gconf *g, unsigned ctid, struct ubc_ct *out);
-/* The statistics of those of ids (n of them) that run, in ids' order, into out (room for n): how
- * many. Records nothing: one that is not running (or stops meanwhile) is left out. Every container
- * costs some hundred syscalls on control files, the kernel's time: with many of them, up to four
- * threads (no more than the CPUs) read containers side by side. */
-unsigned ubc_collect_running(const struct gconf *g, const unsigned *ids, unsigned n, struct ubc_ct *out);
 
 /* The table: "Version: 2.5", the header, then one block of rows per container (uid = CTID,
  * right-aligned with ':' on the first row). Returns a malloc'd string. */
