@@ -372,12 +372,12 @@ int cg1_stats(const struct cg_paths *p, struct cg_stat st[CG_RES_N])
 	if (s->held != CG_STAT_NONE) {
 		s->barrier = 0;
 		_cleanup_free_ char *qs = NULL;
-		uint64_t per = st_val(cpu, "cpu.cfs_period_us");
 		unsigned long long q;
 		if (st_read(cpu, "cpu.cfs_quota_us", &qs) == 0) {
+			uint64_t per;
 			if (strcmp(qs, "-1") == 0)
-				s->limit = CG_STAT_UNLIMITED;
-			else if (sscanf(qs, "%llu", &q) == 1 && per != CG_STAT_NONE && per)
+				s->limit = CG_STAT_UNLIMITED; /* the period is not read: nothing to divide */
+			else if (sscanf(qs, "%llu", &q) == 1 && (per = st_val(cpu, "cpu.cfs_period_us")) != CG_STAT_NONE && per)
 				s->limit = q * 100 / per;
 		}
 		s->failcnt = st_key(cpu, "cpu.stat", "nr_throttled");

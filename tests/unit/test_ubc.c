@@ -265,6 +265,19 @@ static void test_stats_v1(void **state)
 	MK(m, "memory.memsw.limit_in_bytes", "134217728\n");
 	assert_int_equal(ops->stats(&p, st), 0);
 	assert_int_equal(st[CG_RES_SWAPPAGES].limit, 16384);
+	/* no quota needs no period (not read then); a quota without its period: "-" */
+	char per[1100];
+	snprintf(per, sizeof(per), "%s/%scpu.cfs_period_us", tmp, cpu);
+	assert_int_equal(unlink(per), 0);
+	assert_int_equal(ops->stats(&p, st), 0);
+	assert_int_equal(st[CG_RES_CPUTIME].limit, UNL);
+	MK(cpu, "cpu.cfs_quota_us", "50000\n");
+	assert_int_equal(ops->stats(&p, st), 0);
+	assert_int_equal(st[CG_RES_CPUTIME].limit, NA);
+	MK(cpu, "cpu.cfs_period_us", "200000\n");
+	assert_int_equal(ops->stats(&p, st), 0);
+	assert_int_equal(st[CG_RES_CPUTIME].limit, 25);
+	MK(cpu, "cpu.cfs_quota_us", "-1\n");
 
 	/* no cpuacct hierarchy: hybrid falls back to the unified core cpu.stat */
 	snprintf(f, sizeof(f), "%s/cg/cpuacct", tmp);
