@@ -185,7 +185,7 @@ static int restore_boot(struct mon *m)
 	pid_t pid = 0;
 	int master = -1;
 	m->boot_ms = now_ms();
-	int r = criu_restore_tree(m->g, m->c, restore_dir, m->root, &pid, &master);
+	int r = criu_restore_tree(m->g, m->c, m->cg, restore_dir, m->root, &pid, &master);
 	if (r < 0)
 		return r;
 	m->master = master;
