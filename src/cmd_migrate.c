@@ -236,22 +236,40 @@ int cmd_migrate_check(struct gconf *g, int argc, char **argv)
 	return 0;
 }
 
+static const struct cli_opt restore_opts[] = {
+	{'e', "enable", 0, NULL, "set the container's disabled no first (its config travelled disabled)", false},
+	{0, NULL, 0, NULL, NULL, false},
+};
 const struct cli_cmd cli_migrate_restore = {
-	"migrate-restore", cmd_migrate_restore, "CTID", NULL, CLI_CTID | CLI_HIDDEN,
+	"migrate-restore", cmd_migrate_restore, "CTID", restore_opts, CLI_CTID | CLI_HIDDEN,
 	"(plumbing, run by migrate --online on the destination) restore CTID from the checkpoint on stdin"};
 
 int cmd_migrate_restore(struct gconf *g, int argc, char **argv)
 {
-	static const char use[] = "usage: cellctl migrate-restore CTID < IMAGES (a checkpoint's images, from migrate --online)";
-	if (argc != 2)
-		return cerr(EX_NOTENOUGH, 0, use);
+	if (argc < 2)
+		return cerr(EX_NOTENOUGH, 0, "usage: cellctl migrate-restore CTID [--enable] < IMAGES");
 	unsigned ctid;
 	int r = cli_ctid(NULL, argv[1], &ctid);
 	if (r < 0)
 		return r;
+	bool enable = false;
+	struct cli_parse p;
+	cli_parse_init(&p, &cli_migrate_restore, argc, argv, 2);
+	const char *v;
+	while ((r = cli_next(&p, &v)) != CLI_END) {
+		switch (r) {
+		case 'e':
+			enable = true;
+			break;
+		case CLI_ARG:
+			return cli_usage("migrate-restore: unexpected argument '%s'", v);
+		default:
+			return r;
+		}
+	}
 	if (isatty(STDIN_FILENO))
 		return cerr(EX_BADVALUE, 0, "migrate-restore reads a checkpoint from standard input, a terminal here");
-	if ((r = ct_migrate_restore(g, ctid, STDIN_FILENO)) < 0)
+	if ((r = ct_migrate_restore(g, ctid, STDIN_FILENO, enable)) < 0)
 		return r;
 	printf("Container %u restored from the checkpoint received\n", ctid);
 	return 0;

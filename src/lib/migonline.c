@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "ctcriu.h"
+#include "ctset.h"
 #include "error.h"
 #include "fsutil.h"
 #include "log.h"
@@ -471,9 +472,23 @@ int mig_userns_rebase_dir(const char *dir, uint32_t base, uint32_t size)
 	return r < 0 ? r : done;
 }
 
+/* arg: "yes" or "no" */
+static int disable_apply(struct ct_config *c, void *arg, bool *save)
+{
+	*save = true;
+	return param_set(c, param_find("disabled"), arg);
+}
+
+int mig_set_disabled(const struct gconf *g, unsigned ctid, bool on)
+{
+	struct set_opts so = {.apply = disable_apply, .arg = UNCONST(on ? "yes" : "no")};
+	enum ct_set_result sr;
+	return ct_set(g, ctid, &so, &sr);
+}
+
 /* ---- the destination's half ---- */
 
-int ct_migrate_restore(const struct gconf *g, unsigned ctid, int fd)
+int ct_migrate_restore(const struct gconf *g, unsigned ctid, int fd, bool enable)
 {
 	_cleanup_conf_ struct ct_config *c = NULL;
 	int r = ctconf_load(g, ctid, &c);
@@ -495,8 +510,12 @@ int ct_migrate_restore(const struct gconf *g, unsigned ctid, int fd)
 		if (r >= 0)
 			log_debug("migrate %u: %d user namespace images rebased onto %u", ctid, r, c->uid_base);
 	}
+	if (r >= 0 && enable && (r = mig_set_disabled(g, ctid, false)) < 0)
+		r = cerr_wrap(r, 0, "enable container %u", ctid);
 	if (r >= 0) {
-		struct chkpnt_opts o = {.dumpfile = dir};
+		/* CRIU was checked here by migrate-check --online just before: not again in the frozen
+		 * time (were it broken since, CRIU's own failure says so) */
+		struct chkpnt_opts o = {.dumpfile = dir, .criu_checked = true};
 		r = ct_restore(g, ctid, &o);
 	}
 	/* ct_restore removes it once restored; a failed one is not kept (the source keeps its own) */

@@ -7,6 +7,7 @@
  * entry that is not a regular file with a plain name, rebases the user namespace's id maps of the
  * images onto its own block, and restores the container from it. */
 #pragma once
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -41,7 +42,13 @@ int criu_userns_rebase(const uint8_t *in, size_t len, uint32_t base, uint32_t si
  * file renamed over it). The number of images rewritten, or a cerr'd EX_RESTORE. */
 int mig_userns_rebase_dir(const char *dir, uint32_t base, uint32_t size);
 
+/* Set container ctid's "disabled" (saved): what migrate keeps on the source, and the destination's
+ * copy gets back, for the time of a migration. ct_set's errors. */
+int mig_set_disabled(const struct gconf *g, unsigned ctid, bool on);
+
 /* The destination's half (migrate-restore): the images from fd into mig_dump_dir(recv), rebased
- * onto ctid's id block here when it has a user namespace, then restored (ctcriu.h ct_restore).
- * The directory is removed in every case. cerr EX_RESTORE, EX_NOCONF, and restore's errors. */
-int ct_migrate_restore(const struct gconf *g, unsigned ctid, int fd);
+ * onto ctid's id block here when it has a user namespace, the container enabled (with enable:
+ * its config travelled disabled), then restored (ctcriu.h ct_restore; CRIU's checks are not run
+ * again: migrate-check --online ran them). The directory is removed in every case. cerr
+ * EX_RESTORE, EX_NOCONF, ct_set's and restore's errors. */
+int ct_migrate_restore(const struct gconf *g, unsigned ctid, int fd, bool enable);

@@ -23,7 +23,6 @@
 #include "ctname.h"
 #include "ctnet.h"
 #include "ctops.h"
-#include "ctset.h"
 #include "error.h"
 #include "fsutil.h"
 #include "log.h"
@@ -403,13 +402,14 @@ static int transfer(const struct gconf *g, const struct mig_dest *d, const char 
 	return 0;
 }
 
-/* Online: the checkpoint's images in dir into `ssh DEST cellctl migrate-restore CTID`, which
- * restores the container there (it runs when this returns 0). */
-static int send_images(const struct gconf *g, const struct mig_dest *d, const char *dest, unsigned ctid, const char *dir)
+/* Online: the checkpoint's images in dir into `ssh DEST cellctl migrate-restore CTID [--enable]`,
+ * which restores the container there (it runs when this returns 0). */
+static int send_images(const struct gconf *g, const struct mig_dest *d, const char *dest, unsigned ctid, const char *dir,
+		       bool enable)
 {
 	char id[16];
 	snprintf(id, sizeof(id), "%u", ctid);
-	const char *words[] = {"migrate-restore", id, NULL};
+	const char *words[] = {"migrate-restore", id, enable ? "--enable" : NULL, NULL};
 	int wfd = -1;
 	pid_t pid = spawn_remote(g, d, words, &wfd);
 	if (pid < 0)
@@ -425,19 +425,6 @@ static int send_images(const struct gconf *g, const struct mig_dest *d, const ch
 	return r < 0 ? cerr_wrap(r, EX_MIGRATE, "send the checkpoint of container %u to %s", ctid, dest) : 0;
 }
 
-/* arg: "yes" or "no" */
-static int disable_apply(struct ct_config *c, void *arg, bool *save)
-{
-	*save = true;
-	return param_set(c, param_find("disabled"), arg);
-}
-
-static int set_disabled(const struct gconf *g, unsigned ctid, bool on)
-{
-	struct set_opts so = {.apply = disable_apply, .arg = UNCONST(on ? "yes" : "no")};
-	enum ct_set_result sr;
-	return ct_set(g, ctid, &so, &sr);
-}
 
 /* `ssh DEST cellctl WORDS` whose outcome does not matter (a clean-up): its output is dropped. */
 static void remote_quiet(const struct gconf *g, const struct mig_dest *d, const char *const *words)
@@ -478,7 +465,7 @@ static int online_undo(const struct gconf *g, unsigned ctid, const char *dir, bo
 {
 	struct cerr_saved es;
 	cerr_save(&es);
-	if (disabled_here && set_disabled(g, ctid, false) < 0)
+	if (disabled_here && mig_set_disabled(g, ctid, false) < 0)
 		log_warn("migrate: container %u stays disabled here: %s", ctid, cerr_msg());
 	online_recover(g, ctid, dir);
 	cerr_restore(&es);
@@ -517,17 +504,11 @@ static int migrate_online(const struct gconf *g, const struct mig_dest *d, const
 	r = transfer(g, d, dest, ctid, &made);
 	char id[16];
 	snprintf(id, sizeof(id), "%u", ctid);
-	if (r == 0 && disabled_here) {
-		const char *words[] = {"set", id, "--disabled", "no", "--save", NULL};
-		int st = remote(g, d, words, -1, false, NULL);
-		if (st)
-			r = st < 0 ? cerr_wrap(st, EX_MIGRATE, "enable container %u on %s", ctid, dest)
-				   : cerr(EX_MIGRATE, 0, "container %u could not be enabled on %s (exit %d)", ctid, dest, st);
-	}
+	/* (migrate-restore enables the destination's copy itself: no ssh round trip for it) */
 	uint64_t trestore = now_ms();
 	res->t_copy = (double)(trestore - tcopy) / 1000.0;
 	if (r == 0)
-		r = send_images(g, d, dest, ctid, dir);
+		r = send_images(g, d, dest, ctid, dir, disabled_here);
 	uint64_t tup = now_ms();
 	res->t_start = (double)(tup - trestore) / 1000.0;
 	if (r < 0) {
@@ -602,7 +583,7 @@ int ct_migrate(const struct gconf *g, unsigned ctid, const char *dest, const str
 	 * stop and the destroy would run a second copy with the same addresses */
 	bool disabled_here = false;
 	if (!c->disabled) {
-		if ((r = set_disabled(g, ctid, true)) < 0)
+		if ((r = mig_set_disabled(g, ctid, true)) < 0)
 			return cerr_wrap(r, 0, "migrate: disable container %u for the migration", ctid);
 		disabled_here = true;
 	}
@@ -621,7 +602,7 @@ int ct_migrate(const struct gconf *g, unsigned ctid, const char *dest, const str
 	uint64_t tstop = now_ms();
 	if (res->was_running && (r = ct_stop(g, ctid, false, -1)) < 0) {
 		if (disabled_here)
-			set_disabled(g, ctid, false);
+			mig_set_disabled(g, ctid, false);
 		return cerr_wrap(r, 0, "migrate: stop container %u", ctid);
 	}
 	uint64_t tcopy = now_ms();
@@ -658,7 +639,7 @@ int ct_migrate(const struct gconf *g, unsigned ctid, const char *dest, const str
 					 "there",
 					 ctid, dest, st);
 		}
-		if (disabled_here && set_disabled(g, ctid, false) < 0)
+		if (disabled_here && mig_set_disabled(g, ctid, false) < 0)
 			log_warn("migrate: container %u stays disabled here: %s", ctid, cerr_msg());
 		if (res->was_running && ct_start(g, ctid, false) < 0)
 			log_warn("migrate: container %u did not start again here: %s", ctid, cerr_msg());

@@ -51,7 +51,7 @@ run cc --help
 # migrate --online's destination half migrate-restore: plumbing too
 ! grep -q 'migrate-restore' <<< "$OUT" && ok "migrate-restore is not in the command list" || fail "migrate-restore is not in the command list" "$OUT"
 expect_output '^usage: cellctl migrate-check CTID \[CONF\|-\] \[-j\|--json\] \[--online\]$' cc migrate-check --help
-expect_output '^usage: cellctl migrate-restore CTID$' cc migrate-restore --help
+expect_output '^usage: cellctl migrate-restore CTID \[--enable\]$' cc migrate-restore --help
 run cc set --help
 expect_match ' --bindmount --bindmount_del' "$OUT" "set --help lists --bindmount and --bindmount_del"
 run cc create --help

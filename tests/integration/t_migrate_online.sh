@@ -148,7 +148,12 @@ FROZEN=$(json_get "$JSON" frozen)
 	ok "JSON: mode online, frozen $FROZEN s, source destroyed" || fail "the JSON line" "$OUT"
 log "online migration: $JSON"
 expect_match "migrate-check $CT1 - --json --online" "$(cat "$TMPD/fakessh.log")" "B was asked whether it can restore"
-expect_match "migrate-restore $CT1\$" "$(cat "$TMPD/fakessh.log")" "the images went to migrate-restore there"
+expect_match "migrate-restore $CT1 --enable\$" "$(cat "$TMPD/fakessh.log")" "the images went to migrate-restore there (which enables it)"
+! grep -q "set $CT1 --disabled no" "$TMPD/fakessh.log" && ok "no separate ssh round trip to enable it" || fail "no separate enable" "$(cat "$TMPD/fakessh.log")"
+case "$(conf_val "$HB/ct/$CT1.conf" disabled)" in
+"" | no) ok "B's copy is enabled" ;;
+*) fail "B's copy is enabled" "$(grep -n disabled "$HB/ct/$CT1.conf")" ;;
+esac
 [ "$(ccb status "$CT1" 2>&1)" = "CTID $CT1 exist running" ] && ok "$CT1 runs on B" || fail "$CT1 runs on B" "$(ccb status "$CT1" 2>&1)"
 V1=$(cval "$B1")
 sleep 1
