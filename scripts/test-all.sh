@@ -239,7 +239,9 @@ else
 	# (CRIU 3.17 cannot work on kernels >= 6.13; the host runs its early-refusal half); about
 	# 115 s (330 s on a busy machine). To make room for it, t_net_spoof (96 s) and t_sec_seccomp
 	# (69 s) left the list: neither needs cgroup2, and the host runs both (VM_TESTS=... by hand)
-	vt=${VM_TESTS:-"t_lifecycle t_userns t_limits_memory t_limits_numproc t_limits_cpu t_limits_cpuweight t_limits_io t_limits_live t_limits_devices t_limits_containment t_limits_badinput t_quota_enforced t_guest_debian t_sec_masks t_sec_worlds t_monitor_cgroup t_layout_default t_sysinfo t_criu"}
+	# t_migrate_online is here for its kernel too (online migration through CRIU; it skips on
+	# the host, where t_migrate checks the refusal): about 90-120 s
+	vt=${VM_TESTS:-"t_lifecycle t_userns t_limits_memory t_limits_numproc t_limits_cpu t_limits_cpuweight t_limits_io t_limits_live t_limits_devices t_limits_containment t_limits_badinput t_quota_enforced t_guest_debian t_sec_masks t_sec_worlds t_monitor_cgroup t_layout_default t_sysinfo t_criu t_migrate_online"}
 	[ "$vt" = all ] && vt=""
 	echo "    vm tests: ${vt:-all}"
 	TESTS="$vt" QUICK=$vq CCT_LOGDIR=/tmp/cct-vm-logs tests/vm/run -t 2400 -- tests/integration/run "$B/cellctl" 2>&1 | tee "$LOGS/vm.log"

@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "error.h"
 #include "json.h"
+#include "migonline.h"
 #include "migrate.h"
 #include "util.h"
 
@@ -17,8 +18,9 @@ static const struct cli_opt migrate_opts[] = {
 	{'r', "remove-src", 0, NULL, "destroy the source container once it runs there (the default)", false},
 	{'k', "keep-src", 0, NULL, "keep the source container, stopped and disabled", false},
 	{'K', "keep-dst", 0, NULL, "keep the destination's container when it did not start there", false},
-	{'o', "online", 0, NULL, "online migration (not available yet: needs CRIU)", false},
-	{'j', "json", 'j', NULL, "print a JSON line: ctid, dest, was_running, downtime, seconds, source", false},
+	{'o', "online", 0, NULL, "move a running container with its processes (CRIU checkpoint and restore)", false},
+	{'j', "json", 'j', NULL, "print a JSON line: ctid, dest, mode, was_running, downtime, frozen, seconds, source",
+	 false},
 	{0, NULL, 0, NULL, NULL, false},
 };
 const struct cli_cmd cli_migrate = {"migrate",
@@ -26,11 +28,12 @@ const struct cli_cmd cli_migrate = {"migrate",
 				    "CTID DEST",
 				    migrate_opts,
 				    CLI_CTID,
-				    "Move the container to host DEST ([user@]host[:port]) over ssh, offline."};
+				    "Move the container to host DEST ([user@]host[:port]) over ssh, offline or --online."};
 
 int cmd_migrate(struct gconf *g, int argc, char **argv)
 {
-	static const char use[] = "usage: cellctl migrate CTID DEST [--keep-src|--remove-src] [--keep-dst] [-j]";
+	static const char use[] =
+		"usage: cellctl migrate CTID DEST [--keep-src|--remove-src] [--keep-dst] [--online] [-j]";
 	if (argc < 2)
 		return cerr(EX_NOTENOUGH, 0, use);
 	unsigned ctid;
@@ -83,11 +86,19 @@ int cmd_migrate(struct gconf *g, int argc, char **argv)
 		json_key(&j, "dest");
 		json_str(&j, dest);
 		json_key(&j, "mode");
-		json_str(&j, "offline");
+		json_str(&j, res.online ? "online" : "offline");
 		json_key(&j, "was_running");
 		json_bool(&j, res.was_running);
 		json_key(&j, "downtime");
 		json_numf(&j, "%.3f", res.downtime);
+		if (res.online) {
+			json_key(&j, "frozen");
+			json_numf(&j, "%.3f", res.downtime);
+			json_key(&j, "checkpoint");
+			json_numf(&j, "%.3f", res.t_stop);
+			json_key(&j, "restore");
+			json_numf(&j, "%.3f", res.t_start);
+		}
 		json_key(&j, "seconds");
 		json_numf(&j, "%.3f", res.seconds);
 		json_key(&j, "stop");
@@ -103,7 +114,15 @@ int cmd_migrate(struct gconf *g, int argc, char **argv)
 		json_end(&j);
 		_cleanup_free_ char *text = json_done(&j);
 		fputs(text, stdout);
+	} else if (res.online) {
+		printf("Container %u migrated to %s online: its processes run on there; the source is %s\n", ctid, dest,
+		       res.src_kept ? "kept here, stopped and disabled" : "destroyed");
+		printf("Frozen: %.3f s (checkpoint here to running there: checkpoint %.3f, copy %.3f, restore there "
+		       "%.3f); %.3f s in all\n",
+		       res.downtime, res.t_stop, res.t_copy, res.t_start, res.seconds);
 	} else {
+		if (res.online_offline)
+			printf("Container %u is not running: --online migrates it offline\n", ctid);
 		printf("Container %u migrated to %s%s; the source is %s\n", ctid, dest, res.was_running ? " and started" : "",
 		       res.src_kept ? "kept here, stopped and disabled" : "destroyed");
 		if (res.was_running)
@@ -116,6 +135,7 @@ int cmd_migrate(struct gconf *g, int argc, char **argv)
 
 static const struct cli_opt check_opts[] = {
 	{'j', "json", 'j', NULL, "print the answer as JSON (what migrate reads)", false},
+	{'o', "online", 0, NULL, "also: can CRIU restore a checkpoint here (exit 5 when not)", false},
 	{0, NULL, 0, NULL, NULL, false},
 };
 const struct cli_cmd cli_migrate_check =
@@ -160,7 +180,7 @@ int cmd_migrate_check(struct gconf *g, int argc, char **argv)
 	if (r < 0)
 		return r;
 	const char *conf = NULL;
-	bool json = false;
+	bool json = false, online = false;
 	struct cli_parse p;
 	cli_parse_init(&p, &cli_migrate_check, argc, argv, 2);
 	const char *v;
@@ -168,6 +188,9 @@ int cmd_migrate_check(struct gconf *g, int argc, char **argv)
 		switch (r) {
 		case 'j':
 			json = true;
+			break;
+		case 'o':
+			online = true;
 			break;
 		case CLI_ARG:
 			if (conf)
@@ -189,7 +212,7 @@ int cmd_migrate_check(struct gconf *g, int argc, char **argv)
 			return r;
 	}
 	struct mig_check mc;
-	if ((r = mig_check_local(g, ctid, text ? text : "", &mc)) < 0)
+	if ((r = mig_check_local(g, ctid, text ? text : "", &mc)) < 0 || (online && (r = mig_check_online()) < 0))
 		return r;
 	if (json) {
 		struct json j;
@@ -207,8 +230,47 @@ int cmd_migrate_check(struct gconf *g, int argc, char **argv)
 		_cleanup_free_ char *out = json_done(&j);
 		fputs(out, stdout);
 	} else {
-		printf("Container %u may come here: cellctl %s, backup format %u, %llu KiB free\n", ctid,
-		       PACKAGE_VERSION, mc.format, (unsigned long long)mc.free_kib);
+		printf("Container %u may come here%s: cellctl %s, backup format %u, %llu KiB free\n", ctid,
+		       online ? " online" : "", PACKAGE_VERSION, mc.format, (unsigned long long)mc.free_kib);
 	}
+	return 0;
+}
+
+static const struct cli_opt restore_opts[] = {
+	{'e', "enable", 0, NULL, "set the container's disabled no first (its config travelled disabled)", false},
+	{0, NULL, 0, NULL, NULL, false},
+};
+const struct cli_cmd cli_migrate_restore = {
+	"migrate-restore", cmd_migrate_restore, "CTID", restore_opts, CLI_CTID | CLI_HIDDEN,
+	"(plumbing, run by migrate --online on the destination) restore CTID from the checkpoint on stdin"};
+
+int cmd_migrate_restore(struct gconf *g, int argc, char **argv)
+{
+	if (argc < 2)
+		return cerr(EX_NOTENOUGH, 0, "usage: cellctl migrate-restore CTID [--enable] < IMAGES");
+	unsigned ctid;
+	int r = cli_ctid(NULL, argv[1], &ctid);
+	if (r < 0)
+		return r;
+	bool enable = false;
+	struct cli_parse p;
+	cli_parse_init(&p, &cli_migrate_restore, argc, argv, 2);
+	const char *v;
+	while ((r = cli_next(&p, &v)) != CLI_END) {
+		switch (r) {
+		case 'e':
+			enable = true;
+			break;
+		case CLI_ARG:
+			return cli_usage("migrate-restore: unexpected argument '%s'", v);
+		default:
+			return r;
+		}
+	}
+	if (isatty(STDIN_FILENO))
+		return cerr(EX_BADVALUE, 0, "migrate-restore reads a checkpoint from standard input, a terminal here");
+	if ((r = ct_migrate_restore(g, ctid, STDIN_FILENO, enable)) < 0)
+		return r;
+	printf("Container %u restored from the checkpoint received\n", ctid);
 	return 0;
 }

@@ -16,9 +16,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "error.h"
 #include "log.h"
 #include "netaddr.h"
+#include "netlink.h"
 #include "util.h"
 
 #define OUT_MAX 16384
@@ -84,6 +86,13 @@ char **criu_argv(const char *bin, const struct criu_req *r)
 		return NULL;
 	if (r->restore && r->tty_id && (r->tty_fd < 0 || !r->console_path || strchr(r->console_path, ':')))
 		return NULL;
+	if (r->cgroup_root && (r->cgroup_root[0] != '/' || strpbrk(r->cgroup_root, ":\n")))
+		return NULL;
+	for (unsigned i = 0; i < r->ncgroup_root; i++) {
+		const char *colon = strchr(r->cgroup_roots[i], ':');
+		if (!colon || colon == r->cgroup_roots[i] || colon[1] != '/' || strpbrk(colon + 1, ":\n"))
+			return NULL;
+	}
 	for (unsigned i = 0; r->restore && i < r->nveth; i++)
 		if (!plain(r->veths[i].guest) || !plain(r->veths[i].host) ||
 		    (r->veths[i].bridge && *r->veths[i].bridge && !plain(r->veths[i].bridge)))
@@ -105,6 +114,14 @@ char **criu_argv(const char *bin, const struct criu_req *r)
 		add(&v, &n, xstrdup("--restore-detached"));
 		add(&v, &n, xstrdup("--pidfile"));
 		add(&v, &n, xstrdup(r->pidfile));
+		if (r->cgroup_root) {
+			add(&v, &n, xstrdup("--cgroup-root"));
+			add(&v, &n, xstrdup(r->cgroup_root));
+		}
+		for (unsigned i = 0; i < r->ncgroup_root; i++) {
+			add(&v, &n, xstrdup("--cgroup-root"));
+			add(&v, &n, xstrdup(r->cgroup_roots[i]));
+		}
 	} else {
 		add(&v, &n, xstrdup("-t"));
 		add(&v, &n, xasprintf("%d", (int)r->pid));
@@ -299,6 +316,8 @@ int criu_meta_read(const char *dir, char *tty_id, size_t len, bool *tcp_establis
 }
 
 /* ---- the monitor's restore ---- */
+#define CG_LEAF "ct" /* the leaf below a limit cgroup where init runs (cgroup_int.h's LEAF) */
+
 /* The tail of CRIU's log in dir (its errors), escaped, for a message. */
 static char *log_errors(const char *dir, const char *log)
 {
@@ -351,8 +370,8 @@ static int new_console(const struct ct_config *c, int *master, int *slave, char 
 	return 0;
 }
 
-int criu_restore_tree(const struct gconf *g, const struct ct_config *c, const char *dir, const char *root, pid_t *pid,
-		      int *console_master)
+int criu_restore_tree(const struct gconf *g, const struct ct_config *c, const struct cg_paths *cg, const char *dir,
+		      const char *root, pid_t *pid, int *console_master)
 {
 	char tty[64];
 	bool tcp = false;
@@ -374,8 +393,26 @@ int criu_restore_tree(const struct gconf *g, const struct ct_config *c, const ch
 	for (unsigned i = 0; i < c->nnetif && i < MAX_NETIF; i++)
 		if (net_resolve_netif(g, c, i, &res[nv]) == 0) {
 			veths[nv] = (struct criu_veth){res[nv].ifname, res[nv].host_ifname, res[nv].bridge};
+			/* CRIU puts the veth on its bridge: one cellctl may make is made as a start does (a
+			 * checkpoint migrated from another host comes to one that may not have it yet) */
+			if (res[nv].bridge[0] && net_bridge_creatable(g, res[nv].bridge) &&
+			    (r = net_bridge_ensure(res[nv].bridge, res[nv].default_bridge ? g->bridge_address : NULL)) < 0) {
+				if (master >= 0)
+					close(master);
+				if (slave >= 0)
+					close(slave);
+				return r;
+			}
 			nv++;
 		}
+	/* the tree goes into this start's leaves: h[0]'s for every controller, the others' where
+	 * their path differs (v1 hierarchies under another parent) */
+	_cleanup_free_ char *cgroot = cg && cg->n ? xasprintf("/%s/%s", cg->h[0].rel, CG_LEAF) : NULL;
+	char *cgroots[CG_MAX_HIER];
+	unsigned ncg = 0;
+	for (unsigned i = 1; cg && i < cg->n; i++)
+		if (strcmp(cg->h[i].rel, cg->h[0].rel))
+			cgroots[ncg++] = xasprintf("%s:/%s/%s", cg->h[i].name, cg->h[i].rel, CG_LEAF);
 	_cleanup_free_ char *pidfile = xasprintf("%s/restore.pid", dir);
 	unlink(pidfile);
 	struct criu_req rq = {.restore = true,
@@ -388,8 +425,13 @@ int criu_restore_tree(const struct gconf *g, const struct ct_config *c, const ch
 			      .veths = veths,
 			      .nveth = nv,
 			      .pidfile = pidfile,
-			      .tcp_established = tcp};
+			      .tcp_established = tcp,
+			      .cgroup_root = cgroot,
+			      .cgroup_roots = (const char *const *)cgroots,
+			      .ncgroup_root = ncg};
 	char **argv = criu_argv(bin, &rq);
+	for (unsigned i = 0; i < ncg; i++)
+		free(cgroots[i]);
 	if (!argv) {
 		r = cerr(EX_RESTORE, EINVAL, "cannot name the restore's resources to CRIU");
 		goto out;

@@ -41,12 +41,18 @@ struct criu_req {
 	const char *pidfile;       /* restore: where CRIU writes the restored init's pid */
 	const char *freeze_cgroup; /* dump: freeze through this cgroup (the container's), or NULL */
 	bool tcp_established;      /* checkpoint established TCP connections (--tcp-established) */
+	/* restore: the cgroups the tree goes into (--cgroup-root): cgroup_root ("/path", relative to
+	 * each hierarchy's root) for every controller, then "controller:/path" each for those whose
+	 * path differs; NULL/0: the dumped paths (which name the source host's cgroups) */
+	const char *cgroup_root;
+	const char *const *cgroup_roots;
+	unsigned ncgroup_root;
 };
 
 /* Pure: the argv (argv[0] = bin) of `criu dump|restore` for req; free with criu_argv_free. NULL when
  * req lacks what its action needs (images; dump: pid; restore: root, pidfile), or a string has a
  * character that would change the meaning of CRIU's option syntax (':', '@', '[', ']', ',', '='
- * in interface names and paths). */
+ * in interface names and paths; ':' or a relative path in a cgroup root's path). */
 char **criu_argv(const char *bin, const struct criu_req *req);
 void criu_argv_free(char **argv);
 
@@ -71,7 +77,9 @@ int criu_meta_read(const char *dir, char *tty_id, size_t len, bool *tcp_establis
 
 /* The monitor's restore: a new console pty (its slave owned by the container's root), then
  * `criu restore --restore-sibling --restore-detached` from the checkpoint in dir into root, so that
- * the restored init is the caller's child. Fills *pid (init) and *console_master. 0, or EX_RESTORE
- * with CRIU's reason (the tail of its log). */
-int criu_restore_tree(const struct gconf *g, const struct ct_config *c, const char *dir, const char *root, pid_t *pid,
-		      int *console_master);
+ * the restored init is the caller's child, in the leaves of cg (this start's cgroups: not the
+ * paths the checkpoint recorded, which are another host's after a migration). Fills *pid (init)
+ * and *console_master. 0, or EX_RESTORE with CRIU's reason (the tail of its log). */
+struct cg_paths;
+int criu_restore_tree(const struct gconf *g, const struct ct_config *c, const struct cg_paths *cg, const char *dir,
+		      const char *root, pid_t *pid, int *console_master);

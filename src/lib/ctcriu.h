@@ -10,6 +10,7 @@ struct chkpnt_opts {
 	const char *dumpfile; /* the checkpoint's directory, or NULL: DUMPDIR/Dump.CTID */
 	const char *dumpdir;  /* where the default directory goes, or NULL: [backup] dumpdir */
 	bool tcp_established; /* keep established TCP connections (--tcp-established) */
+	bool criu_checked;    /* the caller ran criu_host_check already (migrate --online): not again */
 };
 
 /* The checkpoint directory of ctid for o (malloc'd): o->dumpfile, else DIR/Dump.CTID with DIR

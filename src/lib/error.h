@@ -53,7 +53,7 @@ enum {
 	EX_SUSPENDED = 18,    /* the container is suspended (exec, enter, a second suspend) */
 	EX_MIGRATE = 160,     /* migrate: the copy or the start on the destination failed (source as before) */
 	EX_MIGREFUSED = 161,  /* migrate: the destination refused or was not reached (source untouched) */
-	EX_MIGONLINE = 162,   /* migrate --online: not available yet (needs CRIU) */
+	EX_MIGONLINE = 162,   /* migrate --online: CRIU cannot checkpoint here or restore there (source untouched) */
 };
 
 /* Record an error. errnum is a positive or negative errno (0: none, no strerror appended).

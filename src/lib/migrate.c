@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,13 +17,16 @@
 #include <unistd.h>
 
 #include "backup.h"
+#include "criu.h"
 #include "ctbackup.h"
+#include "ctcriu.h"
 #include "ctname.h"
 #include "ctnet.h"
 #include "ctops.h"
-#include "ctset.h"
 #include "error.h"
+#include "fsutil.h"
 #include "log.h"
+#include "migonline.h"
 #include "quota.h"
 #include "state.h"
 #include "util.h"
@@ -194,6 +198,11 @@ int mig_check_local(const struct gconf *g, unsigned ctid, const char *conftext, 
 	return free_kib(g->private_dir, &out->free_kib);
 }
 
+int mig_check_online(void)
+{
+	return criu_host_check(NULL);
+}
+
 /* ---- the source ---- */
 
 /* Run argv with stdin from in (-1: /dev/null); its stdout (and with err, its stderr) into *text
@@ -269,7 +278,8 @@ static char *last_line(const char *text)
 }
 
 /* The pre-check: migrate-check on the destination with our config on its stdin. */
-static int precheck(const struct gconf *g, const struct mig_dest *d, const char *dest, unsigned ctid, uint64_t usage_kib)
+static int precheck(const struct gconf *g, const struct mig_dest *d, const char *dest, unsigned ctid, uint64_t usage_kib,
+		    bool online)
 {
 	_cleanup_free_ char *cpath = ctconf_path(g, ctid), *conf = NULL;
 	size_t len;
@@ -281,7 +291,7 @@ static int precheck(const struct gconf *g, const struct mig_dest *d, const char 
 		return cerr(EX_SYSTEM, errno, "a memory file for the config");
 	char id[16];
 	snprintf(id, sizeof(id), "%u", ctid);
-	const char *words[] = {"migrate-check", id, "-", "--json", NULL};
+	const char *words[] = {"migrate-check", id, "-", "--json", online ? "--online" : NULL, NULL};
 	_cleanup_free_ char *out = NULL;
 	int st = remote(g, d, words, mfd, true, &out);
 	if (st < 0)
@@ -289,6 +299,9 @@ static int precheck(const struct gconf *g, const struct mig_dest *d, const char 
 	_cleanup_free_ char *why = last_line(out);
 	if (st == 255)
 		return cerr(EX_MIGREFUSED, 0, "cannot reach %s with %s (exit 255): %s", dest, g->migrate_ssh, why);
+	if (online && st == EX_BADKERNEL)
+		return cerr(EX_MIGONLINE, 0, "online migration is not possible: %s cannot restore a checkpoint: %s", dest,
+			    why);
 	if (st)
 		return cerr(EX_MIGREFUSED, 0, "%s refuses container %u (its check exited %d): %s", dest, ctid, st, why);
 	const char *j = out ? strrchr(out, '{') : NULL;
@@ -311,17 +324,13 @@ static int precheck(const struct gconf *g, const struct mig_dest *d, const char 
 	return 0;
 }
 
-/* The copy: our backup to a pipe into `ssh DEST cellctl restore-backup - CTID`. *made: the
- * destination's restore succeeded (its container exists). */
-static int transfer(const struct gconf *g, const struct mig_dest *d, const char *dest, unsigned ctid, bool *made)
+/* `ssh DEST cellctl WORDS...` with its stdin the read end of a new pipe (*wfd its write end,
+ * O_CLOEXEC) and its stdout /dev/null (stderr passes). The child's pid, or a negative errno (cerr). */
+static pid_t spawn_remote(const struct gconf *g, const struct mig_dest *d, const char *const *words, int *wfd)
 {
-	*made = false;
 	int p[2];
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return cerr(EX_SYSTEM, errno, "pipe");
-	char id[16];
-	snprintf(id, sizeof(id), "%u", ctid);
-	const char *words[] = {"restore-backup", "-", id, NULL};
 	char **argv = mig_ssh_argv(g, d, words);
 	fflush(stdout);
 	pid_t pid = fork();
@@ -343,12 +352,38 @@ static int transfer(const struct gconf *g, const struct mig_dest *d, const char 
 	}
 	mig_argv_free(argv);
 	close(p[0]);
+	*wfd = p[1];
+	return pid;
+}
+
+/* Its exit status (0..255, 128+signal), -1 when it cannot be waited for. */
+static int reap(pid_t pid)
+{
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* The copy: our backup to a pipe into `ssh DEST cellctl restore-backup - CTID`. *made: the
+ * destination's restore succeeded (its container exists). */
+static int transfer(const struct gconf *g, const struct mig_dest *d, const char *dest, unsigned ctid, bool *made)
+{
+	*made = false;
+	char id[16];
+	snprintf(id, sizeof(id), "%u", ctid);
+	const char *words[] = {"restore-backup", "-", id, NULL};
+	int wfd = -1;
+	pid_t pid = spawn_remote(g, d, words, &wfd);
+	if (pid < 0)
+		return pid;
 	/* the archiver writes to its standard output: ours, for the time of the backup, is the pipe */
 	int saved = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
 	int r = 0;
-	if (saved < 0 || dup2(p[1], STDOUT_FILENO) < 0)
+	if (saved < 0 || dup2(wfd, STDOUT_FILENO) < 0)
 		r = cerr(EX_SYSTEM, errno, "redirect the archive to ssh");
-	close(p[1]);
+	close(wfd);
 	struct backup_opts bo = {.mode = BK_STOP, .output = "-"};
 	struct backup_result br = {0};
 	if (r == 0)
@@ -358,13 +393,7 @@ static int transfer(const struct gconf *g, const struct mig_dest *d, const char 
 		dup2(saved, STDOUT_FILENO); /* the pipe's last write end of ours closes: ssh sees the end */
 		close(saved);
 	}
-	int st;
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR) {
-			st = -1;
-			break;
-		}
-	int code = st < 0 ? -1 : WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	int code = reap(pid);
 	*made = code == 0;
 	if (r < 0)
 		return cerr_wrap(r, EX_MIGRATE, "stream container %u to %s", ctid, dest);
@@ -373,18 +402,144 @@ static int transfer(const struct gconf *g, const struct mig_dest *d, const char 
 	return 0;
 }
 
-/* arg: "yes" or "no" */
-static int disable_apply(struct ct_config *c, void *arg, bool *save)
+/* Online: the checkpoint's images in dir into `ssh DEST cellctl migrate-restore CTID [--enable]`,
+ * which restores the container there (it runs when this returns 0). */
+static int send_images(const struct gconf *g, const struct mig_dest *d, const char *dest, unsigned ctid, const char *dir,
+		       bool enable)
 {
-	*save = true;
-	return param_set(c, param_find("disabled"), arg);
+	char id[16];
+	snprintf(id, sizeof(id), "%u", ctid);
+	const char *words[] = {"migrate-restore", id, enable ? "--enable" : NULL, NULL};
+	int wfd = -1;
+	pid_t pid = spawn_remote(g, d, words, &wfd);
+	if (pid < 0)
+		return pid;
+	void (*old)(int) = signal(SIGPIPE, SIG_IGN);
+	int r = mig_images_send(dir, wfd);
+	close(wfd);
+	signal(SIGPIPE, old);
+	int code = reap(pid);
+	if (code)
+		return cerr(EX_MIGRATE, 0, "the restore of the checkpoint on %s failed (exit %d): see its message above",
+			    dest, code);
+	return r < 0 ? cerr_wrap(r, EX_MIGRATE, "send the checkpoint of container %u to %s", ctid, dest) : 0;
 }
 
-static int set_disabled(const struct gconf *g, unsigned ctid, bool on)
+
+/* `ssh DEST cellctl WORDS` whose outcome does not matter (a clean-up): its output is dropped. */
+static void remote_quiet(const struct gconf *g, const struct mig_dest *d, const char *const *words)
 {
-	struct set_opts so = {.apply = disable_apply, .arg = UNCONST(on ? "yes" : "no")};
-	enum ct_set_result sr;
-	return ct_set(g, ctid, &so, &sr);
+	_cleanup_free_ char *out = NULL;
+	remote(g, d, words, -1, true, &out);
+}
+
+/* The running source, after a failed online switch: restored from its checkpoint in dir, or
+ * started cold when that fails. Says which. */
+static void online_recover(const struct gconf *g, unsigned ctid, const char *dir)
+{
+	struct chkpnt_opts lo = {.dumpfile = dir, .criu_checked = true};
+	if (ct_running(g, ctid, NULL)) {
+		log_warn("migrate: container %u runs on here (its checkpoint was not completed)", ctid);
+		_cleanup_free_ char *d1 = xstrdup(dir), *d2 = xstrdup(dir);
+		_cleanup_close_ int pfd = open(dirname(d1), O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (pfd >= 0)
+			fs_remove_tree(pfd, basename(d2));
+		return;
+	}
+	if (access(dir, F_OK) == 0 && ct_restore(g, ctid, &lo) == 0) {
+		log_warn("migrate: container %u restored here from its checkpoint: its processes run on", ctid);
+		return;
+	}
+	_cleanup_free_ char *why = xstrdup(cerr_msg() ? cerr_msg() : "no checkpoint");
+	if (ct_start(g, ctid, false) == 0)
+		log_warn("migrate: container %u could not be restored here from its checkpoint (%s): started cold "
+			 "(its processes were restarted)",
+			 ctid, why);
+	else
+		log_warn("migrate: container %u could not be restored here (%s) nor started: %s", ctid, why, cerr_msg());
+}
+
+/* The source's side of a failed online switch: its setting back, running again; returns r with
+ * its error kept. */
+static int online_undo(const struct gconf *g, unsigned ctid, const char *dir, bool disabled_here, int r)
+{
+	struct cerr_saved es;
+	cerr_save(&es);
+	if (disabled_here && mig_set_disabled(g, ctid, false) < 0)
+		log_warn("migrate: container %u stays disabled here: %s", ctid, cerr_msg());
+	online_recover(g, ctid, dir);
+	cerr_restore(&es);
+	return r;
+}
+
+/* The online switch of running container ctid (disabled already): checkpoint into a scratch
+ * directory of run_dir (the container freezes: downtime starts), the backup archive into
+ * restore-backup there, enable it there, then the checkpoint's images into migrate-restore there
+ * (it runs there: downtime ends), and the source destroyed or kept. On failure after the
+ * checkpoint the destination's container is stopped and removed (kept with keep_dst) and the
+ * source runs again here (online_recover). */
+static int migrate_online(const struct gconf *g, const struct mig_dest *d, const char *dest, unsigned ctid,
+			  const struct migrate_opts *o, struct migrate_result *res, bool disabled_here)
+{
+	_cleanup_free_ char *parent = xasprintf("%s/migrate", g->run_dir), *dir = mig_dump_dir(g, ctid, false);
+	int r = mkdir_p(parent, 0700);
+	if (r < 0 || chmod(parent, 0700) < 0)
+		return online_undo(g, ctid, dir, disabled_here, cerr(EX_SYSTEM, r < 0 ? r : errno, "create %s", parent));
+	_cleanup_close_ int pfd = open(parent, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	char name[32];
+	snprintf(name, sizeof(name), "dump.%u", ctid);
+	if (pfd < 0)
+		return online_undo(g, ctid, dir, disabled_here, cerr(EX_SYSTEM, errno, "open %s", parent));
+	fs_remove_tree(pfd, name); /* a stale one of an interrupted migration */
+	/* frozen from here */
+	uint64_t tfreeze = now_ms();
+	struct chkpnt_opts co = {.dumpfile = dir, .criu_checked = true};
+	r = ct_chkpnt(g, ctid, &co);
+	uint64_t tcopy = now_ms();
+	res->t_stop = (double)(tcopy - tfreeze) / 1000.0;
+	if (r < 0)
+		return online_undo(g, ctid, dir, disabled_here,
+				   cerr_wrap(r, EX_MIGRATE, "migrate --online: checkpoint container %u", ctid));
+	bool made = false;
+	r = transfer(g, d, dest, ctid, &made);
+	char id[16];
+	snprintf(id, sizeof(id), "%u", ctid);
+	/* (migrate-restore enables the destination's copy itself: no ssh round trip for it) */
+	uint64_t trestore = now_ms();
+	res->t_copy = (double)(trestore - tcopy) / 1000.0;
+	if (r == 0)
+		r = send_images(g, d, dest, ctid, dir, disabled_here);
+	uint64_t tup = now_ms();
+	res->t_start = (double)(tup - trestore) / 1000.0;
+	if (r < 0) {
+		struct cerr_saved es;
+		cerr_save(&es);
+		if (made) {
+			/* it may run there when only the connection broke after the restore */
+			const char *stop[] = {"stop", id, "--fast", NULL}, *destroy[] = {"destroy", id, NULL};
+			remote_quiet(g, d, stop);
+			if (!o->keep_dst) {
+				int st = remote(g, d, destroy, -1, false, NULL);
+				if (st)
+					log_warn("migrate: container %u could not be destroyed on %s (exit %d): remove it "
+						 "there",
+						 ctid, dest, st);
+			}
+		}
+		cerr_restore(&es);
+		return online_undo(g, ctid, dir, disabled_here, r);
+	}
+	/* running there: downtime ends */
+	res->downtime = (double)(tup - tfreeze) / 1000.0;
+	if (fs_remove_tree(pfd, name) < 0)
+		log_warn("migrate: the checkpoint %s could not be removed", dir);
+	if (o->keep_src) {
+		res->src_kept = true;
+	} else if ((r = ct_destroy(g, ctid)) < 0) {
+		res->src_kept = true;
+		return cerr_wrap(r, EX_MIGRATE, "container %u runs on %s, but could not be destroyed here", ctid, dest);
+	}
+	return 0;
 }
 
 int ct_migrate(const struct gconf *g, unsigned ctid, const char *dest, const struct migrate_opts *o,
@@ -397,15 +552,21 @@ int ct_migrate(const struct gconf *g, unsigned ctid, const char *dest, const str
 		_cleanup_free_ char *e = str_escape(dest ? dest : "");
 		return cerr(EX_BADVALUE, 0, "invalid destination '%s': [user@]host[:port] (host a name or an address)", e);
 	}
-	if (o->online)
-		return cerr(EX_MIGONLINE, 0,
-			    "online migration needs checkpoint and restore (CRIU), which this cellctl does not do yet: "
-			    "migrate without --online (the container is stopped for the copy)");
 	_cleanup_conf_ struct ct_config *c = NULL;
 	int r = ctconf_load(g, ctid, &c);
 	if (r < 0)
 		return r;
 	log_set_ctid(ctid);
+	/* online: this host must checkpoint (and restore, when it fails), the destination restore */
+	bool online = false;
+	if (o->online && !ct_running(g, ctid, NULL)) {
+		res->online_offline = true;
+		log_debug("migrate %u: not running: --online moves it offline", ctid);
+	} else if (o->online) {
+		if ((r = criu_host_check(NULL)) < 0)
+			return cerr_wrap(r, EX_MIGONLINE, "online migration is not possible: this host cannot checkpoint");
+		online = true;
+	}
 	{
 		_cleanup_free_ char *root = xasprintf("%s/%u", g->private_dir, ctid);
 		_cleanup_close_ int rfd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -415,23 +576,33 @@ int ct_migrate(const struct gconf *g, unsigned ctid, const char *dest, const str
 		if (quota_walk_usage(rfd, &res->usage_kib, &inodes) < 0)
 			res->usage_kib = 0;
 	}
-	if ((r = precheck(g, &d, dest, ctid, res->usage_kib)) < 0)
+	if ((r = precheck(g, &d, dest, ctid, res->usage_kib, online)) < 0)
 		return r;
 
 	/* from here until the end the source is disabled: a start (boot's, an admin's) between the
 	 * stop and the destroy would run a second copy with the same addresses */
 	bool disabled_here = false;
 	if (!c->disabled) {
-		if ((r = set_disabled(g, ctid, true)) < 0)
+		if ((r = mig_set_disabled(g, ctid, true)) < 0)
 			return cerr_wrap(r, 0, "migrate: disable container %u for the migration", ctid);
 		disabled_here = true;
+	}
+	if (online) {
+		res->was_running = res->online = true;
+		r = migrate_online(g, &d, dest, ctid, o, res, disabled_here);
+		res->seconds = (double)(now_ms() - t0) / 1000.0;
+		if (r == 0)
+			log_file_only("Container migrated to %s (online, %s): frozen %.3f s, %.3f s in all", dest,
+				      res->src_kept ? "source kept, disabled" : "source destroyed", res->downtime,
+				      res->seconds);
+		return r;
 	}
 	/* downtime starts */
 	res->was_running = ct_running(g, ctid, NULL);
 	uint64_t tstop = now_ms();
 	if (res->was_running && (r = ct_stop(g, ctid, false, -1)) < 0) {
 		if (disabled_here)
-			set_disabled(g, ctid, false);
+			mig_set_disabled(g, ctid, false);
 		return cerr_wrap(r, 0, "migrate: stop container %u", ctid);
 	}
 	uint64_t tcopy = now_ms();
@@ -468,7 +639,7 @@ int ct_migrate(const struct gconf *g, unsigned ctid, const char *dest, const str
 					 "there",
 					 ctid, dest, st);
 		}
-		if (disabled_here && set_disabled(g, ctid, false) < 0)
+		if (disabled_here && mig_set_disabled(g, ctid, false) < 0)
 			log_warn("migrate: container %u stays disabled here: %s", ctid, cerr_msg());
 		if (res->was_running && ct_start(g, ctid, false) < 0)
 			log_warn("migrate: container %u did not start again here: %s", ctid, cerr_msg());

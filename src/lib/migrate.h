@@ -37,9 +37,12 @@ struct mig_check {
  * taken), EX_IPINUSE (an address is used by a running container on its bridge), EX_BADCONFIG /
  * EX_BADVALUE (conftext unreadable), EX_SYSTEM. */
 int mig_check_local(const struct gconf *g, unsigned ctid, const char *conftext, struct mig_check *out);
+/* The check of an online migration's destination, after mig_check_local: can CRIU restore here
+ * (criu.h criu_host_check)? 0, or EX_BADKERNEL with CRIU's reason. */
+int mig_check_online(void);
 
 struct migrate_opts {
-	bool online;   /* refused (EX_MIGONLINE): needs CRIU */
+	bool online;   /* a running container moves with its processes (CRIU checkpoint, migonline.h) */
 	bool keep_dst; /* a destination container that did not start stays there */
 	bool keep_src; /* the source is kept (stopped, disabled) instead of destroyed */
 };
@@ -50,11 +53,16 @@ struct migrate_result {
 	double t_stop, t_copy, t_start; /* its parts: the stop here, the copy, the start there (seconds) */
 	uint64_t usage_kib;             /* the private area's size here */
 	bool src_kept;                  /* the source is kept (stopped, disabled); else destroyed */
+	bool online;                    /* moved online: t_stop is the checkpoint, t_start the images'
+					 * transfer and the restore there, downtime the frozen time */
+	bool online_offline;            /* --online of a container that was not running: moved offline */
 };
 /* Migrate container ctid to dest (see cellctl(8), MIGRATION). Before the source stops: cerr
- * EX_BADVALUE (dest), EX_MIGONLINE (online), EX_NOCONF, EX_MIGREFUSED (the destination's check
- * failed or ssh did not reach it; the source untouched). After: EX_MIGRATE (the copy or the start
- * there failed: the destination's container is removed (kept with keep_dst when it started to
- * exist) and the source is started again if it ran), or stop's errors. */
+ * EX_BADVALUE (dest), EX_MIGONLINE (online, and CRIU cannot checkpoint here or restore there),
+ * EX_NOCONF, EX_MIGREFUSED (the destination's check failed or ssh did not reach it; the source
+ * untouched). After: EX_MIGRATE (the checkpoint, the copy or the start or restore there failed:
+ * the destination's container is removed (kept, stopped, with keep_dst when it started to exist)
+ * and the source runs again if it ran: online, restored from its checkpoint, or started cold when
+ * that fails), or stop's errors. */
 int ct_migrate(const struct gconf *g, unsigned ctid, const char *dest, const struct migrate_opts *o,
 	       struct migrate_result *res);

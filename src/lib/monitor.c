@@ -185,7 +185,7 @@ static int restore_boot(struct mon *m)
 	pid_t pid = 0;
 	int master = -1;
 	m->boot_ms = now_ms();
-	int r = criu_restore_tree(m->g, m->c, restore_dir, m->root, &pid, &master);
+	int r = criu_restore_tree(m->g, m->c, m->cg, restore_dir, m->root, &pid, &master);
 	if (r < 0)
 		return r;
 	m->master = master;
@@ -197,7 +197,7 @@ static int restore_boot(struct mon *m)
 	proc_starttime(pid, &m->st.init_start);
 	m->sn.init_start = m->st.init_start;
 	m->ready = true; /* it had booted when it was checkpointed */
-	if (m->c->nnetif && (r = net_adopt_restored(m->g, m->c)) < 0)
+	if (m->c->nnetif && (r = net_adopt_restored(m->g, m->c, pid)) < 0)
 		return r;
 	if ((r = runconf_save(m->g, m->c)) < 0)
 		return r;

@@ -922,7 +922,7 @@ int net_spoof_set(struct nlc *hc, const struct ct_netif *n, const struct net_ifr
 
 void net_link_del_ours(struct nlc *hc, const char *name, const struct ct_config *c) { del_if_ours(hc, name, c); }
 
-int net_adopt_restored(const struct gconf *g, const struct ct_config *c)
+int net_adopt_restored(const struct gconf *g, const struct ct_config *c, pid_t init)
 {
 	struct nlc hc = {0};
 	int r = nlc_open(&hc);
@@ -945,6 +945,12 @@ int net_adopt_restored(const struct gconf *g, const struct ct_config *c)
 		if (!type || strcmp(type, "veth")) {
 			rtnl_link_put(l);
 			r = cerr(EX_VETH, 0, "the restored host interface %s is not a veth", res.host_ifname);
+			break;
+		}
+		if ((r = nlc_veth_peer_in(l, init, res.ifname)) < 0) {
+			rtnl_link_put(l);
+			r = cerr(EX_VETH, r, "the host interface %s is not the peer of the restored container's %s",
+				 res.host_ifname, res.ifname);
 			break;
 		}
 		/* CRIU made it with a random MAC and no group: ours again, as start makes it */

@@ -87,8 +87,10 @@ int net_spoof_counters(const char *host_ifname, uint64_t out[SPOOF_NREASONS]);
 
 /* After a CRIU restore: the host side of each bridged interface, recreated by CRIU with a random
  * MAC and no group, gets its MAC, link group and alias back, and its anti-spoofing filter and rate
- * limits (as start gives them). cerr(EX_VETH/EX_NETDEV). */
-int net_adopt_restored(const struct gconf *g, const struct ct_config *c);
+ * limits (as start gives them), once it is known to be the peer of the guest's interface in the
+ * network namespace of init (the restored init's pid): a host link of that name that is not is
+ * refused, untouched. cerr(EX_VETH/EX_NETDEV). */
+int net_adopt_restored(const struct gconf *g, const struct ct_config *c, pid_t init);
 
 /* ---- for routed.c (the routed interface): the operations above, on its socket hc ---- */
 

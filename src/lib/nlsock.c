@@ -145,6 +145,30 @@ int nlc_link_get(struct nlc *c, const char *name, struct rtnl_link **out)
 	return r;
 }
 
+int nlc_veth_peer_in(struct rtnl_link *l, pid_t pid, const char *guest_ifname)
+{
+	int32_t nsid = -1;
+	int peer = rtnl_link_get_link(l);
+	if (peer <= 0 || rtnl_link_get_link_netnsid(l, &nsid) < 0 || nsid < 0)
+		return -EXDEV; /* no peer, or one in the host's own namespace */
+	struct nlc gc = {0};
+	int r = nlc_open_in(&gc, pid);
+	if (r < 0)
+		return r;
+	struct rtnl_link *g = NULL;
+	if (rtnl_link_get_kernel(gc.sk, peer, NULL, &g) < 0 || !g) {
+		r = -EXDEV;
+	} else {
+		const char *type = rtnl_link_get_type(g), *name = rtnl_link_get_name(g);
+		if (!type || strcmp(type, "veth") || !name || strcmp(name, guest_ifname) ||
+		    rtnl_link_get_link(g) != rtnl_link_get_ifindex(l))
+			r = -EXDEV;
+		rtnl_link_put(g);
+	}
+	nlc_close(&gc);
+	return r;
+}
+
 int nlc_link_up(struct nlc *c, struct rtnl_link *l)
 {
 	if (rtnl_link_get_flags(l) & IFF_UP)

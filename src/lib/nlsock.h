@@ -36,6 +36,10 @@ struct nl_addr *nlc_lladdr(const char *mac);
 
 /* Link by name: 0 and *out (the caller puts it), -ENODEV when there is none. */
 int nlc_link_get(struct nlc *c, const char *name, struct rtnl_link **out);
+/* Is host veth l (of the caller's namespace) the peer of guest_ifname in the network namespace of
+ * pid: its peer in another namespace (a link netnsid), there a veth of that name whose own peer is
+ * l? 0, -EXDEV when not, or the -errno of opening a socket there (recorded). */
+int nlc_veth_peer_in(struct rtnl_link *l, pid_t pid, const char *guest_ifname);
 /* Set l up (nothing to do when it is). */
 int nlc_link_up(struct nlc *c, struct rtnl_link *l);
 /* Delete a link by name; a missing one is fine (0). */

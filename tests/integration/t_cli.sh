@@ -48,7 +48,10 @@ expect_output '^usage: cellctl restore CTID \[--dumpfile DIR\] \[--dumpdir DIR\]
 expect_output '^  migrate CTID DEST \[--remove-src\] \[--keep-src\] \[--keep-dst\] \[--online\] \[-j\|--json\]$' cc --help
 run cc --help
 ! grep -q 'migrate-check' <<< "$OUT" && ok "migrate-check is not in the command list" || fail "migrate-check is not in the command list" "$OUT"
-expect_output '^usage: cellctl migrate-check CTID \[CONF\|-\] \[-j\|--json\]$' cc migrate-check --help
+# migrate --online's destination half migrate-restore: plumbing too
+! grep -q 'migrate-restore' <<< "$OUT" && ok "migrate-restore is not in the command list" || fail "migrate-restore is not in the command list" "$OUT"
+expect_output '^usage: cellctl migrate-check CTID \[CONF\|-\] \[-j\|--json\] \[--online\]$' cc migrate-check --help
+expect_output '^usage: cellctl migrate-restore CTID \[--enable\]$' cc migrate-restore --help
 run cc set --help
 expect_match ' --bindmount --bindmount_del' "$OUT" "set --help lists --bindmount and --bindmount_del"
 run cc create --help

@@ -11,7 +11,8 @@
 # the container) counting on from where it was, the same IP and MACs (guest and host side, the
 # host veth ours again: its group), the host reaches it, the checkpoint directory is gone; a TCP
 # connection from the host held open across a second checkpoint (--tcp-established) carries data
-# afterwards; a stop afterwards is clean, and nothing leaks. restore without a checkpoint: 17;
+# afterwards; a stop afterwards is clean, and nothing leaks. A criu that swaps a decoy veth pair in
+# under the host veth's name: the restore refuses to adopt it (130), the decoy untouched. restore without a checkpoint: 17;
 # chkpnt of a stopped container: 31; restore of a running one: 32. A shell on the console (the
 # template's own inittab) fails the dump (16) and that container runs on.
 # long
@@ -121,6 +122,37 @@ wait_for 10 host_ping 10.77.0.101 && ok "restored: the host pings the container"
 [ ! -e "$DUMPS/Dump.$CT" ] && ok "the spent checkpoint is removed" || fail "the spent checkpoint is removed" "$(ls "$DUMPS/Dump.$CT" | head)"
 check "exec in the restored container" cc exec "$CT" -- true
 log "after: counter $(cat "$CNT"), guest MAC $(gmac), host MAC $(hmac)"
+
+# the host veth adopted after a restore must be the restored guest's peer: a criu that swaps a
+# decoy veth pair (both ends on the host) in under the host veth's name makes the restore fail,
+# the decoy untouched (no MAC, group or filter of ours); a plain restore afterwards works
+run cc chkpnt "$CT" --dumpdir "$DUMPS"
+[ "$RC" = 0 ] && ok "chkpnt again" || fail "chkpnt again (exit $RC)" "$OUT"
+cat > "$FAKE/swap" <<EOF
+#!/bin/sh
+$(command -v criu) "\$@"
+rc=\$?
+if [ "\$1" = restore ] && [ \$rc = 0 ]; then
+	ip link set veth$CT.0 down
+	ip link set veth$CT.0 name vx$CT
+	ip link add veth$CT.0 type veth peer name vd$CT
+fi
+exit \$rc
+EOF
+chmod 755 "$FAKE/swap"
+run env CELLCTL_CRIU="$FAKE/swap" nsenter --net="/run/netns/$NS" -- "$CELLCTL" restore "$CT" --dumpdir "$DUMPS"
+[ "$RC" = 130 ] && ok "a decoy under the host veth's name: restore fails (exit 130)" || fail "a decoy host veth: restore fails with 130 (exit $RC)" "$OUT"
+expect_match "veth$CT.0 is not the peer of the restored container's eth0" "$OUT" "the message names the host veth and the guest's interface"
+[ "$(hgroup)" != "$HGROUP" ] && [ "$(hmac)" != "$HMAC" ] && ok "the decoy was not adopted (group $(hgroup), MAC $(hmac))" ||
+	fail "the decoy was not adopted" "$(hlink)"
+is_down "$CT" && ok "the container is down after the refused adoption" || fail "down after the refused adoption" "$(ct_status "$CT")"
+ip -n "$NS" link del "veth$CT.0" 2>/dev/null
+ip -n "$NS" link del "vx$CT" 2>/dev/null
+run cc restore "$CT" --dumpdir "$DUMPS"
+[ "$RC" = 0 ] && ok "a plain restore afterwards" || fail "a plain restore afterwards (exit $RC)" "$OUT" "$(grep Error "$DUMPS/Dump.$CT/restore.log" | head)"
+sleep 1
+[ "$(cpid)" = "$P1" ] && [ "$(hgroup)" = "$HGROUP" ] && ok "... the same counter process, the host veth ours again" ||
+	fail "after the plain restore" "$(cat "$CNT")" "$(hlink)"
 
 # a TCP connection from the host, held open across a checkpoint with --tcp-established
 TCPOUT=$PRIV_DIR/$CT/tcp.out

@@ -150,7 +150,29 @@ static void argv_restore(void **state)
 	assert_string_equal(after(v, "--external", "veth[eth1]"), "veth[eth1]:veth101.1");
 	assert_true(find(v, "-t") < 0);
 	assert_true(find(v, "--network-lock") < 0); /* a dump option: criu restore warns about it */
+	assert_true(find(v, "--cgroup-root") < 0);
 	criu_argv_free(v);
+	/* the cgroups of this start (a migrated checkpoint names another host's) */
+	const char *roots[] = {"memory:/x/101/ct"};
+	r.cgroup_root = "/cct/101/ct";
+	r.cgroup_roots = roots;
+	r.ncgroup_root = 1;
+	v = criu_argv("criu", &r);
+	assert_non_null(v);
+	assert_string_equal(after(v, "--cgroup-root", "/"), "/cct/101/ct");
+	assert_string_equal(after(v, "--cgroup-root", "memory"), "memory:/x/101/ct");
+	criu_argv_free(v);
+	static const char *const bad_roots[] = {"memory/x", ":/x", "memory:x", "memory:/x:y"};
+	for (int i = 0; i < 4; i++) {
+		r.cgroup_roots = &bad_roots[i];
+		assert_null(criu_argv("criu", &r));
+	}
+	r.ncgroup_root = 0;
+	r.cgroup_root = "cct/101";
+	assert_null(criu_argv("criu", &r));
+	r.cgroup_root = "/cct:1/101";
+	assert_null(criu_argv("criu", &r));
+	r.cgroup_root = NULL;
 	/* names that would change CRIU's syntax, and what a restore cannot do without */
 	struct criu_veth bad[3] = {{"eth0", "veth101.0@x", "br0"}, {"eth0]", "veth101.0", "br0"}, {"eth0", "veth101.0", "br:0"}};
 	for (int i = 0; i < 3; i++) {
