@@ -52,6 +52,10 @@ expect_match "mp1 = $RO:/mnt/y" "$(cat "$CONF_DIR/$C0.conf")" "config: mp1"
 check "same guest path replaces" cc set "$C0" --bindmount "$RW:/mnt/x:rw" --save
 run grep -c '^mp' "$CONF_DIR/$C0.conf"
 [ "$OUT" = 2 ] && ok "still two binds" || fail "two mp keys" "$(cat "$CONF_DIR/$C0.conf")"
+run cc list -a -H -o ctid,bindmount
+expect_match "^ *$C0 +$RW:/mnt/x $RO:/mnt/y *\$" "$(grep -E "^ *$C0 " <<< "$OUT")" "list -o bindmount"
+run cc list -a -j -o ctid,bindmount
+expect_match "\"bindmount\": *\"$RW:/mnt/x $RO:/mnt/y\"" "$OUT" "list -j -o bindmount"
 # slave (or shared) of a host directory whose mount is private propagates nothing: a warning
 if [ "$(findmnt -n -o PROPAGATION -T "$RW")" = private ]; then
 	check "a slave bind of a directory on a private mount" cc set "$C0" --bindmount "$RW:/mnt/w,propagation=slave" --save
