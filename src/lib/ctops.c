@@ -27,6 +27,7 @@
 #include "lock.h"
 #include "log.h"
 #include "monitor.h"
+#include "sockact.h"
 #include "netlink.h"
 #include "phase.h"
 #include "state.h"
@@ -470,6 +471,8 @@ int ct_start(const struct gconf *g, unsigned ctid, bool force)
 	if ((r = ct_ownership_resume(g, c)) < 0) /* never start half converted */
 		return r;
 	if (c->nnetif && (r = ct_check_net_conflicts(g, c)) < 0)
+		return r;
+	if (c->listen && (r = sockact_check_conflicts(g, c)) < 0)
 		return r;
 	for (unsigned i = 0; i < c->nbinds; i++) /* before anything is made: a clean refusal */
 		if ((r = bmnt_check(g, c, &c->binds[i], EX_CANTMOUNT)) < 0)

@@ -27,6 +27,7 @@
 #include "lxcfs.h"
 #include "spawn.h"
 #include "state.h"
+#include "sockact.h"
 #include "sysnotif.h"
 #include "util.h"
 
@@ -133,6 +134,7 @@ struct mon {
 	bool stopping;
 	struct cg_origin origin; /* the cgroups start ran in, which the monitor left */
 	struct sysnotif sn;      /* the sysinfo listeners: init's, one per exec */
+	struct sockact_set socks; /* the passed sockets ([container] listen), every boot's init gets them */
 	char ring_data[RING_SIZE];
 	struct ringbuf ring; /* the console's last RING_SIZE bytes, for a client that attaches */
 };
@@ -140,7 +142,8 @@ struct mon {
 static int boot(struct mon *m)
 {
 	struct spawn_req rq = {.g = m->g, .c = m->c, .cg = m->cg, .root = m->root, .migrate = m->st.boots > 0,
-			       .lxcfs = lxcfs_for_start(m->g, m->c, m->st.boots == 0)};
+			       .lxcfs = lxcfs_for_start(m->g, m->c, m->st.boots == 0), .listen_fds = m->socks.fds,
+			       .nlisten = m->socks.n, .listen_names = m->socks.names};
 	struct spawn_res res;
 	m->ready = false;
 	m->settled_ms = 0;
@@ -606,6 +609,10 @@ static __attribute__((noreturn)) void monitor_main(struct mon *m, int report)
 	if (r == 0)
 		r = make_listener(m);
 	phase_mark("monitor.listener");
+	/* the passed sockets, in the network namespace start ran in; held for the container's life
+	 * (a guest's reboot gets the same ones) */
+	if (r == 0 && m->c->listen && !restore_dir)
+		r = sockact_open(m->g, m->c, &m->socks);
 	if (r == 0)
 		r = restore_dir ? restore_boot(m) : boot(m);
 	phase_mark("monitor.booted");
@@ -613,6 +620,7 @@ static __attribute__((noreturn)) void monitor_main(struct mon *m, int report)
 		/* undo everything of this start before answering: its cellctl may be gone */
 		if (m->listen_fd >= 0)
 			close(m->listen_fd);
+		sockact_close(&m->socks);
 		struct sockaddr_un sa;
 		if (sock_addr(m->g, m->c->ctid, &sa) == 0)
 			unlink(sa.sun_path);
@@ -639,6 +647,7 @@ static __attribute__((noreturn)) void monitor_main(struct mon *m, int report)
 		close(MONITOR_LOCK_FD); /* started: the CT lock goes back to whoever takes it next */
 	log_file_only(restore_dir ? "Container restored" : "Container started");
 	monitor_loop(m);
+	sockact_close(&m->socks); /* stopped: its ports are closed */
 	sysnotif_close(&m->sn);
 	if (m->stopping && any_waiter(m))
 		cg_origin_drop(&m->origin); /* the stop that waits for our exit removes the cgroups */

@@ -9,6 +9,7 @@
 #include <sys/capability.h>
 
 #include "bindmount.h"
+#include "sockspec.h"
 #include "error.h"
 #include "log.h"
 #include "params_int.h"
@@ -769,6 +770,12 @@ static const struct param params[] = {
 	{"bindmount_del", BIND_SECTION, NULL, PF_SET | PF_LIVE | PF_REPEAT, EX_BADVALUE, .fn_apply = bind_ap_del,
 	 .help = "remove the bind mount at GUESTDIR|all",
 	 .form = "the guest directory of one of the container's bind mounts, or all"},
+	{CONTAINER(listen), CS | PF_REPEAT | PF_LIST, EX_BADVALUE, .fn_apply = sockspec_ap_add, .fn_print = sockspec_pr,
+	 .help = "host sockets passed to init: tcp:ADDR:PORT|tcp:[ADDR6]:PORT|unix:/PATH[=NAME]", COL("LISTEN", -24, false),
+	 .form = LISTEN_FORM},
+	{"listen_del", "container", "listen", PF_SET | PF_REPEAT | PF_DEL, EX_BADVALUE, .fn_apply = sockspec_ap_del,
+	 .fn_print = sockspec_pr, .help = "remove the socket at an endpoint of --listen|all",
+	 .form = "an endpoint of the container's listen list (tcp:ADDR:PORT, tcp:[ADDR6]:PORT, unix:/PATH), or all"},
 };
 
 const struct param *param_table(unsigned *n)
@@ -849,7 +856,7 @@ int param_load(struct ct_config *c, const struct conf_text *t, const char *name)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(params); i++) {
 		const struct param *p = &params[i];
-		if (!can_apply(p) || !p->section || !p->key || !strcmp(p->section, NETIF_SECTION) ||
+		if (!can_apply(p) || !p->section || !p->key || (p->flags & PF_DEL) || !strcmp(p->section, NETIF_SECTION) ||
 		    !strcmp(p->section, BIND_SECTION))
 			continue;
 		const char *v = conf_get(t, p->section, p->key);
