@@ -145,6 +145,8 @@ struct ct_config {
 	/* [container] listen: sockets bound on the host and passed to init (sockspec.h), the
 	 * canonical space separated list; NULL = none */
 	char *listen;
+	bool onconnect;     /* [container] onconnect: stopped, a waiter holds the sockets (sockwait.h) */
+	unsigned idle_stop; /* [container] idle_stop: seconds without a connection before a stop, 0 never */
 };
 
 #include "conftext.h"

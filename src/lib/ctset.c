@@ -17,6 +17,7 @@
 #include "routed.h"
 #include "runconf.h"
 #include "sockact.h"
+#include "sockwait.h"
 #include "state.h"
 #include "util.h"
 
@@ -290,6 +291,10 @@ static int set_stopped(const struct gconf *g, unsigned ctid, const struct set_op
 	if ((r = quota_ct_update(g, saved.old, saved.c)) < 0)
 		goto out;
 	r = save_config(&saved, res);
+	/* onconnect: the waiter holds what the config now says (or goes) */
+	if (r == 0 && (saved.old->onconnect != saved.c->onconnect || !same(saved.old->listen, saved.c->listen) ||
+		       (saved.c->onconnect && saved.c->listen && !sockwait_present(g, ctid))))
+		r = sockwait_sync(g, ctid);
 out:
 	change_free(&saved);
 	return r;

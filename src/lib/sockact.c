@@ -220,3 +220,127 @@ void sockact_close(struct sockact_set *s)
 	}
 	s->n = 0;
 }
+
+void sockact_forget(struct sockact_set *s)
+{
+	for (unsigned i = 0; i < s->n; i++)
+		if (s->fds[i] >= 0)
+			close(s->fds[i]);
+	s->n = 0;
+}
+
+/* ---- idleness ---- */
+
+static bool hex_addr(const char *hex, unsigned char *out, size_t len)
+{
+	if (strlen(hex) != len * 2)
+		return false;
+	for (size_t w = 0; w < len / 4; w++) {
+		char word[9];
+		memcpy(word, hex + w * 8, 8);
+		word[8] = 0;
+		char *end;
+		uint32_t v = (uint32_t)strtoul(word, &end, 16);
+		if (*end)
+			return false;
+		memcpy(out + w * 4, &v, 4); /* the kernel prints each 32-bit word as it holds it */
+	}
+	return true;
+}
+
+/* FNV-1a of n bytes */
+static uint64_t hash(const char *p, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)p[i]) * 1099511628211ULL;
+	return h;
+}
+
+static bool seen_before(const struct sockact_seen *prev, uint64_t h)
+{
+	for (unsigned i = 0; prev && i < prev->n; i++)
+		if (prev->h[i] == h)
+			return true;
+	return false;
+}
+
+static void seen_add(struct sockact_seen *cur, uint64_t h)
+{
+	if (cur && cur->n < SOCKACT_SEEN_MAX)
+		cur->h[cur->n++] = h;
+}
+
+bool sockact_busy_tcp(const struct sockact_set *s, const char *text, bool v6, const struct sockact_seen *prev,
+		      struct sockact_seen *cur)
+{
+	static const unsigned char zero[16];
+	size_t alen = v6 ? 16 : 4;
+	bool busy = false;
+	for (const char *line = text; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+		char hex[40];
+		unsigned port, st, txq, rxq;
+		int a = 0, b = 0;
+		if (sscanf(line, " %*d: %n%39[0-9A-Fa-f]:%x %*s%n %x %x:%x", &a, hex, &port, &b, &st, &txq, &rxq) != 5)
+			continue;
+		unsigned char addr[16];
+		if (!hex_addr(hex, addr, alen))
+			continue;
+		for (unsigned i = 0; i < s->n; i++) {
+			const struct sock_spec *sp = &s->sp[i];
+			if (sp->kind != SOCKSPEC_TCP || (sp->family == AF_INET6) != v6 || sp->port != port)
+				continue;
+			if (memcmp(sp->addr, zero, alen) && memcmp(sp->addr, addr, alen))
+				continue;
+			if (st == 0x0A) { /* the listener: its rx queue is its accept queue */
+				busy |= rxq > 0;
+				break;
+			}
+			/* a connection: open, or new since the last look (TIME_WAIT keeps a short one
+			 * visible for a minute on the side that closed first) */
+			uint64_t h = hash(line + a, (size_t)(b - a));
+			seen_add(cur, h);
+			busy |= (st != 0x06 && st != 0x07) || !seen_before(prev, h);
+			break;
+		}
+	}
+	return busy;
+}
+
+bool sockact_busy_unix(const struct sockact_set *s, const char *text)
+{
+	for (const char *line = text; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+		unsigned flags, type, st;
+		int off = 0;
+		if (sscanf(line, "%*s %*s %*s %x %x %x %*u %n", &flags, &type, &st, &off) != 3 || !off || st != 3)
+			continue;
+		const char *path = line + off;
+		size_t l = strcspn(path, "\n");
+		for (unsigned i = 0; i < s->n; i++)
+			if (s->sp[i].kind == SOCKSPEC_UNIX && strlen(s->sp[i].path) == l && !strncmp(s->sp[i].path, path, l))
+				return true;
+	}
+	return false;
+}
+
+bool sockact_busy(const struct sockact_set *s, struct sockact_seen *seen)
+{
+	struct sockact_seen prev = *seen;
+	seen->n = 0;
+	bool busy = false;
+	bool tcp4 = false, tcp6 = false, unx = false;
+	for (unsigned i = 0; i < s->n; i++) {
+		tcp4 |= s->sp[i].kind == SOCKSPEC_TCP && s->sp[i].family == AF_INET;
+		tcp6 |= s->sp[i].kind == SOCKSPEC_TCP && s->sp[i].family == AF_INET6;
+		unx |= s->sp[i].kind == SOCKSPEC_UNIX;
+	}
+	static const char *const files[] = {"/proc/net/tcp", "/proc/net/tcp6", "/proc/net/unix"};
+	bool want[] = {tcp4, tcp6, unx};
+	for (int k = 0; k < 3; k++) {
+		_cleanup_free_ char *text = NULL;
+		if (!want[k] || read_file_at(AT_FDCWD, files[k], &text, NULL) < 0)
+			continue;
+		busy |= k < 2 ? sockact_busy_tcp(s, text, k == 1, &prev, seen) : sockact_busy_unix(s, text);
+	}
+	return busy;
+}

@@ -5,6 +5,7 @@
  * their release. */
 #pragma once
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "config.h"
 #include "sockspec.h"
@@ -30,3 +31,22 @@ int sockact_check_conflicts(const struct gconf *g, const struct ct_config *c);
 int sockact_open(const struct gconf *g, const struct ct_config *c, struct sockact_set *s);
 /* Close the sockets and remove the Unix sockets' files (when they still are sockets). */
 void sockact_close(struct sockact_set *s);
+/* Close our descriptors only (another process holds the sockets now). */
+void sockact_forget(struct sockact_set *s);
+/* What idleness looked at last: the connections of the sockets' endpoints seen. */
+#define SOCKACT_SEEN_MAX 256
+struct sockact_seen {
+	unsigned n;
+	uint64_t h[SOCKACT_SEEN_MAX];
+};
+/* Is anything using the sockets of s: a connection on one of their TCP endpoints that is open, or
+ * one not in seen (the last look; TIME_WAIT keeps a short connection visible for a minute on the
+ * side that closed first), a connection waiting in a listener's accept queue, or a connected
+ * Unix socket at one of their paths? seen becomes this look's. Read from /proc/net/tcp, tcp6 and
+ * unix of our network namespace (the sockets'). */
+bool sockact_busy(const struct sockact_set *s, struct sockact_seen *seen);
+/* Pure: the same from the text of /proc/net/tcp (v6 false) or tcp6 (v6 true), against prev (may
+ * be NULL), adding what it sees to cur (may be NULL); or of /proc/net/unix. */
+bool sockact_busy_tcp(const struct sockact_set *s, const char *text, bool v6, const struct sockact_seen *prev,
+		      struct sockact_seen *cur);
+bool sockact_busy_unix(const struct sockact_set *s, const char *text);

@@ -99,6 +99,7 @@ expect_has --listen cellctl create "$A" --lis
 expect_has --listen_del cellctl set "$A" --lis
 complete_words cellctl create "$A" --lis | grep -qx -- --listen_del && fail "create does not offer --listen_del" ||
 	ok "create does not offer --listen_del (set only)"
+expect_candidates "yes no" cellctl set "$A" --onconnect ""
 complete_words cellctl set "$A" -- | grep -qx -- --userns && fail "set does not offer --userns (create only)" ||
 	ok "set does not offer --userns (create only)"
 # CTIDs of this world, and templates of its cache
