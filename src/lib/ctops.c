@@ -732,15 +732,9 @@ int ct_destroy(const struct gconf *g, unsigned ctid)
 		return cerr(EX_RUNNING, 0, "container %u is running: stop it first", ctid);
 	if ((r = clear_stale(g, ctid)) < 0)
 		return r;
-	/* onconnect: its waiter goes first (it closes the sockets), then the monitors' cgroup it was in */
+	/* onconnect: its waiter goes first (it closes the sockets) */
 	if ((r = sockwait_stop(g, ctid)) < 0)
 		return r;
-	if (r > 0) {
-		struct cg_paths cg;
-		if (cg_resolve(g, ctid, &cg) == 0)
-			cg_monitor_remove(&cg);
-		cerr_clear();
-	}
 	/* in three steps, each of which a SIGKILL may end: the private area is renamed away (the
 	 * container reads as deleted from here on), the config becomes the .destroyed copy, then the
 	 * tree goes. Whatever is left, the next command for this CTID finishes (remove_partials). */

@@ -146,6 +146,13 @@ int sockwait_stop(const struct gconf *g, unsigned ctid)
 	if (pidfd >= 0)
 		while (poll(&p, 1, 5000) < 0 && errno == EINTR)
 			;
+	/* the monitors' cgroup it was in, and the parent, when nothing else is there */
+	struct cg_paths cg;
+	struct cerr_saved es;
+	cerr_save(&es);
+	if (cg_resolve(g, ctid, &cg) == 0)
+		cg_monitor_remove(&cg);
+	cerr_restore(&es);
 	return 1;
 }
 

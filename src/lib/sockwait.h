@@ -29,7 +29,8 @@ int sockwait_spawn(const struct gconf *g, const struct ct_config *c, const struc
  * sockets' files removed), and with onconnect yes a new waiter binds the new list. Failures are
  * logged. */
 void sockwait_release(const struct gconf *g, unsigned ctid, struct sockact_set *s, const struct cg_paths *cg);
-/* End the container's waiter, if any (it closes the sockets, removes the Unix ones): 1 ended one,
+/* End the container's waiter, if any (it closes the sockets, removes the Unix ones; then the
+ * monitors' cgroup and the parent go when empty): 1 ended one,
  * 0 none, negative errno with cerr when one did not answer. */
 int sockwait_stop(const struct gconf *g, unsigned ctid);
 /* After a change of a stopped container's config, at boot, and after a failed start: end its

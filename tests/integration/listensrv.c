@@ -3,7 +3,8 @@
  * As a container's init (no arguments): records LISTEN_FDS, LISTEN_PID, LISTEN_FDNAMES, its pid
  * and every fd it has in /listen.env, then answers each connection on its passed sockets with
  * "hello NAME HOSTNAME" and closes it; /listen.delay (seconds) delays the first accept. SIGTERM,
- * SIGINT, SIGUSR2, SIGPWR end it (it is PID 1: no default action).
+ * SIGINT, SIGUSR2, SIGPWR end it (it is PID 1: no default action). `listensrv serve`: the same
+ * as a child of the guest's init (LISTEN_PID not checked), for a guest with its own init.
  * As a client: `listensrv get tcp ADDR PORT` or `listensrv get unix PATH` prints the answer. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -11,6 +12,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,7 +70,8 @@ int main(int argc, char **argv)
 	signal(SIGUSR2, bye);
 	signal(SIGPWR, bye);
 	const char *nfds = getenv("LISTEN_FDS"), *pid = getenv("LISTEN_PID"), *names = getenv("LISTEN_FDNAMES");
-	FILE *f = fopen("/listen.env.tmp", "w");
+	bool any = argc > 1 && !strcmp(argv[1], "serve"); /* started by init: its LISTEN_PID is init's */
+	FILE *f = any ? NULL : fopen("/listen.env.tmp", "w");
 	if (f) {
 		fprintf(f, "LISTEN_FDS=%s\nLISTEN_PID=%s\nLISTEN_FDNAMES=%s\npid=%d\n", nfds ? nfds : "",
 			pid ? pid : "", names ? names : "", (int)getpid());
@@ -96,7 +99,7 @@ int main(int argc, char **argv)
 		rename("/listen.env.tmp", "/listen.env");
 	}
 	int n = nfds ? atoi(nfds) : 0;
-	if (n <= 0 || n > 16 || !pid || atoi(pid) != (int)getpid())
+	if (n <= 0 || n > 16 || !pid || (!any && atoi(pid) != (int)getpid()))
 		for (;;)
 			pause();
 	char host[64] = "?";
