@@ -395,6 +395,12 @@ int ct_create(const struct gconf *g, unsigned ctid, const struct create_opts *o)
 	log_file_only("Container created from template %s%s%s%s", tname, c->userns ? "" : " (no user namespace)",
 		      overlay ? " (layout overlay)" : "", ctconf_mapped(c) ? " (ownership mapped)" : "");
 	log_debug("container %u created in %llu ms", ctid, (unsigned long long)(now_ms() - t0));
+	/* onconnect: stopped from birth, so its waiter holds its sockets */
+	if (c->onconnect && c->listen && sockwait_sync(g, ctid) < 0) {
+		log_warn("container %u is created, but its waiter did not start: %s", ctid,
+			 cerr_msg() ? cerr_msg() : "unknown error");
+		cerr_clear();
+	}
 	return 0;
 }
 

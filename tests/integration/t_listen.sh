@@ -16,8 +16,21 @@ gcc -static -O1 -o "$SRV" "$LIB_DIR/listensrv.c" 2> "$TMPD/gcc.log" || skip "can
 leak_snapshot
 A=$(ctid 1)
 B=$(ctid 2)
-# a directory only root writes (/tmp, where $TMPD is, is everybody's)
-LDIR=/run/cct-listen-$CCT_ID
+# a directory only root writes, in one whose ancestors only root writes too (/tmp, where $TMPD is,
+# is everybody's; the VM's /run is too)
+root_only() {
+	local d=$1
+	while :; do
+		[ "$(stat -c '%u' "$d")" = 0 ] && [ $((0$(stat -c '%a' "$d") & 022)) = 0 ] && [ ! -L "$d" ] || return 1
+		[ "$d" = / ] && return 0
+		d=$(dirname "$d")
+	done
+}
+LDIR=""
+for d in /run /var/lib /var/cache /root; do
+	root_only "$d" && { LDIR=$d/cct-listen-$CCT_ID; break; }
+done
+[ -n "$LDIR" ] || skip "no directory here that only root may write (/run, /var/lib, /var/cache, /root)"
 mkdir -m 755 "$LDIR"
 trap 'rc=$?; rm -rf "$LDIR"; (exit $rc); cleanup' EXIT
 get() { nsenter --net="/run/netns/$NS" -- "$SRV" get "$@" 2>&1; }

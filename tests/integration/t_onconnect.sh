@@ -104,6 +104,12 @@ is_down "$A" && ok "boot: the onconnect container is not started" || fail "boot:
 R=$(get tcp 127.0.0.1 8080)
 [ "$R" = "hello web onc1" ] && ok "after boot a connection starts it" || fail "after boot a connection starts it" "$R"
 
+# ---- create with onconnect: a waiter from the start ------------------------------------------------
+B=$(ctid 2)
+create_ct "$B" --listen tcp:127.0.0.1:8090 --onconnect yes
+wait_for 5 has_waiter "$B" && ok "create --onconnect yes: a waiter at once" || fail "create --onconnect yes: a waiter at once"
+check "destroy $B" cc destroy "$B"
+
 # ---- destroy: nothing left ---------------------------------------------------------------------
 check "stop $A" cc stop "$A" --fast
 wait_for 5 has_waiter "$A"
