@@ -28,7 +28,10 @@ static void print_one(unsigned ctid, enum boot_what what, const char *msg, void 
 	(void)arg;
 	switch (what) {
 	case BOOT_STARTED:
-		printf("Container %u started\n", ctid);
+		if (msg) /* onconnect: its waiter */
+			printf("Container %u %s\n", ctid, msg);
+		else
+			printf("Container %u started\n", ctid);
 		break;
 	case BOOT_STOPPED:
 		printf("Container %u stopped\n", ctid);

@@ -320,6 +320,7 @@ void ctconf_free(struct ct_config *c)
 	for (unsigned j = 0; j < c->venet.nips; j++)
 		free(c->venet.ips[j]);
 	bind_free(c);
+	free(c->listen);
 	free(c);
 }
 

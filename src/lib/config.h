@@ -142,6 +142,11 @@ struct ct_config {
 	/* [bindmount] mpN: bind mounts from the host (bindmount.h), malloc'd */
 	struct ct_bind *binds;
 	unsigned nbinds;
+	/* [container] listen: sockets bound on the host and passed to init (sockspec.h), the
+	 * canonical space separated list; NULL = none */
+	char *listen;
+	bool onconnect;     /* [container] onconnect: stopped, a waiter holds the sockets (sockwait.h) */
+	unsigned idle_stop; /* [container] idle_stop: seconds without a connection before a stop, 0 never */
 };
 
 #include "conftext.h"
@@ -235,6 +240,8 @@ enum param_flags {
 	PF_REPEAT = 1 << 5,  /* may repeat; values accumulate */
 	PF_JOIN = 1 << 6,    /* may repeat on the CLI: join the values with spaces and call param_set
 	                      * once; the new list replaces the old (nameserver, searchdomain) */
+	PF_DEL = 1 << 7,     /* removes from the value of the parameter with the same key: never read
+	                      * from the config, written as that key (listen_del) */
 };
 
 /* How a parameter is read and printed: a typed entry on a field of struct ct_config at off (with

@@ -21,6 +21,7 @@
 #include "monitor.h"
 #include "netaddr.h"
 #include "netlink.h"
+#include "sockwait.h"
 #include "state.h"
 #include "util.h"
 
@@ -412,6 +413,22 @@ static int boot_each(unsigned ctid, struct ct_config **cp, void *arg)
 		_cleanup_free_ char *msg = xasprintf("config unreadable: %s", cerr_msg() ? cerr_msg() : "?");
 		p->res->failed++;
 		outcome(p->o, ctid, BOOT_FAILED, msg, "boot: %s", msg);
+		return 0;
+	}
+	/* onconnect: not started, its waiter holds its sockets until the first connection */
+	if (c->onconnect && c->listen && !c->disabled && !ct_running(p->g, ctid, NULL)) {
+		if (sockwait_present(p->g, ctid)) {
+			p->res->skipped++;
+			outcome(p->o, ctid, BOOT_SKIPPED, "its waiter holds its sockets", "boot: skipped: its waiter holds its sockets");
+		} else if (sockwait_sync(p->g, ctid) < 0) {
+			_cleanup_free_ char *msg = xasprintf("waiter: %s", cerr_msg() ? cerr_msg() : "?");
+			p->res->failed++;
+			outcome(p->o, ctid, BOOT_FAILED, msg, "boot: %s", msg);
+			cerr_clear();
+		} else {
+			p->res->done++;
+			outcome(p->o, ctid, BOOT_STARTED, "waiting for a connection", "boot: waiting for a connection (onconnect)");
+		}
 		return 0;
 	}
 	if (!c->onboot && !in_ids(p->rec, p->nrec, ctid))

@@ -27,6 +27,8 @@
 #include "lock.h"
 #include "log.h"
 #include "monitor.h"
+#include "sockact.h"
+#include "sockwait.h"
 #include "netlink.h"
 #include "phase.h"
 #include "state.h"
@@ -393,6 +395,12 @@ int ct_create(const struct gconf *g, unsigned ctid, const struct create_opts *o)
 	log_file_only("Container created from template %s%s%s%s", tname, c->userns ? "" : " (no user namespace)",
 		      overlay ? " (layout overlay)" : "", ctconf_mapped(c) ? " (ownership mapped)" : "");
 	log_debug("container %u created in %llu ms", ctid, (unsigned long long)(now_ms() - t0));
+	/* onconnect: stopped from birth, so its waiter holds its sockets */
+	if (c->onconnect && c->listen && sockwait_sync(g, ctid) < 0) {
+		log_warn("container %u is created, but its waiter did not start: %s", ctid,
+			 cerr_msg() ? cerr_msg() : "unknown error");
+		cerr_clear();
+	}
 	return 0;
 }
 
@@ -470,6 +478,8 @@ int ct_start(const struct gconf *g, unsigned ctid, bool force)
 	if ((r = ct_ownership_resume(g, c)) < 0) /* never start half converted */
 		return r;
 	if (c->nnetif && (r = ct_check_net_conflicts(g, c)) < 0)
+		return r;
+	if (c->listen && (r = sockact_check_conflicts(g, c)) < 0)
 		return r;
 	for (unsigned i = 0; i < c->nbinds; i++) /* before anything is made: a clean refusal */
 		if ((r = bmnt_check(g, c, &c->binds[i], EX_CANTMOUNT)) < 0)
@@ -727,6 +737,9 @@ int ct_destroy(const struct gconf *g, unsigned ctid)
 	if (ct_running(g, ctid, NULL))
 		return cerr(EX_RUNNING, 0, "container %u is running: stop it first", ctid);
 	if ((r = clear_stale(g, ctid)) < 0)
+		return r;
+	/* onconnect: its waiter goes first (it closes the sockets) */
+	if ((r = sockwait_stop(g, ctid)) < 0)
 		return r;
 	/* in three steps, each of which a SIGKILL may end: the private area is renamed away (the
 	 * container reads as deleted from here on), the config becomes the .destroyed copy, then the

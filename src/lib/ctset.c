@@ -16,6 +16,8 @@
 #include "quota.h"
 #include "routed.h"
 #include "runconf.h"
+#include "sockact.h"
+#include "sockwait.h"
 #include "state.h"
 #include "util.h"
 
@@ -191,6 +193,14 @@ static void change_free(struct change *ch)
 
 static bool changed(const struct change *ch) { return strcmp(ch->before, ch->after) != 0; }
 
+/* A changed listen list must not take another container's endpoint (nor be its own conflict). */
+static int check_listen(const struct gconf *g, const struct change *ch)
+{
+	if (same(ch->old->listen, ch->c->listen))
+		return 0;
+	return sockact_check_conflicts(g, ch->c);
+}
+
 /* Load a configuration twice (load: the running or the saved one) and apply the options to the
  * second copy. */
 static int change_load(const struct gconf *g, unsigned ctid, int (*load)(const struct gconf *, unsigned, struct ct_config **),
@@ -230,7 +240,7 @@ static int set_running(const struct gconf *g, unsigned ctid, const struct set_op
 	if ((r = change_load(g, ctid, load_running, o, &save, &run)) < 0)
 		goto out;
 	if (save && ((r = change_load(g, ctid, ctconf_load, o, &dummy, &saved)) < 0 ||
-		     (r = check_net(g, saved.old, saved.c)) < 0))
+		     (r = check_net(g, saved.old, saved.c)) < 0 || (r = check_listen(g, &saved)) < 0))
 		goto out;
 	if ((r = check_net(g, run.old, run.c)) < 0)
 		goto out;
@@ -274,12 +284,17 @@ static int set_stopped(const struct gconf *g, unsigned ctid, const struct set_op
 			 ctid);
 		goto out;
 	}
-	if ((r = check_net(g, saved.old, saved.c)) < 0 || (r = bmnt_check_new(g, saved.old, saved.c, true)) < 0)
+	if ((r = check_net(g, saved.old, saved.c)) < 0 || (r = bmnt_check_new(g, saved.old, saved.c, true)) < 0 ||
+	    (r = check_listen(g, &saved)) < 0)
 		goto out;
 	/* the quota lives on the filesystem: applied at --save when stopped */
 	if ((r = quota_ct_update(g, saved.old, saved.c)) < 0)
 		goto out;
 	r = save_config(&saved, res);
+	/* onconnect: the waiter holds what the config now says (or goes) */
+	if (r == 0 && (saved.old->onconnect != saved.c->onconnect || !same(saved.old->listen, saved.c->listen) ||
+		       (saved.c->onconnect && saved.c->listen && !sockwait_present(g, ctid))))
+		r = sockwait_sync(g, ctid);
 out:
 	change_free(&saved);
 	return r;

@@ -16,15 +16,23 @@
  * fallback). Never returns. */
 static void __attribute__((noreturn)) helper_child(const struct helper_req *rq, int rep)
 {
-	/* out of the way of the fixed fds first (pipe2 may have given us 3 or 4) */
-	if (rep <= HELPER_PASS_FD) {
-		int k = fcntl(rep, F_DUPFD_CLOEXEC, HELPER_PASS_FD + 1);
+	/* out of the way of the fixed fds first (pipe2 may have given us 3 or 4), and of the kept ones */
+	unsigned nk = rq->nkeep < HELPER_MAX_KEEP ? rq->nkeep : HELPER_MAX_KEEP;
+	int base = HELPER_PASS_FD + 1 + (int)nk, high[HELPER_MAX_KEEP];
+	if (rep < base) {
+		int k = fcntl(rep, F_DUPFD_CLOEXEC, base);
 		if (k < 0)
 			_exit(127);
 		rep = k;
 	}
+	for (unsigned i = 0; i < nk; i++)
+		if ((high[i] = fcntl(rq->keep_fds[i], F_DUPFD_CLOEXEC, base)) < 0)
+			_exit(127);
 	if (rq->pass_fd >= 0 && rq->pass_fd != HELPER_PASS_FD && dup2(rq->pass_fd, HELPER_PASS_FD) < 0)
 		_exit(127);
+	for (unsigned i = 0; i < nk; i++) /* dup2: without close-on-exec */
+		if (dup2(high[i], HELPER_PASS_FD + 1 + (int)i) < 0)
+			_exit(127);
 	if (rq->pass_fd == HELPER_PASS_FD)
 		fcntl(HELPER_PASS_FD, F_SETFD, 0);
 	if (rq->pass_fd < 0)

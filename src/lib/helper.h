@@ -6,12 +6,15 @@
 
 #define HELPER_REPORT_FD 3 /* where a helper finds the write end of its report pipe */
 #define HELPER_PASS_FD 4   /* where it finds the fd handed to it (helper_req.pass_fd) */
+#define HELPER_MAX_KEEP 16 /* helper_req.keep_fds */
 
 struct helper_req {
 	const char *path;  /* the binary to execute (see helper_path); NULL: fallback */
 	char *const *argv;
 	int pass_fd;       /* handed to the helper as HELPER_PASS_FD (kept across exec); -1: none, and
 			    * HELPER_PASS_FD is closed in the helper */
+	const int *keep_fds; /* handed to the helper as HELPER_PASS_FD+1, +2, ... (kept across exec) */
+	unsigned nkeep;      /* how many (at most HELPER_MAX_KEEP) */
 	bool detach;       /* double fork and setsid: the helper is no child of ours and outlives us */
 	bool die_with_us;  /* killed (SIGKILL) when we die; SIGINT and SIGTERM back to their default */
 	/* In the child when path is NULL or cannot be executed: the helper's work done in-process,

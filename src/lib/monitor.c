@@ -27,6 +27,8 @@
 #include "lxcfs.h"
 #include "spawn.h"
 #include "state.h"
+#include "sockact.h"
+#include "sockwait.h"
 #include "sysnotif.h"
 #include "util.h"
 
@@ -131,8 +133,12 @@ struct mon {
 	uint64_t settled_ms;            /* since when a non-systemd boot looks finished (0: not) */
 	uint64_t boot_ms;               /* when this boot's init was exec'd */
 	bool stopping;
+	uint64_t busy_ms, busy_checked_ms; /* idle_stop: the sockets were last seen in use, looked at */
+	bool idle_stopped;                 /* idle_stop: the stop has been run */
+	struct sockact_seen seen;          /* idle_stop: the connections seen at the last look */
 	struct cg_origin origin; /* the cgroups start ran in, which the monitor left */
 	struct sysnotif sn;      /* the sysinfo listeners: init's, one per exec */
+	struct sockact_set socks; /* the passed sockets ([container] listen), every boot's init gets them */
 	char ring_data[RING_SIZE];
 	struct ringbuf ring; /* the console's last RING_SIZE bytes, for a client that attaches */
 };
@@ -140,7 +146,8 @@ struct mon {
 static int boot(struct mon *m)
 {
 	struct spawn_req rq = {.g = m->g, .c = m->c, .cg = m->cg, .root = m->root, .migrate = m->st.boots > 0,
-			       .lxcfs = lxcfs_for_start(m->g, m->c, m->st.boots == 0)};
+			       .lxcfs = lxcfs_for_start(m->g, m->c, m->st.boots == 0), .listen_fds = m->socks.fds,
+			       .nlisten = m->socks.n, .listen_names = m->socks.names};
 	struct spawn_res res;
 	m->ready = false;
 	m->settled_ms = 0;
@@ -503,6 +510,45 @@ static int make_listener(struct mon *m)
 	return 0;
 }
 
+/* idle_stop: once a second, the sockets' connections; after idle_stop seconds without any, the
+ * container is stopped as `cellctl stop` stops it (its lock, its scripts), by running it. */
+static void idle_check(struct mon *m)
+{
+	uint64_t now = now_ms();
+	if (now - m->busy_checked_ms < 1000)
+		return;
+	m->busy_checked_ms = now;
+	if (sockact_busy(&m->socks, &m->seen) || !m->busy_ms) {
+		m->busy_ms = now;
+		return;
+	}
+	if (now - m->busy_ms < (uint64_t)m->c->idle_stop * 1000)
+		return;
+	_cleanup_free_ char *cellctl = sockwait_cellctl_path();
+	if (!cellctl) {
+		log_warn("idle_stop: no cellctl binary to stop the container with");
+		m->idle_stopped = true;
+		return;
+	}
+	log_file_only("No connection for %u s: stopping the container (idle_stop)", m->c->idle_stop);
+	char id[16];
+	snprintf(id, sizeof(id), "%u", m->c->ctid);
+	pid_t p = fork();
+	if (p == 0) {
+		setsid();
+		sockwait_caller_cgroup(m->g, m->cg);
+		if (fork() == 0) {
+			execl(cellctl, "cellctl", "stop", id, (char *)NULL);
+			_exit(127);
+		}
+		_exit(0);
+	}
+	if (p > 0)
+		while (waitpid(p, NULL, 0) < 0 && errno == EINTR)
+			;
+	m->idle_stopped = true;
+}
+
 static void monitor_loop(struct mon *m)
 {
 	uint64_t hup_until = 0; /* console hung up (no guest process has it open): look again later */
@@ -525,6 +571,9 @@ static void monitor_loop(struct mon *m)
 		bool polling = !m->ready && any_ready_waiter(m);
 		if (polling && (timeout < 0 || timeout > 100))
 			timeout = 100;
+		bool idle_watch = m->c->idle_stop && m->socks.n && !m->stopping && !m->idle_stopped && m->pidfd >= 0;
+		if (idle_watch && (timeout < 0 || timeout > 1000))
+			timeout = 1000;
 		if (poll(p, (nfds_t)n, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -546,9 +595,20 @@ static void monitor_loop(struct mon *m)
 		sysnotif_handle(&m->sn, p + isn, (size_t)(n - isn));
 		if (polling)
 			poll_ready(m);
+		if (idle_watch)
+			idle_check(m);
 		if (ipid >= 0 && p[ipid].revents && !init_exited(m))
 			return;
 	}
+}
+
+/* Stopped (or not started): the sockets go to a waiter when the container has onconnect yes
+ * (sockwait.h), else they close (its ports are closed, its Unix sockets' files go). */
+static void release_sockets(struct mon *m)
+{
+	if (!m->socks.n)
+		return;
+	sockwait_release(m->g, m->c->ctid, &m->socks, m->cg);
 }
 
 static __attribute__((noreturn)) void monitor_main(struct mon *m, int report)
@@ -606,6 +666,12 @@ static __attribute__((noreturn)) void monitor_main(struct mon *m, int report)
 	if (r == 0)
 		r = make_listener(m);
 	phase_mark("monitor.listener");
+	/* the passed sockets, in the network namespace start ran in; held for the container's life
+	 * (a guest's reboot gets the same ones) */
+	if (r == 0 && m->c->listen && !restore_dir && (r = sockwait_take(m->g, m->c, &m->socks)) == 0)
+		r = sockact_open(m->g, m->c, &m->socks); /* no waiter held them */
+	if (r > 0)
+		r = 0;
 	if (r == 0)
 		r = restore_dir ? restore_boot(m) : boot(m);
 	phase_mark("monitor.booted");
@@ -613,6 +679,7 @@ static __attribute__((noreturn)) void monitor_main(struct mon *m, int report)
 		/* undo everything of this start before answering: its cellctl may be gone */
 		if (m->listen_fd >= 0)
 			close(m->listen_fd);
+		release_sockets(m);
 		struct sockaddr_un sa;
 		if (sock_addr(m->g, m->c->ctid, &sa) == 0)
 			unlink(sa.sun_path);
@@ -639,6 +706,7 @@ static __attribute__((noreturn)) void monitor_main(struct mon *m, int report)
 		close(MONITOR_LOCK_FD); /* started: the CT lock goes back to whoever takes it next */
 	log_file_only(restore_dir ? "Container restored" : "Container started");
 	monitor_loop(m);
+	release_sockets(m);
 	sysnotif_close(&m->sn);
 	if (m->stopping && any_waiter(m))
 		cg_origin_drop(&m->origin); /* the stop that waits for our exit removes the cgroups */

@@ -9,6 +9,7 @@
 #include <sys/capability.h>
 
 #include "bindmount.h"
+#include "sockspec.h"
 #include "error.h"
 #include "log.h"
 #include "params_int.h"
@@ -769,6 +770,18 @@ static const struct param params[] = {
 	{"bindmount_del", BIND_SECTION, NULL, PF_SET | PF_LIVE | PF_REPEAT, EX_BADVALUE, .fn_apply = bind_ap_del,
 	 .help = "remove the bind mount at GUESTDIR|all",
 	 .form = "the guest directory of one of the container's bind mounts, or all"},
+	{CONTAINER(listen), CS | PF_REPEAT | PF_LIST, EX_BADVALUE, .fn_apply = sockspec_ap_add, .fn_print = sockspec_pr,
+	 .help = "host sockets passed to init: tcp:ADDR:PORT|tcp:[ADDR6]:PORT|unix:/PATH[=NAME]", COL("LISTEN", -24, false),
+	 .form = LISTEN_FORM},
+	{CONTAINER(onconnect), CS | PF_LIVE | PF_LIST, EX_BADVALUE, T(BOOL, onconnect),
+	 .help = "stopped, its listen sockets are held and the first connection starts it: yes|no",
+	 COL("ONCONNECT", -9, false), .form = BOOL_FORM},
+	{CONTAINER(idle_stop), CS, EX_BADVALUE, T(UINT, idle_stop), RANGE(0, 7 * 86400), .tflags = PT_BLANK0,
+	 .help = "stop after SECONDS without a connection on the listen sockets (0: never)",
+	 .form = "seconds from 0 to 604800 (0 removes the key)"},
+	{"listen_del", "container", "listen", PF_SET | PF_REPEAT | PF_DEL, EX_BADVALUE, .fn_apply = sockspec_ap_del,
+	 .fn_print = sockspec_pr, .help = "remove the socket at an endpoint of --listen|all",
+	 .form = "an endpoint of the container's listen list (tcp:ADDR:PORT, tcp:[ADDR6]:PORT, unix:/PATH), or all"},
 };
 
 const struct param *param_table(unsigned *n)
@@ -849,7 +862,7 @@ int param_load(struct ct_config *c, const struct conf_text *t, const char *name)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(params); i++) {
 		const struct param *p = &params[i];
-		if (!can_apply(p) || !p->section || !p->key || !strcmp(p->section, NETIF_SECTION) ||
+		if (!can_apply(p) || !p->section || !p->key || (p->flags & PF_DEL) || !strcmp(p->section, NETIF_SECTION) ||
 		    !strcmp(p->section, BIND_SECTION))
 			continue;
 		const char *v = conf_get(t, p->section, p->key);

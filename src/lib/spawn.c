@@ -207,13 +207,23 @@ static __attribute__((noreturn)) void child_main(const struct spawn_req *rq, con
 	setsid();
 	if (dup2(con, 0) < 0 || dup2(con, 1) < 0 || dup2(con, 2) < 0)
 		_exit(1);
-	/* keep only stdio and the handshake socket (close-on-exec: EOF at exec is the success) */
-	if (sock != 3) {
-		if (dup3(sock, 3, O_CLOEXEC) < 0)
+	/* keep only stdio, the passed sockets at 3 and up (inherited: sd_listen_fds) and the
+	 * handshake socket after them (close-on-exec: EOF at exec is the success); out of the way of
+	 * those numbers first */
+	unsigned nl = rq->nlisten;
+	int high[SPAWN_MAX_LISTEN];
+	for (unsigned i = 0; i < nl; i++)
+		if ((high[i] = fcntl(rq->listen_fds[i], F_DUPFD_CLOEXEC, (int)nl + 4)) < 0)
 			_exit(1);
-		sock = 3;
-	}
-	syscall(SYS_close_range, 4, ~0U, 0);
+	if ((sock = fcntl(sock, F_DUPFD_CLOEXEC, (int)nl + 4)) < 0)
+		_exit(1);
+	for (unsigned i = 0; i < nl; i++)
+		if (dup2(high[i], 3 + (int)i) < 0) /* without close-on-exec */
+			_exit(1);
+	if (dup3(sock, 3 + (int)nl, O_CLOEXEC) < 0)
+		_exit(1);
+	sock = 3 + (int)nl;
+	syscall(SYS_close_range, nl + 4, ~0U, 0);
 	sigset_t all;
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
@@ -224,7 +234,18 @@ static __attribute__((noreturn)) void child_main(const struct spawn_req *rq, con
 	snprintf(uuidenv, sizeof(uuidenv), "container_uuid=%s", c->uuid ? c->uuid : "");
 	bool notify = access("/run/host/notify", F_OK) == 0;
 	char *envp[] = {UNCONST("container=cellctl"), uuidenv, UNCONST("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"),
-			UNCONST("TERM=linux"), notify ? UNCONST("NOTIFY_SOCKET=/run/host/notify") : NULL, NULL};
+			UNCONST("TERM=linux"), NULL, NULL, NULL, NULL, NULL};
+	size_t ne = 4;
+	if (notify)
+		envp[ne++] = UNCONST("NOTIFY_SOCKET=/run/host/notify");
+	char lfds[32], lnames[sizeof("LISTEN_FDNAMES=") + SPAWN_MAX_LISTEN * 80];
+	if (nl) {
+		snprintf(lfds, sizeof(lfds), "LISTEN_FDS=%u", nl);
+		snprintf(lnames, sizeof(lnames), "LISTEN_FDNAMES=%s", rq->listen_names ? rq->listen_names : "");
+		envp[ne++] = lfds;
+		envp[ne++] = UNCONST("LISTEN_PID=1"); /* init is 1 in its pid namespace */
+		envp[ne++] = lnames;
+	}
 	static const char *inits[] = {"/sbin/init", "/etc/init", "/bin/init"};
 	int first_err = 0;
 	for (size_t i = 0; i < ARRAY_SIZE(inits); i++) {
@@ -510,6 +531,8 @@ static int userns_refused(void)
 int spawn_init(const struct spawn_req *rq, struct spawn_res *out)
 {
 	const struct ct_config *c = rq->c;
+	if (rq->nlisten > SPAWN_MAX_LISTEN)
+		return cerr(EX_ENVCREATE, E2BIG, "more than %d sockets for the container's init", SPAWN_MAX_LISTEN);
 	/* the filter is built here, before the clone: init only loads it */
 	struct sec_prog filter;
 	phase_mark("spawn.begin");

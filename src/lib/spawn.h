@@ -8,6 +8,8 @@
 #include "cgroup.h"
 #include "config.h"
 
+#define SPAWN_MAX_LISTEN 16 /* passed sockets (SOCKSPEC_MAX) */
+
 struct spawn_req {
 	const struct gconf *g;
 	const struct ct_config *c;
@@ -17,6 +19,11 @@ struct spawn_req {
 	 * killed by the kernel (observed on 6.18), so a reboot in the same cgroup must migrate. */
 	bool migrate;
 	const char *lxcfs; /* the live lxcfs to bind from (lxcfs_for_start), or NULL */
+	/* Passed sockets (sockact.h): init gets them as fds 3 .. 3+nlisten-1 (the only ones it
+	 * inherits besides stdio) with LISTEN_FDS, LISTEN_PID=1 and LISTEN_FDNAMES=listen_names */
+	const int *listen_fds;
+	unsigned nlisten;
+	const char *listen_names;
 };
 
 struct spawn_res {

@@ -56,6 +56,9 @@ run cc set --help
 expect_match ' --bindmount --bindmount_del' "$OUT" "set --help lists --bindmount and --bindmount_del"
 run cc create --help
 expect_match ' --bindmount' "$OUT" "create --help lists --bindmount"
+run cc set --help
+expect_match ' --listen .* --listen_del' "$OUT" "set --help lists --listen and --listen_del"
+expect_match ' --onconnect --idle_stop' "$OUT" "set --help lists --onconnect and --idle_stop"
 is_down "$CT" && ok "--help does nothing" || fail "--help does nothing" "$(ct_status "$CT")"
 
 # ---- list -o with nine or more parameter columns ------------------------------------------

@@ -94,6 +94,12 @@ expect_has --bindmount cellctl set "$A" --bindm
 expect_has --bindmount_del cellctl set "$A" --bindm
 complete_words cellctl create "$A" --bindm | grep -qx -- --bindmount_del && fail "create does not offer --bindmount_del" ||
 	ok "create does not offer --bindmount_del (set only)"
+# passed sockets (issue 18): create and set take --listen; only set has --listen_del
+expect_has --listen cellctl create "$A" --lis
+expect_has --listen_del cellctl set "$A" --lis
+complete_words cellctl create "$A" --lis | grep -qx -- --listen_del && fail "create does not offer --listen_del" ||
+	ok "create does not offer --listen_del (set only)"
+expect_candidates "yes no" cellctl set "$A" --onconnect ""
 complete_words cellctl set "$A" -- | grep -qx -- --userns && fail "set does not offer --userns (create only)" ||
 	ok "set does not offer --userns (create only)"
 # CTIDs of this world, and templates of its cache

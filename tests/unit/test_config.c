@@ -376,7 +376,7 @@ static void test_param_live(void **state)
 {
 	(void)state;
 	static const char *const next_start[] = {"capability", "seccomp", "seccomp_allow", "seccomp_deny",
-						  "no_new_privs", "nesting", "lxcfs", "sysinfo"};
+						  "no_new_privs", "nesting", "lxcfs", "sysinfo", "listen", "listen_del", "idle_stop"};
 	unsigned n;
 	const struct param *t = param_table(&n);
 	for (unsigned i = 0; i < n; i++) {
