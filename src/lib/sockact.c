@@ -15,6 +15,7 @@
 
 #include "error.h"
 #include "log.h"
+#include "sockguard.h"
 #include "util.h"
 
 #define BACKLOG 128
@@ -153,7 +154,8 @@ static int bind_unix(const struct gconf *g, const struct ct_config *c, const str
 	return fd;
 }
 
-static int bind_tcp(const struct sock_spec *sp)
+/* fd: a new socket of sp's family (sockguard_sockets), taken */
+static int bind_tcp(const struct sock_spec *sp, int fd)
 {
 	union {
 		struct sockaddr_in v4;
@@ -174,9 +176,6 @@ static int bind_tcp(const struct sock_spec *sp)
 	}
 	char ep[200];
 	sockspec_endpoint(sp, ep, sizeof(ep));
-	int fd = socket(sp->family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return cerr(EX_ENVCREATE, errno, "listen %s: socket", ep);
 	int one = 1;
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
 	    (sp->family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0) ||
@@ -196,9 +195,20 @@ int sockact_open(const struct gconf *g, const struct ct_config *c, struct sockac
 	int n = parse_list(c, s->sp);
 	if (n < 0)
 		return n;
+	/* the TCP sockets come from a cgroup where they can never connect (sockguard.h) */
+	int fam[SOCKSPEC_MAX], tcp[SOCKSPEC_MAX];
+	unsigned ntcp = 0, k = 0;
+	for (int i = 0; i < n; i++)
+		if (s->sp[i].kind != SOCKSPEC_UNIX)
+			fam[ntcp++] = s->sp[i].family;
+	int r = sockguard_sockets(g, c, fam, ntcp, tcp);
+	if (r < 0)
+		return r;
 	for (int i = 0; i < n; i++) {
-		int fd = s->sp[i].kind == SOCKSPEC_UNIX ? bind_unix(g, c, &s->sp[i]) : bind_tcp(&s->sp[i]);
+		int fd = s->sp[i].kind == SOCKSPEC_UNIX ? bind_unix(g, c, &s->sp[i]) : bind_tcp(&s->sp[i], tcp[k++]);
 		if (fd < 0) {
+			while (k < ntcp)
+				close(tcp[k++]);
 			sockact_close(s);
 			return fd;
 		}

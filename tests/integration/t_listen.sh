@@ -104,6 +104,38 @@ wait_for 20 test -s "$ENVF"
 R=$(get tcp 127.0.0.1 8080)
 [ "$R" = "hello web lst1" ] && ok "after a restart the guest answers again" || fail "after a restart the guest answers again" "$R"
 
+# ---- a hostile guest: an accepted connection is a socket of the host's netns; disconnected and
+# connected again it would reach the host's loopback services. Its cgroup refuses every connect.
+SVC=$TMPD/svc.log
+nsenter --net="/run/netns/$NS" -- python3 -c '
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 8099))
+s.listen()
+open(sys.argv[1], "w").close()
+c, a = s.accept()
+open(sys.argv[1], "w").write("connected from %s\n" % (a,))
+' "$SVC" &
+SVCPID=$!
+wait_for 10 test -e "$SVC"
+echo "127.0.0.1 8099" > "$PRIV_DIR/$A/listen.escape"
+get tcp 127.0.0.1 8080 > /dev/null
+if wait_for 10 test -s "$PRIV_DIR/$A/listen.escape.result"; then
+	expect_match '^EPERM$' "$(cat "$PRIV_DIR/$A/listen.escape.result")" \
+		"the guest cannot connect an accepted host-netns socket anywhere (EPERM)"
+else
+	fail "the hostile guest wrote its result"
+fi
+sleep 0.2
+[ -s "$SVC" ] && fail "the host's loopback service was reached from the guest" "$(cat "$SVC")" ||
+	ok "the host's loopback service was not reached"
+kill "$SVCPID" 2> /dev/null
+wait "$SVCPID" 2> /dev/null
+rm -f "$PRIV_DIR/$A/listen.escape" "$PRIV_DIR/$A/listen.escape.result"
+R=$(get tcp 127.0.0.1 8080)
+[ "$R" = "hello web lst1" ] && ok "the guest answers as before" || fail "the guest answers as before" "$R"
+
 # ---- stop: closed ---------------------------------------------------------------------------
 check "stop $A" cc stop "$A" --fast
 R=$(get tcp 127.0.0.1 8080)
