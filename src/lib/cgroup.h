@@ -158,8 +158,8 @@ int cg_reset_leaf(const struct cg_paths *p);
 int cg_delegate(const struct cg_paths *p, uid_t uid, gid_t gid);
 
 /* The monitors' cgroup: a leaf named CG_MONITOR beside the containers' limit cgroups, below the
- * same [cgroup] parent, in every hierarchy of p. The monitor moves itself there once its
- * container has started, so that it lives neither in the cgroup of whoever ran start (a systemd
+ * same [cgroup] parent, in every hierarchy of p. The monitor moves itself there before it boots
+ * its container (a restore: once it has started), so that it lives neither in the cgroup of whoever ran start (a systemd
  * unit restarted, an ssh session closed by logind) nor in the container's (its limits, its kill).
  * Made when missing (and again when another container's destroy removed it meanwhile). */
 #define CG_MONITOR "monitor"

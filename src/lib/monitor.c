@@ -551,6 +551,18 @@ static void monitor_loop(struct mon *m)
 	}
 }
 
+/* Out of the cgroup of whoever ran start (a unit's, a login session's): from here on this process
+ * lives as long as its container, whatever becomes of theirs. A failure is a warning. */
+static void monitor_enter_cgroup(struct mon *m)
+{
+	struct cerr_saved es;
+	cerr_save(&es);
+	if (cg_monitor_enter(m->cg, &m->origin) < 0)
+		log_warn("container %u: %s (the monitor stays where start ran)", m->c->ctid, cerr_msg());
+	cerr_restore(&es);
+	phase_mark("monitor.cgenter");
+}
+
 static __attribute__((noreturn)) void monitor_main(struct mon *m, int report)
 {
 	char title[64];
@@ -606,10 +618,20 @@ static __attribute__((noreturn)) void monitor_main(struct mon *m, int report)
 	if (r == 0)
 		r = make_listener(m);
 	phase_mark("monitor.listener");
+	/* a boot goes out of the caller's cgroups first: init's moves into the container's cgroups
+	 * then come right after ours, in the same RCU grace period of the kernel's cgroup threadgroup
+	 * lock (each burst of cgroup.procs writes waits one when the lock was idle: ~3 ms) */
+	bool entered = false;
+	if (r == 0 && !restore_dir) {
+		monitor_enter_cgroup(m);
+		entered = true;
+	}
 	if (r == 0)
 		r = restore_dir ? restore_boot(m) : boot(m);
 	phase_mark("monitor.booted");
 	if (r < 0) {
+		if (entered)
+			cg_monitor_leave(m->cg, &m->origin); /* back, so that the cleanup finds it empty */
 		/* undo everything of this start before answering: its cellctl may be gone */
 		if (m->listen_fd >= 0)
 			close(m->listen_fd);
@@ -625,14 +647,8 @@ static __attribute__((noreturn)) void monitor_main(struct mon *m, int report)
 		cerr_report_write(report, r);
 		_exit(1);
 	}
-	/* out of the cgroup of whoever ran start (a unit's, a login session's): from here on this
-	 * process lives as long as its container, whatever becomes of theirs */
-	struct cerr_saved es;
-	cerr_save(&es);
-	if (cg_monitor_enter(m->cg, &m->origin) < 0)
-		log_warn("container %u: %s (the monitor stays where start ran)", m->c->ctid, cerr_msg());
-	cerr_restore(&es);
-	phase_mark("monitor.cgenter");
+	if (!entered)
+		monitor_enter_cgroup(m);
 	cerr_report_write(report, r);
 	close(report);
 	if (have_lock)
