@@ -548,13 +548,18 @@ int ct_exec_spawn(const struct gconf *g, unsigned ctid, const struct ct_exec_req
 	bool running = ct_running(g, ctid, &st0); /* the one read of its state */
 	if (req->reexec_argv && running && !st0.userns && !running_sealed())
 		return reexec_sealed(req->reexec_argv);
+	/* our moves into its cgroups wait for a grace period: it starts now, beside our checks (the
+	 * thread ends before we join anything) */
+	if (running)
+		cg_prime_begin();
 	struct target t;
 	r = target_open(g, ctid, running ? &st0 : NULL, &t);
+	phase_mark("exec.target");
+	cg_prime_end();
 	if (r < 0) {
 		target_free(&t);
 		return r;
 	}
-	phase_mark("exec.target");
 	if (!t.st.userns) {
 		if (running_sealed()) {
 			prctl(PR_SET_NAME, "cellctl", 0, 0, 0); /* not "memfd:cellctl" */
