@@ -518,6 +518,7 @@ int cg_monitor_enter(const struct cg_paths *p, struct cg_origin *from)
 		}
 		cerr_restore(&es);
 		_cleanup_free_ char *path = monitor_dir(&p->h[i]);
+		bool unified = strcmp(p->h[i].name, "unified") == 0;
 		int r = -ENOENT, w = 0;
 		/* another container's destroy removes the leaf when it looks empty: make it again */
 		for (int attempt = 0; r == -ENOENT && attempt < 20; attempt++) {
@@ -525,7 +526,9 @@ int cg_monitor_enter(const struct cg_paths *p, struct cg_origin *from)
 			w = 0;
 			if ((r = make_path(&p->h[i], path, false, &d)) < 0)
 				continue; /* recorded, or -ENOENT: again */
-			r = w = cg_write(&d, "cgroup.procs", v);
+			/* v1: "0" into tasks moves only the writing thread (the whole monitor: it has no
+			 * other), which spares the threadgroup lock and its RCU grace period */
+			r = w = unified ? cg_write(&d, "cgroup.procs", v) : cg_write(&d, "tasks", "0");
 			if (w == -ENODEV || w == -ENOENT)
 				r = -ENOENT;
 		}
@@ -873,6 +876,51 @@ int cg_leaf_fd(const struct cg_paths *p)
 		return r < 0 ? r : -ENOENT;
 	int fd = openat(lim.fd, LEAF, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	return fd < 0 ? -errno : fd;
+}
+
+int cg_leaf_tasks_open(const struct cg_paths *p, int fds[CG_MAX_HIER])
+{
+	for (unsigned i = 0; i < CG_MAX_HIER; i++)
+		fds[i] = -1;
+	for (unsigned i = 0; i < p->n && i < CG_MAX_HIER; i++) {
+		if (strcmp(p->h[i].name, "unified") == 0)
+			continue;
+		_cleanup_cgdir_ struct cgdir leaf = CGDIR_INIT;
+		int r = open_leaf(&p->h[i], &leaf);
+		if (r >= 0 && (fds[i] = openat(leaf.fd, "tasks", O_WRONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+			r = cerr(EX_SYSTEM, errno, "open %s/tasks", leaf.path);
+		if (r < 0) {
+			cg_fds_close(fds);
+			return r;
+		}
+	}
+	return 0;
+}
+
+void cg_fds_close(int fds[CG_MAX_HIER])
+{
+	for (unsigned i = 0; i < CG_MAX_HIER; i++)
+		if (fds[i] >= 0) {
+			close(fds[i]);
+			fds[i] = -1;
+		}
+}
+
+int cg_attach_unified(const struct cg_paths *p, pid_t pid)
+{
+	char v[16];
+	snprintf(v, sizeof(v), "%d", (int)pid);
+	for (unsigned i = 0; i < p->n; i++) {
+		if (strcmp(p->h[i].name, "unified") != 0)
+			continue;
+		_cleanup_cgdir_ struct cgdir leaf = CGDIR_INIT;
+		int r = open_leaf(&p->h[i], &leaf);
+		if (r < 0)
+			return r;
+		if ((r = cg_write(&leaf, "cgroup.procs", v)) < 0)
+			return cerr(EX_SYSTEM, r, "move pid %d into %s", (int)pid, leaf.path);
+	}
+	return 0;
 }
 
 int cg_limit_fd(const struct cg_paths *p)

@@ -146,6 +146,17 @@ int cg_limit_dirfd(const struct cg_paths *p, unsigned i);
 /* fd (O_PATH|O_DIRECTORY) of the unified leaf for CLONE_INTO_CGROUP, or a negative errno
  * (-ENOENT when there is no unified hierarchy). */
 int cg_leaf_fd(const struct cg_paths *p);
+/* The v1 leaves' "tasks" files, opened for writing (fds[i] for hierarchy i, -1 for the unified
+ * one): a child given them moves itself by writing "0" to each, which moves only the writing
+ * thread and so, unlike a pid written to cgroup.procs, never waits for the threadgroup lock's RCU
+ * grace period (the kernel checks the opener's credentials: ours). 0, or cerr with every fd
+ * closed. */
+int cg_leaf_tasks_open(const struct cg_paths *p, int fds[CG_MAX_HIER]);
+/* Close the fds >= 0 of an array of CG_MAX_HIER, setting them to -1. */
+void cg_fds_close(int fds[CG_MAX_HIER]);
+/* Move process pid into the unified leaf only (cgroup.procs), cerr on failure; 0 when there is no
+ * unified hierarchy. */
+int cg_attach_unified(const struct cg_paths *p, pid_t pid);
 /* fd of the unified limit cgroup, for attaching BPF programs, or -errno. */
 int cg_limit_fd(const struct cg_paths *p);
 /* Every process in the container's cgroups (the unified hierarchy when there is one), into a

@@ -55,6 +55,19 @@ for s in "${starter[@]}"; do grep -qx "$mon" "$s/cgroup.procs" && bad="$bad stil
 # and not into the container's cgroup (its limits, its kill)
 grep -q "/$CG_NAME/$A" /proc/$mon/cgroup && fail "the monitor is in the container's cgroup" "$(cat /proc/$mon/cgroup)" ||
 	ok "the monitor is not in the container's cgroup"
+# init, which the monitor forks after it moved (init moves itself into the v1 hierarchies, by
+# "0" into their tasks files; unified: CLONE_INTO_CGROUP): the container's leaf in every hierarchy
+# of ours, nothing of the monitors' leaf or the starter's
+ip=$(awk '$1 == "init" {print $2}' "$RUN_DIR/$A.state")
+bad="" n=0
+for d in $(cg_self_dirs); do
+	[ -d "$d/$CG_NAME/$A/ct" ] || continue
+	n=$((n + 1))
+	grep -qx "$ip" "$d/$CG_NAME/$A/ct/cgroup.procs" || bad="$bad not in $d/$CG_NAME/$A/ct;"
+	[ -f "$d/$CG_NAME/$A/ct/tasks" ] && ! grep -qx "$ip" "$d/$CG_NAME/$A/ct/tasks" && bad="$bad thread not in $d/$CG_NAME/$A/ct;"
+done
+[ -n "$ip" ] && [ "$n" -ge ${#starter[@]} ] && [ -z "$bad" ] && ok "init ($ip) is in $CG_NAME/$A/ct in all $n hierarchies of ours" ||
+	fail "init's cgroups (pid ${ip:-?}, $n hierarchies):$bad" "$(cat /proc/"$ip"/cgroup 2>&1)"
 
 # what systemd does to a unit that is stopped or restarted: kill everything in its cgroup
 for s in "${starter[@]}"; do
