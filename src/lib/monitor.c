@@ -450,6 +450,7 @@ static bool init_exited(struct mon *m)
 	siginfo_t si;
 	memset(&si, 0, sizeof(si));
 	waitid(P_PIDFD, (id_t)m->pidfd, &si, WEXITED);
+	phase_mark("monitor.reaped");
 	close(m->pidfd);
 	m->pidfd = -1;
 	bool reboot = si.si_code == CLD_KILLED && si.si_status == SIGHUP && !m->stopping;
@@ -464,6 +465,7 @@ static bool init_exited(struct mon *m)
 	}
 	const struct cg_ops *ops = cg_backend(m->cg->mode);
 	ops->kill(m->cg, 5000);
+	phase_mark("monitor.killed");
 	if (reboot) {
 		if (m->c->nnetif)
 			net_teardown_container(m->g, m->c);
@@ -481,6 +483,7 @@ static bool init_exited(struct mon *m)
 	}
 	ct_cleanup(m->g, m->c->ctid, m->cg, m->c);
 	log_file_only("Container stopped");
+	phase_mark("monitor.cleaned");
 	return false;
 }
 
