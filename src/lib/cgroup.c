@@ -499,7 +499,38 @@ static void remove_shared(const struct cg_hier *h)
 		log_debug("cgroup rmdir %s", mon);
 }
 
-int cg_monitor_enter(const struct cg_paths *p, struct cg_origin *from)
+int cg_monitor_launch_fds(const struct cg_paths *p, int *into, int *origin)
+{
+	*into = *origin = -1;
+	int hi = cg_hier_index(p, "unified");
+	if (hi < 0)
+		return -ENOENT;
+	const struct cg_hier *h = &p->h[hi];
+	char own[512];
+	struct cerr_saved es;
+	cerr_save(&es);
+	_cleanup_free_ char *path = monitor_dir(h);
+	_cleanup_cgdir_ struct cgdir d = CGDIR_INIT;
+	int r = cgroup_in("/proc/self/cgroup", "", own, sizeof(own));
+	if (r == 0) {
+		_cleanup_free_ char *dir = xasprintf("%s/%s", h->mount, own);
+		if ((*origin = open(dir, CGDIR_FLAGS)) < 0)
+			r = -errno;
+	}
+	if (r == 0)
+		r = make_path(h, path, false, &d);
+	cerr_restore(&es);
+	if (r < 0) {
+		if (*origin >= 0)
+			close(*origin);
+		*origin = -1;
+		return r;
+	}
+	*into = take_fd(&d.fd);
+	return 0;
+}
+
+int cg_monitor_enter(const struct cg_paths *p, struct cg_origin *from, int unified_origin)
 {
 	char v[16];
 	snprintf(v, sizeof(v), "%d", (int)getpid());
@@ -507,18 +538,29 @@ int cg_monitor_enter(const struct cg_paths *p, struct cg_origin *from)
 	for (unsigned i = 0; i < p->n; i++)
 		from->fd[i] = -1;
 	for (unsigned i = 0; i < p->n; i++) {
+		bool unified = strcmp(p->h[i].name, "unified") == 0;
 		/* the cgroup being left, to go back to at the end (see cg_monitor_leave) */
 		char own[512];
 		struct cerr_saved es;
 		cerr_save(&es);
-		if (cgroup_in("/proc/self/cgroup", strcmp(p->h[i].name, "unified") == 0 ? "" : p->h[i].name, own,
-			      sizeof(own)) == 0) {
+		bool have_own = cgroup_in("/proc/self/cgroup", unified ? "" : p->h[i].name, own, sizeof(own)) == 0;
+		if (unified && unified_origin >= 0) {
+			from->fd[i] = unified_origin;
+			unified_origin = -1;
+		} else if (have_own) {
 			_cleanup_free_ char *dir = xasprintf("%s/%s", p->h[i].mount, own);
 			from->fd[i] = open(dir, CGDIR_FLAGS);
 		}
 		cerr_restore(&es);
 		_cleanup_free_ char *path = monitor_dir(&p->h[i]);
-		bool unified = strcmp(p->h[i].name, "unified") == 0;
+		if (unified && have_own) {
+			/* forked straight into it (cg_monitor_launch_fds): no move */
+			_cleanup_free_ char *cur = xasprintf("%s/%s", p->h[i].mount, own);
+			if (strcmp(cur, path) == 0) {
+				log_debug("monitor %d forked into %s", (int)getpid(), path);
+				continue;
+			}
+		}
 		int r = -ENOENT, w = 0;
 		/* another container's destroy removes the leaf when it looks empty: make it again */
 		for (int attempt = 0; r == -ENOENT && attempt < 20; attempt++) {

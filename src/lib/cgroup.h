@@ -179,7 +179,16 @@ struct cg_origin {
 	unsigned n;
 	int fd[CG_MAX_HIER];
 };
-int cg_monitor_enter(const struct cg_paths *p, struct cg_origin *from);
+/* Move the calling monitor there (made when missing): v1 by "0" into tasks (the monitor must be
+ * single-threaded), unified by its pid into cgroup.procs unless it is there already (forked into
+ * it: cg_monitor_launch_fds). from gets the cgroups left (unified_origin, when >= 0, is taken as
+ * the unified one: the monitor forked into its cgroup never was in it). cerr on failure. */
+int cg_monitor_enter(const struct cg_paths *p, struct cg_origin *from, int unified_origin);
+/* For forking a monitor straight into the monitors' unified cgroup (CLONE_INTO_CGROUP), sparing
+ * its move the threadgroup lock's RCU grace period: *into the monitors' unified cgroup (made when
+ * missing), *origin the caller's own unified cgroup (where the monitor would have been): two
+ * directory fds, or both -1 and a negative errno (no unified hierarchy...; nothing recorded). */
+int cg_monitor_launch_fds(const struct cg_paths *p, int *into, int *origin);
 /* At the monitor's end: back into the cgroups it came from where they still exist (a process
  * cannot rmdir the cgroup it is in), then the monitors' cgroup and the parent go when empty
  * (cg_monitor_remove). Where it cannot go back it stays, and whoever comes next removes them. */

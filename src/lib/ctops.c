@@ -532,13 +532,10 @@ int ct_start(const struct gconf *g, unsigned ctid, bool force)
 	phase_mark("start.delegate");
 	log_set_ctid(ctid);
 	uint64_t t0 = now_ms();
-	/* the grace period that the monitor's and init's moves wait for starts now, beside the
-	 * monitor's exec and setup (not earlier: a waiting writer holds the cgroup mutex, which our
-	 * mkdirs need); this process only waits for the monitor's report meanwhile */
-	cg_prime_begin();
-	r = monitor_launch(g, c, &cg, root, lk.fd);
-	cg_prime_end();
-	if (r < 0)
+	/* no cgroup move of start waits for the threadgroup lock's grace period: the monitor is
+	 * forked into its unified cgroup, it and init move themselves into the v1 ones by "0" into
+	 * tasks, init is cloned into its unified cgroup */
+	if ((r = monitor_launch(g, c, &cg, root, lk.fd)) < 0)
 		goto undo;
 	phase_mark("start.reported"); /* the monitor has undone its part already (unless it died): its error stands */
 	log_debug("container %u started in %llu ms", ctid, (unsigned long long)(now_ms() - t0));

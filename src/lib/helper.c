@@ -3,9 +3,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,24 +20,30 @@
  * fallback). Never returns. */
 static void __attribute__((noreturn)) helper_child(const struct helper_req *rq, int rep)
 {
-	/* out of the way of the fixed fds first (pipe2 may have given us 3 or 4) */
-	if (rep <= HELPER_PASS_FD) {
-		int k = fcntl(rep, F_DUPFD_CLOEXEC, HELPER_PASS_FD + 1);
-		if (k < 0)
+	/* out of the way of the fixed fds first (pipe2 or the caller may have given us 3 to 5) */
+	int pass = rq->pass_fd, origin = rq->into_cgroup ? rq->origin_fd : -1;
+	int into = rq->into_cgroup && rq->detach ? rq->cgroup_fd : -1;
+	int *mv[] = {&rep, &pass, &origin, &into};
+	for (size_t i = 0; i < sizeof(mv) / sizeof(mv[0]); i++)
+		if (*mv[i] >= 0 && *mv[i] <= HELPER_ORIGIN_FD && (*mv[i] = fcntl(*mv[i], F_DUPFD_CLOEXEC, HELPER_ORIGIN_FD + 1)) < 0)
 			_exit(127);
-		rep = k;
-	}
-	if (rq->pass_fd >= 0 && rq->pass_fd != HELPER_PASS_FD && dup2(rq->pass_fd, HELPER_PASS_FD) < 0)
+	if (pass >= 0 ? dup2(pass, HELPER_PASS_FD) < 0 : close(HELPER_PASS_FD) < 0 && errno != EBADF)
 		_exit(127);
-	if (rq->pass_fd == HELPER_PASS_FD)
-		fcntl(HELPER_PASS_FD, F_SETFD, 0);
-	if (rq->pass_fd < 0)
-		close(HELPER_PASS_FD);
+	if (origin >= 0 ? dup2(origin, HELPER_ORIGIN_FD) < 0 : close(HELPER_ORIGIN_FD) < 0 && errno != EBADF)
+		_exit(127);
 	if (rq->detach) {
 		setsid();
-		pid_t mp = fork();
+		pid_t mp = -1;
+		if (into >= 0) {
+			struct clone_args ca = {.flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD, .cgroup = (uint64_t)into};
+			mp = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+		}
+		if (mp < 0)
+			mp = fork();
 		if (mp != 0)
 			_exit(mp < 0 ? 1 : 0);
+		if (into >= 0)
+			close(into);
 	}
 	if (rq->die_with_us) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);

@@ -2,12 +2,14 @@
 #include "monitor.h"
 
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -132,6 +134,7 @@ struct mon {
 	uint64_t boot_ms;               /* when this boot's init was exec'd */
 	bool stopping;
 	struct cg_origin origin; /* the cgroups start ran in, which the monitor left */
+	int unified_origin;      /* the unified one, when start forked us into the monitors' (or -1) */
 	struct sysnotif sn;      /* the sysinfo listeners: init's, one per exec */
 	char ring_data[RING_SIZE];
 	struct ringbuf ring; /* the console's last RING_SIZE bytes, for a client that attaches */
@@ -560,7 +563,9 @@ static void monitor_enter_cgroup(struct mon *m)
 {
 	struct cerr_saved es;
 	cerr_save(&es);
-	if (cg_monitor_enter(m->cg, &m->origin) < 0)
+	int origin = m->unified_origin;
+	m->unified_origin = -1;
+	if (cg_monitor_enter(m->cg, &m->origin, origin) < 0)
 		log_warn("container %u: %s (the monitor stays where start ran)", m->c->ctid, cerr_msg());
 	cerr_restore(&es);
 	phase_mark("monitor.cgenter");
@@ -580,7 +585,12 @@ static __attribute__((noreturn)) void monitor_main(struct mon *m, int report)
 		report = 3;
 	}
 	bool have_lock = ct_lock_is(m->g, m->c->ctid, MONITOR_LOCK_FD) && fcntl(MONITOR_LOCK_FD, F_SETFD, FD_CLOEXEC) == 0;
-	syscall(SYS_close_range, MONITOR_LOCK_FD + 1, ~0U, 0);
+	/* the unified cgroup start ran in, when start forked us into the monitors' one */
+	struct statfs sf;
+	bool origin = fstatfs(HELPER_ORIGIN_FD, &sf) == 0 && (unsigned long)sf.f_type == CGROUP2_SUPER_MAGIC &&
+		      fcntl(HELPER_ORIGIN_FD, F_SETFD, FD_CLOEXEC) == 0;
+	m->unified_origin = origin ? HELPER_ORIGIN_FD : -1;
+	syscall(SYS_close_range, origin ? HELPER_ORIGIN_FD + 1 : MONITOR_LOCK_FD + 1, ~0U, 0);
 	phase_reopen();
 	if (have_lock) {
 		char buf[64];
@@ -677,6 +687,7 @@ void monitor_run(const struct gconf *g, struct ct_config *c, const struct cg_pat
 }
 
 _Static_assert(MONITOR_LOCK_FD == HELPER_PASS_FD, "the monitor finds the CT lock where helper_spawn passes an fd");
+_Static_assert(MONITOR_LOCK_FD + 1 == HELPER_ORIGIN_FD, "the monitor keeps its fds up to HELPER_ORIGIN_FD");
 
 struct launch {
 	const struct gconf *g;
@@ -701,6 +712,11 @@ int monitor_launch(const struct gconf *g, struct ct_config *c, const struct cg_p
 	_cleanup_free_ char *cgtext = cg_paths_format(cg);
 	char *argv[] = {title, ctid, cgtext, UNCONST(restore_dir), NULL};
 	struct launch l = {g, c, cg, root};
+	/* forked into the monitors' unified cgroup, unless restoring (criu runs from where start
+	 * ran); else, or where that fails, the monitor moves itself (cg_monitor_enter) */
+	int into = -1, origin = -1;
+	if (!restore_dir)
+		cg_monitor_launch_fds(cg, &into, &origin);
 	/* the report pipe becomes fd 3 of the monitor, the CT lock fd MONITOR_LOCK_FD (both kept
 	 * across its exec) */
 	struct helper_req rq = {.path = bin,
@@ -708,8 +724,15 @@ int monitor_launch(const struct gconf *g, struct ct_config *c, const struct cg_p
 				.pass_fd = lock_fd,
 				.detach = true,
 				.fallback = monitor_inprocess,
-				.arg = &l};
+				.arg = &l,
+				.into_cgroup = into >= 0,
+				.cgroup_fd = into,
+				.origin_fd = origin};
 	int r = helper_spawn(&rq, NULL);
+	if (into >= 0)
+		close(into);
+	if (origin >= 0)
+		close(origin);
 	if (r == -ENODATA)
 		return cerr(EX_ENVCREATE, 0, "the container monitor died during start");
 	return r;
