@@ -9,12 +9,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <poll.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
@@ -603,74 +600,6 @@ void cg_monitor_leave(const struct cg_paths *p, struct cg_origin *from)
 	from->n = 0;
 	if (back)
 		cg_monitor_remove(p);
-}
-
-/* ---- the threadgroup lock's grace period, early ---- */
-
-static pthread_t prime_thread;
-static bool prime_running;
-static int prime_fd = -1, prime_stop = -1; /* the cgroup.procs file; an eventfd: stop */
-
-/* Ourselves into the cgroup we are in (no move), then again every millisecond, which keeps the
- * lock out of its fast mode (the mode returns one grace period after the last writer) until
- * cg_prime_end. */
-static void *prime_main(void *arg)
-{
-	(void)arg;
-	struct pollfd p = {.fd = prime_stop, .events = POLLIN};
-	for (int i = 0; i < 2000; i++) /* 2 s at most */
-		if (write(prime_fd, "0", 1) < 0 || poll(&p, 1, 1) != 0)
-			break;
-	return NULL;
-}
-
-void cg_prime_begin(void)
-{
-	enum cg_mode mode;
-	char own[512];
-	struct cerr_saved es;
-	if (prime_running)
-		return;
-	if (cg_root_overridden())
-		return; /* a test's fake tree */
-	cerr_save(&es);
-	int r = cg_detect(&mode);
-	if (r == 0 && mode != CG_LEGACY)
-		r = cgroup_in("/proc/self/cgroup", "", own, sizeof(own));
-	cerr_restore(&es);
-	if (r < 0 || mode == CG_LEGACY)
-		return;
-	_cleanup_free_ char *path = xasprintf("%s%s/%s%scgroup.procs", cg_root(), mode == CG_HYBRID ? "/unified" : "",
-					      own, *own ? "/" : "");
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	struct statfs sf;
-	if (fd >= 0 && (fstatfs(fd, &sf) < 0 || (unsigned long)sf.f_type != CGROUP2_SUPER_MAGIC)) {
-		close(fd);
-		fd = -1;
-	}
-	int ev = fd >= 0 ? eventfd(0, EFD_CLOEXEC) : -1;
-	if (ev < 0 || (prime_fd = fd, prime_stop = ev, pthread_create(&prime_thread, NULL, prime_main, NULL)) != 0) {
-		if (fd >= 0)
-			close(fd);
-		if (ev >= 0)
-			close(ev);
-		prime_fd = prime_stop = -1;
-		return;
-	}
-	prime_running = true;
-}
-
-void cg_prime_end(void)
-{
-	if (!prime_running)
-		return;
-	uint64_t one = 1;
-	(void)!write(prime_stop, &one, sizeof(one));
-	pthread_join(prime_thread, NULL);
-	close(prime_fd);
-	close(prime_stop);
-	prime_fd = prime_stop = -1;
-	prime_running = false;
 }
 
 void cg_origin_drop(struct cg_origin *from)

@@ -201,19 +201,6 @@ void cg_origin_drop(struct cg_origin *from);
  * monitor has exited (stop) or died. */
 void cg_monitor_remove(const struct cg_paths *p);
 
-/* The first write to any cgroup.procs after a quiet spell waits for an RCU grace period (the
- * kernel's cgroup threadgroup lock leaves its fast mode): ~3 ms on a quiet host, 10 ms and more
- * under load; writes until one grace period after the last one do not wait. cg_prime_begin
- * starts that wait early, in a thread that writes our own pid into the unified cgroup we are in
- * (no move, no change: nothing but the lock) and again every millisecond, so that the wait
- * overlaps the caller's work and the moves that follow (ours, a monitor's, init's) find the lock
- * ready. The waiting writer holds the cgroup mutex: a mkdir or rmdir of a cgroup meanwhile waits
- * too, so begin after those. Nothing on a legacy host, or when it cannot (quietly); the thread
- * stops by itself after 2 s. cg_prime_end stops and joins it: before anything that needs a
- * single-threaded process (setns of a mount or user namespace, unshare, execve). */
-void cg_prime_begin(void);
-void cg_prime_end(void);
-
 /* Pure conversions (unit-tested). */
 unsigned cg_cpuunits_to_weight(unsigned cpuunits);          /* /10, clamped to 1..10000 */
 void cg_cpulimit_to_max(unsigned pct, unsigned ncpus, bool host_pct, char *buf, unsigned len); /* "50000 100000" or "max 100000" */
