@@ -729,6 +729,20 @@ int monitor_launch(const struct gconf *g, struct ct_config *c, const struct cg_p
 				.cgroup_fd = into,
 				.origin_fd = origin};
 	int r = helper_spawn(&rq, NULL);
+	struct ct_state st;
+	struct cerr_saved es;
+	cerr_save(&es);
+	bool unborn = r == -ENODATA && into >= 0 && state_read(g, c->ctid, &st) == 0 && st.monitor_pid == getpid();
+	cerr_restore(&es);
+	if (unborn) {
+		/* it died before its first step (the state still names us): a kernel that SIGKILLs a
+		 * child cloned into a cgroup with another cgroup.kill count than its parent's (cgroup
+		 * kill_seq: after a cgroup.kill of the caller's cgroup) kills it at birth. Once more,
+		 * forked where we are */
+		log_debug("the monitor died at birth in the monitors' cgroup: forking it again");
+		rq.into_cgroup = false;
+		r = helper_spawn(&rq, NULL);
+	}
 	if (into >= 0)
 		close(into);
 	if (origin >= 0)

@@ -523,14 +523,16 @@ static void __attribute__((noreturn)) pty_helper(struct target *t, const struct 
 }
 
 /* ---- without a pty: a helper forked into the unified cgroup ------------------------------ */
-/* The helper joins the rest (its v1 cgroups, the namespaces, the root), becomes the guest's root,
- * forks the command and reports over sock: "P" and the command's pid, or "E" and "CODE message".
+/* The helper says "S" (alive), joins the rest (its v1 cgroups, the namespaces, the root), becomes
+ * the guest's root, forks the command and reports over sock: "P" and the command's pid, or "E" and
+ * "CODE message".
  * It exits with the command's status. */
 static void __attribute__((noreturn)) join_helper(struct target *t, const struct ct_exec_req *req, int sock)
 {
+	if (send(sock, "S", 1, MSG_NOSIGNAL) != 1) /* alive: see join_by_helper */
+		_exit(EX_SYSTEM);
 	int keep[] = {sock, t->pidfd, t->rootfd, t->sysconn};
-	close_all_but(keep, ARRAY_SIZE(keep));
-	log_set_file(NULL); /* the log path means something else inside */
+	close_all_but(keep, ARRAY_SIZE(keep)); /* no log file: dropped before the fork */
 	pid_t cmd = -1;
 	int r = join_container(t);
 	if (r >= 0)
@@ -560,7 +562,10 @@ static void __attribute__((noreturn)) join_helper(struct target *t, const struct
 /* The directory of the unified cgroup the command joins (O_PATH), or -1. */
 static int unified_leaf(const struct target *t)
 {
-	if (t->unified < 0)
+	/* not after a reboot, whose cgroup.kill went through the leaf: kernels with cgroup kill_seq
+	 * (6.14, and stable ones since) compare the new child's cgroup's count with the parent's and
+	 * SIGKILL a child cloned into a cgroup killed more often than its parent's */
+	if (t->unified < 0 || t->st.boots > 1)
 		return -1;
 	_cleanup_free_ char *dir = xstrdup(t->procs[t->unified]);
 	*strrchr(dir, '/') = 0; /* ".../cgroup.procs" */
@@ -616,6 +621,20 @@ static int join_by_helper(struct target *t, const struct ct_exec_req *req, struc
 	ssize_t n;
 	while ((n = recv(sv[0], buf, sizeof(buf) - 1, 0)) < 0 && errno == EINTR)
 		;
+	if (n <= 0) {
+		/* dead before its first step: a kernel whose cgroup kill_seq check SIGKILLs a child
+		 * cloned into a cgroup that saw another number of cgroup.kill writes than its parent's
+		 * (the caller's cgroup was killed once) does that at birth. This process joins. */
+		close(sv[0]);
+		int st;
+		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+			;
+		log_debug("the exec helper died at birth in the container's cgroup: joining without it");
+		return 0;
+	}
+	if (n == 1 && buf[0] == 'S')
+		while ((n = recv(sv[0], buf, sizeof(buf) - 1, 0)) < 0 && errno == EINTR)
+			;
 	close(sv[0]);
 	if (n == 1 + (ssize_t)sizeof(pid_t) && buf[0] == 'P') {
 		p->pid = pid;
@@ -690,14 +709,16 @@ int ct_exec_spawn(const struct gconf *g, unsigned ctid, const struct ct_exec_req
 	sigfillset(&all);
 	if (!pty) {
 		/* no terminal to relay: a helper forked into the container's unified cgroup joins and
-		 * forks the command; where the kernel cannot, this process joins and forks it */
+		 * forks the command; where the kernel cannot, this process joins and forks it. No log
+		 * file from here on (never one inside), dropped before the helper's socket exists: a
+		 * runner that closed its fds (hooks) has a stale log fd whose number may come back */
+		log_set_file(NULL);
 		r = join_by_helper(&t, req, p);
 		phase_mark("exec.helper");
 		if (r != 0) {
 			target_free(&t);
 			return r < 0 ? r : 0;
 		}
-		log_set_file(NULL);
 		r = join_container(&t);
 		phase_mark("exec.joined");
 		if (r >= 0)
@@ -711,36 +732,50 @@ int ct_exec_spawn(const struct gconf *g, unsigned ctid, const struct ct_exec_req
 		p->pid = p->cmd;
 		return r < 0 ? r : 0;
 	}
-	int sv[2];
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
-		target_free(&t);
-		return cerr(EX_SYSTEM, errno, "socketpair");
-	}
+	int sv[2] = {-1, -1};
 	int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (devnull < 0) {
 		r = cerr(EX_SYSTEM, errno, "open /dev/null");
 		goto out;
 	}
 	sigprocmask(SIG_BLOCK, &all, &old);
-	int leaf = unified_leaf(&t);
-	bool into;
-	p->pid = fork_into(leaf, &into);
-	if (p->pid == 0) {
+	/* the helper is forked into the unified cgroup; once more without, where it died at birth
+	 * (see join_by_helper) */
+	int leaf = unified_leaf(&t), e = 0;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		bool into = false;
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+			e = errno;
+			p->pid = -1;
+			break;
+		}
+		p->pid = fork_into(attempt == 0 ? leaf : -1, &into);
+		if (p->pid == 0) {
+			close(sv[0]);
+			t.unified_joined = into;
+			if (into && send(sv[1], "S", 1, MSG_NOSIGNAL) != 1)
+				_exit(EX_SYSTEM);
+			pty_helper(&t, req, sv[1], devnull); /* with every signal blocked */
+		}
+		e = errno;
+		close(sv[1]);
+		sv[1] = -1;
+		char c = 0;
+		if (p->pid < 0 || !into || (recv(sv[0], &c, 1, 0) == 1 && c == 'S'))
+			break;
+		while (waitpid(p->pid, NULL, 0) < 0 && errno == EINTR)
+			;
 		close(sv[0]);
-		t.unified_joined = into;
-		pty_helper(&t, req, sv[1], devnull); /* with every signal blocked */
+		sv[0] = -1;
 	}
-	int e = errno;
 	if (leaf >= 0)
 		close(leaf);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	close(devnull);
 	if (p->pid < 0) {
-		r = cerr(EX_SYSTEM, e, "fork");
+		r = cerr(EX_SYSTEM, e, sv[0] < 0 ? "socketpair" : "fork");
 		goto out;
 	}
-	close(sv[1]);
-	sv[1] = -1;
 	r = recv_master(sv[0], &p->cmd);
 	if (r < 0) {
 		int st;

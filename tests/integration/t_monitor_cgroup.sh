@@ -106,6 +106,23 @@ left=""
 for d in $(cg_self_dirs); do [ -e "$d/$CG_NAME" ] && left="$left $d/$CG_NAME"; done
 [ -z "$left" ] && ok "nothing left after stop either" || fail "left behind after stop:$left" "$(find $left -type d)"
 
+# a caller in a cgroup that saw a cgroup.kill: kernels with cgroup kill_seq SIGKILL a child cloned
+# into a cgroup that saw another number of them (the monitor into the monitors' leaf, exec's helper
+# into the container's): each is forked again where the caller is, and works
+kcg=""
+for d in $(cg_self_dirs); do [ "$(stat -f -c %T "$d")" = cgroup2fs ] && kcg="$d/$CG_NAME-killed" && break; done
+if [ -n "$kcg" ] && mkdir "$kcg" && echo 1 > "$kcg/cgroup.kill"; then
+	run env CELLCTL_PROC_SELF_CGROUP="$TMPD/self.cgroup" bash -c 'echo $$ > "$1/cgroup.procs" || exit 9
+		nsenter --net="/run/netns/$2" -- "$3" start "$4" || exit 8
+		nsenter --net="/run/netns/$2" -- "$3" exec "$4" -- sh -c "exit 7"; echo "exec:$?"
+		nsenter --net="/run/netns/$2" -- "$3" stop "$4" --fast' _ "$kcg" "$NS" "$CELLCTL" "$A"
+	[ "$RC" = 0 ] && [[ "$OUT" == *exec:7* ]] && ok "start, exec and stop from a cgroup that saw a cgroup.kill" ||
+		fail "start, exec and stop from a cgroup that saw a cgroup.kill (exit $RC)" "$OUT"
+	rmdir "$kcg"
+else
+	warn "no cgroup2 hierarchy with cgroup.kill here: the killed-cgroup case is not checked"
+fi
+
 for s in "${starter[@]}"; do rmdir "$s"; done
 check "destroy $A" cc destroy "$A"
 check "destroy $B" cc destroy "$B"
