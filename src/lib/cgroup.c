@@ -496,7 +496,38 @@ static void remove_shared(const struct cg_hier *h)
 		log_debug("cgroup rmdir %s", mon);
 }
 
-int cg_monitor_enter(const struct cg_paths *p, struct cg_origin *from)
+int cg_monitor_launch_fds(const struct cg_paths *p, int *into, int *origin)
+{
+	*into = *origin = -1;
+	int hi = cg_hier_index(p, "unified");
+	if (hi < 0)
+		return -ENOENT;
+	const struct cg_hier *h = &p->h[hi];
+	char own[512];
+	struct cerr_saved es;
+	cerr_save(&es);
+	_cleanup_free_ char *path = monitor_dir(h);
+	_cleanup_cgdir_ struct cgdir d = CGDIR_INIT;
+	int r = cgroup_in("/proc/self/cgroup", "", own, sizeof(own));
+	if (r == 0) {
+		_cleanup_free_ char *dir = xasprintf("%s/%s", h->mount, own);
+		if ((*origin = open(dir, CGDIR_FLAGS)) < 0)
+			r = -errno;
+	}
+	if (r == 0)
+		r = make_path(h, path, false, &d);
+	cerr_restore(&es);
+	if (r < 0) {
+		if (*origin >= 0)
+			close(*origin);
+		*origin = -1;
+		return r;
+	}
+	*into = take_fd(&d.fd);
+	return 0;
+}
+
+int cg_monitor_enter(const struct cg_paths *p, struct cg_origin *from, int unified_origin)
 {
 	char v[16];
 	snprintf(v, sizeof(v), "%d", (int)getpid());
@@ -504,17 +535,29 @@ int cg_monitor_enter(const struct cg_paths *p, struct cg_origin *from)
 	for (unsigned i = 0; i < p->n; i++)
 		from->fd[i] = -1;
 	for (unsigned i = 0; i < p->n; i++) {
+		bool unified = strcmp(p->h[i].name, "unified") == 0;
 		/* the cgroup being left, to go back to at the end (see cg_monitor_leave) */
 		char own[512];
 		struct cerr_saved es;
 		cerr_save(&es);
-		if (cgroup_in("/proc/self/cgroup", strcmp(p->h[i].name, "unified") == 0 ? "" : p->h[i].name, own,
-			      sizeof(own)) == 0) {
+		bool have_own = cgroup_in("/proc/self/cgroup", unified ? "" : p->h[i].name, own, sizeof(own)) == 0;
+		if (unified && unified_origin >= 0) {
+			from->fd[i] = unified_origin;
+			unified_origin = -1;
+		} else if (have_own) {
 			_cleanup_free_ char *dir = xasprintf("%s/%s", p->h[i].mount, own);
 			from->fd[i] = open(dir, CGDIR_FLAGS);
 		}
 		cerr_restore(&es);
 		_cleanup_free_ char *path = monitor_dir(&p->h[i]);
+		if (unified && have_own) {
+			/* forked straight into it (cg_monitor_launch_fds): no move */
+			_cleanup_free_ char *cur = xasprintf("%s/%s", p->h[i].mount, own);
+			if (strcmp(cur, path) == 0) {
+				log_debug("monitor %d forked into %s", (int)getpid(), path);
+				continue;
+			}
+		}
 		int r = -ENOENT, w = 0;
 		/* another container's destroy removes the leaf when it looks empty: make it again */
 		for (int attempt = 0; r == -ENOENT && attempt < 20; attempt++) {
@@ -522,7 +565,9 @@ int cg_monitor_enter(const struct cg_paths *p, struct cg_origin *from)
 			w = 0;
 			if ((r = make_path(&p->h[i], path, false, &d)) < 0)
 				continue; /* recorded, or -ENOENT: again */
-			r = w = cg_write(&d, "cgroup.procs", v);
+			/* v1: "0" into tasks moves only the writing thread (the whole monitor: it has no
+			 * other), which spares the threadgroup lock and its RCU grace period */
+			r = w = unified ? cg_write(&d, "cgroup.procs", v) : cg_write(&d, "tasks", "0");
 			if (w == -ENODEV || w == -ENOENT)
 				r = -ENOENT;
 		}
@@ -802,6 +847,51 @@ int cg_leaf_fd(const struct cg_paths *p)
 		return r < 0 ? r : -ENOENT;
 	int fd = openat(lim.fd, LEAF, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	return fd < 0 ? -errno : fd;
+}
+
+int cg_leaf_tasks_open(const struct cg_paths *p, int fds[CG_MAX_HIER])
+{
+	for (unsigned i = 0; i < CG_MAX_HIER; i++)
+		fds[i] = -1;
+	for (unsigned i = 0; i < p->n && i < CG_MAX_HIER; i++) {
+		if (strcmp(p->h[i].name, "unified") == 0)
+			continue;
+		_cleanup_cgdir_ struct cgdir leaf = CGDIR_INIT;
+		int r = open_leaf(&p->h[i], &leaf);
+		if (r >= 0 && (fds[i] = openat(leaf.fd, "tasks", O_WRONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+			r = cerr(EX_SYSTEM, errno, "open %s/tasks", leaf.path);
+		if (r < 0) {
+			cg_fds_close(fds);
+			return r;
+		}
+	}
+	return 0;
+}
+
+void cg_fds_close(int fds[CG_MAX_HIER])
+{
+	for (unsigned i = 0; i < CG_MAX_HIER; i++)
+		if (fds[i] >= 0) {
+			close(fds[i]);
+			fds[i] = -1;
+		}
+}
+
+int cg_attach_unified(const struct cg_paths *p, pid_t pid)
+{
+	char v[16];
+	snprintf(v, sizeof(v), "%d", (int)pid);
+	for (unsigned i = 0; i < p->n; i++) {
+		if (strcmp(p->h[i].name, "unified") != 0)
+			continue;
+		_cleanup_cgdir_ struct cgdir leaf = CGDIR_INIT;
+		int r = open_leaf(&p->h[i], &leaf);
+		if (r < 0)
+			return r;
+		if ((r = cg_write(&leaf, "cgroup.procs", v)) < 0)
+			return cerr(EX_SYSTEM, r, "move pid %d into %s", (int)pid, leaf.path);
+	}
+	return 0;
 }
 
 int cg_limit_fd(const struct cg_paths *p)

@@ -146,6 +146,17 @@ int cg_limit_dirfd(const struct cg_paths *p, unsigned i);
 /* fd (O_PATH|O_DIRECTORY) of the unified leaf for CLONE_INTO_CGROUP, or a negative errno
  * (-ENOENT when there is no unified hierarchy). */
 int cg_leaf_fd(const struct cg_paths *p);
+/* The v1 leaves' "tasks" files, opened for writing (fds[i] for hierarchy i, -1 for the unified
+ * one): a child given them moves itself by writing "0" to each, which moves only the writing
+ * thread and so, unlike a pid written to cgroup.procs, never waits for the threadgroup lock's RCU
+ * grace period (the kernel checks the opener's credentials: ours). 0, or cerr with every fd
+ * closed. */
+int cg_leaf_tasks_open(const struct cg_paths *p, int fds[CG_MAX_HIER]);
+/* Close the fds >= 0 of an array of CG_MAX_HIER, setting them to -1. */
+void cg_fds_close(int fds[CG_MAX_HIER]);
+/* Move process pid into the unified leaf only (cgroup.procs), cerr on failure; 0 when there is no
+ * unified hierarchy. */
+int cg_attach_unified(const struct cg_paths *p, pid_t pid);
 /* fd of the unified limit cgroup, for attaching BPF programs, or -errno. */
 int cg_limit_fd(const struct cg_paths *p);
 /* Every process in the container's cgroups (the unified hierarchy when there is one), into a
@@ -158,8 +169,8 @@ int cg_reset_leaf(const struct cg_paths *p);
 int cg_delegate(const struct cg_paths *p, uid_t uid, gid_t gid);
 
 /* The monitors' cgroup: a leaf named CG_MONITOR beside the containers' limit cgroups, below the
- * same [cgroup] parent, in every hierarchy of p. The monitor moves itself there once its
- * container has started, so that it lives neither in the cgroup of whoever ran start (a systemd
+ * same [cgroup] parent, in every hierarchy of p. The monitor moves itself there before it boots
+ * its container (a restore: once it has started), so that it lives neither in the cgroup of whoever ran start (a systemd
  * unit restarted, an ssh session closed by logind) nor in the container's (its limits, its kill).
  * Made when missing (and again when another container's destroy removed it meanwhile). */
 #define CG_MONITOR "monitor"
@@ -168,7 +179,16 @@ struct cg_origin {
 	unsigned n;
 	int fd[CG_MAX_HIER];
 };
-int cg_monitor_enter(const struct cg_paths *p, struct cg_origin *from);
+/* Move the calling monitor there (made when missing): v1 by "0" into tasks (the monitor must be
+ * single-threaded), unified by its pid into cgroup.procs unless it is there already (forked into
+ * it: cg_monitor_launch_fds). from gets the cgroups left (unified_origin, when >= 0, is taken as
+ * the unified one: the monitor forked into its cgroup never was in it). cerr on failure. */
+int cg_monitor_enter(const struct cg_paths *p, struct cg_origin *from, int unified_origin);
+/* For forking a monitor straight into the monitors' unified cgroup (CLONE_INTO_CGROUP), sparing
+ * its move the threadgroup lock's RCU grace period: *into the monitors' unified cgroup (made when
+ * missing), *origin the caller's own unified cgroup (where the monitor would have been): two
+ * directory fds, or both -1 and a negative errno (no unified hierarchy...; nothing recorded). */
+int cg_monitor_launch_fds(const struct cg_paths *p, int *into, int *origin);
 /* At the monitor's end: back into the cgroups it came from where they still exist (a process
  * cannot rmdir the cgroup it is in), then the monitors' cgroup and the parent go when empty
  * (cg_monitor_remove). Where it cannot go back it stays, and whoever comes next removes them. */

@@ -6,6 +6,7 @@
 #include "error.h"
 #include "log.h"
 #include "netlink.h"
+#include "phase.h"
 #include "routed.h"
 #include "runconf.h"
 #include "state.h"
@@ -52,6 +53,7 @@ int ct_cleanup(const struct gconf *g, unsigned ctid, const struct cg_paths *cg, 
 	runconf_remove(g, ctid);
 	if (own)
 		ctconf_free(own);
+	phase_mark("cleanup.net");
 	if (cg && cg->n) {
 		/* both act only on the cgroups recorded at start */
 		const struct cg_ops *ops = cg_backend(cg->mode);
@@ -61,6 +63,7 @@ int ct_cleanup(const struct gconf *g, unsigned ctid, const struct cg_paths *cg, 
 		if (r < 0)
 			log_warn("cleanup of container %u: %s", ctid, cerr_msg() ? cerr_msg() : strerror(-r));
 	}
+	phase_mark("cleanup.cgroups");
 	state_remove(g, ctid);
 	return r;
 }

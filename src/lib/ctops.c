@@ -542,6 +542,9 @@ int ct_start(const struct gconf *g, unsigned ctid, bool force)
 	phase_mark("start.delegate");
 	log_set_ctid(ctid);
 	uint64_t t0 = now_ms();
+	/* no cgroup move of start waits for the threadgroup lock's grace period: the monitor is
+	 * forked into its unified cgroup, it and init move themselves into the v1 ones by "0" into
+	 * tasks, init is cloned into its unified cgroup */
 	if ((r = monitor_launch(g, c, &cg, root, lk.fd)) < 0)
 		goto undo;
 	phase_mark("start.reported"); /* the monitor has undone its part already (unless it died): its error stands */
@@ -708,8 +711,18 @@ static int stop_locked(const struct gconf *g, unsigned ctid, bool fast, int time
 			;
 	}
 	phase_mark("stop.monitoreof");
-	if (!proc_alive(st.monitor_pid, st.monitor_start))
-		ct_cleanup(g, ctid, &st.cg, NULL); /* no monitor (it died): do its work; idempotent otherwise */
+	if (!proc_alive(st.monitor_pid, st.monitor_start)) {
+		/* no monitor: when it died before its cleanup's end (the state file still names it),
+		 * do its work (idempotent); a monitor that finished removed the state file last */
+		struct ct_state now;
+		struct cerr_saved es;
+		cerr_save(&es);
+		bool left = state_read(g, ctid, &now) == 0 && now.monitor_pid == st.monitor_pid &&
+			    now.monitor_start == st.monitor_start;
+		cerr_restore(&es);
+		if (left)
+			ct_cleanup(g, ctid, &st.cg, NULL);
+	}
 	/* the monitors' cgroup and the parent, when this was the last: once the monitor has left */
 	if (monpid >= 0)
 		wait_pidfd(monpid, 2000);

@@ -3,9 +3,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,32 +20,40 @@
  * fallback). Never returns. */
 static void __attribute__((noreturn)) helper_child(const struct helper_req *rq, int rep)
 {
-	/* out of the way of the fixed fds first (pipe2 may have given us 3 or 4), and of the kept ones */
+	/* everything handed on goes out of the way of the fixed fds first (pipe2 or the caller may
+	 * have given us any of them), then to its place */
 	unsigned nk = rq->nkeep < HELPER_MAX_KEEP ? rq->nkeep : HELPER_MAX_KEEP;
-	int base = HELPER_PASS_FD + 1 + (int)nk, high[HELPER_MAX_KEEP];
-	if (rep < base) {
-		int k = fcntl(rep, F_DUPFD_CLOEXEC, base);
-		if (k < 0)
+	int base = HELPER_ORIGIN_FD + 1 + (int)nk; /* above the origin and the kept ones */
+	int pass = rq->pass_fd, origin = rq->into_cgroup ? rq->origin_fd : -1;
+	int into = rq->into_cgroup && rq->detach ? rq->cgroup_fd : -1, high[HELPER_MAX_KEEP];
+	int *mv[] = {&rep, &pass, &origin, &into};
+	for (size_t i = 0; i < sizeof(mv) / sizeof(mv[0]); i++)
+		if (*mv[i] >= 0 && *mv[i] < base && (*mv[i] = fcntl(*mv[i], F_DUPFD_CLOEXEC, base)) < 0)
 			_exit(127);
-		rep = k;
-	}
 	for (unsigned i = 0; i < nk; i++)
 		if ((high[i] = fcntl(rq->keep_fds[i], F_DUPFD_CLOEXEC, base)) < 0)
 			_exit(127);
-	if (rq->pass_fd >= 0 && rq->pass_fd != HELPER_PASS_FD && dup2(rq->pass_fd, HELPER_PASS_FD) < 0)
+	if (pass >= 0 ? dup2(pass, HELPER_PASS_FD) < 0 : close(HELPER_PASS_FD) < 0 && errno != EBADF)
+		_exit(127);
+	/* the origin at HELPER_ORIGIN_FD, or the kept ones from HELPER_PASS_FD + 1 (never both) */
+	if (origin >= 0 ? dup2(origin, HELPER_ORIGIN_FD) < 0 : !nk && close(HELPER_ORIGIN_FD) < 0 && errno != EBADF)
 		_exit(127);
 	for (unsigned i = 0; i < nk; i++) /* dup2: without close-on-exec */
 		if (dup2(high[i], HELPER_PASS_FD + 1 + (int)i) < 0)
 			_exit(127);
-	if (rq->pass_fd == HELPER_PASS_FD)
-		fcntl(HELPER_PASS_FD, F_SETFD, 0);
-	if (rq->pass_fd < 0)
-		close(HELPER_PASS_FD);
 	if (rq->detach) {
 		setsid();
-		pid_t mp = fork();
+		pid_t mp = -1;
+		if (into >= 0) {
+			struct clone_args ca = {.flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD, .cgroup = (uint64_t)into};
+			mp = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+		}
+		if (mp < 0)
+			mp = fork();
 		if (mp != 0)
 			_exit(mp < 0 ? 1 : 0);
+		if (into >= 0)
+			close(into);
 	}
 	if (rq->die_with_us) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -60,6 +72,8 @@ static void __attribute__((noreturn)) helper_child(const struct helper_req *rq, 
 
 int helper_spawn(const struct helper_req *rq, int *status)
 {
+	if (rq->into_cgroup && rq->nkeep) /* both want HELPER_ORIGIN_FD */
+		return cerr(EX_SYSTEM, EINVAL, "a helper forked into a cgroup cannot be handed kept descriptors");
 	int p[2];
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return cerr(EX_SYSTEM, errno, "pipe");

@@ -6,6 +6,7 @@
 
 #define HELPER_REPORT_FD 3 /* where a helper finds the write end of its report pipe */
 #define HELPER_PASS_FD 4   /* where it finds the fd handed to it (helper_req.pass_fd) */
+#define HELPER_ORIGIN_FD 5 /* where it finds helper_req.origin_fd (into_cgroup) */
 #define HELPER_MAX_KEEP 16 /* helper_req.keep_fds */
 
 struct helper_req {
@@ -23,6 +24,13 @@ struct helper_req {
 	void (*fallback)(void *arg, int report_fd);
 	void *arg;
 	volatile int *cancel; /* set (by a signal handler) while we wait: the helper is killed */
+	/* detach only: the helper is forked straight into the cgroup of cgroup_fd (a directory of the
+	 * unified hierarchy: CLONE_INTO_CGROUP, which spares the move's RCU grace period; a plain fork
+	 * where the kernel refuses it), and finds origin_fd (the cgroup it would have been in) as
+	 * HELPER_ORIGIN_FD. Without into_cgroup HELPER_ORIGIN_FD is closed in the helper (or holds the
+	 * first kept fd): into_cgroup and keep_fds exclude each other. */
+	bool into_cgroup;
+	int cgroup_fd, origin_fd;
 };
 
 /* Fork and exec a helper, then wait for it: for our child to exit (with detach: the

@@ -102,6 +102,7 @@ static int run_one(const struct gconf *g, const struct ct_config *c, enum hook_p
 	if (pid == 0) {
 		if (dup2(mfd, 0) < 0 || dup2(out[1], 1) < 0 || dup2(out[1], 2) < 0)
 			_exit(126);
+		log_set_file(NULL); /* before its fd goes: a stale number would close another's later */
 		syscall(SYS_close_range, 3, ~0U, 0);
 		char id[16], tmo[16];
 		snprintf(id, sizeof(id), "%u", c->ctid);

@@ -2,12 +2,14 @@
 #include "monitor.h"
 
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -137,6 +139,7 @@ struct mon {
 	bool idle_stopped;                 /* idle_stop: the stop has been run */
 	struct sockact_seen seen;          /* idle_stop: the connections seen at the last look */
 	struct cg_origin origin; /* the cgroups start ran in, which the monitor left */
+	int unified_origin;      /* the unified one, when start forked us into the monitors' (or -1) */
 	struct sysnotif sn;      /* the sysinfo listeners: init's, one per exec */
 	struct sockact_set socks; /* the passed sockets ([container] listen), every boot's init gets them */
 	char ring_data[RING_SIZE];
@@ -457,6 +460,7 @@ static bool init_exited(struct mon *m)
 	siginfo_t si;
 	memset(&si, 0, sizeof(si));
 	waitid(P_PIDFD, (id_t)m->pidfd, &si, WEXITED);
+	phase_mark("monitor.reaped");
 	close(m->pidfd);
 	m->pidfd = -1;
 	bool reboot = si.si_code == CLD_KILLED && si.si_status == SIGHUP && !m->stopping;
@@ -471,6 +475,7 @@ static bool init_exited(struct mon *m)
 	}
 	const struct cg_ops *ops = cg_backend(m->cg->mode);
 	ops->kill(m->cg, 5000);
+	phase_mark("monitor.killed");
 	if (reboot) {
 		if (m->c->nnetif)
 			net_teardown_container(m->g, m->c);
@@ -488,6 +493,7 @@ static bool init_exited(struct mon *m)
 	}
 	ct_cleanup(m->g, m->c->ctid, m->cg, m->c);
 	log_file_only("Container stopped");
+	phase_mark("monitor.cleaned");
 	return false;
 }
 
@@ -611,6 +617,20 @@ static void release_sockets(struct mon *m)
 	sockwait_release(m->g, m->c->ctid, &m->socks, m->cg);
 }
 
+/* Out of the cgroup of whoever ran start (a unit's, a login session's): from here on this process
+ * lives as long as its container, whatever becomes of theirs. A failure is a warning. */
+static void monitor_enter_cgroup(struct mon *m)
+{
+	struct cerr_saved es;
+	cerr_save(&es);
+	int origin = m->unified_origin;
+	m->unified_origin = -1;
+	if (cg_monitor_enter(m->cg, &m->origin, origin) < 0)
+		log_warn("container %u: %s (the monitor stays where start ran)", m->c->ctid, cerr_msg());
+	cerr_restore(&es);
+	phase_mark("monitor.cgenter");
+}
+
 static __attribute__((noreturn)) void monitor_main(struct mon *m, int report)
 {
 	char title[64];
@@ -625,7 +645,12 @@ static __attribute__((noreturn)) void monitor_main(struct mon *m, int report)
 		report = 3;
 	}
 	bool have_lock = ct_lock_is(m->g, m->c->ctid, MONITOR_LOCK_FD) && fcntl(MONITOR_LOCK_FD, F_SETFD, FD_CLOEXEC) == 0;
-	syscall(SYS_close_range, MONITOR_LOCK_FD + 1, ~0U, 0);
+	/* the unified cgroup start ran in, when start forked us into the monitors' one */
+	struct statfs sf;
+	bool origin = fstatfs(HELPER_ORIGIN_FD, &sf) == 0 && (unsigned long)sf.f_type == CGROUP2_SUPER_MAGIC &&
+		      fcntl(HELPER_ORIGIN_FD, F_SETFD, FD_CLOEXEC) == 0;
+	m->unified_origin = origin ? HELPER_ORIGIN_FD : -1;
+	syscall(SYS_close_range, origin ? HELPER_ORIGIN_FD + 1 : MONITOR_LOCK_FD + 1, ~0U, 0);
 	phase_reopen();
 	if (have_lock) {
 		char buf[64];
@@ -672,10 +697,20 @@ static __attribute__((noreturn)) void monitor_main(struct mon *m, int report)
 		r = sockact_open(m->g, m->c, &m->socks); /* no waiter held them */
 	if (r > 0)
 		r = 0;
+	/* a boot goes out of the caller's cgroups first: init's moves into the container's cgroups
+	 * then come right after ours, in the same RCU grace period of the kernel's cgroup threadgroup
+	 * lock (each burst of cgroup.procs writes waits one when the lock was idle: ~3 ms) */
+	bool entered = false;
+	if (r == 0 && !restore_dir) {
+		monitor_enter_cgroup(m);
+		entered = true;
+	}
 	if (r == 0)
 		r = restore_dir ? restore_boot(m) : boot(m);
 	phase_mark("monitor.booted");
 	if (r < 0) {
+		if (entered)
+			cg_monitor_leave(m->cg, &m->origin); /* back, so that the cleanup finds it empty */
 		/* undo everything of this start before answering: its cellctl may be gone */
 		if (m->listen_fd >= 0)
 			close(m->listen_fd);
@@ -692,14 +727,8 @@ static __attribute__((noreturn)) void monitor_main(struct mon *m, int report)
 		cerr_report_write(report, r);
 		_exit(1);
 	}
-	/* out of the cgroup of whoever ran start (a unit's, a login session's): from here on this
-	 * process lives as long as its container, whatever becomes of theirs */
-	struct cerr_saved es;
-	cerr_save(&es);
-	if (cg_monitor_enter(m->cg, &m->origin) < 0)
-		log_warn("container %u: %s (the monitor stays where start ran)", m->c->ctid, cerr_msg());
-	cerr_restore(&es);
-	phase_mark("monitor.cgenter");
+	if (!entered)
+		monitor_enter_cgroup(m);
 	cerr_report_write(report, r);
 	close(report);
 	if (have_lock)
@@ -726,6 +755,7 @@ void monitor_run(const struct gconf *g, struct ct_config *c, const struct cg_pat
 }
 
 _Static_assert(MONITOR_LOCK_FD == HELPER_PASS_FD, "the monitor finds the CT lock where helper_spawn passes an fd");
+_Static_assert(MONITOR_LOCK_FD + 1 == HELPER_ORIGIN_FD, "the monitor keeps its fds up to HELPER_ORIGIN_FD");
 
 struct launch {
 	const struct gconf *g;
@@ -750,6 +780,11 @@ int monitor_launch(const struct gconf *g, struct ct_config *c, const struct cg_p
 	_cleanup_free_ char *cgtext = cg_paths_format(cg);
 	char *argv[] = {title, ctid, cgtext, UNCONST(restore_dir), NULL};
 	struct launch l = {g, c, cg, root};
+	/* forked into the monitors' unified cgroup, unless restoring (criu runs from where start
+	 * ran); else, or where that fails, the monitor moves itself (cg_monitor_enter) */
+	int into = -1, origin = -1;
+	if (!restore_dir)
+		cg_monitor_launch_fds(cg, &into, &origin);
 	/* the report pipe becomes fd 3 of the monitor, the CT lock fd MONITOR_LOCK_FD (both kept
 	 * across its exec) */
 	struct helper_req rq = {.path = bin,
@@ -757,8 +792,29 @@ int monitor_launch(const struct gconf *g, struct ct_config *c, const struct cg_p
 				.pass_fd = lock_fd,
 				.detach = true,
 				.fallback = monitor_inprocess,
-				.arg = &l};
+				.arg = &l,
+				.into_cgroup = into >= 0,
+				.cgroup_fd = into,
+				.origin_fd = origin};
 	int r = helper_spawn(&rq, NULL);
+	struct ct_state st;
+	struct cerr_saved es;
+	cerr_save(&es);
+	bool unborn = r == -ENODATA && into >= 0 && state_read(g, c->ctid, &st) == 0 && st.monitor_pid == getpid();
+	cerr_restore(&es);
+	if (unborn) {
+		/* it died before its first step (the state still names us): a kernel that SIGKILLs a
+		 * child cloned into a cgroup with another cgroup.kill count than its parent's (cgroup
+		 * kill_seq: after a cgroup.kill of the caller's cgroup) kills it at birth. Once more,
+		 * forked where we are */
+		log_debug("the monitor died at birth in the monitors' cgroup: forking it again");
+		rq.into_cgroup = false;
+		r = helper_spawn(&rq, NULL);
+	}
+	if (into >= 0)
+		close(into);
+	if (origin >= 0)
+		close(origin);
 	if (r == -ENODATA)
 		return cerr(EX_ENVCREATE, 0, "the container monitor died during start");
 	return r;

@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <link.h>
+#include <linux/sched.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -56,6 +57,8 @@ struct target {
 	int sysconn; /* to the monitor, which takes our sysinfo listener (sysnotif.h), or -1 */
 	uint64_t capdrop;
 	char *procs[CG_MAX_HIER]; /* cgroup.procs files to join */
+	int unified;              /* index of the unified one in procs, or -1 */
+	bool unified_joined;      /* forked into it already (join_helper): no write there */
 };
 
 static void target_free(struct target *t)
@@ -119,7 +122,7 @@ static int target_open(const struct gconf *g, unsigned ctid, const struct ct_sta
 {
 	memset(t, 0, sizeof(*t));
 	t->ctid = ctid;
-	t->pidfd = t->rootfd = t->sysconn = -1;
+	t->pidfd = t->rootfd = t->sysconn = t->unified = -1;
 	if (!st)
 		return cerr(EX_NOTRUNNING, 0, "container %u is not running", ctid);
 	t->st = *st;
@@ -153,10 +156,14 @@ static int target_open(const struct gconf *g, unsigned ctid, const struct ct_sta
 		const struct cg_hier *h = &t->st.cg.h[i];
 		_cleanup_free_ char *own = NULL;
 		/* unified: join init's own cgroup, a leaf even when the guest made sub-cgroups */
-		if (strcmp(h->name, "unified") == 0 || h->name[0] == 0)
+		if (strcmp(h->name, "unified") == 0 || h->name[0] == 0) {
 			own = init_unified_cgroup(t->st.init_pid, h->rel);
+			t->unified = (int)i;
+		}
+		/* v1: "0" into tasks moves only the writing thread (we have no other), which spares
+		 * the threadgroup lock's RCU grace period; unified: cgroup.procs (or forked into it) */
 		t->procs[i] = own ? xasprintf("%s%s/cgroup.procs", h->mount, own)
-				  : xasprintf("%s/%s/ct/cgroup.procs", h->mount, h->rel);
+				  : xasprintf("%s/%s/ct/%s", h->mount, h->rel, (int)i == t->unified ? "cgroup.procs" : "tasks");
 	}
 	/* init's root, taken before setns: setns puts us at the mount namespace's root mount, which
 	 * is the container's root only when the host itself is not chrooted. Taken after the pidfd
@@ -206,6 +213,8 @@ static bool other_timens(pid_t init)
 static int join_container(struct target *t)
 {
 	for (unsigned i = 0; i < CG_MAX_HIER && t->procs[i]; i++) {
+		if ((int)i == t->unified && t->unified_joined)
+			continue;
 		int r = write_file_at(AT_FDCWD, t->procs[i], "0");
 		if (r < 0) {
 			_cleanup_free_ char *p = str_escape(t->procs[i]);
@@ -513,6 +522,136 @@ static void __attribute__((noreturn)) pty_helper(struct target *t, const struct 
 	_exit(WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 1);
 }
 
+/* ---- without a pty: a helper forked into the unified cgroup ------------------------------ */
+/* The helper says "S" (alive), joins the rest (its v1 cgroups, the namespaces, the root), becomes
+ * the guest's root, forks the command and reports over sock: "P" and the command's pid, or "E" and
+ * "CODE message".
+ * It exits with the command's status. */
+static void __attribute__((noreturn)) join_helper(struct target *t, const struct ct_exec_req *req, int sock)
+{
+	if (send(sock, "S", 1, MSG_NOSIGNAL) != 1) /* alive: see join_by_helper */
+		_exit(EX_SYSTEM);
+	int keep[] = {sock, t->pidfd, t->rootfd, t->sysconn};
+	close_all_but(keep, ARRAY_SIZE(keep)); /* no log file: dropped before the fork */
+	pid_t cmd = -1;
+	int r = join_container(t);
+	if (r >= 0)
+		r = become_guest_root(t);
+	if (r >= 0)
+		r = fork_command(req, t->ctid, -1, &cmd);
+	char buf[1100];
+	int n;
+	if (r < 0)
+		n = snprintf(buf, sizeof(buf), "E%d %s", cerr_exit(), cerr_msg() ? cerr_msg() : strerror(-r));
+	else {
+		buf[0] = 'P';
+		memcpy(buf + 1, &cmd, sizeof(cmd));
+		n = 1 + (int)sizeof(cmd);
+	}
+	send(sock, buf, n > 0 ? (size_t)n : 0, MSG_NOSIGNAL);
+	close(sock);
+	if (r < 0)
+		_exit(EX_SYSTEM);
+	int st;
+	while (waitpid(cmd, &st, 0) < 0)
+		if (errno != EINTR)
+			_exit(EX_SYSTEM);
+	_exit(WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 1);
+}
+
+/* The directory of the unified cgroup the command joins (O_PATH), or -1. */
+static int unified_leaf(const struct target *t)
+{
+	/* not after a reboot, whose cgroup.kill went through the leaf: kernels with cgroup kill_seq
+	 * (6.14, and stable ones since) compare the new child's cgroup's count with the parent's and
+	 * SIGKILL a child cloned into a cgroup killed more often than its parent's */
+	if (t->unified < 0 || t->st.boots > 1)
+		return -1;
+	_cleanup_free_ char *dir = xstrdup(t->procs[t->unified]);
+	*strrchr(dir, '/') = 0; /* ".../cgroup.procs" */
+	return open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+}
+
+/* fork(), or a clone3 into the cgroup of leaf when it is >= 0 and the kernel takes it (*into
+ * true then). */
+static pid_t fork_into(int leaf, bool *into)
+{
+	*into = false;
+	if (leaf >= 0) {
+		struct clone_args ca = {.flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD, .cgroup = (uint64_t)leaf};
+		pid_t pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+		if (pid >= 0) {
+			*into = true;
+			return pid;
+		}
+	}
+	return fork();
+}
+
+/* Fork join_helper straight into the container's unified cgroup (CLONE_INTO_CGROUP): a process
+ * created there never moves, so nothing waits for the threadgroup lock's RCU grace period that a
+ * cgroup.procs write waits for. 1 when it runs (p filled in: the helper is p->pid), 0 when the
+ * kernel refused (no unified hierarchy, kernel < 5.7: the caller joins by itself), or a negative
+ * errno (recorded). */
+static int join_by_helper(struct target *t, const struct ct_exec_req *req, struct ct_proc *p)
+{
+	_cleanup_close_ int leaf = unified_leaf(t);
+	if (leaf < 0)
+		return 0;
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return cerr(EX_SYSTEM, errno, "socketpair");
+	sigset_t all, old;
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	struct clone_args ca = {.flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD, .cgroup = (uint64_t)leaf};
+	pid_t pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+	if (pid == 0) {
+		close(sv[0]);
+		t->unified_joined = true;
+		join_helper(t, req, sv[1]); /* with every signal blocked */
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	close(sv[1]);
+	if (pid < 0) {
+		close(sv[0]);
+		return 0;
+	}
+	char buf[1200];
+	ssize_t n;
+	while ((n = recv(sv[0], buf, sizeof(buf) - 1, 0)) < 0 && errno == EINTR)
+		;
+	if (n <= 0) {
+		/* dead before its first step: a kernel whose cgroup kill_seq check SIGKILLs a child
+		 * cloned into a cgroup that saw another number of cgroup.kill writes than its parent's
+		 * (the caller's cgroup was killed once) does that at birth. This process joins. */
+		close(sv[0]);
+		int st;
+		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+			;
+		log_debug("the exec helper died at birth in the container's cgroup: joining without it");
+		return 0;
+	}
+	if (n == 1 && buf[0] == 'S')
+		while ((n = recv(sv[0], buf, sizeof(buf) - 1, 0)) < 0 && errno == EINTR)
+			;
+	close(sv[0]);
+	if (n == 1 + (ssize_t)sizeof(pid_t) && buf[0] == 'P') {
+		p->pid = pid;
+		memcpy(&p->cmd, buf + 1, sizeof(pid_t));
+		return 1;
+	}
+	int st;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (n <= 0 || buf[0] != 'E')
+		return cerr(EX_SYSTEM, EIO, "the exec helper died");
+	buf[n] = 0;
+	int code = atoi(buf + 1);
+	const char *text = strchr(buf, ' ');
+	return cerr(code > 0 ? code : EX_SYSTEM, 0, "%s", text ? text + 1 : "exec helper failed");
+}
+
 /* ---- the entry point --------------------------------------------------------------------- */
 /* fds 0-2 as the command will get them: open (/dev/null when closed), never a directory. */
 static int check_stdio(const struct ct_exec_req *req)
@@ -550,11 +689,11 @@ int ct_exec_spawn(const struct gconf *g, unsigned ctid, const struct ct_exec_req
 		return reexec_sealed(req->reexec_argv);
 	struct target t;
 	r = target_open(g, ctid, running ? &st0 : NULL, &t);
+	phase_mark("exec.target");
 	if (r < 0) {
 		target_free(&t);
 		return r;
 	}
-	phase_mark("exec.target");
 	if (!t.st.userns) {
 		if (running_sealed()) {
 			prctl(PR_SET_NAME, "cellctl", 0, 0, 0); /* not "memfd:cellctl" */
@@ -569,8 +708,17 @@ int ct_exec_spawn(const struct gconf *g, unsigned ctid, const struct ct_exec_req
 	sigset_t all, old;
 	sigfillset(&all);
 	if (!pty) {
-		/* no terminal to relay: join in this process and fork the command from it */
+		/* no terminal to relay: a helper forked into the container's unified cgroup joins and
+		 * forks the command; where the kernel cannot, this process joins and forks it. No log
+		 * file from here on (never one inside), dropped before the helper's socket exists: a
+		 * runner that closed its fds (hooks) has a stale log fd whose number may come back */
 		log_set_file(NULL);
+		r = join_by_helper(&t, req, p);
+		phase_mark("exec.helper");
+		if (r != 0) {
+			target_free(&t);
+			return r < 0 ? r : 0;
+		}
 		r = join_container(&t);
 		phase_mark("exec.joined");
 		if (r >= 0)
@@ -584,31 +732,50 @@ int ct_exec_spawn(const struct gconf *g, unsigned ctid, const struct ct_exec_req
 		p->pid = p->cmd;
 		return r < 0 ? r : 0;
 	}
-	int sv[2];
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
-		target_free(&t);
-		return cerr(EX_SYSTEM, errno, "socketpair");
-	}
+	int sv[2] = {-1, -1};
 	int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (devnull < 0) {
 		r = cerr(EX_SYSTEM, errno, "open /dev/null");
 		goto out;
 	}
 	sigprocmask(SIG_BLOCK, &all, &old);
-	p->pid = fork();
-	if (p->pid == 0) {
+	/* the helper is forked into the unified cgroup; once more without, where it died at birth
+	 * (see join_by_helper) */
+	int leaf = unified_leaf(&t), e = 0;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		bool into = false;
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+			e = errno;
+			p->pid = -1;
+			break;
+		}
+		p->pid = fork_into(attempt == 0 ? leaf : -1, &into);
+		if (p->pid == 0) {
+			close(sv[0]);
+			t.unified_joined = into;
+			if (into && send(sv[1], "S", 1, MSG_NOSIGNAL) != 1)
+				_exit(EX_SYSTEM);
+			pty_helper(&t, req, sv[1], devnull); /* with every signal blocked */
+		}
+		e = errno;
+		close(sv[1]);
+		sv[1] = -1;
+		char c = 0;
+		if (p->pid < 0 || !into || (recv(sv[0], &c, 1, 0) == 1 && c == 'S'))
+			break;
+		while (waitpid(p->pid, NULL, 0) < 0 && errno == EINTR)
+			;
 		close(sv[0]);
-		pty_helper(&t, req, sv[1], devnull); /* with every signal blocked */
+		sv[0] = -1;
 	}
-	int e = errno;
+	if (leaf >= 0)
+		close(leaf);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	close(devnull);
 	if (p->pid < 0) {
-		r = cerr(EX_SYSTEM, e, "fork");
+		r = cerr(EX_SYSTEM, e, sv[0] < 0 ? "socketpair" : "fork");
 		goto out;
 	}
-	close(sv[1]);
-	sv[1] = -1;
 	r = recv_master(sv[0], &p->cmd);
 	if (r < 0) {
 		int st;

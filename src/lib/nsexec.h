@@ -35,8 +35,11 @@ struct ct_proc {
  * own, with nothing of ours but fds 0-2 (and the pty), no signal blocked (ignored ones stay
  * ignored). The helper that joins is non-dumpable
  * from before it joins, and is the guest's root before the command's process exists.
- * Without any pty fd the calling process itself joins the container (namespaces, root and
- * credentials: it can only wait and exit afterwards) and every fd above 2 is closed in it.
+ * Without any pty fd a helper forked straight into the container's unified cgroup joins it and
+ * forks the command (p->pid is the helper, which exits with the command's status); where the
+ * kernel refuses that clone (before Linux 5.7), the calling process itself joins the container
+ * (namespaces, root and credentials: it can only wait and exit afterwards) and every fd above 2
+ * is closed in it.
  * Returns 0 once the command runs (execve succeeded), else a negative errno with the error
  * recorded: EX_NOTRUNNING, the config's own code when it cannot be loaded, EX_BADVALUE for a
  * directory as fd 0-2, 127/126 when the command cannot be executed. */

@@ -431,7 +431,7 @@ void sockwait_main(const struct gconf *g, struct ct_config *c, unsigned nfds, co
 	struct cg_origin from;
 	struct cerr_saved es;
 	cerr_save(&es);
-	if (cg_monitor_enter(cg, &from) == 0)
+	if (cg_monitor_enter(cg, &from, -1) == 0)
 		cg_origin_drop(&from);
 	else
 		log_warn("waiter: %s (it stays where it was started)", cerr_msg() ? cerr_msg() : "cannot move");

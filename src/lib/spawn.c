@@ -133,7 +133,8 @@ static __attribute__((noreturn)) void child_fail(int sock)
 /* The container's init, from clone to exec. It has its own user (unless --userns no), pid, uts,
  * ipc and net namespaces, but shares the monitor's mount namespace until the monitor hands it
  * the container's (built by the mount helper, below). */
-static __attribute__((noreturn)) void child_main(const struct spawn_req *rq, const struct sec_prog *filter, int sock)
+static __attribute__((noreturn)) void child_main(const struct spawn_req *rq, const struct sec_prog *filter, int sock,
+						 int tasks[CG_MAX_HIER])
 {
 	const struct ct_config *c = rq->c;
 	struct sync_msg m;
@@ -141,6 +142,13 @@ static __attribute__((noreturn)) void child_main(const struct spawn_req *rq, con
 	if (recv_msgv(sock, &m, NULL) != 1 || m.type != MSG_GO)
 		_exit(1);
 	prctl(PR_SET_PDEATHSIG, 0);
+	/* into the container's v1 cgroups by ourselves (cg_leaf_tasks_open: no grace period to wait) */
+	for (unsigned i = 0; i < CG_MAX_HIER; i++)
+		if (tasks[i] >= 0 && write(tasks[i], "0", 1) != 1) {
+			cerr(EX_ENVCREATE, errno, "move the container's init into its cgroups");
+			child_fail(sock);
+		}
+	cg_fds_close(tasks);
 
 	if (c->userns) {
 		if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0 || setgroups(0, NULL) < 0) {
@@ -548,6 +556,14 @@ int spawn_init(const struct spawn_req *rq, struct spawn_res *out)
 		return cerr(EX_SYSTEM, errno, "socketpair");
 	}
 	int leaf = rq->migrate ? -1 : cg_leaf_fd(rq->cg);
+	/* init moves itself into the v1 hierarchies (a reboot's init: the monitor moves it, below) */
+	int tasks[CG_MAX_HIER];
+	bool self_v1 = !rq->migrate && cg_leaf_tasks_open(rq->cg, tasks) == 0;
+	if (!self_v1) {
+		cerr_clear();
+		for (unsigned i = 0; i < CG_MAX_HIER; i++)
+			tasks[i] = -1;
+	}
 	/* no CLONE_NEWNS: the mount namespace comes from the mount helper (see build_mounts) */
 	uint64_t flags = CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_PIDFD;
 	if (c->userns)
@@ -568,6 +584,9 @@ int spawn_init(const struct spawn_req *rq, struct spawn_res *out)
 	int e = errno;
 	if (leaf >= 0)
 		close(leaf);
+	bool into_cgroup = pid > 0 && (ca.flags & CLONE_INTO_CGROUP);
+	if (pid != 0)
+		cg_fds_close(tasks);
 	if (pid < 0) {
 		close(sv[0]);
 		close(sv[1]);
@@ -583,7 +602,7 @@ int spawn_init(const struct spawn_req *rq, struct spawn_res *out)
 	}
 	if (pid == 0) {
 		close(sv[0]);
-		child_main(rq, &filter, sv[1]);
+		child_main(rq, &filter, sv[1], tasks);
 	}
 	phase_mark("spawn.clone");
 	close(sv[1]);
@@ -596,7 +615,11 @@ int spawn_init(const struct spawn_req *rq, struct spawn_res *out)
 			goto fail;
 	}
 	phase_mark("spawn.idmap");
-	r = cg_backend(rq->cg->mode)->attach(rq->cg, pid);
+	r = 0;
+	if (!self_v1)
+		r = cg_backend(rq->cg->mode)->attach(rq->cg, pid);
+	else if (!into_cgroup)
+		r = cg_attach_unified(rq->cg, pid); /* CLONE_INTO_CGROUP refused (kernel < 5.7) */
 	if (r < 0)
 		goto fail;
 	phase_mark("spawn.attach");

@@ -55,6 +55,19 @@ for s in "${starter[@]}"; do grep -qx "$mon" "$s/cgroup.procs" && bad="$bad stil
 # and not into the container's cgroup (its limits, its kill)
 grep -q "/$CG_NAME/$A" /proc/$mon/cgroup && fail "the monitor is in the container's cgroup" "$(cat /proc/$mon/cgroup)" ||
 	ok "the monitor is not in the container's cgroup"
+# init, which the monitor forks after it moved (init moves itself into the v1 hierarchies, by
+# "0" into their tasks files; unified: CLONE_INTO_CGROUP): the container's leaf in every hierarchy
+# of ours, nothing of the monitors' leaf or the starter's
+ip=$(awk '$1 == "init" {print $2}' "$RUN_DIR/$A.state")
+bad="" n=0
+for d in $(cg_self_dirs); do
+	[ -d "$d/$CG_NAME/$A/ct" ] || continue
+	n=$((n + 1))
+	grep -qx "$ip" "$d/$CG_NAME/$A/ct/cgroup.procs" || bad="$bad not in $d/$CG_NAME/$A/ct;"
+	[ -f "$d/$CG_NAME/$A/ct/tasks" ] && ! grep -qx "$ip" "$d/$CG_NAME/$A/ct/tasks" && bad="$bad thread not in $d/$CG_NAME/$A/ct;"
+done
+[ -n "$ip" ] && [ "$n" -ge ${#starter[@]} ] && [ -z "$bad" ] && ok "init ($ip) is in $CG_NAME/$A/ct in all $n hierarchies of ours" ||
+	fail "init's cgroups (pid ${ip:-?}, $n hierarchies):$bad" "$(cat /proc/"$ip"/cgroup 2>&1)"
 
 # what systemd does to a unit that is stopped or restarted: kill everything in its cgroup
 for s in "${starter[@]}"; do
@@ -92,6 +105,23 @@ check "stop $A" cc stop "$A"
 left=""
 for d in $(cg_self_dirs); do [ -e "$d/$CG_NAME" ] && left="$left $d/$CG_NAME"; done
 [ -z "$left" ] && ok "nothing left after stop either" || fail "left behind after stop:$left" "$(find $left -type d)"
+
+# a caller in a cgroup that saw a cgroup.kill: kernels with cgroup kill_seq SIGKILL a child cloned
+# into a cgroup that saw another number of them (the monitor into the monitors' leaf, exec's helper
+# into the container's): each is forked again where the caller is, and works
+kcg=""
+for d in $(cg_self_dirs); do [ "$(stat -f -c %T "$d")" = cgroup2fs ] && kcg="$d/$CG_NAME-killed" && break; done
+if [ -n "$kcg" ] && mkdir "$kcg" && echo 1 > "$kcg/cgroup.kill"; then
+	run env CELLCTL_PROC_SELF_CGROUP="$TMPD/self.cgroup" bash -c 'echo $$ > "$1/cgroup.procs" || exit 9
+		nsenter --net="/run/netns/$2" -- "$3" start "$4" || exit 8
+		nsenter --net="/run/netns/$2" -- "$3" exec "$4" -- sh -c "exit 7"; echo "exec:$?"
+		nsenter --net="/run/netns/$2" -- "$3" stop "$4" --fast' _ "$kcg" "$NS" "$CELLCTL" "$A"
+	[ "$RC" = 0 ] && [[ "$OUT" == *exec:7* ]] && ok "start, exec and stop from a cgroup that saw a cgroup.kill" ||
+		fail "start, exec and stop from a cgroup that saw a cgroup.kill (exit $RC)" "$OUT"
+	rmdir "$kcg"
+else
+	warn "no cgroup2 hierarchy with cgroup.kill here: the killed-cgroup case is not checked"
+fi
 
 for s in "${starter[@]}"; do rmdir "$s"; done
 check "destroy $A" cc destroy "$A"
