@@ -72,9 +72,12 @@ static int attach_deny(int cgfd)
 	return 0;
 }
 
-/* The child, in the guarded cgroup: the sockets, sent one by one. */
-static __attribute__((noreturn)) void child(const int *fam, unsigned n, int sock)
+/* The child: into the guarded cgroup when not cloned there (its own move: "0"), then the
+ * sockets, sent one by one. */
+static __attribute__((noreturn)) void child(int leaf_procs, const int *fam, unsigned n, int sock)
 {
+	if (leaf_procs >= 0 && write(leaf_procs, "0", 1) != 1)
+		_exit(1);
 	for (unsigned i = 0; i < n; i++) {
 		int fd = socket(fam[i], SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (fd < 0 || fd_send(sock, "s", 1, fd) < 0)
@@ -82,6 +85,53 @@ static __attribute__((noreturn)) void child(const int *fam, unsigned n, int sock
 		close(fd);
 	}
 	_exit(0);
+}
+
+/* The sockets from a child in the cgroup cgfd: cloned into it (clone), or forked and moved.
+ * 0, or -errno with fds all -1. */
+static int make_in(int cgfd, bool clone, const int *fam, unsigned n, int *fds)
+{
+	int procs = clone ? -1 : openat(cgfd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+	if (!clone && procs < 0)
+		return -errno;
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		int e = -errno;
+		if (procs >= 0)
+			close(procs);
+		return e;
+	}
+	pid_t pid;
+	if (clone) {
+		struct clone_args ca = {.flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD, .cgroup = (uint64_t)cgfd};
+		pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+	} else {
+		pid = fork();
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		child(procs, fam, n, sv[1]);
+	}
+	int r = pid < 0 ? -errno : 0;
+	close(sv[1]);
+	if (procs >= 0)
+		close(procs);
+	for (unsigned i = 0; i < n && r == 0; i++) {
+		char b;
+		if (fd_recv(sv[0], &b, 1, 0, &fds[i]) != 1 || fds[i] < 0)
+			r = -EPROTO;
+	}
+	close(sv[0]);
+	int st;
+	while (pid > 0 && waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (r < 0)
+		for (unsigned i = 0; i < n; i++)
+			if (fds[i] >= 0) {
+				close(fds[i]);
+				fds[i] = -1;
+			}
+	return r;
 }
 
 /* Make the missing directories of path below mount (made[] records them, deepest last). */
@@ -128,8 +178,7 @@ int sockguard_sockets(const struct gconf *g, const struct ct_config *c, const in
 	*strrchr(lim, '/') = 0; /* the [cgroup] parent */
 	char made[MAX_LEVELS + 1][512];
 	unsigned nmade = 0;
-	int cgfd = -1, sv[2] = {-1, -1};
-	pid_t pid = -1;
+	int cgfd = -1;
 	_cleanup_free_ char *leaf = xasprintf("%s/sockguard.%d", lim, (int)getpid());
 	if (strlen(leaf) >= sizeof(made[0]) || strncmp(leaf, h->mount, strlen(h->mount)) || strlen(lim) <= strlen(h->mount))
 		return cerr(EX_ENVCREATE, ENAMETOOLONG, "the cgroup for passed sockets: %s", leaf);
@@ -151,33 +200,12 @@ int sockguard_sockets(const struct gconf *g, const struct ct_config *c, const in
 	}
 	if ((r = attach_deny(cgfd)) < 0)
 		goto out;
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
-		r = cerr(EX_ENVCREATE, errno, "socketpair");
-		goto out;
-	}
-	struct clone_args ca = {.flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD, .cgroup = (uint64_t)cgfd};
-	pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
-	if (pid == 0) {
-		close(sv[0]);
-		child(fam, n, sv[1]);
-	}
-	int e = errno;
-	close(sv[1]);
-	if (pid < 0) {
-		r = cerr(EX_ENVCREATE, e, "start a process in %s", leaf);
-		goto out;
-	}
-	for (unsigned i = 0; i < n && r == 0; i++) {
-		char b;
-		if (fd_recv(sv[0], &b, 1, 0, &fds[i]) != 1 || fds[i] < 0)
-			r = cerr(EX_ENVCREATE, EPROTO, "the sockets for container %u: their maker failed", c->ctid);
-	}
+	/* cloned straight into it; a kernel that refuses (or kills a child cloned into a cgroup that
+	 * saw another count of cgroup.kill writes than ours: 6.14 and some stable ones) gets a fork
+	 * that moves itself */
+	if (make_in(cgfd, true, fam, n, fds) < 0 && (r = make_in(cgfd, false, fam, n, fds)) < 0)
+		r = cerr(EX_ENVCREATE, r, "make the sockets for container %u in %s", c->ctid, leaf);
 out:
-	if (sv[0] >= 0)
-		close(sv[0]);
-	int st;
-	while (pid > 0 && waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
 	if (cgfd >= 0)
 		close(cgfd);
 	/* the leaf goes (its sockets keep it and its programs), and any level made for it */

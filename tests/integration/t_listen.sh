@@ -136,6 +136,34 @@ rm -f "$PRIV_DIR/$A/listen.escape" "$PRIV_DIR/$A/listen.escape.result"
 R=$(get tcp 127.0.0.1 8080)
 [ "$R" = "hello web lst1" ] && ok "the guest answers as before" || fail "the guest answers as before" "$R"
 
+# ---- a start from a cgroup that saw a cgroup.kill: kernels with cgroup kill_seq SIGKILL a child
+# cloned into a cgroup that saw another number of them (the sockets' maker, cloned into its leaf):
+# it is forked again and moves itself; the connect refusal holds
+check "stop $A for the killed-cgroup start" cc stop "$A" --fast
+kcg=""
+for d in $(cg_self_dirs); do [ "$(stat -f -c %T "$d")" = cgroup2fs ] && kcg="$d/$CG_NAME-killed" && break; done
+if [ -n "$kcg" ] && mkdir "$kcg" && echo 1 > "$kcg/cgroup.kill"; then
+	cp /proc/self/cgroup "$TMPD/self.cgroup"
+	rm -f "$ENVF"
+	run env CELLCTL_PROC_SELF_CGROUP="$TMPD/self.cgroup" bash -c 'echo $$ > "$1/cgroup.procs" || exit 9
+		nsenter --net="/run/netns/$2" -- "$3" start "$4"' _ "$kcg" "$NS" "$CELLCTL" "$A"
+	[ "$RC" = 0 ] && ok "start from a cgroup that saw a cgroup.kill" || fail "start from a killed cgroup (exit $RC)" "$OUT"
+	rmdir "$kcg"
+	wait_for 20 test -s "$ENVF"
+	R=$(get tcp 127.0.0.1 8080)
+	[ "$R" = "hello web lst1" ] && ok "the guest answers after a start from a killed cgroup" ||
+		fail "the guest answers after a start from a killed cgroup" "$R"
+	echo "127.0.0.1 8099" > "$PRIV_DIR/$A/listen.escape"
+	get tcp 127.0.0.1 8080 > /dev/null
+	wait_for 10 test -s "$PRIV_DIR/$A/listen.escape.result"
+	expect_match '^EPERM$' "$(cat "$PRIV_DIR/$A/listen.escape.result" 2> /dev/null)" \
+		"the connect refusal holds for the sockets made after a killed-cgroup start"
+	rm -f "$PRIV_DIR/$A/listen.escape" "$PRIV_DIR/$A/listen.escape.result"
+else
+	warn "no cgroup2 hierarchy with cgroup.kill here: the killed-cgroup start is not checked"
+	start_ct "$A"
+fi
+
 # ---- stop: closed ---------------------------------------------------------------------------
 check "stop $A" cc stop "$A" --fast
 R=$(get tcp 127.0.0.1 8080)
