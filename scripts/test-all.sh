@@ -241,6 +241,9 @@ else
 	# (69 s) left the list: neither needs cgroup2, and the host runs both (VM_TESTS=... by hand)
 	# t_migrate_online is here for its kernel too (online migration through CRIU; it skips on
 	# the host, where t_migrate checks the refusal): about 90-120 s
+	# t_listen (its connect-refusing cgroup BPF passes on pure cgroup2: run by hand with
+	# VM_TESTS=t_listen, about 220 s under TCG) and t_onconnect (about 20 minutes under TCG) are
+	# host tests: the hybrid host has the unified hierarchy their guard cgroup needs
 	vt=${VM_TESTS:-"t_lifecycle t_userns t_limits_memory t_limits_numproc t_limits_cpu t_limits_cpuweight t_limits_io t_limits_live t_limits_devices t_limits_containment t_limits_badinput t_quota_enforced t_guest_debian t_sec_masks t_sec_worlds t_monitor_cgroup t_layout_default t_sysinfo t_criu t_migrate_online"}
 	[ "$vt" = all ] && vt=""
 	echo "    vm tests: ${vt:-all}"
