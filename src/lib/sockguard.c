@@ -72,6 +72,15 @@ static int attach_deny(int cgfd)
 	return 0;
 }
 
+static void close_all(int *fds, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (fds[i] >= 0) {
+			close(fds[i]);
+			fds[i] = -1;
+		}
+}
+
 /* The child: into the guarded cgroup when not cloned there (its own move: "0"), then the
  * sockets, sent one by one. */
 static __attribute__((noreturn)) void child(int leaf_procs, const int *fam, unsigned n, int sock)
@@ -126,11 +135,7 @@ static int make_in(int cgfd, bool clone, const int *fam, unsigned n, int *fds)
 	while (pid > 0 && waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
 	if (r < 0)
-		for (unsigned i = 0; i < n; i++)
-			if (fds[i] >= 0) {
-				close(fds[i]);
-				fds[i] = -1;
-			}
+		close_all(fds, n);
 	return r;
 }
 
@@ -213,10 +218,6 @@ out:
 		if (rmdir(made[--nmade]) < 0 && errno != ENOTEMPTY && errno != EBUSY)
 			log_debug("rmdir %s: %m", made[nmade]);
 	if (r < 0)
-		for (unsigned i = 0; i < n; i++)
-			if (fds[i] >= 0) {
-				close(fds[i]);
-				fds[i] = -1;
-			}
+		close_all(fds, n);
 	return r;
 }
