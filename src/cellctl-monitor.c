@@ -45,7 +45,7 @@ static void fail(void)
  * sockets handed at SOCKWAIT_FD0.. (0: it binds them). */
 static int waiter(int argc, char **argv)
 {
-	unsigned ctid, n;
+	unsigned ctid = 0, n = 0;
 	struct gconf *g = NULL;
 	struct ct_config *c = NULL;
 	static struct cg_paths cg;

@@ -81,7 +81,7 @@ int sockspec_parse(const char *s, struct sock_spec *sp)
 		if (!path_ok(p))
 			return -EINVAL;
 		sp->kind = SOCKSPEC_UNIX;
-		snprintf(sp->path, sizeof(sp->path), "%s", p);
+		memcpy(sp->path, p, strlen(p) + 1); /* shorter than SOCKSPEC_PATH_MAX: checked above */
 		return 0;
 	}
 	if (strncmp(buf, "tcp:", 4))
