@@ -513,3 +513,41 @@ finish() {
 }
 
 log "test $TNAME: cellctl=$CELLCTL tmp=$TMPD netns=$NS ctids=$CTBASE.. userns base=$USERNS_BASE"
+
+# second_host NETNS DIR [BRIDGE_ADDRESS]: a second "host" for the migration tests: the network
+# namespace NETNS (lo up) and, under DIR, its own config (DIR/cellctl.conf: paths under DIR, cgroup
+# parent self/$CG_NAME-b, bridge ${BRIDGE}b, another user-ID block) with this run's templates.
+second_host() {
+	local ns=$1 dir=$2
+	ip netns add "$ns" || return 1
+	ip -n "$ns" link set lo up
+	mkdir -p "$dir/ct" "$dir/private" "$dir/template/cache" "$dir/run"
+	chmod 700 "$dir/private"
+	cp "$TPL_DIR"/cache/* "$dir/template/cache/"
+	cat > "$dir/cellctl.conf" <<-EOF
+	; host B of $TNAME ($CCT_ID)
+	[paths]
+	config_dir   = ct
+	private_dir  = private
+	template_dir = template
+	recipe_dir   = $SRCDIR/templates
+	sample_dir   = $SRCDIR/conf
+	run_dir      = run
+	log_file     = cellctl.log
+	[cgroup]
+	parent = self/$CG_NAME-b
+	[network]
+	bridge = ${BRIDGE}b
+	${3:+bridge_address = $3}
+	ipadd_mode = bridged
+	[userns]
+	default = yes
+	base    = $((USERNS_BASE + 7 * USERNS_SIZE))
+	size    = $USERNS_SIZE
+	[defaults]
+	ostemplate = busybox
+	layout     = copy
+	[lxcfs]
+	mount_point = $TMPD/no-lxcfs
+	EOF
+}

@@ -27,37 +27,7 @@ HB=$TMPD/hostb
 NSB="cctb-migo-$CCT_ID"
 
 # ---- host B -------------------------------------------------------------------------------
-ip netns add "$NSB" || { fail "ip netns add $NSB"; finish; }
-ip -n "$NSB" link set lo up
-mkdir -p "$HB/ct" "$HB/private" "$HB/template/cache" "$HB/run"
-chmod 700 "$HB/private"
-cp "$TPL_DIR"/cache/* "$HB/template/cache/"
-cat > "$HB/cellctl.conf" <<EOF
-; host B of t_migrate_online ($CCT_ID)
-[paths]
-config_dir   = ct
-private_dir  = private
-template_dir = template
-recipe_dir   = $SRCDIR/templates
-sample_dir   = $SRCDIR/conf
-run_dir      = run
-log_file     = cellctl.log
-[cgroup]
-parent = self/$CG_NAME-b
-[network]
-bridge = ${BRIDGE}b
-bridge_address = 10.77.0.1/24
-ipadd_mode = bridged
-[userns]
-default = yes
-base    = $((USERNS_BASE + 7 * USERNS_SIZE))
-size    = $USERNS_SIZE
-[defaults]
-ostemplate = busybox
-layout     = copy
-[lxcfs]
-mount_point = $TMPD/no-lxcfs
-EOF
+second_host "$NSB" "$HB" 10.77.0.1/24 || { fail "ip netns add $NSB"; finish; }
 ccb() { CELLCTL_CONF=$HB/cellctl.conf nsenter --net="/run/netns/$NSB" -- "$CELLCTL" "$@"; }
 
 mig_cleanup() {
