@@ -708,11 +708,14 @@ static int open_leaf(const struct cg_hier *h, struct cgdir *leaf)
 	return 0;
 }
 
-static int be_attach(const struct cg_paths *p, pid_t pid)
+/* pid into the leaf of every hierarchy, or of the one named only */
+static int attach_leaves(const struct cg_paths *p, pid_t pid, const char *only)
 {
 	char v[16];
 	snprintf(v, sizeof(v), "%d", (int)pid);
 	for (unsigned i = 0; i < p->n; i++) {
+		if (only && strcmp(p->h[i].name, only) != 0)
+			continue;
 		_cleanup_cgdir_ struct cgdir leaf = CGDIR_INIT;
 		int r = open_leaf(&p->h[i], &leaf);
 		if (r < 0)
@@ -722,6 +725,8 @@ static int be_attach(const struct cg_paths *p, pid_t pid)
 	}
 	return 0;
 }
+
+static int be_attach(const struct cg_paths *p, pid_t pid) { return attach_leaves(p, pid, NULL); }
 
 /* ---- destroy ---- */
 
@@ -877,22 +882,7 @@ void cg_fds_close(int fds[CG_MAX_HIER])
 		}
 }
 
-int cg_attach_unified(const struct cg_paths *p, pid_t pid)
-{
-	char v[16];
-	snprintf(v, sizeof(v), "%d", (int)pid);
-	for (unsigned i = 0; i < p->n; i++) {
-		if (strcmp(p->h[i].name, "unified") != 0)
-			continue;
-		_cleanup_cgdir_ struct cgdir leaf = CGDIR_INIT;
-		int r = open_leaf(&p->h[i], &leaf);
-		if (r < 0)
-			return r;
-		if ((r = cg_write(&leaf, "cgroup.procs", v)) < 0)
-			return cerr(EX_SYSTEM, r, "move pid %d into %s", (int)pid, leaf.path);
-	}
-	return 0;
-}
+int cg_attach_unified(const struct cg_paths *p, pid_t pid) { return attach_leaves(p, pid, "unified"); }
 
 int cg_limit_fd(const struct cg_paths *p)
 {
