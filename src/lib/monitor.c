@@ -37,12 +37,7 @@
 /* ---- client side ---- */
 static int sock_addr(const struct gconf *g, unsigned ctid, struct sockaddr_un *sa)
 {
-	memset(sa, 0, sizeof(*sa));
-	sa->sun_family = AF_UNIX;
-	int n = snprintf(sa->sun_path, sizeof(sa->sun_path), "%s/%u.sock", g->run_dir, ctid);
-	if (n < 0 || (size_t)n >= sizeof(sa->sun_path))
-		return cerr(EX_SYSTEM, ENAMETOOLONG, "socket path under %s", g->run_dir);
-	return 0;
+	return state_sockaddr(g, ctid, ".sock", sa);
 }
 
 int monitor_connect(const struct gconf *g, unsigned ctid, const char *cmd)

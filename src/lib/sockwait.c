@@ -26,12 +26,7 @@
 
 static int wait_addr(const struct gconf *g, unsigned ctid, struct sockaddr_un *sa)
 {
-	memset(sa, 0, sizeof(*sa));
-	sa->sun_family = AF_UNIX;
-	int n = snprintf(sa->sun_path, sizeof(sa->sun_path), "%s/%u.wait", g->run_dir, ctid);
-	if (n < 0 || (size_t)n >= sizeof(sa->sun_path))
-		return cerr(EX_SYSTEM, ENAMETOOLONG, "waiter socket path under %s", g->run_dir);
-	return 0;
+	return state_sockaddr(g, ctid, ".wait", sa);
 }
 
 /* Connect to the waiter and send cmd: the connection, -ENOENT / -ECONNREFUSED when there is none

@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 
 #include "error.h"
 #include "util.h"
@@ -14,6 +16,16 @@
 char *state_path(const struct gconf *g, unsigned ctid, const char *suffix)
 {
 	return xasprintf("%s/%u%s", g->run_dir, ctid, suffix);
+}
+
+int state_sockaddr(const struct gconf *g, unsigned ctid, const char *suffix, struct sockaddr_un *sa)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	int n = snprintf(sa->sun_path, sizeof(sa->sun_path), "%s/%u%s", g->run_dir, ctid, suffix);
+	if (n < 0 || (size_t)n >= sizeof(sa->sun_path))
+		return cerr(EX_SYSTEM, ENAMETOOLONG, "the socket path %s/%u%s is too long", g->run_dir, ctid, suffix);
+	return 0;
 }
 
 char *state_format(const struct ct_state *s)

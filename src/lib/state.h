@@ -20,6 +20,10 @@ struct ct_state {
 };
 
 char *state_path(const struct gconf *g, unsigned ctid, const char *suffix); /* run_dir/CTID<suffix> */
+struct sockaddr_un;
+/* sa for the Unix socket run_dir/CTID<suffix> (the monitor's ".sock", a waiter's ".wait"); cerr
+ * EX_SYSTEM (ENAMETOOLONG) when the path does not fit. */
+int state_sockaddr(const struct gconf *g, unsigned ctid, const char *suffix, struct sockaddr_un *sa);
 int state_write(const struct gconf *g, unsigned ctid, const struct ct_state *s);
 /* -ENOENT when there is no state file. */
 int state_read(const struct gconf *g, unsigned ctid, struct ct_state *s);
