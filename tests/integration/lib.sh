@@ -551,3 +551,11 @@ second_host() {
 	mount_point = $TMPD/no-lxcfs
 	EOF
 }
+
+# need_listensrv: SRV, the passed-sockets test server (listensrv.c) built static, or a skip
+need_listensrv() {
+	command -v gcc > /dev/null || skip "gcc to build the test server"
+	SRV=$TMPD/listensrv
+	gcc -static -O1 -o "$SRV" "$LIB_DIR/listensrv.c" 2> "$TMPD/gcc.log" ||
+		skip "cannot build listensrv: $(head -3 "$TMPD/gcc.log")"
+}

@@ -10,9 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 
 need_template
-command -v gcc > /dev/null || skip "gcc to build the test server"
-SRV=$TMPD/listensrv
-gcc -static -O1 -o "$SRV" "$LIB_DIR/listensrv.c" 2> "$TMPD/gcc.log" || skip "cannot build listensrv: $(head -3 "$TMPD/gcc.log")"
+need_listensrv
 leak_snapshot
 A=$(ctid 1)
 B=$(ctid 2)
