@@ -13,6 +13,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "bindmount.h"
 #include "error.h"
 #include "log.h"
 #include "sockguard.h"
@@ -81,40 +82,74 @@ static bool under(const char *path, const char *dir)
 
 /* The directory of a Unix socket's path: each component from / a real directory (no symlink),
  * owned by root, writable by nobody else; not where a guest writes. Returns its O_PATH fd. */
-static int open_safe_dir(const struct gconf *g, const struct ct_config *c, const char *path)
+/* The directory of path (absolute, clean), walked from / without following a symbolic link:
+ * each directory root's and writable by nobody else (-EPERM), none of them one of forbid
+ * (-EXDEV); *bad gets the length of the prefix that failed. Its O_PATH fd, or -errno. */
+static int walk_parent(const char *path, const struct stat *forbid, unsigned nforbid, int *bad)
 {
-	if (g->private_dir && under(path, g->private_dir))
-		return cerr(EX_BADVALUE, 0, "listen unix:%s: in the private areas (%s), where guests write", path,
-			    g->private_dir);
-	for (unsigned i = 0; i < c->nbinds; i++)
-		if (!c->binds[i].ro && under(path, c->binds[i].host))
-			return cerr(EX_BADVALUE, 0, "listen unix:%s: under the read-write bind mount %s of the container",
-				    path, c->binds[i].host);
 	int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
-		return cerr(EX_SYSTEM, errno, "open /");
+		return -errno;
 	const char *p = path + 1, *slash;
 	for (;;) {
 		struct stat st;
-		if (fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022)) {
+		*bad = (int)(p - path);
+		int r = fstat(fd, &st) < 0 ? -errno : (!S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022)) ? -EPERM : 0;
+		for (unsigned i = 0; i < nforbid && !r; i++)
+			if (st.st_dev == forbid[i].st_dev && st.st_ino == forbid[i].st_ino)
+				r = -EXDEV;
+		if (r < 0) {
 			close(fd);
-			return cerr(EX_BADVALUE, 0,
-				    "listen unix:%s: the directory %.*s must belong to root and be writable by nobody "
-				    "else",
-				    path, (int)(p - path), path);
+			return r;
 		}
 		if (!(slash = strchr(p, '/')))
 			return fd;
 		char comp[SOCKSPEC_PATH_MAX];
 		snprintf(comp, sizeof(comp), "%.*s", (int)(slash - p), p);
 		int nfd = openat(fd, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		int e = errno;
+		r = -errno;
 		close(fd);
-		if (nfd < 0)
-			return cerr(EX_BADVALUE, e, "listen unix:%s: the directory %.*s", path, (int)(slash - path), path);
+		if (nfd < 0) {
+			*bad = (int)(slash - path);
+			return r;
+		}
 		fd = nfd;
 		p = slash + 1;
 	}
+}
+
+/* The directory of a Unix socket's path: each component from / a real directory (no symlink),
+ * owned by root, writable by nobody else; not where a guest writes (the private areas, c's
+ * read-write binds: by name, and by identity on the way down). Returns its O_PATH fd. */
+static int open_safe_dir(const struct gconf *g, const struct ct_config *c, const char *path)
+{
+	if (g->private_dir && under(path, g->private_dir))
+		return cerr(EX_BADVALUE, 0, "listen unix:%s: in the private areas (%s), where guests write", path,
+			    g->private_dir);
+	struct stat forbid[1 + BIND_MAX];
+	unsigned nf = 0;
+	if (g->private_dir && stat(g->private_dir, &forbid[nf]) == 0)
+		nf++;
+	for (unsigned i = 0; i < c->nbinds; i++) {
+		if (c->binds[i].ro)
+			continue;
+		if (under(path, c->binds[i].host))
+			return cerr(EX_BADVALUE, 0, "listen unix:%s: under the read-write bind mount %s of the container",
+				    path, c->binds[i].host);
+		if (nf < ARRAY_SIZE(forbid) && stat(c->binds[i].host, &forbid[nf]) == 0)
+			nf++;
+	}
+	int bad = 0, fd = walk_parent(path, forbid, nf, &bad);
+	if (fd == -EPERM)
+		return cerr(EX_BADVALUE, 0,
+			    "listen unix:%s: the directory %.*s must belong to root and be writable by nobody else", path,
+			    bad, path);
+	if (fd == -EXDEV)
+		return cerr(EX_BADVALUE, 0, "listen unix:%s: %.*s is a private area or a read-write bind, where guests write",
+			    path, bad, path);
+	if (fd < 0)
+		return cerr(EX_BADVALUE, fd, "listen unix:%s: the directory %.*s", path, bad, path);
+	return fd;
 }
 
 static int bind_unix(const struct gconf *g, const struct ct_config *c, const struct sock_spec *sp)
@@ -224,9 +259,16 @@ void sockact_close(struct sockact_set *s)
 		if (s->fds[i] >= 0)
 			close(s->fds[i]);
 		s->fds[i] = -1;
+		if (s->sp[i].kind != SOCKSPEC_UNIX)
+			continue;
+		/* its file goes, found as at bind (no symbolic link followed), and only a socket */
+		int bad, dir = walk_parent(s->sp[i].path, NULL, 0, &bad);
+		const char *base = strrchr(s->sp[i].path, '/') + 1;
 		struct stat st;
-		if (s->sp[i].kind == SOCKSPEC_UNIX && lstat(s->sp[i].path, &st) == 0 && S_ISSOCK(st.st_mode))
-			unlink(s->sp[i].path);
+		if (dir >= 0 && fstatat(dir, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISSOCK(st.st_mode))
+			unlinkat(dir, base, 0);
+		if (dir >= 0)
+			close(dir);
 	}
 	s->n = 0;
 }

@@ -30,7 +30,7 @@ for d in /run /var/lib /var/cache /root; do
 done
 [ -n "$LDIR" ] || skip "no directory here that only root may write (/run, /var/lib, /var/cache, /root)"
 mkdir -m 755 "$LDIR"
-trap 'rc=$?; rm -rf "$LDIR"; (exit $rc); cleanup' EXIT
+trap 'rc=$?; umount "$LDIR/pa" 2> /dev/null; rm -rf "$LDIR"; (exit $rc); cleanup' EXIT
 get() { nsenter --net="/run/netns/$NS" -- "$SRV" get "$@" 2>&1; }
 
 create_ct "$A" --hostname lst1
@@ -176,6 +176,14 @@ expect_match "must belong to root and be writable by nobody else" "$OUT" "start:
 is_down "$A" && ok "$A is down after the refused start" || fail "$A is down after the refused start"
 R=$(get tcp 127.0.0.1 8080)
 expect_match "refused" "$R" "the refused start left no socket open"
+# the private areas reached under another name (a bind of private_dir): refused by identity
+mkdir "$LDIR/pa" && mount --bind "$PRIV_DIR" "$LDIR/pa" && mount -o remount,bind,ro "$LDIR/pa"
+check "a unix socket in private_dir under another name" cc set "$A" --listen-del "unix:$TMPD/b.sock" \
+	--listen "unix:$LDIR/pa/c.sock" --save
+expect_exit 21 cc start "$A"
+expect_match "is a private area or a read-write bind" "$OUT" "start: the private areas under another name are refused"
+is_down "$A" && ok "$A is down after that refused start" || fail "$A is down after that refused start"
+umount "$LDIR/pa"
 check "listen-del all" cc set "$A" --listen-del all --save
 grep -q '^listen' "$CONF_DIR/$A.conf" && fail "listen-del all empties the list" || ok "listen-del all empties the list"
 
