@@ -518,8 +518,16 @@ int ct_migrate_restore(const struct gconf *g, unsigned ctid, int fd, bool enable
 		struct chkpnt_opts o = {.dumpfile = dir, .criu_checked = true};
 		r = ct_restore(g, ctid, &o);
 	}
-	/* ct_restore removes it once restored; a failed one is not kept (the source keeps its own) */
-	if (r < 0)
+	/* ct_restore removes it once restored; a failed one is not kept (the source keeps its own),
+	 * and the copy here is disabled again: the source runs on (a boot here must not start a
+	 * second one with the same addresses) */
+	if (r < 0) {
 		fs_remove_tree(pfd, name);
+		struct cerr_saved es;
+		cerr_save(&es);
+		if (enable && mig_set_disabled(g, ctid, true) < 0)
+			log_warn("migrate: container %u could not be disabled again here: %s", ctid, cerr_msg());
+		cerr_restore(&es);
+	}
 	return r;
 }

@@ -414,10 +414,8 @@ static int send_images(const struct gconf *g, const struct mig_dest *d, const ch
 	pid_t pid = spawn_remote(g, d, words, &wfd);
 	if (pid < 0)
 		return pid;
-	void (*old)(int) = signal(SIGPIPE, SIG_IGN);
 	int r = mig_images_send(dir, wfd);
 	close(wfd);
-	signal(SIGPIPE, old);
 	int code = reap(pid);
 	if (code)
 		return cerr(EX_MIGRATE, 0, "the restore of the checkpoint on %s failed (exit %d): see its message above",
@@ -440,34 +438,36 @@ static void online_recover(const struct gconf *g, unsigned ctid, const char *dir
 	struct chkpnt_opts lo = {.dumpfile = dir, .criu_checked = true};
 	if (ct_running(g, ctid, NULL)) {
 		log_warn("migrate: container %u runs on here (its checkpoint was not completed)", ctid);
-		_cleanup_free_ char *d1 = xstrdup(dir), *d2 = xstrdup(dir);
-		_cleanup_close_ int pfd = open(dirname(d1), O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (pfd >= 0)
-			fs_remove_tree(pfd, basename(d2));
-		return;
-	}
-	if (access(dir, F_OK) == 0 && ct_restore(g, ctid, &lo) == 0) {
+	} else if (access(dir, F_OK) == 0 && ct_restore(g, ctid, &lo) == 0) {
 		log_warn("migrate: container %u restored here from its checkpoint: its processes run on", ctid);
-		return;
+	} else {
+		_cleanup_free_ char *why = xstrdup(cerr_msg() ? cerr_msg() : "no checkpoint");
+		if (ct_start(g, ctid, false) == 0)
+			log_warn("migrate: container %u could not be restored here from its checkpoint (%s): started "
+				 "cold (its processes were restarted)",
+				 ctid, why);
+		else
+			log_warn("migrate: container %u could not be restored here (%s) nor started: %s", ctid, why,
+				 cerr_msg());
 	}
-	_cleanup_free_ char *why = xstrdup(cerr_msg() ? cerr_msg() : "no checkpoint");
-	if (ct_start(g, ctid, false) == 0)
-		log_warn("migrate: container %u could not be restored here from its checkpoint (%s): started cold "
-			 "(its processes were restarted)",
-			 ctid, why);
-	else
-		log_warn("migrate: container %u could not be restored here (%s) nor started: %s", ctid, why, cerr_msg());
+	/* whatever became of it, the checkpoint (a memory image) goes */
+	_cleanup_free_ char *d1 = xstrdup(dir), *d2 = xstrdup(dir);
+	_cleanup_close_ int pfd = open(dirname(d1), O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (pfd >= 0 && faccessat(pfd, basename(d2), F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		fs_remove_tree(pfd, basename(d2));
 }
 
-/* The source's side of a failed online switch: its setting back, running again; returns r with
- * its error kept. */
-static int online_undo(const struct gconf *g, unsigned ctid, const char *dir, bool disabled_here, int r)
+/* The source's side of a failed online switch: its setting back, running again (unless it had
+ * stopped on its own before the checkpoint: recover false); returns r with its error kept. */
+static int online_undo(const struct gconf *g, unsigned ctid, const char *dir, bool disabled_here, bool recover,
+		       int r)
 {
 	struct cerr_saved es;
 	cerr_save(&es);
 	if (disabled_here && mig_set_disabled(g, ctid, false) < 0)
 		log_warn("migrate: container %u stays disabled here: %s", ctid, cerr_msg());
-	online_recover(g, ctid, dir);
+	if (recover)
+		online_recover(g, ctid, dir);
 	cerr_restore(&es);
 	return r;
 }
@@ -484,12 +484,13 @@ static int migrate_online(const struct gconf *g, const struct mig_dest *d, const
 	_cleanup_free_ char *parent = xasprintf("%s/migrate", g->run_dir), *dir = mig_dump_dir(g, ctid, false);
 	int r = mkdir_p(parent, 0700);
 	if (r < 0 || chmod(parent, 0700) < 0)
-		return online_undo(g, ctid, dir, disabled_here, cerr(EX_SYSTEM, r < 0 ? r : errno, "create %s", parent));
+		return online_undo(g, ctid, dir, disabled_here, true,
+				   cerr(EX_SYSTEM, r < 0 ? r : errno, "create %s", parent));
 	_cleanup_close_ int pfd = open(parent, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	char name[32];
 	snprintf(name, sizeof(name), "dump.%u", ctid);
 	if (pfd < 0)
-		return online_undo(g, ctid, dir, disabled_here, cerr(EX_SYSTEM, errno, "open %s", parent));
+		return online_undo(g, ctid, dir, disabled_here, true, cerr(EX_SYSTEM, errno, "open %s", parent));
 	fs_remove_tree(pfd, name); /* a stale one of an interrupted migration */
 	/* frozen from here */
 	uint64_t tfreeze = now_ms();
@@ -497,9 +498,12 @@ static int migrate_online(const struct gconf *g, const struct mig_dest *d, const
 	r = ct_chkpnt(g, ctid, &co);
 	uint64_t tcopy = now_ms();
 	res->t_stop = (double)(tcopy - tfreeze) / 1000.0;
-	if (r < 0)
-		return online_undo(g, ctid, dir, disabled_here,
+	if (r < 0) {
+		/* stopped meanwhile (by its guest or an admin): not started again behind their back */
+		bool stopped = cerr_exit() == EX_NOTRUNNING;
+		return online_undo(g, ctid, dir, disabled_here, !stopped,
 				   cerr_wrap(r, EX_MIGRATE, "migrate --online: checkpoint container %u", ctid));
+	}
 	bool made = false;
 	r = transfer(g, d, dest, ctid, &made);
 	char id[16];
@@ -527,7 +531,7 @@ static int migrate_online(const struct gconf *g, const struct mig_dest *d, const
 			}
 		}
 		cerr_restore(&es);
-		return online_undo(g, ctid, dir, disabled_here, r);
+		return online_undo(g, ctid, dir, disabled_here, true, r);
 	}
 	/* running there: downtime ends */
 	res->downtime = (double)(tup - tfreeze) / 1000.0;
@@ -547,6 +551,9 @@ int ct_migrate(const struct gconf *g, unsigned ctid, const char *dest, const str
 {
 	memset(res, 0, sizeof(*res));
 	uint64_t t0 = now_ms();
+	/* a destination that ends its side early must give us EPIPE, not kill us between the stop (or
+	 * the checkpoint) and bringing the source back; the ssh children get SIGPIPE back */
+	signal(SIGPIPE, SIG_IGN);
 	struct mig_dest d;
 	if (mig_dest_parse(dest, &d) < 0) {
 		_cleanup_free_ char *e = str_escape(dest ? dest : "");

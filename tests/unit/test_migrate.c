@@ -294,7 +294,7 @@ static void hostile(int how)
 		rechecksum(h);
 		break;
 	case 2:
-		memcpy(h, "../x", 5);
+		memcpy(h, "a/x", 4);
 		rechecksum(h);
 		break;
 	case 3:
