@@ -430,26 +430,18 @@ static int send_master(int sock, int fd, pid_t cmd)
 static int recv_master(int sock, pid_t *cmd)
 {
 	char buf[1200];
-	struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf) - 1};
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
-	ssize_t n;
-	while ((n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
-		;
+	int fd;
+	ssize_t n = fd_recv(sock, buf, sizeof(buf) - 1, 0, &fd);
 	if (n < 0)
-		return cerr(EX_SYSTEM, errno, "read from the exec helper");
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-	if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS && n == sizeof(struct hello)) {
-		int fd;
-		memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+		return cerr(EX_SYSTEM, (int)-n, "read from the exec helper");
+	if (fd >= 0 && n == sizeof(struct hello)) {
 		struct hello h;
 		memcpy(&h, buf, sizeof(h));
 		*cmd = h.cmd;
 		return fd;
 	}
+	if (fd >= 0) /* not the helper's hello: the descriptor is not kept */
+		close(fd);
 	if (n == 0)
 		return cerr(EX_SYSTEM, EIO, "the exec helper died");
 	buf[n] = 0;
@@ -738,7 +730,6 @@ int ct_exec_spawn(const struct gconf *g, unsigned ctid, const struct ct_exec_req
 		r = cerr(EX_SYSTEM, errno, "open /dev/null");
 		goto out;
 	}
-	sigprocmask(SIG_BLOCK, &all, &old);
 	/* the helper is forked into the unified cgroup; once more without, where it died at birth
 	 * (see join_by_helper) */
 	int leaf = unified_leaf(&t), e = 0;
@@ -749,6 +740,7 @@ int ct_exec_spawn(const struct gconf *g, unsigned ctid, const struct ct_exec_req
 			p->pid = -1;
 			break;
 		}
+		sigprocmask(SIG_BLOCK, &all, &old);
 		p->pid = fork_into(attempt == 0 ? leaf : -1, &into);
 		if (p->pid == 0) {
 			close(sv[0]);
@@ -758,6 +750,9 @@ int ct_exec_spawn(const struct gconf *g, unsigned ctid, const struct ct_exec_req
 			pty_helper(&t, req, sv[1], devnull); /* with every signal blocked */
 		}
 		e = errno;
+		/* our signals back before any wait on the helper (a guest may freeze its cgroup: the
+		 * user's Ctrl-C must still end us) */
+		sigprocmask(SIG_SETMASK, &old, NULL);
 		close(sv[1]);
 		sv[1] = -1;
 		char c = 0;
@@ -770,7 +765,6 @@ int ct_exec_spawn(const struct gconf *g, unsigned ctid, const struct ct_exec_req
 	}
 	if (leaf >= 0)
 		close(leaf);
-	sigprocmask(SIG_SETMASK, &old, NULL);
 	close(devnull);
 	if (p->pid < 0) {
 		r = cerr(EX_SYSTEM, e, sv[0] < 0 ? "socketpair" : "fork");
