@@ -71,8 +71,8 @@ static uint64_t st_key(int dfd, const char *file, const char *key)
 	_cleanup_free_ char *big = NULL;
 	char *text = buf;
 	ssize_t got = dfd < 0 ? -ENOENT : read_small_at(dfd, file, buf, sizeof(buf));
-	if (got == -EFBIG && st_read(dfd, file, &big) == 0)
-		text = big;
+	if (got == -EFBIG && read_file_at(dfd, file, &big, NULL) >= 0)
+		text = strtrim(big);
 	else if (got < 0)
 		return CG_STAT_NONE;
 	else

@@ -145,7 +145,9 @@ static __attribute__((noreturn)) void child_main(const struct spawn_req *rq, con
 	/* into the container's v1 cgroups by ourselves (cg_leaf_tasks_open: no grace period to wait) */
 	for (unsigned i = 0; i < CG_MAX_HIER; i++)
 		if (tasks[i] >= 0 && write(tasks[i], "0", 1) != 1) {
-			cerr(EX_ENVCREATE, errno, "move the container's init into its cgroups");
+			cerr(EX_ENVCREATE, errno, "move the container's init into its %s cgroup %s/%s/ct",
+			     i < rq->cg->n ? rq->cg->h[i].name : "?", i < rq->cg->n ? rq->cg->h[i].mount : "",
+			     i < rq->cg->n ? rq->cg->h[i].rel : "");
 			child_fail(sock);
 		}
 	cg_fds_close(tasks);
