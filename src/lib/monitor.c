@@ -689,7 +689,7 @@ static __attribute__((noreturn)) void monitor_main(struct mon *m, int report)
 	/* the passed sockets, in the network namespace start ran in; held for the container's life
 	 * (a guest's reboot gets the same ones) */
 	if (r == 0 && m->c->listen && !restore_dir && (r = sockwait_take(m->g, m->c, &m->socks)) == 0)
-		r = sockact_open(m->g, m->c, &m->socks); /* no waiter held them */
+		r = sockact_open(m->g, m->c, m->cg, &m->socks); /* no waiter held them */
 	if (r > 0)
 		r = 0;
 	/* a boot goes out of the caller's cgroups first: init's moves into the container's cgroups

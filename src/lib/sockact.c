@@ -224,7 +224,7 @@ static int bind_tcp(const struct sock_spec *sp, int fd)
 	return fd;
 }
 
-int sockact_open(const struct gconf *g, const struct ct_config *c, struct sockact_set *s)
+int sockact_open(const struct gconf *g, const struct ct_config *c, const struct cg_paths *cg, struct sockact_set *s)
 {
 	memset(s, 0, sizeof(*s));
 	int n = parse_list(c, s->sp);
@@ -236,7 +236,7 @@ int sockact_open(const struct gconf *g, const struct ct_config *c, struct sockac
 	for (int i = 0; i < n; i++)
 		if (s->sp[i].kind != SOCKSPEC_UNIX)
 			fam[ntcp++] = s->sp[i].family;
-	int r = sockguard_sockets(g, c, fam, ntcp, tcp);
+	int r = sockguard_sockets(cg, c->ctid, fam, ntcp, tcp);
 	if (r < 0)
 		return r;
 	for (int i = 0; i < n; i++) {

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cgroup.h"
 #include "config.h"
 #include "sockspec.h"
 
@@ -28,7 +29,8 @@ int sockact_check_conflicts(const struct gconf *g, const struct ct_config *c);
  * replaced, a live one or another file refused), all close-on-exec, listening with a backlog of
  * 128. On failure nothing stays bound; cerr EX_IPINUSE (address in use), EX_BADVALUE (an unsafe or
  * occupied Unix path), EX_ENVCREATE (others). */
-int sockact_open(const struct gconf *g, const struct ct_config *c, struct sockact_set *s);
+/* cg: the container's cgroup paths (its TCP sockets are made beside them, sockguard.h). */
+int sockact_open(const struct gconf *g, const struct ct_config *c, const struct cg_paths *cg, struct sockact_set *s);
 /* Close the sockets and remove the Unix sockets' files (when they still are sockets). */
 void sockact_close(struct sockact_set *s);
 /* Close our descriptors only (another process holds the sockets now). */

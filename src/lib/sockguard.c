@@ -160,25 +160,22 @@ static int make_levels(const char *mount, const char *path, char made[][512], un
 	return -ELOOP;
 }
 
-int sockguard_sockets(const struct gconf *g, const struct ct_config *c, const int *fam, unsigned n, int *fds)
+int sockguard_sockets(const struct cg_paths *cg, unsigned ctid, const int *fam, unsigned n, int *fds)
 {
 	for (unsigned i = 0; i < n; i++)
 		fds[i] = -1;
 	if (!n)
 		return 0;
-	struct cg_paths p;
-	int r = cg_resolve(g, c->ctid, &p);
-	if (r < 0)
-		return r;
+	int r;
 	const struct cg_hier *h = NULL;
-	for (unsigned i = 0; i < p.n && !h; i++)
-		if (!strcmp(p.h[i].name, "unified"))
-			h = &p.h[i];
+	for (unsigned i = 0; i < cg->n && !h; i++)
+		if (!strcmp(cg->h[i].name, "unified"))
+			h = &cg->h[i];
 	if (!h)
 		return cerr(EX_BADKERNEL, 0,
 			    "container %u: a tcp listen socket needs the cgroup2 hierarchy (its connect-refusing "
 			    "program: see SOCKET ACTIVATION in cellctl(8))",
-			    c->ctid);
+			    ctid);
 	_cleanup_free_ char *lim = cg_limit_dir(h);
 	*strrchr(lim, '/') = 0; /* the [cgroup] parent */
 	char made[MAX_LEVELS + 1][512];
@@ -209,7 +206,7 @@ int sockguard_sockets(const struct gconf *g, const struct ct_config *c, const in
 	 * saw another count of cgroup.kill writes than ours: 6.14 and some stable ones) gets a fork
 	 * that moves itself */
 	if (make_in(cgfd, true, fam, n, fds) < 0 && (r = make_in(cgfd, false, fam, n, fds)) < 0)
-		r = cerr(EX_ENVCREATE, r, "make the sockets for container %u in %s", c->ctid, leaf);
+		r = cerr(EX_ENVCREATE, r, "make the sockets for container %u in %s", ctid, leaf);
 out:
 	if (cgfd >= 0)
 		close(cgfd);

@@ -7,11 +7,11 @@
  * cgroup it was made in for its whole life, and so does every connection accepted on it. */
 #pragma once
 
-#include "config.h"
+#include "cgroup.h"
 
 /* n new TCP sockets (SOCK_STREAM, close-on-exec) of families fam[0..n-1] (AF_INET, AF_INET6)
- * into fds, made by a short-lived child in a temporary cgroup2 leaf beside c's cgroups (below the
- * [cgroup] parent) that carries the two connect-refusing programs; the leaf is removed at once
+ * into fds, made by a short-lived child in a temporary cgroup2 leaf beside the container's cgroups cg
+ * (below the [cgroup] parent) that carries the two connect-refusing programs; the leaf is removed at once
  * (the sockets keep it and its programs alive). 0, or cerr: EX_BADKERNEL without a cgroup2
  * hierarchy or cgroup BPF, EX_ENVCREATE otherwise; nothing is left behind. */
-int sockguard_sockets(const struct gconf *g, const struct ct_config *c, const int *fam, unsigned n, int *fds);
+int sockguard_sockets(const struct cg_paths *cg, unsigned ctid, const int *fam, unsigned n, int *fds);

@@ -406,7 +406,7 @@ void sockwait_main(const struct gconf *g, struct ct_config *c, unsigned nfds, co
 	syscall(SYS_close_range, HELPER_PASS_FD, HELPER_PASS_FD, 0);
 	syscall(SYS_close_range, SOCKWAIT_FD0 + nfds, ~0U, 0);
 	if (r == 0 && !nfds)
-		r = sockact_open(g, c, &s);
+		r = sockact_open(g, c, cg, &s);
 	struct sockaddr_un sa;
 	int lfd = r < 0 ? -1 : make_control(g, c->ctid, &sa);
 	if (lfd < 0) {
