@@ -6,7 +6,12 @@
  *   cellctl-archive backup PATH COMPRESS MANIFEST CONFPATH PROGRESS(0|1) ID_BASE ID_SIZE LOW_KEPT(0|1)
  *     (the tree: the directory open at fd 4)
  *   cellctl-archive backup-info PATH OUTDIR
- *   cellctl-archive restore-backup PATH DESTDIR UID_SHIFT UID_SIZE
+ *     [T0_SEC T0_NSEC]  (a migration's final pass, precopy.h: the first pass's list of inodes at
+ *     fd 5, "FILES BYTES" of the references made written to fd 6)
+ *   cellctl-archive restore-backup PATH DESTDIR UID_SHIFT UID_SIZE [STAGEDIR]
+ *   cellctl-archive precopy COMPRESS  (a migration's first pass of the tree at fd 4 to stdout; the
+ *     inodes sent to fd 5, "FILES BYTES" to fd 6)
+ *   cellctl-archive precopy-recv STAGEDIR  (the first pass from stdin)
  * Reports "0 ok" or "CODE message" on fd 3.
  * An extraction parses an untrusted archive as root, so it is confined first: an address-space
  * limit (TPL_EXTRACT_MEMORY_MIB, in the caller's own cgroup: no cgroup is made for it) and a
@@ -18,15 +23,18 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <unistd.h>
 
 #include "error.h"
 #include "bkarchive.h"
 #include "helper.h"
 #include "log.h"
+#include "precopy.h"
 #include "tplarchive.h"
 #include "template.h"
 #include "util.h"
@@ -102,6 +110,40 @@ static int confine_extractor(void)
 	return 0;
 }
 
+/* The final pass's t0 and the first pass's list of inodes (at pc->listfd, read from its start). */
+static int precopy_args(const char *sec, const char *nsec, struct tpl_precopy *pc)
+{
+	long long s;
+	unsigned ns;
+	char *end;
+	errno = 0;
+	s = strtoll(sec, &end, 10);
+	if (errno || end == sec || *end || parse_uint(nsec, 0, 999999999, &ns) < 0)
+		return cerr(EX_BADSYNTAX, 0, "cellctl-archive: bad pre-copy time");
+	pc->t0_sec = s;
+	pc->t0_nsec = (long)ns;
+	char buf[64 * 1024];
+	for (off_t off = 0;;) {
+		ssize_t n = pread(pc->listfd, buf, sizeof(buf), off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return cerr(EX_SYSTEM, errno, "read the pre-copy's list of files");
+		if (n == 0)
+			return 0;
+		if (inoset_add_records(&pc->sent, buf, (size_t)n) < 0)
+			return cerr(EX_SYSTEM, EINVAL, "the pre-copy's list of files is malformed");
+		off += n;
+	}
+}
+
+static int precopy_stats(const struct tpl_precopy *pc)
+{
+	if (dprintf(pc->statfd, "%llu %llu\n", (unsigned long long)pc->files, (unsigned long long)pc->bytes) < 0)
+		return cerr(EX_SYSTEM, errno, "report the pre-copy's figures");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	log_init(NULL, LOG_ERR_L);
@@ -134,26 +176,45 @@ int main(int argc, char **argv)
 			o.srcfd = strcmp(argv[2], "-") == 0 ? HELPER_PASS_FD : 0;
 			r = tpl_archive_pack(argv[2], argv[3], &o);
 		}
-	} else if (argc == 10 && strcmp(argv[1], "backup") == 0) {
+	} else if ((argc == 10 || argc == 12) && strcmp(argv[1], "backup") == 0) {
 		struct tpl_pack_opts o = {.progress = strcmp(argv[6], "1") == 0, .srcfd = HELPER_PASS_FD};
+		struct tpl_precopy pc = {.listfd = HELPER_PASS_FD + 1, .statfd = HELPER_PASS_FD + 2};
 		unsigned base = 0, size = 0;
 		if (parse_uint(argv[7], 0, UINT32_MAX, &base) < 0 || parse_uint(argv[8], 0, UINT32_MAX, &size) < 0)
 			r = cerr(EX_BADSYNTAX, 0, "cellctl-archive: bad id numbers");
+		else if (argc == 12 && (r = precopy_args(argv[10], argv[11], &pc)) < 0)
+			;
 		else {
 			o.id_base = base;
 			o.id_size = size;
 			o.low_kept = strcmp(argv[9], "1") == 0;
+			o.precopy = argc == 12 ? &pc : NULL;
 			r = tpl_archive_local.backup(argv[2], argv[3], argv[4], argv[5], &o);
+			if (r == 0 && o.precopy)
+				r = precopy_stats(&pc);
 		}
+		inoset_free(&pc.sent);
+	} else if (argc == 3 && strcmp(argv[1], "precopy") == 0) {
+		struct tpl_precopy pc = {.listfd = HELPER_PASS_FD + 1, .statfd = HELPER_PASS_FD + 2};
+		struct tpl_pack_opts o = {.srcfd = HELPER_PASS_FD, .precopy = &pc};
+		r = tpl_archive_local.precopy_send(argv[2], &o);
+		if (r == 0)
+			r = precopy_stats(&pc);
+	} else if (argc == 3 && strcmp(argv[1], "precopy-recv") == 0) {
+		if ((r = confine_extractor()) == 0)
+			r = tpl_archive_local.precopy_recv(argv[2], &cancelled);
 	} else if (argc == 4 && strcmp(argv[1], "backup-info") == 0) {
 		if ((r = confine_extractor()) == 0)
 			r = bk_archive_info(argv[2], argv[3]);
-	} else if (argc == 6 && strcmp(argv[1], "restore-backup") == 0) {
+	} else if ((argc == 6 || argc == 7) && strcmp(argv[1], "restore-backup") == 0) {
 		unsigned shift, size;
 		if (parse_uint(argv[4], 0, UINT32_MAX, &shift) < 0 || parse_uint(argv[5], 0, UINT32_MAX, &size) < 0)
 			r = cerr(EX_BADSYNTAX, 0, "cellctl-archive: bad id numbers");
 		else if ((r = confine_extractor()) == 0) {
-			struct tpl_extract_opts o = {.uid_shift = shift, .uid_size = size, .cancel = &cancelled};
+			struct tpl_extract_opts o = {.uid_shift = shift,
+						     .uid_size = size,
+						     .cancel = &cancelled,
+						     .precopy_dir = argc == 7 ? argv[6] : NULL};
 			r = bk_archive_restore(argv[2], argv[3], &o);
 		}
 	} else {

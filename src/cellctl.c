@@ -21,7 +21,7 @@ static const struct cli_cmd *const commands[] = {
 	&cli_import_vz,
 	&cli_suspend, &cli_resume, &cli_backup, &cli_restore_backup,
 	&cli_lxcfs, &cli_hook_exec,
-	&cli_migrate, &cli_migrate_check, &cli_migrate_restore,
+	&cli_migrate, &cli_migrate_check, &cli_migrate_restore, &cli_migrate_precopy,
 	&cli_chkpnt, &cli_restore,
 };
 

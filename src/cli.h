@@ -47,7 +47,7 @@ extern const struct cli_cmd cli_backup, cli_restore_backup;
 extern const struct cli_cmd cli_lxcfs;
 extern const struct cli_cmd cli_chkpnt, cli_restore;
 extern const struct cli_cmd cli_hook_exec;
-extern const struct cli_cmd cli_migrate, cli_migrate_check, cli_migrate_restore;
+extern const struct cli_cmd cli_migrate, cli_migrate_check, cli_migrate_restore, cli_migrate_precopy;
 
 /* Walking a command's argv by its table. */
 struct cli_parse {
@@ -90,6 +90,7 @@ int cmd_restore_backup(struct gconf *g, int argc, char **argv);
 int cmd_migrate(struct gconf *g, int argc, char **argv);
 int cmd_migrate_check(struct gconf *g, int argc, char **argv);
 int cmd_migrate_restore(struct gconf *g, int argc, char **argv);
+int cmd_migrate_precopy(struct gconf *g, int argc, char **argv);
 int cmd_resume(struct gconf *g, int argc, char **argv);
 int cmd_stop(struct gconf *g, int argc, char **argv);
 int cmd_restart(struct gconf *g, int argc, char **argv);

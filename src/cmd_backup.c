@@ -107,6 +107,7 @@ int cmd_backup(struct gconf *g, int argc, char **argv)
 static const struct cli_opt restore_opts[] = {
 	{'f', "force", 0, NULL, "replace an existing (stopped) container CTID once the new one is complete", false},
 	{'n', "name", 0, "N", "the restored container's name", false},
+	{'P', "precopy", 0, NULL, "(run by migrate) FILE is a migration's final pass over the pre-copy received", false},
 	{0, NULL, 0, NULL, NULL, false},
 };
 const struct cli_cmd cli_restore_backup = {"restore-backup",
@@ -131,6 +132,9 @@ int cmd_restore_backup(struct gconf *g, int argc, char **argv)
 			break;
 		case 'n':
 			o.name = v;
+			break;
+		case 'P':
+			o.precopy = true;
 			break;
 		case CLI_ARG:
 			if (nargs == 2)

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "ctbackup.h"
 #include "error.h"
 #include "json.h"
 #include "migonline.h"
@@ -19,6 +20,8 @@ static const struct cli_opt migrate_opts[] = {
 	{'k', "keep-src", 0, NULL, "keep the source container, stopped and disabled", false},
 	{'K', "keep-dst", 0, NULL, "keep the destination's container when it did not start there", false},
 	{'o', "online", 0, NULL, "move a running container with its processes (CRIU checkpoint and restore)", false},
+	{'P', "no-precopy", 0, NULL, "no first pass of its files while it runs: all of them are copied while it is down",
+	 false},
 	{'j', "json", 'j', NULL, "print a JSON line: ctid, dest, mode, was_running, downtime, frozen, seconds, source",
 	 false},
 	{0, NULL, 0, NULL, NULL, false},
@@ -30,10 +33,19 @@ const struct cli_cmd cli_migrate = {"migrate",
 				    CLI_CTID,
 				    "Move the container to host DEST ([user@]host[:port]) over ssh, offline or --online."};
 
+static void precopy_line(const struct migrate_result *res)
+{
+	if (res->precopy)
+		printf("Pre-copy while it ran: %llu files, %.1f MiB in %.3f s; the final pass left out %llu of them "
+		       "(%.1f MiB) that had not changed\n",
+		       (unsigned long long)res->precopy_files, (double)res->precopy_bytes / 1048576.0, res->t_precopy,
+		       (unsigned long long)res->unchanged_files, (double)res->unchanged_bytes / 1048576.0);
+}
+
 int cmd_migrate(struct gconf *g, int argc, char **argv)
 {
 	static const char use[] =
-		"usage: cellctl migrate CTID DEST [--keep-src|--remove-src] [--keep-dst] [--online] [-j]";
+		"usage: cellctl migrate CTID DEST [--keep-src|--remove-src] [--keep-dst] [--online] [--no-precopy] [-j]";
 	if (argc < 2)
 		return cerr(EX_NOTENOUGH, 0, use);
 	unsigned ctid;
@@ -59,6 +71,9 @@ int cmd_migrate(struct gconf *g, int argc, char **argv)
 			break;
 		case 'o':
 			o.online = true;
+			break;
+		case 'P':
+			o.no_precopy = true;
 			break;
 		case 'j':
 			json = true;
@@ -109,12 +124,27 @@ int cmd_migrate(struct gconf *g, int argc, char **argv)
 		json_numf(&j, "%.3f", res.t_start);
 		json_key(&j, "usage_kib");
 		json_u64(&j, res.usage_kib);
+		json_key(&j, "precopy");
+		json_bool(&j, res.precopy);
+		if (res.precopy) {
+			json_key(&j, "precopy_seconds");
+			json_numf(&j, "%.3f", res.t_precopy);
+			json_key(&j, "precopy_files");
+			json_u64(&j, res.precopy_files);
+			json_key(&j, "precopy_bytes");
+			json_u64(&j, res.precopy_bytes);
+			json_key(&j, "unchanged_files");
+			json_u64(&j, res.unchanged_files);
+			json_key(&j, "unchanged_bytes");
+			json_u64(&j, res.unchanged_bytes);
+		}
 		json_key(&j, "source");
 		json_str(&j, res.src_kept ? "kept" : "destroyed");
 		json_end(&j);
 		_cleanup_free_ char *text = json_done(&j);
 		fputs(text, stdout);
 	} else if (res.online) {
+		precopy_line(&res);
 		printf("Container %u migrated to %s online: its processes run on there; the source is %s\n", ctid, dest,
 		       res.src_kept ? "kept here, stopped and disabled" : "destroyed");
 		printf("Frozen: %.3f s (checkpoint here to running there: checkpoint %.3f, copy %.3f, restore there "
@@ -125,6 +155,7 @@ int cmd_migrate(struct gconf *g, int argc, char **argv)
 			printf("Container %u is not running: --online migrates it offline\n", ctid);
 		printf("Container %u migrated to %s%s; the source is %s\n", ctid, dest, res.was_running ? " and started" : "",
 		       res.src_kept ? "kept here, stopped and disabled" : "destroyed");
+		precopy_line(&res);
 		if (res.was_running)
 			printf("Downtime: %.3f s (stopped here to running there: stop %.3f, copy %.3f, start %.3f); "
 			       "%.3f s in all\n",
@@ -226,6 +257,8 @@ int cmd_migrate_check(struct gconf *g, int argc, char **argv)
 		json_u64(&j, ctid);
 		json_key(&j, "free_kib");
 		json_u64(&j, mc.free_kib);
+		json_key(&j, "precopy"); /* migrate-precopy and restore-backup --precopy are here */
+		json_u64(&j, 1);
 		json_end(&j);
 		_cleanup_free_ char *out = json_done(&j);
 		fputs(out, stdout);
@@ -273,4 +306,40 @@ int cmd_migrate_restore(struct gconf *g, int argc, char **argv)
 		return r;
 	printf("Container %u restored from the checkpoint received\n", ctid);
 	return 0;
+}
+
+static const struct cli_opt precopy_opts[] = {
+	{'a', "abort", 0, NULL, "only remove what a pre-copy of CTID left here", false},
+	{0, NULL, 0, NULL, NULL, false},
+};
+const struct cli_cmd cli_migrate_precopy = {
+	"migrate-precopy", cmd_migrate_precopy, "CTID", precopy_opts, CLI_CTID | CLI_HIDDEN,
+	"(plumbing, run by migrate on the destination) receive the first pass of CTID's files from stdin"};
+
+int cmd_migrate_precopy(struct gconf *g, int argc, char **argv)
+{
+	if (argc < 2)
+		return cerr(EX_NOTENOUGH, 0, "usage: cellctl migrate-precopy CTID [--abort] < STREAM");
+	unsigned ctid;
+	int r = cli_ctid(NULL, argv[1], &ctid);
+	if (r < 0)
+		return r;
+	bool abort_only = false;
+	struct cli_parse p;
+	cli_parse_init(&p, &cli_migrate_precopy, argc, argv, 2);
+	const char *v;
+	while ((r = cli_next(&p, &v)) != CLI_END) {
+		switch (r) {
+		case 'a':
+			abort_only = true;
+			break;
+		case CLI_ARG:
+			return cli_usage("migrate-precopy: unexpected argument '%s'", v);
+		default:
+			return r;
+		}
+	}
+	if (!abort_only && isatty(STDIN_FILENO))
+		return cerr(EX_BADVALUE, 0, "migrate-precopy reads a stream from standard input, a terminal here");
+	return ct_precopy_receive(g, ctid, abort_only);
 }

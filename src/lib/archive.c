@@ -274,6 +274,7 @@ struct xctx {
 			     * first other name ends the extraction (its entry in stop) */
 	struct sha256 *hash;
 	struct archive_entry *stop;
+	int stagefd; /* a migration's pre-copy objects (tpl_extract_opts.precopy_dir), or -1 */
 };
 
 static int unsafe(const struct xctx *x, const char *path, const char *why)
@@ -544,6 +545,10 @@ static int extract_all(struct archive *rd, struct archive *w, struct xctx *x)
 			return unsafe(x, path, "");
 		if ((r = sparse_ok(x, e, path)) < 0)
 			return r;
+		/* a migration's reference to a pre-copied file: taken off before anything reads xattrs */
+		struct tpl_pc_ref ref = {0};
+		if (x->strip && (r = tpl_precopy_take_ref(e, x->stagefd >= 0, x->hash, &ref, x->tname, x->last)) < 0)
+			return r;
 		/* numeric owners only: names in the archive mean nothing on this host */
 		archive_entry_set_uname(e, NULL);
 		archive_entry_set_gname(e, NULL);
@@ -592,6 +597,8 @@ static int extract_all(struct archive *rd, struct archive *w, struct xctx *x)
 			log_warn("template %s: '%s': %s", x->tname, esc(path, b), esc(archive_error_string(w), m));
 		else if (r != ARCHIVE_OK)
 			return write_fail(w, x, path);
+		if (ref.set && (r = tpl_precopy_place(x->rootfd, x->stagefd, path, &ref, x->tname)) < 0)
+			return r;
 		files++;
 	}
 	/* directory permissions and times are fixed up here, still relative to the cwd */
@@ -599,17 +606,6 @@ static int extract_all(struct archive *rd, struct archive *w, struct xctx *x)
 		return write_fail(w, x, "(deferred directory attributes)");
 	log_debug("template %s: extracted %lu entries", x->tname, files);
 	return 0;
-}
-
-void tpl_archive_read_setup(struct archive *rd)
-{
-	/* the compressions the cache names: libarchive's own code, never an external program */
-	archive_read_support_filter_none(rd);
-	archive_read_support_filter_gzip(rd);
-	archive_read_support_filter_bzip2(rd);
-	archive_read_support_filter_xz(rd);
-	archive_read_support_filter_zstd(rd);
-	archive_read_support_format_tar(rd);
 }
 
 int tpl_archive_extract_from(struct archive *rd, const char *archive, const char *destdir,
@@ -626,7 +622,11 @@ int tpl_archive_extract_from(struct archive *rd, const char *archive, const char
 	struct archive *w = archive_write_disk_new();
 	if (!w)
 		abort();
-	struct xctx x = {.rootfd = dfd, .archive = archive, .tname = tname, .o = o, .strip = strip, .hash = hash};
+	_cleanup_close_ int sfd = -1;
+	if (o && o->precopy_dir && (sfd = open(o->precopy_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return cerr(EX_SYSTEM, errno, "open %s", o->precopy_dir);
+	struct xctx x = {
+		.rootfd = dfd, .archive = archive, .tname = tname, .o = o, .strip = strip, .hash = hash, .stagefd = sfd};
 	/* no archive_write_disk_set_standard_lookup(): owners stay numeric, names never mapped.
 	 * Not ARCHIVE_EXTRACT_SECURE_SYMLINKS: entry_prepare does its job with one openat2 per entry
 	 * and removes a symlink at the name itself, as libarchive would (libarchive's own walk costs
@@ -688,6 +688,7 @@ struct pack_progress {
 	const char *prefix;  /* entry names: prefix for the top, prefix/x/y below ("." when NULL) */
 	struct sha256 *hash; /* non-NULL: the payload hashed (tpl_archive_hash_entry, data) */
 	bool layer;          /* an upper layer (tpl_pack_opts.layer) */
+	struct tpl_precopy *precopy; /* a migration's final pass (tpl_pack_opts.precopy) */
 };
 
 static void pack_progress_show(struct pack_progress *p, bool force)
@@ -817,8 +818,13 @@ static int pack_tree(struct archive *d, struct archive *w, const char *top, stru
 
 		struct archive_entry *sparse = NULL;
 		archive_entry_linkify(lr, &e, &sparse);
-		if (e && p->hash)
+		char ref[80];
+		bool marked = e && p->precopy && tpl_precopy_mark(e, p->precopy, ref, sizeof(ref));
+		if (e && p->hash) {
 			tpl_archive_hash_entry(p->hash, e);
+			if (marked)
+				sha256_update(p->hash, ref, strlen(ref));
+		}
 		if (e) {
 			r = archive_write_header(w, e);
 			if (r == ARCHIVE_WARN) {
@@ -943,7 +949,8 @@ int tpl_archive_pack_into(struct archive *w, const char *top, const struct tpl_p
 				  .name = prefix ? prefix : top,
 				  .start_ms = now_ms(),
 				  .prefix = prefix,
-				  .hash = hash};
+				  .hash = hash,
+				  .precopy = o->precopy};
 	int r;
 	archive_read_disk_set_symlink_physical(d);
 	archive_read_disk_set_behavior(d, ARCHIVE_READDISK_NO_TRAVERSE_MOUNTS | ARCHIVE_READDISK_NO_FFLAGS);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The payload hash of a backup's entries (tplarchive.h: tpl_archive_hash_entry and _zeros), shared
- * by packing and extraction (archive.c). */
+ * by packing and extraction (archive.c, archive_precopy.c), and the readers' setup. */
+#include <archive.h>
 #include <archive_entry.h>
 #include <string.h>
 #include <stdio.h>
@@ -38,4 +39,15 @@ void tpl_archive_hash_entry(struct sha256 *h, struct archive_entry *e)
 	sha256_update(h, line, (size_t)n);
 
 	sha256_update(h, link ? link : "", strlen(link ? link : "") + 1);
+}
+
+void tpl_archive_read_setup(struct archive *rd)
+{
+	/* the compressions the cache names: libarchive's own code, never an external program */
+	archive_read_support_filter_none(rd);
+	archive_read_support_filter_gzip(rd);
+	archive_read_support_filter_bzip2(rd);
+	archive_read_support_filter_xz(rd);
+	archive_read_support_filter_zstd(rd);
+	archive_read_support_format_tar(rd);
 }

@@ -43,6 +43,10 @@ char *bk_manifest_format(const struct bk_manifest *m)
 	json_u64(&j, m->disk_kib);
 	json_key(&j, "entries");
 	json_u64(&j, m->entries);
+	if (m->precopy) {
+		json_key(&j, "precopy");
+		json_bool(&j, true);
+	}
 	json_key(&j, "payload");
 	json_str(&j, "sha256 in " BK_CHECKSUM);
 	json_end(&j);
@@ -148,6 +152,7 @@ int bk_manifest_parse(const char *text, struct bk_manifest *m)
 		{"disk_kib", NULL, 0, &m->disk_kib, NULL},
 		{"entries", NULL, 0, &m->entries, NULL},
 		{"userns", NULL, 0, NULL, &m->userns},
+		{"precopy", NULL, 0, NULL, &m->precopy},
 	};
 	const char *p = ws(text);
 	if (*p++ != '{')

@@ -36,6 +36,8 @@ struct bk_manifest {
 	char created[32];  /* UTC, 2026-12-07T03:00:00Z */
 	uint64_t disk_kib; /* the tree's disk usage when written (KiB, as du counts it) */
 	uint64_t entries;  /* its number of files, directories and other entries */
+	bool precopy;      /* a migration's final pass (precopy.h): only restored with its pre-copy
+			    * (written only when true) */
 };
 
 /* The manifest as one JSON object and a newline (malloc'd). */

@@ -271,8 +271,26 @@ static int write_fd(const char *path, const char *compress, const char *manifest
 	return bk_archive_write(path, compress, manifest, confpath, NULL, o);
 }
 
+/* tpl_archiver.precopy_send: the tree open at o->srcfd (this process chroots into it, as write_fd) */
+static int precopy_send(const char *compress, const struct tpl_pack_opts *o)
+{
+	if (o->srcfd <= 0 || !o->precopy)
+		return cerr(EX_SYSTEM, EINVAL, "pre-copy: a tree's descriptor and a list only");
+	if (fchdir(o->srcfd) < 0 || chroot(".") < 0)
+		return cerr(EX_SYSTEM, errno, "enter the tree to pre-copy");
+	return tpl_precopy_write(STDOUT_FILENO, compress, ".", o->precopy);
+}
+
+static int precopy_recv(const char *stagedir, volatile int *cancel)
+{
+	uint64_t files;
+	return tpl_precopy_receive(STDIN_FILENO, stagedir, cancel, &files);
+}
+
 const struct tpl_archiver tpl_archive_local = {.extract = tpl_archive_extract,
 					       .pack = tpl_archive_pack,
 					       .backup = write_fd,
 					       .backup_info = bk_archive_info,
-					       .restore = bk_archive_restore};
+					       .restore = bk_archive_restore,
+					       .precopy_send = precopy_send,
+					       .precopy_recv = precopy_recv};

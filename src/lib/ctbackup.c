@@ -26,6 +26,7 @@
 #include "ini.h"
 #include "lock.h"
 #include "log.h"
+#include "precopy.h"
 #include "quota.h"
 #include "state.h"
 #include "template.h"
@@ -38,9 +39,11 @@ struct bkjob {
 	const char *partial, *compress, *confpath;
 	enum bk_mode mode;
 	bool progress;
+	struct tpl_precopy *precopy;
 };
 
-static char *manifest_text(const struct ct_config *c, enum bk_mode mode, uint64_t kib, uint64_t entries);
+static char *manifest_text(const struct ct_config *c, enum bk_mode mode, uint64_t kib, uint64_t entries,
+			   bool precopy);
 
 static int write_root(int rootfd, void *arg)
 {
@@ -51,12 +54,13 @@ static int write_root(int rootfd, void *arg)
 				   .id_base = j->c->userns ? j->c->uid_base : 0,
 				   .id_size = j->c->userns ? j->c->uid_size : 0,
 				   .low_kept = true,
-				   .srcfd = rootfd};
+				   .srcfd = rootfd,
+				   .precopy = j->precopy};
 	/* the sizes for the manifest: one walk of the metadata before the archive reads it all */
 	uint64_t kib = 0, entries = 0;
 	if (quota_walk_usage(rootfd, &kib, &entries) < 0)
 		kib = entries = 0; /* (records nothing) */
-	_cleanup_free_ char *manifest = manifest_text(j->c, j->mode, kib, entries);
+	_cleanup_free_ char *manifest = manifest_text(j->c, j->mode, kib, entries, j->precopy != NULL);
 	return tpl_backup_write(j->partial, j->compress, manifest, j->confpath, &po);
 }
 
@@ -78,9 +82,15 @@ static int archive_locked(const struct gconf *g, const struct ct_config *c, bool
 	return write_root(fd, j);
 }
 
-static char *manifest_text(const struct ct_config *c, enum bk_mode mode, uint64_t kib, uint64_t entries)
+static char *manifest_text(const struct ct_config *c, enum bk_mode mode, uint64_t kib, uint64_t entries,
+			   bool precopy)
 {
-	struct bk_manifest m = {.format = BK_FORMAT, .ctid = c->ctid, .userns = c->userns, .disk_kib = kib, .entries = entries};
+	struct bk_manifest m = {.format = BK_FORMAT,
+				.ctid = c->ctid,
+				.userns = c->userns,
+				.disk_kib = kib,
+				.entries = entries,
+				.precopy = precopy};
 	snprintf(m.version, sizeof(m.version), "%s", PACKAGE_VERSION);
 	snprintf(m.uuid, sizeof(m.uuid), "%s", c->uuid ? c->uuid : "");
 	snprintf(m.name, sizeof(m.name), "%s", c->name ? c->name : "");
@@ -156,7 +166,8 @@ int ct_backup(const struct gconf *g, unsigned ctid, const struct backup_opts *o,
 			  .compress = compress,
 			  .confpath = confpath,
 			  .mode = o->mode,
-			  .progress = o->progress};
+			  .progress = o->progress,
+			  .precopy = o->precopy};
 	if (!to_out)
 		unlink(partial); /* one left by a backup that was killed */
 	log_set_ctid(ctid);
@@ -338,16 +349,68 @@ static int spool_stdin(const struct gconf *g, int *fdp, char **out)
 	return 0;
 }
 
-int ct_restore_backup(const struct gconf *g, const char *file, unsigned ctid, const struct restore_opts *o)
+char *ct_precopy_stage(const struct gconf *g, unsigned ctid)
 {
-	if (strcmp(file, "-"))
-		return restore_file(g, file, ctid, o);
-	_cleanup_free_ char *spool = NULL;
-	_cleanup_close_ int fd = -1;
-	int r = spool_stdin(g, &fd, &spool);
+	return xasprintf("%s/.precopy.%u", g->private_dir, ctid);
+}
+
+static void precopy_stage_remove(const struct gconf *g, unsigned ctid)
+{
+	char name[32];
+	snprintf(name, sizeof(name), ".precopy.%u", ctid);
+	remove_named(g, name);
+}
+
+int ct_precopy_receive(const struct gconf *g, unsigned ctid, bool abort_only)
+{
+	_cleanup_lock_ struct ct_lock lk = CT_LOCK_INIT;
+	int r = ct_lock_take(g, ctid, "migrate", &lk);
 	if (r < 0)
 		return r;
-	return restore_file(g, spool, ctid, o);
+	precopy_stage_remove(g, ctid); /* a stale one of an interrupted migration */
+	if (abort_only)
+		return 0;
+	_cleanup_free_ char *cpath = ctconf_path(g, ctid), *stage = ct_precopy_stage(g, ctid);
+	if (access(cpath, F_OK) == 0)
+		return cerr(EX_PRIVEXISTS, 0, "container %u exists here (%s)", ctid, cpath);
+	if ((r = mkdir_p(g->private_dir, 0755)) < 0)
+		return cerr(EX_SYSTEM, r, "create %s", g->private_dir);
+	if (mkdir(stage, 0700) < 0)
+		return cerr(EX_SYSTEM, errno, "create %s", stage);
+	uint64_t t0 = now_ms();
+	r = tpl_precopy_recv(stage, NULL);
+	if (r < 0) {
+		struct cerr_saved es;
+		cerr_save(&es);
+		precopy_stage_remove(g, ctid);
+		cerr_restore(&es);
+		return r;
+	}
+	log_set_ctid(ctid);
+	log_file_only("Pre-copy of container %u received in %llu ms", ctid, (unsigned long long)(now_ms() - t0));
+	return 0;
+}
+
+int ct_restore_backup(const struct gconf *g, const char *file, unsigned ctid, const struct restore_opts *o)
+{
+	int r;
+	if (strcmp(file, "-")) {
+		r = restore_file(g, file, ctid, o);
+	} else {
+		_cleanup_free_ char *spool = NULL;
+		_cleanup_close_ int fd = -1;
+		r = spool_stdin(g, &fd, &spool);
+		if (r == 0)
+			r = restore_file(g, spool, ctid, o);
+	}
+	if (o->precopy) {
+		/* the pre-copy's objects that were not used, or all of them after a failure */
+		struct cerr_saved es;
+		cerr_save(&es);
+		precopy_stage_remove(g, ctid);
+		cerr_restore(&es);
+	}
+	return r;
 }
 
 static int restore_file(const struct gconf *g, const char *file, unsigned ctid, const struct restore_opts *o)
@@ -367,6 +430,17 @@ static int restore_file(const struct gconf *g, const char *file, unsigned ctid, 
 	int r = read_info(g, file, &m, &conftext);
 	if (r < 0)
 		return r;
+	if (m.precopy && !o->precopy)
+		return cerr(EX_RESTORE, 0,
+			    "%s is the final pass of a migration: it holds only what changed since the migration's "
+			    "first pass, and only that migration restores it",
+			    file);
+	_cleanup_free_ char *stage = o->precopy ? ct_precopy_stage(g, ctid) : NULL;
+	if (stage) {
+		_cleanup_free_ char *done = xasprintf("%s/" PC_COMPLETE, stage);
+		if (access(done, F_OK) < 0)
+			return cerr(EX_RESTORE, 0, "no complete pre-copy of container %u here (%s)", ctid, stage);
+	}
 	_cleanup_lock_ struct ct_lock lk = CT_LOCK_INIT;
 	if ((r = ct_lock_take(g, ctid, "create", &lk)) < 0)
 		return r;
@@ -402,7 +476,8 @@ static int restore_file(const struct gconf *g, const char *file, unsigned ctid, 
 	if (mkdir(tmp, 0755) < 0)
 		return cerr(EX_SYSTEM, errno, "create %s", tmp);
 	r = quota_ct_setup(g, c, tmp);
-	struct tpl_extract_opts xo = {.uid_shift = ctconf_disk_root(c), .uid_size = c->userns ? c->uid_size : 0};
+	struct tpl_extract_opts xo = {
+		.uid_shift = ctconf_disk_root(c), .uid_size = c->userns ? c->uid_size : 0, .precopy_dir = stage};
 	if (r == 0)
 		r = tpl_backup_restore(file, tmp, &xo);
 	/* the new tree is complete: only now does the old one go (renamed away, then removed) */

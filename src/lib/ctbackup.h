@@ -7,6 +7,8 @@
 
 #include "config.h"
 
+struct tpl_precopy;
+
 enum bk_mode { BK_STOP, BK_SUSPEND, BK_LIVE };
 
 struct backup_opts {
@@ -15,6 +17,8 @@ struct backup_opts {
 	const char *output;   /* the archive's path instead (NULL: in dumpdir; "-": standard output) */
 	const char *compress; /* "zstd" (NULL), "gzip", "none" */
 	bool progress;        /* a progress line on a terminal */
+	struct tpl_precopy *precopy; /* a migration's final pass (precopy.h): unchanged files that its
+				      * first pass sent become references; the manifest says so */
 };
 struct backup_result {
 	char *file;     /* the archive written (malloc'd; the caller frees) */
@@ -33,6 +37,9 @@ int ct_backup(const struct gconf *g, unsigned ctid, const struct backup_opts *o,
 struct restore_opts {
 	bool force;       /* replace an existing (stopped) container ctid */
 	const char *name; /* the new container's name (NULL: the archive's, when ctid is its CTID) */
+	bool precopy;     /* a migration's final pass: its references name the objects of the pre-copy
+			   * received for ctid (ct_precopy_receive); that stage goes whatever happens.
+			   * Without, a final pass is refused (EX_RESTORE) */
 };
 /* Make container ctid from backup archive file (layout copy, a new id block), verifying the
  * manifest's format and the payload's checksum; nothing is left on failure. The archive's UUID is
@@ -42,3 +49,11 @@ struct restore_opts {
  * File "-": the archive is read from standard input into a file in private_dir first (its name
  * removed at once: nothing of it outlives this process). */
 int ct_restore_backup(const struct gconf *g, const char *file, unsigned ctid, const struct restore_opts *o);
+
+/* A migration's first pass (precopy.h) for container ctid, read from standard input into its
+ * stage directory, private_dir/.precopy.CTID (mode 0700; a stale one is replaced), under ctid's
+ * lock. CTID must not exist here (EX_PRIVEXISTS). On failure nothing is left (EX_RESTORE for a
+ * corrupt or cut stream). abort_only: only the stage, if any, is removed. */
+int ct_precopy_receive(const struct gconf *g, unsigned ctid, bool abort_only);
+/* The stage's path (malloc'd). */
+char *ct_precopy_stage(const struct gconf *g, unsigned ctid);

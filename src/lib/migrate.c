@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "backup.h"
@@ -27,7 +29,9 @@
 #include "fsutil.h"
 #include "log.h"
 #include "migonline.h"
+#include "precopy.h"
 #include "quota.h"
+#include "template.h"
 #include "state.h"
 #include "util.h"
 
@@ -277,9 +281,10 @@ static char *last_line(const char *text)
 	return str_escape(nl ? nl + 1 : s);
 }
 
-/* The pre-check: migrate-check on the destination with our config on its stdin. */
+/* The pre-check: migrate-check on the destination with our config on its stdin. *precopy: the
+ * destination receives a pre-copy. */
 static int precheck(const struct gconf *g, const struct mig_dest *d, const char *dest, unsigned ctid, uint64_t usage_kib,
-		    bool online)
+		    bool online, bool *precopy)
 {
 	_cleanup_free_ char *cpath = ctconf_path(g, ctid), *conf = NULL;
 	size_t len;
@@ -319,8 +324,10 @@ static int precheck(const struct gconf *g, const struct mig_dest *d, const char 
 			    "the tree and the archive)",
 			    dest, (unsigned long long)avail, ctid, (unsigned long long)(2 * usage_kib),
 			    (unsigned long long)usage_kib);
-	log_debug("migrate %u: %s accepts it (format %llu, %llu KiB free)", ctid, dest, (unsigned long long)fmt,
-		  (unsigned long long)avail);
+	uint64_t pc = 0;
+	*precopy = mig_json_u64(j, "precopy", &pc) == 0 && pc == 1;
+	log_debug("migrate %u: %s accepts it (format %llu, %llu KiB free%s)", ctid, dest, (unsigned long long)fmt,
+		  (unsigned long long)avail, *precopy ? ", pre-copy" : "");
 	return 0;
 }
 
@@ -366,14 +373,16 @@ static int reap(pid_t pid)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-/* The copy: our backup to a pipe into `ssh DEST cellctl restore-backup - CTID`. *made: the
- * destination's restore succeeded (its container exists). */
-static int transfer(const struct gconf *g, const struct mig_dest *d, const char *dest, unsigned ctid, bool *made)
+/* The copy: our backup to a pipe into `ssh DEST cellctl restore-backup - CTID`; with pc, the final
+ * pass over a pre-copy (restore-backup --precopy there). *made: the destination's restore
+ * succeeded (its container exists). */
+static int transfer(const struct gconf *g, const struct mig_dest *d, const char *dest, unsigned ctid, bool *made,
+		    struct tpl_precopy *pc)
 {
 	*made = false;
 	char id[16];
 	snprintf(id, sizeof(id), "%u", ctid);
-	const char *words[] = {"restore-backup", "-", id, NULL};
+	const char *words[] = {"restore-backup", "-", id, pc ? "--precopy" : NULL, NULL};
 	int wfd = -1;
 	pid_t pid = spawn_remote(g, d, words, &wfd);
 	if (pid < 0)
@@ -384,7 +393,7 @@ static int transfer(const struct gconf *g, const struct mig_dest *d, const char 
 	if (saved < 0 || dup2(wfd, STDOUT_FILENO) < 0)
 		r = cerr(EX_SYSTEM, errno, "redirect the archive to ssh");
 	close(wfd);
-	struct backup_opts bo = {.mode = BK_STOP, .output = "-"};
+	struct backup_opts bo = {.mode = BK_STOP, .output = "-", .precopy = pc};
 	struct backup_result br = {0};
 	if (r == 0)
 		r = ct_backup(g, ctid, &bo, &br);
@@ -429,6 +438,121 @@ static void remote_quiet(const struct gconf *g, const struct mig_dest *d, const 
 {
 	_cleanup_free_ char *out = NULL;
 	remote(g, d, words, -1, true, &out);
+}
+
+/* ---- the pre-copy (precopy.h) ---- */
+
+struct precopy_run {
+	struct tpl_precopy pc;
+	struct timespec rt0, mono0; /* the clocks when t0 was taken */
+};
+
+static void precopy_run_done(struct precopy_run *pr)
+{
+	if (pr->pc.listfd >= 0)
+		close(pr->pc.listfd);
+	pr->pc.listfd = -1;
+}
+
+/* A file for the list of inodes the first pass sent: unnamed, in run_dir/migrate (0700). */
+static int precopy_list(const struct gconf *g)
+{
+	_cleanup_free_ char *parent = xasprintf("%s/migrate", g->run_dir);
+	int r = mkdir_p(parent, 0700);
+	if (r < 0 || chmod(parent, 0700) < 0)
+		return cerr(EX_SYSTEM, r < 0 ? r : errno, "create %s", parent);
+	int fd = open(parent, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
+		return fd >= 0 ? fd : cerr(EX_SYSTEM, errno, "create a file in %s", parent);
+	_cleanup_free_ char *path = xasprintf("%s/precopy-XXXXXX", parent);
+	fd = mkostemp(path, O_CLOEXEC);
+	if (fd < 0)
+		return cerr(EX_SYSTEM, errno, "create a file in %s", parent);
+	unlink(path);
+	return fd;
+}
+
+/* The first pass while container ctid runs: the regular files of its private area into `ssh DEST
+ * cellctl migrate-precopy CTID`. Nothing changes here; on failure the destination's stage goes. */
+static int precopy_pass(const struct gconf *g, const struct mig_dest *d, const char *dest, unsigned ctid,
+			struct precopy_run *pr, struct migrate_result *res)
+{
+	char id[16];
+	snprintf(id, sizeof(id), "%u", ctid);
+	_cleanup_free_ char *root = xasprintf("%s/%u", g->private_dir, ctid);
+	_cleanup_close_ int rfd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (rfd < 0)
+		return cerr(EX_NOPRIVATE, errno, "private area %s", root);
+	if ((pr->pc.listfd = precopy_list(g)) < 0)
+		return pr->pc.listfd;
+	/* written back first: a page the guest writes through a shared mapping faults again (and
+	 * stamps its file's ctime) once written back; then t0, before the pass reads anything */
+	if (syncfs(rfd) < 0)
+		return cerr(EX_SYSTEM, errno, "syncfs %s", root);
+	clock_gettime(CLOCK_MONOTONIC, &pr->mono0);
+	clock_gettime(CLOCK_REALTIME, &pr->rt0);
+	pr->pc.t0_sec = (int64_t)pr->rt0.tv_sec - PC_T0_MARGIN_SEC;
+	pr->pc.t0_nsec = pr->rt0.tv_nsec;
+	uint64_t t0 = now_ms();
+	const char *words[] = {"migrate-precopy", id, NULL};
+	int wfd = -1;
+	pid_t pid = spawn_remote(g, d, words, &wfd);
+	if (pid < 0)
+		return pid;
+	int saved = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+	int r = 0;
+	if (saved < 0 || dup2(wfd, STDOUT_FILENO) < 0)
+		r = cerr(EX_SYSTEM, errno, "redirect the pre-copy to ssh");
+	close(wfd);
+	struct tpl_pack_opts po = {.srcfd = rfd, .precopy = &pr->pc};
+	if (r == 0)
+		r = tpl_precopy_send("zstd", &po);
+	if (saved >= 0) {
+		dup2(saved, STDOUT_FILENO);
+		close(saved);
+	}
+	int code = reap(pid);
+	if (r == 0 && code)
+		r = cerr(EX_MIGRATE, 0, "the pre-copy's receiver on %s failed (exit %d): see its message above", dest, code);
+	if (r < 0) {
+		struct cerr_saved es;
+		cerr_save(&es);
+		const char *ab[] = {"migrate-precopy", id, "--abort", NULL};
+		remote_quiet(g, d, ab);
+		cerr_restore(&es);
+		return cerr_wrap(r, EX_MIGRATE, "pre-copy of container %u to %s", ctid, dest);
+	}
+	res->precopy = true;
+	res->t_precopy = (double)(now_ms() - t0) / 1000.0;
+	res->precopy_files = pr->pc.files;
+	res->precopy_bytes = pr->pc.bytes;
+	log_debug("migrate %u: pre-copy of %llu files, %llu bytes in %.3f s", ctid, (unsigned long long)pr->pc.files,
+		  (unsigned long long)pr->pc.bytes, res->t_precopy);
+	return 0;
+}
+
+/* Before the final pass: a wall clock set back since t0 by more than the margin could make a
+ * change look older than t0: then nothing counts as unchanged. */
+static void precopy_clock_check(struct precopy_run *pr)
+{
+	struct timespec rt, mono;
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_REALTIME, &rt);
+	double drt = (double)(rt.tv_sec - pr->rt0.tv_sec) + (double)(rt.tv_nsec - pr->rt0.tv_nsec) / 1e9;
+	double dmono = (double)(mono.tv_sec - pr->mono0.tv_sec) + (double)(mono.tv_nsec - pr->mono0.tv_nsec) / 1e9;
+	if (drt < dmono - 1.0) {
+		log_warn("migrate: the clock was set back by %.1f s during the pre-copy: every file is sent again",
+			 dmono - drt);
+		pr->pc.t0_sec = INT64_MIN;
+		pr->pc.t0_nsec = 0;
+	}
+}
+
+/* After the final pass: what it left out. */
+static void precopy_final(const struct precopy_run *pr, struct migrate_result *res)
+{
+	res->unchanged_files = pr->pc.files;
+	res->unchanged_bytes = pr->pc.bytes;
 }
 
 /* The running source, after a failed online switch: restored from its checkpoint in dir, or
@@ -479,7 +603,8 @@ static int online_undo(const struct gconf *g, unsigned ctid, const char *dir, bo
  * checkpoint the destination's container is stopped and removed (kept with keep_dst) and the
  * source runs again here (online_recover). */
 static int migrate_online(const struct gconf *g, const struct mig_dest *d, const char *dest, unsigned ctid,
-			  const struct migrate_opts *o, struct migrate_result *res, bool disabled_here)
+			  const struct migrate_opts *o, struct migrate_result *res, bool disabled_here,
+			  struct precopy_run *pr)
 {
 	_cleanup_free_ char *parent = xasprintf("%s/migrate", g->run_dir), *dir = mig_dump_dir(g, ctid, false);
 	int r = mkdir_p(parent, 0700);
@@ -505,9 +630,18 @@ static int migrate_online(const struct gconf *g, const struct mig_dest *d, const
 				   cerr_wrap(r, EX_MIGRATE, "migrate --online: checkpoint container %u", ctid));
 	}
 	bool made = false;
-	r = transfer(g, d, dest, ctid, &made);
+	if (pr)
+		precopy_clock_check(pr);
+	r = transfer(g, d, dest, ctid, &made, pr ? &pr->pc : NULL);
 	char id[16];
 	snprintf(id, sizeof(id), "%u", ctid);
+	if (r == 0 && pr)
+		precopy_final(pr, res);
+	else if (pr) {
+		/* (restore-backup --precopy removes the stage itself, if it ran at all) */
+		const char *ab[] = {"migrate-precopy", id, "--abort", NULL};
+		remote_quiet(g, d, ab);
+	}
 	/* (migrate-restore enables the destination's copy itself: no ssh round trip for it) */
 	uint64_t trestore = now_ms();
 	res->t_copy = (double)(trestore - tcopy) / 1000.0;
@@ -583,7 +717,8 @@ int ct_migrate(const struct gconf *g, unsigned ctid, const char *dest, const str
 		if (quota_walk_usage(rfd, &res->usage_kib, &inodes) < 0)
 			res->usage_kib = 0;
 	}
-	if ((r = precheck(g, &d, dest, ctid, res->usage_kib, online)) < 0)
+	bool pc_there = false;
+	if ((r = precheck(g, &d, dest, ctid, res->usage_kib, online, &pc_there)) < 0)
 		return r;
 
 	/* from here until the end the source is disabled: a start (boot's, an admin's) between the
@@ -594,9 +729,23 @@ int ct_migrate(const struct gconf *g, unsigned ctid, const char *dest, const str
 			return cerr_wrap(r, 0, "migrate: disable container %u for the migration", ctid);
 		disabled_here = true;
 	}
+	/* the first pass, while it runs (not an overlay's: its merged root is the running container's
+	 * own mount); a failure leaves it running as before */
+	struct precopy_run pr = {.pc = {.listfd = -1, .statfd = -1}};
+	bool pre = pc_there && !o->no_precopy && !ctconf_overlay(c) && ct_running(g, ctid, NULL);
+	if (!pre)
+		log_debug("migrate %u: no pre-copy (%s)", ctid,
+			  !pc_there ? "the destination has none" : o->no_precopy ? "--no-precopy" : ctconf_overlay(c) ? "layout overlay" : "not running");
+	if (pre && (r = precopy_pass(g, &d, dest, ctid, &pr, res)) < 0) {
+		precopy_run_done(&pr);
+		if (disabled_here && mig_set_disabled(g, ctid, false) < 0)
+			log_warn("migrate: container %u stays disabled here: %s", ctid, cerr_msg());
+		return r;
+	}
 	if (online) {
 		res->was_running = res->online = true;
-		r = migrate_online(g, &d, dest, ctid, o, res, disabled_here);
+		r = migrate_online(g, &d, dest, ctid, o, res, disabled_here, pre ? &pr : NULL);
+		precopy_run_done(&pr);
 		res->seconds = (double)(now_ms() - t0) / 1000.0;
 		if (r == 0)
 			log_file_only("Container migrated to %s (online, %s): frozen %.3f s, %.3f s in all", dest,
@@ -608,6 +757,13 @@ int ct_migrate(const struct gconf *g, unsigned ctid, const char *dest, const str
 	res->was_running = ct_running(g, ctid, NULL);
 	uint64_t tstop = now_ms();
 	if (res->was_running && (r = ct_stop(g, ctid, false, -1)) < 0) {
+		if (pre) {
+			char sid[16];
+			snprintf(sid, sizeof(sid), "%u", ctid);
+			const char *ab[] = {"migrate-precopy", sid, "--abort", NULL};
+			remote_quiet(g, &d, ab);
+		}
+		precopy_run_done(&pr);
 		if (disabled_here)
 			mig_set_disabled(g, ctid, false);
 		return cerr_wrap(r, 0, "migrate: stop container %u", ctid);
@@ -615,11 +771,21 @@ int ct_migrate(const struct gconf *g, unsigned ctid, const char *dest, const str
 	uint64_t tcopy = now_ms();
 	res->t_stop = (double)(tcopy - tstop) / 1000.0;
 	bool made = false;
-	r = transfer(g, &d, dest, ctid, &made);
+	/* (stopped on its own meanwhile: still the final pass of the pre-copy made while it ran) */
+	if (pre)
+		precopy_clock_check(&pr);
+	r = transfer(g, &d, dest, ctid, &made, pre ? &pr.pc : NULL);
 	uint64_t tstart = now_ms();
 	res->t_copy = (double)(tstart - tcopy) / 1000.0;
 	char id[16];
 	snprintf(id, sizeof(id), "%u", ctid);
+	if (r == 0 && pre)
+		precopy_final(&pr, res);
+	else if (pre) {
+		const char *ab[] = {"migrate-precopy", id, "--abort", NULL};
+		remote_quiet(g, &d, ab);
+	}
+	precopy_run_done(&pr);
 	if (r == 0 && disabled_here) {
 		/* the config travelled disabled: the destination's copy is as it was here before */
 		const char *words[] = {"set", id, "--disabled", "no", "--save", NULL};

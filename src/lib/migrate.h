@@ -45,6 +45,7 @@ struct migrate_opts {
 	bool online;   /* a running container moves with its processes (CRIU checkpoint, migonline.h) */
 	bool keep_dst; /* a destination container that did not start stays there */
 	bool keep_src; /* the source is kept (stopped, disabled) instead of destroyed */
+	bool no_precopy; /* no first pass while it runs: the whole tree is copied while it is down */
 };
 struct migrate_result {
 	bool was_running;               /* the container ran: it was stopped here and started there */
@@ -56,6 +57,10 @@ struct migrate_result {
 	bool online;                    /* moved online: t_stop is the checkpoint, t_start the images'
 					 * transfer and the restore there, downtime the frozen time */
 	bool online_offline;            /* --online of a container that was not running: moved offline */
+	bool precopy;                   /* a first pass copied its files while it ran (precopy.h) */
+	double t_precopy;               /* its seconds (before the downtime) */
+	uint64_t precopy_files, precopy_bytes; /* the files it sent, their bytes */
+	uint64_t unchanged_files, unchanged_bytes; /* of those, what the final pass did not send again */
 };
 /* Migrate container ctid to dest (see cellctl(8), MIGRATION). Before the source stops: cerr
  * EX_BADVALUE (dest), EX_MIGONLINE (online, and CRIU cannot checkpoint here or restore there),

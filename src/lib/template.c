@@ -240,6 +240,20 @@ int tpl_backup_restore(const char *path, const char *destdir, const struct tpl_e
 	return archiver->restore(path, destdir, o);
 }
 
+int tpl_precopy_send(const char *compress, const struct tpl_pack_opts *o)
+{
+	if (!archiver || !archiver->precopy_send)
+		return cerr(EX_SYSTEM, 0, "pre-copy: no archiver set (tpl_set_archiver)");
+	return archiver->precopy_send(compress, o);
+}
+
+int tpl_precopy_recv(const char *stagedir, volatile int *cancel)
+{
+	if (!archiver || !archiver->precopy_recv)
+		return cerr(EX_SYSTEM, 0, "pre-copy: no archiver set (tpl_set_archiver)");
+	return archiver->precopy_recv(stagedir, cancel);
+}
+
 int tpl_pack(const char *srcdir, const char *archive, bool progress)
 {
 	struct tpl_pack_opts o = {.progress = progress};

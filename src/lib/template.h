@@ -38,6 +38,8 @@ struct tpl_extract_opts {
 			       * xattr is dropped (a private copy and a backup keep them: the guest's own) */
 	bool layer;           /* with lower, a layer template (template commit --layer): overlayfs's whiteouts
 			       * (character devices 0:0) anywhere and trusted.overlay.opaque "y" are kept */
+	const char *precopy_dir; /* a backup: a migration's final pass, whose references (precopy.h) name
+				  * objects of this stage directory; NULL: a reference is refused */
 };
 /* Extract archive file into directory destdir (which must exist and be empty). Secure flags,
  * numeric owners, modes, hard links, symlinks, device nodes (in dev/ only, created with mode 0
@@ -60,6 +62,8 @@ struct tpl_pack_opts {
 	bool layer;        /* an overlay upper layer (template commit --layer): of overlayfs's xattrs only
 			    * trusted.overlay.opaque "y" is kept, a redirect or metacopy is refused, and a
 			    * whiteout is packed as a device of its own (never a hard link) */
+	struct tpl_precopy *precopy; /* a backup: a migration's final pass (precopy.h): unchanged files
+				      * that the first pass sent become references */
 };
 /* Pack directory srcdir into archive path (format by suffix: .tar.zst/.gz/.xz/.bz2/.tar) with
  * libarchive, written atomically (tmp + rename). progress: print a progress line on a tty. */
@@ -79,6 +83,9 @@ struct tpl_archiver {
 		      const struct tpl_pack_opts *o);
 	int (*backup_info)(const char *path, const char *outdir);
 	int (*restore)(const char *path, const char *destdir, const struct tpl_extract_opts *o);
+	/* a migration's pre-copy (precopy.h): tpl_precopy_send, tpl_precopy_recv */
+	int (*precopy_send)(const char *compress, const struct tpl_pack_opts *o);
+	int (*precopy_recv)(const char *stagedir, volatile int *cancel);
 };
 /* Write backup archive path (absolute; created, mode 0600): the manifest text, the config file
  * confpath and the tree open at o->srcfd with o's ids moved back (bkarchive.h: bk_archive_write). */
@@ -87,6 +94,11 @@ int tpl_backup_write(const char *path, const char *compress, const char *manifes
 /* bk_archive_info and bk_archive_restore, by the program's archiver. */
 int tpl_backup_info(const char *path, const char *outdir);
 int tpl_backup_restore(const char *path, const char *destdir, const struct tpl_extract_opts *o);
+/* A migration's first pass (precopy.h) of the tree at o->srcfd to our standard output, compressed
+ * as compress; o->precopy: its listfd gets the inodes sent, its files and bytes count them. */
+int tpl_precopy_send(const char *compress, const struct tpl_pack_opts *o);
+/* The first pass read from our standard input into the existing directory stagedir. */
+int tpl_precopy_recv(const char *stagedir, volatile int *cancel);
 void tpl_set_archiver(const struct tpl_archiver *a);
 /* Names of the templates in the cache, sorted, malloc'd array of malloc'd strings. */
 int tpl_list(const struct gconf *g, char ***names, unsigned *n);

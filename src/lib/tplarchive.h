@@ -55,3 +55,30 @@ int tpl_archive_ovl_pack(struct archive_entry *e, const char *top, const char *p
 /* The compression filter of archive's suffix (.tar.zst ...) on w: libarchive's result, below
  * ARCHIVE_FATAL for an unknown suffix. */
 int tpl_archive_add_filter(struct archive *w, const char *archive);
+
+/* archive_precopy.c: a migration's pre-copy (precopy.h). */
+struct tpl_precopy;
+/* The first pass: the regular files of the tree at top (a path, or "." in the directory the caller
+ * entered) into outfd as objects, compressed as compress ("zstd", "gzip", "none"); each inode sent
+ * whole goes to pc->listfd; pc->files and pc->bytes count them. */
+int tpl_precopy_write(int outfd, const char *compress, const char *top, struct tpl_precopy *pc);
+/* The first pass read from infd into the existing directory stagedir (objects named by inode,
+ * mode 0600), marked PC_COMPLETE there when its checksum matched. cerr EX_RESTORE for a corrupt,
+ * cut or foreign stream; *files: objects written. */
+int tpl_precopy_receive(int infd, const char *stagedir, volatile int *cancel, uint64_t *files);
+/* The final pass, packing: when e (a regular file, not a hard link) did not change since pc's t0
+ * and its inode was sent, e becomes a reference (size 0, PC_XATTR) and line gets the text the
+ * payload hash takes after e's header; counted in pc->files and pc->bytes. */
+bool tpl_precopy_mark(struct archive_entry *e, struct tpl_precopy *pc, char *line, size_t len);
+struct tpl_pc_ref {
+	bool set;
+	uint64_t ino, size;
+};
+/* The final pass, extracting: e's reference (its PC_XATTR, taken off e) into ref, its line hashed
+ * into h; ref->set false when e has none. cerr EX_RESTORE for a malformed one, or any when not
+ * allowed (a backup that is not a migration's final pass). path: escaped, for messages. */
+int tpl_precopy_take_ref(struct archive_entry *e, bool allowed, struct sha256 *h, struct tpl_pc_ref *ref,
+			 const char *tname, const char *path);
+/* After extraction wrote path (under rootfd) empty with all its metadata: that metadata copied
+ * onto the object ref->ino of stagefd, which then replaces it. */
+int tpl_precopy_place(int rootfd, int stagefd, const char *path, const struct tpl_pc_ref *ref, const char *tname);

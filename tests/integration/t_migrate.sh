@@ -36,7 +36,7 @@ mig_cleanup() {
 	[ -n "$SSHD_PID" ] && kill -9 "$SSHD_PID" 2>/dev/null && wait "$SSHD_PID" 2>/dev/null
 	SSHD_PID=""
 	if [ -e "/run/netns/$NSB" ]; then
-		for c in "$CT1" "$CT2" "$CT3" "$(ctid 4)"; do
+		for c in "$CT1" "$CT2" "$CT3" "$(ctid 4)" "$(ctid 5)"; do
 			[ -e "$HB/ct/$c.conf" ] || continue
 			timeout 30 env CELLCTL_CONF="$HB/cellctl.conf" nsenter --net="/run/netns/$NSB" -- "$CELLCTL" stop "$c" --fast >/dev/null 2>&1
 			timeout 30 env CELLCTL_CONF="$HB/cellctl.conf" nsenter --net="/run/netns/$NSB" -- "$CELLCTL" destroy "$c" >/dev/null 2>&1
@@ -49,8 +49,10 @@ mig_cleanup() {
 trap 'rc=$?; mig_cleanup; (exit $rc); cleanup' EXIT
 
 # the wrapper as ssh: [options] HOST WORDS... -> the words run by a shell (as sshd does) in B's
-# netns with B's config. MIG_KILL_AFTER=N: the receiver of restore-backup gets N bytes, then dies.
-# MIG_HOLD=FILE: the copy waits until FILE exists (the source is stopped meanwhile).
+# netns with B's config. MIG_KILL_AFTER=N: the receiver of restore-backup (of MIG_KILL_CMD) gets N
+# bytes, then dies. MIG_HOLD=FILE: the copy waits until FILE exists (the source is stopped
+# meanwhile). MIG_AFTER_PRECOPY=SCRIPT: run once the pre-copy's receiver is done (the guest changing
+# files before the stop). MIG_SAVE=FILE: the final pass's stream is saved there too.
 cat > "$TMPD/fakessh" <<EOF
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
@@ -62,7 +64,7 @@ run() { exec nsenter --net=/run/netns/$NSB env CELLCTL_CONF=$HB/cellctl.conf sh 
 if [ -n "\${MIG_HOLD:-}" ] && [[ " \$* " == *" restore-backup "* ]]; then
 	for _ in \$(seq 1 300); do [ -e "\$MIG_HOLD" ] && break; sleep 0.1; done
 fi
-if [ -n "\${MIG_KILL_AFTER:-}" ] && [[ " \$* " == *" restore-backup "* ]]; then
+if [ -n "\${MIG_KILL_AFTER:-}" ] && [[ " \$* " == *" \${MIG_KILL_CMD:-restore-backup} "* ]]; then
 	fifo=$TMPD/fakessh.fifo
 	rm -f "\$fifo"
 	mkfifo "\$fifo"
@@ -77,6 +79,16 @@ if [ -n "\${MIG_KILL_AFTER:-}" ] && [[ " \$* " == *" restore-backup "* ]]; then
 	rm -f "\$fifo"
 	echo "fakessh: the receiver died after \$MIG_KILL_AFTER bytes" >&2
 	exit 255
+fi
+if [ -n "\${MIG_AFTER_PRECOPY:-}" ] && [[ " \$* " == *" migrate-precopy "* ]] && [[ " \$* " != *" --abort "* ]]; then
+	( run "\$@" )
+	rc=\$?
+	[ \$rc = 0 ] && bash "\$MIG_AFTER_PRECOPY" >> "$TMPD/after-precopy.log" 2>&1
+	exit \$rc
+fi
+if [ -n "\${MIG_SAVE:-}" ] && [[ " \$* " == *" restore-backup "* ]]; then
+	tee "\$MIG_SAVE" | ( run "\$@" )
+	exit \${PIPESTATUS[1]}
 fi
 if [ -n "\${MIG_FAIL_START:-}" ] && [ "\$2" = start ]; then
 	echo "fakessh: start refused for the test" >&2
@@ -181,7 +193,20 @@ check "B's $CT1 gives it back" ccb set "$CT1" --ipdel 10.77.0.103/24
 [ "$(monitor_pid "$CT3")" = "$MON3" ] && ok "still the same monitor" || fail "still the same monitor"
 
 # ---- 3. the destination dies mid-copy ------------------------------------------------------
-MIG_KILL_AFTER=300000 run cc migrate "$CT3" hostb
+# during the pre-copy: the source never stopped
+MIG_KILL_CMD=migrate-precopy MIG_KILL_AFTER=300000 run cc migrate "$CT3" hostb
+[ "$RC" = 160 ] && ok "pre-copy's receiver killed mid-stream: exit 160" || fail "pre-copy's receiver killed: exit 160, got $RC" "$OUT"
+expect_match "pre-copy of container $CT3" "$OUT" "... the message names the pre-copy"
+[ "$(monitor_pid "$CT3")" = "$MON3" ] && is_running "$CT3" && ok "... the source never stopped (the same monitor)" ||
+	fail "the source never stopped during the pre-copy" "$(ct_status "$CT3")"
+case "$(conf_val "$CONF_DIR/$CT3.conf" disabled)" in
+"" | no) ok "... and is not left disabled" ;;
+*) fail "after a failed pre-copy the source is not disabled" "$(grep -n disabled "$CONF_DIR/$CT3.conf")" ;;
+esac
+[ ! -e "$HB/ct/$CT3.conf" ] && [ -z "$(ls -A "$HB/private" | grep -v "^$CT1\$")" ] && ok "nothing of $CT3 on B (no pre-copy stage)" ||
+	fail "nothing of $CT3 on B after the pre-copy died" "$(ls -la "$HB/ct" "$HB/private")"
+# during the final copy (no pre-copy: the whole tree streams while it is down)
+MIG_KILL_AFTER=300000 run cc migrate "$CT3" hostb --no-precopy
 [ "$RC" = 160 ] && ok "receiver killed mid-copy: exit 160" || fail "receiver killed mid-copy: exit 160, got $RC" "$OUT"
 log "$(tail -3 <<< "$OUT" | tr '\n' ' ')"
 wait_for 10 cc exec "$CT3" -- true
@@ -357,6 +382,93 @@ EOF
 	SSHD_PID=""
 	check "the kept source destroyed" cc destroy "$CT2"
 fi
+
+# ---- 5. the pre-copy: the guest's files change between its pass and the stop --------------------
+CT5=$(ctid 5)
+create_ct "$CT5" --hostname mig5 --ipadd 10.77.0.105/24 --ownership shifted
+start_ct "$CT5"
+check "files in $CT5" cc exec "$CT5" -- sh -c 'mkdir -p /data/d1 /data/d2; dd if=/dev/urandom of=/data/big bs=1k count=3000 2>/dev/null;
+	echo keep > /data/keep; ln /data/keep /data/keep.hard; chown 1000:1001 /data/keep; chmod 4750 /data/keep
+	echo one > /data/d1/f; echo two > /data/d2/f; echo old > /data/change; echo gone > /data/gone;
+	dd if=/dev/urandom of=/data/same-size bs=1k count=64 2>/dev/null; echo x > /data/touched'
+sleep 2.5 # the files are older than the pre-copy's t0 (its margin: 2 s)
+P5=$PRIV_DIR/$CT5/data
+cat > "$TMPD/between.sh" <<EOF
+# between the pre-copy and the stop, what a guest may do (done from the host, in its tree)
+set -e
+echo new text > $P5/change
+rm $P5/gone
+echo made later > $P5/new && chown --reference=$P5 $P5/new
+mv $P5/d1 $P5/t && mv $P5/d2 $P5/d1 && mv $P5/t $P5/d2
+# the same size and mtime, other bytes: only its ctime tells
+m=\$(stat -c %y $P5/same-size)
+dd if=/dev/urandom of=$P5/same-size bs=1k count=64 conv=notrunc 2>/dev/null
+touch -d "\$m" $P5/same-size
+chmod 640 $P5/touched
+echo between done
+EOF
+rm -f "$TMPD/after-precopy.log"
+SAME_BEFORE=$(sha256sum "$P5/same-size" | cut -d' ' -f1)
+MIG_AFTER_PRECOPY=$TMPD/between.sh MIG_SAVE=$TMPD/final.stream run cc migrate "$CT5" hostb --keep-src -j
+if [ "$RC" = 0 ]; then ok "migrate $CT5 with a pre-copy, files changed between the passes"; else fail "migrate $CT5 with a pre-copy (exit $RC)" "$OUT" "$(cat "$TMPD/after-precopy.log" 2>/dev/null)"; fi
+expect_match "between done" "$(cat "$TMPD/after-precopy.log" 2>/dev/null)" "the guest's changes ran between the passes"
+JSON=$(grep '^{' <<< "$OUT" | tail -1)
+python3 -c 'import json,sys; d=json.loads(sys.argv[1])
+assert d["precopy"] is True, "precopy"
+assert d["precopy_files"] >= 8, d["precopy_files"]
+assert d["precopy_bytes"] >= 3000*1024, d["precopy_bytes"]
+assert d["unchanged_bytes"] >= 3000*1024, d["unchanged_bytes"]
+assert d["unchanged_files"] < d["precopy_files"], (d["unchanged_files"], d["precopy_files"])' "$JSON" &&
+	ok "JSON: pre-copy figures (the 3 MB file sent while it ran, not again)" || fail "JSON: pre-copy figures" "$JSON"
+log "pre-copy: $JSON"
+FINAL=$(stat -c %s "$TMPD/final.stream" 2>/dev/null || echo 0)
+[ "$FINAL" -gt 0 ] && [ "$FINAL" -lt 1000000 ] && ok "the final pass streamed $FINAL bytes (the unchanged 3 MB file was not sent again)" ||
+	fail "the final pass is small" "$FINAL bytes"
+# the trees on both hosts, container-relative: type, mode, owner, mtime, size, data, link target,
+# hard links
+tree_of() {
+	python3 - "$1" "$2" <<'PY'
+import hashlib, os, stat, sys
+top, base = sys.argv[1], int(sys.argv[2])
+ino = {}
+for dp, dns, fns in os.walk(top):
+    dns.sort()
+    for n in sorted(dns + fns):
+        p = os.path.join(dp, n)
+        st = os.lstat(p)
+        rel = os.path.relpath(p, top)
+        line = [rel, oct(st.st_mode), str(st.st_uid - base), str(st.st_gid - base), str(int(st.st_mtime))]
+        if stat.S_ISREG(st.st_mode):
+            line += [str(st.st_size), hashlib.sha256(open(p, "rb").read()).hexdigest()]
+            if st.st_nlink > 1:
+                line.append("link-group:" + ino.setdefault(st.st_ino, rel))
+        elif stat.S_ISLNK(st.st_mode):
+            line.append(os.readlink(p))
+        print(" ".join(line))
+PY
+}
+BASE5A=$(conf_val "$CONF_DIR/$CT5.conf" uid_base)
+BASE5B=$(conf_val "$HB/ct/$CT5.conf" uid_base)
+tree_of "$PRIV_DIR/$CT5" "$BASE5A" > "$TMPD/tree.a"
+tree_of "$HB/private/$CT5" "$BASE5B" > "$TMPD/tree.b"
+[ -s "$TMPD/tree.a" ] && cmp -s "$TMPD/tree.a" "$TMPD/tree.b" && ok "B's tree is the source's as it was at the stop ($(wc -l < "$TMPD/tree.a") entries)" ||
+	fail "B's tree is the source's" "$(diff "$TMPD/tree.a" "$TMPD/tree.b" | head -20)"
+[ "$(cat "$HB/private/$CT5/data/d1/f")" = two ] && [ "$(cat "$HB/private/$CT5/data/change")" = "new text" ] &&
+	[ ! -e "$HB/private/$CT5/data/gone" ] && [ "$(sha256sum "$HB/private/$CT5/data/same-size" | cut -d' ' -f1)" != "$SAME_BEFORE" ] &&
+	ok "... swapped directories, a changed, a removed, and a same-size same-mtime rewritten file as the guest left them" ||
+	fail "the changes between the passes reached B" "$(ls -la "$HB/private/$CT5/data")"
+[ -z "$(ls -A "$HB/private" | grep -v -e "^$CT1\$" -e "^$CT5\$" -e "^$CT2\$")" ] && ok "no pre-copy stage or spool left on B" ||
+	fail "no pre-copy stage left on B" "$(ls -la "$HB/private")"
+wait_for 5 ccb exec "$CT5" -- true
+[ "$(ccb exec "$CT5" -- stat -c '%u:%g %a' /data/keep)" = "1000:1001 4750" ] && ok "on B, the guest sees the owner and mode of an unchanged file" ||
+	fail "owner and mode of an unchanged file on B" "$(ccb exec "$CT5" -- stat -c '%u:%g %a' /data/keep 2>&1)"
+# the final pass alone is no backup: refused by a restore-backup by hand, nothing made
+expect_exit 17 cc restore-backup "$TMPD/final.stream" "$(ctid 6)"
+expect_match "final pass of a migration" "$OUT" "... the message says what it is"
+is_deleted "$(ctid 6)" && ok "... and nothing was made" || fail "nothing made from a final pass" "$(ct_status "$(ctid 6)")"
+check "stop $CT5 on B" ccb stop "$CT5" --fast
+check "destroy $CT5 on B" ccb destroy "$CT5"
+check "destroy the kept source $CT5" cc destroy "$CT5"
 
 # ---- B's containers go; nothing left there ----------------------------------------------------
 for c in "$CT1" "$CT2"; do
