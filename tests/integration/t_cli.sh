@@ -40,12 +40,12 @@ expect_output '^  suspend CTID$' cc --help
 expect_output '^  resume CTID$' cc --help
 expect_output '^usage: cellctl suspend CTID$' cc suspend --help
 expect_output '^  backup CTID \[--mode stop\|suspend\|live\] \[--dumpdir DIR\] \[-o\|--output FILE\] \[--compress zstd\|gzip\|none\] \[-j\|--json\]$' cc --help
-expect_output '^usage: cellctl restore-backup FILE CTID \[--force\] \[--name N\]$' cc restore-backup --help
+expect_output '^usage: cellctl restore-backup FILE CTID \[--force\] \[--name N\] \[--precopy\]$' cc restore-backup --help
 # chkpnt and restore (issue 16): in the command list, with their usage
 expect_output '^  chkpnt CTID \[--dumpfile DIR\] \[--dumpdir DIR\] \[--tcp-established\]$' cc --help
 expect_output '^usage: cellctl restore CTID \[--dumpfile DIR\] \[--dumpdir DIR\]$' cc restore --help
 # migrate (issue 16): in the command list; its destination's half migrate-check is plumbing, not listed
-expect_output '^  migrate CTID DEST \[--remove-src\] \[--keep-src\] \[--keep-dst\] \[--online\] \[-j\|--json\]$' cc --help
+expect_output '^  migrate CTID DEST \[--remove-src\] \[--keep-src\] \[--keep-dst\] \[--online\] \[--no-precopy\] \[-j\|--json\]$' cc --help
 run cc --help
 ! grep -q 'migrate-check' <<< "$OUT" && ok "migrate-check is not in the command list" || fail "migrate-check is not in the command list" "$OUT"
 # migrate --online's destination half migrate-restore: plumbing too

@@ -56,14 +56,14 @@ expect_has "$A" cellctl backup ""
 mkdir -p "$TMPD/bk" && touch "$TMPD/bk/cellctl-1-x.tar.zst"
 expect_candidates "$TMPD/bk/cellctl-1-x.tar.zst" cellctl restore-backup "$TMPD/bk/c"
 expect_candidates "$TMPD/bk" cellctl backup "$A" --dumpdir "$TMPD/b"
-expect_candidates "--force --name" cellctl restore-backup --
+expect_candidates "--force --name --precopy" cellctl restore-backup --
 # chkpnt and restore (issue 16): their options, a directory for --dumpdir
 expect_candidates "--dumpdir --dumpfile" cellctl chkpnt "$A" --dump
 expect_candidates "--dumpdir --dumpfile" cellctl restore "$A" --dump
 expect_candidates "--tcp-established" cellctl chkpnt "$A" --tcp
 expect_candidates "$TMPD/bk" cellctl chkpnt "$A" --dumpdir "$TMPD/b"
 # migrate (issue 16): its options, a CTID; migrate-check (plumbing) is not offered
-expect_candidates "--json --keep-dst --keep-src --online --remove-src -j" cellctl migrate "$A" -
+expect_candidates "--json --keep-dst --keep-src --no-precopy --online --remove-src -j" cellctl migrate "$A" -
 expect_has "$A" cellctl migrate ""
 expect_candidates "migrate" cellctl migr
 expect_candidates "--force --timeout --wait" cellctl start "$A" --
