@@ -13,55 +13,9 @@
 #include <zlib.h>
 
 #include "util.h"
+#include "ustar.h"
 
-#define BLK 512
-
-static bool all_zero(const unsigned char *b)
-{
-	for (int i = 0; i < BLK; i++)
-		if (b[i])
-			return false;
-	return true;
-}
-
-/* A header's size field: octal, or GNU base-256 (first byte 0x80). -1 when malformed. */
-static int64_t hdr_size(const unsigned char *b)
-{
-	const unsigned char *f = b + 124;
-	uint64_t v = 0;
-	if (f[0] & 0x80) {
-		for (int i = 1; i < 12; i++) {
-			if (v >> 55)
-				return -1;
-			v = (v << 8) | f[i];
-		}
-		return (int64_t)v;
-	}
-	int i = 0;
-	while (i < 12 && f[i] == ' ')
-		i++;
-	for (; i < 12 && f[i] >= '0' && f[i] <= '7'; i++) {
-		if (v >> 60)
-			return -1;
-		v = v * 8 + (uint64_t)(f[i] - '0');
-	}
-	if (i < 12 && f[i] != 0 && f[i] != ' ')
-		return -1;
-	return (int64_t)v;
-}
-
-static void hdr_checksum(unsigned char *b)
-{
-	memset(b + 148, ' ', 8);
-	unsigned sum = 0;
-	for (int i = 0; i < BLK; i++)
-		sum += b[i];
-	char c[8];
-	snprintf(c, sizeof(c), "%06o", sum & 0777777);
-	memcpy(b + 148, c, 6);
-	b[154] = 0;
-	b[155] = ' ';
-}
+#define BLK USTAR_BLK
 
 int criutar_fix_nodes(const char *in, const char *out)
 {
@@ -91,14 +45,14 @@ int criutar_fix_nodes(const char *in, const char *out)
 		}
 		if (data > 0) {
 			data--;
-		} else if (ended || all_zero(blk)) {
+		} else if (ended || ustar_zero_block(blk)) {
 			ended = true; /* the end marker, and whatever padding follows it */
 		} else {
 			if (memcmp(blk + 257, "ustar", 5)) {
 				r = -EINVAL;
 				break;
 			}
-			int64_t size = hdr_size(blk);
+			int64_t size = ustar_size(blk);
 			if (size < 0) {
 				r = -EINVAL;
 				break;
@@ -108,7 +62,7 @@ int criutar_fix_nodes(const char *in, const char *out)
 				memcpy(blk + 124, "00000000000", 12); /* with its NUL */
 				memcpy(blk + 329, "0000000", 8);
 				memcpy(blk + 337, "0000000", 8);
-				hdr_checksum(blk);
+				ustar_set_checksum(blk);
 				size = 0;
 				fixed++;
 			}

@@ -20,24 +20,19 @@
 #include "fsutil.h"
 #include "log.h"
 #include "util.h"
+#include "ustar.h"
 
-#define BLK 512
+#define BLK USTAR_BLK
 #define MAX_ENTRIES 4096
 
 char *mig_dump_dir(const struct gconf *g, unsigned ctid, bool recv)
 {
-	return xasprintf("%s/migrate/%s.%u", g->run_dir, recv ? "recv" : "dump", ctid);
+	/* on disk, where backups go: a checkpoint is as big as the container's memory (run_dir is
+	 * usually a tmpfs: the images would take that memory a second time) */
+	return xasprintf("%s/migrate/%s.%u", g->dumpdir, recv ? "recv" : "dump", ctid);
 }
 
 /* ---- the images' archive: flat ustar ---- */
-
-static unsigned hdr_sum(const unsigned char *b)
-{
-	unsigned sum = 0;
-	for (int i = 0; i < BLK; i++)
-		sum += (i >= 148 && i < 156) ? ' ' : b[i];
-	return sum;
-}
 
 static void put_octal(unsigned char *f, size_t width, uint64_t v)
 {
@@ -66,10 +61,7 @@ static void make_header(unsigned char *b, const char *name, uint64_t size, time_
 	b[156] = '0';
 	memcpy(b + 257, "ustar", 6);
 	memcpy(b + 263, "00", 2);
-	char c[8];
-	snprintf(c, sizeof(c), "%06o", hdr_sum(b) & 0777777);
-	memcpy(b + 148, c, 7);
-	b[155] = ' ';
+	ustar_set_checksum(b);
 }
 
 static int send_err(int r, const char *what, const char *name)
@@ -151,26 +143,6 @@ static int recv_bad(const char *dir, const char *what, const char *name)
 		    e ? e : "", e ? "')" : "");
 }
 
-/* A header's size: octal, or GNU base-256. -1 when malformed. */
-static int64_t get_size(const unsigned char *f)
-{
-	uint64_t v = 0;
-	if (f[0] == 0x80) {
-		for (int i = 1; i < 12; i++) {
-			if (v >> 55)
-				return -1;
-			v = (v << 8) | f[i];
-		}
-		return (int64_t)v;
-	}
-	int i = 0;
-	for (; i < 11 && f[i] >= '0' && f[i] <= '7'; i++)
-		v = v * 8 + (uint64_t)(f[i] - '0');
-	if (i == 0 || (i < 12 && f[i] != 0 && f[i] != ' '))
-		return -1;
-	return (int64_t)v;
-}
-
 static int recv_entries(int fd, int dfd, const char *dir)
 {
 	static char buf[256 * 1024];
@@ -196,7 +168,7 @@ static int recv_entries(int fd, int dfd, const char *dir)
 		char ck[9] = {0};
 		memcpy(ck, h + 148, 8);
 		unsigned want = 0;
-		if (sscanf(ck, "%o", &want) != 1 || want != hdr_sum(h))
+		if (sscanf(ck, "%o", &want) != 1 || want != ustar_sum(h))
 			return recv_bad(dir, "a header with a bad checksum", NULL);
 		char name[101] = {0};
 		memcpy(name, h, 100);
@@ -208,7 +180,7 @@ static int recv_entries(int fd, int dfd, const char *dir)
 			return recv_bad(dir, "a name that is not a plain file name", name);
 		if (++n > MAX_ENTRIES)
 			return recv_bad(dir, "more than 4096 entries", NULL);
-		int64_t size = get_size(h + 124);
+		int64_t size = ustar_size(h);
 		if (size < 0)
 			return recv_bad(dir, "an entry with a malformed size", name);
 		_cleanup_close_ int f = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0644);
@@ -494,7 +466,7 @@ int ct_migrate_restore(const struct gconf *g, unsigned ctid, int fd, bool enable
 	int r = ctconf_load(g, ctid, &c);
 	if (r < 0)
 		return r;
-	_cleanup_free_ char *parent = xasprintf("%s/migrate", g->run_dir), *dir = mig_dump_dir(g, ctid, true);
+	_cleanup_free_ char *parent = xasprintf("%s/migrate", g->dumpdir), *dir = mig_dump_dir(g, ctid, true);
 	if ((r = mkdir_p(parent, 0700)) < 0 || chmod(parent, 0700) < 0)
 		return cerr(EX_RESTORE, r < 0 ? r : errno, "create %s", parent);
 	_cleanup_close_ int pfd = open(parent, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);

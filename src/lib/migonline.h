@@ -14,8 +14,8 @@
 #include "config.h"
 
 /* The checkpoint directory of an online migration of ctid on this host (malloc'd):
- * RUN_DIR/migrate/dump.CTID on the source, RUN_DIR/migrate/recv.CTID on the destination.
- * RUN_DIR/migrate is made mode 0700 by the users of these paths. */
+ * DUMPDIR/migrate/dump.CTID on the source, DUMPDIR/migrate/recv.CTID on the destination ([backup]
+ * dumpdir: on disk). DUMPDIR/migrate is made mode 0700 by the users of these paths. */
 char *mig_dump_dir(const struct gconf *g, unsigned ctid, bool recv);
 
 /* Write the regular files of directory dir (not its subdirectories: a checkpoint is flat) to fd

@@ -606,7 +606,7 @@ static int migrate_online(const struct gconf *g, const struct mig_dest *d, const
 			  const struct migrate_opts *o, struct migrate_result *res, bool disabled_here,
 			  struct precopy_run *pr)
 {
-	_cleanup_free_ char *parent = xasprintf("%s/migrate", g->run_dir), *dir = mig_dump_dir(g, ctid, false);
+	_cleanup_free_ char *parent = xasprintf("%s/migrate", g->dumpdir), *dir = mig_dump_dir(g, ctid, false);
 	int r = mkdir_p(parent, 0700);
 	if (r < 0 || chmod(parent, 0700) < 0)
 		return online_undo(g, ctid, dir, disabled_here, true,

@@ -458,6 +458,10 @@ layout     = ${LAYOUT:-copy}
 [lxcfs]
 ; never the host's lxcfs (/var/lib/lxcfs): guest views off unless a test starts its own (t_lxcfs)
 mount_point = $TMPD/no-lxcfs
+
+[backup]
+; never the host's (/var/lib/cellctl/dump): backups and online migrations' checkpoints
+dumpdir = dump
 EOF
 export CELLCTL_CONF=$CONF
 
@@ -549,6 +553,8 @@ second_host() {
 	layout     = copy
 	[lxcfs]
 	mount_point = $TMPD/no-lxcfs
+	[backup]
+	dumpdir = dump
 	EOF
 }
 

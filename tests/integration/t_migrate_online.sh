@@ -45,6 +45,8 @@ trap 'rc=$?; mig_cleanup; (exit $rc); cleanup' EXIT
 
 # the wrapper as ssh (t_migrate's): the words run by a shell in B's netns with B's config.
 # MIG_KILL_IMAGES=N: the receiver of migrate-restore gets N bytes of the images, then dies.
+# MIG_SPOIL=CTID: migrate-restore reads the images, spoils A's own checkpoint of CTID (its core
+# images removed: the local restore must fail) and fails.
 cat > "$TMPD/fakessh" <<EOF
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
@@ -68,6 +70,12 @@ if [ -n "\${MIG_KILL_IMAGES:-}" ] && [[ " \$* " == *" migrate-restore "* ]]; the
 	rm -f "\$fifo"
 	echo "fakessh: the receiver died after \$MIG_KILL_IMAGES bytes" >&2
 	exit 255
+fi
+if [ -n "\${MIG_SPOIL:-}" ] && [[ " \$* " == *" migrate-restore "* ]]; then
+	cat > /dev/null
+	rm -f $TMPD/dump/migrate/dump.\$MIG_SPOIL/core-*.img
+	echo "fakessh: the restore there fails, A's checkpoint spoilt" >&2
+	exit 1
 fi
 run "\$@"
 EOF
@@ -111,7 +119,7 @@ log "before: $(echo $VIEW1), host MAC $HMAC1, counter $(cat "$A1/cnt"), uid base
 
 run cc migrate "$CT1" hostb --online -j
 [ "$RC" = 0 ] && ok "migrate $CT1 hostb --online -j" ||
-	fail "migrate --online (exit $RC)" "$OUT" "$(cat "$TMPD/fakessh.log")" "$(grep -h Error "$HB"/run/migrate/*/restore.log 2>/dev/null | head)"
+	fail "migrate --online (exit $RC)" "$OUT" "$(cat "$TMPD/fakessh.log")" "$(grep -h Error "$HB"/dump/migrate/*/restore.log 2>/dev/null | head)"
 JSON=$(grep '^{' <<< "$OUT" | tail -1)
 FROZEN=$(json_get "$JSON" frozen)
 [ "$(json_get "$JSON" mode)" = online ] && [ -n "$FROZEN" ] && [ "$(json_get "$JSON" source)" = destroyed ] &&
@@ -145,12 +153,12 @@ MAPB=$(ccb exec "$CT1" -- cat /proc/self/uid_map 2>/dev/null | awk '{print $1, $
 OWNB=$(stat -c %u "$B1/cnt" 2>/dev/null)
 [ "$OWNB" = "$BASEB" ] && ok "on B: the counter's new files are owned by B's block" || fail "on B: the counter's files' owner" "$OWNB"
 is_deleted "$CT1" && [ ! -e "$A1" ] && ok "$CT1 is gone from A" || fail "$CT1 is gone from A" "$(ct_status "$CT1")"
-[ -z "$(ls -A "$RUN_DIR/migrate" 2>/dev/null)" ] && [ -z "$(ls -A "$HB/run/migrate" 2>/dev/null)" ] &&
-	ok "no checkpoint left on A or B" || fail "no checkpoint left" "$(ls -la "$RUN_DIR/migrate" "$HB/run/migrate" 2>&1)"
+[ -z "$(ls -A "$TMPD/dump/migrate" 2>/dev/null)" ] && [ -z "$(ls -A "$HB/dump/migrate" 2>/dev/null)" ] &&
+	ok "no checkpoint left on A or B" || fail "no checkpoint left" "$(ls -la "$TMPD/dump/migrate" "$HB/dump/migrate" 2>&1)"
 CGA=$(our_cgroups | grep "/$CG_NAME/$CT1\(/\|\$\)")
 [ -z "$CGA" ] && ok "A's cgroups of $CT1 are removed" || fail "A's cgroups of $CT1 are removed" "$CGA" "$(grep -a "$CT1" "$TMPD"/*.log "$TMPD"/*/cellctl.log 2>/dev/null | grep -aiE "warn|error|cgroup|clean" | tail -8)"
-[ "$(stat -c %a "$HB/run/migrate" 2>/dev/null)" = 700 ] && ok "B's checkpoint directory's parent is root-only (0700)" ||
-	fail "B's checkpoint parent 0700" "$(stat -c %a "$HB/run/migrate" 2>&1)"
+[ "$(stat -c %a "$HB/dump/migrate" 2>/dev/null)" = 700 ] && ok "B's checkpoint directory's parent is root-only (0700), in its dumpdir" ||
+	fail "B's checkpoint parent 0700" "$(stat -c %a "$HB/dump/migrate" 2>&1)"
 
 # ---- 2. the receiver dies in the middle of the images: the source restored from its checkpoint --
 mkct "$CT2" 10.77.0.102/24
@@ -174,7 +182,25 @@ case "$(conf_val "$CONF_DIR/$CT2.conf" disabled)" in
 "" | no) ok "the source is enabled again" ;;
 *) fail "the source is enabled again" "$(grep -n disabled "$CONF_DIR/$CT2.conf")" ;;
 esac
-[ -z "$(ls -A "$RUN_DIR/migrate" 2>/dev/null)" ] && ok "A's checkpoint is spent (removed)" || fail "A's checkpoint removed" "$(ls -la "$RUN_DIR/migrate")"
+[ -z "$(ls -A "$TMPD/dump/migrate" 2>/dev/null)" ] && ok "A's checkpoint is spent (removed)" || fail "A's checkpoint removed" "$(ls -la "$TMPD/dump/migrate")"
+
+# ---- 2b. the restore there fails and the source's own checkpoint is spoilt: started cold --------
+check "a new counter in $CT2" cc exec "$CT2" -- sh -c \
+	'(sh -c '\''i=0; while :; do i=$((i+1)); echo "$$ $i" > /cnt.new; mv /cnt.new /cnt; sleep 0.1; done'\'' &) </dev/null >/dev/null 2>&1'
+MON2=$(monitor_pid "$CT2")
+MIG_SPOIL=$CT2 run cc migrate "$CT2" hostb --online
+[ "$RC" = 160 ] && ok "the restore there failed: exit 160" || fail "the restore there failed: exit 160, got $RC" "$OUT"
+expect_match "could not be restored here from its checkpoint .*started cold" "$OUT" "the message says the source was started cold, and why"
+log "$(echo $OUT | tail -c 400)"
+wait_for 20 is_running "$CT2" && [ "$(monitor_pid "$CT2")" != "$MON2" ] && ok "the source runs again, started anew (a new monitor)" ||
+	fail "the source was started cold" "$(ct_status "$CT2")"
+[ ! -e "$HB/ct/$CT2.conf" ] && [ ! -e "$HB/private/$CT2" ] && ok "B's copy of $CT2 was destroyed" ||
+	fail "B's copy of $CT2 destroyed (cold start)" "$(ls -la "$HB/ct" "$HB/private")"
+case "$(conf_val "$CONF_DIR/$CT2.conf" disabled)" in
+"" | no) ok "the source is enabled again (cold start)" ;;
+*) fail "the source is enabled again (cold start)" "$(grep -n disabled "$CONF_DIR/$CT2.conf")" ;;
+esac
+[ -z "$(ls -A "$TMPD/dump/migrate" 2>/dev/null)" ] && ok "A's spoilt checkpoint is removed too" || fail "A's spoilt checkpoint removed" "$(ls -la "$TMPD/dump/migrate")"
 
 # ---- 3. the same container offline, for the downtime beside the frozen time ------------------
 run cc migrate "$CT2" hostb -j

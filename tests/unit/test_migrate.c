@@ -23,6 +23,7 @@
 #include "migonline.h"
 #include "migrate.h"
 #include "util.h"
+#include "ustar.h"
 
 static void test_dest_ok(void **state)
 {
@@ -331,6 +332,51 @@ static void test_images_hostile(void **state)
 		hostile(how);
 }
 
+/* ustar.c: the size field both ways of writing it, and what is refused */
+static void test_ustar_fields(void **state)
+{
+	(void)state;
+	unsigned char h[USTAR_BLK];
+	struct {
+		const char *field; /* 12 bytes */
+		int64_t want;
+	} cases[] = {
+		{"00000001750\0", 1000},
+		{"   1750 \0\0\0\0", 1000},
+		{"777777777777", 68719476735LL}, /* 12 digits, no terminator */
+		{"00000000000\0", 0},
+		{"\0\0\0\0\0\0\0\0\0\0\0\0", -1}, /* no digit */
+		{"0000000017x\0", -1},
+		{"-0000000001\0", -1},
+		{"            ", -1},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		memset(h, 0, sizeof(h));
+		memcpy(h + 124, cases[i].field, 12);
+		assert_int_equal(ustar_size(h), cases[i].want);
+	}
+	/* GNU base-256: 0x80 then big-endian; a negative one (0xff...) refused */
+	memset(h, 0, sizeof(h));
+	h[124] = 0x80;
+	h[134] = 0x01;
+	h[135] = 0x02;
+	assert_int_equal(ustar_size(h), 0x0102);
+	h[124] = 0xff;
+	assert_int_equal(ustar_size(h), -1);
+	/* the checksum: what a reader recomputes */
+	memset(h, 0, sizeof(h));
+	memcpy(h, "name", 4);
+	ustar_set_checksum(h);
+	unsigned want = 0;
+	assert_int_equal(sscanf((const char *)h + 148, "%o", &want), 1);
+	assert_int_equal(want, ustar_sum(h));
+	assert_int_equal(h[154], 0);
+	assert_int_equal(h[155], ' ');
+	assert_false(ustar_zero_block(h));
+	memset(h, 0, sizeof(h));
+	assert_true(ustar_zero_block(h));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -341,6 +387,7 @@ int main(void)
 		cmocka_unit_test(test_userns_rebase),
 		cmocka_unit_test(test_images_roundtrip),
 		cmocka_unit_test(test_images_hostile),
+		cmocka_unit_test(test_ustar_fields),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
