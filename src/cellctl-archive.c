@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -110,7 +111,7 @@ static int confine_extractor(void)
 	return 0;
 }
 
-/* The final pass's t0 and the first pass's list of inodes (at pc->listfd, read from its start). */
+/* The final pass's t0 and the first pass's records (at pc->listfd, read whole from its start). */
 static int precopy_args(const char *sec, const char *nsec, struct tpl_precopy *pc)
 {
 	long long s;
@@ -122,20 +123,22 @@ static int precopy_args(const char *sec, const char *nsec, struct tpl_precopy *p
 		return cerr(EX_BADSYNTAX, 0, "cellctl-archive: bad pre-copy time");
 	pc->t0_sec = s;
 	pc->t0_nsec = (long)ns;
-	char buf[64 * 1024];
-	for (off_t off = 0;;) {
-		ssize_t n = pread(pc->listfd, buf, sizeof(buf), off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return cerr(EX_SYSTEM, errno, "read the pre-copy's list of files");
-		if (n == 0)
-			return 0;
-		if (inoset_add_records(&pc->sent, buf, (size_t)n) < 0)
-			return cerr(EX_SYSTEM, EINVAL, "the pre-copy's list of files is malformed");
-		off += n;
-	}
+	struct stat st;
+	if (fstat(pc->listfd, &st) < 0 || !S_ISREG(st.st_mode))
+		return cerr(EX_SYSTEM, errno ? errno : EINVAL, "the pre-copy's list of files");
+	size_t len = (size_t)st.st_size;
+	_cleanup_free_ char *buf = xmalloc(len ? len : 1);
+	ssize_t n = len ? pread(pc->listfd, buf, len, 0) : 0;
+	if (n < 0 || (size_t)n != len)
+		return cerr(EX_SYSTEM, n < 0 ? errno : EIO, "read the pre-copy's list of files");
+	if (pc_records_load(pc, buf, len) < 0)
+		return cerr(EX_SYSTEM, EINVAL, "the pre-copy's list of files is malformed");
+	return 0;
 }
+
+/* A pre-copy's fds, handed over as helper_req.keep_fds (tplremote.c): its records, its figures */
+#define PC_LIST_FD (HELPER_PASS_FD + 1)
+#define PC_STAT_FD (HELPER_PASS_FD + 2)
 
 static int precopy_stats(const struct tpl_precopy *pc)
 {
@@ -178,7 +181,7 @@ int main(int argc, char **argv)
 		}
 	} else if ((argc == 10 || argc == 12) && strcmp(argv[1], "backup") == 0) {
 		struct tpl_pack_opts o = {.progress = strcmp(argv[6], "1") == 0, .srcfd = HELPER_PASS_FD};
-		struct tpl_precopy pc = {.listfd = HELPER_PASS_FD + 1, .statfd = HELPER_PASS_FD + 2};
+		struct tpl_precopy pc = {.listfd = PC_LIST_FD, .statfd = PC_STAT_FD};
 		unsigned base = 0, size = 0;
 		if (parse_uint(argv[7], 0, UINT32_MAX, &base) < 0 || parse_uint(argv[8], 0, UINT32_MAX, &size) < 0)
 			r = cerr(EX_BADSYNTAX, 0, "cellctl-archive: bad id numbers");
@@ -193,11 +196,10 @@ int main(int argc, char **argv)
 			if (r == 0 && o.precopy)
 				r = precopy_stats(&pc);
 		}
-		inoset_free(&pc.sent);
+		pc_records_free(&pc);
 	} else if (argc == 3 && strcmp(argv[1], "precopy") == 0) {
-		struct tpl_precopy pc = {.listfd = HELPER_PASS_FD + 1, .statfd = HELPER_PASS_FD + 2};
-		struct tpl_pack_opts o = {.srcfd = HELPER_PASS_FD, .precopy = &pc};
-		r = tpl_archive_local.precopy_send(argv[2], &o);
+		struct tpl_precopy pc = {.listfd = PC_LIST_FD, .statfd = PC_STAT_FD};
+		r = tpl_precopy_write(STDOUT_FILENO, argv[2], HELPER_PASS_FD, &pc, &cancelled);
 		if (r == 0)
 			r = precopy_stats(&pc);
 	} else if (argc == 3 && strcmp(argv[1], "precopy-recv") == 0) {

@@ -107,7 +107,8 @@ int cmd_backup(struct gconf *g, int argc, char **argv)
 static const struct cli_opt restore_opts[] = {
 	{'f', "force", 0, NULL, "replace an existing (stopped) container CTID once the new one is complete", false},
 	{'n', "name", 0, "N", "the restored container's name", false},
-	{'P', "precopy", 0, NULL, "(run by migrate) FILE is a migration's final pass over the pre-copy received", false},
+	{'P', "precopy", 0, "TOKEN", "(run by migrate) FILE is the final pass of the migration TOKEN over its pre-copy",
+	 false},
 	{0, NULL, 0, NULL, NULL, false},
 };
 const struct cli_cmd cli_restore_backup = {"restore-backup",
@@ -134,7 +135,7 @@ int cmd_restore_backup(struct gconf *g, int argc, char **argv)
 			o.name = v;
 			break;
 		case 'P':
-			o.precopy = true;
+			o.precopy_token = v;
 			break;
 		case CLI_ARG:
 			if (nargs == 2)

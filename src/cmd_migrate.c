@@ -126,6 +126,10 @@ int cmd_migrate(struct gconf *g, int argc, char **argv)
 		json_u64(&j, res.usage_kib);
 		json_key(&j, "precopy");
 		json_bool(&j, res.precopy);
+		if (res.precopy_failed) {
+			json_key(&j, "precopy_failed");
+			json_bool(&j, true);
+		}
 		if (res.precopy) {
 			json_key(&j, "precopy_seconds");
 			json_numf(&j, "%.3f", res.t_precopy);
@@ -313,18 +317,19 @@ static const struct cli_opt precopy_opts[] = {
 	{0, NULL, 0, NULL, NULL, false},
 };
 const struct cli_cmd cli_migrate_precopy = {
-	"migrate-precopy", cmd_migrate_precopy, "CTID", precopy_opts, CLI_CTID | CLI_HIDDEN,
+	"migrate-precopy", cmd_migrate_precopy, "CTID TOKEN", precopy_opts, CLI_CTID | CLI_HIDDEN,
 	"(plumbing, run by migrate on the destination) receive the first pass of CTID's files from stdin"};
 
 int cmd_migrate_precopy(struct gconf *g, int argc, char **argv)
 {
 	if (argc < 2)
-		return cerr(EX_NOTENOUGH, 0, "usage: cellctl migrate-precopy CTID [--abort] < STREAM");
+		return cerr(EX_NOTENOUGH, 0, "usage: cellctl migrate-precopy CTID TOKEN [--abort] < STREAM");
 	unsigned ctid;
 	int r = cli_ctid(NULL, argv[1], &ctid);
 	if (r < 0)
 		return r;
 	bool abort_only = false;
+	const char *token = NULL;
 	struct cli_parse p;
 	cli_parse_init(&p, &cli_migrate_precopy, argc, argv, 2);
 	const char *v;
@@ -334,12 +339,17 @@ int cmd_migrate_precopy(struct gconf *g, int argc, char **argv)
 			abort_only = true;
 			break;
 		case CLI_ARG:
-			return cli_usage("migrate-precopy: unexpected argument '%s'", v);
+			if (token)
+				return cli_usage("migrate-precopy: unexpected argument '%s'", v);
+			token = v;
+			break;
 		default:
 			return r;
 		}
 	}
+	if (!token)
+		return cerr(EX_NOTENOUGH, 0, "usage: cellctl migrate-precopy CTID TOKEN [--abort] < STREAM");
 	if (!abort_only && isatty(STDIN_FILENO))
 		return cerr(EX_BADVALUE, 0, "migrate-precopy reads a stream from standard input, a terminal here");
-	return ct_precopy_receive(g, ctid, abort_only);
+	return ct_precopy_receive(g, ctid, token, abort_only);
 }

@@ -258,7 +258,7 @@ static int shift_entry(struct archive_entry *e, struct idmove *o, const char *tn
 
 /* Entry names and libarchive's messages (which quote them) come from the archive: escaped before
  * they reach a terminal or the log. */
-#define ESC_LEN 320
+#define ESC_LEN TPL_ESC_LEN
 static const char *esc(const char *s, char *buf)
 {
 	return str_escape_buf(s ? s : "(unreadable name)", buf, ESC_LEN);
@@ -819,7 +819,7 @@ static int pack_tree(struct archive *d, struct archive *w, const char *top, stru
 		struct archive_entry *sparse = NULL;
 		archive_entry_linkify(lr, &e, &sparse);
 		char ref[80];
-		bool marked = e && p->precopy && tpl_precopy_mark(e, p->precopy, ref, sizeof(ref));
+		bool marked = e && p->precopy && tpl_precopy_mark(e, srcpath, p->precopy, ref, sizeof(ref));
 		if (e && p->hash) {
 			tpl_archive_hash_entry(p->hash, e);
 			if (marked)

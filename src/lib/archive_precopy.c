@@ -4,6 +4,7 @@
  * cellctl-archive (and the unit tests). */
 #include <archive.h>
 #include <archive_entry.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -18,6 +19,7 @@
 
 #include "error.h"
 #include "fsutil.h"
+#include "inoset.h"
 #include "log.h"
 #include "precopy.h"
 #include "sha256.h"
@@ -25,9 +27,9 @@
 #include "tplarchive.h"
 #include "util.h"
 
-#define ESC 256
+#define ESC TPL_ESC_LEN
 
-static int put_small(struct archive *w, const char *name, const char *data, size_t n, struct sha256 *h)
+static int put_small(struct archive *w, const char *name, const char *data, size_t n)
 {
 	struct archive_entry *e = archive_entry_new();
 	if (!e)
@@ -36,10 +38,6 @@ static int put_small(struct archive *w, const char *name, const char *data, size
 	archive_entry_set_filetype(e, AE_IFREG);
 	archive_entry_set_perm(e, 0600);
 	archive_entry_set_size(e, (la_int64_t)n);
-	if (h) {
-		tpl_archive_hash_entry(h, e);
-		sha256_update(h, data, n);
-	}
 	int r = archive_write_header(w, e);
 	archive_entry_free(e);
 	if (r != ARCHIVE_OK || (n && archive_write_data(w, data, n) != (la_ssize_t)n))
@@ -47,142 +45,193 @@ static int put_small(struct archive *w, const char *name, const char *data, size
 	return 0;
 }
 
-/* The data of the disk reader's current file into w, holes as zeros (the pax writer skips them for
- * a sparse entry), hashed. A read that fails (the guest removed or cut the file meanwhile) is made
- * up with zeros to the size in the header: *whole false (the object will not be used). */
-static int copy_data(struct archive *d, struct archive *w, la_int64_t total, struct sha256 *h, bool *whole,
-		     uint64_t *bytes)
+/* The first pass's walk: its output, hashes, records and figures. */
+struct walk {
+	struct archive *w;
+	struct sha256 stream; /* the objects' payload (PC_SUM_NAME) */
+	struct inoset seen;   /* every inode met: one object each, even when renamed mid-walk */
+	dev_t dev;            /* the tree's file system: no other is entered */
+	struct tpl_precopy *pc;
+	struct pc_record list[256];
+	size_t nl;
+	volatile int *cancel;
+};
+
+#define PC_MAX_DEPTH 512 /* deeper directories are left to the final pass (one fd per level here) */
+#define PC_BUF (128 * 1024)
+
+static int list_flush(struct walk *k)
+{
+	if (k->nl && write_full(k->pc->listfd, k->list, k->nl * sizeof(*k->list)) < 0)
+		return cerr(EX_SYSTEM, errno, "write the pre-copy's list of files");
+	k->nl = 0;
+	return 0;
+}
+
+static int write_zeros(struct walk *k, struct sha256 *fh, uint64_t n)
 {
 	static const char zeros[16384];
-	la_int64_t done = 0;
-	*whole = true;
-	for (;;) {
-		const void *buf = NULL;
-		size_t size = 0;
-		la_int64_t off = done;
-		int r = archive_read_data_block(d, &buf, &size, &off);
-		if (r == ARCHIVE_EOF)
-			break;
-		if (r < ARCHIVE_WARN || off < done || off + (la_int64_t)size > total) {
-			*whole = false;
-			break;
-		}
-		while (done < off) {
-			size_t n = (size_t)(off - done) < sizeof(zeros) ? (size_t)(off - done) : sizeof(zeros);
-			if (archive_write_data(w, zeros, n) < 0)
-				return cerr(EX_SYSTEM, archive_errno(w), "write the pre-copy: %s", archive_error_string(w));
-			sha256_update(h, zeros, n);
-			done += (la_int64_t)n;
-		}
-		if (size && archive_write_data(w, buf, size) < 0)
-			return cerr(EX_SYSTEM, archive_errno(w), "write the pre-copy: %s", archive_error_string(w));
-		sha256_update(h, buf, size);
-		done += (la_int64_t)size;
-		*bytes += size;
-	}
-	while (done < total) {
-		size_t n = (size_t)(total - done) < sizeof(zeros) ? (size_t)(total - done) : sizeof(zeros);
-		if (archive_write_data(w, zeros, n) < 0)
-			return cerr(EX_SYSTEM, archive_errno(w), "write the pre-copy: %s", archive_error_string(w));
-		sha256_update(h, zeros, n);
-		done += (la_int64_t)n;
+	while (n) {
+		size_t c = n < sizeof(zeros) ? (size_t)n : sizeof(zeros);
+		if (archive_write_data(k->w, zeros, c) < 0)
+			return cerr(EX_SYSTEM, archive_errno(k->w), "write the pre-copy: %s", archive_error_string(k->w));
+		sha256_update(&k->stream, zeros, c);
+		sha256_update(fh, zeros, c);
+		n -= c;
 	}
 	return 0;
 }
 
-/* The object entry of e (a regular file of the tree): its data, sparse map and size only. */
-static struct archive_entry *object_entry(struct archive_entry *e, uint64_t ino)
+/* The data regions of fd (st_size size) as the entry's sparse map (SEEK_DATA/SEEK_HOLE; none
+ * when the file system cannot tell: then it is all data). */
+static void sparse_map(int fd, off_t size, struct archive_entry *o)
+{
+	off_t pos = 0;
+	bool any = false;
+	while (pos < size) {
+		off_t d = lseek(fd, pos, SEEK_DATA);
+		if (d < 0)
+			break; /* ENXIO: a hole to the end; EINVAL: no such thing here */
+		off_t hl = lseek(fd, d, SEEK_HOLE);
+		if (hl < 0 || hl > size)
+			hl = size;
+		archive_entry_sparse_add_entry(o, d, hl - d);
+		any = true;
+		pos = hl;
+	}
+	if (!any && lseek(fd, 0, SEEK_DATA) < 0 && errno == ENXIO)
+		archive_entry_sparse_add_entry(o, size, 0); /* all hole: no data at all */
+	lseek(fd, 0, SEEK_SET);
+}
+
+/* One regular file open at fd (st its fstat): its object, holes as zeros (the pax writer skips
+ * them), hashed into the stream and into its record. A file cut while we read it is made up with
+ * zeros to its size and gets no record (the final pass sends it whole). */
+static int send_object(struct walk *k, int fd, const struct stat *st)
 {
 	struct archive_entry *o = archive_entry_new();
 	if (!o)
 		abort();
 	char name[48];
-	snprintf(name, sizeof(name), PC_OBJ_DIR "/%" PRIu64, ino);
+	snprintf(name, sizeof(name), PC_OBJ_DIR "/%" PRIu64, (uint64_t)st->st_ino);
 	archive_entry_set_pathname(o, name);
 	archive_entry_set_filetype(o, AE_IFREG);
 	archive_entry_set_perm(o, 0600);
-	archive_entry_set_size(o, archive_entry_size(e));
+	archive_entry_set_size(o, st->st_size);
+	sparse_map(fd, st->st_size, o);
+	tpl_archive_hash_entry(&k->stream, o);
+	int r = 0;
+	if (archive_write_header(k->w, o) != ARCHIVE_OK)
+		r = cerr(EX_SYSTEM, archive_errno(k->w), "write the pre-copy: %s", archive_error_string(k->w));
+	struct sha256 fh;
+	sha256_init(&fh);
+	_cleanup_free_ char *buf = r == 0 ? xmalloc(PC_BUF) : NULL;
+	uint64_t done = 0, total = (uint64_t)st->st_size;
+	bool whole = true;
 	la_int64_t off, len;
-	if (archive_entry_sparse_reset(e) > 0)
-		while (archive_entry_sparse_next(e, &off, &len) == ARCHIVE_OK)
-			archive_entry_sparse_add_entry(o, off, len);
-	return o;
+	archive_entry_sparse_reset(o);
+	bool sparse = archive_entry_sparse_count(o) > 0;
+	/* each data region (the whole file when it is not sparse) */
+	while (r == 0 && (sparse ? archive_entry_sparse_next(o, &off, &len) == ARCHIVE_OK : done == 0 && total)) {
+		if (!sparse) {
+			off = 0;
+			len = (la_int64_t)total;
+		}
+		if ((r = write_zeros(k, &fh, (uint64_t)off - done)) < 0)
+			break;
+		done = (uint64_t)off;
+		for (uint64_t end = (uint64_t)(off + len); done < end && r == 0;) {
+			if (k->cancel && *k->cancel)
+				r = -EINTR;
+			size_t want = end - done < PC_BUF ? (size_t)(end - done) : PC_BUF;
+			ssize_t n = whole ? pread(fd, buf, want, (off_t)done) : 0;
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) { /* cut short, or unreadable: zeros from here */
+				whole = false;
+				memset(buf, 0, want);
+				n = (ssize_t)want;
+			}
+			if (r == 0 && archive_write_data(k->w, buf, (size_t)n) < 0)
+				r = cerr(EX_SYSTEM, archive_errno(k->w), "write the pre-copy: %s", archive_error_string(k->w));
+			sha256_update(&k->stream, buf, (size_t)n);
+			sha256_update(&fh, buf, (size_t)n);
+			done += (uint64_t)n;
+			k->pc->bytes += (uint64_t)n;
+		}
+	}
+	if (r == 0 && done < total)
+		r = write_zeros(k, &fh, total - done);
+	if (r == 0 && archive_write_finish_entry(k->w) < ARCHIVE_WARN)
+		r = cerr(EX_SYSTEM, archive_errno(k->w), "write the pre-copy: %s", archive_error_string(k->w));
+	archive_entry_free(o);
+	if (r < 0 || !whole)
+		return r;
+	struct pc_record *rec = &k->list[k->nl++];
+	memset(rec, 0, sizeof(*rec));
+	rec->ino = (uint64_t)st->st_ino;
+	rec->size = total;
+	sha256_final(&fh, rec->sha256);
+	k->pc->files++;
+	return k->nl == ARRAY_SIZE(k->list) ? list_flush(k) : 0;
 }
 
-static int list_flush(int fd, uint64_t *buf, size_t *n)
+/* The directory open at dfd (it is closed here), depth levels down. Names are the guest's: a
+ * directory is entered by openat(O_NOFOLLOW|O_DIRECTORY) from its parent, a file is opened only
+ * through an O_PATH look that found a regular file (fs_open_regular); what vanished or changed
+ * its kind meanwhile is skipped (the final pass sends it as it is then). */
+static int walk_dir(struct walk *k, int dfd, unsigned depth)
 {
-	if (*n && write_full(fd, buf, *n * sizeof(*buf)) < 0)
-		return cerr(EX_SYSTEM, errno, "write the pre-copy's list of files");
-	*n = 0;
-	return 0;
-}
-
-static int walk_objects(struct archive *d, struct archive *w, struct tpl_precopy *pc, struct sha256 *h)
-{
-	struct inoset seen = INOSET_INIT;
-	uint64_t list[512];
-	size_t nl = 0;
-	int ret = 0;
-	char b[ESC];
-	for (;;) {
-		struct archive_entry *e = archive_entry_new();
-		if (!e)
-			abort();
-		int r = archive_read_next_header2(d, e);
-		if (r == ARCHIVE_EOF) {
-			archive_entry_free(e);
+	DIR *d = fdopendir(dfd);
+	if (!d) {
+		close(dfd);
+		return 0;
+	}
+	int r = 0;
+	struct dirent *de;
+	while (r == 0 && (errno = 0, de = readdir(d))) {
+		if (k->cancel && *k->cancel) {
+			r = -EINTR;
 			break;
 		}
-		if (r == ARCHIVE_WARN || r == ARCHIVE_FAILED) {
-			/* (a file that went while we looked: the final pass sends it as it is then) */
-			log_debug("pre-copy: %s", str_escape_buf(archive_error_string(d), b, sizeof(b)));
-			if (r == ARCHIVE_FAILED) {
-				archive_entry_free(e);
+		const char *n = de->d_name;
+		if (!strcmp(n, ".") || !strcmp(n, ".."))
+			continue;
+		struct stat st;
+		if (de->d_type == DT_DIR || de->d_type == DT_UNKNOWN) {
+			if (fstatat(dirfd(d), n, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode)) {
+				if (de->d_type == DT_DIR)
+					continue;
+			} else {
+				if (st.st_dev != k->dev || depth >= PC_MAX_DEPTH)
+					continue;
+				int sub = openat(dirfd(d), n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+				if (sub >= 0)
+					r = walk_dir(k, sub, depth + 1);
 				continue;
 			}
-		} else if (r != ARCHIVE_OK) {
-			ret = cerr(EX_SYSTEM, archive_errno(d), "pre-copy: read the tree: %s", archive_error_string(d));
-			archive_entry_free(e);
-			break;
 		}
-		archive_read_disk_descend(d);
-		uint64_t ino = (uint64_t)archive_entry_ino64(e);
-		if (archive_entry_filetype(e) != AE_IFREG || archive_entry_size(e) <= 0 ||
-		    (archive_entry_nlink(e) > 1 && !inoset_add(&seen, ino))) {
-			archive_entry_free(e);
+		if (de->d_type != DT_REG && de->d_type != DT_UNKNOWN)
 			continue;
-		}
-		struct archive_entry *o = object_entry(e, ino);
-		tpl_archive_hash_entry(h, o);
-		bool whole = false;
-		if (archive_write_header(w, o) != ARCHIVE_OK)
-			ret = cerr(EX_SYSTEM, archive_errno(w), "write the pre-copy: %s", archive_error_string(w));
-		else
-			ret = copy_data(d, w, archive_entry_size(o), h, &whole, &pc->bytes);
-		if (ret == 0 && archive_write_finish_entry(w) < ARCHIVE_WARN)
-			ret = cerr(EX_SYSTEM, archive_errno(w), "write the pre-copy: %s", archive_error_string(w));
-		archive_entry_free(o);
-		archive_entry_free(e);
-		if (ret < 0)
-			break;
-		if (!whole)
-			continue; /* sent, but never referred to: the final pass sends this file whole */
-		pc->files++;
-		list[nl++] = ino;
-		if (nl == ARRAY_SIZE(list) && (ret = list_flush(pc->listfd, list, &nl)) < 0)
-			break;
+		_cleanup_close_ int fd = fs_open_regular(dirfd(d), n, O_RDONLY | O_NONBLOCK | O_NOATIME);
+		if (fd < 0 && errno == EPERM)
+			fd = fs_open_regular(dirfd(d), n, O_RDONLY | O_NONBLOCK);
+		if (fd < 0 || fstat(fd, &st) < 0 || st.st_dev != k->dev || st.st_size <= 0 ||
+		    !inoset_add(&k->seen, (uint64_t)st.st_ino))
+			continue;
+		r = send_object(k, fd, &st);
 	}
-	if (ret == 0)
-		ret = list_flush(pc->listfd, list, &nl);
-	inoset_free(&seen);
-	return ret;
+	closedir(d);
+	return r;
 }
 
-int tpl_precopy_write(int outfd, const char *compress, const char *top, struct tpl_precopy *pc)
+int tpl_precopy_write(int outfd, const char *compress, int topfd, struct tpl_precopy *pc, volatile int *cancel)
 {
-	struct archive *w = archive_write_new(), *d = archive_read_disk_new();
-	if (!w || !d)
+	struct walk k = {.w = archive_write_new(), .seen = INOSET_INIT, .pc = pc, .cancel = cancel};
+	if (!k.w)
 		abort();
+	sha256_init(&k.stream);
+	struct archive *w = k.w;
 	int f = !strcmp(compress, "zstd")   ? archive_write_add_filter_zstd(w)
 		: !strcmp(compress, "gzip") ? archive_write_add_filter_gzip(w)
 					    : archive_write_add_filter_none(w);
@@ -194,33 +243,30 @@ int tpl_precopy_write(int outfd, const char *compress, const char *top, struct t
 	}
 	archive_write_set_bytes_in_last_block(w, 1); /* a pipe: no padding (see bk_archive_write) */
 	int r = 0;
-	struct sha256 h;
-	sha256_init(&h);
+	struct stat st;
+	int dfd = -1;
 	if (archive_write_set_format_pax_restricted(w) != ARCHIVE_OK || f != ARCHIVE_OK ||
 	    archive_write_open_fd(w, outfd) != ARCHIVE_OK) {
 		r = cerr(EX_SYSTEM, archive_errno(w), "write the pre-copy: %s", archive_error_string(w));
 		goto out;
 	}
-	/* the data and sizes only: no xattrs, ACLs or flags (the final pass has the metadata) */
-	archive_read_disk_set_symlink_physical(d);
-	archive_read_disk_set_behavior(d, ARCHIVE_READDISK_NO_TRAVERSE_MOUNTS | ARCHIVE_READDISK_NO_FFLAGS |
-						  ARCHIVE_READDISK_NO_XATTR | ARCHIVE_READDISK_NO_ACL);
-	if (archive_read_disk_open(d, top) != ARCHIVE_OK) {
-		r = cerr(EX_SYSTEM, archive_errno(d), "pre-copy: read %s: %s", top, archive_error_string(d));
+	if (fstat(topfd, &st) < 0 || (dfd = openat(topfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		r = cerr(EX_SYSTEM, errno, "pre-copy: open the tree");
 		goto out;
 	}
-	if ((r = put_small(w, PC_FORMAT_NAME, PC_FORMAT, strlen(PC_FORMAT), NULL)) < 0 ||
-	    (r = walk_objects(d, w, pc, &h)) < 0)
+	k.dev = st.st_dev;
+	if ((r = put_small(w, PC_FORMAT_NAME, PC_FORMAT, strlen(PC_FORMAT))) < 0 || (r = walk_dir(&k, dfd, 0)) < 0 ||
+	    (r = list_flush(&k)) < 0)
 		goto out;
 	char hex[SHA256_HEX_LEN + 2];
-	sha256_hex(&h, hex);
+	sha256_hex(&k.stream, hex);
 	strcat(hex, "\n");
-	if ((r = put_small(w, PC_SUM_NAME, hex, strlen(hex), NULL)) < 0)
+	if ((r = put_small(w, PC_SUM_NAME, hex, strlen(hex))) < 0)
 		goto out;
 	if (archive_write_close(w) != ARCHIVE_OK)
 		r = cerr(EX_SYSTEM, archive_errno(w), "write the pre-copy: %s", archive_error_string(w));
 out:
-	archive_read_free(d);
+	inoset_free(&k.seen);
 	archive_write_free(w);
 	return r;
 }
@@ -248,7 +294,7 @@ static int object_name(const char *path, char out[24])
 		return -EINVAL;
 	const char *d = path + n + 1;
 	size_t k = strspn(d, "0123456789");
-	if (!k || k > 20 || d[k])
+	if (!k || k > 20 || d[k] || (d[0] == '0' && k > 1)) /* one spelling per inode */
 		return -EINVAL;
 	memcpy(out, d, k + 1);
 	return 0;
@@ -353,8 +399,13 @@ int tpl_precopy_receive(int infd, const char *stagedir, volatile int *cancel, ui
 			goto out;
 		}
 		const char *n = archive_entry_pathname(e);
-		if (n && !strcmp(n, PC_SUM_NAME))
+		if (n && !strcmp(n, PC_SUM_NAME)) {
+			if (archive_entry_filetype(e) != AE_IFREG || archive_entry_size(e) != SHA256_HEX_LEN) {
+				r = bad_stream("a malformed checksum");
+				goto out;
+			}
 			break;
+		}
 		if ((r = receive_object(rd, e, sfd, &h, cancel)) < 0)
 			goto out;
 		(*files)++;
@@ -385,18 +436,45 @@ out:
 
 /* ---- the final pass's references ---- */
 
-bool tpl_precopy_mark(struct archive_entry *e, struct tpl_precopy *pc, char *line, size_t len)
+/* Does the file at path (the tree's, stopped: nothing renames it now) still hold rec's data? */
+static bool same_data(const char *path, const struct pc_record *rec)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_ino != rec->ino ||
+	    (uint64_t)st.st_size != rec->size)
+		return false;
+	_cleanup_free_ char *buf = xmalloc(PC_BUF);
+	struct sha256 h;
+	sha256_init(&h);
+	uint64_t done = 0;
+	while (done < rec->size) {
+		ssize_t n = read(fd, buf, PC_BUF);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		sha256_update(&h, buf, (size_t)n);
+		done += (uint64_t)n;
+	}
+	uint8_t d[32];
+	sha256_final(&h, d);
+	return done == rec->size && !memcmp(d, rec->sha256, sizeof(d));
+}
+
+bool tpl_precopy_mark(struct archive_entry *e, const char *srcpath, struct tpl_precopy *pc, char *line, size_t len)
 {
 	if (archive_entry_filetype(e) != AE_IFREG || archive_entry_hardlink(e) || archive_entry_size(e) <= 0)
 		return false;
+	/* stamped since t0: most likely changed, sent whole without reading it twice */
 	int64_t cs = (int64_t)archive_entry_ctime(e);
 	long cn = archive_entry_ctime_nsec(e);
 	if (cs > pc->t0_sec || (cs == pc->t0_sec && cn >= pc->t0_nsec))
 		return false;
-	uint64_t ino = (uint64_t)archive_entry_ino64(e);
-	if (!inoset_has(&pc->sent, ino))
+	uint64_t ino = (uint64_t)archive_entry_ino64(e), size = (uint64_t)archive_entry_size(e);
+	const struct pc_record *rec = pc_record_find(pc, ino);
+	if (!rec || rec->size != size || !same_data(srcpath, rec))
 		return false;
-	uint64_t size = (uint64_t)archive_entry_size(e);
 	char v[48];
 	int n = snprintf(v, sizeof(v), "%" PRIu64 " %" PRIu64, ino, size);
 	archive_entry_xattr_add_entry(e, PC_XATTR, v, (size_t)n);
@@ -435,11 +513,12 @@ int tpl_precopy_take_ref(struct archive_entry *e, bool allowed, struct sha256 *h
 			    "backup %s: '%s' refers to a migration's pre-copy: this stream is restored only by the "
 			    "migration that sent it",
 			    tname, path);
-	unsigned long long ino, sz;
-	int used = 0;
-	if (archive_entry_filetype(e) != AE_IFREG || archive_entry_hardlink(e) || archive_entry_size(e) != 0 ||
-	    sscanf(v, "%llu %llu%n", &ino, &sz, &used) != 2 || (size_t)used != strlen(v) || v[0] < '0' || v[0] > '9')
+	uint64_t ino, sz;
+	char *sp = strchr(v, ' ');
+	if (archive_entry_filetype(e) != AE_IFREG || archive_entry_hardlink(e) || archive_entry_size(e) != 0 || !sp ||
+	    (*sp = '\0', parse_u64(v, &ino) < 0) || parse_u64(sp + 1, &sz) < 0)
 		return cerr(EX_RESTORE, 0, "backup %s: '%s': a malformed pre-copy reference", tname, path);
+	*sp = ' ';
 	/* every other xattr stays, in its order */
 	struct archive_entry *keep = archive_entry_clone(e);
 	if (!keep)
@@ -508,7 +587,8 @@ int tpl_precopy_place(int rootfd, int stagefd, const char *path, const struct tp
 	snprintf(oname, sizeof(oname), "%" PRIu64, ref->ino);
 	_cleanup_close_ int ofd = openat(stagefd, oname, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 	if (ofd < 0 && errno == ENOENT)
-		return cerr(EX_RESTORE, 0, "backup %s: '%s': its pre-copy object %s is missing", tname, ep, oname);
+		return cerr(EX_RESTORE, 0, "backup %s: '%s': its pre-copy object %s is missing (or referred to twice)", tname,
+			    ep, oname);
 	if (ofd < 0 || fstat(ofd, &os) < 0)
 		return cerr(EX_SYSTEM, errno, "backup %s: open pre-copy object %s", tname, oname);
 	if (!S_ISREG(os.st_mode) || os.st_nlink != 1 || (uint64_t)os.st_size != ref->size)

@@ -271,14 +271,13 @@ static int write_fd(const char *path, const char *compress, const char *manifest
 	return bk_archive_write(path, compress, manifest, confpath, NULL, o);
 }
 
-/* tpl_archiver.precopy_send: the tree open at o->srcfd (this process chroots into it, as write_fd) */
+/* tpl_archiver.precopy_send: the tree open at o->srcfd (walked from that fd: no chroot, so that a
+ * file is opened only once it is known to be a regular one, through /proc/self/fd) */
 static int precopy_send(const char *compress, const struct tpl_pack_opts *o)
 {
 	if (o->srcfd <= 0 || !o->precopy)
 		return cerr(EX_SYSTEM, EINVAL, "pre-copy: a tree's descriptor and a list only");
-	if (fchdir(o->srcfd) < 0 || chroot(".") < 0)
-		return cerr(EX_SYSTEM, errno, "enter the tree to pre-copy");
-	return tpl_precopy_write(STDOUT_FILENO, compress, ".", o->precopy);
+	return tpl_precopy_write(STDOUT_FILENO, compress, o->srcfd, o->precopy, NULL);
 }
 
 static int precopy_recv(const char *stagedir, volatile int *cancel)

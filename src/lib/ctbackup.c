@@ -2,7 +2,9 @@
 /* backup and restore-backup (ctbackup.h). */
 #include "ctbackup.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -349,40 +351,103 @@ static int spool_stdin(const struct gconf *g, int *fdp, char **out)
 	return 0;
 }
 
-char *ct_precopy_stage(const struct gconf *g, unsigned ctid)
+char *ct_precopy_stage(const struct gconf *g, unsigned ctid, const char *token)
 {
-	return xasprintf("%s/.precopy.%u", g->private_dir, ctid);
+	return xasprintf("%s/.precopy.%u.%s", g->private_dir, ctid, token);
 }
 
-static void precopy_stage_remove(const struct gconf *g, unsigned ctid)
+/* A stage of another migration of ctid younger than this is its own, not stale. */
+#define PC_STALE_SEC 3600
+
+/* Remove ctid's stage of token, and (others) the stale ones of other migrations of ctid: -EBUSY
+ * (nothing removed) when another one is younger than PC_STALE_SEC. Under ctid's lock. */
+static int precopy_stages_remove(const struct gconf *g, unsigned ctid, const char *token, bool others)
 {
-	char name[32];
-	snprintf(name, sizeof(name), ".precopy.%u", ctid);
-	remove_named(g, name);
+	_cleanup_close_ int dfd = open(g->private_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return 0;
+	char pre[32];
+	snprintf(pre, sizeof(pre), ".precopy.%u.", ctid);
+	size_t pl = strlen(pre);
+	DIR *d = fdopendir(dup(dfd));
+	if (!d)
+		return 0;
+	int r = 0;
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0;
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, pre, pl) || !pc_token_ok(de->d_name + pl))
+			continue;
+		bool mine = !strcmp(de->d_name + pl, token);
+		if (!mine && !others)
+			continue;
+		struct stat st;
+		if (!mine && fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    time(NULL) - st.st_mtime < PC_STALE_SEC) {
+			r = -EBUSY;
+			continue;
+		}
+		names = xrealloc(names, (n + 1) * sizeof(*names));
+		names[n++] = xstrdup(de->d_name);
+	}
+	closedir(d);
+	for (size_t i = 0; i < n; i++) {
+		if (r == 0)
+			remove_named(g, names[i]);
+		free(names[i]);
+	}
+	free(names);
+	return r;
 }
 
-int ct_precopy_receive(const struct gconf *g, unsigned ctid, bool abort_only)
+static volatile int pc_cancelled;
+static void pc_on_signal(int s)
 {
+	(void)s;
+	pc_cancelled = 1;
+}
+
+int ct_precopy_receive(const struct gconf *g, unsigned ctid, const char *token, bool abort_only)
+{
+	if (!pc_token_ok(token))
+		return cerr(EX_BADVALUE, 0, "migrate-precopy: a token is 32 lower-case hex digits");
 	_cleanup_lock_ struct ct_lock lk = CT_LOCK_INIT;
 	int r = ct_lock_take(g, ctid, "migrate", &lk);
 	if (r < 0)
 		return r;
-	precopy_stage_remove(g, ctid); /* a stale one of an interrupted migration */
-	if (abort_only)
+	if (abort_only) {
+		precopy_stages_remove(g, ctid, token, false);
 		return 0;
-	_cleanup_free_ char *cpath = ctconf_path(g, ctid), *stage = ct_precopy_stage(g, ctid);
+	}
+	_cleanup_free_ char *cpath = ctconf_path(g, ctid), *stage = ct_precopy_stage(g, ctid, token);
 	if (access(cpath, F_OK) == 0)
 		return cerr(EX_PRIVEXISTS, 0, "container %u exists here (%s)", ctid, cpath);
+	/* another migration of the same CTID (from another host: CTIDs are each host's own) */
+	if (precopy_stages_remove(g, ctid, token, true) == -EBUSY)
+		return cerr(EX_LOCKED, 0,
+			    "another migration of container %u to this host is under way (a pre-copy of it in %s is "
+			    "less than %u s old)",
+			    ctid, g->private_dir, PC_STALE_SEC);
 	if ((r = mkdir_p(g->private_dir, 0755)) < 0)
 		return cerr(EX_SYSTEM, r, "create %s", g->private_dir);
 	if (mkdir(stage, 0700) < 0)
 		return cerr(EX_SYSTEM, errno, "create %s", stage);
 	uint64_t t0 = now_ms();
-	r = tpl_precopy_recv(stage, NULL);
+	/* the connection gone (ssh's hangup) or a signal: the helper is stopped and the stage goes */
+	struct sigaction sa = {.sa_handler = pc_on_signal}, old[4];
+	static const int sigs[] = {SIGHUP, SIGINT, SIGTERM, SIGPIPE};
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+		sigaction(sigs[i], &sa, &old[i]);
+	r = tpl_precopy_recv(stage, &pc_cancelled);
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+		sigaction(sigs[i], &old[i], NULL);
+	if (r == -EINTR)
+		r = cerr(EX_RESTORE, EINTR, "the pre-copy of container %u was interrupted", ctid);
 	if (r < 0) {
 		struct cerr_saved es;
 		cerr_save(&es);
-		precopy_stage_remove(g, ctid);
+		precopy_stages_remove(g, ctid, token, false);
 		cerr_restore(&es);
 		return r;
 	}
@@ -403,11 +468,14 @@ int ct_restore_backup(const struct gconf *g, const char *file, unsigned ctid, co
 		if (r == 0)
 			r = restore_file(g, spool, ctid, o);
 	}
-	if (o->precopy) {
-		/* the pre-copy's objects that were not used, or all of them after a failure */
+	if (o->precopy_token) {
+		/* the pre-copy's objects that were not used, or all of them after a failure: this
+		 * migration's own (its token), under the lock */
 		struct cerr_saved es;
 		cerr_save(&es);
-		precopy_stage_remove(g, ctid);
+		_cleanup_lock_ struct ct_lock lk = CT_LOCK_INIT;
+		if (ct_lock_take(g, ctid, "migrate", &lk) == 0)
+			precopy_stages_remove(g, ctid, o->precopy_token, false);
 		cerr_restore(&es);
 	}
 	return r;
@@ -430,12 +498,14 @@ static int restore_file(const struct gconf *g, const char *file, unsigned ctid, 
 	int r = read_info(g, file, &m, &conftext);
 	if (r < 0)
 		return r;
-	if (m.precopy && !o->precopy)
+	if (m.precopy && !o->precopy_token)
 		return cerr(EX_RESTORE, 0,
 			    "%s is the final pass of a migration: it holds only what changed since the migration's "
 			    "first pass, and only that migration restores it",
 			    file);
-	_cleanup_free_ char *stage = o->precopy ? ct_precopy_stage(g, ctid) : NULL;
+	if (o->precopy_token && !pc_token_ok(o->precopy_token))
+		return cerr(EX_BADVALUE, 0, "restore-backup --precopy: a token is 32 lower-case hex digits");
+	_cleanup_free_ char *stage = o->precopy_token ? ct_precopy_stage(g, ctid, o->precopy_token) : NULL;
 	if (stage) {
 		_cleanup_free_ char *done = xasprintf("%s/" PC_COMPLETE, stage);
 		if (access(done, F_OK) < 0)

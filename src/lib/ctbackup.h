@@ -37,9 +37,9 @@ int ct_backup(const struct gconf *g, unsigned ctid, const struct backup_opts *o,
 struct restore_opts {
 	bool force;       /* replace an existing (stopped) container ctid */
 	const char *name; /* the new container's name (NULL: the archive's, when ctid is its CTID) */
-	bool precopy;     /* a migration's final pass: its references name the objects of the pre-copy
-			   * received for ctid (ct_precopy_receive); that stage goes whatever happens.
-			   * Without, a final pass is refused (EX_RESTORE) */
+	const char *precopy_token; /* a migration's final pass: its references name the objects of the
+				    * pre-copy received for ctid with this token (ct_precopy_receive); that
+				    * stage goes whatever happens. Without, a final pass is refused (EX_RESTORE) */
 };
 /* Make container ctid from backup archive file (layout copy, a new id block), verifying the
  * manifest's format and the payload's checksum; nothing is left on failure. The archive's UUID is
@@ -51,9 +51,11 @@ struct restore_opts {
 int ct_restore_backup(const struct gconf *g, const char *file, unsigned ctid, const struct restore_opts *o);
 
 /* A migration's first pass (precopy.h) for container ctid, read from standard input into its
- * stage directory, private_dir/.precopy.CTID (mode 0700; a stale one is replaced), under ctid's
- * lock. CTID must not exist here (EX_PRIVEXISTS). On failure nothing is left (EX_RESTORE for a
- * corrupt or cut stream). abort_only: only the stage, if any, is removed. */
-int ct_precopy_receive(const struct gconf *g, unsigned ctid, bool abort_only);
+ * stage directory, private_dir/.precopy.CTID.TOKEN (mode 0700; token: the migration's, 32 hex
+ * digits, else EX_BADVALUE), under ctid's lock. CTID must not exist here (EX_PRIVEXISTS); another
+ * migration's stage of CTID younger than an hour is refused (EX_LOCKED), an older one removed. On
+ * failure or a signal (SIGHUP: the connection gone) nothing is left (EX_RESTORE for a corrupt or
+ * cut stream). abort_only: only this token's stage, if any, is removed. */
+int ct_precopy_receive(const struct gconf *g, unsigned ctid, const char *token, bool abort_only);
 /* The stage's path (malloc'd). */
-char *ct_precopy_stage(const struct gconf *g, unsigned ctid);
+char *ct_precopy_stage(const struct gconf *g, unsigned ctid, const char *token);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/wait.h>
@@ -373,16 +374,24 @@ static int reap(pid_t pid)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
+/* A migration's pre-copy (precopy.h): its token (the destination's stage is this migration's
+ * only), its records, its figures. */
+struct precopy_run {
+	struct tpl_precopy pc;
+	char token[33];
+};
+
 /* The copy: our backup to a pipe into `ssh DEST cellctl restore-backup - CTID`; with pc, the final
  * pass over a pre-copy (restore-backup --precopy there). *made: the destination's restore
  * succeeded (its container exists). */
 static int transfer(const struct gconf *g, const struct mig_dest *d, const char *dest, unsigned ctid, bool *made,
-		    struct tpl_precopy *pc)
+		    struct precopy_run *pr)
 {
 	*made = false;
 	char id[16];
 	snprintf(id, sizeof(id), "%u", ctid);
-	const char *words[] = {"restore-backup", "-", id, pc ? "--precopy" : NULL, NULL};
+	const char *words[] = {"restore-backup", "-", id, pr ? "--precopy" : NULL, pr ? pr->token : NULL, NULL};
+	struct tpl_precopy *pc = pr ? &pr->pc : NULL;
 	int wfd = -1;
 	pid_t pid = spawn_remote(g, d, words, &wfd);
 	if (pid < 0)
@@ -442,11 +451,6 @@ static void remote_quiet(const struct gconf *g, const struct mig_dest *d, const 
 
 /* ---- the pre-copy (precopy.h) ---- */
 
-struct precopy_run {
-	struct tpl_precopy pc;
-	struct timespec rt0, mono0; /* the clocks when t0 was taken */
-};
-
 static void precopy_run_done(struct precopy_run *pr)
 {
 	if (pr->pc.listfd >= 0)
@@ -454,7 +458,7 @@ static void precopy_run_done(struct precopy_run *pr)
 	pr->pc.listfd = -1;
 }
 
-/* A file for the list of inodes the first pass sent: unnamed, in run_dir/migrate (0700). */
+/* A file for the first pass's records: unnamed, in run_dir/migrate (0700). */
 static int precopy_list(const struct gconf *g)
 {
 	_cleanup_free_ char *parent = xasprintf("%s/migrate", g->run_dir);
@@ -472,11 +476,31 @@ static int precopy_list(const struct gconf *g)
 	return fd;
 }
 
-/* The first pass while container ctid runs: the regular files of its private area into `ssh DEST
- * cellctl migrate-precopy CTID`. Nothing changes here; on failure the destination's stage goes. */
-static int precopy_pass(const struct gconf *g, const struct mig_dest *d, const char *dest, unsigned ctid,
-			struct precopy_run *pr, struct migrate_result *res)
+/* The destination's stage of this migration goes (a clean-up: its outcome does not matter;
+ * restore-backup --precopy removes it itself when it ran). */
+static void precopy_abort(const struct gconf *g, const struct mig_dest *d, unsigned ctid, const struct precopy_run *pr)
 {
+	char id[16];
+	snprintf(id, sizeof(id), "%u", ctid);
+	const char *words[] = {"migrate-precopy", id, pr->token, "--abort", NULL};
+	struct cerr_saved es;
+	cerr_save(&es);
+	remote_quiet(g, d, words);
+	cerr_restore(&es);
+}
+
+/* The first pass while container ctid runs: the regular files of its private area into `ssh DEST
+ * cellctl migrate-precopy CTID TOKEN`. Nothing changes here; on failure the destination's stage
+ * goes. *conn: the failure was ssh's own (the destination not reached: exit 255). */
+static int precopy_pass(const struct gconf *g, const struct mig_dest *d, const char *dest, unsigned ctid,
+			struct precopy_run *pr, struct migrate_result *res, bool *conn)
+{
+	*conn = false;
+	uint8_t rnd[16];
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+		return cerr(EX_SYSTEM, errno, "getrandom");
+	for (size_t i = 0; i < sizeof(rnd); i++)
+		snprintf(pr->token + 2 * i, 3, "%02x", rnd[i]);
 	char id[16];
 	snprintf(id, sizeof(id), "%u", ctid);
 	_cleanup_free_ char *root = xasprintf("%s/%u", g->private_dir, ctid);
@@ -485,16 +509,16 @@ static int precopy_pass(const struct gconf *g, const struct mig_dest *d, const c
 		return cerr(EX_NOPRIVATE, errno, "private area %s", root);
 	if ((pr->pc.listfd = precopy_list(g)) < 0)
 		return pr->pc.listfd;
-	/* written back first: a page the guest writes through a shared mapping faults again (and
-	 * stamps its file's ctime) once written back; then t0, before the pass reads anything */
+	/* t0 before the pass reads anything (a file stamped after it is sent whole, not read twice);
+	 * written back first, so that the guest's dirty pages do not hold the pass up */
 	if (syncfs(rfd) < 0)
-		return cerr(EX_SYSTEM, errno, "syncfs %s", root);
-	clock_gettime(CLOCK_MONOTONIC, &pr->mono0);
-	clock_gettime(CLOCK_REALTIME, &pr->rt0);
-	pr->pc.t0_sec = (int64_t)pr->rt0.tv_sec - PC_T0_MARGIN_SEC;
-	pr->pc.t0_nsec = pr->rt0.tv_nsec;
+		log_debug("migrate %u: syncfs %s: %m", ctid, root);
+	struct timespec rt;
+	clock_gettime(CLOCK_REALTIME, &rt);
+	pr->pc.t0_sec = (int64_t)rt.tv_sec - PC_T0_MARGIN_SEC;
+	pr->pc.t0_nsec = rt.tv_nsec;
 	uint64_t t0 = now_ms();
-	const char *words[] = {"migrate-precopy", id, NULL};
+	const char *words[] = {"migrate-precopy", id, pr->token, NULL};
 	int wfd = -1;
 	pid_t pid = spawn_remote(g, d, words, &wfd);
 	if (pid < 0)
@@ -512,14 +536,12 @@ static int precopy_pass(const struct gconf *g, const struct mig_dest *d, const c
 		close(saved);
 	}
 	int code = reap(pid);
-	if (r == 0 && code)
-		r = cerr(EX_MIGRATE, 0, "the pre-copy's receiver on %s failed (exit %d): see its message above", dest, code);
+	*conn = code == 255;
+	if (code && (r == 0 || cerr_exit() == EX_SYSTEM))
+		r = cerr_replace(EX_MIGRATE, 0, "the pre-copy's receiver on %s failed (exit %d): see its message above", dest,
+				 code);
 	if (r < 0) {
-		struct cerr_saved es;
-		cerr_save(&es);
-		const char *ab[] = {"migrate-precopy", id, "--abort", NULL};
-		remote_quiet(g, d, ab);
-		cerr_restore(&es);
+		precopy_abort(g, d, ctid, pr);
 		return cerr_wrap(r, EX_MIGRATE, "pre-copy of container %u to %s", ctid, dest);
 	}
 	res->precopy = true;
@@ -529,30 +551,6 @@ static int precopy_pass(const struct gconf *g, const struct mig_dest *d, const c
 	log_debug("migrate %u: pre-copy of %llu files, %llu bytes in %.3f s", ctid, (unsigned long long)pr->pc.files,
 		  (unsigned long long)pr->pc.bytes, res->t_precopy);
 	return 0;
-}
-
-/* Before the final pass: a wall clock set back since t0 by more than the margin could make a
- * change look older than t0: then nothing counts as unchanged. */
-static void precopy_clock_check(struct precopy_run *pr)
-{
-	struct timespec rt, mono;
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	clock_gettime(CLOCK_REALTIME, &rt);
-	double drt = (double)(rt.tv_sec - pr->rt0.tv_sec) + (double)(rt.tv_nsec - pr->rt0.tv_nsec) / 1e9;
-	double dmono = (double)(mono.tv_sec - pr->mono0.tv_sec) + (double)(mono.tv_nsec - pr->mono0.tv_nsec) / 1e9;
-	if (drt < dmono - 1.0) {
-		log_warn("migrate: the clock was set back by %.1f s during the pre-copy: every file is sent again",
-			 dmono - drt);
-		pr->pc.t0_sec = INT64_MIN;
-		pr->pc.t0_nsec = 0;
-	}
-}
-
-/* After the final pass: what it left out. */
-static void precopy_final(const struct precopy_run *pr, struct migrate_result *res)
-{
-	res->unchanged_files = pr->pc.files;
-	res->unchanged_bytes = pr->pc.bytes;
 }
 
 /* The running source, after a failed online switch: restored from its checkpoint in dir, or
@@ -630,17 +628,12 @@ static int migrate_online(const struct gconf *g, const struct mig_dest *d, const
 				   cerr_wrap(r, EX_MIGRATE, "migrate --online: checkpoint container %u", ctid));
 	}
 	bool made = false;
-	if (pr)
-		precopy_clock_check(pr);
-	r = transfer(g, d, dest, ctid, &made, pr ? &pr->pc : NULL);
+	r = transfer(g, d, dest, ctid, &made, pr);
 	char id[16];
 	snprintf(id, sizeof(id), "%u", ctid);
-	if (r == 0 && pr)
-		precopy_final(pr, res);
-	else if (pr) {
-		/* (restore-backup --precopy removes the stage itself, if it ran at all) */
-		const char *ab[] = {"migrate-precopy", id, "--abort", NULL};
-		remote_quiet(g, d, ab);
+	if (r == 0 && pr) {
+		res->unchanged_files = pr->pc.files;
+		res->unchanged_bytes = pr->pc.bytes;
 	}
 	/* (migrate-restore enables the destination's copy itself: no ssh round trip for it) */
 	uint64_t trestore = now_ms();
@@ -717,8 +710,8 @@ int ct_migrate(const struct gconf *g, unsigned ctid, const char *dest, const str
 		if (quota_walk_usage(rfd, &res->usage_kib, &inodes) < 0)
 			res->usage_kib = 0;
 	}
-	bool pc_there = false;
-	if ((r = precheck(g, &d, dest, ctid, res->usage_kib, online, &pc_there)) < 0)
+	bool dest_has_precopy = false;
+	if ((r = precheck(g, &d, dest, ctid, res->usage_kib, online, &dest_has_precopy)) < 0)
 		return r;
 
 	/* from here until the end the source is disabled: a start (boot's, an admin's) between the
@@ -732,19 +725,34 @@ int ct_migrate(const struct gconf *g, unsigned ctid, const char *dest, const str
 	/* the first pass, while it runs (not an overlay's: its merged root is the running container's
 	 * own mount); a failure leaves it running as before */
 	struct precopy_run pr = {.pc = {.listfd = -1, .statfd = -1}};
-	bool pre = pc_there && !o->no_precopy && !ctconf_overlay(c) && ct_running(g, ctid, NULL);
+	bool pre = dest_has_precopy && !o->no_precopy && !ctconf_overlay(c) && ct_running(g, ctid, NULL);
 	if (!pre)
 		log_debug("migrate %u: no pre-copy (%s)", ctid,
-			  !pc_there ? "the destination has none" : o->no_precopy ? "--no-precopy" : ctconf_overlay(c) ? "layout overlay" : "not running");
-	if (pre && (r = precopy_pass(g, &d, dest, ctid, &pr, res)) < 0) {
+			  !dest_has_precopy ? "the destination has none"
+			  : o->no_precopy   ? "--no-precopy"
+			  : ctconf_overlay(c) ? "layout overlay"
+					      : "not running");
+	bool conn = false;
+	if (pre && (r = precopy_pass(g, &d, dest, ctid, &pr, res, &conn)) < 0) {
 		precopy_run_done(&pr);
-		if (disabled_here && mig_set_disabled(g, ctid, false) < 0)
-			log_warn("migrate: container %u stays disabled here: %s", ctid, cerr_msg());
-		return r;
+		pre = false;
+		if (conn) {
+			/* the destination is out of reach: not worth a stop */
+			if (disabled_here && mig_set_disabled(g, ctid, false) < 0)
+				log_warn("migrate: container %u stays disabled here: %s", ctid, cerr_msg());
+			return r;
+		}
+		/* (a guest's tree the first pass could not read, a receiver that refused it): the whole
+		 * copy while it is down, as without one */
+		log_warn("migrate: %s: the whole copy is made while it is down", cerr_msg());
+		cerr_clear();
+		res->precopy_failed = true;
 	}
 	if (online) {
 		res->was_running = res->online = true;
 		r = migrate_online(g, &d, dest, ctid, o, res, disabled_here, pre ? &pr : NULL);
+		if (r < 0 && pre)
+			precopy_abort(g, &d, ctid, &pr);
 		precopy_run_done(&pr);
 		res->seconds = (double)(now_ms() - t0) / 1000.0;
 		if (r == 0)
@@ -757,12 +765,8 @@ int ct_migrate(const struct gconf *g, unsigned ctid, const char *dest, const str
 	res->was_running = ct_running(g, ctid, NULL);
 	uint64_t tstop = now_ms();
 	if (res->was_running && (r = ct_stop(g, ctid, false, -1)) < 0) {
-		if (pre) {
-			char sid[16];
-			snprintf(sid, sizeof(sid), "%u", ctid);
-			const char *ab[] = {"migrate-precopy", sid, "--abort", NULL};
-			remote_quiet(g, &d, ab);
-		}
+		if (pre)
+			precopy_abort(g, &d, ctid, &pr);
 		precopy_run_done(&pr);
 		if (disabled_here)
 			mig_set_disabled(g, ctid, false);
@@ -772,18 +776,16 @@ int ct_migrate(const struct gconf *g, unsigned ctid, const char *dest, const str
 	res->t_stop = (double)(tcopy - tstop) / 1000.0;
 	bool made = false;
 	/* (stopped on its own meanwhile: still the final pass of the pre-copy made while it ran) */
-	if (pre)
-		precopy_clock_check(&pr);
-	r = transfer(g, &d, dest, ctid, &made, pre ? &pr.pc : NULL);
+	r = transfer(g, &d, dest, ctid, &made, pre ? &pr : NULL);
 	uint64_t tstart = now_ms();
 	res->t_copy = (double)(tstart - tcopy) / 1000.0;
 	char id[16];
 	snprintf(id, sizeof(id), "%u", ctid);
-	if (r == 0 && pre)
-		precopy_final(&pr, res);
-	else if (pre) {
-		const char *ab[] = {"migrate-precopy", id, "--abort", NULL};
-		remote_quiet(g, &d, ab);
+	if (r == 0 && pre) {
+		res->unchanged_files = pr.pc.files;
+		res->unchanged_bytes = pr.pc.bytes;
+	} else if (pre) {
+		precopy_abort(g, &d, ctid, &pr);
 	}
 	precopy_run_done(&pr);
 	if (r == 0 && disabled_here) {

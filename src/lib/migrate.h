@@ -58,6 +58,7 @@ struct migrate_result {
 					 * transfer and the restore there, downtime the frozen time */
 	bool online_offline;            /* --online of a container that was not running: moved offline */
 	bool precopy;                   /* a first pass copied its files while it ran (precopy.h) */
+	bool precopy_failed;            /* one was tried and failed: the whole copy was made while down */
 	double t_precopy;               /* its seconds (before the downtime) */
 	uint64_t precopy_files, precopy_bytes; /* the files it sent, their bytes */
 	uint64_t unchanged_files, unchanged_bytes; /* of those, what the final pass did not send again */

@@ -81,7 +81,7 @@ void sha256_update(struct sha256 *s, const void *data, size_t n)
 	s->nbuf = n;
 }
 
-void sha256_hex(struct sha256 *s, char hex[SHA256_HEX_LEN])
+void sha256_final(struct sha256 *s, uint8_t out[32])
 {
 	uint64_t bits = s->len * 8;
 	uint8_t pad[72] = {0x80};
@@ -90,5 +90,14 @@ void sha256_hex(struct sha256 *s, char hex[SHA256_HEX_LEN])
 		pad[padlen + i] = (uint8_t)(bits >> (56 - 8 * i));
 	sha256_update(s, pad, padlen + 8);
 	for (unsigned i = 0; i < 8; i++)
-		snprintf(hex + 8 * i, 9, "%08x", s->h[i]);
+		for (unsigned b = 0; b < 4; b++)
+			out[4 * i + b] = (uint8_t)(s->h[i] >> (24 - 8 * b));
+}
+
+void sha256_hex(struct sha256 *s, char hex[SHA256_HEX_LEN])
+{
+	uint8_t d[32];
+	sha256_final(s, d);
+	for (unsigned i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", d[i]);
 }

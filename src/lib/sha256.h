@@ -16,5 +16,7 @@ struct sha256 {
 void sha256_init(struct sha256 *s);
 /* Hash n more bytes of data. */
 void sha256_update(struct sha256 *s, const void *data, size_t n);
+/* Finish: the 32-byte digest into out (s is spent). */
+void sha256_final(struct sha256 *s, uint8_t out[32]);
 /* Finish: the digest as 64 lower-case hex digits into hex (s is spent). */
 void sha256_hex(struct sha256 *s, char hex[SHA256_HEX_LEN]);

@@ -56,20 +56,24 @@ int tpl_archive_ovl_pack(struct archive_entry *e, const char *top, const char *p
  * ARCHIVE_FATAL for an unknown suffix. */
 int tpl_archive_add_filter(struct archive *w, const char *archive);
 
+/* The size of the buffers that escape a guest's name for a message. */
+#define TPL_ESC_LEN 320
+
 /* archive_precopy.c: a migration's pre-copy (precopy.h). */
 struct tpl_precopy;
-/* The first pass: the regular files of the tree at top (a path, or "." in the directory the caller
- * entered) into outfd as objects, compressed as compress ("zstd", "gzip", "none"); each inode sent
- * whole goes to pc->listfd; pc->files and pc->bytes count them. */
-int tpl_precopy_write(int outfd, const char *compress, const char *top, struct tpl_precopy *pc);
+/* The first pass: the regular files of the tree open at topfd (its file system only) into outfd as
+ * objects, compressed as compress ("zstd", "gzip", "none"); the record of each inode sent whole
+ * goes to pc->listfd; pc->files and pc->bytes count them. cancel: checked per file and block. */
+int tpl_precopy_write(int outfd, const char *compress, int topfd, struct tpl_precopy *pc, volatile int *cancel);
 /* The first pass read from infd into the existing directory stagedir (objects named by inode,
  * mode 0600), marked PC_COMPLETE there when its checksum matched. cerr EX_RESTORE for a corrupt,
  * cut or foreign stream; *files: objects written. */
 int tpl_precopy_receive(int infd, const char *stagedir, volatile int *cancel, uint64_t *files);
-/* The final pass, packing: when e (a regular file, not a hard link) did not change since pc's t0
- * and its inode was sent, e becomes a reference (size 0, PC_XATTR) and line gets the text the
- * payload hash takes after e's header; counted in pc->files and pc->bytes. */
-bool tpl_precopy_mark(struct archive_entry *e, struct tpl_precopy *pc, char *line, size_t len);
+/* The final pass, packing: when e (a regular file, not a hard link, read from srcpath) was not
+ * stamped since pc's t0 and still holds the data of its inode's record, e becomes a reference
+ * (size 0, PC_XATTR) and line gets the text the payload hash takes after e's header; counted in
+ * pc->files and pc->bytes. */
+bool tpl_precopy_mark(struct archive_entry *e, const char *srcpath, struct tpl_precopy *pc, char *line, size_t len);
 struct tpl_pc_ref {
 	bool set;
 	uint64_t ino, size;

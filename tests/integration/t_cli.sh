@@ -40,7 +40,7 @@ expect_output '^  suspend CTID$' cc --help
 expect_output '^  resume CTID$' cc --help
 expect_output '^usage: cellctl suspend CTID$' cc suspend --help
 expect_output '^  backup CTID \[--mode stop\|suspend\|live\] \[--dumpdir DIR\] \[-o\|--output FILE\] \[--compress zstd\|gzip\|none\] \[-j\|--json\]$' cc --help
-expect_output '^usage: cellctl restore-backup FILE CTID \[--force\] \[--name N\] \[--precopy\]$' cc restore-backup --help
+expect_output '^usage: cellctl restore-backup FILE CTID \[--force\] \[--name N\] \[--precopy TOKEN\]$' cc restore-backup --help
 # chkpnt and restore (issue 16): in the command list, with their usage
 expect_output '^  chkpnt CTID \[--dumpfile DIR\] \[--dumpdir DIR\] \[--tcp-established\]$' cc --help
 expect_output '^usage: cellctl restore CTID \[--dumpfile DIR\] \[--dumpdir DIR\]$' cc restore --help

@@ -409,6 +409,11 @@ echo between done
 EOF
 rm -f "$TMPD/after-precopy.log"
 SAME_BEFORE=$(sha256sum "$P5/same-size" | cut -d' ' -f1)
+# the guest renames a file to and fro between two directories all the while (the walk can meet it
+# twice: it must send it once)
+check "a rename loop in $CT5" cc exec "$CT5" -- sh -c 'mkdir -p /data/r1 /data/r2; echo moving > /data/r1/m;
+	(while :; do mv /data/r1/m /data/r2/m; mv /data/r2/m /data/r1/m; done) </dev/null >/dev/null 2>&1 &'
+sleep 2.5
 MIG_AFTER_PRECOPY=$TMPD/between.sh MIG_SAVE=$TMPD/final.stream run cc migrate "$CT5" hostb --keep-src -j
 if [ "$RC" = 0 ]; then ok "migrate $CT5 with a pre-copy, files changed between the passes"; else fail "migrate $CT5 with a pre-copy (exit $RC)" "$OUT" "$(cat "$TMPD/after-precopy.log" 2>/dev/null)"; fi
 expect_match "between done" "$(cat "$TMPD/after-precopy.log" 2>/dev/null)" "the guest's changes ran between the passes"
@@ -469,6 +474,23 @@ is_deleted "$(ctid 6)" && ok "... and nothing was made" || fail "nothing made fr
 check "stop $CT5 on B" ccb stop "$CT5" --fast
 check "destroy $CT5 on B" ccb destroy "$CT5"
 check "destroy the kept source $CT5" cc destroy "$CT5"
+# the destination's stage is the migration's own (its token): another one of the same CTID (from
+# another host) is refused while its stage is young, and an old one is swept
+T1=0123456789abcdef0123456789abcdef T2=fedcba9876543210fedcba9876543210
+mkdir -m 700 "$HB/private/.precopy.$CT5.$T1"
+run bash -c "printf x | CELLCTL_CONF=$HB/cellctl.conf nsenter --net=/run/netns/$NSB -- $CELLCTL migrate-precopy $CT5 $T2"
+[ "$RC" = 9 ] && grep -q "another migration of container $CT5" <<< "$OUT" && ok "migrate-precopy: another migration's young stage: exit 9" ||
+	fail "migrate-precopy: another migration's young stage: exit 9 (got $RC)" "$OUT"
+[ -d "$HB/private/.precopy.$CT5.$T1" ] && [ ! -e "$HB/private/.precopy.$CT5.$T2" ] && ok "... its stage kept, none made" ||
+	fail "the other migration's stage kept" "$(ls -la "$HB/private")"
+touch -d '2 hours ago' "$HB/private/.precopy.$CT5.$T1"
+run bash -c "printf x | CELLCTL_CONF=$HB/cellctl.conf nsenter --net=/run/netns/$NSB -- $CELLCTL migrate-precopy $CT5 $T2"
+[ "$RC" = 17 ] && [ ! -e "$HB/private/.precopy.$CT5.$T1" ] && [ ! -e "$HB/private/.precopy.$CT5.$T2" ] &&
+	ok "an old stage is swept; a stream that is no pre-copy: exit 17, nothing left" || fail "old stage swept, bad stream 17 (got $RC)" "$OUT" "$(ls -la "$HB/private")"
+for t in ../../../../tmp/x 0123 "$T1/.."; do
+	expect_exit 21 ccb migrate-precopy "$CT5" "$t" --abort
+done
+expect_exit 21 ccb restore-backup "$TMPD/final.stream" "$CT5" --precopy ../../x
 
 # ---- B's containers go; nothing left there ----------------------------------------------------
 for c in "$CT1" "$CT2"; do

@@ -129,7 +129,7 @@ python3 -c 'import json,sys; d=json.loads(sys.argv[1])
 assert d["precopy"] is True and d["unchanged_files"] > 0 and d["unchanged_files"] < d["precopy_files"], d' "$JSON" &&
 	ok "JSON: a pre-copy ran before the checkpoint, the final pass left out the unchanged files (the counter's not)" ||
 	fail "the pre-copy of an online migration" "$JSON"
-expect_match "migrate-precopy $CT1\$" "$(cat "$TMPD/fakessh.log")" "the pre-copy went to migrate-precopy there"
+expect_match "migrate-precopy $CT1 [0-9a-f]{32}\$" "$(cat "$TMPD/fakessh.log")" "the pre-copy went to migrate-precopy there, with the migration's token"
 expect_match "migrate-check $CT1 - --json --online" "$(cat "$TMPD/fakessh.log")" "B was asked whether it can restore"
 expect_match "migrate-restore $CT1 --enable\$" "$(cat "$TMPD/fakessh.log")" "the images went to migrate-restore there (which enables it)"
 ! grep -q "set $CT1 --disabled no" "$TMPD/fakessh.log" && ok "no separate ssh round trip to enable it" || fail "no separate enable" "$(cat "$TMPD/fakessh.log")"
