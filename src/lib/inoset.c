@@ -2,7 +2,6 @@
 /* A set of inode numbers (inoset.h). */
 #include "inoset.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,19 +64,6 @@ bool inoset_add(struct inoset *s, uint64_t ino)
 	put(s->slot, s->cap, ino);
 	s->n++;
 	return true;
-}
-
-int inoset_add_records(struct inoset *s, const void *buf, size_t len)
-{
-	if (len % sizeof(uint64_t))
-		return -EINVAL;
-	const unsigned char *p = buf;
-	for (size_t off = 0; off < len; off += sizeof(uint64_t)) {
-		uint64_t v;
-		memcpy(&v, p + off, sizeof(v));
-		inoset_add(s, v);
-	}
-	return 0;
 }
 
 void inoset_free(struct inoset *s)

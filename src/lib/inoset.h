@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* A set of inode numbers (open addressing, grows by doubling): the files a migration's pre-copy
- * sent, looked up once per file of the final pass. Pure. */
+/* A set of inode numbers (open addressing, grows by doubling): the inodes a migration's pre-copy
+ * met, so that each is sent once. Pure. */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
@@ -18,6 +18,3 @@ struct inoset {
 bool inoset_add(struct inoset *s, uint64_t ino);
 bool inoset_has(const struct inoset *s, uint64_t ino);
 void inoset_free(struct inoset *s);
-/* Add every 8-byte record (host byte order) of the buf of len bytes; -EINVAL when len is not a
- * multiple of 8. */
-int inoset_add_records(struct inoset *s, const void *buf, size_t len);
