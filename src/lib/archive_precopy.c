@@ -176,6 +176,14 @@ static int send_object(struct walk *k, int fd, const struct stat *st)
 	return k->nl == ARRAY_SIZE(k->list) ? list_flush(k) : 0;
 }
 
+/* Is the file open at fd a mount point (a file bind-mounted over the tree's)? */
+static bool mount_root(int fd)
+{
+	struct statx sx;
+	return statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_TYPE, &sx) == 0 &&
+	       (sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) && (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+}
+
 /* The directory open at dfd (it is closed here), depth levels down. Names are the guest's: a
  * directory is entered by openat(O_NOFOLLOW|O_DIRECTORY) from its parent, a file is opened only
  * through an O_PATH look that found a regular file (fs_open_regular); what vanished or changed
@@ -216,7 +224,8 @@ static int walk_dir(struct walk *k, int dfd, unsigned depth)
 		_cleanup_close_ int fd = fs_open_regular(dirfd(d), n, O_RDONLY | O_NONBLOCK | O_NOATIME);
 		if (fd < 0 && errno == EPERM)
 			fd = fs_open_regular(dirfd(d), n, O_RDONLY | O_NONBLOCK);
-		if (fd < 0 || fstat(fd, &st) < 0 || st.st_dev != k->dev || st.st_size <= 0 ||
+		/* (not its st_dev: overlayfs gives a file its layer's, not the mount's) */
+		if (fd < 0 || fstat(fd, &st) < 0 || mount_root(fd) || st.st_size <= 0 ||
 		    !inoset_add(&k->seen, (uint64_t)st.st_ino))
 			continue;
 		r = send_object(k, fd, &st);
@@ -473,8 +482,10 @@ bool tpl_precopy_mark(struct archive_entry *e, const char *srcpath, struct tpl_p
 		return false;
 	uint64_t ino = (uint64_t)archive_entry_ino64(e), size = (uint64_t)archive_entry_size(e);
 	const struct pc_record *rec = pc_record_find(pc, ino);
-	if (!rec || rec->size != size || !same_data(srcpath, rec))
+	/* (once: on overlayfs two files of two layers may show one inode number) */
+	if (!rec || rec->size != size || inoset_has(&pc->used, ino) || !same_data(srcpath, rec))
 		return false;
+	inoset_add(&pc->used, ino);
 	char v[48];
 	int n = snprintf(v, sizeof(v), "%" PRIu64 " %" PRIu64, ino, size);
 	archive_entry_xattr_add_entry(e, PC_XATTR, v, (size_t)n);

@@ -48,6 +48,7 @@ void pc_records_free(struct tpl_precopy *pc)
 	free(pc->rec);
 	pc->rec = NULL;
 	pc->nrec = 0;
+	inoset_free(&pc->used);
 }
 
 bool pc_token_ok(const char *s)

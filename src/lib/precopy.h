@@ -33,6 +33,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "inoset.h"
+
 #define PC_FORMAT_NAME "cellctl-precopy/format"
 #define PC_FORMAT "1\n"
 #define PC_OBJ_DIR "obj"
@@ -54,6 +56,7 @@ struct tpl_precopy {
 	long t0_nsec;
 	struct pc_record *rec; /* ...and referred to when its inode, size and data match a record here */
 	size_t nrec;           /* (read from listfd by the archiver, sorted by inode) */
+	struct inoset used;    /* the records referred to (each object is used once) */
 	int listfd;            /* the first pass writes its records here; the final pass reads them */
 	int statfd;            /* >= 0: "FILES BYTES\n" is written here at the end (the first pass: objects
 				* sent, their bytes; the final: references made, the bytes they spared) */
