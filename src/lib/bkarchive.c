@@ -83,8 +83,9 @@ int bk_archive_write(const char *path, const char *compress, const char *manifes
 	 * zstd's reader takes for a bad frame: no padding */
 	if (out)
 		archive_write_set_bytes_in_last_block(w, 1);
-	if (archive_write_set_format_pax_restricted(w) != ARCHIVE_OK || f != ARCHIVE_OK ||
-	    archive_write_open_fd(w, fd) != ARCHIVE_OK) {
+	/* pax, not pax_restricted: the restricted writer stores a time's nanoseconds only in an entry
+	 * that needs an extended header for something else, and a backup keeps them */
+	if (archive_write_set_format_pax(w) != ARCHIVE_OK || f != ARCHIVE_OK || archive_write_open_fd(w, fd) != ARCHIVE_OK) {
 		r = cerr(EX_SYSTEM, archive_errno(w), "write %s: %s", path, archive_error_string(w));
 		goto out;
 	}

@@ -558,6 +558,23 @@ second_host() {
 	EOF
 }
 
+# need_quota_fs MiB: an ext4 image of MiB with project quotas, mounted (loop, prjquota) on
+# QFS=$TMPD/qfs (LOOPDEV its loop device, released with the mount), or a skip: the pure-cgroup2 VM
+# has quota_v2, this host's kernel does not
+need_quota_fs() {
+	command -v mkfs.ext4 >/dev/null || skip "mkfs.ext4 (e2fsprogs) missing"
+	modprobe loop 2>/dev/null
+	modprobe quota_v2 2>/dev/null
+	QFS=$TMPD/qfs
+	mkdir -p "$QFS"
+	truncate -s "$1M" "$TMPD/quota.img"
+	mkfs.ext4 -q -F -O quota,project -I 256 "$TMPD/quota.img" >/dev/null 2>&1 || skip "mkfs.ext4 -O quota,project failed"
+	# -o loop: the loop device is released (autoclear) when the mount goes, also from cleanup
+	mount -o loop,prjquota "$TMPD/quota.img" "$QFS" 2>/dev/null || skip "this kernel cannot mount ext4 with prjquota (no quota_v2?)"
+	LOOPDEV=$(awk -v m="$QFS" '$2 == m {print $1}' /proc/mounts)
+	log "quota filesystem: $LOOPDEV on $QFS"
+}
+
 # need_listensrv: SRV, the passed-sockets test server (listensrv.c) built static, or a skip
 need_listensrv() {
 	command -v gcc > /dev/null || skip "gcc to build the test server"

@@ -11,17 +11,9 @@
 # prjquota (the VM: tests/vm/run); elsewhere it skips.
 . "$(dirname "$0")/lib.sh"
 
-command -v mkfs.ext4 >/dev/null || skip "mkfs.ext4 (e2fsprogs) missing"
 command -v lsattr >/dev/null || skip "lsattr (e2fsprogs) missing"
 command -v python3 >/dev/null || skip "python3 missing"
-modprobe loop 2>/dev/null
-modprobe quota_v2 2>/dev/null
-IMG=$TMPD/quota.img
-QFS=$TMPD/qfs
-mkdir -p "$QFS"
-truncate -s 200M "$IMG"
-mkfs.ext4 -q -F -O quota,project -I 256 "$IMG" >/dev/null 2>&1 || skip "mkfs.ext4 -O quota,project failed"
-mount -o loop,prjquota "$IMG" "$QFS" 2>/dev/null || skip "this kernel cannot mount ext4 with prjquota (no quota_v2?)"
+need_quota_fs 200
 need_template
 leak_snapshot
 

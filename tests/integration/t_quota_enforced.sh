@@ -18,18 +18,7 @@
 # timeout: 900
 . "$(dirname "$0")/lib.sh"
 
-command -v mkfs.ext4 >/dev/null || skip "mkfs.ext4 (e2fsprogs) missing"
-modprobe loop 2>/dev/null
-modprobe quota_v2 2>/dev/null
-IMG=$TMPD/quota.img
-QFS=$TMPD/qfs
-mkdir -p "$QFS"
-truncate -s 300M "$IMG"
-mkfs.ext4 -q -F -O quota,project -I 256 "$IMG" >/dev/null 2>&1 || skip "mkfs.ext4 -O quota,project failed"
-# -o loop: the loop device is released (autoclear) when the mount goes, also from lib.sh's cleanup
-mount -o loop,prjquota "$IMG" "$QFS" 2>/dev/null || skip "this kernel cannot mount ext4 with prjquota (no quota_v2?)"
-LOOPDEV=$(awk -v m="$QFS" '$2 == m {print $1}' /proc/mounts)
-log "quota filesystem: $LOOPDEV on $QFS"
+need_quota_fs 300
 mkdir -p "$QFS/private"
 sed -i "s|^private_dir .*|private_dir  = $QFS/private|" "$CONF"
 
