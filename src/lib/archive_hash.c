@@ -1,10 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The payload hash of a backup's entries (tplarchive.h: tpl_archive_hash_entry and _zeros), shared
- * by packing and extraction (archive.c, archive_precopy.c), and the readers' setup. */
+ * by packing and extraction (archive.c, archive_precopy.c), the readers' setup and the writers'
+ * small entries. */
 #include <archive.h>
 #include <archive_entry.h>
-#include <string.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "error.h"
 
 #include "sha256.h"
 #include "tplarchive.h"
@@ -50,4 +55,25 @@ void tpl_archive_read_setup(struct archive *rd)
 	archive_read_support_filter_xz(rd);
 	archive_read_support_filter_zstd(rd);
 	archive_read_support_format_tar(rd);
+}
+
+int tpl_archive_put_file(struct archive *w, const char *name, const char *data, size_t n, struct sha256 *h)
+{
+	struct archive_entry *e = archive_entry_new();
+	if (!e)
+		abort();
+	archive_entry_set_pathname(e, name);
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_perm(e, 0600);
+	archive_entry_set_size(e, (la_int64_t)n);
+	archive_entry_set_mtime(e, time(NULL), 0);
+	if (h) {
+		tpl_archive_hash_entry(h, e);
+		sha256_update(h, data, n);
+	}
+	int r = archive_write_header(w, e);
+	archive_entry_free(e);
+	if (r != ARCHIVE_OK || (n && archive_write_data(w, data, n) != (la_ssize_t)n))
+		return cerr(EX_SYSTEM, archive_errno(w), "write archive entry %s: %s", name, archive_error_string(w));
+	return 0;
 }

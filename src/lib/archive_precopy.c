@@ -29,22 +29,6 @@
 
 #define ESC TPL_ESC_LEN
 
-static int put_small(struct archive *w, const char *name, const char *data, size_t n)
-{
-	struct archive_entry *e = archive_entry_new();
-	if (!e)
-		abort();
-	archive_entry_set_pathname(e, name);
-	archive_entry_set_filetype(e, AE_IFREG);
-	archive_entry_set_perm(e, 0600);
-	archive_entry_set_size(e, (la_int64_t)n);
-	int r = archive_write_header(w, e);
-	archive_entry_free(e);
-	if (r != ARCHIVE_OK || (n && archive_write_data(w, data, n) != (la_ssize_t)n))
-		return cerr(EX_SYSTEM, archive_errno(w), "write pre-copy entry %s: %s", name, archive_error_string(w));
-	return 0;
-}
-
 /* The first pass's walk: its output, hashes, records and figures. */
 struct walk {
 	struct archive *w;
@@ -153,7 +137,8 @@ static int send_object(struct walk *k, int fd, const struct stat *st)
 				n = (ssize_t)want;
 			}
 			if (r == 0 && archive_write_data(k->w, buf, (size_t)n) < 0)
-				r = cerr(EX_SYSTEM, archive_errno(k->w), "write the pre-copy: %s", archive_error_string(k->w));
+				r = cerr(EX_SYSTEM, archive_errno(k->w), "write the pre-copy: %s",
+					 archive_error_string(k->w));
 			sha256_update(&k->stream, buf, (size_t)n);
 			sha256_update(&fh, buf, (size_t)n);
 			done += (uint64_t)n;
@@ -264,13 +249,13 @@ int tpl_precopy_write(int outfd, const char *compress, int topfd, struct tpl_pre
 		goto out;
 	}
 	k.dev = st.st_dev;
-	if ((r = put_small(w, PC_FORMAT_NAME, PC_FORMAT, strlen(PC_FORMAT))) < 0 || (r = walk_dir(&k, dfd, 0)) < 0 ||
-	    (r = list_flush(&k)) < 0)
+	if ((r = tpl_archive_put_file(w, PC_FORMAT_NAME, PC_FORMAT, strlen(PC_FORMAT), NULL)) < 0 ||
+	    (r = walk_dir(&k, dfd, 0)) < 0 || (r = list_flush(&k)) < 0)
 		goto out;
 	char hex[SHA256_HEX_LEN + 2];
 	sha256_hex(&k.stream, hex);
 	strcat(hex, "\n");
-	if ((r = put_small(w, PC_SUM_NAME, hex, strlen(hex))) < 0)
+	if ((r = tpl_archive_put_file(w, PC_SUM_NAME, hex, strlen(hex), NULL)) < 0)
 		goto out;
 	if (archive_write_close(w) != ARCHIVE_OK)
 		r = cerr(EX_SYSTEM, archive_errno(w), "write the pre-copy: %s", archive_error_string(w));
@@ -309,8 +294,7 @@ static int object_name(const char *path, char out[24])
 	return 0;
 }
 
-static int receive_object(struct archive *rd, struct archive_entry *e, int sfd, struct sha256 *h,
-			  volatile int *cancel)
+static int receive_object(struct archive *rd, struct archive_entry *e, int sfd, struct sha256 *h, volatile int *cancel)
 {
 	char name[24];
 	if (object_name(archive_entry_pathname(e), name) < 0 || archive_entry_filetype(e) != AE_IFREG ||
@@ -320,7 +304,8 @@ static int receive_object(struct archive *rd, struct archive_entry *e, int sfd, 
 	la_int64_t total = archive_entry_size(e), done = 0;
 	_cleanup_close_ int fd = openat(sfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return errno == EEXIST ? bad_stream("an object twice") : cerr(EX_SYSTEM, errno, "create pre-copy object %s", name);
+		return errno == EEXIST ? bad_stream("an object twice")
+				       : cerr(EX_SYSTEM, errno, "create pre-copy object %s", name);
 	for (;;) {
 		if (cancel && *cancel)
 			return -EINTR;
@@ -556,7 +541,8 @@ static int copy_xattrs(int from, int to, const char *tname, const char *path)
 {
 	ssize_t n = flistxattr(from, NULL, 0);
 	if (n <= 0)
-		return n < 0 && errno != ENOTSUP ? cerr(EX_SYSTEM, errno, "backup %s: list the xattrs of '%s'", tname, path) : 0;
+		return n < 0 && errno != ENOTSUP ? cerr(EX_SYSTEM, errno, "backup %s: list the xattrs of '%s'", tname, path)
+						 : 0;
 	_cleanup_free_ char *names = xmalloc((size_t)n + 1);
 	n = flistxattr(from, names, (size_t)n);
 	if (n < 0)
@@ -598,12 +584,13 @@ int tpl_precopy_place(int rootfd, int stagefd, const char *path, const struct tp
 	snprintf(oname, sizeof(oname), "%" PRIu64, ref->ino);
 	_cleanup_close_ int ofd = openat(stagefd, oname, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 	if (ofd < 0 && errno == ENOENT)
-		return cerr(EX_RESTORE, 0, "backup %s: '%s': its pre-copy object %s is missing (or referred to twice)", tname,
-			    ep, oname);
+		return cerr(EX_RESTORE, 0, "backup %s: '%s': its pre-copy object %s is missing (or referred to twice)",
+			    tname, ep, oname);
 	if (ofd < 0 || fstat(ofd, &os) < 0)
 		return cerr(EX_SYSTEM, errno, "backup %s: open pre-copy object %s", tname, oname);
 	if (!S_ISREG(os.st_mode) || os.st_nlink != 1 || (uint64_t)os.st_size != ref->size)
-		return cerr(EX_RESTORE, 0, "backup %s: '%s': its pre-copy object %s is not the file it refers to (%lld bytes, %llu expected)",
+		return cerr(EX_RESTORE,
+			    0, "backup %s: '%s': its pre-copy object %s is not the file it refers to (%lld bytes, %llu expected)",
 			    tname, ep, oname, (long long)os.st_size, (unsigned long long)ref->size);
 	/* chown first (it drops set-id bits and file capabilities), then xattrs, mode, times */
 	if (fchown(ofd, ts.st_uid, ts.st_gid) < 0)

@@ -21,28 +21,6 @@
 
 #define BK_MAX_META (1u << 20) /* the manifest and the config: at most this each */
 
-/* One small regular file entry (the manifest, the config, the checksum), hashed when h. */
-static int put_file(struct archive *w, const char *name, const char *data, size_t n, struct sha256 *h)
-{
-	struct archive_entry *e = archive_entry_new();
-	if (!e)
-		abort();
-	archive_entry_set_pathname(e, name);
-	archive_entry_set_filetype(e, AE_IFREG);
-	archive_entry_set_perm(e, 0600);
-	archive_entry_set_size(e, (la_int64_t)n);
-	archive_entry_set_mtime(e, time(NULL), 0);
-	if (h) {
-		tpl_archive_hash_entry(h, e);
-		sha256_update(h, data, n);
-	}
-	int r = archive_write_header(w, e);
-	archive_entry_free(e);
-	if (r != ARCHIVE_OK || (n && archive_write_data(w, data, n) != (la_ssize_t)n))
-		return cerr(EX_SYSTEM, archive_errno(w), "write backup entry %s: %s", name, archive_error_string(w));
-	return 0;
-}
-
 int bk_archive_write(const char *path, const char *compress, const char *manifest, const char *confpath,
 		     const char *top, const struct tpl_pack_opts *o)
 {
@@ -93,14 +71,14 @@ int bk_archive_write(const char *path, const char *compress, const char *manifes
 	sha256_init(&h);
 	unsigned long files = 0;
 	uint64_t bytes = 0;
-	if ((r = put_file(w, BK_MANIFEST, manifest, strlen(manifest), NULL)) < 0 ||
-	    (r = put_file(w, BK_CONFIG, conf, clen, &h)) < 0 ||
+	if ((r = tpl_archive_put_file(w, BK_MANIFEST, manifest, strlen(manifest), NULL)) < 0 ||
+	    (r = tpl_archive_put_file(w, BK_CONFIG, conf, clen, &h)) < 0 ||
 	    (r = tpl_archive_pack_into(w, top, o, BK_ROOT, &h, &files, &bytes)) < 0)
 		goto out;
 	char hex[SHA256_HEX_LEN + 1];
 	sha256_hex(&h, hex);
 	strcat(hex, "\n");
-	if ((r = put_file(w, BK_CHECKSUM, hex, strlen(hex), NULL)) < 0)
+	if ((r = tpl_archive_put_file(w, BK_CHECKSUM, hex, strlen(hex), NULL)) < 0)
 		goto out;
 	if (archive_write_close(w) != ARCHIVE_OK) {
 		r = cerr(EX_SYSTEM, archive_errno(w), "write %s: %s", path, archive_error_string(w));

@@ -12,7 +12,10 @@ struct inoset {
 	bool has_zero;
 };
 
-#define INOSET_INIT {NULL, 0, 0, false}
+#define INOSET_INIT                                                                                                    \
+	{                                                                                                              \
+		NULL, 0, 0, false                                                                                      \
+	}
 
 /* Add ino; true when it was not there yet. Aborts when memory runs out (xmalloc's rule). */
 bool inoset_add(struct inoset *s, uint64_t ino);

@@ -381,6 +381,47 @@ struct precopy_run {
 	char token[33];
 };
 
+/* `ssh DEST cellctl WORDS` fed with what fn(arg) writes to our standard output (a pipe into ssh for
+ * the time of fn: the archivers write there). fn's result; *code: ssh's exit status. */
+static int feed_remote(const struct gconf *g, const struct mig_dest *d, const char *const *words, int (*fn)(void *),
+		       void *arg, int *code)
+{
+	*code = -1;
+	int wfd = -1;
+	pid_t pid = spawn_remote(g, d, words, &wfd);
+	if (pid < 0)
+		return pid;
+	int saved = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+	int r = 0;
+	if (saved < 0 || dup2(wfd, STDOUT_FILENO) < 0)
+		r = cerr(EX_SYSTEM, errno, "redirect our output to ssh");
+	close(wfd);
+	if (r == 0)
+		r = fn(arg);
+	if (saved >= 0) {
+		dup2(saved, STDOUT_FILENO); /* the pipe's last write end of ours closes: ssh sees the end */
+		close(saved);
+	}
+	*code = reap(pid);
+	return r;
+}
+
+struct backup_job {
+	const struct gconf *g;
+	unsigned ctid;
+	struct tpl_precopy *pc;
+};
+
+static int backup_out(void *arg)
+{
+	struct backup_job *j = arg;
+	struct backup_opts bo = {.mode = BK_STOP, .output = "-", .precopy = j->pc};
+	struct backup_result br = {0};
+	int r = ct_backup(j->g, j->ctid, &bo, &br);
+	free(br.file);
+	return r;
+}
+
 /* The copy: our backup to a pipe into `ssh DEST cellctl restore-backup - CTID`; with pc, the final
  * pass over a pre-copy (restore-backup --precopy there). *made: the destination's restore
  * succeeded (its container exists). */
@@ -391,27 +432,9 @@ static int transfer(const struct gconf *g, const struct mig_dest *d, const char 
 	char id[16];
 	snprintf(id, sizeof(id), "%u", ctid);
 	const char *words[] = {"restore-backup", "-", id, pr ? "--precopy" : NULL, pr ? pr->token : NULL, NULL};
-	struct tpl_precopy *pc = pr ? &pr->pc : NULL;
-	int wfd = -1;
-	pid_t pid = spawn_remote(g, d, words, &wfd);
-	if (pid < 0)
-		return pid;
-	/* the archiver writes to its standard output: ours, for the time of the backup, is the pipe */
-	int saved = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
-	int r = 0;
-	if (saved < 0 || dup2(wfd, STDOUT_FILENO) < 0)
-		r = cerr(EX_SYSTEM, errno, "redirect the archive to ssh");
-	close(wfd);
-	struct backup_opts bo = {.mode = BK_STOP, .output = "-", .precopy = pc};
-	struct backup_result br = {0};
-	if (r == 0)
-		r = ct_backup(g, ctid, &bo, &br);
-	free(br.file);
-	if (saved >= 0) {
-		dup2(saved, STDOUT_FILENO); /* the pipe's last write end of ours closes: ssh sees the end */
-		close(saved);
-	}
-	int code = reap(pid);
+	struct backup_job j = {.g = g, .ctid = ctid, .pc = pr ? &pr->pc : NULL};
+	int code;
+	int r = feed_remote(g, d, words, backup_out, &j, &code);
 	*made = code == 0;
 	if (r < 0)
 		return cerr_wrap(r, EX_MIGRATE, "stream container %u to %s", ctid, dest);
@@ -489,6 +512,11 @@ static void precopy_abort(const struct gconf *g, const struct mig_dest *d, unsig
 	cerr_restore(&es);
 }
 
+static int precopy_out(void *arg)
+{
+	return tpl_precopy_send("zstd", arg);
+}
+
 /* The first pass while container ctid runs: the regular files of its private area into `ssh DEST
  * cellctl migrate-precopy CTID TOKEN`. Nothing changes here; on failure the destination's stage
  * goes. *conn: the failure was ssh's own (the destination not reached: exit 255). */
@@ -519,23 +547,9 @@ static int precopy_pass(const struct gconf *g, const struct mig_dest *d, const c
 	pr->pc.t0_nsec = rt.tv_nsec;
 	uint64_t t0 = now_ms();
 	const char *words[] = {"migrate-precopy", id, pr->token, NULL};
-	int wfd = -1;
-	pid_t pid = spawn_remote(g, d, words, &wfd);
-	if (pid < 0)
-		return pid;
-	int saved = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
-	int r = 0;
-	if (saved < 0 || dup2(wfd, STDOUT_FILENO) < 0)
-		r = cerr(EX_SYSTEM, errno, "redirect the pre-copy to ssh");
-	close(wfd);
 	struct tpl_pack_opts po = {.srcfd = rfd, .precopy = &pr->pc};
-	if (r == 0)
-		r = tpl_precopy_send("zstd", &po);
-	if (saved >= 0) {
-		dup2(saved, STDOUT_FILENO);
-		close(saved);
-	}
-	int code = reap(pid);
+	int code;
+	int r = feed_remote(g, d, words, precopy_out, &po, &code);
 	*conn = code == 255;
 	if (code && (r == 0 || cerr_exit() == EX_SYSTEM))
 		r = cerr_replace(EX_MIGRATE, 0, "the pre-copy's receiver on %s failed (exit %d): see its message above", dest,

@@ -51,7 +51,4 @@ void pc_records_free(struct tpl_precopy *pc)
 	inoset_free(&pc->used);
 }
 
-bool pc_token_ok(const char *s)
-{
-	return s && strlen(s) == 32 && strspn(s, "0123456789abcdef") == 32;
-}
+bool pc_token_ok(const char *s) { return s && strlen(s) == 32 && strspn(s, "0123456789abcdef") == 32; }

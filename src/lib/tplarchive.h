@@ -39,6 +39,9 @@ int tpl_archive_pack_into(struct archive *w, const char *top, const struct tpl_p
  * n zero bytes (a hole). */
 void tpl_archive_hash_entry(struct sha256 *h, struct archive_entry *e);
 void tpl_archive_hash_zeros(struct sha256 *h, uint64_t n);
+/* A small regular file entry (mode 0600, now) with its data into w, its header and data hashed
+ * into h when non-NULL (a backup's manifest, config and checksum; a pre-copy's). */
+int tpl_archive_put_file(struct archive *w, const char *name, const char *data, size_t n, struct sha256 *h);
 
 /* archive_ovl.c: the overlayfs marks of layer templates. Is e a whiteout (a character device 0:0,
  * not a hard link)? */
