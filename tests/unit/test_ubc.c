@@ -121,9 +121,11 @@ static void test_stats_v2(void **state)
 	assert_stat(&st[CG_RES_IOBYTES], 4096 + 10485760 + 100, 4096 + 10485760 + 100, 0, 5242880, NA);
 	assert_stat(&st[CG_RES_IOOPS], 163, 163, 0, UNL, NA);
 
-	/* hierarchical pids.events (pids.events.local present): the limit cgroup's own count */
+	/* hierarchical pids.events (pids.events.local present): the limit cgroup's own count (a
+	 * property of the kernel, looked up once per process: forgotten here, another kernel) */
 	MK("pids.events.local", "max 0\n");
 	MK("pids.events", "max 7\n");
+	cg_stats_forget();
 	assert_int_equal(ops->stats(&p, st), 0);
 	assert_int_equal(st[CG_RES_NUMPROC].failcnt, 7);
 
@@ -469,12 +471,63 @@ static void test_collect_many(void **state)
 	cerr_clear();
 }
 
+/* The parents of the limit cgroups are opened once per process: each container's own directory
+ * is still checked below it (another cgroup in its place, a symlink: not read), and a parent
+ * removed and made again (the last stop, then a start) is opened again. */
+static void test_parent_cache(void **state)
+{
+	(void)state;
+	setenv("CELLCTL_CGROUP_MODE", "unified", 1);
+	mkfile("self", "0::/\n");
+	cg_stats_forget();
+	mkfile("cg/cellctl/101/pids.current", "3\n");
+	mkfile("cg/cellctl/102/pids.current", "4\n");
+	struct cg_paths a, b;
+	resolve_started(NULL, 101, &a);
+	resolve_started(NULL, 102, &b);
+	const struct cg_ops *ops = cg_backend(a.mode);
+	struct cg_stat st[CG_RES_N];
+	assert_int_equal(ops->stats(&a, st), 0);
+	assert_int_equal(st[CG_RES_NUMPROC].held, 3);
+	assert_int_equal(ops->stats(&b, st), 0);
+	assert_int_equal(st[CG_RES_NUMPROC].held, 4);
+
+	/* 101 made anew by someone else (another inode: made while the old one still exists): not
+	 * the container's */
+	char path[600], other[600];
+	mkfile("cg/new101/pids.current", "99\n");
+	snprintf(path, sizeof(path), "%s/cg/cellctl/101", tmp);
+	snprintf(other, sizeof(other), "%s/cg/new101", tmp);
+	rm_rf(path);
+	assert_int_equal(rename(other, path), 0);
+	assert_int_equal(ops->stats(&a, st), -ENOENT);
+
+	/* a symlink in 102's place, to a directory with the recorded identity: not followed */
+	snprintf(other, sizeof(other), "%s/cg/elsewhere", tmp);
+	assert_int_equal(rename(path, other), 0);
+	snprintf(path, sizeof(path), "%s/cg/cellctl/102", tmp);
+	snprintf(other, sizeof(other), "%s/cg/moved102", tmp);
+	assert_int_equal(rename(path, other), 0);
+	assert_int_equal(symlink(other, path), 0);
+	assert_int_equal(ops->stats(&b, st), -ENOENT);
+
+	/* the parent removed and made again, 102 started anew below it: read through the new parent */
+	snprintf(path, sizeof(path), "%s/cg/cellctl", tmp);
+	rm_rf(path);
+	mkfile("cg/cellctl/102/pids.current", "5\n");
+	resolve_started(NULL, 102, &b);
+	assert_int_equal(ops->stats(&b, st), 0);
+	assert_int_equal(st[CG_RES_NUMPROC].held, 5);
+	cg_stats_forget();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_stats_v2, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stats_v1, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_psi, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_parent_cache, setup, teardown),
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_fields),
