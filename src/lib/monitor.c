@@ -694,9 +694,7 @@ static __attribute__((noreturn)) void monitor_main(struct mon *m, int report)
 	syscall(SYS_close_range, origin ? HELPER_ORIGIN_FD + 1 : MONITOR_LOCK_FD + 1, ~0U, 0);
 	phase_reopen();
 	if (have_lock) {
-		char buf[64];
-		int n = lock_format(getpid(), "start", buf, sizeof(buf));
-		if (n > 0 && (ftruncate(MONITOR_LOCK_FD, 0) < 0 || pwrite(MONITOR_LOCK_FD, buf, (size_t)n, 0) != n))
+		if (lock_note(MONITOR_LOCK_FD, getpid(), "start") < 0)
 			log_debug("write the lock file: %m");
 	}
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
