@@ -631,9 +631,10 @@ static int stop_locked(const struct gconf *g, unsigned ctid, bool fast, int time
 			return r;
 		cerr_clear();
 	}
-	/* an unreadable config still stops, with the global timeout and no action scripts */
+	/* an unreadable config still stops, with the global timeout and no action scripts; --fast
+	 * needs it only for the umount and postumount scripts (no timeout, no stop script) */
 	_cleanup_conf_ struct ct_config *c = NULL;
-	{
+	if (!fast || hooks_present(g, ctid, HOOK_UMOUNT) || hooks_present(g, ctid, HOOK_POSTUMOUNT)) {
 		struct cerr_saved es;
 		cerr_save(&es);
 		if (ctconf_load(g, ctid, &c) < 0)
