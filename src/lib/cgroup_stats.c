@@ -212,6 +212,10 @@ void cg_stats_forget(void)
  * property of the kernel and the hierarchy's version, looked up once per process for each. */
 static uint64_t pids_failcnt(int dfd, bool v2)
 {
+	/* v1 counts a refused fork in the forking task's cgroup only, and no task runs in the limit
+	 * cgroup itself (all are in its leaf or below): the leaf's count is the sum */
+	if (!v2)
+		return st_key(dfd, LEAF "/pids.events", "max");
 	int *local = pids_local;
 	if (local[v2] < 0)
 		local[v2] = faccessat(dfd, "pids.events.local", F_OK, 0) == 0;
@@ -426,8 +430,9 @@ int cg1_stats(const struct cg_paths *p, struct cg_stat st[CG_RES_N])
 		s->barrier = 0;
 		s->limit = st_pages(lim);
 		/* like v2's max + oom_kill: refused charges (memory.failcnt, which recent kernels no
-		 * longer count) plus OOM kills (counted in the killed task's cgroup on v1) */
-		s->failcnt = st_add(st_val(mem, "memory.failcnt"), st_key_leaf(mem, "memory.oom_control", "oom_kill"));
+		 * longer count) plus OOM kills (counted in the killed task's cgroup only on v1: the
+		 * leaf, as no task runs in the limit cgroup itself; its own count is always 0) */
+		s->failcnt = st_add(st_val(mem, "memory.failcnt"), st_key(mem, LEAF "/memory.oom_control", "oom_kill"));
 	}
 	/* swap = memory+swap minus memory (needs swap accounting: memory.memsw.*) */
 	s = &st[CG_RES_SWAPPAGES];

@@ -208,7 +208,9 @@ static void test_stats_v1(void **state)
 	MK(m, "memory.max_usage_in_bytes", "67108864\n");
 	MK(m, "memory.limit_in_bytes", "67108864\n");
 	MK(m, "memory.failcnt", "1234\n");
-	MK(m, "memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 0\n");
+	/* v1 counts OOM kills and refused forks in the task's own cgroup only, and no task runs in
+	 * the limit cgroup itself: its files are not read (made non-zero here to show it) */
+	MK(m, "memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 7\n");
 	MK(m, "ct/memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 2\n"); /* local on v1 */
 	MK(m, "memory.memsw.usage_in_bytes", "4096000\n");
 	MK(m, "memory.memsw.max_usage_in_bytes", "67108864\n");
@@ -218,7 +220,7 @@ static void test_stats_v1(void **state)
 	MK(pd, "pids.current", "3\n");
 	MK(pd, "pids.peak", "64\n");
 	MK(pd, "pids.max", "64\n");
-	MK(pd, "pids.events", "max 0\n");
+	MK(pd, "pids.events", "max 7\n");
 	MK(pd, "ct/pids.events", "max 9\n");
 	const char *cpu = "cg/cpu/cellctl/101/";
 	MK(cpu, "cpu.cfs_quota_us", "50000\n");
