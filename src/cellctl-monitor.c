@@ -3,7 +3,6 @@
  * container costs little host memory. Started by `cellctl start` (argv: title, CTID, cgroup
  * paths, and for `cellctl restore` the checkpoint's directory); fd 3 is the report pipe. With
  * --waiter: the waiter of a stopped onconnect container (sockwait.h). Reads the same configs as cellctl. */
-#include <netdb.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -16,24 +15,6 @@
 #include "proctitle.h"
 #include "sockwait.h"
 #include "util.h"
-
-/* libnl can translate names with these; the monitor only ever handles numeric addresses.
- * Defining them here keeps glibc's NSS (which a static program cannot load) out of the link. */
-int getaddrinfo(const char *node, const char *service, const struct addrinfo *hints, struct addrinfo **res)
-{
-	(void)node, (void)service, (void)hints, (void)res;
-	return EAI_FAIL;
-}
-struct protoent *getprotobynumber(int proto)
-{
-	(void)proto;
-	return NULL;
-}
-struct protoent *getprotobyname(const char *name)
-{
-	(void)name;
-	return NULL;
-}
 
 static void fail(void)
 {

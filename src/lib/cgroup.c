@@ -490,6 +490,8 @@ static void remove_shared(const struct cg_hier *h)
 	_cleanup_free_ char *mon = monitor_dir(h);
 	if (rmdir(mon) == 0)
 		log_debug("cgroup rmdir %s", mon);
+	else if (errno != ENOENT)
+		return; /* the monitors' cgroup stays (a monitor in it: the caller's own, another's), so does the parent */
 	char *slash = strrchr(mon, '/');
 	*slash = 0;
 	if ((size_t)(slash - mon) > strlen(h->mount) && rmdir(mon) == 0)

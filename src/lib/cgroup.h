@@ -121,6 +121,9 @@ struct cg_memview {
 	char *memstat;
 };
 int cg_memview(const struct cg_paths *p, struct cg_memview *mv);
+/* The stats above keep, per process, the fds of the parents of the limit cgroups and what the
+ * kernel's pids controller offers; this forgets them (the unit tests change both). */
+void cg_stats_forget(void);
 /* The CPU pressure of the container: avg10, avg60 and avg300 of the "some" line of the unified
  * limit cgroup's cpu.pressure (PSI: the percentage of time some task waited for a CPU) into
  * avg[3]. -ENOENT when there is none (no unified hierarchy, PSI off, container gone). Records no

@@ -487,6 +487,15 @@ int cg_remove_cgroup(const struct cgdir *parent, const char *name, uint64_t ino)
 		return cerr(EX_SYSTEM, r, "open cgroup %s/%s", parent->path, name);
 	if (ino && cg_fd_ino(d.fd) != ino)
 		return -ESTALE;
+	/* the usual shape first, a limit cgroup with its leaf and nothing else: two rmdirs instead
+	 * of a walk (a readdir of each); anything else (a guest's sub-cgroups, a process still
+	 * exiting) fails here and is walked below */
+	if (unlinkat(d.fd, LEAF, AT_REMOVEDIR) == 0)
+		log_debug("cgroup rmdir %s/" LEAF, d.path);
+	if (unlinkat(parent->fd, name, AT_REMOVEDIR) == 0) {
+		log_debug("cgroup rmdir %s/%s", parent->path, name);
+		return 0;
+	}
 	if ((r = cg_rm_below(&d)) < 0)
 		return r;
 	return rmdir_at(parent, name);

@@ -20,11 +20,81 @@ const char *cg_res_name(enum cg_res r)
 /* v1 reports "no limit" as PAGE_COUNTER_MAX pages in bytes (LONG_MAX rounded down to a page). */
 #define V1_UNLIMITED_BYTES 0x7FFFFFFFFFFFF000ULL
 
+/* The parents of the limit cgroups ([cgroup] parent in each hierarchy), opened once per process:
+ * ubc and list read hundreds of containers below the same few, and the walk of the whole path
+ * (/sys/fs/cgroup/HIER/.../parent/CTID) per container and hierarchy was a good part of their
+ * time. A parent is the host's own directory (a guest is given its leaf only); one that was
+ * removed and made again meanwhile (a last stop, then a start) is opened again. */
+#define ST_PARENTS 16
+static struct {
+	char *path;
+	int fd;
+} st_parents[ST_PARENTS];
+static unsigned st_nparents;
+
+/* fd of the directory path (len bytes of it), cached; -1 when it cannot be opened. fresh: open
+ * it again (the cached one was removed). */
+static int st_parent_fd(const char *path, size_t len, bool fresh)
+{
+	unsigned i = 0;
+	for (; i < st_nparents; i++)
+		if (strlen(st_parents[i].path) == len && strncmp(st_parents[i].path, path, len) == 0)
+			break;
+	if (i < st_nparents && !fresh)
+		return st_parents[i].fd;
+	if (i == st_nparents && st_nparents == ST_PARENTS)
+		return -1;
+	_cleanup_free_ char *dir = xstrndup(path, len);
+	int fd = open(dir, CGDIR_FLAGS);
+	if (fd < 0)
+		return -1;
+	if (i < st_nparents) {
+		close(st_parents[i].fd);
+		st_parents[i].fd = fd;
+		return fd;
+	}
+	st_parents[i].path = dir;
+	dir = NULL;
+	st_parents[i].fd = fd;
+	st_nparents++;
+	return fd;
+}
+
+/* The limit cgroup's fd below its cached parent (O_NOFOLLOW), checked against the identity
+ * recorded at start; -1 when that cannot be done (the caller opens the whole path). */
+static int st_open_below(const struct cg_hier *h, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash || slash == path || !slash[1])
+		return -1;
+	for (int again = 0; again < 2; again++) {
+		int up = st_parent_fd(path, (size_t)(slash - path), again);
+		if (up < 0)
+			return -1;
+		int fd = openat(up, slash + 1, CGDIR_FLAGS);
+		if (fd >= 0) {
+			if (cg_fd_ino(fd) == h->ino)
+				return fd;
+			close(fd);
+			return -2; /* another cgroup: not the container's */
+		}
+		if (errno != ENOENT)
+			return -1;
+	}
+	return -2; /* gone, also below a parent opened again */
+}
+
 /* Stats read control files relative to an fd of each limit cgroup (one path walk per hierarchy,
  * not per file: ubc over hundreds of containers stays fast), checked to be the container's own.
  * dfd < 0: missing (or not the container's cgroup: nothing is read from another's). */
 static int st_open(const struct cg_hier *h)
 {
+	if (!h->ino)
+		return -1;
+	_cleanup_free_ char *path = cg_limit_dir(h);
+	int fd = st_open_below(h, path);
+	if (fd != -1)
+		return fd < 0 ? -1 : fd;
 	_cleanup_cgdir_ struct cgdir d = CGDIR_INIT;
 	return cg_open_limit(h, &d) == 0 ? take_fd(&d.fd) : -1;
 }
@@ -125,15 +195,36 @@ static uint64_t st_key_leaf(int dfd, const char *file, const char *key)
 	return st_add(st_key(dfd, file, key), st_key(dfd, leaf, key));
 }
 
-/* pids.events "max" is hierarchical when the kernel also has pids.events.local (v2, 6.12+). */
-static uint64_t pids_failcnt(int dfd)
+/* pids.events.local there: -1 not looked up yet, per version of the hierarchy (v1, v2) */
+static int pids_local[2] = {-1, -1};
+
+void cg_stats_forget(void)
 {
-	if (faccessat(dfd, "pids.events.local", F_OK, 0) == 0)
+	for (unsigned i = 0; i < st_nparents; i++) {
+		close(st_parents[i].fd);
+		free(st_parents[i].path);
+	}
+	st_nparents = 0;
+	pids_local[0] = pids_local[1] = -1;
+}
+
+/* pids.events "max" is hierarchical when the kernel also has pids.events.local (v2, 6.12+): a
+ * property of the kernel and the hierarchy's version, looked up once per process for each. */
+static uint64_t pids_failcnt(int dfd, bool v2)
+{
+	/* v1 counts a refused fork in the forking task's cgroup only, and no task runs in the limit
+	 * cgroup itself (all are in its leaf or below): the leaf's count is the sum */
+	if (!v2)
+		return st_key(dfd, LEAF "/pids.events", "max");
+	int *local = pids_local;
+	if (local[v2] < 0)
+		local[v2] = faccessat(dfd, "pids.events.local", F_OK, 0) == 0;
+	if (local[v2])
 		return st_key(dfd, "pids.events", "max");
 	return st_key_leaf(dfd, "pids.events", "max");
 }
 
-static void stat_numproc(int dfd, struct cg_stat *s)
+static void stat_numproc(int dfd, bool v2, struct cg_stat *s)
 {
 	st_none(s);
 	s->held = st_val(dfd, "pids.current");
@@ -142,7 +233,7 @@ static void stat_numproc(int dfd, struct cg_stat *s)
 	s->maxheld = st_val(dfd, "pids.peak");
 	s->limit = st_val(dfd, "pids.max");
 	s->barrier = s->limit;
-	s->failcnt = pids_failcnt(dfd);
+	s->failcnt = pids_failcnt(dfd, v2);
 }
 
 /* Call fn on each "key=number" word of the "MAJ:MIN k=v ..." lines of io.stat or io.max (words
@@ -220,7 +311,7 @@ int cg2_stats(const struct cg_paths *p, struct cg_stat st[CG_RES_N])
 		s->limit = st_pages(st_val(dir, "memory.swap.max"));
 		s->failcnt = st_key(dir, "memory.swap.events", "max");
 	}
-	stat_numproc(dir, &st[CG_RES_NUMPROC]);
+	stat_numproc(dir, true, &st[CG_RES_NUMPROC]);
 
 	s = &st[CG_RES_CPUTIME];
 	_cleanup_free_ char *cpustat = NULL;
@@ -339,8 +430,9 @@ int cg1_stats(const struct cg_paths *p, struct cg_stat st[CG_RES_N])
 		s->barrier = 0;
 		s->limit = st_pages(lim);
 		/* like v2's max + oom_kill: refused charges (memory.failcnt, which recent kernels no
-		 * longer count) plus OOM kills (counted in the killed task's cgroup on v1) */
-		s->failcnt = st_add(st_val(mem, "memory.failcnt"), st_key_leaf(mem, "memory.oom_control", "oom_kill"));
+		 * longer count) plus OOM kills (counted in the killed task's cgroup only on v1: the
+		 * leaf, as no task runs in the limit cgroup itself; its own count is always 0) */
+		s->failcnt = st_add(st_val(mem, "memory.failcnt"), st_key(mem, LEAF "/memory.oom_control", "oom_kill"));
 	}
 	/* swap = memory+swap minus memory (needs swap accounting: memory.memsw.*) */
 	s = &st[CG_RES_SWAPPAGES];
@@ -360,7 +452,7 @@ int cg1_stats(const struct cg_paths *p, struct cg_stat st[CG_RES_N])
 			s->limit = st_pages(swl > lim ? swl - lim : 0);
 		s->failcnt = st_val(mem, "memory.memsw.failcnt");
 	}
-	stat_numproc(pids, &st[CG_RES_NUMPROC]);
+	stat_numproc(pids, false, &st[CG_RES_NUMPROC]);
 
 	s = &st[CG_RES_CPUTIME];
 	uint64_t ns = st_val(acct, "cpuacct.usage");

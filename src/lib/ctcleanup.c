@@ -40,6 +40,13 @@ void ct_routed_teardown(const struct gconf *g, unsigned ctid, const struct ct_co
 
 int ct_cleanup(const struct gconf *g, unsigned ctid, const struct cg_paths *cg, const struct ct_config *c)
 {
+	int r = ct_cleanup_but_state(g, ctid, cg, c);
+	state_remove(g, ctid);
+	return r;
+}
+
+int ct_cleanup_but_state(const struct gconf *g, unsigned ctid, const struct cg_paths *cg, const struct ct_config *c)
+{
 	int r = 0;
 	struct ct_config *own = NULL;
 	struct cerr_saved es;
@@ -64,6 +71,5 @@ int ct_cleanup(const struct gconf *g, unsigned ctid, const struct cg_paths *cg, 
 			log_warn("cleanup of container %u: %s", ctid, cerr_msg() ? cerr_msg() : strerror(-r));
 	}
 	phase_mark("cleanup.cgroups");
-	state_remove(g, ctid);
 	return r;
 }

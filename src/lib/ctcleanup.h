@@ -13,3 +13,6 @@ void ct_routed_teardown(const struct gconf *g, unsigned ctid, const struct ct_co
  * cgroups, host-side network devices, state and socket. Idempotent; used by the monitor and by
  * stop when the monitor itself has died. */
 int ct_cleanup(const struct gconf *g, unsigned ctid, const struct cg_paths *cg, const struct ct_config *c);
+/* ct_cleanup but the state and socket files: the container still reads as running until the
+ * caller removes them (state_remove), for the monitor's last step of a stop (its root's unmount). */
+int ct_cleanup_but_state(const struct gconf *g, unsigned ctid, const struct cg_paths *cg, const struct ct_config *c);

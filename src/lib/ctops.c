@@ -631,9 +631,10 @@ static int stop_locked(const struct gconf *g, unsigned ctid, bool fast, int time
 			return r;
 		cerr_clear();
 	}
-	/* an unreadable config still stops, with the global timeout and no action scripts */
+	/* an unreadable config still stops, with the global timeout and no action scripts; --fast
+	 * needs it only for the umount and postumount scripts (no timeout, no stop script) */
 	_cleanup_conf_ struct ct_config *c = NULL;
-	{
+	if (!fast || hooks_present(g, ctid, HOOK_UMOUNT) || hooks_present(g, ctid, HOOK_POSTUMOUNT)) {
 		struct cerr_saved es;
 		cerr_save(&es);
 		if (ctconf_load(g, ctid, &c) < 0)
@@ -673,7 +674,11 @@ static int stop_locked(const struct gconf *g, unsigned ctid, bool fast, int time
 	/* tell the monitor this is a stop, not a reboot; its socket closes when it is done */
 	_cleanup_close_ int monpid = proc_pidfd(st.monitor_pid, st.monitor_start);
 	_cleanup_close_ int mon = monitor_connect(g, ctid, "stop");
-	if (mon >= 0) {
+	/* a clean stop waits for the monitor's "ok": it must know that init's end is no reboot
+	 * before init gets its signal. A killed init is never a reboot, so --fast goes on at once
+	 * (the EOF loop below reads the "ok"); should the monitor see init's end before the line,
+	 * it cleans up as after a halt in the guest and moves back to where it came from. */
+	if (mon >= 0 && !fast) {
 		char ok[8];
 		struct pollfd p = {.fd = mon, .events = POLLIN};
 		if (poll(&p, 1, 2000) > 0)

@@ -67,6 +67,17 @@ static int lock_path(const struct gconf *g, const char *name, char **out)
 	return 0;
 }
 
+int lock_note(int fd, pid_t pid, const char *op)
+{
+	char buf[128];
+	int n = lock_format(pid, op, buf, sizeof(buf));
+	if (n <= 0)
+		return -EINVAL;
+	if (pwrite(fd, buf, (size_t)n, 0) != n || ftruncate(fd, n) < 0)
+		return -errno;
+	return 0;
+}
+
 int ct_lock_take(const struct gconf *g, unsigned ctid, const char *op, struct ct_lock *l)
 {
 	char name[16];
@@ -87,9 +98,7 @@ int ct_lock_take(const struct gconf *g, unsigned ctid, const char *op, struct ct
 	}
 	if (r < 0)
 		return cerr(EX_SYSTEM, r, "lock %s", path);
-	char buf[128];
-	int n = lock_format(getpid(), op, buf, sizeof(buf));
-	if (n > 0 && (ftruncate(fd, 0) < 0 || pwrite(fd, buf, (size_t)n, 0) != n))
+	if (lock_note(fd, getpid(), op) < 0)
 		log_debug("write lock file %s: %m", path);
 	l->fd = fd;
 	l->path = TAKE_PTR(path);

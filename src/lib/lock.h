@@ -28,4 +28,8 @@ static inline void ct_lock_cleanup(struct ct_lock *l) { ct_lock_release(l); }
 
 /* Pure: the file's contents. */
 int lock_format(pid_t pid, const char *op, char *buf, size_t len);
+/* Write the holder's line (lock_format) into the lock file fd: written over, then cut to its
+ * length, never truncated to 0 first (on ext4 that gives the few bytes a disk block at close,
+ * auto_da_alloc, which the release's unlink then frees: with discard, synchronously). 0 or -errno. */
+int lock_note(int fd, pid_t pid, const char *op);
 int lock_parse(const char *text, pid_t *pid, char *op, size_t oplen);

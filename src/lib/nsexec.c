@@ -102,19 +102,22 @@ static char *init_unified_cgroup(pid_t init, const char *rel)
 	return NULL;
 }
 
-/* A connection over which the monitor takes the sysinfo listener of our filter, once it said
- * "ok" (-1 when it cannot: the command then gets the filter without the sysinfo rule, and the
- * kernel's sysinfo). */
+/* A connection over which the monitor takes the sysinfo listener of our filter (-1 when there is
+ * none: the command then gets the filter without the sysinfo rule, and the kernel's sysinfo). Its
+ * "ok" is read by whoever applies the filter (sysinfo_confirmed), by then long written: the
+ * monitor's answer is not waited for on the way there. */
 static int sysinfo_connect(const struct gconf *g, unsigned ctid)
 {
-	_cleanup_close_ int fd = monitor_connect(g, ctid, "sysinfo-listener");
-	if (fd < 0)
-		return -1;
+	int fd = monitor_connect(g, ctid, "sysinfo-listener");
+	return fd < 0 ? -1 : fd;
+}
+
+/* Did the monitor say "ok" on fd (it takes the listener)? */
+static bool sysinfo_confirmed(int fd)
+{
 	char buf[4];
 	struct pollfd p = {.fd = fd, .events = POLLIN};
-	if (poll(&p, 1, 2000) <= 0 || read(fd, buf, sizeof(buf)) != 3 || memcmp(buf, "ok\n", 3) != 0)
-		return -1;
-	return take_fd(&fd);
+	return poll(&p, 1, 2000) > 0 && read(fd, buf, sizeof(buf)) == 3 && memcmp(buf, "ok\n", 3) == 0;
 }
 
 /* What a command joins: container ctid, whose state st is as ct_running read it (NULL: not running). */
@@ -248,7 +251,7 @@ static int become_guest_root(struct target *t)
 	/* the container's syscall filter, before the bounding set drops CAP_SYS_ADMIN; its sysinfo
 	 * listener goes to the monitor (with no way to it: the filter without the sysinfo rule) */
 	int listener = -1;
-	int r = sec_exec_apply(t->sysconn >= 0 ? &listener : NULL);
+	int r = sec_exec_apply(t->sysconn >= 0 && sysinfo_confirmed(t->sysconn) ? &listener : NULL);
 	if (r < 0)
 		return r;
 	if (listener >= 0) {

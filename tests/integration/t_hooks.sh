@@ -135,6 +135,19 @@ is_down "$CT" && ok "start failure: the container was stopped" || fail "start fa
 	fail "start failure: umount and postumount ran" "$(cat "$REC")"
 leak_check "after a start-script failure"
 
+# stop --fast: no stop script (the guest is killed), but the umount and postumount scripts, with
+# VE_ROOT the guest's root as at a clean stop (stop --fast reads the config only for them)
+rmhooks
+: > "$REC"
+mkhook "$CT.stop" "echo stop >> $REC"
+mkhook "$CT.umount" "[ -e \"\$VE_ROOT/bin/sh\" ] && echo umount-sees-root >> $REC"
+mkhook "$CT.postumount" "echo postumount >> $REC"
+start_ct "$CT"
+check "stop --fast with umount and postumount scripts" cc stop "$CT" --fast
+[ "$(tr '\n' ' ' < "$REC")" = "umount-sees-root postumount " ] && ok "stop --fast: umount (seeing the root) and postumount ran, no stop script" ||
+	fail "stop --fast: umount (seeing the root) and postumount ran, no stop script" "$(cat "$REC")"
+is_down "$CT" && ok "stop --fast: the container is down" || fail "stop --fast: the container is down"
+
 # a failing stop script: logged, the stop succeeds
 rmhooks
 mkhook "$CT.stop" "echo stop-script-fails; exit 4"

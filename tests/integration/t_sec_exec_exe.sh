@@ -20,10 +20,22 @@ gcc -O2 -static-pie -nostdlib -fno-stack-protector -fPIE -o "$HELPERS/fake_ld" "
 leak_snapshot
 make_cts
 
+# A static cellctl (what configure builds where the toolchain can: a static PIE) has no ELF
+# interpreter: the kernel runs it as the script's interpreter itself and never loads the guest's
+# planted one, so this route runs no guest code at all; a dynamic build (--disable-static-cellctl)
+# meets the whole attack below.
+static_bin=0
+readelf -lW "$CELLCTL" 2>/dev/null | grep -q 'program interpreter' || static_bin=1
+[ $static_bin = 1 ] && log "cellctl is static (no PT_INTERP): the planted interpreter cannot run"
+
 # verdict CT LABEL WHAT: wait for the second stage's report; WHAT is what the binary ran as
 verdict() {
 	local ct=$1 label=$2 what=$3 v
-	if wait_for $((30 * SCALE)) grep -q -e '^WROTE' -e '^WRITE-FAILED' "$PRIV_DIR/$ct/exe_writer.log"; then
+	if [ $static_bin = 1 ]; then
+		sleep 1
+		[ ! -e "$PRIV_DIR/$ct/exe_writer.log" ] && ok "$label: static $what binary: the guest's planted interpreter never ran" ||
+			fail "$label: static $what binary: the guest's planted interpreter never ran" "$(cat "$PRIV_DIR/$ct/exe_writer.log" 2>&1)"
+	elif wait_for $((30 * SCALE)) grep -q -e '^WROTE' -e '^WRITE-FAILED' "$PRIV_DIR/$ct/exe_writer.log"; then
 		v=$(cat "$PRIV_DIR/$ct/exe_writer.log")
 		log "$label: second stage: $(tr '\n' ' ' <<< "$v")"
 		expect_match '^TARGET ' "$v" "$label: the attack ran (it got the binary $what ran from)"
@@ -72,5 +84,9 @@ hook_attack() {
 hook_attack "$CTP" "privileged, start script"
 
 check "stop $CTU" cc stop "$CTU" --fast
-check "stop $CTP" cc stop "$CTP" --fast
+if [ $static_bin = 1 ] && is_down "$CTP"; then
+	ok "$CTP is down already: its start script could not run (/bin/sh is a script of the static cellctl's)"
+else
+	check "stop $CTP" cc stop "$CTP" --fast
+fi
 finish

@@ -180,7 +180,7 @@ static void hostile(void **s)
 		"init 11 2\nmonitor 10 1\nuserns 1 0\nboots 1\n", /* lines out of order */
 		"monitor 10 1\ninit 11 2\nuserns 1 0\n",          /* no boots line */
 		"monitor 10\ninit 11 2\nuserns 1 0\nboots 1\n",
-		"\x7f" "ELF\x02\x01\x01\n",
+		"\177ELF\x02\x01\x01\n", /* octal: a hex escape would run on into the E */
 	};
 	for (size_t i = 0; i < sizeof(bad_head) / sizeof(bad_head[0]); i++) {
 		_cleanup_free_ char *t = xasprintf("%smode unified\nunified /sys/fs/cgroup cellctl/101 1\n", bad_head[i]);

@@ -1122,7 +1122,7 @@ static void test_regular_only(void **state)
 {
 	(void)state;
 	_cleanup_free_ char *root = P("root"), *etc = P("root/etc"), *fifo = P("root/etc/fifo"), *mid = P("root/etc/machine-id"),
-			      *node = P("root/etc/node"), *reg = P("root/etc/hostname");
+			      *node = P("root/etc/node");
 	assert_int_equal(mkdir(root, 0755), 0);
 	assert_int_equal(mkdir(etc, 0755), 0);
 	assert_int_equal(mkfifo(fifo, 0644), 0);

@@ -121,9 +121,11 @@ static void test_stats_v2(void **state)
 	assert_stat(&st[CG_RES_IOBYTES], 4096 + 10485760 + 100, 4096 + 10485760 + 100, 0, 5242880, NA);
 	assert_stat(&st[CG_RES_IOOPS], 163, 163, 0, UNL, NA);
 
-	/* hierarchical pids.events (pids.events.local present): the limit cgroup's own count */
+	/* hierarchical pids.events (pids.events.local present): the limit cgroup's own count (a
+	 * property of the kernel, looked up once per process: forgotten here, another kernel) */
 	MK("pids.events.local", "max 0\n");
 	MK("pids.events", "max 7\n");
+	cg_stats_forget();
 	assert_int_equal(ops->stats(&p, st), 0);
 	assert_int_equal(st[CG_RES_NUMPROC].failcnt, 7);
 
@@ -206,7 +208,9 @@ static void test_stats_v1(void **state)
 	MK(m, "memory.max_usage_in_bytes", "67108864\n");
 	MK(m, "memory.limit_in_bytes", "67108864\n");
 	MK(m, "memory.failcnt", "1234\n");
-	MK(m, "memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 0\n");
+	/* v1 counts OOM kills and refused forks in the task's own cgroup only, and no task runs in
+	 * the limit cgroup itself: its files are not read (made non-zero here to show it) */
+	MK(m, "memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 7\n");
 	MK(m, "ct/memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 2\n"); /* local on v1 */
 	MK(m, "memory.memsw.usage_in_bytes", "4096000\n");
 	MK(m, "memory.memsw.max_usage_in_bytes", "67108864\n");
@@ -216,7 +220,7 @@ static void test_stats_v1(void **state)
 	MK(pd, "pids.current", "3\n");
 	MK(pd, "pids.peak", "64\n");
 	MK(pd, "pids.max", "64\n");
-	MK(pd, "pids.events", "max 0\n");
+	MK(pd, "pids.events", "max 7\n");
 	MK(pd, "ct/pids.events", "max 9\n");
 	const char *cpu = "cg/cpu/cellctl/101/";
 	MK(cpu, "cpu.cfs_quota_us", "50000\n");
@@ -469,12 +473,63 @@ static void test_collect_many(void **state)
 	cerr_clear();
 }
 
+/* The parents of the limit cgroups are opened once per process: each container's own directory
+ * is still checked below it (another cgroup in its place, a symlink: not read), and a parent
+ * removed and made again (the last stop, then a start) is opened again. */
+static void test_parent_cache(void **state)
+{
+	(void)state;
+	setenv("CELLCTL_CGROUP_MODE", "unified", 1);
+	mkfile("self", "0::/\n");
+	cg_stats_forget();
+	mkfile("cg/cellctl/101/pids.current", "3\n");
+	mkfile("cg/cellctl/102/pids.current", "4\n");
+	struct cg_paths a, b;
+	resolve_started(NULL, 101, &a);
+	resolve_started(NULL, 102, &b);
+	const struct cg_ops *ops = cg_backend(a.mode);
+	struct cg_stat st[CG_RES_N];
+	assert_int_equal(ops->stats(&a, st), 0);
+	assert_int_equal(st[CG_RES_NUMPROC].held, 3);
+	assert_int_equal(ops->stats(&b, st), 0);
+	assert_int_equal(st[CG_RES_NUMPROC].held, 4);
+
+	/* 101 made anew by someone else (another inode: made while the old one still exists): not
+	 * the container's */
+	char path[600], other[600];
+	mkfile("cg/new101/pids.current", "99\n");
+	snprintf(path, sizeof(path), "%s/cg/cellctl/101", tmp);
+	snprintf(other, sizeof(other), "%s/cg/new101", tmp);
+	rm_rf(path);
+	assert_int_equal(rename(other, path), 0);
+	assert_int_equal(ops->stats(&a, st), -ENOENT);
+
+	/* a symlink in 102's place, to a directory with the recorded identity: not followed */
+	snprintf(other, sizeof(other), "%s/cg/elsewhere", tmp);
+	assert_int_equal(rename(path, other), 0);
+	snprintf(path, sizeof(path), "%s/cg/cellctl/102", tmp);
+	snprintf(other, sizeof(other), "%s/cg/moved102", tmp);
+	assert_int_equal(rename(path, other), 0);
+	assert_int_equal(symlink(other, path), 0);
+	assert_int_equal(ops->stats(&b, st), -ENOENT);
+
+	/* the parent removed and made again, 102 started anew below it: read through the new parent */
+	snprintf(path, sizeof(path), "%s/cg/cellctl", tmp);
+	rm_rf(path);
+	mkfile("cg/cellctl/102/pids.current", "5\n");
+	resolve_started(NULL, 102, &b);
+	assert_int_equal(ops->stats(&b, st), 0);
+	assert_int_equal(st[CG_RES_NUMPROC].held, 5);
+	cg_stats_forget();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_stats_v2, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stats_v1, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_psi, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_parent_cache, setup, teardown),
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_fields),
