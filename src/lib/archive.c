@@ -560,11 +560,16 @@ static int extract_all(struct archive *rd, struct archive *w, struct xctx *x)
 		bool done;
 		if ((r = entry_prepare(x, e, path, link, &done)) < 0)
 			return r;
+		/* a pre-copied file's object goes into place (one with ACLs over a file made first, below) */
+		if (!done && ref.set && !archive_entry_acl_count(e, ARCHIVE_ENTRY_ACL_TYPE_POSIX1E)) {
+			if ((r = tpl_precopy_place_entry(x->rootfd, x->stagefd, e, path, &ref, x->tname)) < 0)
+				return r;
+			done = true;
+		}
 		if (done) {
 			files++;
-			continue; /* (a device node has no data) */
+			continue; /* (a device node has no data; a placed object has its own) */
 		}
-
 		r = archive_write_header(w, e);
 		if (r == ARCHIVE_WARN)
 			log_warn("template %s: '%s': %s", x->tname, esc(path, b), esc(archive_error_string(w), m));

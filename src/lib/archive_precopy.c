@@ -559,39 +559,82 @@ static int copy_xattrs(int from, int to, const char *tname, const char *path)
 	return 0;
 }
 
+/* The directory of path beneath rootfd (O_RDONLY: its project is read) and the last component in
+ * *base (pointing into *rel, which the caller frees). */
+static int place_parent(int rootfd, const char *path, const char *tname, const char *ep, char **rel, const char **base)
+{
+	*rel = tpl_path_clean(path);
+	if (!*rel || !**rel)
+		return cerr(EX_RESTORE, 0, "backup %s: a pre-copy reference at '%s'", tname, ep);
+	char *slash = strrchr(*rel, '/');
+	const char *dir = slash ? *rel : "";
+	*base = slash ? slash + 1 : *rel;
+	if (slash)
+		*slash = '\0';
+	int pfd = fs_open_beneath(rootfd, dir, O_RDONLY | O_DIRECTORY);
+	if (pfd < 0)
+		return cerr(EX_SYSTEM, -pfd, "backup %s: open the directory of '%s'", tname, ep);
+	return pfd;
+}
+
+/* The object of ref in stagefd, checked: a regular file of one link and ref's size. */
+static int open_object(int stagefd, const struct tpl_pc_ref *ref, char oname[24], const char *tname, const char *ep)
+{
+	snprintf(oname, 24, "%" PRIu64, ref->ino);
+	int ofd = openat(stagefd, oname, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	struct stat os;
+	if (ofd < 0 && errno == ENOENT)
+		return cerr(EX_RESTORE, 0, "backup %s: '%s': its pre-copy object %s is missing (or referred to twice)",
+			    tname, ep, oname);
+	if (ofd < 0 || fstat(ofd, &os) < 0) {
+		int e = errno;
+		if (ofd >= 0)
+			close(ofd);
+		return cerr(EX_SYSTEM, e, "backup %s: open pre-copy object %s", tname, oname);
+	}
+	if (!S_ISREG(os.st_mode) || os.st_nlink != 1 || (uint64_t)os.st_size != ref->size) {
+		close(ofd);
+		return cerr(EX_RESTORE, 0,
+			    "backup %s: '%s': its pre-copy object %s is not the file it refers to (%lld bytes, %llu "
+			    "expected)",
+			    tname, ep, oname, (long long)os.st_size, (unsigned long long)ref->size);
+	}
+	return ofd;
+}
+
+/* The object's project made projid (a rename into an inheriting directory of another project
+ * fails with EXDEV). */
+static int set_project(int ofd, uint32_t projid, const char *tname, const char *ep)
+{
+	struct fsxattr fo;
+	if (ioctl(ofd, FS_IOC_FSGETXATTR, &fo) < 0 || fo.fsx_projid == projid)
+		return 0;
+	fo.fsx_projid = projid;
+	if (ioctl(ofd, FS_IOC_FSSETXATTR, &fo) < 0)
+		return cerr(EX_SYSTEM, errno, "backup %s: set the project of '%s'", tname, ep);
+	return 0;
+}
+
 int tpl_precopy_place(int rootfd, int stagefd, const char *path, const struct tpl_pc_ref *ref, const char *tname)
 {
 	char b[ESC];
 	const char *ep = str_escape_buf(path, b, sizeof(b));
-	_cleanup_free_ char *rel = tpl_path_clean(path);
-	if (!rel || !*rel)
-		return cerr(EX_RESTORE, 0, "backup %s: a pre-copy reference at '%s'", tname, ep);
-	char *slash = strrchr(rel, '/');
-	const char *dir = slash ? rel : "", *base = slash ? slash + 1 : rel;
-	if (slash)
-		*slash = '\0';
-	_cleanup_close_ int pfd = fs_open_beneath(rootfd, dir, O_PATH | O_DIRECTORY);
+	_cleanup_free_ char *rel = NULL;
+	const char *base;
+	_cleanup_close_ int pfd = place_parent(rootfd, path, tname, ep, &rel, &base);
 	if (pfd < 0)
-		return cerr(EX_SYSTEM, -pfd, "backup %s: open the directory of '%s'", tname, ep);
+		return pfd;
 	/* the file extraction just made: empty, with the entry's owner, mode, xattrs, ACLs and times */
 	_cleanup_close_ int tfd = openat(pfd, base, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-	struct stat ts, os;
+	struct stat ts;
 	if (tfd < 0 || fstat(tfd, &ts) < 0)
 		return cerr(EX_SYSTEM, errno, "backup %s: open '%s'", tname, ep);
 	if (!S_ISREG(ts.st_mode) || ts.st_size != 0)
 		return cerr(EX_RESTORE, 0, "backup %s: '%s' is not the empty file a pre-copy reference needs", tname, ep);
 	char oname[24];
-	snprintf(oname, sizeof(oname), "%" PRIu64, ref->ino);
-	_cleanup_close_ int ofd = openat(stagefd, oname, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-	if (ofd < 0 && errno == ENOENT)
-		return cerr(EX_RESTORE, 0, "backup %s: '%s': its pre-copy object %s is missing (or referred to twice)",
-			    tname, ep, oname);
-	if (ofd < 0 || fstat(ofd, &os) < 0)
-		return cerr(EX_SYSTEM, errno, "backup %s: open pre-copy object %s", tname, oname);
-	if (!S_ISREG(os.st_mode) || os.st_nlink != 1 || (uint64_t)os.st_size != ref->size)
-		return cerr(EX_RESTORE,
-			    0, "backup %s: '%s': its pre-copy object %s is not the file it refers to (%lld bytes, %llu expected)",
-			    tname, ep, oname, (long long)os.st_size, (unsigned long long)ref->size);
+	_cleanup_close_ int ofd = open_object(stagefd, ref, oname, tname, ep);
+	if (ofd < 0)
+		return ofd;
 	/* chown first (it drops set-id bits and file capabilities), then xattrs, mode, times */
 	if (fchown(ofd, ts.st_uid, ts.st_gid) < 0)
 		return cerr(EX_SYSTEM, errno, "backup %s: chown '%s'", tname, ep);
@@ -600,18 +643,65 @@ int tpl_precopy_place(int rootfd, int stagefd, const char *path, const struct tp
 		return r;
 	if (fchmod(ofd, ts.st_mode & 07777) < 0)
 		return cerr(EX_SYSTEM, errno, "backup %s: chmod '%s'", tname, ep);
-	/* the project (quota) the directory gave the new file: a rename into an inheriting directory of
-	 * another project fails (EXDEV) */
-	struct fsxattr ft, fo;
-	if (ioctl(tfd, FS_IOC_FSGETXATTR, &ft) == 0 && ioctl(ofd, FS_IOC_FSGETXATTR, &fo) == 0 &&
-	    ft.fsx_projid != fo.fsx_projid) {
-		fo.fsx_projid = ft.fsx_projid;
-		if (ioctl(ofd, FS_IOC_FSSETXATTR, &fo) < 0)
-			return cerr(EX_SYSTEM, errno, "backup %s: set the project of '%s'", tname, ep);
-	}
+	struct fsxattr ft;
+	if (ioctl(tfd, FS_IOC_FSGETXATTR, &ft) == 0 && (r = set_project(ofd, ft.fsx_projid, tname, ep)) < 0)
+		return r;
 	struct timespec tm[2] = {ts.st_atim, ts.st_mtim};
 	if (futimens(ofd, tm) < 0)
 		return cerr(EX_SYSTEM, errno, "backup %s: set the times of '%s'", tname, ep);
+	if (renameat(stagefd, oname, pfd, base) < 0)
+		return cerr(EX_SYSTEM, errno, "backup %s: move pre-copy object %s to '%s'", tname, oname, ep);
+	return 0;
+}
+
+int tpl_precopy_place_entry(int rootfd, int stagefd, struct archive_entry *e, const char *path,
+			    const struct tpl_pc_ref *ref, const char *tname)
+{
+	char b[ESC];
+	const char *ep = str_escape_buf(path, b, sizeof(b));
+	_cleanup_free_ char *rel = NULL;
+	const char *base;
+	_cleanup_close_ int pfd = place_parent(rootfd, path, tname, ep, &rel, &base);
+	if (pfd < 0)
+		return pfd;
+	char oname[24];
+	_cleanup_close_ int ofd = open_object(stagefd, ref, oname, tname, ep);
+	if (ofd < 0)
+		return ofd;
+	/* chown first (it drops set-id bits and file capabilities), then xattrs, mode, times: the
+	 * entry's, as extraction would set them on a new file */
+	if (geteuid() == 0 && fchown(ofd, (uid_t)archive_entry_uid(e), (gid_t)archive_entry_gid(e)) < 0)
+		return cerr(EX_SYSTEM, errno, "backup %s: chown '%s'", tname, ep);
+	const char *name;
+	const void *value;
+	size_t size;
+	if (archive_entry_xattr_reset(e) > 0)
+		while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK) {
+			if (fsetxattr(ofd, name, value, size, 0) == 0)
+				continue;
+			if (errno != ENOTSUP)
+				return cerr(EX_SYSTEM, errno, "backup %s: set an xattr of '%s'", tname, ep);
+			char nb[ESC];
+			log_warn("backup %s: '%s': xattr %s not kept: %s", tname, ep, str_escape_buf(name, nb, sizeof(nb)),
+				 strerror(errno));
+		}
+	if (fchmod(ofd, archive_entry_perm(e) & 07777) < 0)
+		return cerr(EX_SYSTEM, errno, "backup %s: chmod '%s'", tname, ep);
+	/* the project a new file there gets */
+	struct fsxattr fd;
+	int r;
+	if (ioctl(pfd, FS_IOC_FSGETXATTR, &fd) == 0 &&
+	    (r = set_project(ofd, (fd.fsx_xflags & FS_XFLAG_PROJINHERIT) ? fd.fsx_projid : 0, tname, ep)) < 0)
+		return r;
+	struct timespec tm[2] = {{.tv_nsec = UTIME_NOW}, {.tv_nsec = UTIME_OMIT}};
+	if (archive_entry_atime_is_set(e))
+		tm[0] = (struct timespec){archive_entry_atime(e), archive_entry_atime_nsec(e)};
+	if (archive_entry_mtime_is_set(e))
+		tm[1] = (struct timespec){archive_entry_mtime(e), archive_entry_mtime_nsec(e)};
+	if (futimens(ofd, tm) < 0)
+		return cerr(EX_SYSTEM, errno, "backup %s: set the times of '%s'", tname, ep);
+	/* (a file already at the name, of a stream that names it twice, is replaced as extraction
+	 * would; a directory there makes this fail) */
 	if (renameat(stagefd, oname, pfd, base) < 0)
 		return cerr(EX_SYSTEM, errno, "backup %s: move pre-copy object %s to '%s'", tname, oname, ep);
 	return 0;

@@ -89,3 +89,8 @@ int tpl_precopy_take_ref(struct archive_entry *e, bool allowed, struct sha256 *h
 /* After extraction wrote path (under rootfd) empty with all its metadata: that metadata copied
  * onto the object ref->ino of stagefd, which then replaces it. */
 int tpl_precopy_place(int rootfd, int stagefd, const char *path, const struct tpl_pc_ref *ref, const char *tname);
+/* The same without a file made first (an entry without ACLs: the extraction skips it): e's owner,
+ * xattrs, mode and times, and the project a new file in its directory gets, set on the object,
+ * which is renamed to path. */
+int tpl_precopy_place_entry(int rootfd, int stagefd, struct archive_entry *e, const char *path,
+			    const struct tpl_pc_ref *ref, const char *tname);

@@ -95,6 +95,12 @@ static char *slurp(const char *dir, const char *rel, size_t *n)
 	return text;
 }
 
+/* system.posix_acl_access: version 2, then (tag, perm, id) little-endian: user::rw-,
+ * user:1234:r--, group::r--, mask::r--, other::r-- */
+static const unsigned char acl_bytes[] = {2, 0, 0, 0, 1, 0, 6, 0, 0xff, 0xff, 0xff, 0xff, 2, 0, 4, 0, 0xd2, 4, 0, 0,
+					  4, 0, 4, 0, 0xff, 0xff, 0xff, 0xff, 0x10, 0, 4, 0, 0xff, 0xff, 0xff, 0xff, 0x20, 0,
+					  4, 0, 0xff, 0xff, 0xff, 0xff};
+
 /* The source tree, made a while before t0. */
 static void make_world(struct world *w)
 {
@@ -138,6 +144,9 @@ static void make_world(struct world *w)
 		cap[0] = 0x01;
 		cap[5] = 0x04; /* permitted: bit 10 */
 		assert_int_equal(setxattr(p, "security.capability", cap, sizeof(cap), 0), 0);
+		/* an ACL on big (user 1234 may read): its reference takes the other way into place */
+		_cleanup_free_ char *bp = xasprintf("%s/big", w->src);
+		assert_int_equal(setxattr(bp, "system.posix_acl_access", acl_bytes, sizeof(acl_bytes), 0), 0);
 	}
 	_cleanup_free_ char *l2 = xasprintf("%s/lnk", w->src);
 	assert_int_equal(symlink("etc/keep", l2), 0);
@@ -259,6 +268,12 @@ static void test_roundtrip(void **state)
 		assert_true(l1 > 0);
 		assert_int_equal(l1, l2);
 		assert_memory_equal(a1, a2, (size_t)l1);
+		/* and an ACL (the object moved over the file extraction made with it) */
+		unsigned char acl[64];
+		_cleanup_free_ char *db = xasprintf("%s/big", w.dst);
+		ssize_t la = getxattr(db, "system.posix_acl_access", acl, sizeof(acl));
+		assert_int_equal(la, sizeof(acl_bytes));
+		assert_memory_equal(acl, acl_bytes, sizeof(acl_bytes));
 	}
 	_cleanup_free_ char *g = xasprintf("%s/etc/gone", w.dst), *e = xasprintf("%s/empty", w.dst);
 	assert_int_equal(access(g, F_OK), -1);
