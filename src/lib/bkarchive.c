@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -20,6 +21,24 @@
 #include "util.h"
 
 #define BK_MAX_META (1u << 20) /* the manifest and the config: at most this each */
+
+/* A detached clone of the mount at the directory fd (that directory its top) with nodev, nosuid
+ * and noexec; -1 where the kernel cannot (before 5.12): the tree is then read as it is. */
+static int nodev_clone(int fd)
+{
+	int t = open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+	if (t < 0) {
+		log_debug("backup: open_tree: %m");
+		return -1;
+	}
+	struct mount_attr a = {.attr_set = MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC};
+	if (mount_setattr(t, "", AT_EMPTY_PATH, &a, sizeof(a)) < 0) {
+		log_debug("backup: mount_setattr: %m");
+		close(t);
+		return -1;
+	}
+	return t;
+}
 
 int bk_archive_write(const char *path, const char *compress, const char *manifest, const char *confpath,
 		     const char *top, const struct tpl_pack_opts *o)
@@ -37,9 +56,12 @@ int bk_archive_write(const char *path, const char *compress, const char *manifes
 		return cerr(EX_SYSTEM, errno, "create %s", path);
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	/* the tree open at srcfd becomes this process's root: whatever a running guest does to its
-	 * tree meanwhile (a file swapped for a symlink between two looks), no name leads out of it */
+	 * tree meanwhile (a file swapped for a symlink between two looks), no name leads out of it;
+	 * through a clone of its mount made nodev, where no device node opens (libarchive opens a
+	 * file by name after its look: a guest that may mknod could swap one in between) */
 	if (o->srcfd > 0) {
-		if (fchdir(o->srcfd) < 0 || chroot(".") < 0)
+		_cleanup_close_ int nodev = nodev_clone(o->srcfd);
+		if (fchdir(nodev >= 0 ? nodev : o->srcfd) < 0 || chroot(".") < 0)
 			return cerr(EX_SYSTEM, errno, "enter the tree to back up");
 		top = ".";
 	}
