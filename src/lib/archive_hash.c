@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "error.h"
+#include "log.h"
 
 #include "sha256.h"
 #include "tplarchive.h"
@@ -75,5 +76,29 @@ int tpl_archive_put_file(struct archive *w, const char *name, const char *data, 
 	archive_entry_free(e);
 	if (r != ARCHIVE_OK || (n && archive_write_data(w, data, n) != (la_ssize_t)n))
 		return cerr(EX_SYSTEM, archive_errno(w), "write archive entry %s: %s", name, archive_error_string(w));
+	return 0;
+}
+
+int tpl_archive_write_open(struct archive *w, const char *compress, int fd, bool pipe, long cpus)
+{
+	int f = !strcmp(compress, "zstd")   ? archive_write_add_filter_zstd(w)
+		: !strcmp(compress, "gzip") ? archive_write_add_filter_gzip(w)
+					    : archive_write_add_filter_none(w);
+	/* zstd in worker threads (one per CPU) while this one reads the tree and hashes: where
+	 * libarchive or libzstd cannot, one thread does it all */
+	if (f == ARCHIVE_OK && !strcmp(compress, "zstd")) {
+		char n[24];
+		snprintf(n, sizeof(n), "%ld", cpus > 1 ? cpus : 1);
+		if (archive_write_set_filter_option(w, "zstd", "threads", n) < ARCHIVE_WARN)
+			log_debug("zstd without threads: %s", archive_error_string(w));
+	}
+	/* to a pipe, libarchive would pad the compressed stream to a whole block with zeros, which
+	 * zstd's reader takes for a bad frame: no padding */
+	if (pipe)
+		archive_write_set_bytes_in_last_block(w, 1);
+	/* pax, not pax_restricted: the restricted writer stores a time's nanoseconds only in an entry
+	 * that needs an extended header for something else, and a backup keeps them */
+	if (f != ARCHIVE_OK || archive_write_set_format_pax(w) != ARCHIVE_OK || archive_write_open_fd(w, fd) != ARCHIVE_OK)
+		return cerr(EX_SYSTEM, archive_errno(w), "write an archive: %s", archive_error_string(w));
 	return 0;
 }

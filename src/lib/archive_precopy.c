@@ -66,26 +66,26 @@ static int write_zeros(struct walk *k, struct sha256 *fh, uint64_t n)
 	return 0;
 }
 
-/* The data regions of fd (st_size size) as the entry's sparse map (SEEK_DATA/SEEK_HOLE; none
- * when the file system cannot tell: then it is all data). */
+/* The data regions of fd (st_size size) as the entry's sparse map (SEEK_DATA/SEEK_HOLE), only
+ * when it has a hole (a map of one region of the whole file would only cost a pax header); none
+ * when the file system cannot tell: then it is all data. */
 static void sparse_map(int fd, off_t size, struct archive_entry *o)
 {
-	off_t pos = 0;
-	bool any = false;
-	while (pos < size) {
-		off_t d = lseek(fd, pos, SEEK_DATA);
-		if (d < 0)
-			break; /* ENXIO: a hole to the end; EINVAL: no such thing here */
-		off_t hl = lseek(fd, d, SEEK_HOLE);
-		if (hl < 0 || hl > size)
+	off_t d = lseek(fd, 0, SEEK_DATA), hl = d >= 0 ? lseek(fd, d, SEEK_HOLE) : -1;
+	if (d == 0 && (hl < 0 || hl >= size))
+		return; /* no hole, or no way to tell */
+	if (d < 0 && errno == ENXIO) {
+		archive_entry_sparse_add_entry(o, size, 0); /* all hole: no data at all */
+		return;
+	}
+	for (off_t pos = 0; pos < size;) {
+		if ((d = lseek(fd, pos, SEEK_DATA)) < 0)
+			break; /* ENXIO: a hole to the end */
+		if ((hl = lseek(fd, d, SEEK_HOLE)) < 0 || hl > size)
 			hl = size;
 		archive_entry_sparse_add_entry(o, d, hl - d);
-		any = true;
 		pos = hl;
 	}
-	if (!any && lseek(fd, 0, SEEK_DATA) < 0 && errno == ENXIO)
-		archive_entry_sparse_add_entry(o, size, 0); /* all hole: no data at all */
-	lseek(fd, 0, SEEK_SET);
 }
 
 /* One regular file open at fd (st its fstat): its object, holes as zeros (the pax writer skips
@@ -105,28 +105,28 @@ static int send_object(struct walk *k, int fd, const struct stat *st)
 	sparse_map(fd, st->st_size, o);
 	tpl_archive_hash_entry(&k->stream, o);
 	int r = 0;
-	if (archive_write_header(k->w, o) != ARCHIVE_OK)
+	if (archive_write_header(k->w, o) != ARCHIVE_OK) {
 		r = cerr(EX_SYSTEM, archive_errno(k->w), "write the pre-copy: %s", archive_error_string(k->w));
+		archive_entry_free(o);
+		return r;
+	}
 	struct sha256 fh;
 	sha256_init(&fh);
-	_cleanup_free_ char *buf = r == 0 ? xmalloc(PC_BUF) : NULL;
+	_cleanup_free_ char *buf = xmalloc(PC_BUF);
 	uint64_t done = 0, total = (uint64_t)st->st_size;
 	bool whole = true;
-	la_int64_t off, len;
-	archive_entry_sparse_reset(o);
-	bool sparse = archive_entry_sparse_count(o) > 0;
-	/* each data region (the whole file when it is not sparse) */
-	while (r == 0 && (sparse ? archive_entry_sparse_next(o, &off, &len) == ARCHIVE_OK : done == 0 && total)) {
-		if (!sparse) {
-			off = 0;
-			len = (la_int64_t)total;
-		}
+	/* each data region: the sparse map's, or the whole file */
+	la_int64_t off = 0, len = (la_int64_t)total;
+	bool sparse = archive_entry_sparse_reset(o) > 0;
+	while (r == 0 && (sparse ? archive_entry_sparse_next(o, &off, &len) == ARCHIVE_OK : done < total)) {
 		if ((r = write_zeros(k, &fh, (uint64_t)off - done)) < 0)
 			break;
 		done = (uint64_t)off;
-		for (uint64_t end = (uint64_t)(off + len); done < end && r == 0;) {
-			if (k->cancel && *k->cancel)
+		for (uint64_t end = (uint64_t)(off + len); done < end;) {
+			if (k->cancel && *k->cancel) {
 				r = -EINTR;
+				break;
+			}
 			size_t want = end - done < PC_BUF ? (size_t)(end - done) : PC_BUF;
 			ssize_t n = whole ? pread(fd, buf, want, (off_t)done) : 0;
 			if (n < 0 && errno == EINTR)
@@ -136,9 +136,11 @@ static int send_object(struct walk *k, int fd, const struct stat *st)
 				memset(buf, 0, want);
 				n = (ssize_t)want;
 			}
-			if (r == 0 && archive_write_data(k->w, buf, (size_t)n) < 0)
+			if (archive_write_data(k->w, buf, (size_t)n) < 0) {
 				r = cerr(EX_SYSTEM, archive_errno(k->w), "write the pre-copy: %s",
 					 archive_error_string(k->w));
+				break;
+			}
 			sha256_update(&k->stream, buf, (size_t)n);
 			sha256_update(&fh, buf, (size_t)n);
 			done += (uint64_t)n;
@@ -199,7 +201,9 @@ static int walk_dir(struct walk *k, int dfd, unsigned depth)
 				if (st.st_dev != k->dev || depth >= PC_MAX_DEPTH)
 					continue;
 				int sub = openat(dirfd(d), n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-				if (sub >= 0)
+				if (sub >= 0 && mount_root(sub))
+					close(sub); /* a bind mount over the tree (same file system) */
+				else if (sub >= 0)
 					r = walk_dir(k, sub, depth + 1);
 				continue;
 			}
@@ -226,24 +230,11 @@ int tpl_precopy_write(int outfd, const char *compress, int topfd, struct tpl_pre
 		abort();
 	sha256_init(&k.stream);
 	struct archive *w = k.w;
-	int f = !strcmp(compress, "zstd")   ? archive_write_add_filter_zstd(w)
-		: !strcmp(compress, "gzip") ? archive_write_add_filter_gzip(w)
-					    : archive_write_add_filter_none(w);
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	if (f == ARCHIVE_OK && !strcmp(compress, "zstd")) {
-		char n[24];
-		snprintf(n, sizeof(n), "%ld", cpus > 1 ? cpus : 1);
-		archive_write_set_filter_option(w, "zstd", "threads", n);
-	}
-	archive_write_set_bytes_in_last_block(w, 1); /* a pipe: no padding (see bk_archive_write) */
 	int r = 0;
 	struct stat st;
 	int dfd = -1;
-	if (archive_write_set_format_pax_restricted(w) != ARCHIVE_OK || f != ARCHIVE_OK ||
-	    archive_write_open_fd(w, outfd) != ARCHIVE_OK) {
-		r = cerr(EX_SYSTEM, archive_errno(w), "write the pre-copy: %s", archive_error_string(w));
+	if ((r = tpl_archive_write_open(w, compress, outfd, true, sysconf(_SC_NPROCESSORS_ONLN))) < 0)
 		goto out;
-	}
 	if (fstat(topfd, &st) < 0 || (dfd = openat(topfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
 		r = cerr(EX_SYSTEM, errno, "pre-copy: open the tree");
 		goto out;
@@ -430,10 +421,11 @@ out:
 
 /* ---- the final pass's references ---- */
 
-/* Does the file at path (the tree's, stopped: nothing renames it now) still hold rec's data? */
+/* Does the file at path (relative to the tree the archiver entered: stopped, nothing renames it
+ * now) still hold rec's data? Opened beneath the working directory without any symlink. */
 static bool same_data(const char *path, const struct pc_record *rec)
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	_cleanup_close_ int fd = fs_open_beneath(AT_FDCWD, path, O_RDONLY | O_NONBLOCK);
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_ino != rec->ino ||
 	    (uint64_t)st.st_size != rec->size)
@@ -602,16 +594,23 @@ static int open_object(int stagefd, const struct tpl_pc_ref *ref, char oname[24]
 	return ofd;
 }
 
-/* The object's project made projid (a rename into an inheriting directory of another project
- * fails with EXDEV). */
-static int set_project(int ofd, uint32_t projid, const char *tname, const char *ep)
+/* The object's last touches, then into place: its project made projid (a rename into an
+ * inheriting directory of another project fails with EXDEV), its times tm, renamed to pfd/base. */
+static int place_finish(int ofd, uint32_t projid, const struct timespec tm[2], int stagefd, const char *oname,
+			int pfd, const char *base, const char *tname, const char *ep)
 {
 	struct fsxattr fo;
-	if (ioctl(ofd, FS_IOC_FSGETXATTR, &fo) < 0 || fo.fsx_projid == projid)
-		return 0;
-	fo.fsx_projid = projid;
-	if (ioctl(ofd, FS_IOC_FSSETXATTR, &fo) < 0)
-		return cerr(EX_SYSTEM, errno, "backup %s: set the project of '%s'", tname, ep);
+	if (ioctl(ofd, FS_IOC_FSGETXATTR, &fo) == 0 && fo.fsx_projid != projid) {
+		fo.fsx_projid = projid;
+		if (ioctl(ofd, FS_IOC_FSSETXATTR, &fo) < 0)
+			return cerr(EX_SYSTEM, errno, "backup %s: set the project of '%s'", tname, ep);
+	}
+	if (futimens(ofd, tm) < 0)
+		return cerr(EX_SYSTEM, errno, "backup %s: set the times of '%s'", tname, ep);
+	/* (a file already at the name, of a stream that names it twice, is replaced as extraction
+	 * would; a directory there makes this fail) */
+	if (renameat(stagefd, oname, pfd, base) < 0)
+		return cerr(EX_SYSTEM, errno, "backup %s: move pre-copy object %s to '%s'", tname, oname, ep);
 	return 0;
 }
 
@@ -643,15 +642,10 @@ int tpl_precopy_place(int rootfd, int stagefd, const char *path, const struct tp
 		return r;
 	if (fchmod(ofd, ts.st_mode & 07777) < 0)
 		return cerr(EX_SYSTEM, errno, "backup %s: chmod '%s'", tname, ep);
-	struct fsxattr ft;
-	if (ioctl(tfd, FS_IOC_FSGETXATTR, &ft) == 0 && (r = set_project(ofd, ft.fsx_projid, tname, ep)) < 0)
-		return r;
+	struct fsxattr ft = {0};
+	ioctl(tfd, FS_IOC_FSGETXATTR, &ft);
 	struct timespec tm[2] = {ts.st_atim, ts.st_mtim};
-	if (futimens(ofd, tm) < 0)
-		return cerr(EX_SYSTEM, errno, "backup %s: set the times of '%s'", tname, ep);
-	if (renameat(stagefd, oname, pfd, base) < 0)
-		return cerr(EX_SYSTEM, errno, "backup %s: move pre-copy object %s to '%s'", tname, oname, ep);
-	return 0;
+	return place_finish(ofd, ft.fsx_projid, tm, stagefd, oname, pfd, base, tname, ep);
 }
 
 int tpl_precopy_place_entry(int rootfd, int stagefd, struct archive_entry *e, const char *path,
@@ -688,21 +682,13 @@ int tpl_precopy_place_entry(int rootfd, int stagefd, struct archive_entry *e, co
 	if (fchmod(ofd, archive_entry_perm(e) & 07777) < 0)
 		return cerr(EX_SYSTEM, errno, "backup %s: chmod '%s'", tname, ep);
 	/* the project a new file there gets */
-	struct fsxattr fd;
-	int r;
-	if (ioctl(pfd, FS_IOC_FSGETXATTR, &fd) == 0 &&
-	    (r = set_project(ofd, (fd.fsx_xflags & FS_XFLAG_PROJINHERIT) ? fd.fsx_projid : 0, tname, ep)) < 0)
-		return r;
+	struct fsxattr pd = {0};
+	ioctl(pfd, FS_IOC_FSGETXATTR, &pd);
 	struct timespec tm[2] = {{.tv_nsec = UTIME_NOW}, {.tv_nsec = UTIME_OMIT}};
 	if (archive_entry_atime_is_set(e))
 		tm[0] = (struct timespec){archive_entry_atime(e), archive_entry_atime_nsec(e)};
 	if (archive_entry_mtime_is_set(e))
 		tm[1] = (struct timespec){archive_entry_mtime(e), archive_entry_mtime_nsec(e)};
-	if (futimens(ofd, tm) < 0)
-		return cerr(EX_SYSTEM, errno, "backup %s: set the times of '%s'", tname, ep);
-	/* (a file already at the name, of a stream that names it twice, is replaced as extraction
-	 * would; a directory there makes this fail) */
-	if (renameat(stagefd, oname, pfd, base) < 0)
-		return cerr(EX_SYSTEM, errno, "backup %s: move pre-copy object %s to '%s'", tname, oname, ep);
-	return 0;
+	return place_finish(ofd, (pd.fsx_xflags & FS_XFLAG_PROJINHERIT) ? pd.fsx_projid : 0, tm, stagefd, oname, pfd,
+			    base, tname, ep);
 }

@@ -68,25 +68,8 @@ int bk_archive_write(const char *path, const char *compress, const char *manifes
 	struct archive *w = archive_write_new();
 	if (!w)
 		abort();
-	int f = !strcmp(compress, "zstd")   ? archive_write_add_filter_zstd(w)
-		: !strcmp(compress, "gzip") ? archive_write_add_filter_gzip(w)
-					    : archive_write_add_filter_none(w);
-	/* zstd in worker threads (one per CPU) while this one reads the tree and hashes: where
-	 * libarchive or libzstd cannot, one thread does it all */
-	if (f == ARCHIVE_OK && !strcmp(compress, "zstd")) {
-		char n[24];
-		snprintf(n, sizeof(n), "%ld", cpus > 1 ? cpus : 1);
-		if (archive_write_set_filter_option(w, "zstd", "threads", n) < ARCHIVE_WARN)
-			log_debug("backup %s: zstd without threads: %s", path, archive_error_string(w));
-	}
-	/* to a pipe, libarchive would pad the compressed stream to a whole block with zeros, which
-	 * zstd's reader takes for a bad frame: no padding */
-	if (out)
-		archive_write_set_bytes_in_last_block(w, 1);
-	/* pax, not pax_restricted: the restricted writer stores a time's nanoseconds only in an entry
-	 * that needs an extended header for something else, and a backup keeps them */
-	if (archive_write_set_format_pax(w) != ARCHIVE_OK || f != ARCHIVE_OK || archive_write_open_fd(w, fd) != ARCHIVE_OK) {
-		r = cerr(EX_SYSTEM, archive_errno(w), "write %s: %s", path, archive_error_string(w));
+	if ((r = tpl_archive_write_open(w, compress, fd, out, cpus)) < 0) {
+		cerr_wrap(r, 0, "write %s", path);
 		goto out;
 	}
 	struct sha256 h;

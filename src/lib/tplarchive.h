@@ -42,6 +42,9 @@ void tpl_archive_hash_zeros(struct sha256 *h, uint64_t n);
 /* A small regular file entry (mode 0600, now) with its data into w, its header and data hashed
  * into h when non-NULL (a backup's manifest, config and checksum; a pre-copy's). */
 int tpl_archive_put_file(struct archive *w, const char *name, const char *data, size_t n, struct sha256 *h);
+/* w made a pax stream into fd, compressed as compress ("zstd": one worker thread per CPU of cpus,
+ * read before any chroot; "gzip"; "none"); pipe: no padding of its last block. cerr EX_SYSTEM. */
+int tpl_archive_write_open(struct archive *w, const char *compress, int fd, bool pipe, long cpus);
 
 /* archive_ovl.c: the overlayfs marks of layer templates. Is e a whiteout (a character device 0:0,
  * not a hard link)? */
