@@ -481,24 +481,6 @@ static void precopy_run_done(struct precopy_run *pr)
 	pr->pc.listfd = -1;
 }
 
-/* A file for the first pass's records: unnamed, in run_dir/migrate (0700). */
-static int precopy_list(const struct gconf *g)
-{
-	_cleanup_free_ char *parent = xasprintf("%s/migrate", g->run_dir);
-	int r = mkdir_p(parent, 0700);
-	if (r < 0 || chmod(parent, 0700) < 0)
-		return cerr(EX_SYSTEM, r < 0 ? r : errno, "create %s", parent);
-	int fd = open(parent, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
-		return fd >= 0 ? fd : cerr(EX_SYSTEM, errno, "create a file in %s", parent);
-	_cleanup_free_ char *path = xasprintf("%s/precopy-XXXXXX", parent);
-	fd = mkostemp(path, O_CLOEXEC);
-	if (fd < 0)
-		return cerr(EX_SYSTEM, errno, "create a file in %s", parent);
-	unlink(path);
-	return fd;
-}
-
 /* The destination's stage of this migration goes (a clean-up: its outcome does not matter;
  * restore-backup --precopy removes it itself when it ran). */
 static void precopy_abort(const struct gconf *g, const struct mig_dest *d, unsigned ctid, const struct precopy_run *pr)
@@ -535,8 +517,9 @@ static int precopy_pass(const struct gconf *g, const struct mig_dest *d, const c
 	_cleanup_close_ int rfd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (rfd < 0)
 		return cerr(EX_NOPRIVATE, errno, "private area %s", root);
-	if ((pr->pc.listfd = precopy_list(g)) < 0)
-		return pr->pc.listfd;
+	/* the first pass's records: a memory file (48 bytes a file), read back by the final pass */
+	if ((pr->pc.listfd = memfd_create("cellctl-precopy", MFD_CLOEXEC)) < 0)
+		return cerr(EX_SYSTEM, errno, "memfd_create");
 	/* t0 before the pass reads anything (a file stamped after it is sent whole, not read twice);
 	 * written back first, so that the guest's dirty pages do not hold the pass up */
 	if (syncfs(rfd) < 0)
