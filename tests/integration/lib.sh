@@ -558,6 +558,18 @@ second_host() {
 	EOF
 }
 
+# mig_transport WRAPPER: the executable WRAPPER (a test's stand-in for ssh, entering host B) as
+# this host's [migrate] ssh, with the cellctl under test as the destination's command
+mig_transport() {
+	chmod 755 "$1"
+	cat >> "$CONF" <<-EOF
+	[migrate]
+	ssh = $1
+	ssh_options = -o BatchMode=yes
+	remote_command = $CELLCTL
+	EOF
+}
+
 # need_quota_fs MiB: an ext4 image of MiB with project quotas, mounted (loop, prjquota) on
 # QFS=$TMPD/qfs (LOOPDEV its loop device, released with the mount), or a skip: the pure-cgroup2 VM
 # has quota_v2, this host's kernel does not

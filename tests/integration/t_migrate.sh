@@ -96,13 +96,7 @@ if [ -n "\${MIG_FAIL_START:-}" ] && [ "\$2" = start ]; then
 fi
 run "\$@"
 EOF
-chmod 755 "$TMPD/fakessh"
-cat >> "$CONF" <<EOF
-[migrate]
-ssh = $TMPD/fakessh
-ssh_options = -o BatchMode=yes
-remote_command = $CELLCTL
-EOF
+mig_transport "$TMPD/fakessh"
 
 # the container's view: address, MAC, hostname, a file's sha and owner
 view() {

@@ -79,13 +79,7 @@ if [ -n "\${MIG_SPOIL:-}" ] && [[ " \$* " == *" migrate-restore "* ]]; then
 fi
 run "\$@"
 EOF
-chmod 755 "$TMPD/fakessh"
-cat >> "$CONF" <<EOF
-[migrate]
-ssh = $TMPD/fakessh
-ssh_options = -o BatchMode=yes
-remote_command = $CELLCTL
-EOF
+mig_transport "$TMPD/fakessh"
 conf_val() { sed -n "s/^[[:space:]]*$2[[:space:]]*=[[:space:]]*//p" "$1" | head -1; }
 
 # a container with a counter loop (no shell on its console: CRIU cannot dump a job-control shell

@@ -42,13 +42,7 @@ while [ \$# -gt 0 ]; do case \$1 in -p|-i|-o|-F) shift 2 ;; -*) shift ;; *) brea
 shift
 exec nsenter --net=/run/netns/$NSB env CELLCTL_CONF=$HB/cellctl.conf sh -c "exec \$*"
 EOF
-chmod 755 "$TMPD/fakessh"
-cat >> "$CONF" <<EOF
-[migrate]
-ssh = $TMPD/fakessh
-ssh_options = -o BatchMode=yes
-remote_command = $CELLCTL
-EOF
+mig_transport "$TMPD/fakessh"
 
 create_ct "$CT1" --hostname migq --ipadd 10.77.0.111/24 --diskspace 40M:50M
 start_ct "$CT1"
