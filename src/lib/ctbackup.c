@@ -363,13 +363,18 @@ char *ct_precopy_stage(const struct gconf *g, unsigned ctid, const char *token)
  * (nothing removed) when another one is younger than PC_STALE_SEC. Under ctid's lock. */
 static int precopy_stages_remove(const struct gconf *g, unsigned ctid, const char *token, bool others)
 {
+	char pre[32];
+	snprintf(pre, sizeof(pre), ".precopy.%u.", ctid);
+	if (!others) {
+		_cleanup_free_ char *name = xasprintf("%s%s", pre, token);
+		remove_named(g, name);
+		return 0;
+	}
 	_cleanup_close_ int dfd = open(g->private_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return 0;
-	char pre[32];
-	snprintf(pre, sizeof(pre), ".precopy.%u.", ctid);
 	size_t pl = strlen(pre);
-	DIR *d = fdopendir(dup(dfd));
+	DIR *d = fdopendir(fcntl(dfd, F_DUPFD_CLOEXEC, 3));
 	if (!d)
 		return 0;
 	int r = 0;
@@ -380,8 +385,6 @@ static int precopy_stages_remove(const struct gconf *g, unsigned ctid, const cha
 		if (strncmp(de->d_name, pre, pl) || !pc_token_ok(de->d_name + pl))
 			continue;
 		bool mine = !strcmp(de->d_name + pl, token);
-		if (!mine && !others)
-			continue;
 		struct stat st;
 		if (!mine && fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 		    time(NULL) - st.st_mtime < PC_STALE_SEC) {
