@@ -6,11 +6,11 @@
  *   cellctl-archive backup PATH COMPRESS MANIFEST CONFPATH PROGRESS(0|1) ID_BASE ID_SIZE LOW_KEPT(0|1)
  *     (the tree: the directory open at fd 4)
  *   cellctl-archive backup-info PATH OUTDIR
- *     [T0_SEC T0_NSEC]  (a migration's final pass, precopy.h: the first pass's list of inodes at
- *     fd 5, "FILES BYTES" of the references made written to fd 6)
+ *     [T0_SEC T0_NSEC]  (a migration's final pass, precopy.h: the first pass's records at fd 5,
+ *     "FILES BYTES" of the references made written to fd 6)
  *   cellctl-archive restore-backup PATH DESTDIR UID_SHIFT UID_SIZE [STAGEDIR]
- *   cellctl-archive precopy COMPRESS  (a migration's first pass of the tree at fd 4 to stdout; the
- *     inodes sent to fd 5, "FILES BYTES" to fd 6)
+ *   cellctl-archive precopy COMPRESS  (a migration's first pass of the tree at fd 4 to stdout; its
+ *     records to fd 5, "FILES BYTES" to fd 6)
  *   cellctl-archive precopy-recv STAGEDIR  (the first pass from stdin)
  * Reports "0 ok" or "CODE message" on fd 3.
  * An extraction parses an untrusted archive as root, so it is confined first: an address-space
