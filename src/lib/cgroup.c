@@ -368,6 +368,26 @@ static bool gone(int r, const struct cerr_saved *es)
 	return true;
 }
 
+/* d's cpuset.cpus and mems from its parent's when d has none; -ENOENT when the parent has none
+ * either (made again meanwhile: the caller walks down again). */
+static int cpuset_fill(const struct cgdir *d)
+{
+	_cleanup_free_ char *cpus = NULL, *mems = NULL;
+	if (cg_read(d, "cpuset.cpus", &cpus) == 0 && *cpus &&
+	    cg_read(d, "cpuset.mems", &mems) == 0 && *mems)
+		return 0;
+	_cleanup_cgdir_ struct cgdir up = CGDIR_INIT;
+	_cleanup_free_ char *pc = NULL, *pm = NULL;
+	int r = cgd_open_parent(d->path, &up);
+	if (r < 0)
+		return r;
+	if ((r = cg_read(&up, "cpuset.cpus", &pc)) < 0 || (r = cg_read(&up, "cpuset.mems", &pm)) < 0)
+		return r;
+	if (!*pc || !*pm)
+		return -ENOENT;
+	return cg1_cpuset_inherit(&up, d);
+}
+
 /* Make the cgroup at path (a level below mount, whose length is mlen) with what its hierarchy
  * needs: the controllers enabled in its parent (v2; never in the hierarchy's root), cpuset.cpus
  * and mems (v1). exclusive: it must not exist yet. Opens it into out. */
@@ -383,16 +403,26 @@ static int make_level(const char *path, size_t mlen, bool unified, bool cpuset, 
 	cerr_save(&es);
 	if (unified && strlen(up.path) > mlen && (r = cg2_enable_controllers(&up)) < 0)
 		return gone(r, &es) ? -ENOENT : r;
+	/* v1 cpuset: a shared level made again meanwhile by another start (or by anything else)
+	 * may not have its cpus and mems yet, and a child would copy the empty values (no task can
+	 * join it then: ENOSPC). Filled here from its own parent first. */
+	if (cpuset && strlen(up.path) > mlen && (r = cpuset_fill(&up)) < 0)
+		return gone(r, &es) ? -ENOENT : r;
 	cerr_restore(&es);
-	if (mkdir(path, 0755) == 0)
+	/* Made and opened below the parent we hold, never by path: the parent can be removed and
+	 * made again by another start between our open of it and the mkdir. A mkdir by path would
+	 * then land in the new parent while `up` is the removed one (cpuset.cpus: ENODEV). Below a
+	 * removed directory mkdirat fails (ENOENT); once our child is in it the parent stays. */
+	const char *name = strrchr(path, '/') + 1;
+	if (mkdirat(up.fd, name, 0755) == 0)
 		log_debug("cgroup mkdir %s", path);
-	else if (errno == ENOENT)
+	else if (errno == ENOENT || errno == ENODEV)
 		return -ENOENT; /* as above: the parent was removed between the open and the mkdir */
 	else if (errno != EEXIST)
 		return cerr(EX_SYSTEM, errno, "create cgroup %s", path);
 	else if (exclusive)
 		return cerr(EX_CGFOREIGN, EEXIST, "create cgroup %s: another start made it meanwhile", path);
-	if ((r = cgd_open(path, out)) == -ENOENT && exclusive)
+	if ((r = cgd_sub(&up, name, out)) == -ENOENT && exclusive)
 		/* made, and removed before we opened it: another installation's start took it for one
 		 * left behind (remove_stale), as it may; the CTID is being started there */
 		return cerr(EX_CGFOREIGN, EBUSY, "create cgroup %s: another start removed it meanwhile", path);
