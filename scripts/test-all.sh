@@ -16,7 +16,9 @@
 #   6b. overlay    a few tests that never reach into the private area, again with LAYOUT=overlay
 #                  (lib.sh pins layout copy for the rest; OVERLAY_TESTS overrides the list)
 #   7. vm          the tests that need pure cgroup2 to prove something (VM_TESTS; VM_TESTS=all for
-#                  every test), inside a qemu VM (tests/vm/run) under software emulation. Skipped
+#                  every test), inside a qemu VM (tests/vm/run) under software emulation, started
+#                  before stage 6 and run beside it (VM_SERIAL=1: after it); its log is printed
+#                  and counted once the host's stages have ended. Skipped
 #                  (SKIP line) when this host is pure cgroup2 already (the integration stage ran
 #                  there); VM=0 skips it.
 #   8. systemd-host tests/vm/systemd-host: a Debian 12 root with systemd as PID 1 in qemu, cellctl
@@ -193,6 +195,53 @@ else
 	if run_stage templates templates; then add 1 0 0; export CCT_TEMPLATES=$tpl/cache; else add 0 1 0; fi
 fi
 
+# 7. the same suite in the pure-cgroup2 VM
+if [ $vm = 0 ]; then
+	stage_line "SKIP vm: $vm_why"
+	add 0 0 1
+else
+	vq=${VM_QUICK:-0}
+	echo ">>> vm: tests/vm/run -- tests/integration/run $B/cellctl (QUICK=$vq), in the background"
+	vm_t0=$(date +%s)
+	# the VM (software emulation) is slow: it runs the tests that need pure cgroup2 to prove
+	# something (VM_TESTS overrides; VM_TESTS=all runs everything). t_guest_sysvinit passes there
+	# too (about 200 s under TCG) but is left out to keep CI under 30 minutes; so is t_vzlist
+	# (laverage from cpu.pressure on pure cgroup2: passes there, run by hand with VM_TESTS=t_vzlist),
+	# t_suspend (cgroup.freeze: the hybrid host uses the same unified file), t_backup (230 s) and
+	# t_lxcfs (230 s: lxcfs on pure cgroup2; run by hand with VM_TESTS=t_lxcfs) and t_net_routed
+	# (90 s; routing needs no cgroup: the host runs it)
+	# t_bindmount needs no cgroup either (its idmapped binds pass on the VM's 6.1: run by hand
+	# with VM_TESTS=t_bindmount, about 15 minutes under TCG)
+	# t_criu is here for its kernel, not for cgroup2: its chkpnt/restore round trip runs only there
+	# (CRIU 3.17 cannot work on kernels >= 6.13; the host runs its early-refusal half); about
+	# 115 s (330 s on a busy machine). To make room for it, t_net_spoof (96 s) and t_sec_seccomp
+	# (69 s) left the list: neither needs cgroup2, and the host runs both (VM_TESTS=... by hand)
+	# t_migrate_online is here for its kernel too (online migration through CRIU; it skips on
+	# the host, where t_migrate checks the refusal): about 90-120 s
+	# t_migrate_quota (a migration's pre-copy into a private dir on ext4 with prjquota, which this
+	# host's kernel cannot mount) passes there in 90-110 s; it is run by hand
+	# (VM_TESTS=t_migrate_quota) to keep the whole run near 45 minutes
+	# t_listen (its connect-refusing cgroup BPF passes on pure cgroup2: run by hand with
+	# VM_TESTS=t_listen, about 220 s under TCG) and t_onconnect (about 20 minutes under TCG) are
+	# host tests: the hybrid host has the unified hierarchy their guard cgroup needs
+	vt=${VM_TESTS:-"t_lifecycle t_userns t_limits_memory t_limits_numproc t_limits_cpu t_limits_cpuweight t_limits_io t_limits_live t_limits_devices t_limits_containment t_limits_badinput t_quota_enforced t_guest_debian t_sec_masks t_sec_worlds t_monitor_cgroup t_layout_default t_sysinfo t_criu t_migrate_online"}
+	[ "$vt" = all ] && vt=""
+	echo "    vm tests: ${vt:-all}"
+	# The VM (qemu TCG: about 1.3 of this machine's 2 cores) runs beside the host's integration
+	# and overlay stages (about 0.4 of a core: most of their time is waiting for guests, timers
+	# and the network), which cut the whole run from about 56 to about 38 minutes. Nothing is
+	# shared: the VM has its own kernel and reads the tree through a read-only 9p share, the host
+	# tests' leak checks look only at their own cgroups, netns, temp dirs and CTIDs, and the
+	# timing tests on both sides compare ratios or allow for a busy host. Its log is printed when
+	# it has ended (VM_SERIAL=1: run it after the host stages, as before).
+	vm_stage() {
+		TESTS="$vt" QUICK=$vq CCT_LOGDIR=/tmp/cct-vm-logs tests/vm/run -t 3000 -- tests/integration/run "$B/cellctl" > "$LOGS/vm.log" 2>&1
+		echo $? > "$LOGS/vm.rc"
+	}
+	rm -f "$LOGS/vm.rc"
+	if [ "${VM_SERIAL:-0}" = 1 ]; then vm_stage; else vm_stage & vm_job=$!; fi
+fi
+
 # 6. integration tests on this host
 echo ">>> integration: tests/integration/run $B/cellctl"
 t=$(date +%s)
@@ -218,45 +267,16 @@ add "$p" "$f" "$s"
 if [ "$f" = 0 ]; then stage_line "PASS overlay ($(($(date +%s) - t))s): $p passed, $f failed, $s skipped"; else
 	stage_line "FAIL overlay ($(($(date +%s) - t))s): $p passed, $f failed, $s skipped; logs in $LOGS/overlay"; fi
 
-# 7. the same suite in the pure-cgroup2 VM
-if [ $vm = 0 ]; then
-	stage_line "SKIP vm: $vm_why"
-	add 0 0 1
-else
-	vq=${VM_QUICK:-0}
-	echo ">>> vm: tests/vm/run -- tests/integration/run $B/cellctl (QUICK=$vq)"
-	t=$(date +%s)
-	# the VM (software emulation) is slow: it runs the tests that need pure cgroup2 to prove
-	# something (VM_TESTS overrides; VM_TESTS=all runs everything). t_guest_sysvinit passes there
-	# too (about 200 s under TCG) but is left out to keep CI under 30 minutes; so is t_vzlist
-	# (laverage from cpu.pressure on pure cgroup2: passes there, run by hand with VM_TESTS=t_vzlist),
-	# t_suspend (cgroup.freeze: the hybrid host uses the same unified file), t_backup (230 s) and
-	# t_lxcfs (230 s: lxcfs on pure cgroup2; run by hand with VM_TESTS=t_lxcfs) and t_net_routed
-	# (90 s; routing needs no cgroup: the host runs it)
-	# t_bindmount needs no cgroup either (its idmapped binds pass on the VM's 6.1: run by hand
-	# with VM_TESTS=t_bindmount, about 15 minutes under TCG)
-	# t_criu is here for its kernel, not for cgroup2: its chkpnt/restore round trip runs only there
-	# (CRIU 3.17 cannot work on kernels >= 6.13; the host runs its early-refusal half); about
-	# 115 s (330 s on a busy machine). To make room for it, t_net_spoof (96 s) and t_sec_seccomp
-	# (69 s) left the list: neither needs cgroup2, and the host runs both (VM_TESTS=... by hand)
-	# t_migrate_online is here for its kernel too (online migration through CRIU; it skips on
-	# the host, where t_migrate checks the refusal): about 90-120 s
-	# t_migrate_quota (a migration's pre-copy into a private dir on ext4 with prjquota, which this
-	# host's kernel cannot mount) passes there in 90-110 s; it is run by hand
-	# (VM_TESTS=t_migrate_quota) to keep the whole run near 45 minutes
-	# t_listen (its connect-refusing cgroup BPF passes on pure cgroup2: run by hand with
-	# VM_TESTS=t_listen, about 220 s under TCG) and t_onconnect (about 20 minutes under TCG) are
-	# host tests: the hybrid host has the unified hierarchy their guard cgroup needs
-	vt=${VM_TESTS:-"t_lifecycle t_userns t_limits_memory t_limits_numproc t_limits_cpu t_limits_cpuweight t_limits_io t_limits_live t_limits_devices t_limits_containment t_limits_badinput t_quota_enforced t_guest_debian t_sec_masks t_sec_worlds t_monitor_cgroup t_layout_default t_sysinfo t_criu t_migrate_online"}
-	[ "$vt" = all ] && vt=""
-	echo "    vm tests: ${vt:-all}"
-	TESTS="$vt" QUICK=$vq CCT_LOGDIR=/tmp/cct-vm-logs tests/vm/run -t 2400 -- tests/integration/run "$B/cellctl" 2>&1 | tee "$LOGS/vm.log"
-	vrc=${PIPESTATUS[0]}
+# 7b. the VM's result, once it has ended
+if [ $vm = 1 ]; then
+	[ -n "${vm_job:-}" ] && { echo ">>> vm: waiting for the VM (started $(($(date +%s) - vm_t0)) s ago)"; wait "$vm_job"; }
+	vrc=$(cat "$LOGS/vm.rc" 2>/dev/null || echo 125)
+	sed 's/^/    vm| /' "$LOGS/vm.log"
 	read -r p f s <<< "$(suite_counts "$LOGS/vm.log")"
 	if [ -z "${p:-}" ]; then p=0 f=1 s=0; echo "    the VM gave no suite summary (exit $vrc)"; fi
 	add "$p" "$f" "$s"
-	if [ "$f" = 0 ] && [ "$vrc" = 0 ]; then stage_line "PASS vm ($(($(date +%s) - t))s): $p passed, $f failed, $s skipped"; else
-		stage_line "FAIL vm ($(($(date +%s) - t))s, exit $vrc): $p passed, $f failed, $s skipped"; fi
+	if [ "$f" = 0 ] && [ "$vrc" = 0 ]; then stage_line "PASS vm ($(($(date +%s) - vm_t0))s): $p passed, $f failed, $s skipped"; else
+		stage_line "FAIL vm ($(($(date +%s) - vm_t0))s, exit $vrc): $p passed, $f failed, $s skipped"; fi
 fi
 
 # 8. a real systemd host in the VM: cellctl.service at boot, poweroff and boot again
