@@ -825,7 +825,9 @@ int net_teardown_container(const struct gconf *g, const struct ct_config *c)
 		return r;
 	struct net_owner o;
 	net_link_owner(c, &o);
-	int first = nlc_links_del_owned(&hc, &o);
+	/* the veths are renamed out of the way and die with the container's namespace; an IFB is
+	 * deleted */
+	int first = nlc_links_retire_owned(&hc, &o);
 	if (first < 0)
 		cerr(EX_VETH, first, "delete the interfaces of CT %u", c->ctid);
 	/* then each by name: normally gone with the group already; a same-named interface that is

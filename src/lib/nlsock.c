@@ -278,6 +278,81 @@ int nlc_links_del_owned(struct nlc *c, const struct net_owner *o)
 	return first;
 }
 
+/* Take a host veth whose peer is in another (dying) namespace out of the way: down, then renamed
+ * to RETIRE_PREFIX and its ifindex in hex (unique among the host's links while it lives). Its
+ * unregistration, with the RCU barrier that makes a deletion cost 15-20 ms, is left to the
+ * kernel, which deletes the pair when the container's namespace goes. 0, or -errno (nothing
+ * recorded): then the caller deletes it. */
+static int link_retire(struct nlc *c, struct rtnl_link *l)
+{
+	char name[IFNAMSIZ];
+	snprintf(name, sizeof(name), RETIRE_PREFIX "%x", (unsigned)rtnl_link_get_ifindex(l));
+	log_debug("netlink: set link %s down, rename it %s (deleted with its peer's namespace)", rtnl_link_get_name(l),
+		  name);
+	struct rtnl_link *ch = rtnl_link_alloc();
+	if (!ch)
+		abort();
+	int r = 0;
+	if (rtnl_link_get_flags(l) & IFF_UP) {
+		rtnl_link_unset_flags(ch, IFF_UP);
+		r = nlc_err(c, rtnl_link_change(c->sk, l, ch, 0));
+		rtnl_link_put(ch);
+		if (!(ch = rtnl_link_alloc()))
+			abort();
+	}
+	if (r == 0) {
+		rtnl_link_set_name(ch, name);
+		r = nlc_err(c, rtnl_link_change(c->sk, l, ch, 0));
+	}
+	rtnl_link_put(ch);
+	return r == -ENODEV ? 0 : r; /* gone meanwhile with the namespace: what we wanted */
+}
+
+struct retire_scan {
+	struct nlc *c;
+	const struct net_owner *o;
+	int first;
+	unsigned ndel;
+	char del[MAX_NETIF * 4][16];
+};
+
+static void retire_one(struct nl_object *obj, void *arg)
+{
+	struct retire_scan *s = arg;
+	struct rtnl_link *l = (struct rtnl_link *)obj;
+	if (rtnl_link_get_group(l) != s->o->group)
+		return;
+	if (!nlc_link_owned(l, s->o)) {
+		log_warn("link %s has the link group of CT %u but not its alias: not ours, left alone",
+			 rtnl_link_get_name(l), s->o->group & ~NET_GROUP_BASE);
+		return;
+	}
+	const char *type = rtnl_link_get_type(l), *name = rtnl_link_get_name(l);
+	int32_t nsid = -1;
+	if (!strncmp(name, RETIRE_PREFIX, strlen(RETIRE_PREFIX)))
+		return; /* retired already: its namespace is still held somewhere; it goes with it */
+	if (type && !strcmp(type, "veth") && rtnl_link_get_link(l) > 0 && rtnl_link_get_link_netnsid(l, &nsid) == 0 &&
+	    nsid >= 0 && link_retire(s->c, l) == 0)
+		return;
+	if (s->ndel < sizeof(s->del) / sizeof(s->del[0]))
+		snprintf(s->del[s->ndel++], 16, "%s", name);
+}
+
+int nlc_links_retire_owned(struct nlc *c, const struct net_owner *o)
+{
+	struct nl_cache *cache = NULL;
+	int r = nlc_err(c, rtnl_link_alloc_cache(c->sk, AF_UNSPEC, &cache));
+	if (r < 0)
+		return r;
+	struct retire_scan s = {.c = c, .o = o};
+	nl_cache_foreach(cache, retire_one, &s);
+	nl_cache_free(cache);
+	for (unsigned i = 0; i < s.ndel; i++)
+		if ((r = nlc_link_del(c, s.del[i])) < 0 && s.first == 0)
+			s.first = r;
+	return s.first;
+}
+
 int nlc_addr_add(struct nlc *c, int ifindex, const char *ifname, const struct net_addr *a)
 {
 	char t[80];

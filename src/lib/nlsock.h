@@ -52,6 +52,14 @@ int nlc_link_claim(struct nlc *c, const char *name, const struct net_owner *o);
  * carries the group (the usual case), else one by one, leaving the others' links (the same CTID
  * of another installation) alone with a warning. 0 or -errno (nothing recorded). */
 int nlc_links_del_owned(struct nlc *c, const struct net_owner *o);
+/* The name prefix of a host veth retired by nlc_links_retire_owned. */
+#define RETIRE_PREFIX "ccgone"
+/* At a container's end: each of o's veths whose peer is in another namespace (the container's,
+ * about to go) is set down and renamed RETIRE_PREFIX<ifindex hex>, which frees its name at once
+ * and leaves the unregistration to the kernel when the namespace goes (a delete waits for an RCU
+ * barrier: 15-20 ms); anything else of o's (an IFB, a veth whose peer never left) is deleted. 0 or
+ * the first -errno (nothing recorded). */
+int nlc_links_retire_owned(struct nlc *c, const struct net_owner *o);
 /* Add address a to interface ifindex (ifname for the log); IPv6 without duplicate address
  * detection. An address already there is fine (0). */
 int nlc_addr_add(struct nlc *c, int ifindex, const char *ifname, const struct net_addr *a);

@@ -163,7 +163,15 @@ our_mounts() {
 	grep -F "/run/netns/$NS" /proc/self/mountinfo | awk '{print "NS: " $5}' || true
 }
 
-our_links() { ip -n "$NS" -o link show 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' | grep -v -e '^lo$' -e "^$BRIDGE\$" | sort || true; }
+# A stop renames each host veth out of the way (ccgone<ifindex hex>, down) and the kernel deletes
+# it with the container's network namespace, a few ms after the container's end: wait for that (up
+# to 5 s) before the host's links are listed or compared; one still there after is a leak.
+no_retired() { ! ip -n "$NS" -o link show 2>/dev/null | grep -q '^[0-9]*: ccgone'; }
+wait_retired() { wait_for 5 no_retired || true; }
+our_links() {
+	wait_retired
+	ip -n "$NS" -o link show 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' | grep -v -e '^lo$' -e "^$BRIDGE\$" | sort || true
+}
 # The test shell's open fds, minus bash's own (10 and up: saved fds, the script) and pipes (the
 # command substitution doing the counting): a leak into the shell is something it kept open.
 fd_count() {

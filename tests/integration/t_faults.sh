@@ -32,7 +32,7 @@ state_word() {
 	esac
 }
 mon_pid() { sed -n 's/^monitor \([0-9]*\) .*/\1/p' "$RUN_DIR/$CT.state" 2>/dev/null; }
-host_veths() { ip -n "$NS" -o link show 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' | grep -v -e '^lo$' -e "^$BRIDGE\$" || true; }
+host_veths() { wait_retired; ip -n "$NS" -o link show 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' | grep -v -e '^lo$' -e "^$BRIDGE\$" || true; }
 # this container's cgroups (not the per-test parent, which cellctl leaves when it holds others)
 ct_cgroups() { our_cgroups | grep "/$CT\(/\|\$\)" || true; }
 # wait (up to 15 s) while someone holds the CT lock: a monitor that outlived its killed

@@ -19,6 +19,7 @@ leak_snapshot
 
 # ---- the host's state ------------------------------------------------------------------------
 net_state() {
+	wait_retired
 	ip -n "$NS" -o link show | sed -e 's/^[0-9]*: //' -e 's/\\.*link\/\([a-z]*\) \([0-9a-f:]*\).*/ \1 \2/' \
 		-e 's/ qdisc [^ ]*//; s/ state [A-Z]*//; s/ mode [A-Z]*//; s/ qlen [0-9]*//' \
 		-e 's/\(NO-CARRIER\|LOWER_UP\),\?//g; s/,>/>/' | sort

@@ -93,6 +93,28 @@ host_ping 10.77.0.201 && fail "10.77.0.201 no longer answers after the restart" 
 wait_for 5 host_ping 10.77.0.101 && ok "10.77.0.101 answers after the restart" || fail "10.77.0.101 answers after the restart"
 wait_for 5 ct_ping "$B" 10.77.0.101 && ok "$B pings $A after the restart" || fail "$B pings $A after the restart"
 
+# The stop renames the host veth out of the way (down, ccgone<ifindex>) and the kernel deletes it
+# with the container's network namespace. A host process that holds the namespace keeps that
+# link alive, down and nameless for the next start, which works at once; it goes when let go.
+ipid=$(sed -n 's/^init \([0-9]*\) .*/\1/p' "$RUN_DIR/$A.state")
+nsenter --net=/proc/"$ipid"/ns/net -- sleep 300 &
+pinner=$!
+wait_for 3 test -e /proc/$pinner/ns/net
+check "stop $A while a host process holds its network namespace" cc stop "$A" --fast
+run ip -n "$NS" -o link show dev "veth$A.0"
+[ "$RC" != 0 ] && ok "veth$A.0's name is free when stop returns" || fail "veth$A.0's name is free when stop returns" "$OUT"
+retired=$(ip -n "$NS" -o link show | grep ': ccgone' || true)
+if grep -q "state DOWN" <<< "$retired" && ! grep -q "UP" <<< "${retired%%>*}"; then ok "the old host veth stays, renamed and down, while its namespace is held"; else
+	fail "the old host veth stays, renamed and down, while its namespace is held" "$retired"; fi
+check "start $A again at once" cc start "$A"
+wait_for 5 host_ping 10.77.0.101 && ok "10.77.0.101 answers beside the retired link" || fail "10.77.0.101 answers beside the retired link"
+check "stop $A" cc stop "$A" --fast
+kill "$pinner"
+wait "$pinner" 2> /dev/null
+wait_for 5 no_retired && ok "the retired link went with the namespace once it was let go" ||
+	fail "the retired link went with the namespace once it was let go" "$(ip -n "$NS" -o link show)"
+check "start $A" cc start "$A"
+
 check "stop $A" cc stop "$A" --fast
 check "stop $B" cc stop "$B" --fast
 left=$(ip -n "$NS" -o link show | grep -E "veth($A|$B)\." || true)

@@ -18,6 +18,7 @@ sed -i "s|^bridge = $BRIDGE\$|&\nbridges = $BR2|" "$CONF" # cellctl may create i
 # net_state: the host's links (name, flags, master, MAC), addresses and routes (all tables),
 # without what changes by itself (link state words, address lifetimes, DAD flags, ifindexes).
 net_state() {
+	wait_retired
 	ip -n "$NS" -o link show | sed -e 's/^[0-9]*: //' -e 's/\\.*link\/\([a-z]*\) \([0-9a-f:]*\).*/ \1 \2/' \
 		-e 's/ qdisc [^ ]*//; s/ state [A-Z]*//; s/ mode [A-Z]*//; s/ group [^ ]*//; s/ qlen [0-9]*//' \
 		-e 's/\(NO-CARRIER\|LOWER_UP\),\?//g; s/,>/>/' | sort
