@@ -231,53 +231,6 @@ static int group_del(struct nlc *c, uint32_t group)
 	return r == -ENODEV || r == -ENOENT ? 0 : r;
 }
 
-struct owned_scan {
-	const struct net_owner *o;
-	unsigned ours, foreign;
-	char names[MAX_NETIF * 4][16]; /* ours, up to that many (a veth and an IFB per interface, twice over) */
-};
-
-static void owned_one(struct nl_object *obj, void *arg)
-{
-	struct owned_scan *s = arg;
-	struct rtnl_link *l = (struct rtnl_link *)obj;
-	if (rtnl_link_get_group(l) != s->o->group)
-		return;
-	if (!nlc_link_owned(l, s->o)) {
-		s->foreign++;
-		log_warn("link %s has the link group of CT %u but not its alias: not ours, left alone",
-			 rtnl_link_get_name(l), s->o->group & ~NET_GROUP_BASE);
-		return;
-	}
-	if (s->ours < sizeof(s->names) / sizeof(s->names[0]))
-		snprintf(s->names[s->ours], 16, "%s", rtnl_link_get_name(l));
-	s->ours++;
-}
-
-/* A link the other installation makes between the dump and the group's deletion would go too:
- * its start then fails (its alias cannot be set) rather than a running container losing its
- * network. */
-int nlc_links_del_owned(struct nlc *c, const struct net_owner *o)
-{
-	struct nl_cache *cache = NULL;
-	int r = nlc_err(c, rtnl_link_alloc_cache(c->sk, AF_UNSPEC, &cache));
-	if (r < 0)
-		return r;
-	struct owned_scan s = {.o = o};
-	nl_cache_foreach(cache, owned_one, &s);
-	nl_cache_free(cache);
-	if (s.ours == 0)
-		return 0;
-	if (s.foreign == 0)
-		return group_del(c, o->group);
-	unsigned n = s.ours < sizeof(s.names) / sizeof(s.names[0]) ? s.ours : sizeof(s.names) / sizeof(s.names[0]);
-	int first = 0;
-	for (unsigned i = 0; i < n; i++)
-		if ((r = nlc_link_del(c, s.names[i])) < 0 && first == 0)
-			first = r;
-	return first;
-}
-
 /* Take a host veth whose peer is in another (dying) namespace out of the way: down, then renamed
  * to RETIRE_PREFIX and its ifindex in hex (unique among the host's links while it lives). Its
  * unregistration, with the RCU barrier that makes a deletion cost 15-20 ms, is left to the
@@ -311,9 +264,8 @@ static int link_retire(struct nlc *c, struct rtnl_link *l)
 struct retire_scan {
 	struct nlc *c;
 	const struct net_owner *o;
-	int first;
-	unsigned ndel;
-	char del[MAX_NETIF * 4][16];
+	unsigned ndel, foreign;
+	char del[MAX_NETIF * 4][16]; /* to delete, up to that many (an IFB per interface, twice over) */
 };
 
 static void retire_one(struct nl_object *obj, void *arg)
@@ -323,6 +275,7 @@ static void retire_one(struct nl_object *obj, void *arg)
 	if (rtnl_link_get_group(l) != s->o->group)
 		return;
 	if (!nlc_link_owned(l, s->o)) {
+		s->foreign++;
 		log_warn("link %s has the link group of CT %u but not its alias: not ours, left alone",
 			 rtnl_link_get_name(l), s->o->group & ~NET_GROUP_BASE);
 		return;
@@ -335,7 +288,8 @@ static void retire_one(struct nl_object *obj, void *arg)
 	    nsid >= 0 && link_retire(s->c, l) == 0)
 		return;
 	if (s->ndel < sizeof(s->del) / sizeof(s->del[0]))
-		snprintf(s->del[s->ndel++], 16, "%s", name);
+		snprintf(s->del[s->ndel], 16, "%s", name);
+	s->ndel++;
 }
 
 int nlc_links_retire_owned(struct nlc *c, const struct net_owner *o)
@@ -347,10 +301,17 @@ int nlc_links_retire_owned(struct nlc *c, const struct net_owner *o)
 	struct retire_scan s = {.c = c, .o = o};
 	nl_cache_foreach(cache, retire_one, &s);
 	nl_cache_free(cache);
-	for (unsigned i = 0; i < s.ndel; i++)
-		if ((r = nlc_link_del(c, s.del[i])) < 0 && s.first == 0)
-			s.first = r;
-	return s.first;
+	if (s.ndel == 0)
+		return 0;
+	/* one request for the whole group when nothing else carries it: the kernel unregisters
+	 * them as one batch (one round of RCU waits; the retired veths go with it then) */
+	if (s.foreign == 0)
+		return group_del(c, o->group);
+	int first = 0;
+	for (unsigned i = 0; i < s.ndel && i < sizeof(s.del) / sizeof(s.del[0]); i++)
+		if ((r = nlc_link_del(c, s.del[i])) < 0 && first == 0)
+			first = r;
+	return first;
 }
 
 int nlc_addr_add(struct nlc *c, int ifindex, const char *ifname, const struct net_addr *a)

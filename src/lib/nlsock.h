@@ -48,17 +48,15 @@ int nlc_link_del(struct nlc *c, const char *name);
 bool nlc_link_owned(struct rtnl_link *l, const struct net_owner *o);
 /* Give link name o's alias (RTM_SETLINK: the kernel takes no alias when it creates a link). */
 int nlc_link_claim(struct nlc *c, const char *name, const struct net_owner *o);
-/* Delete every link of o (its group and alias): one request for the whole group when nothing else
- * carries the group (the usual case), else one by one, leaving the others' links (the same CTID
- * of another installation) alone with a warning. 0 or -errno (nothing recorded). */
-int nlc_links_del_owned(struct nlc *c, const struct net_owner *o);
 /* The name prefix of a host veth retired by nlc_links_retire_owned. */
 #define RETIRE_PREFIX "ccgone"
 /* At a container's end: each of o's veths whose peer is in another namespace (the container's,
  * about to go) is set down and renamed RETIRE_PREFIX<ifindex hex>, which frees its name at once
  * and leaves the unregistration to the kernel when the namespace goes (a delete waits for an RCU
- * barrier: 15-20 ms); anything else of o's (an IFB, a veth whose peer never left) is deleted. 0 or
- * the first -errno (nothing recorded). */
+ * barrier: 15-20 ms); anything else of o's (an IFB, a veth whose peer never left) is deleted: in
+ * one request for the whole group when no other link carries the group (the same CTID of another
+ * installation: then one by one, theirs left alone with a warning). 0 or -errno (nothing
+ * recorded). */
 int nlc_links_retire_owned(struct nlc *c, const struct net_owner *o);
 /* Add address a to interface ifindex (ifname for the log); IPv6 without duplicate address
  * detection. An address already there is fine (0). */
