@@ -38,10 +38,12 @@ done
 # empty shared parent and makes it again while a start walks down: a start made its cgroup by
 # path, in the new parent, while it held the removed one (cpuset.cpus: ENODEV) and failed with
 # "another start removed it meanwhile" (seen once in CI). A churn loop does that to every
-# hierarchy's parent as fast as it can, during rounds of single starts (the unfixed start failed
-# about one round in 150 here, in one of two ways: this one, and a cpuset level made again
-# without cpus, copied empty into the container's cgroup: init could not join it, ENOSPC).
-CHURN_ROUNDS=${CCT_CHURN_ROUNDS:-200}
+# hierarchy's parent every 0.1 ms or so, during rounds of single starts: the unfixed start failed
+# 19 of 300 rounds here, in one of two ways: this one, and a cpuset level made again without cpus,
+# copied empty into the container's cgroup (init could not join it: ENOSPC). With no pause at
+# all the churn outruns any walk down ("its parent keeps being removed" after 20 tries), which no
+# real neighbour does.
+CHURN_ROUNDS=${CCT_CHURN_ROUNDS:-120}
 churn_dirs=()
 for d in $(cg_self_dirs); do churn_dirs+=("$d/$CG_NAME"); done
 python3 -c '
@@ -55,7 +57,7 @@ while time.time() < end and not os.path.exists(dirs[0] + ".stop"):
             os.mkdir(d)
         except OSError:
             pass
-    time.sleep(float(os.environ.get("CHURN_SLEEP", "0")))
+    time.sleep(float(os.environ.get("CHURN_SLEEP", "0.0001")))
 ' "${churn_dirs[@]}" &
 churn=$!
 bad=0
