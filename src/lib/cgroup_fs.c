@@ -423,9 +423,12 @@ int cg_wait_empty(const struct cgdir *d, unsigned timeout_ms, bool rekill)
 		if (rekill)
 			cg_walk(d, cg_kill_procs, NULL);
 		if (e >= 0) {
+			/* at most 5 ms per poll: the kernel rate-limits cgroup.events notifications, and a
+			 * "populated 0" that came within a few ms of the "populated 1" (a stop right after
+			 * a start) woke nobody here until the poll ran out: every such stop took 100 ms */
 			struct pollfd p = {.fd = ev, .events = POLLPRI};
 			int left = (int)(end - now);
-			poll(&p, 1, left > 100 ? 100 : left);
+			poll(&p, 1, left > 5 ? 5 : left);
 		} else {
 			cg_pause(&us);
 		}
