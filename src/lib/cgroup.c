@@ -372,20 +372,9 @@ static bool gone(int r, const struct cerr_saved *es)
  * either (made again meanwhile: the caller walks down again). */
 static int cpuset_fill(const struct cgdir *d)
 {
-	_cleanup_free_ char *cpus = NULL, *mems = NULL;
-	if (cg_read(d, "cpuset.cpus", &cpus) == 0 && *cpus &&
-	    cg_read(d, "cpuset.mems", &mems) == 0 && *mems)
-		return 0;
 	_cleanup_cgdir_ struct cgdir up = CGDIR_INIT;
-	_cleanup_free_ char *pc = NULL, *pm = NULL;
 	int r = cgd_open_parent(d->path, &up);
-	if (r < 0)
-		return r;
-	if ((r = cg_read(&up, "cpuset.cpus", &pc)) < 0 || (r = cg_read(&up, "cpuset.mems", &pm)) < 0)
-		return r;
-	if (!*pc || !*pm)
-		return -ENOENT;
-	return cg1_cpuset_inherit(&up, d);
+	return r < 0 ? r : cg1_cpuset_inherit(&up, d);
 }
 
 /* Make the cgroup at path (a level below mount, whose length is mlen) with what its hierarchy

@@ -134,6 +134,9 @@ int cg1_cpuset_inherit(const struct cgdir *parent, const struct cgdir *d)
 		r = cg_read(parent, files[i], &pv);
 		if (r < 0)
 			return cerr(EX_RESOURCE, r, "read %s/%s", parent->path, files[i]);
+		if (!*pv) /* made a moment ago itself (another start's level): nothing to give yet */
+			return cerr(EX_RESOURCE, ENOENT, "%s/%s is empty: no cpus or memory nodes to give %s", parent->path,
+				    files[i], d->path);
 		r = cg_write(d, files[i], pv);
 		if (r < 0)
 			return cerr(EX_RESOURCE, r, "write %s/%s", d->path, files[i]);
