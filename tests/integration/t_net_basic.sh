@@ -99,7 +99,8 @@ wait_for 5 ct_ping "$B" 10.77.0.101 && ok "$B pings $A after the restart" || fai
 ipid=$(sed -n 's/^init \([0-9]*\) .*/\1/p' "$RUN_DIR/$A.state")
 nsenter --net=/proc/"$ipid"/ns/net -- sleep 300 &
 pinner=$!
-wait_for 3 test -e /proc/$pinner/ns/net
+pinned() { [ "$(readlink /proc/$pinner/ns/net)" = "$(readlink /proc/"$ipid"/ns/net)" ]; }
+wait_for 3 pinned || fail "the host process is in $A's network namespace" "$(readlink /proc/$pinner/ns/net)"
 check "stop $A while a host process holds its network namespace" cc stop "$A" --fast
 run ip -n "$NS" -o link show dev "veth$A.0"
 [ "$RC" != 0 ] && ok "veth$A.0's name is free when stop returns" || fail "veth$A.0's name is free when stop returns" "$OUT"
