@@ -423,9 +423,10 @@ int cg_wait_empty(const struct cgdir *d, unsigned timeout_ms, bool rekill)
 		if (rekill)
 			cg_walk(d, cg_kill_procs, NULL);
 		if (e >= 0) {
-			/* at most 5 ms per poll: the kernel rate-limits cgroup.events notifications, and a
-			 * "populated 0" that came within a few ms of the "populated 1" (a stop right after
-			 * a start) woke nobody here until the poll ran out: every such stop took 100 ms */
+			/* at most 5 ms per poll: a "populated 0" that came within a few ms of the
+			 * "populated 1" (a stop right after a start) was seen to wake nobody here until the
+			 * poll ran out (every such stop took 100 ms on 6.18; the kernel rate-limits this
+			 * file's notifications, the likely cause), and a re-read costs one pread */
 			struct pollfd p = {.fd = ev, .events = POLLPRI};
 			int left = (int)(end - now);
 			poll(&p, 1, left > 5 ? 5 : left);
