@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "monitor.h"
+#include "memshed.h"
 
 #include <fcntl.h>
 #include <linux/magic.h>
@@ -773,6 +774,9 @@ static __attribute__((noreturn)) void monitor_main(struct mon *m, int report)
 	if (have_lock)
 		close(MONITOR_LOCK_FD); /* started: the CT lock goes back to whoever takes it next */
 	log_file_only(restore_dir ? "Container restored" : "Container started");
+	/* from here on the monitor mostly sleeps: what its start-up used goes back */
+	size_t shed = mem_shed();
+	log_debug("monitor: dropped the mappings of %zu KiB of start-up memory", shed / 1024);
 	monitor_loop(m);
 	release_sockets(m);
 	sysnotif_close(&m->sn);
