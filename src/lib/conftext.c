@@ -189,6 +189,14 @@ void conf_text_free(struct conf_text *t)
 	t->doc = NULL;
 }
 
+void conf_each(const struct conf_text *t, void (*fn)(const char *sk, const char *value, void *arg), void *arg)
+{
+	const dictionary *d = t->dict;
+	for (ssize_t i = 0; d && i < d->size; i++)
+		if (d->key[i] && d->val[i])
+			fn(d->key[i], d->val[i], arg);
+}
+
 const char *conf_get(const struct conf_text *t, const char *section, const char *key)
 {
 	/* "section:key" on the stack (a malloc per key was a tenth of a config's parse); a longer one made */

@@ -19,6 +19,9 @@ struct conf_text {
  * too long"), -EINVAL; 0 and *out filled (conf_text_free it). */
 int conf_parse(const char *name, const char *text, size_t len, struct conf_text *out);
 void conf_text_free(struct conf_text *t);
+/* Each "section:key" (lower case, as iniparser keeps it) that has a value, with the value, in
+ * no particular order: fn(sk, value, arg). */
+void conf_each(const struct conf_text *t, void (*fn)(const char *sk, const char *value, void *arg), void *arg);
 /* The value of [section] key as iniparser read it, NULL when absent. */
 const char *conf_get(const struct conf_text *t, const char *section, const char *key);
 /* After an edit: render doc, parse the text again as above, and check that iniparser reads every

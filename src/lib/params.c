@@ -4,6 +4,9 @@
  * live in params_netif.c. */
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/capability.h>
@@ -858,16 +861,74 @@ int param_set(struct ct_config *c, const struct param *p, const char *value)
 	return 0;
 }
 
-int param_load(struct ct_config *c, const struct conf_text *t, const char *name)
+/* The parameters a config file sets, by "section:key" in lower case (iniparser's form): built once
+ * per process, so that reading a config looks up each of its keys once instead of asking the
+ * parse for every parameter in turn (1,000 configs: list -a). */
+struct param_key {
+	char sk[64];
+	unsigned idx;
+};
+static struct param_key *pkeys;
+static size_t npkeys;
+
+static bool loadable(const struct param *p)
 {
+	return can_apply(p) && p->section && p->key && !(p->flags & PF_DEL) && strcmp(p->section, NETIF_SECTION) &&
+	       strcmp(p->section, BIND_SECTION);
+}
+
+static int pkey_cmp(const void *a, const void *b)
+{
+	const struct param_key *x = a, *y = b;
+	int r = strcmp(x->sk, y->sk);
+	return r ? r : (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+static void pkeys_build(void)
+{
+	pkeys = xcalloc(ARRAY_SIZE(params), sizeof(*pkeys));
 	for (size_t i = 0; i < ARRAY_SIZE(params); i++) {
 		const struct param *p = &params[i];
-		if (!can_apply(p) || !p->section || !p->key || (p->flags & PF_DEL) || !strcmp(p->section, NETIF_SECTION) ||
-		    !strcmp(p->section, BIND_SECTION))
+		if (!loadable(p))
 			continue;
-		const char *v = conf_get(t, p->section, p->key);
+		struct param_key *k = &pkeys[npkeys++];
+		int n = snprintf(k->sk, sizeof(k->sk), "%s:%s", p->section, p->key);
+		if (n < 0 || (size_t)n >= sizeof(k->sk))
+			abort(); /* a table entry that does not fit: a build mistake */
+		for (char *q = k->sk; *q; q++)
+			*q = (char)tolower((unsigned char)*q);
+		k->idx = (unsigned)i;
+	}
+	qsort(pkeys, npkeys, sizeof(*pkeys), pkey_cmp);
+}
+
+static void pkey_found(const char *sk, const char *value, void *arg)
+{
+	const char **vals = arg;
+	size_t lo = 0, hi = npkeys;
+	while (lo < hi) { /* the first entry not below sk */
+		size_t mid = (lo + hi) / 2;
+		if (strcmp(pkeys[mid].sk, sk) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < npkeys && !strcmp(pkeys[lo].sk, sk); lo++)
+		vals[pkeys[lo].idx] = value;
+}
+
+int param_load(struct ct_config *c, const struct conf_text *t, const char *name)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, pkeys_build);
+	const char *vals[ARRAY_SIZE(params)] = {0};
+	conf_each(t, pkey_found, vals);
+	/* in the table's order, as before: a parameter may read what an earlier one stored */
+	for (size_t i = 0; i < ARRAY_SIZE(params); i++) {
+		const char *v = vals[i];
 		if (!v || !*v)
 			continue;
+		const struct param *p = &params[i];
 		int r = param_apply(p, c, v);
 		if (r < 0)
 			return params_bad_key(name, p->bad_exit, p->section, p->key, v, r, param_form(p));

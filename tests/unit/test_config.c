@@ -1288,6 +1288,36 @@ static void test_ctconf_load_sizes(void **state)
 	gconf_free(g);
 }
 
+/* param_load finds each key of the file once (a table sorted by "section:key"): in any case, as
+ * iniparser folds it, unknown keys left alone, empty values skipped, and a bad value named. */
+static void test_param_load_keys(void **state)
+{
+	(void)state;
+	struct gconf *g = test_gconf();
+	put("ct/101.conf", "[CONTAINER]\nHostName = web1.example\nnot_a_key = 1\n[Resources]\nRAM = 1G\nswap = 2G\n"
+			   "cpulimit =\n");
+	struct ct_config *c = NULL;
+	assert_int_equal(ctconf_load(g, 101, &c), 0);
+	assert_string_equal(c->hostname, "web1.example");
+	assert_int_equal(c->ram, 1ull << 30);
+	assert_int_equal(c->swap, 2ull << 30);
+	ctconf_free(c);
+	put("ct/102.conf", "[container]\nhostname = a\n[RESOURCES]\nRam = 64Q\n");
+	cerr_clear();
+	assert_true(ctconf_load(g, 102, &c) < 0);
+	assert_int_equal(cerr_exit(), EX_BADVALUE);
+	assert_non_null(strstr(cerr_msg(), "[resources] ram: invalid value '64Q'"));
+	/* the same file read twice in one process (the table is built once) */
+	put("ct/103.conf", "[container]\nhostname = b\n");
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(ctconf_load(g, 103, &c), 0);
+		assert_string_equal(c->hostname, "b");
+		ctconf_free(c);
+	}
+	cerr_clear();
+	gconf_free(g);
+}
+
 /* The reader's memory file is made once and emptied for each text: a short text after a long one
  * reads as itself (no tail of the long one), and after every fd was closed and another file got
  * the number, a parse neither writes into that file nor fails. */
@@ -1379,6 +1409,7 @@ int main(void)
 		cmocka_unit_test(test_shipped_conf),
 		cmocka_unit_test(test_conftext_memfile),
 		cmocka_unit_test_setup_teardown(test_ctconf_load_sizes, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_param_load_keys, setup_dir, teardown_dir),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
