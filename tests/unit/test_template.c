@@ -866,6 +866,40 @@ static void test_remove_tree_mountpoint(void **state)
 	close(dfd);
 }
 
+/* guest_replace_file (no fsyncs) keeps guest_write_file's containment: a symlink at the target is
+ * replaced, a symlinked parent resolves inside the root, the mode is exact, no temp file stays */
+static void test_guest_replace_file(void **state)
+{
+	(void)state;
+	_cleanup_free_ char *root = P("root"), *etc = P("root/etc"), *outdir = P("outside"), *of = P("outside/hosts"),
+			      *rl = P("root/etc/hosts"), *e3 = P("root/etc3"), *real = P("root/real");
+	assert_int_equal(mkdir(root, 0755), 0);
+	assert_int_equal(mkdir(etc, 0755), 0);
+	assert_int_equal(mkdir(outdir, 0755), 0);
+	assert_int_equal(mkdir(real, 0755), 0);
+	put_file("outside/hosts", "192.0.2.1 host\n", 0644);
+	assert_int_equal(symlink(of, rl), 0);
+	assert_int_equal(symlink("../../../../../../real", e3), 0);
+	int rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	assert_true(rfd >= 0);
+	assert_int_equal(guest_replace_file(rfd, "/etc/hosts", "127.0.0.1 localhost\n", 20, 0640, (uid_t)-1, (gid_t)-1), 0);
+	_cleanup_free_ char *o = get_file("outside/hosts");
+	assert_string_equal(o, "192.0.2.1 host\n");
+	_cleanup_free_ char *in = get_file("root/etc/hosts");
+	assert_string_equal(in, "127.0.0.1 localhost\n");
+	assert_int_equal(mode_of("root/etc/hosts"), 0640);
+	assert_int_equal(guest_replace_file(rfd, "/etc3/hostname", "h\n", 2, 0600, (uid_t)-1, (gid_t)-1), 0);
+	_cleanup_free_ char *h = get_file("root/real/hostname");
+	assert_string_equal(h, "h\n");
+	assert_false(exists("outside/hostname"));
+	DIR *d = opendir(etc);
+	assert_non_null(d);
+	for (struct dirent *de; (de = readdir(d));)
+		assert_false(str_startswith(de->d_name, ".#"));
+	closedir(d);
+	close(rfd);
+}
+
 static void test_guest_write_file(void **state)
 {
 	(void)state;
@@ -1272,6 +1306,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_remove_tree_deep, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remove_tree_mountpoint, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_guest_write_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_guest_replace_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_extract_devices_policy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_extract_hardlink_to_symlink, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_extract_sparse_bounds, setup, teardown),
