@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* mem_shed: see memshed.h. Nothing here changes what the process computes: MADV_DONTNEED on a
  * private file mapping that was never written only drops page-table entries (the next access
  * maps the same page-cache page again), and on the stack below the live frames it drops pages
