@@ -368,15 +368,6 @@ static bool gone(int r, const struct cerr_saved *es)
 	return true;
 }
 
-/* d's cpuset.cpus and mems from its parent's when d has none; -ENOENT when the parent has none
- * either (made again meanwhile: the caller walks down again). */
-static int cpuset_fill(const struct cgdir *d)
-{
-	_cleanup_cgdir_ struct cgdir up = CGDIR_INIT;
-	int r = cgd_open_parent(d->path, &up);
-	return r < 0 ? r : cg1_cpuset_inherit(&up, d);
-}
-
 /* Make the cgroup at path (a level below mount, whose length is mlen) with what its hierarchy
  * needs: the controllers enabled in its parent (v2; never in the hierarchy's root), cpuset.cpus
  * and mems (v1). exclusive: it must not exist yet. Opens it into out. */
@@ -394,8 +385,9 @@ static int make_level(const char *path, size_t mlen, bool unified, bool cpuset, 
 		return gone(r, &es) ? -ENOENT : r;
 	/* v1 cpuset: a shared level made again meanwhile by another start (or by anything else)
 	 * may not have its cpus and mems yet, and a child would copy the empty values (no task can
-	 * join it then: ENOSPC). Filled here from its own parent first. */
-	if (cpuset && strlen(up.path) > mlen && (r = cpuset_fill(&up)) < 0)
+	 * join it then: ENOSPC). Filled here from its own parent first; -ENOENT when that has none
+	 * either (made again meanwhile: the walk starts again). */
+	if (cpuset && strlen(up.path) > mlen && (r = cg1_cpuset_inherit(NULL, &up)) < 0)
 		return gone(r, &es) ? -ENOENT : r;
 	cerr_restore(&es);
 	/* Made and opened below the parent we hold, never by path: the parent can be removed and

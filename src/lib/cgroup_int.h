@@ -165,7 +165,8 @@ int cg1_stats(const struct cg_paths *p, struct cg_stat st[CG_RES_N]);
  * cgroup.subtree_control (those d has). */
 int cg2_enable_controllers(const struct cgdir *d);
 /* v1: copy cpuset.cpus/mems from the parent when d's are empty (new v1 cpusets start empty);
- * -ENOENT (recorded) when the parent's are empty too (a level just made, not filled yet). */
+ * -ENOENT (recorded) when the parent's are empty too (a level just made, not filled yet).
+ * parent NULL: d's parent, opened only when d lacks a value. */
 int cg1_cpuset_inherit(const struct cgdir *parent, const struct cgdir *d);
 /* v1: default-deny in a new limit cgroup of the devices hierarchy (before it has children). */
 int cg1_devices_init(const struct cgdir *lim);

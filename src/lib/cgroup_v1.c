@@ -124,6 +124,7 @@ size_t cg1_mounts(struct cg1_mount *m, size_t max)
 int cg1_cpuset_inherit(const struct cgdir *parent, const struct cgdir *d)
 {
 	static const char *const files[] = {"cpuset.cpus", "cpuset.mems"};
+	_cleanup_cgdir_ struct cgdir up = CGDIR_INIT;
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
 		_cleanup_free_ char *cur = NULL, *pv = NULL;
 		int r = cg_read(d, files[i], &cur);
@@ -131,6 +132,11 @@ int cg1_cpuset_inherit(const struct cgdir *parent, const struct cgdir *d)
 			return cerr(EX_RESOURCE, r, "read %s/%s", d->path, files[i]);
 		if (*cur)
 			continue;
+		if (!parent) { /* opened only now: a level that has its values (the usual case) costs two reads */
+			if ((r = cgd_open_parent(d->path, &up)) < 0)
+				return cerr(EX_RESOURCE, r, "open the parent cgroup of %s", d->path);
+			parent = &up;
+		}
 		r = cg_read(parent, files[i], &pv);
 		if (r < 0)
 			return cerr(EX_RESOURCE, r, "read %s/%s", parent->path, files[i]);
