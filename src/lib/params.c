@@ -868,7 +868,7 @@ struct param_key {
 	char sk[64];
 	unsigned idx;
 };
-static struct param_key *pkeys;
+static struct param_key pkeys[ARRAY_SIZE(params)];
 static size_t npkeys;
 
 static bool loadable(const struct param *p)
@@ -886,7 +886,6 @@ static int pkey_cmp(const void *a, const void *b)
 
 static void pkeys_build(void)
 {
-	pkeys = xcalloc(ARRAY_SIZE(params), sizeof(*pkeys));
 	for (size_t i = 0; i < ARRAY_SIZE(params); i++) {
 		const struct param *p = &params[i];
 		if (!loadable(p))
