@@ -164,6 +164,14 @@ bool net_addr_equal(const struct net_addr *a, const struct net_addr *b)
 	return a->family == b->family && !memcmp(a->bytes, b->bytes, net_addr_len(a->family));
 }
 
+void net_solicited_node(const struct net_addr *a, struct net_addr *out)
+{
+	static const uint8_t head[13] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0xff};
+	*out = (struct net_addr){.family = AF_INET6, .prefix = 128};
+	memcpy(out->bytes, head, sizeof(head));
+	memcpy(out->bytes + 13, a->bytes + 13, 3);
+}
+
 bool net_in_subnet(const struct net_addr *addr, const struct net_addr *net)
 {
 	if (addr->family != net->family)

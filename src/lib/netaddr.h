@@ -48,6 +48,10 @@ void net_format_addr(const struct net_addr *a, char *buf, size_t len);
 unsigned net_addr_len(int family);
 /* Same family and same address bytes (prefix ignored). */
 bool net_addr_equal(const struct net_addr *a, const struct net_addr *b);
+/* The solicited-node multicast group of IPv6 address a (RFC 4291 2.7.1: ff02::1:ff and a's low
+ * 24 bits), which the kernel joins for each address it holds: until it has, a neighbour
+ * solicitation for a goes unanswered. */
+void net_solicited_node(const struct net_addr *a, struct net_addr *out);
 /* Is addr inside net/net->prefix (same family)? */
 bool net_in_subnet(const struct net_addr *addr, const struct net_addr *net);
 /* "aa:bb:cc:dd:ee:ff" (hex, either case), unicast and not all zero (the kernel refuses others). */

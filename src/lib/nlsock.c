@@ -337,6 +337,43 @@ int nlc_addr_add(struct nlc *c, int ifindex, const char *ifname, const struct ne
 	return r == -EEXIST ? 0 : r;
 }
 
+struct mc6_scan {
+	int ifindex;
+	const struct net_addr *groups;
+	unsigned n;
+	bool *joined;
+};
+
+static int on_mc6(struct nl_msg *msg, void *arg)
+{
+	struct mc6_scan *m = arg;
+	struct nlmsghdr *h = nlmsg_hdr(msg);
+	/* the dump's answers are typed RTM_GETMULTICAST; newer kernels' notifications RTM_NEWMULTICAST (56) */
+	if (h->nlmsg_type != RTM_GETMULTICAST && h->nlmsg_type != 56)
+		return NL_OK;
+	struct ifaddrmsg *ifa = nlmsg_data(h);
+	struct nlattr *tb[IFA_MAX + 1];
+	if (nlmsg_parse(h, sizeof(*ifa), tb, IFA_MAX, NULL) < 0 || ifa->ifa_family != AF_INET6 ||
+	    (int)ifa->ifa_index != m->ifindex || !tb[IFA_MULTICAST] || nla_len(tb[IFA_MULTICAST]) != 16)
+		return NL_OK;
+	for (unsigned i = 0; i < m->n; i++)
+		if (!memcmp(nla_data(tb[IFA_MULTICAST]), m->groups[i].bytes, 16))
+			m->joined[i] = true;
+	return NL_OK;
+}
+
+int nlc_mc6_joined(struct nlc *c, int ifindex, const struct net_addr *groups, unsigned n, bool *joined)
+{
+	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETMULTICAST, NLM_F_DUMP);
+	if (!msg)
+		abort();
+	struct ifaddrmsg ifa = {.ifa_family = AF_INET6, .ifa_index = (unsigned)ifindex};
+	if (nlmsg_append(msg, &ifa, sizeof(ifa), NLMSG_ALIGNTO) < 0)
+		abort();
+	struct mc6_scan m = {ifindex, groups, n, joined};
+	return nlc_query(c, msg, NLQ_DUMP, on_mc6, &m);
+}
+
 /* dst == NULL: default route of family. gw == NULL: on-link (scope link) route. */
 int nlc_route_add(struct nlc *c, int family, int ifindex, const char *ifname, const struct net_addr *dst,
 		  const struct net_addr *gw)

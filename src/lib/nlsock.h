@@ -61,6 +61,9 @@ int nlc_links_retire_owned(struct nlc *c, const struct net_owner *o);
 /* Add address a to interface ifindex (ifname for the log); IPv6 without duplicate address
  * detection. An address already there is fine (0). */
 int nlc_addr_add(struct nlc *c, int ifindex, const char *ifname, const struct net_addr *a);
+/* Has the kernel joined each IPv6 multicast group groups[i] on ifindex? joined[i] set for those
+ * it has (one RTM_GETMULTICAST dump). 0 or -errno (nothing recorded). */
+int nlc_mc6_joined(struct nlc *c, int ifindex, const struct net_addr *groups, unsigned n, bool *joined);
 /* Add or replace a route of family through ifindex: to dst (NULL: the default route), via gw
  * (NULL: on-link, scope link). */
 int nlc_route_add(struct nlc *c, int family, int ifindex, const char *ifname, const struct net_addr *dst,

@@ -55,6 +55,30 @@ in_ns busybox ping -6 -c 1 -W 2 fd00:78::111 >/dev/null 2>&1 && ok "the host pin
 check "live --ipadd fd00:78::121/64" cc set "$A" --ipadd fd00:78::121/64
 if in_ns busybox ping -6 -c 1 -W 1 fd00:78::121 >/dev/null 2>&1; then ok "a live IPv6 address answers at once"; else fail "a live IPv6 address answers at once"; fi
 check "live --ipdel fd00:78::121" cc set "$A" --ipdel fd00:78::121
+
+# The reason it answers at once: the kernel adds an address at once but joins its solicited-node
+# group (ff02::1:ffXX:XXXX) later, from a work queue, and a neighbour solicitation before that
+# goes unanswered (the first packet then waits a second). set returns only once the group is
+# joined. A reader already inside the guest's network namespace (bash builtins only: no fork)
+# looks at /proc/net/igmp6 the moment each set returns, ten times (the kernel's lag is tens of
+# microseconds: one look would seldom catch a set that does not wait).
+ipid=$(sed -n 's/^init \([0-9]*\) .*/\1/p' "$RUN_DIR/$A.state")
+coproc IGMP { exec nsenter --net=/proc/"$ipid"/ns/net -- bash -c \
+	'while read -r want; do g=no; while read -r _ _ h _; do [ "$h" = "$want" ] && g=yes; done < /proc/net/igmp6; echo $g; done'; }
+igmp_pid=$IGMP_PID # bash unsets IGMP_PID when the coprocess ends
+BG_PIDS+=("$igmp_pid")
+late=0
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	cc set "$A" --ipadd "fd00:78::1$i/64" >/dev/null 2>&1 || late=$((late + 100))
+	printf 'ff0200000000000000000001ff%06x\n' $((0x1$i)) >&"${IGMP[1]}"
+	read -r -t 5 got <&"${IGMP[0]}"
+	[ "$got" = yes ] || late=$((late + 1))
+	cc set "$A" --ipdel "fd00:78::1$i" >/dev/null 2>&1 || late=$((late + 100))
+done
+[ "$late" = 0 ] && ok "each live address's solicited-node group is joined when set returns (10 of 10)" ||
+	fail "each live address's solicited-node group is joined when set returns" "misses+100*set failures: $late"
+exec {IGMP[1]}>&-
+wait "$igmp_pid" 2>/dev/null
 run cc exec "$A" -- ip -6 addr show dev eth0
 [[ $OUT != *fd00:78::121* ]] && ok "the live IPv6 address is gone" || fail "the live IPv6 address is gone" "$OUT"
 

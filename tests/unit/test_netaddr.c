@@ -402,6 +402,24 @@ static void test_owner(void **state)
 	assert_string_equal(b.alias, "cellctl ct 7");
 }
 
+/* the group the kernel joins for an address (RFC 4291 2.7.1), as `ip -6 maddr` shows it */
+static void test_solicited_node(void **state)
+{
+	(void)state;
+	struct net_addr a, g, want;
+	char t[64];
+	assert_int_equal(net_parse_addr("fd00:78::121/64", &a), 0);
+	net_solicited_node(&a, &g);
+	assert_int_equal(net_parse_addr("ff02::1:ff00:121", &want), 0);
+	assert_true(net_addr_equal(&g, &want));
+	net_format_addr(&g, t, sizeof(t));
+	assert_string_equal(t, "ff02::1:ff00:121");
+	assert_int_equal(net_parse_addr("2001:db8:1:2:a1b2:c3d4:e5f6:789a", &a), 0);
+	net_solicited_node(&a, &g);
+	net_format_addr(&g, t, sizeof(t));
+	assert_string_equal(t, "ff02::1:fff6:789a");
+}
+
 static void test_venet_names(void **state)
 {
 	(void)state;
@@ -488,6 +506,7 @@ int main(void)
 		cmocka_unit_test(test_resolve),
 		cmocka_unit_test(test_rate),
 		cmocka_unit_test(test_owner),
+		cmocka_unit_test(test_solicited_node),
 		cmocka_unit_test(test_venet_names),
 		cmocka_unit_test(test_routed_addr),
 	};
