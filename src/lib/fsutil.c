@@ -215,7 +215,8 @@ bool guest_exists(int rootfd, const char *path)
 	return true;
 }
 
-int guest_write_file(int rootfd, const char *path, const char *data, size_t len, mode_t mode, uid_t uid, gid_t gid)
+static int guest_put(int rootfd, const char *path, const char *data, size_t len, mode_t mode, uid_t uid, gid_t gid,
+		     bool durable)
 {
 	if (!path)
 		return -EINVAL;
@@ -247,7 +248,7 @@ int guest_write_file(int rootfd, const char *path, const char *data, size_t len,
 	/* after chown (which drops set-id bits) and regardless of the umask */
 	if (r == 0 && fchmod(fd, mode & 07777) < 0)
 		r = -errno;
-	if (r == 0 && fsync(fd) < 0)
+	if (r == 0 && durable && fsync(fd) < 0)
 		r = -errno;
 	if (r == 0 && renameat(dfd, tmp, dfd, base) < 0)
 		r = -errno;
@@ -255,10 +256,22 @@ int guest_write_file(int rootfd, const char *path, const char *data, size_t len,
 		unlinkat(dfd, tmp, 0);
 		return r;
 	}
+	if (!durable)
+		return 0;
 	_cleanup_close_ int sync_fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (sync_fd >= 0)
 		fsync(sync_fd);
 	return 0;
+}
+
+int guest_write_file(int rootfd, const char *path, const char *data, size_t len, mode_t mode, uid_t uid, gid_t gid)
+{
+	return guest_put(rootfd, path, data, len, mode, uid, gid, true);
+}
+
+int guest_replace_file(int rootfd, const char *path, const char *data, size_t len, mode_t mode, uid_t uid, gid_t gid)
+{
+	return guest_put(rootfd, path, data, len, mode, uid, gid, false);
 }
 
 #define MAX_GUEST_FILE (1u << 20) /* the guest owns these files: refuse to slurp anything huge */

@@ -291,7 +291,7 @@ static int update_file(int rootfd, const char *path, uid_t uid, gid_t gid, unsig
 		return 0;
 	mode_t m = mode ? (mode & 07777) : 0644;
 	log_debug("write %s in the container", path);
-	r = guest_write_file(rootfd, path, data, strlen(data), m, uid, gid);
+	r = guest_replace_file(rootfd, path, data, strlen(data), m, uid, gid);
 	if (r == -ENOENT && !guest_exists(rootfd, "/etc")) {
 		log_warn("container has no /etc: not writing %s", path);
 		return 0;

@@ -504,7 +504,7 @@ static int guest_machine_id(int rootfd, const struct ct_config *c, uid_t owner)
 		if (*p != '-')
 			id[k++] = *p;
 	id[k++] = '\n';
-	int r = guest_write_file(rootfd, "etc/machine-id", id, k, mode & 07777, owner, owner);
+	int r = guest_replace_file(rootfd, "etc/machine-id", id, k, mode & 07777, owner, owner);
 	if (r < 0)
 		return cerr(EX_ENVCREATE, r, "write the guest's /etc/machine-id");
 	return 0;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Templates (path checks, secure extraction, pack round trips, uid shift) and the safe
- * filesystem helpers (fs_remove_tree, guest_write_file). Root-only parts skip otherwise. */
+ * filesystem helpers (fs_remove_tree, guest_write_file, guest_replace_file). Root-only parts skip otherwise. */
 #include <archive.h>
 #include <archive_entry.h>
 #include <dirent.h>
@@ -866,9 +866,13 @@ static void test_remove_tree_mountpoint(void **state)
 	close(dfd);
 }
 
-static void test_guest_write_file(void **state)
+typedef int guest_put_fn(int rootfd, const char *path, const char *data, size_t len, mode_t mode, uid_t uid, gid_t gid);
+
+/* what guest_write_file and guest_replace_file (the same without its fsyncs) both keep: a symlink at
+ * the target is replaced, never followed; a symlinked parent resolves inside the root; the mode is
+ * exact; the owner is set; no temp file stays */
+static void guest_put_checks(guest_put_fn *put)
 {
-	(void)state;
 	_cleanup_free_ char *root = P("root"), *etc = P("root/etc"), *outdir = P("outside"), *of = P("outside/resolv.conf"),
 			      *rl = P("root/etc/resolv.conf");
 	assert_int_equal(mkdir(root, 0755), 0);
@@ -879,7 +883,7 @@ static void test_guest_write_file(void **state)
 	int rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	assert_true(rfd >= 0);
 	const char *data = "nameserver 10.0.0.1\n";
-	assert_int_equal(guest_write_file(rfd, "/etc/resolv.conf", data, strlen(data), 0644, (uid_t)-1, (gid_t)-1), 0);
+	assert_int_equal(put(rfd, "/etc/resolv.conf", data, strlen(data), 0644, (uid_t)-1, (gid_t)-1), 0);
 	_cleanup_free_ char *o = get_file("outside/resolv.conf");
 	assert_string_equal(o, "nameserver 192.0.2.1\n");
 	_cleanup_free_ char *in = get_file("root/etc/resolv.conf");
@@ -893,11 +897,11 @@ static void test_guest_write_file(void **state)
 	_cleanup_free_ char *e2 = P("root/etc2"), *real = P("root/real");
 	assert_int_equal(mkdir(real, 0755), 0);
 	assert_int_equal(symlink(outdir, e2), 0); /* "/tmp/.../outside" inside the root: missing */
-	assert_true(guest_write_file(rfd, "etc2/hostname", "h\n", 2, 0644, (uid_t)-1, (gid_t)-1) < 0);
+	assert_true(put(rfd, "etc2/hostname", "h\n", 2, 0644, (uid_t)-1, (gid_t)-1) < 0);
 	assert_false(exists("outside/hostname"));
 	_cleanup_free_ char *e3 = P("root/etc3");
 	assert_int_equal(symlink("../../../../../../real", e3), 0);
-	assert_int_equal(guest_write_file(rfd, "/etc3/hostname", "h\n", 2, 0600, (uid_t)-1, (gid_t)-1), 0);
+	assert_int_equal(put(rfd, "/etc3/hostname", "h\n", 2, 0600, (uid_t)-1, (gid_t)-1), 0);
 	_cleanup_free_ char *h = get_file("root/real/hostname");
 	assert_string_equal(h, "h\n");
 	assert_int_equal(mode_of("root/real/hostname"), 0600);
@@ -910,7 +914,7 @@ static void test_guest_write_file(void **state)
 	assert_true(fd >= 0);
 	close(fd);
 	if (geteuid() == 0) {
-		assert_int_equal(guest_write_file(rfd, "/etc/hostname", "x\n", 2, 0644, 100000, 100005), 0);
+		assert_int_equal(put(rfd, "/etc/hostname", "x\n", 2, 0644, 100000, 100005), 0);
 		uid_t u;
 		gid_t g;
 		owner_of("root/etc/hostname", &u, &g);
@@ -924,6 +928,18 @@ static void test_guest_write_file(void **state)
 		assert_false(str_startswith(de->d_name, ".#"));
 	closedir(d);
 	close(rfd);
+}
+
+static void test_guest_write_file(void **state)
+{
+	(void)state;
+	guest_put_checks(guest_write_file);
+}
+
+static void test_guest_replace_file(void **state)
+{
+	(void)state;
+	guest_put_checks(guest_replace_file);
 }
 
 /* ---- hostile templates ---- */
@@ -1272,6 +1288,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_remove_tree_deep, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remove_tree_mountpoint, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_guest_write_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_guest_replace_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_extract_devices_policy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_extract_hardlink_to_symlink, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_extract_sparse_bounds, setup, teardown),
