@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <linux/if_ether.h>
@@ -374,51 +373,6 @@ static int setup_gw(struct nlc *c, const struct ct_netif *n, int ifindex, const 
 	return 0;
 }
 
-/* The IPv6 addresses of addrs (of na) usable from outside: the kernel adds an address at once
- * (IFA_F_NODAD: never tentative) but joins its solicited-node group later, from its address work
- * queue; until then a neighbour's solicitation for the address goes unanswered, and the first
- * packet to it waits for the neighbour's next try (1 s). So start and set return only once every
- * group is joined (one RTM_GETMULTICAST dump, usually at once; polled up to 1 s, then a warning:
- * the address works, a moment later). */
-static void addr6_wait_joined(struct nlc *c, int ifindex, const char *ifname, const struct net_addr *addrs, unsigned na)
-{
-	struct net_addr groups[MAX_IPS];
-	bool joined[MAX_IPS] = {false};
-	unsigned ng = 0;
-	for (unsigned i = 0; i < na && ng < MAX_IPS; i++)
-		if (addrs[i].family == AF_INET6)
-			net_solicited_node(&addrs[i], &groups[ng++]);
-	if (!ng)
-		return;
-	long waited_us = 0, step_us = 50;
-	for (;;) {
-		int r = nlc_mc6_joined(c, ifindex, groups, ng, joined);
-		if (r < 0) {
-			log_warn("%s: cannot list the IPv6 multicast groups (%s): not waiting for them", ifname,
-				 strerror(-r));
-			return;
-		}
-		unsigned left = 0;
-		for (unsigned i = 0; i < ng; i++)
-			left += !joined[i];
-		if (!left) {
-			if (waited_us)
-				log_debug("netlink: %s: solicited-node groups joined after %ld us", ifname, waited_us);
-			return;
-		}
-		if (waited_us >= 1000000) {
-			log_warn("%s: the kernel has not joined the solicited-node group of %u IPv6 address(es) "
-				 "after 1 s; they answer once it has", ifname, left);
-			return;
-		}
-		struct timespec ts = {0, step_us * 1000};
-		nanosleep(&ts, NULL);
-		waited_us += step_us;
-		if (step_us < 2000)
-			step_us *= 2;
-	}
-}
-
 static int setup_one(struct nlc *c, const struct ct_netif *n)
 {
 	struct net_addr addrs[MAX_IPS];
@@ -441,7 +395,7 @@ static int setup_one(struct nlc *c, const struct ct_netif *n)
 	if (r >= 0)
 		r = setup_gw(c, n, ifindex, addrs, na, n->gw6, AF_INET6);
 	if (r >= 0)
-		addr6_wait_joined(c, ifindex, n->ifname, addrs, na);
+		nlc_addr6_wait_joined(c, ifindex, n->ifname, addrs, na);
 	return r;
 }
 
@@ -487,7 +441,7 @@ int net_guest_addr_add(pid_t guest_pid, const char *ifname, const char *addr)
 	if (r >= 0 && (r = nlc_addr_add(&c, ifindex, ifname, &a)) < 0)
 		cerr(EX_NETDEV, r, "%s: add address %s", ifname, addr);
 	if (r >= 0)
-		addr6_wait_joined(&c, ifindex, ifname, &a, 1);
+		nlc_addr6_wait_joined(&c, ifindex, ifname, &a, 1);
 	nlc_close(&c);
 	return r;
 }

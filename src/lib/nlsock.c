@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/pkt_sched.h>
@@ -372,6 +373,45 @@ int nlc_mc6_joined(struct nlc *c, int ifindex, const struct net_addr *groups, un
 		abort();
 	struct mc6_scan m = {ifindex, groups, n, joined};
 	return nlc_query(c, msg, NLQ_DUMP, on_mc6, &m);
+}
+
+void nlc_addr6_wait_joined(struct nlc *c, int ifindex, const char *ifname, const struct net_addr *addrs, unsigned na)
+{
+	struct net_addr groups[MAX_IPS];
+	bool joined[MAX_IPS] = {false};
+	unsigned ng = 0;
+	for (unsigned i = 0; i < na && ng < MAX_IPS; i++)
+		if (addrs[i].family == AF_INET6)
+			net_solicited_node(&addrs[i], &groups[ng++]);
+	if (!ng)
+		return;
+	long waited_us = 0, step_us = 50;
+	for (;;) {
+		int r = nlc_mc6_joined(c, ifindex, groups, ng, joined);
+		if (r < 0) {
+			log_warn("%s: cannot list the IPv6 multicast groups (%s): not waiting for them", ifname,
+				 strerror(-r));
+			return;
+		}
+		unsigned left = 0;
+		for (unsigned i = 0; i < ng; i++)
+			left += !joined[i];
+		if (!left) {
+			if (waited_us)
+				log_debug("netlink: %s: solicited-node groups joined after %ld us", ifname, waited_us);
+			return;
+		}
+		if (waited_us >= 1000000) {
+			log_warn("%s: the kernel has not joined the solicited-node group of %u IPv6 address(es) "
+				 "after 1 s; they answer once it has", ifname, left);
+			return;
+		}
+		struct timespec ts = {0, step_us * 1000};
+		nanosleep(&ts, NULL);
+		waited_us += step_us;
+		if (step_us < 2000)
+			step_us *= 2;
+	}
 }
 
 /* dst == NULL: default route of family. gw == NULL: on-link (scope link) route. */

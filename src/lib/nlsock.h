@@ -64,6 +64,14 @@ int nlc_addr_add(struct nlc *c, int ifindex, const char *ifname, const struct ne
 /* Has the kernel joined each IPv6 multicast group groups[i] on ifindex? joined[i] set for those
  * it has (one RTM_GETMULTICAST dump). 0 or -errno (nothing recorded). */
 int nlc_mc6_joined(struct nlc *c, int ifindex, const struct net_addr *groups, unsigned n, bool *joined);
+/* Wait until the IPv6 addresses of addrs (of na; the others are skipped) are usable from
+ * outside: the kernel adds an address at once (IFA_F_NODAD: never tentative) but joins its
+ * solicited-node group later, from its address work queue, and a neighbour's solicitation for the
+ * address before that goes unanswered (the first packet to it then waits for the neighbour's next
+ * try, 1 s). So start and set return only once every group is joined on ifindex: one
+ * RTM_GETMULTICAST dump, usually at once, polled up to 1 s, then a warning (the address works a
+ * moment later). ifname is for the messages. */
+void nlc_addr6_wait_joined(struct nlc *c, int ifindex, const char *ifname, const struct net_addr *addrs, unsigned na);
 /* Add or replace a route of family through ifindex: to dst (NULL: the default route), via gw
  * (NULL: on-link, scope link). */
 int nlc_route_add(struct nlc *c, int family, int ifindex, const char *ifname, const struct net_addr *dst,
