@@ -473,10 +473,16 @@ static int create_hier(struct cg_hier *h)
 		return r;
 	if (mkdirat(lim.fd, LEAF, 0755) == 0)
 		log_debug("cgroup mkdir %s/" LEAF, lim.path);
+	else if (errno == ENOENT || errno == ENODEV)
+		r = -ENOENT; /* our new limit cgroup removed: see below */
 	else if (errno != EEXIST)
 		return cerr(EX_SYSTEM, errno, "create cgroup %s/" LEAF, lim.path);
 	_cleanup_cgdir_ struct cgdir leaf = CGDIR_INIT;
-	if ((r = cgd_sub(&lim, LEAF, &leaf)) < 0)
+	if (r == -ENOENT || (r = cgd_sub(&lim, LEAF, &leaf)) == -ENOENT)
+		/* made by us a moment ago: another installation's start took it, still empty, for one
+		 * left behind (remove_stale), as it may; the CTID is being started there */
+		return cerr(EX_CGFOREIGN, EBUSY, "create cgroup %s: another start removed it meanwhile", lim.path);
+	if (r < 0)
 		return cerr(EX_SYSTEM, r, "open cgroup %s/" LEAF, lim.path);
 	if (cpuset && (r = cg1_cpuset_inherit(&lim, &leaf)) < 0)
 		return r;
@@ -716,7 +722,14 @@ static int open_leaf(const struct cg_hier *h, struct cgdir *leaf)
 	int r = cg_open_limit(h, &lim);
 	if (r < 0)
 		return cg_limit_err(h, r);
-	if ((r = cgd_sub(&lim, LEAF, leaf)) < 0)
+	if ((r = cgd_sub(&lim, LEAF, leaf)) == -ENOENT)
+		/* only another start removes it: another installation's start of the same CTID took
+		 * our cgroup, still empty, for one left behind, and is halfway through its removal */
+		return cerr(EX_CGFOREIGN, ENOENT,
+			    "cgroup %s/" LEAF " was removed after this container's start made it (another "
+			    "installation's start of the same CTID and [cgroup] parent?)",
+			    lim.path);
+	if (r < 0)
 		return cerr(EX_SYSTEM, r, "open cgroup %s/" LEAF, lim.path);
 	return 0;
 }

@@ -1009,6 +1009,32 @@ static void test_create_replaces_stale(void **state)
 	assert_int_equal(cg_verify(&p), 0);
 }
 
+/* Another installation's start of the same CTID takes our new, still empty cgroup for one left
+ * behind and removes it: leaf first, then the limit cgroup. Caught between the two (the limit
+ * cgroup still ours, its leaf gone), delegate and attach say so (38), not "open cgroup" (3): a CI
+ * run of t_sec_worlds once saw exit 3 there. */
+static void test_leaf_removed_meanwhile(void **state)
+{
+	(void)state;
+	setenv("CELLCTL_CGROUP_MODE", "unified", 1);
+	fake_v2_root();
+	struct cg_paths p;
+	assert_int_equal(cg_resolve(NULL, 101, &p), 0);
+	const struct cg_ops *ops = cg_backend(p.mode);
+	assert_int_equal(ops->create(&p), 0);
+	char d[600];
+	snprintf(d, sizeof(d), "%s/cg/cellctl/101/ct", tmp);
+	assert_int_equal(cgfs_rmdir(d), 0);
+	assert_int_equal(cg_verify(&p), 0); /* the limit cgroup is still the one made */
+	assert_true(cg_delegate(&p, 1000, 1000) < 0);
+	assert_int_equal(cerr_exit(), EX_CGFOREIGN);
+	assert_non_null(strstr(cerr_msg(), "/cg/cellctl/101/ct was removed after this container's start made it"));
+	cerr_clear();
+	assert_true(ops->attach(&p, 77) < 0);
+	assert_int_equal(cerr_exit(), EX_CGFOREIGN);
+	cerr_clear();
+}
+
 /* The container's recorded cgroup was replaced by another of the same name (another installation
  * started its own CT 101 there): no operation touches the new one. */
 /* CT 101's cgroups made by a start (v2), then its limit cgroup taken away: renamed to "gone", so
@@ -1156,6 +1182,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_v1_freeze, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_create_refuses_busy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_create_replaces_stale, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_leaf_removed_meanwhile, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_identity, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_removed_after_create, setup, teardown),
 	};
