@@ -669,16 +669,25 @@ static void test_v2_backend(void **state)
 	assert_int_equal(ops->kill(&p, 100), 0);
 }
 
+/* CT 101's cgroups made by a start on a fake pure-v2 host (the limit cgroup and its leaf);
+ * the backend's operations. */
+static const struct cg_ops *v2_made(struct cg_paths *p)
+{
+	setenv("CELLCTL_CGROUP_MODE", "unified", 1);
+	fake_v2_root();
+	assert_int_equal(cg_resolve(NULL, 101, p), 0);
+	const struct cg_ops *ops = cg_backend(p->mode);
+	assert_int_equal(ops->create(p), 0);
+	return ops;
+}
+
 /* A reboot's new init must be able to join the leaf: the cgroups the guest's systemd made below
  * it go, and the controllers it enabled there are switched off (seen in the VM: EBUSY). */
 static void test_reset_leaf(void **state)
 {
 	(void)state;
-	setenv("CELLCTL_CGROUP_MODE", "unified", 1);
-	fake_v2_root();
 	struct cg_paths p;
-	assert_int_equal(cg_resolve(NULL, 101, &p), 0);
-	assert_int_equal(cg_backend(p.mode)->create(&p), 0);
+	v2_made(&p);
 	char d[512];
 	static const char *const dirs[] = {"init.scope", "system.slice", "system.slice/ssh.service", "user.slice"};
 	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
@@ -733,12 +742,8 @@ static void fake_v1_tree(void)
 static void test_v2_freeze(void **state)
 {
 	(void)state;
-	setenv("CELLCTL_CGROUP_MODE", "unified", 1);
-	fake_v2_root();
 	struct cg_paths p;
-	assert_int_equal(cg_resolve(NULL, 101, &p), 0);
-	const struct cg_ops *ops = cg_backend(p.mode);
-	assert_int_equal(ops->create(&p), 0);
+	const struct cg_ops *ops = v2_made(&p);
 	/* plain files: no cgroup.freeze yet (a kernel before 5.2) */
 	assert_true(ops->freeze(&p, true, 50) < 0);
 	assert_int_equal(cerr_exit(), EX_FREEZE);
@@ -992,12 +997,8 @@ static void test_create_refuses_busy(void **state)
 static void test_create_replaces_stale(void **state)
 {
 	(void)state;
-	setenv("CELLCTL_CGROUP_MODE", "unified", 1);
-	fake_v2_root();
 	struct cg_paths old, p;
-	assert_int_equal(cg_resolve(NULL, 101, &old), 0);
-	const struct cg_ops *ops = cg_backend(old.mode);
-	assert_int_equal(ops->create(&old), 0);
+	const struct cg_ops *ops = v2_made(&old);
 	char d[600];
 	snprintf(d, sizeof(d), "%s/cg/cellctl/101/ct/init.scope", tmp);
 	assert_int_equal(mkdir(d, 0755), 0); /* a guest's sub-cgroup, empty */
@@ -1016,12 +1017,8 @@ static void test_create_replaces_stale(void **state)
 static void test_leaf_removed_meanwhile(void **state)
 {
 	(void)state;
-	setenv("CELLCTL_CGROUP_MODE", "unified", 1);
-	fake_v2_root();
 	struct cg_paths p;
-	assert_int_equal(cg_resolve(NULL, 101, &p), 0);
-	const struct cg_ops *ops = cg_backend(p.mode);
-	assert_int_equal(ops->create(&p), 0);
+	const struct cg_ops *ops = v2_made(&p);
 	char d[600];
 	snprintf(d, sizeof(d), "%s/cg/cellctl/101/ct", tmp);
 	assert_int_equal(cgfs_rmdir(d), 0);
@@ -1041,12 +1038,8 @@ static void test_leaf_removed_meanwhile(void **state)
  * that its inode number stays taken. */
 static const struct cg_ops *create_then_take_away(struct cg_paths *p)
 {
-	setenv("CELLCTL_CGROUP_MODE", "unified", 1);
-	fake_v2_root();
+	const struct cg_ops *ops = v2_made(p);
 	fake_sysfs("private/101");
-	assert_int_equal(cg_resolve(NULL, 101, p), 0);
-	const struct cg_ops *ops = cg_backend(p->mode);
-	assert_int_equal(ops->create(p), 0);
 	char a[600], b[600];
 	snprintf(a, sizeof(a), "%s/cg/cellctl/101", tmp);
 	snprintf(b, sizeof(b), "%s/cg/cellctl/gone", tmp);
