@@ -363,7 +363,9 @@ static int on_mc6(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
-int nlc_mc6_joined(struct nlc *c, int ifindex, const struct net_addr *groups, unsigned n, bool *joined)
+/* Has the kernel joined each IPv6 multicast group groups[i] on ifindex? joined[i] set for those
+ * it has (one RTM_GETMULTICAST dump). 0 or -errno (nothing recorded). */
+static int mc6_joined(struct nlc *c, int ifindex, const struct net_addr *groups, unsigned n, bool *joined)
 {
 	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETMULTICAST, NLM_F_DUMP);
 	if (!msg)
@@ -387,7 +389,7 @@ void nlc_addr6_wait_joined(struct nlc *c, int ifindex, const char *ifname, const
 		return;
 	long waited_us = 0, step_us = 50;
 	for (;;) {
-		int r = nlc_mc6_joined(c, ifindex, groups, ng, joined);
+		int r = mc6_joined(c, ifindex, groups, ng, joined);
 		if (r < 0) {
 			log_warn("%s: cannot list the IPv6 multicast groups (%s): not waiting for them", ifname,
 				 strerror(-r));

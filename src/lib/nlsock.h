@@ -61,9 +61,6 @@ int nlc_links_retire_owned(struct nlc *c, const struct net_owner *o);
 /* Add address a to interface ifindex (ifname for the log); IPv6 without duplicate address
  * detection. An address already there is fine (0). */
 int nlc_addr_add(struct nlc *c, int ifindex, const char *ifname, const struct net_addr *a);
-/* Has the kernel joined each IPv6 multicast group groups[i] on ifindex? joined[i] set for those
- * it has (one RTM_GETMULTICAST dump). 0 or -errno (nothing recorded). */
-int nlc_mc6_joined(struct nlc *c, int ifindex, const struct net_addr *groups, unsigned n, bool *joined);
 /* Wait until the IPv6 addresses of addrs (of na; the others are skipped) are usable from
  * outside: the kernel adds an address at once (IFA_F_NODAD: never tentative) but joins its
  * solicited-node group later, from its address work queue, and a neighbour's solicitation for the
