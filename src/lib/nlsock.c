@@ -387,7 +387,8 @@ void nlc_addr6_wait_joined(struct nlc *c, int ifindex, const char *ifname, const
 			net_solicited_node(&addrs[i], &groups[ng++]);
 	if (!ng)
 		return;
-	long waited_us = 0, step_us = 50;
+	uint64_t t0 = now_ms();
+	long step_us = 50;
 	for (;;) {
 		int r = mc6_joined(c, ifindex, groups, ng, joined);
 		if (r < 0) {
@@ -398,19 +399,20 @@ void nlc_addr6_wait_joined(struct nlc *c, int ifindex, const char *ifname, const
 		unsigned left = 0;
 		for (unsigned i = 0; i < ng; i++)
 			left += !joined[i];
+		uint64_t waited = now_ms() - t0;
 		if (!left) {
-			if (waited_us)
-				log_debug("netlink: %s: solicited-node groups joined after %ld us", ifname, waited_us);
+			if (step_us > 50)
+				log_debug("netlink: %s: solicited-node groups joined after %llu ms", ifname,
+					  (unsigned long long)waited);
 			return;
 		}
-		if (waited_us >= 1000000) {
+		if (waited >= 1000) {
 			log_warn("%s: the kernel has not joined the solicited-node group of %u IPv6 address(es) "
 				 "after 1 s; they answer once it has", ifname, left);
 			return;
 		}
 		struct timespec ts = {0, step_us * 1000};
 		nanosleep(&ts, NULL);
-		waited_us += step_us;
 		if (step_us < 2000)
 			step_us *= 2;
 	}
